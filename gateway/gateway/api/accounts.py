@@ -1,0 +1,75 @@
+"""Registration, e-mail verification, tokens (login/logout) and password reset."""
+from flask import Blueprint, jsonify
+
+from .. import schemas
+from ..auth import api_token, client_info
+from ..openapi import endpoint
+from ..remote import call
+
+bp = Blueprint("api_accounts", __name__)
+
+SENT = "Si l'adresse peut recevoir ce message, un e-mail vient d'être envoyé."
+
+
+@bp.post("/accounts")
+@endpoint("Créer un compte", body=schemas.RegisterSchema, response=schemas.StatusSchema, status=202,
+          errors=(400, 409, 429), tag="auth")
+def register(data):
+    """Envoie un e-mail de vérification. La réponse est la même si l'adresse a déjà un compte."""
+    call("accounts", "register", {**data, "client": client_info()})
+    return jsonify({"status": "verification_sent", "message": SENT}), 202
+
+
+@bp.post("/accounts/verification")
+@endpoint("Confirmer son adresse e-mail (jeton reçu par e-mail)", body=schemas.TokenSchema,
+          response=schemas.AccountSchema, tag="auth")
+def verify_email(data):
+    return jsonify(call("accounts", "verify_email", data))
+
+
+@bp.post("/accounts/verification/resend")
+@endpoint("Renvoyer l'e-mail de vérification", body=schemas.EmailSchema, response=schemas.StatusSchema,
+          status=202, errors=(400, 429), tag="auth")
+def resend_verification(data):
+    call("accounts", "resend_verification", {**data, "client": client_info()})
+    return jsonify({"status": "sent_if_pending", "message": SENT}), 202
+
+
+@bp.post("/auth/tokens")
+@endpoint("Se connecter : obtenir un jeton d'accès", body=schemas.LoginSchema, response=schemas.TokenIssuedSchema,
+          status=201, errors=(400, 401, 403, 429), tag="auth")
+def create_token(data):
+    result = call("accounts", "login", {**data, "session_kind": "api", "client": client_info()})
+    return jsonify(result), 201
+
+
+@bp.delete("/auth/tokens/current")
+@endpoint("Se déconnecter : révoquer le jeton utilisé", errors=(), status=204, tag="auth")
+def revoke_token():
+    token = api_token()
+    if token:
+        call("accounts", "logout", {"token": token})
+    return "", 204
+
+
+@bp.post("/auth/password-reset")
+@endpoint("Demander la réinitialisation du mot de passe", body=schemas.EmailSchema,
+          response=schemas.StatusSchema, status=202, errors=(400, 429), tag="auth")
+def request_password_reset(data):
+    """Même réponse que l'adresse ait un compte ou non."""
+    call("accounts", "request_password_reset", {**data, "client": client_info()})
+    return jsonify({"status": "sent_if_known", "message": SENT}), 202
+
+
+@bp.post("/auth/password-reset/confirm")
+@endpoint("Choisir un nouveau mot de passe (jeton reçu par e-mail)", body=schemas.ResetPasswordSchema,
+          response=schemas.StatusSchema, tag="auth")
+def reset_password(data):
+    return jsonify(call("accounts", "reset_password", data))
+
+
+@bp.post("/accounts/email-change/confirm")
+@endpoint("Confirmer une nouvelle adresse e-mail (jeton reçu par e-mail)", body=schemas.TokenSchema,
+          response=schemas.AccountSchema, errors=(400, 409), tag="me")
+def confirm_email_change(data):
+    return jsonify(call("accounts", "confirm_email_change", data))

@@ -1,0 +1,116 @@
+"""Who is calling: session cookie (pages, with CSRF) or bearer token (API); role checks.
+
+Roles are checked here, and again by each service on its own data.
+"""
+import functools
+import hmac
+import secrets
+
+from flask import g, redirect, request, session, url_for
+
+from hubkit.errors import AuthenticationFailed, HubError, InvalidInput, PermissionDenied
+
+from .remote import call
+
+SESSION_KEY, CSRF_KEY = "token", "csrf"
+CSRF_FIELD = "csrf_token"
+
+
+def client_info() -> dict:
+    return {"ip": request.remote_addr or "", "user_agent": (request.user_agent.string or "")[:300]}
+
+
+def api_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_token() -> str | None:
+    if request.path.startswith("/api/"):
+        return api_token()
+    return session.get(SESSION_KEY)
+
+
+def current_principal() -> dict | None:
+    """The signed-in account (resolved once per request), or None."""
+    if "principal" not in g:
+        g.principal = None
+        token = current_token()
+        if token:
+            try:
+                g.principal = call("accounts", "resolve_session", {"token": token})
+            except AuthenticationFailed:
+                if not request.path.startswith("/api/"):
+                    session.pop(SESSION_KEY, None)
+    return g.principal
+
+
+def has_role(*roles) -> bool:
+    principal = current_principal()
+    return bool(principal and set(roles) & set(principal["roles"]))
+
+
+def sign_in(token: str):
+    session.clear()
+    session[SESSION_KEY] = token
+    session[CSRF_KEY] = secrets.token_urlsafe(32)
+    session.permanent = True
+
+
+def sign_out():
+    session.clear()
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_principal() is None:
+            if request.path.startswith("/api/"):
+                raise AuthenticationFailed("Connexion requise : envoyez un jeton Bearer valide.",
+                                           code="AUTHENTICATION_REQUIRED")
+            return redirect(url_for("account_pages.login", suivant=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def roles_required(*roles):
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if not has_role(*roles):
+                raise PermissionDenied()
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def csrf_token() -> str:
+    if CSRF_KEY not in session:
+        session[CSRF_KEY] = secrets.token_urlsafe(32)
+    return session[CSRF_KEY]
+
+
+def init_app(app):
+    @app.before_request
+    def protect_forms():
+        if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
+            return
+        sent = request.form.get(CSRF_FIELD, "")
+        expected = session.get(CSRF_KEY, "")
+        if not expected or not hmac.compare_digest(sent, expected):
+            raise InvalidInput("Le formulaire a expiré ou ne vient pas du hub : rechargez la page et réessayez.",
+                               code="CSRF_FAILED")
+
+    @app.context_processor
+    def inject_auth():
+        return {"principal": current_principal, "has_role": has_role, "csrf_token": csrf_token,
+                "CSRF_FIELD": CSRF_FIELD}
+
+
+def actor_id() -> str:
+    principal = current_principal()
+    if principal is None:
+        raise HubError("no principal")
+    return principal["account_id"]

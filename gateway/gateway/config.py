@@ -1,0 +1,26 @@
+"""Gateway settings, from the environment."""
+import secrets
+from dataclasses import dataclass, field
+
+from hubkit.config import amqp_uri, env_bool, env_float, env_int, env_str, hub_env, public_url, redis_url
+
+
+@dataclass
+class Settings:
+    secret_key: str = field(default_factory=lambda: env_str("HUB_SECRET_KEY", ""))
+    cookie_secure: bool = field(default_factory=lambda: env_bool("HUB_COOKIE_SECURE", False))
+    amqp_uri: str = field(default_factory=amqp_uri)
+    redis_url: str = field(default_factory=redis_url)
+    public_url: str = field(default_factory=public_url)
+    rpc_timeout: float = field(default_factory=lambda: env_float("HUB_RPC_TIMEOUT", 5.0))
+    rpc_pool_size: int = field(default_factory=lambda: env_int("HUB_RPC_POOL_SIZE", 32))
+    services: tuple = field(default_factory=lambda: tuple(
+        s for s in env_str("HUB_SERVICES", "accounts").split(",") if s))
+    environment: str = field(default_factory=hub_env)
+
+    def __post_init__(self):
+        if not self.secret_key:
+            if self.environment == "production":
+                raise RuntimeError("HUB_SECRET_KEY must be set in production (signs session cookies).")
+            # local and test runs: a fresh key per process (sessions end on restart)
+            self.secret_key = secrets.token_hex(32)

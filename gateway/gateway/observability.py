@@ -1,0 +1,50 @@
+"""Request ids, JSON access logs and Prometheus metrics for the gateway."""
+import logging
+import time
+
+from flask import Response, g, request
+from prometheus_client import Counter, Histogram
+
+from hubkit import correlation
+from hubkit.metrics import LATENCY_BUCKETS, exposition
+
+log = logging.getLogger("gateway.access")
+
+REQUESTS = Counter("hub_http_requests_total", "HTTP requests served by the gateway.", ["method", "route", "status"])
+LATENCY = Histogram("hub_http_request_duration_seconds", "HTTP request latency at the gateway.",
+                    ["method", "route"], buckets=LATENCY_BUCKETS)
+HTTP_ERRORS = Counter("hub_http_errors_total", "HTTP error responses by error code.", ["status", "code"])
+
+
+def init_app(app):
+    @app.before_request
+    def start_request():
+        g.request_id = correlation.clean_request_id(request.headers.get("X-Request-ID"))
+        g.correlation_tokens = correlation.bind(g.request_id)
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def finish_request(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        REQUESTS.labels(request.method, route, response.status_code).inc()
+        LATENCY.labels(request.method, route).observe(elapsed)
+        if response.status_code >= 400:
+            code = response.get_json(silent=True).get("error", "") if response.is_json else ""
+            HTTP_ERRORS.labels(response.status_code, code or str(response.status_code)).inc()
+        if route != "/metrics":
+            log.info("%s %s %s", request.method, route, response.status_code,
+                     extra={"status": response.status_code, "duration_ms": round(elapsed * 1000, 1)})
+        return response
+
+    @app.teardown_request
+    def unbind(_exc):
+        tokens = g.pop("correlation_tokens", None)
+        if tokens is not None:
+            correlation.unbind(tokens)
+
+    @app.get("/metrics")
+    def metrics():
+        body, content_type = exposition()
+        return Response(body, content_type=content_type)

@@ -1,0 +1,86 @@
+"""Correlation and causation ids, carried from the gateway through RPC calls and events.
+
+The gateway puts `correlation_id` (the X-Request-ID) and `causation_id` into
+nameko context data; nameko copies context data into the headers of every RPC
+call and event a worker makes, so the ids follow the whole chain. Inside a
+process the current ids live in context variables (one per green thread), so
+log lines and new events pick them up without being handed them.
+"""
+import contextvars
+import re
+import uuid
+
+from nameko.extensions import DependencyProvider
+
+CORRELATION_KEY = "correlation_id"
+CAUSATION_KEY = "causation_id"
+_VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+_correlation = contextvars.ContextVar("correlation_id", default=None)
+_causation = contextvars.ContextVar("causation_id", default=None)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def clean_request_id(value) -> str:
+    """A client's X-Request-ID if it is a sane token, else a fresh id."""
+    if isinstance(value, str) and _VALID_ID.match(value):
+        return value
+    return new_id()
+
+
+def current() -> tuple:
+    return _correlation.get(), _causation.get()
+
+
+def bind(correlation_id, causation_id=None):
+    """Make ids current for this green thread; returns a token for `unbind`."""
+    return (_correlation.set(correlation_id), _causation.set(causation_id or correlation_id))
+
+
+def unbind(tokens):
+    correlation_token, causation_token = tokens
+    _correlation.reset(correlation_token)
+    _causation.reset(causation_token)
+
+
+class Correlation(DependencyProvider):
+    """Binds the worker's correlation ids, creating them for workers no request started (timers)."""
+
+    def setup(self):
+        self._tokens = {}
+
+    def get_dependency(self, worker_ctx):
+        data = worker_ctx.data
+        data[CORRELATION_KEY] = clean_request_id(data.get(CORRELATION_KEY))
+        data.setdefault(CAUSATION_KEY, data[CORRELATION_KEY])
+        return CorrelationHandle(worker_ctx)
+
+    def worker_setup(self, worker_ctx):
+        data = worker_ctx.data
+        self._tokens[worker_ctx] = bind(data[CORRELATION_KEY], data[CAUSATION_KEY])
+
+    def worker_teardown(self, worker_ctx):
+        tokens = self._tokens.pop(worker_ctx, None)
+        if tokens is not None:
+            unbind(tokens)
+
+
+class CorrelationHandle:
+    def __init__(self, worker_ctx):
+        self._worker_ctx = worker_ctx
+
+    @property
+    def correlation_id(self):
+        return self._worker_ctx.data[CORRELATION_KEY]
+
+    @property
+    def causation_id(self):
+        return self._worker_ctx.data[CAUSATION_KEY]
+
+    def caused_by(self, event_id: str):
+        """What this worker does from now on was caused by the event `event_id`."""
+        self._worker_ctx.data[CAUSATION_KEY] = event_id
+        _causation.set(event_id)

@@ -1,0 +1,169 @@
+"""Database engines and the unit of work a service worker writes through.
+
+A unit of work is one transaction: the business rows, the outbox rows of the
+events they cause and the e-mails they queue commit together or not at all.
+"""
+import logging
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from nameko.extensions import DependencyProvider
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from . import correlation
+from .config import database_url
+from .envelope import make_event
+from .tables import infrastructure_tables
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def normalise_url(url: str) -> str:
+    """PostgreSQL goes through psycopg 3 (green under eventlet), never psycopg2."""
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str, **kwargs) -> sa.Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class UnitOfWork:
+    """One transaction. Use as a context manager: commits on success, rolls back on error."""
+
+    def __init__(self, session_factory, producer: str, metadata: sa.MetaData):
+        self._session_factory = session_factory
+        self.producer = producer
+        self._tables = infrastructure_tables(metadata)
+        self.session = None
+        self.events = []
+        self.mails = 0
+        self.committed_events = 0
+        self.committed_mails = 0
+
+    def __enter__(self):
+        if self.session is None:
+            self.session = self._session_factory()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self.commit()
+            else:
+                self.rollback()
+        finally:
+            self.close()
+
+    def commit(self):
+        self.session.commit()
+        self.committed_events += len(self.events)
+        self.committed_mails += self.mails
+        self.events, self.mails = [], 0
+
+    def rollback(self):
+        if self.session is not None:
+            self.session.rollback()
+        self.events, self.mails = [], 0
+
+    def close(self):
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def emit(self, type: str, subject: dict, payload: dict, actor: dict = None, version: int = 1) -> dict:
+        """Record an event in the outbox, in this transaction; the relay publishes it after commit."""
+        correlation_id, causation_id = correlation.current()
+        correlation_id = correlation_id or correlation.new_id()
+        envelope = make_event(type=type, version=version, producer=self.producer, subject=subject,
+                              payload=payload, actor=actor, correlation_id=correlation_id,
+                              causation_id=causation_id or correlation_id)
+        self.session.execute(self._tables["outbox"].insert().values(
+            event_id=envelope["event_id"], type=type, envelope=envelope, created_at=utcnow(), attempts=0))
+        self.events.append(envelope)
+        return envelope
+
+    def queue_mail(self, recipient: str, subject: str, body: str):
+        """Queue an e-mail in this transaction; the mail relay sends it after commit, with retries."""
+        now = utcnow()
+        self.session.execute(self._tables["mails"].insert().values(
+            recipient=recipient, subject=subject, body=body, created_at=now, next_attempt_at=now, attempts=0))
+        self.mails += 1
+
+    def first_delivery(self, envelope: dict, handler: str) -> bool:
+        """Record that `handler` applies this event; False if it already did (the event is a redelivery)."""
+        processed = self._tables["processed"]
+        event_id = str(envelope["event_id"])
+        seen = self.session.execute(sa.select(processed.c.event_id).where(
+            processed.c.event_id == event_id, processed.c.handler == handler)).first()
+        if seen:
+            log.info("event already applied, skipped", extra={"event_id": event_id, "handler": handler})
+            return False
+        try:
+            with self.session.begin_nested():
+                self.session.execute(processed.insert().values(
+                    event_id=event_id, handler=handler, processed_at=utcnow()))
+        except IntegrityError:
+            return False
+        return True
+
+
+class Database(DependencyProvider):
+    """Gives each nameko worker its own unit of work on the service's database.
+
+    After a worker committed events or mails, the registered relays are woken so
+    they publish at once instead of at their next poll.
+    """
+
+    def __init__(self, service_name: str, metadata: sa.MetaData, url: str = None):
+        self.service_name = service_name
+        self.metadata = metadata
+        self._url = url
+        self.after_commit = []
+
+    def setup(self):
+        self.engine = make_engine(self._url or database_url(self.service_name))
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._units = {}
+
+    def stop(self):
+        self.engine.dispose()
+
+    def new_unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.service_name, self.metadata)
+
+    def get_dependency(self, worker_ctx):
+        unit = self._units[worker_ctx] = self.new_unit_of_work()
+        return unit
+
+    def worker_teardown(self, worker_ctx):
+        unit = self._units.pop(worker_ctx, None)
+        if unit is None:
+            return
+        unit.close()
+        if unit.committed_events or unit.committed_mails:
+            for wake in self.after_commit:
+                wake(unit)

@@ -1,0 +1,46 @@
+"""JSON-lines logging with the current correlation id on every line."""
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+
+from . import correlation
+
+_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str = "hub"):
+        super().__init__()
+        self.service = service
+
+    def format(self, record):
+        correlation_id, causation_id = correlation.current()
+        line = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "correlation_id": getattr(record, "correlation_id", None) or correlation_id,
+            "causation_id": getattr(record, "causation_id", None) or causation_id,
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRS and key not in line and not key.startswith("_"):
+                line[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure(service: str, level: str = "INFO"):
+    """Route every logger to stdout as JSON lines."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("kombu", "amqp", "nameko", "werkzeug", "urllib3", "selenium"):
+        logging.getLogger(noisy).setLevel("WARNING")
+    # nameko logs expected (business) errors with a traceback at WARNING; they are counted in metrics instead
+    logging.getLogger("nameko.containers").setLevel("ERROR")

@@ -1,0 +1,149 @@
+"""E-mail: real SMTP to a configurable host, or a folder of .eml files for local runs.
+
+`HUB_MAIL_URL`: `smtp://[user:password@]host:port[?starttls=1]`, or
+`file:///path/to/folder` (default: `var/mail`, and each link is logged so
+`make run` works without a mail server). Mails are queued in the sender's
+transaction (`UnitOfWork.queue_mail`) and sent by `MailRelay` with retries.
+"""
+import logging
+import re
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+import sqlalchemy as sa
+from eventlet.semaphore import Semaphore
+from nameko.extensions import DependencyProvider
+
+from . import metrics
+from .config import env_str, var_dir
+from .db import utcnow
+from .tables import infrastructure_tables
+
+log = logging.getLogger(__name__)
+LINK = re.compile(r"https?://\S+")
+SENDER = "Hub de la participation <ne-pas-repondre@participation.paris.local>"
+
+
+def build_message(recipient: str, subject: str, body: str, sender: str = SENDER) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = env_str("HUB_MAIL_FROM", sender)
+    message["To"] = recipient
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="participation.paris.local")
+    message.set_content(body)
+    return message
+
+
+class SmtpTransport:
+    def __init__(self, host, port, username=None, password=None, starttls=False, timeout=10):
+        self.host, self.port, self.username, self.password = host, port, username, password
+        self.starttls, self.timeout = starttls, timeout
+
+    def send(self, message: EmailMessage):
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            smtp.send_message(message)
+
+
+class FolderTransport:
+    """Writes each mail to a .eml file and logs its links (local mode, no mail server needed)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def send(self, message: EmailMessage):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = utcnow().strftime("%Y%m%dT%H%M%S%f") + ".eml"
+        path = self.folder / name
+        path.write_bytes(bytes(message))
+        links = LINK.findall(message.get_content())
+        log.info("mail written to %s; links: %s", path, " ".join(links), extra={"mail_file": str(path)})
+
+
+def transport_from_url(url: str = None):
+    url = url or env_str("HUB_MAIL_URL", f"file://{var_dir() / 'mail'}")
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        return FolderTransport(Path(unquote(parsed.path)))
+    if parsed.scheme == "smtp":
+        options = parse_qs(parsed.query)
+        return SmtpTransport(parsed.hostname or "127.0.0.1", parsed.port or 25,
+                             unquote(parsed.username) if parsed.username else None,
+                             unquote(parsed.password) if parsed.password else None,
+                             starttls=options.get("starttls", ["0"])[0] in ("1", "true"))
+    raise ValueError(f"HUB_MAIL_URL must start with smtp:// or file://, got {parsed.scheme}://")
+
+
+class MailRelay:
+    """Sends queued mails; a failed one is retried with a growing delay, the others still go."""
+
+    max_attempts = 8
+
+    def __init__(self, session_factory, metadata, service_name: str, transport=None):
+        self.session_factory = session_factory
+        self.mails = infrastructure_tables(metadata)["mails"]
+        self.service_name = service_name
+        self.transport = transport or transport_from_url()
+        self._lock = Semaphore()
+
+    def send_pending(self) -> int:
+        mails, sent = self.mails, 0
+        with self._lock, self.session_factory() as session:
+            rows = session.execute(
+                sa.select(mails).where(mails.c.sent_at.is_(None), mails.c.next_attempt_at <= utcnow(),
+                                       mails.c.attempts < self.max_attempts)
+                .order_by(mails.c.id).limit(100)).all()
+            for row in rows:
+                try:
+                    self.transport.send(build_message(row.recipient, row.subject, row.body))
+                except Exception as error:
+                    delay = timedelta(seconds=min(3600, 5 * 2 ** row.attempts))
+                    session.execute(mails.update().where(mails.c.id == row.id).values(
+                        attempts=row.attempts + 1, next_attempt_at=utcnow() + delay, last_error=str(error)[:2000]))
+                    metrics.MAIL_FAILURES.labels(self.service_name).inc()
+                    log.warning("mail delivery failed, will retry", extra={"mail_id": row.id, "error": str(error)})
+                else:
+                    # the body may hold a one-time link: once delivered it is not kept
+                    session.execute(mails.update().where(mails.c.id == row.id).values(
+                        sent_at=utcnow(), attempts=row.attempts + 1, body="", recipient="(envoyé)"))
+                    metrics.MAILS_SENT.labels(self.service_name).inc()
+                    sent += 1
+                session.commit()
+        return sent
+
+
+class MailRelayProvider(DependencyProvider):
+    """Sends queued mails right after the commit that queued them, and on a timer (`poll`)."""
+
+    def __init__(self, database_attr: str = "db"):
+        self.database_attr = database_attr
+
+    def setup(self):
+        self._database = next(dep for dep in self.container.dependencies if dep.attr_name == self.database_attr)
+        self._database.after_commit.append(self._wake)
+
+    def start(self):
+        self.relay = MailRelay(self._database.session_factory, self._database.metadata, self.container.service_name)
+
+    def _wake(self, unit):
+        if unit.committed_mails:
+            self.container.spawn_managed_thread(self._send_quietly, identifier="mail-relay")
+
+    def _send_quietly(self):
+        try:
+            self.relay.send_pending()
+        except Exception:
+            log.exception("mail relay run failed; the next poll retries")
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def poll(self) -> int:
+        return self.relay.send_pending()

@@ -1,0 +1,44 @@
+"""Tables every service database carries for its infrastructure.
+
+Each service adds them to its own metadata (`add_infrastructure_tables`) and
+creates them in its first migration (`hubkit.migrations.create_infrastructure_tables`).
+"""
+import sqlalchemy as sa
+
+
+def add_infrastructure_tables(metadata: sa.MetaData) -> dict:
+    outbox = sa.Table(
+        "outbox_events", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("type", sa.String(80), nullable=False),
+        sa.Column("envelope", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True, index=True),
+        sa.Column("attempts", sa.Integer, nullable=False, default=0),
+        sa.Column("last_error", sa.Text, nullable=True),
+    )
+    processed = sa.Table(
+        "processed_events", metadata,
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("handler", sa.String(120), primary_key=True),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    mails = sa.Table(
+        "outgoing_mails", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("recipient", sa.String(320), nullable=False),
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True, index=True),
+        sa.Column("attempts", sa.Integer, nullable=False, default=0),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.Text, nullable=True),
+    )
+    return {"outbox": outbox, "processed": processed, "mails": mails}
+
+
+def infrastructure_tables(metadata: sa.MetaData) -> dict:
+    return {"outbox": metadata.tables["outbox_events"], "processed": metadata.tables["processed_events"],
+            "mails": metadata.tables["outgoing_mails"]}

@@ -1,0 +1,66 @@
+"""Fixed-window counters in Redis for rate limits (login attempts, postings, signatures...)."""
+import logging
+
+import redis as redis_lib
+from nameko.extensions import DependencyProvider
+
+from .config import redis_url
+from .errors import RateLimited
+
+log = logging.getLogger(__name__)
+
+
+class Throttle:
+    """Counts hits per (bucket, key) in a window. If Redis is down, limits are not enforced (logged)."""
+
+    def __init__(self, client: redis_lib.Redis, prefix: str = "hub:throttle"):
+        self.client, self.prefix = client, prefix
+
+    def _key(self, bucket: str, key: str) -> str:
+        return f"{self.prefix}:{bucket}:{key}"
+
+    def check(self, bucket: str, key: str, limit: int, message: str = None):
+        """Raise RateLimited if `key` already used its `limit` in the current window."""
+        try:
+            redis_key = self._key(bucket, key)
+            count = int(self.client.get(redis_key) or 0)
+            if count >= limit:
+                retry_after = max(1, self.client.ttl(redis_key))
+                raise RateLimited(message, details={"retry_after": retry_after, "limit": bucket})
+        except redis_lib.RedisError as error:
+            log.warning("throttle unavailable, limit not enforced", extra={"bucket": bucket, "error": str(error)})
+
+    def hit(self, bucket: str, key: str, window: int) -> int:
+        try:
+            redis_key = self._key(bucket, key)
+            pipe = self.client.pipeline()
+            pipe.incr(redis_key)
+            pipe.expire(redis_key, window, nx=True)
+            return pipe.execute()[0]
+        except redis_lib.RedisError as error:
+            log.warning("throttle unavailable, hit not counted", extra={"bucket": bucket, "error": str(error)})
+            return 0
+
+    def consume(self, bucket: str, key: str, limit: int, window: int, message: str = None):
+        """Check then count one hit: for actions limited whether or not they succeed."""
+        self.check(bucket, key, limit, message)
+        self.hit(bucket, key, window)
+
+    def reset(self, bucket: str, key: str):
+        try:
+            self.client.delete(self._key(bucket, key))
+        except redis_lib.RedisError:
+            pass
+
+
+def connect(url: str = None) -> redis_lib.Redis:
+    return redis_lib.Redis.from_url(url or redis_url(), socket_timeout=2, socket_connect_timeout=2,
+                                    decode_responses=True)
+
+
+class RedisThrottle(DependencyProvider):
+    def setup(self):
+        self.throttle = Throttle(connect())
+
+    def get_dependency(self, worker_ctx):
+        return self.throttle

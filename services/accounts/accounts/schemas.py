@@ -1,0 +1,166 @@
+"""What crosses the wire to and from the accounts service."""
+from marshmallow import Schema, fields, validate
+
+from .domain import DIRECTIONS, GRANTABLE_ROLES, PASSWORD_MAX, PSEUDONYM_MAX
+
+EMAIL = [validate.Length(max=254), validate.Email()]
+
+
+class ClientSchema(Schema):
+    ip = fields.String(load_default="", validate=validate.Length(max=45))
+    user_agent = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class RegisterSchema(Schema):
+    email = fields.String(required=True, validate=EMAIL)
+    password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
+    pseudonym = fields.String(required=True, validate=validate.Length(max=PSEUDONYM_MAX))
+    client = fields.Nested(ClientSchema, load_default=dict)
+
+
+class LoginSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    session_kind = fields.String(load_default="browser", validate=validate.OneOf(["browser", "api"]))
+    client = fields.Nested(ClientSchema, load_default=dict)
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=16, max=200))
+
+
+class EmailSchema(Schema):
+    email = fields.String(required=True, validate=EMAIL)
+    client = fields.Nested(ClientSchema, load_default=dict)
+
+
+class ResetPasswordSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=16, max=200))
+    password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
+
+
+class ChangePasswordSchema(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    new_password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
+
+
+class ChangeEmailSchema(Schema):
+    new_email = fields.String(required=True, validate=EMAIL)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class PasswordConfirmationSchema(Schema):
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class ProfileUpdateSchema(Schema):
+    pseudonym = fields.String(validate=validate.Length(max=PSEUDONYM_MAX))
+    birth_date = fields.Date(allow_none=True)
+    lives_in_paris = fields.Boolean()
+    address_line = fields.String(allow_none=True, validate=validate.Length(max=200))
+    postcode = fields.String(allow_none=True, validate=validate.Length(max=5))
+
+
+class ActorSchema(Schema):
+    actor_id = fields.UUID(required=True)
+
+
+class AccountIdSchema(Schema):
+    account_id = fields.UUID(required=True)
+
+
+class SessionIdSchema(Schema):
+    session_id = fields.UUID(required=True)
+
+
+class RoleChangeSchema(Schema):
+    account_id = fields.UUID(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(GRANTABLE_ROLES))
+    direction = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(DIRECTIONS)))
+
+
+class AccountSearchSchema(Schema):
+    query = fields.String(load_default="", validate=validate.Length(max=100))
+    role = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["citizen", *GRANTABLE_ROLES]))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+# --- outputs -------------------------------------------------------------------------------
+
+class SectorSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+    insee = fields.String()
+
+
+class CertificationSchema(Schema):
+    level = fields.String()
+    verified_at = fields.DateTime(allow_none=True)
+
+
+class AccountSchema(Schema):
+    id = fields.String()
+    email = fields.String()
+    email_verified = fields.Boolean()
+    pending_email = fields.String(allow_none=True)
+    pseudonym = fields.String()
+    roles = fields.List(fields.String())
+    direction = fields.String(allow_none=True)
+    birth_date = fields.Date(allow_none=True)
+    lives_in_paris = fields.Boolean(allow_none=True)
+    address_line = fields.String(allow_none=True)
+    postcode = fields.String(allow_none=True)
+    arrondissement = fields.Integer(allow_none=True)
+    sector = fields.Nested(SectorSchema, allow_none=True)
+    certification = fields.Nested(CertificationSchema)
+    created_at = fields.DateTime()
+
+
+class AccountSummarySchema(Schema):
+    """What an admin or agent sees in a list of accounts."""
+    id = fields.String()
+    pseudonym = fields.String()
+    email = fields.String()
+    email_verified = fields.Boolean()
+    roles = fields.List(fields.String())
+    direction = fields.String(allow_none=True)
+    arrondissement = fields.Integer(allow_none=True)
+    certification = fields.Nested(CertificationSchema)
+    created_at = fields.DateTime()
+
+
+class PrincipalSchema(Schema):
+    """Who is behind a session token."""
+    account_id = fields.String()
+    session_id = fields.String()
+    pseudonym = fields.String()
+    roles = fields.List(fields.String())
+    direction = fields.String(allow_none=True)
+    expires_at = fields.DateTime()
+
+
+class LoginResultSchema(Schema):
+    token = fields.String()
+    principal = fields.Nested(PrincipalSchema)
+
+
+class SessionSchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    label = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    current = fields.Boolean()
+
+
+class EligibilityAttributesSchema(Schema):
+    """What the budget's eligibility rules read: no address, no e-mail."""
+    account_id = fields.String()
+    lives_in_paris = fields.Boolean(allow_none=True)
+    arrondissement = fields.Integer(allow_none=True)
+    sector = fields.Nested(SectorSchema, allow_none=True)
+    birth_date = fields.Date(allow_none=True)
+    certification = fields.String()
+    email_verified = fields.Boolean()

@@ -1,0 +1,205 @@
+"""nameko entrypoints of the accounts service: load the schema, run the use case, dump the result."""
+from nameko.rpc import rpc as nameko_rpc
+from nameko.timer import timer
+from nameko.web.handlers import http
+
+from hubkit.correlation import Correlation
+from hubkit.db import Database
+from hubkit.errors import HubError
+from hubkit.mail import MailRelayProvider
+from hubkit.metrics import EntrypointMetrics, metrics_response
+from hubkit.outbox import OutboxRelayProvider
+from hubkit.throttle import RedisThrottle
+from hubkit.validation import load
+
+from . import SERVICE_NAME, domain, schemas
+from .business_metrics import count_login, count_registration
+from .handlers import Accounts
+from .models import Base
+
+rpc = nameko_rpc(expected_exceptions=HubError)
+
+
+def actor_id(value) -> str:
+    return str(load(schemas.ActorSchema(), {"actor_id": value})["actor_id"])
+
+
+class AccountsService:
+    name = SERVICE_NAME
+
+    correlation = Correlation()
+    metrics = EntrypointMetrics()
+    db = Database(SERVICE_NAME, Base.metadata)
+    outbox = OutboxRelayProvider()
+    mailer = MailRelayProvider()
+    throttle = RedisThrottle()
+
+    def _accounts(self, uow) -> Accounts:
+        return Accounts(uow, self.throttle)
+
+    @rpc
+    def health(self):
+        return {"service": SERVICE_NAME, "status": "ok"}
+
+    @rpc
+    def reference_data(self):
+        """Roles and city directions, for the forms that grant them."""
+        return {"roles": list(domain.ROLES), "grantable_roles": list(domain.GRANTABLE_ROLES),
+                "directions": [{"code": code, "name": name} for code, name in domain.DIRECTIONS.items()]}
+
+    @rpc
+    def register(self, data):
+        command = load(schemas.RegisterSchema(), data)
+        with self.db as uow:
+            result = self._accounts(uow).register(command)
+        count_registration()
+        return result
+
+    @rpc
+    def verify_email(self, data):
+        token = load(schemas.TokenSchema(), data)["token"]
+        with self.db as uow:
+            accounts = self._accounts(uow)
+            return schemas.AccountSchema().dump(accounts.account_view(accounts.verify_email(token)))
+
+    @rpc
+    def resend_verification(self, data):
+        command = load(schemas.EmailSchema(), data)
+        with self.db as uow:
+            self._accounts(uow).resend_verification(command)
+        return {"status": "sent_if_pending"}
+
+    @rpc
+    def login(self, data):
+        command = load(schemas.LoginSchema(), data)
+        with count_login(), self.db as uow:
+            return schemas.LoginResultSchema().dump(self._accounts(uow).login(command))
+
+    @rpc
+    def resolve_session(self, data):
+        token = load(schemas.TokenSchema(), data)["token"]
+        with self.db as uow:
+            return schemas.PrincipalSchema().dump(self._accounts(uow).resolve_session(token))
+
+    @rpc
+    def logout(self, data):
+        token = load(schemas.TokenSchema(), data)["token"]
+        with self.db as uow:
+            self._accounts(uow).logout(token)
+        return {"status": "logged_out"}
+
+    @rpc
+    def list_sessions(self, actor, current_session_id=None):
+        with self.db as uow:
+            return schemas.SessionSchema(many=True).dump(
+                self._accounts(uow).list_sessions(actor_id(actor), current_session_id))
+
+    @rpc
+    def revoke_session(self, actor, data):
+        session_id = load(schemas.SessionIdSchema(), data)["session_id"]
+        with self.db as uow:
+            self._accounts(uow).revoke_session(actor_id(actor), session_id)
+        return {"status": "revoked"}
+
+    @rpc
+    def request_password_reset(self, data):
+        command = load(schemas.EmailSchema(), data)
+        with self.db as uow:
+            self._accounts(uow).request_password_reset(command)
+        return {"status": "sent_if_known"}
+
+    @rpc
+    def reset_password(self, data):
+        command = load(schemas.ResetPasswordSchema(), data)
+        with self.db as uow:
+            self._accounts(uow).reset_password(command)
+        return {"status": "password_reset"}
+
+    @rpc
+    def change_password(self, actor, session_id, data):
+        command = load(schemas.ChangePasswordSchema(), data)
+        with self.db as uow:
+            self._accounts(uow).change_password(actor_id(actor), session_id, command)
+        return {"status": "password_changed"}
+
+    @rpc
+    def request_email_change(self, actor, data):
+        command = load(schemas.ChangeEmailSchema(), data)
+        with self.db as uow:
+            self._accounts(uow).request_email_change(actor_id(actor), command)
+        return {"status": "confirmation_sent"}
+
+    @rpc
+    def confirm_email_change(self, data):
+        token = load(schemas.TokenSchema(), data)["token"]
+        with self.db as uow:
+            accounts = self._accounts(uow)
+            return schemas.AccountSchema().dump(accounts.account_view(accounts.confirm_email_change(token)))
+
+    @rpc
+    def get_account(self, actor):
+        with self.db as uow:
+            return schemas.AccountSchema().dump(self._accounts(uow).get_account(actor_id(actor)))
+
+    @rpc
+    def update_profile(self, actor, data):
+        changes = load(schemas.ProfileUpdateSchema(), data)
+        with self.db as uow:
+            return schemas.AccountSchema().dump(self._accounts(uow).update_profile(actor_id(actor), changes))
+
+    @rpc
+    def certify_attributes(self, actor, data):
+        account_id = load(schemas.AccountIdSchema(), data)["account_id"]
+        with self.db as uow:
+            return schemas.AccountSchema().dump(self._accounts(uow).certify_attributes(actor_id(actor), account_id))
+
+    @rpc
+    def eligibility_attributes(self, data):
+        account_id = load(schemas.AccountIdSchema(), data)["account_id"]
+        with self.db as uow:
+            return schemas.EligibilityAttributesSchema().dump(self._accounts(uow).eligibility_attributes(account_id))
+
+    @rpc
+    def grant_role(self, actor, data):
+        command = load(schemas.RoleChangeSchema(), data)
+        with self.db as uow:
+            return schemas.AccountSchema().dump(self._accounts(uow).grant_role(actor_id(actor), command))
+
+    @rpc
+    def revoke_role(self, actor, data):
+        command = load(schemas.RoleChangeSchema(), data)
+        with self.db as uow:
+            return schemas.AccountSchema().dump(self._accounts(uow).revoke_role(actor_id(actor), command))
+
+    @rpc
+    def search_accounts(self, actor, data):
+        query = load(schemas.AccountSearchSchema(), data)
+        with self.db as uow:
+            return schemas.AccountSummarySchema(many=True).dump(
+                self._accounts(uow).search_accounts(actor_id(actor), query))
+
+    @rpc
+    def export_personal_data(self, actor):
+        with self.db as uow:
+            return self._accounts(uow).export_personal_data(actor_id(actor))
+
+    @rpc
+    def delete_account(self, actor, data):
+        command = load(schemas.PasswordConfirmationSchema(), data)
+        with self.db as uow:
+            self._accounts(uow).delete_account(actor_id(actor), command)
+        return {"status": "deleted"}
+
+    @timer(interval=2)
+    def relay_pending(self):
+        """Publishes events and sends mails left pending (broker or mail server down, or a crash)."""
+        self.outbox.poll()
+        self.mailer.poll()
+
+    @http("GET", "/metrics")
+    def prometheus(self, request):
+        return metrics_response()
+
+    @http("GET", "/healthz")
+    def healthz(self, request):
+        return 200, "ok"
