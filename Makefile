@@ -1,0 +1,35 @@
+# The participation hub: `make run` starts the platform locally, `make test` runs the whole test suite.
+PYTHON ?= python3
+VENV   := .venv
+PORT   ?= 8000
+PACKAGES := lib/hubkit $(wildcard services/*) gateway
+EDITABLES := $(foreach package,$(PACKAGES),$(if $(wildcard $(package)/pyproject.toml),-e $(package)))
+
+.PHONY: run test install services test-tools bench clean
+
+run: install services
+	HUB_PORT=$(PORT) $(VENV)/bin/python dev/run.py
+
+test: install test-tools
+	bash dev/ensure-services.sh --for-tests
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt $(wildcard */*/pyproject.toml) lib/hubkit/pyproject.toml gateway/pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade "pip<27"
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt $(EDITABLES)
+	touch $@
+
+services:
+	bash dev/ensure-services.sh
+
+test-tools:
+	bash dev/ensure-test-tools.sh
+
+bench: install services
+	$(VENV)/bin/python bench/run_bench.py
+
+clean:
+	rm -rf $(VENV) var

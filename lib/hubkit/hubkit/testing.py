@@ -1,0 +1,140 @@
+"""Test helpers shared by every service's tests: fresh migrated databases, SMTP and broker helpers.
+
+A database is migrated once per test session into a template (a PostgreSQL
+template database, or a SQLite file) and each test gets a cheap copy.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .runner import migrate
+
+ADMIN_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+_templates = {}
+
+
+def _admin_execute(statement: str):
+    engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        connection.execute(sa.text(statement))
+    engine.dispose()
+
+
+def _postgres_url(name: str) -> str:
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def _template(kind: str, service: str, package_dir: Path) -> str:
+    key = (kind, service)
+    if key not in _templates:
+        if kind == "sqlite":
+            path = Path(tempfile.mkdtemp(prefix=f"hub-{service}-")) / "template.db"
+            migrate(service, package_dir, f"sqlite:///{path}")
+            _templates[key] = str(path)
+        else:
+            name = f"hub_test_tpl_{service}_{uuid.uuid4().hex[:8]}"
+            _admin_execute(f'CREATE DATABASE "{name}"')
+            migrate(service, package_dir, _postgres_url(name))
+            _templates[key] = name
+    return _templates[key]
+
+
+class FreshDatabase:
+    """A migrated, empty database of `service`, removed by `drop()`."""
+
+    def __init__(self, kind: str, service: str, package_dir: Path):
+        self.kind, template = kind, _template(kind, service, package_dir)
+        if kind == "sqlite":
+            self.path = Path(tempfile.mkdtemp(prefix=f"hub-{service}-")) / f"{service}.db"
+            shutil.copyfile(template, self.path)
+            self.url = f"sqlite:///{self.path}"
+        else:
+            self.name = f"hub_test_{service}_{uuid.uuid4().hex[:10]}"
+            _admin_execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{template}"')
+            self.url = _postgres_url(self.name)
+
+    def drop(self):
+        if self.kind == "sqlite":
+            shutil.rmtree(self.path.parent, ignore_errors=True)
+        else:
+            _admin_execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def drop_templates():
+    for (kind, _service), template in list(_templates.items()):
+        if kind == "sqlite":
+            shutil.rmtree(Path(template).parent, ignore_errors=True)
+        else:
+            _admin_execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+    _templates.clear()
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd, in its own process) that stores what it receives in a Maildir."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.maildir = Path(tempfile.mkdtemp(prefix="hub-smtp-")) / "Maildir"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c",
+             "aiosmtpd.handlers.Mailbox", str(self.maildir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def messages(self) -> list:
+        import mailbox
+        return [message for _key, message in sorted(mailbox.Maildir(str(self.maildir), create=False).items(),
+                                                    key=lambda item: item[1]["Message-ID"] or "")] \
+            if self.maildir.exists() else []
+
+    def wait_for(self, predicate, timeout: float = 15.0):
+        """The first received message for which `predicate(message)` is true."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.messages():
+                if predicate(message):
+                    return message
+            time.sleep(0.1)
+        raise AssertionError("no matching e-mail received in time")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+        shutil.rmtree(self.maildir.parent, ignore_errors=True)
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 15.0):
+    import socket
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+def body_of(message) -> str:
+    if message.is_multipart():
+        return "".join(part.get_payload(decode=True).decode() for part in message.walk()
+                       if part.get_content_type() == "text/plain")
+    return message.get_payload(decode=True).decode()

@@ -1,0 +1,274 @@
+"""Use cases of the accounts service on a real database (SQLite and PostgreSQL) and a real Redis."""
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from accounts.handlers import Accounts, utcnow
+from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+
+pytestmark = pytest.mark.integration
+PASSWORD = "Des-Arbres-Partout-2026"
+CLIENT = {"ip": "203.0.113.7", "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"}
+
+
+@pytest.fixture
+def run(store, throttle):
+    """Run one use case in its own unit of work, as a service worker does."""
+    def run(method, *args, clock=utcnow):
+        with store.uow() as uow:
+            return getattr(Accounts(uow, throttle, clock), method)(*args)
+    return run
+
+
+def register(run, store, email="camille@exemple.fr", pseudonym="Camille du 11e"):
+    run("register", {"email": email, "password": PASSWORD, "pseudonym": pseudonym, "client": CLIENT})
+    return store.link_token(email)
+
+
+def verified(run, store, email="camille@exemple.fr", pseudonym="Camille du 11e") -> dict:
+    run("verify_email", register(run, store, email, pseudonym))
+    return run("login", {"email": email, "password": PASSWORD, "session_kind": "browser", "client": CLIENT})
+
+
+def test_registration_stores_the_account_queues_the_mail_and_emits_an_event_without_personal_data(run, store):
+    assert run("register", {"email": " Camille@Exemple.fr ", "password": PASSWORD, "pseudonym": "Camille du 11e",
+                            "client": CLIENT}) == {"status": "verification_sent"}
+    [account] = store.rows("accounts")
+    assert account.email == "camille@exemple.fr" and account.email_verified_at is None
+    assert account.password_hash.startswith("$argon2id$")
+    [mail] = store.mails_to("camille@exemple.fr")
+    assert "/compte/verifier?token=" in mail.body
+    [event] = store.events("account_registered")
+    assert event["subject"] == {"kind": "account", "id": account.id}
+    serialized = json.dumps(event)
+    assert "camille@exemple.fr" not in serialized and "Camille" not in serialized
+    [token] = store.rows("one_time_tokens")
+    assert token.token_digest != store.link_token("camille@exemple.fr")  # only the digest is stored
+
+
+def test_registering_a_known_address_answers_the_same_and_warns_the_owner(run, store):
+    register(run, store)
+    answer = run("register", {"email": "camille@exemple.fr", "password": PASSWORD, "pseudonym": "Autre nom",
+                              "client": CLIENT})
+    assert answer == {"status": "verification_sent"}
+    assert len(store.rows("accounts")) == 1
+    assert "Tentative d'inscription" in store.mails_to("camille@exemple.fr")[-1].subject
+
+
+def test_a_taken_pseudonym_is_a_conflict_and_nothing_is_written(run, store):
+    register(run, store)
+    with pytest.raises(Conflict) as refused:
+        run("register", {"email": "autre@exemple.fr", "password": PASSWORD, "pseudonym": "camille-du-11E",
+                         "client": CLIENT})
+    assert refused.value.details == {"pseudonym": ["Ce pseudonyme est déjà pris."]}
+    assert len(store.rows("accounts")) == 1 and store.mails_to("autre@exemple.fr") == []
+    assert len(store.events()) == 1
+
+
+def test_a_weak_password_is_refused_on_its_field(run, store):
+    with pytest.raises(InvalidInput) as refused:
+        run("register", {"email": "a@exemple.fr", "password": "motdepasse123", "pseudonym": "Abc", "client": CLIENT})
+    assert list(refused.value.details) == ["password"]
+    assert store.rows("accounts") == [] and store.rows("outgoing_mails") == []
+
+
+def test_verification_links_work_once(run, store):
+    token = register(run, store)
+    account = run("verify_email", token)
+    assert account.email_verified_at is not None
+    with pytest.raises(InvalidInput) as refused:
+        run("verify_email", token)
+    assert refused.value.code == "INVALID_TOKEN"
+    assert len(store.events("account_email_verified")) == 1
+
+
+def test_verification_links_expire(run, store):
+    token = register(run, store)
+    with pytest.raises(InvalidInput):
+        run("verify_email", token, clock=lambda: utcnow() + timedelta(hours=49))
+    assert store.rows("accounts")[0].email_verified_at is None
+
+
+def test_login_needs_a_verified_address(run, store):
+    register(run, store)
+    with pytest.raises(PermissionDenied) as refused:
+        run("login", {"email": "camille@exemple.fr", "password": PASSWORD, "session_kind": "browser",
+                      "client": CLIENT})
+    assert refused.value.code == "EMAIL_NOT_VERIFIED"
+    assert store.rows("sessions") == []
+
+
+def test_login_gives_a_session_that_resolves_and_logout_revokes_it(run, store):
+    login = verified(run, store)
+    principal = run("resolve_session", login["token"])
+    assert principal["pseudonym"] == "Camille du 11e" and principal["roles"] == ["citizen"]
+    [session] = store.rows("sessions")
+    assert session.token_digest != login["token"] and session.label == "Firefox Linux"
+    run("logout", login["token"])
+    with pytest.raises(AuthenticationFailed):
+        run("resolve_session", login["token"])
+    run("logout", login["token"])  # idempotent
+
+
+def test_an_unknown_address_and_a_wrong_password_fail_the_same_way(run, store):
+    verified(run, store)
+    errors = []
+    for email, password in (("personne@exemple.fr", PASSWORD), ("camille@exemple.fr", "pas-le-bon-mot")):
+        with pytest.raises(AuthenticationFailed) as refused:
+            run("login", {"email": email, "password": password, "session_kind": "api", "client": CLIENT})
+        errors.append(refused.value.to_dict())
+    assert errors[0] == errors[1]
+
+
+def test_repeated_failures_on_an_account_are_throttled_with_a_retry_time(run, store):
+    verified(run, store)
+    attempt = {"email": "camille@exemple.fr", "password": "pas-le-bon-mot", "session_kind": "browser",
+               "client": {"ip": "198.51.100.1"}}
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            run("login", attempt)
+    with pytest.raises(RateLimited) as limited:
+        run("login", {**attempt, "password": PASSWORD})  # even the right password waits
+    assert 0 < limited.value.retry_after <= 15 * 60
+    sessions_before = len(store.rows("sessions"))
+    assert sessions_before == 1  # only the one from `verified`
+
+
+def test_repeated_failures_from_one_address_are_throttled_across_accounts(run, store, monkeypatch):
+    monkeypatch.setattr("accounts.handlers.IP_LIMIT", 3)
+    for number in range(3):
+        with pytest.raises(AuthenticationFailed):
+            run("login", {"email": f"inconnu{number}@exemple.fr", "password": "x", "session_kind": "api",
+                          "client": {"ip": "192.0.2.9"}})
+    with pytest.raises(RateLimited):
+        run("login", {"email": "encore@exemple.fr", "password": "x", "session_kind": "api",
+                      "client": {"ip": "192.0.2.9"}})
+
+
+def test_password_reset_is_single_use_and_closes_every_session(run, store):
+    login = verified(run, store)
+    run("request_password_reset", {"email": "camille@exemple.fr"})
+    token = store.link_token("camille@exemple.fr")
+    run("reset_password", {"token": token, "password": "Un-Nouveau-Mot-De-Passe"})
+    with pytest.raises(AuthenticationFailed):
+        run("resolve_session", login["token"])
+    with pytest.raises(InvalidInput):
+        run("reset_password", {"token": token, "password": "Encore-Un-Autre-Mot"})
+    assert run("login", {"email": "camille@exemple.fr", "password": "Un-Nouveau-Mot-De-Passe",
+                         "session_kind": "api", "client": CLIENT})["token"]
+
+
+def test_a_reset_for_an_unknown_address_sends_nothing_and_says_nothing(run, store):
+    assert run("request_password_reset", {"email": "personne@exemple.fr"}) is None
+    assert store.rows("outgoing_mails") == []
+
+
+def test_changing_the_email_is_confirmed_from_the_new_address(run, store):
+    login = verified(run, store)
+    account_id = login["principal"]["account_id"]
+    run("request_email_change", account_id, {"new_email": "camille.nouvelle@exemple.fr", "password": PASSWORD})
+    assert run("get_account", account_id)["pending_email"] == "camille.nouvelle@exemple.fr"
+    assert "Changement d'adresse" in store.mails_to("camille@exemple.fr")[-1].subject
+    account = run("confirm_email_change", store.link_token("camille.nouvelle@exemple.fr"))
+    assert account.email == "camille.nouvelle@exemple.fr"
+    assert run("get_account", account_id)["pending_email"] is None
+    assert len(store.events("account_email_changed")) == 1
+
+
+def test_an_email_change_needs_the_password(run, store):
+    account_id = verified(run, store)["principal"]["account_id"]
+    with pytest.raises(InvalidInput) as refused:
+        run("request_email_change", account_id, {"new_email": "x@exemple.fr", "password": "faux"})
+    assert refused.value.details == {"password": ["Mot de passe incorrect."]}
+    assert store.mails_to("x@exemple.fr") == []
+
+
+def test_profile_gives_arrondissement_and_sector(run, store):
+    account_id = verified(run, store)["principal"]["account_id"]
+    profile = run("update_profile", account_id, {"birth_date": date(1990, 5, 14), "lives_in_paris": True,
+                                                 "address_line": "3 rue de Rivoli", "postcode": "75004"})
+    assert profile["arrondissement"] == 4
+    assert profile["sector"] == {"code": "paris-centre", "label": "Paris Centre", "insee": "75123"}
+    assert profile["certification"]["level"] == "declared"
+    [event] = store.events("account_profile_updated")
+    assert "Rivoli" not in json.dumps(event) and "1990" not in json.dumps(event)
+
+
+def test_a_bad_profile_change_writes_nothing(run, store):
+    account_id = verified(run, store)["principal"]["account_id"]
+    with pytest.raises(InvalidInput) as refused:
+        run("update_profile", account_id, {"pseudonym": "Nouveau nom", "lives_in_paris": True,
+                                           "address_line": "1 place de la Mairie", "postcode": "92100"})
+    assert list(refused.value.details) == ["postcode"]
+    account = run("get_account", account_id)
+    assert account["pseudonym"] == "Camille du 11e" and account["lives_in_paris"] is None
+    assert store.events("account_profile_updated") == []
+
+
+def test_an_agent_certifies_attributes_and_a_change_makes_them_declared_again(run, store):
+    citizen = verified(run, store)["principal"]["account_id"]
+    run("update_profile", citizen, {"birth_date": date(1990, 5, 14), "lives_in_paris": True,
+                                    "address_line": "12 rue Oberkampf", "postcode": "75011"})
+    with store.uow() as uow:
+        agent = Accounts(uow, None).create_verified_account("agent@paris.fr", PASSWORD, "Agent DEVE")
+        Accounts(uow, None).ensure_role(agent, "agent", "DEVE")
+    with pytest.raises(PermissionDenied):
+        run("certify_attributes", citizen, citizen)
+    certified = run("certify_attributes", agent.id, citizen)
+    assert certified["certification"]["level"] == "verified"
+    assert run("eligibility_attributes", citizen)["certification"] == "verified"
+    run("update_profile", citizen, {"postcode": "75012"})
+    assert run("get_account", citizen)["certification"]["level"] == "declared"
+
+
+def test_only_an_admin_grants_roles_and_the_last_admin_stays(run, store):
+    citizen = verified(run, store)["principal"]["account_id"]
+    with store.uow() as uow:
+        admin = Accounts(uow, None).create_admin("admin@paris.fr", PASSWORD, "Admin Hub").id
+    with pytest.raises(PermissionDenied):
+        run("grant_role", citizen, {"account_id": citizen, "role": "admin", "direction": None})
+    with pytest.raises(InvalidInput) as refused:
+        run("grant_role", admin, {"account_id": citizen, "role": "agent", "direction": None})
+    assert list(refused.value.details) == ["direction"]
+    granted = run("grant_role", admin, {"account_id": citizen, "role": "agent", "direction": "DVD"})
+    assert granted["roles"] == ["citizen", "agent"] and granted["direction"] == "DVD"
+    with pytest.raises(Conflict) as refused:
+        run("revoke_role", admin, {"account_id": admin, "role": "admin"})
+    assert refused.value.code == "LAST_ADMIN"
+    revoked = run("revoke_role", admin, {"account_id": citizen, "role": "agent"})
+    assert revoked["roles"] == ["citizen"] and revoked["direction"] is None
+    assert [e["payload"]["role"] for e in store.events() if e["type"] in ("role_granted", "role_revoked")] == [
+        "admin", "agent", "agent"]
+
+
+def test_the_export_holds_the_personal_data(run, store):
+    login = verified(run, store)
+    account_id = login["principal"]["account_id"]
+    export = run("export_personal_data", account_id)
+    assert export["account"]["email"] == "camille@exemple.fr"
+    assert export["account"]["pseudonym"] == "Camille du 11e"
+    assert len(export["sessions"]) == 1
+    json.dumps(export)  # plain JSON
+
+
+def test_deleting_the_account_erases_personal_data_and_announces_it(run, store):
+    login = verified(run, store)
+    account_id = login["principal"]["account_id"]
+    run("update_profile", account_id, {"birth_date": date(1990, 5, 14), "lives_in_paris": True,
+                                       "address_line": "12 rue Oberkampf", "postcode": "75011"})
+    with pytest.raises(InvalidInput):
+        run("delete_account", account_id, {"password": "faux"})
+    run("delete_account", account_id, {"password": PASSWORD})
+    [account] = store.rows("accounts")
+    assert account.status == "deleted"
+    assert (account.email, account.pseudonym, account.password_hash, account.birth_date, account.address_line,
+            account.postcode) == (None,) * 6
+    assert store.rows("sessions") == [] and store.rows("one_time_tokens") == []
+    [event] = store.events("account_deleted")
+    assert event["payload"] == {"account_id": account_id}
+    with pytest.raises(AuthenticationFailed):
+        run("resolve_session", login["token"])
+    with pytest.raises(NotFound):
+        run("get_account", account_id)
+    register(run, store)  # the address is free again
