@@ -5,7 +5,9 @@ the broker and describe the API; the services' schemas are the authority.
 """
 from marshmallow import Schema, fields, validate
 
-EMAIL = [validate.Length(max=254), validate.Email()]
+# Mail servers do not all accept non-ASCII addresses (SMTPUTF8): refuse them up front, clearly.
+EMAIL = [validate.Length(max=254), validate.Email(),
+         validate.Regexp(r"^[\x21-\x7e]+$", error="Adresse e-mail sans accents ni espaces attendue.")]
 PASSWORD = validate.Length(min=1, max=128)
 TOKEN = validate.Length(min=16, max=200)
 ROLES = ("citizen", "agent", "moderator", "admin")

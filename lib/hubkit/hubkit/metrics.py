@@ -3,6 +3,7 @@
 Technical metrics (entrypoint calls, latency, errors by code, outbox and
 events) are defined here once; each service adds its business counters.
 """
+import logging
 import time
 
 from nameko.extensions import DependencyProvider
@@ -10,6 +11,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from werkzeug.wrappers import Response
 
 from .errors import HubError
+
+log = logging.getLogger("hubkit.worker")
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -31,7 +34,10 @@ def error_code(exc) -> str:
 
 
 class EntrypointMetrics(DependencyProvider):
-    """Counts and times every worker of the service it is declared on."""
+    """Counts, times and logs (one JSON line, with the correlation id) every worker of the service.
+
+    Timers and HTTP scrapes are counted but not logged: they run every few seconds.
+    """
 
     def setup(self):
         self._started = {}
@@ -51,7 +57,11 @@ class EntrypointMetrics(DependencyProvider):
             ERRORS.labels(service, outcome).inc()
         ENTRYPOINT_CALLS.labels(service, kind, name, outcome).inc()
         if started is not None:
-            ENTRYPOINT_LATENCY.labels(service, kind, name).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            ENTRYPOINT_LATENCY.labels(service, kind, name).observe(elapsed)
+            if kind in ("rpc", "eventhandler"):
+                log.info("%s %s %s", kind, name, outcome,
+                         extra={"entrypoint": name, "outcome": outcome, "duration_ms": round(elapsed * 1000, 1)})
 
     def worker_teardown(self, worker_ctx):
         self._started.pop(worker_ctx, None)

@@ -94,9 +94,10 @@ class SmtpServer:
 
     def messages(self) -> list:
         import mailbox
-        return [message for _key, message in sorted(mailbox.Maildir(str(self.maildir), create=False).items(),
-                                                    key=lambda item: item[1]["Message-ID"] or "")] \
-            if self.maildir.exists() else []
+        if not self.maildir.exists():
+            return []
+        # Maildir keys start with the delivery time: sorting them gives the order of arrival
+        return [message for _key, message in sorted(mailbox.Maildir(str(self.maildir), create=False).items())]
 
     def wait_for(self, predicate, timeout: float = 15.0):
         """The first received message for which `predicate(message)` is true."""
@@ -138,3 +139,102 @@ def body_of(message) -> str:
         return "".join(part.get_payload(decode=True).decode() for part in message.walk()
                        if part.get_content_type() == "text/plain")
     return message.get_payload(decode=True).decode()
+
+
+class Platform:
+    """The running platform for end-to-end tests: every service and the gateway as real processes.
+
+    Each platform gets its own RabbitMQ virtual host, fresh databases, a real
+    SMTP server and free ports, so it never meets a `make run` on the same machine.
+    """
+
+    def __init__(self, services: dict, database_kind: str = "sqlite"):
+        """`services`: name -> package directory (where its alembic.ini lives)."""
+        import requests
+        self.workdir = Path(tempfile.mkdtemp(prefix="hub-platform-"))
+        self.vhost = f"hub_e2e_{uuid.uuid4().hex[:8]}"
+        self._management = requests.Session()
+        self._management.auth = ("guest", "guest")
+        self._management.put(f"http://127.0.0.1:15672/api/vhosts/{self.vhost}").raise_for_status()
+        self._management.put(f"http://127.0.0.1:15672/api/permissions/{self.vhost}/guest",
+                             json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+        self.amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
+        self.smtp = SmtpServer(free_port())
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.databases = {name: FreshDatabase(database_kind, name, path) for name, path in services.items()}
+        self.env = {**os.environ, "HUB_ENV": "test", "HUB_AMQP_URI": self.amqp_uri, "HUB_PORT": str(self.port),
+                    "HUB_PUBLIC_URL": self.url, "HUB_MAIL_URL": self.smtp.url, "HUB_VAR_DIR": str(self.workdir),
+                    "HUB_SERVICES": ",".join(services), "HUB_SECRET_KEY": uuid.uuid4().hex,
+                    "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+        self.http_ports = {}
+        for name, database in self.databases.items():
+            self.env[f"{name.upper()}_DATABASE_URL"] = database.url
+            self.http_ports[name] = free_port()
+            self.env[f"{name.upper()}_HTTP_PORT"] = str(self.http_ports[name])
+        self.processes = {}
+        try:
+            for name in services:
+                self._start(name, [sys.executable, "-m", name, "run"])
+            self._start("gateway", [sys.executable, "-m", "gateway"])
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, name: str, command: list):
+        log = open(self.workdir / f"{name}.log", "wb")
+        self.processes[name] = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 60.0):
+        import requests
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited:\n{self.log(name)[-3000:]}")
+            try:
+                if requests.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError("the platform did not become ready:\n" + "\n".join(
+            f"--- {name}\n{self.log(name)[-2000:]}" for name in self.processes))
+
+    def log(self, name: str) -> str:
+        path = self.workdir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def log_lines(self, name: str) -> list:
+        import json
+        lines = []
+        for line in self.log(name).splitlines():
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                pass
+        return lines
+
+    def stop_process(self, name: str):
+        process = self.processes[name]
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def restart_process(self, name: str):
+        self.stop_process(name)
+        command = [sys.executable, "-m", name] + (["run"] if name != "gateway" else [])
+        self._start(name, command)
+
+    def stop(self):
+        for name in list(self.processes):
+            self.stop_process(name)
+        for database in self.databases.values():
+            database.drop()
+        self.smtp.stop()
+        self._management.delete(f"http://127.0.0.1:15672/api/vhosts/{self.vhost}")
+        shutil.rmtree(self.workdir, ignore_errors=True)

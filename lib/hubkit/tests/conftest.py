@@ -4,11 +4,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import sessionmaker
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from hubkit.db import UnitOfWork, make_engine  # noqa: E402
+from hubkit.db import make_engine  # noqa: E402
 from hubkit.testing import _admin_execute, _postgres_url  # noqa: E402
 from hubkit_sample_services import metadata  # noqa: E402
 
@@ -30,7 +29,3 @@ def infra_db(database_kind, monkeypatch):
     yield url
     if database_kind == "postgresql":
         _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def unit_of_work(url: str, producer: str = "hubkit_notes") -> UnitOfWork:
-    return UnitOfWork(sessionmaker(make_engine(url), expire_on_commit=False), producer, metadata)

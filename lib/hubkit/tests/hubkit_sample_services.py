@@ -6,10 +6,11 @@ import sqlalchemy as sa
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
+from sqlalchemy.orm import sessionmaker
 
 from hubkit.consumer import receive
 from hubkit.correlation import Correlation
-from hubkit.db import Database
+from hubkit.db import Database, UnitOfWork, make_engine
 from hubkit.errors import Conflict
 from hubkit.outbox import OutboxRelayProvider
 from hubkit.tables import add_infrastructure_tables
@@ -19,6 +20,10 @@ add_infrastructure_tables(metadata)
 notes = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("text", sa.String(100)))
 tallies = sa.Table("tallies", metadata, sa.Column("name", sa.String(50), primary_key=True),
                    sa.Column("count", sa.Integer, nullable=False))
+
+
+def unit_of_work(url: str, producer: str = "hubkit_notes") -> UnitOfWork:
+    return UnitOfWork(sessionmaker(make_engine(url), expire_on_commit=False), producer, metadata)
 
 
 class NotesService:

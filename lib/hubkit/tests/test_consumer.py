@@ -6,10 +6,9 @@ import sqlalchemy as sa
 from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
 
-from conftest import unit_of_work
 from hubkit.envelope import make_event
 from hubkit.outbox import context_headers
-from hubkit_sample_services import CounterService, metadata, tallies
+from hubkit_sample_services import unit_of_work, CounterService, metadata, tallies
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from broker import Tap
-from conftest import unit_of_work
 from hubkit.outbox import OutboxRelay
-from hubkit_sample_services import NotesService, metadata, notes
+from hubkit_sample_services import unit_of_work, NotesService, metadata, notes
 
 pytestmark = pytest.mark.integration
 OUTBOX = metadata.tables["outbox_events"]

@@ -1,0 +1,51 @@
+"""Fixtures for the cross-service tests: the running platform, a real SMTP server, mail links."""
+import re
+from pathlib import Path
+
+import pytest
+
+from hubkit.testing import Platform, body_of, drop_templates
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = {path.parent.name: path.parent for path in sorted(ROOT.glob("services/*/*/__main__.py"))
+            if path.parent.name == path.parent.parent.name}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_database_templates():
+    yield
+    drop_templates()
+
+
+def start_platform(kind: str):
+    platform = Platform(SERVICES, kind)
+    return platform
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def platform_both(request):
+    """The platform on each storage: embedded SQLite (the default) and PostgreSQL."""
+    platform = start_platform(request.param)
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture(scope="session")
+def platform():
+    """The platform as `make run` runs it (SQLite), shared by the form, browser and contract tests."""
+    platform = start_platform("sqlite")
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture
+def mail_link():
+    return read_mail_link
+
+
+def read_mail_link(platform, recipient: str, path: str) -> str:
+    """The link to `path` in the last mail `recipient` received through the real SMTP server."""
+    message = platform.smtp.wait_for(lambda m: m["To"] == recipient and path in body_of(m))
+    matches = [m for m in platform.smtp.messages() if m["To"] == recipient and path in body_of(m)]
+    message = matches[-1] if matches else message
+    return re.search(r"(https?://\S+" + re.escape(path) + r"\S*)", body_of(message)).group(1)

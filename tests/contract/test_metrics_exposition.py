@@ -1,0 +1,55 @@
+"""Every process exposes Prometheus metrics that `promtool check metrics` accepts."""
+import shutil
+import subprocess
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+
+def promtool_check(exposition: bytes) -> subprocess.CompletedProcess:
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: `make test` installs it (dev/ensure-test-tools.sh)"
+    return subprocess.run([promtool, "check", "metrics"], input=exposition, capture_output=True)
+
+
+def exercise(platform):
+    """Produce samples for every label set: successes, validation errors, a failed login."""
+    api = f"{platform.url}/api/v1"
+    requests.post(f"{api}/accounts", json={"email": "pas-une-adresse"})
+    requests.post(f"{api}/auth/tokens", json={"email": "metriques@exemple.fr", "password": "faux"})
+    requests.get(f"{platform.url}/readyz")
+
+
+def test_gateway_metrics_pass_promtool(platform):
+    exercise(platform)
+    response = requests.get(f"{platform.url}/metrics")
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain")
+    result = promtool_check(response.content)
+    assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
+    text = response.text
+    assert 'hub_http_requests_total{method="POST",route="/api/v1/accounts",status="400"}' in text
+    assert "hub_http_request_duration_seconds_bucket" in text
+    assert 'hub_http_errors_total{code="VALIDATION_ERROR",status="400"}' in text
+
+
+@pytest.mark.parametrize("service", ["accounts"])
+def test_service_metrics_pass_promtool(platform, service):
+    exercise(platform)
+    response = requests.get(f"http://127.0.0.1:{platform.http_ports[service]}/metrics")
+    assert response.status_code == 200
+    result = promtool_check(response.content)
+    assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
+    text = response.text
+    assert f'hub_entrypoint_calls_total{{entrypoint="login",kind="rpc",outcome="INVALID_CREDENTIALS",service="{service}"}}' in text
+    assert "hub_entrypoint_duration_seconds_bucket" in text
+    assert 'accounts_logins_failed_total{reason="invalid_credentials"}' in text
+    assert "accounts_registrations_total" in text
+    assert "hub_outbox_pending_events" in text
+
+
+@pytest.mark.parametrize("broken", [b"# HELP logins Logins.\n# TYPE logins counter\nlogins 3\n", b"garbage{ 3\n"])
+def test_promtool_rejects_a_broken_exposition(broken):
+    """The checks above can fail: a counter without _total, or unparsable text, is refused."""
+    assert promtool_check(broken).returncode != 0

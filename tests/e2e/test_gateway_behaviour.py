@@ -1,0 +1,125 @@
+"""The gateway as a front door: request ids, roles, throttling, sessions, and services that are down."""
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "Des-Arbres-Partout-2026"
+
+
+def citizen(platform, mail_link, name: str) -> tuple:
+    """A verified citizen: (account id, bearer headers)."""
+    api, email = f"{platform.url}/api/v1", f"{name}.{time.monotonic_ns()}@exemple.fr".lower()
+    assert requests.post(f"{api}/accounts", json={"email": email, "password": PASSWORD,
+                                                  "pseudonym": f"{name} {time.monotonic_ns() % 10**6}"}).ok
+    token = parse_qs(urlparse(mail_link(platform, email, "/compte/verifier")).query)["token"][0]
+    assert requests.post(f"{api}/accounts/verification", json={"token": token}).ok
+    login = requests.post(f"{api}/auth/tokens", json={"email": email, "password": PASSWORD}).json()
+    return login["principal"]["account_id"], {"Authorization": f"Bearer {login['token']}"}, email
+
+
+def admin_headers(platform) -> dict:
+    import subprocess
+    import sys
+    email = f"admin.{time.monotonic_ns()}@paris.fr"
+    subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
+                    f"Admin {time.monotonic_ns() % 10**6}", "--password", PASSWORD], env=platform.env, check=True,
+                   capture_output=True)
+    login = requests.post(f"{platform.url}/api/v1/auth/tokens", json={"email": email, "password": PASSWORD})
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+def test_a_request_id_is_created_when_the_client_sends_none_or_a_bad_one(platform):
+    plain = requests.get(f"{platform.url}/healthz")
+    assert len(plain.headers["X-Request-ID"]) == 32
+    weird = requests.get(f"{platform.url}/healthz", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert weird.headers["X-Request-ID"] != "bad id\twith spaces"
+
+
+def test_roles_are_checked_at_the_gateway_and_granted_by_an_admin(platform, mail_link):
+    account_id, headers, _ = citizen(platform, mail_link, "Nour")
+    api = f"{platform.url}/api/v1"
+    assert requests.get(f"{api}/accounts", headers=headers).status_code == 403
+    forbidden = requests.post(f"{api}/accounts/{account_id}/roles", headers=headers, json={"role": "admin"})
+    assert forbidden.status_code == 403 and forbidden.json()["error"] == "FORBIDDEN"
+
+    admin = admin_headers(platform)
+    missing_direction = requests.post(f"{api}/accounts/{account_id}/roles", headers=admin, json={"role": "agent"})
+    assert missing_direction.status_code == 400 and "direction" in missing_direction.json()["details"]
+    granted = requests.post(f"{api}/accounts/{account_id}/roles", headers=admin,
+                            json={"role": "agent", "direction": "DEVE"})
+    assert granted.status_code == 200 and granted.json()["roles"] == ["citizen", "agent"]
+    assert requests.get(f"{api}/accounts", headers=headers, params={"query": "Nour"}).status_code == 200
+    revoked = requests.delete(f"{api}/accounts/{account_id}/roles/agent", headers=admin)
+    assert revoked.json()["roles"] == ["citizen"]
+    assert requests.get(f"{api}/accounts", headers=headers).status_code == 403
+    unknown = requests.post(f"{api}/accounts/00000000-0000-0000-0000-000000000000/roles", headers=admin,
+                            json={"role": "moderator"})
+    assert unknown.status_code == 404
+
+
+def test_too_many_failed_logins_get_a_429_with_retry_after(platform, mail_link):
+    _, _, email = citizen(platform, mail_link, "Ines")
+    api = f"{platform.url}/api/v1"
+    statuses = [requests.post(f"{api}/auth/tokens", json={"email": email, "password": "mauvais"}).status_code
+                for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    limited = requests.post(f"{api}/auth/tokens", json={"email": email, "password": PASSWORD})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    assert limited.json()["error"] == "RATE_LIMITED"
+
+
+def test_sessions_are_listed_and_revocable(platform, mail_link):
+    _, headers, email = citizen(platform, mail_link, "Yanis")
+    api = f"{platform.url}/api/v1"
+    other = requests.post(f"{api}/auth/tokens", json={"email": email, "password": PASSWORD}).json()
+    sessions = requests.get(f"{api}/me/sessions", headers=headers).json()
+    assert len(sessions) == 2 and sum(s["current"] for s in sessions) == 1
+    other_id = next(s["id"] for s in sessions if not s["current"])
+    assert requests.delete(f"{api}/me/sessions/{other_id}", headers=headers).status_code == 204
+    assert requests.get(f"{api}/me", headers={"Authorization": f"Bearer {other['token']}"}).status_code == 401
+    assert requests.delete(f"{api}/me/sessions/not-a-uuid", headers=headers).status_code == 400
+    assert requests.delete(f"{api}/auth/tokens/current", headers=headers).status_code == 204
+    assert requests.get(f"{api}/me", headers=headers).status_code == 401
+
+
+def test_a_profile_with_an_impossible_date_or_a_postcode_outside_paris_is_refused_whole(platform, mail_link):
+    _, headers, _ = citizen(platform, mail_link, "Mila")
+    api = f"{platform.url}/api/v1"
+    for body, field in (({"birth_date": "2023-02-30"}, "birth_date"),
+                        ({"birth_date": "2999-01-01"}, "birth_date"),
+                        ({"lives_in_paris": True, "address_line": "1 rue X", "postcode": "92100"}, "postcode"),
+                        ({"pseudonym": "Mila", "postcode": "750011"}, "postcode"),
+                        ({"address_line": "x" * 201}, "address_line")):
+        response = requests.patch(f"{api}/me", headers=headers, json=body)
+        assert response.status_code == 400, body
+        assert field in response.json()["details"], response.json()
+    me = requests.get(f"{api}/me", headers=headers).json()
+    assert me["birth_date"] is None and me["postcode"] is None and me["pseudonym"].startswith("Mila ")
+
+
+def test_a_service_that_is_down_gives_a_clear_503_not_a_hang(platform):
+    platform.stop_process("accounts")
+    try:
+        started = time.monotonic()
+        response = requests.post(f"{platform.url}/api/v1/auth/tokens",
+                                 json={"email": "a@exemple.fr", "password": "x"}, timeout=30)
+        assert response.status_code == 503 and response.json()["error"] == "SERVICE_UNAVAILABLE"
+        assert time.monotonic() - started < 10
+        ready = requests.get(f"{platform.url}/readyz", timeout=30)
+        assert ready.status_code == 503 and ready.json()["checks"]["accounts"]["ok"] is False
+        page = requests.get(f"{platform.url}/connexion", timeout=30)
+        assert requests.get(f"{platform.url}/healthz").status_code == 200
+    finally:
+        platform.restart_process("accounts")
+        platform.wait_ready()
+    assert page.status_code in (200, 503)
+
+
+def test_an_address_the_mail_servers_may_refuse_is_a_clear_400(platform):
+    response = requests.post(f"{platform.url}/api/v1/accounts",
+                             json={"email": "inès@exemple.fr", "password": PASSWORD, "pseudonym": "Inès"})
+    assert response.status_code == 400
+    assert response.json()["details"]["email"] == ["Adresse e-mail sans accents ni espaces attendue."]
