@@ -10,7 +10,7 @@ from flask import g, redirect, request, session, url_for
 
 from hubkit.errors import AuthenticationFailed, HubError, InvalidInput, PermissionDenied
 
-from .remote import call
+from . import remote
 
 SESSION_KEY, CSRF_KEY = "token", "csrf"
 CSRF_FIELD = "csrf_token"
@@ -39,7 +39,7 @@ def current_principal() -> dict | None:
         token = current_token()
         if token:
             try:
-                g.principal = call("accounts", "resolve_session", {"token": token})
+                g.principal = remote.call("accounts", "resolve_session", {"token": token})
             except AuthenticationFailed:
                 if not request.path.startswith("/api/"):
                     session.pop(SESSION_KEY, None)

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify
 
 from hubkit.errors import HubError
 
-from .remote import call
+from . import remote
 
 bp = Blueprint("health", __name__)
 
@@ -22,7 +22,7 @@ def readyz():
     checks = {"redis": _check(lambda: redis.Redis.from_url(settings.redis_url, socket_timeout=1,
                                                            socket_connect_timeout=1).ping())}
     for service in settings.services:
-        checks[service] = _check(lambda service=service: call(service, "health"))
+        checks[service] = _check(lambda service=service: remote.call(service, "health"))
     ready = all(check["ok"] for check in checks.values())
     # the broker is reachable if any service answered over it
     checks["broker"] = {"ok": any(checks[s]["ok"] for s in settings.services)}

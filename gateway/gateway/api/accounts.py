@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify
 from .. import schemas
 from ..auth import api_token, client_info
 from ..openapi import endpoint
-from ..remote import call
+from .. import remote
 
 bp = Blueprint("api_accounts", __name__)
 
@@ -16,7 +16,7 @@ SENT = "Si l'adresse peut recevoir ce message, un e-mail vient d'être envoyé."
           errors=(400, 409, 429), tag="auth")
 def register(data):
     """Envoie un e-mail de vérification. La réponse est la même si l'adresse a déjà un compte."""
-    call("accounts", "register", {**data, "client": client_info()})
+    remote.call("accounts", "register", {**data, "client": client_info()})
     return jsonify({"status": "verification_sent", "message": SENT}), 202
 
 
@@ -24,14 +24,14 @@ def register(data):
 @endpoint("Confirmer son adresse e-mail (jeton reçu par e-mail)", body=schemas.TokenSchema,
           response=schemas.AccountSchema, tag="auth")
 def verify_email(data):
-    return jsonify(call("accounts", "verify_email", data))
+    return jsonify(remote.call("accounts", "verify_email", data))
 
 
 @bp.post("/accounts/verification/resend")
 @endpoint("Renvoyer l'e-mail de vérification", body=schemas.EmailSchema, response=schemas.StatusSchema,
           status=202, errors=(400, 429), tag="auth")
 def resend_verification(data):
-    call("accounts", "resend_verification", {**data, "client": client_info()})
+    remote.call("accounts", "resend_verification", {**data, "client": client_info()})
     return jsonify({"status": "sent_if_pending", "message": SENT}), 202
 
 
@@ -39,7 +39,7 @@ def resend_verification(data):
 @endpoint("Se connecter : obtenir un jeton d'accès", body=schemas.LoginSchema, response=schemas.TokenIssuedSchema,
           status=201, errors=(400, 401, 403, 429), tag="auth")
 def create_token(data):
-    result = call("accounts", "login", {**data, "session_kind": "api", "client": client_info()})
+    result = remote.call("accounts", "login", {**data, "session_kind": "api", "client": client_info()})
     return jsonify(result), 201
 
 
@@ -48,7 +48,7 @@ def create_token(data):
 def revoke_token():
     token = api_token()
     if token:
-        call("accounts", "logout", {"token": token})
+        remote.call("accounts", "logout", {"token": token})
     return "", 204
 
 
@@ -57,7 +57,7 @@ def revoke_token():
           response=schemas.StatusSchema, status=202, errors=(400, 429), tag="auth")
 def request_password_reset(data):
     """Même réponse que l'adresse ait un compte ou non."""
-    call("accounts", "request_password_reset", {**data, "client": client_info()})
+    remote.call("accounts", "request_password_reset", {**data, "client": client_info()})
     return jsonify({"status": "sent_if_known", "message": SENT}), 202
 
 
@@ -65,11 +65,11 @@ def request_password_reset(data):
 @endpoint("Choisir un nouveau mot de passe (jeton reçu par e-mail)", body=schemas.ResetPasswordSchema,
           response=schemas.StatusSchema, tag="auth")
 def reset_password(data):
-    return jsonify(call("accounts", "reset_password", data))
+    return jsonify(remote.call("accounts", "reset_password", data))
 
 
 @bp.post("/accounts/email-change/confirm")
 @endpoint("Confirmer une nouvelle adresse e-mail (jeton reçu par e-mail)", body=schemas.TokenSchema,
           response=schemas.AccountSchema, errors=(400, 409), tag="me")
 def confirm_email_change(data):
-    return jsonify(call("accounts", "confirm_email_change", data))
+    return jsonify(remote.call("accounts", "confirm_email_change", data))

@@ -7,7 +7,7 @@ from .. import schemas
 from ..auth import actor_id, current_principal, login_required
 from ..gdpr import personal_data_export
 from ..openapi import endpoint
-from ..remote import call
+from .. import remote
 
 bp = Blueprint("api_me", __name__)
 
@@ -16,7 +16,7 @@ bp = Blueprint("api_me", __name__)
 @login_required
 @endpoint("Mon compte", response=schemas.AccountSchema, auth=True, errors=())
 def get_me():
-    return jsonify(call("accounts", "get_account", actor_id()))
+    return jsonify(remote.call("accounts", "get_account", actor_id()))
 
 
 @bp.patch("/me")
@@ -25,7 +25,7 @@ def get_me():
           response=schemas.AccountSchema, auth=True, errors=(400, 409))
 def update_me(data):
     """Modifier date de naissance ou résidence repasse la certification à « déclaré »."""
-    return jsonify(call("accounts", "update_profile", actor_id(), _wire(data)))
+    return jsonify(remote.call("accounts", "update_profile", actor_id(), _wire(data)))
 
 
 @bp.post("/me/password")
@@ -33,7 +33,7 @@ def update_me(data):
 @endpoint("Changer mon mot de passe (les autres sessions sont fermées)", body=schemas.ChangePasswordSchema,
           response=schemas.StatusSchema, auth=True)
 def change_password(data):
-    return jsonify(call("accounts", "change_password", actor_id(), current_principal()["session_id"], data))
+    return jsonify(remote.call("accounts", "change_password", actor_id(), current_principal()["session_id"], data))
 
 
 @bp.post("/me/email")
@@ -41,21 +41,21 @@ def change_password(data):
 @endpoint("Changer mon adresse e-mail (confirmation envoyée à la nouvelle adresse)",
           body=schemas.ChangeEmailSchema, response=schemas.StatusSchema, status=202, auth=True)
 def change_email(data):
-    return jsonify(call("accounts", "request_email_change", actor_id(), data)), 202
+    return jsonify(remote.call("accounts", "request_email_change", actor_id(), data)), 202
 
 
 @bp.get("/me/sessions")
 @login_required
 @endpoint("Mes sessions ouvertes", response=schemas.SessionSchema(many=True), auth=True, errors=())
 def list_sessions():
-    return jsonify(call("accounts", "list_sessions", actor_id(), current_principal()["session_id"]))
+    return jsonify(remote.call("accounts", "list_sessions", actor_id(), current_principal()["session_id"]))
 
 
 @bp.delete("/me/sessions/<session_id>")
 @login_required
 @endpoint("Fermer une de mes sessions", status=204, auth=True, errors=(400, 404))
 def revoke_session(session_id):
-    call("accounts", "revoke_session", actor_id(), {"session_id": session_id})
+    remote.call("accounts", "revoke_session", actor_id(), {"session_id": session_id})
     return "", 204
 
 
@@ -74,7 +74,7 @@ def export():
           auth=True, errors=(400, 409))
 def delete_me(data):
     """Efface les données personnelles ; les contributions restent, anonymisées."""
-    call("accounts", "delete_account", actor_id(), data)
+    remote.call("accounts", "delete_account", actor_id(), data)
     return "", 204
 
 

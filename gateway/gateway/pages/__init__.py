@@ -1,8 +1,29 @@
 """French, server-rendered pages of the hub: one blueprint per area."""
-from . import account, backoffice, home
+from flask import g
+
+from hubkit.errors import HubError
+
+from .. import auth
+from . import account, backoffice, formatting, home, profile
+from .forms import Form
+
+
+def principal_for_error(status: int):
+    """Who is signed in, for the navigation of an error page: never calls a service that may be the
+    cause of a 5xx (the page must render even when the accounts service is down)."""
+    if status >= 500:
+        return g.get("principal")
+    try:
+        return auth.current_principal()
+    except HubError:
+        return g.get("principal")
 
 
 def register_pages(app):
     app.register_blueprint(home.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(profile.bp)
     app.register_blueprint(backoffice.bp)
+    app.jinja_env.filters.update(formatting.FILTERS)
+    app.jinja_env.globals.update(principal_for_error=principal_for_error, BACKOFFICE_ROLES=backoffice.ROLES,
+                                 empty_form=Form)

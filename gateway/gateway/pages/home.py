@@ -1,8 +1,21 @@
+"""The home page: the hub's one offer of participation."""
 from flask import Blueprint, render_template
 
 bp = Blueprint("home", __name__)
 
+# The services of participation, in the order citizens meet them; each arrives in a later release.
+OFFERS = (
+    {"slug": "idees", "title": "Boîte à idées",
+     "text": "Proposez une idée pour votre quartier ou pour tout Paris, et soutenez celles des autres."},
+    {"slug": "consultations", "title": "Consultations",
+     "text": "Donnez votre avis sur les projets de la Ville avant que les décisions ne soient prises."},
+    {"slug": "budget", "title": "Budget participatif",
+     "text": "Proposez des projets pour votre arrondissement, puis votez pour choisir ceux que la Ville réalisera."},
+    {"slug": "petitions", "title": "Pétitions",
+     "text": "Lancez ou signez une pétition adressée au Conseil de Paris."},
+)
+
 
 @bp.get("/")
 def index():
-    return render_template("home.html")
+    return render_template("home.html", offers=OFFERS)

@@ -37,6 +37,11 @@ def redis_url() -> str:
     return env_str("HUB_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+def redis_prefix() -> str:
+    """Namespace of the hub's keys in Redis (lets several platforms share one Redis, e.g. in tests)."""
+    return env_str("HUB_REDIS_PREFIX", "hub")
+
+
 def database_url(service: str) -> str:
     """`<SERVICE>_DATABASE_URL`, or one SQLite file per service under var/."""
     return env_str(f"{service.upper()}_DATABASE_URL", f"sqlite:///{var_dir() / (service + '.db')}")

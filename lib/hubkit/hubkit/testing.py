@@ -166,6 +166,7 @@ class Platform:
         self.env = {**os.environ, "HUB_ENV": "test", "HUB_AMQP_URI": self.amqp_uri, "HUB_PORT": str(self.port),
                     "HUB_PUBLIC_URL": self.url, "HUB_MAIL_URL": self.smtp.url, "HUB_VAR_DIR": str(self.workdir),
                     "HUB_SERVICES": ",".join(services), "HUB_SECRET_KEY": uuid.uuid4().hex,
+                    "HUB_REDIS_PREFIX": self.vhost, "ACCOUNTS_REGISTRATIONS_PER_IP": "1000",
                     "PYTHONWARNINGS": "ignore::DeprecationWarning"}
         self.http_ports = {}
         for name, database in self.databases.items():
@@ -236,5 +237,9 @@ class Platform:
         for database in self.databases.values():
             database.drop()
         self.smtp.stop()
+        from .throttle import connect
+        client = connect()
+        for key in client.scan_iter(f"{self.vhost}:*"):
+            client.delete(key)
         self._management.delete(f"http://127.0.0.1:15672/api/vhosts/{self.vhost}")
         shutil.rmtree(self.workdir, ignore_errors=True)

@@ -4,7 +4,7 @@ import logging
 import redis as redis_lib
 from nameko.extensions import DependencyProvider
 
-from .config import redis_url
+from .config import redis_prefix, redis_url
 from .errors import RateLimited
 
 log = logging.getLogger(__name__)
@@ -13,8 +13,8 @@ log = logging.getLogger(__name__)
 class Throttle:
     """Counts hits per (bucket, key) in a window. If Redis is down, limits are not enforced (logged)."""
 
-    def __init__(self, client: redis_lib.Redis, prefix: str = "hub:throttle"):
-        self.client, self.prefix = client, prefix
+    def __init__(self, client: redis_lib.Redis, prefix: str = None):
+        self.client, self.prefix = client, prefix or f"{redis_prefix()}:throttle"
 
     def _key(self, bucket: str, key: str) -> str:
         return f"{self.prefix}:{bucket}:{key}"

@@ -30,7 +30,7 @@ def _install_french_messages():
         field_class.default_error_messages = {**field_class.default_error_messages, **messages}
     Schema._default_error_messages = {**Schema._default_error_messages,
                                       "unknown": "Champ inconnu.", "type": "Données invalides."}
-    validate.Length.message_min = "Au moins {min} caractères."
+    validate.Length.message_min = "Au moins {min} caractère(s)."
     validate.Length.message_max = "Au plus {max} caractères."
     validate.Length.message_all = "Entre {min} et {max} caractères."
     validate.Length.message_equal = "Exactement {equal} caractères."

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from hubkit.config import env_int
 from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 
 from . import domain, events, mails
@@ -18,9 +19,12 @@ hasher = PasswordHasher()
 _DUMMY_HASH = hasher.hash("not-a-real-password-but-a-timing-equaliser")
 
 LOGIN_FAILED = "Adresse e-mail ou mot de passe incorrect."
-ACCOUNT_LIMIT, IP_LIMIT, LOGIN_WINDOW = 5, 50, 15 * 60
+# Failed logins per account and per client address in 15 minutes; registrations per address per hour.
+# Per-address limits are settable: a library or town-hall kiosk puts many citizens behind one address.
+ACCOUNT_LIMIT, LOGIN_WINDOW = 5, 15 * 60
+IP_LIMIT = env_int("ACCOUNTS_LOGIN_FAILURES_PER_IP", 50)
 RESET_LIMIT, RESET_WINDOW = 3, 60 * 60
-REGISTER_IP_LIMIT, REGISTER_WINDOW = 20, 60 * 60
+REGISTER_IP_LIMIT, REGISTER_WINDOW = env_int("ACCOUNTS_REGISTRATIONS_PER_IP", 30), 60 * 60
 
 
 def utcnow() -> datetime:

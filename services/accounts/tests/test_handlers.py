@@ -146,6 +146,18 @@ def test_repeated_failures_from_one_address_are_throttled_across_accounts(run, s
                       "client": {"ip": "192.0.2.9"}})
 
 
+def test_registrations_from_one_address_are_limited(run, store, monkeypatch):
+    monkeypatch.setattr("accounts.handlers.REGISTER_IP_LIMIT", 2)
+    for number in range(2):
+        run("register", {"email": f"n{number}@exemple.fr", "password": PASSWORD, "pseudonym": f"Nouveau {number}",
+                         "client": {"ip": "192.0.2.50"}})
+    with pytest.raises(RateLimited) as limited:
+        run("register", {"email": "n3@exemple.fr", "password": PASSWORD, "pseudonym": "Nouveau 3",
+                         "client": {"ip": "192.0.2.50"}})
+    assert limited.value.retry_after > 0
+    assert len(store.rows("accounts")) == 2
+
+
 def test_password_reset_is_single_use_and_closes_every_session(run, store):
     login = verified(run, store)
     run("request_password_reset", {"email": "camille@exemple.fr"})
