@@ -1,0 +1,211 @@
+"""Load generator, run by run_bench.py in its own process: C green clients for a fixed time.
+
+    python bench/loadgen.py noop    --clients 16 --duration 10 --warmup 1
+    python bench/loadgen.py login   --url http://127.0.0.1:PORT --accounts accounts.json --password ...
+    python bench/loadgen.py profile --url http://127.0.0.1:PORT --accounts accounts.json --password ...
+
+Prints one JSON object: requests, errors, throughput_per_s, p50_ms, p99_ms and cpu_percent (over the
+measured window: each `--watch NAME=PID` process and this one in % of one core, `machine` in % of all
+cores, whoever uses them). Only requests that complete inside the measured window (after the warm-up)
+are counted; an error at any time, warm-up included, is counted.
+"""
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
+
+from eventlet.greenpool import GreenPool  # noqa: E402
+
+MAX_ERROR_SAMPLES = 5
+# Clients are set up (proxy opened, or bearer token obtained) a few at a time: logins queue behind
+# argon2 in the accounts service, and 16 at once can exceed the gateway's 5 s RPC timeout.
+SETUP_CONCURRENCY = 4
+
+
+class Failed(Exception):
+    """A request that did not get the expected answer."""
+
+
+def percentile(sorted_values: list, percent: float) -> float | None:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return None
+    rank = max(1, math.ceil(percent / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+class HttpClient:
+    """One keep-alive connection to the gateway (reopened after a failure)."""
+
+    def __init__(self, base_url: str):
+        parts = urlsplit(base_url)
+        self.host, self.port, self.conn = parts.hostname, parts.port, None
+
+    def call(self, method: str, path: str, expected: int, body: dict = None, token: str = None) -> bytes:
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            self.conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+            response = self.conn.getresponse()
+            data = response.read()
+        except Exception:
+            self.conn.close()
+            self.conn = None
+            raise
+        if response.status != expected:
+            raise Failed(f"{method} {path} -> {response.status} {data[:200]!r}")
+        return data
+
+
+def login(client: HttpClient, email: str, password: str) -> str:
+    data = client.call("POST", "/api/v1/auth/tokens", 201, body={"email": email, "password": password})
+    token = json.loads(data).get("token")
+    if not token:
+        raise Failed(f"login answered 201 without a token: {data[:200]!r}")
+    return token
+
+
+def request_makers(args):
+    """One function per client index, returning the callable that performs one request of that client."""
+    if args.mode == "noop":
+        from hubkit.config import amqp_uri
+        from hubkit.errors import ServiceUnavailable
+        from hubkit.rpc import RpcPool
+        pool = RpcPool(amqp_uri(), size=args.clients, timeout=args.timeout)
+
+        def noop(_index):
+            def ping():
+                with pool.cluster({}) as cluster:
+                    cluster.bench_noop.ping()
+            for _attempt in range(60):  # setup: opens this client's proxy, waits for the service to consume
+                try:
+                    ping()
+                    break
+                except ServiceUnavailable:
+                    eventlet.sleep(0.5)
+            return ping
+        return noop, pool.close
+
+    with open(args.accounts) as source:
+        emails = json.load(source)
+
+    def login_client(index):
+        client, email = HttpClient(args.url), emails[index % len(emails)]
+        return lambda: login(client, email, args.password)
+
+    def profile_client(index):
+        client = HttpClient(args.url)
+        token = login(client, emails[index % len(emails)], args.password)  # setup, not measured
+        return lambda: client.call("GET", "/api/v1/me", 200, token=token)
+
+    return (login_client if args.mode == "login" else profile_client), lambda: None
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def machine_ticks() -> tuple:
+    """(busy, total) jiffies over all cores."""
+    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(values) - values[3] - values[4], sum(values)  # minus idle and iowait
+
+
+def cpu_usage(watch: dict, window_start: float, window_end: float, into: dict):
+    """Fill `into` with the CPU used during [window_start, window_end] (a green thread)."""
+    eventlet.sleep(max(0.0, window_start - time.perf_counter()))
+    before = {name: cpu_seconds(pid) for name, pid in watch.items()}
+    machine_before, began = machine_ticks(), time.perf_counter()
+    eventlet.sleep(max(0.0, window_end - time.perf_counter()))
+    elapsed = time.perf_counter() - began
+    for name, pid in watch.items():
+        into[name] = round(100 * (cpu_seconds(pid) - before[name]) / elapsed, 1)
+    busy, total = (after - before for after, before in zip(machine_ticks(), machine_before))
+    into["machine"] = round(100 * busy / total, 1) if total else None
+
+
+def measure(requests: list, warmup: float, duration: float, watch: dict) -> dict:
+    started = time.perf_counter()
+    window_start, window_end = started + warmup, started + warmup + duration
+    latencies, errors, samples, cpu = [], 0, [], {}
+
+    def loop(one_request):
+        nonlocal errors
+        while time.perf_counter() < window_end:  # bounded: stops issuing at the end of the window
+            began = time.perf_counter()
+            try:
+                one_request()
+            except Exception as error:  # every failure counts, whatever its kind
+                errors += 1
+                if len(samples) < MAX_ERROR_SAMPLES:
+                    samples.append(f"{type(error).__name__}: {error}")
+                eventlet.sleep(0.01)  # no hot loop against a failing endpoint
+                continue
+            ended = time.perf_counter()
+            if window_start <= ended <= window_end:
+                latencies.append(ended - began)
+
+    pool = GreenPool(len(requests) + 1)
+    pool.spawn(cpu_usage, watch, window_start, window_end, cpu)
+    for one_request in requests:
+        pool.spawn(loop, one_request)
+    pool.waitall()
+    latencies.sort()
+    result = {"requests": len(latencies), "errors": errors,
+              "throughput_per_s": round(len(latencies) / duration, 1),
+              "p50_ms": _ms(percentile(latencies, 50)), "p99_ms": _ms(percentile(latencies, 99))}
+    if samples:
+        result["error_samples"] = samples
+    result["cpu_percent"] = cpu
+    return result
+
+
+def _ms(seconds):
+    return None if seconds is None else round(seconds * 1000, 2)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", choices=("noop", "login", "profile"))
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--timeout", type=float, default=10.0, help="RPC reply timeout (noop)")
+    parser.add_argument("--url", help="gateway base URL (login, profile)")
+    parser.add_argument("--accounts", help="JSON list of account e-mails (login, profile)")
+    parser.add_argument("--password", help="password of those accounts")
+    parser.add_argument("--watch", action="append", default=[], metavar="NAME=PID",
+                        help="report the CPU used by this process during the window")
+    args = parser.parse_args()
+    watch = {"loadgen": os.getpid(), **{name: int(pid) for name, _, pid in (w.partition("=") for w in args.watch)}}
+
+    make_request, close = request_makers(args)
+    try:
+        setup = GreenPool(min(args.clients, SETUP_CONCURRENCY))
+        requests = list(setup.imap(make_request, range(args.clients)))  # setup (e.g. logins) is not measured
+        result = measure(requests, args.warmup, args.duration, watch)
+    finally:
+        close()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
