@@ -4,19 +4,14 @@ from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from hubkit.config import env_int
 from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 
-from . import domain, events, mails
+from . import domain, events, mails, passwords
 from .models import Account, OneTimeToken, RoleAssignment, RoleChange, Session
 
 log = logging.getLogger(__name__)
-hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a login costs the same either way (no enumeration).
-_DUMMY_HASH = hasher.hash("not-a-real-password-but-a-timing-equaliser")
 
 LOGIN_FAILED = "Adresse e-mail ou mot de passe incorrect."
 # Failed logins per account and per client address in 15 minutes; registrations per address per hour.
@@ -121,7 +116,8 @@ class Accounts:
             return {"status": "verification_sent"}
         self._check_pseudonym_free(pseudonym)
         now = self.clock()
-        account = Account(email=email, password_hash=hasher.hash(command["password"]), pseudonym=pseudonym,
+        password_hash = passwords.hash_password(command["password"])
+        account = Account(email=email, password_hash=password_hash, pseudonym=pseudonym,
                           pseudonym_key=domain.pseudonym_key(pseudonym), status="active",
                           certification=domain.DECLARED, created_at=now, updated_at=now)
         self.session.add(account)
@@ -200,8 +196,8 @@ class Accounts:
         if account.email_verified_at is None:
             raise PermissionDenied("Confirmez d'abord votre adresse e-mail : nous vous avons envoyé un lien.",
                                    code="EMAIL_NOT_VERIFIED")
-        if hasher.check_needs_rehash(account.password_hash):
-            account.password_hash = hasher.hash(command["password"])
+        if passwords.needs_rehash(account.password_hash):
+            account.password_hash = passwords.hash_password(command["password"])
         secret = domain.new_secret()
         now = self.clock()
         session = Session(account_id=account.id, token_digest=domain.digest(secret), kind=command["session_kind"],
@@ -212,10 +208,7 @@ class Accounts:
         return {"token": secret, "principal": self._principal(account, session)}
 
     def _password_matches(self, account: Account | None, password: str) -> bool:
-        try:
-            return hasher.verify(account.password_hash if account else _DUMMY_HASH, password) and account is not None
-        except (VerificationError, InvalidHashError):
-            return False
+        return passwords.matches(account.password_hash if account else None, password)
 
     def _check_password(self, account: Account, password: str):
         if not self._password_matches(account, password):
@@ -301,7 +294,7 @@ class Accounts:
             domain.check_password(password, account.email, account.pseudonym)
         except domain.RuleBroken as broken:
             raise InvalidInput(details={field: [broken.message]}) from None
-        account.password_hash = hasher.hash(password)
+        account.password_hash = passwords.hash_password(password)
         account.updated_at = self.clock()
         self._mail(account.email, mails.password_changed(account.pseudonym))
         self.uow.emit(events.ACCOUNT_PASSWORD_CHANGED, events.subject(account.id), {"account_id": account.id},
@@ -445,7 +438,8 @@ class Accounts:
             domain.check_password(password, email, pseudonym)
         self._check_pseudonym_free(pseudonym)
         now = self.clock()
-        account = Account(email=email, password_hash=hasher.hash(password), pseudonym=pseudonym,
+        password_hash = passwords.hash_password(password)
+        account = Account(email=email, password_hash=password_hash, pseudonym=pseudonym,
                           pseudonym_key=domain.pseudonym_key(pseudonym), status="active",
                           certification=domain.DECLARED, created_at=now, updated_at=now, email_verified_at=now)
         self.session.add(account)
