@@ -365,6 +365,12 @@ class Accounts:
                       actor=events.actor(agent.id, self._top_role(agent.id)))
         return self.account_view(account)
 
+    def public_profiles(self, account_ids: list) -> list:
+        """Pseudonyms of active accounts, for services that display authors (deleted accounts are absent)."""
+        rows = self.session.execute(sa.select(Account.id, Account.pseudonym).where(
+            Account.id.in_([str(account_id) for account_id in account_ids]), Account.status == "active"))
+        return [{"account_id": row.id, "pseudonym": row.pseudonym} for row in rows]
+
     def eligibility_attributes(self, account_id) -> dict:
         account = self._account(account_id)
         return {"account_id": account.id, "lives_in_paris": account.lives_in_paris,

@@ -71,6 +71,16 @@ class AccountIdSchema(Schema):
     account_id = fields.UUID(required=True)
 
 
+class AccountIdsSchema(Schema):
+    account_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=500))
+
+
+class PublicProfileSchema(Schema):
+    """What anyone may see of an account: its pseudonym (never the e-mail)."""
+    account_id = fields.String()
+    pseudonym = fields.String()
+
+
 class SessionIdSchema(Schema):
     session_id = fields.UUID(required=True)
 

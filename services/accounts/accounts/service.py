@@ -160,6 +160,12 @@ class AccountsService:
             return schemas.EligibilityAttributesSchema().dump(self._accounts(uow).eligibility_attributes(account_id))
 
     @rpc
+    def public_profiles(self, data):
+        account_ids = load(schemas.AccountIdsSchema(), data)["account_ids"]
+        with self.db as uow:
+            return schemas.PublicProfileSchema(many=True).dump(self._accounts(uow).public_profiles(account_ids))
+
+    @rpc
     def grant_role(self, actor, data):
         command = load(schemas.RoleChangeSchema(), data)
         with self.db as uow:

@@ -284,3 +284,10 @@ def test_deleting_the_account_erases_personal_data_and_announces_it(run, store):
     with pytest.raises(NotFound):
         run("get_account", account_id)
     register(run, store)  # the address is free again
+
+
+def test_public_profiles_give_pseudonyms_of_active_accounts_only(run, store):
+    first = verified(run, store)["principal"]["account_id"]
+    second = verified(run, store, "sam@exemple.fr", "Sam du 20e")["principal"]["account_id"]
+    run("delete_account", second, {"password": PASSWORD})
+    assert run("public_profiles", [first, second]) == [{"account_id": first, "pseudonym": "Camille du 11e"}]
