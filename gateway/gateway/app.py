@@ -27,7 +27,7 @@ def create_app(settings: Settings = None) -> Flask:
     app.json.ensure_ascii = False
     observability.init_app(app)
     remote.init_app(app, settings)
-    auth.init_app(app)
+    auth.init_app(app, settings)
     errors.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(api)

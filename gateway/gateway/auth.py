@@ -6,9 +6,11 @@ import functools
 import hmac
 import secrets
 
-from flask import g, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 
 from hubkit.errors import AuthenticationFailed, HubError, InvalidInput, PermissionDenied
+from hubkit.sessions import SessionCache
+from hubkit.throttle import connect
 
 from . import remote
 
@@ -38,6 +40,10 @@ def current_principal() -> dict | None:
         g.principal = None
         token = current_token()
         if token:
+            cached = current_app.extensions["session_cache"].get(token)
+            if cached is not None:
+                g.principal = cached
+                return cached
             try:
                 g.principal = remote.call("accounts", "resolve_session", {"token": token})
             except AuthenticationFailed:
@@ -92,7 +98,9 @@ def csrf_token() -> str:
     return session[CSRF_KEY]
 
 
-def init_app(app):
+def init_app(app, settings):
+    app.extensions["session_cache"] = SessionCache(connect(settings.redis_url))
+
     @app.before_request
     def protect_forms():
         if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):

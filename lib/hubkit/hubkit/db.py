@@ -63,6 +63,7 @@ class UnitOfWork:
         self.mails = 0
         self.committed_events = 0
         self.committed_mails = 0
+        self._after_commit = []
 
     def __enter__(self):
         if self.session is None:
@@ -83,11 +84,21 @@ class UnitOfWork:
         self.committed_events += len(self.events)
         self.committed_mails += self.mails
         self.events, self.mails = [], 0
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit action failed")
 
     def rollback(self):
         if self.session is not None:
             self.session.rollback()
-        self.events, self.mails = [], 0
+        self.events, self.mails, self._after_commit = [], 0, []
+
+    def on_commit(self, callback):
+        """Run `callback` once this transaction committed (never if it rolls back): cache invalidation, etc."""
+        self._after_commit.append(callback)
 
     def close(self):
         if self.session is not None:

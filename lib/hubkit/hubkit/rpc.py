@@ -10,11 +10,27 @@ from contextlib import contextmanager
 from eventlet.queue import Empty, LightQueue
 from eventlet.semaphore import Semaphore
 from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from .errors import HubError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
+
+
+class ExpiringCluster:
+    """Service proxies whose requests expire with the caller's timeout.
+
+    A request nobody waits for any more (the caller got a 503 while the
+    service was down) is dropped by the broker instead of running later.
+    """
+
+    def __init__(self, runner, expiration: float):
+        self._runner, self._expiration = runner, expiration
+
+    def __getattr__(self, service: str) -> ServiceProxy:
+        return ServiceProxy(self._runner._worker_ctx, service, self._runner._reply_listener,
+                            expiration=self._expiration)
 
 
 class RpcPool:
@@ -27,7 +43,8 @@ class RpcPool:
 
     def _create(self):
         runner = ClusterRpcProxy(self.config, context_data={}, timeout=self.timeout)
-        return runner, runner.start()
+        runner.start()
+        return runner, ExpiringCluster(runner, expiration=self.timeout)
 
     def _take(self):
         try:

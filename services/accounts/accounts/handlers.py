@@ -10,6 +10,7 @@ from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 
 from . import domain, events, mails, passwords
 from .models import Account, OneTimeToken, RoleAssignment, RoleChange, Session
+from .schemas import PrincipalSchema
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,8 @@ def rules():
 
 
 class Accounts:
-    def __init__(self, uow, throttle, clock=utcnow):
-        self.uow, self.throttle, self.clock = uow, throttle, clock
+    def __init__(self, uow, throttle, clock=utcnow, session_cache=None):
+        self.uow, self.throttle, self.clock, self.session_cache = uow, throttle, clock, session_cache
 
     @property
     def session(self):
@@ -233,13 +234,29 @@ class Accounts:
         now = self.clock()
         if (now - aware(session.last_seen_at)).total_seconds() > 300:  # bounded writes: once per 5 minutes
             session.last_seen_at = now
-        return self._principal(account, session)
+        principal = self._principal(account, session)
+        if self.session_cache is not None:
+            ttl = int((aware(session.expires_at) - now).total_seconds())
+            cached = PrincipalSchema().dump(principal)
+            self.uow.on_commit(lambda: self.session_cache.put(session.token_digest, cached, ttl))
+        return principal
+
+    def _forget_sessions(self, account_id: str = None, digests=()):
+        """After commit, drop cached principals: of the given sessions, or of every session of an account."""
+        if self.session_cache is None:
+            return
+        digests = list(digests)
+        if account_id is not None:
+            digests += self.session.execute(sa.select(Session.token_digest).where(
+                Session.account_id == account_id)).scalars().all()
+        self.uow.on_commit(lambda: self.session_cache.drop(digests))
 
     def logout(self, secret: str):
         try:
             self._live_session(secret).revoked_at = self.clock()
         except AuthenticationFailed:
             pass  # already gone: logging out is idempotent
+        self._forget_sessions(digests=[domain.digest(secret)])
 
     def list_sessions(self, actor_id, current_session_id: str = None) -> list:
         account = self._account(actor_id)
@@ -255,8 +272,10 @@ class Accounts:
         if session is None or session.account_id != str(actor_id):
             raise NotFound("Session introuvable.")
         session.revoked_at = session.revoked_at or self.clock()
+        self._forget_sessions(digests=[session.token_digest])
 
     def _revoke_all(self, account_id: str, keep_session_id: str = None):
+        self._forget_sessions(account_id)
         self.session.execute(sa.update(Session).where(
             Session.account_id == account_id, Session.revoked_at.is_(None),
             Session.id != (keep_session_id or "")).values(revoked_at=self.clock()))
@@ -329,6 +348,7 @@ class Accounts:
                 pseudonym = domain.check_pseudonym(changes["pseudonym"])
                 self._check_pseudonym_free(pseudonym, except_id=account.id)
                 account.pseudonym, account.pseudonym_key = pseudonym, domain.pseudonym_key(pseudonym)
+                self._forget_sessions(account.id)  # the cached principal shows the pseudonym
             if "birth_date" in changes:
                 account.birth_date = changes["birth_date"] and domain.check_birth_date(
                     changes["birth_date"], self.clock().date())
@@ -396,6 +416,7 @@ class Accounts:
             account.direction = direction
         self.session.add(RoleChange(account_id=account.id, role=role, direction=direction, action="granted",
                                     changed_by=by, changed_at=now))
+        self._forget_sessions(account.id)
         self.session.flush()
         self.uow.emit(events.ROLE_GRANTED, events.subject(account.id),
                       {"account_id": account.id, "role": role, "direction": direction},
@@ -416,6 +437,7 @@ class Accounts:
             account.direction = None
         self.session.add(RoleChange(account_id=account.id, role=command["role"], action="revoked",
                                     changed_by=admin.id, changed_at=self.clock()))
+        self._forget_sessions(account.id)
         self.session.flush()
         self.uow.emit(events.ROLE_REVOKED, events.subject(account.id),
                       {"account_id": account.id, "role": command["role"]}, actor=events.actor(admin.id, "admin"))
@@ -498,6 +520,7 @@ class Accounts:
         mails_table = self.uow._tables["mails"]
         self.session.execute(mails_table.delete().where(mails_table.c.recipient == account.email,
                                                         mails_table.c.sent_at.is_(None)))
+        self._forget_sessions(account.id)
         for model in (Session, OneTimeToken, RoleAssignment):
             self.session.execute(sa.delete(model).where(model.account_id == account.id))
         for column in ("email", "email_verified_at", "password_hash", "pseudonym", "pseudonym_key", "birth_date",

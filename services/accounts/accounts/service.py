@@ -9,6 +9,7 @@ from hubkit.errors import HubError
 from hubkit.mail import MailRelayProvider
 from hubkit.metrics import EntrypointMetrics, metrics_response
 from hubkit.outbox import OutboxRelayProvider
+from hubkit.sessions import SessionCacheProvider
 from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
 
@@ -33,9 +34,10 @@ class AccountsService:
     outbox = OutboxRelayProvider()
     mailer = MailRelayProvider()
     throttle = RedisThrottle()
+    session_cache = SessionCacheProvider()
 
     def _accounts(self, uow) -> Accounts:
-        return Accounts(uow, self.throttle)
+        return Accounts(uow, self.throttle, session_cache=self.session_cache)
 
     @rpc
     def health(self):

@@ -1,10 +1,13 @@
 """Use cases of the accounts service on a real database (SQLite and PostgreSQL) and a real Redis."""
 import json
+import uuid
 from datetime import date, timedelta
 
 import pytest
 
 from accounts.handlers import Accounts, utcnow
+from hubkit.sessions import SessionCache, token_digest
+from hubkit.throttle import connect
 from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 
 pytestmark = pytest.mark.integration
@@ -291,3 +294,46 @@ def test_public_profiles_give_pseudonyms_of_active_accounts_only(run, store):
     second = verified(run, store, "sam@exemple.fr", "Sam du 20e")["principal"]["account_id"]
     run("delete_account", second, {"password": PASSWORD})
     assert run("public_profiles", [first, second]) == [{"account_id": first, "pseudonym": "Camille du 11e"}]
+
+
+@pytest.fixture
+def cache():
+    return SessionCache(connect(), prefix=f"test:{uuid.uuid4().hex}:session")
+
+
+def test_resolved_sessions_are_cached_and_dropped_when_they_change(store, throttle, cache):
+    from accounts import domain
+
+    def run(method, *args):
+        with store.uow() as uow:
+            return getattr(Accounts(uow, throttle, session_cache=cache), method)(*args)
+
+    run("register", {"email": "cache@exemple.fr", "password": PASSWORD, "pseudonym": "Cache 11e", "client": CLIENT})
+    run("verify_email", store.link_token("cache@exemple.fr"))
+    login = run("login", {"email": "cache@exemple.fr", "password": PASSWORD, "session_kind": "api", "client": CLIENT})
+    assert cache.get(login["token"]) is None
+    run("resolve_session", login["token"])
+    assert cache.get(login["token"])["pseudonym"] == "Cache 11e"
+    assert domain.digest(login["token"]) == token_digest(login["token"])  # both sides key the same entry
+
+    run("update_profile", login["principal"]["account_id"], {"pseudonym": "Cache 12e"})
+    assert cache.get(login["token"]) is None  # the pseudonym changed: re-resolve
+    run("resolve_session", login["token"])
+    run("logout", login["token"])
+    assert cache.get(login["token"]) is None
+
+
+def test_a_failed_change_keeps_the_cache(store, throttle, cache):
+    with store.uow() as uow:
+        accounts = Accounts(uow, throttle, session_cache=cache)
+        account = accounts.create_verified_account("garde@exemple.fr", PASSWORD, "Garde")
+    with store.uow() as uow:
+        login = Accounts(uow, throttle, session_cache=cache).login(
+            {"email": "garde@exemple.fr", "password": PASSWORD, "session_kind": "api", "client": CLIENT})
+    with store.uow() as uow:
+        Accounts(uow, throttle, session_cache=cache).resolve_session(login["token"])
+    with pytest.raises(InvalidInput):
+        with store.uow() as uow:
+            Accounts(uow, throttle, session_cache=cache).update_profile(
+                account.id, {"pseudonym": "Nouveau", "postcode": "92100"})
+    assert cache.get(login["token"])["pseudonym"] == "Garde"  # rolled back: nothing dropped
