@@ -33,14 +33,21 @@ def fill(browser, **fields):
         element.send_keys(value)
 
 
-def click(browser, text: str, scope: str = "//main"):
-    """Click a button and wait for the page it leads to."""
+def navigate(browser, element):
+    """Click `element` and wait until the page it leads to is fully loaded."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
     old_page = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.XPATH, f"{scope}//button[contains(normalize-space(), '{text}')]").click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(old_page))
+    element.click()
+    wait = WebDriverWait(browser, 10)
+    wait.until(expected_conditions.staleness_of(old_page))
+    wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
+
+
+def click(browser, text: str, scope: str = "//main"):
+    from selenium.webdriver.common.by import By
+    navigate(browser, browser.find_element(By.XPATH, f"{scope}//button[contains(normalize-space(), '{text}')]"))
 
 
 def heading(browser) -> str:
@@ -54,7 +61,7 @@ def test_sign_up_confirm_and_log_in_in_chromium(platform, chrome, mail_link):
     pseudonym = f"Alex {time.monotonic_ns() % 10**6}"
 
     chrome.get(platform.url + "/")
-    chrome.find_element(By.LINK_TEXT, "Créer mon compte").click()
+    navigate(chrome, chrome.find_element(By.LINK_TEXT, "Créer mon compte"))
     assert heading(chrome) == "Créer un compte"
     fill(chrome, email=email, pseudonym=pseudonym, password=PASSWORD, password_confirmation=PASSWORD)
     click(chrome, "Créer mon compte")
