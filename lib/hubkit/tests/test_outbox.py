@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from nameko.exceptions import RpcTimeout
 from nameko.standalone.rpc import ServiceRpcProxy
 
 from broker import Tap
+from hubkit.errors import Conflict
 from hubkit.outbox import OutboxRelay
 from hubkit_sample_services import unit_of_work, NotesService, metadata, notes
 
@@ -90,7 +92,7 @@ def test_a_process_killed_between_commit_and_publish_loses_nothing(infra_db, rab
     service = subprocess.Popen(script, env={**env, "HUBKIT_DIE_AFTER_COMMIT": "1"})
     with ServiceRpcProxy("hubkit_notes", rabbit_config, timeout=3) as notes_rpc:
         wait_until_answering(notes_rpc)
-        with pytest.raises(Exception):  # the process dies before answering
+        with pytest.raises(RpcTimeout):  # the process dies before answering
             notes_rpc.write_note("survivante")
     assert service.wait(10) == -9
     assert [row.text for row in rows(infra_db, notes)] == ["survivante"]
@@ -117,7 +119,7 @@ def test_a_service_publishes_right_after_commit_with_the_callers_correlation(inf
     container_factory(NotesService, rabbit_config).start()
     with ServiceRpcProxy("hubkit_notes", rabbit_config, context_data={"correlation_id": "req-42"}) as notes_rpc:
         assert notes_rpc.write_note("corrélée") == {"correlation_id": "req-42"}
-        with pytest.raises(Exception):
+        with pytest.raises(Conflict):
             notes_rpc.write_note_then_fail("refusée")
     [(body, headers)] = tap.messages(expected=1)
     assert body["correlation_id"] == "req-42" and body["causation_id"] == "req-42"
