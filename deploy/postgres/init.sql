@@ -2,3 +2,4 @@
 -- service, owned by the `hub` role the compose file creates. A new service adds its line here
 -- (an existing volume needs the statement run by hand, or `docker compose down -v`).
 CREATE DATABASE accounts OWNER hub;
+CREATE DATABASE ideas OWNER hub;

@@ -139,3 +139,125 @@ class SessionSchema(Schema):
 class HealthSchema(Schema):
     status = fields.String()
     checks = fields.Dict()
+
+
+# --- ideas (the permanent idea box) --------------------------------------------------------------
+# Bounds only: the ideas service checks the rules (themes, transitions) and gives the messages.
+
+class IdeaSubmitSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=140))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=5000),
+                                metadata={"description": "Texte brut (aucun HTML n'est interprété)"})
+    theme = fields.String(required=True, validate=validate.Length(min=1, max=32),
+                          metadata={"description": "Code d'une thématique de GET /api/v1/ideas/themes"})
+    arrondissement = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=20))
+    address_line = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class IdeaQuerySchema(Schema):
+    theme = fields.String(validate=validate.Length(max=32))
+    status = fields.String(validate=validate.Length(max=16),
+                           metadata={"description": "submitted, under_review, forwarded, answered, not_retained "
+                                                    "ou merged"})
+    arrondissement = fields.Integer(validate=validate.Range(min=1, max=20))
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": "Mots du titre ou de la "
+                                                                                 "description"})
+    sort = fields.String(load_default="newest", validate=validate.OneOf(["newest", "most_supported"]))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class CommentPostSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class IdeaStatusChangeSchema(Schema):
+    status = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    message = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                            metadata={"description": "Message public : la réponse, le motif, la suite donnée"})
+    scheme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=24),
+                           metadata={"description": "Dispositif, pour une idée transmise (forwarded)"})
+    merged_into = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
+                                metadata={"description": "Idée qui regroupe celle-ci (merged)"})
+
+
+class ThemeSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+
+
+class IdeaSummarySchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    excerpt = fields.String()
+    theme = fields.String()
+    theme_label = fields.String()
+    arrondissement = fields.Integer(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    author_pseudonym = fields.String()
+    supports_count = fields.Integer()
+    comments_count = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class IdeaPageSchema(Schema):
+    items = fields.List(fields.Nested(IdeaSummarySchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class IdeaStatusStepSchema(Schema):
+    status = fields.String()
+    status_label = fields.String()
+    scheme = fields.String(allow_none=True)
+    scheme_label = fields.String(allow_none=True)
+    merged_into = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+    role = fields.String(metadata={"description": "Rôle de qui a changé le statut (citizen pour le dépôt)"})
+    changed_at = fields.DateTime()
+
+
+class CommentSchema(Schema):
+    id = fields.Integer()
+    idea_id = fields.String()
+    author_pseudonym = fields.String()
+    body = fields.String()
+    created_at = fields.DateTime()
+
+
+class IdeaViewerSchema(Schema):
+    is_author = fields.Boolean()
+    supports = fields.Boolean()
+    follows = fields.Boolean()
+    can_change_status = fields.Boolean()
+
+
+class IdeaSchema(IdeaSummarySchema):
+    description = fields.String()
+    address_line = fields.String(allow_none=True)
+    scheme = fields.String(allow_none=True)
+    scheme_label = fields.String(allow_none=True)
+    merged_into = fields.String(allow_none=True)
+    followers_count = fields.Integer()
+    next_statuses = fields.List(fields.String())
+    accepts_supports = fields.Boolean()
+    accepts_comments = fields.Boolean()
+    updated_at = fields.DateTime()
+    history = fields.List(fields.Nested(IdeaStatusStepSchema))
+    comments = fields.List(fields.Nested(CommentSchema))
+    viewer = fields.Nested(IdeaViewerSchema, allow_none=True,
+                           metadata={"description": "Avec un jeton : ce que j'ai fait de cette idée"})
+
+
+class SupportStateSchema(Schema):
+    idea_id = fields.String()
+    supported = fields.Boolean()
+    supports_count = fields.Integer()
+
+
+class FollowStateSchema(Schema):
+    idea_id = fields.String()
+    following = fields.Boolean()
+    followers_count = fields.Integer()

@@ -33,10 +33,10 @@ def test_every_emitted_event_is_documented_with_a_version():
 
 
 def test_the_documented_events_are_past_tense_snake_case():
-    for service in ("accounts",):
+    for service in ("accounts", "ideas"):
         for event_type in documented(service):
             assert re.fullmatch(r"[a-z]+(_[a-z]+)*", event_type)
-            assert event_type.split("_")[-1].endswith(("ed", "cast")), event_type
+            assert event_type.split("_")[-1].endswith(("ed", "cast", "withdrawn")), event_type
 
 
 def test_the_code_emits_only_declared_event_types():

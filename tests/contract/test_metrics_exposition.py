@@ -53,3 +53,18 @@ def test_service_metrics_pass_promtool(platform, service):
 def test_promtool_rejects_a_broken_exposition(broken):
     """The checks above can fail: a counter without _total, or unparsable text, is refused."""
     assert promtool_check(broken).returncode != 0
+
+
+def test_ideas_metrics_pass_promtool(platform):
+    exercise(platform)
+    requests.get(f"{platform.url}/api/v1/ideas", params={"sort": "most_supported"})
+    requests.get(f"{platform.url}/api/v1/ideas/00000000-0000-4000-8000-000000000000")
+    response = requests.get(f"http://127.0.0.1:{platform.http_ports['ideas']}/metrics")
+    assert response.status_code == 200
+    result = promtool_check(response.content)
+    assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
+    text = response.text
+    assert 'hub_entrypoint_calls_total{entrypoint="list_ideas",kind="rpc",outcome="ok",service="ideas"}' in text
+    assert 'hub_entrypoint_calls_total{entrypoint="get_idea",kind="rpc",outcome="NOT_FOUND",service="ideas"}' in text
+    for counter in ("ideas_submitted_total", "idea_supports_total", "comments_posted_total"):
+        assert f"# TYPE {counter} counter" in text

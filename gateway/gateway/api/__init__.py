@@ -2,12 +2,13 @@
 from flask import Blueprint, jsonify
 
 from ..openapi import build_spec
-from . import accounts, admin, me
+from . import accounts, admin, ideas, me
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 api.register_blueprint(accounts.bp)
 api.register_blueprint(me.bp)
 api.register_blueprint(admin.bp)
+api.register_blueprint(ideas.bp)
 
 
 @api.get("/openapi.json")

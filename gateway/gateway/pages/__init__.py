@@ -4,7 +4,7 @@ from flask import g
 from hubkit.errors import HubError
 
 from .. import auth
-from . import account, backoffice, formatting, home, profile
+from . import account, backoffice, formatting, home, ideas, profile
 from .forms import Form
 
 
@@ -24,6 +24,7 @@ def register_pages(app):
     app.register_blueprint(account.bp)
     app.register_blueprint(profile.bp)
     app.register_blueprint(backoffice.bp)
+    app.register_blueprint(ideas.bp)
     app.jinja_env.filters.update(formatting.FILTERS)
     app.jinja_env.globals.update(principal_for_error=principal_for_error, BACKOFFICE_ROLES=backoffice.ROLES,
                                  empty_form=Form)

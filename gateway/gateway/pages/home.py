@@ -3,9 +3,10 @@ from flask import Blueprint, render_template
 
 bp = Blueprint("home", __name__)
 
-# The services of participation, in the order citizens meet them; each arrives in a later release.
+# The services of participation, in the order citizens meet them. Those with an `endpoint` are open;
+# the others arrive in a later release.
 OFFERS = (
-    {"slug": "idees", "title": "Boîte à idées",
+    {"slug": "idees", "title": "Boîte à idées", "endpoint": "ideas.index",
      "text": "Proposez une idée pour votre quartier ou pour tout Paris, et soutenez celles des autres."},
     {"slug": "consultations", "title": "Consultations",
      "text": "Donnez votre avis sur les projets de la Ville avant que les décisions ne soient prises."},

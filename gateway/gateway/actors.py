@@ -1,0 +1,20 @@
+"""The caller as services that cannot read the accounts database see it.
+
+The gateway resolved the session with accounts (the authority on roles) and asserts the result to
+the other services over the internal broker: `{"account_id", "roles"}`. They check the roles
+themselves on their own data; see docs/architecture.md.
+"""
+from .auth import current_principal
+
+
+def actor() -> dict | None:
+    """The signed-in account's id and roles, or None for a visitor."""
+    principal = current_principal()
+    if principal is None:
+        return None
+    return {"account_id": principal["account_id"], "roles": list(principal["roles"])}
+
+
+def pseudonym() -> str:
+    """The signed-in account's pseudonym, stored with what it posts (a snapshot, refreshed by events)."""
+    return current_principal()["pseudonym"]

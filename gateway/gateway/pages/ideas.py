@@ -1,0 +1,228 @@
+"""« Boîte à idées »: the list of ideas (filters, search, sort, pages), the form to propose one, and the
+page of an idea (status timeline, support, follow, comments, and the status form of the City's staff).
+
+Every text a citizen typed is rendered escaped by Jinja: descriptions and comments are plain text.
+"""
+from urllib.parse import urlencode
+
+from flask import Blueprint, flash, redirect, request, url_for
+
+from hubkit.errors import HubError, InvalidInput, NotFound, RateLimited
+
+from .. import remote
+from ..actors import actor, pseudonym
+from ..auth import login_required, roles_required
+from .forms import Form, none_if_blank, render_form, render_forms, require_filled, submitted
+
+bp = Blueprint("ideas", __name__, url_prefix="/idees")
+
+PAGE_SIZE = 12
+STAFF = ("agent", "moderator", "admin")
+SORTS = (("newest", "Les plus récentes"), ("most_supported", "Les plus soutenues"))
+IDEA_FIELDS = ("title", "description", "theme", "arrondissement", "address_line")
+STATUS_FIELDS = ("status", "message", "scheme", "merged_into")
+# The listing's query string is in French; the service's names of the same filters are not.
+FILTER_ALIASES = {"q": "recherche", "status": "statut", "sort": "tri"}
+ARRONDISSEMENTS = [(str(number), "1er arrondissement" if number == 1 else f"{number}e arrondissement")
+                   for number in range(1, 21)]
+NOT_AN_ARRONDISSEMENT = "Choisissez un arrondissement de la liste."
+
+
+def _reference() -> dict:
+    """Themes, statuses and schemes, as (code, label) choices for the selects."""
+    reference = remote.call("ideas", "reference_data")
+    return {kind: [(item["code"], item["label"]) for item in reference[kind]]
+            for kind in ("themes", "statuses", "schemes")}
+
+
+# --- the list ------------------------------------------------------------------------------------
+
+def _filters(args) -> dict:
+    """The listing's filters, from its query string (French names, as bookmarked)."""
+    page = args.get("page", "1")
+    return {"recherche": (args.get("recherche") or "").strip()[:100], "theme": (args.get("theme") or "").strip(),
+            "statut": (args.get("statut") or "").strip(), "arrondissement": (args.get("arrondissement") or "").strip(),
+            "tri": (args.get("tri") or "newest").strip(), "page": max(1, int(page)) if page.isdigit() else 1}
+
+
+def _query_string(filters: dict, **changes) -> str:
+    merged = {**filters, **changes}
+    kept = {key: value for key, value in merged.items()
+            if value and not (key == "page" and value == 1) and not (key == "tri" and value == "newest")}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+@bp.get("")
+def index():
+    filters = _filters(request.args)
+    form = Form("filtre", filters)
+    page = {"items": [], "total": 0}
+    try:
+        page = remote.call("ideas", "list_ideas", {
+            "q": filters["recherche"], "theme": filters["theme"] or None, "status": filters["statut"] or None,
+            "arrondissement": _arrondissement(filters["arrondissement"], "arrondissement"), "sort": filters["tri"],
+            "limit": PAGE_SIZE, "offset": (filters["page"] - 1) * PAGE_SIZE})
+    except HubError as error:
+        form = Form.failed(error, filters, name="filtre", fields=("recherche", "theme", "statut", "arrondissement",
+                                                                  "tri"), aliases=FILTER_ALIASES)
+    listing = url_for(".index")
+    pages = {"previous": listing + _query_string(filters, page=filters["page"] - 1) if filters["page"] > 1 else None,
+             "next": listing + _query_string(filters, page=filters["page"] + 1)
+             if filters["page"] * PAGE_SIZE < page["total"] else None}
+    filtered = any(filters[key] for key in ("recherche", "theme", "statut", "arrondissement"))
+    return render_form("ideas/index.html", form, ideas=page["items"], total=page["total"], filters=filters,
+                       pages=pages, reference=_reference(), sorts=SORTS, arrondissements=ARRONDISSEMENTS,
+                       filtered=filtered)
+
+
+def _arrondissement(value: str, field: str):
+    """A select's value as the number the service expects (blank: none)."""
+    if not value:
+        return None
+    if not value.isdigit():
+        raise InvalidInput(details={field: [NOT_AN_ARRONDISSEMENT]})
+    return int(value)
+
+
+# --- proposing an idea ---------------------------------------------------------------------------
+
+@bp.route("/proposer", methods=["GET", "POST"])
+@login_required
+def submit():
+    template = "ideas/submit.html"
+    context = {"reference": _reference(), "arrondissements": ARRONDISSEMENTS}
+    if request.method == "GET":
+        return render_form(template, Form("idee"), **context)
+    values = submitted(*IDEA_FIELDS)
+    try:
+        # no `require_filled` here: the service reports every field at fault at once, empty ones included
+        idea = remote.call("ideas", "submit_idea", actor(), {
+            "title": values["title"], "description": values["description"], "theme": values["theme"],
+            "arrondissement": _arrondissement(values["arrondissement"], "arrondissement"),
+            "address_line": none_if_blank(values["address_line"]), "author_pseudonym": pseudonym()})
+    except HubError as error:
+        return render_form(template, _failed(error, values, "idee", IDEA_FIELDS), **context)
+    flash("Votre idée est publiée. Merci ! Vous pouvez suivre ici son avancement.", "success")
+    return redirect(url_for(".show", idea_id=idea["id"]))
+
+
+def _failed(error: HubError, values: dict, name: str, fields) -> Form:
+    form = Form.failed(error, values, name=name, fields=fields)
+    if isinstance(error, RateLimited):
+        form.message = error.message  # the service says which limit, and how long to wait
+    return form
+
+
+# --- the page of an idea -----------------------------------------------------------------------
+
+FORM_NAMES = {"support": "soutien", "follow": "suivi", "comment": "commentaire", "status": "statut"}
+
+
+def _idea(idea_id: str) -> dict:
+    try:
+        return remote.call("ideas", "get_idea", {"idea_id": idea_id}, actor())
+    except InvalidInput as error:
+        if "idea_id" in error.details:  # not even the shape of an idea's id
+            raise NotFound("Idée introuvable.") from None
+        raise
+
+
+def _idea_page(idea_id: str, **failed):
+    """The page of an idea; `failed` holds the form that has to be filled in again, by name."""
+    idea = _idea(idea_id)
+    forms = {name: Form(prefix) for name, prefix in FORM_NAMES.items()}
+    forms.update(failed)
+    merged_into = None
+    if idea.get("merged_into"):
+        try:
+            merged_into = remote.call("ideas", "get_idea", {"idea_id": idea["merged_into"]})
+        except NotFound:
+            pass
+    staff = None
+    if (idea.get("viewer") or {}).get("can_change_status") and idea["next_statuses"]:
+        reference = _reference()
+        staff = {"statuses": [(code, label) for code, label in reference["statuses"] if code in idea["next_statuses"]],
+                 "schemes": reference["schemes"]}
+    return render_forms("ideas/show.html", forms, idea=idea, merged_into=merged_into, staff=staff)
+
+
+@bp.get("/<idea_id>")
+def show(idea_id):
+    return _idea_page(idea_id)
+
+
+def _back(idea_id: str, anchor: str):
+    return redirect(url_for(".show", idea_id=idea_id, _anchor=anchor))
+
+
+@bp.post("/<idea_id>/soutien")
+@login_required
+def support(idea_id):
+    try:
+        remote.call("ideas", "support_idea", actor(), {"idea_id": idea_id})
+    except HubError as error:
+        return _idea_page(idea_id, support=_failed(error, {}, "soutien", ()))
+    flash("Merci : votre soutien est enregistré.", "success")
+    return _back(idea_id, "soutenir")
+
+
+@bp.post("/<idea_id>/soutien/retirer")
+@login_required
+def withdraw_support(idea_id):
+    try:
+        remote.call("ideas", "withdraw_support", actor(), {"idea_id": idea_id})
+    except HubError as error:
+        return _idea_page(idea_id, support=_failed(error, {}, "soutien", ()))
+    flash("Votre soutien est retiré.", "success")
+    return _back(idea_id, "soutenir")
+
+
+@bp.post("/<idea_id>/suivre")
+@login_required
+def follow(idea_id):
+    try:
+        remote.call("ideas", "follow_idea", actor(), {"idea_id": idea_id})
+    except HubError as error:
+        return _idea_page(idea_id, follow=_failed(error, {}, "suivi", ()))
+    flash("Vous suivez cette idée.", "success")
+    return _back(idea_id, "soutenir")
+
+
+@bp.post("/<idea_id>/ne-plus-suivre")
+@login_required
+def unfollow(idea_id):
+    try:
+        remote.call("ideas", "unfollow_idea", actor(), {"idea_id": idea_id})
+    except HubError as error:
+        return _idea_page(idea_id, follow=_failed(error, {}, "suivi", ()))
+    flash("Vous ne suivez plus cette idée.", "success")
+    return _back(idea_id, "soutenir")
+
+
+@bp.post("/<idea_id>/commentaires")
+@login_required
+def comment(idea_id):
+    values = submitted("body")
+    try:
+        require_filled(values, "body")
+        posted = remote.call("ideas", "post_comment", actor(), {"idea_id": idea_id, "body": values["body"],
+                                                                "author_pseudonym": pseudonym()})
+    except HubError as error:
+        return _idea_page(idea_id, comment=_failed(error, values, "commentaire", ("body",)))
+    flash("Votre commentaire est publié.", "success")
+    return _back(idea_id, f"commentaire-{posted['id']}")
+
+
+@bp.post("/<idea_id>/statut")
+@roles_required(*STAFF)
+def change_status(idea_id):
+    values = submitted(*STATUS_FIELDS)
+    try:
+        require_filled(values, "status", "message")
+        remote.call("ideas", "change_status", actor(), {
+            "idea_id": idea_id, "status": values["status"], "message": values["message"],
+            "scheme": none_if_blank(values["scheme"]), "merged_into": none_if_blank(values["merged_into"])})
+    except HubError as error:
+        return _idea_page(idea_id, status=_failed(error, values, "statut", STATUS_FIELDS))
+    flash("Le statut de l'idée est changé ; le message est publié dans son historique.", "success")
+    return _back(idea_id, "historique")

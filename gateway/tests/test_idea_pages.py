@@ -1,0 +1,427 @@
+"""The « Boîte à idées » pages and API, with fake accounts and ideas services behind `gateway.remote.call`."""
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+import gateway.remote
+from gateway.auth import CSRF_FIELD
+from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+
+ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of conftest's FakeAccounts
+IDEA_ID = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"
+OTHER_IDEA_ID = "9e8d7c6b-5a49-4837-a625-14f3e2d1c0b9"
+XSS = '<script>alert("idée")</script>'
+THEMES = [{"code": "environnement", "label": "Environnement"}, {"code": "mobilites", "label": "Mobilités"}]
+STATUSES = [{"code": "submitted", "label": "Déposée"}, {"code": "under_review", "label": "À l'étude"},
+            {"code": "forwarded", "label": "Transmise"}, {"code": "answered", "label": "Réponse apportée"},
+            {"code": "not_retained", "label": "Non retenue"}, {"code": "merged", "label": "Fusionnée"}]
+SCHEMES = [{"code": "budget", "label": "Budget participatif"},
+           {"code": "greening_permit", "label": "Permis de végétaliser"}]
+
+
+def html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def an_idea(**changes) -> dict:
+    idea = {
+        "id": IDEA_ID, "title": "Des fontaines le long du canal", "excerpt": "Il manque des points d'eau.",
+        "description": "Il manque des points d'eau.\nSurtout l'été.", "theme": "environnement",
+        "theme_label": "Environnement", "arrondissement": 10, "address_line": "Quai de Valmy",
+        "status": "under_review", "status_label": "À l'étude", "author_pseudonym": "Camille du 11e",
+        "supports_count": 3, "comments_count": 1, "created_at": "2026-03-02T09:30:00+00:00",
+        "updated_at": "2026-03-03T09:30:00+00:00", "scheme": None, "scheme_label": None, "merged_into": None,
+        "followers_count": 2, "next_statuses": ["forwarded", "answered", "not_retained", "merged"],
+        "accepts_supports": True, "accepts_comments": True,
+        "history": [
+            {"status": "submitted", "status_label": "Déposée", "scheme": None, "scheme_label": None,
+             "merged_into": None, "message": None, "role": "citizen", "changed_at": "2026-03-02T09:30:00+00:00"},
+            {"status": "under_review", "status_label": "À l'étude", "scheme": None, "scheme_label": None,
+             "merged_into": None, "message": "La direction de l'eau étudie les emplacements.", "role": "agent",
+             "changed_at": "2026-03-03T09:30:00+00:00"}],
+        "comments": [{"id": 7, "idea_id": IDEA_ID, "author_pseudonym": "Dominique", "body": "Bonne idée !",
+                      "created_at": "2026-03-02T10:00:00+00:00"}],
+        "viewer": None,
+    }
+    return {**idea, **changes}
+
+
+class FakeIdeas:
+    """Stands in for the ideas service: answers like it does, records each call, fails when told to."""
+
+    def __init__(self):
+        self.calls, self.failures = [], {}
+        self.idea = an_idea()
+        self.viewer = {"is_author": False, "supports": False, "follows": False, "can_change_status": False}
+
+    def __call__(self, method, *args):
+        self.calls.append((method, args))
+        if method in self.failures:
+            raise self.failures[method]
+        return getattr(self, method)(*args)
+
+    def fail(self, method, error):
+        self.failures[method] = error
+
+    def args_of(self, method):
+        return [args for name, args in self.calls if name == method]
+
+    def reference_data(self):
+        return {"themes": THEMES, "statuses": STATUSES, "schemes": SCHEMES, "transitions": {}}
+
+    def list_ideas(self, query):
+        summary = {key: self.idea[key] for key in (
+            "id", "title", "excerpt", "theme", "theme_label", "arrondissement", "status", "status_label",
+            "author_pseudonym", "supports_count", "comments_count", "created_at")}
+        return {"items": [summary], "total": 30, "limit": query["limit"], "offset": query["offset"]}
+
+    def get_idea(self, data, actor=None):
+        if data["idea_id"] not in (IDEA_ID, OTHER_IDEA_ID):
+            raise NotFound("Idée introuvable.")
+        viewer = dict(self.viewer, can_change_status=bool(set(actor["roles"]) & {"agent", "moderator", "admin"})) \
+            if actor else None
+        return {**self.idea, "id": data["idea_id"], "viewer": viewer}
+
+    def submit_idea(self, actor, data):
+        return self.idea
+
+    def support_idea(self, actor, data):
+        return {"idea_id": data["idea_id"], "supported": True, "supports_count": 4}
+
+    def withdraw_support(self, actor, data):
+        return {"idea_id": data["idea_id"], "supported": False, "supports_count": 2}
+
+    def follow_idea(self, actor, data):
+        return {"idea_id": data["idea_id"], "following": True, "followers_count": 3}
+
+    def unfollow_idea(self, actor, data):
+        return {"idea_id": data["idea_id"], "following": False, "followers_count": 1}
+
+    def post_comment(self, actor, data):
+        return {"id": 8, "idea_id": data["idea_id"], "author_pseudonym": data["author_pseudonym"],
+                "body": data["body"], "created_at": "2026-03-04T10:00:00+00:00"}
+
+    def change_status(self, actor, data):
+        return self.idea
+
+
+@pytest.fixture
+def ideas(accounts, monkeypatch):
+    fake = FakeIdeas()
+
+    def call(service, method, *args):
+        return fake(method, *args) if service == "ideas" else accounts(service, method, *args)
+    monkeypatch.setattr(gateway.remote, "call", call)
+    return fake
+
+
+CITIZEN = {"account_id": ACCOUNT_ID, "roles": ["citizen"]}
+
+
+# --- the list ------------------------------------------------------------------------------------
+
+def test_the_list_shows_the_ideas_with_their_counters_to_anyone(client, ideas):
+    response = client.get("/idees")
+    page = html(response)
+    assert response.status_code == 200
+    assert f'href="/idees/{IDEA_ID}"' in page and "Des fontaines le long du canal" in page
+    assert "<strong>3</strong> soutiens" in page and "<strong>1</strong> commentaire<" in page
+    assert "10e arrondissement" in page and "Camille du 11e" in page and "À l&#39;étude" in page
+    assert "30 idées." in page and 'href="/idees/proposer"' in page
+    assert 'aria-current="page">Boîte à idées' in page
+    assert "<script" not in page
+    (query,) = ideas.args_of("list_ideas")[0]
+    assert query == {"q": "", "theme": None, "status": None, "arrondissement": None, "sort": "newest",
+                     "limit": 12, "offset": 0}
+
+
+def test_the_filters_go_to_the_service_and_the_pages_keep_them(client, ideas):
+    page = html(client.get("/idees?recherche=fontaine&theme=environnement&statut=under_review"
+                           "&arrondissement=10&tri=most_supported&page=2"))
+    (query,) = ideas.args_of("list_ideas")[0]
+    assert query == {"q": "fontaine", "theme": "environnement", "status": "under_review", "arrondissement": 10,
+                     "sort": "most_supported", "limit": 12, "offset": 12}
+    assert 'value="fontaine"' in page and 'value="environnement" selected' in page
+    assert "30 idées correspondent à votre recherche (page 2)." in page
+    previous = re.search(r'href="([^"]+)" rel="prev"', page).group(1)
+    following = re.search(r'href="([^"]+)" rel="next"', page).group(1)
+    assert parse_qs(urlsplit(previous.replace("&amp;", "&")).query) == {
+        "recherche": ["fontaine"], "theme": ["environnement"], "statut": ["under_review"],
+        "arrondissement": ["10"], "tri": ["most_supported"]}
+    assert parse_qs(urlsplit(following.replace("&amp;", "&")).query)["page"] == ["3"]
+
+
+def test_a_filter_the_service_refuses_is_shown_on_its_field(client, ideas):
+    ideas.fail("list_ideas", InvalidInput(details={"status": ["Doit être l'une des valeurs : submitted, …"]}))
+    response = client.get("/idees?statut=archivee")
+    page = html(response)
+    assert response.status_code == 400
+    assert 'id="filtre-statut-erreur"' in page and "Doit être l&#39;une des valeurs" in page
+
+
+def test_an_arrondissement_that_is_not_a_number_is_refused_without_calling_the_service(client, ideas):
+    response = client.get("/idees?arrondissement=onze")
+    assert response.status_code == 400 and "Choisissez un arrondissement de la liste." in html(response)
+    assert ideas.args_of("list_ideas") == []
+
+
+# --- proposing ------------------------------------------------------------------------------------
+
+def test_proposing_an_idea_requires_login(client, ideas):
+    response = client.get("/idees/proposer")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/connexion?suivant=/idees/proposer")
+
+
+def test_the_form_sends_the_idea_with_the_author_and_leads_to_its_page(client, ideas, sign_in, post):
+    sign_in()
+    page = html(client.get("/idees/proposer"))
+    assert '<textarea id="idee-description" name="description"' in page and "Camille du 3e" in page
+    assert '<option value="environnement">Environnement</option>' in page
+    response = post("/idees/proposer", {"title": " Des fontaines ", "description": "Il manque des points d'eau.",
+                                        "theme": "environnement", "arrondissement": "10", "address_line": ""})
+    assert response.status_code == 302 and response.headers["Location"] == f"/idees/{IDEA_ID}"
+    (actor, data), = ideas.args_of("submit_idea")
+    assert actor == CITIZEN
+    assert data == {"title": "Des fontaines", "description": "Il manque des points d'eau.", "theme": "environnement",
+                    "arrondissement": 10, "address_line": None, "author_pseudonym": "Camille du 3e"}
+
+
+def test_every_field_at_fault_is_shown_at_once(client, ideas, sign_in, post):
+    sign_in()
+    ideas.fail("submit_idea", InvalidInput(details={"title": ["Entre 5 et 140 caractères."],
+                                                    "description": ["Décrivez votre idée."],
+                                                    "theme": ["Choisissez une thématique de la liste."]}))
+    response = post("/idees/proposer", {"title": "Abc", "description": "", "theme": ""})
+    page = html(response)
+    assert response.status_code == 400
+    for field in ("title", "description", "theme"):
+        assert f'id="idee-{field}-erreur"' in page
+    assert 'value="Abc"' in page and "Décrivez votre idée." in page
+
+
+def test_an_arrondissement_outside_the_list_is_refused_before_calling_the_service(client, ideas, sign_in, post):
+    sign_in()
+    response = post("/idees/proposer", {"title": "Une idée", "description": "Sa description.", "theme": "sport",
+                                        "arrondissement": "onzième"})
+    assert response.status_code == 400 and 'id="idee-arrondissement-erreur"' in html(response)
+    assert ideas.args_of("submit_idea") == []
+
+
+def test_the_service_errors_go_next_to_the_fields_and_what_was_typed_is_kept(client, ideas, sign_in, post):
+    sign_in()
+    ideas.fail("submit_idea", InvalidInput(details={"title": ["Entre 5 et 140 caractères."]}))
+    response = post("/idees/proposer", {"title": "Abc", "description": f"Texte {XSS}", "theme": "mobilites"})
+    page = html(response)
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in re.search(r'<input[^>]*name="title"[^>]*>', page).group(0)
+    assert "Entre 5 et 140 caractères." in page
+    assert "Texte &lt;script&gt;alert(&#34;idée&#34;)&lt;/script&gt;</textarea>" in page
+    assert '<option value="mobilites" selected>' in page
+
+
+def test_too_many_ideas_give_a_429_with_the_wait(client, ideas, sign_in, post):
+    sign_in()
+    ideas.fail("submit_idea", RateLimited("Vous avez atteint la limite de 5 idées proposées par heure. "
+                                          "Réessayez dans 12 minutes.", details={"retry_after": 700}))
+    response = post("/idees/proposer", {"title": "Encore une idée", "description": "Et sa description.",
+                                        "theme": "mobilites"})
+    assert response.status_code == 429 and response.headers["Retry-After"] == "700"
+    assert "limite de 5 idées proposées par heure" in html(response)
+
+
+# --- the page of an idea --------------------------------------------------------------------------
+
+def test_the_page_escapes_what_citizens_typed_and_keeps_their_line_breaks(client, ideas):
+    ideas.idea = an_idea(title=f"Des bancs {XSS}", description=f"Ligne 1\nLigne 2 {XSS}",
+                         comments=[{"id": 7, "idea_id": IDEA_ID, "author_pseudonym": "<b>Dom</b>", "body": XSS,
+                                    "created_at": "2026-03-02T10:00:00+00:00"}])
+    page = html(client.get(f"/idees/{IDEA_ID}"))
+    assert "<script" not in page and "<b>Dom</b>" not in page
+    assert "Des bancs &lt;script&gt;alert(&#34;idée&#34;)&lt;/script&gt;" in page
+    assert '<div class="idea__description">Ligne 1\nLigne 2 &lt;script&gt;' in page
+    assert "&lt;b&gt;Dom&lt;/b&gt;" in page
+
+
+def test_a_visitor_sees_the_timeline_and_comments_and_is_asked_to_log_in(client, ideas):
+    page = html(client.get(f"/idees/{IDEA_ID}"))
+    assert "Déposée" in page and "par Camille du 11e" in page
+    assert "La direction de l&#39;eau étudie les emplacements." in page
+    assert "par la Ville de Paris (Agent·e de la Ville)" in page
+    assert page.index("Déposée") < page.index("La direction de l&#39;eau")
+    assert 'id="commentaire-7"' in page and "Bonne idée !" in page
+    assert f'href="/connexion?suivant=/idees/{IDEA_ID}"' in page
+    assert "Soutenir cette idée" not in page and "Changer le statut" not in page
+    assert "Suivie par 2 personnes" in page
+    assert ideas.args_of("get_idea") == [({"idea_id": IDEA_ID}, None)]
+
+
+def test_an_unknown_or_malformed_idea_is_a_404(client, ideas):
+    assert client.get(f"/idees/{'0' * 8}-0000-4000-8000-{'0' * 12}").status_code == 404
+    ideas.fail("get_idea", InvalidInput(details={"idea_id": ["Identifiant invalide."]}))
+    response = client.get("/idees/pas-une-idee")
+    assert response.status_code == 404 and "Idée introuvable." in html(response)
+
+
+def test_a_citizen_supports_then_withdraws(client, ideas, sign_in, post):
+    sign_in()
+    page = html(client.get(f"/idees/{IDEA_ID}"))
+    assert "Soutenir cette idée" in page and "Changer le statut" not in page
+    assert ideas.args_of("get_idea")[-1] == ({"idea_id": IDEA_ID}, CITIZEN)
+    response = post(f"/idees/{IDEA_ID}/soutien")
+    assert response.status_code == 302 and response.headers["Location"] == f"/idees/{IDEA_ID}#soutenir"
+    assert ideas.args_of("support_idea") == [(CITIZEN, {"idea_id": IDEA_ID})]
+    ideas.viewer["supports"] = True
+    page = html(client.get(f"/idees/{IDEA_ID}"))
+    assert "Vous soutenez cette idée." in page and "Retirer mon soutien" in page
+    post(f"/idees/{IDEA_ID}/soutien/retirer")
+    assert ideas.args_of("withdraw_support") == [(CITIZEN, {"idea_id": IDEA_ID})]
+
+
+def test_a_second_support_is_a_409_that_says_so(client, ideas, sign_in, post):
+    sign_in()
+    ideas.fail("support_idea", Conflict("Vous soutenez déjà cette idée.", code="ALREADY_SUPPORTED"))
+    response = post(f"/idees/{IDEA_ID}/soutien")
+    assert response.status_code == 409
+    assert "Le soutien n&#39;a pas été enregistré" in html(response)
+    assert "Vous soutenez déjà cette idée." in html(response)
+
+
+def test_a_closed_idea_has_no_support_button(client, ideas, sign_in):
+    ideas.idea = an_idea(status="answered", status_label="Réponse apportée", accepts_supports=False, next_statuses=[])
+    page = html(client.get(f"/idees/{IDEA_ID}"))
+    assert "Cette idée ne recueille plus de soutiens." in page and "Me connecter pour soutenir" not in page
+    sign_in()
+    page = html(client.get(f"/idees/{IDEA_ID}"))
+    assert "Cette idée ne recueille plus de soutiens." in page and "Soutenir cette idée" not in page
+
+
+def test_following_and_unfollowing(client, ideas, sign_in, post):
+    sign_in()
+    assert "Suivre cette idée" in html(client.get(f"/idees/{IDEA_ID}"))
+    post(f"/idees/{IDEA_ID}/suivre")
+    ideas.viewer["follows"] = True
+    page = html(client.get(f"/idees/{IDEA_ID}"))
+    assert "Vous suivez cette idée." in page and "Ne plus suivre" in page
+    post(f"/idees/{IDEA_ID}/ne-plus-suivre")
+    assert ideas.args_of("follow_idea") == ideas.args_of("unfollow_idea") == [(CITIZEN, {"idea_id": IDEA_ID})]
+
+
+def test_commenting(client, ideas, sign_in, post):
+    sign_in()
+    response = post(f"/idees/{IDEA_ID}/commentaires", {"body": " Oui !\r\nVraiment. "})
+    assert response.status_code == 302 and response.headers["Location"] == f"/idees/{IDEA_ID}#commentaire-8"
+    assert ideas.args_of("post_comment") == [(CITIZEN, {"idea_id": IDEA_ID, "body": "Oui !\r\nVraiment.",
+                                                        "author_pseudonym": "Camille du 3e"})]
+
+
+def test_an_empty_comment_is_refused_on_its_field(client, ideas, sign_in, post):
+    sign_in()
+    response = post(f"/idees/{IDEA_ID}/commentaires", {"body": "   "})
+    assert response.status_code == 400 and 'id="commentaire-body-erreur"' in html(response)
+    assert ideas.args_of("post_comment") == []
+
+
+def test_a_form_without_its_csrf_token_changes_nothing(client, ideas, sign_in):
+    sign_in()
+    response = client.post(f"/idees/{IDEA_ID}/soutien", data={CSRF_FIELD: "forged"})
+    assert response.status_code == 400 and ideas.args_of("support_idea") == []
+
+
+# --- status (staff) ------------------------------------------------------------------------------
+
+def test_an_agent_sees_the_status_form_with_the_next_statuses_only(client, ideas, sign_in):
+    sign_in("agent", direction="DEVE")
+    page = html(client.get(f"/idees/{IDEA_ID}"))
+    form = re.search(r'<form[^>]*action="/idees/[^"]+/statut#gerer"[^>]*>.*?</form>', page, re.S).group(0)
+    assert '<option value="answered">Réponse apportée</option>' in form
+    assert 'value="submitted"' not in form and 'value="under_review"' not in form
+    assert 'name="scheme"' in form and 'name="merged_into"' in form
+
+
+def test_an_agent_changes_the_status(client, ideas, sign_in, post):
+    sign_in("agent", direction="DEVE")
+    response = post(f"/idees/{IDEA_ID}/statut", {"status": "forwarded", "message": "Vers le budget.",
+                                                  "scheme": "budget", "merged_into": ""})
+    assert response.status_code == 302 and response.headers["Location"].endswith("#historique")
+    (actor, data), = ideas.args_of("change_status")
+    assert actor == {"account_id": ACCOUNT_ID, "roles": ["citizen", "agent"]}
+    assert data == {"idea_id": IDEA_ID, "status": "forwarded", "message": "Vers le budget.", "scheme": "budget",
+                    "merged_into": None}
+
+
+def test_a_refused_transition_is_shown_on_the_status_field(client, ideas, sign_in, post):
+    sign_in("moderator")
+    ideas.fail("change_status", Conflict("L'idée est close.", code="INVALID_TRANSITION",
+                                         details={"status": ["L'idée est close."]}))
+    response = post(f"/idees/{IDEA_ID}/statut", {"status": "under_review", "message": "Encore."})
+    page = html(response)
+    assert response.status_code == 409 and 'id="statut-status-erreur"' in page
+    assert "Encore.</textarea>" in page
+
+
+def test_a_citizen_cannot_post_a_status_change(client, ideas, sign_in, post):
+    sign_in()
+    assert post(f"/idees/{IDEA_ID}/statut", {"status": "answered", "message": "Oui."}).status_code == 403
+    assert ideas.args_of("change_status") == []
+
+
+# --- home, back-office and API ----------------------------------------------------------------------
+
+def test_the_home_card_leads_to_the_idea_box(client, ideas):
+    page = html(client.get("/"))
+    card = re.search(r'<li class="card[^"]*" id="offre-idees">.*?</li>', page, re.S).group(0)
+    assert 'href="/idees"' in card and "Ouvert" in card and "Bientôt" not in card
+    assert ideas.calls == []
+
+
+def test_the_back_office_points_agents_at_the_ideas_to_study(client, ideas, sign_in):
+    sign_in("agent", direction="DEVE")
+    assert 'href="/idees?statut=submitted"' in html(client.get("/back-office"))
+
+
+def test_the_api_passes_the_actor_and_the_pseudonym(client, ideas, sign_in):
+    token = sign_in()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.post("/api/v1/ideas", json={"title": "T", "description": "D", "theme": "x"}).status_code == 401
+    response = client.post("/api/v1/ideas", headers=auth, json={"title": "Une idée", "description": "Détails.",
+                                                                "theme": "mobilites"})
+    assert response.status_code == 201 and response.get_json()["id"] == IDEA_ID
+    (actor, data), = ideas.args_of("submit_idea")
+    assert actor == CITIZEN and data["author_pseudonym"] == "Camille du 3e" and data["arrondissement"] is None
+    assert client.get(f"/api/v1/ideas/{IDEA_ID}").get_json()["viewer"] is None
+    assert client.get(f"/api/v1/ideas/{IDEA_ID}", headers=auth).get_json()["viewer"]["supports"] is False
+
+
+def test_the_api_maps_the_service_errors(client, ideas, sign_in):
+    auth = {"Authorization": f"Bearer {sign_in()}"}
+    ideas.fail("support_idea", Conflict("Vous soutenez déjà cette idée.", code="ALREADY_SUPPORTED"))
+    again = client.post(f"/api/v1/ideas/{IDEA_ID}/supports", headers=auth)
+    assert again.status_code == 409 and again.get_json()["error"] == "ALREADY_SUPPORTED"
+    ideas.fail("post_comment", RateLimited("Trop de commentaires.", details={"retry_after": 90}))
+    limited = client.post(f"/api/v1/ideas/{IDEA_ID}/comments", headers=auth, json={"body": "Oui"})
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "90"
+    assert client.post(f"/api/v1/ideas/{IDEA_ID}/status", headers=auth,
+                       json={"status": "answered", "message": "Oui."}).status_code == 403
+    ideas.fail("get_idea", NotFound("Idée introuvable."))
+    assert client.get(f"/api/v1/ideas/{IDEA_ID}").status_code == 404
+    empty = client.post(f"/api/v1/ideas/{IDEA_ID}/comments", headers=auth, json={"body": ""})
+    assert empty.status_code == 400 and "body" in empty.get_json()["details"]
+
+
+def test_the_api_lists_themes_and_ideas(client, ideas):
+    assert client.get("/api/v1/ideas/themes").get_json() == THEMES
+    listing = client.get("/api/v1/ideas?theme=mobilites&sort=most_supported&limit=5")
+    assert listing.status_code == 200 and listing.get_json()["total"] == 30
+    (query,) = ideas.args_of("list_ideas")[0]
+    assert query == {"theme": "mobilites", "sort": "most_supported", "limit": 5, "offset": 0}
+    assert client.get("/api/v1/ideas?sort=random").status_code == 400
+    unknown = client.get("/api/v1/ideas?colour=blue")
+    assert unknown.status_code == 400 and unknown.get_json()["details"] == {"colour": ["Champ inconnu."]}
+
+
+def test_a_service_permission_error_is_a_403_page(client, ideas, sign_in, post):
+    sign_in("agent", direction="DEVE")
+    ideas.fail("change_status", PermissionDenied())
+    assert post(f"/idees/{IDEA_ID}/statut", {"status": "answered", "message": "Oui."}).status_code == 403

@@ -1,0 +1,2 @@
+"""Ideas service: the permanent idea box (ideas, status history, supports, comments, follows)."""
+SERVICE_NAME = "ideas"

@@ -1,0 +1,443 @@
+"""Use cases of the ideas service: each runs in one unit of work (one transaction).
+
+`actor` is the caller as the gateway asserts it from the session: {"account_id", "roles"}. The
+ideas service cannot read the accounts database; it trusts these roles, sent over the internal
+broker by the gateway, which got them from accounts (the authority on roles).
+"""
+import logging
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from marshmallow import EXCLUDE, Schema, fields
+from sqlalchemy.exc import IntegrityError
+
+from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from hubkit.validation import load
+
+from . import domain, events
+from .models import Comment, Follow, Idea, StatusChange, Support
+
+log = logging.getLogger(__name__)
+
+# Postings per account in an hour: enough for a citizen, too few for a script flooding the box.
+IDEAS_PER_HOUR, COMMENTS_PER_HOUR, POSTING_WINDOW = 5, 30, 60 * 60
+
+# Names under which event handlers record the events they applied (processed_events).
+FORGET_ACCOUNT = "ideas.forget_account"
+REFRESH_PSEUDONYM = "ideas.refresh_author_pseudonym"
+KNOWN_EVENT_VERSION = 1
+
+DEMO_PSEUDONYM = "Équipe démo"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+@contextmanager
+def rules():
+    """A broken business rule becomes a field-level validation error (or a conflict it names)."""
+    try:
+        yield
+    except domain.RuleBroken as broken:
+        raise _as_error(broken) from None
+
+
+def _as_error(broken: domain.RuleBroken):
+    details = {broken.field: [broken.message]} if broken.field else {"_schema": [broken.message]}
+    if broken.code == "RULE_BROKEN":
+        return InvalidInput(details=details)
+    return Conflict(broken.message, details=details, code=broken.code)
+
+
+class FieldChecks:
+    """Runs several field rules and reports every broken one at once (a form shows them all)."""
+
+    def __init__(self):
+        self.details = {}
+
+    def __call__(self, rule, *args):
+        try:
+            return rule(*args)
+        except domain.RuleBroken as broken:
+            self.details.setdefault(broken.field or "_schema", []).append(broken.message)
+            return None
+
+    def raise_if_broken(self):
+        if self.details:
+            raise InvalidInput(details=self.details)
+
+
+class _AccountEventSchema(Schema):
+    """The payload of an accounts event, as far as ideas reads it (new optional fields are ignored)."""
+    class Meta:
+        unknown = EXCLUDE
+
+    account_id = fields.UUID(required=True)
+    fields_ = fields.List(fields.String(), data_key="fields", load_default=list)
+
+
+class Ideas:
+    def __init__(self, uow, throttle, clock=utcnow, accounts=None):
+        """`accounts`: something with `public_profiles(data)`, the accounts service's RPC (or a fake)."""
+        self.uow, self.throttle, self.clock, self.accounts = uow, throttle, clock, accounts
+
+    @property
+    def session(self):
+        return self.uow.session
+
+    # --- lookups --------------------------------------------------------------------------
+
+    def _idea(self, idea_id, for_update=False) -> Idea:
+        idea = self.session.get(Idea, str(idea_id), with_for_update=for_update)
+        if idea is None:
+            raise NotFound("Idée introuvable.")
+        return idea
+
+    def _throttle_posting(self, bucket: str, actor: dict, limit: int, what: str):
+        try:
+            self.throttle.consume(bucket, str(actor["account_id"]), limit, POSTING_WINDOW)
+        except RateLimited as limited:
+            minutes = max(1, -(-limited.retry_after // 60))
+            raise RateLimited(f"Vous avez atteint la limite de {limit} {what} par heure. "
+                              f"Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}.",
+                              details=limited.details) from None
+
+    # --- submitting -------------------------------------------------------------------------
+
+    def submit_idea(self, actor: dict, command: dict) -> dict:
+        check = FieldChecks()
+        title = check(domain.check_title, command["title"])
+        description = check(domain.check_description, command["description"])
+        theme = check(domain.check_theme, command["theme"])
+        place = check(domain.check_place, command.get("arrondissement"), command.get("address_line"))
+        check.raise_if_broken()
+        arrondissement, address_line = place
+        self._throttle_posting("idea-post", actor, IDEAS_PER_HOUR, "idées proposées")
+        author_id = str(actor["account_id"])
+        idea = self._new_idea(title, description, theme, arrondissement, address_line, author_id,
+                              domain.author_pseudonym(command["author_pseudonym"]), self.clock())
+        self.uow.emit(events.IDEA_SUBMITTED, events.idea(idea.id),
+                      {"idea_id": idea.id, "theme": idea.theme, "arrondissement": idea.arrondissement},
+                      actor=events.actor(author_id, "citizen"))
+        return self.idea_view(idea, actor)
+
+    def _new_idea(self, title, description, theme, arrondissement, address_line, author_id, pseudonym, now,
+                  idea_id=None) -> Idea:
+        idea = Idea(id=idea_id, title=title, description=description, theme=theme, arrondissement=arrondissement,
+                    address_line=address_line, status=domain.SUBMITTED, author_id=author_id,
+                    author_pseudonym=pseudonym, search_text=domain.searchable(title, description),
+                    supports_count=0, comments_count=0, created_at=now, updated_at=now)
+        self.session.add(idea)
+        self.session.flush()
+        self.session.add(StatusChange(idea_id=idea.id, status=domain.SUBMITTED, changed_by=author_id,
+                                      changed_by_role="citizen", changed_at=now))
+        return idea
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def list_ideas(self, query: dict) -> dict:
+        conditions = []
+        if query.get("theme"):
+            conditions.append(Idea.theme == query["theme"])
+        if query.get("status"):
+            conditions.append(Idea.status == query["status"])
+        if query.get("arrondissement"):
+            conditions.append(Idea.arrondissement == query["arrondissement"])
+        words = domain.search_key(query.get("q") or "").split()
+        for word in words:  # every word must appear, in the title or the description
+            conditions.append(Idea.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+        total = self.session.execute(sa.select(sa.func.count()).select_from(Idea).where(*conditions)).scalar_one()
+        order = ((Idea.supports_count.desc(), Idea.created_at.desc(), Idea.id) if query.get("sort") == "most_supported"
+                 else (Idea.created_at.desc(), Idea.id))
+        rows = self.session.execute(sa.select(Idea).where(*conditions).order_by(*order)
+                                    .limit(query["limit"]).offset(query["offset"])).scalars()
+        return {"items": [self._summary(idea) for idea in rows], "total": total, "limit": query["limit"],
+                "offset": query["offset"]}
+
+    def get_idea(self, idea_id, viewer: dict | None = None) -> dict:
+        return self.idea_view(self._idea(idea_id), viewer)
+
+    def _summary(self, idea: Idea) -> dict:
+        return {"id": idea.id, "title": idea.title, "excerpt": domain.excerpt(idea.description),
+                "theme": idea.theme, "theme_label": domain.THEMES.get(idea.theme, idea.theme),
+                "arrondissement": idea.arrondissement, "status": idea.status,
+                "status_label": domain.STATUSES[idea.status], "author_pseudonym": idea.author_pseudonym,
+                "supports_count": idea.supports_count, "comments_count": idea.comments_count,
+                "created_at": aware(idea.created_at)}
+
+    def idea_view(self, idea: Idea, viewer: dict | None = None) -> dict:
+        history = self.session.execute(sa.select(StatusChange).where(StatusChange.idea_id == idea.id)
+                                       .order_by(StatusChange.id)).scalars()
+        comments = self.session.execute(sa.select(Comment).where(Comment.idea_id == idea.id)
+                                        .order_by(Comment.id)).scalars()
+        followers = self.session.execute(sa.select(sa.func.count()).select_from(Follow)
+                                         .where(Follow.idea_id == idea.id)).scalar_one()
+        return {
+            **self._summary(idea),
+            "description": idea.description, "address_line": idea.address_line, "scheme": idea.scheme,
+            "scheme_label": domain.SCHEMES.get(idea.scheme), "merged_into": idea.merged_into_id,
+            "followers_count": followers, "next_statuses": list(domain.TRANSITIONS[idea.status]),
+            "accepts_supports": idea.status in domain.OPEN_STATUSES,
+            "accepts_comments": idea.status != domain.MERGED,
+            "updated_at": aware(idea.updated_at),
+            "history": [{"status": step.status, "status_label": domain.STATUSES[step.status], "scheme": step.scheme,
+                         "scheme_label": domain.SCHEMES.get(step.scheme), "merged_into": step.merged_into_id,
+                         "message": step.message, "role": step.changed_by_role,
+                         "changed_at": aware(step.changed_at)} for step in history],
+            "comments": [self._comment_view(comment) for comment in comments],
+            "viewer": self._viewer(idea, viewer),
+        }
+
+    def _viewer(self, idea: Idea, viewer: dict | None) -> dict | None:
+        if viewer is None:
+            return None
+        account_id = str(viewer["account_id"])
+        return {"is_author": idea.author_id == account_id,
+                "supports": self._support_of(idea.id, account_id) is not None,
+                "follows": self._follow_of(idea.id, account_id) is not None,
+                "can_change_status": domain.is_staff(viewer.get("roles"))}
+
+    @staticmethod
+    def _comment_view(comment: Comment) -> dict:
+        return {"id": comment.id, "idea_id": comment.idea_id, "author_pseudonym": comment.author_pseudonym,
+                "body": comment.body, "created_at": aware(comment.created_at)}
+
+    # --- supports -----------------------------------------------------------------------------
+
+    def _support_of(self, idea_id: str, account_id: str) -> Support | None:
+        return self.session.execute(sa.select(Support).where(
+            Support.idea_id == idea_id, Support.account_id == account_id)).scalar_one_or_none()
+
+    def support_idea(self, actor: dict, idea_id) -> dict:
+        idea = self._idea(idea_id)
+        account_id = str(actor["account_id"])
+        with rules():
+            domain.check_open_for_support(idea.status)
+        already = Conflict("Vous soutenez déjà cette idée.", code="ALREADY_SUPPORTED")
+        if self._support_of(idea.id, account_id) is not None:
+            raise already
+        try:
+            with self.session.begin_nested():  # two clicks at once: the unique constraint decides
+                self.session.add(Support(idea_id=idea.id, account_id=account_id, created_at=self.clock()))
+        except IntegrityError:
+            raise already from None
+        count = self._add_to_counter(idea, Idea.supports_count, +1)
+        self.uow.emit(events.IDEA_SUPPORTED, events.idea(idea.id), {"idea_id": idea.id, "supports_count": count},
+                      actor=events.actor(account_id, "citizen"))
+        return {"idea_id": idea.id, "supported": True, "supports_count": count}
+
+    def withdraw_support(self, actor: dict, idea_id) -> dict:
+        idea = self._idea(idea_id)
+        account_id = str(actor["account_id"])
+        support = self._support_of(idea.id, account_id)
+        if support is None:
+            raise NotFound("Vous ne soutenez pas cette idée.", code="NOT_SUPPORTED")
+        with rules():
+            domain.check_open_for_support(idea.status)
+        self.session.delete(support)
+        count = self._add_to_counter(idea, Idea.supports_count, -1)
+        self.uow.emit(events.IDEA_SUPPORT_WITHDRAWN, events.idea(idea.id),
+                      {"idea_id": idea.id, "supports_count": count}, actor=events.actor(account_id, "citizen"))
+        return {"idea_id": idea.id, "supported": False, "supports_count": count}
+
+    def _add_to_counter(self, idea: Idea, column, step: int) -> int:
+        """Counters move in SQL (count = count + 1), so concurrent supports never overwrite each other."""
+        self.session.execute(sa.update(Idea).where(Idea.id == idea.id)
+                             .values({column: column + step, Idea.updated_at: self.clock()}))
+        return self.session.execute(sa.select(column).where(Idea.id == idea.id)).scalar_one()
+
+    # --- comments ------------------------------------------------------------------------------
+
+    def post_comment(self, actor: dict, command: dict) -> dict:
+        idea = self._idea(command["idea_id"])
+        with rules():
+            domain.check_open_for_comments(idea.status)
+            body = domain.check_comment(command["body"])
+        self._throttle_posting("comment-post", actor, COMMENTS_PER_HOUR, "commentaires")
+        author_id = str(actor["account_id"])
+        comment = Comment(idea_id=idea.id, author_id=author_id, body=body, created_at=self.clock(),
+                          author_pseudonym=domain.author_pseudonym(command["author_pseudonym"]))
+        self.session.add(comment)
+        self.session.flush()
+        self._add_to_counter(idea, Idea.comments_count, +1)
+        self.uow.emit(events.COMMENT_POSTED, events.comment(comment.id),
+                      {"comment_id": comment.id, "idea_id": idea.id}, actor=events.actor(author_id, "citizen"))
+        return self._comment_view(comment)
+
+    # --- follows -------------------------------------------------------------------------------
+
+    def _follow_of(self, idea_id: str, account_id: str) -> Follow | None:
+        return self.session.execute(sa.select(Follow).where(
+            Follow.idea_id == idea_id, Follow.account_id == account_id)).scalar_one_or_none()
+
+    def follow_idea(self, actor: dict, idea_id) -> dict:
+        """Following twice is following: no error, nothing written the second time."""
+        idea = self._idea(idea_id)
+        account_id = str(actor["account_id"])
+        if self._follow_of(idea.id, account_id) is None:
+            try:
+                with self.session.begin_nested():
+                    self.session.add(Follow(idea_id=idea.id, account_id=account_id, created_at=self.clock()))
+            except IntegrityError:
+                pass  # the same account followed it at the same moment
+        return self._follow_state(idea, True)
+
+    def unfollow_idea(self, actor: dict, idea_id) -> dict:
+        idea = self._idea(idea_id)
+        self.session.execute(sa.delete(Follow).where(Follow.idea_id == idea.id,
+                                                     Follow.account_id == str(actor["account_id"])))
+        return self._follow_state(idea, False)
+
+    def _follow_state(self, idea: Idea, following: bool) -> dict:
+        count = self.session.execute(sa.select(sa.func.count()).select_from(Follow)
+                                     .where(Follow.idea_id == idea.id)).scalar_one()
+        return {"idea_id": idea.id, "following": following, "followers_count": count}
+
+    # --- status ------------------------------------------------------------------------------
+
+    def change_status(self, actor: dict, command: dict) -> dict:
+        roles = actor.get("roles") or []
+        if not domain.is_staff(roles):
+            raise PermissionDenied("Seuls les agents, modérateurs et administrateurs changent le statut d'une idée.")
+        idea = self._idea(command["idea_id"], for_update=True)
+        merged_into = str(command["merged_into"]) if command.get("merged_into") else None
+        with rules():
+            message = domain.check_transition(idea.status, command["status"], command.get("message"),
+                                              command.get("scheme"), merged_into, idea.id)
+        if merged_into:
+            target = self.session.get(Idea, merged_into)
+            if target is None:
+                raise InvalidInput(details={"merged_into": ["Aucune idée n'a cet identifiant."]})
+            with rules():
+                domain.check_merge_target(target.status)
+        self._move(idea, command["status"], message, command.get("scheme"), merged_into,
+                   str(actor["account_id"]), domain.acting_role(roles))
+        return self.idea_view(idea, actor)
+
+    def _move(self, idea: Idea, status: str, message: str, scheme, merged_into, actor_id, role: str, at=None):
+        previous, now = idea.status, at or self.clock()
+        idea.status, idea.updated_at = status, now
+        idea.scheme = scheme if status == domain.FORWARDED else idea.scheme
+        idea.merged_into_id = merged_into if status == domain.MERGED else idea.merged_into_id
+        self.session.add(StatusChange(idea_id=idea.id, status=status, scheme=scheme, merged_into_id=merged_into,
+                                      message=message, changed_by=actor_id, changed_by_role=role, changed_at=now))
+        self.session.flush()
+        self.uow.emit(events.IDEA_STATUS_CHANGED, events.idea(idea.id),
+                      {"idea_id": idea.id, "from_status": previous, "status": status, "scheme": scheme,
+                       "merged_into": merged_into}, actor=events.actor(actor_id, role))
+
+    # --- events from accounts --------------------------------------------------------------------
+
+    def _account_event(self, envelope: dict) -> dict | None:
+        """The payload of a known version of an accounts event, else None (logged, then ignored)."""
+        if envelope["version"] != KNOWN_EVENT_VERSION:
+            log.warning("unknown event version ignored", extra={"event_type": envelope["type"],
+                                                                "version": envelope["version"]})
+            return None
+        return load(_AccountEventSchema(), envelope["payload"])
+
+    def forget_account(self, envelope: dict) -> bool:
+        """`account_deleted`: contributions stay, shown as the anonymous citizen, with no link to the account.
+        Supports and follows stay counted, unlinked. False if this event was already applied."""
+        payload = self._account_event(envelope)
+        if payload is None or not self.uow.first_delivery(envelope, FORGET_ACCOUNT):
+            return False
+        account_id = str(payload["account_id"])
+        for model, column in ((Idea, Idea.author_id), (Comment, Comment.author_id)):
+            self.session.execute(sa.update(model).where(column == account_id).values(
+                {column: None, model.author_pseudonym: domain.ANONYMOUS_PSEUDONYM}))
+        for model, column in ((Support, Support.account_id), (Follow, Follow.account_id),
+                              (StatusChange, StatusChange.changed_by)):
+            self.session.execute(sa.update(model).where(column == account_id).values({column: None}))
+        return True
+
+    def refresh_author_pseudonym(self, envelope: dict) -> bool:
+        """`account_profile_updated` naming `pseudonym`: the snapshots take the account's current pseudonym.
+
+        The current one, asked of accounts, not one carried by the event (events carry no pseudonym):
+        however late or out of order the events arrive, the snapshots end on the latest name.
+        False if there was nothing to do or the event was already applied.
+        """
+        payload = self._account_event(envelope)
+        if payload is None or "pseudonym" not in payload["fields_"]:
+            return False
+        account_id = str(payload["account_id"])
+        # Asked before this unit of work writes anything: no transaction waits on another service.
+        profiles = self.accounts.public_profiles({"account_ids": [account_id]})
+        if not self.uow.first_delivery(envelope, REFRESH_PSEUDONYM):
+            return False
+        pseudonym = next((p["pseudonym"] for p in profiles if p["account_id"] == account_id), None)
+        if pseudonym is None:
+            return True  # the account is gone: `account_deleted` anonymises its contributions
+        for model in (Idea, Comment):
+            self.session.execute(sa.update(model).where(model.author_id == account_id).values(
+                author_pseudonym=domain.author_pseudonym(pseudonym)))
+        return True
+
+    # --- GDPR -----------------------------------------------------------------------------------
+
+    def export_personal_data(self, account_id) -> dict:
+        account_id = str(account_id)
+        ideas = self.session.execute(sa.select(Idea).where(Idea.author_id == account_id)
+                                     .order_by(Idea.created_at)).scalars()
+        comments = self.session.execute(sa.select(Comment).where(Comment.author_id == account_id)
+                                        .order_by(Comment.id)).scalars()
+        supports = self.session.execute(sa.select(Support).where(Support.account_id == account_id)
+                                        .order_by(Support.id)).scalars()
+        follows = self.session.execute(sa.select(Follow).where(Follow.account_id == account_id)
+                                       .order_by(Follow.id)).scalars()
+        changes = self.session.execute(sa.select(StatusChange).where(
+            StatusChange.changed_by == account_id, StatusChange.status != domain.SUBMITTED)
+            .order_by(StatusChange.id)).scalars()
+        return {
+            "ideas": [{"id": i.id, "title": i.title, "description": i.description, "theme": i.theme,
+                       "arrondissement": i.arrondissement, "address_line": i.address_line, "status": i.status,
+                       "author_pseudonym": i.author_pseudonym, "created_at": _iso(aware(i.created_at))}
+                      for i in ideas],
+            "comments": [{"id": c.id, "idea_id": c.idea_id, "body": c.body, "author_pseudonym": c.author_pseudonym,
+                          "created_at": _iso(aware(c.created_at))} for c in comments],
+            "supports": [{"idea_id": s.idea_id, "created_at": _iso(aware(s.created_at))} for s in supports],
+            "follows": [{"idea_id": f.idea_id, "created_at": _iso(aware(f.created_at))} for f in follows],
+            "status_changes": [{"idea_id": c.idea_id, "status": c.status, "message": c.message,
+                                "changed_at": _iso(aware(c.changed_at))} for c in changes],
+        }
+
+    # --- demo data (command line, local mode only) -----------------------------------------------
+
+    def seed_demo_idea(self, demo: dict) -> bool:
+        """One demo idea by the demo team (no account behind it, nor behind its demo comments) and its
+        status steps; False if it already exists (the seed runs at every `make run`)."""
+        if self.session.get(Idea, demo["id"]) is not None:
+            return False
+        created = self.clock() - timedelta(days=demo["days_ago"])
+        idea = self._new_idea(demo["title"], domain.check_description(demo["description"]), demo["theme"],
+                              demo.get("arrondissement"), demo.get("address_line"), None, DEMO_PSEUDONYM, created,
+                              idea_id=demo["id"])
+        self.uow.emit(events.IDEA_SUBMITTED, events.idea(idea.id),
+                      {"idea_id": idea.id, "theme": idea.theme, "arrondissement": idea.arrondissement},
+                      actor=events.actor(None, "system"))
+        for day, (status, message, scheme) in enumerate(demo.get("steps", ()), start=1):
+            domain.check_transition(idea.status, status, message, scheme)
+            self._move(idea, status, message, scheme, None, None, "agent", at=created + timedelta(days=day))
+        for hours, (pseudonym, body) in enumerate(demo.get("comments", ()), start=1):
+            self.session.add(Comment(idea_id=idea.id, author_id=None, author_pseudonym=pseudonym,
+                                     body=domain.check_comment(body), created_at=created + timedelta(hours=hours)))
+            idea.comments_count += 1
+        return True
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, (date, datetime)) else value

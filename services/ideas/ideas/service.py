@@ -1,0 +1,151 @@
+"""nameko entrypoints of the ideas service: load the schema, run the use case, dump the result."""
+from nameko.events import event_handler
+from nameko.rpc import RpcProxy
+from nameko.rpc import rpc as nameko_rpc
+from nameko.timer import timer
+from nameko.web.handlers import http
+
+from hubkit.consumer import receive
+from hubkit.correlation import Correlation
+from hubkit.db import Database
+from hubkit.errors import HubError
+from hubkit.metrics import EntrypointMetrics, metrics_response
+from hubkit.outbox import OutboxRelayProvider
+from hubkit.throttle import RedisThrottle
+from hubkit.validation import load
+
+from . import SERVICE_NAME, domain, schemas
+from .business_metrics import count_comment, count_idea_submitted, count_support
+from .handlers import Ideas
+from .models import Base
+
+rpc = nameko_rpc(expected_exceptions=HubError)
+
+
+def actor_of(value) -> dict:
+    return load(schemas.ActorSchema(), value)
+
+
+def idea_id_of(data) -> str:
+    return str(load(schemas.IdeaIdSchema(), data)["idea_id"])
+
+
+class IdeasService:
+    name = SERVICE_NAME
+
+    correlation = Correlation()
+    metrics = EntrypointMetrics()
+    db = Database(SERVICE_NAME, Base.metadata)
+    outbox = OutboxRelayProvider()
+    throttle = RedisThrottle()
+    accounts = RpcProxy("accounts")
+
+    def _ideas(self, uow) -> Ideas:
+        return Ideas(uow, self.throttle, accounts=self.accounts)
+
+    @rpc
+    def health(self):
+        return {"service": SERVICE_NAME, "status": "ok"}
+
+    @rpc
+    def reference_data(self):
+        """Themes, statuses, schemes and allowed transitions, for forms and filters."""
+        return {"themes": [{"code": code, "label": label} for code, label in domain.THEMES.items()],
+                "statuses": [{"code": code, "label": label} for code, label in domain.STATUSES.items()],
+                "schemes": [{"code": code, "label": label} for code, label in domain.SCHEMES.items()],
+                "transitions": {status: list(targets) for status, targets in domain.TRANSITIONS.items()}}
+
+    @rpc
+    def submit_idea(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.SubmitIdeaSchema(), data)
+        with self.db as uow:
+            idea = schemas.IdeaSchema().dump(self._ideas(uow).submit_idea(actor, command))
+        count_idea_submitted()
+        return idea
+
+    @rpc
+    def list_ideas(self, data):
+        query = load(schemas.IdeaQuerySchema(), data)
+        with self.db as uow:
+            return schemas.IdeaPageSchema().dump(self._ideas(uow).list_ideas(query))
+
+    @rpc
+    def get_idea(self, data, actor=None):
+        """`actor`: the signed-in reader, if any (the page then says whether they support or follow it)."""
+        idea_id, viewer = idea_id_of(data), actor_of(actor) if actor is not None else None
+        with self.db as uow:
+            return schemas.IdeaSchema().dump(self._ideas(uow).get_idea(idea_id, viewer))
+
+    @rpc
+    def support_idea(self, actor, data):
+        actor, idea_id = actor_of(actor), idea_id_of(data)
+        with self.db as uow:
+            state = schemas.SupportStateSchema().dump(self._ideas(uow).support_idea(actor, idea_id))
+        count_support()
+        return state
+
+    @rpc
+    def withdraw_support(self, actor, data):
+        actor, idea_id = actor_of(actor), idea_id_of(data)
+        with self.db as uow:
+            return schemas.SupportStateSchema().dump(self._ideas(uow).withdraw_support(actor, idea_id))
+
+    @rpc
+    def post_comment(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.PostCommentSchema(), data)
+        with self.db as uow:
+            comment = schemas.CommentSchema().dump(self._ideas(uow).post_comment(actor, command))
+        count_comment()
+        return comment
+
+    @rpc
+    def follow_idea(self, actor, data):
+        actor, idea_id = actor_of(actor), idea_id_of(data)
+        with self.db as uow:
+            return schemas.FollowStateSchema().dump(self._ideas(uow).follow_idea(actor, idea_id))
+
+    @rpc
+    def unfollow_idea(self, actor, data):
+        actor, idea_id = actor_of(actor), idea_id_of(data)
+        with self.db as uow:
+            return schemas.FollowStateSchema().dump(self._ideas(uow).unfollow_idea(actor, idea_id))
+
+    @rpc
+    def change_status(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.ChangeStatusSchema(), data)
+        with self.db as uow:
+            return schemas.IdeaSchema().dump(self._ideas(uow).change_status(actor, command))
+
+    @rpc
+    def export_personal_data(self, account_id):
+        account_id = load(schemas.AccountIdSchema(), {"account_id": account_id})["account_id"]
+        with self.db as uow:
+            return self._ideas(uow).export_personal_data(account_id)
+
+    # Event handlers return whether they applied the event (False: a redelivery, or nothing to do);
+    # nameko ignores the value, tests read it.
+
+    @event_handler("accounts", "account_deleted")
+    def forget_account(self, data):
+        envelope = receive(data, self.correlation, self.name)
+        with self.db as uow:
+            return self._ideas(uow).forget_account(envelope)
+
+    @event_handler("accounts", "account_profile_updated")
+    def refresh_author_pseudonym(self, data):
+        envelope = receive(data, self.correlation, self.name)
+        with self.db as uow:
+            return self._ideas(uow).refresh_author_pseudonym(envelope)
+
+    @timer(interval=2)
+    def relay_pending(self):
+        """Publishes events left pending (broker down, or a crash between commit and publish)."""
+        self.outbox.poll()
+
+    @http("GET", "/metrics")
+    def prometheus(self, request):
+        return metrics_response()
+
+    @http("GET", "/healthz")
+    def healthz(self, request):
+        return 200, "ok"
