@@ -35,20 +35,41 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs) -> sa.Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        return engine
+        return _sqlite_engine(url, **kwargs)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_engine(url: str, **kwargs) -> sa.Engine:
+    """The embedded database of a local run: one connection per process, real transactions.
+
+    One connection: SQLite allows one writer at a time and waits for a lock in C,
+    which under eventlet would freeze the whole process while the green thread
+    holding the lock can never run; so green threads queue for the connection
+    instead (the pool's wait is green). Real transactions: pysqlite's legacy mode
+    starts transactions late and lets a SAVEPOINT commit on its own, which would
+    break `first_delivery`; the driver is put in autocommit and BEGIN is emitted here.
+    """
+    kwargs.setdefault("pool_size", 1)
+    kwargs.setdefault("max_overflow", 0)
+    kwargs.setdefault("pool_timeout", 60)
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connection(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
 
 
 class UnitOfWork:

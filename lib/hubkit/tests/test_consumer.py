@@ -76,3 +76,16 @@ def test_an_invalid_envelope_changes_nothing(infra_db, rabbit_config, container_
     wait_for(lambda: count(infra_db) == 1)
     time.sleep(0.2)
     assert count(infra_db) == 1 and len(processed(infra_db)) == 1
+
+
+def test_a_passing_failure_is_retried_and_the_event_applied_once(infra_db, rabbit_config, container_factory,
+                                                                 monkeypatch):
+    from hubkit.consumer import RetryingEventHandler
+    monkeypatch.setattr(RetryingEventHandler, "retry_delay", 0.1)
+    container_factory(CounterService, rabbit_config).start()
+    CounterService.seen_correlations.clear()
+    CounterService.passing_failures = 2
+    deliver(rabbit_config["AMQP_URI"], note_event("tenace"))
+    wait_for(lambda: count(infra_db) == 1)
+    assert count(infra_db) == 1 and len(CounterService.seen_correlations) == 3
+    assert len(processed(infra_db)) == 1

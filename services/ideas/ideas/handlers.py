@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from marshmallow import EXCLUDE, Schema, fields
 from sqlalchemy.exc import IntegrityError
 
+from hubkit.consumer import call_within
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from hubkit.validation import load
 
@@ -27,6 +28,7 @@ IDEAS_PER_HOUR, COMMENTS_PER_HOUR, POSTING_WINDOW = 5, 30, 60 * 60
 FORGET_ACCOUNT = "ideas.forget_account"
 REFRESH_PSEUDONYM = "ideas.refresh_author_pseudonym"
 KNOWN_EVENT_VERSION = 1
+ACCOUNTS_TIMEOUT = 5  # seconds; past it the event is retried later (hubkit.consumer.event_handler)
 
 DEMO_PSEUDONYM = "Équipe démo"
 
@@ -372,7 +374,7 @@ class Ideas:
             return False
         account_id = str(payload["account_id"])
         # Asked before this unit of work writes anything: no transaction waits on another service.
-        profiles = self.accounts.public_profiles({"account_ids": [account_id]})
+        profiles = call_within(ACCOUNTS_TIMEOUT, self.accounts.public_profiles, {"account_ids": [account_id]})
         if not self.uow.first_delivery(envelope, REFRESH_PSEUDONYM):
             return False
         pseudonym = next((p["pseudonym"] for p in profiles if p["account_id"] == account_id), None)

@@ -1,11 +1,10 @@
 """nameko entrypoints of the ideas service: load the schema, run the use case, dump the result."""
-from nameko.events import event_handler
 from nameko.rpc import RpcProxy
 from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
 from nameko.web.handlers import http
 
-from hubkit.consumer import receive
+from hubkit.consumer import event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
 from hubkit.errors import HubError
