@@ -3,3 +3,4 @@
 -- (an existing volume needs the statement run by hand, or `docker compose down -v`).
 CREATE DATABASE accounts OWNER hub;
 CREATE DATABASE ideas OWNER hub;
+CREATE DATABASE petitions OWNER hub;

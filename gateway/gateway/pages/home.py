@@ -12,7 +12,7 @@ OFFERS = (
      "text": "Donnez votre avis sur les projets de la Ville avant que les décisions ne soient prises."},
     {"slug": "budget", "title": "Budget participatif",
      "text": "Proposez des projets pour votre arrondissement, puis votez pour choisir ceux que la Ville réalisera."},
-    {"slug": "petitions", "title": "Pétitions",
+    {"slug": "petitions", "title": "Pétitions", "endpoint": "petitions.index",
      "text": "Lancez ou signez une pétition adressée au Conseil de Paris."},
 )
 

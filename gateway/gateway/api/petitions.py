@@ -1,0 +1,171 @@
+"""Petitions: list and read, draft and co-sponsor, sign; moderation and the Council of Paris (back-office)."""
+from flask import Blueprint, jsonify
+
+from .. import petitions_schemas as schemas
+from .. import remote
+from ..actors import actor
+from ..auth import client_info, login_required, roles_required
+from ..openapi import endpoint
+
+bp = Blueprint("api_petitions", __name__)
+
+TAG = "petitions"
+MODERATORS = ("moderator", "admin")
+
+
+def client() -> dict:
+    return {"ip": client_info()["ip"]}
+
+
+def _wire(data: dict) -> dict:
+    return {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in data.items()}
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+@bp.get("/petitions")
+@endpoint("Lister les pétitions (onglet, recherche, tri)", query=schemas.ListQuerySchema,
+          response=schemas.PetitionPageSchema, tag=TAG)
+def list_petitions(data):
+    """`status` : open, threshold_reached (seuil atteint ou inscrite au Conseil), answered, closed, rejected."""
+    return jsonify(remote.call("petitions", "list_petitions", data))
+
+
+@bp.get("/petitions/reference")
+@endpoint("Statuts, motifs de refus, décisions, règles d'éligibilité et réglages de la Ville", errors=(), tag=TAG)
+def reference():
+    return jsonify(remote.call("petitions", "reference_data"))
+
+
+@bp.get("/petitions/<petition_id>")
+@endpoint("Lire une pétition (texte, compteur, répartition par arrondissement, Conseil, réponse)",
+          response=schemas.PetitionSchema, errors=(404,), tag=TAG)
+def get_petition(petition_id):
+    """Avec un jeton : un brouillon est visible de son auteur, et `viewer` dit si vous l'avez signée."""
+    return jsonify(remote.call("petitions", "get_petition", {"petition_id": petition_id}, actor()))
+
+
+@bp.get("/me/petitions")
+@login_required
+@endpoint("Mes pétitions : rédigées, parrainées, signées", response=schemas.MyPetitionsSchema, auth=True,
+          errors=(), tag=TAG)
+def my_petitions():
+    return jsonify(remote.call("petitions", "my_petitions", actor()))
+
+
+# --- drafting and co-sponsors -------------------------------------------------------------------
+
+@bp.post("/petitions")
+@login_required
+@endpoint("Rédiger une pétition (brouillon)", body=schemas.DraftSchema, response=schemas.PetitionSchema,
+          status=201, auth=True, errors=(400, 429), tag=TAG)
+def draft_petition(data):
+    """Le brouillon porte un lien privé de parrainage (`sponsor_token`) à partager avec ses co-parrains."""
+    return jsonify(remote.call("petitions", "draft_petition", actor(), data)), 201
+
+
+@bp.patch("/petitions/<petition_id>")
+@login_required
+@endpoint("Modifier mon brouillon (avant le premier co-parrain)", body=schemas.DraftUpdateSchema,
+          response=schemas.PetitionSchema, auth=True, errors=(400, 403, 404, 409), tag=TAG)
+def update_draft(petition_id, data):
+    return jsonify(remote.call("petitions", "update_draft", actor(), {**data, "petition_id": petition_id}))
+
+
+@bp.get("/petitions/sponsorships/<token>")
+@login_required
+@endpoint("Voir le brouillon derrière un lien de parrainage", response=schemas.PetitionSchema, auth=True,
+          errors=(400, 404), tag=TAG)
+def sponsor_view(token):
+    return jsonify(remote.call("petitions", "sponsor_view", actor(), {"token": token}))
+
+
+@bp.post("/petitions/sponsorships/<token>")
+@login_required
+@endpoint("Parrainer un brouillon (lien privé)", response=schemas.SponsorshipSchema, status=201, auth=True,
+          errors=(400, 404, 409), tag=TAG)
+def sponsor(token):
+    """409 OWN_PETITION pour l'auteur, ALREADY_SPONSORED la seconde fois, NOT_A_DRAFT après la soumission."""
+    return jsonify(remote.call("petitions", "sponsor_petition", actor(), {"token": token})), 201
+
+
+@bp.post("/petitions/<petition_id>/submission")
+@login_required
+@endpoint("Soumettre mon brouillon à la modération (assez de co-parrains)", response=schemas.PetitionSchema,
+          auth=True, errors=(403, 404, 409), tag=TAG)
+def submit(petition_id):
+    return jsonify(remote.call("petitions", "submit_petition", actor(), {"petition_id": petition_id}))
+
+
+# --- signing ------------------------------------------------------------------------------------
+
+@bp.post("/petitions/<petition_id>/signatures")
+@login_required
+@endpoint("Signer une pétition", body=schemas.SignSchema, response=schemas.SignatureResultSchema, status=201,
+          auth=True, errors=(400, 403, 404, 409, 429), tag=TAG)
+def sign(petition_id, data):
+    """Une signature par compte (409 ALREADY_SIGNED) ; 409 PETITION_NOT_PUBLISHED, PETITION_REJECTED ou
+    PETITION_CLOSED ; 403 NOT_ELIGIBLE ; 429 avec Retry-After au-delà des limites par adresse et par compte."""
+    command = {**data, "petition_id": petition_id, "client": client()}
+    return jsonify(remote.call("petitions", "sign_petition", actor(), command)), 201
+
+
+# --- moderation (moderators, administrators) ----------------------------------------------------------
+
+@bp.get("/petitions/moderation")
+@roles_required(*MODERATORS)
+@endpoint("File de modération (échéances, retards)", response=schemas.ModerationQueueSchema, auth=True,
+          errors=(403,), tag="back-office")
+def moderation_queue():
+    return jsonify(remote.call("petitions", "moderation_queue", actor()))
+
+
+@bp.post("/petitions/<petition_id>/publication")
+@roles_required(*MODERATORS)
+@endpoint("Publier une pétition", body=schemas.PublishSchema, response=schemas.PetitionSchema, auth=True,
+          errors=(400, 403, 404, 409), tag="back-office")
+def publish(petition_id, data):
+    return jsonify(remote.call("petitions", "publish_petition", actor(), {**data, "petition_id": petition_id}))
+
+
+@bp.post("/petitions/<petition_id>/rejection")
+@roles_required(*MODERATORS)
+@endpoint("Refuser une pétition (motif codé et raison publique)", body=schemas.RejectSchema,
+          response=schemas.PetitionSchema, auth=True, errors=(400, 403, 404, 409), tag="back-office")
+def reject(petition_id, data):
+    return jsonify(remote.call("petitions", "reject_petition", actor(), {**data, "petition_id": petition_id}))
+
+
+# --- the Council of Paris (administrators) ---------------------------------------------------------
+
+@bp.get("/petitions/council")
+@roles_required(*MODERATORS)
+@endpoint("Pétitions pour le Conseil de Paris : à inscrire, inscrites, répondues", response=schemas.CouncilAgendaSchema,
+          auth=True, errors=(403,), tag="back-office")
+def council_agenda():
+    return jsonify(remote.call("petitions", "council_agenda", actor()))
+
+
+@bp.post("/petitions/<petition_id>/council-placement")
+@roles_required("admin")
+@endpoint("Inscrire une pétition à une séance du Conseil de Paris", body=schemas.CouncilPlacementSchema,
+          response=schemas.PetitionSchema, auth=True, errors=(400, 403, 404, 409), tag="back-office")
+def schedule(petition_id, data):
+    return jsonify(remote.call("petitions", "schedule_for_council", actor(),
+                               _wire({**data, "petition_id": petition_id})))
+
+
+@bp.post("/petitions/<petition_id>/response")
+@roles_required("admin")
+@endpoint("Publier la réponse officielle et la décision", body=schemas.ResponseSchema,
+          response=schemas.PetitionSchema, auth=True, errors=(400, 403, 404, 409), tag="back-office")
+def respond(petition_id, data):
+    return jsonify(remote.call("petitions", "record_response", actor(), {**data, "petition_id": petition_id}))
+
+
+@bp.post("/petitions/<petition_id>/closure")
+@roles_required("admin")
+@endpoint("Clore une pétition qui a reçu sa réponse", response=schemas.PetitionSchema, auth=True,
+          errors=(403, 404, 409), tag="back-office")
+def close(petition_id):
+    return jsonify(remote.call("petitions", "close_petition", actor(), {"petition_id": petition_id}))

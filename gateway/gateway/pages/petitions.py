@@ -1,0 +1,332 @@
+"""Petition pages: the list (tabs and search), a petition (text, progress, signing, Council and response),
+drafting and co-sponsoring, « Mes pétitions »; in the back-office, the moderation queue and the Council
+of Paris. Each call carries the caller as `actor`; the petitions service checks the roles again."""
+from flask import Blueprint, flash, redirect, request, url_for
+
+from hubkit.errors import HubError
+
+from .. import remote
+from ..api.petitions import actor
+from ..auth import client_info, current_principal, login_required, roles_required
+from .forms import Form, checkbox, none_if_blank, render_form, render_forms, require_filled, submitted
+
+bp = Blueprint("petitions", __name__)
+
+PAGE_SIZE = 20
+MODERATORS = ("moderator", "admin")
+
+# The tabs of the list: URL slug -> (status group of the service, label).
+TABS = {
+    "ouvertes": ("open", "Ouvertes"),
+    "seuil-atteint": ("threshold_reached", "Seuil atteint"),
+    "repondues": ("answered", "Réponse de la Ville"),
+    "closes": ("closed", "Closes"),
+    "refusees": ("rejected", "Refusées"),
+}
+SORTS = {"recentes": "recent", "populaires": "popular"}
+DRAFT_FIELDS = ("title", "asks", "background", "arrondissement")
+DRAFT_LABELS = {"title": "Titre", "asks": "Ce que demande la pétition", "background": "Contexte",
+                "arrondissement": "Arrondissement"}
+
+
+def _actor_or_none() -> dict | None:
+    return actor() if current_principal() is not None else None
+
+
+@bp.app_template_filter("paragraphs")
+def paragraphs(text: str | None) -> list:
+    """A citizen's plain text as paragraphs (blank lines), each a list of lines: rendered escaped, never as HTML."""
+    blocks = [block.strip() for block in (text or "").replace("\r\n", "\n").split("\n\n")]
+    return [block.split("\n") for block in blocks if block]
+
+
+@bp.app_template_filter("thousands")
+def thousands(number) -> str:
+    """5000 -> "5 000" (French grouping, with a narrow no-break space)."""
+    try:
+        return f"{int(number):,}".replace(",", "\u202f")
+    except (TypeError, ValueError):
+        return ""
+
+
+@bp.app_template_filter("arrondissement_short")
+def arrondissement_short(number) -> str:
+    if number in (None, ""):
+        return "Tout Paris"
+    return "1er" if int(number) == 1 else f"{int(number)}e"
+
+
+# --- the list -------------------------------------------------------------------------------------
+
+def _list_params(args) -> dict:
+    page = args.get("page", "1")
+    arrondissement = args.get("arrondissement", "")
+    return {"statut": args.get("statut") if args.get("statut") in TABS else "ouvertes",
+            "recherche": (args.get("recherche") or "").strip()[:100],
+            "tri": args.get("tri") if args.get("tri") in SORTS else "recentes",
+            "arrondissement": int(arrondissement) if arrondissement.isdigit() and 1 <= int(arrondissement) <= 20
+            else None,
+            "page": max(1, int(page)) if page.isdigit() else 1}
+
+
+def _list_url(params: dict, **changes) -> str:
+    merged = {**params, **changes}
+    query = {key: value for key, value in merged.items()
+             if value and not (key == "page" and value == 1) and not (key == "statut" and value == "ouvertes")
+             and not (key == "tri" and value == "recentes")}
+    return url_for("petitions.index", **query)
+
+
+@bp.get("/petitions")
+def index():
+    params = _list_params(request.args)
+    page = remote.call("petitions", "list_petitions", {
+        "status": TABS[params["statut"]][0], "query": params["recherche"], "sort": SORTS[params["tri"]],
+        "arrondissement": params["arrondissement"], "limit": PAGE_SIZE, "offset": (params["page"] - 1) * PAGE_SIZE})
+    pages = {"previous": _list_url(params, page=params["page"] - 1) if params["page"] > 1 else None,
+             "next": _list_url(params, page=params["page"] + 1)
+             if params["page"] * PAGE_SIZE < page["total"] else None}
+    tabs = [{"slug": slug, "label": label, "count": page["counts"].get(group, 0),
+             "url": _list_url({**params, "page": 1}, statut=slug), "current": slug == params["statut"]}
+            for slug, (group, label) in TABS.items()]
+    search = Form("filtre", {"recherche": params["recherche"], "tri": params["tri"],
+                             "arrondissement": str(params["arrondissement"] or "")})
+    return render_form("petitions/index.html", search, page=page, params=params, tabs=tabs, pages=pages,
+                       sorts=SORTS)
+
+
+# --- one petition ---------------------------------------------------------------------------------
+
+def _petition_page(petition_id, sign_form: Form = None, submit_form: Form = None):
+    petition = remote.call("petitions", "get_petition", {"petition_id": str(petition_id)}, _actor_or_none())
+    forms = {"sign": sign_form or Form("signer", {"notify": False}), "submit": submit_form or Form("soumettre")}
+    chart_max = max([entry["signatures"] for entry in petition["by_arrondissement"]] or [0])
+    return render_forms("petitions/petition.html", forms, petition=petition, chart_max=chart_max,
+                        sponsor_url=url_for(".sponsor", token=petition["sponsor_token"], _external=True)
+                        if petition.get("sponsor_token") else None)
+
+
+@bp.get("/petitions/<uuid:petition_id>")
+def show(petition_id):
+    return _petition_page(petition_id)
+
+
+@bp.post("/petitions/<uuid:petition_id>/signer")
+@login_required
+def sign(petition_id):
+    values = {"lives": checkbox("lives"), "works": checkbox("works"), "studies": checkbox("studies"),
+              "notify": checkbox("notify")}
+    try:
+        result = remote.call("petitions", "sign_petition", actor(), {
+            "petition_id": str(petition_id), "notify": values["notify"], "client": {"ip": client_info()["ip"]},
+            "connection": {"lives": values["lives"], "works": values["works"], "studies": values["studies"]}})
+    except HubError as error:
+        form = Form.failed(error, values, name="signer", fields=("connection",))
+        return _petition_page(petition_id, sign_form=form)
+    flash(f"Merci, votre signature est enregistrée. La pétition compte {thousands(result['signatures_count'])} "
+          f"signature{'s' if result['signatures_count'] > 1 else ''}.", "success")
+    return redirect(url_for(".show", petition_id=petition_id, _anchor="signer"))
+
+
+@bp.post("/petitions/<uuid:petition_id>/soumettre")
+@login_required
+def submit(petition_id):
+    try:
+        remote.call("petitions", "submit_petition", actor(), {"petition_id": str(petition_id)})
+    except HubError as error:
+        return _petition_page(petition_id, submit_form=Form.failed(error, {}, name="soumettre"))
+    flash("Votre pétition est soumise à la modération. Vous serez fixé·e sur sa publication sous quelques jours.",
+          "success")
+    return redirect(url_for(".show", petition_id=petition_id))
+
+
+# --- drafting -------------------------------------------------------------------------------------
+
+def _draft_values() -> dict:
+    return submitted(*DRAFT_FIELDS)
+
+
+def _draft_command(values: dict) -> dict:
+    arrondissement = none_if_blank(values["arrondissement"])
+    return {"title": values["title"], "asks": values["asks"], "background": values["background"],
+            "arrondissement": int(arrondissement) if arrondissement and arrondissement.isdigit() else arrondissement}
+
+
+def _reference() -> dict:
+    return remote.call("petitions", "reference_data")
+
+
+@bp.route("/petitions/nouvelle", methods=["GET", "POST"])
+@login_required
+def create():
+    template = "petitions/form.html"
+    if request.method == "GET":
+        return render_form(template, Form("petition"), reference=_reference(), petition=None)
+    values = _draft_values()
+    try:
+        require_filled(values, "title", "asks", "background")
+        petition = remote.call("petitions", "draft_petition", actor(), _draft_command(values))
+    except HubError as error:
+        return render_form(template, Form.failed(error, values, name="petition", fields=DRAFT_FIELDS),
+                           reference=_reference(), petition=None)
+    flash("Votre brouillon est enregistré. Partagez maintenant le lien de parrainage avec vos co-parrains.",
+          "success")
+    return redirect(url_for(".show", petition_id=petition["id"], _anchor="parrainage"))
+
+
+@bp.route("/petitions/<uuid:petition_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit(petition_id):
+    template = "petitions/form.html"
+    petition = remote.call("petitions", "get_petition", {"petition_id": str(petition_id)}, actor())
+    if request.method == "GET":
+        values = {field: petition.get(field) or "" for field in DRAFT_FIELDS}
+        return render_form(template, Form("petition", values), reference=_reference(), petition=petition)
+    values = _draft_values()
+    try:
+        require_filled(values, "title", "asks", "background")
+        remote.call("petitions", "update_draft", actor(), {**_draft_command(values), "petition_id": str(petition_id)})
+    except HubError as error:
+        return render_form(template, Form.failed(error, values, name="petition", fields=DRAFT_FIELDS),
+                           reference=_reference(), petition=petition)
+    flash("Votre brouillon est modifié.", "success")
+    return redirect(url_for(".show", petition_id=petition_id))
+
+
+# --- co-sponsors ----------------------------------------------------------------------------------
+
+@bp.route("/petitions/parrainer/<token>", methods=["GET", "POST"])
+@login_required
+def sponsor(token):
+    template = "petitions/sponsor.html"
+    if request.method == "GET":
+        petition = remote.call("petitions", "sponsor_view", actor(), {"token": token})
+        return render_form(template, Form("parrainer"), petition=petition, token=token)
+    try:
+        remote.call("petitions", "sponsor_petition", actor(), {"token": token})
+    except HubError as error:
+        form = Form.failed(error, {}, name="parrainer")
+        petition = remote.call("petitions", "sponsor_view", actor(), {"token": token})
+        return render_form(template, form, petition=petition, token=token)
+    flash("Merci, vous parrainez cette pétition. Son auteur pourra la soumettre quand elle aura assez de "
+          "co-parrains.", "success")
+    return redirect(url_for(".sponsor", token=token))
+
+
+# --- « Mes pétitions » -----------------------------------------------------------------------------
+
+@bp.get("/mes-petitions")
+@login_required
+def mine():
+    return render_form("petitions/mine.html", Form(), mine=remote.call("petitions", "my_petitions", actor()))
+
+
+# --- back-office: moderation -------------------------------------------------------------------------
+
+def _moderation_page(failed: dict = None):
+    queue = remote.call("petitions", "moderation_queue", actor())
+    forms = {f"publish-{p['id']}": Form(f"publier-{p['id']}") for p in queue["items"]}
+    forms.update({f"reject-{p['id']}": Form(f"refuser-{p['id']}") for p in queue["items"]})
+    orphans = [form for key, form in (failed or {}).items() if key not in forms]  # no longer in the queue
+    forms.update(failed or {})
+    return render_forms("petitions/moderation.html", forms, queue=queue, reference=_reference(), orphans=orphans)
+
+
+@bp.get("/back-office/petitions/moderation")
+@roles_required(*MODERATORS)
+def moderation():
+    return _moderation_page()
+
+
+@bp.post("/back-office/petitions/<uuid:petition_id>/publier")
+@roles_required(*MODERATORS)
+def publish(petition_id):
+    values = submitted("threshold", "eligibility")
+    threshold = none_if_blank(values["threshold"])
+    try:
+        petition = remote.call("petitions", "publish_petition", actor(), {
+            "petition_id": str(petition_id), "eligibility": none_if_blank(values["eligibility"]),
+            "threshold": int(threshold) if threshold and threshold.isdigit() else threshold})
+    except HubError as error:
+        form = Form.failed(error, values, name=f"publier-{petition_id}", fields=("threshold", "eligibility"))
+        return _moderation_page({f"publish-{petition_id}": form})
+    flash(f"La pétition « {petition['title']} » est publiée.", "success")
+    return redirect(url_for(".moderation"))
+
+
+@bp.post("/back-office/petitions/<uuid:petition_id>/refuser")
+@roles_required(*MODERATORS)
+def reject(petition_id):
+    values = submitted("code", "reason")
+    values["hidden"] = checkbox("hidden")
+    try:
+        require_filled(values, "code", "reason")
+        petition = remote.call("petitions", "reject_petition", actor(), {
+            "petition_id": str(petition_id), "code": values["code"], "reason": values["reason"],
+            "hidden": values["hidden"]})
+    except HubError as error:
+        form = Form.failed(error, values, name=f"refuser-{petition_id}", fields=("code", "reason", "hidden"))
+        return _moderation_page({f"reject-{petition_id}": form})
+    flash(f"La pétition « {petition['title']} » est refusée ; le motif est public.", "success")
+    return redirect(url_for(".moderation"))
+
+
+# --- back-office: the Council of Paris ---------------------------------------------------------------
+
+def _council_page(failed: dict = None):
+    agenda = remote.call("petitions", "council_agenda", actor())
+    forms = {f"{kind}-{p['id']}": Form(f"{kind}-{p['id']}") for kind, group in
+             (("conseil", agenda["awaiting_placement"] + agenda["scheduled"]), ("reponse", agenda["scheduled"]),
+              ("clore", agenda["answered"])) for p in group}
+    for p in agenda["scheduled"]:
+        forms[f"conseil-{p['id']}"] = Form(f"conseil-{p['id']}", {"session_date": p["council"]["session_date"],
+                                                                  "agenda_url": p["council"]["agenda_url"]})
+    orphans = [form for key, form in (failed or {}).items() if key not in forms]  # no longer in that step
+    forms.update(failed or {})
+    return render_forms("petitions/council.html", forms, agenda=agenda, reference=_reference(), orphans=orphans)
+
+
+@bp.get("/back-office/petitions/conseil")
+@roles_required(*MODERATORS)
+def council():
+    return _council_page()
+
+
+@bp.post("/back-office/petitions/<uuid:petition_id>/conseil")
+@roles_required("admin")
+def schedule(petition_id):
+    values = submitted("session_date", "agenda_url")
+    try:
+        require_filled(values, "session_date", "agenda_url")
+        petition = remote.call("petitions", "schedule_for_council", actor(), {"petition_id": str(petition_id),
+                                                                              **values})
+    except HubError as error:
+        form = Form.failed(error, values, name=f"conseil-{petition_id}", fields=("session_date", "agenda_url"))
+        return _council_page({f"conseil-{petition_id}": form})
+    flash(f"La pétition « {petition['title']} » est inscrite au Conseil de Paris.", "success")
+    return redirect(url_for(".council"))
+
+
+@bp.post("/back-office/petitions/<uuid:petition_id>/reponse")
+@roles_required("admin")
+def respond(petition_id):
+    values = submitted("decision", "response")
+    try:
+        require_filled(values, "decision", "response")
+        petition = remote.call("petitions", "record_response", actor(), {"petition_id": str(petition_id), **values})
+    except HubError as error:
+        form = Form.failed(error, values, name=f"reponse-{petition_id}", fields=("decision", "response"))
+        return _council_page({f"reponse-{petition_id}": form})
+    flash(f"La réponse de la Ville à « {petition['title']} » est publiée.", "success")
+    return redirect(url_for(".council"))
+
+
+@bp.post("/back-office/petitions/<uuid:petition_id>/clore")
+@roles_required("admin")
+def close(petition_id):
+    try:
+        petition = remote.call("petitions", "close_petition", actor(), {"petition_id": str(petition_id)})
+    except HubError as error:
+        return _council_page({f"clore-{petition_id}": Form.failed(error, {}, name=f"clore-{petition_id}")})
+    flash(f"La pétition « {petition['title']} » est close.", "success")
+    return redirect(url_for(".council"))

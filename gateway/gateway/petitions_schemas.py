@@ -1,0 +1,194 @@
+"""The public HTTP contract of /api/v1/petitions (validated at the edge, documented in OpenAPI).
+
+The petitions service validates again on its side (and checks the real lengths of the texts after
+trimming); these schemas keep garbage away from the broker and describe the API.
+"""
+from marshmallow import Schema, fields, validate
+
+STATUS_GROUPS = ("open", "threshold_reached", "answered", "closed", "rejected")
+REJECTION_CODES = ("duplicate", "not_city_competence", "offensive", "advertising", "personal_data", "other")
+DECISIONS = ("accepted", "partially_accepted", "refused", "under_study")
+ELIGIBILITY = ("paris_residents", "live_work_study")
+ARRONDISSEMENT = validate.Range(min=1, max=20)
+
+
+class DraftSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"description": "10 à 150 caractères"})
+    asks = fields.String(required=True, validate=validate.Length(min=1, max=3200),
+                         metadata={"description": "Ce que demande la pétition : 20 à 3 000 caractères"})
+    background = fields.String(required=True, validate=validate.Length(min=1, max=5200),
+                               metadata={"description": "Contexte : 20 à 5 000 caractères"})
+    arrondissement = fields.Integer(load_default=None, allow_none=True, validate=ARRONDISSEMENT,
+                                    metadata={"description": "1 à 20, ou null pour tout Paris"})
+
+
+class DraftUpdateSchema(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    asks = fields.String(validate=validate.Length(min=1, max=3200))
+    background = fields.String(validate=validate.Length(min=1, max=5200))
+    arrondissement = fields.Integer(allow_none=True, validate=ARRONDISSEMENT)
+
+
+class ConnectionSchema(Schema):
+    lives = fields.Boolean(load_default=False, metadata={"description": "J'habite à Paris"})
+    works = fields.Boolean(load_default=False, metadata={"description": "Je travaille à Paris"})
+    studies = fields.Boolean(load_default=False, metadata={"description": "J'étudie à Paris"})
+
+
+class SignSchema(Schema):
+    connection = fields.Nested(ConnectionSchema, load_default=dict,
+                               metadata={"description": "Pour les pétitions ouvertes aux personnes qui habitent, "
+                                                        "travaillent ou étudient à Paris : au moins une case"})
+    notify = fields.Boolean(load_default=False,
+                            metadata={"description": "Être prévenu·e par e-mail au seuil, au Conseil et à la réponse"})
+
+
+class PublishSchema(Schema):
+    threshold = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=10_000_000),
+                               metadata={"description": "Administrateurs seulement : un autre seuil que celui de "
+                                                        "la Ville"})
+    eligibility = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ELIGIBILITY))
+
+
+class RejectSchema(Schema):
+    code = fields.String(required=True, validate=validate.OneOf(REJECTION_CODES))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2200),
+                           metadata={"description": "Motif public, 10 à 2 000 caractères"})
+    hidden = fields.Boolean(load_default=False, metadata={"description": "Masquer le texte pour raisons légales"})
+
+
+class CouncilPlacementSchema(Schema):
+    session_date = fields.Date(required=True, metadata={"example": "2026-06-09"})
+    agenda_url = fields.String(required=True, validate=[validate.Length(max=500),
+                                                        validate.URL(schemes={"http", "https"})])
+
+
+class ResponseSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    response = fields.String(required=True, validate=validate.Length(min=1, max=10200))
+
+
+class ListQuerySchema(Schema):
+    status = fields.String(load_default="open", validate=validate.OneOf(STATUS_GROUPS))
+    query = fields.String(load_default="", validate=validate.Length(max=100))
+    arrondissement = fields.Integer(load_default=None, validate=ARRONDISSEMENT)
+    sort = fields.String(load_default="recent", validate=validate.OneOf(["recent", "popular"]))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+# --- responses (documentation) ---------------------------------------------------------------------
+
+class CouncilSchema(Schema):
+    session_date = fields.Date()
+    agenda_url = fields.String()
+    scheduled_at = fields.DateTime()
+
+
+class AnswerSchema(Schema):
+    decision = fields.String()
+    decision_label = fields.String()
+    response = fields.String()
+    answered_at = fields.DateTime()
+
+
+class RejectionSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+    reason = fields.String()
+    hidden = fields.Boolean()
+
+
+class PetitionSummarySchema(Schema):
+    id = fields.String()
+    status = fields.String(metadata={"description": "draft, submitted, open, rejected, threshold_reached, "
+                                                    "scheduled_for_council, answered, closed"})
+    status_label = fields.String()
+    title = fields.String()
+    arrondissement = fields.Integer(allow_none=True)
+    author_pseudonym = fields.String()
+    signatures_count = fields.Integer()
+    threshold = fields.Integer(allow_none=True)
+    progress_percent = fields.Integer()
+    created_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    opened_at = fields.DateTime(allow_none=True)
+    closes_at = fields.DateTime(allow_none=True)
+    moderation_due_at = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean()
+    sponsors_count = fields.Integer()
+    sponsors_required = fields.Integer()
+    hidden = fields.Boolean()
+    council = fields.Nested(CouncilSchema, allow_none=True)
+    answer = fields.Nested(AnswerSchema, allow_none=True)
+    rejection = fields.Nested(RejectionSchema, allow_none=True)
+
+
+class ArrondissementCountSchema(Schema):
+    arrondissement = fields.Integer(allow_none=True, metadata={"description": "null : arrondissement inconnu"})
+    signatures = fields.Integer()
+
+
+class ViewerSchema(Schema):
+    is_author = fields.Boolean()
+    signed = fields.Boolean()
+    sponsored = fields.Boolean()
+    can_moderate = fields.Boolean()
+    can_administer = fields.Boolean()
+
+
+class PetitionSchema(PetitionSummarySchema):
+    asks = fields.String()
+    background = fields.String()
+    eligibility = fields.String(allow_none=True)
+    eligibility_label = fields.String(allow_none=True)
+    threshold_reached_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    closed_reason = fields.String(allow_none=True)
+    signable = fields.Boolean()
+    by_arrondissement = fields.List(fields.Nested(ArrondissementCountSchema))
+    sponsor_token = fields.String(allow_none=True, metadata={"description": "Pour l'auteur d'un brouillon : le "
+                                                                            "jeton du lien de parrainage"})
+    viewer = fields.Nested(ViewerSchema, allow_none=True)
+
+
+class PetitionPageSchema(Schema):
+    items = fields.List(fields.Nested(PetitionSummarySchema))
+    total = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata={"description": "Nombre de pétitions par onglet"})
+
+
+class MyPetitionsSchema(Schema):
+    authored = fields.List(fields.Nested(PetitionSummarySchema))
+    sponsored = fields.List(fields.Nested(PetitionSummarySchema))
+    signed = fields.List(fields.Nested(PetitionSummarySchema))
+
+
+class ModerationQueueSchema(Schema):
+    items = fields.List(fields.Nested(PetitionSchema))
+    overdue_count = fields.Integer()
+
+
+class CouncilAgendaSchema(Schema):
+    awaiting_placement = fields.List(fields.Nested(PetitionSummarySchema))
+    scheduled = fields.List(fields.Nested(PetitionSummarySchema))
+    answered = fields.List(fields.Nested(PetitionSummarySchema))
+
+
+class SignatureResultSchema(Schema):
+    petition_id = fields.String()
+    signed = fields.Boolean()
+    signatures_count = fields.Integer()
+    threshold = fields.Integer()
+    progress_percent = fields.Integer()
+    status = fields.String()
+
+
+class SponsorshipSchema(Schema):
+    petition_id = fields.String()
+    sponsored = fields.Boolean()
+    sponsors_count = fields.Integer()
+    sponsors_required = fields.Integer()

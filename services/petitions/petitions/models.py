@@ -1,0 +1,114 @@
+"""Tables of the petitions database."""
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from hubkit.tables import add_infrastructure_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+add_infrastructure_tables(Base.metadata)
+
+BIG_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Petition(Base):
+    __tablename__ = "petitions"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    status: Mapped[str] = mapped_column(sa.String(24), index=True)
+    title: Mapped[str] = mapped_column(sa.String(150))
+    asks: Mapped[str] = mapped_column(sa.Text)
+    background: Mapped[str] = mapped_column(sa.Text)
+    arrondissement: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    search_text: Mapped[str] = mapped_column(sa.Text)
+    # The author: unlinked (NULL, anonymous pseudonym) when the account is deleted.
+    author_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    author_pseudonym: Mapped[str] = mapped_column(sa.String(60))
+    # The private link co-sponsors open. Not a credential (it lets a signed-in account co-sponsor a
+    # draft, once): kept in clear so the author can share it again.
+    sponsor_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # An idea forwarded by the routing service becomes at most one draft.
+    source_idea_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    updated_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    submitted_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    moderation_due_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    moderated_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    moderated_by: Mapped[str | None] = mapped_column(sa.String(36))
+    # Fixed at publication, for the whole life of the petition.
+    eligibility: Mapped[str | None] = mapped_column(sa.String(24))
+    threshold: Mapped[int | None] = mapped_column(sa.Integer)
+    opened_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    closes_at = mapped_column(sa.DateTime(timezone=True), nullable=True, index=True)
+    threshold_reached_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    rejection_code: Mapped[str | None] = mapped_column(sa.String(24))
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    hidden: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    council_session_date = mapped_column(sa.Date, nullable=True)
+    council_agenda_url: Mapped[str | None] = mapped_column(sa.String(500))
+    scheduled_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    decision: Mapped[str | None] = mapped_column(sa.String(24))
+    response: Mapped[str | None] = mapped_column(sa.Text)
+    answered_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    closed_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    closed_reason: Mapped[str | None] = mapped_column(sa.String(16))
+
+
+class Sponsor(Base):
+    """A co-sponsor of a draft: one per account and petition (unlinked when the account is deleted)."""
+    __tablename__ = "petition_sponsors"
+    __table_args__ = (sa.UniqueConstraint("petition_id", "account_id", name="uq_sponsor_petition_account"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    petition_id: Mapped[str] = mapped_column(sa.ForeignKey("petitions.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[str | None] = mapped_column(sa.String(36))
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class Signature(Base):
+    """One signature per account and petition: the unique constraint is the source of truth."""
+    __tablename__ = "petition_signatures"
+    __table_args__ = (sa.UniqueConstraint("petition_id", "account_id", name="uq_signature_petition_account"),
+                      sa.Index("ix_signatures_petition_arrondissement", "petition_id", "arrondissement"))
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    petition_id: Mapped[str] = mapped_column(sa.ForeignKey("petitions.id", ondelete="CASCADE"))
+    account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    lives_in_paris: Mapped[bool] = mapped_column(sa.Boolean)
+    works_in_paris: Mapped[bool] = mapped_column(sa.Boolean)
+    studies_in_paris: Mapped[bool] = mapped_column(sa.Boolean)
+    arrondissement: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    notify: Mapped[bool] = mapped_column(sa.Boolean)  # opted in to the threshold, Council and response e-mails
+    client_ip: Mapped[str | None] = mapped_column(sa.String(45))  # for the anti-fraud view; erased with the account
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class SignatureCounter(Base):
+    """The count of a petition is the sum of its counter rows (see domain.COUNTER_SHARDS)."""
+    __tablename__ = "petition_signature_counters"
+
+    petition_id: Mapped[str] = mapped_column(sa.ForeignKey("petitions.id", ondelete="CASCADE"), primary_key=True)
+    shard: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    signatures: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class HistoryEntry(Base):
+    """Audit trail of every step of a petition: who (an account id and a role), what, when."""
+    __tablename__ = "petition_history"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    petition_id: Mapped[str] = mapped_column(sa.ForeignKey("petitions.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(32))
+    actor_id: Mapped[str | None] = mapped_column(sa.String(36))
+    actor_role: Mapped[str] = mapped_column(sa.String(16))
+    code: Mapped[str | None] = mapped_column(sa.String(24))  # rejection code, decision, close reason
+    at = mapped_column(sa.DateTime(timezone=True), nullable=False)

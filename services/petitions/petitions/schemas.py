@@ -1,0 +1,218 @@
+"""What crosses the wire to and from the petitions service."""
+from marshmallow import Schema, fields, validate
+
+from .domain import (ASKS_MAX, BACKGROUND_MAX, DECISIONS, ELIGIBILITY, LIST_GROUPS, REASON_MAX, REJECTION_CODES,
+                     RESPONSE_MAX, THRESHOLD_MAX, TITLE_MAX)
+
+# Texts are checked for their real length by the domain (after trimming); the schema stops a huge
+# payload early, with room for spaces and line ends the domain removes.
+SLACK = 200
+
+
+class ActorSchema(Schema):
+    """Who acts, as the gateway asserts it from the session (accounts remains the authority on roles)."""
+    account_id = fields.UUID(required=True)
+    roles = fields.List(fields.String(validate=validate.Length(max=32)), load_default=list,
+                        validate=validate.Length(max=10))
+
+
+class AccountIdSchema(Schema):
+    account_id = fields.UUID(required=True)
+
+
+class PetitionIdSchema(Schema):
+    petition_id = fields.UUID(required=True)
+
+
+class ClientSchema(Schema):
+    ip = fields.String(load_default="", validate=validate.Length(max=45))
+    user_agent = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class DraftSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(max=TITLE_MAX + SLACK))
+    asks = fields.String(required=True, validate=validate.Length(max=ASKS_MAX + SLACK))
+    background = fields.String(required=True, validate=validate.Length(max=BACKGROUND_MAX + SLACK))
+    arrondissement = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=20))
+
+
+class DraftUpdateSchema(Schema):
+    petition_id = fields.UUID(required=True)
+    title = fields.String(validate=validate.Length(max=TITLE_MAX + SLACK))
+    asks = fields.String(validate=validate.Length(max=ASKS_MAX + SLACK))
+    background = fields.String(validate=validate.Length(max=BACKGROUND_MAX + SLACK))
+    arrondissement = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=20))
+
+
+class SponsorTokenSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=16, max=64))
+
+
+class ConnectionSchema(Schema):
+    """What a signer declares: they live, work or study in Paris (at least one, for such petitions)."""
+    lives = fields.Boolean(load_default=False)
+    works = fields.Boolean(load_default=False)
+    studies = fields.Boolean(load_default=False)
+
+
+class SignSchema(Schema):
+    petition_id = fields.UUID(required=True)
+    connection = fields.Nested(ConnectionSchema, load_default=dict)
+    notify = fields.Boolean(load_default=False)
+    client = fields.Nested(ClientSchema, load_default=dict)
+
+
+class PublishSchema(Schema):
+    petition_id = fields.UUID(required=True)
+    threshold = fields.Integer(load_default=None, allow_none=True,
+                               validate=validate.Range(min=1, max=THRESHOLD_MAX))
+    eligibility = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(ELIGIBILITY)))
+
+
+class RejectSchema(Schema):
+    petition_id = fields.UUID(required=True)
+    code = fields.String(required=True, validate=validate.OneOf(list(REJECTION_CODES)))
+    reason = fields.String(required=True, validate=validate.Length(max=REASON_MAX + SLACK))
+    hidden = fields.Boolean(load_default=False)
+
+
+class CouncilPlacementSchema(Schema):
+    petition_id = fields.UUID(required=True)
+    session_date = fields.Date(required=True)
+    agenda_url = fields.String(required=True, validate=[
+        validate.Length(max=500), validate.URL(schemes={"http", "https"}, error="Adresse web (https://…) attendue.")])
+
+
+class ResponseSchema(Schema):
+    petition_id = fields.UUID(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(list(DECISIONS)))
+    response = fields.String(required=True, validate=validate.Length(max=RESPONSE_MAX + SLACK))
+
+
+class ListQuerySchema(Schema):
+    status = fields.String(load_default="open", validate=validate.OneOf(list(LIST_GROUPS)))
+    query = fields.String(load_default="", validate=validate.Length(max=100))
+    arrondissement = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=20))
+    sort = fields.String(load_default="recent", validate=validate.OneOf(["recent", "popular"]))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+# --- outputs -------------------------------------------------------------------------------
+
+class CodeLabelSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+
+
+class RejectionSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+    reason = fields.String()
+    hidden = fields.Boolean()
+
+
+class CouncilSchema(Schema):
+    session_date = fields.Date()
+    agenda_url = fields.String()
+    scheduled_at = fields.DateTime()
+
+
+class AnswerSchema(Schema):
+    decision = fields.String()
+    decision_label = fields.String()
+    response = fields.String()
+    answered_at = fields.DateTime()
+
+
+class ViewerSchema(Schema):
+    """What the signed-in reader may do with this petition."""
+    is_author = fields.Boolean()
+    signed = fields.Boolean()
+    sponsored = fields.Boolean()
+    can_moderate = fields.Boolean()
+    can_administer = fields.Boolean()
+
+
+class ArrondissementCountSchema(Schema):
+    arrondissement = fields.Integer(allow_none=True)
+    signatures = fields.Integer()
+
+
+class PetitionSummarySchema(Schema):
+    id = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    title = fields.String()
+    arrondissement = fields.Integer(allow_none=True)
+    author_pseudonym = fields.String()
+    signatures_count = fields.Integer()
+    threshold = fields.Integer(allow_none=True)
+    progress_percent = fields.Integer()
+    created_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    opened_at = fields.DateTime(allow_none=True)
+    closes_at = fields.DateTime(allow_none=True)
+    moderation_due_at = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean()
+    sponsors_count = fields.Integer()
+    sponsors_required = fields.Integer()
+    hidden = fields.Boolean()
+    council = fields.Nested(CouncilSchema, allow_none=True)
+    answer = fields.Nested(AnswerSchema, allow_none=True)
+    rejection = fields.Nested(RejectionSchema, allow_none=True)
+
+
+class PetitionSchema(PetitionSummarySchema):
+    asks = fields.String()
+    background = fields.String()
+    eligibility = fields.String(allow_none=True)
+    eligibility_label = fields.String(allow_none=True)
+    threshold_reached_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    closed_reason = fields.String(allow_none=True)
+    signable = fields.Boolean()
+    by_arrondissement = fields.List(fields.Nested(ArrondissementCountSchema))
+    sponsor_token = fields.String(allow_none=True)
+    source_idea_id = fields.String(allow_none=True)
+    viewer = fields.Nested(ViewerSchema, allow_none=True)
+
+
+class PetitionPageSchema(Schema):
+    items = fields.List(fields.Nested(PetitionSummarySchema))
+    total = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class MyPetitionsSchema(Schema):
+    authored = fields.List(fields.Nested(PetitionSummarySchema))
+    sponsored = fields.List(fields.Nested(PetitionSummarySchema))
+    signed = fields.List(fields.Nested(PetitionSummarySchema))
+
+
+class ModerationQueueSchema(Schema):
+    items = fields.List(fields.Nested(PetitionSchema))
+    overdue_count = fields.Integer()
+
+
+class CouncilAgendaSchema(Schema):
+    awaiting_placement = fields.List(fields.Nested(PetitionSummarySchema))
+    scheduled = fields.List(fields.Nested(PetitionSummarySchema))
+    answered = fields.List(fields.Nested(PetitionSummarySchema))
+
+
+class SignatureResultSchema(Schema):
+    petition_id = fields.String()
+    signed = fields.Boolean()
+    signatures_count = fields.Integer()
+    threshold = fields.Integer()
+    progress_percent = fields.Integer()
+    status = fields.String()
+
+
+class SponsorshipSchema(Schema):
+    petition_id = fields.String()
+    sponsored = fields.Boolean()
+    sponsors_count = fields.Integer()
+    sponsors_required = fields.Integer()

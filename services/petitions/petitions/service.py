@@ -1,0 +1,232 @@
+"""nameko entrypoints of the petitions service: load the schema, run the use case, dump the result."""
+from nameko.rpc import RpcProxy
+from nameko.rpc import rpc as nameko_rpc
+from nameko.timer import timer
+from nameko.web.handlers import http
+
+from hubkit.config import env_int
+from hubkit.consumer import event_handler, receive
+from hubkit.correlation import Correlation
+from hubkit.db import Database
+from hubkit.errors import HubError, ServiceUnavailable
+from hubkit.metrics import EntrypointMetrics, metrics_response
+from hubkit.outbox import OutboxRelayProvider
+from hubkit.throttle import RedisThrottle
+from hubkit.validation import load
+
+from . import SERVICE_NAME, peers, schemas
+from .business_metrics import (count_closed, count_draft, count_moderation, count_signature, count_sponsorship,
+                               count_thresholds_caught)
+from .handlers import Petitions, settings_from_env
+from .models import Base
+from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
+
+rpc = nameko_rpc(expected_exceptions=HubError)
+SETTINGS = settings_from_env()
+SWEEP_SECONDS = env_int("PETITIONS_SWEEP_SECONDS", 30)
+
+
+def actor_of(value) -> dict:
+    return load(schemas.ActorSchema(), value)
+
+
+def petition_id_of(data) -> str:
+    return str(load(schemas.PetitionIdSchema(), data)["petition_id"])
+
+
+class PetitionsService:
+    name = SERVICE_NAME
+
+    correlation = Correlation()
+    metrics = EntrypointMetrics()
+    db = Database(SERVICE_NAME, Base.metadata)
+    outbox = OutboxRelayProvider()
+    throttle = RedisThrottle()
+    accounts = RpcProxy("accounts", expiration=PEER_TIMEOUT)
+    ideas = RpcProxy("ideas", expiration=PEER_TIMEOUT)
+
+    def _petitions(self, uow, peer_error=ServiceUnavailable) -> Petitions:
+        """The use cases; `peer_error`: what a call to accounts that gets no answer in time raises."""
+        accounts = BoundedRpc(self.accounts, peers.PEER_TIMEOUT, peer_error)
+        return Petitions(uow, self.throttle, accounts=accounts, settings=SETTINGS)
+
+    @rpc
+    def health(self):
+        return {"service": SERVICE_NAME, "status": "ok"}
+
+    @rpc
+    def reference_data(self):
+        """Statuses, rejection codes, decisions, eligibility rules and the City's settings, for forms."""
+        return self._petitions(None).reference_data()
+
+    # --- reading ----------------------------------------------------------------------------
+
+    @rpc
+    def list_petitions(self, data):
+        query = load(schemas.ListQuerySchema(), data)
+        with self.db as uow:
+            return schemas.PetitionPageSchema().dump(self._petitions(uow).list_petitions(query))
+
+    @rpc
+    def get_petition(self, data, actor=None):
+        """`actor`: the signed-in reader, if any (drafts are shown to their author; the page says what they did)."""
+        petition_id, viewer = petition_id_of(data), actor_of(actor) if actor is not None else None
+        with self.db as uow:
+            return schemas.PetitionSchema().dump(self._petitions(uow).get_petition(petition_id, viewer))
+
+    @rpc
+    def my_petitions(self, actor):
+        actor = actor_of(actor)
+        with self.db as uow:
+            return schemas.MyPetitionsSchema().dump(self._petitions(uow).my_petitions(actor))
+
+    # --- drafting and co-sponsors -------------------------------------------------------------
+
+    @rpc
+    def draft_petition(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.DraftSchema(), data)
+        with self.db as uow:
+            petition = schemas.PetitionSchema().dump(self._petitions(uow).draft_petition(actor, command))
+        count_draft()
+        return petition
+
+    @rpc
+    def update_draft(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.DraftUpdateSchema(), data)
+        with self.db as uow:
+            return schemas.PetitionSchema().dump(self._petitions(uow).update_draft(actor, command))
+
+    @rpc
+    def sponsor_view(self, actor, data):
+        actor, token = actor_of(actor), load(schemas.SponsorTokenSchema(), data)["token"]
+        with self.db as uow:
+            return schemas.PetitionSchema().dump(self._petitions(uow).sponsor_view(actor, token))
+
+    @rpc
+    def sponsor_petition(self, actor, data):
+        actor, token = actor_of(actor), load(schemas.SponsorTokenSchema(), data)["token"]
+        with self.db as uow:
+            result = schemas.SponsorshipSchema().dump(self._petitions(uow).sponsor(actor, token))
+        count_sponsorship()
+        return result
+
+    @rpc
+    def submit_petition(self, actor, data):
+        actor, petition_id = actor_of(actor), petition_id_of(data)
+        with self.db as uow:
+            return schemas.PetitionSchema().dump(self._petitions(uow).submit(actor, petition_id))
+
+    # --- moderation -------------------------------------------------------------------------
+
+    @rpc
+    def moderation_queue(self, actor):
+        actor = actor_of(actor)
+        with self.db as uow:
+            return schemas.ModerationQueueSchema().dump(self._petitions(uow).moderation_queue(actor))
+
+    @rpc
+    def publish_petition(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.PublishSchema(), data)
+        with self.db as uow:
+            petition = schemas.PetitionSchema().dump(self._petitions(uow).publish(actor, command))
+        count_moderation("published")
+        return petition
+
+    @rpc
+    def reject_petition(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.RejectSchema(), data)
+        with self.db as uow:
+            petition = schemas.PetitionSchema().dump(self._petitions(uow).reject(actor, command))
+        count_moderation("rejected")
+        return petition
+
+    # --- signing ----------------------------------------------------------------------------
+
+    @rpc
+    def sign_petition(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.SignSchema(), data)
+        with count_signature(), self.db as uow:
+            return schemas.SignatureResultSchema().dump(self._petitions(uow).sign(actor, command))
+
+    # --- the Council of Paris -----------------------------------------------------------------
+
+    @rpc
+    def council_agenda(self, actor):
+        actor = actor_of(actor)
+        with self.db as uow:
+            return schemas.CouncilAgendaSchema().dump(self._petitions(uow).council_agenda(actor))
+
+    @rpc
+    def schedule_for_council(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.CouncilPlacementSchema(), data)
+        with self.db as uow:
+            return schemas.PetitionSchema().dump(self._petitions(uow).schedule_for_council(actor, command))
+
+    @rpc
+    def record_response(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.ResponseSchema(), data)
+        with self.db as uow:
+            return schemas.PetitionSchema().dump(self._petitions(uow).record_response(actor, command))
+
+    @rpc
+    def close_petition(self, actor, data):
+        actor, petition_id = actor_of(actor), petition_id_of(data)
+        with self.db as uow:
+            petition = schemas.PetitionSchema().dump(self._petitions(uow).close(actor, petition_id))
+        count_closed()
+        return petition
+
+    # --- GDPR -----------------------------------------------------------------------------------
+
+    @rpc
+    def export_personal_data(self, account_id):
+        account_id = load(schemas.AccountIdSchema(), {"account_id": account_id})["account_id"]
+        with self.db as uow:
+            return self._petitions(uow).export_personal_data(account_id)
+
+    # Event handlers return whether they applied the event (False: a redelivery, or nothing to do);
+    # nameko ignores the value, tests read it. hubkit's event_handler puts an event back in the queue after a
+    # passing failure (database, or accounts/ideas not answering: PeerUnavailable); a HubError is final.
+
+    @event_handler("accounts", "account_deleted")
+    def forget_account(self, data):
+        envelope = receive(data, self.correlation, self.name)
+        with self.db as uow:
+            return self._petitions(uow).forget_account(envelope)
+
+    @event_handler("accounts", "account_profile_updated")
+    def refresh_author_pseudonym(self, data):
+        envelope = receive(data, self.correlation, self.name)
+        with self.db as uow:
+            return self._petitions(uow, PeerUnavailable).refresh_author_pseudonym(envelope)
+
+    @event_handler("routing", "idea_routed")
+    def draft_from_routed_idea(self, data):
+        """An idea forwarded to the petitions scheme becomes a draft of its author."""
+        envelope = receive(data, self.correlation, self.name)
+        with self.db as uow:
+            return self._petitions(uow, PeerUnavailable).draft_from_routed_idea(
+                envelope, BoundedRpc(self.ideas, peers.PEER_TIMEOUT, PeerUnavailable))
+
+    @timer(interval=SWEEP_SECONDS)
+    def sweep(self):
+        """Closes petitions past their deadline and catches threshold crossings no signer saw (idempotent)."""
+        with self.db as uow:
+            closed = self._petitions(uow).close_expired()
+        with self.db as uow:
+            caught = self._petitions(uow).reach_missed_thresholds()
+        count_closed(closed)
+        count_thresholds_caught(caught)
+
+    @timer(interval=2)
+    def relay_pending(self):
+        """Publishes events left pending (broker down, or a crash between commit and publish)."""
+        self.outbox.poll()
+
+    @http("GET", "/metrics")
+    def prometheus(self, request):
+        return metrics_response()
+
+    @http("GET", "/healthz")
+    def healthz(self, request):
+        return 200, "ok"

@@ -1,0 +1,219 @@
+"""The petitions service applies accounts' events from real RabbitMQ, once each however often delivered,
+and publishes its own events through the outbox."""
+import uuid
+
+import pytest
+from nameko.amqp.publish import Publisher
+from nameko.events import event_handler
+from nameko.rpc import rpc
+from nameko.standalone.events import get_event_exchange
+from nameko.standalone.rpc import ServiceRpcProxy
+from nameko.testing.services import entrypoint_waiter
+
+from hubkit.envelope import make_event
+from hubkit.outbox import context_headers
+from hubkit.testing import free_port
+from hubkit.throttle import connect
+from petitions import domain
+from petitions.handlers import Petitions
+from petitions.service import PetitionsService
+
+pytestmark = pytest.mark.integration
+
+CAMILLE = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"
+DOMINIQUE = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
+MODERATOR = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "moderator"]}
+SETTINGS = domain.Settings(sponsors_required=0)
+
+
+class FakeAccountsService:
+    """A stand-in for the accounts service on the broker: pseudonyms and eligibility attributes."""
+    name = "accounts"
+    pseudonyms = {}
+
+    @rpc
+    def public_profiles(self, data):
+        return [{"account_id": account_id, "pseudonym": self.pseudonyms[account_id]}
+                for account_id in data["account_ids"] if account_id in self.pseudonyms]
+
+    @rpc
+    def eligibility_attributes(self, data):
+        return {"account_id": data["account_id"], "lives_in_paris": True, "arrondissement": 11, "sector": None,
+                "birth_date": None, "certification": "declared", "email_verified": True}
+
+
+class PetitionsListener:
+    """Records the petitions events that reach the broker."""
+    name = "petitions_listener"
+    received = []
+
+    @event_handler("petitions", "petition_signed")
+    def on_signed(self, data):
+        PetitionsListener.received.append(data)
+
+
+@pytest.fixture
+def config(rabbit_config, petitions_db, monkeypatch):
+    monkeypatch.setenv("PETITIONS_DATABASE_URL", petitions_db.url)
+    prefix = f"test-petitions-{uuid.uuid4().hex}"
+    monkeypatch.setenv("HUB_REDIS_PREFIX", prefix)  # the service's rate limits, apart from any other run
+    yield {**rabbit_config, "serializer": "json", "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}"}
+    client = connect()
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def petitions_service(config, container_factory):
+    container = container_factory(PetitionsService, config)
+    container.start()
+    return container
+
+
+@pytest.fixture
+def accounts_service(config, container_factory):
+    FakeAccountsService.pseudonyms = {CAMILLE: "Camille du 11e"}
+    container = container_factory(FakeAccountsService, config)
+    container.start()
+    return FakeAccountsService
+
+
+def deliver(config: dict, envelope: dict):
+    """Publish an accounts event the way the accounts outbox relay does."""
+    exchange = get_event_exchange("accounts", {})
+    Publisher(config["AMQP_URI"], declare=[exchange]).publish(
+        envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=context_headers(envelope))
+
+
+def deliver_and_wait(config, container, entrypoint: str, envelope: dict):
+    """Deliver the event and wait until the service's handler finished with it; returns what it returned."""
+    with entrypoint_waiter(container, entrypoint, timeout=15) as result:
+        deliver(config, envelope)
+    return result.get()
+
+
+def account_event(type_: str, account_id: str, **payload) -> dict:
+    return make_event(type=type_, version=1, producer="accounts", subject={"kind": "account", "id": account_id},
+                      payload={"account_id": account_id, **payload},
+                      actor={"account_id": account_id, "role": "citizen"},
+                      correlation_id="req-events", causation_id="req-events")
+
+
+class _Accounts:
+    """The accounts RPC as the use cases below need it, in process."""
+
+    def public_profiles(self, data):
+        return [{"account_id": CAMILLE, "pseudonym": "Camille du 11e"}]
+
+    def eligibility_attributes(self, data):
+        return FakeAccountsService().eligibility_attributes(data)
+
+
+def open_petition(store, throttle) -> str:
+    """Camille's petition, published, signed by Camille and Dominique. Returns its id."""
+    with store.uow() as uow:
+        petitions = Petitions(uow, throttle, accounts=_Accounts(), settings=SETTINGS)
+        petition = petitions.draft_petition({"account_id": CAMILLE, "roles": ["citizen"]}, {
+            "title": "Des bancs rue Manin", "asks": "Nous demandons des bancs tous les cent mètres.",
+            "background": "Pour s'asseoir en montant au parc des Buttes-Chaumont.", "arrondissement": 19})
+        petitions.submit({"account_id": CAMILLE, "roles": ["citizen"]}, petition["id"])
+        petitions.publish(MODERATOR, {"petition_id": petition["id"], "threshold": None, "eligibility": None})
+        for signer in (CAMILLE, DOMINIQUE):
+            petitions.sign({"account_id": signer, "roles": ["citizen"]}, {
+                "petition_id": petition["id"], "connection": {}, "notify": True, "client": {"ip": "203.0.113.9"}})
+    return petition["id"]
+
+
+def view(store, throttle, petition_id: str) -> dict:
+    with store.uow() as uow:
+        return Petitions(uow, throttle, settings=SETTINGS).get_petition(petition_id)
+
+
+def test_account_deleted_delivered_twice_pseudonymises_once(config, petitions_service, store, throttle):
+    petition_id = open_petition(store, throttle)
+    deleted = account_event("account_deleted", CAMILLE)
+
+    assert deliver_and_wait(config, petitions_service, "forget_account", deleted) is True
+    assert deliver_and_wait(config, petitions_service, "forget_account", deleted) is False  # redelivery: skipped
+
+    petition = view(store, throttle, petition_id)
+    assert petition["author_pseudonym"] == "Citoyen·ne anonyme" and petition["title"] == "Des bancs rue Manin"
+    assert petition["signatures_count"] == 2
+    assert sorted(str(row.account_id) for row in store.rows("petition_signatures")) == sorted([DOMINIQUE, "None"])
+    assert [(row.event_id, row.handler) for row in store.rows("processed_events")] == [
+        (deleted["event_id"], "petitions.forget_account")]
+
+
+def test_an_unknown_version_is_ignored(config, petitions_service, store, throttle):
+    petition_id = open_petition(store, throttle)
+    future = {**account_event("account_deleted", CAMILLE), "version": 2}
+    assert deliver_and_wait(config, petitions_service, "forget_account", future) is False
+    assert view(store, throttle, petition_id)["author_pseudonym"] == "Camille du 11e"
+
+
+def test_a_new_pseudonym_is_fetched_from_accounts_and_applied_once(config, petitions_service, accounts_service,
+                                                                   store, throttle):
+    petition_id = open_petition(store, throttle)
+    accounts_service.pseudonyms[CAMILLE] = "Camille Oberkampf"
+    renamed = account_event("account_profile_updated", CAMILLE, fields=["pseudonym"], certification="declared")
+    assert deliver_and_wait(config, petitions_service, "refresh_author_pseudonym", renamed) is True
+    assert view(store, throttle, petition_id)["author_pseudonym"] == "Camille Oberkampf"
+    accounts_service.pseudonyms[CAMILLE] = "Camille des Buttes"
+    assert deliver_and_wait(config, petitions_service, "refresh_author_pseudonym", renamed) is False
+
+
+def test_signing_over_rpc_publishes_an_anonymous_event(config, petitions_service, accounts_service, store,
+                                                       throttle, container_factory):
+    PetitionsListener.received = []
+    listener = container_factory(PetitionsListener, config)
+    listener.start()
+    petition_id = open_petition(store, throttle)
+    with entrypoint_waiter(listener, "on_signed", timeout=15):
+        with ServiceRpcProxy("petitions", config) as petitions:
+            result = petitions.sign_petition(
+                {"account_id": "5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", "roles": ["citizen"]},
+                {"petition_id": petition_id, "connection": {"works": True}, "client": {"ip": "198.51.100.2"}})
+    assert result["signatures_count"] == 3 and result["status"] == "open"
+    event = PetitionsListener.received[-1]
+    assert event["type"] == "petition_signed" and event["actor"] == {"account_id": None, "role": "citizen"}
+    assert event["payload"]["petition_id"] == petition_id
+    with ServiceRpcProxy("petitions", config) as petitions:
+        assert petitions.health() == {"service": "petitions", "status": "ok"}
+        with pytest.raises(Exception) as refused:
+            petitions.sign_petition({"account_id": DOMINIQUE, "roles": ["citizen"]},
+                                    {"petition_id": petition_id, "client": {}})
+        assert getattr(refused.value, "code", None) == "ALREADY_SIGNED"
+
+
+class SlowAccountsService:
+    """An accounts service that has stopped answering in time."""
+    name = "accounts"
+
+    @rpc
+    def eligibility_attributes(self, data):
+        import eventlet
+        eventlet.sleep(5)
+        return FakeAccountsService().eligibility_attributes(data)
+
+
+def test_a_signature_waits_for_accounts_a_bounded_time_and_writes_nothing(config, store, throttle,
+                                                                          container_factory, monkeypatch):
+    import time
+
+    from hubkit.errors import ServiceUnavailable
+    from petitions import peers
+    petition_id = open_petition(store, throttle)
+    before = store.snapshot()
+    monkeypatch.setattr(peers, "PEER_TIMEOUT", 0.5)
+    container_factory(PetitionsService, config).start()
+    with ServiceRpcProxy("petitions", config) as petitions:
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable):  # accounts is not running at all
+            petitions.sign_petition({"account_id": "5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", "roles": ["citizen"]},
+                                    {"petition_id": petition_id, "client": {}})
+        container_factory(SlowAccountsService, config).start()
+        with pytest.raises(ServiceUnavailable):  # accounts is too slow
+            petitions.sign_petition({"account_id": "5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", "roles": ["citizen"]},
+                                    {"petition_id": petition_id, "client": {}})
+        assert time.monotonic() - started < 3
+    assert store.snapshot() == before
