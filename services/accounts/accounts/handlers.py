@@ -385,6 +385,19 @@ class Accounts:
                       actor=events.actor(agent.id, self._top_role(agent.id)))
         return self.account_view(account)
 
+    def notify(self, command: dict) -> int:
+        """Queue an e-mail to each active, verified account among `account_ids`; returns how many.
+
+        For services that hold no addresses (ideas, petitions...): they decide who wants the
+        message (opt-ins, follows) and what it says; accounts only knows where to send it.
+        """
+        rows = self.session.execute(sa.select(Account.email, Account.pseudonym).where(
+            Account.id.in_([str(account_id) for account_id in command["account_ids"]]),
+            Account.status == "active", Account.email_verified_at.is_not(None))).all()
+        for row in rows:
+            self._mail(row.email, mails.notification(row.pseudonym, command["subject"], command["body"]))
+        return len(rows)
+
     def public_profiles(self, account_ids: list) -> list:
         """Pseudonyms of active accounts, for services that display authors (deleted accounts are absent)."""
         rows = self.session.execute(sa.select(Account.id, Account.pseudonym).where(

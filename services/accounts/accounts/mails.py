@@ -40,6 +40,11 @@ def email_change_notice(pseudonym: str) -> tuple:
             f"pas de vous, changez votre mot de passe et déconnectez vos sessions depuis « Mon compte ».{SIGNATURE}")
 
 
+def notification(pseudonym: str, subject: str, body: str) -> tuple:
+    return (subject[:150], f"Bonjour {pseudonym},\n\n{body}\n\nVous recevez ce message parce que vous l'avez demandé "
+                           f"sur le hub. Gérez vos préférences depuis « Mon compte » : {public_url()}/mon-compte{SIGNATURE}")
+
+
 def password_changed(pseudonym: str) -> tuple:
     return ("Votre mot de passe a été modifié",
             f"Bonjour {pseudonym},\n\nLe mot de passe de votre compte vient d'être modifié et vos autres sessions "

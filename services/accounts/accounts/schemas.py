@@ -75,6 +75,13 @@ class AccountIdsSchema(Schema):
     account_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=500))
 
 
+class NotificationSchema(Schema):
+    """A message another service sends to accounts it knows only by id (accounts holds the addresses)."""
+    account_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=10_000))
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=150))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+
+
 class PublicProfileSchema(Schema):
     """What anyone may see of an account: its pseudonym (never the e-mail)."""
     account_id = fields.String()

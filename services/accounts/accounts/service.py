@@ -162,6 +162,13 @@ class AccountsService:
             return schemas.EligibilityAttributesSchema().dump(self._accounts(uow).eligibility_attributes(account_id))
 
     @rpc
+    def notify(self, data):
+        """Internal: another service e-mails accounts it knows by id (never exposed by the gateway)."""
+        command = load(schemas.NotificationSchema(), data)
+        with self.db as uow:
+            return {"queued": self._accounts(uow).notify(command)}
+
+    @rpc
     def public_profiles(self, data):
         account_ids = load(schemas.AccountIdsSchema(), data)["account_ids"]
         with self.db as uow:

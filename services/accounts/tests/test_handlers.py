@@ -6,11 +6,13 @@ from datetime import date, timedelta
 import pytest
 
 from accounts.handlers import Accounts, utcnow
+from accounts.models import Base
 from hubkit.sessions import SessionCache, token_digest
 from hubkit.throttle import connect
 from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 
 pytestmark = pytest.mark.integration
+ACCOUNTS = Base.metadata.tables["accounts"]
 PASSWORD = "Des-Arbres-Partout-2026"
 CLIENT = {"ip": "203.0.113.7", "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"}
 
@@ -337,3 +339,14 @@ def test_a_failed_change_keeps_the_cache(store, throttle, cache):
             Accounts(uow, throttle, session_cache=cache).update_profile(
                 account.id, {"pseudonym": "Nouveau", "postcode": "92100"})
     assert cache.get(login["token"])["pseudonym"] == "Garde"  # rolled back: nothing dropped
+
+
+def test_other_services_notify_verified_accounts_by_id(run, store):
+    reader = verified(run, store)["principal"]["account_id"]
+    register(run, store, "pas.verifie@exemple.fr", "Pas Vérifié")
+    unverified = store.rows("accounts", ACCOUNTS.c.email == "pas.verifie@exemple.fr")[0].id
+    queued = run("notify", {"account_ids": [reader, unverified], "subject": "Votre pétition a atteint le seuil",
+                            "body": "Elle sera inscrite à l'ordre du jour du Conseil de Paris."})
+    assert queued == 1
+    [mail] = [m for m in store.mails_to("camille@exemple.fr") if m.subject.startswith("Votre pétition")]
+    assert "Conseil de Paris" in mail.body and "Camille du 11e" in mail.body
