@@ -3,6 +3,7 @@
     python bench/loadgen.py noop    --clients 16 --duration 10 --warmup 1
     python bench/loadgen.py login   --url http://127.0.0.1:PORT --accounts accounts.json --password ...
     python bench/loadgen.py profile --url http://127.0.0.1:PORT --accounts accounts.json --password ...
+    python bench/loadgen.py sign    --url http://127.0.0.1:PORT --tokens tokens.json --petition ID --readers 4
 
 Prints one JSON object: requests, errors, throughput_per_s, p50_ms, p99_ms and cpu_percent (over the
 measured window: each `--watch NAME=PID` process and this one in % of one core, `machine` in % of all
@@ -118,6 +119,32 @@ def request_makers(args):
     return (login_client if args.mode == "login" else profile_client), lambda: None
 
 
+def signing_groups(args) -> dict:
+    """`sign`: --clients signers, each signing the petition with its own share of distinct signers' tokens
+    (one signature per account), while --readers clients read the petition's page."""
+    with open(args.tokens) as source:
+        tokens = json.load(source)
+    path = f"/api/v1/petitions/{args.petition}/signatures"
+    body = {"connection": {"lives": True}, "notify": False}
+
+    def signer(index):
+        client, mine = HttpClient(args.url), iter(tokens[index::args.clients])
+
+        def sign():
+            token = next(mine, None)
+            if token is None:
+                raise Exhausted()
+            client.call("POST", path, 201, body=body, token=token)
+        return sign
+
+    def reader(_index):
+        client = HttpClient(args.url)
+        return lambda: client.call("GET", f"/petitions/{args.petition}", 200)
+
+    return {"sign": [signer(index) for index in range(args.clients)],
+            "read": [reader(index) for index in range(args.readers)]}
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
@@ -142,40 +169,64 @@ def cpu_usage(watch: dict, window_start: float, window_end: float, into: dict):
     into["machine"] = round(100 * busy / total, 1) if total else None
 
 
+class Exhausted(Exception):
+    """This client has nothing left to do (e.g. no unused signer left): it stops, without an error."""
+
+
 def measure(requests: list, warmup: float, duration: float, watch: dict) -> dict:
+    """One group of identical clients: its numbers and the CPU used during the window."""
+    measured = measure_groups({"main": requests}, warmup, duration, watch)
+    result = measured["main"]
+    result.pop("succeeded_total")
+    result.pop("exhausted_clients")
+    result["cpu_percent"] = measured["cpu_percent"]
+    return result
+
+
+def measure_groups(groups: dict, warmup: float, duration: float, watch: dict) -> dict:
+    """Several groups of clients at once (e.g. signers while readers read); numbers per group."""
     started = time.perf_counter()
     window_start, window_end = started + warmup, started + warmup + duration
-    latencies, errors, samples, cpu = [], 0, [], {}
+    stats = {name: {"latencies": [], "errors": 0, "samples": [], "succeeded": 0, "exhausted": 0} for name in groups}
+    cpu = {}
 
-    def loop(one_request):
-        nonlocal errors
+    def loop(group: dict, one_request):
         while time.perf_counter() < window_end:  # bounded: stops issuing at the end of the window
             began = time.perf_counter()
             try:
                 one_request()
+            except Exhausted:
+                group["exhausted"] += 1
+                return
             except Exception as error:  # every failure counts, whatever its kind
-                errors += 1
-                if len(samples) < MAX_ERROR_SAMPLES:
-                    samples.append(f"{type(error).__name__}: {error}")
+                group["errors"] += 1
+                if len(group["samples"]) < MAX_ERROR_SAMPLES:
+                    group["samples"].append(f"{type(error).__name__}: {error}")
                 eventlet.sleep(0.01)  # no hot loop against a failing endpoint
                 continue
             ended = time.perf_counter()
+            group["succeeded"] += 1
             if window_start <= ended <= window_end:
-                latencies.append(ended - began)
+                group["latencies"].append(ended - began)
 
-    pool = GreenPool(len(requests) + 1)
+    pool = GreenPool(sum(len(requests) for requests in groups.values()) + 1)
     pool.spawn(cpu_usage, watch, window_start, window_end, cpu)
-    for one_request in requests:
-        pool.spawn(loop, one_request)
+    for name, requests in groups.items():
+        for one_request in requests:
+            pool.spawn(loop, stats[name], one_request)
     pool.waitall()
-    latencies.sort()
-    result = {"requests": len(latencies), "errors": errors,
-              "throughput_per_s": round(len(latencies) / duration, 1),
-              "p50_ms": _ms(percentile(latencies, 50)), "p99_ms": _ms(percentile(latencies, 99))}
-    if samples:
-        result["error_samples"] = samples
-    result["cpu_percent"] = cpu
-    return result
+    results = {}
+    for name, group in stats.items():
+        latencies = sorted(group["latencies"])
+        result = {"requests": len(latencies), "errors": group["errors"],
+                  "throughput_per_s": round(len(latencies) / duration, 1),
+                  "p50_ms": _ms(percentile(latencies, 50)), "p99_ms": _ms(percentile(latencies, 99)),
+                  "succeeded_total": group["succeeded"], "exhausted_clients": group["exhausted"]}
+        if group["samples"]:
+            result["error_samples"] = group["samples"]
+        results[name] = result
+    results["cpu_percent"] = cpu
+    return results
 
 
 def _ms(seconds):
@@ -184,7 +235,7 @@ def _ms(seconds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=("noop", "login", "profile"))
+    parser.add_argument("mode", choices=("noop", "login", "profile", "sign"))
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=1.0)
@@ -192,11 +243,17 @@ def main():
     parser.add_argument("--url", help="gateway base URL (login, profile)")
     parser.add_argument("--accounts", help="JSON list of account e-mails (login, profile)")
     parser.add_argument("--password", help="password of those accounts")
+    parser.add_argument("--tokens", help="JSON list of bearer tokens of distinct signers (sign)")
+    parser.add_argument("--petition", help="id of the petition to sign (sign)")
+    parser.add_argument("--readers", type=int, default=4, help="clients reading the petition page (sign)")
     parser.add_argument("--watch", action="append", default=[], metavar="NAME=PID",
                         help="report the CPU used by this process during the window")
     args = parser.parse_args()
     watch = {"loadgen": os.getpid(), **{name: int(pid) for name, _, pid in (w.partition("=") for w in args.watch)}}
 
+    if args.mode == "sign":
+        print(json.dumps(measure_groups(signing_groups(args), args.warmup, args.duration, watch)))
+        return
     make_request, close = request_makers(args)
     try:
         setup = GreenPool(min(args.clients, SETUP_CONCURRENCY))

@@ -1,9 +1,11 @@
-"""Throughput of the hub on this machine: raw nameko RPC ceiling vs. gateway login and profile read.
+"""Throughput of the hub on this machine: raw nameko RPC ceiling vs. gateway login, profile read and
+petition signing (distinct signers, while the petition page is read).
 
     .venv/bin/python bench/run_bench.py [--duration 10] [--clients 16] [--database sqlite|postgresql]
+    .venv/bin/python bench/run_bench.py --scenarios noop,sign --database postgresql --signers 4000
 
-Starts an isolated platform (temp dir, fresh database, private RabbitMQ vhost and Redis, free
-ports), runs the three measurements one after the other with bench/loadgen.py in its own process,
+Starts an isolated platform (temp dir, fresh databases, private RabbitMQ vhost and Redis, free
+ports), runs the measurements one after the other with bench/loadgen.py in its own process,
 prints one JSON document, saves it under bench/results/ and stops everything, even on Ctrl-C.
 Exits 1 if any measured request failed.
 """
@@ -31,6 +33,11 @@ PYTHON = sys.executable
 PASSWORD = "Bench-Password-2026!"
 RABBIT_API, RABBIT_AUTH = "http://127.0.0.1:15672/api", ("guest", "guest")
 STARTUP_TIMEOUT = 60
+SCENARIOS = ("noop", "login", "profile", "sign")
+# The signing scenario measures the signing path, not the anti-abuse limits (every signature comes from
+# 127.0.0.1): the limits are raised out of reach, but still checked (the Redis calls are made).
+UNREACHABLE_LIMITS = {f"PETITIONS_SIGN_{name}": str(10**9) for name in
+                      ("IP_PER_MINUTE", "IP_PER_HOUR", "ACCOUNT_PER_MINUTE", "ACCOUNT_PER_HOUR")}
 
 
 def log(message: str):
@@ -172,14 +179,20 @@ def setup(platform_: Platform, args, tag: str) -> dict:
     else:
         log("WARNING: redis-server not found; using the shared Redis at 127.0.0.1:6379/0")
 
+    signing = "sign" in args.scenarios
     if args.database == "postgresql":
         url, drop_database = create_pg_database(args.pg_admin_url, f"hub_bench_{tag}")
         stack.callback(drop_database)
+        if signing:
+            petitions_url, drop_petitions = create_pg_database(args.pg_admin_url, f"hub_bench_{tag}_petitions")
+            stack.callback(drop_petitions)
     else:
-        url = f"sqlite:///{tmp / 'accounts.db'}"
+        url, petitions_url = f"sqlite:///{tmp / 'accounts.db'}", f"sqlite:///{tmp / 'petitions.db'}"
     env.update(ACCOUNTS_DATABASE_URL=url, HUB_VAR_DIR=str(tmp), HUB_MAIL_URL=f"file://{tmp / 'mail'}",
                ACCOUNTS_HTTP_PORT=str(free_port()), HUB_PORT=str(free_port()), HUB_ENV="test",
-               HUB_SERVICES="accounts")
+               HUB_SERVICES="accounts,petitions" if signing else "accounts")
+    if signing:
+        env.update(PETITIONS_DATABASE_URL=petitions_url, PETITIONS_HTTP_PORT=str(free_port()), **UNREACHABLE_LIMITS)
 
     log(f"database {args.database}, vhost {vhost if drop_vhost else '/'}, gateway port {env['HUB_PORT']}")
     platform_.run("migrate", [PYTHON, "-m", "accounts", "migrate"])
@@ -189,17 +202,29 @@ def setup(platform_: Platform, args, tag: str) -> dict:
     log(f"{len(emails)} accounts created in {time.perf_counter() - started:.1f}s")
     accounts_file = tmp / "accounts.json"
     accounts_file.write_text(json.dumps(emails))
+    target = {"accounts": str(accounts_file)}
+    if signing:
+        platform_.run("migrate petitions", [PYTHON, "-m", "petitions", "migrate"])
+        target["petition"] = platform_.run("seed petition", [PYTHON, str(BENCH_DIR / "seed_petition.py"),
+                                                             str(10**6)]).strip()
+        started = time.perf_counter()
+        tokens = json.loads(platform_.run("seed signers", [PYTHON, str(BENCH_DIR / "seed_signers.py"),
+                                                           str(args.signers), f"bench-{tag}", PASSWORD], timeout=900))
+        log(f"{len(tokens)} signers with a session created in {time.perf_counter() - started:.1f}s")
+        target["tokens"] = str(tmp / "tokens.json")
+        Path(target["tokens"]).write_text(json.dumps(tokens))
 
     noop = platform_.start("noop", [PYTHON, str(BENCH_DIR / "noop_service.py")])
     accounts = platform_.start("accounts", [PYTHON, "-m", "accounts", "run"])
+    petitions = platform_.start("petitions", [PYTHON, "-m", "petitions", "run"]) if signing else None
     gateway = platform_.start("gateway", [PYTHON, "-m", "gateway"])
     gateway_url = f"http://127.0.0.1:{env['HUB_PORT']}"
     wait_until("gateway /readyz", lambda: requests.get(f"{gateway_url}/readyz", timeout=2).status_code == 200,
-               [noop, accounts, gateway])
+               [p for p in (noop, accounts, petitions, gateway) if p])
     log("platform ready")
-    watch = {"gateway": gateway.pid, "accounts": accounts.pid, "noop_service": noop.pid, "rabbitmq": rabbitmq_pid()}
-    return {"url": gateway_url, "accounts": str(accounts_file),
-            "watch": [f"{name}={pid}" for name, pid in watch.items() if pid]}
+    watch = {"gateway": gateway.pid, "accounts": accounts.pid, "noop_service": noop.pid,
+             "petitions": petitions.pid if petitions else None, "rabbitmq": rabbitmq_pid()}
+    return {**target, "url": gateway_url, "watch": [f"{name}={pid}" for name, pid in watch.items() if pid]}
 
 
 def rabbitmq_pid() -> int | None:
@@ -226,17 +251,51 @@ def measure(platform_: Platform, args, mode: str, target: dict, clients: int) ->
     log(f"measuring {mode}: {clients} clients, {args.warmup:g}s warm-up + {args.duration:g}s")
     extra = [] if mode == "noop" else ["--url", target["url"], "--accounts", target["accounts"],
                                        "--password", PASSWORD]
+    if mode == "sign":
+        extra = ["--url", target["url"], "--tokens", target["tokens"], "--petition", target["petition"],
+                 "--readers", str(args.readers)]
     command = [PYTHON, str(BENCH_DIR / "loadgen.py"), mode, "--clients", str(clients),
                "--duration", str(args.duration), "--warmup", str(args.warmup), *extra,
                *(f"--watch={watch}" for watch in target["watch"])]
     platform_.check_alive()
     result = json.loads(platform_.run(f"loadgen {mode}", command, timeout=args.warmup + args.duration + 180))
     platform_.check_alive()
+    if mode == "sign":
+        return signing_result(result, target, args)
     if result["throughput_per_s"]:  # % of one core / (requests per s) = CPU ms per request
         result["cpu_ms_per_request"] = {name: round(10 * percent / result["throughput_per_s"], 2)
                                         for name, percent in result["cpu_percent"].items() if name != "machine"}
     log(f"  {mode}: {result}")
     return result
+
+
+def signing_result(result: dict, target: dict, args) -> dict:
+    """Signers and readers, with CPU per signature, and the exactness check: after the burst, the count the
+    petition shows and the rows in its database must both equal the signatures answered 201."""
+    cpu = result.pop("cpu_percent")
+    signing, reading = result["sign"], result["read"]
+    if signing["throughput_per_s"]:
+        signing["cpu_ms_per_signature"] = {name: round(10 * percent / signing["throughput_per_s"], 2)
+                                           for name, percent in cpu.items() if name != "machine"}
+    shown = requests.get(f"{target['url']}/api/v1/petitions/{target['petition']}", timeout=10).json()
+    import sqlalchemy as sa
+    from hubkit.db import make_engine
+    engine = make_engine(target["env"]["PETITIONS_DATABASE_URL"])
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT count(*) FROM petition_signatures WHERE petition_id = :id"),
+                                  {"id": target["petition"]}).scalar_one()
+    engine.dispose()
+    succeeded = signing.pop("succeeded_total")
+    exact = {"signatures_answered_201": succeeded, "count_shown": shown["signatures_count"],
+             "rows_in_database": rows, "exact": succeeded == shown["signatures_count"] == rows}
+    if signing.pop("exhausted_clients"):
+        log("WARNING: signers ran out of distinct accounts before the end: raise --signers")
+        exact["signers_exhausted"] = True
+    reading.pop("succeeded_total"), reading.pop("exhausted_clients")
+    document = {"sign": signing, "read_petition_page_meanwhile": reading, "count_after_burst": exact,
+                "cpu_percent": cpu, "readers": args.readers}
+    log(f"  sign: {document}")
+    return document
 
 
 def ratio(numerator: dict, denominator: dict):
@@ -253,11 +312,19 @@ def main():
                         help="concurrent logins: argon2 runs one at a time per accounts process, so more "
                              "clients only queue (past ~5 s of queue the gateway answers 503 RpcTimeout)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
+                        help=f"comma-separated, in this order: {','.join(SCENARIOS)}")
+    parser.add_argument("--signers", type=int, default=3000,
+                        help="distinct signer accounts seeded for the signing scenario (one signature each)")
+    parser.add_argument("--readers", type=int, default=4, help="clients reading the petition page while others sign")
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="where to create (and drop) the bench database")
     args = parser.parse_args()
     args.clients = max(1, args.clients)
     args.login_clients = max(1, min(args.login_clients, args.clients))  # one bench account per client
+    args.scenarios = [name for name in SCENARIOS if name in args.scenarios.split(",")]
+    if not args.scenarios:
+        parser.error(f"--scenarios: choose among {','.join(SCENARIOS)}")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # SIGTERM cleans up like Ctrl-C
 
     tag = secrets.token_hex(4)
@@ -267,9 +334,12 @@ def main():
     loadavg = os.getloadavg()
     try:
         target = setup(platform_, args, tag)
-        scenarios = {"noop_rpc": measure(platform_, args, "noop", target, args.clients),
-                     "gateway_login": measure(platform_, args, "login", target, args.login_clients),
-                     "gateway_profile_read": measure(platform_, args, "profile", target, args.clients)}
+        target["env"] = platform_.env
+        names = {"noop": "noop_rpc", "login": "gateway_login", "profile": "gateway_profile_read",
+                 "sign": "petition_signing"}
+        scenarios = {names[mode]: measure(platform_, args, mode, target,
+                                          args.login_clients if mode == "login" else args.clients)
+                     for mode in args.scenarios}
     except KeyboardInterrupt:
         log("interrupted")
         sys.exit(130)
@@ -280,12 +350,20 @@ def main():
         log("stopping the platform")
         platform_.close()
 
+    ratios = {}
+    if "noop_rpc" in scenarios:
+        for key, name in (("profile_read_over_noop_rpc", "gateway_profile_read"),
+                          ("login_over_noop_rpc", "gateway_login")):
+            if name in scenarios:
+                ratios[key] = ratio(scenarios[name], scenarios["noop_rpc"])
+        if "petition_signing" in scenarios:
+            ratios["signing_over_noop_rpc"] = ratio(scenarios["petition_signing"]["sign"], scenarios["noop_rpc"])
     document = {
         **scenarios,
-        "ratios": {"profile_read_over_noop_rpc": ratio(scenarios["gateway_profile_read"], scenarios["noop_rpc"]),
-                   "login_over_noop_rpc": ratio(scenarios["gateway_login"], scenarios["noop_rpc"])},
+        "ratios": ratios,
         "config": {"database": args.database, "clients": args.clients, "login_clients": args.login_clients,
-                   "duration_s": args.duration, "warmup_s": args.warmup},
+                   "duration_s": args.duration, "warmup_s": args.warmup, "scenarios": args.scenarios,
+                   **({"signers": args.signers, "readers": args.readers} if "sign" in args.scenarios else {})},
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(), "loadavg_at_start": [round(x, 2) for x in loadavg]},
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -295,7 +373,13 @@ def main():
     results = BENCH_DIR / "results"
     results.mkdir(exist_ok=True)
     (results / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{args.database}.json").write_text(text + "\n")
-    errors = sum(scenario["errors"] for scenario in scenarios.values())
+    errors = sum(scenario["errors"] for name, scenario in scenarios.items() if name != "petition_signing")
+    if "petition_signing" in scenarios:
+        signing = scenarios["petition_signing"]
+        errors += signing["sign"]["errors"] + signing["read_petition_page_meanwhile"]["errors"]
+        if not signing["count_after_burst"]["exact"]:
+            log(f"FAILED: the count is not exact after the burst: {signing['count_after_burst']}")
+            sys.exit(1)
     if errors:
         log(f"FAILED: {errors} request(s) failed, see error_samples")
         sys.exit(1)

@@ -3,7 +3,7 @@
 The petitions service validates again on its side (and checks the real lengths of the texts after
 trimming); these schemas keep garbage away from the broker and describe the API.
 """
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 STATUS_GROUPS = ("open", "threshold_reached", "answered", "closed", "rejected")
 REJECTION_CODES = ("duplicate", "not_city_competence", "offensive", "advertising", "personal_data", "other")
@@ -67,6 +67,26 @@ class CouncilPlacementSchema(Schema):
 class ResponseSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
     response = fields.String(required=True, validate=validate.Length(min=1, max=10200))
+
+
+class TrendsQuerySchema(Schema):
+    hours = fields.Integer(load_default=24, validate=validate.Range(min=1, max=720),
+                           metadata={"description": "Fenêtre récente, en heures (1 à 720)"})
+
+
+class InvalidationSchema(Schema):
+    ip = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=45),
+                       metadata={"description": "Invalider toutes les signatures valides de cette adresse"})
+    signature_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=None, allow_none=True,
+                                validate=validate.Length(min=1, max=1000),
+                                metadata={"description": "Ou : les identifiants des signatures à invalider"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"description": "Motif public, 10 à 300 caractères, sans e-mail ni adresse IP"})
+
+    @validates_schema
+    def one_criterion(self, data, **kwargs):
+        if bool(data.get("ip")) == bool(data.get("signature_ids")):
+            raise ValidationError("Indiquez soit une adresse IP, soit une liste de signatures.", "_schema")
 
 
 class ListQuerySchema(Schema):
@@ -149,6 +169,8 @@ class PetitionSchema(PetitionSummarySchema):
     closed_reason = fields.String(allow_none=True)
     signable = fields.Boolean()
     by_arrondissement = fields.List(fields.Nested(ArrondissementCountSchema))
+    invalidations = fields.List(fields.Nested(lambda: InvalidationPublicSchema()),
+                                metadata={"description": "Signatures invalidées par la modération : nombre, motif"})
     sponsor_token = fields.String(allow_none=True, metadata={"description": "Pour l'auteur d'un brouillon : le "
                                                                             "jeton du lien de parrainage"})
     viewer = fields.Nested(ViewerSchema, allow_none=True)
@@ -192,3 +214,56 @@ class SponsorshipSchema(Schema):
     sponsored = fields.Boolean()
     sponsors_count = fields.Integer()
     sponsors_required = fields.Integer()
+
+
+class InvalidationPublicSchema(Schema):
+    count = fields.Integer()
+    reason = fields.String()
+    at = fields.DateTime()
+
+
+class IpTrendSchema(Schema):
+    ip = fields.String()
+    signatures = fields.Integer()
+    invalidated = fields.Integer()
+    first_at = fields.DateTime()
+    last_at = fields.DateTime()
+
+
+class RecentSignatureSchema(Schema):
+    id = fields.Integer()
+    client_ip = fields.String(allow_none=True)
+    arrondissement = fields.Integer(allow_none=True)
+    lives_in_paris = fields.Boolean()
+    works_in_paris = fields.Boolean()
+    studies_in_paris = fields.Boolean()
+    created_at = fields.DateTime()
+    invalidated = fields.Boolean()
+
+
+class DeclaredSchema(Schema):
+    lives = fields.Integer()
+    works = fields.Integer()
+    studies = fields.Integer()
+
+
+class SignatureTrendsSchema(Schema):
+    petition_id = fields.String()
+    title = fields.String()
+    hours = fields.Integer()
+    since = fields.DateTime()
+    signatures_count = fields.Integer()
+    window_signatures = fields.Integer()
+    ips = fields.List(fields.Nested(IpTrendSchema), metadata={"description": "Les 50 adresses qui signent le plus"})
+    by_arrondissement = fields.List(fields.Nested(ArrondissementCountSchema))
+    declared = fields.Nested(DeclaredSchema)
+    latest = fields.List(fields.Nested(RecentSignatureSchema), metadata={"description": "Les 200 dernières signatures"})
+    invalidations = fields.List(fields.Nested(InvalidationPublicSchema))
+
+
+class InvalidationResultSchema(Schema):
+    petition_id = fields.String()
+    invalidated = fields.Integer()
+    signatures_count = fields.Integer()
+    threshold = fields.Integer(allow_none=True)
+    status = fields.String()

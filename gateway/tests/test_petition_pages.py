@@ -58,6 +58,22 @@ REFERENCE = {
 }
 
 
+TRENDS = {
+    "petition_id": PETITION_ID, "title": "Des bancs rue Manin", "hours": 24, "since": "2026-11-24T20:00:00+00:00",
+    "signatures_count": 1234, "window_signatures": 5,
+    "ips": [{"ip": "203.0.113.66", "signatures": 4, "invalidated": 0, "first_at": "2026-11-25T08:00:00+00:00",
+             "last_at": "2026-11-25T08:01:00+00:00"}],
+    "by_arrondissement": [{"arrondissement": 11, "signatures": 4}, {"arrondissement": None, "signatures": 1}],
+    "declared": {"lives": 4, "works": 1, "studies": 0},
+    "latest": [{"id": 41, "client_ip": "203.0.113.66", "arrondissement": 11, "lives_in_paris": True,
+                "works_in_paris": False, "studies_in_paris": False, "created_at": "2026-11-25T08:01:00+00:00",
+                "invalidated": False},
+               {"id": 40, "client_ip": None, "arrondissement": None, "lives_in_paris": False, "works_in_paris": True,
+                "studies_in_paris": False, "created_at": "2026-11-25T08:00:00+00:00", "invalidated": True}],
+    "invalidations": [{"count": 3, "reason": "Signatures en série", "at": "2026-11-25T09:00:00+00:00"}],
+}
+
+
 class FakePetitions:
     """Stands in for the petitions service: canned answers, every call recorded, failures on demand."""
 
@@ -137,6 +153,13 @@ class FakePetitions:
 
     def close_petition(self, actor, data):
         return petition(status="closed")
+
+    def signature_trends(self, actor, data):
+        return TRENDS
+
+    def invalidate_signatures(self, actor, data):
+        return {"petition_id": PETITION_ID, "invalidated": 4, "signatures_count": 1230, "threshold": 5000,
+                "status": "open"}
 
 
 @pytest.fixture
@@ -471,3 +494,86 @@ def test_every_petitions_route_is_in_the_openapi_document(client, petitions):
         assert path in document["paths"], path
     sign = document["paths"]["/api/v1/petitions/{petition_id}/signatures"]["post"]
     assert {"201", "409", "429"} <= set(sign["responses"]) and sign["security"] == [{"bearer": []}]
+
+
+# --- anti-fraud (back-office) -------------------------------------------------------------------
+
+FRAUD_URL = f"/back-office/petitions/{PETITION_ID}/fraude"
+INVALIDATE_URL = f"/back-office/petitions/{PETITION_ID}/invalider"
+REASON = "Signatures en série depuis une même connexion"
+
+
+def test_the_fraud_view_is_for_moderators_and_shows_addresses_declarations_and_signatures(client, petitions,
+                                                                                         sign_in):
+    sign_in()
+    assert client.get(FRAUD_URL).status_code == 403 and petitions.args_of("signature_trends") == []
+    sign_in("moderator")
+    page = html(client.get(FRAUD_URL + "?heures=168"))
+    assert petitions.args_of("signature_trends")[0][1] == {"petition_id": PETITION_ID, "hours": 168}
+    assert "203.0.113.66" in page and "habite à Paris 4, travaille 1, étudie 0" in page
+    assert 'name="signature_ids" value="41"' in page and 'value="40"' not in page  # 40: already invalidated
+    assert "Signatures en série" in page
+    client.get(FRAUD_URL + "?heures=999")  # an unknown window falls back to 24 hours
+    assert petitions.args_of("signature_trends")[1][1]["hours"] == 24
+
+
+def test_invalidating_an_address_from_the_page(client, petitions, sign_in, post):
+    sign_in("moderator")
+    response = post(INVALIDATE_URL, {"mode": "ip", "ip": "203.0.113.66", "reason": REASON})
+    assert response.status_code == 302 and response.headers["Location"].endswith(FRAUD_URL)
+    assert petitions.args_of("invalidate_signatures")[0][1] == {"petition_id": PETITION_ID, "reason": REASON,
+                                                                 "ip": "203.0.113.66"}
+
+
+def test_invalidating_ticked_signatures_and_refusals_on_the_page(client, petitions, sign_in, post):
+    sign_in("moderator")
+    empty = post(INVALIDATE_URL, {"mode": "ids", "reason": REASON})
+    assert empty.status_code == 400 and "Ce champ est obligatoire." in html(empty)
+    forged = post(INVALIDATE_URL, {"mode": "ids", "signature_ids": "x1", "reason": REASON})
+    assert forged.status_code == 400 and "Identifiants de signatures invalides." in html(forged)
+    assert petitions.args_of("invalidate_signatures") == []
+    petitions.fail("invalidate_signatures", Conflict("Aucune signature valide ne correspond : rien à invalider.",
+                                                     code="NOTHING_TO_INVALIDATE"))
+    refused = post(INVALIDATE_URL, {"mode": "ids", "signature_ids": "41", "reason": REASON})
+    assert refused.status_code == 409 and "rien à invalider" in html(refused)
+    assert petitions.args_of("invalidate_signatures")[0][1] == {"petition_id": PETITION_ID, "reason": REASON,
+                                                                 "signature_ids": [41]}
+    sign_in()
+    assert post(INVALIDATE_URL, {"mode": "ip", "ip": "203.0.113.66", "reason": REASON}).status_code == 403
+
+
+def test_the_petition_page_shows_invalidations_and_links_moderators_to_the_fraud_view(client, petitions, sign_in):
+    petitions.current = petition(invalidations=[{"count": 4, "reason": REASON, "at": "2026-11-25T09:00:00+00:00"}])
+    page = html(client.get(f"/petitions/{PETITION_ID}"))
+    assert "4 signatures invalidées par la modération le" in page and REASON in page
+    assert "Anti-fraude" not in page
+    sign_in("moderator")
+    petitions.current = petition(viewer={"is_author": False, "signed": False, "sponsored": False,
+                                         "can_moderate": True, "can_administer": False})
+    assert FRAUD_URL in html(client.get(f"/petitions/{PETITION_ID}"))
+
+
+def test_the_api_fraud_view_and_invalidation(client, petitions, bearer):
+    citizen = bearer()
+    assert client.get(f"/api/v1/petitions/{PETITION_ID}/signature-trends", headers=citizen).status_code == 403
+    assert client.post(f"/api/v1/petitions/{PETITION_ID}/invalidations", headers=citizen,
+                       json={"ip": "203.0.113.66", "reason": REASON}).status_code == 403
+    moderator = bearer("moderator")
+    assert client.get(f"/api/v1/petitions/{PETITION_ID}/signature-trends?hours=0", headers=moderator).status_code \
+        == 400
+    trends = client.get(f"/api/v1/petitions/{PETITION_ID}/signature-trends?hours=2", headers=moderator)
+    assert trends.status_code == 200 and trends.json["ips"][0]["signatures"] == 4
+    assert petitions.args_of("signature_trends")[0][1] == {"petition_id": PETITION_ID, "hours": 2}
+    for bad in ({"reason": REASON}, {"ip": "203.0.113.66", "signature_ids": [1], "reason": REASON},
+                {"signature_ids": [0], "reason": REASON}, {"ip": "203.0.113.66"}):
+        assert client.post(f"/api/v1/petitions/{PETITION_ID}/invalidations", headers=moderator,
+                           json=bad).status_code == 400, bad
+    assert petitions.args_of("invalidate_signatures") == []
+    done = client.post(f"/api/v1/petitions/{PETITION_ID}/invalidations", headers=moderator,
+                       json={"signature_ids": [41, 42], "reason": REASON})
+    assert done.status_code == 200 and done.json["invalidated"] == 4
+    assert petitions.args_of("invalidate_signatures")[0][1] == {"petition_id": PETITION_ID, "reason": REASON,
+                                                                 "signature_ids": [41, 42], "ip": None}
+    document = client.get("/api/v1/openapi.json").json
+    assert "/api/v1/petitions/{petition_id}/signature-trends" in document["paths"]
+    assert "409" in document["paths"]["/api/v1/petitions/{petition_id}/invalidations"]["post"]["responses"]

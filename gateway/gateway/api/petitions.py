@@ -136,6 +136,28 @@ def reject(petition_id, data):
     return jsonify(remote.call("petitions", "reject_petition", actor(), {**data, "petition_id": petition_id}))
 
 
+# --- anti-fraud (moderators, administrators) ------------------------------------------------------------
+
+@bp.get("/petitions/<petition_id>/signature-trends")
+@roles_required(*MODERATORS)
+@endpoint("Anti-fraude : adresses qui signent le plus, arrondissements, déclarations, dernières signatures",
+          query=schemas.TrendsQuerySchema, response=schemas.SignatureTrendsSchema, auth=True,
+          errors=(400, 403, 404), tag="back-office")
+def signature_trends(petition_id, data):
+    return jsonify(remote.call("petitions", "signature_trends", actor(), {**data, "petition_id": petition_id}))
+
+
+@bp.post("/petitions/<petition_id>/invalidations")
+@roles_required(*MODERATORS)
+@endpoint("Invalider des signatures frauduleuses (par adresse IP ou par identifiants), avec un motif public",
+          body=schemas.InvalidationSchema, response=schemas.InvalidationResultSchema, auth=True,
+          errors=(400, 403, 404, 409), tag="back-office")
+def invalidate(petition_id, data):
+    """Les signatures restent enregistrées mais ne comptent plus ; le compte est recalculé exactement.
+    409 NOTHING_TO_INVALIDATE si aucune signature valide ne correspond."""
+    return jsonify(remote.call("petitions", "invalidate_signatures", actor(), {**data, "petition_id": petition_id}))
+
+
 # --- the Council of Paris (administrators) ---------------------------------------------------------
 
 @bp.get("/petitions/council")

@@ -3,7 +3,7 @@ drafting and co-sponsoring, « Mes pétitions »; in the back-office, the modera
 of Paris. Each call carries the caller as `actor`; the petitions service checks the roles again."""
 from flask import Blueprint, flash, redirect, request, url_for
 
-from hubkit.errors import HubError
+from hubkit.errors import HubError, InvalidInput
 
 from .. import remote
 from ..api.petitions import actor
@@ -330,3 +330,49 @@ def close(petition_id):
         return _council_page({f"clore-{petition_id}": Form.failed(error, {}, name=f"clore-{petition_id}")})
     flash(f"La pétition « {petition['title']} » est close.", "success")
     return redirect(url_for(".council"))
+
+
+# --- back-office: anti-fraud (moderators) --------------------------------------------------------------
+
+TREND_WINDOWS = {"1": 1, "24": 24, "168": 168, "720": 720}  # ?heures=… -> hours
+
+
+def _fraud_page(petition_id, failed: dict = None):
+    hours = TREND_WINDOWS.get(request.args.get("heures", ""), 24)
+    trends = remote.call("petitions", "signature_trends", actor(), {"petition_id": str(petition_id), "hours": hours})
+    forms = {"ip": Form("invalider-ip"), "ids": Form("invalider-signatures")}
+    forms.update(failed or {})
+    return render_forms("petitions/fraud.html", forms, trends=trends, windows=TREND_WINDOWS)
+
+
+@bp.get("/back-office/petitions/<uuid:petition_id>/fraude")
+@roles_required(*MODERATORS)
+def fraud(petition_id):
+    return _fraud_page(petition_id)
+
+
+@bp.post("/back-office/petitions/<uuid:petition_id>/invalider")
+@roles_required(*MODERATORS)
+def invalidate(petition_id):
+    """Invalidate the signatures of one address (form `ip`) or the ticked signatures (form `ids`)."""
+    kind = "ids" if request.form.get("mode") == "ids" else "ip"
+    values = submitted("ip", "reason")
+    ticked = request.form.getlist("signature_ids")
+    values["signature_ids"] = ticked or ""  # nothing ticked: a missing field
+    name = "invalider-signatures" if kind == "ids" else "invalider-ip"
+    try:
+        require_filled(values, "signature_ids" if kind == "ids" else "ip", "reason")
+        if not all(value.isdigit() for value in ticked):
+            raise InvalidInput(details={"signature_ids": ["Identifiants de signatures invalides."]})
+        criterion = {"signature_ids": [int(value) for value in ticked]} if kind == "ids" else {"ip": values["ip"]}
+        result = remote.call("petitions", "invalidate_signatures", actor(), {
+            "petition_id": str(petition_id), "reason": values["reason"], **criterion})
+    except HubError as error:
+        form = Form.failed(error, values, name=name, fields=("signature_ids", "reason") if kind == "ids"
+                           else ("ip", "reason"))
+        return _fraud_page(petition_id, {kind: form})
+    flash(f"{result['invalidated']} signature{'s' if result['invalidated'] > 1 else ''} invalidée"
+          f"{'s' if result['invalidated'] > 1 else ''}. La pétition compte désormais "
+          f"{thousands(result['signatures_count'])} signature{'s' if result['signatures_count'] > 1 else ''}.",
+          "success")
+    return redirect(url_for(".fraud", petition_id=petition_id))

@@ -379,3 +379,67 @@ def moderation_due(submitted_at: datetime, days: int) -> datetime:
 
 def overdue(due_at: datetime | None, now: datetime) -> bool:
     return due_at is not None and now > due_at
+
+
+# --- anti-fraud ------------------------------------------------------------------------------------
+
+INVALIDATION_REASON_MIN, INVALIDATION_REASON_MAX = 10, 300
+TRENDS_HOURS_DEFAULT, TRENDS_HOURS_MAX = 24, 24 * 30
+INVALIDATION_IDS_MAX = 1000
+_EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+_IP_LIKE = re.compile(r"\b\d{1,3}(\.\d{1,3}){3}\b|\b[0-9a-fA-F]{0,4}(:[0-9a-fA-F]{0,4}){3,7}\b")
+
+
+def check_invalidation_reason(reason: str) -> str:
+    """The reason is public (shown on the petition page, next to the count it removed): it must not name anyone,
+    so an e-mail address or an IP address in it is refused."""
+    reason = _check_length(clean_text(reason), "reason", INVALIDATION_REASON_MIN, INVALIDATION_REASON_MAX)
+    if _EMAIL_LIKE.search(reason) or _IP_LIKE.search(reason):
+        raise RuleBroken("Le motif est public : pas d'adresse e-mail ni d'adresse IP.", "reason")
+    return reason
+
+
+def check_can_invalidate(opened_at: datetime | None):
+    """Only a published petition has signatures to invalidate."""
+    if opened_at is None:
+        raise RuleBroken("Cette pétition n'a jamais été ouverte aux signatures.", code="PETITION_NOT_PUBLISHED")
+
+
+# --- e-mails to the author and opted-in signers ------------------------------------------------------
+
+NOTIFIED_EVENTS = ("petition_threshold_reached", "petition_scheduled_for_council", "petition_answered")
+
+
+def notification_message(event_type: str, title: str, url: str, payload: dict) -> dict | None:
+    """Subject and body of the e-mail a step of the petition sends (accounts adds the greeting); None: no e-mail."""
+    quoted = f"« {title} »"
+    if event_type == "petition_threshold_reached":
+        subject = "Votre pétition a atteint son seuil"
+        text = (f"La pétition {quoted} a atteint {payload.get('signatures_count', '')} signatures, son seuil de "
+                f"{payload.get('threshold', '')}. La Ville de Paris va l'inscrire à l'ordre du jour du Conseil "
+                f"de Paris.")
+    elif event_type == "petition_scheduled_for_council":
+        subject = "Pétition inscrite au Conseil de Paris"
+        text = (f"La pétition {quoted} est inscrite à la séance du Conseil de Paris du "
+                f"{_date_fr(payload.get('session_date', ''))}.")
+    elif event_type == "petition_answered":
+        subject = "La Ville de Paris a répondu à la pétition"
+        text = f"La Ville de Paris a publié sa réponse officielle à la pétition {quoted}."
+    else:
+        return None
+    return {"subject": subject,
+            "body": f"{text}\n\nVoir la pétition : {url}\n\nVous recevez ce message parce que vous en êtes l'auteur "
+                    f"ou l'autrice, ou parce que vous avez demandé à être tenu·e informé·e en la signant."}
+
+
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre")
+
+
+def _date_fr(iso: str) -> str:
+    """"2027-02-09" -> "9 février 2027" (anything else is returned as it came)."""
+    try:
+        day = date.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    return f"{'1er' if day.day == 1 else day.day} {_MONTHS[day.month - 1]} {day.year}"

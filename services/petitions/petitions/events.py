@@ -13,6 +13,7 @@ PETITION_THRESHOLD_REACHED = "petition_threshold_reached"
 PETITION_SCHEDULED_FOR_COUNCIL = "petition_scheduled_for_council"
 PETITION_ANSWERED = "petition_answered"
 PETITION_CLOSED = "petition_closed"
+SIGNATURES_INVALIDATED = "signatures_invalidated"
 
 
 def subject(petition_id: str) -> dict:

@@ -17,18 +17,20 @@ transactions that each saw the other uncommitted is caught by the periodic sweep
 import logging
 import random
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from marshmallow import EXCLUDE, Schema, fields
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from hubkit.config import env_int, env_str
+from hubkit.config import env_int, env_str, public_url
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from hubkit.tables import infrastructure_tables
 from hubkit.validation import load
 
-from . import domain, events
-from .models import HistoryEntry, Petition, Signature, SignatureCounter, Sponsor
+from . import domain, events, schemas
+from .models import HistoryEntry, ModerationLogEntry, Petition, Signature, SignatureCounter, Sponsor
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,10 @@ MINUTE, HOUR = 60, 60 * 60
 FORGET_ACCOUNT = "petitions.forget_account"
 REFRESH_PSEUDONYM = "petitions.refresh_author_pseudonym"
 DRAFT_FROM_IDEA = "petitions.draft_from_routed_idea"
+NOTIFY_FOLLOWERS = "petitions.notify_followers"
+NOTIFY_BATCH = 5000  # account ids per accounts.notify call (accounts takes at most 10,000)
+TRENDS_TOP = 50
+RECENT_SIGNATURES = 200
 PETITION_SCHEME = "petition"
 KNOWN_EVENT_VERSION = 1
 SWEEP_BATCH = 200
@@ -269,9 +275,17 @@ class Petitions:
             "by_arrondissement": self._by_arrondissement(petition.id) if petition.opened_at else [],
             "sponsor_token": petition.sponsor_token if is_author and petition.status == domain.DRAFT else None,
             "source_idea_id": petition.source_idea_id,
+            "invalidations": self._invalidations(petition.id) if petition.opened_at else [],
             "viewer": self._viewer(petition, actor) if actor is not None else None,
         })
         return view
+
+    def _invalidations(self, petition_id: str) -> list:
+        """The public trace of bulk invalidations: how many signatures, why, when (never the criterion)."""
+        entries = self.session.execute(sa.select(ModerationLogEntry).where(
+            ModerationLogEntry.petition_id == petition_id, ModerationLogEntry.action == "signatures_invalidated")
+            .order_by(ModerationLogEntry.at, ModerationLogEntry.id)).scalars()
+        return [{"count": e.affected, "reason": e.reason, "at": aware(e.at)} for e in entries]
 
     def _signable(self, petition: Petition) -> bool:
         try:
@@ -292,7 +306,8 @@ class Petitions:
     def _by_arrondissement(self, petition_id: str) -> list:
         """Signatures per arrondissement (from the signers' profiles at signing time); None: not known."""
         rows = self.session.execute(sa.select(Signature.arrondissement, sa.func.count()).where(
-            Signature.petition_id == petition_id).group_by(Signature.arrondissement))
+            Signature.petition_id == petition_id, Signature.invalidated_at.is_(None))
+            .group_by(Signature.arrondissement))
         counts = dict(rows.all())
         return [{"arrondissement": number, "signatures": counts.get(number, 0)} for number in range(1, 21)] + \
             [{"arrondissement": None, "signatures": counts.get(None, 0)}]
@@ -522,21 +537,17 @@ class Petitions:
         petition = self._petition(command["petition_id"])
         with rules():
             domain.check_can_sign(petition.status, aware(petition.closes_at), self.clock())
-        if self.session.execute(sa.select(Signature.id).where(
-                Signature.petition_id == petition.id, Signature.account_id == account_id)).first() is not None:
-            raise Conflict("Vous avez déjà signé cette pétition : une signature par personne.", code="ALREADY_SIGNED")
         with rules():
             basis = domain.signature_basis(petition.eligibility, attributes, command["connection"])
-        self.session.add(Signature(
-            petition_id=petition.id, account_id=account_id, lives_in_paris=basis.lives_in_paris,
-            works_in_paris=basis.works_in_paris, studies_in_paris=basis.studies_in_paris,
-            arrondissement=basis.arrondissement, notify=command["notify"],
-            client_ip=(command["client"].get("ip") or None), created_at=self.clock()))
-        try:
-            self.session.flush()
-        except IntegrityError:  # the same account signing at the same moment in another transaction
-            raise Conflict("Vous avez déjà signé cette pétition : une signature par personne.",
-                           code="ALREADY_SIGNED") from None
+        # One statement: the unique constraint decides (an existing signature, even one being committed by a
+        # concurrent request of the same account, makes the insert do nothing), no read before, no error after.
+        inserted = self.session.execute(_insert_unless_signed(self.session, {
+            "petition_id": petition.id, "account_id": account_id, "lives_in_paris": basis.lives_in_paris,
+            "works_in_paris": basis.works_in_paris, "studies_in_paris": basis.studies_in_paris,
+            "arrondissement": basis.arrondissement, "notify": command["notify"],
+            "client_ip": command["client"].get("ip") or None, "created_at": self.clock()})).first()
+        if inserted is None:
+            self._refuse_second_signature(petition.id, account_id)
         self._add_to_count(petition.id)
         count = self._count(petition.id)
         self.uow.emit(events.PETITION_SIGNED, events.subject(petition.id),
@@ -546,6 +557,14 @@ class Petitions:
         return {"petition_id": petition.id, "signed": True, "signatures_count": count,
                 "threshold": petition.threshold, "progress_percent": domain.progress_percent(count, petition.threshold),
                 "status": petition.status}
+
+    def _refuse_second_signature(self, petition_id: str, account_id: str):
+        earlier = self.session.execute(sa.select(Signature.invalidated_at).where(
+            Signature.petition_id == petition_id, Signature.account_id == account_id)).first()
+        if earlier is not None and earlier.invalidated_at is not None:
+            raise Conflict("Votre signature de cette pétition a été invalidée par la modération : elle ne peut pas "
+                           "être renouvelée.", code="SIGNATURE_INVALIDATED")
+        raise Conflict("Vous avez déjà signé cette pétition : une signature par personne.", code="ALREADY_SIGNED")
 
     def _add_to_count(self, petition_id: str):
         shard = self.pick_shard()
@@ -580,7 +599,7 @@ class Petitions:
         shards = set(self.session.execute(sa.select(SignatureCounter.shard).where(
             SignatureCounter.petition_id == petition.id).with_for_update()).scalars())
         exact = self.session.execute(sa.select(sa.func.count()).select_from(Signature).where(
-            Signature.petition_id == petition.id)).scalar_one()
+            Signature.petition_id == petition.id, Signature.invalidated_at.is_(None))).scalar_one()
         for shard in range(domain.COUNTER_SHARDS):
             value = exact if shard == 0 else 0
             if shard in shards:
@@ -591,6 +610,136 @@ class Petitions:
                 self.session.add(SignatureCounter(petition_id=petition.id, shard=shard, signatures=value))
         self.session.flush()
         return exact
+
+    # --- anti-fraud (moderators) ------------------------------------------------------------------
+
+    def signature_trends(self, actor: dict, query: dict) -> dict:
+        """Where a petition's recent signatures come from: the client addresses that signed most in the window
+        (count, first and last time), the arrondissements and what signers declared, and the latest signatures
+        with their ids (to invalidate some). Never which account signed."""
+        self._require_moderator(actor)
+        petition = self._petition(query["petition_id"])
+        since = self.clock() - timedelta(hours=query["hours"])
+        recent = (Signature.petition_id == petition.id, Signature.created_at >= since)
+        valid = Signature.invalidated_at.is_(None)
+        invalid_count = sa.func.sum(sa.case((Signature.invalidated_at.is_not(None), 1), else_=0))
+        ips = self.session.execute(
+            sa.select(Signature.client_ip, sa.func.count().label("signatures"), invalid_count.label("invalidated"),
+                      sa.func.min(Signature.created_at), sa.func.max(Signature.created_at))
+            .where(*recent, Signature.client_ip.is_not(None)).group_by(Signature.client_ip)
+            .order_by(sa.func.count().desc(), Signature.client_ip).limit(TRENDS_TOP)).all()
+        arrondissements = dict(self.session.execute(sa.select(Signature.arrondissement, sa.func.count()).where(
+            *recent, valid).group_by(Signature.arrondissement)).all())
+        declared = self.session.execute(sa.select(
+            sa.func.count(), *(sa.func.sum(sa.case((column.is_(True), 1), else_=0)) for column in
+                               (Signature.lives_in_paris, Signature.works_in_paris, Signature.studies_in_paris)))
+            .where(*recent, valid)).one()
+        latest = self.session.execute(sa.select(Signature).where(*recent).order_by(
+            Signature.created_at.desc(), Signature.id.desc()).limit(RECENT_SIGNATURES)).scalars().all()
+        return {
+            "petition_id": petition.id, "title": petition.title, "hours": query["hours"], "since": since,
+            "signatures_count": self._count(petition.id),
+            "window_signatures": int(declared[0] or 0),
+            "ips": [{"ip": ip, "signatures": int(total), "invalidated": int(invalidated or 0),
+                     "first_at": aware(first), "last_at": aware(last)}
+                    for ip, total, invalidated, first, last in ips],
+            "by_arrondissement": [{"arrondissement": number, "signatures": arrondissements.get(number, 0)}
+                                  for number in [*range(1, 21), None] if arrondissements.get(number)],
+            "declared": {"lives": int(declared[1] or 0), "works": int(declared[2] or 0),
+                         "studies": int(declared[3] or 0)},
+            "latest": [{"id": s.id, "client_ip": s.client_ip, "arrondissement": s.arrondissement,
+                        "lives_in_paris": s.lives_in_paris, "works_in_paris": s.works_in_paris,
+                        "studies_in_paris": s.studies_in_paris, "created_at": aware(s.created_at),
+                        "invalidated": s.invalidated_at is not None} for s in latest],
+            "invalidations": self._invalidations(petition.id),
+        }
+
+    def invalidate_signatures(self, actor: dict, command: dict) -> dict:
+        """Invalidate the signatures of one client address, or a list of signatures by id, with a public reason.
+
+        The signatures stay recorded (and their accounts cannot sign again); the counters are recounted
+        exactly from the valid ones; the action is logged. The petition's status does not go back: a petition
+        that reached its threshold keeps that step (moderators see the new count)."""
+        self._require_moderator(actor)
+        petition = self._petition(command["petition_id"], for_update=True)
+        check = FieldChecks()
+        reason = check(domain.check_invalidation_reason, command["reason"])
+        check.raise_if_broken()
+        with rules():
+            domain.check_can_invalidate(petition.opened_at)
+        targets = [Signature.petition_id == petition.id]
+        if command.get("ip"):
+            criterion = "ip"
+            targets.append(Signature.client_ip == command["ip"])
+        else:
+            criterion, wanted = "ids", set(command["signature_ids"])
+            found = set(self.session.execute(sa.select(Signature.id).where(
+                Signature.petition_id == petition.id, Signature.id.in_(wanted))).scalars())
+            if wanted - found:
+                raise InvalidInput(details={"signature_ids": [
+                    "Signatures inconnues sur cette pétition : " + ", ".join(map(str, sorted(wanted - found)))]})
+            targets.append(Signature.id.in_(wanted))
+        ids = self.session.execute(sa.select(Signature.id).where(*targets, Signature.invalidated_at.is_(None))
+                                   .with_for_update()).scalars().all()
+        if not ids:
+            raise Conflict("Aucune signature valide ne correspond : rien à invalider.", code="NOTHING_TO_INVALIDATE")
+        now = self.clock()
+        entry = ModerationLogEntry(petition_id=petition.id, action="signatures_invalidated",
+                                   actor_id=str(actor["account_id"]), actor_role=domain.top_role(actor["roles"]),
+                                   criterion=criterion, client_ip=command.get("ip") or None, affected=len(ids),
+                                   signatures_count=0, reason=reason, at=now)
+        self.session.add(entry)
+        self.session.flush()
+        self.session.execute(sa.update(Signature).where(Signature.id.in_(ids)).values(
+            invalidated_at=now, invalidation_id=entry.id).execution_options(synchronize_session=False))
+        count = self.recount(petition.id)
+        entry.signatures_count = count
+        petition.updated_at = now
+        self._history(petition, "signatures_invalidated", actor, code=criterion)
+        self._emit(events.SIGNATURES_INVALIDATED, petition, {"count": len(ids), "signatures_count": count}, actor)
+        return {"petition_id": petition.id, "invalidated": len(ids), "signatures_count": count,
+                "threshold": petition.threshold, "status": petition.status}
+
+    # --- e-mails to the author and opted-in signers (petitions' own events) --------------------------
+
+    def notification(self, envelope: dict, send) -> bool:
+        """`petition_threshold_reached`, `petition_scheduled_for_council`, `petition_answered`: e-mail the author
+        and the signers who opted in, through `send({"account_ids", "subject", "body"})` (accounts.notify, which
+        knows the addresses). Once per event: an event already applied is skipped.
+
+        Nothing is written while accounts is called (no transaction waits on another service): the recipients are
+        read, the read transaction ends, the e-mails are queued by accounts, then the event is recorded as applied.
+        If accounts does not answer, nothing is recorded and the event is retried later. A crash between the
+        two (accounts queued them, the record did not commit) would e-mail once more on the redelivery:
+        at least once, never silently lost."""
+        if envelope["version"] != KNOWN_EVENT_VERSION:
+            log.warning("unknown event version, ignored", extra={"event_type": envelope["type"],
+                                                                  "version": envelope["version"]})
+            return False
+        petition_id = str(load(schemas.PetitionIdSchema(unknown=EXCLUDE), envelope["payload"])["petition_id"])
+        processed = infrastructure_tables(Petition.metadata)["processed"]
+        if self.session.execute(sa.select(processed.c.event_id).where(
+                processed.c.event_id == str(envelope["event_id"]),
+                processed.c.handler == NOTIFY_FOLLOWERS)).first():
+            return False
+        petition = self.session.get(Petition, petition_id)
+        message = domain.notification_message(envelope["type"], petition.title,
+                                              f"{public_url()}/petitions/{petition.id}", envelope["payload"]) \
+            if petition is not None else None
+        recipients = self._followers(petition) if message is not None else []
+        self.session.rollback()  # only read so far: the connection is free while accounts is called
+        for start in range(0, len(recipients), NOTIFY_BATCH):
+            send({"account_ids": recipients[start:start + NOTIFY_BATCH], **message})
+        return self.uow.first_delivery(envelope, NOTIFY_FOLLOWERS)
+
+    def _followers(self, petition: Petition) -> list:
+        """The author and the signers who opted in (valid signatures, accounts not deleted), each once."""
+        signers = self.session.execute(sa.select(Signature.account_id).where(
+            Signature.petition_id == petition.id, Signature.notify.is_(True), Signature.invalidated_at.is_(None),
+            Signature.account_id.is_not(None)).order_by(Signature.id)).scalars()
+        recipients = [petition.author_id] if petition.author_id else []
+        recipients += [account_id for account_id in signers if account_id != petition.author_id]
+        return recipients
 
     # --- the Council of Paris -----------------------------------------------------------------
 
@@ -806,6 +955,13 @@ class Petitions:
             petition.status, petition.council_session_date = domain.SCHEDULED, demo["session_date"]
             petition.council_agenda_url, petition.scheduled_at = demo["agenda_url"], now
         return 1
+
+
+def _insert_unless_signed(session, values: dict):
+    """INSERT … ON CONFLICT (petition_id, account_id) DO NOTHING RETURNING id (PostgreSQL, SQLite ≥ 3.35)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(Signature).values(**values).on_conflict_do_nothing(
+        index_elements=["petition_id", "account_id"]).returning(Signature.id)
 
 
 def _escape_like(text: str) -> str:

@@ -78,7 +78,9 @@ class Signature(Base):
     """One signature per account and petition: the unique constraint is the source of truth."""
     __tablename__ = "petition_signatures"
     __table_args__ = (sa.UniqueConstraint("petition_id", "account_id", name="uq_signature_petition_account"),
-                      sa.Index("ix_signatures_petition_arrondissement", "petition_id", "arrondissement"))
+                      sa.Index("ix_signatures_petition_arrondissement", "petition_id", "arrondissement"),
+                      sa.Index("ix_signatures_petition_ip", "petition_id", "client_ip"),
+                      sa.Index("ix_signatures_petition_created", "petition_id", "created_at"))
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     petition_id: Mapped[str] = mapped_column(sa.ForeignKey("petitions.id", ondelete="CASCADE"))
@@ -90,6 +92,11 @@ class Signature(Base):
     notify: Mapped[bool] = mapped_column(sa.Boolean)  # opted in to the threshold, Council and response e-mails
     client_ip: Mapped[str | None] = mapped_column(sa.String(45))  # for the anti-fraud view; erased with the account
     created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    # Set by a moderator's bulk invalidation (fraud): the signature stays recorded (its account cannot sign
+    # again: the unique constraint stays) but no longer counts.
+    invalidated_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    invalidation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("petition_moderation_log.id", name="fk_signature_invalidation"))
 
 
 class SignatureCounter(Base):
@@ -111,4 +118,21 @@ class HistoryEntry(Base):
     actor_id: Mapped[str | None] = mapped_column(sa.String(36))
     actor_role: Mapped[str] = mapped_column(sa.String(16))
     code: Mapped[str | None] = mapped_column(sa.String(24))  # rejection code, decision, close reason
+    at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class ModerationLogEntry(Base):
+    """A moderator's bulk action on signatures (invalidation), with its criterion and its public reason."""
+    __tablename__ = "petition_moderation_log"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    petition_id: Mapped[str] = mapped_column(sa.ForeignKey("petitions.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(32))
+    actor_id: Mapped[str | None] = mapped_column(sa.String(36))
+    actor_role: Mapped[str] = mapped_column(sa.String(16))
+    criterion: Mapped[str] = mapped_column(sa.String(16))  # "ip" or "ids"
+    client_ip: Mapped[str | None] = mapped_column(sa.String(45))  # the address invalidated, for "ip"
+    affected: Mapped[int] = mapped_column(sa.Integer)  # signatures invalidated by this action
+    signatures_count: Mapped[int] = mapped_column(sa.Integer)  # the exact count after it
+    reason: Mapped[str] = mapped_column(sa.Text)  # public: shown on the petition page
     at = mapped_column(sa.DateTime(timezone=True), nullable=False)

@@ -1,8 +1,9 @@
 """What crosses the wire to and from the petitions service."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .domain import (ASKS_MAX, BACKGROUND_MAX, DECISIONS, ELIGIBILITY, LIST_GROUPS, REASON_MAX, REJECTION_CODES,
-                     RESPONSE_MAX, THRESHOLD_MAX, TITLE_MAX)
+from .domain import (ASKS_MAX, BACKGROUND_MAX, DECISIONS, ELIGIBILITY, INVALIDATION_IDS_MAX, INVALIDATION_REASON_MAX,
+                     LIST_GROUPS, REASON_MAX, REJECTION_CODES, RESPONSE_MAX, THRESHOLD_MAX, TITLE_MAX,
+                     TRENDS_HOURS_DEFAULT, TRENDS_HOURS_MAX)
 
 # Texts are checked for their real length by the domain (after trimming); the schema stops a huge
 # payload early, with room for spaces and line ends the domain removes.
@@ -87,6 +88,25 @@ class ResponseSchema(Schema):
     petition_id = fields.UUID(required=True)
     decision = fields.String(required=True, validate=validate.OneOf(list(DECISIONS)))
     response = fields.String(required=True, validate=validate.Length(max=RESPONSE_MAX + SLACK))
+
+
+class TrendsQuerySchema(Schema):
+    petition_id = fields.UUID(required=True)
+    hours = fields.Integer(load_default=TRENDS_HOURS_DEFAULT, validate=validate.Range(min=1, max=TRENDS_HOURS_MAX))
+
+
+class InvalidationSchema(Schema):
+    """Invalidate the signatures of one client address, or a list of signatures by id: exactly one of the two."""
+    petition_id = fields.UUID(required=True)
+    ip = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=45))
+    signature_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=None, allow_none=True,
+                                validate=validate.Length(min=1, max=INVALIDATION_IDS_MAX))
+    reason = fields.String(required=True, validate=validate.Length(max=INVALIDATION_REASON_MAX + SLACK))
+
+    @validates_schema
+    def one_criterion(self, data, **kwargs):
+        if bool(data.get("ip")) == bool(data.get("signature_ids")):
+            raise ValidationError("Indiquez soit une adresse IP, soit une liste de signatures.", "_schema")
 
 
 class ListQuerySchema(Schema):
@@ -174,6 +194,7 @@ class PetitionSchema(PetitionSummarySchema):
     closed_reason = fields.String(allow_none=True)
     signable = fields.Boolean()
     by_arrondissement = fields.List(fields.Nested(ArrondissementCountSchema))
+    invalidations = fields.List(fields.Nested(lambda: InvalidationPublicSchema()))
     sponsor_token = fields.String(allow_none=True)
     source_idea_id = fields.String(allow_none=True)
     viewer = fields.Nested(ViewerSchema, allow_none=True)
@@ -194,6 +215,59 @@ class MyPetitionsSchema(Schema):
 class ModerationQueueSchema(Schema):
     items = fields.List(fields.Nested(PetitionSchema))
     overdue_count = fields.Integer()
+
+
+class InvalidationPublicSchema(Schema):
+    count = fields.Integer()
+    reason = fields.String()
+    at = fields.DateTime()
+
+
+class IpTrendSchema(Schema):
+    ip = fields.String()
+    signatures = fields.Integer()
+    invalidated = fields.Integer()
+    first_at = fields.DateTime()
+    last_at = fields.DateTime()
+
+
+class RecentSignatureSchema(Schema):
+    id = fields.Integer()
+    client_ip = fields.String(allow_none=True)
+    arrondissement = fields.Integer(allow_none=True)
+    lives_in_paris = fields.Boolean()
+    works_in_paris = fields.Boolean()
+    studies_in_paris = fields.Boolean()
+    created_at = fields.DateTime()
+    invalidated = fields.Boolean()
+
+
+class DeclaredSchema(Schema):
+    lives = fields.Integer()
+    works = fields.Integer()
+    studies = fields.Integer()
+
+
+class SignatureTrendsSchema(Schema):
+    petition_id = fields.String()
+    title = fields.String()
+    hours = fields.Integer()
+    since = fields.DateTime()
+    signatures_count = fields.Integer()
+    window_signatures = fields.Integer()
+    ips = fields.List(fields.Nested(IpTrendSchema))
+    by_arrondissement = fields.List(fields.Nested(ArrondissementCountSchema))
+    declared = fields.Nested(DeclaredSchema)
+    latest = fields.List(fields.Nested(RecentSignatureSchema))
+    invalidations = fields.List(fields.Nested(InvalidationPublicSchema))
+
+
+class InvalidationResultSchema(Schema):
+    petition_id = fields.String()
+    invalidated = fields.Integer()
+    signatures_count = fields.Integer()
+    threshold = fields.Integer(allow_none=True)
+    status = fields.String()
 
 
 class CouncilAgendaSchema(Schema):

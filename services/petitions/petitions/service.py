@@ -1,11 +1,13 @@
 """nameko entrypoints of the petitions service: load the schema, run the use case, dump the result."""
+import eventlet
+from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
 from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
 from nameko.web.handlers import http
 
 from hubkit.config import env_int
-from hubkit.consumer import event_handler, receive
+from hubkit.consumer import call_within, event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
 from hubkit.errors import HubError, ServiceUnavailable
@@ -24,6 +26,7 @@ from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
 rpc = nameko_rpc(expected_exceptions=HubError)
 SETTINGS = settings_from_env()
 SWEEP_SECONDS = env_int("PETITIONS_SWEEP_SECONDS", 30)
+NOTIFY_TIMEOUT = 5
 
 
 def actor_of(value) -> dict:
@@ -148,6 +151,20 @@ class PetitionsService:
         with count_signature(), self.db as uow:
             return schemas.SignatureResultSchema().dump(self._petitions(uow).sign(actor, command))
 
+    # --- anti-fraud (moderators) --------------------------------------------------------------
+
+    @rpc
+    def signature_trends(self, actor, data):
+        actor, query = actor_of(actor), load(schemas.TrendsQuerySchema(), data)
+        with self.db as uow:
+            return schemas.SignatureTrendsSchema().dump(self._petitions(uow).signature_trends(actor, query))
+
+    @rpc
+    def invalidate_signatures(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.InvalidationSchema(), data)
+        with self.db as uow:
+            return schemas.InvalidationResultSchema().dump(self._petitions(uow).invalidate_signatures(actor, command))
+
     # --- the Council of Paris -----------------------------------------------------------------
 
     @rpc
@@ -207,6 +224,34 @@ class PetitionsService:
         with self.db as uow:
             return self._petitions(uow, PeerUnavailable).draft_from_routed_idea(
                 envelope, BoundedRpc(self.ideas, peers.PEER_TIMEOUT, PeerUnavailable))
+
+    # E-mails to the author and the signers who opted in, from the service's own events (accounts sends them).
+
+    @event_handler(SERVICE_NAME, "petition_threshold_reached")
+    def notify_threshold_reached(self, data):
+        return self._notify_followers(data)
+
+    @event_handler(SERVICE_NAME, "petition_scheduled_for_council")
+    def notify_scheduled_for_council(self, data):
+        return self._notify_followers(data)
+
+    @event_handler(SERVICE_NAME, "petition_answered")
+    def notify_answered(self, data):
+        return self._notify_followers(data)
+
+    def _notify_followers(self, data):
+        envelope = receive(data, self.correlation, self.name)
+        with self.db as uow:
+            return self._petitions(uow).notification(envelope, self._send_notification)
+
+    def _send_notification(self, message: dict):
+        """accounts.notify, waiting at most NOTIFY_TIMEOUT seconds; no answer: the event is retried later."""
+        try:
+            return call_within(NOTIFY_TIMEOUT, self.accounts.notify, message)
+        except eventlet.Timeout:
+            raise PeerUnavailable("accounts.notify timed out") from None
+        except UnknownService:
+            raise PeerUnavailable("accounts.notify: service unknown") from None
 
     @timer(interval=SWEEP_SECONDS)
     def sweep(self):

@@ -15,7 +15,7 @@ from petitions.models import Base
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "petitions"
 TABLES = Base.metadata.tables
 BUSINESS_TABLES = ("petitions", "petition_sponsors", "petition_signatures", "petition_signature_counters",
-                   "petition_history", "outbox_events")
+                   "petition_history", "petition_moderation_log", "outbox_events")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -217,3 +217,76 @@ def test_a_signature_waits_for_accounts_a_bounded_time_and_writes_nothing(config
                                     {"petition_id": petition_id, "client": {}})
         assert time.monotonic() - started < 3
     assert store.snapshot() == before
+
+
+class NotifyRecordingAccounts:
+    """accounts on the broker, recording the notify calls petitions makes."""
+    name = "accounts"
+    notified = []
+
+    @rpc
+    def notify(self, data):
+        NotifyRecordingAccounts.notified.append(data)
+        return {"queued": len(data["account_ids"])}
+
+
+def petition_event(type_: str, petition_id: str, **payload) -> dict:
+    return make_event(type=type_, version=1, producer="petitions", subject={"kind": "petition", "id": petition_id},
+                      payload={"petition_id": petition_id, **payload}, actor={"account_id": None, "role": "system"},
+                      correlation_id="req-notify", causation_id="req-notify")
+
+
+def deliver_own(config: dict, envelope: dict):
+    """Publish a petitions event the way the petitions outbox relay does."""
+    exchange = get_event_exchange("petitions", {})
+    Publisher(config["AMQP_URI"], declare=[exchange]).publish(
+        envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=context_headers(envelope))
+
+
+@pytest.mark.parametrize("type_, entrypoint, payload, subject", [
+    ("petition_threshold_reached", "notify_threshold_reached", {"threshold": 5000, "signatures_count": 5000},
+     "Votre pétition a atteint son seuil"),
+    ("petition_scheduled_for_council", "notify_scheduled_for_council", {"session_date": "2027-02-09"},
+     "Pétition inscrite au Conseil de Paris"),
+    ("petition_answered", "notify_answered", {"decision": "accepted"}, "La Ville de Paris a répondu à la pétition"),
+])
+def test_a_step_delivered_twice_e_mails_the_author_and_opted_in_signers_once(
+        config, petitions_service, store, throttle, container_factory, type_, entrypoint, payload, subject):
+    NotifyRecordingAccounts.notified = []
+    container_factory(NotifyRecordingAccounts, config).start()
+    petition_id = open_petition(store, throttle)
+    event = petition_event(type_, petition_id, **payload)
+    for expected in (True, False):  # the second delivery is a redelivery: skipped
+        with entrypoint_waiter(petitions_service, entrypoint, timeout=15) as result:
+            deliver_own(config, event)
+        assert result.get() is expected
+    [call] = NotifyRecordingAccounts.notified
+    assert call["account_ids"] == [CAMILLE, DOMINIQUE] and call["subject"] == subject  # Camille: author and signer
+    if type_ == "petition_scheduled_for_council":
+        assert "séance du Conseil de Paris du 9 février 2027" in call["body"]
+    assert [(row.event_id, row.handler) for row in store.rows("processed_events")] == [
+        (event["event_id"], "petitions.notify_followers")]
+
+
+def test_a_notification_accounts_does_not_take_is_retried_until_it_does(config, store, throttle, container_factory,
+                                                                        monkeypatch):
+    import petitions.service as service_module
+    monkeypatch.setattr(service_module, "NOTIFY_TIMEOUT", 0.5)
+    monkeypatch.setattr("hubkit.consumer.RetryingEventHandler.retry_delay", 0.2)
+    container = container_factory(PetitionsService, config)
+    container.start()
+    petition_id = open_petition(store, throttle)
+    event = petition_event("petition_answered", petition_id, decision="refused")
+    with entrypoint_waiter(container, "notify_answered", timeout=15) as result:  # accounts is down
+        deliver_own(config, event)
+    with pytest.raises(Exception):
+        result.get()
+    assert store.rows("processed_events") == []
+    NotifyRecordingAccounts.notified = []
+    def succeeded(worker_ctx, res, exc_info):
+        return exc_info is None
+    with entrypoint_waiter(container, "notify_answered", timeout=15, callback=succeeded) as result:
+        container_factory(NotifyRecordingAccounts, config).start()  # accounts is back: a retry gets through
+    assert result.get() is True
+    assert len(NotifyRecordingAccounts.notified) == 1
+    assert [row.handler for row in store.rows("processed_events")] == ["petitions.notify_followers"]

@@ -1,0 +1,45 @@
+"""Create verified signer accounts, each with an API session, directly in the accounts database.
+
+Run: `python bench/seed_signers.py COUNT PREFIX PASSWORD` with ACCOUNTS_DATABASE_URL set. Prints the bearer
+tokens as a JSON list (one distinct account per token).
+
+The signing scenario needs thousands of distinct signers (one signature per account and petition). Logging
+them in through the gateway would measure argon2, not signing, and hashing thousands of passwords with the
+production parameters would take minutes: this seeding process alone hashes with the cheapest argon2 settings
+(the accounts service itself is untouched), and opens the sessions the way `Accounts.login` does.
+"""
+import json
+import sys
+from datetime import datetime, timezone
+
+from argon2 import PasswordHasher
+from sqlalchemy.orm import sessionmaker
+
+from accounts import SERVICE_NAME, domain, passwords
+from accounts.handlers import Accounts
+from accounts.models import Base, Session
+from hubkit.config import database_url
+from hubkit.db import UnitOfWork, make_engine
+from hubkit.throttle import Throttle, connect
+
+
+def main(count: int, prefix: str, password: str):
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # this process only
+    engine = make_engine(database_url(SERVICE_NAME))
+    tokens, now = [], datetime.now(timezone.utc)
+    with UnitOfWork(sessionmaker(engine, expire_on_commit=False), SERVICE_NAME, Base.metadata) as uow:
+        accounts = Accounts(uow, Throttle(connect()))
+        for index in range(count):
+            account = accounts.create_verified_account(f"{prefix}-signer-{index:05d}@bench.example.org", password,
+                                                       f"{prefix} s{index:05d}")
+            secret = domain.new_secret()
+            uow.session.add(Session(account_id=account.id, token_digest=domain.digest(secret), kind="api",
+                                    label="bench", created_at=now, last_seen_at=now,
+                                    expires_at=now + domain.SESSION_TTL))
+            tokens.append(secret)
+    engine.dispose()
+    print(json.dumps(tokens))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), sys.argv[2], sys.argv[3])

@@ -1,0 +1,202 @@
+"""Anti-fraud on a real database (SQLite and PostgreSQL) and a real Redis: the moderators' view of where
+signatures come from, and bulk invalidation with an exact recount, a public reason and a log."""
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from hubkit.errors import Conflict, InvalidInput, PermissionDenied
+from hubkit.validation import load
+from petitions import domain, schemas
+from petitions.handlers import Petitions, utcnow
+
+pytestmark = pytest.mark.integration
+
+SETTINGS = domain.Settings(sponsors_required=0, threshold=3, sign_ip_burst=100, sign_ip_per_hour=1000)
+MODERATOR = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "moderator"]}
+DRAFT = {"title": "Des bancs rue Manin", "asks": "Nous demandons des bancs tous les cent mètres rue Manin.",
+         "background": "Les personnes âgées qui montent au parc n'ont nulle part où s'asseoir.",
+         "arrondissement": 19}
+FARM, HOME = "203.0.113.66", "198.51.100.4"
+REASON = "Signatures en série depuis une même connexion"
+
+
+def citizen() -> dict:
+    return {"account_id": str(uuid.uuid4()), "roles": ["citizen"]}
+
+
+@pytest.fixture
+def run(store, throttle, accounts):
+    def run(method, *args, clock=utcnow):
+        with store.uow() as uow:
+            return getattr(Petitions(uow, throttle, accounts, SETTINGS, clock), method)(*args)
+    return run
+
+
+@pytest.fixture
+def petition(run, accounts) -> dict:
+    """An open petition (threshold 3) signed by 4 accounts from one address and 1 from another."""
+    author = citizen()
+    accounts.add(author["account_id"], "Camille du 19e", arrondissement=19)
+    draft = run("draft_petition", author, DRAFT)
+    run("submit", author, draft["id"])
+    opened = run("publish", MODERATOR, {"petition_id": draft["id"], "threshold": None, "eligibility": None})
+    signers = []
+    for number, ip in enumerate([FARM] * 4 + [HOME]):
+        signer = citizen()
+        accounts.add(signer["account_id"], f"Citoyen {number}", arrondissement=11 if ip == FARM else 18)
+        run("sign", signer, {"petition_id": opened["id"], "connection": {}, "notify": True, "client": {"ip": ip}})
+        signers.append(signer)
+    return {**opened, "signers": signers}
+
+
+def invalidation(petition_id, **criterion) -> dict:
+    return load(schemas.InvalidationSchema(), {"petition_id": petition_id, "reason": REASON, **criterion})
+
+
+def trends(run, petition_id, hours=24) -> dict:
+    return run("signature_trends", MODERATOR, load(schemas.TrendsQuerySchema(), {"petition_id": petition_id,
+                                                                                  "hours": hours}))
+
+
+def test_moderators_see_the_addresses_that_sign_most_and_what_signers_declared(run, petition):
+    view = trends(run, petition["id"])
+    assert view["signatures_count"] == 5 and view["window_signatures"] == 5
+    assert [(ip["ip"], ip["signatures"], ip["invalidated"]) for ip in view["ips"]] == [(FARM, 4, 0), (HOME, 1, 0)]
+    farm = view["ips"][0]
+    assert farm["first_at"] <= farm["last_at"]
+    assert view["by_arrondissement"] == [{"arrondissement": 11, "signatures": 4},
+                                         {"arrondissement": 18, "signatures": 1}]
+    assert view["declared"] == {"lives": 5, "works": 0, "studies": 0}
+    assert len(view["latest"]) == 5 and {s["client_ip"] for s in view["latest"]} == {FARM, HOME}
+    signers = json.dumps(schemas.SignatureTrendsSchema().dump(view))
+    assert not any(s["account_id"] in signers for s in petition["signers"])  # who signed stays private
+
+
+def test_the_window_leaves_out_older_signatures(run, petition):
+    later = utcnow() + timedelta(hours=3)
+    view = run("signature_trends", MODERATOR, {"petition_id": petition["id"], "hours": 2}, clock=lambda: later)
+    assert view["ips"] == [] and view["window_signatures"] == 0 and view["signatures_count"] == 5
+
+
+def test_only_moderators_see_trends_or_invalidate(run, store, petition):
+    before = store.snapshot()
+    with pytest.raises(PermissionDenied):
+        run("signature_trends", citizen(), {"petition_id": petition["id"], "hours": 24})
+    with pytest.raises(PermissionDenied):
+        run("invalidate_signatures", citizen(), invalidation(petition["id"], ip=FARM))
+    assert store.snapshot() == before
+
+
+def test_invalidating_an_address_recounts_exactly_logs_and_tells_the_public_why(run, store, petition):
+    result = run("invalidate_signatures", MODERATOR, invalidation(petition["id"], ip=FARM))
+    assert result == {"petition_id": petition["id"], "invalidated": 4, "signatures_count": 1, "threshold": 3,
+                      "status": "threshold_reached"}  # a step reached is not undone; moderators see the count
+    rows = store.rows("petition_signatures")
+    assert len(rows) == 5 and sum(row.invalidated_at is not None for row in rows) == 4  # kept, not counted
+    assert {row.client_ip for row in rows if row.invalidated_at is not None} == {FARM}
+    [entry] = store.rows("petition_moderation_log")
+    assert (entry.action, entry.actor_id, entry.criterion, entry.client_ip, entry.affected, entry.signatures_count,
+            entry.reason) == ("signatures_invalidated", MODERATOR["account_id"], "ip", FARM, 4, 1, REASON)
+    assert all(row.invalidation_id == entry.id for row in rows if row.invalidated_at is not None)
+    [event] = store.events("signatures_invalidated")
+    assert event["payload"] == {"petition_id": petition["id"], "count": 4, "signatures_count": 1}
+    assert FARM not in json.dumps(event) and REASON not in json.dumps(event)
+    public = run("get_petition", petition["id"])
+    assert public["signatures_count"] == 1
+    assert [(i["count"], i["reason"]) for i in public["invalidations"]] == [(4, REASON)]
+    assert FARM not in json.dumps(schemas.PetitionSchema().dump(public))
+    chart = {entry["arrondissement"]: entry["signatures"] for entry in public["by_arrondissement"]}
+    assert chart[11] == 0 and chart[18] == 1
+    assert [(ip["ip"], ip["signatures"], ip["invalidated"]) for ip in trends(run, petition["id"])["ips"]][0] == \
+        (FARM, 4, 4)
+
+
+def test_invalidating_signatures_by_id_touches_only_those(run, store, petition):
+    ids = sorted(row.id for row in store.rows("petition_signatures") if row.client_ip == FARM)[:2]
+    result = run("invalidate_signatures", MODERATOR, invalidation(petition["id"], signature_ids=ids))
+    assert (result["invalidated"], result["signatures_count"]) == (2, 3)
+    assert sorted(row.id for row in store.rows("petition_signatures") if row.invalidated_at) == ids
+    assert store.one("petition_moderation_log").criterion == "ids"
+
+
+def test_an_invalidated_signer_cannot_sign_again_and_nothing_is_written(run, store, petition):
+    run("invalidate_signatures", MODERATOR, invalidation(petition["id"], ip=FARM))
+    before = store.snapshot()
+    with pytest.raises(Conflict) as refused:
+        run("sign", petition["signers"][0], {"petition_id": petition["id"], "connection": {}, "notify": False,
+                                             "client": {"ip": HOME}})
+    assert refused.value.code == "SIGNATURE_INVALIDATED" and store.snapshot() == before
+    assert run("get_petition", petition["id"])["signatures_count"] == 1
+
+
+def test_invalidating_twice_or_nothing_is_a_conflict_and_writes_nothing(run, store, petition):
+    run("invalidate_signatures", MODERATOR, invalidation(petition["id"], ip=FARM))
+    before = store.snapshot()
+    for criterion in ({"ip": FARM}, {"ip": "192.0.2.1"}):
+        with pytest.raises(Conflict) as refused:
+            run("invalidate_signatures", MODERATOR, invalidation(petition["id"], **criterion))
+        assert refused.value.code == "NOTHING_TO_INVALIDATE"
+    assert store.snapshot() == before
+
+
+def test_unknown_ids_and_unsafe_reasons_are_refused_and_nothing_is_written(run, store, petition):
+    before = store.snapshot()
+    known = store.rows("petition_signatures")[0].id
+    with pytest.raises(InvalidInput) as refused:
+        run("invalidate_signatures", MODERATOR, invalidation(petition["id"], signature_ids=[known, 999_999]))
+    assert "999999" in refused.value.details["signature_ids"][0]
+    for reason in ("court", "Fraude de jean.dupont@example.org", f"Ferme à clics {FARM}", "   "):
+        with pytest.raises(InvalidInput) as refused:
+            run("invalidate_signatures", MODERATOR, {**invalidation(petition["id"], ip=FARM), "reason": reason})
+        assert "reason" in refused.value.details
+    assert store.snapshot() == before
+
+
+def test_the_wire_schema_wants_exactly_one_criterion():
+    petition_id = str(uuid.uuid4())
+    for bad in ({}, {"ip": FARM, "signature_ids": [1]}, {"signature_ids": []}, {"signature_ids": [0]},
+                {"signature_ids": list(range(1, 1002))}, {"ip": "x" * 46}):
+        with pytest.raises(InvalidInput):
+            load(schemas.InvalidationSchema(), {"petition_id": petition_id, "reason": REASON, **bad})
+    with pytest.raises(InvalidInput):
+        load(schemas.InvalidationSchema(), {"petition_id": petition_id, "ip": FARM})
+    for hours in (0, 24 * 31, "beaucoup"):
+        with pytest.raises(InvalidInput):
+            load(schemas.TrendsQuerySchema(), {"petition_id": petition_id, "hours": hours})
+
+
+def test_a_draft_has_nothing_to_invalidate(run, store, accounts):
+    author = citizen()
+    accounts.add(author["account_id"], "Camille")
+    draft = run("draft_petition", author, DRAFT)
+    before = store.snapshot()
+    with pytest.raises(Conflict) as refused:
+        run("invalidate_signatures", MODERATOR, invalidation(draft["id"], ip=FARM))
+    assert refused.value.code == "PETITION_NOT_PUBLISHED" and store.snapshot() == before
+
+
+def test_the_notification_goes_to_the_author_and_opted_in_valid_signers_once(run, store, petition, accounts):
+    run("invalidate_signatures", MODERATOR, invalidation(petition["id"], ip=FARM))
+    [reached] = store.events("petition_threshold_reached")
+    sent = []
+    assert run("notification", reached, sent.append) is True
+    [message] = sent
+    author_id = store.one("petitions").author_id
+    assert message["account_ids"] == [author_id, petition["signers"][4]["account_id"]]  # FARM's were invalidated
+    assert message["subject"] == "Votre pétition a atteint son seuil"
+    assert "Des bancs rue Manin" in message["body"] and f"/petitions/{petition['id']}" in message["body"]
+    assert run("notification", reached, sent.append) is False and len(sent) == 1  # redelivery: no second e-mail
+
+
+def test_a_failed_notification_is_not_recorded_so_it_is_retried(run, store, petition):
+    [reached] = store.events("petition_threshold_reached")
+
+    def accounts_down(message):
+        raise TimeoutError("accounts.notify")
+    with pytest.raises(TimeoutError):
+        run("notification", reached, accounts_down)
+    assert store.rows("processed_events") == []
+    sent = []
+    assert run("notification", reached, sent.append) is True and len(sent) == 1
