@@ -46,6 +46,32 @@ class Throttle:
         self.check(bucket, key, limit, message)
         self.hit(bucket, key, window)
 
+    def consume_all(self, limits):
+        """Check several limits, then count one hit on each: two Redis round trips in all.
+
+        `limits`: (bucket, key, limit, window, message) tuples. If one is used up, RateLimited
+        names the first such one and nothing is counted.
+        """
+        limits = list(limits)
+        keys = [self._key(bucket, key) for bucket, key, *_ in limits]
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for redis_key in keys:
+                pipe.get(redis_key)
+                pipe.ttl(redis_key)
+            values = pipe.execute()
+            for index, (bucket, _key, limit, _window, message) in enumerate(limits):
+                if int(values[2 * index] or 0) >= limit:
+                    raise RateLimited(message, details={"retry_after": max(1, values[2 * index + 1]),
+                                                        "limit": bucket})
+            pipe = self.client.pipeline(transaction=False)
+            for redis_key, (_bucket, _key, _limit, window, _message) in zip(keys, limits):
+                pipe.incr(redis_key)
+                pipe.expire(redis_key, window, nx=True)
+            pipe.execute()
+        except redis_lib.RedisError as error:
+            log.warning("throttle unavailable, limits not enforced", extra={"error": str(error)})
+
     def reset(self, bucket: str, key: str):
         try:
             self.client.delete(self._key(bucket, key))

@@ -516,18 +516,24 @@ class Petitions:
         try:
             self.throttle.consume(bucket, key, limit, window)
         except RateLimited as limited:
-            wait = limited.retry_after
-            when = f"{wait} secondes" if wait < 120 else f"{-(-wait // 60)} minutes"
-            raise RateLimited(f"{message} Réessayez dans {when}.", details=limited.details) from None
+            raise self._with_wait(limited, message) from None
+
+    @staticmethod
+    def _with_wait(limited: RateLimited, message: str) -> RateLimited:
+        wait = limited.retry_after
+        when = f"{wait} secondes" if wait < 120 else f"{-(-wait // 60)} minutes"
+        return RateLimited(f"{message} Réessayez dans {when}.", details=limited.details)
 
     def _throttle_signing(self, account_id: str, ip: str):
         s = self.settings
-        for bucket, key, limit, window, message in (
+        try:
+            self.throttle.consume_all((
                 ("sign-ip-burst", ip, s.sign_ip_burst, MINUTE, "Trop de signatures depuis votre connexion."),
                 ("sign-ip", ip, s.sign_ip_per_hour, HOUR, "Trop de signatures depuis votre connexion."),
                 ("sign-account-burst", account_id, s.sign_account_burst, MINUTE, "Vous signez trop vite."),
-                ("sign-account", account_id, s.sign_account_per_hour, HOUR, "Vous avez signé trop de pétitions.")):
-            self._throttle(bucket, key, limit, window, message)
+                ("sign-account", account_id, s.sign_account_per_hour, HOUR, "Vous avez signé trop de pétitions.")))
+        except RateLimited as limited:
+            raise self._with_wait(limited, limited.message) from None
 
     def sign(self, actor: dict, command: dict) -> dict:
         account_id = str(actor["account_id"])
