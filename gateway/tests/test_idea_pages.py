@@ -42,9 +42,16 @@ def an_idea(**changes) -> dict:
              "changed_at": "2026-03-03T09:30:00+00:00"}],
         "comments": [{"id": 7, "idea_id": IDEA_ID, "author_pseudonym": "Dominique", "body": "Bonne idée !",
                       "created_at": "2026-03-02T10:00:00+00:00"}],
-        "viewer": None,
+        "viewer": None, "hidden": False, "imported_supports": 0, "similar": [],
     }
     return {**idea, **changes}
+
+
+def a_similar(idea_id=OTHER_IDEA_ID, title="Fontaines quai de Valmy", similarity=0.61) -> dict:
+    return {"id": idea_id, "title": title, "excerpt": "…", "theme": "environnement", "theme_label": "Environnement",
+            "arrondissement": 10, "status": "submitted", "status_label": "Déposée", "author_pseudonym": "Lou",
+            "hidden": False, "supports_count": 5, "imported_supports": 0, "comments_count": 0,
+            "created_at": "2026-03-01T09:30:00+00:00", "similarity": similarity}
 
 
 class FakeIdeas:
@@ -53,7 +60,9 @@ class FakeIdeas:
     def __init__(self):
         self.calls, self.failures = [], {}
         self.idea = an_idea()
-        self.viewer = {"is_author": False, "supports": False, "follows": False, "can_change_status": False}
+        self.viewer = {"is_author": False, "supports": False, "follows": False, "can_change_status": False,
+                       "can_moderate": False, "reported_idea": False, "reported_comments": []}
+        self.similar = [a_similar()]
 
     def __call__(self, method, *args):
         self.calls.append((method, args))
@@ -79,8 +88,8 @@ class FakeIdeas:
     def get_idea(self, data, actor=None):
         if data["idea_id"] not in (IDEA_ID, OTHER_IDEA_ID):
             raise NotFound("Idée introuvable.")
-        viewer = dict(self.viewer, can_change_status=bool(set(actor["roles"]) & {"agent", "moderator", "admin"})) \
-            if actor else None
+        viewer = dict(self.viewer, can_change_status=bool(set(actor["roles"]) & {"agent", "moderator", "admin"}),
+                      can_moderate=bool(set(actor["roles"]) & {"moderator", "admin"})) if actor else None
         return {**self.idea, "id": data["idea_id"], "viewer": viewer}
 
     def submit_idea(self, actor, data):
@@ -104,6 +113,32 @@ class FakeIdeas:
 
     def change_status(self, actor, data):
         return self.idea
+
+    def similar_ideas(self, data):
+        return {"items": self.similar}
+
+    def merge_ideas(self, actor, data):
+        return {**self.idea, "status": "merged", "merged_into": data["into"]}
+
+    def report_content(self, actor, data):
+        return {"kind": data["kind"], "content_id": data["content_id"], "reported": True, "hidden": False}
+
+    def moderate(self, actor, data):
+        return {"kind": data["kind"], "content_id": data["content_id"], "hidden": data["action"] == "hide"}
+
+    def moderation_queue(self, actor):
+        return {"items": [
+            {"kind": "comment", "content_id": "7", "idea_id": IDEA_ID, "idea_title": "Des fontaines le long du canal",
+             "text": XSS, "author_pseudonym": "Dominique", "hidden": False, "pending_reports": 2,
+             "reasons": {"offensive": 2}},
+            {"kind": "idea", "content_id": IDEA_ID, "idea_id": IDEA_ID, "idea_title": "Des fontaines le long du canal",
+             "text": "Il manque des points d'eau.", "author_pseudonym": "Camille", "hidden": True,
+             "pending_reports": 0, "reasons": {}}],
+            "log": [{"kind": "idea", "content_id": IDEA_ID, "idea_id": IDEA_ID, "action": "hidden",
+                     "reason": f"Publicité {XSS}", "role": "moderator", "created_at": "2026-03-05T10:00:00+00:00"},
+                    {"kind": "comment", "content_id": "7", "idea_id": IDEA_ID, "action": "hidden",
+                     "reason": "Masqué automatiquement après 3 signalements.", "role": "system",
+                     "created_at": "2026-03-04T10:00:00+00:00"}]}
 
 
 @pytest.fixture
@@ -425,3 +460,151 @@ def test_a_service_permission_error_is_a_403_page(client, ideas, sign_in, post):
     sign_in("agent", direction="DEVE")
     ideas.fail("change_status", PermissionDenied())
     assert post(f"/idees/{IDEA_ID}/statut", {"status": "answered", "message": "Oui."}).status_code == 403
+
+
+# --- similar ideas ----------------------------------------------------------------------------------
+
+def test_checking_similar_ideas_re_renders_the_form_with_suggestions_and_publishes_nothing(client, ideas, sign_in,
+                                                                                            post):
+    sign_in()
+    assert 'name="action" value="similaires"' in html(client.get("/idees/proposer"))
+    ideas.similar = [a_similar(title=f"Fontaines {XSS}")]
+    response = post("/idees/proposer", {"title": "Fontaines au canal", "description": "De l'eau potable.",
+                                        "theme": "environnement", "action": "similaires"})
+    page = html(response)
+    assert response.status_code == 200 and ideas.args_of("submit_idea") == []
+    assert ideas.args_of("similar_ideas") == [({"title": "Fontaines au canal", "description": "De l'eau potable."},)]
+    assert f'href="/idees/{OTHER_IDEA_ID}"' in page and "&lt;script&gt;alert(" in page and "<script>" not in page
+    assert 'value="Fontaines au canal"' in page and "De l&#39;eau potable.</textarea>" in page  # kept as typed
+    ideas.similar = []
+    page = html(post("/idees/proposer", {"title": "Autre chose", "description": "", "action": "similaires"}))
+    assert "Aucune idée similaire" in page
+
+
+def test_checking_similar_ideas_without_a_title_says_so(client, ideas, sign_in, post):
+    sign_in()
+    response = post("/idees/proposer", {"title": "", "description": "x", "action": "similaires"})
+    assert response.status_code == 400 and 'id="idee-title-erreur"' in html(response)
+    assert ideas.args_of("similar_ideas") == []
+
+
+def test_the_similar_ideas_api_validates_and_answers(client, ideas):
+    response = client.get("/api/v1/ideas/similar?title=Fontaines%20canal&description=eau")
+    assert response.status_code == 200 and response.get_json() == {"items": [a_similar()]}
+    assert ideas.args_of("similar_ideas") == [({"title": "Fontaines canal", "description": "eau"},)]
+    bad = client.get("/api/v1/ideas/similar?title=ab")
+    assert bad.status_code == 400 and "title" in bad.get_json()["details"]
+    assert len(ideas.args_of("similar_ideas")) == 1
+
+
+# --- merging -------------------------------------------------------------------------------------------
+
+def test_staff_see_similar_ideas_and_merge_from_the_idea_page(client, ideas, sign_in, post):
+    sign_in("agent")
+    ideas.idea = an_idea(similar=[a_similar(title=f"Fontaines {XSS}")])
+    page = html(client.get(f"/idees/{IDEA_ID}"))
+    assert "Idées similaires et fusion" in page and f'<option value="{OTHER_IDEA_ID}">' in page
+    assert "<script>" not in page and "similarité 0.61" in page
+    response = post(f"/idees/{IDEA_ID}/fusionner", {"into": OTHER_IDEA_ID, "message": "Même demande."})
+    assert response.status_code == 302 and response.headers["Location"] == f"/idees/{OTHER_IDEA_ID}"
+    (actor, data), = ideas.args_of("merge_ideas")
+    assert actor["roles"] == ["citizen", "agent"]
+    assert data == {"idea_id": IDEA_ID, "into": OTHER_IDEA_ID, "message": "Même demande."}
+
+
+def test_a_refused_merge_is_shown_on_the_form_and_citizens_cannot_merge(client, ideas, sign_in, post):
+    sign_in("agent")
+    ideas.fail("merge_ideas", InvalidInput(details={"into": ["Aucune idée n'a cet identifiant."]}))
+    response = post(f"/idees/{IDEA_ID}/fusionner", {"into": "nope", "message": "Même demande."})
+    assert response.status_code == 400 and 'id="fusion-into-erreur"' in html(response)
+    empty = post(f"/idees/{IDEA_ID}/fusionner", {"into": "", "message": ""})
+    assert empty.status_code == 400 and len(ideas.args_of("merge_ideas")) == 1
+    sign_in()
+    assert "Idées similaires et fusion" not in html(client.get(f"/idees/{IDEA_ID}"))
+    assert post(f"/idees/{IDEA_ID}/fusionner", {"into": OTHER_IDEA_ID, "message": "x"}).status_code == 403
+    assert len(ideas.args_of("merge_ideas")) == 1
+
+
+def test_the_merge_api_is_for_staff(client, ideas, sign_in):
+    auth = {"Authorization": f"Bearer {sign_in()}"}
+    body = {"into": OTHER_IDEA_ID, "message": "Même demande."}
+    assert client.post(f"/api/v1/ideas/{IDEA_ID}/merge", headers=auth, json=body).status_code == 403
+    auth = {"Authorization": f"Bearer {sign_in('moderator')}"}
+    assert client.post(f"/api/v1/ideas/{IDEA_ID}/merge", headers=auth, json={"into": ""}).status_code == 400
+    merged = client.post(f"/api/v1/ideas/{IDEA_ID}/merge", headers=auth, json=body)
+    assert merged.status_code == 200 and merged.get_json()["merged_into"] == OTHER_IDEA_ID
+    ideas.fail("merge_ideas", Conflict("L'idée est close.", code="INVALID_TRANSITION"))
+    assert client.post(f"/api/v1/ideas/{IDEA_ID}/merge", headers=auth, json=body).status_code == 409
+
+
+# --- reports and moderation ---------------------------------------------------------------------------------
+
+def test_hidden_content_reads_masked_by_moderation(client, ideas, sign_in):
+    ideas.idea = an_idea(hidden=True, title="Masqué par la modération", description="Masqué par la modération",
+                         comments=[{"id": 7, "idea_id": IDEA_ID, "author_pseudonym": "Dominique", "hidden": True,
+                                    "body": "Masqué par la modération", "created_at": "2026-03-02T10:00:00+00:00"}])
+    page = html(client.get(f"/idees/{IDEA_ID}"))
+    assert "<strong>Masqué par la modération.</strong>" in page and "<em>Masqué par la modération</em>" in page
+    assert "Bonne idée" not in page
+
+
+def test_a_citizen_reports_an_idea_or_a_comment_once(client, ideas, sign_in, post):
+    sign_in()
+    page = html(client.get(f"/idees/{IDEA_ID}"))
+    assert "Signaler cette idée" in page and f"/idees/{IDEA_ID}/commentaires/7/signaler" in page
+    assert "Masquer cette idée" not in page
+    assert post(f"/idees/{IDEA_ID}/signaler", {"reason": "spam"}).status_code == 302
+    assert post(f"/idees/{IDEA_ID}/commentaires/7/signaler", {"reason": "offensive"}).status_code == 302
+    assert [args[1] for args in ideas.args_of("report_content")] == [
+        {"kind": "idea", "content_id": IDEA_ID, "reason": "spam"},
+        {"kind": "comment", "content_id": "7", "reason": "offensive"}]
+    ideas.fail("report_content", Conflict("Vous avez déjà signalé ce contenu.", code="ALREADY_REPORTED"))
+    again = post(f"/idees/{IDEA_ID}/signaler", {"reason": "spam"})
+    assert again.status_code == 409 and "Vous avez déjà signalé ce contenu." in html(again)
+    ideas.viewer["reported_idea"] = True
+    assert "Vous avez signalé cette idée" in html(client.get(f"/idees/{IDEA_ID}"))
+
+
+def test_moderators_hide_and_restore_from_the_page_and_the_queue(client, ideas, sign_in, post):
+    sign_in("moderator")
+    assert "Masquer cette idée" in html(client.get(f"/idees/{IDEA_ID}"))
+    response = post(f"/idees/{IDEA_ID}/moderation", {"action": "hide", "reason": "Publicité."})
+    assert response.status_code == 302
+    empty = post(f"/idees/{IDEA_ID}/moderation", {"action": "hide", "reason": ""})
+    assert empty.status_code == 400 and 'id="moderation-reason-erreur"' in html(empty)
+    queue = client.get("/idees/moderation")
+    page = html(queue)
+    assert queue.status_code == 200 and "À examiner (2)" in page and "Propos injurieux ou haineux : 2" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page and "Signalements (automatique)" in page
+    from_queue = post(f"/idees/{IDEA_ID}/commentaires/7/moderation", {"action": "restore", "reason": "Acceptable.",
+                                                                     "depuis": "file"})
+    assert from_queue.status_code == 302 and from_queue.headers["Location"] == "/idees/moderation"
+    assert [args[1] for args in ideas.args_of("moderate")] == [
+        {"kind": "idea", "content_id": IDEA_ID, "action": "hide", "reason": "Publicité."},
+        {"kind": "comment", "content_id": "7", "action": "restore", "reason": "Acceptable."}]
+
+
+def test_only_moderators_reach_the_queue_and_moderation(client, ideas, sign_in, post):
+    sign_in("agent")
+    assert client.get("/idees/moderation").status_code == 403
+    assert post(f"/idees/{IDEA_ID}/moderation", {"action": "hide", "reason": "x"}).status_code == 403
+    assert ideas.args_of("moderate") == [] and ideas.args_of("moderation_queue") == []
+
+
+def test_the_moderation_api(client, ideas, sign_in):
+    assert client.post(f"/api/v1/ideas/{IDEA_ID}/reports", json={"reason": "spam"}).status_code == 401
+    auth = {"Authorization": f"Bearer {sign_in()}"}
+    assert client.post(f"/api/v1/ideas/{IDEA_ID}/reports", headers=auth, json={"reason": "boring"}).status_code == 400
+    reported = client.post("/api/v1/ideas/comments/7/reports", headers=auth, json={"reason": "off_topic"})
+    assert reported.status_code == 201 and reported.get_json()["content_id"] == "7"
+    assert client.post(f"/api/v1/ideas/{IDEA_ID}/hide", headers=auth, json={"reason": "x"}).status_code == 403
+    assert client.get("/api/v1/ideas/moderation", headers=auth).status_code == 403
+    auth = {"Authorization": f"Bearer {sign_in('admin')}"}
+    assert client.post(f"/api/v1/ideas/{IDEA_ID}/hide", headers=auth, json={}).status_code == 400
+    hidden = client.post(f"/api/v1/ideas/{IDEA_ID}/hide", headers=auth, json={"reason": "Spam."})
+    assert hidden.status_code == 200 and hidden.get_json()["hidden"] is True
+    restored = client.post("/api/v1/ideas/comments/7/restore", headers=auth, json={"reason": "Ok."})
+    assert restored.get_json() == {"kind": "comment", "content_id": "7", "hidden": False}
+    assert len(client.get("/api/v1/ideas/moderation", headers=auth).get_json()["items"]) == 2
+    assert [args[1] for args in ideas.args_of("report_content")] == [
+        {"kind": "comment", "content_id": "7", "reason": "off_topic"}]

@@ -36,7 +36,7 @@ def test_the_documented_events_are_past_tense_snake_case():
     for service in ("accounts", "ideas"):
         for event_type in documented(service):
             assert re.fullmatch(r"[a-z]+(_[a-z]+)*", event_type)
-            assert event_type.split("_")[-1].endswith(("ed", "cast", "withdrawn")), event_type
+            assert event_type.split("_")[-1].endswith(("ed", "cast", "withdrawn", "hidden")), event_type
 
 
 def test_the_code_emits_only_declared_event_types():

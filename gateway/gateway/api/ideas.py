@@ -1,7 +1,8 @@
-"""The idea box: listing, submitting, supporting, commenting, following, and status changes by staff."""
+"""The idea box: listing, submitting, supporting, commenting, following, status changes and merges by
+staff, similar ideas, reports and moderation."""
 from flask import Blueprint, jsonify
 
-from .. import remote, schemas
+from .. import ideas_schemas, remote, schemas
 from ..actors import actor, pseudonym
 from ..auth import login_required, roles_required
 from ..openapi import endpoint
@@ -9,6 +10,7 @@ from ..openapi import endpoint
 bp = Blueprint("api_ideas", __name__)
 
 STAFF = ("agent", "moderator", "admin")
+MODERATORS = ("moderator", "admin")
 
 
 @bp.get("/ideas/themes")
@@ -35,8 +37,25 @@ def submit_idea(data):
     return jsonify(idea), 201
 
 
+@bp.get("/ideas/similar")
+@endpoint("Idées similaires à un texte en cours de saisie (5 au plus)", query=ideas_schemas.SimilarQuerySchema,
+          response=ideas_schemas.SimilarIdeasSchema, tag="ideas")
+def similar_ideas(data):
+    """TF-IDF (mots sans accents ni mots vides, français et espagnol) et similarité cosinus ; les idées
+    fusionnées ou masquées ne sont pas proposées. Pour soutenir une idée existante plutôt qu'en déposer une."""
+    return jsonify(remote.call("ideas", "similar_ideas", data))
+
+
+@bp.get("/ideas/moderation")
+@roles_required(*MODERATORS)
+@endpoint("File de modération : contenus signalés ou masqués, et journal des décisions",
+          response=ideas_schemas.IdeaModerationQueueSchema, auth=True, errors=(403,), tag="ideas")
+def moderation_queue():
+    return jsonify(remote.call("ideas", "moderation_queue", actor()))
+
+
 @bp.get("/ideas/<idea_id>")
-@endpoint("Une idée, son historique de statuts et ses commentaires", response=schemas.IdeaSchema,
+@endpoint("Une idée, son historique de statuts et ses commentaires", response=ideas_schemas.IdeaDetailSchema,
           errors=(400, 404), tag="ideas")
 def get_idea(idea_id):
     """Avec un jeton, `viewer` dit si je soutiens ou suis cette idée ; sans jeton, `viewer` est null."""
@@ -95,3 +114,74 @@ def change_status(idea_id, data):
     """submitted → under_review → forwarded (avec `scheme`) | answered | not_retained | merged (avec
     `merged_into`). Le message est public : il apparaît dans l'historique de l'idée."""
     return jsonify(remote.call("ideas", "change_status", actor(), {**data, "idea_id": idea_id}))
+
+
+@bp.post("/ideas/<idea_id>/merge")
+@roles_required(*STAFF)
+@endpoint("Fusionner une idée dans une autre (agents, modérateurs, administrateurs)",
+          body=ideas_schemas.MergeSchema, response=ideas_schemas.IdeaDetailSchema, auth=True, errors=(400, 403, 404, 409),
+          tag="ideas")
+def merge(idea_id, data):
+    """Les soutiens (un par compte) et les abonnés passent à l'idée `into` ; l'idée devient `merged` ; son
+    auteur et ses abonnés sont prévenus par e-mail."""
+    return jsonify(remote.call("ideas", "merge_ideas", actor(), {**data, "idea_id": idea_id}))
+
+
+def _report(kind: str, content_id: str, data: dict):
+    state = remote.call("ideas", "report_content", actor(), {"kind": kind, "content_id": content_id, **data})
+    return jsonify(state), 201
+
+
+@bp.post("/ideas/<idea_id>/reports")
+@login_required
+@endpoint("Signaler une idée (spam, offensive, off_topic)", body=ideas_schemas.ReportSchema,
+          response=ideas_schemas.ReportStateSchema, status=201, auth=True, errors=(400, 404, 409), tag="ideas")
+def report_idea(idea_id, data):
+    """Un signalement par compte (409 `ALREADY_REPORTED` ensuite) ; au troisième, l'idée est masquée en
+    attendant la modération."""
+    return _report("idea", idea_id, data)
+
+
+@bp.post("/ideas/comments/<comment_id>/reports")
+@login_required
+@endpoint("Signaler un commentaire", body=ideas_schemas.ReportSchema, response=ideas_schemas.ReportStateSchema,
+          status=201, auth=True, errors=(400, 404, 409), tag="ideas")
+def report_comment(comment_id, data):
+    return _report("comment", comment_id, data)
+
+
+def _moderate(kind: str, content_id: str, action: str, data: dict):
+    return jsonify(remote.call("ideas", "moderate", actor(), {"kind": kind, "content_id": content_id,
+                                                             "action": action, **data}))
+
+
+@bp.post("/ideas/<idea_id>/hide")
+@roles_required(*MODERATORS)
+@endpoint("Masquer une idée (modérateurs, administrateurs)", body=ideas_schemas.ModerationDecisionSchema,
+          response=ideas_schemas.ModerationStateSchema, auth=True, errors=(400, 403, 404, 409), tag="ideas")
+def hide_idea(idea_id, data):
+    return _moderate("idea", idea_id, "hide", data)
+
+
+@bp.post("/ideas/<idea_id>/restore")
+@roles_required(*MODERATORS)
+@endpoint("Rétablir une idée masquée", body=ideas_schemas.ModerationDecisionSchema,
+          response=ideas_schemas.ModerationStateSchema, auth=True, errors=(400, 403, 404, 409), tag="ideas")
+def restore_idea(idea_id, data):
+    return _moderate("idea", idea_id, "restore", data)
+
+
+@bp.post("/ideas/comments/<comment_id>/hide")
+@roles_required(*MODERATORS)
+@endpoint("Masquer un commentaire", body=ideas_schemas.ModerationDecisionSchema,
+          response=ideas_schemas.ModerationStateSchema, auth=True, errors=(400, 403, 404, 409), tag="ideas")
+def hide_comment(comment_id, data):
+    return _moderate("comment", comment_id, "hide", data)
+
+
+@bp.post("/ideas/comments/<comment_id>/restore")
+@roles_required(*MODERATORS)
+@endpoint("Rétablir un commentaire masqué", body=ideas_schemas.ModerationDecisionSchema,
+          response=ideas_schemas.ModerationStateSchema, auth=True, errors=(400, 403, 404, 409), tag="ideas")
+def restore_comment(comment_id, data):
+    return _moderate("comment", comment_id, "restore", data)

@@ -1,5 +1,7 @@
-"""« Boîte à idées »: the list of ideas (filters, search, sort, pages), the form to propose one, and the
-page of an idea (status timeline, support, follow, comments, and the status form of the City's staff).
+"""« Boîte à idées »: the list of ideas (filters, search, sort, pages), the form to propose one (with
+the similar ideas already in the box), the page of an idea (status timeline, support, follow, comments,
+reports; for the City's staff: the status form, similar ideas and merging; for moderators: hiding and
+restoring), and the moderation queue.
 
 Every text a citizen typed is rendered escaped by Jinja: descriptions and comments are plain text.
 """
@@ -18,6 +20,10 @@ bp = Blueprint("ideas", __name__, url_prefix="/idees")
 
 PAGE_SIZE = 12
 STAFF = ("agent", "moderator", "admin")
+MODERATORS = ("moderator", "admin")
+REPORT_REASONS = (("spam", "Spam ou publicité"), ("offensive", "Propos injurieux ou haineux"),
+                  ("off_topic", "Hors sujet"))
+MERGE_FIELDS = ("into", "message")
 SORTS = (("newest", "Les plus récentes"), ("most_supported", "Les plus soutenues"))
 IDEA_FIELDS = ("title", "description", "theme", "arrondissement", "address_line")
 STATUS_FIELDS = ("status", "message", "scheme", "merged_into")
@@ -94,6 +100,8 @@ def submit():
     if request.method == "GET":
         return render_form(template, Form("idee"), **context)
     values = submitted(*IDEA_FIELDS)
+    if request.form.get("action") == "similaires":  # "Vérifier les idées similaires": nothing is published
+        return _with_similar(template, values, context)
     try:
         # no `require_filled` here: the service reports every field at fault at once, empty ones included
         idea = remote.call("ideas", "submit_idea", actor(), {
@@ -106,6 +114,17 @@ def submit():
     return redirect(url_for(".show", idea_id=idea["id"]))
 
 
+def _with_similar(template: str, values: dict, context: dict):
+    """The form again, as typed, with up to 5 similar ideas the citizen may support instead."""
+    try:
+        require_filled(values, "title")
+        similar = remote.call("ideas", "similar_ideas", {"title": values["title"][:140],
+                                                         "description": values["description"][:5000]})["items"]
+    except HubError as error:
+        return render_form(template, _failed(error, values, "idee", IDEA_FIELDS), **context)
+    return render_form(template, Form("idee", values), similar=similar, checked=True, **context)
+
+
 def _failed(error: HubError, values: dict, name: str, fields) -> Form:
     form = Form.failed(error, values, name=name, fields=fields)
     if isinstance(error, RateLimited):
@@ -115,7 +134,8 @@ def _failed(error: HubError, values: dict, name: str, fields) -> Form:
 
 # --- the page of an idea -----------------------------------------------------------------------
 
-FORM_NAMES = {"support": "soutien", "follow": "suivi", "comment": "commentaire", "status": "statut"}
+FORM_NAMES = {"support": "soutien", "follow": "suivi", "comment": "commentaire", "status": "statut",
+              "report": "signalement", "moderation": "moderation", "merge": "fusion"}
 
 
 def _idea(idea_id: str) -> dict:
@@ -143,7 +163,9 @@ def _idea_page(idea_id: str, **failed):
         reference = _reference()
         staff = {"statuses": [(code, label) for code, label in reference["statuses"] if code in idea["next_statuses"]],
                  "schemes": reference["schemes"]}
-    return render_forms("ideas/show.html", forms, idea=idea, merged_into=merged_into, staff=staff)
+    return render_forms("ideas/show.html", forms, idea=idea, merged_into=merged_into, staff=staff,
+                        report_reasons=REPORT_REASONS,
+                        merge_choices=[(other["id"], other["title"]) for other in idea.get("similar") or ()])
 
 
 @bp.get("/<idea_id>")
@@ -226,3 +248,85 @@ def change_status(idea_id):
         return _idea_page(idea_id, status=_failed(error, values, "statut", STATUS_FIELDS))
     flash("Le statut de l'idée est changé ; le message est publié dans son historique.", "success")
     return _back(idea_id, "historique")
+
+
+# --- merging (staff) ------------------------------------------------------------------------------
+
+@bp.post("/<idea_id>/fusionner")
+@roles_required(*STAFF)
+def merge(idea_id):
+    values = submitted(*MERGE_FIELDS)
+    try:
+        require_filled(values, *MERGE_FIELDS)
+        remote.call("ideas", "merge_ideas", actor(), {"idea_id": idea_id, "into": values["into"],
+                                                       "message": values["message"]})
+    except HubError as error:
+        return _idea_page(idea_id, merge=_failed(error, values, "fusion", MERGE_FIELDS))
+    flash("L'idée est fusionnée : ses soutiens et abonnés sont reportés, son auteur et ses abonnés prévenus.",
+          "success")
+    return redirect(url_for(".show", idea_id=values["into"]))
+
+
+# --- reports and moderation ------------------------------------------------------------------------
+
+def _report(idea_id: str, kind: str, content_id: str, anchor: str):
+    values = submitted("reason")
+    try:
+        require_filled(values, "reason")
+        remote.call("ideas", "report_content", actor(), {"kind": kind, "content_id": content_id,
+                                                          "reason": values["reason"]})
+    except HubError as error:
+        return _idea_page(idea_id, report=_failed(error, values, "signalement", ("reason",)))
+    flash("Merci : votre signalement est transmis à l'équipe de modération.", "success")
+    return _back(idea_id, anchor)
+
+
+@bp.post("/<idea_id>/signaler")
+@login_required
+def report_idea(idea_id):
+    return _report(idea_id, "idea", idea_id, "idee-titre")
+
+
+@bp.post("/<idea_id>/commentaires/<int:comment_id>/signaler")
+@login_required
+def report_comment(idea_id, comment_id):
+    return _report(idea_id, "comment", str(comment_id), f"commentaire-{comment_id}")
+
+
+def _moderate(idea_id: str, kind: str, content_id: str, anchor: str):
+    values = submitted("action", "reason")
+    try:
+        require_filled(values, "reason")
+        state = remote.call("ideas", "moderate", actor(), {"kind": kind, "content_id": content_id,
+                                                            "action": values["action"], "reason": values["reason"]})
+    except HubError as error:
+        if request.form.get("depuis") == "file":
+            flash(_failed(error, values, "moderation", ("reason",)).message or "La décision n'a pas été enregistrée.",
+                  "error")
+            return redirect(url_for(".moderation_queue"))
+        return _idea_page(idea_id, moderation=_failed(error, values, "moderation", ("reason",)))
+    flash("Contenu masqué : la décision est consignée au journal." if state["hidden"]
+          else "Contenu rétabli : la décision est consignée au journal.", "success")
+    if request.form.get("depuis") == "file":
+        return redirect(url_for(".moderation_queue"))
+    return _back(idea_id, anchor)
+
+
+@bp.post("/<idea_id>/moderation")
+@roles_required(*MODERATORS)
+def moderate_idea(idea_id):
+    return _moderate(idea_id, "idea", idea_id, "idee-titre")
+
+
+@bp.post("/<idea_id>/commentaires/<int:comment_id>/moderation")
+@roles_required(*MODERATORS)
+def moderate_comment(idea_id, comment_id):
+    return _moderate(idea_id, "comment", str(comment_id), f"commentaire-{comment_id}")
+
+
+@bp.get("/moderation")
+@roles_required(*MODERATORS)
+def moderation_queue():
+    queue = remote.call("ideas", "moderation_queue", actor())
+    return render_form("ideas/moderation.html", Form("moderation"), queue=queue,
+                       reasons=dict(REPORT_REASONS))

@@ -68,14 +68,19 @@ DEMO_IDEAS = [
 ]
 
 
-def _unit_of_work():
+def _unit_of_work_factory(url: str = None):
+    """Units of work on one engine (one pool), for a command that opens many."""
     from sqlalchemy.orm import sessionmaker
 
     from hubkit.db import UnitOfWork
 
     from .models import Base
-    engine = make_engine(database_url(SERVICE_NAME))
-    return UnitOfWork(sessionmaker(engine, expire_on_commit=False), SERVICE_NAME, Base.metadata)
+    factory = sessionmaker(make_engine(url or database_url(SERVICE_NAME)), expire_on_commit=False)
+    return lambda: UnitOfWork(factory, SERVICE_NAME, Base.metadata)
+
+
+def _unit_of_work():
+    return _unit_of_work_factory()()
 
 
 def seed_demo_ideas():
@@ -88,12 +93,40 @@ def seed_demo_ideas():
           f"{len(DEMO_IDEAS) - created} déjà présente(s).")
 
 
+def import_madrid(path: Path, new_unit_of_work=None) -> dict:
+    """Imports the Decide Madrid proposals CSV (`;`-separated): one unit of work per row, so a re-run
+    after a failure goes on where it stopped; rows already imported are found by their source id.
+    Returns how many rows ended each way ("created", "existing", "invalid_row" or a spam reason)."""
+    import csv
+
+    from hubkit.errors import InvalidInput
+    from hubkit.validation import load
+
+    from .handlers import Ideas
+    from .schemas import MadridRowSchema
+    new_unit_of_work = new_unit_of_work or _unit_of_work_factory()
+    outcomes = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for raw in csv.DictReader(handle, delimiter=";"):
+            try:
+                row = load(MadridRowSchema(), raw)
+            except InvalidInput:
+                outcome = "invalid_row"
+            else:
+                with new_unit_of_work() as uow:
+                    outcome = Ideas(uow, throttle=None).import_proposal(row)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="hub-ideas", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the ideas service (RPC, events, /metrics)")
     sub.add_parser("migrate", help="create or upgrade the ideas database")
     sub.add_parser("seed-demo", help="create the demo ideas (local mode only)")
+    madrid = sub.add_parser("import-madrid", help="import the Decide Madrid proposals CSV as a realistic seed")
+    madrid.add_argument("csv", type=Path)
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -107,3 +140,11 @@ def main(argv=None):
             print("seed-demo refuse de tourner hors du mode local (HUB_ENV=local).", file=sys.stderr)
             sys.exit(2)
         seed_demo_ideas()
+    elif args.command == "import-madrid":
+        if not args.csv.is_file():
+            print(f"{args.csv}: fichier introuvable.", file=sys.stderr)
+            sys.exit(2)
+        outcomes = import_madrid(args.csv)
+        skipped = {k: v for k, v in outcomes.items() if k not in ("created", "existing")}
+        print(f"Decide Madrid : {outcomes.get('created', 0)} idée(s) importée(s), "
+              f"{outcomes.get('existing', 0)} déjà présente(s), {sum(skipped.values())} écartée(s) {skipped}.")

@@ -6,6 +6,9 @@ IDEA_STATUS_CHANGED = "idea_status_changed"
 IDEA_SUPPORTED = "idea_supported"
 IDEA_SUPPORT_WITHDRAWN = "idea_support_withdrawn"
 COMMENT_POSTED = "comment_posted"
+IDEA_MERGED = "idea_merged"
+CONTENT_HIDDEN = "content_hidden"
+CONTENT_RESTORED = "content_restored"
 
 
 def idea(idea_id: str) -> dict:

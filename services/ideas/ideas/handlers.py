@@ -12,12 +12,13 @@ import sqlalchemy as sa
 from marshmallow import EXCLUDE, Schema, fields
 from sqlalchemy.exc import IntegrityError
 
+from hubkit.config import public_url
 from hubkit.consumer import call_within
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from hubkit.validation import load
 
 from . import domain, events
-from .models import Comment, Follow, Idea, StatusChange, Support
+from .models import Comment, Follow, Idea, ModerationAction, Report, StatusChange, Support
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,8 @@ class Ideas:
         words = domain.search_key(query.get("q") or "").split()
         for word in words:  # every word must appear, in the title or the description
             conditions.append(Idea.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+        if words:  # a hidden idea's words must not find it
+            conditions.append(Idea.hidden.is_(False))
         total = self.session.execute(sa.select(sa.func.count()).select_from(Idea).where(*conditions)).scalar_one()
         order = ((Idea.supports_count.desc(), Idea.created_at.desc(), Idea.id) if query.get("sort") == "most_supported"
                  else (Idea.created_at.desc(), Idea.id))
@@ -168,13 +171,17 @@ class Ideas:
     def get_idea(self, idea_id, viewer: dict | None = None) -> dict:
         return self.idea_view(self._idea(idea_id), viewer)
 
-    def _summary(self, idea: Idea) -> dict:
-        return {"id": idea.id, "title": idea.title, "excerpt": domain.excerpt(idea.description),
+    def _summary(self, idea: Idea, reveal: bool = False) -> dict:
+        """`reveal`: a moderator reads what moderation hid; everyone else reads that it is hidden."""
+        masked = idea.hidden and not reveal
+        return {"id": idea.id, "title": domain.HIDDEN_TEXT if masked else idea.title,
+                "excerpt": domain.HIDDEN_TEXT if masked else domain.excerpt(idea.description),
+                "hidden": bool(idea.hidden),
                 "theme": idea.theme, "theme_label": domain.THEMES.get(idea.theme, idea.theme),
                 "arrondissement": idea.arrondissement, "status": idea.status,
                 "status_label": domain.STATUSES[idea.status], "author_pseudonym": idea.author_pseudonym,
-                "supports_count": idea.supports_count, "comments_count": idea.comments_count,
-                "created_at": aware(idea.created_at)}
+                "supports_count": idea.supports_count, "imported_supports": idea.imported_supports or 0,
+                "comments_count": idea.comments_count, "created_at": aware(idea.created_at)}
 
     def idea_view(self, idea: Idea, viewer: dict | None = None) -> dict:
         history = self.session.execute(sa.select(StatusChange).where(StatusChange.idea_id == idea.id)
@@ -183,9 +190,12 @@ class Ideas:
                                         .order_by(Comment.id)).scalars()
         followers = self.session.execute(sa.select(sa.func.count()).select_from(Follow)
                                          .where(Follow.idea_id == idea.id)).scalar_one()
+        reveal = viewer is not None and domain.is_moderator(viewer.get("roles"))
+        masked = idea.hidden and not reveal
         return {
-            **self._summary(idea),
-            "description": idea.description, "address_line": idea.address_line, "scheme": idea.scheme,
+            **self._summary(idea, reveal),
+            "description": domain.HIDDEN_TEXT if masked else idea.description,
+            "address_line": None if masked else idea.address_line, "scheme": idea.scheme,
             "scheme_label": domain.SCHEMES.get(idea.scheme), "merged_into": idea.merged_into_id,
             "followers_count": followers, "next_statuses": list(domain.TRANSITIONS[idea.status]),
             "accepts_supports": idea.status in domain.OPEN_STATUSES,
@@ -195,23 +205,32 @@ class Ideas:
                          "scheme_label": domain.SCHEMES.get(step.scheme), "merged_into": step.merged_into_id,
                          "message": step.message, "role": step.changed_by_role,
                          "changed_at": aware(step.changed_at)} for step in history],
-            "comments": [self._comment_view(comment) for comment in comments],
+            "comments": [self._comment_view(comment, reveal) for comment in comments],
             "viewer": self._viewer(idea, viewer),
+            # agents see the ideas it may duplicate (to merge them); citizens do not need them here
+            "similar": (self._similar(idea.title, idea.description, exclude=(idea.id,))
+                        if viewer is not None and domain.is_staff(viewer.get("roles")) else []),
         }
 
     def _viewer(self, idea: Idea, viewer: dict | None) -> dict | None:
         if viewer is None:
             return None
         account_id = str(viewer["account_id"])
+        reported = set(self.session.execute(sa.select(Report.content_kind, Report.content_id).where(
+            Report.idea_id == idea.id, Report.account_id == account_id)).all())
         return {"is_author": idea.author_id == account_id,
                 "supports": self._support_of(idea.id, account_id) is not None,
                 "follows": self._follow_of(idea.id, account_id) is not None,
-                "can_change_status": domain.is_staff(viewer.get("roles"))}
+                "can_change_status": domain.is_staff(viewer.get("roles")),
+                "can_moderate": domain.is_moderator(viewer.get("roles")),
+                "reported_idea": (domain.IDEA, idea.id) in reported,
+                "reported_comments": sorted(int(cid) for kind, cid in reported if kind == domain.COMMENT)}
 
     @staticmethod
-    def _comment_view(comment: Comment) -> dict:
+    def _comment_view(comment: Comment, reveal: bool = False) -> dict:
         return {"id": comment.id, "idea_id": comment.idea_id, "author_pseudonym": comment.author_pseudonym,
-                "body": comment.body, "created_at": aware(comment.created_at)}
+                "body": domain.HIDDEN_TEXT if comment.hidden and not reveal else comment.body,
+                "hidden": bool(comment.hidden), "created_at": aware(comment.created_at)}
 
     # --- supports -----------------------------------------------------------------------------
 
@@ -325,7 +344,8 @@ class Ideas:
                    str(actor["account_id"]), domain.acting_role(roles))
         return self.idea_view(idea, actor)
 
-    def _move(self, idea: Idea, status: str, message: str, scheme, merged_into, actor_id, role: str, at=None):
+    def _move(self, idea: Idea, status: str, message: str, scheme, merged_into, actor_id, role: str, at=None,
+              emit=True):
         previous, now = idea.status, at or self.clock()
         idea.status, idea.updated_at = status, now
         idea.scheme = scheme if status == domain.FORWARDED else idea.scheme
@@ -333,9 +353,209 @@ class Ideas:
         self.session.add(StatusChange(idea_id=idea.id, status=status, scheme=scheme, merged_into_id=merged_into,
                                       message=message, changed_by=actor_id, changed_by_role=role, changed_at=now))
         self.session.flush()
-        self.uow.emit(events.IDEA_STATUS_CHANGED, events.idea(idea.id),
-                      {"idea_id": idea.id, "from_status": previous, "status": status, "scheme": scheme,
-                       "merged_into": merged_into}, actor=events.actor(actor_id, role))
+        if emit:
+            self.uow.emit(events.IDEA_STATUS_CHANGED, events.idea(idea.id),
+                          {"idea_id": idea.id, "from_status": previous, "status": status, "scheme": scheme,
+                           "merged_into": merged_into}, actor=events.actor(actor_id, role))
+
+    # --- moderation ---------------------------------------------------------------------------------
+
+    def _content(self, kind: str, content_id: str, for_update=False):
+        """The idea or comment reported or moderated, and the id of its idea."""
+        if kind == domain.IDEA:
+            idea = self._idea(content_id, for_update)
+            return idea, idea.id
+        comment = self.session.get(Comment, int(content_id), with_for_update=for_update) \
+            if str(content_id).isdigit() else None
+        if comment is None:
+            raise NotFound("Commentaire introuvable.")
+        return comment, comment.idea_id
+
+    def report_content(self, actor: dict, command: dict) -> dict:
+        """One report per account and item; the third one not yet reviewed hides it pending review."""
+        kind, content_id = command["kind"], str(command["content_id"])
+        content, idea_id = self._content(kind, content_id, for_update=True)
+        with rules():
+            reason = domain.check_report_reason(command["reason"])
+        account_id = str(actor["account_id"])
+        already = Conflict("Vous avez déjà signalé ce contenu.", code="ALREADY_REPORTED")
+        try:
+            with self.session.begin_nested():
+                self.session.add(Report(content_kind=kind, content_id=content_id, idea_id=idea_id,
+                                        account_id=account_id, reason=reason, created_at=self.clock()))
+        except IntegrityError:
+            raise already from None
+        pending = self._pending_reports(kind, content_id)
+        if domain.hidden_by_reports(pending, content.hidden):
+            self._set_hidden(content, kind, content_id, idea_id, True,
+                             domain.HIDDEN_BY_REPORTS.format(count=pending), None, "system", mark_reviewed=False)
+        return {"kind": kind, "content_id": content_id, "reported": True, "hidden": bool(content.hidden)}
+
+    def _pending_reports(self, kind: str, content_id: str) -> int:
+        return self.session.execute(sa.select(sa.func.count()).select_from(Report).where(
+            Report.content_kind == kind, Report.content_id == content_id, Report.reviewed.is_(False))).scalar_one()
+
+    def moderate(self, actor: dict, command: dict) -> dict:
+        """A moderator or admin hides (`hide`) or restores (`restore`) an idea or a comment, with a reason."""
+        roles = actor.get("roles") or []
+        if not domain.is_moderator(roles):
+            raise PermissionDenied("Seuls les modérateurs et administrateurs masquent ou rétablissent un contenu.")
+        kind, content_id, action = command["kind"], str(command["content_id"]), command["action"]
+        content, idea_id = self._content(kind, content_id, for_update=True)
+        with rules():
+            reason = domain.check_moderation(action, content.hidden, command.get("reason"))
+        self._set_hidden(content, kind, content_id, idea_id, action == "hide", reason, str(actor["account_id"]),
+                         domain.acting_role(roles))
+        return {"kind": kind, "content_id": content_id, "hidden": bool(content.hidden)}
+
+    def _set_hidden(self, content, kind, content_id, idea_id, hidden: bool, reason, actor_id, role,
+                    mark_reviewed=True):
+        content.hidden = hidden
+        self.session.add(ModerationAction(content_kind=kind, content_id=content_id, idea_id=idea_id,
+                                          action="hidden" if hidden else "restored", reason=reason,
+                                          actor_id=actor_id, actor_role=role, created_at=self.clock()))
+        if mark_reviewed:  # a moderator's decision answers the reports so far
+            self.session.execute(sa.update(Report).where(Report.content_kind == kind, Report.content_id == content_id)
+                                 .values(reviewed=True))
+        self.session.flush()
+        payload = {"kind": kind, "content_id": content_id, "idea_id": idea_id}
+        if hidden:
+            payload["by"] = "reports" if actor_id is None else "moderator"
+        self.uow.emit(events.CONTENT_HIDDEN if hidden else events.CONTENT_RESTORED,
+                      events.idea(idea_id) if kind == domain.IDEA else events.comment(content_id), payload,
+                      actor=events.actor(actor_id, role))
+
+    def moderation_queue(self, actor: dict) -> dict:
+        """What waits for moderators (reported and not reviewed, or hidden) and the latest actions."""
+        if not domain.is_moderator(actor.get("roles")):
+            raise PermissionDenied("La file de modération est réservée aux modérateurs et administrateurs.")
+        pending = {}
+        for kind, content_id, reason, count in self.session.execute(
+                sa.select(Report.content_kind, Report.content_id, Report.reason, sa.func.count())
+                .where(Report.reviewed.is_(False))
+                .group_by(Report.content_kind, Report.content_id, Report.reason)).all():
+            pending.setdefault((kind, content_id), {})[reason] = count
+        keys = set(pending)
+        keys |= {(domain.IDEA, i) for i in self.session.execute(sa.select(Idea.id).where(Idea.hidden)).scalars()}
+        keys |= {(domain.COMMENT, str(c)) for c in
+                 self.session.execute(sa.select(Comment.id).where(Comment.hidden)).scalars()}
+        items = []
+        for kind, content_id in keys:
+            content, idea_id = self._content(kind, content_id)
+            idea = content if kind == domain.IDEA else self.session.get(Idea, idea_id)
+            reasons = pending.get((kind, content_id), {})
+            items.append({"kind": kind, "content_id": content_id, "idea_id": idea_id, "idea_title": idea.title,
+                          "text": domain.excerpt(content.description if kind == domain.IDEA else content.body),
+                          "author_pseudonym": content.author_pseudonym, "hidden": bool(content.hidden),
+                          "pending_reports": sum(reasons.values()), "reasons": reasons})
+        items.sort(key=lambda item: (-item["pending_reports"], not item["hidden"], item["kind"], item["content_id"]))
+        log_rows = self.session.execute(sa.select(ModerationAction).order_by(ModerationAction.id.desc())
+                                        .limit(50)).scalars()
+        return {"items": items, "log": [
+            {"kind": row.content_kind, "content_id": row.content_id, "idea_id": row.idea_id, "action": row.action,
+             "reason": row.reason, "role": row.actor_role, "created_at": aware(row.created_at)} for row in log_rows]}
+
+    # --- similar ideas --------------------------------------------------------------------------
+
+    def similar_ideas(self, query: dict) -> dict:
+        """Up to 5 live ideas close to a text being typed, so the citizen can support one instead."""
+        exclude = (str(query["exclude"]),) if query.get("exclude") else ()
+        return {"items": self._similar(query["title"], query.get("description") or "", exclude)}
+
+    def _similar(self, title: str, description: str, exclude=()) -> list:
+        rows = self.session.execute(sa.select(Idea.id, Idea.title, Idea.description)
+                                    .where(Idea.status != domain.MERGED, Idea.hidden.is_(False))).all()
+        found = domain.SimilarityIndex(rows).similar(title, description, exclude=exclude)
+        if not found:
+            return []
+        ideas = {idea.id: idea for idea in self.session.execute(
+            sa.select(Idea).where(Idea.id.in_([idea_id for idea_id, _ in found]))).scalars()}
+        return [{**self._summary(ideas[idea_id]), "similarity": round(score, 3)} for idea_id, score in found]
+
+    # --- merging duplicates --------------------------------------------------------------------
+
+    def merge_ideas(self, actor: dict, command: dict) -> dict:
+        """Idea `idea_id` joins idea `into`: supports (once per account) and follows carry over, the
+        source becomes `merged` pointing to the target; its author and followers are told after commit."""
+        roles = actor.get("roles") or []
+        if not domain.is_staff(roles):
+            raise PermissionDenied("Seuls les agents, modérateurs et administrateurs fusionnent des idées.")
+        source = self._idea(command["idea_id"], for_update=True)
+        target = self.session.get(Idea, str(command["into"]), with_for_update=True)
+        if target is None:
+            raise InvalidInput(details={"into": ["Aucune idée n'a cet identifiant."]})
+        with rules():
+            message = domain.check_merge(source.id, source.status, target.id, target.status, command.get("message"))
+        to_tell = {source.author_id} | set(self.session.execute(sa.select(Follow.account_id).where(
+            Follow.idea_id == source.id)).scalars())
+        supports_moved = self._carry_over(Support, source, target)
+        followers_moved = self._carry_over(Follow, source, target)
+        supports = self.session.execute(sa.select(sa.func.count()).select_from(Support)
+                                        .where(Support.idea_id == target.id)).scalar_one()
+        # supports of deleted accounts (no account id) had been counted; they stay counted, once
+        target.supports_count, source.supports_count = supports, 0
+        target.imported_supports = (target.imported_supports or 0) + (source.imported_supports or 0)
+        source.imported_supports = 0
+        actor_id, role = str(actor["account_id"]), domain.acting_role(roles)
+        self._move(source, domain.MERGED, message, None, target.id, actor_id, role)
+        target.updated_at = self.clock()
+        self.uow.emit(events.IDEA_MERGED, events.idea(source.id),
+                      {"idea_id": source.id, "merged_into": target.id, "supports_moved": supports_moved,
+                       "followers_moved": followers_moved, "supports_count": supports},
+                      actor=events.actor(actor_id, role))
+        recipients = sorted(account_id for account_id in to_tell if account_id)
+        if recipients and self.accounts is not None:
+            notice = {"account_ids": recipients, "subject": f"Idée fusionnée : {source.title}"[:150],
+                      "body": domain.merge_notice(source.title, target.title, f"{public_url()}/idees/{target.id}", message)}
+            self.uow.on_commit(lambda: self._notify(notice))
+        return self.idea_view(source, actor)
+
+    def _carry_over(self, model, source: Idea, target: Idea) -> int:
+        """Moves the supports (or follows) of `source` to `target`, one per account: an account that
+        had both keeps the target's. Returns how many moved."""
+        on_target = set(self.session.execute(sa.select(model.account_id).where(
+            model.idea_id == target.id, model.account_id.is_not(None))).scalars())
+        moved = 0
+        for row in self.session.execute(sa.select(model).where(model.idea_id == source.id)).scalars().all():
+            if row.account_id is not None and row.account_id in on_target:
+                self.session.delete(row)
+            else:
+                row.idea_id = target.id
+                moved += 1
+        self.session.flush()
+        return moved
+
+    def _notify(self, notice: dict):
+        """After commit: a failure is logged, the merge stays (accounts.notify queues the e-mails)."""
+        try:
+            call_within(ACCOUNTS_TIMEOUT, self.accounts.notify, notice)
+        except Exception:  # noqa: BLE001 — anything, a timeout included: the merge is done
+            log.warning("merge notification failed", extra={"recipients": len(notice["account_ids"])})
+
+    # --- importing Decide Madrid proposals (command line) --------------------------------------
+
+    def import_proposal(self, row: dict) -> str:
+        """One row of the Decide Madrid CSV: "created", "existing" (a re-run), or the spam reason for
+        which it is skipped (nothing written). The import is a seed: no event, no author account."""
+        source_ref = f"decide_madrid:{domain.one_line(row['id'])}"
+        if self.session.execute(sa.select(Idea.id).where(Idea.source_ref == source_ref)).first():
+            return "existing"
+        title = domain.imported_title(domain.strip_html(row["title"]))
+        description = domain.imported_description(domain.strip_html(row["description"]))
+        reason = domain.spam_reason(title, description)
+        if reason or len(title) < domain.TITLE_MIN:
+            return reason or "too_short"
+        created = _madrid_date(row.get("created_at")) or self.clock()
+        idea = self._new_idea(title, description, domain.IMPORT_THEME, None, None, None,
+                              domain.IMPORT_PSEUDONYM, created)
+        idea.source_ref = source_ref
+        idea.imported_supports = max(0, int(row.get("cached_votes_up") or 0))
+        if (row.get("retired_at") or "").strip():
+            self._move(idea, domain.UNDER_REVIEW, domain.IMPORT_RETIRED_REVIEW, None, None, None, "system",
+                       at=created, emit=False)
+            self._move(idea, domain.NOT_RETAINED, domain.IMPORT_RETIRED_MESSAGE, None, None, None, "system",
+                       at=created, emit=False)
+        return "created"
 
     # --- events from accounts --------------------------------------------------------------------
 
@@ -358,7 +578,8 @@ class Ideas:
             self.session.execute(sa.update(model).where(column == account_id).values(
                 {column: None, model.author_pseudonym: domain.ANONYMOUS_PSEUDONYM}))
         for model, column in ((Support, Support.account_id), (Follow, Follow.account_id),
-                              (StatusChange, StatusChange.changed_by)):
+                              (StatusChange, StatusChange.changed_by), (Report, Report.account_id),
+                              (ModerationAction, ModerationAction.actor_id)):
             self.session.execute(sa.update(model).where(column == account_id).values({column: None}))
         return True
 
@@ -397,6 +618,8 @@ class Ideas:
                                         .order_by(Support.id)).scalars()
         follows = self.session.execute(sa.select(Follow).where(Follow.account_id == account_id)
                                        .order_by(Follow.id)).scalars()
+        reports = self.session.execute(sa.select(Report).where(Report.account_id == account_id)
+                                       .order_by(Report.id)).scalars().all()
         changes = self.session.execute(sa.select(StatusChange).where(
             StatusChange.changed_by == account_id, StatusChange.status != domain.SUBMITTED)
             .order_by(StatusChange.id)).scalars()
@@ -409,6 +632,8 @@ class Ideas:
                           "created_at": _iso(aware(c.created_at))} for c in comments],
             "supports": [{"idea_id": s.idea_id, "created_at": _iso(aware(s.created_at))} for s in supports],
             "follows": [{"idea_id": f.idea_id, "created_at": _iso(aware(f.created_at))} for f in follows],
+            "reports": [{"kind": r.content_kind, "content_id": r.content_id, "reason": r.reason,
+                         "created_at": _iso(aware(r.created_at))} for r in reports],
             "status_changes": [{"idea_id": c.idea_id, "status": c.status, "message": c.message,
                                 "changed_at": _iso(aware(c.changed_at))} for c in changes],
         }
@@ -435,6 +660,14 @@ class Ideas:
                                      body=domain.check_comment(body), created_at=created + timedelta(hours=hours)))
             idea.comments_count += 1
         return True
+
+
+def _madrid_date(text: str | None) -> datetime | None:
+    """Decide Madrid dates are dd/mm/yyyy."""
+    try:
+        return datetime.strptime((text or "").strip(), "%d/%m/%Y").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
 
 
 def _escape_like(text: str) -> str:

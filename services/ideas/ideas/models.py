@@ -40,6 +40,10 @@ class Idea(Base):
     search_text: Mapped[str] = mapped_column(sa.Text)
     supports_count: Mapped[int] = mapped_column(sa.Integer, default=0, index=True)
     comments_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # imported ideas: "decide_madrid:<id>" (a re-run finds them) and the supports they had there, as a count
+    source_ref: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
+    imported_supports: Mapped[int] = mapped_column(sa.Integer, default=0)
+    hidden: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # by moderation: shown as masked
     created_at = mapped_column(sa.DateTime(timezone=True), nullable=False, index=True)
     updated_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
@@ -79,6 +83,7 @@ class Comment(Base):
     author_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     author_pseudonym: Mapped[str] = mapped_column(sa.String(40))
     body: Mapped[str] = mapped_column(sa.Text)
+    hidden: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 
@@ -90,4 +95,36 @@ class Follow(Base):
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     idea_id: Mapped[str] = mapped_column(sa.ForeignKey("ideas.id"))
     account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class Report(Base):
+    """A citizen's report of an idea or a comment: one per account and item. `reviewed` once a
+    moderator hid or restored the item (later reports count towards a new review)."""
+    __tablename__ = "content_reports"
+    __table_args__ = (sa.UniqueConstraint("content_kind", "content_id", "account_id",
+                                          name="uq_content_reports_content_account"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    content_kind: Mapped[str] = mapped_column(sa.String(8))  # "idea" or "comment"
+    content_id: Mapped[str] = mapped_column(sa.String(36))
+    idea_id: Mapped[str] = mapped_column(sa.ForeignKey("ideas.id"), index=True)
+    account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(16))
+    reviewed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class ModerationAction(Base):
+    """The log of moderation: hidden (by reports or a moderator) and restored, with the reason."""
+    __tablename__ = "moderation_actions"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    content_kind: Mapped[str] = mapped_column(sa.String(8))
+    content_id: Mapped[str] = mapped_column(sa.String(36))
+    idea_id: Mapped[str] = mapped_column(sa.ForeignKey("ideas.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(16))  # "hidden" or "restored"
+    reason: Mapped[str] = mapped_column(sa.Text)
+    actor_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    actor_role: Mapped[str] = mapped_column(sa.String(16))  # "system" when reports hid it
     created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)

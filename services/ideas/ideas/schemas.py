@@ -1,7 +1,7 @@
 """What crosses the wire to and from the ideas service."""
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
-from .domain import (ADDRESS_MAX, COMMENT_MAX, DESCRIPTION_MAX, MESSAGE_MAX, PSEUDONYM_MAX, STATUSES, THEMES,
+from .domain import (ADDRESS_MAX, CONTENT_KINDS, MODERATION_REASON_MAX, REPORT_REASONS, COMMENT_MAX, DESCRIPTION_MAX, MESSAGE_MAX, PSEUDONYM_MAX, STATUSES, THEMES,
                      TITLE_MAX)
 
 SORTS = ("newest", "most_supported")
@@ -46,6 +46,47 @@ class ChangeStatusSchema(Schema):
     merged_into = fields.UUID(load_default=None, allow_none=True)
 
 
+class ContentSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(CONTENT_KINDS))
+    content_id = fields.String(required=True, validate=validate.Regexp(
+        r"^([0-9a-fA-F-]{36}|[0-9]{1,18})$", error="Identifiant de contenu invalide."))
+
+
+class ReportSchema(ContentSchema):
+    reason = fields.String(required=True, validate=validate.OneOf(list(REPORT_REASONS)))
+
+
+class ModerateSchema(ContentSchema):
+    action = fields.String(required=True, validate=validate.OneOf(["hide", "restore"]))
+    reason = fields.String(load_default="", validate=validate.Length(max=MODERATION_REASON_MAX))
+
+
+class MergeIdeasSchema(Schema):
+    idea_id = fields.UUID(required=True)
+    into = fields.UUID(required=True)
+    message = fields.String(load_default="", validate=validate.Length(max=MESSAGE_MAX))
+
+
+class SimilarQuerySchema(Schema):
+    """The text being typed: at least a title of a few letters."""
+    title = fields.String(required=True, validate=validate.Length(min=3, max=TITLE_MAX))
+    description = fields.String(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
+    exclude = fields.UUID(load_default=None, allow_none=True)
+
+
+class MadridRowSchema(Schema):
+    """A row of the Decide Madrid proposals CSV (the import command's input); other columns are ignored."""
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.String(required=True, validate=validate.Regexp(r"^\s*\d{1,12}\s*$"))
+    title = fields.String(required=True, validate=validate.Length(max=1000))
+    description = fields.String(required=True, validate=validate.Length(max=100_000))
+    cached_votes_up = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+    created_at = fields.String(load_default="", validate=validate.Length(max=32))
+    retired_at = fields.String(load_default="", validate=validate.Length(max=32))
+
+
 class IdeaQuerySchema(Schema):
     theme = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(THEMES)))
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(STATUSES)))
@@ -69,9 +110,19 @@ class IdeaSummarySchema(Schema):
     status = fields.String()
     status_label = fields.String()
     author_pseudonym = fields.String()
+    hidden = fields.Boolean()  # by moderation: title and excerpt read "Masqué par la modération"
     supports_count = fields.Integer()
+    imported_supports = fields.Integer()
     comments_count = fields.Integer()
     created_at = fields.DateTime()
+
+
+class SimilarIdeaSchema(IdeaSummarySchema):
+    similarity = fields.Float()  # cosine of the TF-IDF vectors, 0 to 1
+
+
+class SimilarIdeasSchema(Schema):
+    items = fields.List(fields.Nested(SimilarIdeaSchema))
 
 
 class IdeaPageSchema(Schema):
@@ -98,6 +149,7 @@ class CommentSchema(Schema):
     idea_id = fields.String()
     author_pseudonym = fields.String()
     body = fields.String()
+    hidden = fields.Boolean()
     created_at = fields.DateTime()
 
 
@@ -107,6 +159,9 @@ class ViewerSchema(Schema):
     supports = fields.Boolean()
     follows = fields.Boolean()
     can_change_status = fields.Boolean()
+    can_moderate = fields.Boolean()
+    reported_idea = fields.Boolean()
+    reported_comments = fields.List(fields.Integer())
 
 
 class IdeaSchema(IdeaSummarySchema):
@@ -123,6 +178,7 @@ class IdeaSchema(IdeaSummarySchema):
     history = fields.List(fields.Nested(StatusChangeSchema))
     comments = fields.List(fields.Nested(CommentSchema))
     viewer = fields.Nested(ViewerSchema, allow_none=True)
+    similar = fields.List(fields.Nested(SimilarIdeaSchema))  # for staff only; empty for others
 
 
 class SupportStateSchema(Schema):
@@ -135,3 +191,43 @@ class FollowStateSchema(Schema):
     idea_id = fields.String()
     following = fields.Boolean()
     followers_count = fields.Integer()
+
+
+class ReportStateSchema(Schema):
+    kind = fields.String()
+    content_id = fields.String()
+    reported = fields.Boolean()
+    hidden = fields.Boolean()
+
+
+class ModerationStateSchema(Schema):
+    kind = fields.String()
+    content_id = fields.String()
+    hidden = fields.Boolean()
+
+
+class QueueItemSchema(Schema):
+    kind = fields.String()
+    content_id = fields.String()
+    idea_id = fields.String()
+    idea_title = fields.String()
+    text = fields.String()
+    author_pseudonym = fields.String()
+    hidden = fields.Boolean()
+    pending_reports = fields.Integer()
+    reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class ModerationLogSchema(Schema):
+    kind = fields.String()
+    content_id = fields.String()
+    idea_id = fields.String()
+    action = fields.String()
+    reason = fields.String()
+    role = fields.String()
+    created_at = fields.DateTime()
+
+
+class ModerationQueueSchema(Schema):
+    items = fields.List(fields.Nested(QueueItemSchema))
+    log = fields.List(fields.Nested(ModerationLogSchema))

@@ -50,6 +50,7 @@ class IdeasService:
     def reference_data(self):
         """Themes, statuses, schemes and allowed transitions, for forms and filters."""
         return {"themes": [{"code": code, "label": label} for code, label in domain.THEMES.items()],
+                "report_reasons": [{"code": code, "label": label} for code, label in domain.REPORT_REASONS.items()],
                 "statuses": [{"code": code, "label": label} for code, label in domain.STATUSES.items()],
                 "schemes": [{"code": code, "label": label} for code, label in domain.SCHEMES.items()],
                 "transitions": {status: list(targets) for status, targets in domain.TRANSITIONS.items()}}
@@ -114,6 +115,36 @@ class IdeasService:
         actor, command = actor_of(actor), load(schemas.ChangeStatusSchema(), data)
         with self.db as uow:
             return schemas.IdeaSchema().dump(self._ideas(uow).change_status(actor, command))
+
+    @rpc
+    def report_content(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.ReportSchema(), data)
+        with self.db as uow:
+            return schemas.ReportStateSchema().dump(self._ideas(uow).report_content(actor, command))
+
+    @rpc
+    def moderate(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.ModerateSchema(), data)
+        with self.db as uow:
+            return schemas.ModerationStateSchema().dump(self._ideas(uow).moderate(actor, command))
+
+    @rpc
+    def moderation_queue(self, actor):
+        actor = actor_of(actor)
+        with self.db as uow:
+            return schemas.ModerationQueueSchema().dump(self._ideas(uow).moderation_queue(actor))
+
+    @rpc
+    def similar_ideas(self, data):
+        query = load(schemas.SimilarQuerySchema(), data)
+        with self.db as uow:
+            return schemas.SimilarIdeasSchema().dump(self._ideas(uow).similar_ideas(query))
+
+    @rpc
+    def merge_ideas(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.MergeIdeasSchema(), data)
+        with self.db as uow:
+            return schemas.IdeaSchema().dump(self._ideas(uow).merge_ideas(actor, command))
 
     @rpc
     def export_personal_data(self, account_id):

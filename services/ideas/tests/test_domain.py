@@ -144,3 +144,81 @@ def test_excerpts_cut_between_words():
     cut = domain.excerpt(text, 50)
     assert cut.endswith("…") and len(cut) <= 51 and not cut[:-1].endswith(" ")
     assert cut[:-1] in text
+
+
+# --- similar ideas, merging, import rules, moderation -----------------------------------------------
+
+def test_terms_fold_accents_drop_stop_words_and_plurals():
+    assert domain.terms("Les Écoles et les ÁRBOLES de la ciudad") == ["ecol", "arbol"]
+    assert domain.terms("de la y el 2024 a") == []
+
+
+def test_the_similarity_index_ranks_by_cosine_and_respects_limit_threshold_and_exclusions():
+    index = domain.SimilarityIndex([
+        ("a", "Fontaines au canal", "Eau potable le long du canal Saint-Martin"),
+        ("b", "Bancs rue Manin", "S'asseoir en montant aux Buttes-Chaumont"),
+        ("c", "Fontaine quai de Valmy", "De l'eau pour les promeneurs")])
+    query = "Des fontaines d'eau potable au canal"
+    found = index.similar(query, threshold=0.05)
+    assert [doc_id for doc_id, _ in found] == ["a", "c"] and 1 >= found[0][1] > found[1][1] >= 0.05
+    assert index.similar(query) == found[:1]  # "c" shares only "fontaine" and "eau": below the 0.2 default
+    assert index.similar(query, threshold=0.05, limit=1) == found[:1]
+    assert [d for d, _ in index.similar(query, threshold=0.05, exclude=("a",))] == ["c"]
+    assert [d for d, _ in index.similar(query, threshold=0)] == ["a", "c"]  # nothing in common: never similar
+    assert index.similar("Piscine olympique") == [] and index.similar("de la") == []
+    assert domain.SimilarityIndex([]).similar("Fontaines") == []
+
+
+def test_merging_needs_an_open_source_a_live_other_target_and_a_message():
+    assert domain.check_merge("a", "submitted", "b", "under_review", "  Même demande. ") == "Même demande."
+    with pytest.raises(domain.RuleBroken) as same:
+        domain.check_merge("a", "submitted", "a", "submitted", "x")
+    assert same.value.field == "into"
+    with pytest.raises(domain.RuleBroken) as closed:
+        domain.check_merge("a", "answered", "b", "submitted", "x")
+    assert closed.value.code == "INVALID_TRANSITION"
+    for target_status in ("merged", "not_retained"):
+        with pytest.raises(domain.RuleBroken):
+            domain.check_merge("a", "submitted", "b", target_status, "x")
+    with pytest.raises(domain.RuleBroken) as empty:
+        domain.check_merge("a", "submitted", "b", "submitted", " \n ")
+    assert empty.value.field == "message"
+
+
+def test_html_is_stripped_safely_and_entities_decoded():
+    assert domain.strip_html("<p>Árboles &amp; bancos&nbsp;ya</p><p>Segundo</p>") == "Árboles & bancos ya\nSegundo"
+    dirty = ('<script>alert(1)</script><style>p{}</style>Texto <b onclick="x()">visible</b> '
+             '&lt;script&gt;alert(2)&lt;/script&gt; <img src=x onerror=alert(3)> fin <a href="x')
+    clean = domain.strip_html(dirty)
+    assert "<" not in clean and ">" not in clean and "alert(1)" not in clean and "onerror" not in clean
+    assert clean.startswith("Texto visible") and "fin" in clean
+
+
+def test_import_spam_rules():
+    assert domain.spam_reason("SSRF Test 3 - a455b0", "http://169.254.169.254") == "test_or_probe"
+    assert domain.spam_reason("YouTube Test - 1741417871", "This is a test") == "test_or_probe"
+    assert domain.spam_reason("Parque", "") == "empty_description"
+    assert domain.spam_reason("Enlaces", "https://a.example www.b.example") == "urls_only"
+    assert domain.spam_reason("https://www.comunidad.madrid/salud", "Texto largo de verdad.") == "urls_only"
+    assert domain.spam_reason("Parque", "Corto") == "too_short"
+    assert domain.spam_reason("Prueba de sonido en el parque", "Una propuesta real y bastante larga.") == \
+        "test_or_probe"
+    assert domain.spam_reason("Más árboles en la plaza", "Plantar árboles en la plaza del barrio.") is None
+    assert len(domain.imported_title("palabra " * 40)) <= domain.TITLE_MAX
+
+
+def test_three_pending_reports_hide_and_moderators_decide_with_a_reason():
+    assert not domain.hidden_by_reports(2, False) and domain.hidden_by_reports(3, False)
+    assert not domain.hidden_by_reports(5, True)
+    assert domain.check_report_reason("off_topic") == "off_topic"
+    with pytest.raises(domain.RuleBroken):
+        domain.check_report_reason("boring")
+    assert domain.check_moderation("hide", False, " Spam. ") == "Spam."
+    for action, hidden, code in (("hide", True, "ALREADY_HIDDEN"), ("restore", False, "NOT_HIDDEN")):
+        with pytest.raises(domain.RuleBroken) as refused:
+            domain.check_moderation(action, hidden, "x")
+        assert refused.value.code == code
+    with pytest.raises(domain.RuleBroken) as empty:
+        domain.check_moderation("hide", False, "")
+    assert empty.value.field == "reason"
+    assert domain.is_moderator(["citizen", "admin"]) and not domain.is_moderator(["citizen", "agent"])

@@ -77,7 +77,8 @@ def test_a_submitted_idea_is_stored_with_its_history_and_an_event_without_person
     assert idea["status_label"] == "Déposée" and idea["theme_label"] == "Environnement"
     assert idea["author_pseudonym"] == "Camille du 11e" and idea["supports_count"] == idea["comments_count"] == 0
     assert [step["status"] for step in idea["history"]] == ["submitted"]
-    assert idea["viewer"] == {"is_author": True, "supports": False, "follows": False, "can_change_status": False}
+    assert idea["viewer"] == {"is_author": True, "supports": False, "follows": False, "can_change_status": False,
+                              "can_moderate": False, "reported_idea": False, "reported_comments": []}
     row = store.one("ideas")
     assert row.author_id == CAMILLE["account_id"] and row.arrondissement == 10
     [event] = store.events("idea_submitted")
@@ -340,7 +341,7 @@ def test_a_deleted_account_is_pseudonymised_once_and_its_contributions_stay(run,
     assert [(row.event_id, row.handler) for row in store.rows("processed_events")] == [
         (deleted["event_id"], "ideas.forget_account")]
     assert run("export_personal_data", CAMILLE["account_id"]) == {
-        "ideas": [], "comments": [], "supports": [], "follows": [], "status_changes": []}
+        "ideas": [], "comments": [], "supports": [], "follows": [], "reports": [], "status_changes": []}
 
 
 def test_a_new_pseudonym_reaches_the_snapshots_once(run, store, idea, accounts):
