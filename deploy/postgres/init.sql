@@ -4,3 +4,4 @@
 CREATE DATABASE accounts OWNER hub;
 CREATE DATABASE ideas OWNER hub;
 CREATE DATABASE petitions OWNER hub;
+CREATE DATABASE budget OWNER hub;

@@ -524,10 +524,10 @@ def test_broken_env_name_is_reported(compose, reads, packages):
 
 def test_per_service_names_need_an_existing_service(compose, reads, packages):
     broken = copy.deepcopy(compose)
-    broken["services"]["gateway"]["environment"]["BUDGET_DATABASE_URL"] = "postgresql://postgres/budget"
+    broken["services"]["gateway"]["environment"]["LIBRARIES_DATABASE_URL"] = "postgresql://postgres/libraries"
     problems = check_environment_read(broken, *reads, packages)
-    assert _mention(problems, "gateway", "BUDGET_DATABASE_URL")
-    assert not check_environment_read(broken, *reads, packages + ["budget"])
+    assert _mention(problems, "gateway", "LIBRARIES_DATABASE_URL")
+    assert not check_environment_read(broken, *reads, packages + ["libraries"])
 
 
 def test_missing_healthcheck_is_reported(compose, packages):
@@ -551,15 +551,15 @@ def test_unawaited_job_without_healthcheck_is_reported(compose, packages):
 
 
 def test_new_service_package_without_deployment_is_reported(compose, prometheus, packages):
-    with_budget = packages + ["budget"]
-    assert _mention(check_service_packages_deployed(compose, with_budget), "services/budget")
-    assert _mention(check_gateway_knows_services(compose, with_budget), "HUB_SERVICES")
+    with_libraries = packages + ["libraries"]
+    assert _mention(check_service_packages_deployed(compose, with_libraries), "services/libraries")
+    assert _mention(check_gateway_knows_services(compose, with_libraries), "HUB_SERVICES")
     broken = copy.deepcopy(compose)
-    broken["services"]["budget"] = copy.deepcopy(broken["services"]["accounts"])
-    broken["services"]["budget"]["command"] = ["python", "-m", "budget", "run"]
-    broken["services"]["budget"]["environment"]["BUDGET_HTTP_PORT"] = "8103"
-    assert _mention(check_prometheus_scrapes(broken, prometheus, with_budget), "'budget'")
-    assert _mention(check_service_packages_deployed(broken, with_budget), "budget", "migrate")
+    broken["services"]["libraries"] = copy.deepcopy(broken["services"]["accounts"])
+    broken["services"]["libraries"]["command"] = ["python", "-m", "libraries", "run"]
+    broken["services"]["libraries"]["environment"]["LIBRARIES_HTTP_PORT"] = "8199"
+    assert _mention(check_prometheus_scrapes(broken, prometheus, with_libraries), "'libraries'")
+    assert _mention(check_service_packages_deployed(broken, with_libraries), "libraries", "migrate")
 
 
 def test_service_started_before_migrations_is_reported(compose, packages):
@@ -578,10 +578,10 @@ def test_unscraped_service_is_reported(compose, prometheus, packages):
 
 def test_bad_depends_on_is_reported(compose):
     broken = copy.deepcopy(compose)
-    broken["services"]["gateway"]["depends_on"]["budget"] = {"condition": "service_healthy"}
+    broken["services"]["gateway"]["depends_on"]["libraries"] = {"condition": "service_healthy"}
     broken["services"]["accounts"]["depends_on"]["redis"] = {"condition": "service_completed_successfully"}
     problems = check_depends_on(broken)
-    assert _mention(problems, "gateway", "budget", "not a compose service")
+    assert _mention(problems, "gateway", "libraries", "not a compose service")
     assert _mention(problems, "accounts", "redis", "not a one-shot")
 
 
@@ -609,7 +609,7 @@ def test_incomplete_dockerfile_is_reported(dockerfile, dockerignore, packages):
     assert _mention(check_dockerfile(dockerfile, dockerignore + "\ngateway\n", packages), "excludes gateway")
     explicit = re.sub(r"\./services/\*/?", " ".join(f"./services/{p}" for p in packages), dockerfile)
     assert check_dockerfile(explicit, dockerignore, packages) == []
-    assert _mention(check_dockerfile(explicit, dockerignore, packages + ["budget"]), "pip install services/budget")
+    assert _mention(check_dockerfile(explicit, dockerignore, packages + ["libraries"]), "pip install services/libraries")
 
 
 def test_env_scanner_on_a_fake_tree(tmp_path):

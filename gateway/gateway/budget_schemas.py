@@ -1,0 +1,209 @@
+"""The public HTTP contract of /api/v1/budget (validated at the edge, documented in OpenAPI).
+
+The budget service validates again on its side (and checks the real lengths of the texts after trimming);
+these schemas keep garbage away from the broker and describe the API.
+"""
+from marshmallow import Schema, fields, validate
+
+STAGES = ("submission", "study", "co_construction", "selection", "campaign", "vote", "results", "implementation")
+SCALES = ("paris", "arrondissement")
+SECTORS = ("paris-centre",) + tuple(f"paris-{n}" for n in range(5, 21))
+CERTIFICATION = ("declared", "verified")
+MONEY = validate.Range(min=0, max=100_000_000_000)
+
+
+class EligibilitySchema(Schema):
+    email_verified = fields.Boolean(load_default=True, metadata={"description": "Adresse e-mail vérifiée exigée"})
+    lives_in_paris = fields.Boolean(load_default=True, metadata={"description": "Habiter à Paris"})
+    min_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=120),
+                             metadata={"description": "Âge minimal à la date du vote (`vote_day`)"})
+    certification = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CERTIFICATION),
+                                  metadata={"description": "Niveau de certification du compte exigé"})
+
+
+class CycleCreateSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=350),
+                          metadata={"description": "5 à 150 caractères, p. ex. « Budget participatif 2026 »"})
+    paris_envelope = fields.Integer(required=True, validate=MONEY, metadata={"description": "Euros, tout Paris"})
+    sector_envelopes = fields.Dict(keys=fields.String(validate=validate.OneOf(SECTORS)),
+                                   values=fields.Integer(validate=MONEY), load_default=dict,
+                                   metadata={"description": "Euros par secteur (paris-centre, paris-5 … paris-20)"})
+    max_choices = fields.Integer(load_default=4, validate=validate.Range(min=1, max=20),
+                                 metadata={"description": "N : projets au plus par échelle sur un bulletin"})
+    eligibility = fields.Nested(EligibilitySchema, load_default=dict)
+    vote_day = fields.Date(load_default=None, allow_none=True)
+
+
+class AdvanceSchema(Schema):
+    stage = fields.String(required=True, validate=validate.OneOf(STAGES),
+                          metadata={"description": "L'étape suivante (une seule à la fois)"})
+
+
+class ProjectSubmitSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=350))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=5200))
+    theme = fields.String(required=True, validate=validate.Length(min=1, max=120),
+                          metadata={"description": "Une thématique de /budget/reference"})
+    scale = fields.String(required=True, validate=validate.OneOf(SCALES))
+    sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS),
+                           metadata={"description": "Pour un projet d'arrondissement"})
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=250))
+    origin_idea_id = fields.UUID(load_default=None, allow_none=True)
+    estimated_cost = fields.Integer(load_default=None, allow_none=True, validate=MONEY)
+
+
+class ProjectListQuerySchema(Schema):
+    scale = fields.String(load_default=None, validate=validate.OneOf(SCALES))
+    sector = fields.String(load_default=None, validate=validate.OneOf(SECTORS))
+    theme = fields.String(load_default=None, validate=validate.Length(max=120))
+    selected = fields.Boolean(load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class StudySchema(Schema):
+    admissible = fields.Boolean(required=True)
+    admissibility_reason = fields.String(required=True, validate=validate.Length(min=1, max=2200),
+                                         metadata={"description": "Raison publique"})
+    feasible = fields.Boolean(load_default=None, allow_none=True)
+    feasibility_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2200))
+    cost = fields.Integer(load_default=None, allow_none=True, validate=MONEY,
+                          metadata={"description": "Coût estimé par la Ville, en euros (projet réalisable)"})
+
+
+class SelectSchema(Schema):
+    selected = fields.Boolean(load_default=True)
+
+
+class BallotSchema(Schema):
+    paris_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=20),
+                                 metadata={"description": "Projets à l'échelle de tout Paris (N au plus)"})
+    sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS),
+                           metadata={"description": "Le secteur choisi pour les projets locaux"})
+    sector_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=20),
+                                  metadata={"description": "Projets du secteur choisi (N au plus)"})
+
+
+class PabulibImportSchema(Schema):
+    content = fields.String(required=True, validate=validate.Length(min=1, max=250_000),
+                            metadata={"description": "Le texte du fichier .pb (sections META, PROJECTS, VOTES)"})
+    title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=150))
+    filename = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=150))
+
+
+# --- responses (documentation) ----------------------------------------------------------------------
+
+class CycleSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    stage = fields.String()
+    stage_label = fields.String()
+    next_stage = fields.String(allow_none=True)
+    paris_envelope = fields.Integer()
+    sector_envelopes = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total_envelope = fields.Integer()
+    max_choices = fields.Integer()
+    eligibility = fields.Nested(EligibilitySchema)
+    vote_day = fields.Date(allow_none=True)
+    source = fields.String(allow_none=True)
+    ballots_count = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    vote_closed_at = fields.DateTime(allow_none=True)
+
+
+class ProjectSchema(Schema):
+    id = fields.String()
+    cycle_id = fields.String()
+    position = fields.Integer()
+    external_id = fields.String(allow_none=True)
+    title = fields.String()
+    description = fields.String()
+    theme = fields.String()
+    scale = fields.String()
+    sector = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    origin_idea_id = fields.String(allow_none=True)
+    estimated_cost = fields.Integer(allow_none=True)
+    status = fields.String()
+    admissible = fields.Boolean(allow_none=True)
+    admissibility_reason = fields.String(allow_none=True)
+    feasible = fields.Boolean(allow_none=True)
+    feasibility_reason = fields.String(allow_none=True)
+    cost = fields.Integer(allow_none=True)
+    selected = fields.Boolean()
+    votes = fields.Integer(allow_none=True, metadata={"description": "Après la publication des résultats"})
+    won = fields.Boolean(allow_none=True)
+    carriers_count = fields.Integer()
+    carried_by_me = fields.Boolean()
+    submitted_at = fields.DateTime()
+
+
+class ProjectPageSchema(Schema):
+    items = fields.List(fields.Nested(ProjectSchema))
+    total = fields.Integer()
+
+
+class BallotReceiptSchema(Schema):
+    cycle_id = fields.String()
+    receipt = fields.String(metadata={"description": "Montré une seule fois : seule son empreinte est conservée"})
+    replaced = fields.Boolean(metadata={"description": "Ce bulletin remplace le précédent"})
+    paris_projects = fields.List(fields.String())
+    sector = fields.String(allow_none=True)
+    sector_projects = fields.List(fields.String())
+    cast_at = fields.DateTime()
+
+
+class MyBallotSchema(Schema):
+    cycle_id = fields.String()
+    paris_projects = fields.List(fields.String())
+    sector = fields.String(allow_none=True)
+    sector_projects = fields.List(fields.String())
+    cast_at = fields.DateTime()
+    changes = fields.Integer()
+
+
+class ReceiptCheckSchema(Schema):
+    cycle_id = fields.String()
+    counted = fields.Boolean()
+    status = fields.String(metadata={"description": "recorded (vote en cours), counted (dépouillé), replaced"})
+
+
+class CountSchema(Schema):
+    project_id = fields.String()
+    title = fields.String()
+    scale = fields.String()
+    sector = fields.String(allow_none=True)
+    votes = fields.Integer()
+
+
+class LiveCountsSchema(Schema):
+    cycle_id = fields.String()
+    stage = fields.String()
+    ballots_count = fields.Integer()
+    projects = fields.List(fields.Nested(CountSchema))
+
+
+class ResultProjectSchema(Schema):
+    project_id = fields.String()
+    title = fields.String()
+    cost = fields.Integer(allow_none=True)
+    votes = fields.Integer(allow_none=True)
+    won = fields.Boolean()
+    external_id = fields.String(allow_none=True)
+
+
+class ScopeResultSchema(Schema):
+    scope = fields.String(metadata={"description": "paris ou un code de secteur"})
+    label = fields.String()
+    envelope = fields.Integer()
+    used = fields.Integer()
+    projects = fields.List(fields.Nested(ResultProjectSchema))
+
+
+class ResultsSchema(Schema):
+    cycle_id = fields.String()
+    title = fields.String()
+    ballots_count = fields.Integer(allow_none=True)
+    envelope_used = fields.Integer()
+    tie_break = fields.String()
+    scopes = fields.List(fields.Nested(ScopeResultSchema))

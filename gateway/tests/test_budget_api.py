@@ -1,0 +1,229 @@
+"""/api/v1/budget with a fake budget service (and the fake accounts service) behind `remote.call`: validation at
+the edge, roles at the edge, the service's errors as HTTP statuses, the pabulib download, the OpenAPI document."""
+import gateway.remote
+import pytest
+from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+
+ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of gateway/tests/conftest.py
+CYCLE_ID = "3f1e2d4c-5b6a-4789-8a0b-1c2d3e4f5a6b"
+PROJECT_ID = "9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4"
+API_TOKEN = "api-token-of-the-budget-test-0123456789"
+RECEIPT = "0123456789abcdef01234567"
+
+
+class FakeBudget:
+    """Answers like the budget service, records each call, raises the error a test asks for."""
+
+    def __init__(self):
+        self.calls, self.failures = [], {}
+
+    def __call__(self, method, *args):
+        self.calls.append((method, args))
+        if method in self.failures:
+            raise self.failures[method]
+        return getattr(self, method)(*args)
+
+    def fail(self, method, error):
+        self.failures[method] = error
+
+    def args_of(self, method):
+        return [args for name, args in self.calls if name == method]
+
+    def cycle(self, **changes):
+        return {"id": CYCLE_ID, "title": "Budget participatif 2026", "stage": "vote", **changes}
+
+    def reference_data(self):
+        return {"themes": ["Cadre de vie"]}
+
+    def list_cycles(self):
+        return [self.cycle()]
+
+    def get_cycle(self, data):
+        return self.cycle()
+
+    def create_cycle(self, actor, data):
+        return self.cycle(stage="submission")
+
+    def advance_stage(self, actor, data):
+        return self.cycle(stage=data["stage"])
+
+    def list_projects(self, data, actor=None):
+        return {"items": [], "total": 0}
+
+    def get_project(self, data, actor=None):
+        return {"id": PROJECT_ID}
+
+    def submit_project(self, actor, data):
+        return {"id": PROJECT_ID, "status": "submitted"}
+
+    def decide_study(self, actor, data):
+        return {"id": PROJECT_ID, "status": "feasible"}
+
+    def select_project(self, actor, data):
+        return {"id": PROJECT_ID, "status": "selected"}
+
+    def cast_ballot(self, actor, data):
+        return {"cycle_id": CYCLE_ID, "receipt": RECEIPT, "replaced": False}
+
+    def my_ballot(self, actor, data):
+        return {"cycle_id": CYCLE_ID, "paris_projects": [PROJECT_ID]}
+
+    def check_receipt(self, data):
+        return {"cycle_id": CYCLE_ID, "counted": True, "status": "recorded"}
+
+    def live_counts(self, actor, data):
+        return {"cycle_id": CYCLE_ID, "ballots_count": 3, "projects": []}
+
+    def results(self, data):
+        return {"cycle_id": CYCLE_ID, "scopes": []}
+
+    def import_pabulib(self, actor, data):
+        return self.cycle(projects_count=10)
+
+    def export_pabulib(self, data):
+        return {"cycle_id": CYCLE_ID, "filename": f"budget-{CYCLE_ID}.pb", "content": "META\nkey;value\n"}
+
+
+@pytest.fixture
+def budget(app, accounts, monkeypatch):
+    """The fake budget service behind `remote.call` (accounts calls still go to the fake accounts)."""
+    fake = FakeBudget()
+
+    def route(service, method, *args):
+        if service == "budget":
+            return fake(method, *args)
+        return accounts(service, method, *args)
+    monkeypatch.setattr(gateway.remote, "call", route)
+    return fake
+
+
+@pytest.fixture
+def bearer(accounts):
+    def headers(*roles):
+        accounts.tokens[API_TOKEN] = accounts.principal(("citizen", *roles))
+        return {"Authorization": f"Bearer {API_TOKEN}"}
+    return headers
+
+
+def test_the_public_reads_cycles_projects_and_receipts(client, budget):
+    assert client.get("/api/v1/budget/cycles").json[0]["id"] == CYCLE_ID
+    assert client.get(f"/api/v1/budget/cycles/{CYCLE_ID}").status_code == 200
+    response = client.get(f"/api/v1/budget/cycles/{CYCLE_ID}/projects?scale=arrondissement&sector=paris-19")
+    assert response.status_code == 200
+    [(query, actor)] = budget.args_of("list_projects")
+    assert query["sector"] == "paris-19" and query["cycle_id"] == CYCLE_ID and actor is None
+    checked = client.get(f"/api/v1/budget/cycles/{CYCLE_ID}/receipts/{RECEIPT}")
+    assert checked.json == {"cycle_id": CYCLE_ID, "counted": True, "status": "recorded"}
+
+
+def test_a_bad_filter_is_refused_at_the_edge(client, budget):
+    response = client.get(f"/api/v1/budget/cycles/{CYCLE_ID}/projects?sector=paris-3&limit=0")
+    assert response.status_code == 400 and set(response.json["details"]) == {"sector", "limit"}
+    assert budget.calls == []
+
+
+def test_voting_needs_a_session_and_sends_the_asserted_actor(client, budget, bearer):
+    body = {"paris_projects": [PROJECT_ID], "sector": "paris-19", "sector_projects": []}
+    assert client.put(f"/api/v1/budget/cycles/{CYCLE_ID}/ballot", json=body).status_code == 401
+    response = client.put(f"/api/v1/budget/cycles/{CYCLE_ID}/ballot", json=body, headers=bearer())
+    assert response.status_code == 200 and response.json["receipt"] == RECEIPT
+    [(actor, command)] = budget.args_of("cast_ballot")
+    assert actor == {"account_id": ACCOUNT_ID, "roles": ["citizen"]}
+    assert command["cycle_id"] == CYCLE_ID and command["paris_projects"] == [PROJECT_ID]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"paris_projects": ["pas-un-identifiant"]}, "paris_projects"),
+    ({"sector": "paris-2"}, "sector"),
+    ({"paris_projects": [PROJECT_ID], "couleur": "rouge"}, "couleur"),
+])
+def test_a_malformed_ballot_is_refused_at_the_edge(client, budget, bearer, body, field):
+    response = client.put(f"/api/v1/budget/cycles/{CYCLE_ID}/ballot", json=body, headers=bearer())
+    assert response.status_code == 400 and field in response.json["details"]
+    assert budget.args_of("cast_ballot") == []
+
+
+@pytest.mark.parametrize("error, status, code", [
+    (PermissionDenied("Réservé aux habitants.", code="NOT_ELIGIBLE", details={"rule": "lives_in_paris"}), 403,
+     "NOT_ELIGIBLE"),
+    (Conflict("Impossible de voter : étape « Campagne ».", code="WRONG_STAGE", details={"stage": "campaign"}), 409,
+     "WRONG_STAGE"),
+    (InvalidInput(details={"sector_projects": ["Ce projet n'est pas soumis au vote dans le secteur choisi."]}), 400,
+     "VALIDATION_ERROR"),
+    (NotFound("Cycle de budget participatif introuvable."), 404, "NOT_FOUND"),
+])
+def test_the_service_refusals_become_http_statuses(client, budget, bearer, error, status, code):
+    budget.fail("cast_ballot", error)
+    response = client.put(f"/api/v1/budget/cycles/{CYCLE_ID}/ballot", json={"paris_projects": [PROJECT_ID]},
+                          headers=bearer())
+    assert response.status_code == status and response.json["error"] == code
+    assert response.json["details"] == error.details
+
+
+def test_results_before_publication_are_forbidden(client, budget):
+    budget.fail("results", PermissionDenied("Les résultats ne sont pas encore publiés.", code="RESULTS_NOT_PUBLISHED"))
+    response = client.get(f"/api/v1/budget/cycles/{CYCLE_ID}/results")
+    assert response.status_code == 403 and response.json["error"] == "RESULTS_NOT_PUBLISHED"
+
+
+def test_back_office_routes_check_roles_at_the_edge(client, budget, bearer):
+    citizen = bearer()
+    calls = [("post", "/api/v1/budget/cycles", {"title": "BP 2026", "paris_envelope": 10}),
+             ("post", f"/api/v1/budget/cycles/{CYCLE_ID}/stage", {"stage": "results"}),
+             ("post", f"/api/v1/budget/projects/{PROJECT_ID}/study", {"admissible": False,
+                                                                       "admissibility_reason": "Hors compétence."}),
+             ("post", f"/api/v1/budget/projects/{PROJECT_ID}/selection", {"selected": True}),
+             ("get", f"/api/v1/budget/cycles/{CYCLE_ID}/counts", None),
+             ("post", "/api/v1/budget/cycles/pabulib", {"content": "META"})]
+    for method, url, body in calls:
+        assert getattr(client, method)(url, json=body, headers=citizen).status_code == 403, url
+    assert budget.calls == []
+    agent = bearer("agent")
+    assert client.get(f"/api/v1/budget/cycles/{CYCLE_ID}/counts", headers=agent).json["ballots_count"] == 3
+    assert client.post(f"/api/v1/budget/projects/{PROJECT_ID}/selection", json={}, headers=agent).status_code == 200
+    assert client.post("/api/v1/budget/cycles", json={}, headers=agent).status_code == 403
+
+
+def test_an_admin_runs_a_cycle(client, budget, bearer):
+    admin = bearer("admin")
+    created = client.post("/api/v1/budget/cycles", headers=admin, json={
+        "title": "Budget participatif 2026", "paris_envelope": 30_000_000, "vote_day": "2026-09-10",
+        "sector_envelopes": {"paris-centre": 3_000_000}, "eligibility": {"min_age": 7}})
+    assert created.status_code == 201
+    [(_actor, data)] = budget.args_of("create_cycle")
+    assert data["vote_day"] == "2026-09-10" and data["max_choices"] == 4 and data["eligibility"]["min_age"] == 7
+    bad = client.post("/api/v1/budget/cycles", headers=admin, json={"title": "BP", "paris_envelope": -1,
+                                                                    "sector_envelopes": {"paris-1": 5}})
+    assert bad.status_code == 400 and {"paris_envelope", "sector_envelopes"} <= set(bad.json["details"])
+    assert client.post(f"/api/v1/budget/cycles/{CYCLE_ID}/stage", headers=admin,
+                       json={"stage": "resultats"}).status_code == 400
+    assert client.post(f"/api/v1/budget/cycles/{CYCLE_ID}/stage", headers=admin,
+                       json={"stage": "results"}).json["stage"] == "results"
+    imported = client.post("/api/v1/budget/cycles/pabulib", headers=admin, json={"content": "META\n"})
+    assert imported.status_code == 201 and imported.json["projects_count"] == 10
+
+
+def test_a_citizen_submits_a_project(client, budget, bearer):
+    body = {"title": "Des fontaines", "description": "Quatre fontaines.", "theme": "Environnement",
+            "scale": "arrondissement", "sector": "paris-19"}
+    assert client.post(f"/api/v1/budget/cycles/{CYCLE_ID}/projects", json=body,
+                       headers=bearer()).status_code == 201
+    assert client.post(f"/api/v1/budget/cycles/{CYCLE_ID}/projects", json={**body, "scale": "quartier"},
+                       headers=bearer()).status_code == 400
+    budget.fail("submit_project", Conflict("Impossible de déposer un projet : étape « Vote ».", code="WRONG_STAGE"))
+    refused = client.post(f"/api/v1/budget/cycles/{CYCLE_ID}/projects", json=body, headers=bearer())
+    assert refused.status_code == 409 and "Vote" in refused.json["message"]
+
+
+def test_the_pabulib_export_is_a_download(client, budget):
+    response = client.get(f"/api/v1/budget/cycles/{CYCLE_ID}/pabulib")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="budget-{CYCLE_ID}.pb"'
+    assert response.get_data(as_text=True).startswith("META")
+
+
+def test_the_routes_are_documented(client, budget):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert "put" in paths["/api/v1/budget/cycles/{cycle_id}/ballot"]
+    assert "403" in paths["/api/v1/budget/cycles/{cycle_id}/results"]["get"]["responses"]
+    assert paths["/api/v1/budget/cycles/{cycle_id}/counts"]["get"]["security"] == [{"bearer": []}]

@@ -1,0 +1,28 @@
+"""Business counters of the budget service."""
+from contextlib import contextmanager
+
+from hubkit.errors import HubError
+from prometheus_client import Counter
+
+PROJECTS = Counter("budget_projects_submitted_total", "Projects submitted.")
+BALLOTS = Counter("budget_ballots_total", "Ballots cast or changed.")
+BALLOTS_REFUSED = Counter("budget_ballots_refused_total", "Refused ballots, by reason.", ["reason"])
+TALLIES = Counter("budget_tallies_total", "Votes closed and tallied.")
+
+
+def count_project():
+    PROJECTS.inc()
+
+
+def count_tally():
+    TALLIES.inc()
+
+
+@contextmanager
+def count_ballot():
+    try:
+        yield
+    except HubError as error:
+        BALLOTS_REFUSED.labels(str(error.details.get("rule") or error.code).lower()).inc()
+        raise
+    BALLOTS.inc()

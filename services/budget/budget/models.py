@@ -1,0 +1,120 @@
+"""Tables of the budget database."""
+import uuid
+
+import sqlalchemy as sa
+from hubkit.tables import add_infrastructure_tables
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+add_infrastructure_tables(Base.metadata)
+
+BIG_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Cycle(Base):
+    """One participatory budget (« Budget participatif 2026 »): its stage, envelopes, ballot size and vote rules."""
+    __tablename__ = "budget_cycles"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(sa.String(150))
+    stage: Mapped[str] = mapped_column(sa.String(24))
+    paris_envelope: Mapped[int] = mapped_column(sa.BigInteger)
+    sector_envelopes = mapped_column(sa.JSON, nullable=False)  # sector code -> euros, every sector
+    max_choices: Mapped[int] = mapped_column(sa.SmallInteger)
+    eligibility = mapped_column(sa.JSON, nullable=False)  # {"email_verified", "lives_in_paris", "min_age", ...}
+    vote_day = mapped_column(sa.Date, nullable=True)  # the age rule's reference date (else the day of the ballot)
+    source: Mapped[str | None] = mapped_column(sa.String(200))  # e.g. "pabulib:France_Toulouse_2024.pb"
+    results = mapped_column(sa.JSON, nullable=True)  # per scope: envelope, used, winners (after the tally)
+    ballots_count: Mapped[int | None] = mapped_column(sa.Integer)  # fixed when the vote closes
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    updated_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    vote_closed_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+
+
+class StageChange(Base):
+    """Audit trail of a cycle's stages: who moved it forward, when."""
+    __tablename__ = "budget_stage_changes"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    cycle_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_cycles.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(sa.String(24))
+    actor_id: Mapped[str | None] = mapped_column(sa.String(36))
+    at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class Project(Base):
+    __tablename__ = "budget_projects"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    cycle_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_cycles.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(sa.Integer)  # order of submission within the cycle (tie-break)
+    external_id: Mapped[str | None] = mapped_column(sa.String(64))  # the project_id of an imported .pb file
+    title: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text)
+    theme: Mapped[str] = mapped_column(sa.String(120))
+    scale: Mapped[str] = mapped_column(sa.String(16))
+    sector: Mapped[str | None] = mapped_column(sa.String(16))
+    address: Mapped[str | None] = mapped_column(sa.String(250))
+    origin_idea_id: Mapped[str | None] = mapped_column(sa.String(36))
+    estimated_cost: Mapped[int | None] = mapped_column(sa.BigInteger)  # the carriers' estimate
+    admissible: Mapped[bool | None] = mapped_column(sa.Boolean)
+    admissibility_reason: Mapped[str | None] = mapped_column(sa.Text)  # public
+    feasible: Mapped[bool | None] = mapped_column(sa.Boolean)
+    feasibility_reason: Mapped[str | None] = mapped_column(sa.Text)  # public
+    cost: Mapped[int | None] = mapped_column(sa.BigInteger)  # the City's estimate, what the envelope pays
+    studied_by: Mapped[str | None] = mapped_column(sa.String(36))
+    studied_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    selected: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    selected_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    votes: Mapped[int | None] = mapped_column(sa.Integer)  # after the tally
+    won: Mapped[bool | None] = mapped_column(sa.Boolean)  # after the tally
+    submitted_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    updated_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class Carrier(Base):
+    """Who carries a project (unlinked, NULL, when the account is deleted)."""
+    __tablename__ = "budget_project_carriers"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_projects.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+
+
+class Ballot(Base):
+    """One ballot per account and cycle (the unique constraint is the source of truth); changed in place until
+    the vote closes. Unlinked from the account (NULL) when it is deleted, still counted."""
+    __tablename__ = "budget_ballots"
+    __table_args__ = (sa.UniqueConstraint("cycle_id", "account_id", name="uq_ballot_cycle_account"),)
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    cycle_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_cycles.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[str | None] = mapped_column(sa.String(36))
+    sector: Mapped[str | None] = mapped_column(sa.String(16))
+    receipt_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)  # sha256 of the receipt shown once
+    cast_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    changes: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class BallotChoice(Base):
+    __tablename__ = "budget_ballot_choices"
+
+    ballot_id: Mapped[int] = mapped_column(sa.ForeignKey("budget_ballots.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_projects.id", ondelete="CASCADE"),
+                                            primary_key=True, index=True)
+
+
+class ReplacedReceipt(Base):
+    """The receipt of a ballot its voter changed afterwards: checking it says « replaced, not counted »."""
+    __tablename__ = "budget_replaced_receipts"
+
+    digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    cycle_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_cycles.id", ondelete="CASCADE"), index=True)
