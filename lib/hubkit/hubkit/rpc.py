@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from eventlet.queue import Empty, LightQueue
 from eventlet.semaphore import Semaphore
+import eventlet
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -108,3 +109,39 @@ class RpcPool:
                 self._discard(self._idle.get_nowait())
             except Empty:
                 return
+
+
+# --- calls from one service to another ---------------------------------------------------------
+# nameko's service proxies wait for a reply forever: with a peer down, every worker calling it would
+# hang until the service stalls. A service wraps its RpcProxy (declared with `expiration=` the same
+# timeout, so the peer never answers a question nobody waits for any more) in a BoundedRpc.
+
+
+class PeerUnavailable(Exception):
+    """Another service did not answer an event handler in time: a passing failure, not a refusal of the event
+    (a retrying event handler puts the event back in the queue; a HubError would be final)."""
+
+
+class BoundedRpc:
+    """Another service's RPC, as the use cases call it (`accounts.eligibility_attributes(data)`), waiting at
+    most `timeout` seconds. A service that is down or too slow becomes `error`: ServiceUnavailable (503) for
+    a caller of this service, PeerUnavailable for an event handler."""
+
+    def __init__(self, proxy, timeout: float, error=ServiceUnavailable):
+        self._proxy, self._timeout, self._error = proxy, timeout, error
+
+    def __getattr__(self, method: str):
+        def call(*args):
+            try:
+                with eventlet.Timeout(self._timeout):
+                    return getattr(self._proxy, method).call_async(*args).result()
+            except eventlet.Timeout:
+                raise self._unavailable(f"{method} timed out") from None
+            except UnknownService:
+                raise self._unavailable(f"{method}: service unknown") from None
+        return call
+
+    def _unavailable(self, reason: str) -> Exception:
+        if self._error is ServiceUnavailable:
+            return ServiceUnavailable(details={"reason": reason})
+        return self._error(reason)
