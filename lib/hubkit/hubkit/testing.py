@@ -159,10 +159,19 @@ class Platform:
         self._management.put(f"http://127.0.0.1:15672/api/permissions/{self.vhost}/guest",
                              json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
         self.amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
+        self.smtp, self.databases, self.processes = None, {}, {}
+        try:
+            self._set_up(services, database_kind)
+        except BaseException:
+            self.stop()  # nothing half-started is left behind: processes, databases, SMTP, vhost
+            raise
+
+    def _set_up(self, services: dict, database_kind: str):
         self.smtp = SmtpServer(free_port())
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.databases = {name: FreshDatabase(database_kind, name, path) for name, path in services.items()}
+        for name, path in services.items():
+            self.databases[name] = FreshDatabase(database_kind, name, path)
         self.env = {**os.environ, "HUB_ENV": "test", "HUB_AMQP_URI": self.amqp_uri, "HUB_PORT": str(self.port),
                     "HUB_PUBLIC_URL": self.url, "HUB_MAIL_URL": self.smtp.url, "HUB_VAR_DIR": str(self.workdir),
                     "HUB_SERVICES": ",".join(services), "HUB_SECRET_KEY": uuid.uuid4().hex,
@@ -173,15 +182,10 @@ class Platform:
             self.env[f"{name.upper()}_DATABASE_URL"] = database.url
             self.http_ports[name] = free_port()
             self.env[f"{name.upper()}_HTTP_PORT"] = str(self.http_ports[name])
-        self.processes = {}
-        try:
-            for name in services:
-                self._start(name, [sys.executable, "-m", name, "run"])
-            self._start("gateway", [sys.executable, "-m", "gateway"])
-            self.wait_ready()
-        except BaseException:
-            self.stop()
-            raise
+        for name in services:
+            self._start(name, [sys.executable, "-m", name, "run"])
+        self._start("gateway", [sys.executable, "-m", "gateway"])
+        self.wait_ready()
 
     def _start(self, name: str, command: list):
         log = open(self.workdir / f"{name}.log", "wb")
@@ -236,7 +240,8 @@ class Platform:
             self.stop_process(name)
         for database in self.databases.values():
             database.drop()
-        self.smtp.stop()
+        if self.smtp is not None:
+            self.smtp.stop()
         from .throttle import connect
         client = connect()
         for key in client.scan_iter(f"{self.vhost}:*"):

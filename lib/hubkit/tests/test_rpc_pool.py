@@ -44,3 +44,4 @@ def test_an_unreachable_broker_is_unavailable():
         with pool.cluster({"correlation_id": "x"}) as cluster:
             cluster.accounts.health()
     assert refused.value.details["reason"] in ("broker unreachable", "broker connection lost")
+
