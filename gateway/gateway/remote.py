@@ -1,16 +1,32 @@
 """Calling the services: pooled RPC proxies carrying the request's correlation id."""
 from flask import current_app, g
 
+from hubkit.batching import CallBatcher
 from hubkit.rpc import RpcPool
 
 
 def init_app(app, settings):
     app.extensions["rpc_pool"] = RpcPool(settings.amqp_uri, size=settings.rpc_pool_size,
                                          timeout=settings.rpc_timeout)
+    app.extensions["rpc_batchers"] = {}
+
+
+def _context() -> dict:
+    return {"correlation_id": g.request_id, "causation_id": g.request_id}
 
 
 def call(service: str, method: str, *args):
     """Call `service.method(*args)`; remote HubErrors come back as themselves, timeouts as ServiceUnavailable."""
-    context = {"correlation_id": g.request_id, "causation_id": g.request_id}
-    with current_app.extensions["rpc_pool"].cluster(context) as cluster:
+    with current_app.extensions["rpc_pool"].cluster(_context()) as cluster:
         return getattr(getattr(cluster, service), method)(*args)
+
+
+def batched_call(service: str, method: str, payload: dict):
+    """One command of a hot path (`method` takes a batch, see hubkit.batching): sent together with the
+    commands other requests make at the same moment; returns this command's outcome or raises its error."""
+    batchers = current_app.extensions["rpc_batchers"]
+    batcher = batchers.get((service, method))
+    if batcher is None:
+        batcher = batchers.setdefault((service, method),
+                                      CallBatcher(current_app.extensions["rpc_pool"], service, method))
+    return batcher.call(payload, _context())

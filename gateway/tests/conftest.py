@@ -150,6 +150,9 @@ class FakeAccounts:
 def accounts(monkeypatch):
     fake = FakeAccounts()
     monkeypatch.setattr(gateway.remote, "call", fake)  # every caller goes through `remote.call`
+    # ...or, on the hot paths, `remote.batched_call(service, method, payload)`: a fake answers that one
+    # payload's outcome (or raises its error) as if the batch held only this command.
+    monkeypatch.setattr(gateway.remote, "batched_call", fake)
     return fake
 
 

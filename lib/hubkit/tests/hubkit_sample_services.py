@@ -7,10 +7,11 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy.orm import sessionmaker
 
+from hubkit import batching
 from hubkit.consumer import event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database, UnitOfWork, make_engine
-from hubkit.errors import Conflict
+from hubkit.errors import Conflict, InvalidInput
 from hubkit.outbox import OutboxRelayProvider
 from hubkit.tables import add_infrastructure_tables
 
@@ -45,6 +46,25 @@ class NotesService:
         if os.environ.get("HUBKIT_DIE_AFTER_COMMIT"):
             os.kill(os.getpid(), signal.SIGKILL)  # the process dies between commit and publish
         return {"correlation_id": self.correlation.correlation_id}
+
+    @rpc
+    def write_notes(self, batch):
+        """The batch form of write_note: one transaction, one outcome per item, each event with its item's ids."""
+        items, outcomes = batching.unpack(batch), []
+        with self.db as uow:
+            for item in items:
+                text = item.payload.get("text")
+                if not text:
+                    outcomes.append(InvalidInput(details={"text": ["Champ obligatoire."]}))
+                    continue
+                if text == "refused":
+                    outcomes.append(Conflict("note refusée"))
+                    continue
+                with batching.bound(item):
+                    uow.session.execute(notes.insert().values(text=text))
+                    uow.emit("note_written", {"kind": "note", "id": text}, {"text": text})
+                outcomes.append({"written": text})
+        return batching.answer(outcomes)
 
     @rpc
     def write_note_then_fail(self, text):

@@ -1,0 +1,88 @@
+"""Batched calls: many callers share one RPC and one transaction, each gets its own outcome and keeps its ids."""
+import eventlet
+import pytest
+import sqlalchemy as sa
+
+from hubkit import batching
+from hubkit.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from hubkit.rpc import RpcPool
+from hubkit_sample_services import NotesService, metadata, unit_of_work
+
+
+def test_outcomes_travel_as_plain_dicts_and_come_back_as_the_same_errors():
+    wire = batching.answer([{"written": 1}, NotFound("absent", {"id": 3}), None])
+    assert wire == [{"ok": {"written": 1}},
+                    {"error": "NOT_FOUND", "message": "absent", "details": {"id": 3}},
+                    {"ok": None}]
+    error = batching.error_from(wire[1])
+    assert isinstance(error, NotFound) and error.message == "absent" and error.details == {"id": 3}
+
+
+def test_a_malformed_batch_is_refused_but_a_malformed_item_is_only_empty():
+    with pytest.raises(InvalidInput):
+        batching.unpack({"not": "a list"})
+    [item] = batching.unpack(["garbage"])
+    assert item.payload == {} and item.context == {"correlation_id": None, "causation_id": None}
+
+
+def test_an_item_without_ids_keeps_the_workers_ids():
+    from hubkit import correlation
+    tokens = correlation.bind("worker-id")
+    try:
+        with batching.bound(batching.BatchItem({}, {})):
+            assert correlation.current() == ("worker-id", "worker-id")
+        with batching.bound(batching.BatchItem({"correlation_id": "req-1", "causation_id": None}, {})):
+            assert correlation.current() == ("req-1", "req-1")
+        assert correlation.current() == ("worker-id", "worker-id")
+    finally:
+        correlation.unbind(tokens)
+
+
+@pytest.mark.integration
+def test_concurrent_calls_share_batches_and_each_gets_its_own_outcome(rabbit_config, container_factory, infra_db):
+    container_factory(NotesService, rabbit_config).start()
+    pool = RpcPool(rabbit_config["AMQP_URI"], size=4, timeout=5)
+    batcher = batching.CallBatcher(pool, "hubkit_notes", "write_notes", max_items=16, max_wait=0.01)
+
+    def write(number):
+        text = "" if number % 10 == 3 else "refused" if number % 10 == 7 else f"note {number}"
+        try:
+            return number, batcher.call({"text": text}, {"correlation_id": f"req-{number}",
+                                                         "causation_id": f"req-{number}"})
+        except (InvalidInput, Conflict) as error:
+            return number, type(error).__name__
+
+    try:
+        outcomes = dict(eventlet.GreenPool(40).imap(write, range(40)))
+    finally:
+        pool.close()
+
+    for number, outcome in outcomes.items():
+        expected = ("InvalidInput" if number % 10 == 3 else "Conflict" if number % 10 == 7
+                    else {"written": f"note {number}"})
+        assert outcome == expected
+    assert batcher.batches_sent <= 8  # 40 callers, batches of up to 16: not one call each
+    with unit_of_work(infra_db) as uow:
+        envelopes = [row.envelope for row in uow.session.execute(sa.select(metadata.tables["outbox_events"]))]
+    assert len(envelopes) == 32
+    for envelope in envelopes:
+        number = int(envelope["payload"]["text"].split()[1])
+        assert envelope["correlation_id"] == f"req-{number}"
+
+
+@pytest.mark.integration
+def test_when_the_service_is_absent_every_caller_is_told_at_once(rabbit_config):
+    pool = RpcPool(rabbit_config["AMQP_URI"], size=1, timeout=2)
+    batcher = batching.CallBatcher(pool, "nobody_here", "write_notes", max_items=4, max_wait=0.005)
+    try:
+        results = list(eventlet.GreenPool(6).imap(lambda n: _outcome(batcher, n), range(6)))
+    finally:
+        pool.close()
+    assert results == ["ServiceUnavailable"] * 6
+
+
+def _outcome(batcher, number):
+    try:
+        batcher.call({"text": str(number)}, {"correlation_id": f"req-{number}"})
+    except ServiceUnavailable as error:
+        return type(error).__name__
