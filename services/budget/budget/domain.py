@@ -73,10 +73,46 @@ ELIGIBILITY_RULES = {
 SUBMITTED, INADMISSIBLE, ADMISSIBLE, UNFEASIBLE, FEASIBLE = "submitted", "inadmissible", "admissible", "unfeasible", \
     "feasible"
 SELECTED, WINNER, NOT_WINNER = "selected", "winner", "not_winner"
+DRAFT, MERGED = "draft", "merged"
 PROJECT_STATUSES = {
+    DRAFT: "Brouillon (à compléter par son porteur)", MERGED: "Fusionné dans un projet co-construit",
     SUBMITTED: "Déposé", INADMISSIBLE: "Non recevable", ADMISSIBLE: "Recevable", UNFEASIBLE: "Non réalisable",
     FEASIBLE: "Réalisable", SELECTED: "Soumis au vote", WINNER: "Lauréat", NOT_WINNER: "Non retenu",
 }
+
+# Implementation of a winning project (the statuses of budgetparticipatif.paris.fr's planning timeline). A winner
+# starts « non démarré »; agents of its owning direction move it along, each change dated and justified.
+NOT_STARTED = "non_demarre"
+ETUDES, PROCEDURES, TRAVAUX = "etudes_conception", "lancement_procedures", "realisation_travaux"
+LIVRAISON, REALISE, NON_REALISABLE = "en_cours_livraison", "realise", "non_realisable"
+IMPLEMENTATION_STATUSES = {
+    NOT_STARTED: "Non démarré",
+    ETUDES: "Études et conception",
+    PROCEDURES: "Lancement des procédures",
+    TRAVAUX: "Réalisation des travaux",
+    LIVRAISON: "En cours de livraison",
+    REALISE: "Réalisé",
+    NON_REALISABLE: "Non réalisable",
+}
+SETTABLE_STATUSES = tuple(code for code in IMPLEMENTATION_STATUSES if code != NOT_STARTED)
+FINAL_STATUSES = (REALISE, NON_REALISABLE)
+
+# How citizens follow a project: « ajouter à mes favoris », « je m'associe au projet ».
+FAVORITE, ASSOCIATE = "favorite", "associate"
+FOLLOW_KINDS = {FAVORITE: "Ajouté à mes favoris", ASSOCIATE: "Je m'associe au projet"}
+
+# The City's directions (codes as accounts knows them, docs/events.md); a project's owning direction.
+DIRECTIONS = ("DDCT", "DEVE", "DVD", "DU", "DPE", "DAC", "DASCO", "DJS", "DFPE", "DLH", "DAE", "DCPA", "DSOL",
+              "DICOM", "DSIN")
+
+# Paper ballots: the identity document an agent checked at the mobile ballot box.
+ID_DOCUMENT_KINDS = {"cni": "Carte nationale d'identité", "passeport": "Passeport",
+                     "titre_sejour": "Titre de séjour", "permis": "Permis de conduire",
+                     "carte_electorale": "Carte électorale avec pièce justificative"}
+ONLINE, PAPER = "online", "paper"
+CHANNELS = {ONLINE: "En ligne", PAPER: "Urne mobile (papier)"}
+NAME_MAX = 100
+BALLOT_BOX_MAX = 120
 
 TITLE_MIN, TITLE_MAX = 5, 150
 DESCRIPTION_MIN, DESCRIPTION_MAX = 20, 5000
