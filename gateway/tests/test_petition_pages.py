@@ -40,7 +40,7 @@ def petition(**changes) -> dict:
         "background": "Les personnes âgées montent au parc.", "eligibility": "live_work_study",
         "eligibility_label": "Personnes qui habitent, travaillent ou étudient à Paris (déclaré à la signature)",
         "threshold_reached_at": None, "updated_at": "2026-01-10T10:00:00+00:00", "closed_at": None,
-        "closed_reason": None, "signable": True, "sponsor_token": None, "source_idea_id": None, "viewer": None,
+        "closed_reason": None, "signable": True, "sponsor_token": None, "origin_idea_id": None, "viewer": None,
         "by_arrondissement": [{"arrondissement": n, "signatures": 1000 if n == 19 else (234 if n == 20 else 0)}
                               for n in range(1, 21)] + [{"arrondissement": None, "signatures": 0}],
     }
@@ -212,6 +212,14 @@ def test_a_bad_list_parameter_falls_back_to_the_defaults(client, petitions):
 
 
 # --- one petition -------------------------------------------------------------------------------
+
+def test_a_petition_drafted_from_an_idea_links_to_the_idea(client, petitions):
+    assert "boîte à idées" not in html(client.get(f"/petitions/{PETITION_ID}"))
+    idea_id = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
+    petitions.current = petition(origin_idea_id=idea_id)
+    page = html(client.get(f"/petitions/{PETITION_ID}"))
+    assert f'<a href="/idees/{idea_id}">idée de la boîte à idées</a>' in page
+
 
 def test_the_petition_page_shows_the_text_escaped_the_progress_and_the_chart(client, petitions):
     page = raw(client.get(f"/petitions/{PETITION_ID}"))

@@ -407,13 +407,19 @@ def check_can_invalidate(opened_at: datetime | None):
 
 # --- e-mails to the author and opted-in signers ------------------------------------------------------
 
-NOTIFIED_EVENTS = ("petition_threshold_reached", "petition_scheduled_for_council", "petition_answered")
+NOTIFIED_EVENTS = ("petition_drafted", "petition_threshold_reached", "petition_scheduled_for_council",
+                   "petition_answered")
 
 
 def notification_message(event_type: str, title: str, url: str, payload: dict) -> dict | None:
     """Subject and body of the e-mail a step of the petition sends (accounts adds the greeting); None: no e-mail."""
     quoted = f"« {title} »"
-    if event_type == "petition_threshold_reached":
+    if event_type == "petition_drafted":
+        subject = "Votre idée devient un brouillon de pétition"
+        text = (f"La Ville de Paris propose que votre idée devienne une pétition. Un brouillon {quoted} a été "
+                f"préparé à partir de votre idée : relisez-le, complétez-le, puis partagez son lien de parrainage "
+                f"avec vos co-parrains avant de le soumettre à la modération. Rien n'est publié sans vous.")
+    elif event_type == "petition_threshold_reached":
         subject = "Votre pétition a atteint son seuil"
         text = (f"La pétition {quoted} a atteint {payload.get('signatures_count', '')} signatures, son seuil de "
                 f"{payload.get('threshold', '')}. La Ville de Paris va l'inscrire à l'ordre du jour du Conseil "

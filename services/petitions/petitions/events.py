@@ -14,10 +14,19 @@ PETITION_SCHEDULED_FOR_COUNCIL = "petition_scheduled_for_council"
 PETITION_ANSWERED = "petition_answered"
 PETITION_CLOSED = "petition_closed"
 SIGNATURES_INVALIDATED = "signatures_invalidated"
+PETITION_DRAFTED = "petition_drafted"
 
 
 def subject(petition_id: str) -> dict:
     return {"kind": "petition", "id": petition_id}
+
+
+def payload(petition_id: str, origin_idea_id: str | None, **fields) -> dict:
+    """Every petition event names its petition and, for a petition drafted from an idea forwarded by the
+    routing service, that idea (`origin_idea_id`), so routing can follow the idea's whole journey."""
+    if origin_idea_id is None:
+        return {"petition_id": petition_id, **fields}
+    return {"petition_id": petition_id, "origin_idea_id": origin_idea_id, **fields}
 
 
 def actor(account_id: str | None, role: str) -> dict:

@@ -39,7 +39,7 @@ MINUTE, HOUR = 60, 60 * 60
 # Names under which event handlers record the events they applied (processed_events).
 FORGET_ACCOUNT = "petitions.forget_account"
 REFRESH_PSEUDONYM = "petitions.refresh_author_pseudonym"
-DRAFT_FROM_IDEA = "petitions.draft_from_routed_idea"
+DRAFT_FROM_IDEA = "petitions.draft_from_forwarded_idea"
 NOTIFY_FOLLOWERS = "petitions.notify_followers"
 NOTIFY_BATCH = 5000  # account ids per accounts.notify call (accounts takes at most 10,000)
 TRENDS_TOP = 50
@@ -122,11 +122,12 @@ class _AccountEventSchema(Schema):
     fields_ = fields.List(fields.String(), data_key="fields", load_default=list)
 
 
-class _RoutedIdeaSchema(Schema):
-    """The payload of routing's `idea_routed`, as far as petitions reads it (see docs/events.md)."""
+class _ForwardedIdeaSchema(Schema):
+    """The payload of routing's `idea_forwarded`, as far as petitions reads it (see docs/events.md)."""
     class Meta:
         unknown = EXCLUDE
 
+    decision_id = fields.UUID(required=True)
     idea_id = fields.UUID(required=True)
     scheme = fields.String(required=True)
     author_id = fields.UUID(required=True, allow_none=True)
@@ -219,7 +220,8 @@ class Petitions:
 
     def _emit(self, type_: str, petition: Petition, payload: dict, actor: dict | None):
         who = events.actor(str(actor["account_id"]), domain.top_role(actor["roles"])) if actor else events.SYSTEM
-        self.uow.emit(type_, events.subject(petition.id), {"petition_id": petition.id, **payload}, actor=who)
+        self.uow.emit(type_, events.subject(petition.id), events.payload(petition.id, petition.origin_idea_id,
+                                                                         **payload), actor=who)
 
     def _pseudonym_of(self, account_id: str) -> str:
         if self.accounts is None:
@@ -274,7 +276,7 @@ class Petitions:
             "signable": self._signable(petition),
             "by_arrondissement": self._by_arrondissement(petition.id) if petition.opened_at else [],
             "sponsor_token": petition.sponsor_token if is_author and petition.status == domain.DRAFT else None,
-            "source_idea_id": petition.source_idea_id,
+            "origin_idea_id": petition.origin_idea_id,
             "invalidations": self._invalidations(petition.id) if petition.opened_at else [],
             "viewer": self._viewer(petition, actor) if actor is not None else None,
         })
@@ -391,13 +393,13 @@ class Petitions:
         self._history(petition, "drafted", actor)
         return self.petition_view(petition, actor)
 
-    def _new_draft(self, texts: dict, author_id: str, pseudonym: str, source_idea_id: str = None) -> Petition:
+    def _new_draft(self, texts: dict, author_id: str, pseudonym: str, origin_idea_id: str = None) -> Petition:
         now = self.clock()
         petition = Petition(status=domain.DRAFT, title=texts["title"], asks=texts["asks"],
                             background=texts["background"], arrondissement=texts["arrondissement"],
                             search_text=domain.searchable(texts["title"], texts["asks"]), author_id=author_id,
                             author_pseudonym=pseudonym, sponsor_token=domain.new_sponsor_token(),
-                            source_idea_id=source_idea_id, hidden=False, created_at=now, updated_at=now)
+                            origin_idea_id=origin_idea_id, hidden=False, created_at=now, updated_at=now)
         self.session.add(petition)
         self.session.flush()
         return petition
@@ -557,7 +559,8 @@ class Petitions:
         self._add_to_count(petition.id)
         count = self._count(petition.id)
         self.uow.emit(events.PETITION_SIGNED, events.subject(petition.id),
-                      {"petition_id": petition.id, "signatures_count": count}, actor=events.ANONYMOUS_SIGNER)
+                      events.payload(petition.id, petition.origin_idea_id, signatures_count=count),
+                      actor=events.ANONYMOUS_SIGNER)
         if petition.status == domain.OPEN and domain.reached(count, petition.threshold):
             self._reach_threshold(petition, count)
         return {"petition_id": petition.id, "signed": True, "signatures_count": count,
@@ -884,15 +887,16 @@ class Petitions:
             author_pseudonym=domain.author_pseudonym(pseudonym)))
         return True
 
-    def draft_from_routed_idea(self, envelope: dict, ideas) -> bool:
-        """`idea_routed` with scheme `petition` (routing service): the idea becomes a draft petition of its
-        author, to review and complete before gathering co-sponsors. The idea's text is asked of the ideas
-        service (`ideas.get_idea`), events carry none. One draft per idea, however often the event comes."""
+    def draft_from_forwarded_idea(self, envelope: dict, ideas) -> bool:
+        """`idea_forwarded` with scheme `petition` (routing service): the idea becomes a draft petition of its
+        author, to review and complete before gathering co-sponsors, and `petition_drafted` says so (the author
+        is e-mailed from it). The idea's text is asked of the ideas service (`ideas.get_idea`), events carry
+        none. One draft per idea, however often the event comes and whatever the decision."""
         if envelope["version"] != KNOWN_EVENT_VERSION:
             log.warning("unknown event version, ignored", extra={"event_type": envelope["type"],
                                                                   "version": envelope["version"]})
             return False
-        payload = load(_RoutedIdeaSchema(), envelope["payload"])
+        payload = load(_ForwardedIdeaSchema(), envelope["payload"])
         if payload["scheme"] != PETITION_SCHEME or payload["author_id"] is None:
             return False
         idea_id, author_id = str(payload["idea_id"]), str(payload["author_id"])
@@ -900,11 +904,13 @@ class Petitions:
         pseudonym = self._pseudonym_of(author_id)
         if not self.uow.first_delivery(envelope, DRAFT_FROM_IDEA):
             return False
-        if self.session.execute(sa.select(Petition.id).where(Petition.source_idea_id == idea_id)).first():
-            return True  # routed once more: the author already has the draft
+        if self.session.execute(sa.select(Petition.id).where(Petition.origin_idea_id == idea_id)).first():
+            log.info("idea already drafted as a petition", extra={"idea_id": idea_id})
+            return True  # forwarded once more: the author already has the draft
         texts = domain.prefill_from_idea(idea["title"], idea.get("description") or "", idea.get("arrondissement"))
-        petition = self._new_draft(texts, author_id, pseudonym, source_idea_id=idea_id)
+        petition = self._new_draft(texts, author_id, pseudonym, origin_idea_id=idea_id)
         self._history(petition, "drafted_from_idea", None)
+        self._emit(events.PETITION_DRAFTED, petition, {"decision_id": str(payload["decision_id"])}, None)
         return True
 
     # --- GDPR -----------------------------------------------------------------------------------

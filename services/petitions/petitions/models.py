@@ -36,8 +36,9 @@ class Petition(Base):
     # The private link co-sponsors open. Not a credential (it lets a signed-in account co-sponsor a
     # draft, once): kept in clear so the author can share it again.
     sponsor_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    # An idea forwarded by the routing service becomes at most one draft.
-    source_idea_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    # An idea forwarded by the routing service becomes at most one draft (column named before the routing
+    # contract called it the origin idea).
+    origin_idea_id: Mapped[str | None] = mapped_column("source_idea_id", sa.String(36), unique=True)
     created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
     updated_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
     submitted_at = mapped_column(sa.DateTime(timezone=True), nullable=True)

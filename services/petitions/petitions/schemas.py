@@ -196,7 +196,7 @@ class PetitionSchema(PetitionSummarySchema):
     by_arrondissement = fields.List(fields.Nested(ArrondissementCountSchema))
     invalidations = fields.List(fields.Nested(lambda: InvalidationPublicSchema()))
     sponsor_token = fields.String(allow_none=True)
-    source_idea_id = fields.String(allow_none=True)
+    origin_idea_id = fields.String(allow_none=True)
     viewer = fields.Nested(ViewerSchema, allow_none=True)
 
 

@@ -217,15 +217,19 @@ class PetitionsService:
         with self.db as uow:
             return self._petitions(uow, PeerUnavailable).refresh_author_pseudonym(envelope)
 
-    @event_handler("routing", "idea_routed")
-    def draft_from_routed_idea(self, data):
+    @event_handler("routing", "idea_forwarded")
+    def draft_from_forwarded_idea(self, data):
         """An idea forwarded to the petitions scheme becomes a draft of its author."""
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
-            return self._petitions(uow, PeerUnavailable).draft_from_routed_idea(
+            return self._petitions(uow, PeerUnavailable).draft_from_forwarded_idea(
                 envelope, BoundedRpc(self.ideas, peers.PEER_TIMEOUT, PeerUnavailable))
 
     # E-mails to the author and the signers who opted in, from the service's own events (accounts sends them).
+
+    @event_handler(SERVICE_NAME, "petition_drafted")
+    def notify_drafted(self, data):
+        return self._notify_followers(data)
 
     @event_handler(SERVICE_NAME, "petition_threshold_reached")
     def notify_threshold_reached(self, data):

@@ -591,29 +591,63 @@ class FakeIdeas:
                 "description": "Installer trois ou quatre fontaines entre République et Jaurès."}
 
 
-def routed(idea_id: str, author_id, scheme="petition", version=1) -> dict:
+def forwarded(idea_id: str, author_id, scheme="petition", version=1, decision_id=None) -> dict:
     from hubkit.envelope import make_event
-    envelope = make_event(type="idea_routed", version=version, producer="routing",
+    envelope = make_event(type="idea_forwarded", version=version, producer="routing",
                           subject={"kind": "idea", "id": idea_id},
-                          payload={"idea_id": idea_id, "scheme": scheme, "author_id": author_id},
+                          payload={"decision_id": decision_id or str(uuid.uuid4()), "idea_id": idea_id,
+                                   "scheme": scheme, "scheme_kind": "internal", "author_id": author_id,
+                                   "message": "Votre idée ferait une belle pétition.", "dossier_reference": None},
                           actor={"account_id": MODERATOR["account_id"], "role": "agent"},
-                          correlation_id="req-routing", causation_id="req-routing")
+                          correlation_id="req-idea-submitted", causation_id="req-agent")
     return envelope
 
 
-def test_an_idea_routed_to_petitions_becomes_one_draft_of_its_author(run, store, author):
-    ideas, idea_id = FakeIdeas(), str(uuid.uuid4())
-    event = routed(idea_id, author["account_id"])
-    assert run("draft_from_routed_idea", event, ideas) is True
-    assert run("draft_from_routed_idea", event, ideas) is False  # redelivered
-    assert run("draft_from_routed_idea", routed(idea_id, author["account_id"]), ideas) is True  # routed again: no-op
+def test_an_idea_forwarded_to_petitions_becomes_one_draft_of_its_author(run, store, author, people):
+    ideas, idea_id, decision_id = FakeIdeas(), str(uuid.uuid4()), str(uuid.uuid4())
+    event = forwarded(idea_id, author["account_id"], decision_id=decision_id)
+    assert run("draft_from_forwarded_idea", event, ideas) is True
+    assert run("draft_from_forwarded_idea", event, ideas) is False  # redelivered
+    again = forwarded(idea_id, author["account_id"])  # forwarded again (another decision): no second draft
+    assert run("draft_from_forwarded_idea", again, ideas) is True
     [draft_view] = run("my_petitions", author)["authored"]
     petition = run("get_petition", draft_view["id"], author)
     assert petition["status"] == "draft" and petition["title"] == "Des fontaines le long du canal"
     assert petition["asks"].startswith("Installer trois") and petition["arrondissement"] == 10
-    assert petition["source_idea_id"] == idea_id and petition["author_pseudonym"] == "Camille du 19e"
+    assert petition["origin_idea_id"] == idea_id and petition["author_pseudonym"] == "Camille du 19e"
     assert ideas.calls == [{"idea_id": idea_id}] * 3
-    for ignored in (routed(str(uuid.uuid4()), author["account_id"], scheme="budget"),
-                    routed(str(uuid.uuid4()), None), routed(str(uuid.uuid4()), author["account_id"], version=2)):
-        assert run("draft_from_routed_idea", ignored, ideas) is False
+    for ignored in (forwarded(str(uuid.uuid4()), author["account_id"], scheme="budget"),
+                    forwarded(str(uuid.uuid4()), None), forwarded(str(uuid.uuid4()), author["account_id"], version=2)):
+        assert run("draft_from_forwarded_idea", ignored, ideas) is False
     assert len(store.rows("petitions")) == 1
+
+    # one petition_drafted, keeping the ids of the idea's journey; later events of the petition name the idea
+    [drafted] = store.events("petition_drafted")
+    assert drafted["payload"] == {"petition_id": petition["id"], "origin_idea_id": idea_id,
+                                  "decision_id": decision_id}
+    assert drafted["actor"]["role"] == "system"
+    for sponsor in people(SETTINGS.sponsors_required):
+        run("sponsor", sponsor, petition["sponsor_token"])
+    run("submit", author, petition["id"])
+    run("publish", MODERATOR, {"petition_id": petition["id"], "threshold": None, "eligibility": None})
+    [signer] = people()
+    run("sign", signer, signing(petition["id"], lives=True))
+    for type_ in ("petition_submitted", "petition_published", "petition_signed"):
+        [event] = store.events(type_)
+        assert event["payload"]["origin_idea_id"] == idea_id, type_
+
+
+def test_events_of_a_petition_without_an_origin_idea_do_not_name_one(run, store, author, people):
+    published(run, author, people)
+    assert all("origin_idea_id" not in event["payload"] for event in store.events())
+
+
+def test_the_author_of_a_forwarded_idea_is_e_mailed_about_the_draft(run, store, author):
+    run("draft_from_forwarded_idea", forwarded(str(uuid.uuid4()), author["account_id"]), FakeIdeas())
+    [drafted] = store.events("petition_drafted")
+    sent = []
+    assert run("notification", drafted, sent.append) is True
+    [message] = sent
+    assert message["account_ids"] == [author["account_id"]]
+    assert message["subject"] == "Votre idée devient un brouillon de pétition"
+    assert "/petitions/" in message["body"] and "Des fontaines le long du canal" in message["body"]
