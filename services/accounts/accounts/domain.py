@@ -58,6 +58,11 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def email_domain(email: str) -> str:
+    """"Camille@Exemple.FR" -> "exemple.fr": the part other services may see (never the address)."""
+    return normalise_email(email).rpartition("@")[2]
+
+
 def pseudonym_key(pseudonym: str) -> str:
     """Two pseudonyms that look alike to a reader are the same pseudonym."""
     folded = unicodedata.normalize("NFKD", pseudonym).encode("ascii", "ignore").decode().casefold()

@@ -82,6 +82,13 @@ class NotificationSchema(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
 
 
+class EmailDomainSchema(Schema):
+    """The domain of an account's e-mail address (never the address) and when the account was created."""
+    account_id = fields.String()
+    email_domain = fields.String()
+    registered_at = fields.DateTime()
+
+
 class PublicProfileSchema(Schema):
     """What anyone may see of an account: its pseudonym (never the e-mail)."""
     account_id = fields.String()

@@ -162,6 +162,22 @@ class AccountsService:
             return schemas.EligibilityAttributesSchema().dump(self._accounts(uow).eligibility_attributes(account_id))
 
     @rpc
+    def eligibility_attributes_many(self, data):
+        """Internal: the attributes of up to 500 accounts at once (deleted and unknown ones are absent)."""
+        account_ids = load(schemas.AccountIdsSchema(), data)["account_ids"]
+        with self.db as uow:
+            return schemas.EligibilityAttributesSchema(many=True).dump(
+                self._accounts(uow).eligibility_attributes_many(account_ids))
+
+    @rpc
+    def email_domains(self, data):
+        """Internal (petitions' anti-fraud view; never exposed by the gateway): e-mail domains of up to 500
+        accounts, never their addresses."""
+        account_ids = load(schemas.AccountIdsSchema(), data)["account_ids"]
+        with self.db as uow:
+            return schemas.EmailDomainSchema(many=True).dump(self._accounts(uow).email_domains(account_ids))
+
+    @rpc
     def notify(self, data):
         """Internal: another service e-mails accounts it knows by id (never exposed by the gateway)."""
         command = load(schemas.NotificationSchema(), data)

@@ -112,3 +112,8 @@ def test_secrets_are_random_and_stored_as_digests():
     first, second = domain.new_secret(), domain.new_secret()
     assert first != second and len(first) >= 40
     assert domain.digest(first) != first and len(domain.digest(first)) == 64
+
+
+def test_the_e_mail_domain_is_all_other_services_see_of_an_address():
+    assert domain.email_domain(" Camille.Martin@Exemple.FR ") == "exemple.fr"
+    assert domain.email_domain("a@b@sous.domaine.paris") == "sous.domaine.paris"

@@ -350,3 +350,35 @@ def test_other_services_notify_verified_accounts_by_id(run, store):
     assert queued == 1
     [mail] = [m for m in store.mails_to("camille@exemple.fr") if m.subject.startswith("Votre pétition")]
     assert "Conseil de Paris" in mail.body and "Camille du 11e" in mail.body
+
+
+def test_other_services_read_e_mail_domains_never_addresses(run, store):
+    first = verified(run, store)["principal"]["account_id"]
+    second = verified(run, store, "sam@yopmail.com", "Sam du 20e")["principal"]["account_id"]
+    gone = verified(run, store, "parti@exemple.fr", "Parti")["principal"]["account_id"]
+    run("delete_account", gone, {"password": PASSWORD})
+    domains = run("email_domains", [first, second, gone, "00000000-0000-4000-8000-000000000000"])
+    assert sorted((d["account_id"], d["email_domain"]) for d in domains) == sorted(
+        [(first, "exemple.fr"), (second, "yopmail.com")])
+    assert all(d["registered_at"].tzinfo is not None for d in domains)
+    assert "@" not in json.dumps(domains, default=str)
+
+
+def test_eligibility_attributes_of_many_accounts_at_once(run, store):
+    first = verified(run, store)["principal"]["account_id"]
+    second = verified(run, store, "sam@exemple.fr", "Sam du 20e")["principal"]["account_id"]
+    run("update_profile", second, {"lives_in_paris": True, "address_line": "8 rue des Pyrénées",
+                                   "postcode": "75020"})
+    many = {a["account_id"]: a for a in run("eligibility_attributes_many", [first, second, str(uuid.uuid4())])}
+    assert set(many) == {first, second}
+    assert many == {first: run("eligibility_attributes", first), second: run("eligibility_attributes", second)}
+    assert many[second]["lives_in_paris"] is True and many[second]["arrondissement"] == 20
+
+
+def test_the_lists_of_accounts_other_services_send_are_bounded():
+    from accounts.schemas import AccountIdsSchema
+    from hubkit.validation import load
+    with pytest.raises(InvalidInput):
+        load(AccountIdsSchema(), {"account_ids": [str(uuid.uuid4()) for _ in range(501)]})
+    with pytest.raises(InvalidInput):
+        load(AccountIdsSchema(), {"account_ids": []})
