@@ -77,6 +77,12 @@ class TrendsQuerySchema(Schema):
 class InvalidationSchema(Schema):
     ip = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=45),
                        metadata={"description": "Invalider toutes les signatures valides de cette adresse"})
+    email_domain = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=254),
+                                 metadata={"description": "Ou : toutes les signatures valides des comptes dont "
+                                                          "l'e-mail est à ce domaine (ex. « yopmail.com »), "
+                                                          "signées dans la fenêtre `hours`"})
+    hours = fields.Integer(load_default=24, validate=validate.Range(min=1, max=720),
+                           metadata={"description": "Fenêtre de l'invalidation par domaine, en heures (1 à 720)"})
     signature_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=None, allow_none=True,
                                 validate=validate.Length(min=1, max=1000),
                                 metadata={"description": "Ou : les identifiants des signatures à invalider"})
@@ -85,8 +91,9 @@ class InvalidationSchema(Schema):
 
     @validates_schema
     def one_criterion(self, data, **kwargs):
-        if bool(data.get("ip")) == bool(data.get("signature_ids")):
-            raise ValidationError("Indiquez soit une adresse IP, soit une liste de signatures.", "_schema")
+        if sum(bool(data.get(key)) for key in ("ip", "email_domain", "signature_ids")) != 1:
+            raise ValidationError("Indiquez soit une adresse IP, soit un domaine d'e-mail, soit une liste de "
+                                  "signatures.", "_schema")
 
 
 class ListQuerySchema(Schema):
@@ -230,6 +237,17 @@ class IpTrendSchema(Schema):
     last_at = fields.DateTime()
 
 
+class DomainTrendSchema(Schema):
+    domain = fields.String(metadata={"description": "Domaine de l'adresse e-mail des signataires (jamais l'adresse)"})
+    signatures = fields.Integer()
+    share_percent = fields.Float(metadata={"description": "Part des signatures examinées de la fenêtre"})
+    invalidated = fields.Integer()
+    first_at = fields.DateTime()
+    last_at = fields.DateTime()
+    new_accounts = fields.Integer(metadata={"description": "Signatures de comptes créés moins de 2 jours avant"})
+    disposable = fields.Boolean(metadata={"description": "Service d'adresses jetables connu"})
+
+
 class RecentSignatureSchema(Schema):
     id = fields.Integer()
     client_ip = fields.String(allow_none=True)
@@ -255,6 +273,11 @@ class SignatureTrendsSchema(Schema):
     signatures_count = fields.Integer()
     window_signatures = fields.Integer()
     ips = fields.List(fields.Nested(IpTrendSchema), metadata={"description": "Les 50 adresses qui signent le plus"})
+    email_domains = fields.List(fields.Nested(DomainTrendSchema),
+                                metadata={"description": "Les 50 domaines d'e-mail qui signent le plus"})
+    domains_scanned = fields.Integer(metadata={"description": "Signatures dont le domaine a été examiné"})
+    domains_truncated = fields.Boolean(metadata={"description": "Vrai si la fenêtre avait plus de 10 000 "
+                                                                "signatures (seules les plus récentes sont examinées)"})
     by_arrondissement = fields.List(fields.Nested(ArrondissementCountSchema))
     declared = fields.Nested(DeclaredSchema)
     latest = fields.List(fields.Nested(RecentSignatureSchema), metadata={"description": "Les 200 dernières signatures"})

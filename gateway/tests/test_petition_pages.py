@@ -63,6 +63,13 @@ TRENDS = {
     "signatures_count": 1234, "window_signatures": 5,
     "ips": [{"ip": "203.0.113.66", "signatures": 4, "invalidated": 0, "first_at": "2026-11-25T08:00:00+00:00",
              "last_at": "2026-11-25T08:01:00+00:00"}],
+    "email_domains": [{"domain": "yopmail.com", "signatures": 3, "share_percent": 60.0, "invalidated": 0,
+                       "first_at": "2026-11-25T08:00:00+00:00", "last_at": "2026-11-25T08:01:00+00:00",
+                       "new_accounts": 3, "disposable": True},
+                      {"domain": "exemple.fr", "signatures": 2, "share_percent": 40.0, "invalidated": 1,
+                       "first_at": "2026-11-25T07:00:00+00:00", "last_at": "2026-11-25T08:00:00+00:00",
+                       "new_accounts": 0, "disposable": False}],
+    "domains_scanned": 5, "domains_truncated": False,
     "by_arrondissement": [{"arrondissement": 11, "signatures": 4}, {"arrondissement": None, "signatures": 1}],
     "declared": {"lives": 4, "works": 1, "studies": 0},
     "latest": [{"id": 41, "client_ip": "203.0.113.66", "arrondissement": 11, "lives_in_paris": True,
@@ -521,6 +528,9 @@ def test_the_fraud_view_is_for_moderators_and_shows_addresses_declarations_and_s
     assert "203.0.113.66" in page and "habite à Paris 4, travaille 1, étudie 0" in page
     assert 'name="signature_ids" value="41"' in page and 'value="40"' not in page  # 40: already invalidated
     assert "Signatures en série" in page
+    assert "<code>yopmail.com</code> <strong class=\"tag tag--warn\">adresses jetables</strong>" in page
+    assert "60,0 %" in page and '<option value="exemple.fr">' in page
+    assert '<input type="hidden" name="heures" value="24">' in page  # the window shown
     client.get(FRAUD_URL + "?heures=999")  # an unknown window falls back to 24 hours
     assert petitions.args_of("signature_trends")[1][1]["hours"] == 24
 
@@ -531,6 +541,22 @@ def test_invalidating_an_address_from_the_page(client, petitions, sign_in, post)
     assert response.status_code == 302 and response.headers["Location"].endswith(FRAUD_URL)
     assert petitions.args_of("invalidate_signatures")[0][1] == {"petition_id": PETITION_ID, "reason": REASON,
                                                                  "ip": "203.0.113.66"}
+
+
+def test_invalidating_an_e_mail_domain_in_the_window_shown(client, petitions, sign_in, post):
+    sign_in("moderator")
+    empty = post(INVALIDATE_URL, {"mode": "domain", "email_domain": "", "reason": REASON, "heures": "1"})
+    assert empty.status_code == 400 and petitions.args_of("invalidate_signatures") == []
+    response = post(INVALIDATE_URL, {"mode": "domain", "email_domain": "yopmail.com", "reason": REASON,
+                                     "heures": "1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(FRAUD_URL + "?heures=1")
+    assert petitions.args_of("invalidate_signatures")[0][1] == {
+        "petition_id": PETITION_ID, "reason": REASON, "email_domain": "yopmail.com", "hours": 1}
+    petitions.fail("invalidate_signatures", InvalidInput(details={
+        "email_domain": ["Nom de domaine attendu, par exemple « exemple.fr » (sans adresse e-mail)."]}))
+    refused = post(INVALIDATE_URL, {"mode": "domain", "email_domain": "jean@yopmail.com", "reason": REASON})
+    assert refused.status_code == 400 and "Nom de domaine attendu" in html(refused)
+    assert 'value="jean@yopmail.com"' in html(refused)
 
 
 def test_invalidating_ticked_signatures_and_refusals_on_the_page(client, petitions, sign_in, post):
@@ -573,6 +599,7 @@ def test_the_api_fraud_view_and_invalidation(client, petitions, bearer):
     assert trends.status_code == 200 and trends.json["ips"][0]["signatures"] == 4
     assert petitions.args_of("signature_trends")[0][1] == {"petition_id": PETITION_ID, "hours": 2}
     for bad in ({"reason": REASON}, {"ip": "203.0.113.66", "signature_ids": [1], "reason": REASON},
+                {"ip": "203.0.113.66", "email_domain": "yopmail.com", "reason": REASON},
                 {"signature_ids": [0], "reason": REASON}, {"ip": "203.0.113.66"}):
         assert client.post(f"/api/v1/petitions/{PETITION_ID}/invalidations", headers=moderator,
                            json=bad).status_code == 400, bad
@@ -581,7 +608,8 @@ def test_the_api_fraud_view_and_invalidation(client, petitions, bearer):
                        json={"signature_ids": [41, 42], "reason": REASON})
     assert done.status_code == 200 and done.json["invalidated"] == 4
     assert petitions.args_of("invalidate_signatures")[0][1] == {"petition_id": PETITION_ID, "reason": REASON,
-                                                                 "signature_ids": [41, 42], "ip": None}
+                                                                 "signature_ids": [41, 42], "ip": None,
+                                                                 "email_domain": None, "hours": 24}
     document = client.get("/api/v1/openapi.json").json
     assert "/api/v1/petitions/{petition_id}/signature-trends" in document["paths"]
     assert "409" in document["paths"]["/api/v1/petitions/{petition_id}/invalidations"]["post"]["responses"]

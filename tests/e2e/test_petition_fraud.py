@@ -1,5 +1,6 @@
 """Petitions' anti-fraud and e-mails on the running platform, through the gateway: moderators see where
-signatures come from, invalidate some by id and the rest by address (kept, no longer counted, exact recount,
+signatures come from (addresses, e-mail domains), invalidate some by id, the rest by address, then a series of
+new accounts by e-mail domain (kept, no longer counted, exact recount,
 public reason, logged, event on the bus); an invalidated signer cannot sign again; the author and the signers
 who opted in are e-mailed once when the threshold is reached."""
 import json
@@ -31,8 +32,8 @@ def mail_link(platform, recipient: str, path: str) -> str:
     return re.search(r"(https?://\S+" + re.escape(path) + r"\S*)", body_of(message)).group(1)
 
 
-def citizen(platform, name: str) -> dict:
-    api, email = f"{platform.url}/api/v1", f"{name}.{time.monotonic_ns()}@exemple.fr".lower()
+def citizen(platform, name: str, email_domain: str = "exemple.fr") -> dict:
+    api, email = f"{platform.url}/api/v1", f"{name}.{time.monotonic_ns()}@{email_domain}".lower()
     assert requests.post(f"{api}/accounts", json={"email": email, "password": PASSWORD,
                                                   "pseudonym": f"{name} {time.monotonic_ns() % 10**6}"}).ok
     token = parse_qs(urlparse(mail_link(platform, email, "/compte/verifier")).query)["token"][0]
@@ -142,12 +143,34 @@ def test_fraud_view_invalidation_and_threshold_e_mails(platform):
                           json={"connection": {"works": True}})
     assert fresh.status_code == 201 and fresh.json()["signatures_count"] == 1
 
+    # a series of brand-new accounts at one domain: the view shows the domain (never an address), then all its
+    # signatures in the window are invalidated at once, and the count is exact again
+    farm = [citizen(platform, f"Serie{n}", email_domain="ferme-a-clics.fr") for n in range(2)]
+    for member in farm:
+        assert requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=member["headers"],
+                             json={"connection": {"lives": True}}).status_code == 201
+    trends = requests.get(trends_url, headers=admin).json()
+    domains = {d["domain"]: d for d in trends["email_domains"]}
+    assert (domains["ferme-a-clics.fr"]["signatures"], domains["ferme-a-clics.fr"]["new_accounts"]) == (2, 2)
+    assert domains["exemple.fr"]["signatures"] == 5 and domains["exemple.fr"]["invalidated"] == 4
+    assert not any(member["email"] in json.dumps(trends) for member in farm)
+    assert requests.post(invalidations, headers=admin, json={"email_domain": "jean@ferme-a-clics.fr",
+                                                             "reason": REASON}).status_code == 400
+    by_domain = requests.post(invalidations, headers=admin, json={"email_domain": "ferme-a-clics.fr", "hours": 1,
+                                                                  "reason": REASON})
+    assert by_domain.status_code == 200, by_domain.text
+    assert (by_domain.json()["invalidated"], by_domain.json()["signatures_count"]) == (2, 1)
+    assert requests.get(f"{api}/petitions/{petition['id']}").json()["signatures_count"] == 1
+    [logged] = [r for r in rows(platform, "petition_moderation_log") if r.criterion == "email_domain"]
+    assert (logged.email_domain, logged.affected, logged.signatures_count) == ("ferme-a-clics.fr", 2, 1)
+
     assert wait_for(lambda: all(row.published_at is not None for row in rows(platform, "outbox_events")))
     invalidated = [row.envelope for row in rows(platform, "outbox_events")
                    if row.envelope["type"] == "signatures_invalidated"
                    and row.envelope["subject"]["id"] == petition["id"]]
     assert [e["payload"] for e in invalidated] == [
         {"petition_id": petition["id"], "count": 2, "signatures_count": 2},
-        {"petition_id": petition["id"], "count": 2, "signatures_count": 0}]
+        {"petition_id": petition["id"], "count": 2, "signatures_count": 0},
+        {"petition_id": petition["id"], "count": 2, "signatures_count": 1}]
     assert address["ip"] not in json.dumps(invalidated) and REASON not in json.dumps(invalidated)
 

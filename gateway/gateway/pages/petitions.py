@@ -340,7 +340,7 @@ TREND_WINDOWS = {"1": 1, "24": 24, "168": 168, "720": 720}  # ?heures=… -> hou
 def _fraud_page(petition_id, failed: dict = None):
     hours = TREND_WINDOWS.get(request.args.get("heures", ""), 24)
     trends = remote.call("petitions", "signature_trends", actor(), {"petition_id": str(petition_id), "hours": hours})
-    forms = {"ip": Form("invalider-ip"), "ids": Form("invalider-signatures")}
+    forms = {"ip": Form("invalider-ip"), "domain": Form("invalider-domaine"), "ids": Form("invalider-signatures")}
     forms.update(failed or {})
     return render_forms("petitions/fraud.html", forms, trends=trends, windows=TREND_WINDOWS)
 
@@ -351,28 +351,42 @@ def fraud(petition_id):
     return _fraud_page(petition_id)
 
 
+# How each invalidation form names itself and which fields it sends (mode -> form name, fields).
+INVALIDATION_MODES = {"ip": ("invalider-ip", ("ip", "reason")),
+                      "domain": ("invalider-domaine", ("email_domain", "reason")),
+                      "ids": ("invalider-signatures", ("signature_ids", "reason"))}
+
+
+def _invalidation_criterion(kind: str, values: dict, ticked: list) -> dict:
+    if kind == "ids":
+        if not all(value.isdigit() for value in ticked):
+            raise InvalidInput(details={"signature_ids": ["Identifiants de signatures invalides."]})
+        return {"signature_ids": [int(value) for value in ticked]}
+    if kind == "domain":  # the window the moderator was looking at
+        return {"email_domain": values["email_domain"], "hours": TREND_WINDOWS.get(values["heures"], 24)}
+    return {"ip": values["ip"]}
+
+
 @bp.post("/back-office/petitions/<uuid:petition_id>/invalider")
 @roles_required(*MODERATORS)
 def invalidate(petition_id):
-    """Invalidate the signatures of one address (form `ip`) or the ticked signatures (form `ids`)."""
-    kind = "ids" if request.form.get("mode") == "ids" else "ip"
-    values = submitted("ip", "reason")
+    """Invalidate the signatures of one address (form `ip`), of one e-mail domain in the window (form `domain`)
+    or the ticked signatures (form `ids`)."""
+    kind = request.form.get("mode") if request.form.get("mode") in INVALIDATION_MODES else "ip"
+    name, fields = INVALIDATION_MODES[kind]
+    values = submitted("ip", "email_domain", "reason", "heures")
     ticked = request.form.getlist("signature_ids")
     values["signature_ids"] = ticked or ""  # nothing ticked: a missing field
-    name = "invalider-signatures" if kind == "ids" else "invalider-ip"
     try:
-        require_filled(values, "signature_ids" if kind == "ids" else "ip", "reason")
-        if not all(value.isdigit() for value in ticked):
-            raise InvalidInput(details={"signature_ids": ["Identifiants de signatures invalides."]})
-        criterion = {"signature_ids": [int(value) for value in ticked]} if kind == "ids" else {"ip": values["ip"]}
+        require_filled(values, *fields)
         result = remote.call("petitions", "invalidate_signatures", actor(), {
-            "petition_id": str(petition_id), "reason": values["reason"], **criterion})
+            "petition_id": str(petition_id), "reason": values["reason"],
+            **_invalidation_criterion(kind, values, ticked)})
     except HubError as error:
-        form = Form.failed(error, values, name=name, fields=("signature_ids", "reason") if kind == "ids"
-                           else ("ip", "reason"))
-        return _fraud_page(petition_id, {kind: form})
+        return _fraud_page(petition_id, {kind: Form.failed(error, values, name=name, fields=fields)})
     flash(f"{result['invalidated']} signature{'s' if result['invalidated'] > 1 else ''} invalidée"
           f"{'s' if result['invalidated'] > 1 else ''}. La pétition compte désormais "
           f"{thousands(result['signatures_count'])} signature{'s' if result['signatures_count'] > 1 else ''}.",
           "success")
-    return redirect(url_for(".fraud", petition_id=petition_id))
+    return redirect(url_for(".fraud", petition_id=petition_id,
+                            heures=values["heures"] if values["heures"] in TREND_WINDOWS else None))

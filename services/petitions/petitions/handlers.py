@@ -16,8 +16,7 @@ transactions that each saw the other uncommitted is caught by the periodic sweep
 """
 import logging
 import random
-from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from marshmallow import EXCLUDE, Schema, fields
@@ -30,6 +29,8 @@ from hubkit.tables import infrastructure_tables
 from hubkit.validation import load
 
 from . import domain, events, schemas
+from .checks import FieldChecks, aware, rules, utcnow
+from .fraud import AntiFraud
 from .models import HistoryEntry, ModerationLogEntry, Petition, Signature, SignatureCounter, Sponsor
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,6 @@ REFRESH_PSEUDONYM = "petitions.refresh_author_pseudonym"
 DRAFT_FROM_IDEA = "petitions.draft_from_forwarded_idea"
 NOTIFY_FOLLOWERS = "petitions.notify_followers"
 NOTIFY_BATCH = 5000  # account ids per accounts.notify call (accounts takes at most 10,000)
-TRENDS_TOP = 50
-RECENT_SIGNATURES = 200
 PETITION_SCHEME = "petition"
 KNOWN_EVENT_VERSION = 1
 SWEEP_BATCH = 200
@@ -66,53 +65,6 @@ def settings_from_env() -> domain.Settings:
     )
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
-
-
-@contextmanager
-def rules():
-    """A broken business rule becomes a field-level validation error, a refusal or a conflict it names."""
-    try:
-        yield
-    except domain.RuleBroken as broken:
-        raise _as_error(broken) from None
-
-
-def _as_error(broken: domain.RuleBroken):
-    details = {broken.field: [broken.message]} if broken.field else {"_schema": [broken.message]}
-    if isinstance(broken, domain.NotAllowed):
-        return PermissionDenied(broken.message, details=details, code=broken.code)
-    if broken.code == "RULE_BROKEN":
-        return InvalidInput(details=details)
-    return Conflict(broken.message, details=details, code=broken.code)
-
-
-class FieldChecks:
-    """Runs several field rules and reports every broken one at once (a form shows them all)."""
-
-    def __init__(self):
-        self.details = {}
-
-    def __call__(self, rule, *args):
-        try:
-            return rule(*args)
-        except domain.RuleBroken as broken:
-            self.details.setdefault(broken.field or "_schema", []).append(broken.message)
-            return None
-
-    def raise_if_broken(self):
-        if self.details:
-            raise InvalidInput(details=self.details)
-
-
 class _AccountEventSchema(Schema):
     """The payload of an accounts event, as far as petitions reads it (new optional fields are ignored)."""
     class Meta:
@@ -133,7 +85,7 @@ class _ForwardedIdeaSchema(Schema):
     author_id = fields.UUID(required=True, allow_none=True)
 
 
-class Petitions:
+class Petitions(AntiFraud):
     def __init__(self, uow, throttle, accounts=None, settings: domain.Settings = None, clock=utcnow,
                  pick_shard=None):
         """`accounts`: something with `public_profiles(data)` and `eligibility_attributes(data)`, the accounts
@@ -619,95 +571,6 @@ class Petitions:
                 self.session.add(SignatureCounter(petition_id=petition.id, shard=shard, signatures=value))
         self.session.flush()
         return exact
-
-    # --- anti-fraud (moderators) ------------------------------------------------------------------
-
-    def signature_trends(self, actor: dict, query: dict) -> dict:
-        """Where a petition's recent signatures come from: the client addresses that signed most in the window
-        (count, first and last time), the arrondissements and what signers declared, and the latest signatures
-        with their ids (to invalidate some). Never which account signed."""
-        self._require_moderator(actor)
-        petition = self._petition(query["petition_id"])
-        since = self.clock() - timedelta(hours=query["hours"])
-        recent = (Signature.petition_id == petition.id, Signature.created_at >= since)
-        valid = Signature.invalidated_at.is_(None)
-        invalid_count = sa.func.sum(sa.case((Signature.invalidated_at.is_not(None), 1), else_=0))
-        ips = self.session.execute(
-            sa.select(Signature.client_ip, sa.func.count().label("signatures"), invalid_count.label("invalidated"),
-                      sa.func.min(Signature.created_at), sa.func.max(Signature.created_at))
-            .where(*recent, Signature.client_ip.is_not(None)).group_by(Signature.client_ip)
-            .order_by(sa.func.count().desc(), Signature.client_ip).limit(TRENDS_TOP)).all()
-        arrondissements = dict(self.session.execute(sa.select(Signature.arrondissement, sa.func.count()).where(
-            *recent, valid).group_by(Signature.arrondissement)).all())
-        declared = self.session.execute(sa.select(
-            sa.func.count(), *(sa.func.sum(sa.case((column.is_(True), 1), else_=0)) for column in
-                               (Signature.lives_in_paris, Signature.works_in_paris, Signature.studies_in_paris)))
-            .where(*recent, valid)).one()
-        latest = self.session.execute(sa.select(Signature).where(*recent).order_by(
-            Signature.created_at.desc(), Signature.id.desc()).limit(RECENT_SIGNATURES)).scalars().all()
-        return {
-            "petition_id": petition.id, "title": petition.title, "hours": query["hours"], "since": since,
-            "signatures_count": self._count(petition.id),
-            "window_signatures": int(declared[0] or 0),
-            "ips": [{"ip": ip, "signatures": int(total), "invalidated": int(invalidated or 0),
-                     "first_at": aware(first), "last_at": aware(last)}
-                    for ip, total, invalidated, first, last in ips],
-            "by_arrondissement": [{"arrondissement": number, "signatures": arrondissements.get(number, 0)}
-                                  for number in [*range(1, 21), None] if arrondissements.get(number)],
-            "declared": {"lives": int(declared[1] or 0), "works": int(declared[2] or 0),
-                         "studies": int(declared[3] or 0)},
-            "latest": [{"id": s.id, "client_ip": s.client_ip, "arrondissement": s.arrondissement,
-                        "lives_in_paris": s.lives_in_paris, "works_in_paris": s.works_in_paris,
-                        "studies_in_paris": s.studies_in_paris, "created_at": aware(s.created_at),
-                        "invalidated": s.invalidated_at is not None} for s in latest],
-            "invalidations": self._invalidations(petition.id),
-        }
-
-    def invalidate_signatures(self, actor: dict, command: dict) -> dict:
-        """Invalidate the signatures of one client address, or a list of signatures by id, with a public reason.
-
-        The signatures stay recorded (and their accounts cannot sign again); the counters are recounted
-        exactly from the valid ones; the action is logged. The petition's status does not go back: a petition
-        that reached its threshold keeps that step (moderators see the new count)."""
-        self._require_moderator(actor)
-        petition = self._petition(command["petition_id"], for_update=True)
-        check = FieldChecks()
-        reason = check(domain.check_invalidation_reason, command["reason"])
-        check.raise_if_broken()
-        with rules():
-            domain.check_can_invalidate(petition.opened_at)
-        targets = [Signature.petition_id == petition.id]
-        if command.get("ip"):
-            criterion = "ip"
-            targets.append(Signature.client_ip == command["ip"])
-        else:
-            criterion, wanted = "ids", set(command["signature_ids"])
-            found = set(self.session.execute(sa.select(Signature.id).where(
-                Signature.petition_id == petition.id, Signature.id.in_(wanted))).scalars())
-            if wanted - found:
-                raise InvalidInput(details={"signature_ids": [
-                    "Signatures inconnues sur cette pétition : " + ", ".join(map(str, sorted(wanted - found)))]})
-            targets.append(Signature.id.in_(wanted))
-        ids = self.session.execute(sa.select(Signature.id).where(*targets, Signature.invalidated_at.is_(None))
-                                   .with_for_update()).scalars().all()
-        if not ids:
-            raise Conflict("Aucune signature valide ne correspond : rien à invalider.", code="NOTHING_TO_INVALIDATE")
-        now = self.clock()
-        entry = ModerationLogEntry(petition_id=petition.id, action="signatures_invalidated",
-                                   actor_id=str(actor["account_id"]), actor_role=domain.top_role(actor["roles"]),
-                                   criterion=criterion, client_ip=command.get("ip") or None, affected=len(ids),
-                                   signatures_count=0, reason=reason, at=now)
-        self.session.add(entry)
-        self.session.flush()
-        self.session.execute(sa.update(Signature).where(Signature.id.in_(ids)).values(
-            invalidated_at=now, invalidation_id=entry.id).execution_options(synchronize_session=False))
-        count = self.recount(petition.id)
-        entry.signatures_count = count
-        petition.updated_at = now
-        self._history(petition, "signatures_invalidated", actor, code=criterion)
-        self._emit(events.SIGNATURES_INVALIDATED, petition, {"count": len(ids), "signatures_count": count}, actor)
-        return {"petition_id": petition.id, "invalidated": len(ids), "signatures_count": count,
-                "threshold": petition.threshold, "status": petition.status}
 
     # --- e-mails to the author and opted-in signers (petitions' own events) --------------------------
 

@@ -131,8 +131,9 @@ class ModerationLogEntry(Base):
     action: Mapped[str] = mapped_column(sa.String(32))
     actor_id: Mapped[str | None] = mapped_column(sa.String(36))
     actor_role: Mapped[str] = mapped_column(sa.String(16))
-    criterion: Mapped[str] = mapped_column(sa.String(16))  # "ip" or "ids"
+    criterion: Mapped[str] = mapped_column(sa.String(16))  # "ip", "email_domain" or "ids"
     client_ip: Mapped[str | None] = mapped_column(sa.String(45))  # the address invalidated, for "ip"
+    email_domain: Mapped[str | None] = mapped_column(sa.String(253))  # the domain invalidated, for "email_domain"
     affected: Mapped[int] = mapped_column(sa.Integer)  # signatures invalidated by this action
     signatures_count: Mapped[int] = mapped_column(sa.Integer)  # the exact count after it
     reason: Mapped[str] = mapped_column(sa.Text)  # public: shown on the petition page

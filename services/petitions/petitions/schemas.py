@@ -96,17 +96,21 @@ class TrendsQuerySchema(Schema):
 
 
 class InvalidationSchema(Schema):
-    """Invalidate the signatures of one client address, or a list of signatures by id: exactly one of the two."""
+    """Invalidate the signatures of one client address, of one e-mail domain (signed within the last `hours`),
+    or a list of signatures by id: exactly one of the three."""
     petition_id = fields.UUID(required=True)
     ip = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=45))
+    email_domain = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=254))
+    hours = fields.Integer(load_default=TRENDS_HOURS_DEFAULT, validate=validate.Range(min=1, max=TRENDS_HOURS_MAX))
     signature_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=None, allow_none=True,
                                 validate=validate.Length(min=1, max=INVALIDATION_IDS_MAX))
     reason = fields.String(required=True, validate=validate.Length(max=INVALIDATION_REASON_MAX + SLACK))
 
     @validates_schema
     def one_criterion(self, data, **kwargs):
-        if bool(data.get("ip")) == bool(data.get("signature_ids")):
-            raise ValidationError("Indiquez soit une adresse IP, soit une liste de signatures.", "_schema")
+        if sum(bool(data.get(key)) for key in ("ip", "email_domain", "signature_ids")) != 1:
+            raise ValidationError("Indiquez soit une adresse IP, soit un domaine d'e-mail, soit une liste de "
+                                  "signatures.", "_schema")
 
 
 class ListQuerySchema(Schema):
@@ -231,6 +235,17 @@ class IpTrendSchema(Schema):
     last_at = fields.DateTime()
 
 
+class DomainTrendSchema(Schema):
+    domain = fields.String()
+    signatures = fields.Integer()
+    share_percent = fields.Float()
+    invalidated = fields.Integer()
+    first_at = fields.DateTime()
+    last_at = fields.DateTime()
+    new_accounts = fields.Integer()
+    disposable = fields.Boolean()
+
+
 class RecentSignatureSchema(Schema):
     id = fields.Integer()
     client_ip = fields.String(allow_none=True)
@@ -256,6 +271,9 @@ class SignatureTrendsSchema(Schema):
     signatures_count = fields.Integer()
     window_signatures = fields.Integer()
     ips = fields.List(fields.Nested(IpTrendSchema))
+    email_domains = fields.List(fields.Nested(DomainTrendSchema))
+    domains_scanned = fields.Integer()
+    domains_truncated = fields.Boolean()
     by_arrondissement = fields.List(fields.Nested(ArrondissementCountSchema))
     declared = fields.Nested(DeclaredSchema)
     latest = fields.List(fields.Nested(RecentSignatureSchema))

@@ -79,10 +79,13 @@ class FakeAccounts:
     """Stands in for the accounts service's RPC: pseudonyms and eligibility attributes from dicts."""
 
     def __init__(self):
-        self.profiles, self.attributes, self.calls = {}, {}, []
+        self.profiles, self.attributes, self.domains, self.calls = {}, {}, {}, []
 
-    def add(self, account_id: str, pseudonym: str, lives_in_paris=True, arrondissement=11, email_verified=True):
+    def add(self, account_id: str, pseudonym: str, lives_in_paris=True, arrondissement=11, email_verified=True,
+            email_domain="exemple.fr", registered_at="2025-01-15T09:00:00+00:00"):
         self.profiles[account_id] = pseudonym
+        self.domains[account_id] = {"account_id": account_id, "email_domain": email_domain,
+                                    "registered_at": registered_at}
         self.attributes[account_id] = {
             "account_id": account_id, "lives_in_paris": lives_in_paris,
             "arrondissement": arrondissement if lives_in_paris else None, "sector": None,
@@ -97,6 +100,16 @@ class FakeAccounts:
         if data["account_id"] not in self.attributes:
             raise NotFound("Compte introuvable.")
         return self.attributes[data["account_id"]]
+
+    def eligibility_attributes_many(self, data):
+        self.calls.append(("eligibility_attributes_many", data))
+        assert 1 <= len(data["account_ids"]) <= 500  # as accounts' schema bounds it
+        return [self.attributes[a] for a in data["account_ids"] if a in self.attributes]
+
+    def email_domains(self, data):
+        self.calls.append(("email_domains", data))
+        assert 1 <= len(data["account_ids"]) <= 500  # as accounts' schema bounds it
+        return [self.domains[a] for a in data["account_ids"] if a in self.domains]
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ DRAFT = {"title": "Des bancs rue Manin", "asks": "Nous demandons des bancs tous 
          "background": "Les personnes âgées qui montent au parc n'ont nulle part où s'asseoir.",
          "arrondissement": 19}
 FARM, HOME = "203.0.113.66", "198.51.100.4"
+FARM_DOMAIN = "yopmail.com"
 REASON = "Signatures en série depuis une même connexion"
 
 
@@ -36,16 +37,18 @@ def run(store, throttle, accounts):
 
 @pytest.fixture
 def petition(run, accounts) -> dict:
-    """An open petition (threshold 3) signed by 4 accounts from one address and 1 from another."""
+    """An open petition (threshold 3) signed by 4 accounts from one address and 1 from another; 3 of the 4
+    have a disposable address and created their account an hour before signing."""
     author = citizen()
     accounts.add(author["account_id"], "Camille du 19e", arrondissement=19)
     draft = run("draft_petition", author, DRAFT)
     run("submit", author, draft["id"])
     opened = run("publish", MODERATOR, {"petition_id": draft["id"], "threshold": None, "eligibility": None})
-    signers = []
+    signers, an_hour_ago = [], (utcnow() - timedelta(hours=1)).isoformat()
     for number, ip in enumerate([FARM] * 4 + [HOME]):
         signer = citizen()
-        accounts.add(signer["account_id"], f"Citoyen {number}", arrondissement=11 if ip == FARM else 18)
+        accounts.add(signer["account_id"], f"Citoyen {number}", arrondissement=11 if ip == FARM else 18,
+                     **({"email_domain": FARM_DOMAIN, "registered_at": an_hour_ago} if number < 3 else {}))
         run("sign", signer, {"petition_id": opened["id"], "connection": {}, "notify": True, "client": {"ip": ip}})
         signers.append(signer)
     return {**opened, "signers": signers}
@@ -72,6 +75,61 @@ def test_moderators_see_the_addresses_that_sign_most_and_what_signers_declared(r
     assert len(view["latest"]) == 5 and {s["client_ip"] for s in view["latest"]} == {FARM, HOME}
     signers = json.dumps(schemas.SignatureTrendsSchema().dump(view))
     assert not any(s["account_id"] in signers for s in petition["signers"])  # who signed stays private
+
+
+def test_moderators_see_the_e_mail_domains_that_sign_most_never_the_addresses(run, petition, accounts):
+    view = trends(run, petition["id"])
+    assert [(d["domain"], d["signatures"], d["share_percent"], d["new_accounts"], d["disposable"], d["invalidated"])
+            for d in view["email_domains"]] == [(FARM_DOMAIN, 3, 60.0, 3, True, 0), ("exemple.fr", 2, 40.0, 0, False, 0)]
+    assert view["email_domains"][0]["first_at"] <= view["email_domains"][0]["last_at"]
+    assert view["domains_scanned"] == 5 and view["domains_truncated"] is False
+    [asked] = [data for name, data in accounts.calls if name == "email_domains"]
+    assert sorted(asked["account_ids"]) == sorted(s["account_id"] for s in petition["signers"])
+    dumped = json.dumps(schemas.SignatureTrendsSchema().dump(view))
+    assert "@" not in dumped and not any(s["account_id"] in dumped for s in petition["signers"])
+
+
+def test_domains_are_asked_of_accounts_500_accounts_at_a_time(run, accounts):
+    ids = [str(uuid.uuid4()) for _ in range(1201)]
+    for account_id in ids[:3]:
+        accounts.add(account_id, "Quelqu'un", email_domain="exemple.fr")
+    found = run("_domains_of", ids + ids[:10])
+    assert set(found) == set(ids[:3])
+    assert [len(data["account_ids"]) for name, data in accounts.calls if name == "email_domains"] == [500, 500, 201]
+
+
+def test_invalidating_an_e_mail_domain_recounts_exactly_and_logs_the_domain(run, store, petition):
+    result = run("invalidate_signatures", MODERATOR, invalidation(petition["id"], email_domain=" @YopMail.com"))
+    assert (result["invalidated"], result["signatures_count"]) == (3, 2)
+    invalidated = {row.account_id for row in store.rows("petition_signatures") if row.invalidated_at}
+    assert invalidated == {s["account_id"] for s in petition["signers"][:3]}
+    [entry] = store.rows("petition_moderation_log")
+    assert (entry.criterion, entry.email_domain, entry.client_ip, entry.affected, entry.signatures_count) == \
+        ("email_domain", FARM_DOMAIN, None, 3, 2)
+    [event] = store.events("signatures_invalidated")
+    assert event["payload"] == {"petition_id": petition["id"], "count": 3, "signatures_count": 2}
+    assert FARM_DOMAIN not in json.dumps(event)
+    assert run("get_petition", petition["id"])["signatures_count"] == 2
+    assert FARM_DOMAIN not in json.dumps(schemas.PetitionSchema().dump(run("get_petition", petition["id"])))
+    [farm] = [d for d in trends(run, petition["id"])["email_domains"] if d["domain"] == FARM_DOMAIN]
+    assert (farm["signatures"], farm["invalidated"]) == (3, 3)
+
+
+def test_a_domain_outside_the_window_or_not_a_domain_invalidates_nothing(run, store, petition):
+    before = store.snapshot()
+    later = utcnow() + timedelta(hours=3)
+    with pytest.raises(Conflict) as refused:
+        run("invalidate_signatures", MODERATOR, invalidation(petition["id"], email_domain=FARM_DOMAIN, hours=2),
+            clock=lambda: later)
+    assert refused.value.code == "NOTHING_TO_INVALIDATE"
+    for unknown in ("autre.fr",):
+        with pytest.raises(Conflict):
+            run("invalidate_signatures", MODERATOR, invalidation(petition["id"], email_domain=unknown))
+    for bad in ("jean@yopmail.com", "yopmail", "yop mail.com"):
+        with pytest.raises(InvalidInput) as refused:
+            run("invalidate_signatures", MODERATOR, invalidation(petition["id"], email_domain=bad))
+        assert "email_domain" in refused.value.details
+    assert store.snapshot() == before
 
 
 def test_the_window_leaves_out_older_signatures(run, petition):
@@ -156,7 +214,8 @@ def test_unknown_ids_and_unsafe_reasons_are_refused_and_nothing_is_written(run, 
 
 def test_the_wire_schema_wants_exactly_one_criterion():
     petition_id = str(uuid.uuid4())
-    for bad in ({}, {"ip": FARM, "signature_ids": [1]}, {"signature_ids": []}, {"signature_ids": [0]},
+    for bad in ({}, {"ip": FARM, "signature_ids": [1]}, {"ip": FARM, "email_domain": FARM_DOMAIN},
+                {"email_domain": FARM_DOMAIN, "hours": 0}, {"signature_ids": []}, {"signature_ids": [0]},
                 {"signature_ids": list(range(1, 1002))}, {"ip": "x" * 46}):
         with pytest.raises(InvalidInput):
             load(schemas.InvalidationSchema(), {"petition_id": petition_id, "reason": REASON, **bad})
