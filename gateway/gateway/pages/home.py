@@ -10,7 +10,7 @@ OFFERS = (
      "text": "Proposez une idée pour votre quartier ou pour tout Paris, et soutenez celles des autres."},
     {"slug": "consultations", "title": "Consultations",
      "text": "Donnez votre avis sur les projets de la Ville avant que les décisions ne soient prises."},
-    {"slug": "budget", "title": "Budget participatif",
+    {"slug": "budget", "title": "Budget participatif", "endpoint": "budget.index",
      "text": "Proposez des projets pour votre arrondissement, puis votez pour choisir ceux que la Ville réalisera."},
     {"slug": "petitions", "title": "Pétitions", "endpoint": "petitions.index",
      "text": "Lancez ou signez une pétition adressée au Conseil de Paris."},

@@ -1,0 +1,239 @@
+"""Participatory budget, the back-office of the City's staff: editions (create one, move its stages: admins),
+the study queue (admissibility with its public reason, feasibility with the City's cost), the selection by
+each arrondissement commission and the central commission, and the live counts during the vote (agents and
+admins only: the public waits for the results). The service checks every role and stage again.
+"""
+from flask import flash, redirect, request, url_for
+
+from hubkit.errors import HubError, InvalidInput
+
+from .. import remote
+from ..actors import actor
+from ..auth import roles_required
+from .budget_common import PARIS_WIDE, STAFF, all_projects, bp, plural, reference
+from .forms import Form, checkbox, none_if_blank, render_forms, require_filled, submitted
+
+PREFIX = "/back-office/budget"
+CYCLE_FIELDS = ("title", "paris_envelope", "max_choices", "min_age", "certification", "vote_day")
+STUDY_FIELDS = ("admissible", "admissibility_reason", "feasible", "feasibility_reason", "cost")
+NOT_AN_AMOUNT = "Indiquez un montant en euros, en chiffres, sans centimes."
+NOT_A_NUMBER = "Indiquez un nombre entier."
+YES_NO = {"oui": True, "non": False}
+CLOSE_VOTE = "Cochez la case pour confirmer la clôture du vote : le dépouillement est définitif."
+
+
+def _amount(values: dict, field: str, errors: dict, message: str = NOT_AN_AMOUNT):
+    text = (values.get(field) or "").replace(" ", "").replace("\u202f", "").replace("€", "")
+    if not text:
+        return None
+    if not text.isdigit():
+        errors[field] = [message]
+        return None
+    return int(text)
+
+
+def _cycle_page(cycle_id) -> dict:
+    return remote.call("budget", "get_cycle", {"cycle_id": str(cycle_id)})
+
+
+# --- editions ----------------------------------------------------------------------------------------------
+
+def _cycles_page(form: Form = None):
+    ref = reference()
+    defaults = {"max_choices": str(ref.get("default_max_choices", 4)), "lives_in_paris": True,
+                "email_verified": True}
+    forms = {"cycle": form or Form("cycle", defaults)}
+    return render_forms("budget/backoffice/cycles.html", forms, cycles=remote.call("budget", "list_cycles"),
+                        reference=ref)
+
+
+@bp.get(PREFIX)
+@roles_required(*STAFF)
+def backoffice():
+    return _cycles_page()
+
+
+@bp.post(f"{PREFIX}/editions")
+@roles_required("admin")
+def create_cycle():
+    ref = reference()
+    envelope_fields = [f"envelope_{code}" for code, _ in ref["sector_choices"]]
+    values = submitted(*CYCLE_FIELDS, *envelope_fields)
+    values.update(lives_in_paris=checkbox("lives_in_paris"), email_verified=checkbox("email_verified"))
+    try:
+        require_filled(values, "title", "paris_envelope")
+        errors = {}
+        command = {"title": values["title"], "paris_envelope": _amount(values, "paris_envelope", errors),
+                   "sector_envelopes": {field.removeprefix("envelope_"): _amount(values, field, errors) or 0
+                                        for field in envelope_fields},
+                   "max_choices": _amount(values, "max_choices", errors, NOT_A_NUMBER) or 4,
+                   "eligibility": {"lives_in_paris": values["lives_in_paris"],
+                                   "email_verified": values["email_verified"],
+                                   "min_age": _amount(values, "min_age", errors, NOT_A_NUMBER),
+                                   "certification": none_if_blank(values["certification"])},
+                   "vote_day": none_if_blank(values["vote_day"])}
+        if errors:
+            raise InvalidInput(details=errors)
+        cycle = remote.call("budget", "create_cycle", actor(), command)
+    except HubError as error:
+        aliases = {f"sector_envelopes.{code}": f"envelope_{code}" for code, _ in ref["sector_choices"]}
+        aliases.update({"eligibility.min_age": "min_age", "eligibility.certification": "certification",
+                        "sector_envelopes": "paris_envelope"})
+        return _cycles_page(Form.failed(error, values, name="cycle", aliases=aliases))
+    flash(f"L'édition « {cycle['title']} » est créée, à l'étape « {cycle['stage_label']} ».", "success")
+    return redirect(url_for(".backoffice_cycle", cycle_id=cycle["id"]))
+
+
+def _dashboard(cycle_id, form: Form = None):
+    cycle = _cycle_page(cycle_id)
+    projects = all_projects(cycle["id"])
+    by_status = {}
+    for project in projects:
+        by_status[project["status"]] = by_status.get(project["status"], 0) + 1
+    return render_forms("budget/backoffice/cycle.html", {"stage": form or Form("etape")}, cycle=cycle,
+                        reference=reference(), by_status=by_status, projects_count=len(projects))
+
+
+@bp.get(f"{PREFIX}/<uuid:cycle_id>")
+@roles_required(*STAFF)
+def backoffice_cycle(cycle_id):
+    return _dashboard(cycle_id)
+
+
+@bp.post(f"{PREFIX}/<uuid:cycle_id>/etape")
+@roles_required("admin")
+def advance_stage(cycle_id):
+    values = submitted("stage")
+    values["confirm"] = checkbox("confirm")
+    try:
+        require_filled(values, "stage")
+        if request.form.get("closing_vote") and not values["confirm"]:
+            raise InvalidInput(details={"confirm": [CLOSE_VOTE]})
+        cycle = remote.call("budget", "advance_stage", actor(), {"cycle_id": str(cycle_id), "stage": values["stage"]})
+    except HubError as error:
+        return _dashboard(cycle_id, Form.failed(error, values, name="etape", fields=("confirm",)))
+    flash(f"L'édition « {cycle['title']} » est passée à l'étape « {cycle['stage_label']} ».", "success")
+    return redirect(url_for(".backoffice_cycle", cycle_id=cycle_id))
+
+
+# --- study ---------------------------------------------------------------------------------------------------
+
+def _study_page(cycle_id, failed: dict = None):
+    cycle = _cycle_page(cycle_id)
+    sector = request.args.get("secteur") or None
+    projects = all_projects(cycle["id"], scale=PARIS_WIDE if sector == PARIS_WIDE else None,
+                            sector=sector if sector and sector != PARIS_WIDE else None)
+    waiting = [p for p in projects if p.get("admissible") is None]
+    studied = [p for p in projects if p.get("admissible") is not None]
+    forms = {p["id"]: Form(f"etude-{p['id']}", _study_values(p)) for p in projects}
+    forms.update(failed or {})
+    return render_forms("budget/backoffice/study.html", forms, cycle=cycle, reference=reference(), waiting=waiting,
+                        studied=studied, sector=sector)
+
+
+def _study_values(project: dict) -> dict:
+    def yes_no(value):
+        return "" if value is None else ("oui" if value else "non")
+    return {"admissible": yes_no(project.get("admissible")), "feasible": yes_no(project.get("feasible")),
+            "admissibility_reason": project.get("admissibility_reason") or "",
+            "feasibility_reason": project.get("feasibility_reason") or "",
+            "cost": str(project["cost"]) if project.get("cost") is not None else ""}
+
+
+@bp.get(f"{PREFIX}/<uuid:cycle_id>/etude")
+@roles_required(*STAFF)
+def study(cycle_id):
+    return _study_page(cycle_id)
+
+
+@bp.post(f"{PREFIX}/<uuid:cycle_id>/projets/<uuid:project_id>/etude")
+@roles_required(*STAFF)
+def decide_study(cycle_id, project_id):
+    values = submitted(*STUDY_FIELDS)
+    name = f"etude-{project_id}"
+    try:
+        require_filled(values, "admissible", "admissibility_reason")
+        errors = {}
+        cost = _amount(values, "cost", errors)
+        if values["admissible"] not in YES_NO or values["feasible"] not in ("", *YES_NO):
+            errors["admissible"] = ["Choisissez oui ou non."]
+        if errors:
+            raise InvalidInput(details=errors)
+        project = remote.call("budget", "decide_study", actor(), {
+            "project_id": str(project_id), "admissible": YES_NO[values["admissible"]],
+            "admissibility_reason": values["admissibility_reason"],
+            "feasible": YES_NO.get(values["feasible"]) if values["admissible"] == "oui" else None,
+            "feasibility_reason": none_if_blank(values["feasibility_reason"]) if values["admissible"] == "oui"
+            else None, "cost": cost if values["admissible"] == "oui" else None})
+    except HubError as error:
+        return _study_page(cycle_id, {str(project_id): Form.failed(error, values, name=name, fields=STUDY_FIELDS)})
+    flash(f"L'avis sur « {project['title']} » est enregistré et publié sur la page du projet.", "success")
+    return redirect(url_for(".study", cycle_id=cycle_id, _anchor=f"projet-{project_id}"))
+
+
+# --- selection -------------------------------------------------------------------------------------------------
+
+def _commissions(cycle_id: str, ref: dict) -> list:
+    """The feasible projects by commission: the central one (Paris-wide projects), then one per sector."""
+    feasible = [p for p in all_projects(cycle_id) if p.get("admissible") and p.get("feasible")]
+    groups = [{"scope": PARIS_WIDE, "label": "Commission centrale – projets pour tout Paris",
+               "projects": [p for p in feasible if p["scale"] == PARIS_WIDE]}]
+    groups += [{"scope": code, "label": f"Commission de l'arrondissement – {label}",
+                "projects": [p for p in feasible if p["scale"] != PARIS_WIDE and p.get("sector") == code]}
+               for code, label in ref["sector_choices"]]
+    return [group for group in groups if group["projects"]]
+
+
+def _selection_page(cycle_id, failed: dict = None):
+    cycle, ref = _cycle_page(cycle_id), reference()
+    groups = _commissions(cycle["id"], ref)
+    forms = {group["scope"]: Form(f"selection-{group['scope']}") for group in groups}
+    forms.update(failed or {})
+    return render_forms("budget/backoffice/selection.html", forms, cycle=cycle, reference=ref, groups=groups)
+
+
+@bp.get(f"{PREFIX}/<uuid:cycle_id>/selection")
+@roles_required(*STAFF)
+def selection(cycle_id):
+    return _selection_page(cycle_id)
+
+
+@bp.post(f"{PREFIX}/<uuid:cycle_id>/selection")
+@roles_required(*STAFF)
+def select_projects(cycle_id):
+    """One commission's decision: the ticked projects go to the vote, the others (of that commission) do not."""
+    scope, ticked = request.form.get("scope", ""), set(request.form.getlist("selected"))
+    group = next((g for g in _commissions(str(cycle_id), reference()) if g["scope"] == scope), None)
+    if group is None:
+        flash("Cette commission n'a aucun projet réalisable à sélectionner.", "error")
+        return redirect(url_for(".selection", cycle_id=cycle_id))
+    changed = 0
+    try:
+        for project in group["projects"]:
+            wanted = project["id"] in ticked
+            if wanted != bool(project.get("selected")):
+                remote.call("budget", "select_project", actor(), {"project_id": project["id"], "selected": wanted})
+                changed += 1
+    except HubError as error:
+        return _selection_page(cycle_id, {scope: Form.failed(error, {}, name=f"selection-{scope}")})
+    flash(f"{group['label']} : {changed} {plural(changed, 'changement')} enregistré{'s' if changed > 1 else ''}.",
+          "success")
+    return redirect(url_for(".selection", cycle_id=cycle_id, _anchor=f"commission-{scope}"))
+
+
+# --- live counts --------------------------------------------------------------------------------------------------
+
+@bp.get(f"{PREFIX}/<uuid:cycle_id>/decomptes")
+@roles_required(*STAFF)
+def live_counts(cycle_id):
+    cycle, ref = _cycle_page(cycle_id), reference()
+    counts = remote.call("budget", "live_counts", actor(), {"cycle_id": str(cycle_id)})
+    scopes = {}
+    for project in counts["projects"]:
+        scope = PARIS_WIDE if project["scale"] == PARIS_WIDE else project.get("sector")
+        scopes.setdefault(scope, []).append(project)
+    groups = [{"scope": scope, "label": "Tout Paris" if scope == PARIS_WIDE else ref["sector_labels"].get(scope, scope),
+               "projects": sorted(projects, key=lambda p: -p["votes"]),
+               "max_votes": max([p["votes"] for p in projects] or [0])}
+              for scope, projects in sorted(scopes.items(), key=lambda item: item[0] != PARIS_WIDE)]
+    return render_forms("budget/backoffice/counts.html", {}, cycle=cycle, counts=counts, groups=groups)
