@@ -18,6 +18,7 @@ cost still fits in what is left of the envelope wins, a project that does not fi
 next one considered.
 """
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -60,6 +61,13 @@ class Sector:
 SECTORS = (Sector("paris-centre", "Paris Centre", "75123"),) + tuple(
     Sector(f"paris-{n}", f"{n}e arrondissement", f"751{n:02d}") for n in range(5, 21))
 SECTOR_CODES = tuple(sector.code for sector in SECTORS)
+
+
+def sector_of_arrondissement(arrondissement: int | None) -> str | None:
+    """The voting sector of an arrondissement: Paris Centre for the 1er to the 4e."""
+    if arrondissement is None or not 1 <= int(arrondissement) <= 20:
+        return None
+    return "paris-centre" if int(arrondissement) in PARIS_CENTRE else f"paris-{int(arrondissement)}"
 
 CERTIFICATION_LEVELS = {"declared": 1, "verified": 2}
 ELIGIBILITY_RULES = {
@@ -176,6 +184,12 @@ def require_stage(current: str, *allowed: str, action: str):
 
 # --- cycles and projects ----------------------------------------------------------------------------
 
+def edition_of(title: str) -> int | None:
+    """The year a cycle's title names (« Budget participatif 2026 » → 2026), for the edition filter."""
+    found = re.search(r"\b(20\d\d)\b", title or "")
+    return int(found.group(1)) if found else None
+
+
 def clean_text(value: str, field: str, minimum: int, maximum: int) -> str:
     text = " ".join((value or "").split()) if field != "description" else (value or "").strip()
     if len(text) < minimum:
@@ -247,6 +261,22 @@ def check_selectable(admissible, feasible):
                          code="PROJECT_NOT_FEASIBLE")
 
 
+# --- implementation tracking ---------------------------------------------------------------------------
+
+def check_status_change(current: str, status: str, effective_date: date, today: date, admin: bool):
+    """A settable status, different from the current one; a final status changes only by an admin (a correction);
+    the date is when it happened, not in the future."""
+    if status not in SETTABLE_STATUSES:
+        raise RuleBroken("Statut inconnu.", "status")
+    if status == current:
+        raise RuleBroken(f"Le projet est déjà au statut « {IMPLEMENTATION_STATUSES[status]} ».", "status")
+    if current in FINAL_STATUSES and not admin:
+        raise RuleBroken(f"Le statut « {IMPLEMENTATION_STATUSES[current]} » est définitif : seul un administrateur "
+                         "peut le corriger.", code="FINAL_STATUS", details={"status": current})
+    if effective_date > today:
+        raise RuleBroken("La date d'effet ne peut pas être dans le futur.", "effective_date")
+
+
 # --- eligibility --------------------------------------------------------------------------------------
 
 def age_on(birth_date: date | None, day: date) -> int | None:
@@ -277,6 +307,28 @@ def check_eligible(rules: dict, attributes: dict, vote_day: date):
     if level and CERTIFICATION_LEVELS.get(attributes.get("certification"), 0) < CERTIFICATION_LEVELS[level]:
         _refuse("certification", "Ce vote demande un compte dont l'adresse a été vérifiée par la Ville.",
                 required=level)
+
+
+PARIS_POSTCODES = frozenset([f"750{n:02d}" for n in range(1, 21)] + ["75116"])
+
+
+def check_paper_eligible(rules: dict, birth_date: date, postcode: str, vote_day: date):
+    """The cycle's rules a paper voter can meet in person: living in Paris and the minimum age (e-mail and
+    certification are met by the identity document the agent checked)."""
+    if rules.get("lives_in_paris", True) and postcode not in PARIS_POSTCODES:
+        _refuse("lives_in_paris", "Ce vote est réservé aux personnes qui habitent à Paris (code postal parisien).")
+    minimum = rules.get("min_age")
+    if minimum and age_on(birth_date, vote_day) < minimum:
+        _refuse("min_age", f"Ce vote est ouvert à partir de {minimum} ans à la date du vote.", minimum=minimum)
+
+
+def check_same_person(account_birth_date, birth_date: date):
+    """The account the paper voter names must be theirs: same birth date, when the account has one."""
+    if isinstance(account_birth_date, str):
+        account_birth_date = date.fromisoformat(account_birth_date[:10])
+    if account_birth_date is not None and account_birth_date != birth_date:
+        raise RuleBroken("Ce compte n'a pas la date de naissance de la pièce d'identité présentée.",
+                         "account_email")
 
 
 def _refuse(rule: str, message: str, **more):

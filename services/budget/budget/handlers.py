@@ -14,7 +14,7 @@ as a digest only, and a replaced ballot's receipt then reads « replaced ».
 """
 import logging
 import random
-from contextlib import contextmanager
+import secrets
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
@@ -24,14 +24,27 @@ from marshmallow import EXCLUDE, Schema, fields
 from sqlalchemy.exc import IntegrityError
 
 from . import domain, events, pabulib
+from .common import FieldChecks, iso, rules, utcnow  # noqa: F401  (utcnow: the default clock, for tests)
+from .co_construction import CoConstruction
+from .drafts import Drafts
+from .notifications import Notifications
+from .paper import PaperBallots
+from .paris_data import ParisData
+from .tracking import Tracking
+from .views import DIRECTION_LABELS, ProjectViews
 from .models import (
     Ballot,
     BallotChoice,
     Carrier,
     Cycle,
+    Follow,
+    MergeInvitation,
+    PaperBallot,
+    PendingIdea,
     Project,
     ReplacedReceipt,
     StageChange,
+    StatusChange,
     new_id,
 )
 
@@ -41,30 +54,6 @@ FORGET_ACCOUNT = "budget.forget_account"
 DEFAULT_ELIGIBILITY = {"email_verified": True, "lives_in_paris": True, "min_age": None, "certification": None}
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@contextmanager
-def rules():
-    """A broken business rule becomes a field-level validation error, a refusal or a conflict it names."""
-    try:
-        yield
-    except domain.RuleBroken as broken:
-        raise _as_error(broken) from None
-
-
-def _as_error(broken: domain.RuleBroken):
-    if isinstance(broken, domain.NotAllowed):
-        return PermissionDenied(broken.message, details=broken.details, code=broken.code)
-    if broken.code == "RULE_BROKEN":
-        details = {broken.field or "_schema": [broken.message]}
-        if broken.details:
-            details["_context"] = broken.details
-        return InvalidInput(details=details)
-    return Conflict(broken.message, details=broken.details, code=broken.code)
-
-
 class _AccountEventSchema(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -72,7 +61,7 @@ class _AccountEventSchema(Schema):
     account_id = fields.UUID(required=True)
 
 
-class Budget:
+class Budget(ProjectViews, CoConstruction, Tracking, PaperBallots, Drafts, Notifications, ParisData):
     def __init__(self, uow, accounts=None, clock=utcnow, shuffle=random.shuffle):
         """`accounts`: something with `eligibility_attributes(data)`, the accounts service's RPC (or a fake)."""
         self.uow, self.accounts, self.clock, self.shuffle = uow, accounts, clock, shuffle
@@ -106,36 +95,6 @@ class Budget:
         if not domain.is_staff(actor["roles"]):
             raise PermissionDenied("Réservé aux agents de la Ville et aux administrateurs.")
 
-    # --- views ---------------------------------------------------------------------------------------
-
-    @staticmethod
-    def cycle_view(cycle: Cycle) -> dict:
-        return {"id": cycle.id, "title": cycle.title, "stage": cycle.stage, "stage_label": domain.STAGES[cycle.stage],
-                "next_stage": None if cycle.stage == domain.IMPLEMENTATION else domain.next_stage(cycle.stage),
-                "paris_envelope": cycle.paris_envelope, "sector_envelopes": cycle.sector_envelopes,
-                "total_envelope": cycle.paris_envelope + sum(cycle.sector_envelopes.values()),
-                "max_choices": cycle.max_choices, "eligibility": cycle.eligibility, "vote_day": cycle.vote_day,
-                "source": cycle.source, "ballots_count": cycle.ballots_count, "created_at": cycle.created_at,
-                "vote_closed_at": cycle.vote_closed_at}
-
-    def project_view(self, project: Project, viewer: dict | None = None, cycle: Cycle = None) -> dict:
-        cycle = cycle or self._cycle(project.cycle_id)
-        carriers = self.session.execute(sa.select(Carrier.account_id).where(
-            Carrier.project_id == project.id)).scalars().all()
-        published = cycle.stage in (domain.RESULTS, domain.IMPLEMENTATION)
-        return {"id": project.id, "cycle_id": project.cycle_id, "position": project.position,
-                "external_id": project.external_id, "title": project.title, "description": project.description,
-                "theme": project.theme, "scale": project.scale, "sector": project.sector, "address": project.address,
-                "origin_idea_id": project.origin_idea_id, "estimated_cost": project.estimated_cost,
-                "status": domain.project_status(project.admissible, project.feasible, project.selected,
-                                                project.won if published else None),
-                "admissible": project.admissible, "admissibility_reason": project.admissibility_reason,
-                "feasible": project.feasible, "feasibility_reason": project.feasibility_reason, "cost": project.cost,
-                "selected": project.selected, "votes": project.votes if published else None,
-                "won": project.won if published else None, "carriers_count": len(carriers),
-                "carried_by_me": viewer is not None and str(viewer["account_id"]) in carriers,
-                "submitted_at": project.submitted_at}
-
     # --- reference and cycles ------------------------------------------------------------------------
 
     @staticmethod
@@ -146,6 +105,12 @@ class Budget:
                 "sectors": [{"code": s.code, "label": s.label, "insee": s.insee} for s in domain.SECTORS],
                 "project_statuses": [{"code": c, "label": label} for c, label in domain.PROJECT_STATUSES.items()],
                 "eligibility_rules": [{"code": c, "label": label} for c, label in domain.ELIGIBILITY_RULES.items()],
+                "implementation_statuses": [{"code": c, "label": label, "settable": c in domain.SETTABLE_STATUSES}
+                                            for c, label in domain.IMPLEMENTATION_STATUSES.items()],
+                "follow_kinds": [{"code": c, "label": label} for c, label in domain.FOLLOW_KINDS.items()],
+                "directions": [{"code": c, "label": DIRECTION_LABELS[c]} for c in domain.DIRECTIONS],
+                "id_document_kinds": [{"code": c, "label": label} for c, label in domain.ID_DOCUMENT_KINDS.items()],
+                "channels": [{"code": c, "label": label} for c, label in domain.CHANNELS.items()],
                 "default_max_choices": domain.DEFAULT_MAX_CHOICES}
 
     def create_cycle(self, actor: dict, command: dict, cycle_id: str | None = None) -> dict:
@@ -157,14 +122,16 @@ class Budget:
         cycle = self._new_cycle(actor, title, command["paris_envelope"], sectors, command["max_choices"],
                                 {**DEFAULT_ELIGIBILITY, **command["eligibility"]}, command.get("vote_day"),
                                 domain.SUBMISSION, cycle_id=cycle_id)
+        self.draft_pending_ideas(cycle)
         return self.cycle_view(cycle)
 
     def _new_cycle(self, actor, title, paris_envelope, sectors, max_choices, eligibility, vote_day, stage,
                    source=None, cycle_id=None) -> Cycle:
         now = self.clock()
-        cycle = Cycle(id=cycle_id or new_id(), title=title, stage=stage, paris_envelope=paris_envelope, sector_envelopes=sectors,
-                      max_choices=max_choices, eligibility=eligibility, vote_day=vote_day, source=source,
-                      created_at=now, updated_at=now)
+        cycle = Cycle(id=cycle_id or new_id(), title=title, edition=domain.edition_of(title), stage=stage,
+                      paris_envelope=paris_envelope, sector_envelopes=sectors, max_choices=max_choices,
+                      eligibility=eligibility, vote_day=vote_day, source=source, created_at=now, updated_at=now,
+                      identity_salt=secrets.token_hex(32))
         self.session.add(cycle)
         self.session.flush()
         self.session.add(StageChange(cycle_id=cycle.id, stage=stage, actor_id=str(actor["account_id"]), at=now))
@@ -197,7 +164,7 @@ class Budget:
         cycle = self._cycle(command["cycle_id"], lock="share")
         with rules():
             domain.require_stage(cycle.stage, domain.SUBMISSION, action="déposer un projet")
-        checks = _FieldChecks()
+        checks = FieldChecks()
         title = checks(domain.clean_text, command["title"], "title", domain.TITLE_MIN, domain.TITLE_MAX)
         description = checks(domain.clean_text, command["description"], "description", domain.DESCRIPTION_MIN,
                              domain.DESCRIPTION_MAX)
@@ -215,36 +182,33 @@ class Budget:
         self.session.flush()
         self.session.add(Carrier(project_id=project.id, account_id=str(actor["account_id"])))
         self.session.flush()
+        self.emit_submitted(project, actor)
+        return self.project_view(project, actor, cycle)
+
+    def emit_submitted(self, project: Project, actor: dict):
         self.uow.emit(events.PROJECT_SUBMITTED, events.project_subject(project.id),
-                      {"cycle_id": cycle.id, "project_id": project.id, "scale": project.scale,
+                      {"cycle_id": project.cycle_id, "project_id": project.id, "scale": project.scale,
                        "sector": project.sector, "theme": project.theme, "origin_idea_id": project.origin_idea_id},
                       actor=events.actor(str(actor["account_id"]), "citizen"))
-        return self.project_view(project, actor, cycle)
+
+    def _live_project(self, project_id) -> Project:
+        """A project the City works on: not a draft (its carrier's), not merged into another one."""
+        project = self._project(project_id, for_update=True)
+        if project.draft:
+            raise NotFound("Projet introuvable.")
+        if project.merged_into:
+            raise Conflict("Ce projet a été fusionné dans un projet co-construit : c'est ce dernier qui est suivi.",
+                           code="ALREADY_MERGED", details={"merged_into": project.merged_into})
+        return project
 
     def _next_position(self, cycle_id: str) -> int:
         return self.session.execute(sa.select(sa.func.coalesce(sa.func.max(Project.position), 0)).where(
             Project.cycle_id == cycle_id)).scalar_one() + 1
 
-    def list_projects(self, query: dict, viewer: dict | None = None) -> dict:
-        cycle = self._cycle(query["cycle_id"])
-        conditions = [Project.cycle_id == cycle.id]
-        for field in ("scale", "sector", "theme"):
-            if query.get(field):
-                conditions.append(getattr(Project, field) == query[field])
-        if query.get("selected") is not None:
-            conditions.append(Project.selected.is_(query["selected"]))
-        total = self.session.execute(sa.select(sa.func.count()).select_from(Project).where(*conditions)).scalar_one()
-        projects = self.session.execute(sa.select(Project).where(*conditions).order_by(Project.position, Project.id)
-                                        .limit(query["limit"]).offset(query["offset"])).scalars().all()
-        return {"items": [self.project_view(p, viewer, cycle) for p in projects], "total": total}
-
-    def get_project(self, project_id, viewer: dict | None = None) -> dict:
-        return self.project_view(self._project(project_id), viewer)
-
     def decide_study(self, actor: dict, command: dict) -> dict:
         """Admissibility with its public reason; for an admissible project, feasibility and the City's cost."""
         self._require_staff(actor)
-        project = self._project(command["project_id"], for_update=True)
+        project = self._live_project(command["project_id"])
         cycle = self._cycle(project.cycle_id, lock="share")
         with rules():
             domain.require_stage(cycle.stage, domain.STUDY, action="rendre un avis d'étude")
@@ -258,18 +222,20 @@ class Budget:
         project.admissible, project.admissibility_reason = command["admissible"], reason
         project.feasible, project.feasibility_reason = command.get("feasible"), feasibility_reason
         project.cost = command.get("cost")
+        project.direction = command.get("direction") or project.direction
         project.studied_by, project.studied_at, project.updated_at = str(actor["account_id"]), now, now
         self.session.flush()
         self.uow.emit(events.PROJECT_STUDY_DECIDED, events.project_subject(project.id),
                       {"cycle_id": cycle.id, "project_id": project.id, "admissible": project.admissible,
-                       "feasible": project.feasible, "cost": project.cost},
+                       "feasible": project.feasible, "cost": project.cost,
+                       "origin_idea_id": project.origin_idea_id},
                       actor=events.actor(str(actor["account_id"]), "agent"))
         return self.project_view(project, actor, cycle)
 
     def select_project(self, actor: dict, command: dict) -> dict:
         """Put a feasible project on the ballot paper (or take it off, until the selection stage ends)."""
         self._require_staff(actor)
-        project = self._project(command["project_id"], for_update=True)
+        project = self._live_project(command["project_id"])
         cycle = self._cycle(project.cycle_id, lock="share")
         with rules():
             domain.require_stage(cycle.stage, domain.SELECTION, action="sélectionner un projet pour le vote")
@@ -282,7 +248,8 @@ class Budget:
             if project.selected:
                 self.uow.emit(events.PROJECT_SELECTED, events.project_subject(project.id),
                               {"cycle_id": cycle.id, "project_id": project.id, "scale": project.scale,
-                               "sector": project.sector, "cost": project.cost},
+                               "sector": project.sector, "cost": project.cost,
+                               "origin_idea_id": project.origin_idea_id},
                               actor=events.actor(str(actor["account_id"]), "agent"))
         return self.project_view(project, actor, cycle)
 
@@ -291,7 +258,7 @@ class Budget:
     def _candidates(self, cycle_id: str, only=None) -> dict:
         """The projects on the ballot paper (`only`: just these ids, what a ballot names)."""
         statement = sa.select(Project.id, Project.scale, Project.sector, Project.cost, Project.position).where(
-            Project.cycle_id == cycle_id, Project.selected.is_(True))
+            Project.cycle_id == cycle_id, Project.selected.is_(True), Project.merged_into.is_(None))
         if only is not None:
             statement = statement.where(Project.id.in_(list(only)))
         rows = self.session.execute(statement)
@@ -324,7 +291,7 @@ class Budget:
             ballot.changes += 1
         else:
             ballot = Ballot(cycle_id=cycle.id, account_id=account_id, sector=sector, cast_at=now, changes=0,
-                            receipt_digest=domain.receipt_digest(receipt))
+                            receipt_digest=domain.receipt_digest(receipt), channel=domain.ONLINE, counted=True)
             self.session.add(ballot)
         try:
             self.session.flush()
@@ -333,8 +300,9 @@ class Budget:
                            code="BALLOT_IN_PROGRESS") from None
         self.session.execute(sa.insert(BallotChoice), [{"ballot_id": ballot.id, "project_id": project_id}
                                                       for project_id in paris_choices + sector_choices])
-        self.uow.emit(events.BALLOT_CAST, events.cycle_subject(cycle.id), {"cycle_id": cycle.id},
-                      actor=events.ANONYMOUS_VOTER)
+        self.supersede_paper_ballots(cycle.id, account_id)
+        self.uow.emit(events.BALLOT_CAST, events.cycle_subject(cycle.id),
+                      {"cycle_id": cycle.id, "channel": domain.ONLINE}, actor=events.ANONYMOUS_VOTER)
         return {"cycle_id": cycle.id, "receipt": receipt, "replaced": replaced, "paris_projects": paris_choices,
                 "sector": sector, "sector_projects": sector_choices, "cast_at": now}
 
@@ -356,8 +324,10 @@ class Budget:
         """Anyone holding a receipt learns whether that ballot counts; nothing about its choices."""
         cycle = self._cycle(command["cycle_id"])
         digest = domain.receipt_digest(command["receipt"])
-        current = self.session.execute(sa.select(Ballot.id).where(
+        current = self.session.execute(sa.select(Ballot.id, Ballot.counted).where(
             Ballot.cycle_id == cycle.id, Ballot.receipt_digest == digest)).first()
+        if current is not None and not current.counted:  # a paper ballot its voter's online ballot beats
+            return {"cycle_id": cycle.id, "counted": False, "status": "superseded_by_online"}
         if current is not None:
             tallied = cycle.stage in (domain.RESULTS, domain.IMPLEMENTATION)
             return {"cycle_id": cycle.id, "counted": True, "status": "counted" if tallied else "recorded"}
@@ -366,14 +336,23 @@ class Budget:
         raise NotFound("Aucun bulletin ne correspond à ce reçu.", code="UNKNOWN_RECEIPT")
 
     def _vote_counts(self, cycle_id: str) -> dict:
-        rows = self.session.execute(sa.select(BallotChoice.project_id, sa.func.count()).join(
-            Ballot, Ballot.id == BallotChoice.ballot_id).where(Ballot.cycle_id == cycle_id)
-            .group_by(BallotChoice.project_id))
-        return {project_id: int(count) for project_id, count in rows}
+        """Votes per project and channel, from counted ballots, in one aggregate query: {project_id: (all, paper)}."""
+        rows = self.session.execute(sa.select(BallotChoice.project_id, Ballot.channel, sa.func.count()).join(
+            Ballot, Ballot.id == BallotChoice.ballot_id).where(Ballot.cycle_id == cycle_id, Ballot.counted.is_(True))
+            .group_by(BallotChoice.project_id, Ballot.channel))
+        counts = {}
+        for project_id, channel, count in rows:
+            total, paper = counts.get(project_id, (0, 0))
+            counts[project_id] = (total + int(count), paper + (int(count) if channel == domain.PAPER else 0))
+        return counts
 
-    def _ballots_count(self, cycle_id: str) -> int:
-        return self.session.execute(sa.select(sa.func.count()).select_from(Ballot).where(
-            Ballot.cycle_id == cycle_id)).scalar_one()
+    def _ballots_count(self, cycle_id: str) -> dict:
+        """Counted ballots per channel: {"online": n, "paper": n}."""
+        rows = self.session.execute(sa.select(Ballot.channel, sa.func.count()).where(
+            Ballot.cycle_id == cycle_id, Ballot.counted.is_(True)).group_by(Ballot.channel)).all()
+        counts = {domain.ONLINE: 0, domain.PAPER: 0}
+        counts.update({channel: int(count) for channel, count in rows})
+        return counts
 
     def live_counts(self, actor: dict, cycle_id) -> dict:
         """During the vote (and after), agents and admins follow the counts; the public waits for the results."""
@@ -383,28 +362,41 @@ class Budget:
             domain.require_stage(cycle.stage, domain.VOTE, domain.RESULTS, domain.IMPLEMENTATION,
                                  action="consulter les décomptes")
         votes = self._vote_counts(cycle.id)
+        ballots = self._ballots_count(cycle.id)
         projects = self.session.execute(sa.select(Project).where(Project.cycle_id == cycle.id,
                                                                  Project.selected.is_(True))
                                         .order_by(Project.position)).scalars().all()
-        return {"cycle_id": cycle.id, "stage": cycle.stage, "ballots_count": self._ballots_count(cycle.id),
+        return {"cycle_id": cycle.id, "stage": cycle.stage, "ballots_count": sum(ballots.values()),
+                "ballots_online": ballots[domain.ONLINE], "ballots_paper": ballots[domain.PAPER],
                 "projects": [{"project_id": p.id, "title": p.title, "scale": p.scale, "sector": p.sector,
-                              "votes": votes.get(p.id, 0)} for p in projects]}
+                              "votes": votes.get(p.id, (0, 0))[0],
+                              "votes_online": votes.get(p.id, (0, 0))[0] - votes.get(p.id, (0, 0))[1],
+                              "votes_paper": votes.get(p.id, (0, 0))[1]} for p in projects]}
 
     def _close_and_tally(self, cycle: Cycle, actor: dict, now: datetime):
         candidates = list(self._candidates(cycle.id).values())
-        votes = self._vote_counts(cycle.id)
+        counts = self._vote_counts(cycle.id)
+        votes = {project_id: total for project_id, (total, _paper) in counts.items()}
         outcome = domain.tally(candidates, votes, cycle.paris_envelope, cycle.sector_envelopes)
         winners = {project_id for scope in outcome.values() for project_id in scope["winners"]}
-        for candidate in candidates:
-            self.session.execute(sa.update(Project).where(Project.id == candidate.id).values(
-                votes=votes.get(candidate.id, 0), won=candidate.id in winners))
+        rows = [{"p_id": c.id, "p_votes": votes.get(c.id, 0), "p_paper": counts.get(c.id, (0, 0))[1],
+                 "p_won": c.id in winners} for c in candidates]
+        if rows:  # one executemany, not one statement per project
+            table = Project.__table__
+            self.session.connection().execute(sa.update(table).where(table.c.id == sa.bindparam("p_id")).values(
+                votes=sa.bindparam("p_votes"), votes_paper=sa.bindparam("p_paper"), won=sa.bindparam("p_won")), rows)
         cycle.results, cycle.vote_closed_at = outcome, now
-        cycle.ballots_count = self._ballots_count(cycle.id)
+        cycle.ballots_count = sum(self._ballots_count(cycle.id).values())
+        self.forget_paper_identities(cycle)
         admin = events.actor(str(actor["account_id"]), "admin")
+        origins = dict(self.session.execute(sa.select(Project.id, Project.origin_idea_id).where(
+            Project.id.in_(winners))).all()) if winners else {}
         self.uow.emit(events.VOTE_CLOSED, events.cycle_subject(cycle.id),
                       {"cycle_id": cycle.id, "ballots_count": cycle.ballots_count}, actor=admin)
         self.uow.emit(events.RESULTS_PUBLISHED, events.cycle_subject(cycle.id),
                       {"cycle_id": cycle.id, "winner_project_ids": sorted(winners),
+                       "winners": [{"project_id": project_id, "origin_idea_id": origins.get(project_id)}
+                                   for project_id in sorted(winners)],
                        "envelope_used": sum(scope["used"] for scope in outcome.values()),
                        "ballots_count": cycle.ballots_count}, actor=admin)
 
@@ -414,7 +406,7 @@ class Budget:
             raise PermissionDenied(f"Les résultats ne sont pas encore publiés (étape « {domain.STAGES[cycle.stage]} »).",
                                    code="RESULTS_NOT_PUBLISHED", details={"stage": cycle.stage})
         projects = {p.id: p for p in self.session.execute(sa.select(Project).where(
-            Project.cycle_id == cycle.id, Project.selected.is_(True))).scalars()}
+            Project.cycle_id == cycle.id, Project.selected.is_(True), Project.merged_into.is_(None))).scalars()}
         labels = {s.code: s.label for s in domain.SECTORS}
         scopes = []
         for scope, outcome in cycle.results.items():
@@ -426,8 +418,15 @@ class Budget:
             scopes.append({"scope": scope, "label": "Tout Paris" if scope == domain.PARIS else labels[scope],
                            "envelope": outcome["envelope"], "used": outcome["used"],
                            "projects": [{"project_id": p.id, "title": p.title, "cost": p.cost, "votes": p.votes,
-                                         "won": bool(p.won), "external_id": p.external_id} for p in ranked]})
+                                         "votes_paper": (p.votes_paper or 0) if p.votes is not None else None,
+                                         "votes_online": p.votes - (p.votes_paper or 0) if p.votes is not None
+                                         else None, "won": bool(p.won), "external_id": p.external_id,
+                                         "implementation_status": (p.implementation_status or domain.NOT_STARTED)
+                                         if p.won else None} for p in ranked]})
+        ballots = self._ballots_count(cycle.id) if cycle.ballots_count is not None else None
         return {"cycle_id": cycle.id, "title": cycle.title, "ballots_count": cycle.ballots_count,
+                "ballots_online": ballots[domain.ONLINE] if ballots else None,
+                "ballots_paper": ballots[domain.PAPER] if ballots else None,
                 "envelope_used": sum(o["used"] for o in cycle.results.values()),
                 "tie_break": "À égalité de voix : le coût le plus bas, puis le dépôt le plus ancien.",
                 "scopes": scopes}
@@ -483,7 +482,8 @@ class Budget:
         choices = {}
         for ballot_id, project_id in self.session.execute(sa.select(BallotChoice.ballot_id, BallotChoice.project_id)
                                                           .join(Ballot, Ballot.id == BallotChoice.ballot_id)
-                                                          .where(Ballot.cycle_id == cycle.id)):
+                                                          .where(Ballot.cycle_id == cycle.id,
+                                                                 Ballot.counted.is_(True))):
             choices.setdefault(ballot_id, []).append(label[project_id])
         ballots = [sorted(chosen) for chosen in choices.values()]
         self.shuffle(ballots)
@@ -514,6 +514,14 @@ class Budget:
         self.session.execute(sa.update(Ballot).where(Ballot.account_id == account_id).values(account_id=None))
         self.session.execute(sa.update(StageChange).where(StageChange.actor_id == account_id).values(actor_id=None))
         self.session.execute(sa.update(Project).where(Project.studied_by == account_id).values(studied_by=None))
+        self.session.execute(sa.update(PaperBallot).where(PaperBallot.account_id == account_id).values(account_id=None))
+        self.session.execute(sa.update(PaperBallot).where(PaperBallot.recorded_by == account_id)
+                             .values(recorded_by=None))
+        self.session.execute(sa.update(MergeInvitation).where(MergeInvitation.account_id == account_id)
+                             .values(account_id=None))
+        self.session.execute(sa.update(StatusChange).where(StatusChange.actor_id == account_id).values(actor_id=None))
+        self.session.execute(sa.update(PendingIdea).where(PendingIdea.author_id == account_id).values(author_id=None))
+        self.session.execute(sa.delete(Follow).where(Follow.account_id == account_id))
         return True
 
     def export_personal_data(self, account_id) -> dict:
@@ -522,27 +530,12 @@ class Budget:
             Carrier, Carrier.project_id == Project.id).where(Carrier.account_id == account_id)).all()
         ballots = self.session.execute(sa.select(Ballot.cycle_id, Ballot.cast_at).where(
             Ballot.account_id == account_id)).all()
+        follows = self.session.execute(sa.select(Follow.project_id, Follow.kind, Follow.created_at).where(
+            Follow.account_id == account_id)).all()
+        invitations = self.session.execute(sa.select(MergeInvitation.project_id, MergeInvitation.answer).where(
+            MergeInvitation.account_id == account_id)).all()
         return {"projects_carried": [{"project_id": p.id, "cycle_id": p.cycle_id, "title": p.title} for p in carried],
-                "ballots": [{"cycle_id": b.cycle_id, "cast_at": _iso(b.cast_at)} for b in ballots]}
-
-
-def _iso(value):
-    return value.isoformat() if isinstance(value, (date, datetime)) else value
-
-
-class _FieldChecks:
-    """Runs several field rules and reports every broken one at once (a form shows them all)."""
-
-    def __init__(self):
-        self.details = {}
-
-    def __call__(self, rule, *args):
-        try:
-            return rule(*args)
-        except domain.RuleBroken as broken:
-            self.details.setdefault(broken.field or "_schema", []).append(broken.message)
-            return None
-
-    def raise_if_broken(self):
-        if self.details:
-            raise InvalidInput(details=self.details)
+                "ballots": [{"cycle_id": b.cycle_id, "cast_at": iso(b.cast_at)} for b in ballots],
+                "projects_followed": [{"project_id": f.project_id, "kind": f.kind, "since": iso(f.created_at)}
+                                      for f in follows],
+                "merge_invitations": [{"project_id": i.project_id, "answer": i.answer} for i in invitations]}

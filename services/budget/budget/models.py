@@ -25,6 +25,7 @@ class Cycle(Base):
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     title: Mapped[str] = mapped_column(sa.String(150))
+    edition: Mapped[int | None] = mapped_column(sa.SmallInteger, index=True)  # the year its title names
     stage: Mapped[str] = mapped_column(sa.String(24))
     paris_envelope: Mapped[int] = mapped_column(sa.BigInteger)
     sector_envelopes = mapped_column(sa.JSON, nullable=False)  # sector code -> euros, every sector
@@ -37,6 +38,8 @@ class Cycle(Base):
     created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
     updated_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
     vote_closed_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    # Keys the digests of paper voters' identities (one per cycle, never exposed); erased when the vote closes.
+    identity_salt: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class StageChange(Base):
@@ -76,6 +79,14 @@ class Project(Base):
     selected_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
     votes: Mapped[int | None] = mapped_column(sa.Integer)  # after the tally
     won: Mapped[bool | None] = mapped_column(sa.Boolean)  # after the tally
+    votes_paper: Mapped[int | None] = mapped_column(sa.Integer)  # of `votes`, from paper ballots (after the tally)
+    arrondissement: Mapped[int | None] = mapped_column(sa.SmallInteger)  # 1..20, when known
+    direction: Mapped[str | None] = mapped_column(sa.String(16))  # owning direction code
+    popular_district: Mapped[bool | None] = mapped_column(sa.Boolean)  # « quartier populaire »
+    draft: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # forwarded idea not confirmed yet
+    origin_decision_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)  # routing's decision
+    merged_into: Mapped[str | None] = mapped_column(sa.String(36), index=True)  # co-construction
+    implementation_status: Mapped[str | None] = mapped_column(sa.String(24))  # winners
     submitted_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
     updated_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
@@ -102,6 +113,8 @@ class Ballot(Base):
     receipt_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)  # sha256 of the receipt shown once
     cast_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
     changes: Mapped[int] = mapped_column(sa.Integer, default=0)
+    channel: Mapped[str] = mapped_column(sa.String(8), default="online")  # online | paper
+    counted: Mapped[bool] = mapped_column(sa.Boolean, default=True)  # False: a paper ballot the online one beats
 
 
 class BallotChoice(Base):
@@ -118,3 +131,68 @@ class ReplacedReceipt(Base):
 
     digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     cycle_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_cycles.id", ondelete="CASCADE"), index=True)
+
+
+class PaperBallot(Base):
+    """The identity check of a paper ballot (its choices are the Ballot's). No name, birth date nor document digits:
+    a keyed digest of the identity (to refuse a second paper ballot of the same person), erased when the vote
+    closes, and the hub account the voter named, if any (the online ballot wins)."""
+    __tablename__ = "budget_paper_ballots"
+    __table_args__ = (sa.UniqueConstraint("cycle_id", "identity_digest", name="uq_paper_ballot_identity"),)
+
+    ballot_id: Mapped[int] = mapped_column(sa.ForeignKey("budget_ballots.id", ondelete="CASCADE"), primary_key=True)
+    cycle_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_cycles.id", ondelete="CASCADE"), index=True)
+    identity_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    ballot_box: Mapped[str] = mapped_column(sa.String(120))
+    id_document_kind: Mapped[str] = mapped_column(sa.String(16))
+    recorded_by: Mapped[str | None] = mapped_column(sa.String(36))
+    recorded_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class MergeInvitation(Base):
+    """A carrier of a source project invited to carry the merged one: pending, accepted or refused."""
+    __tablename__ = "budget_merge_invitations"
+    __table_args__ = (sa.UniqueConstraint("project_id", "account_id", name="uq_merge_invitation"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_projects.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    answer: Mapped[str] = mapped_column(sa.String(8))  # pending | accepted | refused
+    invited_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    answered_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+
+
+class StatusChange(Base):
+    """One step of a winner's planning timeline: dated, justified, by whom (or imported from the open data)."""
+    __tablename__ = "budget_status_changes"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_projects.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(24))
+    justification: Mapped[str] = mapped_column(sa.Text)
+    effective_date = mapped_column(sa.Date, nullable=True)
+    actor_id: Mapped[str | None] = mapped_column(sa.String(36))
+    source: Mapped[str] = mapped_column(sa.String(8))  # agent | import
+    recorded_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class Follow(Base):
+    """« Ajouter à mes favoris » (favorite) or « je m'associe au projet » (associate)."""
+    __tablename__ = "budget_project_follows"
+
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_projects.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class PendingIdea(Base):
+    """An idea forwarded to the budget while no cycle takes submissions: the next cycle created drafts it."""
+    __tablename__ = "budget_pending_ideas"
+
+    decision_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    idea_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    author_id: Mapped[str | None] = mapped_column(sa.String(36))
+    draft = mapped_column(sa.JSON, nullable=False)  # the draft's fields, read from the idea when it arrived
+    received_at = mapped_column(sa.DateTime(timezone=True), nullable=False)

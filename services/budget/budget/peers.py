@@ -3,3 +3,4 @@
 from hubkit.rpc import BoundedRpc, PeerUnavailable  # noqa: F401  (what the service wraps its proxies in)
 
 PEER_TIMEOUT = 3.0
+NOTIFY_TIMEOUT = 10.0  # an event handler e-mailing many followers may wait longer (nobody waits on it)

@@ -15,7 +15,7 @@ from . import SERVICE_NAME, peers, schemas
 from .business_metrics import count_ballot, count_project, count_tally
 from .handlers import Budget
 from .models import Base
-from .peers import PEER_TIMEOUT, BoundedRpc
+from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
 
 rpc = nameko_rpc(expected_exceptions=HubError)
 
@@ -36,6 +36,7 @@ class BudgetService:
     db = Database(SERVICE_NAME, Base.metadata)
     outbox = OutboxRelayProvider()
     accounts = RpcProxy("accounts", expiration=PEER_TIMEOUT)
+    ideas = RpcProxy("ideas", expiration=PEER_TIMEOUT)
 
     def _budget(self, uow) -> Budget:
         return Budget(uow, accounts=BoundedRpc(self.accounts, peers.PEER_TIMEOUT))
@@ -112,6 +113,54 @@ class BudgetService:
         with self.db as uow:
             return schemas.ProjectSchema().dump(self._budget(uow).select_project(actor, command))
 
+    @rpc
+    def my_projects(self, actor):
+        actor = actor_of(actor)
+        with self.db as uow:
+            return schemas.MyProjectsSchema().dump(self._budget(uow).my_projects(actor))
+
+    @rpc
+    def confirm_draft_project(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.DraftConfirmSchema(), data)
+        with self.db as uow:
+            project = schemas.ProjectSchema().dump(self._budget(uow).confirm_draft_project(actor, command))
+        count_project()
+        return project
+
+    # --- co-construction ------------------------------------------------------------------------------
+
+    @rpc
+    def merge_projects(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.MergeSchema(), data)
+        with self.db as uow:
+            return schemas.ProjectSchema().dump(self._budget(uow).merge_projects(actor, command))
+
+    @rpc
+    def answer_merge_invitation(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.MergeAnswerSchema(), data)
+        with self.db as uow:
+            return schemas.ProjectSchema().dump(self._budget(uow).answer_merge_invitation(actor, command))
+
+    # --- implementation tracking and follows ----------------------------------------------------------
+
+    @rpc
+    def change_project_status(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.StatusChangeSchema(), data)
+        with self.db as uow:
+            return schemas.ProjectSchema().dump(self._budget(uow).change_project_status(actor, command))
+
+    @rpc
+    def follow_project(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.FollowSchema(), data)
+        with self.db as uow:
+            return schemas.FollowStateSchema().dump(self._budget(uow).follow_project(actor, command))
+
+    @rpc
+    def unfollow_project(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.FollowSchema(), data)
+        with self.db as uow:
+            return schemas.FollowStateSchema().dump(self._budget(uow).unfollow_project(actor, command))
+
     # --- the vote -------------------------------------------------------------------------------------
 
     @rpc
@@ -119,6 +168,12 @@ class BudgetService:
         actor, command = actor_of(actor), load(schemas.BallotSchema(), data)
         with count_ballot(), self.db as uow:
             return schemas.BallotReceiptSchema().dump(self._budget(uow).cast_ballot(actor, command))
+
+    @rpc
+    def record_paper_ballot(self, actor, data):
+        actor, command = actor_of(actor), load(schemas.PaperBallotSchema(), data)
+        with count_ballot(), self.db as uow:
+            return schemas.PaperBallotReceiptSchema().dump(self._budget(uow).record_paper_ballot(actor, command))
 
     @rpc
     def my_ballot(self, actor, data):
@@ -143,6 +198,20 @@ class BudgetService:
         cycle_id = cycle_id_of(data)
         with self.db as uow:
             return schemas.ResultsSchema().dump(self._budget(uow).results(cycle_id))
+
+    # --- open data -----------------------------------------------------------------------------------
+
+    @rpc
+    def export_projects_csv(self, data=None):
+        query = load(schemas.ExportQuerySchema(), data or {})
+        with self.db as uow:
+            return schemas.CsvExportSchema().dump(self._budget(uow).export_projects_csv(query))
+
+    @rpc
+    def export_results_csv(self, data):
+        cycle_id = cycle_id_of(data)
+        with self.db as uow:
+            return schemas.CsvExportSchema().dump(self._budget(uow).export_results_csv(cycle_id))
 
     # --- pabulib --------------------------------------------------------------------------------------
 
@@ -174,6 +243,34 @@ class BudgetService:
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
             return self._budget(uow).forget_account(envelope)
+
+    @event_handler("routing", "idea_forwarded")
+    def draft_forwarded_idea(self, data):
+        """An idea forwarded to the budget scheme becomes a draft project of its author."""
+        envelope = receive(data, self.correlation, self.name)
+        with self.db as uow:
+            return self._budget(uow).draft_forwarded_idea(envelope, BoundedRpc(self.ideas, peers.PEER_TIMEOUT,
+                                                                                PeerUnavailable))
+
+    # E-mails from the service's own events (accounts sends them; see budget/notifications.py).
+
+    @event_handler(SERVICE_NAME, "projects_merged")
+    def notify_merge_invitation(self, data):
+        return self._notify(data)
+
+    @event_handler(SERVICE_NAME, "project_status_changed")
+    def notify_status_change(self, data):
+        return self._notify(data)
+
+    @event_handler(SERVICE_NAME, "project_drafted")
+    def notify_draft(self, data):
+        return self._notify(data)
+
+    def _notify(self, data):
+        envelope = receive(data, self.correlation, self.name)
+        with self.db as uow:
+            return self._budget(uow).notification(envelope, BoundedRpc(self.accounts, peers.NOTIFY_TIMEOUT,
+                                                                        PeerUnavailable).notify)
 
     @timer(interval=2)
     def relay_pending(self):

@@ -128,7 +128,7 @@ def test_a_ballot_over_rpc_publishes_an_anonymous_event(config, budget_service, 
     assert receipt["replaced"] is False and len(receipt["receipt"]) == 24
     event = BudgetListener.received[-1]
     assert event["type"] == "ballot_cast" and event["actor"] == {"account_id": None, "role": "citizen"}
-    assert event["payload"] == {"cycle_id": made["cycle_id"]}
+    assert event["payload"] == {"cycle_id": made["cycle_id"], "channel": "online"}
     assert DOMINIQUE not in repr(event)
     with ServiceRpcProxy("budget", config) as budget:
         assert budget.check_receipt({"cycle_id": made["cycle_id"], "receipt": receipt["receipt"]})["counted"]

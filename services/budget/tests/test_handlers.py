@@ -208,7 +208,7 @@ def test_a_ballot_gives_a_receipt_and_can_be_changed_until_the_vote_closes(run, 
     assert len(store.rows("budget_ballots")) == 1 and len(store.rows("budget_ballot_choices")) == 1
     assert first["receipt"] not in repr(store.snapshot())  # digests only
     events = store.events("ballot_cast")
-    assert len(events) == 2 and all(e["payload"] == {"cycle_id": vote_cycle["id"]} for e in events)
+    assert len(events) == 2 and all(e["payload"] == {"cycle_id": vote_cycle["id"], "channel": "online"} for e in events)
     assert all(e["actor"]["account_id"] is None for e in events)
     with pytest.raises(NotFound):
         run("check_receipt", {"cycle_id": vote_cycle["id"], "receipt": "0" * 24})
@@ -366,4 +366,5 @@ def test_account_deleted_pseudonymises_carriers_and_keeps_the_ballot_counted(run
     assert store.one("budget_project_carriers", Carrier.project_id == vote_cycle["P1"]).account_id is None
     assert [row.account_id for row in store.rows("budget_ballots")] == [None]
     assert run("live_counts", AGENT, vote_cycle["id"])["ballots_count"] == 1
-    assert run("export_personal_data", camille["account_id"]) == {"projects_carried": [], "ballots": []}
+    assert run("export_personal_data", camille["account_id"]) == {
+        "projects_carried": [], "ballots": [], "projects_followed": [], "merge_invitations": []}

@@ -1,0 +1,92 @@
+"""Implementation tracking of winning projects, and citizens who follow projects.
+
+A winner starts « non démarré »; agents of its owning direction (or admins) move it through the statuses of the
+City's planning timeline (études et conception, lancement des procédures, réalisation des travaux, en cours de
+livraison, réalisé, non réalisable), each change dated (`effective_date`, not in the future) and justified (for
+« non réalisable », the justification is the public reason). « Réalisé » and « non réalisable » are final: only
+an admin changes them afterwards (a correction). A project without an owning direction yet is updated by any
+agent. Each change emits `project_status_changed`; its handler e-mails the project's followers (favorites and
+associates) and carriers through accounts.notify.
+
+Following: « ajouter à mes favoris » (favorite) and « je m'associe au projet » (associate), each once per account;
+following again or unfollowing what one does not follow changes nothing (idempotent).
+"""
+import sqlalchemy as sa
+from hubkit.errors import Conflict, NotFound, PermissionDenied
+
+from . import domain, events
+from .common import rules
+from .models import Carrier, Follow, Project, StatusChange
+from .views import PUBLISHED
+
+
+class Tracking:
+    """Mixed into the Budget use cases."""
+
+    def change_project_status(self, actor: dict, command: dict) -> dict:
+        self._require_staff(actor)
+        project = self._project(command["project_id"], for_update=True)
+        cycle = self._cycle(project.cycle_id, lock="share")
+        admin = domain.is_admin(actor["roles"])
+        if not admin and project.direction and actor.get("direction") != project.direction:
+            raise PermissionDenied("Seuls les agents de la direction qui pilote ce projet en suivent la réalisation.",
+                                   code="NOT_OWNING_DIRECTION", details={"direction": project.direction})
+        if cycle.stage not in PUBLISHED or not project.won:
+            raise Conflict("Seul un projet lauréat, une fois les résultats publiés, a un suivi de réalisation.",
+                           code="NOT_A_WINNER")
+        current = project.implementation_status or domain.NOT_STARTED
+        with rules():
+            justification = domain.clean_text(command["justification"], "justification", domain.REASON_MIN,
+                                              domain.REASON_MAX)
+            domain.check_status_change(current, command["status"], command["effective_date"], self.clock().date(),
+                                       admin)
+        now = self.clock()
+        project.implementation_status, project.updated_at = command["status"], now
+        self.session.add(StatusChange(project_id=project.id, status=command["status"], justification=justification,
+                                      effective_date=command["effective_date"], actor_id=str(actor["account_id"]),
+                                      source="agent", recorded_at=now))
+        self.session.flush()
+        self.uow.emit(events.PROJECT_STATUS_CHANGED, events.project_subject(project.id),
+                      {"cycle_id": cycle.id, "project_id": project.id, "from_status": current,
+                       "status": command["status"], "effective_date": command["effective_date"].isoformat(),
+                       "origin_idea_id": project.origin_idea_id},
+                      actor=events.actor(str(actor["account_id"]), "admin" if admin else "agent"))
+        return self.project_view(project, actor, cycle)
+
+    def follow_project(self, actor: dict, command: dict) -> dict:
+        project = self._followable(command["project_id"])
+        account_id = str(actor["account_id"])
+        exists = self.session.get(Follow, (project.id, account_id, command["kind"]))
+        if exists is None:
+            self.session.add(Follow(project_id=project.id, account_id=account_id, kind=command["kind"],
+                                    created_at=self.clock()))
+            self.session.flush()
+        return self._follow_state(project.id, command["kind"], True)
+
+    def unfollow_project(self, actor: dict, command: dict) -> dict:
+        project = self._followable(command["project_id"])
+        self.session.execute(sa.delete(Follow).where(Follow.project_id == project.id, Follow.kind == command["kind"],
+                                                     Follow.account_id == str(actor["account_id"])))
+        return self._follow_state(project.id, command["kind"], False)
+
+    def _followable(self, project_id) -> Project:
+        project = self.session.get(Project, str(project_id))
+        if project is None or project.draft:
+            raise NotFound("Projet introuvable.")
+        return project
+
+    def _follow_state(self, project_id: str, kind: str, following: bool) -> dict:
+        counts = dict(self.session.execute(sa.select(Follow.kind, sa.func.count()).where(
+            Follow.project_id == project_id).group_by(Follow.kind)).all())
+        return {"project_id": project_id, "kind": kind, "following": following,
+                "favorites_count": int(counts.get(domain.FAVORITE, 0)),
+                "associates_count": int(counts.get(domain.ASSOCIATE, 0))}
+
+    def followers(self, project: Project) -> list:
+        """Who hears of a status change: carriers, then followers of either kind, each once."""
+        carriers = self.session.execute(sa.select(Carrier.account_id).where(
+            Carrier.project_id == project.id, Carrier.account_id.is_not(None)).order_by(Carrier.id)).scalars().all()
+        followers = self.session.execute(sa.select(Follow.account_id).where(Follow.project_id == project.id)
+                                         .order_by(Follow.created_at, Follow.account_id)).scalars().all()
+        return list(dict.fromkeys([*carriers, *followers]))
+
