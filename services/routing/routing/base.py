@@ -1,0 +1,136 @@
+"""What every group of routing use cases shares: the unit of work, the settings, the clock, rules → errors,
+and writing a step of an idea's history (trace entry) next to the event that records it."""
+import secrets
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from hubkit import correlation
+from hubkit.config import env_float, env_int, env_str, hub_env
+from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+
+from . import domain
+from .models import Scheme, TraceEntry
+
+
+@dataclass(frozen=True)
+class Settings:
+    """ROUTING_* environment variables (defaults for production)."""
+    undo_seconds: int = 60
+    webhook_backoff_seconds: float = 30.0
+    webhook_max_attempts: int = 15
+    webhook_timeout_seconds: float = 5.0
+    day_seconds: int = 86400  # the length of a deadline "day": shorter only for demos and tests
+    allow_plain_http: bool = False
+
+
+def settings_from_env() -> Settings:
+    defaults = Settings()
+    return Settings(
+        undo_seconds=env_int("ROUTING_UNDO_SECONDS", defaults.undo_seconds),
+        webhook_backoff_seconds=env_float("ROUTING_WEBHOOK_BACKOFF_SECONDS", defaults.webhook_backoff_seconds),
+        webhook_max_attempts=env_int("ROUTING_WEBHOOK_MAX_ATTEMPTS", defaults.webhook_max_attempts),
+        webhook_timeout_seconds=env_float("ROUTING_WEBHOOK_TIMEOUT_SECONDS", defaults.webhook_timeout_seconds),
+        day_seconds=env_int("ROUTING_DEADLINE_DAY_SECONDS", defaults.day_seconds),
+        # local runs and tests deliver webhooks to http://127.0.0.1; production only to https://
+        allow_plain_http=env_str("ROUTING_ALLOW_HTTP_WEBHOOKS", "1" if hub_env() in ("local", "test") else "0")
+        in ("1", "true", "yes"))
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@contextmanager
+def rules():
+    """A broken business rule becomes a field-level validation error, a refusal or a conflict it names."""
+    try:
+        yield
+    except domain.RuleBroken as broken:
+        details = {broken.field: [broken.message]} if broken.field else {"_schema": [broken.message]}
+        if isinstance(broken, domain.NotAllowed):
+            raise PermissionDenied(broken.message, details=details) from None
+        if broken.code == "RULE_BROKEN":
+            raise InvalidInput(details=details) from None
+        raise Conflict(broken.message, details=details, code=broken.code) from None
+
+
+class FieldChecks:
+    """Runs several field rules and reports every broken one at once (a form shows them all)."""
+
+    def __init__(self):
+        self.details = {}
+
+    def __call__(self, rule, *args):
+        try:
+            return rule(*args)
+        except domain.RuleBroken as broken:
+            self.details.setdefault(broken.field or "_schema", []).append(broken.message)
+            return None
+
+    def raise_if_broken(self):
+        if self.details:
+            raise InvalidInput(details=self.details)
+
+
+@contextmanager
+def acting_on(correlation_id: str, request_id: str):
+    """Events emitted inside carry the idea's correlation id and, as cause, the agent's request."""
+    tokens = correlation.bind(correlation_id, request_id)
+    try:
+        yield
+    finally:
+        correlation.unbind(tokens)
+
+
+def request_id() -> str:
+    """The id of the request being served (the gateway's X-Request-ID), or a fresh one."""
+    return correlation.current()[0] or correlation.new_id()
+
+
+class UseCases:
+    def __init__(self, uow, settings: Settings = None, ideas=None, accounts=None, clock=utcnow):
+        self.uow, self.settings, self.ideas, self.accounts, self.clock = (
+            uow, settings or Settings(), ideas, accounts, clock)
+
+    @property
+    def session(self):
+        return self.uow.session
+
+    def _scheme(self, code: str, for_update=False) -> Scheme:
+        scheme = self.session.get(Scheme, code, with_for_update=for_update)
+        if scheme is None:
+            raise NotFound("Aucun dispositif n'a ce code.", code="SCHEME_NOT_FOUND")
+        return scheme
+
+    def _scheme_names(self) -> dict:
+        return {code: name for code, name in self.session.query(Scheme.code, Scheme.name)}
+
+    def emit_traced(self, event_type: str, idea_id: str, payload: dict, actor: dict, summary: str,
+                    agent_note: str = None, public: bool = True) -> dict:
+        """Emit a routing event and write it on the idea's timeline, in the same transaction."""
+        envelope = self.uow.emit(event_type, {"kind": "idea", "id": idea_id}, payload, actor=actor)
+        self.trace(envelope, idea_id, summary, agent_note, public)
+        return envelope
+
+    def trace(self, envelope: dict, idea_id: str, summary: str, agent_note: str = None, public: bool = True):
+        occurred = envelope["occurred_at"]
+        if isinstance(occurred, str):
+            occurred = datetime.fromisoformat(occurred)
+        self.session.add(TraceEntry(
+            idea_id=idea_id, event_id=str(envelope["event_id"]), type=envelope["type"], service=envelope["producer"],
+            actor_role=envelope["actor"]["role"], correlation_id=envelope["correlation_id"],
+            causation_id=envelope["causation_id"], occurred_at=aware(occurred), summary=summary,
+            agent_note=agent_note, public=public))
+        self.session.flush()

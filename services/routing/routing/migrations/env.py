@@ -1,0 +1,6 @@
+from routing import SERVICE_NAME
+from routing.models import Base
+from hubkit.config import database_url
+from hubkit.migrations import run_migrations
+
+run_migrations(Base.metadata, database_url(SERVICE_NAME))

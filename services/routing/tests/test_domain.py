@@ -1,0 +1,207 @@
+"""The rules of routing, without a database or a broker."""
+import importlib.util
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from routing import domain
+
+MIGRATION = Path(__file__).resolve().parents[1] / "routing" / "migrations" / "versions" / "0001_initial.py"
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
+
+
+def seeded_schemes() -> list:
+    """The catalogue exactly as the first migration seeds it."""
+    spec = importlib.util.spec_from_file_location("routing_0001", MIGRATION)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [{"code": code, "name": name, "direction": direction, "keywords": keywords}
+            for code, name, _, direction, _, _, _, _, _, keywords in module.SEED]
+
+
+SCHEMES = seeded_schemes()
+
+
+@pytest.mark.parametrize("title, description, theme, expected, word", [
+    ("Végétaliser la rue Manin", "Des jardinières et des fleurs devant l'école.", "environnement",
+     "greening_permit", "jardinière"),
+    ("Un arbre place de la Réunion", "Planter des arbres pour l'ombre.", "cadre_de_vie", "greening_permit", "arbre"),
+    ("Nid-de-poule rue de Belleville", "Un trou dangereux pour les vélos.", "mobilites", "street_report",
+     "nid-de-poule"),
+    ("Dépôt sauvage récurrent", "Des encombrants tous les lundis.", "proprete", "street_report", "dépôt sauvage"),
+    ("Éclairage en panne passage Ramey", "Le soir c'est tout noir.", "prevention_securite", "street_report",
+     "éclairage en panne"),
+    ("Graffiti sur l'école", "Le mur est couvert de graffitis.", "proprete", "street_report", "graffiti"),
+    ("Aménager un terrain de basket", "Installer des paniers et rénover le sol du square.", "sport", "budget",
+     "aménager"),
+    ("Interdire les terrasses chauffées", "Nous demandons au Conseil de Paris un vote.", "environnement",
+     "petition", "nous demandons"),
+])
+def test_the_suggestion_names_its_scheme_and_the_words_behind_it(title, description, theme, expected, word):
+    suggestion = domain.suggest(title, description, theme, SCHEMES)
+    assert suggestion.scheme == expected
+    assert word in suggestion.keywords
+    assert f"« {word} »" in suggestion.reason
+
+
+def test_no_keyword_means_a_direct_answer_by_the_theme_direction():
+    suggestion = domain.suggest("Horaires de la mairie", "Ouvrir plus tard le jeudi.", "solidarites", SCHEMES)
+    assert suggestion.scheme == "direct_answer" and suggestion.direction == "DSOL"
+    assert "Aucun mot-clé" in suggestion.reason and "(DSOL)" in suggestion.reason
+
+
+def test_on_a_tie_the_more_specific_scheme_wins_and_others_are_mentioned():
+    suggestion = domain.suggest("Installer un lampadaire", "L'éclairage en panne depuis un mois.", None, SCHEMES)
+    assert suggestion.scheme == "street_report"
+    assert "Autres pistes : Budget participatif" in suggestion.reason
+
+
+def test_the_theme_tips_the_balance_and_says_so():
+    suggestion = domain.suggest("Des fleurs et un banc", "Créer un coin fleuri.", "environnement", SCHEMES)
+    assert suggestion.scheme == "greening_permit"
+    assert "thématique" in suggestion.reason
+
+
+def test_admin_keywords_drive_the_suggestion():
+    schemes = SCHEMES + [{"code": "compost", "name": "Composteurs de quartier", "direction": "DPE",
+                          "keywords": ["composteur", "compost"]}]
+    assert domain.suggest("Un composteur rue Oberkampf", "Pour les biodéchets.", None, schemes).scheme == "compost"
+
+
+def test_matching_ignores_case_accents_hyphens_and_plurals():
+    text = domain.normalise("Les NIDS DE POULE et les Arbres")
+    assert domain._contains(text, "nid-de-poule") is False  # « nids de poule »: the plural is on the first word
+    assert domain._contains(text, "arbre") and domain._contains(domain.normalise("végétalisation"), "vegetalisation")
+    assert not domain._contains(domain.normalise("arbrisseau"), "arbre")
+
+
+def test_the_checklist_reads_the_words_and_leaves_the_rest_to_the_agent():
+    checks = domain.checklist("Rénover le square Trousseau", "Installer des bancs dans le square.")
+    assert checks["investment"]["value"] == "yes" and "renover" in checks["investment"]["why"]
+    assert checks["public_land"]["value"] == "yes" and checks["city_competence"]["value"] == "unknown"
+    running = domain.checklist("Plus de personnel", "Recruter des gardiens pour l'entretien du parc.")
+    assert running["investment"]["value"] == "no"
+    outside = domain.checklist("Plus de métros", "Le RER B est toujours en retard.")
+    assert outside["city_competence"]["value"] == "no"
+    private = domain.checklist("Ma copropriété", "Planter dans la cour privée de notre immeuble.")
+    assert private["public_land"]["value"] == "no"
+    assert set(checks) == set(domain.CHECKS)
+
+
+def test_an_agent_ticks_the_checklist():
+    current = domain.checklist("Rénover le square", "")
+    ticked = domain.check_checklist({"general_interest": "yes", "investment": "yes"}, current)
+    assert ticked["general_interest"] == {"value": "yes", "why": "Coché par un agent."}
+    assert ticked["investment"] == current["investment"]  # unchanged: the explanation stays
+    with pytest.raises(domain.RuleBroken) as broken:
+        domain.check_checklist({"pretty": "yes"}, current)
+    assert broken.value.field == "pretty"
+    with pytest.raises(domain.RuleBroken):
+        domain.check_checklist({"investment": "maybe"}, current)
+
+
+def test_deadlines_count_down_and_flag_overdue_open_ideas_only():
+    deadline = domain.deadline(NOW, 7)
+    assert deadline == NOW + timedelta(days=7)
+    assert domain.countdown(deadline, NOW + timedelta(days=2, hours=1)) == {
+        "seconds": int(timedelta(days=4, hours=23).total_seconds()), "days": 4, "overdue": False}
+    late = NOW + timedelta(days=8)
+    assert domain.countdown(deadline, late)["overdue"] is True
+    assert domain.is_overdue(deadline, "waiting", late) and domain.is_overdue(deadline, "pending", late)
+    assert not domain.is_overdue(deadline, "forwarded", late)
+    assert not domain.is_overdue(deadline, "waiting", NOW)
+
+
+def test_decisions_are_checked():
+    budget = {"code": "budget", "active": True}
+    assert domain.check_decision("forward", {"message": " Bien reçu "}, budget, "i")["message"] == "Bien reçu"
+    cases = [("forward", {}, None, "scheme"), ("forward", {}, {"code": "x", "active": False}, "scheme"),
+             ("forward", {}, {"code": "direct_answer", "active": True}, "scheme"),
+             ("answer", {"message": "  "}, None, "message"), ("not_retain", {"message": "x"}, None, "reason_code"),
+             ("not_retain", {"reason_code": "other"}, None, "message"), ("duplicate", {}, None, "duplicate_of"),
+             ("duplicate", {"duplicate_of": "i"}, None, "duplicate_of"),
+             ("forward", {"message": "x" * 5000}, budget, "message")]
+    for action, command, scheme, field in cases:
+        with pytest.raises(domain.RuleBroken) as broken:
+            domain.check_decision(action, command, scheme, "i")
+        assert broken.value.field == field, (action, command)
+    duplicate = domain.check_decision("duplicate", {"duplicate_of": "j"}, None, "i")
+    assert duplicate["duplicate_of"] == "j" and duplicate["message"]
+
+
+def test_who_may_decide_what():
+    domain.check_can_decide("waiting", "answer")
+    domain.check_can_decide("forwarded", "forward")  # a re-routing
+    for status, action, code in [("pending", "forward", "DECISION_PENDING"), ("answered", "forward", "ALREADY_DECIDED"),
+                                 ("forwarded", "answer", "ALREADY_DECIDED")]:
+        with pytest.raises(domain.RuleBroken) as broken:
+            domain.check_can_decide(status, action)
+        assert broken.value.code == code
+
+
+def test_undo_is_refused_once_the_decision_took_effect_with_a_clear_message():
+    domain.check_undo(False, False, 60)
+    with pytest.raises(domain.RuleBroken) as broken:
+        domain.check_undo(True, False, 60)
+    assert broken.value.code == "UNDO_TOO_LATE" and "60 secondes" in broken.value.message
+    with pytest.raises(domain.RuleBroken) as broken:
+        domain.check_undo(True, True, 60)
+    assert broken.value.code == "ALREADY_UNDONE"
+
+
+def test_dossier_references():
+    assert domain.dossier_reference("DEVE", 2026, 123) == "DEVE-2026-000123"
+
+
+def test_the_webhook_signature_covers_the_timestamp_and_the_body():
+    body = '{"reference": "DEVE-2026-000001"}'.encode()
+    signature = domain.sign("s3cret", 1767225600, body)
+    assert signature.startswith("sha256=") and len(signature) == 7 + 64
+    # known answer, computed independently: HMAC-SHA256("s3cret", "1767225600." + body)
+    import hashlib
+    import hmac
+    assert signature == "sha256=" + hmac.new(b"s3cret", b"1767225600." + body, hashlib.sha256).hexdigest()
+    assert domain.verify_signature("s3cret", "1767225600", body, signature, now=1767225600 + 10)
+    assert not domain.verify_signature("other", "1767225600", body, signature, now=1767225600)
+    assert not domain.verify_signature("s3cret", "1767225600", body + b" ", signature, now=1767225600)
+    assert not domain.verify_signature("s3cret", "1767225601", body, signature, now=1767225600)
+    assert not domain.verify_signature("s3cret", "1767225600", body, signature, now=1767225600 + 301)
+    assert not domain.verify_signature("s3cret", "soon", body, signature, now=1767225600)
+
+
+def test_the_backoff_doubles_up_to_a_cap():
+    waits = [domain.backoff(attempts, 30).total_seconds() for attempts in range(1, 7)]
+    assert waits == [30, 60, 120, 240, 480, 960]
+    assert domain.backoff(40, 30).total_seconds() == 6 * 3600
+    assert domain.is_success(200) and domain.is_success(204) and not domain.is_success(500)
+    assert not domain.is_success(301)
+
+
+def test_scheme_fields_are_checked():
+    assert domain.check_code("compost_2") == "compost_2"
+    for code in ("Compost", "2x", "a", "x" * 41, "com-post"):
+        with pytest.raises(domain.RuleBroken):
+            domain.check_code(code)
+    assert domain.check_keywords([" Arbre ", "arbre", "", "Pied  d'arbre"]) == ["arbre", "pied d'arbre"]
+    with pytest.raises(domain.RuleBroken):
+        domain.check_deadline_days(0)
+    assert domain.check_delivery("external", "webhook", "https://deve.paris.fr/hook", None) == (
+        "webhook", "https://deve.paris.fr/hook", None)
+    assert domain.check_delivery("external", "webhook", "http://127.0.0.1:9/h", None, allow_plain_http=True)[0]
+    assert domain.check_delivery("internal", "event", "https://x", "a@b.fr") == ("event", None, None)
+    for kind, delivery, url, email, field in [
+            ("external", "webhook", "http://deve.paris.fr/hook", None, "webhook_url"),
+            ("external", "webhook", None, None, "webhook_url"), ("external", "email", None, "pas-une-adresse", "email"),
+            ("internal", "webhook", "https://x.fr", None, "delivery"), ("external", "event", None, None, "delivery")]:
+        with pytest.raises(domain.RuleBroken) as broken:
+            domain.check_delivery(kind, delivery, url, email)
+        assert broken.value.field == field
+
+
+def test_trace_summaries_are_french_and_public_safe():
+    assert domain.trace_summary("idea_status_changed", {"status": "forwarded"}) == "Statut de l'idée : « Transmise »."
+    assert "recevable et réalisable" in domain.trace_summary("project_study_decided",
+                                                            {"admissible": True, "feasible": True})
+    assert "non recevable" in domain.trace_summary("project_study_decided", {"admissible": False})
+    assert domain.trace_summary("project_drafted", {}).startswith("Projet pré-rempli")

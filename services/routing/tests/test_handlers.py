@@ -1,0 +1,459 @@
+"""Use cases of the routing service on a real database (SQLite and PostgreSQL)."""
+import json
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from hubkit import correlation
+from hubkit.envelope import make_event
+from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
+from routing import domain
+from routing.base import Settings
+from routing.catalogue import Catalogue
+from routing.delivery import Deliveries
+from routing.handlers import Inbox
+from routing.tracing import History
+
+pytestmark = pytest.mark.integration
+
+AGENT = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "agent"], "direction": "DEVE"}
+ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citizen", "admin"], "direction": None}
+CITIZEN = {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citizen"], "direction": None}
+AUTHOR = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
+NOW = datetime.now(timezone.utc).replace(microsecond=0)  # events carry the real time too
+IMMEDIATE = Settings(undo_seconds=0, webhook_backoff_seconds=10, allow_plain_http=True)
+WITH_UNDO = Settings(undo_seconds=60, allow_plain_http=True)
+
+
+class Clock:
+    def __init__(self, now=NOW):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta):
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def run(store, ideas, clock):
+    """Run one use case in its own unit of work, as a service worker does."""
+    def run(cls, method, *args, settings=IMMEDIATE):
+        with store.uow() as uow:
+            return getattr(cls(uow, settings, ideas=ideas, clock=clock), method)(*args)
+    return run
+
+
+def submitted(ideas, title="Végétaliser la rue Manin", description="Des jardinières devant l'école.",
+              theme="environnement", arrondissement=19, correlation_id="req-citizen-click") -> dict:
+    idea_id = str(uuid.uuid4())
+    ideas.add(idea_id, title, description)
+    return make_event(type="idea_submitted", version=1, producer="ideas", subject={"kind": "idea", "id": idea_id},
+                      payload={"idea_id": idea_id, "theme": theme, "arrondissement": arrondissement},
+                      actor={"account_id": AUTHOR, "role": "citizen"}, correlation_id=correlation_id,
+                      causation_id=correlation_id)
+
+
+def received(run, ideas, **idea) -> str:
+    envelope = submitted(ideas, **idea)
+    assert run(Inbox, "receive_idea", envelope, ideas.get_idea({"idea_id": envelope["payload"]["idea_id"]}))
+    return envelope["payload"]["idea_id"]
+
+
+def decide(run, idea_id, action="forward", key=None, settings=IMMEDIATE, request="req-agent-1", **fields):
+    command = {"idea_id": idea_id, "action": action, "scheme": None, "message": "", "reason_code": None,
+               "duplicate_of": None, "idempotency_key": key or uuid.uuid4().hex, **fields}
+    tokens = correlation.bind(request)  # the gateway's request id, as the worker's Correlation binds it
+    try:
+        decision = run(Inbox, "decide", AGENT, command, settings=settings)
+        for decision_id, _ in run(Inbox, "due_decisions", settings=settings):
+            run(Inbox, "apply_decision", decision_id, settings=settings)
+    finally:
+        correlation.unbind(tokens)
+    return decision
+
+
+def event_of(envelope_type: str, producer: str, payload: dict, subject: dict, correlation_id="req-citizen-click"):
+    return make_event(type=envelope_type, version=1, producer=producer, subject=subject, payload=payload,
+                      actor={"account_id": None, "role": "system"}, correlation_id=correlation_id,
+                      causation_id=str(uuid.uuid4()))
+
+
+# --- receiving ideas ----------------------------------------------------------------------------------
+
+def test_a_submitted_idea_lands_in_the_inbox_with_a_suggestion_a_checklist_and_a_deadline(run, ideas, store):
+    idea_id = received(run, ideas)
+    item = run(Inbox, "get_item", AGENT, idea_id)
+    assert item["status"] == "waiting" and item["suggested_scheme"] == "greening_permit"
+    assert "« jardinière »" in item["suggestion_reason"] and item["direction"] == "DEVE"
+    assert item["deadline_at"] == NOW + timedelta(days=30) and item["overdue"] is False
+    assert {check["code"] for check in item["checklist"]} == set(domain.CHECKS)
+    assert item["next_actions"] == ["forward", "answer", "not_retain", "duplicate"]
+    [suggested] = store.events("idea_routing_suggested")
+    assert suggested["payload"]["scheme"] == "greening_permit" and suggested["correlation_id"] == "req-citizen-click"
+    assert [entry["type"] for entry in item["trace"]] == ["idea_submitted", "idea_routing_suggested"]
+
+
+def test_a_redelivered_idea_is_received_once(run, ideas, store):
+    envelope = submitted(ideas)
+    idea = ideas.get_idea({"idea_id": envelope["payload"]["idea_id"]})
+    assert run(Inbox, "receive_idea", envelope, idea) is True
+    assert run(Inbox, "receive_idea", envelope, idea) is False
+    assert len(store.rows("inbox_items")) == 1 and len(store.rows("trace_entries")) == 2
+    assert len(store.events("idea_routing_suggested")) == 1
+
+
+# --- the inbox ------------------------------------------------------------------------------------------
+
+def test_the_inbox_filters_counts_down_and_flags_overdue_ideas(run, ideas, clock):
+    greening = received(run, ideas)
+    clock.advance(days=3)
+    pothole = received(run, ideas, title="Nid-de-poule rue Oberkampf", description="Un trou dangereux.",
+                       theme="mobilites", arrondissement=11)
+    query = {"status": "open", "page": 1, "per_page": 50}
+    page = run(Inbox, "inbox", AGENT, query)
+    assert page["total"] == 2 and page["overdue"] == 0
+    assert [item["idea_id"] for item in page["items"]] == [pothole, greening]  # the nearest deadline first
+    assert run(Inbox, "inbox", AGENT, {**query, "scheme": "street_report"})["total"] == 1
+    assert run(Inbox, "inbox", AGENT, {**query, "direction": "DEVE"})["items"][0]["idea_id"] == greening
+    assert run(Inbox, "inbox", AGENT, {**query, "arrondissement": 11})["items"][0]["idea_id"] == pothole
+    assert run(Inbox, "inbox", AGENT, {**query, "min_age_days": 2})["items"][0]["idea_id"] == greening
+    assert run(Inbox, "inbox", AGENT, {**query, "max_age_days": 1})["items"][0]["idea_id"] == pothole
+    clock.advance(days=8)  # the street report's 7 days passed, not the greening permit's 30
+    page = run(Inbox, "inbox", AGENT, {**query, "overdue": True})
+    assert page["total"] == 1 and page["items"][0]["overdue"] and page["items"][0]["countdown"]["seconds"] < 0
+    with pytest.raises(PermissionDenied):
+        run(Inbox, "inbox", CITIZEN, query)
+
+
+def test_assignment_and_checklist(run, ideas, store):
+    idea_id = received(run, ideas)
+    item = run(Inbox, "assign", AGENT, {"idea_id": idea_id, "agent_id": AGENT["account_id"], "direction": "DVD"})
+    assert item["assigned_agent_id"] == AGENT["account_id"] and item["direction"] == "DVD"
+    [assigned] = store.events("idea_assigned")
+    assert assigned["payload"] == {"idea_id": idea_id, "agent_id": AGENT["account_id"], "direction": "DVD"}
+    assert assigned["correlation_id"] == "req-citizen-click"
+    page = run(Inbox, "inbox", AGENT, {"status": "open", "assigned": "me", "page": 1, "per_page": 50})
+    assert page["total"] == 1
+    item = run(Inbox, "update_checklist", AGENT, {"idea_id": idea_id, "values": {"general_interest": "yes"}})
+    assert {c["code"]: c["value"] for c in item["checklist"]}["general_interest"] == "yes"
+    before = store.snapshot()
+    with pytest.raises(InvalidInput):
+        run(Inbox, "update_checklist", AGENT, {"idea_id": idea_id, "values": {"nope": "yes"}})
+    assert store.snapshot() == before
+
+
+# --- deciding -------------------------------------------------------------------------------------------
+
+def test_forwarding_to_the_budget_emits_the_contract_event_in_the_idea_chain(run, ideas, store):
+    idea_id = received(run, ideas, title="Aménager le square", description="Installer des bancs.",
+                       theme="cadre_de_vie")
+    decision = decide(run, idea_id, scheme="budget", message="Complétez votre projet !", request="req-agent-7")
+    [forwarded] = store.events("idea_forwarded")
+    assert forwarded["payload"] == {"decision_id": decision["id"], "idea_id": idea_id, "scheme": "budget",
+                                    "scheme_kind": "internal", "author_id": AUTHOR,
+                                    "message": "Complétez votre projet !", "dossier_reference": None}
+    assert forwarded["correlation_id"] == "req-citizen-click" and forwarded["causation_id"] == "req-agent-7"
+    assert forwarded["actor"] == {"account_id": AGENT["account_id"], "role": "agent"}
+    item = run(Inbox, "get_item", AGENT, idea_id)
+    assert item["status"] == "forwarded" and item["next_actions"] == ["forward"]
+    assert store.rows("dossiers") == []
+    assert {e["correlation_id"] for e in item["trace"]} == {"req-citizen-click"}
+
+
+def test_the_same_decision_twice_is_one_decision_and_one_dossier(run, ideas, store):
+    idea_id = received(run, ideas)
+    first = decide(run, idea_id, scheme="greening_permit", key="form-token-123456")
+    again = decide(run, idea_id, scheme="greening_permit", key="form-token-123456")
+    assert again["id"] == first["id"]
+    assert len(store.rows("decisions")) == 1 and len(store.rows("dossiers")) == 1
+    assert len(store.rows("webhook_deliveries")) == 1 and len(store.events("idea_forwarded")) == 1
+    [dossier] = store.rows("dossiers")
+    assert dossier.reference == f"DEVE-{NOW.year}-{dossier.id:06d}"
+    assert store.events("idea_forwarded")[0]["payload"]["dossier_reference"] == dossier.reference
+    with pytest.raises(Conflict) as refused:
+        decide(run, idea_id, action="answer", key="form-token-123456", message="Non.")
+    assert refused.value.code == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_a_second_decision_while_one_is_pending_is_refused(run, ideas, store):
+    idea_id = received(run, ideas)
+    decide(run, idea_id, scheme="budget", settings=WITH_UNDO)
+    with pytest.raises(Conflict) as refused:
+        decide(run, idea_id, scheme="petition", settings=WITH_UNDO)
+    assert refused.value.code == "DECISION_PENDING"
+
+
+def test_undo_within_the_window_leaves_nothing_outside_routing_and_keeps_the_history(run, ideas, store, clock):
+    idea_id = received(run, ideas)
+    decision = decide(run, idea_id, scheme="greening_permit", settings=WITH_UNDO)
+    assert decision["state"] == "pending" and decision["undo_seconds_left"] == 60
+    assert run(Inbox, "get_item", AGENT, idea_id)["status"] == "pending"
+    clock.advance(seconds=30)
+    undone = run(Inbox, "undo", AGENT, decision["id"], settings=WITH_UNDO)
+    assert undone["state"] == "cancelled"
+    clock.advance(seconds=60)
+    assert run(Inbox, "due_decisions", settings=WITH_UNDO) == []
+    assert store.events("idea_forwarded") == [] and store.rows("dossiers") == []
+    item = run(Inbox, "get_item", AGENT, idea_id)
+    assert item["status"] == "waiting" and [d["state"] for d in item["decisions"]] == ["cancelled"]
+    assert item["trace"][-1]["type"] == "decision_undone"
+    assert run(History, "idea_timeline", idea_id)["entries"][-1]["type"] == "idea_routing_suggested"  # not public
+    with pytest.raises(Conflict) as refused:
+        run(Inbox, "undo", AGENT, decision["id"], settings=WITH_UNDO)
+    assert refused.value.code == "ALREADY_UNDONE"
+
+
+def test_undo_after_the_decision_took_effect_is_refused_clearly(run, ideas, clock):
+    idea_id = received(run, ideas)
+    decision = decide(run, idea_id, action="answer", message="Merci, c'est prévu en 2027.", settings=WITH_UNDO)
+    clock.advance(seconds=61)
+    [(due, _)] = run(Inbox, "due_decisions", settings=WITH_UNDO)
+    assert run(Inbox, "apply_decision", due, settings=WITH_UNDO)["action"] == "answer"
+    assert run(Inbox, "apply_decision", due, settings=WITH_UNDO) is None  # once
+    with pytest.raises(Conflict) as refused:
+        run(Inbox, "undo", AGENT, decision["id"], settings=WITH_UNDO)
+    assert refused.value.code == "UNDO_TOO_LATE" and "Trop tard" in refused.value.message
+
+
+def test_rerouting_keeps_the_history(run, ideas, store):
+    idea_id = received(run, ideas, title="Aménager le square", description="Installer des bancs.")
+    first = decide(run, idea_id, scheme="budget")
+    with pytest.raises(InvalidInput):
+        decide(run, idea_id, scheme="budget")  # already there
+    second = decide(run, idea_id, scheme="petition", message="Mieux vaut une pétition.")
+    assert second["replaces"] == first["id"]
+    item = run(Inbox, "get_item", AGENT, idea_id)
+    assert [(d["scheme"], d["state"]) for d in item["decisions"]] == [("budget", "superseded"),
+                                                                     ("petition", "effective")]
+    assert [e["payload"]["scheme"] for e in store.events("idea_forwarded")] == ["budget", "petition"]
+    summaries = [entry["summary"] for entry in run(History, "idea_timeline", idea_id)["entries"]]
+    assert any("« Budget participatif »" in s for s in summaries)
+    assert any("« Pétitions » (réorientation)" in s for s in summaries)
+    with pytest.raises(Conflict):
+        decide(run, idea_id, action="answer", message="Non.")
+
+
+def test_not_retained_and_answered_carry_the_contract_payloads(run, ideas, store):
+    one, two = received(run, ideas), received(run, ideas)
+    decide(run, one, action="not_retain", reason_code="private_land", message="C'est une cour privée.")
+    decide(run, two, action="answer", message="La DEVE passera la semaine prochaine.")
+    [not_retained] = store.events("idea_not_retained")
+    assert not_retained["payload"]["reason_code"] == "private_land"
+    assert not_retained["payload"]["reason"] == "C'est une cour privée."
+    [answered] = store.events("idea_answered")
+    assert answered["payload"]["direction"] == "DEVE" and answered["payload"]["author_id"] == AUTHOR
+
+
+def test_bad_decisions_write_nothing(run, ideas, store):
+    idea_id = received(run, ideas)
+    before = store.snapshot()
+    for fields in ({"scheme": "nope"}, {"action": "answer"}, {"action": "not_retain", "message": "x"},
+                   {"action": "duplicate", "duplicate_of": idea_id}):
+        with pytest.raises(InvalidInput):
+            decide(run, idea_id, **fields)
+    with pytest.raises(PermissionDenied):
+        run(Inbox, "decide", CITIZEN, {"idea_id": idea_id, "action": "answer", "message": "x"})
+    with pytest.raises(NotFound):
+        decide(run, str(uuid.uuid4()), scheme="budget")
+    assert store.snapshot() == before
+
+
+def test_a_duplicate_that_ideas_refused_fails_and_the_idea_waits_again(run, ideas, store):
+    idea_id, other = received(run, ideas), received(run, ideas)
+    decision = run(Inbox, "decide", AGENT, {"idea_id": idea_id, "action": "duplicate", "duplicate_of": other,
+                                            "message": "", "idempotency_key": "dup-key-0001"})
+    plan = run(Inbox, "merge_plan", decision["id"])
+    assert plan["command"] == {"idea_id": idea_id, "into": other, "message": decision["message"]}
+    assert run(Inbox, "apply_decision", decision["id"], "L'idée cible est fusionnée.") is None
+    item = run(Inbox, "get_item", AGENT, idea_id)
+    assert item["status"] == "waiting" and item["decisions"][0]["state"] == "failed"
+    decision = run(Inbox, "decide", AGENT, {"idea_id": idea_id, "action": "duplicate", "duplicate_of": other,
+                                            "message": "", "idempotency_key": "dup-key-0002"})
+    assert run(Inbox, "apply_decision", decision["id"])["action"] == "duplicate"
+    assert run(Inbox, "get_item", AGENT, idea_id)["status"] == "merged"
+
+
+# --- external schemes ---------------------------------------------------------------------------------
+
+def greening_webhook(run, url="http://127.0.0.1:9/dossiers") -> str:
+    return run(Catalogue, "update_scheme", ADMIN, {"code": "greening_permit", "webhook_url": url,
+                                                   "rotate_secret": True})["webhook_secret"]
+
+
+def test_a_webhook_is_retried_with_backoff_until_2xx_and_delivered_once(run, ideas, store, clock):
+    secret = greening_webhook(run)
+    idea_id = received(run, ideas)
+    decide(run, idea_id, scheme="greening_permit")
+    [claim] = run(Deliveries, "claim_due")
+    assert run(Deliveries, "claim_due") == []  # claimed: no other worker sends it meanwhile
+    body = claim["body"].encode()
+    headers = Deliveries.signed_headers(claim, now=1767225600)
+    assert headers["X-Hub-Signature-256"] == domain.sign(secret, 1767225600, body)
+    assert headers["X-Hub-Delivery"] == claim["reference"] and json.loads(body)["idea_id"] == idea_id
+    assert run(Deliveries, "record_attempt", claim["id"], 500, None) is False
+    [row] = store.rows("webhook_deliveries")
+    assert row.attempts == 1 and row.last_error == "HTTP 500"
+    assert run(Deliveries, "claim_due") == []  # waits its backoff
+    clock.advance(seconds=11)
+    [claim] = run(Deliveries, "claim_due")
+    assert run(Deliveries, "record_attempt", claim["id"], None, "ConnectionError") is False
+    clock.advance(seconds=15)
+    assert run(Deliveries, "claim_due") == []  # the second wait is twice as long
+    clock.advance(seconds=6)
+    [claim] = run(Deliveries, "claim_due")
+    assert run(Deliveries, "record_attempt", claim["id"], 200, None) is True
+    assert run(Deliveries, "record_attempt", claim["id"], 200, None) is False
+    clock.advance(days=1)
+    assert run(Deliveries, "claim_due") == []
+    [dossier] = store.rows("dossiers")
+    assert dossier.status == "delivered" and store.one("webhook_deliveries").attempts == 3
+
+
+def test_an_email_scheme_gets_its_dossier_by_mail(run, ideas, store):
+    idea_id = received(run, ideas, title="Nid-de-poule rue Oberkampf", description="Un trou.", theme="mobilites")
+    decide(run, idea_id, scheme="street_report", message="Merci du signalement.")
+    [dossier] = store.rows("dossiers")
+    assert dossier.reference.startswith(f"DPE-{NOW.year}-") and dossier.status == "delivered"
+    [mail] = store.rows("outgoing_mails")
+    assert mail.recipient == "dansmarue@paris.local" and dossier.reference in mail.subject
+    assert "Nid-de-poule rue Oberkampf" in mail.body and store.rows("webhook_deliveries") == []
+
+
+def test_a_signed_answer_comes_back_once_and_a_forged_one_is_refused(run, ideas, store):
+    secret = greening_webhook(run)
+    idea_id = received(run, ideas)
+    decide(run, idea_id, scheme="greening_permit")
+    reference = store.one("dossiers").reference
+    body = json.dumps({"answer": "Permis accordé pour 3 jardinières.", "status": "granted"})
+    now = int(time.time())
+    before = store.snapshot()
+    for signature, timestamp in ((domain.sign("wrong", now, body.encode()), now), ("", now),
+                                 (domain.sign(secret, now - 3600, body.encode()), now - 3600)):
+        with pytest.raises(AuthenticationFailed):
+            run(Deliveries, "receive_answer", {"reference": reference, "body": body, "timestamp": str(timestamp),
+                                               "signature": signature})
+    assert store.snapshot() == before
+    command = {"reference": reference, "body": body, "timestamp": str(now),
+               "signature": domain.sign(secret, now, body.encode())}
+    answered = run(Deliveries, "receive_answer", command)
+    assert answered["status"] == "answered" and answered["answer"] == "Permis accordé pour 3 jardinières."
+    assert run(Deliveries, "receive_answer", command)["status"] == "answered"  # sent again: no-op
+    [event] = store.events("dossier_answered")
+    assert event["payload"]["status"] == "granted" and event["correlation_id"] == "req-citizen-click"
+    timeline = run(History, "idea_timeline", idea_id)
+    assert timeline["dossiers"][0]["answer"] == "Permis accordé pour 3 jardinières."
+    with pytest.raises(NotFound):
+        run(Deliveries, "receive_answer", {**command, "reference": "DEVE-1999-999999"})
+
+
+# --- the one history ----------------------------------------------------------------------------------
+
+def test_other_services_events_join_the_timeline_once(run, ideas, store):
+    idea_id = received(run, ideas, title="Aménager le square", description="Installer des bancs.")
+    decision = decide(run, idea_id, scheme="budget")
+    project = str(uuid.uuid4())
+    drafted = event_of("project_drafted", "budget", {"project_id": project, "cycle_id": "c", "origin_idea_id": idea_id,
+                                                     "decision_id": decision["id"]},
+                       {"kind": "budget_project", "id": project})
+    assert run(History, "record_event", drafted) is True
+    assert run(History, "record_event", drafted) is False  # redelivered
+    submitted_event = event_of("project_submitted", "budget", {"project_id": project, "cycle_id": "c"},
+                               {"kind": "budget_project", "id": project})
+    assert run(History, "record_event", submitted_event) is True  # found through the link, without origin_idea_id
+    won = event_of("results_published", "budget", {"cycle_id": "c", "winner_project_ids": [project]},
+                   {"kind": "budget_cycle", "id": "c"})
+    assert run(History, "record_event", won) is True
+    unrelated = event_of("project_submitted", "budget", {"project_id": str(uuid.uuid4()), "cycle_id": "c"},
+                         {"kind": "budget_project", "id": "x"})
+    assert run(History, "record_event", unrelated) is False
+    status = event_of("idea_status_changed", "ideas", {"idea_id": idea_id, "from_status": "submitted",
+                                                       "status": "forwarded", "scheme": "budget"},
+                      {"kind": "idea", "id": idea_id})
+    assert run(History, "record_event", status) is True
+    timeline = run(History, "idea_timeline", idea_id)
+    assert [e["type"] for e in timeline["entries"]] == [
+        "idea_submitted", "idea_routing_suggested", "idea_forwarded", "project_drafted", "project_submitted",
+        "results_published", "idea_status_changed"]
+    assert len(store.rows("trace_entries")) == 7
+    assert all(entry["agent_note"] is None for entry in timeline["entries"])
+    assert {e["correlation_id"] for e in timeline["entries"]} == {"req-citizen-click"}
+    trace = run(History, "lookup", AGENT, "req-citizen-click")
+    assert any(entry["agent_note"] for entry in trace["entries"])
+    with pytest.raises(NotFound):
+        run(History, "lookup", AGENT, "unknown-correlation")
+    with pytest.raises(PermissionDenied):
+        run(History, "lookup", CITIZEN, "req-citizen-click")
+
+
+def test_an_idea_merged_in_the_ideas_service_leaves_the_open_inbox(run, ideas):
+    idea_id = received(run, ideas)
+    merged = event_of("idea_merged", "ideas", {"idea_id": idea_id, "merged_into": str(uuid.uuid4())},
+                      {"kind": "idea", "id": idea_id})
+    assert run(History, "record_event", merged)
+    assert run(Inbox, "get_item", AGENT, idea_id)["status"] == "merged"
+
+
+def test_the_author_is_told_by_email_once_per_event(run, ideas, store):
+    idea_id = received(run, ideas)
+    decide(run, idea_id, scheme="greening_permit", message="Un agent vous contactera.")
+    [forwarded] = store.events("idea_forwarded")
+    message = run(Inbox, "notification", forwarded)
+    assert message["account_ids"] == [AUTHOR] and "Permis de végétaliser" in message["body"]
+    assert forwarded["payload"]["dossier_reference"] in message["body"] and "Un agent vous contactera." in message["body"]
+    assert run(Inbox, "notification", forwarded) is None
+
+
+def test_a_deleted_account_is_unlinked(run, ideas, store):
+    idea_id = received(run, ideas)
+    deleted = event_of("account_deleted", "accounts", {"account_id": AUTHOR}, {"kind": "account", "id": AUTHOR})
+    assert run(Inbox, "forget_account", deleted)
+    assert store.one("inbox_items").author_id is None and idea_id
+
+
+# --- the catalogue --------------------------------------------------------------------------------------
+
+def test_the_catalogue_is_seeded_and_published_as_open311(run):
+    codes = {scheme["code"] for scheme in run(Catalogue, "list_schemes")}
+    assert codes == {"budget", "petition", "greening_permit", "street_report", "direct_answer"}
+    services = {service["service_code"]: service for service in run(Catalogue, "open311_services")}
+    assert services["greening_permit"]["group"] == domain.DIRECTIONS["DEVE"]
+    assert services["greening_permit"]["metadata"] is True and "arbre" in services["greening_permit"]["keywords"]
+    definition = run(Catalogue, "open311_definition", "street_report")
+    assert [a["code"] for a in definition["attributes"]] == ["title", "arrondissement", "deadline_days"]
+    with pytest.raises(NotFound):
+        run(Catalogue, "open311_definition", "nope")
+
+
+def test_admins_manage_schemes_with_every_error_at_once(run, store):
+    created = run(Catalogue, "create_scheme", ADMIN, {
+        "code": "compost", "name": "Composteurs de quartier", "direction": "DPE", "kind": "external",
+        "delivery": "webhook", "webhook_url": "https://compost.paris.local/hook", "deadline_days": 20,
+        "keywords": ["Composteur", "compost"]})
+    assert created["webhook_secret"] and created["has_secret"] and created["keywords"] == ["composteur", "compost"]
+    assert run(Catalogue, "get_scheme", "compost")["webhook_secret"] is None  # shown once only
+    with pytest.raises(Conflict):
+        run(Catalogue, "create_scheme", ADMIN, {"code": "compost", "name": "X", "direction": "DPE",
+                                                "kind": "internal", "delivery": "event", "deadline_days": 3})
+    before = store.snapshot()
+    with pytest.raises(InvalidInput) as refused:
+        run(Catalogue, "create_scheme", ADMIN, {"code": "Bad Code", "name": " ", "direction": "DPE",
+                                                "kind": "external", "delivery": "webhook", "webhook_url": "ftp://x",
+                                                "deadline_days": 0})
+    assert set(refused.value.details) == {"code", "name", "deadline_days", "webhook_url"}
+    with pytest.raises(PermissionDenied):
+        run(Catalogue, "create_scheme", AGENT, {"code": "x1", "name": "X", "direction": "DPE", "kind": "internal",
+                                                "delivery": "event", "deadline_days": 3})
+    assert store.snapshot() == before
+    updated = run(Catalogue, "update_scheme", ADMIN, {"code": "compost", "active": False, "deadline_days": 10})
+    assert updated["active"] is False and updated["deadline_days"] == 10 and updated["webhook_secret"] is None
+    assert "compost" not in {s["code"] for s in run(Catalogue, "list_schemes")}
+    assert "compost" in {s["code"] for s in run(Catalogue, "list_schemes", True)}
