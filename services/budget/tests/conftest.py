@@ -14,7 +14,10 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1] / "budget"
 PABULIB_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "pabulib"
 TABLES = Base.metadata.tables
 BUSINESS_TABLES = ("budget_cycles", "budget_stage_changes", "budget_projects", "budget_project_carriers",
-                   "budget_ballots", "budget_ballot_choices", "budget_replaced_receipts", "outbox_events")
+                   "budget_ballots", "budget_ballot_choices", "budget_replaced_receipts", "budget_paper_ballots",
+                   "budget_merge_invitations", "budget_status_changes", "budget_project_follows",
+                   "budget_pending_ideas", "outbox_events")
+PARIS_CSV = Path(__file__).resolve().parents[4] / "shared" / "data" / "paris" / "bp_projets_gagnants.csv"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -68,10 +71,12 @@ class FakeAccounts:
     """Stands in for the accounts service's RPC: eligibility attributes from a dict."""
 
     def __init__(self):
-        self.attributes, self.calls = {}, []
+        self.attributes, self.calls, self.emails = {}, [], {}
 
     def add(self, account_id: str, lives_in_paris=True, arrondissement=11, birth_date="1990-05-14",
-            certification="declared", email_verified=True):
+            certification="declared", email_verified=True, email=None):
+        if email:
+            self.emails[email] = account_id
         self.attributes[account_id] = {
             "account_id": account_id, "lives_in_paris": lives_in_paris,
             "arrondissement": arrondissement if lives_in_paris else None, "sector": None,
@@ -82,6 +87,11 @@ class FakeAccounts:
         if data["account_id"] not in self.attributes:
             raise NotFound("Compte introuvable.")
         return self.attributes[data["account_id"]]
+
+    def search_accounts(self, actor_id, query):
+        self.calls.append(("search_accounts", query))
+        return [{"id": account_id, "email": email, "birth_date": self.attributes[account_id]["birth_date"]}
+                for email, account_id in self.emails.items() if query["query"] in email]
 
 
 @pytest.fixture
