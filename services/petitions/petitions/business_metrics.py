@@ -43,3 +43,14 @@ def count_signature():
         SIGNATURES_REFUSED.labels(error.code.lower()).inc()
         raise
     SIGNATURES.inc()
+
+
+def count_signature_outcomes(outcomes: list):
+    """A batch's outcomes: a HubError is a refused signature (by its code), anything else a recorded one."""
+    recorded = 0
+    for outcome in outcomes:
+        if isinstance(outcome, HubError):
+            SIGNATURES_REFUSED.labels(outcome.code.lower()).inc()
+        else:
+            recorded += 1
+    SIGNATURES.inc(recorded)

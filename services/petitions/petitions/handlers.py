@@ -6,36 +6,30 @@ broker by the gateway, which got them from accounts (the authority on roles). Wh
 to know about a person (pseudonym, eligibility attributes) it asks accounts over RPC before it
 touches its database: no transaction, nor SQLite's one connection per process, waits on another service.
 
-Signing (see `sign`): the unique constraint on (petition_id, account_id) is the source of truth: a
-signature cannot be counted twice, whatever the client does. In the same transaction, one of the
-petition's counter rows (picked at random) is incremented, so the count is exact at every commit
-and concurrent signers spread over several row locks. The threshold is detected in the signing
-transaction (conditional update: one transition, one event); a crossing missed by two concurrent
-transactions that each saw the other uncommitted is caught by the periodic sweep
-(`reach_missed_thresholds`). `recount` rebuilds the counters from the signatures themselves.
+Signing, one signature or a batch in one transaction, is in `signing.py`; the moderators' anti-fraud view
+and bulk invalidation in `fraud.py`; both are mixed into `Petitions`.
 """
 import logging
-import random
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from marshmallow import EXCLUDE, Schema, fields
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from hubkit.config import env_int, env_str, public_url
-from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from hubkit.errors import Conflict, NotFound, PermissionDenied, RateLimited
 from hubkit.tables import infrastructure_tables
 from hubkit.validation import load
 
 from . import domain, events, schemas
 from .checks import FieldChecks, aware, rules, utcnow
 from .fraud import AntiFraud
+from .signing import Signing, random_shard
 from .models import HistoryEntry, ModerationLogEntry, Petition, Signature, SignatureCounter, Sponsor
 
 log = logging.getLogger(__name__)
 
-MINUTE, HOUR = 60, 60 * 60
+HOUR = 60 * 60
 
 # Names under which event handlers record the events they applied (processed_events).
 FORGET_ACCOUNT = "petitions.forget_account"
@@ -85,14 +79,14 @@ class _ForwardedIdeaSchema(Schema):
     author_id = fields.UUID(required=True, allow_none=True)
 
 
-class Petitions(AntiFraud):
+class Petitions(Signing, AntiFraud):
     def __init__(self, uow, throttle, accounts=None, settings: domain.Settings = None, clock=utcnow,
                  pick_shard=None):
         """`accounts`: something with `public_profiles(data)` and `eligibility_attributes(data)`, the accounts
         service's RPC (or a fake)."""
         self.uow, self.throttle, self.accounts, self.clock = uow, throttle, accounts, clock
         self.settings = settings or domain.Settings()
-        self.pick_shard = pick_shard or (lambda: random.randrange(domain.COUNTER_SHARDS))
+        self.pick_shard = pick_shard or random_shard
 
     @property
     def session(self):
@@ -478,100 +472,6 @@ class Petitions(AntiFraud):
         when = f"{wait} secondes" if wait < 120 else f"{-(-wait // 60)} minutes"
         return RateLimited(f"{message} Réessayez dans {when}.", details=limited.details)
 
-    def _throttle_signing(self, account_id: str, ip: str):
-        s = self.settings
-        try:
-            self.throttle.consume_all((
-                ("sign-ip-burst", ip, s.sign_ip_burst, MINUTE, "Trop de signatures depuis votre connexion."),
-                ("sign-ip", ip, s.sign_ip_per_hour, HOUR, "Trop de signatures depuis votre connexion."),
-                ("sign-account-burst", account_id, s.sign_account_burst, MINUTE, "Vous signez trop vite."),
-                ("sign-account", account_id, s.sign_account_per_hour, HOUR, "Vous avez signé trop de pétitions.")))
-        except RateLimited as limited:
-            raise self._with_wait(limited, limited.message) from None
-
-    def sign(self, actor: dict, command: dict) -> dict:
-        account_id = str(actor["account_id"])
-        self._throttle_signing(account_id, command["client"].get("ip") or "unknown")
-        # Asked before the database is touched: no transaction (nor SQLite's one connection) waits on accounts.
-        attributes = self.accounts.eligibility_attributes({"account_id": account_id})
-        petition = self._petition(command["petition_id"])
-        with rules():
-            domain.check_can_sign(petition.status, aware(petition.closes_at), self.clock())
-        with rules():
-            basis = domain.signature_basis(petition.eligibility, attributes, command["connection"])
-        # One statement: the unique constraint decides (an existing signature, even one being committed by a
-        # concurrent request of the same account, makes the insert do nothing), no read before, no error after.
-        inserted = self.session.execute(_insert_unless_signed(self.session, {
-            "petition_id": petition.id, "account_id": account_id, "lives_in_paris": basis.lives_in_paris,
-            "works_in_paris": basis.works_in_paris, "studies_in_paris": basis.studies_in_paris,
-            "arrondissement": basis.arrondissement, "notify": command["notify"],
-            "client_ip": command["client"].get("ip") or None, "created_at": self.clock()})).first()
-        if inserted is None:
-            self._refuse_second_signature(petition.id, account_id)
-        self._add_to_count(petition.id)
-        count = self._count(petition.id)
-        self.uow.emit(events.PETITION_SIGNED, events.subject(petition.id),
-                      events.payload(petition.id, petition.origin_idea_id, signatures_count=count),
-                      actor=events.ANONYMOUS_SIGNER)
-        if petition.status == domain.OPEN and domain.reached(count, petition.threshold):
-            self._reach_threshold(petition, count)
-        return {"petition_id": petition.id, "signed": True, "signatures_count": count,
-                "threshold": petition.threshold, "progress_percent": domain.progress_percent(count, petition.threshold),
-                "status": petition.status}
-
-    def _refuse_second_signature(self, petition_id: str, account_id: str):
-        earlier = self.session.execute(sa.select(Signature.invalidated_at).where(
-            Signature.petition_id == petition_id, Signature.account_id == account_id)).first()
-        if earlier is not None and earlier.invalidated_at is not None:
-            raise Conflict("Votre signature de cette pétition a été invalidée par la modération : elle ne peut pas "
-                           "être renouvelée.", code="SIGNATURE_INVALIDATED")
-        raise Conflict("Vous avez déjà signé cette pétition : une signature par personne.", code="ALREADY_SIGNED")
-
-    def _add_to_count(self, petition_id: str):
-        shard = self.pick_shard()
-        updated = self.session.execute(sa.update(SignatureCounter).where(
-            SignatureCounter.petition_id == petition_id, SignatureCounter.shard == shard)
-            .values(signatures=SignatureCounter.signatures + 1).execution_options(synchronize_session=False)).rowcount
-        if not updated:  # a counter row that was never created: the count must not lose the signature
-            self.session.add(SignatureCounter(petition_id=petition_id, shard=shard, signatures=1))
-            self.session.flush()
-
-    def _reach_threshold(self, petition: Petition, count: int) -> bool:
-        """Open -> threshold reached, once: a conditional update, so concurrent signers cannot both do it."""
-        now = self.clock()
-        changed = self.session.execute(sa.update(Petition).where(
-            Petition.id == petition.id, Petition.status == domain.OPEN).values(
-            status=domain.THRESHOLD_REACHED, threshold_reached_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)).rowcount
-        if not changed:
-            return False
-        self.session.refresh(petition)
-        self._history(petition, "threshold_reached", None)
-        self._emit(events.PETITION_THRESHOLD_REACHED, petition,
-                   {"threshold": petition.threshold, "signatures_count": count}, None)
-        return True
-
-    def recount(self, petition_id) -> int:
-        """Set the counters to the exact number of signatures, counted from the signatures themselves.
-
-        The counter rows are locked first: a signer that already added to one of them has committed when
-        the signatures are counted; one that has not yet adds to the recounted value after this commits."""
-        petition = self._petition(petition_id)
-        shards = set(self.session.execute(sa.select(SignatureCounter.shard).where(
-            SignatureCounter.petition_id == petition.id).with_for_update()).scalars())
-        exact = self.session.execute(sa.select(sa.func.count()).select_from(Signature).where(
-            Signature.petition_id == petition.id, Signature.invalidated_at.is_(None))).scalar_one()
-        for shard in range(domain.COUNTER_SHARDS):
-            value = exact if shard == 0 else 0
-            if shard in shards:
-                self.session.execute(sa.update(SignatureCounter).where(
-                    SignatureCounter.petition_id == petition.id, SignatureCounter.shard == shard)
-                    .values(signatures=value).execution_options(synchronize_session=False))
-            else:
-                self.session.add(SignatureCounter(petition_id=petition.id, shard=shard, signatures=value))
-        self.session.flush()
-        return exact
-
     # --- e-mails to the author and opted-in signers (petitions' own events) --------------------------
 
     def notification(self, envelope: dict, send) -> bool:
@@ -830,13 +730,6 @@ class Petitions(AntiFraud):
             petition.status, petition.council_session_date = domain.SCHEDULED, demo["session_date"]
             petition.council_agenda_url, petition.scheduled_at = demo["agenda_url"], now
         return 1
-
-
-def _insert_unless_signed(session, values: dict):
-    """INSERT … ON CONFLICT (petition_id, account_id) DO NOTHING RETURNING id (PostgreSQL, SQLite ≥ 3.35)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return insert(Signature).values(**values).on_conflict_do_nothing(
-        index_elements=["petition_id", "account_id"]).returning(Signature.id)
 
 
 def _escape_like(text: str) -> str:

@@ -63,6 +63,11 @@ class SignSchema(Schema):
     client = fields.Nested(ClientSchema, load_default=dict)
 
 
+class SignItemSchema(SignSchema):
+    """One signature of a `sign_petitions` batch: the signer, as the gateway asserts it, and the command."""
+    actor = fields.Nested(ActorSchema, required=True)
+
+
 class PublishSchema(Schema):
     petition_id = fields.UUID(required=True)
     threshold = fields.Integer(load_default=None, allow_none=True,

@@ -6,19 +6,20 @@ from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
 from nameko.web.handlers import http
 
+from hubkit import batching
 from hubkit.config import env_int
 from hubkit.consumer import call_within, event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
-from hubkit.errors import HubError, ServiceUnavailable
+from hubkit.errors import HubError, InvalidInput, ServiceUnavailable
 from hubkit.metrics import EntrypointMetrics, metrics_response
 from hubkit.outbox import OutboxRelayProvider
 from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
 
 from . import SERVICE_NAME, peers, schemas
-from .business_metrics import (count_closed, count_draft, count_moderation, count_signature, count_sponsorship,
-                               count_thresholds_caught)
+from .business_metrics import (count_closed, count_draft, count_moderation, count_signature,
+                               count_signature_outcomes, count_sponsorship, count_thresholds_caught)
 from .handlers import Petitions, settings_from_env
 from .models import Base
 from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
@@ -27,6 +28,7 @@ rpc = nameko_rpc(expected_exceptions=HubError)
 SETTINGS = settings_from_env()
 SWEEP_SECONDS = env_int("PETITIONS_SWEEP_SECONDS", 30)
 NOTIFY_TIMEOUT = 5
+MAX_BATCH = 1000  # signatures per sign_petitions call (the gateway's CallBatcher sends at most 500)
 
 
 def actor_of(value) -> dict:
@@ -150,6 +152,20 @@ class PetitionsService:
         actor, command = actor_of(actor), load(schemas.SignSchema(), data)
         with count_signature(), self.db as uow:
             return schemas.SignatureResultSchema().dump(self._petitions(uow).sign(actor, command))
+
+    @rpc
+    def sign_petitions(self, batch):
+        """Signatures coalesced by the gateway (hubkit.batching): each item {"context", "payload": {"actor",
+        "petition_id", "connection", "notify", "client"}}, applied in one transaction; one outcome per item."""
+        items = batching.unpack(batch)
+        if len(items) > MAX_BATCH:
+            raise InvalidInput(details={"batch": [f"Au plus {MAX_BATCH} signatures par lot."]})
+        with self.db as uow:
+            outcomes = self._petitions(uow).sign_batch(items)
+        count_signature_outcomes(outcomes)
+        result = schemas.SignatureResultSchema()
+        return batching.answer([outcome if isinstance(outcome, HubError) else result.dump(outcome)
+                                for outcome in outcomes])
 
     # --- anti-fraud (moderators) --------------------------------------------------------------
 

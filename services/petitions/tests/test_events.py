@@ -37,9 +37,10 @@ class FakeAccountsService:
                 for account_id in data["account_ids"] if account_id in self.pseudonyms]
 
     @rpc
-    def eligibility_attributes(self, data):
-        return {"account_id": data["account_id"], "lives_in_paris": True, "arrondissement": 11, "sector": None,
-                "birth_date": None, "certification": "declared", "email_verified": True}
+    def eligibility_attributes_many(self, data):
+        return [{"account_id": account_id, "lives_in_paris": True, "arrondissement": 11, "sector": None,
+                 "birth_date": None, "certification": "declared", "email_verified": True}
+                for account_id in data["account_ids"]]
 
 
 class PetitionsListener:
@@ -105,8 +106,8 @@ class _Accounts:
     def public_profiles(self, data):
         return [{"account_id": CAMILLE, "pseudonym": "Camille du 11e"}]
 
-    def eligibility_attributes(self, data):
-        return FakeAccountsService().eligibility_attributes(data)
+    def eligibility_attributes_many(self, data):
+        return FakeAccountsService().eligibility_attributes_many(data)
 
 
 def open_petition(store, throttle) -> str:
@@ -162,27 +163,49 @@ def test_a_new_pseudonym_is_fetched_from_accounts_and_applied_once(config, petit
     assert deliver_and_wait(config, petitions_service, "refresh_author_pseudonym", renamed) is False
 
 
-def test_signing_over_rpc_publishes_an_anonymous_event(config, petitions_service, accounts_service, store,
-                                                       throttle, container_factory):
+def signature(account_id: str, petition_id, request_id: str, **command) -> dict:
+    """One item of a sign_petitions batch, as hubkit.batching.CallBatcher sends it."""
+    return {"context": {"correlation_id": request_id, "causation_id": request_id},
+            "payload": {"actor": {"account_id": account_id, "roles": ["citizen"]}, "petition_id": petition_id,
+                        "connection": {"works": True}, "client": {"ip": "198.51.100.2"}, **command}}
+
+
+def test_a_batch_of_signatures_over_rpc_one_outcome_each_events_with_each_requests_ids(
+        config, petitions_service, accounts_service, store, throttle, container_factory):
     PetitionsListener.received = []
     listener = container_factory(PetitionsListener, config)
     listener.start()
-    petition_id = open_petition(store, throttle)
-    with entrypoint_waiter(listener, "on_signed", timeout=15):
+    petition_id = open_petition(store, throttle)  # signed by Camille and Dominique
+    first, second = "5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", "6b1d0f8e-2c3d-4e4f-9a0b-1c2d3e4f5a61"
+    batch = [signature(first, petition_id, "req-first"),
+             signature(DOMINIQUE, petition_id, "req-again"),  # signed already: refused, alone
+             {"context": {}, "payload": {"actor": {"account_id": "not-an-id"}, "petition_id": petition_id}},
+             signature(second, petition_id, "req-second", notify=True),
+             signature(second, petition_id, "req-double-click")]
+    def batch_published(*_):
+        return {e["payload"]["signatures_count"] for e in PetitionsListener.received} >= {3, 4}
+
+    with entrypoint_waiter(listener, "on_signed", timeout=15, callback=batch_published):
         with ServiceRpcProxy("petitions", config) as petitions:
-            result = petitions.sign_petition(
-                {"account_id": "5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", "roles": ["citizen"]},
-                {"petition_id": petition_id, "connection": {"works": True}, "client": {"ip": "198.51.100.2"}})
-    assert result["signatures_count"] == 3 and result["status"] == "open"
-    event = PetitionsListener.received[-1]
-    assert event["type"] == "petition_signed" and event["actor"] == {"account_id": None, "role": "citizen"}
-    assert event["payload"]["petition_id"] == petition_id
+            outcomes = petitions.sign_petitions(batch)
+    assert outcomes[0] == {"ok": {"petition_id": petition_id, "signed": True, "signatures_count": 3,
+                                  "threshold": 5000, "progress_percent": 0, "status": "open"}}
+    assert outcomes[1]["error"] == "ALREADY_SIGNED" and "une signature par personne" in outcomes[1]["message"]
+    assert outcomes[2]["error"] == "VALIDATION_ERROR" and "account_id" in outcomes[2]["details"]["actor"]
+    assert outcomes[3]["ok"]["signatures_count"] == 4
+    assert outcomes[4]["error"] == "ALREADY_SIGNED"
+    assert view(store, throttle, petition_id)["signatures_count"] == 4 == len(store.rows("petition_signatures"))
+    received = sorted((e for e in PetitionsListener.received if e["payload"]["signatures_count"] > 2),
+                      key=lambda e: e["payload"]["signatures_count"])
+    assert [(e["payload"]["signatures_count"], e["correlation_id"]) for e in received] == [
+        (3, "req-first"), (4, "req-second")]
+    assert all(e["actor"] == {"account_id": None, "role": "citizen"} for e in received)
     with ServiceRpcProxy("petitions", config) as petitions:
         assert petitions.health() == {"service": "petitions", "status": "ok"}
         with pytest.raises(Exception) as refused:
-            petitions.sign_petition({"account_id": DOMINIQUE, "roles": ["citizen"]},
-                                    {"petition_id": petition_id, "client": {}})
-        assert getattr(refused.value, "code", None) == "ALREADY_SIGNED"
+            petitions.sign_petitions({"not": "a batch"})
+        assert getattr(refused.value, "code", None) == "VALIDATION_ERROR"
+        assert petitions.sign_petitions([]) == []
 
 
 class SlowAccountsService:
@@ -190,10 +213,10 @@ class SlowAccountsService:
     name = "accounts"
 
     @rpc
-    def eligibility_attributes(self, data):
+    def eligibility_attributes_many(self, data):
         import eventlet
         eventlet.sleep(5)
-        return FakeAccountsService().eligibility_attributes(data)
+        return FakeAccountsService().eligibility_attributes_many(data)
 
 
 def test_a_signature_waits_for_accounts_a_bounded_time_and_writes_nothing(config, store, throttle,
@@ -208,13 +231,12 @@ def test_a_signature_waits_for_accounts_a_bounded_time_and_writes_nothing(config
     container_factory(PetitionsService, config).start()
     with ServiceRpcProxy("petitions", config) as petitions:
         started = time.monotonic()
-        with pytest.raises(ServiceUnavailable):  # accounts is not running at all
-            petitions.sign_petition({"account_id": "5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", "roles": ["citizen"]},
-                                    {"petition_id": petition_id, "client": {}})
+        batch = [signature("5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", petition_id, "req-1")]
+        with pytest.raises(ServiceUnavailable):  # accounts is not running at all: the whole batch is refused
+            petitions.sign_petitions(batch)
         container_factory(SlowAccountsService, config).start()
         with pytest.raises(ServiceUnavailable):  # accounts is too slow
-            petitions.sign_petition({"account_id": "5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", "roles": ["citizen"]},
-                                    {"petition_id": petition_id, "client": {}})
+            petitions.sign_petitions(batch)
         assert time.monotonic() - started < 3
     assert store.snapshot() == before
 

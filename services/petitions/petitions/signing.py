@@ -1,0 +1,304 @@
+"""Signing, one signature or a whole batch of them in one transaction.
+
+A signing rush must not take the site down nor lose a signature. The gateway coalesces the signatures that
+arrive within a few milliseconds into one `sign_petitions` call (hubkit.batching); this module applies them:
+
+1. each item is checked on its own (schema, rate limits per address and per account): a bad item gets its own
+   error and never fails the others;
+2. the eligibility attributes of all the batch's signers are asked of accounts at once
+   (`accounts.eligibility_attributes_many`, 500 accounts per call), before the database is touched: no
+   transaction, nor SQLite's one connection per process, waits on another service;
+3. one transaction: the batch's petitions are read once, then ONE multi-row
+   `INSERT … ON CONFLICT (petition_id, account_id) DO NOTHING RETURNING` — the unique constraint is the source of
+   truth, so a signature cannot be counted twice whatever the client does, even two requests of one account in
+   two concurrent batches —, then one counter update per petition by the number actually inserted (one of its
+   16 counter rows, picked at random, so concurrent batches spread over several row locks), one read of the
+   counts, one `petition_signed` event per signature (each carrying its own request's correlation ids) and the
+   threshold transition at most once per petition (a conditional update: one transition, one event).
+
+The count is exact at every commit. A crossing missed by two concurrent transactions that each saw the other
+uncommitted is caught by the periodic sweep (`reach_missed_thresholds`); `recount` rebuilds the counters from
+the signatures themselves.
+"""
+import random
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hubkit import batching
+from hubkit.errors import Conflict, HubError, InvalidInput, NotFound, RateLimited
+from hubkit.validation import load
+
+from . import domain, events, schemas
+from .checks import aware, rules
+from .models import Petition, Signature, SignatureCounter
+
+MINUTE, HOUR = 60, 60 * 60
+ACCOUNTS_PER_CALL = 500  # accounts.eligibility_attributes_many takes at most 500 account ids
+ROWS_PER_INSERT = 500  # 10 columns a row: well under SQLite's 32,766 bound parameters
+
+
+@dataclass
+class _Pending:
+    """One signature of a batch on its way: where its outcome goes, and what is known of it so far."""
+    index: int
+    item: batching.BatchItem | None  # None: a single signature, outside a batch
+    account_id: str
+    command: dict
+    attributes: dict = None
+    row: dict = None
+
+
+class Signing:
+    """Mixed into `handlers.Petitions` (which provides the session, the throttle, accounts, the clock)."""
+
+    def sign(self, actor: dict, command: dict) -> dict:
+        """One signature (already validated): the batch path with a batch of one."""
+        outcomes = [None]
+        self._sign_all([_Pending(0, None, str(actor["account_id"]), command)], outcomes)
+        if isinstance(outcomes[0], HubError):
+            raise outcomes[0]
+        return outcomes[0]
+
+    def sign_batch(self, items: list) -> list:
+        """`items`: hubkit.batching.BatchItem, each with a payload {"actor", "petition_id", "connection",
+        "notify", "client"}. Returns one outcome per item, in order: the signature's result, or the HubError
+        that refused it (InvalidInput, RateLimited, NotFound, PermissionDenied, Conflict…)."""
+        schema, outcomes, pending = schemas.SignItemSchema(), [None] * len(items), []
+        for index, item in enumerate(items):
+            try:
+                command = load(schema, item.payload)
+            except InvalidInput as error:
+                outcomes[index] = error
+                continue
+            pending.append(_Pending(index, item, str(command["actor"]["account_id"]), command))
+        self._sign_all(pending, outcomes)
+        return outcomes
+
+    # --- the steps ----------------------------------------------------------------------------------
+
+    def _sign_all(self, pending: list, outcomes: list):
+        pending = self._within_limits(pending, outcomes)
+        pending = self._with_attributes(pending, outcomes)
+        if not pending:
+            return
+        petitions = self._signable_petitions(pending, outcomes)
+        pending = [p for p in pending if outcomes[p.index] is None]
+        pending = self._with_rows(pending, petitions, outcomes)
+        inserted = self._insert(pending, outcomes)
+        if not inserted:
+            return
+        by_petition = {}
+        for signature in inserted:
+            by_petition.setdefault(signature.row["petition_id"], []).append(signature)
+        for petition_id, signatures in by_petition.items():
+            self._add_to_count(petition_id, len(signatures))
+        counts = self._counts(by_petition)
+        for petition_id, signatures in by_petition.items():
+            self._record(petitions[petition_id], signatures, counts[petition_id], outcomes)
+
+    def _within_limits(self, pending: list, outcomes: list) -> list:
+        """Every attempt counts against the limits, whatever happens to it next (as a single signature did)."""
+        kept = []
+        for signature in pending:
+            try:
+                self._throttle_signing(signature.account_id, signature.command["client"].get("ip") or "unknown")
+            except RateLimited as limited:
+                outcomes[signature.index] = limited
+                continue
+            kept.append(signature)
+        return kept
+
+    def _with_attributes(self, pending: list, outcomes: list) -> list:
+        account_ids = list(dict.fromkeys(signature.account_id for signature in pending))
+        attributes = {}
+        for start in range(0, len(account_ids), ACCOUNTS_PER_CALL):
+            for entry in self.accounts.eligibility_attributes_many(
+                    {"account_ids": account_ids[start:start + ACCOUNTS_PER_CALL]}):
+                attributes[entry["account_id"]] = entry
+        kept = []
+        for signature in pending:
+            signature.attributes = attributes.get(signature.account_id)
+            if signature.attributes is None:
+                outcomes[signature.index] = NotFound("Compte introuvable.")
+                continue
+            kept.append(signature)
+        return kept
+
+    def _signable_petitions(self, pending: list, outcomes: list) -> dict:
+        """The batch's petitions, read once; a signature of one that is missing or not signable is refused."""
+        ids = {str(signature.command["petition_id"]) for signature in pending}
+        petitions = {p.id: p for p in self.session.execute(sa.select(Petition).where(Petition.id.in_(ids))).scalars()}
+        refusals = {}
+        for petition_id in ids:
+            petition = petitions.get(petition_id)
+            try:
+                if petition is None:
+                    raise NotFound("Pétition introuvable.")
+                with rules():
+                    domain.check_can_sign(petition.status, aware(petition.closes_at), self.clock())
+            except HubError as error:
+                refusals[petition_id] = error
+        for signature in pending:
+            refused = refusals.get(str(signature.command["petition_id"]))
+            if refused is not None:
+                outcomes[signature.index] = refused
+        return petitions
+
+    def _with_rows(self, pending: list, petitions: dict, outcomes: list) -> list:
+        """The row each eligible signature would insert; the second signature of one account on one petition
+        within the batch (a double click) is refused without a second try."""
+        now, kept, seen = self.clock(), [], set()
+        for signature in pending:
+            command = signature.command
+            petition = petitions[str(command["petition_id"])]
+            try:
+                with rules():
+                    basis = domain.signature_basis(petition.eligibility, signature.attributes, command["connection"])
+            except HubError as error:
+                outcomes[signature.index] = error
+                continue
+            key = (petition.id, signature.account_id)
+            if key in seen:
+                outcomes[signature.index] = _already_signed()
+                continue
+            seen.add(key)
+            signature.row = {
+                "petition_id": petition.id, "account_id": signature.account_id,
+                "lives_in_paris": basis.lives_in_paris, "works_in_paris": basis.works_in_paris,
+                "studies_in_paris": basis.studies_in_paris, "arrondissement": basis.arrondissement,
+                "notify": command["notify"], "client_ip": command["client"].get("ip") or None, "created_at": now}
+            kept.append(signature)
+        return kept
+
+    def _insert(self, pending: list, outcomes: list) -> list:
+        """One statement per 500 rows: the unique constraint decides (an existing signature, even one being
+        committed by a concurrent batch, makes its row do nothing), no read before, no error after."""
+        inserted = set()
+        for start in range(0, len(pending), ROWS_PER_INSERT):
+            rows = [signature.row for signature in pending[start:start + ROWS_PER_INSERT]]
+            inserted.update(self.session.execute(_insert_unless_signed(self.session, rows)).tuples())
+        refused = [s for s in pending if (s.row["petition_id"], s.row["account_id"]) not in inserted]
+        if refused:
+            self._refuse_second_signatures(refused, outcomes)
+        return [s for s in pending if (s.row["petition_id"], s.row["account_id"]) in inserted]
+
+    def _refuse_second_signatures(self, refused: list, outcomes: list):
+        keys = {(s.row["petition_id"], s.row["account_id"]) for s in refused}
+        earlier = self.session.execute(sa.select(Signature.petition_id, Signature.account_id,
+                                                 Signature.invalidated_at).where(
+            Signature.petition_id.in_({petition_id for petition_id, _ in keys}),
+            Signature.account_id.in_({account_id for _, account_id in keys}))).all()
+        invalidated = {(row.petition_id, row.account_id) for row in earlier if row.invalidated_at is not None}
+        for signature in refused:
+            if (signature.row["petition_id"], signature.row["account_id"]) in invalidated:
+                outcomes[signature.index] = Conflict(
+                    "Votre signature de cette pétition a été invalidée par la modération : elle ne peut pas être "
+                    "renouvelée.", code="SIGNATURE_INVALIDATED")
+            else:
+                outcomes[signature.index] = _already_signed()
+
+    def _record(self, petition: Petition, signatures: list, count: int, outcomes: list):
+        """Events and answers of one petition's new signatures; the threshold, once, by the one that crossed it."""
+        first = count - len(signatures) + 1  # the count each transaction-visible signature made, in batch order
+        status_before = petition.status
+        crossing = None
+        for offset, signature in enumerate(signatures):
+            seen = first + offset
+            with _bound(signature.item):
+                self.uow.emit(events.PETITION_SIGNED, events.subject(petition.id),
+                              events.payload(petition.id, petition.origin_idea_id, signatures_count=seen),
+                              actor=events.ANONYMOUS_SIGNER)
+            if crossing is None and status_before == domain.OPEN and domain.reached(seen, petition.threshold):
+                crossing = (signature, seen)
+        if crossing is not None:
+            with _bound(crossing[0].item):
+                self._reach_threshold(petition, crossing[1])
+        for offset, signature in enumerate(signatures):
+            seen = first + offset
+            status = petition.status if crossing is not None and seen >= crossing[1] else status_before
+            outcomes[signature.index] = {
+                "petition_id": petition.id, "signed": True, "signatures_count": seen, "threshold": petition.threshold,
+                "progress_percent": domain.progress_percent(seen, petition.threshold), "status": status}
+
+    # --- rate limits, counters, threshold ------------------------------------------------------------
+
+    def _throttle_signing(self, account_id: str, ip: str):
+        s = self.settings
+        try:
+            self.throttle.consume_all((
+                ("sign-ip-burst", ip, s.sign_ip_burst, MINUTE, "Trop de signatures depuis votre connexion."),
+                ("sign-ip", ip, s.sign_ip_per_hour, HOUR, "Trop de signatures depuis votre connexion."),
+                ("sign-account-burst", account_id, s.sign_account_burst, MINUTE, "Vous signez trop vite."),
+                ("sign-account", account_id, s.sign_account_per_hour, HOUR, "Vous avez signé trop de pétitions.")))
+        except RateLimited as limited:
+            raise self._with_wait(limited, limited.message) from None
+
+    def _add_to_count(self, petition_id: str, signatures: int = 1):
+        shard = self.pick_shard()
+        updated = self.session.execute(sa.update(SignatureCounter).where(
+            SignatureCounter.petition_id == petition_id, SignatureCounter.shard == shard)
+            .values(signatures=SignatureCounter.signatures + signatures)
+            .execution_options(synchronize_session=False)).rowcount
+        if not updated:  # a counter row that was never created: the count must not lose the signatures
+            self.session.add(SignatureCounter(petition_id=petition_id, shard=shard, signatures=signatures))
+            self.session.flush()
+
+    def _reach_threshold(self, petition: Petition, count: int) -> bool:
+        """Open -> threshold reached, once: a conditional update, so concurrent signers cannot both do it."""
+        now = self.clock()
+        changed = self.session.execute(sa.update(Petition).where(
+            Petition.id == petition.id, Petition.status == domain.OPEN).values(
+            status=domain.THRESHOLD_REACHED, threshold_reached_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+        if not changed:
+            return False
+        self.session.refresh(petition)
+        self._history(petition, "threshold_reached", None)
+        self._emit(events.PETITION_THRESHOLD_REACHED, petition,
+                   {"threshold": petition.threshold, "signatures_count": count}, None)
+        return True
+
+    def recount(self, petition_id) -> int:
+        """Set the counters to the exact number of signatures, counted from the signatures themselves.
+
+        The counter rows are locked first: a signer that already added to one of them has committed when
+        the signatures are counted; one that has not yet adds to the recounted value after this commits."""
+        petition = self._petition(petition_id)
+        shards = set(self.session.execute(sa.select(SignatureCounter.shard).where(
+            SignatureCounter.petition_id == petition.id).with_for_update()).scalars())
+        exact = self.session.execute(sa.select(sa.func.count()).select_from(Signature).where(
+            Signature.petition_id == petition.id, Signature.invalidated_at.is_(None))).scalar_one()
+        for shard in range(domain.COUNTER_SHARDS):
+            value = exact if shard == 0 else 0
+            if shard in shards:
+                self.session.execute(sa.update(SignatureCounter).where(
+                    SignatureCounter.petition_id == petition.id, SignatureCounter.shard == shard)
+                    .values(signatures=value).execution_options(synchronize_session=False))
+            else:
+                self.session.add(SignatureCounter(petition_id=petition.id, shard=shard, signatures=value))
+        self.session.flush()
+        return exact
+
+
+def random_shard() -> int:
+    return random.randrange(domain.COUNTER_SHARDS)
+
+
+def _already_signed() -> Conflict:
+    return Conflict("Vous avez déjà signé cette pétition : une signature par personne.", code="ALREADY_SIGNED")
+
+
+def _bound(item):
+    """The item's correlation ids for what is emitted on its behalf (a single signature keeps the worker's)."""
+    return batching.bound(item) if item is not None else nullcontext()
+
+
+def _insert_unless_signed(session, rows: list):
+    """INSERT … VALUES (…), (…) ON CONFLICT (petition_id, account_id) DO NOTHING RETURNING petition_id, account_id
+    (PostgreSQL, SQLite ≥ 3.35)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(Signature).values(rows).on_conflict_do_nothing(
+        index_elements=["petition_id", "account_id"]).returning(Signature.petition_id, Signature.account_id)
