@@ -1,4 +1,5 @@
-"""`python -m budget` / `hub-budget`: run, migrate, seed the demo cycle, import a pabulib .pb file."""
+"""`python -m budget` / `hub-budget`: run, migrate, seed the demo (the Paris winners and a current cycle), import the
+Paris open data of winning projects or a pabulib .pb file."""
 import argparse
 import json
 import sys
@@ -13,6 +14,7 @@ from . import SERVICE_NAME
 
 HTTP_PORT = 8103
 PACKAGE_DIR = Path(__file__).parent
+PARIS_WINNERS = PACKAGE_DIR / "data" / "bp_projets_gagnants.csv"
 
 # The command line acts as the platform itself (an admin with no account behind it).
 COMMAND_LINE = {"account_id": "00000000-0000-4000-8000-000000000000", "roles": ["admin"]}
@@ -43,6 +45,15 @@ def seed_demo_cycle():
     print("Budget participatif de démonstration (mode local uniquement) : créé, étape « Dépôt des projets ».")
 
 
+def import_paris(path: Path) -> dict:
+    """The Paris winners as past cycles, one per edition; again: only what is missing is added."""
+    from .handlers import Budget
+    from .paris_open_data import parse
+    projects = parse(path.read_text(encoding="utf-8-sig"))
+    with _unit_of_work() as uow:
+        return Budget(uow).import_paris(COMMAND_LINE, projects)
+
+
 def import_pabulib(path: Path, title: str | None):
     from .handlers import Budget
     with _unit_of_work() as uow:
@@ -58,6 +69,8 @@ def main(argv=None):
     sub.add_parser("run", help="run the budget service (RPC, events, /metrics)")
     sub.add_parser("migrate", help="create or upgrade the budget database")
     sub.add_parser("seed-demo", help="create the demo cycle (local mode only)")
+    paris = sub.add_parser("import-paris", help="import the Paris winners 2014-2023 (open data) as past cycles")
+    paris.add_argument("path", type=Path, nargs="?", default=PARIS_WINNERS)
     importing = sub.add_parser("import-pabulib", help="import a pabulib .pb file as a cycle at the vote stage")
     importing.add_argument("path", type=Path)
     importing.add_argument("--title")
@@ -74,6 +87,16 @@ def main(argv=None):
             print("seed-demo refuse de tourner hors du mode local (HUB_ENV=local).", file=sys.stderr)
             sys.exit(2)
         seed_demo_cycle()
+        imported = import_paris(PARIS_WINNERS)
+        print(f"Lauréats du budget participatif de Paris 2014-2023 : {imported['projects_created']} projet(s) "
+              f"importé(s) ({imported['cycles_created']} édition(s) nouvelle(s)).")
+    elif args.command == "import-paris":
+        from .paris_open_data import OpenDataError
+        try:
+            print(json.dumps(import_paris(args.path), ensure_ascii=False))
+        except (OSError, OpenDataError) as error:
+            print(f"Import impossible : {error}", file=sys.stderr)
+            sys.exit(1)
     elif args.command == "import-pabulib":
         from hubkit.errors import HubError
         try:

@@ -223,7 +223,8 @@ class ProjectViews:
         if sort == "random":
             # A stable shuffle for one seed (pages stay consistent), in SQL on every database.
             mixed = (sa.cast(Project.position, sa.BigInteger) * 1103515245
-                     + sa.func.coalesce(Cycle.edition, 0) * 2654435761 + int(query.get("seed") or 0)) % 2147483647
+                     + sa.cast(sa.func.coalesce(Cycle.edition, 0), sa.BigInteger) * 2654435761
+                     + int(query.get("seed") or 0)) % 2147483647
             return [mixed, Project.id]
         column = {"title": Project.title, "cost": sa.func.coalesce(Project.cost, Project.estimated_cost, 0),
                   "votes": sa.func.coalesce(Project.votes, -1), "position": None}[sort.lstrip("-")]
