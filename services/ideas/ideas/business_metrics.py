@@ -16,3 +16,13 @@ def count_support():
 
 def count_comment():
     COMMENTS.inc()
+
+
+# consultations: one counter, labelled by what citizens and agents did
+CONSULTATION_ACTIONS = Counter("consultation_actions_total", "Actions in consultations, by action.", ["action"])
+
+
+def count_consultation_action(action: str):
+    """`action`: proposal_submitted, amendment_proposed, amendment_decided, support, comment, argument,
+    questionnaire_answered, consultation_saved, section_saved, consultation_closed, synthesis_published."""
+    CONSULTATION_ACTIONS.labels(action).inc()

@@ -390,7 +390,8 @@ def merge_notice(source_title: str, target_title: str, target_url: str, message:
 # --- moderation ------------------------------------------------------------------------------------
 
 IDEA, COMMENT = "idea", "comment"
-CONTENT_KINDS = (IDEA, COMMENT)
+PROPOSAL, PROPOSAL_COMMENT, ARGUMENT = "proposal", "proposal_comment", "argument"  # in consultations
+CONTENT_KINDS = (IDEA, COMMENT, PROPOSAL, PROPOSAL_COMMENT, ARGUMENT)
 REPORT_REASONS = {"spam": "Spam ou publicité", "offensive": "Propos injurieux ou haineux",
                   "off_topic": "Hors sujet"}
 REPORTS_TO_HIDE = 3  # reports not yet reviewed that hide an item pending a moderator's review

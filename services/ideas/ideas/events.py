@@ -9,6 +9,16 @@ COMMENT_POSTED = "comment_posted"
 IDEA_MERGED = "idea_merged"
 CONTENT_HIDDEN = "content_hidden"
 CONTENT_RESTORED = "content_restored"
+# consultations
+CONSULTATION_OPENED = "consultation_opened"
+CONSULTATION_CLOSED = "consultation_closed"
+PROPOSAL_SUBMITTED = "proposal_submitted"
+PROPOSAL_SUPPORTED = "proposal_supported"
+ARGUMENT_POSTED = "argument_posted"
+AMENDMENT_PROPOSED = "amendment_proposed"
+AMENDMENT_DECIDED = "amendment_decided"
+QUESTIONNAIRE_ANSWERED = "questionnaire_answered"
+SYNTHESIS_PUBLISHED = "synthesis_published"
 
 
 def idea(idea_id: str) -> dict:
@@ -21,3 +31,11 @@ def comment(comment_id: int) -> dict:
 
 def actor(account_id: str | None, role: str) -> dict:
     return {"account_id": account_id, "role": role}
+
+
+def content(kind: str, content_id) -> dict:
+    return {"kind": kind, "id": str(content_id)}
+
+
+def consultation(consultation_id: str) -> dict:
+    return {"kind": "consultation", "id": consultation_id}

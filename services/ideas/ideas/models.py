@@ -32,7 +32,7 @@ class Idea(Base):
     arrondissement: Mapped[int | None] = mapped_column(sa.SmallInteger, index=True)
     address_line: Mapped[str | None] = mapped_column(sa.String(200))
     status: Mapped[str] = mapped_column(sa.String(16), index=True)
-    scheme: Mapped[str | None] = mapped_column(sa.String(24))  # where a forwarded idea went
+    scheme: Mapped[str | None] = mapped_column(sa.String(64))  # where a forwarded idea went
     merged_into_id: Mapped[str | None] = mapped_column(sa.String(36))
     author_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)  # NULL once the account is deleted
     author_pseudonym: Mapped[str] = mapped_column(sa.String(40))
@@ -55,7 +55,9 @@ class StatusChange(Base):
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     idea_id: Mapped[str] = mapped_column(sa.ForeignKey("ideas.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(16))
-    scheme: Mapped[str | None] = mapped_column(sa.String(24))
+    scheme: Mapped[str | None] = mapped_column(sa.String(64))
+    # the routing service's decision that made this change (its events are applied once per decision)
+    decision_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     merged_into_id: Mapped[str | None] = mapped_column(sa.String(36))
     message: Mapped[str | None] = mapped_column(sa.Text)
     changed_by: Mapped[str | None] = mapped_column(sa.String(36), index=True)
@@ -106,9 +108,11 @@ class Report(Base):
                                           name="uq_content_reports_content_account"),)
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
-    content_kind: Mapped[str] = mapped_column(sa.String(8))  # "idea" or "comment"
+    content_kind: Mapped[str] = mapped_column(sa.String(24))  # domain.CONTENT_KINDS
     content_id: Mapped[str] = mapped_column(sa.String(36))
-    idea_id: Mapped[str] = mapped_column(sa.ForeignKey("ideas.id"), index=True)
+    # where the content lives: an idea (its own or its comment's) or a consultation (the rest)
+    idea_id: Mapped[str | None] = mapped_column(sa.ForeignKey("ideas.id"), index=True)
+    consultation_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     reason: Mapped[str] = mapped_column(sa.String(16))
     reviewed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
@@ -120,11 +124,144 @@ class ModerationAction(Base):
     __tablename__ = "moderation_actions"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
-    content_kind: Mapped[str] = mapped_column(sa.String(8))
+    content_kind: Mapped[str] = mapped_column(sa.String(24))
     content_id: Mapped[str] = mapped_column(sa.String(36))
-    idea_id: Mapped[str] = mapped_column(sa.ForeignKey("ideas.id"), index=True)
+    idea_id: Mapped[str | None] = mapped_column(sa.ForeignKey("ideas.id"), index=True)
+    consultation_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     action: Mapped[str] = mapped_column(sa.String(16))  # "hidden" or "restored"
     reason: Mapped[str] = mapped_column(sa.Text)
     actor_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     actor_role: Mapped[str] = mapped_column(sa.String(16))  # "system" when reports hid it
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+# --- consultations ------------------------------------------------------------------------------
+
+class Consultation(Base):
+    """A consultation of the City: its state comes from its dates; `opened_announced_at` and
+    `closed_announced_at` record that `consultation_opened` / `consultation_closed` were emitted (once)."""
+    __tablename__ = "consultations"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(sa.String(140))
+    context: Mapped[str] = mapped_column(sa.Text)
+    resources = mapped_column(sa.JSON, nullable=False)  # [{"label", "url"}]
+    agenda = mapped_column(sa.JSON, nullable=False)  # [{"title", "place", "starts_at"}]
+    opens_at = mapped_column(sa.DateTime(timezone=True), nullable=False, index=True)
+    closes_at = mapped_column(sa.DateTime(timezone=True), nullable=False, index=True)
+    opened_announced_at = mapped_column(sa.DateTime(timezone=True))
+    closed_announced_at = mapped_column(sa.DateTime(timezone=True))
+    synthesis: Mapped[str | None] = mapped_column(sa.Text)
+    decision: Mapped[str | None] = mapped_column(sa.Text)
+    decision_body: Mapped[str | None] = mapped_column(sa.String(200))
+    decision_date = mapped_column(sa.Date)
+    deliberation_url: Mapped[str | None] = mapped_column(sa.String(500))
+    synthesis_published_at = mapped_column(sa.DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    updated_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class ConsultationSection(Base):
+    """A part of a consultation with one participation mode (consultation_domain.MODES). `body`: the
+    introduction, the question of an argued vote, or the amendable text; `questions`: a questionnaire's."""
+    __tablename__ = "consultation_sections"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    consultation_id: Mapped[str] = mapped_column(sa.ForeignKey("consultations.id"), index=True)
+    position: Mapped[int] = mapped_column(sa.Integer)
+    title: Mapped[str] = mapped_column(sa.String(140))
+    mode: Mapped[str] = mapped_column(sa.String(16))
+    body: Mapped[str | None] = mapped_column(sa.Text)
+    questions = mapped_column(sa.JSON, nullable=False)
+    agree_count: Mapped[int] = mapped_column(sa.Integer, default=0)  # argued vote on the section's question
+    disagree_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    responses_count: Mapped[int] = mapped_column(sa.Integer, default=0)  # questionnaire
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class Proposal(Base):
+    """A citizen's proposal in a section; an amendment is a proposal too (`amends_id` set), with its
+    own supports, accepted or rejected by the amended proposal's author or an agent."""
+    __tablename__ = "consultation_proposals"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    consultation_id: Mapped[str] = mapped_column(sa.ForeignKey("consultations.id"), index=True)
+    section_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_sections.id"), index=True)
+    amends_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    amendment_status: Mapped[str | None] = mapped_column(sa.String(12))
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+    decided_by_role: Mapped[str | None] = mapped_column(sa.String(16))
+    decided_at = mapped_column(sa.DateTime(timezone=True))
+    title: Mapped[str] = mapped_column(sa.String(140))
+    body: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    author_pseudonym: Mapped[str] = mapped_column(sa.String(40))
+    supports_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    comments_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    amendments_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    arguments_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    agree_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    disagree_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    hidden: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False, index=True)
+
+
+class ProposalComment(Base):
+    __tablename__ = "consultation_comments"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    consultation_id: Mapped[str] = mapped_column(sa.ForeignKey("consultations.id"), index=True)
+    proposal_id: Mapped[str] = mapped_column(sa.ForeignKey("consultation_proposals.id"), index=True)
+    author_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    author_pseudonym: Mapped[str] = mapped_column(sa.String(40))
+    body: Mapped[str] = mapped_column(sa.Text)
+    supports_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    hidden: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class ConsultationSupport(Base):
+    """« D'accord » on a proposal (or amendment) or on a comment: one per account and item."""
+    __tablename__ = "consultation_supports"
+    __table_args__ = (sa.UniqueConstraint("target_kind", "target_id", "account_id",
+                                          name="uq_consultation_supports_target_account"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    consultation_id: Mapped[str] = mapped_column(sa.ForeignKey("consultations.id"), index=True)
+    target_kind: Mapped[str] = mapped_column(sa.String(24))  # "proposal" or "proposal_comment"
+    target_id: Mapped[str] = mapped_column(sa.String(36))
+    account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class Argument(Base):
+    """An argued vote: agree or disagree, with the argument, on a section's question or on a proposal.
+    One per account and target (`target`: "section:<id>" or "proposal:<id>"); it is final."""
+    __tablename__ = "consultation_arguments"
+    __table_args__ = (sa.UniqueConstraint("target", "author_id", name="uq_consultation_arguments_target_author"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    consultation_id: Mapped[str] = mapped_column(sa.ForeignKey("consultations.id"), index=True)
+    section_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_sections.id"), index=True)
+    proposal_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    target: Mapped[str] = mapped_column(sa.String(48))
+    position: Mapped[str] = mapped_column(sa.String(8))
+    body: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    author_pseudonym: Mapped[str] = mapped_column(sa.String(40))
+    hidden: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class QuestionnaireResponse(Base):
+    """One account's answers to a questionnaire section, once: {question id: choice, [choices] or text}."""
+    __tablename__ = "consultation_responses"
+    __table_args__ = (sa.UniqueConstraint("section_id", "account_id", name="uq_consultation_responses_section_account"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    consultation_id: Mapped[str] = mapped_column(sa.ForeignKey("consultations.id"), index=True)
+    section_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_sections.id"), index=True)
+    account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    answers = mapped_column(sa.JSON, nullable=False)
     created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)

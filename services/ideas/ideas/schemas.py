@@ -42,7 +42,7 @@ class ChangeStatusSchema(Schema):
     idea_id = fields.UUID(required=True)
     status = fields.String(required=True, validate=validate.OneOf(list(STATUSES)))
     message = fields.String(load_default="", validate=validate.Length(max=MESSAGE_MAX))
-    scheme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=24))
+    scheme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     merged_into = fields.UUID(load_default=None, allow_none=True)
 
 
@@ -119,6 +119,9 @@ class IdeaSummarySchema(Schema):
 
 class SimilarIdeaSchema(IdeaSummarySchema):
     similarity = fields.Float()  # cosine of the TF-IDF vectors, 0 to 1
+    kind = fields.String()  # "idea", or "proposal" (of a consultation: no theme, status nor place)
+    consultation_id = fields.String()
+    consultation_title = fields.String()
 
 
 class SimilarIdeasSchema(Schema):
@@ -209,8 +212,10 @@ class ModerationStateSchema(Schema):
 class QueueItemSchema(Schema):
     kind = fields.String()
     content_id = fields.String()
-    idea_id = fields.String()
-    idea_title = fields.String()
+    idea_id = fields.String(allow_none=True)
+    consultation_id = fields.String(allow_none=True)
+    proposal_id = fields.String(allow_none=True)
+    idea_title = fields.String()  # the title of what it belongs to: its idea, proposal or consultation
     text = fields.String()
     author_pseudonym = fields.String()
     hidden = fields.Boolean()
@@ -221,7 +226,8 @@ class QueueItemSchema(Schema):
 class ModerationLogSchema(Schema):
     kind = fields.String()
     content_id = fields.String()
-    idea_id = fields.String()
+    idea_id = fields.String(allow_none=True)
+    consultation_id = fields.String(allow_none=True)
     action = fields.String()
     reason = fields.String()
     role = fields.String()

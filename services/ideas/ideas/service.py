@@ -15,6 +15,7 @@ from hubkit.validation import load
 
 from . import SERVICE_NAME, domain, schemas
 from .business_metrics import count_comment, count_idea_submitted, count_support
+from .consultation_service import ConsultationEntrypoints
 from .handlers import Ideas
 from .models import Base
 
@@ -29,7 +30,7 @@ def idea_id_of(data) -> str:
     return str(load(schemas.IdeaIdSchema(), data)["idea_id"])
 
 
-class IdeasService:
+class IdeasService(ConsultationEntrypoints):
     name = SERVICE_NAME
 
     correlation = Correlation()
@@ -166,6 +167,23 @@ class IdeasService:
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
             return self._ideas(uow).refresh_author_pseudonym(envelope)
+
+    @event_handler("routing", "idea_forwarded")
+    def routing_idea_forwarded(self, data):
+        return self._apply_routing_decision(data)
+
+    @event_handler("routing", "idea_answered")
+    def routing_idea_answered(self, data):
+        return self._apply_routing_decision(data)
+
+    @event_handler("routing", "idea_not_retained")
+    def routing_idea_not_retained(self, data):
+        return self._apply_routing_decision(data)
+
+    def _apply_routing_decision(self, data):
+        envelope = receive(data, self.correlation, self.name)
+        with self.db as uow:
+            return self._ideas(uow).apply_routing_decision(envelope)
 
     @timer(interval=2)
     def relay_pending(self):

@@ -130,3 +130,69 @@ def test_a_profile_event_without_a_new_pseudonym_changes_nothing(config, ideas_s
     assert deliver_and_wait(config, ideas_service, "refresh_author_pseudonym", moved) is False
     assert view(store, throttle, idea_id)["author_pseudonym"] == "Camille du 11e"
     assert store.rows("processed_events") == []
+
+
+# --- decisions of the routing service (docs/events.md, ideas, "Consumed") ----------------------------
+
+DECISION_ID = "5b8f2c1e-9d3a-4e7b-8c6f-1a2b3c4d5e6f"
+
+
+def routing_event(type_: str, idea_id: str, decision_id: str = DECISION_ID, **payload) -> dict:
+    return make_event(type=type_, version=1, producer="routing", subject={"kind": "idea", "id": idea_id},
+                      payload={"decision_id": decision_id, "idea_id": idea_id, "author_id": CAMILLE, **payload},
+                      actor={"account_id": DOMINIQUE, "role": "agent"},
+                      correlation_id="req-idea-submitted", causation_id="req-agent")
+
+
+def deliver_routing(config, container, entrypoint: str, envelope: dict):
+    exchange = get_event_exchange("routing", {})
+    with entrypoint_waiter(container, entrypoint, timeout=15) as result:
+        Publisher(config["AMQP_URI"], declare=[exchange]).publish(
+            envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=context_headers(envelope))
+    return result.get()
+
+
+def test_idea_forwarded_by_routing_is_applied_once(config, ideas_service, store, throttle):
+    idea_id = contribute(store, throttle)
+    forwarded = routing_event("idea_forwarded", idea_id, scheme="budget", scheme_kind="internal",
+                              message="Déposez-la au budget participatif.", dossier_reference=None)
+
+    assert deliver_routing(config, ideas_service, "routing_idea_forwarded", forwarded) is True
+    assert deliver_routing(config, ideas_service, "routing_idea_forwarded", forwarded) is False  # redelivered
+    # the same decision under a new event id: still once
+    again = routing_event("idea_forwarded", idea_id, scheme="budget", scheme_kind="internal", message="",
+                          dossier_reference=None)
+    assert deliver_routing(config, ideas_service, "routing_idea_forwarded", again) is False
+
+    idea = view(store, throttle, idea_id)
+    assert idea["status"] == "forwarded" and idea["scheme"] == "budget"
+    assert idea["history"][-1]["message"] == ("Transmise au dispositif « Budget participatif ».\n"
+                                              "Déposez-la au budget participatif.")
+    assert [step["status"] for step in idea["history"]] == ["submitted", "forwarded"]
+    [changed] = store.events("idea_status_changed")
+    assert changed["payload"]["decision_id"] == DECISION_ID and changed["correlation_id"] == "req-idea-submitted"
+
+
+def test_idea_answered_and_not_retained_by_routing(config, ideas_service, store, throttle):
+    answered_id, refused_id = contribute(store, throttle), contribute(store, throttle)
+    answered = routing_event("idea_answered", answered_id, answer="Les bancs seront posés en juin.",
+                             direction="DVD")
+    refused = routing_event("idea_not_retained", refused_id, decision_id="6c9a3d2f-0e4b-4f8c-9d7a-2b3c4d5e6f70",
+                            reason_code="out_of_scope", reason="Hors des compétences de la Ville.")
+
+    assert deliver_routing(config, ideas_service, "routing_idea_answered", answered) is True
+    assert deliver_routing(config, ideas_service, "routing_idea_not_retained", refused) is True
+    assert view(store, throttle, answered_id)["history"][-1]["message"] == "Les bancs seront posés en juin."
+    refused_view = view(store, throttle, refused_id)
+    assert refused_view["status"] == "not_retained"
+    assert refused_view["history"][-1]["message"] == "Hors des compétences de la Ville."
+
+
+def test_a_merged_idea_stays_merged_whatever_routing_decides(config, ideas_service, store, throttle):
+    source, target = contribute(store, throttle), contribute(store, throttle)
+    with store.uow() as uow:
+        Ideas(uow, throttle).merge_ideas({"account_id": DOMINIQUE, "roles": ["agent"]},
+                                         {"idea_id": source, "into": target, "message": "Doublon."})
+    answered = routing_event("idea_answered", source, answer="Réponse.", direction="DVD")
+    assert deliver_routing(config, ideas_service, "routing_idea_answered", answered) is False
+    assert view(store, throttle, source)["status"] == "merged"

@@ -98,7 +98,7 @@ def test_every_broken_field_is_reported_at_once_and_nothing_is_written(run, stor
 
 
 def test_ideas_are_rate_limited_per_account_with_a_retry_time(run, store, monkeypatch):
-    monkeypatch.setattr("ideas.handlers.IDEAS_PER_HOUR", 2)
+    monkeypatch.setattr("ideas.handlers.box.IDEAS_PER_HOUR", 2)
     run("submit_idea", CAMILLE, idea_command())
     with pytest.raises(InvalidInput):
         run("submit_idea", CAMILLE, idea_command(title="x"))  # refused input does not use the allowance up
@@ -231,7 +231,7 @@ def test_an_empty_comment_is_refused_and_nothing_is_written(run, store, idea):
 
 
 def test_comments_are_rate_limited_per_account(run, store, idea, monkeypatch):
-    monkeypatch.setattr("ideas.handlers.COMMENTS_PER_HOUR", 2)
+    monkeypatch.setattr("ideas.handlers.box.COMMENTS_PER_HOUR", 2)
     comment = {"idea_id": idea["id"], "body": "Oui !", "author_pseudonym": "Dominique"}
     run("post_comment", DOMINIQUE, comment)
     run("post_comment", DOMINIQUE, comment)
@@ -341,7 +341,9 @@ def test_a_deleted_account_is_pseudonymised_once_and_its_contributions_stay(run,
     assert [(row.event_id, row.handler) for row in store.rows("processed_events")] == [
         (deleted["event_id"], "ideas.forget_account")]
     assert run("export_personal_data", CAMILLE["account_id"]) == {
-        "ideas": [], "comments": [], "supports": [], "follows": [], "reports": [], "status_changes": []}
+        "ideas": [], "comments": [], "supports": [], "follows": [], "reports": [], "status_changes": [],
+        "consultations": {"proposals": [], "comments": [], "arguments": [], "supports": [],
+                          "questionnaire_answers": []}}
 
 
 def test_a_new_pseudonym_reaches_the_snapshots_once(run, store, idea, accounts):

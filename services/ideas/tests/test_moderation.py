@@ -60,7 +60,8 @@ def test_three_reports_hide_an_idea_pending_review_in_the_list_the_page_and_sear
                               "sort": "newest", "limit": 20, "offset": 0})["items"] == []
     assert run("get_idea", idea["id"], MODERATOR)["description"].startswith("Promo sur")  # moderators read it
     [event] = store.events("content_hidden")
-    assert event["payload"] == {"kind": "idea", "content_id": idea["id"], "idea_id": idea["id"], "by": "reports"}
+    assert event["payload"] == {"kind": "idea", "content_id": idea["id"], "idea_id": idea["id"], "consultation_id": None,
+                                "by": "reports"}
     assert event["actor"] == {"account_id": None, "role": "system"}
     [logged] = store.rows("moderation_actions")
     assert logged.action == "hidden" and logged.actor_role == "system" and "3 signalements" in logged.reason
@@ -94,7 +95,8 @@ def test_a_comment_is_hidden_by_reports_then_restored_by_a_moderator_and_later_r
     assert restored == {"kind": "comment", "content_id": str(comment["id"]), "hidden": False}
     assert run("get_idea", idea["id"])["comments"][0]["body"].startswith("Insulte")
     [event] = store.events("content_restored")
-    assert event["payload"] == {"kind": "comment", "content_id": str(comment["id"]), "idea_id": idea["id"]}
+    assert event["payload"] == {"kind": "comment", "content_id": str(comment["id"]), "idea_id": idea["id"],
+                                "consultation_id": None}
     assert event["actor"] == {"account_id": MODERATOR["account_id"], "role": "moderator"}
     report(run, CITIZENS[3], comment["id"], "comment")
     assert report(run, CITIZENS[4], comment["id"], "comment")["hidden"] is False  # 2 new reports, not 3

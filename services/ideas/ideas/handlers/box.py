@@ -1,102 +1,28 @@
-"""Use cases of the ideas service: each runs in one unit of work (one transaction).
-
-`actor` is the caller as the gateway asserts it from the session: {"account_id", "roles"}. The
-ideas service cannot read the accounts database; it trusts these roles, sent over the internal
-broker by the gateway, which got them from accounts (the authority on roles).
-"""
+"""The permanent idea box: submitting, reading, supports, comments, follows, statuses, similar ideas,
+merging duplicates, the Decide Madrid import and the demo seed."""
 import logging
-from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from marshmallow import EXCLUDE, Schema, fields
 from sqlalchemy.exc import IntegrityError
 
 from hubkit.config import public_url
 from hubkit.consumer import call_within
-from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
-from hubkit.validation import load
+from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
-from . import domain, events
-from .models import Comment, Follow, Idea, ModerationAction, Report, StatusChange, Support
+from .. import domain, events
+from ..models import Comment, Consultation, Follow, Idea, Proposal, Report, StatusChange, Support
+from .common import FieldChecks, UseCases, aware, escape_like, rules
 
 log = logging.getLogger(__name__)
 
 # Postings per account in an hour: enough for a citizen, too few for a script flooding the box.
-IDEAS_PER_HOUR, COMMENTS_PER_HOUR, POSTING_WINDOW = 5, 30, 60 * 60
-
-# Names under which event handlers record the events they applied (processed_events).
-FORGET_ACCOUNT = "ideas.forget_account"
-REFRESH_PSEUDONYM = "ideas.refresh_author_pseudonym"
-KNOWN_EVENT_VERSION = 1
+IDEAS_PER_HOUR, COMMENTS_PER_HOUR = 5, 30
 ACCOUNTS_TIMEOUT = 5  # seconds; past it the event is retried later (hubkit.consumer.event_handler)
-
 DEMO_PSEUDONYM = "Équipe démo"
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
-
-
-@contextmanager
-def rules():
-    """A broken business rule becomes a field-level validation error (or a conflict it names)."""
-    try:
-        yield
-    except domain.RuleBroken as broken:
-        raise _as_error(broken) from None
-
-
-def _as_error(broken: domain.RuleBroken):
-    details = {broken.field: [broken.message]} if broken.field else {"_schema": [broken.message]}
-    if broken.code == "RULE_BROKEN":
-        return InvalidInput(details=details)
-    return Conflict(broken.message, details=details, code=broken.code)
-
-
-class FieldChecks:
-    """Runs several field rules and reports every broken one at once (a form shows them all)."""
-
-    def __init__(self):
-        self.details = {}
-
-    def __call__(self, rule, *args):
-        try:
-            return rule(*args)
-        except domain.RuleBroken as broken:
-            self.details.setdefault(broken.field or "_schema", []).append(broken.message)
-            return None
-
-    def raise_if_broken(self):
-        if self.details:
-            raise InvalidInput(details=self.details)
-
-
-class _AccountEventSchema(Schema):
-    """The payload of an accounts event, as far as ideas reads it (new optional fields are ignored)."""
-    class Meta:
-        unknown = EXCLUDE
-
-    account_id = fields.UUID(required=True)
-    fields_ = fields.List(fields.String(), data_key="fields", load_default=list)
-
-
-class Ideas:
-    def __init__(self, uow, throttle, clock=utcnow, accounts=None):
-        """`accounts`: something with `public_profiles(data)`, the accounts service's RPC (or a fake)."""
-        self.uow, self.throttle, self.clock, self.accounts = uow, throttle, clock, accounts
-
-    @property
-    def session(self):
-        return self.uow.session
-
+class IdeaBox(UseCases):
     # --- lookups --------------------------------------------------------------------------
 
     def _idea(self, idea_id, for_update=False) -> Idea:
@@ -104,15 +30,6 @@ class Ideas:
         if idea is None:
             raise NotFound("Idée introuvable.")
         return idea
-
-    def _throttle_posting(self, bucket: str, actor: dict, limit: int, what: str):
-        try:
-            self.throttle.consume(bucket, str(actor["account_id"]), limit, POSTING_WINDOW)
-        except RateLimited as limited:
-            minutes = max(1, -(-limited.retry_after // 60))
-            raise RateLimited(f"Vous avez atteint la limite de {limit} {what} par heure. "
-                              f"Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}.",
-                              details=limited.details) from None
 
     # --- submitting -------------------------------------------------------------------------
 
@@ -157,7 +74,7 @@ class Ideas:
             conditions.append(Idea.arrondissement == query["arrondissement"])
         words = domain.search_key(query.get("q") or "").split()
         for word in words:  # every word must appear, in the title or the description
-            conditions.append(Idea.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+            conditions.append(Idea.search_text.like(f"%{escape_like(word)}%", escape="\\"))
         if words:  # a hidden idea's words must not find it
             conditions.append(Idea.hidden.is_(False))
         total = self.session.execute(sa.select(sa.func.count()).select_from(Idea).where(*conditions)).scalar_one()
@@ -345,132 +262,65 @@ class Ideas:
         return self.idea_view(idea, actor)
 
     def _move(self, idea: Idea, status: str, message: str, scheme, merged_into, actor_id, role: str, at=None,
-              emit=True):
+              emit=True, decision_id=None):
         previous, now = idea.status, at or self.clock()
         idea.status, idea.updated_at = status, now
         idea.scheme = scheme if status == domain.FORWARDED else idea.scheme
         idea.merged_into_id = merged_into if status == domain.MERGED else idea.merged_into_id
         self.session.add(StatusChange(idea_id=idea.id, status=status, scheme=scheme, merged_into_id=merged_into,
-                                      message=message, changed_by=actor_id, changed_by_role=role, changed_at=now))
+                                      message=message, changed_by=actor_id, changed_by_role=role, changed_at=now,
+                                      decision_id=decision_id))
         self.session.flush()
         if emit:
             self.uow.emit(events.IDEA_STATUS_CHANGED, events.idea(idea.id),
                           {"idea_id": idea.id, "from_status": previous, "status": status, "scheme": scheme,
-                           "merged_into": merged_into}, actor=events.actor(actor_id, role))
-
-    # --- moderation ---------------------------------------------------------------------------------
-
-    def _content(self, kind: str, content_id: str, for_update=False):
-        """The idea or comment reported or moderated, and the id of its idea."""
-        if kind == domain.IDEA:
-            idea = self._idea(content_id, for_update)
-            return idea, idea.id
-        comment = self.session.get(Comment, int(content_id), with_for_update=for_update) \
-            if str(content_id).isdigit() else None
-        if comment is None:
-            raise NotFound("Commentaire introuvable.")
-        return comment, comment.idea_id
-
-    def report_content(self, actor: dict, command: dict) -> dict:
-        """One report per account and item; the third one not yet reviewed hides it pending review."""
-        kind, content_id = command["kind"], str(command["content_id"])
-        content, idea_id = self._content(kind, content_id, for_update=True)
-        with rules():
-            reason = domain.check_report_reason(command["reason"])
-        account_id = str(actor["account_id"])
-        already = Conflict("Vous avez déjà signalé ce contenu.", code="ALREADY_REPORTED")
-        try:
-            with self.session.begin_nested():
-                self.session.add(Report(content_kind=kind, content_id=content_id, idea_id=idea_id,
-                                        account_id=account_id, reason=reason, created_at=self.clock()))
-        except IntegrityError:
-            raise already from None
-        pending = self._pending_reports(kind, content_id)
-        if domain.hidden_by_reports(pending, content.hidden):
-            self._set_hidden(content, kind, content_id, idea_id, True,
-                             domain.HIDDEN_BY_REPORTS.format(count=pending), None, "system", mark_reviewed=False)
-        return {"kind": kind, "content_id": content_id, "reported": True, "hidden": bool(content.hidden)}
-
-    def _pending_reports(self, kind: str, content_id: str) -> int:
-        return self.session.execute(sa.select(sa.func.count()).select_from(Report).where(
-            Report.content_kind == kind, Report.content_id == content_id, Report.reviewed.is_(False))).scalar_one()
-
-    def moderate(self, actor: dict, command: dict) -> dict:
-        """A moderator or admin hides (`hide`) or restores (`restore`) an idea or a comment, with a reason."""
-        roles = actor.get("roles") or []
-        if not domain.is_moderator(roles):
-            raise PermissionDenied("Seuls les modérateurs et administrateurs masquent ou rétablissent un contenu.")
-        kind, content_id, action = command["kind"], str(command["content_id"]), command["action"]
-        content, idea_id = self._content(kind, content_id, for_update=True)
-        with rules():
-            reason = domain.check_moderation(action, content.hidden, command.get("reason"))
-        self._set_hidden(content, kind, content_id, idea_id, action == "hide", reason, str(actor["account_id"]),
-                         domain.acting_role(roles))
-        return {"kind": kind, "content_id": content_id, "hidden": bool(content.hidden)}
-
-    def _set_hidden(self, content, kind, content_id, idea_id, hidden: bool, reason, actor_id, role,
-                    mark_reviewed=True):
-        content.hidden = hidden
-        self.session.add(ModerationAction(content_kind=kind, content_id=content_id, idea_id=idea_id,
-                                          action="hidden" if hidden else "restored", reason=reason,
-                                          actor_id=actor_id, actor_role=role, created_at=self.clock()))
-        if mark_reviewed:  # a moderator's decision answers the reports so far
-            self.session.execute(sa.update(Report).where(Report.content_kind == kind, Report.content_id == content_id)
-                                 .values(reviewed=True))
-        self.session.flush()
-        payload = {"kind": kind, "content_id": content_id, "idea_id": idea_id}
-        if hidden:
-            payload["by"] = "reports" if actor_id is None else "moderator"
-        self.uow.emit(events.CONTENT_HIDDEN if hidden else events.CONTENT_RESTORED,
-                      events.idea(idea_id) if kind == domain.IDEA else events.comment(content_id), payload,
-                      actor=events.actor(actor_id, role))
-
-    def moderation_queue(self, actor: dict) -> dict:
-        """What waits for moderators (reported and not reviewed, or hidden) and the latest actions."""
-        if not domain.is_moderator(actor.get("roles")):
-            raise PermissionDenied("La file de modération est réservée aux modérateurs et administrateurs.")
-        pending = {}
-        for kind, content_id, reason, count in self.session.execute(
-                sa.select(Report.content_kind, Report.content_id, Report.reason, sa.func.count())
-                .where(Report.reviewed.is_(False))
-                .group_by(Report.content_kind, Report.content_id, Report.reason)).all():
-            pending.setdefault((kind, content_id), {})[reason] = count
-        keys = set(pending)
-        keys |= {(domain.IDEA, i) for i in self.session.execute(sa.select(Idea.id).where(Idea.hidden)).scalars()}
-        keys |= {(domain.COMMENT, str(c)) for c in
-                 self.session.execute(sa.select(Comment.id).where(Comment.hidden)).scalars()}
-        items = []
-        for kind, content_id in keys:
-            content, idea_id = self._content(kind, content_id)
-            idea = content if kind == domain.IDEA else self.session.get(Idea, idea_id)
-            reasons = pending.get((kind, content_id), {})
-            items.append({"kind": kind, "content_id": content_id, "idea_id": idea_id, "idea_title": idea.title,
-                          "text": domain.excerpt(content.description if kind == domain.IDEA else content.body),
-                          "author_pseudonym": content.author_pseudonym, "hidden": bool(content.hidden),
-                          "pending_reports": sum(reasons.values()), "reasons": reasons})
-        items.sort(key=lambda item: (-item["pending_reports"], not item["hidden"], item["kind"], item["content_id"]))
-        log_rows = self.session.execute(sa.select(ModerationAction).order_by(ModerationAction.id.desc())
-                                        .limit(50)).scalars()
-        return {"items": items, "log": [
-            {"kind": row.content_kind, "content_id": row.content_id, "idea_id": row.idea_id, "action": row.action,
-             "reason": row.reason, "role": row.actor_role, "created_at": aware(row.created_at)} for row in log_rows]}
+                           "merged_into": merged_into, **({"decision_id": decision_id} if decision_id else {})},
+                          actor=events.actor(actor_id, role))
 
     # --- similar ideas --------------------------------------------------------------------------
 
     def similar_ideas(self, query: dict) -> dict:
-        """Up to 5 live ideas close to a text being typed, so the citizen can support one instead."""
+        """Up to 5 live ideas or consultation proposals close to a text being typed, so the citizen can
+        support one instead of writing a duplicate."""
         exclude = (str(query["exclude"]),) if query.get("exclude") else ()
-        return {"items": self._similar(query["title"], query.get("description") or "", exclude)}
+        return {"items": self._similar(query["title"], query.get("description") or "", exclude,
+                                       with_proposals=True)}
 
-    def _similar(self, title: str, description: str, exclude=()) -> list:
-        rows = self.session.execute(sa.select(Idea.id, Idea.title, Idea.description)
-                                    .where(Idea.status != domain.MERGED, Idea.hidden.is_(False))).all()
-        found = domain.SimilarityIndex(rows).similar(title, description, exclude=exclude)
+    def _similar(self, title: str, description: str, exclude=(), with_proposals=False) -> list:
+        """Ideas (and with `with_proposals`, proposals of consultations, amendments aside) by TF-IDF
+        similarity; documents are keyed (kind, id)."""
+        rows = [((domain.IDEA, idea_id), idea_title, text) for idea_id, idea_title, text in self.session.execute(
+            sa.select(Idea.id, Idea.title, Idea.description)
+            .where(Idea.status != domain.MERGED, Idea.hidden.is_(False))).all()]
+        if with_proposals:
+            rows += [((domain.PROPOSAL, proposal_id), proposal_title, body)
+                     for proposal_id, proposal_title, body in self.session.execute(
+                         sa.select(Proposal.id, Proposal.title, Proposal.body)
+                         .where(Proposal.hidden.is_(False), Proposal.amends_id.is_(None))).all()]
+        found = domain.SimilarityIndex(rows).similar(title, description,
+                                                     exclude={(domain.IDEA, item) for item in exclude})
         if not found:
             return []
+        wanted = {kind: [item for (k, item), _ in found if k == kind] for kind in (domain.IDEA, domain.PROPOSAL)}
         ideas = {idea.id: idea for idea in self.session.execute(
-            sa.select(Idea).where(Idea.id.in_([idea_id for idea_id, _ in found]))).scalars()}
-        return [{**self._summary(ideas[idea_id]), "similarity": round(score, 3)} for idea_id, score in found]
+            sa.select(Idea).where(Idea.id.in_(wanted[domain.IDEA]))).scalars()} if wanted[domain.IDEA] else {}
+        proposals = {row[0].id: row for row in self.session.execute(
+            sa.select(Proposal, Consultation.title).join(Consultation, Consultation.id == Proposal.consultation_id)
+            .where(Proposal.id.in_(wanted[domain.PROPOSAL])))} if wanted[domain.PROPOSAL] else {}
+        items = []
+        for (kind, item_id), score in found:
+            if kind == domain.IDEA:
+                items.append({**self._summary(ideas[item_id]), "kind": kind, "similarity": round(score, 3)})
+            else:
+                proposal, consultation_title = proposals[item_id]
+                items.append({"kind": kind, "id": proposal.id, "title": proposal.title,
+                              "excerpt": domain.excerpt(proposal.body), "hidden": False,
+                              "consultation_id": proposal.consultation_id, "consultation_title": consultation_title,
+                              "author_pseudonym": proposal.author_pseudonym,
+                              "supports_count": proposal.supports_count, "comments_count": proposal.comments_count,
+                              "imported_supports": 0, "created_at": aware(proposal.created_at),
+                              "similarity": round(score, 3)})
+        return items
 
     # --- merging duplicates --------------------------------------------------------------------
 
@@ -557,87 +407,6 @@ class Ideas:
                        at=created, emit=False)
         return "created"
 
-    # --- events from accounts --------------------------------------------------------------------
-
-    def _account_event(self, envelope: dict) -> dict | None:
-        """The payload of a known version of an accounts event, else None (logged, then ignored)."""
-        if envelope["version"] != KNOWN_EVENT_VERSION:
-            log.warning("unknown event version ignored", extra={"event_type": envelope["type"],
-                                                                "version": envelope["version"]})
-            return None
-        return load(_AccountEventSchema(), envelope["payload"])
-
-    def forget_account(self, envelope: dict) -> bool:
-        """`account_deleted`: contributions stay, shown as the anonymous citizen, with no link to the account.
-        Supports and follows stay counted, unlinked. False if this event was already applied."""
-        payload = self._account_event(envelope)
-        if payload is None or not self.uow.first_delivery(envelope, FORGET_ACCOUNT):
-            return False
-        account_id = str(payload["account_id"])
-        for model, column in ((Idea, Idea.author_id), (Comment, Comment.author_id)):
-            self.session.execute(sa.update(model).where(column == account_id).values(
-                {column: None, model.author_pseudonym: domain.ANONYMOUS_PSEUDONYM}))
-        for model, column in ((Support, Support.account_id), (Follow, Follow.account_id),
-                              (StatusChange, StatusChange.changed_by), (Report, Report.account_id),
-                              (ModerationAction, ModerationAction.actor_id)):
-            self.session.execute(sa.update(model).where(column == account_id).values({column: None}))
-        return True
-
-    def refresh_author_pseudonym(self, envelope: dict) -> bool:
-        """`account_profile_updated` naming `pseudonym`: the snapshots take the account's current pseudonym.
-
-        The current one, asked of accounts, not one carried by the event (events carry no pseudonym):
-        however late or out of order the events arrive, the snapshots end on the latest name.
-        False if there was nothing to do or the event was already applied.
-        """
-        payload = self._account_event(envelope)
-        if payload is None or "pseudonym" not in payload["fields_"]:
-            return False
-        account_id = str(payload["account_id"])
-        # Asked before this unit of work writes anything: no transaction waits on another service.
-        profiles = call_within(ACCOUNTS_TIMEOUT, self.accounts.public_profiles, {"account_ids": [account_id]})
-        if not self.uow.first_delivery(envelope, REFRESH_PSEUDONYM):
-            return False
-        pseudonym = next((p["pseudonym"] for p in profiles if p["account_id"] == account_id), None)
-        if pseudonym is None:
-            return True  # the account is gone: `account_deleted` anonymises its contributions
-        for model in (Idea, Comment):
-            self.session.execute(sa.update(model).where(model.author_id == account_id).values(
-                author_pseudonym=domain.author_pseudonym(pseudonym)))
-        return True
-
-    # --- GDPR -----------------------------------------------------------------------------------
-
-    def export_personal_data(self, account_id) -> dict:
-        account_id = str(account_id)
-        ideas = self.session.execute(sa.select(Idea).where(Idea.author_id == account_id)
-                                     .order_by(Idea.created_at)).scalars()
-        comments = self.session.execute(sa.select(Comment).where(Comment.author_id == account_id)
-                                        .order_by(Comment.id)).scalars()
-        supports = self.session.execute(sa.select(Support).where(Support.account_id == account_id)
-                                        .order_by(Support.id)).scalars()
-        follows = self.session.execute(sa.select(Follow).where(Follow.account_id == account_id)
-                                       .order_by(Follow.id)).scalars()
-        reports = self.session.execute(sa.select(Report).where(Report.account_id == account_id)
-                                       .order_by(Report.id)).scalars().all()
-        changes = self.session.execute(sa.select(StatusChange).where(
-            StatusChange.changed_by == account_id, StatusChange.status != domain.SUBMITTED)
-            .order_by(StatusChange.id)).scalars()
-        return {
-            "ideas": [{"id": i.id, "title": i.title, "description": i.description, "theme": i.theme,
-                       "arrondissement": i.arrondissement, "address_line": i.address_line, "status": i.status,
-                       "author_pseudonym": i.author_pseudonym, "created_at": _iso(aware(i.created_at))}
-                      for i in ideas],
-            "comments": [{"id": c.id, "idea_id": c.idea_id, "body": c.body, "author_pseudonym": c.author_pseudonym,
-                          "created_at": _iso(aware(c.created_at))} for c in comments],
-            "supports": [{"idea_id": s.idea_id, "created_at": _iso(aware(s.created_at))} for s in supports],
-            "follows": [{"idea_id": f.idea_id, "created_at": _iso(aware(f.created_at))} for f in follows],
-            "reports": [{"kind": r.content_kind, "content_id": r.content_id, "reason": r.reason,
-                         "created_at": _iso(aware(r.created_at))} for r in reports],
-            "status_changes": [{"idea_id": c.idea_id, "status": c.status, "message": c.message,
-                                "changed_at": _iso(aware(c.changed_at))} for c in changes],
-        }
-
     # --- demo data (command line, local mode only) -----------------------------------------------
 
     def seed_demo_idea(self, demo: dict) -> bool:
@@ -662,6 +431,7 @@ class Ideas:
         return True
 
 
+
 def _madrid_date(text: str | None) -> datetime | None:
     """Decide Madrid dates are dd/mm/yyyy."""
     try:
@@ -670,9 +440,3 @@ def _madrid_date(text: str | None) -> datetime | None:
         return None
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _iso(value):
-    return value.isoformat() if isinstance(value, (date, datetime)) else value

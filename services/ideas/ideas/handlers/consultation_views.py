@@ -1,0 +1,200 @@
+"""Reading consultations: the list (upcoming, open, closed), a consultation with its plan of sections,
+proposals (sorted), argued votes and questionnaires, and a proposal with its amendments, arguments and
+comments. What moderation hid reads « Masqué par la modération », except for moderators."""
+import sqlalchemy as sa
+
+from .. import consultation_domain as cd
+from .. import domain
+from ..models import (Argument, Consultation, ConsultationSection, ConsultationSupport, Proposal, ProposalComment,
+                      QuestionnaireResponse)
+from .common import aware
+
+ARGUMENTS_SHOWN = 200  # per question or proposal, newest first
+
+
+class ConsultationViews:
+    def _sections(self, consultation_id: str) -> list:
+        return list(self.session.execute(sa.select(ConsultationSection).where(
+            ConsultationSection.consultation_id == consultation_id)
+            .order_by(ConsultationSection.position, ConsultationSection.id)).scalars())
+
+    # --- the list ------------------------------------------------------------------------------
+
+    def list_consultations(self, query: dict) -> dict:
+        now = self.clock()
+        conditions = {cd.UPCOMING: Consultation.opens_at > now,
+                      cd.OPEN: sa.and_(Consultation.opens_at <= now, Consultation.closes_at > now),
+                      cd.CLOSED: Consultation.closes_at <= now}
+        where = [conditions[query["state"]]] if query.get("state") else []
+        order = {cd.UPCOMING: Consultation.opens_at.asc(), cd.OPEN: Consultation.closes_at.asc()}.get(
+            query.get("state"), Consultation.closes_at.desc())
+        total = self.session.execute(sa.select(sa.func.count()).select_from(Consultation).where(*where)).scalar_one()
+        rows = list(self.session.execute(sa.select(Consultation).where(*where).order_by(order, Consultation.id)
+                                         .limit(query["limit"]).offset(query["offset"])).scalars())
+        counts = dict(self.session.execute(
+            sa.select(Proposal.consultation_id, sa.func.count()).where(
+                Proposal.consultation_id.in_([c.id for c in rows]), Proposal.amends_id.is_(None))
+            .group_by(Proposal.consultation_id)).all()) if rows else {}
+        return {"items": [{**self._consultation_summary(c), "proposals_count": counts.get(c.id, 0)} for c in rows],
+                "total": total, "limit": query["limit"], "offset": query["offset"]}
+
+    def _consultation_summary(self, consultation: Consultation) -> dict:
+        current = self._state(consultation)
+        return {"id": consultation.id, "title": consultation.title, "excerpt": domain.excerpt(consultation.context),
+                "opens_at": aware(consultation.opens_at), "closes_at": aware(consultation.closes_at),
+                "state": current, "state_label": cd.STATES[current],
+                "has_synthesis": consultation.synthesis_published_at is not None}
+
+    # --- a consultation -------------------------------------------------------------------------
+
+    def get_consultation(self, query: dict, viewer: dict | None = None) -> dict:
+        return self.consultation_view(self._consultation(query["consultation_id"]), viewer,
+                                      query.get("sort") or "random", query.get("seed") or "")
+
+    def consultation_view(self, consultation: Consultation, viewer: dict | None = None, sort: str = "random",
+                          seed: str = "") -> dict:
+        current = self._state(consultation)
+        reveal = viewer is not None and domain.is_moderator(viewer.get("roles"))
+        account_id = str(viewer["account_id"]) if viewer else None
+        proposals = list(self.session.execute(sa.select(Proposal).where(
+            Proposal.consultation_id == consultation.id, Proposal.amends_id.is_(None))).scalars())
+        by_section = {}
+        for proposal in proposals:
+            by_section.setdefault(proposal.section_id, []).append(proposal)
+        mine = self._viewer_marks(consultation.id, account_id) if account_id else None
+        sections = []
+        for section in self._sections(consultation.id):
+            view = {"id": section.id, "position": section.position, "title": section.title, "mode": section.mode,
+                    "mode_label": cd.MODES[section.mode], "body": section.body, "questions": section.questions,
+                    "proposals": [], "proposals_count": 0, "vote": None, "questionnaire": None}
+            if section.mode in cd.PROPOSING_MODES:
+                ordered = _sorted(by_section.get(section.id, []), sort, seed)
+                view["proposals"] = [self._proposal_summary(p, reveal) for p in ordered]
+                view["proposals_count"] = len(ordered)
+            elif section.mode == cd.ARGUED_VOTE:
+                view["vote"] = {"agree_count": section.agree_count, "disagree_count": section.disagree_count,
+                                "arguments": self._arguments(Argument.target == f"section:{section.id}", reveal)}
+            else:
+                answered = mine is not None and section.id in mine["answered"]
+                visible = current == cd.CLOSED or answered or (viewer is not None and cd.is_agent(viewer.get("roles")))
+                view["questionnaire"] = {
+                    "responses_count": section.responses_count, "answered": answered, "results_visible": visible,
+                    "results": cd.questionnaire_results(section.questions, self._answer_sets(section.id))
+                    if visible else []}
+            sections.append(view)
+        synthesis = None
+        if consultation.synthesis_published_at is not None:
+            synthesis = {"synthesis": consultation.synthesis, "decision": consultation.decision,
+                         "decision_body": consultation.decision_body, "decision_date": consultation.decision_date,
+                         "deliberation_url": consultation.deliberation_url,
+                         "published_at": aware(consultation.synthesis_published_at)}
+        return {**self._consultation_summary(consultation), "context": consultation.context,
+                "resources": consultation.resources, "agenda": consultation.agenda,
+                "accepts_input": current == cd.OPEN, "sort": sort, "sections": sections, "synthesis": synthesis,
+                "updated_at": aware(consultation.updated_at),
+                "viewer": None if viewer is None else {
+                    "can_edit": cd.is_agent(viewer.get("roles")), "can_moderate": reveal,
+                    "supported": sorted(mine["supported"]), "voted": sorted(mine["voted"]),
+                    "answered": sorted(mine["answered"]),
+                    "reported": sorted(f"{kind}:{item}" for kind, item in mine["reported"])}}
+
+    def _viewer_marks(self, consultation_id: str, account_id: str) -> dict:
+        """What this account did in this consultation, to show « d'accord » given, votes cast, etc."""
+        supported = self.session.execute(sa.select(ConsultationSupport.target_kind, ConsultationSupport.target_id)
+                                         .where(ConsultationSupport.consultation_id == consultation_id,
+                                                ConsultationSupport.account_id == account_id)).all()
+        voted = self.session.execute(sa.select(Argument.target).where(
+            Argument.consultation_id == consultation_id, Argument.author_id == account_id)).scalars()
+        answered = self.session.execute(sa.select(QuestionnaireResponse.section_id).where(
+            QuestionnaireResponse.consultation_id == consultation_id,
+            QuestionnaireResponse.account_id == account_id)).scalars()
+        return {"supported": {f"{kind}:{item}" for kind, item in supported}, "voted": set(voted),
+                "answered": set(answered), "reported": self._reported_by(consultation_id, account_id)}
+
+    def _proposal_summary(self, proposal: Proposal, reveal: bool = False) -> dict:
+        masked = proposal.hidden and not reveal
+        return {"id": proposal.id, "consultation_id": proposal.consultation_id, "section_id": proposal.section_id,
+                "title": domain.HIDDEN_TEXT if masked else proposal.title,
+                "excerpt": domain.HIDDEN_TEXT if masked else domain.excerpt(proposal.body),
+                "hidden": bool(proposal.hidden), "author_pseudonym": proposal.author_pseudonym,
+                "amends": proposal.amends_id, "amendment_status": proposal.amendment_status,
+                "amendment_status_label": cd.AMENDMENT_STATUSES.get(proposal.amendment_status),
+                "supports_count": proposal.supports_count, "comments_count": proposal.comments_count,
+                "amendments_count": proposal.amendments_count, "arguments_count": proposal.arguments_count,
+                "agree_count": proposal.agree_count, "disagree_count": proposal.disagree_count,
+                "counters": cd.counters_label(proposal.supports_count, proposal.amendments_count,
+                                              proposal.arguments_count),
+                "created_at": aware(proposal.created_at)}
+
+    def _arguments(self, condition, reveal: bool) -> list:
+        rows = self.session.execute(sa.select(Argument).where(condition).order_by(Argument.id.desc())
+                                    .limit(ARGUMENTS_SHOWN)).scalars()
+        return [self._argument_view(argument, reveal) for argument in rows]
+
+    @staticmethod
+    def _argument_view(argument: Argument, reveal: bool = False) -> dict:
+        return {"id": argument.id, "section_id": argument.section_id, "proposal_id": argument.proposal_id,
+                "position": argument.position, "position_label": cd.POSITIONS[argument.position],
+                "body": domain.HIDDEN_TEXT if argument.hidden and not reveal else argument.body,
+                "hidden": bool(argument.hidden), "author_pseudonym": argument.author_pseudonym,
+                "created_at": aware(argument.created_at)}
+
+    @staticmethod
+    def _comment_view(comment: ProposalComment, reveal: bool = False) -> dict:
+        return {"id": comment.id, "proposal_id": comment.proposal_id, "author_pseudonym": comment.author_pseudonym,
+                "body": domain.HIDDEN_TEXT if comment.hidden and not reveal else comment.body,
+                "hidden": bool(comment.hidden), "supports_count": comment.supports_count,
+                "created_at": aware(comment.created_at)}
+
+    # --- a proposal -------------------------------------------------------------------------------
+
+    def get_proposal(self, proposal_id, viewer: dict | None = None) -> dict:
+        return self.proposal_view(self._proposal(proposal_id), viewer)
+
+    def proposal_view(self, proposal: Proposal, viewer: dict | None = None) -> dict:
+        consultation = self.session.get(Consultation, proposal.consultation_id)
+        section = self.session.get(ConsultationSection, proposal.section_id)
+        reveal = viewer is not None and domain.is_moderator(viewer.get("roles"))
+        account_id = str(viewer["account_id"]) if viewer else None
+        masked = proposal.hidden and not reveal
+        amendments = list(self.session.execute(sa.select(Proposal).where(Proposal.amends_id == proposal.id)
+                                               .order_by(Proposal.created_at, Proposal.id)).scalars())
+        comments = self.session.execute(sa.select(ProposalComment).where(ProposalComment.proposal_id == proposal.id)
+                                        .order_by(ProposalComment.id)).scalars()
+        amended = self.session.get(Proposal, proposal.amends_id) if proposal.amends_id else None
+        current = self._state(consultation)
+        mine = self._viewer_marks(consultation.id, account_id) if account_id else None
+        can_decide = viewer is not None and (cd.is_agent(viewer.get("roles")) or (
+            proposal.author_id == account_id and current == cd.OPEN))
+        return {
+            **self._proposal_summary(proposal, reveal), "body": domain.HIDDEN_TEXT if masked else proposal.body,
+            "decision_note": proposal.decision_note, "decided_at": aware(proposal.decided_at),
+            "consultation": {"id": consultation.id, "title": consultation.title, "state": current,
+                             "state_label": cd.STATES[current]},
+            "section": {"id": section.id, "title": section.title, "mode": section.mode,
+                        "mode_label": cd.MODES[section.mode]},
+            "amendable": section.mode == cd.AMENDABLE_TEXT and proposal.amends_id is None,
+            "accepts_input": current == cd.OPEN,
+            "amended": self._proposal_summary(amended, reveal) if amended else None,
+            "amendments": [{**self._proposal_summary(a, reveal),
+                            "body": domain.HIDDEN_TEXT if a.hidden and not reveal else a.body,
+                            "decision_note": a.decision_note} for a in amendments],
+            "arguments": self._arguments(Argument.target == f"proposal:{proposal.id}", reveal),
+            "comments": [self._comment_view(comment, reveal) for comment in comments],
+            "viewer": None if viewer is None else {
+                "is_author": proposal.author_id == account_id, "can_decide": can_decide,
+                "can_moderate": reveal,
+                "supports": f"proposal:{proposal.id}" in mine["supported"],
+                "voted": f"proposal:{proposal.id}" in mine["voted"],
+                "supported": sorted(mine["supported"]),
+                "reported": sorted(f"{kind}:{item}" for kind, item in mine["reported"])},
+        }
+
+
+def _sorted(proposals: list, sort: str, seed: str) -> list:
+    if sort == "most_supported":
+        return sorted(proposals, key=lambda p: (-p.supports_count, -aware(p.created_at).timestamp(), p.id))
+    if sort == "newest":
+        return sorted(proposals, key=lambda p: (-aware(p.created_at).timestamp(), p.id))
+    order = {proposal_id: rank for rank, proposal_id in enumerate(cd.shuffled([p.id for p in proposals], seed))}
+    return sorted(proposals, key=lambda p: order[p.id])
