@@ -43,6 +43,11 @@ def html(response) -> str:
     return html_entities.unescape(raw(response))
 
 
+def text(response) -> str:
+    """What a reader sees: no tags, spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html(response)).split())
+
+
 def cycle(stage="vote", **changes) -> dict:
     base = {"id": CYCLE_ID, "title": "Budget participatif 2026", "stage": stage, "stage_label": STAGE_LABELS[stage],
             "next_stage": STAGES[STAGES.index(stage) + 1] if stage != "implementation" else None,
@@ -60,7 +65,12 @@ def project(project_id=P_LOCAL, **changes) -> dict:
             "origin_idea_id": None, "estimated_cost": 20000, "status": "selected", "admissible": True,
             "admissibility_reason": "Projet d'investissement.", "feasible": True,
             "feasibility_reason": "Trottoirs assez larges.", "cost": 15000, "selected": True, "votes": None,
-            "won": None, "carriers_count": 2, "carried_by_me": False, "submitted_at": "2026-01-10T10:00:00+00:00"}
+            "won": None, "carriers_count": 2, "carried_by_me": False, "submitted_at": "2026-01-10T10:00:00+00:00",
+            "status_label": "Soumis au vote", "cycle_title": "Budget participatif 2026", "sector_label": None,
+            "arrondissement": None, "direction": None, "direction_label": None, "popular_district": None,
+            "draft": False, "votes_online": None, "votes_paper": None, "implementation_status": None,
+            "implementation_status_label": None, "merged_into": None, "merged_into_title": None, "lineage": [],
+            "pending_invitations": 0, "favorites_count": 3, "associates_count": 1, "timeline": [], "viewer": None}
     return {**base, **changes}
 
 
@@ -103,9 +113,34 @@ class FakeBudget:
 
     def list_projects(self, query, actor=None):
         items = [p for p in self.projects
-                 if all(query.get(key) is None or p.get(key) == query[key] for key in ("scale", "sector", "theme"))
-                 and (query.get("selected") is None or p["selected"] == query["selected"])]
-        return {"items": items[query["offset"]:query["offset"] + query["limit"]], "total": len(items)}
+                 if all(query.get(key) is None or p.get(key) == query[key]
+                        for key in ("scale", "sector", "theme", "status", "selected"))]
+        by_sector = {}
+        for p in items:
+            by_sector[p["sector"] or "paris"] = by_sector.get(p["sector"] or "paris", 0) + 1
+        offset = query.get("offset", 0)
+        return {"items": items[offset:offset + query["limit"]], "total": len(items), "by_sector": by_sector,
+                "by_arrondissement": {}}
+
+    def my_projects(self, actor):
+        return {"carried": [self.projects[1]], "favorites": [], "associated": [self.projects[0]],
+                "invitations": []}
+
+    def follow_project(self, actor, data):
+        return {"project_id": data["project_id"], "kind": data["kind"], "following": True, "favorites_count": 1,
+                "associates_count": 0}
+
+    def unfollow_project(self, actor, data):
+        return {**self.follow_project(actor, data), "following": False}
+
+    def answer_merge_invitation(self, actor, data):
+        return project(data["project_id"])
+
+    def confirm_draft_project(self, actor, data):
+        return project(data["project_id"], draft=False)
+
+    def change_project_status(self, actor, data):
+        return project(data["project_id"])
 
     def get_project(self, data, actor=None):
         found = next((p for p in self.projects if p["id"] == data["project_id"]), None)
@@ -192,27 +227,36 @@ def test_the_list_counts_filters_and_escapes(client, budget):
     assert "<strong>2</strong> projet(s) trouvé(s)" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
     assert "style=" not in page
-    assert budget.args_of("list_projects")[0][0] == {"cycle_id": CYCLE_ID, "theme": "Cadre de vie", "limit": 500,
-                                                      "offset": 0}
+    [(query, actor)] = budget.args_of("list_projects")
+    assert actor is None
+    assert query == {"cycle_id": CYCLE_ID, "theme": "Cadre de vie", "sort": "random", "seed": query["seed"],
+                     "limit": 20, "offset": 0}
     assert "15\u202f000\u00a0€" in page
 
 
 def test_the_list_filters_by_arrondissement_and_status_and_sorts_by_cost(client, budget):
-    page = html(client.get("/budget-participatif/projets?arrondissement=paris-16&statut=feasible"))
-    assert "1 projet(s) trouvé(s)" in re.sub("<[^>]+>", "", page)
-    assert "Isolation phonique" in page and "Végétaliser" not in page
-    page = html(client.get("/budget-participatif/projets?tri=cout-decroissant"))
-    assert page.index("Un grand parc") < page.index("Isolation phonique") < page.index("Végétaliser")
-    page = html(client.get("/budget-participatif/projets?tri=cout-croissant"))
-    assert page.index("Végétaliser") < page.index("Isolation phonique") < page.index("Un grand parc")
+    page = html(client.get("/budget-participatif/projets?arrondissement=paris-16&statut=feasible&tri=cout-croissant"
+                           "&page=2"))
+    assert budget.args_of("list_projects")[0][0] == {"cycle_id": CYCLE_ID, "sector": "paris-16", "status": "feasible",
+                                                      "sort": "cost", "limit": 20, "offset": 20}
+    client.get("/budget-participatif/projets?arrondissement=tout-paris&tri=cout-decroissant&edition=toutes")
+    assert budget.args_of("list_projects")[1][0] == {"scale": "paris", "sort": "-cost", "limit": 20, "offset": 0}
+    assert "Page 2" in page and "Page précédente" in page
+
+
+def test_votes_sort_only_once_the_results_are_out(client, budget):
+    client.get("/budget-participatif/projets?tri=votes")
+    assert budget.args_of("list_projects")[0][0]["sort"] == "random"
+    budget.cycle = cycle("results")
+    client.get("/budget-participatif/projets?tri=votes")
+    assert budget.args_of("list_projects")[1][0]["sort"] == "-votes"
 
 
 def test_the_random_order_stays_the_same_during_the_visit(client, budget):
-    budget.projects += [project(f"aaaaaaaa-0000-4000-8000-0000000001{n:02d}", title=f"Projet numéro {n}",
-                                position=10 + n) for n in range(15)]
-    first = re.findall(r"Projet numéro \d+", html(client.get("/budget-participatif/projets")))
-    again = re.findall(r"Projet numéro \d+", html(client.get("/budget-participatif/projets")))
-    assert first == again and len(set(first)) == 15
+    client.get("/budget-participatif/projets")
+    client.get("/budget-participatif/projets?page=2")
+    first, second = (args[0]["seed"] for args in budget.args_of("list_projects"))
+    assert first == second
 
 
 def test_bad_list_parameters_fall_back_to_the_defaults(client, budget):
@@ -226,6 +270,8 @@ def test_the_map_view_draws_the_arrondissements_with_counts_and_links(client, bu
     page = html(client.get("/budget-participatif/projets?vue=carte"))
     assert page.count("<path ") == 17  # Paris Centre (four polygons in one path) and the 5e to the 20e
     assert "<title>5e arrondissement : 1 projet(s)</title>" in page
+    assert budget.args_of("list_projects")[0][0] == {"cycle_id": CYCLE_ID, "sort": "random",
+                                                      "seed": budget.args_of("list_projects")[0][0]["seed"], "limit": 1}
     assert "<title>Paris Centre (1er, 2e, 3e et 4e) : 0 projet(s)</title>" in page
     assert f'href="/budget-participatif/projets?edition={CYCLE_ID}&arrondissement=paris-16"' in page
     assert (f'<th scope="row"><a href="/budget-participatif/projets?edition={CYCLE_ID}&arrondissement=tout-paris">'
@@ -495,3 +541,77 @@ def test_the_home_page_and_the_menu_link_the_budget(client, budget):
     page = html(client.get("/"))
     assert 'href="/budget-participatif"' in page
     assert "Budget participatif" in page
+
+
+# --- new service features: timeline, lineage, follows, merge invitations, drafts -----------------------------
+
+def test_the_project_page_shows_the_planning_timeline_and_the_lineage(client, budget):
+    budget.projects[1].update(
+        status="realisation_travaux", status_label="Réalisation des travaux", won=True, votes=300, votes_paper=20,
+        votes_online=280, lineage=[{"project_id": P_OTHER, "title": "Murs végétaux " + XSS, "position": 3}],
+        timeline=[{"status": "etudes_conception", "status_label": "Études et conception", "justification": "Lancé.",
+                   "effective_date": "2017-10-01", "recorded_at": "2017-10-02T10:00:00+00:00", "source": "agent"},
+                  {"status": "realisation_travaux", "status_label": "Réalisation des travaux",
+                   "justification": "Chantier " + XSS, "effective_date": "2018-11-05",
+                   "recorded_at": "2018-11-05T10:00:00+00:00", "source": "agent"}])
+    response = client.get(f"/budget-participatif/projets/{P_LOCAL}")
+    page = html(response)
+    assert "1. Études et conception – depuis le 1er octobre 2017" in text(response)
+    assert "2. Réalisation des travaux – depuis le 5 novembre 2018" in text(response)
+    assert "Projet élaboré à partir du projet" in page and f'href="/budget-participatif/projets/{P_OTHER}"' in page
+    assert "dont 280 en ligne et 20 sur papier" in text(response)
+    assert "&lt;script&gt;" in raw(response) and "<script>" not in raw(response)
+
+
+def test_following_and_associating(client, budget, sign_in, post):
+    page = html(client.get(f"/budget-participatif/projets/{P_LOCAL}"))
+    assert "Connectez-vous et associez-vous au projet !" in page
+    sign_in()
+    budget.projects[1]["viewer"] = {"carrier": False, "favorite": True, "associate": False, "merge_invitation": None}
+    page = html(client.get(f"/budget-participatif/projets/{P_LOCAL}"))
+    assert "Je m'associe au projet" in page and "Retirer de mes favoris" in page
+    response = post(f"/budget-participatif/projets/{P_LOCAL}/suivre", {"kind": "associate"})
+    assert response.status_code == 302
+    assert budget.args_of("follow_project")[0][1] == {"project_id": P_LOCAL, "kind": "associate"}
+    post(f"/budget-participatif/projets/{P_LOCAL}/ne-plus-suivre", {"kind": "favorite"})
+    assert budget.args_of("unfollow_project")[0][1] == {"project_id": P_LOCAL, "kind": "favorite"}
+    response = post(f"/budget-participatif/projets/{P_LOCAL}/suivre", {"kind": "autre"})
+    assert response.status_code == 400 and "Choisissez : favori" in html(response)
+
+
+def test_answering_a_merge_invitation(client, budget, sign_in, post):
+    sign_in()
+    budget.projects[1]["viewer"] = {"carrier": False, "favorite": False, "associate": False,
+                                    "merge_invitation": "pending"}
+    assert "Porter ce projet co-construit ?" in html(client.get(f"/budget-participatif/projets/{P_LOCAL}"))
+    assert post(f"/budget-participatif/projets/{P_LOCAL}/invitation", {"reponse": "accepter"}).status_code == 302
+    assert budget.args_of("answer_merge_invitation")[0][1] == {"project_id": P_LOCAL, "accept": True}
+    budget.fail("answer_merge_invitation", Conflict("Vous avez déjà répondu.", code="ALREADY_ANSWERED"))
+    response = post(f"/budget-participatif/projets/{P_LOCAL}/invitation", {"reponse": "refuser"})
+    assert response.status_code == 409 and "Vous avez déjà répondu." in html(response)
+
+
+def test_completing_a_draft_from_an_idea(client, budget, sign_in, post):
+    sign_in()
+    budget.cycle = cycle("submission")
+    budget.projects[1].update(draft=True, status="draft", viewer={"carrier": True, "favorite": False,
+                                                                  "associate": False, "merge_invitation": None})
+    assert "Compléter et déposer" in html(client.get(f"/budget-participatif/projets/{P_LOCAL}"))
+    form = html(client.get(f"/budget-participatif/projets/{P_LOCAL}/completer"))
+    assert "<h1>Compléter mon projet</h1>" in form and 'value="Végétaliser la rue Gay-Lussac"' in form
+    response = post(f"/budget-participatif/projets/{P_LOCAL}/completer", {
+        "title": "Végétaliser", "description": "Des arbres dans toute la rue.", "theme": "Cadre de vie",
+        "scale": "arrondissement", "sector": "paris-5", "address": "rue Gay-Lussac", "estimated_cost": ""})
+    assert response.status_code == 302
+    assert budget.args_of("confirm_draft_project")[0][1] == {
+        "project_id": P_LOCAL, "title": "Végétaliser", "description": "Des arbres dans toute la rue.",
+        "theme": "Cadre de vie", "scale": "arrondissement", "sector": "paris-5", "address": "rue Gay-Lussac",
+        "estimated_cost": None}
+
+
+def test_my_projects(client, budget, sign_in):
+    sign_in()
+    page = html(client.get("/budget-participatif/mes-projets"))
+    assert "Les projets que je porte" in page and "Végétaliser la rue Gay-Lussac" in page
+    assert "Les projets auxquels je m'associe" in page and "Aucun projet dans vos favoris." in page
+    assert "attendent ma réponse" not in page

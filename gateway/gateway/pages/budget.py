@@ -2,10 +2,9 @@
 views), a project's page (study, votes, origin, lineage, planning timeline), its campaign page and poster,
 the results and the check of a ballot receipt.
 
-The list asks the service for every project of the edition once and filters by status, sorts and counts
-per sector here: the service's list has no status filter, sort or per-sector counts yet.
+The service filters, sorts (a random order stable for the visitor's seed, kept in the session) and counts
+per sector for the map; these pages only translate the French query string.
 """
-import random
 import secrets
 from urllib.parse import urlencode
 
@@ -21,22 +20,25 @@ from .budget_common import (
     PARIS_WIDE,
     PUBLISHED_STAGES,
     actor_or_none,
-    all_projects,
     bp,
     current_cycle,
     cycle_by_id,
     cycles,
-    project_cost,
+    project_context,
+    project_page,
     reference,
 )
-from .forms import Form, render_form, render_forms
+from .forms import Form, render_form
 
 __all__ = ["bp"]
 
 PAGE_SIZE = 20
 SEED_KEY = "budget_seed"  # the visitor's random order stays the same during the visit
-SORTS = {"aleatoire": "Ordre aléatoire", "cout-croissant": "Coût croissant", "cout-decroissant": "Coût décroissant",
-         "votes": "Les plus votés"}
+# Like budgetparticipatif.paris.fr: a random order by default (stable during the visit), or by cost; by votes once
+# the results are out. Slug of the query string -> (the service's sort, label).
+SORTS = {"aleatoire": ("random", "Ordre aléatoire"), "cout-croissant": ("cost", "Coût croissant"),
+         "cout-decroissant": ("-cost", "Coût décroissant"), "votes": ("-votes", "Les plus votés")}
+ALL_EDITIONS = "toutes"
 VIEWS = ("liste", "carte")
 RECEIPT_ALIASES = {"receipt": "recu"}
 
@@ -52,14 +54,15 @@ def index():
 
 # --- the project list ----------------------------------------------------------------------------------
 
-def _list_params(args, cycle: dict, ref: dict) -> dict:
+def _list_params(args, cycle: dict | None, ref: dict) -> dict:
     page = args.get("page", "1")
     sectors = {code for code, _ in ref["sector_choices"]} | {ALL_PARIS}
-    statuses = {status["code"] for status in ref["all_statuses"]}
+    statuses = {status["code"] for status in ref["listed_statuses"]}
     sort = args.get("tri") if args.get("tri") in SORTS else "aleatoire"
-    if sort == "votes" and cycle["stage"] not in PUBLISHED_STAGES:
+    if sort == "votes" and cycle is not None and cycle["stage"] not in PUBLISHED_STAGES:
         sort = "aleatoire"
-    return {"edition": cycle["id"], "theme": args.get("theme") if args.get("theme") in ref["themes"] else "",
+    return {"edition": cycle["id"] if cycle else ALL_EDITIONS,
+            "theme": args.get("theme") if args.get("theme") in ref["themes"] else "",
             "arrondissement": args.get("arrondissement") if args.get("arrondissement") in sectors else "",
             "statut": args.get("statut") if args.get("statut") in statuses else "", "tri": sort,
             "vue": args.get("vue") if args.get("vue") in VIEWS else "liste",
@@ -74,27 +77,23 @@ def list_url(params: dict, **changes) -> str:
     return url_for("budget.projects") + (f"?{urlencode(kept)}" if kept else "")
 
 
-def _sorted(items: list, sort: str, cycle_id: str) -> list:
-    if sort == "aleatoire":
-        seed = session.setdefault(SEED_KEY, secrets.randbelow(2 ** 31))
-        shuffled = list(items)
-        random.Random(f"{seed}:{cycle_id}").shuffle(shuffled)
-        return shuffled
-    if sort == "votes":
-        return sorted(items, key=lambda p: (-(p.get("votes") or 0), p["position"]))
-    costed = [p for p in items if project_cost(p) is not None]
-    unknown = [p for p in items if project_cost(p) is None]
-    return sorted(costed, key=project_cost, reverse=sort == "cout-decroissant") + unknown
-
-
-def _status_of(project: dict) -> str:
-    return project.get("implementation_status") or project.get("status")
+def _query(params: dict, with_place: bool = True) -> dict:
+    """The service's filters and sort for the list's parameters (the map counts every place: no place filter)."""
+    query = {"cycle_id": None if params["edition"] == ALL_EDITIONS else params["edition"],
+             "theme": params["theme"] or None, "status": params["statut"] or None, "sort": SORTS[params["tri"]][0]}
+    if query["sort"] == "random":
+        query["seed"] = session.setdefault(SEED_KEY, secrets.randbelow(2 ** 31))
+    if with_place and params["arrondissement"] == ALL_PARIS:
+        query["scale"] = PARIS_WIDE
+    elif with_place and params["arrondissement"]:
+        query["sector"] = params["arrondissement"]
+    return {key: value for key, value in query.items() if value is not None}
 
 
 def _map_areas(counts: dict, params: dict) -> list:
     """The 17 voting sectors of the map, each with its count, shade and link to the filtered list."""
     drawn = paris_map()
-    highest = max(counts.values(), default=0)
+    highest = max([counts.get(area.sector, 0) for area in drawn.areas] or [0])
     return [{"area": area, "count": counts.get(area.sector, 0), "level": level(counts.get(area.sector, 0), highest),
              "current": params["arrondissement"] == area.sector,
              "url": list_url(params, arrondissement=area.sector, vue="liste", page=1)} for area in drawn.areas]
@@ -102,61 +101,34 @@ def _map_areas(counts: dict, params: dict) -> list:
 
 @bp.get("/budget-participatif/projets")
 def projects():
-    all_cycles = cycles()
-    cycle = cycle_by_id(all_cycles, request.args.get("edition")) or current_cycle(all_cycles)
-    ref = reference()
-    if cycle is None:
+    all_cycles, ref = cycles(), reference()
+    wanted = request.args.get("edition")
+    cycle = None if wanted == ALL_EDITIONS else (cycle_by_id(all_cycles, wanted) or current_cycle(all_cycles))
+    if not all_cycles:  # nothing to list yet
         return render_form("budget/projects.html", Form(), cycle=None, cycles=[], reference=ref, params={})
     params = _list_params(request.args, cycle, ref)
-    items = all_projects(cycle["id"], theme=params["theme"] or None)
-    if params["statut"]:
-        items = [p for p in items if _status_of(p) == params["statut"] or p.get("status") == params["statut"]]
-    counts = {}
-    for project in items:
-        scope = PARIS_WIDE if project["scale"] == PARIS_WIDE else project.get("sector")
-        counts[scope] = counts.get(scope, 0) + 1
-    if params["arrondissement"] == ALL_PARIS:
-        items = [p for p in items if p["scale"] == PARIS_WIDE]
-    elif params["arrondissement"]:
-        items = [p for p in items if p["scale"] != PARIS_WIDE and p.get("sector") == params["arrondissement"]]
-    items = _sorted(items, params["tri"], cycle["id"])
-    start = (params["page"] - 1) * PAGE_SIZE
+    context = {}
+    if params["vue"] == "carte":
+        page = remote.call("budget", "list_projects", {**_query(params, with_place=False), "limit": 1},
+                           actor_or_none())
+        context.update(map=paris_map(), areas=_map_areas(page["by_sector"], params),
+                       paris_count=page["by_sector"].get(PARIS_WIDE, 0),
+                       paris_url=list_url(params, arrondissement=ALL_PARIS, vue="liste", page=1))
+    else:
+        page = remote.call("budget", "list_projects", {**_query(params), "limit": PAGE_SIZE,
+                                                       "offset": (params["page"] - 1) * PAGE_SIZE}, actor_or_none())
     pages = {"previous": list_url(params, page=params["page"] - 1) if params["page"] > 1 else None,
-             "next": list_url(params, page=params["page"] + 1) if start + PAGE_SIZE < len(items) else None}
-    sorts = [(slug, label) for slug, label in SORTS.items()
-             if slug != "votes" or cycle["stage"] in PUBLISHED_STAGES]
-    views = {view: list_url(params, vue=view, page=1) for view in VIEWS}
+             "next": list_url(params, page=params["page"] + 1) if params["page"] * PAGE_SIZE < page["total"] else None}
+    sorts = [(slug, label) for slug, (_, label) in SORTS.items()
+             if slug != "votes" or cycle is None or cycle["stage"] in PUBLISHED_STAGES]
     filters = Form("filtre", {key: params[key] for key in ("edition", "theme", "arrondissement", "statut", "tri")})
     return render_form("budget/projects.html", filters, cycle=cycle, cycles=all_cycles, reference=ref,
-                       params=params, total=len(items), shown=items[start:start + PAGE_SIZE], pages=pages,
-                       sorts=sorts, views=views, map=paris_map(), areas=_map_areas(counts, params),
-                       paris_count=counts.get(PARIS_WIDE, 0),
-                       paris_url=list_url(params, arrondissement=ALL_PARIS, vue="liste", page=1),
-                       clear_url=list_url({"edition": params["edition"], "vue": params["vue"]}))
+                       params=params, total=page["total"], shown=page["items"], pages=pages, sorts=sorts,
+                       views={view: list_url(params, vue=view, page=1) for view in VIEWS},
+                       clear_url=list_url({"edition": params["edition"], "vue": params["vue"]}), **context)
 
 
 # --- one project ---------------------------------------------------------------------------------------
-
-def project_context(project_id) -> dict:
-    """A project, its edition and what its page links to (the idea it came from, the projects merged into it)."""
-    project = remote.call("budget", "get_project", {"project_id": str(project_id)}, actor_or_none())
-    cycle = remote.call("budget", "get_cycle", {"cycle_id": project["cycle_id"]})
-    idea = None
-    if project.get("origin_idea_id"):
-        try:
-            idea = remote.call("ideas", "get_idea", {"idea_id": project["origin_idea_id"]})
-        except HubError:  # the idea was removed, or the idea box is down: the page still shows the project
-            idea = None
-    return {"project": project, "cycle": cycle, "idea": idea, "reference": reference(),
-            "share_url": url_for("budget.campaign", project_id=project["id"], _external=True)}
-
-
-def project_page(project_id, forms: dict = None):
-    context = project_context(project_id)
-    all_forms = {"follow": Form("suivre"), "associate": Form("associer")}
-    all_forms.update(forms or {})
-    return render_forms("budget/project.html", all_forms, **context)
-
 
 @bp.get("/budget-participatif/projets/<uuid:project_id>")
 def project(project_id):

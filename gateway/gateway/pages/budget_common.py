@@ -6,11 +6,14 @@ receipts), budget_vote.py (submitting a project, « Mes projets », the ballot),
 (cycles, study, merging, selection, paper ballots, statuses, live counts). Each call carries the caller as
 `actor`; the budget service checks the roles and the stage again.
 """
-from flask import Blueprint
+from flask import Blueprint, url_for
+
+from hubkit.errors import HubError
 
 from .. import remote
 from ..actors import actor
 from ..auth import current_principal
+from .forms import Form, render_forms
 
 bp = Blueprint("budget", __name__)
 
@@ -20,6 +23,7 @@ ALL_PARIS = "tout-paris"  # the « arrondissement » filter of the list for Pari
 SERVICE_PAGE = 500  # the most projects the service returns in one call
 PUBLISHED_STAGES = ("results", "implementation")
 VOTE_STAGE, SUBMISSION_STAGE = "vote", "submission"
+UNLISTED_STATUSES = ("draft", "merged")
 
 
 def actor_or_none() -> dict | None:
@@ -30,9 +34,12 @@ def reference() -> dict:
     """Stages, themes, scales, sectors and statuses, with lookups by code for the templates."""
     data = remote.call("budget", "reference_data")
     statuses = list(data.get("project_statuses") or ()) + list(data.get("implementation_statuses") or ())
+    # Drafts and merged sources are never listed: no filter for them.
+    listed = [status for status in statuses if status["code"] not in UNLISTED_STATUSES]
     return {**data, "stage_labels": {s["code"]: s["label"] for s in data["stages"]},
             "sector_labels": {s["code"]: s["label"] for s in data["sectors"]},
             "status_labels": {s["code"]: s["label"] for s in statuses}, "all_statuses": statuses,
+            "listed_statuses": listed,
             "sector_choices": [(s["code"], s["label"]) for s in data["sectors"]],
             "theme_choices": [(theme, theme) for theme in data["themes"]]}
 
@@ -65,11 +72,6 @@ def all_projects(cycle_id: str, **filters) -> list:
             return items
 
 
-def project_cost(project: dict):
-    """What the project costs: the City's estimate once studied, else its carriers' estimate."""
-    return project.get("cost") if project.get("cost") is not None else project.get("estimated_cost")
-
-
 @bp.app_template_filter("euros")
 def euros(amount) -> str:
     """15000 -> "15 000 €" (French grouping with a narrow no-break space)."""
@@ -87,13 +89,24 @@ def plural(count: int, singular: str, several: str = None) -> str:
     return singular if abs(int(count)) <= 1 else (several or singular + "s")
 
 
-def place_label(project: dict, sector_labels: dict) -> str:
-    if project.get("scale") == PARIS_WIDE:
-        return "Tout Paris"
-    return sector_labels.get(project.get("sector"), project.get("sector") or "")
+# --- a project's page (its follow and invitation forms post from budget_vote.py) ------------------------
+
+def project_context(project_id) -> dict:
+    """A project, its edition and what its page links to (the idea it came from, the projects merged into it)."""
+    project = remote.call("budget", "get_project", {"project_id": str(project_id)}, actor_or_none())
+    cycle = remote.call("budget", "get_cycle", {"cycle_id": project["cycle_id"]})
+    idea = None
+    if project.get("origin_idea_id"):
+        try:
+            idea = remote.call("ideas", "get_idea", {"idea_id": project["origin_idea_id"]})
+        except HubError:  # the idea was removed, or the idea box is down: the page still shows the project
+            idea = None
+    return {"project": project, "cycle": cycle, "idea": idea, "reference": reference(),
+            "share_url": url_for("budget.campaign", project_id=project["id"], _external=True)}
 
 
-def status_label(project: dict, status_labels: dict) -> str:
-    """The implementation status once the project is being delivered, else its status in the cycle."""
-    status = project.get("implementation_status") or project.get("status")
-    return status_labels.get(status, status or "")
+def project_page(project_id, forms: dict = None):
+    context = project_context(project_id)
+    all_forms = {"follow": Form("suivre"), "invitation": Form("invitation")}
+    all_forms.update(forms or {})
+    return render_forms("budget/project.html", all_forms, **context)

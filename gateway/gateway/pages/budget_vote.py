@@ -11,7 +11,7 @@ from hubkit.errors import HubError, InvalidInput, NotFound
 from .. import remote
 from ..actors import actor
 from ..auth import login_required
-from .budget_common import PARIS_WIDE, SUBMISSION_STAGE, VOTE_STAGE, all_projects, bp, reference
+from .budget_common import PARIS_WIDE, VOTE_STAGE, all_projects, bp, project_page, reference
 from .forms import Form, none_if_blank, render_form, require_filled, submitted
 
 PROJECT_FIELDS = ("title", "description", "theme", "scale", "sector", "address", "estimated_cost", "origin_idea_id")
@@ -63,12 +63,85 @@ def submit(cycle_id):
     return redirect(url_for(".project", project_id=project["id"]))
 
 
+@bp.route("/budget-participatif/projets/<uuid:project_id>/completer", methods=["GET", "POST"])
+@login_required
+def complete_draft(project_id):
+    """A draft drawn from the carrier's idea (forwarded to the budget): completed, then submitted."""
+    draft = remote.call("budget", "get_project", {"project_id": str(project_id)}, actor())
+    cycle = remote.call("budget", "get_cycle", {"cycle_id": draft["cycle_id"]})
+    context = {"cycle": cycle, "reference": reference(), "labels": PROJECT_LABELS, "draft": draft}
+    if request.method == "GET":
+        values = {field: "" if draft.get(field) is None else str(draft[field]) for field in PROJECT_FIELDS}
+        return render_form("budget/submit.html", Form("projet", values), **context)
+    values = submitted(*PROJECT_FIELDS)
+    try:
+        require_filled(values, "title", "description", "theme", "scale")
+        command = _project_command(values, draft["cycle_id"])
+        for field in ("cycle_id", "origin_idea_id"):
+            command.pop(field)
+        project = remote.call("budget", "confirm_draft_project", actor(), {**command, "project_id": str(project_id)})
+    except HubError as error:
+        return render_form("budget/submit.html", Form.failed(error, values, name="projet", fields=PROJECT_FIELDS),
+                           **context)
+    flash("Votre projet est déposé. La Ville l'étudiera pendant l'étape d'étude.", "success")
+    return redirect(url_for(".project", project_id=project["id"]))
+
+
 @bp.get("/budget-participatif/mes-projets")
 @login_required
 def mine():
-    """The projects the account carries (and follows, once the service says so), by edition."""
+    """The projects the account carries (drafts included), its favorites, those it is associated with, and the
+    merged projects it is invited to carry."""
     mine = remote.call("budget", "my_projects", actor())
     return render_form("budget/mine.html", Form(), mine=mine, reference=reference())
+
+
+# --- following a project, answering a merge ------------------------------------------------------------------
+
+FOLLOW_KINDS = {"favorite": ("Le projet est dans vos favoris.", "Le projet n'est plus dans vos favoris."),
+                "associate": ("Vous êtes associé·e au projet : vous serez prévenu·e de chaque étape.",
+                              "Vous n'êtes plus associé·e au projet.")}
+
+
+def _follow(project_id, following: bool):
+    kind = request.form.get("kind", "")
+    try:
+        if kind not in FOLLOW_KINDS:
+            raise InvalidInput(details={"kind": ["Choisissez : favori ou association au projet."]})
+        remote.call("budget", "follow_project" if following else "unfollow_project", actor(),
+                    {"project_id": str(project_id), "kind": kind})
+    except HubError as error:
+        return project_page(project_id, {"follow": Form.failed(error, {}, name="suivre")})
+    flash(FOLLOW_KINDS[kind][0 if following else 1], "success")
+    return redirect(url_for(".project", project_id=project_id, _anchor="suivre"))
+
+
+@bp.post("/budget-participatif/projets/<uuid:project_id>/suivre")
+@login_required
+def follow(project_id):
+    return _follow(project_id, True)
+
+
+@bp.post("/budget-participatif/projets/<uuid:project_id>/ne-plus-suivre")
+@login_required
+def unfollow(project_id):
+    return _follow(project_id, False)
+
+
+@bp.post("/budget-participatif/projets/<uuid:project_id>/invitation")
+@login_required
+def answer_invitation(project_id):
+    answer = request.form.get("reponse", "")
+    try:
+        if answer not in ("accepter", "refuser"):
+            raise InvalidInput(details={"reponse": ["Acceptez ou refusez l'invitation."]})
+        remote.call("budget", "answer_merge_invitation", actor(), {"project_id": str(project_id),
+                                                                   "accept": answer == "accepter"})
+    except HubError as error:
+        return project_page(project_id, {"invitation": Form.failed(error, {}, name="invitation")})
+    flash("Vous portez désormais ce projet co-construit." if answer == "accepter"
+          else "Votre refus est enregistré : vous ne portez pas ce projet co-construit.", "success")
+    return redirect(url_for(".project", project_id=project_id))
 
 
 # --- the ballot --------------------------------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""Headless Chromium runs a participatory budget through the real pages: an admin creates the edition, a citizen
+submits a project, an agent studies and selects it, a resident votes (check step, confirmation, receipt) and
+checks the receipt, the results show the winner. Moving the stages and creating the accounts go through the
+JSON API: they are not the point here."""
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from ..e2e.test_budget import resident
+from ..e2e.test_petitions import citizen, mail_link_of
+from .test_signup_login import chrome, click, fill, heading, navigate  # noqa: F401  (chrome: a fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+PASSWORD = "Des-Arbres-Partout-2026"
+
+
+def admin(platform) -> dict:
+    email = f"admin.budget.{time.monotonic_ns()}@paris.fr"
+    subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
+                    f"Admin {time.monotonic_ns() % 10**6}", "--password", PASSWORD], env=platform.env, check=True,
+                   capture_output=True)
+    login = requests.post(f"{platform.url}/api/v1/auth/tokens", json={"email": email, "password": PASSWORD}).json()
+    return {"email": email, "headers": {"Authorization": f"Bearer {login['token']}"}}
+
+
+def log_in(browser, platform, email: str):
+    browser.get(platform.url + "/connexion")
+    fill(browser, email=email, password=PASSWORD)
+    click(browser, "Me connecter")
+
+
+def log_out(browser):
+    click(browser, "Se déconnecter", scope="//header")
+
+
+def fill_in(browser, **fields):
+    """Type into the fields of the page's main content (the head has a <meta name="description">)."""
+    from selenium.webdriver.common.by import By
+    for name, value in fields.items():
+        element = browser.find_element(By.XPATH, f"//main//*[@name='{name}']")
+        element.clear()
+        element.send_keys(value)
+
+
+def main_text(browser) -> str:
+    from selenium.webdriver.common.by import By
+    return browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    api = f"{platform.url}/api/v1"
+    boss = admin(platform)
+    carrier = resident(platform, "Porteuse")
+    agent = citizen(platform, mail_link_of, "Agente")
+    assert requests.post(f"{api}/accounts/{agent['id']}/roles", headers=boss["headers"],
+                         json={"role": "agent", "direction": "DEVE"}).ok
+
+    # An admin creates the edition in the back-office.
+    log_in(chrome, platform, boss["email"])
+    chrome.get(platform.url + "/back-office/budget")
+    title = f"Budget participatif {time.monotonic_ns() % 10**6}"
+    fill(chrome, title=title, paris_envelope="1000000", **{"envelope_paris-19": "300000"})
+    click(chrome, "Créer l")  # XPath: no apostrophe in the text
+    assert heading(chrome) == title and "Dépôt des projets" in main_text(chrome)
+    cycle_id = chrome.current_url.rstrip("/").rsplit("/", 1)[1]
+    log_out(chrome)
+
+    def advance(stage):
+        response = requests.post(f"{api}/budget/cycles/{cycle_id}/stage", headers=boss["headers"],
+                                 json={"stage": stage})
+        assert response.ok, response.text
+
+    # A resident submits a project from the edition's page.
+    log_in(chrome, platform, carrier["email"])
+    chrome.get(f"{platform.url}/budget-participatif?edition={cycle_id}")
+    navigate(chrome, chrome.find_element(By.LINK_TEXT, "Déposer un projet"))
+    fill_in(chrome, title="Un jardin partagé rue Manin",
+         description="Un jardin partagé sur la placette de la rue Manin, ouvert aux écoles du quartier.",
+         address="rue Manin, 75019 Paris", estimated_cost="25 000")
+    Select(chrome.find_element(By.NAME, "theme")).select_by_visible_text("Environnement")
+    chrome.find_element(By.ID, "projet-scale-arrondissement").click()
+    Select(chrome.find_element(By.NAME, "sector")).select_by_visible_text("19e arrondissement")
+    click(chrome, "Déposer le projet")
+    assert heading(chrome) == "Un jardin partagé rue Manin" and "Déposé" in main_text(chrome)
+    project_url = chrome.current_url
+    log_out(chrome)
+
+    # An agent studies it, then the 19e's commission puts it on the ballot.
+    advance("study")
+    log_in(chrome, platform, agent["email"])
+    chrome.get(f"{platform.url}/back-office/budget/{cycle_id}/etude")
+    assert "À étudier (1)" in main_text(chrome)
+    chrome.find_element(By.XPATH, "//summary[contains(., 'Description et avis')]").click()
+    chrome.find_element(By.XPATH, "//input[@name='admissible'][@value='oui']").click()
+    chrome.find_element(By.XPATH, "//input[@name='feasible'][@value='oui']").click()
+    fill(chrome, admissibility_reason="Un investissement sur l'espace public.",
+         feasibility_reason="La placette accueille un jardin sans gêner la circulation.", cost="30000")
+    click(chrome, "Enregistrer l")
+    assert "Déjà étudiés (1)" in main_text(chrome)
+    advance("co_construction")
+    advance("selection")
+    chrome.get(f"{platform.url}/back-office/budget/{cycle_id}/selection")
+    chrome.find_element(By.XPATH, "//label[contains(., 'Un jardin partagé rue Manin')]").click()
+    click(chrome, "Enregistrer la décision de la commission")
+    assert "1 changement enregistré" in main_text(chrome)
+    log_out(chrome)
+
+    # The vote: the resident picks the 19e, ticks the project, checks, confirms, gets a receipt.
+    advance("campaign")
+    advance("vote")
+    log_in(chrome, platform, carrier["email"])
+    chrome.get(f"{platform.url}/budget-participatif/{cycle_id}/vote")
+    Select(chrome.find_element(By.NAME, "secteur")).select_by_visible_text("19e arrondissement")
+    click(chrome, "Afficher ses projets")
+    chrome.find_element(By.XPATH, "//label[contains(., 'Un jardin partagé rue Manin')]").click()
+    click(chrome, "Vérifier mes choix")
+    assert heading(chrome) == "Confirmer mon vote" and "Il vous reste 3 choix sur 4." in main_text(chrome)
+    click(chrome, "Confirmer mon vote")
+    assert "Merci, votre vote est enregistré" in main_text(chrome)
+    receipt = chrome.find_element(By.CSS_SELECTOR, ".bp-receipt__code code").text
+    navigate(chrome, chrome.find_element(By.LINK_TEXT, "Vérifier un reçu"))
+    fill(chrome, recu=receipt)
+    click(chrome, "Vérifier")
+    assert "Ce bulletin est enregistré." in main_text(chrome)
+
+    # The vote closes: the results show the project as a winner, with its vote.
+    advance("results")
+    chrome.get(f"{platform.url}/budget-participatif/{cycle_id}/resultats")
+    results = main_text(chrome)
+    assert "Un jardin partagé rue Manin" in results and "Lauréat" in results
+    chrome.get(project_url)
+    assert "1 voix" in main_text(chrome)
