@@ -9,6 +9,12 @@ STAGES = ("submission", "study", "co_construction", "selection", "campaign", "vo
 SCALES = ("paris", "arrondissement")
 SECTORS = ("paris-centre",) + tuple(f"paris-{n}" for n in range(5, 21))
 CERTIFICATION = ("declared", "verified")
+IMPLEMENTATION_STATUSES = ("etudes_conception", "lancement_procedures", "realisation_travaux", "en_cours_livraison",
+                           "realise", "non_realisable")
+FOLLOW_KINDS = ("favorite", "associate")
+ID_DOCUMENT_KINDS = ("cni", "passeport", "titre_sejour", "permis", "carte_electorale")
+DIRECTION = validate.Regexp(r"^[A-Z]{2,8}$", error="Code de direction attendu (p. ex. DEVE).")
+SORTS = ("position", "random", "title", "-title", "cost", "-cost", "votes", "-votes")
 MONEY = validate.Range(min=0, max=100_000_000_000)
 
 
@@ -53,10 +59,20 @@ class ProjectSubmitSchema(Schema):
 
 
 class ProjectListQuerySchema(Schema):
+    edition = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100),
+                             metadata={"description": "Année de l'édition (toutes les éditions sans cycle)"})
     scale = fields.String(load_default=None, validate=validate.OneOf(SCALES))
     sector = fields.String(load_default=None, validate=validate.OneOf(SECTORS))
+    arrondissement = fields.Integer(load_default=None, validate=validate.Range(min=1, max=20))
     theme = fields.String(load_default=None, validate=validate.Length(max=120))
+    status = fields.String(load_default=None, validate=validate.Length(max=32),
+                           metadata={"description": "Statut du projet ou de sa réalisation (etudes_conception ...)"})
     selected = fields.Boolean(load_default=None)
+    query = fields.String(load_default=None, validate=validate.Length(max=100),
+                          metadata={"description": "Mots du titre ou de l'adresse"})
+    sort = fields.String(load_default="position", validate=validate.OneOf(SORTS),
+                         metadata={"description": "position, random (avec seed), title, cost, votes (- : décroissant)"})
+    seed = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
@@ -69,6 +85,64 @@ class StudySchema(Schema):
     feasibility_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2200))
     cost = fields.Integer(load_default=None, allow_none=True, validate=MONEY,
                           metadata={"description": "Coût estimé par la Ville, en euros (projet réalisable)"})
+
+
+class MergeSchema(Schema):
+    project_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=2, max=20),
+                              metadata={"description": "Les projets sources (recevables), dans l'ordre de la filiation"})
+    title = fields.String(required=True, validate=validate.Length(min=1, max=350))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=5200))
+    theme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+    scale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SCALES))
+    sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS))
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=250))
+    cost = fields.Integer(load_default=None, allow_none=True, validate=MONEY,
+                          metadata={"description": "Coût Ville, euros (par défaut la somme des coûts des sources)"})
+    direction = fields.String(load_default=None, allow_none=True, validate=DIRECTION)
+
+
+class MergeAnswerSchema(Schema):
+    accept = fields.Boolean(required=True, metadata={"description": "Accepter de porter le projet co-construit"})
+
+
+class StatusChangeSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(IMPLEMENTATION_STATUSES))
+    justification = fields.String(required=True, validate=validate.Length(min=1, max=2200),
+                                  metadata={"description": "Publique ; la raison pour « non réalisable »"})
+    effective_date = fields.Date(required=True, metadata={"description": "Date d'effet (pas dans le futur)"})
+
+
+class DraftConfirmSchema(Schema):
+    """Le brouillon (idée orientée vers le budget participatif), complété par son porteur."""
+    title = fields.String(required=True, validate=validate.Length(min=1, max=350))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=5200))
+    theme = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    scale = fields.String(required=True, validate=validate.OneOf(SCALES))
+    sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS))
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=250))
+    estimated_cost = fields.Integer(load_default=None, allow_none=True, validate=MONEY)
+
+
+class PaperBallotSchema(Schema):
+    last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    birth_date = fields.Date(required=True)
+    postcode = fields.String(required=True, validate=validate.Regexp(r"^\s*\d{5}\s*$"))
+    id_document_kind = fields.String(required=True, validate=validate.OneOf(ID_DOCUMENT_KINDS))
+    id_document_last4 = fields.String(required=True, validate=validate.Regexp(r"^\s*[0-9A-Za-z]{4}\s*$"),
+                                      metadata={"description": "Contrôlés, jamais conservés"})
+    account_email = fields.Email(load_default=None, allow_none=True,
+                                 metadata={"description": "Le compte de la personne, si elle en a un (le vote en "
+                                                          "ligne l'emporte)"})
+    ballot_box = fields.String(required=True, validate=validate.Length(min=1, max=120),
+                               metadata={"description": "L'urne mobile (lieu, jour)"})
+    paris_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=20))
+    sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS))
+    sector_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=20))
+
+
+class ExportQuerySchema(Schema):
+    cycle_id = fields.UUID(load_default=None, metadata={"description": "Un cycle (tous sans)"})
 
 
 class SelectSchema(Schema):
@@ -96,6 +170,7 @@ class PabulibImportSchema(Schema):
 class CycleSchema(Schema):
     id = fields.String()
     title = fields.String()
+    edition = fields.Integer(allow_none=True)
     stage = fields.String()
     stage_label = fields.String()
     next_stage = fields.String(allow_none=True)
@@ -111,9 +186,32 @@ class CycleSchema(Schema):
     vote_closed_at = fields.DateTime(allow_none=True)
 
 
+class LineageSchema(Schema):
+    project_id = fields.String()
+    title = fields.String()
+    position = fields.Integer()
+
+
+class TimelineEntrySchema(Schema):
+    status = fields.String()
+    status_label = fields.String()
+    justification = fields.String()
+    effective_date = fields.Date(allow_none=True)
+    recorded_at = fields.DateTime()
+    source = fields.String(metadata={"description": "agent ou import (données ouvertes)"})
+
+
+class ViewerStateSchema(Schema):
+    carrier = fields.Boolean()
+    favorite = fields.Boolean()
+    associate = fields.Boolean()
+    merge_invitation = fields.String(allow_none=True, metadata={"description": "pending, accepted, refused"})
+
+
 class ProjectSchema(Schema):
     id = fields.String()
     cycle_id = fields.String()
+    cycle_title = fields.String()
     position = fields.Integer()
     external_id = fields.String(allow_none=True)
     title = fields.String()
@@ -135,12 +233,60 @@ class ProjectSchema(Schema):
     won = fields.Boolean(allow_none=True)
     carriers_count = fields.Integer()
     carried_by_me = fields.Boolean()
+    sector_label = fields.String(allow_none=True)
+    arrondissement = fields.Integer(allow_none=True)
+    direction = fields.String(allow_none=True)
+    direction_label = fields.String(allow_none=True)
+    popular_district = fields.Boolean(allow_none=True)
+    status_label = fields.String()
+    draft = fields.Boolean()
+    votes_online = fields.Integer(allow_none=True)
+    votes_paper = fields.Integer(allow_none=True)
+    implementation_status = fields.String(allow_none=True)
+    implementation_status_label = fields.String(allow_none=True)
+    merged_into = fields.String(allow_none=True)
+    merged_into_title = fields.String(allow_none=True)
+    lineage = fields.List(fields.Nested(LineageSchema), metadata={"description": "« Élaboré à partir de ... »"})
+    pending_invitations = fields.Integer()
+    favorites_count = fields.Integer()
+    associates_count = fields.Integer()
+    timeline = fields.List(fields.Nested(TimelineEntrySchema), metadata={"description": "Calendrier du projet"})
+    viewer = fields.Nested(ViewerStateSchema, allow_none=True)
     submitted_at = fields.DateTime()
 
 
 class ProjectPageSchema(Schema):
     items = fields.List(fields.Nested(ProjectSchema))
     total = fields.Integer()
+    by_arrondissement = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_sector = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class MyProjectsSchema(Schema):
+    carried = fields.List(fields.Nested(ProjectSchema))
+    favorites = fields.List(fields.Nested(ProjectSchema))
+    associated = fields.List(fields.Nested(ProjectSchema))
+    invitations = fields.List(fields.Nested(ProjectSchema))
+
+
+class FollowStateSchema(Schema):
+    project_id = fields.String()
+    kind = fields.String()
+    following = fields.Boolean()
+    favorites_count = fields.Integer()
+    associates_count = fields.Integer()
+
+
+class PaperBallotReceiptSchema(Schema):
+    cycle_id = fields.String()
+    receipt = fields.String()
+    counted = fields.Boolean()
+    status = fields.String(metadata={"description": "counted, ou superseded_by_online (le vote en ligne l'emporte)"})
+    paris_projects = fields.List(fields.String())
+    sector = fields.String(allow_none=True)
+    sector_projects = fields.List(fields.String())
+    ballot_box = fields.String()
+    cast_at = fields.DateTime()
 
 
 class BallotReceiptSchema(Schema):
@@ -165,7 +311,9 @@ class MyBallotSchema(Schema):
 class ReceiptCheckSchema(Schema):
     cycle_id = fields.String()
     counted = fields.Boolean()
-    status = fields.String(metadata={"description": "recorded (vote en cours), counted (dépouillé), replaced"})
+    status = fields.String(metadata={"description": "recorded (vote en cours), counted (dépouillé), replaced, "
+                                                    "superseded_by_online (bulletin papier, le vote en ligne "
+                                                    "l'emporte)"})
 
 
 class CountSchema(Schema):
@@ -174,12 +322,16 @@ class CountSchema(Schema):
     scale = fields.String()
     sector = fields.String(allow_none=True)
     votes = fields.Integer()
+    votes_online = fields.Integer()
+    votes_paper = fields.Integer()
 
 
 class LiveCountsSchema(Schema):
     cycle_id = fields.String()
     stage = fields.String()
     ballots_count = fields.Integer()
+    ballots_online = fields.Integer()
+    ballots_paper = fields.Integer()
     projects = fields.List(fields.Nested(CountSchema))
 
 
@@ -188,8 +340,11 @@ class ResultProjectSchema(Schema):
     title = fields.String()
     cost = fields.Integer(allow_none=True)
     votes = fields.Integer(allow_none=True)
+    votes_online = fields.Integer(allow_none=True)
+    votes_paper = fields.Integer(allow_none=True)
     won = fields.Boolean()
     external_id = fields.String(allow_none=True)
+    implementation_status = fields.String(allow_none=True)
 
 
 class ScopeResultSchema(Schema):
@@ -204,6 +359,8 @@ class ResultsSchema(Schema):
     cycle_id = fields.String()
     title = fields.String()
     ballots_count = fields.Integer(allow_none=True)
+    ballots_online = fields.Integer(allow_none=True)
+    ballots_paper = fields.Integer(allow_none=True)
     envelope_used = fields.Integer()
     tie_break = fields.String()
     scopes = fields.List(fields.Nested(ScopeResultSchema))

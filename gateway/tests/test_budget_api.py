@@ -83,6 +83,38 @@ class FakeBudget:
     def export_pabulib(self, data):
         return {"cycle_id": CYCLE_ID, "filename": f"budget-{CYCLE_ID}.pb", "content": "META\nkey;value\n"}
 
+    def my_projects(self, actor):
+        return {"carried": [], "favorites": [], "associated": [], "invitations": [{"id": PROJECT_ID}]}
+
+    def confirm_draft_project(self, actor, data):
+        return {"id": PROJECT_ID, "status": "submitted"}
+
+    def merge_projects(self, actor, data):
+        return {"id": PROJECT_ID, "lineage": [{"project_id": p} for p in data["project_ids"]]}
+
+    def answer_merge_invitation(self, actor, data):
+        return {"id": PROJECT_ID, "carried_by_me": data["accept"]}
+
+    def change_project_status(self, actor, data):
+        return {"id": PROJECT_ID, "status": data["status"]}
+
+    def follow_project(self, actor, data):
+        return {"project_id": PROJECT_ID, "kind": data["kind"], "following": True}
+
+    def unfollow_project(self, actor, data):
+        return {"project_id": PROJECT_ID, "kind": data["kind"], "following": False}
+
+    def record_paper_ballot(self, actor, data):
+        return {"cycle_id": CYCLE_ID, "receipt": RECEIPT, "counted": True, "status": "counted"}
+
+    def export_projects_csv(self, data):
+        return {"cycle_id": data.get("cycle_id"), "filename": "budget-participatif-projets-tous.csv",
+                "content": "\ufeffid;titre\r\n"}
+
+    def export_results_csv(self, data):
+        return {"cycle_id": CYCLE_ID, "filename": f"budget-participatif-resultats-{CYCLE_ID}.csv",
+                "content": "\ufeffechelle;rang\r\n"}
+
 
 @pytest.fixture
 def budget(app, accounts, monkeypatch):
@@ -227,3 +259,94 @@ def test_the_routes_are_documented(client, budget):
     assert "put" in paths["/api/v1/budget/cycles/{cycle_id}/ballot"]
     assert "403" in paths["/api/v1/budget/cycles/{cycle_id}/results"]["get"]["responses"]
     assert paths["/api/v1/budget/cycles/{cycle_id}/counts"]["get"]["security"] == [{"bearer": []}]
+
+
+# --- co-construction, paper ballots, implementation tracking, follows, open data ------------------------
+
+OTHER_ID = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+PAPER = {"last_name": "Lefèvre", "first_name": "Camille", "birth_date": "1990-05-14", "postcode": "75019",
+         "id_document_kind": "cni", "id_document_last4": "4B7Z", "ballot_box": "Marché Joinville",
+         "paris_projects": [PROJECT_ID]}
+
+
+def test_agents_merge_projects_and_carriers_answer(client, budget, bearer):
+    body = {"project_ids": [PROJECT_ID, OTHER_ID], "title": "Un grand jardin", "description": "Deux jardins réunis."}
+    assert client.post(f"/api/v1/budget/cycles/{CYCLE_ID}/merges", json=body, headers=bearer()).status_code == 403
+    merged = client.post(f"/api/v1/budget/cycles/{CYCLE_ID}/merges", json=body, headers=bearer("agent"))
+    assert merged.status_code == 201 and len(merged.json["lineage"]) == 2
+    [(_actor, command)] = budget.args_of("merge_projects")
+    assert command["cycle_id"] == CYCLE_ID and command["project_ids"] == [PROJECT_ID, OTHER_ID]
+    one = client.post(f"/api/v1/budget/cycles/{CYCLE_ID}/merges", json={**body, "project_ids": [PROJECT_ID]},
+                      headers=bearer("agent"))
+    assert one.status_code == 400 and "project_ids" in one.json["details"]
+    answered = client.post(f"/api/v1/budget/projects/{PROJECT_ID}/invitation", json={"accept": False},
+                           headers=bearer())
+    assert answered.status_code == 200 and answered.json["carried_by_me"] is False
+    budget.fail("answer_merge_invitation", Conflict("Déjà répondu.", code="ALREADY_ANSWERED"))
+    again = client.post(f"/api/v1/budget/projects/{PROJECT_ID}/invitation", json={"accept": True}, headers=bearer())
+    assert again.status_code == 409 and again.json["error"] == "ALREADY_ANSWERED"
+    assert client.get("/api/v1/budget/me/projects", headers=bearer()).json["invitations"] == [{"id": PROJECT_ID}]
+
+
+def test_paper_ballots_are_for_agents_and_checked_at_the_edge(client, budget, bearer):
+    url = f"/api/v1/budget/cycles/{CYCLE_ID}/paper-ballots"
+    assert client.post(url, json=PAPER, headers=bearer()).status_code == 403
+    recorded = client.post(url, json=PAPER, headers=bearer("agent"))
+    assert recorded.status_code == 201 and recorded.json["counted"] is True
+    [(_actor, command)] = budget.args_of("record_paper_ballot")
+    assert command["birth_date"] == "1990-05-14" and command["paris_projects"] == [PROJECT_ID]
+    bad = client.post(url, json={**PAPER, "postcode": "750", "id_document_kind": "carte-vitale"},
+                      headers=bearer("agent"))
+    assert bad.status_code == 400 and {"postcode", "id_document_kind"} <= set(bad.json["details"])
+    budget.fail("record_paper_ballot", Conflict("Déjà voté sur papier.", code="ALREADY_VOTED_ON_PAPER"))
+    twice = client.post(url, json=PAPER, headers=bearer("agent"))
+    assert twice.status_code == 409 and twice.json["error"] == "ALREADY_VOTED_ON_PAPER"
+
+
+def test_status_changes_carry_the_agents_direction(client, budget, accounts, bearer):
+    url = f"/api/v1/budget/projects/{PROJECT_ID}/status"
+    body = {"status": "realisation_travaux", "justification": "Les travaux ont commencé.",
+            "effective_date": "2026-10-01"}
+    assert client.post(url, json=body, headers=bearer()).status_code == 403
+    headers = bearer("agent")
+    accounts.tokens[API_TOKEN] = {**accounts.tokens[API_TOKEN], "direction": "DVD"}
+    changed = client.post(url, json=body, headers=headers)
+    assert changed.status_code == 200 and changed.json["status"] == "realisation_travaux"
+    [(actor, command)] = budget.args_of("change_project_status")
+    assert actor["direction"] == "DVD" and command["effective_date"] == "2026-10-01"
+    assert client.post(url, json={**body, "status": "termine"}, headers=headers).status_code == 400
+    budget.fail("change_project_status", PermissionDenied("Autre direction.", code="NOT_OWNING_DIRECTION"))
+    assert client.post(url, json=body, headers=headers).json["error"] == "NOT_OWNING_DIRECTION"
+
+
+def test_citizens_follow_projects(client, budget, bearer):
+    url = f"/api/v1/budget/projects/{PROJECT_ID}/follows/favorite"
+    assert client.put(url).status_code == 401
+    assert client.put(url, headers=bearer()).json["following"] is True
+    assert client.delete(url, headers=bearer()).json["following"] is False
+    budget.fail("follow_project", InvalidInput(details={"kind": ["Must be one of: favorite, associate."]}))
+    assert client.put(f"/api/v1/budget/projects/{PROJECT_ID}/follows/like", headers=bearer()).status_code == 400
+
+
+def test_a_carrier_confirms_a_draft(client, budget, bearer):
+    body = {"title": "Des bancs", "description": "Six bancs.", "theme": "Cadre de vie", "scale": "paris"}
+    confirmed = client.post(f"/api/v1/budget/projects/{PROJECT_ID}/confirmation", json=body, headers=bearer())
+    assert confirmed.status_code == 200 and confirmed.json["status"] == "submitted"
+    assert client.post(f"/api/v1/budget/projects/{PROJECT_ID}/confirmation", json={**body, "origin_idea_id": "x"},
+                       headers=bearer()).status_code == 400
+
+
+def test_every_edition_and_the_open_data_csv(client, budget):
+    listed = client.get("/api/v1/budget/projects?edition=2019&status=realise&sort=-cost&arrondissement=16")
+    assert listed.status_code == 200
+    [(query, _viewer)] = budget.args_of("list_projects")
+    assert query["edition"] == 2019 and query["arrondissement"] == 16 and "cycle_id" not in query
+    assert client.get("/api/v1/budget/projects?sort=popular").status_code == 400
+    projects = client.get(f"/api/v1/budget/projects.csv?cycle_id={CYCLE_ID}")
+    assert projects.status_code == 200 and projects.mimetype == "text/csv"
+    assert projects.headers["Content-Disposition"].startswith("attachment; filename=")
+    assert budget.args_of("export_projects_csv") == [({"cycle_id": CYCLE_ID},)]
+    results = client.get(f"/api/v1/budget/cycles/{CYCLE_ID}/results.csv")
+    assert results.status_code == 200 and results.get_data(as_text=True).startswith("\ufeffechelle")
+    budget.fail("export_results_csv", PermissionDenied("Pas encore publiés.", code="RESULTS_NOT_PUBLISHED"))
+    assert client.get(f"/api/v1/budget/cycles/{CYCLE_ID}/results.csv").status_code == 403

@@ -1,5 +1,6 @@
-"""Participatory budget: cycles and their stages, projects, study and selection, the vote (ballot, receipt),
-live counts for agents, results, pabulib import and export."""
+"""Participatory budget: cycles and their stages, projects, study, co-construction (merging) and selection, the
+vote (online ballot with receipt, paper ballots of the mobile boxes), live counts for agents, results,
+implementation statuses and follows, open-data CSV, pabulib import and export."""
 import uuid
 
 from flask import Blueprint, Response, jsonify
@@ -7,7 +8,7 @@ from flask import Blueprint, Response, jsonify
 from .. import budget_schemas as schemas
 from .. import remote
 from ..actors import actor
-from ..auth import login_required, roles_required
+from ..auth import current_principal, login_required, roles_required
 from ..openapi import endpoint
 
 bp = Blueprint("api_budget", __name__)
@@ -42,6 +43,27 @@ def get_cycle(cycle_id):
           query=schemas.ProjectListQuerySchema, response=schemas.ProjectPageSchema, errors=(400, 404), tag=TAG)
 def list_projects(cycle_id, data):
     return jsonify(remote.call("budget", "list_projects", {**data, "cycle_id": cycle_id}, actor()))
+
+
+@bp.get("/budget/projects")
+@endpoint("Les projets de toutes les éditions (filtres : édition, thématique, arrondissement, statut ; tri ; "
+          "décomptes par arrondissement pour la carte)", query=schemas.ProjectListQuerySchema,
+          response=schemas.ProjectPageSchema, errors=(400,), tag=TAG)
+def list_all_projects(data):
+    return jsonify(remote.call("budget", "list_projects", data, actor()))
+
+
+@bp.get("/budget/projects.csv")
+@endpoint("Données ouvertes : les projets (d'un cycle ou de tous), en CSV", query=schemas.ExportQuerySchema,
+          errors=(400, 404), tag=TAG)
+def export_projects_csv(data):
+    return _csv(remote.call("budget", "export_projects_csv", _wire(data)))
+
+
+@bp.get("/budget/cycles/<cycle_id>/results.csv")
+@endpoint("Données ouvertes : les résultats publiés d'un cycle, en CSV", errors=(400, 403, 404), tag=TAG)
+def export_results_csv(cycle_id):
+    return _csv(remote.call("budget", "export_results_csv", {"cycle_id": cycle_id}))
 
 
 @bp.get("/budget/projects/<project_id>")
@@ -97,6 +119,48 @@ def cast_ballot(cycle_id, data):
     return jsonify(remote.call("budget", "cast_ballot", actor(), {**_wire(data), "cycle_id": cycle_id}))
 
 
+@bp.get("/budget/me/projects")
+@login_required
+@endpoint("Mes projets : portés (brouillons compris), favoris, soutenus, invitations à porter un projet co-construit",
+          response=schemas.MyProjectsSchema, auth=True, errors=(), tag=TAG)
+def my_projects():
+    return jsonify(remote.call("budget", "my_projects", actor()))
+
+
+@bp.post("/budget/projects/<project_id>/confirmation")
+@login_required
+@endpoint("Compléter et déposer le brouillon né d'une idée orientée vers le budget participatif",
+          body=schemas.DraftConfirmSchema, response=schemas.ProjectSchema, auth=True, errors=(400, 403, 404, 409),
+          tag=TAG)
+def confirm_draft_project(project_id, data):
+    return jsonify(remote.call("budget", "confirm_draft_project", actor(), {**_wire(data), "project_id": project_id}))
+
+
+@bp.post("/budget/projects/<project_id>/invitation")
+@login_required
+@endpoint("Répondre à l'invitation à porter un projet co-construit (refuser : la fusion demeure)",
+          body=schemas.MergeAnswerSchema, response=schemas.ProjectSchema, auth=True, errors=(400, 403, 404, 409),
+          tag=TAG)
+def answer_merge_invitation(project_id, data):
+    return jsonify(remote.call("budget", "answer_merge_invitation", actor(), {**data, "project_id": project_id}))
+
+
+@bp.put("/budget/projects/<project_id>/follows/<kind>")
+@login_required
+@endpoint("Ajouter à mes favoris (favorite) ou m'associer au projet (associate)", response=schemas.FollowStateSchema,
+          auth=True, errors=(400, 404), tag=TAG)
+def follow_project(project_id, kind):
+    return jsonify(remote.call("budget", "follow_project", actor(), {"project_id": project_id, "kind": kind}))
+
+
+@bp.delete("/budget/projects/<project_id>/follows/<kind>")
+@login_required
+@endpoint("Retirer de mes favoris, ne plus m'associer au projet", response=schemas.FollowStateSchema, auth=True,
+          errors=(400, 404), tag=TAG)
+def unfollow_project(project_id, kind):
+    return jsonify(remote.call("budget", "unfollow_project", actor(), {"project_id": project_id, "kind": kind}))
+
+
 @bp.get("/budget/cycles/<cycle_id>/ballot")
 @login_required
 @endpoint("Mon bulletin", response=schemas.MyBallotSchema, auth=True, errors=(400, 404), tag=TAG)
@@ -139,6 +203,37 @@ def select_project(project_id, data):
     return jsonify(remote.call("budget", "select_project", actor(), {**data, "project_id": project_id}))
 
 
+@bp.post("/budget/cycles/<cycle_id>/merges")
+@roles_required(*STAFF)
+@endpoint("Co-construction : fusionner des projets en un projet nouveau (les porteurs sont invités)",
+          body=schemas.MergeSchema, response=schemas.ProjectSchema, status=201, auth=True,
+          errors=(400, 403, 404, 409), tag="back-office")
+def merge_projects(cycle_id, data):
+    return jsonify(remote.call("budget", "merge_projects", actor(), {**_wire(data), "cycle_id": cycle_id})), 201
+
+
+@bp.post("/budget/cycles/<cycle_id>/paper-ballots")
+@roles_required(*STAFF)
+@endpoint("Saisir un bulletin papier d'une urne mobile, après contrôle de l'identité (jamais conservée en clair)",
+          body=schemas.PaperBallotSchema, response=schemas.PaperBallotReceiptSchema, status=201, auth=True,
+          errors=(400, 403, 404, 409), tag="back-office")
+def record_paper_ballot(cycle_id, data):
+    """409 ALREADY_VOTED_ON_PAPER : la même personne a déjà voté sur papier (seul le premier bulletin papier compte) ;
+    un bulletin papier dont le compte a voté en ligne est enregistré sans compter (`superseded_by_online`)."""
+    return jsonify(remote.call("budget", "record_paper_ballot", actor(),
+                               {**_wire(data), "cycle_id": cycle_id})), 201
+
+
+@bp.post("/budget/projects/<project_id>/status")
+@roles_required(*STAFF)
+@endpoint("Suivi de réalisation d'un lauréat : nouveau statut daté et justifié (agents de la direction pilote)",
+          body=schemas.StatusChangeSchema, response=schemas.ProjectSchema, auth=True, errors=(400, 403, 404, 409),
+          tag="back-office")
+def change_project_status(project_id, data):
+    return jsonify(remote.call("budget", "change_project_status", _agent(),
+                               {**_wire(data), "project_id": project_id}))
+
+
 @bp.get("/budget/cycles/<cycle_id>/counts")
 @roles_required(*STAFF)
 @endpoint("Décomptes en direct pendant le vote (agents et administrateurs)", response=schemas.LiveCountsSchema,
@@ -153,6 +248,16 @@ def live_counts(cycle_id):
           response=schemas.CycleSchema, status=201, auth=True, errors=(400, 403), tag="back-office")
 def import_pabulib(data):
     return jsonify(remote.call("budget", "import_pabulib", actor(), data)), 201
+
+
+def _agent() -> dict:
+    """The actor with the agent's direction (agents update the projects their direction owns)."""
+    return {**actor(), "direction": (current_principal() or {}).get("direction")}
+
+
+def _csv(exported: dict) -> Response:
+    return Response(exported["content"], mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{exported["filename"]}"'})
 
 
 def _wire(data: dict) -> dict:

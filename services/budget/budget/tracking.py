@@ -25,9 +25,13 @@ class Tracking:
 
     def change_project_status(self, actor: dict, command: dict) -> dict:
         self._require_staff(actor)
+        admin = domain.is_admin(actor["roles"])
+        if not admin and not actor.get("direction"):
+            # A caller that did not assert the agent's direction: accounts, the authority, says it (before the
+            # database is touched: no transaction waits on accounts).
+            actor = {**actor, "direction": self.accounts.get_account(str(actor["account_id"])).get("direction")}
         project = self._project(command["project_id"], for_update=True)
         cycle = self._cycle(project.cycle_id, lock="share")
-        admin = domain.is_admin(actor["roles"])
         if not admin and project.direction and actor.get("direction") != project.direction:
             raise PermissionDenied("Seuls les agents de la direction qui pilote ce projet en suivent la réalisation.",
                                    code="NOT_OWNING_DIRECTION", details={"direction": project.direction})

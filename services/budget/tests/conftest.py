@@ -71,7 +71,7 @@ class FakeAccounts:
     """Stands in for the accounts service's RPC: eligibility attributes from a dict."""
 
     def __init__(self):
-        self.attributes, self.calls, self.emails = {}, [], {}
+        self.attributes, self.calls, self.emails, self.directions = {}, [], {}, {}
 
     def add(self, account_id: str, lives_in_paris=True, arrondissement=11, birth_date="1990-05-14",
             certification="declared", email_verified=True, email=None):
@@ -87,6 +87,10 @@ class FakeAccounts:
         if data["account_id"] not in self.attributes:
             raise NotFound("Compte introuvable.")
         return self.attributes[data["account_id"]]
+
+    def get_account(self, actor_id):
+        self.calls.append(("get_account", actor_id))
+        return {"id": actor_id, "direction": self.directions.get(actor_id)}
 
     def search_accounts(self, actor_id, query):
         self.calls.append(("search_accounts", query))

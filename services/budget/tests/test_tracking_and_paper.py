@@ -155,7 +155,7 @@ def test_status_rules(run, store, winners):
     assert change(run, winners["P1"], "etudes_conception", actor=ADMIN)["status"] == "etudes_conception"
 
 
-def test_owning_direction(run, store, winners):
+def test_owning_direction(run, store, accounts, winners):
     from budget.models import Project
     from sqlalchemy import update
     with store.uow() as uow:
@@ -163,6 +163,9 @@ def test_owning_direction(run, store, winners):
     with pytest.raises(PermissionDenied) as other:
         change(run, winners["P1"], "etudes_conception", actor={**AGENT, "direction": "DEVE"})
     assert other.value.code == "NOT_OWNING_DIRECTION"
+    accounts.directions[AGENT["account_id"]] = "DEVE"  # no direction asserted: accounts says which
+    with pytest.raises(PermissionDenied):
+        change(run, winners["P1"], "etudes_conception")
     assert change(run, winners["P1"], "etudes_conception", actor={**AGENT, "direction": "DVD"})["status"] == \
         "etudes_conception"
 
