@@ -131,7 +131,8 @@ class FakePetitions:
     def submit_petition(self, actor, data):
         return petition(status="submitted")
 
-    def sign_petition(self, actor, data):
+    def sign_petitions(self, payload):
+        """One item of the batch (gateway.remote.batched_call answers that item's outcome)."""
         return {"petition_id": PETITION_ID, "signed": True, "signatures_count": 1235, "threshold": 5000,
                 "progress_percent": 24, "status": "open"}
 
@@ -171,7 +172,9 @@ class FakePetitions:
 
 @pytest.fixture
 def petitions(app, accounts, monkeypatch):
-    """The fake petitions service, and the petitions blueprints on the app (until the lead registers them)."""
+    """The fake petitions service, and the petitions blueprints on the app (until the lead registers them).
+    The visitors' short cache of petition views is off, except in the tests of that cache."""
+    monkeypatch.setenv("HUB_PETITION_VIEW_CACHE_SECONDS", "0")
     if not any(name.endswith("api_petitions") for name in app.blueprints):
         app.register_blueprint(petitions_api.bp, url_prefix="/api/v1")
     if "petitions" not in app.blueprints:
@@ -183,6 +186,7 @@ def petitions(app, accounts, monkeypatch):
             return fake(method, *args)
         return accounts(service, method, *args)
     monkeypatch.setattr(gateway.remote, "call", route)
+    monkeypatch.setattr(gateway.remote, "batched_call", route)
     return fake
 
 
@@ -240,6 +244,34 @@ def test_the_petition_page_shows_the_text_escaped_the_progress_and_the_chart(cli
     assert petitions.args_of("get_petition") == [({"petition_id": PETITION_ID}, None)]
 
 
+def test_visitors_share_a_view_kept_one_second_signed_in_readers_always_get_a_fresh_one(
+        client, petitions, sign_in, monkeypatch):
+    monkeypatch.setenv("HUB_PETITION_VIEW_CACHE_SECONDS", "1")
+    now = [100.0]
+    client.application.extensions["petition_public_views"] = petitions_api.PublicViews(1.0, clock=lambda: now[0])
+    for _ in range(3):
+        assert "1 234" in raw(client.get(f"/petitions/{PETITION_ID}"))
+        assert client.get(f"/api/v1/petitions/{PETITION_ID}").json["signatures_count"] == 1234
+    assert len(petitions.args_of("get_petition")) == 1  # one RPC for six visitors' reads
+    petitions.current = petition(signatures_count=1300)
+    assert "1 234" in raw(client.get(f"/petitions/{PETITION_ID}"))
+    now[0] += 1.01
+    assert "1 300" in raw(client.get(f"/petitions/{PETITION_ID}"))
+    assert len(petitions.args_of("get_petition")) == 2
+    sign_in()
+    client.get(f"/petitions/{PETITION_ID}")
+    client.get(f"/petitions/{PETITION_ID}")
+    assert [args[1] for args in petitions.args_of("get_petition")][2:] == [
+        {"account_id": ACCOUNT_ID, "roles": ["citizen"]}] * 2
+
+
+def test_the_visitors_cache_stays_bounded():
+    views = petitions_api.PublicViews(60.0, max_entries=3)
+    for number in range(10):
+        views.get(f"p{number}", lambda: {"n": number})
+    assert len(views._views) <= 3 and views.get("p9", lambda: "reloaded") == {"n": 9}
+
+
 def test_an_unknown_or_malformed_petition_is_a_404(client, petitions):
     assert client.get("/petitions/pas-un-identifiant").status_code == 404
     petitions.fail("get_petition", NotFound("Pétition introuvable."))
@@ -253,9 +285,9 @@ def test_signing_sends_the_declaration_the_choice_and_the_address(client, petiti
     assert 'name="works"' in form and 'name="notify"' in form
     response = post(f"/petitions/{PETITION_ID}/signer", {"works": "on", "notify": "on"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/petitions/{PETITION_ID}#signer")
-    [(actor, command)] = petitions.args_of("sign_petition")
-    assert actor == {"account_id": ACCOUNT_ID, "roles": ["citizen"]}
-    assert command == {"petition_id": PETITION_ID, "notify": True, "client": {"ip": "127.0.0.1"},
+    [(command,)] = petitions.args_of("sign_petitions")  # coalesced with other requests' signatures
+    assert command == {"actor": {"account_id": ACCOUNT_ID, "roles": ["citizen"]}, "petition_id": PETITION_ID,
+                       "notify": True, "client": {"ip": "127.0.0.1"},
                        "connection": {"lives": False, "works": True, "studies": False}}
     assert "1\u202f235 signatures" in html(client.get(f"/petitions/{PETITION_ID}"))
 
@@ -273,7 +305,7 @@ def test_signing_sends_the_declaration_the_choice_and_the_address(client, petiti
 def test_a_refused_signature_is_explained_on_the_page_with_its_status(client, petitions, sign_in, post, error,
                                                                      status, text):
     sign_in()
-    petitions.fail("sign_petition", error)
+    petitions.fail("sign_petitions", error)
     response = post(f"/petitions/{PETITION_ID}/signer", {})
     assert response.status_code == status and text in html(response)
     assert "Votre signature n'a pas été enregistrée" in html(response)
@@ -281,7 +313,7 @@ def test_a_refused_signature_is_explained_on_the_page_with_its_status(client, pe
 
 def test_too_many_signatures_answer_429_with_a_retry_time(client, petitions, sign_in, post):
     sign_in()
-    petitions.fail("sign_petition", RateLimited("Vous signez trop vite. Réessayez dans 42 secondes.",
+    petitions.fail("sign_petitions", RateLimited("Vous signez trop vite. Réessayez dans 42 secondes.",
                                                 details={"retry_after": 42, "limit": "sign-account-burst"}))
     response = post(f"/petitions/{PETITION_ID}/signer", {"lives": "on"})
     assert response.status_code == 429 and response.headers["Retry-After"] == "42"
@@ -293,7 +325,7 @@ def test_signing_needs_a_session_and_the_form_token(client, petitions, sign_in):
     assert response.status_code == 400  # no session: no CSRF token either
     sign_in()
     assert client.post(f"/petitions/{PETITION_ID}/signer", data={CSRF_FIELD: "wrong"}).status_code == 400
-    assert petitions.args_of("sign_petition") == []
+    assert petitions.args_of("sign_petitions") == []
 
 
 def test_a_signed_petition_says_so_instead_of_the_form(client, petitions, sign_in):
@@ -474,11 +506,10 @@ def test_the_api_drafts_and_signs_with_a_bearer_token(client, petitions, bearer)
     signed = client.post(f"/api/v1/petitions/{PETITION_ID}/signatures", headers=headers,
                          json={"connection": {"works": True}})
     assert signed.status_code == 201 and signed.json["signatures_count"] == 1235
-    assert petitions.args_of("sign_petition")[0][1] == {"petition_id": PETITION_ID, "notify": False,
-                                                         "connection": {"lives": False, "works": True,
-                                                                        "studies": False},
-                                                         "client": {"ip": "127.0.0.1"}}
-    petitions.fail("sign_petition", Conflict("Vous avez déjà signé cette pétition.", code="ALREADY_SIGNED"))
+    assert petitions.args_of("sign_petitions")[0][0] == {
+        "actor": {"account_id": ACCOUNT_ID, "roles": ["citizen"]}, "petition_id": PETITION_ID, "notify": False,
+        "connection": {"lives": False, "works": True, "studies": False}, "client": {"ip": "127.0.0.1"}}
+    petitions.fail("sign_petitions", Conflict("Vous avez déjà signé cette pétition.", code="ALREADY_SIGNED"))
     again = client.post(f"/api/v1/petitions/{PETITION_ID}/signatures", headers=headers, json={})
     assert again.status_code == 409 and again.json["error"] == "ALREADY_SIGNED"
 

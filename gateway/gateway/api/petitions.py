@@ -1,5 +1,9 @@
 """Petitions: list and read, draft and co-sponsor, sign; moderation and the Council of Paris (back-office)."""
-from flask import Blueprint, jsonify
+import time
+
+from flask import Blueprint, current_app, jsonify
+
+from hubkit.config import env_float
 
 from .. import petitions_schemas as schemas
 from .. import remote
@@ -15,6 +19,51 @@ MODERATORS = ("moderator", "admin")
 
 def client() -> dict:
     return {"ip": client_info()["ip"]}
+
+
+class PublicViews:
+    """Petitions as visitors see them, kept a moment in this gateway process.
+
+    Under a signing rush thousands of visitors read the same petition: one RPC per petition and per
+    `seconds` answers all of them, so readers neither slow the signers down nor the other way round. The
+    count a visitor sees is at most that old (the count itself comes from the petition's counter rows);
+    signed-in readers, who see what they did, always get a fresh view."""
+
+    def __init__(self, seconds: float, clock=time.monotonic, max_entries: int = 1000):
+        self.seconds, self.clock, self.max_entries = seconds, clock, max_entries
+        self._views = {}
+
+    def get(self, petition_id: str, load):
+        now = self.clock()
+        cached = self._views.get(petition_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        view = load()
+        if len(self._views) >= self.max_entries:
+            self._views = {key: entry for key, entry in self._views.items() if entry[0] > now}
+            if len(self._views) >= self.max_entries:
+                self._views.clear()
+        self._views[petition_id] = (now + self.seconds, view)
+        return view
+
+
+def read_petition(petition_id: str, viewer: dict | None) -> dict:
+    """`petitions.get_petition`, from the visitors' short cache when nobody is signed in."""
+    def load():
+        return remote.call("petitions", "get_petition", {"petition_id": petition_id}, viewer)
+    if viewer is not None:
+        return load()
+    views = current_app.extensions.get("petition_public_views")
+    if views is None:
+        views = current_app.extensions.setdefault(
+            "petition_public_views", PublicViews(env_float("HUB_PETITION_VIEW_CACHE_SECONDS", 1.0)))
+    return views.get(petition_id, load) if views.seconds > 0 else load()
+
+
+def sign_command(petition_id: str, command: dict) -> dict:
+    """A signature, coalesced with the others of the same moment into one `petitions.sign_petitions` call."""
+    return remote.batched_call("petitions", "sign_petitions", {**command, "actor": actor(),
+                                                               "petition_id": petition_id, "client": client()})
 
 
 def _wire(data: dict) -> dict:
@@ -41,8 +90,9 @@ def reference():
 @endpoint("Lire une pétition (texte, compteur, répartition par arrondissement, Conseil, réponse)",
           response=schemas.PetitionSchema, errors=(404,), tag=TAG)
 def get_petition(petition_id):
-    """Avec un jeton : un brouillon est visible de son auteur, et `viewer` dit si vous l'avez signée."""
-    return jsonify(remote.call("petitions", "get_petition", {"petition_id": petition_id}, actor()))
+    """Avec un jeton : un brouillon est visible de son auteur, et `viewer` dit si vous l'avez signée. Sans jeton,
+    la vue publique peut dater d'une seconde (elle est gardée un instant pour tenir les pics de lecture)."""
+    return jsonify(read_petition(petition_id, actor()))
 
 
 @bp.get("/me/petitions")
@@ -106,8 +156,7 @@ def submit(petition_id):
 def sign(petition_id, data):
     """Une signature par compte (409 ALREADY_SIGNED) ; 409 PETITION_NOT_PUBLISHED, PETITION_REJECTED ou
     PETITION_CLOSED ; 403 NOT_ELIGIBLE ; 429 avec Retry-After au-delà des limites par adresse et par compte."""
-    command = {**data, "petition_id": petition_id, "client": client()}
-    return jsonify(remote.call("petitions", "sign_petition", actor(), command)), 201
+    return jsonify(sign_command(petition_id, data)), 201
 
 
 # --- moderation (moderators, administrators) ----------------------------------------------------------

@@ -6,8 +6,8 @@ from flask import Blueprint, flash, redirect, request, url_for
 from hubkit.errors import HubError, InvalidInput
 
 from .. import remote
-from ..api.petitions import actor
-from ..auth import client_info, current_principal, login_required, roles_required
+from ..api.petitions import actor, read_petition, sign_command
+from ..auth import current_principal, login_required, roles_required
 from .forms import Form, checkbox, none_if_blank, render_form, render_forms, require_filled, submitted
 
 bp = Blueprint("petitions", __name__)
@@ -98,7 +98,7 @@ def index():
 # --- one petition ---------------------------------------------------------------------------------
 
 def _petition_page(petition_id, sign_form: Form = None, submit_form: Form = None):
-    petition = remote.call("petitions", "get_petition", {"petition_id": str(petition_id)}, _actor_or_none())
+    petition = read_petition(str(petition_id), _actor_or_none())
     forms = {"sign": sign_form or Form("signer", {"notify": False}), "submit": submit_form or Form("soumettre")}
     chart_max = max([entry["signatures"] for entry in petition["by_arrondissement"]] or [0])
     return render_forms("petitions/petition.html", forms, petition=petition, chart_max=chart_max,
@@ -117,8 +117,8 @@ def sign(petition_id):
     values = {"lives": checkbox("lives"), "works": checkbox("works"), "studies": checkbox("studies"),
               "notify": checkbox("notify")}
     try:
-        result = remote.call("petitions", "sign_petition", actor(), {
-            "petition_id": str(petition_id), "notify": values["notify"], "client": {"ip": client_info()["ip"]},
+        result = sign_command(str(petition_id), {
+            "notify": values["notify"],
             "connection": {"lives": values["lives"], "works": values["works"], "studies": values["studies"]}})
     except HubError as error:
         form = Form.failed(error, values, name="signer", fields=("connection",))

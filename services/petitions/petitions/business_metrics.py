@@ -1,6 +1,4 @@
 """Business counters of the petitions service."""
-from contextlib import contextmanager
-
 from prometheus_client import Counter
 
 from hubkit.errors import HubError
@@ -33,16 +31,6 @@ def count_closed(number: int = 1):
 
 def count_thresholds_caught(number: int):
     THRESHOLDS_CAUGHT.inc(number)
-
-
-@contextmanager
-def count_signature():
-    try:
-        yield
-    except HubError as error:
-        SIGNATURES_REFUSED.labels(error.code.lower()).inc()
-        raise
-    SIGNATURES.inc()
 
 
 def count_signature_outcomes(outcomes: list):

@@ -115,6 +115,8 @@ class Settings:
     sign_account_burst: int = 5
     sign_account_per_hour: int = 60
     drafts_per_hour: int = 5
+    # how long a petition's chart by arrondissement is kept in a petitions process (0: always recounted)
+    chart_cache_seconds: int = 0
 
     def __post_init__(self):
         for name in ("sponsors_required", "moderation_days", "open_months", "threshold", "sign_ip_burst",

@@ -150,6 +150,7 @@ class AntiFraud:
             self.session.execute(sa.update(Signature).where(Signature.id.in_(ids[start:start + 1000])).values(
                 invalidated_at=now, invalidation_id=entry.id).execution_options(synchronize_session=False))
         count = self.recount(petition.id)
+        self.forget_chart(petition.id)
         entry.signatures_count = count
         petition.updated_at = now
         self._history(petition, "signatures_invalidated", actor, code=criterion)

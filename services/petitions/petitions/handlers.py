@@ -10,6 +10,7 @@ Signing, one signature or a batch in one transaction, is in `signing.py`; the mo
 and bulk invalidation in `fraud.py`; both are mixed into `Petitions`.
 """
 import logging
+import time
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -40,6 +41,8 @@ NOTIFY_BATCH = 5000  # account ids per accounts.notify call (accounts takes at m
 PETITION_SCHEME = "petition"
 KNOWN_EVENT_VERSION = 1
 SWEEP_BATCH = 200
+CHARTS_KEPT = 1000
+_CHARTS = {}  # petition id -> (monotonic expiry, chart by arrondissement), in this process
 
 
 def settings_from_env() -> domain.Settings:
@@ -56,6 +59,7 @@ def settings_from_env() -> domain.Settings:
         sign_account_burst=env_int("PETITIONS_SIGN_ACCOUNT_PER_MINUTE", defaults.sign_account_burst),
         sign_account_per_hour=env_int("PETITIONS_SIGN_ACCOUNT_PER_HOUR", defaults.sign_account_per_hour),
         drafts_per_hour=env_int("PETITIONS_DRAFTS_PER_HOUR", defaults.drafts_per_hour),
+        chart_cache_seconds=env_int("PETITIONS_CHART_CACHE_SECONDS", 2),
     )
 
 
@@ -252,13 +256,29 @@ class Petitions(Signing, AntiFraud):
                 "can_moderate": domain.is_moderator(actor["roles"]), "can_administer": domain.is_admin(actor["roles"])}
 
     def _by_arrondissement(self, petition_id: str) -> list:
-        """Signatures per arrondissement (from the signers' profiles at signing time); None: not known."""
+        """Signatures per arrondissement (from the signers' profiles at signing time); None: not known.
+
+        Counting them reads every signature of the petition: under a rush, every signer who comes back to the
+        page would do it. The chart is kept `settings.chart_cache_seconds` in this process (the count above
+        it comes from the counter rows, exact at every commit); an invalidation here drops it at once."""
+        cached = _CHARTS.get(petition_id) if self.settings.chart_cache_seconds > 0 else None
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         rows = self.session.execute(sa.select(Signature.arrondissement, sa.func.count()).where(
             Signature.petition_id == petition_id, Signature.invalidated_at.is_(None))
             .group_by(Signature.arrondissement))
         counts = dict(rows.all())
-        return [{"arrondissement": number, "signatures": counts.get(number, 0)} for number in range(1, 21)] + \
+        chart = [{"arrondissement": number, "signatures": counts.get(number, 0)} for number in range(1, 21)] + \
             [{"arrondissement": None, "signatures": counts.get(None, 0)}]
+        if self.settings.chart_cache_seconds > 0:
+            if len(_CHARTS) >= CHARTS_KEPT:
+                _CHARTS.clear()
+            _CHARTS[petition_id] = (time.monotonic() + self.settings.chart_cache_seconds, chart)
+        return chart
+
+    @staticmethod
+    def forget_chart(petition_id: str):
+        _CHARTS.pop(petition_id, None)
 
     def _summaries(self, petitions: list, actor: dict | None = None) -> list:
         counts = self._counts(p.id for p in petitions)

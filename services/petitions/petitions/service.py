@@ -18,8 +18,8 @@ from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
 
 from . import SERVICE_NAME, peers, schemas
-from .business_metrics import (count_closed, count_draft, count_moderation, count_signature,
-                               count_signature_outcomes, count_sponsorship, count_thresholds_caught)
+from .business_metrics import (count_closed, count_draft, count_moderation, count_signature_outcomes,
+                               count_sponsorship, count_thresholds_caught)
 from .handlers import Petitions, settings_from_env
 from .models import Base
 from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
@@ -146,12 +146,6 @@ class PetitionsService:
         return petition
 
     # --- signing ----------------------------------------------------------------------------
-
-    @rpc
-    def sign_petition(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.SignSchema(), data)
-        with count_signature(), self.db as uow:
-            return schemas.SignatureResultSchema().dump(self._petitions(uow).sign(actor, command))
 
     @rpc
     def sign_petitions(self, batch):

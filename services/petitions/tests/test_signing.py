@@ -140,3 +140,22 @@ def test_a_big_batch_is_split_into_bounded_calls_and_statements(run, store, acco
     assert all(isinstance(o, dict) for o in outcomes)
     assert [len(data["account_ids"]) for _, data in accounts.calls] == [500, 500, 100]
     assert run("get_petition", petition_id)["signatures_count"] == 1100 == len(store.rows("petition_signatures"))
+
+
+def test_the_chart_is_kept_a_moment_the_count_never_and_an_invalidation_drops_it(store, throttle, accounts):
+    settings = domain.Settings(sponsors_required=0, threshold=5, chart_cache_seconds=60)
+
+    def run(method, *args):
+        with store.uow() as uow:
+            return getattr(Petitions(uow, throttle, accounts, settings), method)(*args)
+    petition_id = opened(run, accounts)  # its view, chart included, was read at publication
+    first, second = citizens(accounts, 2)
+    run("sign_batch", [item(first, petition_id, ip="203.0.113.66"), item(second, petition_id)])
+    petition = run("get_petition", petition_id)
+    assert petition["signatures_count"] == 2  # exact at once
+    assert {e["arrondissement"]: e["signatures"] for e in petition["by_arrondissement"]}[11] == 0  # kept
+    run("invalidate_signatures", MODERATOR, {"petition_id": petition_id, "ip": "203.0.113.66",
+                                             "reason": "Signatures en série depuis une même connexion"})
+    petition = run("get_petition", petition_id)
+    assert petition["signatures_count"] == 1
+    assert {e["arrondissement"]: e["signatures"] for e in petition["by_arrondissement"]}[11] == 1  # recounted
