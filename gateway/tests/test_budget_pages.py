@@ -32,6 +32,11 @@ REFERENCE = {
     "project_statuses": [{"code": "submitted", "label": "Déposé"}, {"code": "feasible", "label": "Réalisable"},
                          {"code": "selected", "label": "Soumis au vote"}, {"code": "winner", "label": "Lauréat"}],
     "eligibility_rules": [], "default_max_choices": 4,
+    "implementation_statuses": [{"code": "non_demarre", "label": "Non démarré", "settable": False},
+                                {"code": "etudes_conception", "label": "Études et conception", "settable": True},
+                                {"code": "realise", "label": "Réalisé", "settable": True}],
+    "id_document_kinds": [{"code": "cni", "label": "Carte nationale d'identité"},
+                          {"code": "passeport", "label": "Passeport"}],
 }
 
 
@@ -140,7 +145,22 @@ class FakeBudget:
         return project(data["project_id"], draft=False)
 
     def change_project_status(self, actor, data):
-        return project(data["project_id"])
+        return project(data["project_id"], status=data["status"], status_label="Études et conception")
+
+    def merge_projects(self, actor, data):
+        return project(P_LOCAL, title=data["title"])
+
+    def record_paper_ballot(self, actor, data):
+        return {"cycle_id": CYCLE_ID, "receipt": "0123456789abcdef01234567", "counted": False,
+                "status": "superseded_by_online", "paris_projects": data["paris_projects"], "sector": data["sector"],
+                "sector_projects": data["sector_projects"], "ballot_box": data["ballot_box"],
+                "cast_at": "2026-05-02T10:00:00+00:00"}
+
+    def export_projects_csv(self, data):
+        return {"cycle_id": data["cycle_id"], "filename": "projets.csv", "content": "\ufeffid;titre\n1;Bancs\n"}
+
+    def export_results_csv(self, data):
+        return {"cycle_id": data["cycle_id"], "filename": "resultats.csv", "content": "\ufeffid;voix\n1;3\n"}
 
     def get_project(self, data, actor=None):
         found = next((p for p in self.projects if p["id"] == data["project_id"]), None)
@@ -615,3 +635,88 @@ def test_my_projects(client, budget, sign_in):
     assert "Les projets que je porte" in page and "Végétaliser la rue Gay-Lussac" in page
     assert "Les projets auxquels je m'associe" in page and "Aucun projet dans vos favoris." in page
     assert "attendent ma réponse" not in page
+
+
+# --- back-office: co-construction, paper ballots, implementation statuses, open data -----------------------------
+
+def test_agents_merge_projects(client, budget, sign_in, post):
+    budget.cycle = cycle("co_construction")
+    sign_in("agent")
+    page = html(client.get(f"/back-office/budget/{CYCLE_ID}/fusion?secteur=paris-5"))
+    assert "Fusionner les projets cochés" in page
+    assert budget.args_of("list_projects")[0][0]["sector"] == "paris-5"
+    response = post(f"/back-office/budget/{CYCLE_ID}/fusion", {"project_ids": [P_LOCAL], "title": "X",
+                                                              "description": "Y"})
+    assert response.status_code == 400 and "Cochez au moins deux projets" in html(response)
+    assert budget.args_of("merge_projects") == []
+    response = post(f"/back-office/budget/{CYCLE_ID}/fusion", {
+        "project_ids": [P_LOCAL, P_OTHER], "title": "Végétaliser le quartier", "description": "Les deux projets.",
+        "theme": "", "scale": "", "sector": "", "address": "", "cost": "250 000"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/projets/{P_LOCAL}")
+    assert budget.args_of("merge_projects")[0][1] == {
+        "cycle_id": CYCLE_ID, "project_ids": [P_LOCAL, P_OTHER], "title": "Végétaliser le quartier",
+        "description": "Les deux projets.", "theme": None, "scale": None, "sector": None, "address": None,
+        "cost": 250000}
+
+
+def test_merging_is_for_staff(client, budget, sign_in, post):
+    sign_in()
+    assert client.get(f"/back-office/budget/{CYCLE_ID}/fusion").status_code == 403
+    assert post(f"/back-office/budget/{CYCLE_ID}/fusion", {"project_ids": [P_LOCAL, P_OTHER]}).status_code == 403
+
+
+def test_entering_a_paper_ballot(client, budget, sign_in, post):
+    sign_in("agent")
+    page = html(client.get(f"/back-office/budget/{CYCLE_ID}/bulletins-papier?secteur=paris-5&urne=Marché+Bastille"))
+    assert 'value="Marché Bastille"' in page and f'name="local" value="{P_LOCAL}"' in page
+    response = post(f"/back-office/budget/{CYCLE_ID}/bulletins-papier", {
+        "secteur": "paris-5", "ballot_box": "Marché Bastille", "last_name": "Dupont", "first_name": "Camille",
+        "birth_date": "1990-05-14", "postcode": "75005", "id_document_kind": "cni", "id_document_last4": "1234",
+        "account_email": "", "local": P_LOCAL, "paris": P_PARIS})
+    assert response.status_code == 302
+    [(actor, command)] = budget.args_of("record_paper_ballot")
+    assert command == {"cycle_id": CYCLE_ID, "ballot_box": "Marché Bastille", "last_name": "Dupont",
+                       "first_name": "Camille", "birth_date": "1990-05-14", "postcode": "75005",
+                       "id_document_kind": "cni", "id_document_last4": "1234", "account_email": None,
+                       "paris_projects": [P_PARIS], "sector": "paris-5", "sector_projects": [P_LOCAL]}
+    page = html(client.get(response.headers["Location"]))
+    assert "Bulletin enregistré, non compté" in page and "son vote en ligne compte" in page
+    assert "0123456789abcdef01234567" in page
+
+
+def test_a_refused_paper_ballot_keeps_what_was_typed(client, budget, sign_in, post):
+    sign_in("agent")
+    budget.fail("record_paper_ballot", Conflict("Cette personne a déjà voté sur papier.", code="ALREADY_VOTED"))
+    response = post(f"/back-office/budget/{CYCLE_ID}/bulletins-papier", {
+        "ballot_box": "Marché", "last_name": XSS, "first_name": "Camille", "birth_date": "1990-05-14",
+        "postcode": "75005", "id_document_kind": "cni", "id_document_last4": "1234", "paris": P_PARIS})
+    assert response.status_code == 409 and "déjà voté sur papier" in html(response)
+    assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in raw(response)
+    assert f'name="paris" value="{P_PARIS}" checked' in html(response)
+
+
+def test_status_updates_of_the_winners(client, budget, sign_in, post):
+    budget.cycle = cycle("implementation")
+    budget.projects[1].update(status="winner", won=True)
+    sign_in("agent")
+    page = html(client.get(f"/back-office/budget/{CYCLE_ID}/realisation"))
+    assert "Végétaliser la rue Gay-Lussac" in page and "Études et conception" in page
+    assert budget.args_of("list_projects")[0][0]["status"] == "winner"
+    response = post(f"/back-office/budget/{CYCLE_ID}/projets/{P_LOCAL}/statut", {
+        "status": "etudes_conception", "effective_date": "2026-10-01", "justification": "Les études commencent."})
+    assert response.status_code == 302
+    assert budget.args_of("change_project_status")[0][1] == {
+        "project_id": P_LOCAL, "status": "etudes_conception", "effective_date": "2026-10-01",
+        "justification": "Les études commencent."}
+    budget.fail("change_project_status", InvalidInput(details={"effective_date": [
+        "La date d'effet ne peut pas être dans le futur."]}))
+    response = post(f"/back-office/budget/{CYCLE_ID}/projets/{P_LOCAL}/statut", {
+        "status": "realise", "effective_date": "2099-01-01", "justification": "Livré."})
+    assert response.status_code == 400 and "ne peut pas être dans le futur" in html(response)
+
+
+def test_open_data_csv_exports(client, budget):
+    response = client.get(f"/budget-participatif/{CYCLE_ID}/projets.csv")
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
+    assert 'filename="projets.csv"' in response.headers["Content-Disposition"]
+    assert client.get(f"/budget-participatif/{CYCLE_ID}/resultats.csv").get_data(as_text=True).startswith("\ufeff")

@@ -8,13 +8,13 @@ per sector for the map; these pages only translate the French query string.
 import secrets
 from urllib.parse import urlencode
 
-from flask import request, session, url_for
+from flask import make_response, request, session, url_for
 
 from hubkit.errors import HubError, NotFound
 
 from .. import remote
 from ..paris_map import level, paris_map
-from . import budget_backoffice, budget_vote  # noqa: F401  (their routes join the blueprint)
+from . import budget_backoffice, budget_operations, budget_vote  # noqa: F401  (their routes join the blueprint)
 from .budget_common import (
     ALL_PARIS,
     PARIS_WIDE,
@@ -177,3 +177,22 @@ def check_receipt(cycle_id):
         except HubError as error:
             form = Form.failed(error, {"recu": receipt}, name="recu", fields=("recu",), aliases=RECEIPT_ALIASES)
     return render_form("budget/receipt_check.html", form, cycle=cycle, outcome=outcome)
+
+
+# --- open data ---------------------------------------------------------------------------------------------------
+
+def _csv(export: dict):
+    response = make_response(export["content"])
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{export["filename"]}"'
+    return response
+
+
+@bp.get("/budget-participatif/<uuid:cycle_id>/projets.csv")
+def projects_csv(cycle_id):
+    return _csv(remote.call("budget", "export_projects_csv", {"cycle_id": str(cycle_id)}))
+
+
+@bp.get("/budget-participatif/<uuid:cycle_id>/resultats.csv")
+def results_csv(cycle_id):
+    return _csv(remote.call("budget", "export_results_csv", {"cycle_id": str(cycle_id)}))

@@ -10,26 +10,15 @@ from hubkit.errors import HubError, InvalidInput
 from .. import remote
 from ..actors import actor
 from ..auth import roles_required
-from .budget_common import PARIS_WIDE, STAFF, all_projects, bp, plural, reference
+from .budget_common import PARIS_WIDE, STAFF, all_projects, amount, bp, plural, reference
 from .forms import Form, checkbox, none_if_blank, render_forms, require_filled, submitted
 
 PREFIX = "/back-office/budget"
 CYCLE_FIELDS = ("title", "paris_envelope", "max_choices", "min_age", "certification", "vote_day")
 STUDY_FIELDS = ("admissible", "admissibility_reason", "feasible", "feasibility_reason", "cost")
-NOT_AN_AMOUNT = "Indiquez un montant en euros, en chiffres, sans centimes."
 NOT_A_NUMBER = "Indiquez un nombre entier."
 YES_NO = {"oui": True, "non": False}
 CLOSE_VOTE = "Cochez la case pour confirmer la clôture du vote : le dépouillement est définitif."
-
-
-def _amount(values: dict, field: str, errors: dict, message: str = NOT_AN_AMOUNT):
-    text = (values.get(field) or "").replace(" ", "").replace("\u202f", "").replace("€", "")
-    if not text:
-        return None
-    if not text.isdigit():
-        errors[field] = [message]
-        return None
-    return int(text)
 
 
 def _cycle_page(cycle_id) -> dict:
@@ -63,13 +52,13 @@ def create_cycle():
     try:
         require_filled(values, "title", "paris_envelope")
         errors = {}
-        command = {"title": values["title"], "paris_envelope": _amount(values, "paris_envelope", errors),
-                   "sector_envelopes": {field.removeprefix("envelope_"): _amount(values, field, errors) or 0
+        command = {"title": values["title"], "paris_envelope": amount(values, "paris_envelope", errors),
+                   "sector_envelopes": {field.removeprefix("envelope_"): amount(values, field, errors) or 0
                                         for field in envelope_fields},
-                   "max_choices": _amount(values, "max_choices", errors, NOT_A_NUMBER) or 4,
+                   "max_choices": amount(values, "max_choices", errors, NOT_A_NUMBER) or 4,
                    "eligibility": {"lives_in_paris": values["lives_in_paris"],
                                    "email_verified": values["email_verified"],
-                                   "min_age": _amount(values, "min_age", errors, NOT_A_NUMBER),
+                                   "min_age": amount(values, "min_age", errors, NOT_A_NUMBER),
                                    "certification": none_if_blank(values["certification"])},
                    "vote_day": none_if_blank(values["vote_day"])}
         if errors:
@@ -154,7 +143,7 @@ def decide_study(cycle_id, project_id):
     try:
         require_filled(values, "admissible", "admissibility_reason")
         errors = {}
-        cost = _amount(values, "cost", errors)
+        cost = amount(values, "cost", errors)
         if values["admissible"] not in YES_NO or values["feasible"] not in ("", *YES_NO):
             errors["admissible"] = ["Choisissez oui ou non."]
         if errors:

@@ -24,6 +24,7 @@ SERVICE_PAGE = 500  # the most projects the service returns in one call
 PUBLISHED_STAGES = ("results", "implementation")
 VOTE_STAGE, SUBMISSION_STAGE = "vote", "submission"
 UNLISTED_STATUSES = ("draft", "merged")
+NOT_AN_AMOUNT = "Indiquez un montant en euros, en chiffres, sans centimes."
 
 
 def actor_or_none() -> dict | None:
@@ -73,16 +74,27 @@ def all_projects(cycle_id: str, **filters) -> list:
 
 
 @bp.app_template_filter("euros")
-def euros(amount) -> str:
+def euros(value) -> str:
     """15000 -> "15 000 €" (French grouping with a narrow no-break space)."""
-    if amount in (None, ""):
+    if value in (None, ""):
         return "non chiffré"
-    return f"{int(amount):,}".replace(",", "\u202f") + "\u00a0€"
+    return f"{int(value):,}".replace(",", "\u202f") + "\u00a0€"
 
 
 @bp.app_template_filter("count_fr")
 def count_fr(number) -> str:
     return f"{int(number or 0):,}".replace(",", "\u202f")
+
+
+def amount(values: dict, field: str, errors: dict, message: str = NOT_AN_AMOUNT):
+    """A whole number typed in a form ("30 000 €" is 30000), None if blank; a message in `errors` if it is not one."""
+    text = (values.get(field) or "").replace(" ", "").replace("\u202f", "").replace("\u00a0", "").replace("€", "")
+    if not text:
+        return None
+    if not text.isdigit():
+        errors[field] = [message]
+        return None
+    return int(text)
 
 
 def plural(count: int, singular: str, several: str = None) -> str:

@@ -11,7 +11,7 @@ from hubkit.errors import HubError, InvalidInput, NotFound
 from .. import remote
 from ..actors import actor
 from ..auth import login_required
-from .budget_common import PARIS_WIDE, VOTE_STAGE, all_projects, bp, project_page, reference
+from .budget_common import PARIS_WIDE, VOTE_STAGE, all_projects, amount, bp, project_page, reference
 from .forms import Form, none_if_blank, render_form, require_filled, submitted
 
 PROJECT_FIELDS = ("title", "description", "theme", "scale", "sector", "address", "estimated_cost", "origin_idea_id")
@@ -20,7 +20,6 @@ PROJECT_LABELS = {"title": "Titre", "description": "Description", "theme": "Thé
                   "origin_idea_id": "Idée d'origine"}
 BALLOT_ALIASES = {"paris_projects": "paris", "sector_projects": "local", "sector": "secteur"}
 RECEIPT_KEY = "budget_receipt"  # the receipt is shown once, after the redirect that follows the vote
-NOT_AN_AMOUNT = "Indiquez un montant en euros, en chiffres, sans centimes."
 # What a voter can do when a rule of the cycle refuses the ballot (the service names the rule).
 RULE_HELP = {
     "email_verified": ("Renvoyer l'e-mail de vérification", "account_pages.resend_verification"),
@@ -33,14 +32,15 @@ RULE_HELP = {
 # --- submitting a project ---------------------------------------------------------------------------------
 
 def _project_command(values: dict, cycle_id) -> dict:
-    cost = none_if_blank(values["estimated_cost"].replace(" ", "").replace("\u202f", "").replace("€", ""))
-    if cost is not None and not cost.isdigit():
-        raise InvalidInput(details={"estimated_cost": [NOT_AN_AMOUNT]})
+    errors = {}
+    cost = amount(values, "estimated_cost", errors)
+    if errors:
+        raise InvalidInput(details=errors)
     return {"cycle_id": str(cycle_id), "title": values["title"], "description": values["description"],
             "theme": values["theme"], "scale": values["scale"],
             "sector": none_if_blank(values["sector"]) if values["scale"] != PARIS_WIDE else None,
             "address": none_if_blank(values["address"]), "origin_idea_id": none_if_blank(values["origin_idea_id"]),
-            "estimated_cost": int(cost) if cost is not None else None}
+            "estimated_cost": cost}
 
 
 @bp.route("/budget-participatif/<uuid:cycle_id>/deposer", methods=["GET", "POST"])
