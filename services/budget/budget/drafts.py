@@ -21,6 +21,8 @@ from .models import Carrier, Cycle, PendingIdea, Project
 log = logging.getLogger(__name__)
 
 DEFAULT_THEME = "Cadre de vie"
+BUDGET_SCHEME = "budget"  # routing's code for the participatory budget
+DRAFT_FORWARDED_IDEA = "budget.draft_forwarded_idea"  # the handler's name in processed_events
 
 
 class _ForwardedSchema(Schema):
@@ -56,12 +58,12 @@ class Drafts:
         except InvalidInput:
             log.warning("idea_forwarded without valid ids, ignored", extra={"event_id": envelope["event_id"]})
             return False
-        if payload["scheme"] != events.BUDGET_SCHEME:
+        if payload["scheme"] != BUDGET_SCHEME:
             return False
         decision_id, idea_id = str(payload["decision_id"]), str(payload["idea_id"])
         # The idea is read before the database is touched: no transaction waits on ideas.
         idea = ideas.get_idea({"idea_id": idea_id})
-        if not self.uow.first_delivery(envelope, events.DRAFT_FORWARDED_IDEA):
+        if not self.uow.first_delivery(envelope, DRAFT_FORWARDED_IDEA):
             return False
         if self._idea_already_drafted(decision_id, idea_id):
             log.info("forwarded idea already drafted, skipped", extra={"idea_id": idea_id})

@@ -15,13 +15,6 @@ PROJECTS_MERGED = "projects_merged"
 PROJECT_STATUS_CHANGED = "project_status_changed"
 PROJECT_DRAFTED = "project_drafted"
 
-# Handlers of the service's own events that e-mail people through accounts.notify (processed_events names).
-NOTIFY_MERGE = "budget.notify_merge_invitation"
-NOTIFY_STATUS = "budget.notify_status_change"
-NOTIFY_DRAFT = "budget.notify_draft"
-# Routing's event (docs/events.md, routing): an idea forwarded to the budget scheme becomes a draft project.
-DRAFT_FORWARDED_IDEA = "budget.draft_forwarded_idea"
-BUDGET_SCHEME = "budget"
 
 
 def project_subject(project_id: str) -> dict:

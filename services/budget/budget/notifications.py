@@ -22,8 +22,10 @@ log = logging.getLogger(__name__)
 
 KNOWN_EVENT_VERSION = 1
 NOTIFY_BATCH = 5000  # account ids per accounts.notify call (accounts takes at most 10,000)
-HANDLERS = {events.PROJECTS_MERGED: events.NOTIFY_MERGE, events.PROJECT_STATUS_CHANGED: events.NOTIFY_STATUS,
-            events.PROJECT_DRAFTED: events.NOTIFY_DRAFT}
+# The handlers of the service's own events that e-mail people (their names in processed_events).
+HANDLERS = {events.PROJECTS_MERGED: "budget.notify_merge_invitation",
+            events.PROJECT_STATUS_CHANGED: "budget.notify_status_change",
+            events.PROJECT_DRAFTED: "budget.notify_draft"}
 
 
 class _ProjectEventSchema(Schema):
