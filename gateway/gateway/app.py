@@ -5,6 +5,7 @@ from flask import Flask
 
 from . import auth, errors, observability, remote
 from .api import api
+from .api.routing import open311
 from .config import Settings
 from .health import bp as health_bp
 from .pages import register_pages
@@ -31,6 +32,7 @@ def create_app(settings: Settings = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(api)
+    app.register_blueprint(open311)
     register_pages(app)
 
     @app.after_request

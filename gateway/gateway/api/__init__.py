@@ -2,7 +2,7 @@
 from flask import Blueprint, jsonify
 
 from ..openapi import build_spec
-from . import accounts, admin, budget, ideas, me, petitions
+from . import accounts, admin, budget, ideas, me, petitions, routing
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 api.register_blueprint(accounts.bp)
@@ -11,6 +11,7 @@ api.register_blueprint(admin.bp)
 api.register_blueprint(ideas.bp)
 api.register_blueprint(petitions.bp)
 api.register_blueprint(budget.bp)
+api.register_blueprint(routing.bp)
 
 
 @api.get("/openapi.json")

@@ -4,7 +4,7 @@ from flask import g
 from hubkit.errors import HubError
 
 from .. import auth
-from . import account, backoffice, budget, formatting, home, ideas, petitions, profile
+from . import account, backoffice, budget, formatting, home, ideas, petitions, profile, routing
 from .forms import Form
 
 
@@ -26,6 +26,7 @@ def register_pages(app):
     app.register_blueprint(backoffice.bp)
     app.register_blueprint(ideas.bp)
     app.register_blueprint(petitions.bp)
+    app.register_blueprint(routing.bp)
     app.register_blueprint(budget.bp)
     app.jinja_env.filters.update(formatting.FILTERS)
     app.jinja_env.globals.update(principal_for_error=principal_for_error, BACKOFFICE_ROLES=backoffice.ROLES,

@@ -1,0 +1,238 @@
+"""Back office of the routing service: the agents' inbox (filters, countdown, overdue flag), the decision page of
+an idea (the idea, similar ideas, the suggestion and why, the checklist, the actions and undo), the scheme
+catalogue (administrators), the trace lookup; and the citizen's timeline partial the idea page includes."""
+import uuid
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from hubkit.errors import HubError, InvalidInput
+
+from .. import remote
+from ..api.routing import STAFF, agent
+from ..auth import roles_required
+from .forms import Form, checkbox, render_forms, submitted
+
+bp = Blueprint("routing_pages", __name__, url_prefix="/back-office")
+
+FILTERS = {"direction": "direction", "dispositif": "scheme", "arrondissement": "arrondissement", "statut": "status",
+           "anciennete_min": "min_age_days", "anciennete_max": "max_age_days", "attribution": "assigned"}
+ACTION_FORMS = ("forward", "answer", "not_retain", "duplicate")
+SCHEME_FIELDS = ("name", "description", "direction", "kind", "delivery", "webhook_url", "email", "deadline_days",
+                 "keywords")
+
+
+def new_token() -> str:
+    """A form's idempotency key: the same form sent twice (a double click) is one decision."""
+    return uuid.uuid4().hex
+
+
+# --- the inbox ----------------------------------------------------------------------------------------
+
+@bp.get("/orientation")
+@roles_required(*STAFF)
+def inbox():
+    params = {name: (request.args.get(name) or "").strip()[:40] for name in (*FILTERS, "retard", "page")}
+    query = {FILTERS[name]: value for name, value in params.items() if name in FILTERS and value}
+    query["overdue"] = params["retard"] == "1"
+    query["page"] = params["page"] if params["page"].isdigit() else 1
+    form, page = Form("filtre", params), {"items": [], "total": 0, "overdue": 0, "page": 1, "per_page": 50}
+    try:
+        page = remote.call("routing", "inbox", agent(), query)
+    except InvalidInput as error:
+        aliases = {service: form_name for form_name, service in FILTERS.items()}
+        form = Form.failed(error, params, name="filtre", fields=tuple(FILTERS), aliases=aliases)
+    reference, schemes = remote.call("routing", "reference_data"), remote.call("routing", "list_schemes", {})
+    pages = _pages(params, page)
+    return render_forms("routing/inbox.html", {"filter": form}, page=page, reference=reference, schemes=schemes,
+                        params=params, pages=pages)
+
+
+def _pages(params: dict, page: dict) -> dict:
+    kept = {key: value for key, value in params.items() if value and key != "page"}
+    last = max(1, -(-page["total"] // page["per_page"]))
+    return {"previous": url_for(".inbox", **kept, page=page["page"] - 1) if page["page"] > 1 else None,
+            "next": url_for(".inbox", **kept, page=page["page"] + 1) if page["page"] < last else None,
+            "last": last}
+
+
+# --- one idea -------------------------------------------------------------------------------------------
+
+@bp.get("/orientation/<idea_id>")
+@roles_required(*STAFF)
+def show(idea_id):
+    return _decision_page(idea_id)
+
+
+def _decision_page(idea_id: str, forms: dict = None):
+    item = remote.call("routing", "get_item", agent(), {"idea_id": idea_id})
+    staff = {"account_id": agent()["account_id"], "roles": agent()["roles"]}
+    idea = remote.call("ideas", "get_idea", {"idea_id": idea_id}, staff)
+    similar = []
+    try:
+        similar = remote.call("ideas", "similar_ideas", {"title": idea["title"][:140],
+                                                         "description": idea.get("description", "")[:5000],
+                                                         "exclude": idea_id})["items"]
+    except HubError:
+        pass  # similar ideas help; the decision does not need them
+    forms = forms or {}
+    defaults = {"forward": {"scheme": item["scheme"] if item["scheme"] != "direct_answer" else ""},
+                "answer": {}, "not_retain": {}, "duplicate": {}}
+    for action in ACTION_FORMS:
+        forms.setdefault(action, Form(action, defaults[action]))
+        forms[action].values.setdefault("idempotency_key", new_token())
+    forms.setdefault("checklist", Form("grille", {check["code"]: check["value"] for check in item["checklist"]}))
+    forms.setdefault("assign", Form("attribution", {"direction": item["direction"]}))
+    reference = remote.call("routing", "reference_data")
+    schemes = remote.call("routing", "list_schemes", {})
+    return render_forms("routing/show.html", forms, item=item, idea=idea, similar=similar, reference=reference,
+                        schemes=[s for s in schemes if s["code"] != "direct_answer"])
+
+
+@bp.post("/orientation/<idea_id>/decision")
+@roles_required(*STAFF)
+def decide(idea_id):
+    values = submitted("action", "scheme", "message", "reason_code", "duplicate_of", "idempotency_key")
+    action = values["action"] if values["action"] in ACTION_FORMS else "forward"
+    command = {"idea_id": idea_id, "action": values["action"], "scheme": values["scheme"] or None,
+               "message": values["message"], "reason_code": values["reason_code"] or None,
+               "duplicate_of": values["duplicate_of"] or None, "idempotency_key": values["idempotency_key"] or None}
+    try:
+        decision = remote.call("routing", "decide", agent(), command)
+    except HubError as error:
+        form = Form.failed(error, values, name=action, fields=("scheme", "message", "reason_code", "duplicate_of"))
+        return _decision_page(idea_id, {action: form})
+    if decision["state"] == "pending":
+        flash(f"Décision « {decision['action_label']} » enregistrée : elle prendra effet dans "
+              f"{decision['undo_seconds_left']} secondes. Vous pouvez l'annuler d'ici là.", "success")
+    else:
+        flash(f"Décision « {decision['action_label']} » appliquée.", "success")
+    return redirect(url_for(".show", idea_id=idea_id))
+
+
+@bp.post("/orientation/<idea_id>/decisions/<decision_id>/annuler")
+@roles_required(*STAFF)
+def undo(idea_id, decision_id):
+    try:
+        remote.call("routing", "undo_decision", agent(), {"decision_id": decision_id})
+    except HubError as error:
+        flash(Form.failed(error, {}).message, "error")  # "too late", "already undone" (a 5xx is raised again)
+    else:
+        flash("Décision annulée : l'idée attend de nouveau une décision.", "success")
+    return redirect(url_for(".show", idea_id=idea_id))
+
+
+@bp.post("/orientation/<idea_id>/grille")
+@roles_required(*STAFF)
+def checklist(idea_id):
+    reference = remote.call("routing", "reference_data")
+    values = submitted(*(check["code"] for check in reference["checks"]))
+    try:
+        remote.call("routing", "update_checklist", agent(), {"idea_id": idea_id, "values": values})
+    except HubError as error:
+        return _decision_page(idea_id, {"checklist": Form.failed(error, values, name="grille")})
+    flash("Grille de pré-recevabilité enregistrée.", "success")
+    return redirect(url_for(".show", idea_id=idea_id))
+
+
+@bp.post("/orientation/<idea_id>/attribution")
+@roles_required(*STAFF)
+def assign(idea_id):
+    values = submitted("direction")
+    to_me = checkbox("a_moi")
+    command = {"idea_id": idea_id, "agent_id": agent()["account_id"] if to_me else None,
+               "direction": values["direction"] or None}
+    try:
+        remote.call("routing", "assign", agent(), command)
+    except HubError as error:
+        return _decision_page(idea_id, {"assign": Form.failed(error, {**values, "a_moi": to_me}, name="attribution")})
+    flash("Attribution enregistrée.", "success")
+    return redirect(url_for(".show", idea_id=idea_id))
+
+
+# --- the trace lookup -------------------------------------------------------------------------------------
+
+@bp.get("/traces")
+@roles_required(*STAFF)
+def traces():
+    correlation_id = (request.args.get("correlation") or "").strip()[:128]
+    form, trace = Form("trace", {"correlation": correlation_id}), None
+    if correlation_id:
+        try:
+            trace = remote.call("routing", "trace", agent(), {"correlation_id": correlation_id})
+        except HubError as error:
+            form = Form.failed(error, {"correlation": correlation_id}, name="trace", fields=("correlation",),
+                               aliases={"correlation_id": "correlation"})
+    return render_forms("routing/traces.html", {"trace": form}, trace=trace)
+
+
+# --- the scheme catalogue (administrators) --------------------------------------------------------------
+
+@bp.get("/dispositifs")
+@roles_required("admin")
+def schemes():
+    return _schemes_page({})
+
+
+def _schemes_page(forms: dict, secret: dict = None):
+    forms.setdefault("create", Form("nouveau", {"kind": "external", "delivery": "webhook", "deadline_days": "30"}))
+    listing = remote.call("routing", "list_schemes", {"include_inactive": True})
+    for scheme in listing:
+        forms.setdefault(scheme["code"], Form(f"dispositif-{scheme['code']}", {
+            **{name: scheme.get(name) or "" for name in SCHEME_FIELDS}, "keywords": ", ".join(scheme["keywords"]),
+            "active": scheme["active"]}))
+    return render_forms("routing/schemes.html", forms, schemes=listing, secret=secret,
+                        reference=remote.call("routing", "reference_data"))
+
+
+def _scheme_values() -> dict:
+    values = submitted("code", *SCHEME_FIELDS)
+    values["active"] = checkbox("active")
+    return values
+
+
+def _scheme_command(values: dict) -> dict:
+    command = {name: values[name] for name in ("name", "description", "direction", "kind", "delivery")}
+    command["webhook_url"], command["email"] = values["webhook_url"] or None, values["email"] or None
+    command["keywords"] = [word.strip() for word in values["keywords"].split(",") if word.strip()]
+    days = values["deadline_days"]
+    if not days.lstrip("-").isdigit():
+        raise InvalidInput(details={"deadline_days": ["Un nombre de jours."]})
+    command["deadline_days"] = int(days)
+    return command
+
+
+@bp.post("/dispositifs")
+@roles_required("admin")
+def create_scheme():
+    values = _scheme_values()
+    try:
+        scheme = remote.call("routing", "create_scheme", agent(), {**_scheme_command(values), "code": values["code"]})
+    except HubError as error:
+        return _schemes_page({"create": Form.failed(error, values, name="nouveau")})
+    flash(f"Dispositif « {scheme['name']} » créé.", "success")
+    return _schemes_page({}, secret=scheme if scheme.get("webhook_secret") else None)
+
+
+@bp.post("/dispositifs/<code>")
+@roles_required("admin")
+def update_scheme(code):
+    values = _scheme_values()
+    try:
+        command = {**_scheme_command(values), "code": code, "active": values["active"],
+                   "rotate_secret": checkbox("rotate_secret")}
+        scheme = remote.call("routing", "update_scheme", agent(), command)
+    except HubError as error:
+        return _schemes_page({code: Form.failed(error, values, name=f"dispositif-{code}")})
+    flash(f"Dispositif « {scheme['name']} » enregistré.", "success")
+    return _schemes_page({}, secret=scheme if scheme.get("webhook_secret") else None)
+
+
+# --- the citizen's timeline (included by the idea page) ------------------------------------------------
+
+def idea_timeline(idea_id: str) -> dict | None:
+    """The idea's journey across the schemes, public-safe; None when routing cannot say (the page still shows)."""
+    try:
+        timeline = remote.call("routing", "idea_timeline", {"idea_id": idea_id})
+    except HubError:
+        return None
+    return timeline if timeline["entries"] else None
