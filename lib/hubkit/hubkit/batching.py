@@ -38,8 +38,9 @@ def _error_classes() -> dict:
 
 
 def error_from(outcome: dict) -> HubError:
-    """The HubError a batch outcome describes, as the class that carries its code."""
-    cls = _error_classes().get(outcome.get("error"), HubError)
+    """The HubError a batch outcome describes, as the class that carries its code (or, for a specific code such
+    as ALREADY_SIGNED, the class named by its `kind`: Conflict)."""
+    cls = _error_classes().get(outcome.get("kind") or outcome.get("error"), HubError)
     return cls(outcome.get("message"), outcome.get("details") or {}, outcome.get("error"))
 
 
@@ -131,7 +132,16 @@ def unpack(batch) -> list:
 
 def answer(outcomes) -> list:
     """One wire outcome per item: a HubError becomes its error body, anything else is the item's value."""
-    return [outcome.to_dict() if isinstance(outcome, HubError) else {"ok": outcome} for outcome in outcomes]
+    return [_error_body(outcome) if isinstance(outcome, HubError) else {"ok": outcome} for outcome in outcomes]
+
+
+def _error_body(error: HubError) -> dict:
+    """An error with a code of its own (Conflict("…", code="ALREADY_SIGNED")) also names its class's code,
+    so the caller gets the same class back (and the gateway the same HTTP status)."""
+    body = error.to_dict()
+    if error.code != type(error).code:
+        body["kind"] = type(error).code
+    return body
 
 
 @contextmanager

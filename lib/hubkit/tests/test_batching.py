@@ -18,6 +18,13 @@ def test_outcomes_travel_as_plain_dicts_and_come_back_as_the_same_errors():
     assert isinstance(error, NotFound) and error.message == "absent" and error.details == {"id": 3}
 
 
+def test_an_error_with_a_code_of_its_own_comes_back_as_its_class():
+    [wire] = batching.answer([Conflict("Déjà signé.", code="ALREADY_SIGNED")])
+    assert wire == {"error": "ALREADY_SIGNED", "message": "Déjà signé.", "details": {}, "kind": "CONFLICT"}
+    error = batching.error_from(wire)
+    assert isinstance(error, Conflict) and error.code == "ALREADY_SIGNED" and error.message == "Déjà signé."
+
+
 def test_a_malformed_batch_is_refused_but_a_malformed_item_is_only_empty():
     with pytest.raises(InvalidInput):
         batching.unpack({"not": "a list"})
