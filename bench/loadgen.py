@@ -126,9 +126,10 @@ def signing_groups(args) -> dict:
         tokens = json.load(source)
     path = f"/api/v1/petitions/{args.petition}/signatures"
     body = {"connection": {"lives": True}, "notify": False}
+    urls = args.url.split(",")  # several gateway processes: clients spread over them, as a load balancer would
 
     def signer(index):
-        client, mine = HttpClient(args.url), iter(tokens[index::args.clients])
+        client, mine = HttpClient(urls[index % len(urls)]), iter(tokens[index::args.clients])
 
         def sign():
             token = next(mine, None)
@@ -137,8 +138,8 @@ def signing_groups(args) -> dict:
             client.call("POST", path, 201, body=body, token=token)
         return sign
 
-    def reader(_index):
-        client = HttpClient(args.url)
+    def reader(index):
+        client = HttpClient(urls[index % len(urls)])
         return lambda: client.call("GET", f"/petitions/{args.petition}", 200)
 
     return {"sign": [signer(index) for index in range(args.clients)],
@@ -240,7 +241,7 @@ def main():
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--timeout", type=float, default=10.0, help="RPC reply timeout (noop)")
-    parser.add_argument("--url", help="gateway base URL (login, profile)")
+    parser.add_argument("--url", help="gateway base URL (login, profile); for sign, several comma-separated")
     parser.add_argument("--accounts", help="JSON list of account e-mails (login, profile)")
     parser.add_argument("--password", help="password of those accounts")
     parser.add_argument("--tokens", help="JSON list of bearer tokens of distinct signers (sign)")

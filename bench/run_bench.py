@@ -38,6 +38,7 @@ SCENARIOS = ("noop", "login", "profile", "sign")
 # 127.0.0.1): the limits are raised out of reach, but still checked (the Redis calls are made).
 UNREACHABLE_LIMITS = {f"PETITIONS_SIGN_{name}": str(10**9) for name in
                       ("IP_PER_MINUTE", "IP_PER_HOUR", "ACCOUNT_PER_MINUTE", "ACCOUNT_PER_HOUR")}
+PUBLIC_VIEW_SECONDS = 1.0  # the gateway's HUB_PETITION_VIEW_CACHE_SECONDS (its default)
 
 
 def log(message: str):
@@ -80,10 +81,11 @@ class Platform:
     def __init__(self, tmp: Path, env: dict):
         self.tmp, self.env, self.stack, self.processes = tmp, env, ExitStack(), {}
 
-    def start(self, name: str, command: list):
+    def start(self, name: str, command: list, env: dict = None):
         """Start a long-running process, logging to <tmp>/<name>.log; it is stopped by `close()`."""
         output = open(self.tmp / f"{name}.log", "wb")
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env or self.env, stdout=output,
+                                   stderr=subprocess.STDOUT,
                                    start_new_session=True)  # Ctrl-C reaches us only; we stop them in order
         self.stack.callback(output.close)
         self.stack.callback(stop_process, name, process)
@@ -208,8 +210,9 @@ def setup(platform_: Platform, args, tag: str) -> dict:
         target["petition"] = platform_.run("seed petition", [PYTHON, str(BENCH_DIR / "seed_petition.py"),
                                                              str(10**6)]).strip()
         started = time.perf_counter()
-        tokens = json.loads(platform_.run("seed signers", [PYTHON, str(BENCH_DIR / "seed_signers.py"),
-                                                           str(args.signers), f"bench-{tag}", PASSWORD], timeout=900))
+        tokens = json.loads(platform_.run("seed signers", [
+            PYTHON, str(BENCH_DIR / "seed_signers.py"), str(args.signers), f"bench-{tag}", PASSWORD,
+            "cold" if args.cold_sessions else "warm"], timeout=900))
         log(f"{len(tokens)} signers with a session created in {time.perf_counter() - started:.1f}s")
         target["tokens"] = str(tmp / "tokens.json")
         Path(target["tokens"]).write_text(json.dumps(tokens))
@@ -217,14 +220,19 @@ def setup(platform_: Platform, args, tag: str) -> dict:
     noop = platform_.start("noop", [PYTHON, str(BENCH_DIR / "noop_service.py")])
     accounts = platform_.start("accounts", [PYTHON, "-m", "accounts", "run"])
     petitions = platform_.start("petitions", [PYTHON, "-m", "petitions", "run"]) if signing else None
-    gateway = platform_.start("gateway", [PYTHON, "-m", "gateway"])
-    gateway_url = f"http://127.0.0.1:{env['HUB_PORT']}"
-    wait_until("gateway /readyz", lambda: requests.get(f"{gateway_url}/readyz", timeout=2).status_code == 200,
-               [p for p in (noop, accounts, petitions, gateway) if p])
-    log("platform ready")
-    watch = {"gateway": gateway.pid, "accounts": accounts.pid, "noop_service": noop.pid,
-             "petitions": petitions.pid if petitions else None, "rabbitmq": rabbitmq_pid()}
-    return {**target, "url": gateway_url, "watch": [f"{name}={pid}" for name, pid in watch.items() if pid]}
+    gateways, urls = {}, []
+    for number in range(1, args.gateways + 1):  # several gateways: one port each, the load generator spreads
+        port = env["HUB_PORT"] if number == 1 else str(free_port())
+        name = "gateway" if args.gateways == 1 else f"gateway_{number}"
+        gateways[name] = platform_.start(name, [PYTHON, "-m", "gateway"], env={**env, "HUB_PORT": port})
+        urls.append(f"http://127.0.0.1:{port}")
+    for url in urls:
+        wait_until(f"{url}/readyz", lambda url=url: requests.get(f"{url}/readyz", timeout=2).status_code == 200,
+                   [p for p in (noop, accounts, petitions, *gateways.values()) if p])
+    log(f"platform ready ({len(urls)} gateway process{'es' if len(urls) > 1 else ''})")
+    watch = {**{name: process.pid for name, process in gateways.items()}, "accounts": accounts.pid,
+             "noop_service": noop.pid, "petitions": petitions.pid if petitions else None, "rabbitmq": rabbitmq_pid()}
+    return {**target, "url": urls[0], "urls": urls, "watch": [f"{name}={pid}" for name, pid in watch.items() if pid]}
 
 
 def rabbitmq_pid() -> int | None:
@@ -252,7 +260,7 @@ def measure(platform_: Platform, args, mode: str, target: dict, clients: int) ->
     extra = [] if mode == "noop" else ["--url", target["url"], "--accounts", target["accounts"],
                                        "--password", PASSWORD]
     if mode == "sign":
-        extra = ["--url", target["url"], "--tokens", target["tokens"], "--petition", target["petition"],
+        extra = ["--url", ",".join(target["urls"]), "--tokens", target["tokens"], "--petition", target["petition"],
                  "--readers", str(args.readers)]
     command = [PYTHON, str(BENCH_DIR / "loadgen.py"), mode, "--clients", str(clients),
                "--duration", str(args.duration), "--warmup", str(args.warmup), *extra,
@@ -277,6 +285,9 @@ def signing_result(result: dict, target: dict, args) -> dict:
     if signing["throughput_per_s"]:
         signing["cpu_ms_per_signature"] = {name: round(10 * percent / signing["throughput_per_s"], 2)
                                            for name, percent in cpu.items() if name != "machine"}
+        gateways = [value for name, value in signing["cpu_ms_per_signature"].items() if name.startswith("gateway")]
+        signing["cpu_ms_per_signature"]["all_gateways"] = round(sum(gateways), 2)
+    time.sleep(PUBLIC_VIEW_SECONDS + 0.5)  # visitors see a petition view at most that old (gateway cache)
     shown = requests.get(f"{target['url']}/api/v1/petitions/{target['petition']}", timeout=10).json()
     import sqlalchemy as sa
     from hubkit.db import make_engine
@@ -288,14 +299,28 @@ def signing_result(result: dict, target: dict, args) -> dict:
     succeeded = signing.pop("succeeded_total")
     exact = {"signatures_answered_201": succeeded, "count_shown": shown["signatures_count"],
              "rows_in_database": rows, "exact": succeeded == shown["signatures_count"] == rows}
+    batches = sign_batches(target)
+    if batches:
+        signing["sign_petitions_calls_total"] = batches
+        signing["mean_signatures_per_batch"] = round(succeeded / batches, 1)
     if signing.pop("exhausted_clients"):
         log("WARNING: signers ran out of distinct accounts before the end: raise --signers")
         exact["signers_exhausted"] = True
     reading.pop("succeeded_total"), reading.pop("exhausted_clients")
     document = {"sign": signing, "read_petition_page_meanwhile": reading, "count_after_burst": exact,
-                "cpu_percent": cpu, "readers": args.readers}
+                "cpu_percent": cpu, "readers": args.readers, "gateways": len(target["urls"])}
     log(f"  sign: {document}")
     return document
+
+
+def sign_batches(target: dict) -> int | None:
+    """How many `sign_petitions` calls the petitions service answered (its Prometheus endpoint)."""
+    try:
+        text = requests.get(f"http://127.0.0.1:{target['env']['PETITIONS_HTTP_PORT']}/metrics", timeout=5).text
+    except requests.RequestException:
+        return None
+    return int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith("hub_entrypoint_calls_total{") and 'entrypoint="sign_petitions"' in line))
 
 
 def ratio(numerator: dict, denominator: dict):
@@ -317,10 +342,18 @@ def main():
     parser.add_argument("--signers", type=int, default=3000,
                         help="distinct signer accounts seeded for the signing scenario (one signature each)")
     parser.add_argument("--readers", type=int, default=4, help="clients reading the petition page while others sign")
+    parser.add_argument("--sign-clients", type=int, default=64,
+                        help="concurrent signers (each request signs with an account that has not signed yet)")
+    parser.add_argument("--gateways", type=int, default=1,
+                        help="gateway processes (one port each; the load generator spreads its clients over them)")
+    parser.add_argument("--cold-sessions", action="store_true",
+                        help="signers' sessions not in the gateway's session cache (by default they are, as for a "
+                             "signer who opened the petition page before signing)")
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="where to create (and drop) the bench database")
     args = parser.parse_args()
     args.clients = max(1, args.clients)
+    args.sign_clients, args.gateways = max(1, args.sign_clients), max(1, args.gateways)
     args.login_clients = max(1, min(args.login_clients, args.clients))  # one bench account per client
     args.scenarios = [name for name in SCENARIOS if name in args.scenarios.split(",")]
     if not args.scenarios:
@@ -337,8 +370,8 @@ def main():
         target["env"] = platform_.env
         names = {"noop": "noop_rpc", "login": "gateway_login", "profile": "gateway_profile_read",
                  "sign": "petition_signing"}
-        scenarios = {names[mode]: measure(platform_, args, mode, target,
-                                          args.login_clients if mode == "login" else args.clients)
+        clients = {"login": args.login_clients, "sign": args.sign_clients}
+        scenarios = {names[mode]: measure(platform_, args, mode, target, clients.get(mode, args.clients))
                      for mode in args.scenarios}
     except KeyboardInterrupt:
         log("interrupted")
@@ -363,7 +396,9 @@ def main():
         "ratios": ratios,
         "config": {"database": args.database, "clients": args.clients, "login_clients": args.login_clients,
                    "duration_s": args.duration, "warmup_s": args.warmup, "scenarios": args.scenarios,
-                   **({"signers": args.signers, "readers": args.readers} if "sign" in args.scenarios else {})},
+                   **({"signers": args.signers, "readers": args.readers, "sign_clients": args.sign_clients,
+                       "gateways": args.gateways, "sessions": "cold" if args.cold_sessions else "warm"}
+                      if "sign" in args.scenarios else {})},
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(), "loadavg_at_start": [round(x, 2) for x in loadavg]},
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -1,7 +1,11 @@
 """Create verified signer accounts, each with an API session, directly in the accounts database.
 
-Run: `python bench/seed_signers.py COUNT PREFIX PASSWORD` with ACCOUNTS_DATABASE_URL set. Prints the bearer
-tokens as a JSON list (one distinct account per token).
+Run: `python bench/seed_signers.py COUNT PREFIX PASSWORD [warm|cold]` with ACCOUNTS_DATABASE_URL (and
+HUB_REDIS_URL) set. Prints the bearer tokens as a JSON list (one distinct account per token).
+
+`warm` (the default): each session is then resolved once, as `Accounts.resolve_session` does for the gateway,
+which puts its principal in the gateway's session cache (Redis) — the state of a signer who opened the
+petition page before signing. `cold`: the gateway asks accounts for each signer's first request.
 
 The signing scenario needs thousands of distinct signers (one signature per account and petition). Logging
 them in through the gateway would measure argon2, not signing, and hashing thousands of passwords with the
@@ -20,10 +24,11 @@ from accounts.handlers import Accounts
 from accounts.models import Base, Session
 from hubkit.config import database_url
 from hubkit.db import UnitOfWork, make_engine
+from hubkit.sessions import SessionCache
 from hubkit.throttle import Throttle, connect
 
 
-def main(count: int, prefix: str, password: str):
+def main(count: int, prefix: str, password: str, sessions: str = "warm"):
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)  # this process only
     engine = make_engine(database_url(SERVICE_NAME))
     tokens, now = [], datetime.now(timezone.utc)
@@ -37,9 +42,16 @@ def main(count: int, prefix: str, password: str):
                                     label="bench", created_at=now, last_seen_at=now,
                                     expires_at=now + domain.SESSION_TTL))
             tokens.append(secret)
+    if sessions == "warm":
+        factory = sessionmaker(engine, expire_on_commit=False)
+        for start in range(0, len(tokens), 500):
+            with UnitOfWork(factory, SERVICE_NAME, Base.metadata) as uow:
+                accounts = Accounts(uow, Throttle(connect()), session_cache=SessionCache(connect()))
+                for secret in tokens[start:start + 500]:
+                    accounts.resolve_session(secret)
     engine.dispose()
     print(json.dumps(tokens))
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[2], sys.argv[3])
+    main(int(sys.argv[1]), sys.argv[2], sys.argv[3], *sys.argv[4:5])
