@@ -1,7 +1,8 @@
 """Headless Chromium runs a participatory budget through the real pages: an admin creates the edition, a citizen
-submits a project, an agent studies and selects it, a resident votes (check step, confirmation, receipt) and
-checks the receipt, the results show the winner. Moving the stages and creating the accounts go through the
-JSON API: they are not the point here."""
+submits a project, an agent studies and selects it, the map leads to it, a resident votes (check step,
+confirmation, receipt) and checks the receipt, an agent enters a paper ballot, the results show the winner with
+its online and paper votes, and a status update by an agent appears on the project's planning timeline. Moving
+the stages and creating the accounts go through the JSON API: they are not the point here."""
 import subprocess
 import sys
 import time
@@ -110,6 +111,12 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     assert "1 changement enregistré" in main_text(chrome)
     log_out(chrome)
 
+    # The map of the edition leads to the project: the 19e's area links to its list.
+    chrome.get(f"{platform.url}/budget-participatif/projets?edition={cycle_id}&vue=carte")
+    area = chrome.find_element(By.CSS_SELECTOR, "a.bp-map__link[aria-label^='19e arrondissement : 1 ']")
+    chrome.get(platform.url + area.get_dom_attribute("href"))  # a click would land on its bounding box's centre
+    assert "1 projet(s) trouvé(s)" in main_text(chrome) and "Un jardin partagé rue Manin" in main_text(chrome)
+
     # The vote: the resident picks the 19e, ticks the project, checks, confirms, gets a receipt.
     advance("campaign")
     advance("vote")
@@ -127,11 +134,34 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     fill(chrome, recu=receipt)
     click(chrome, "Vérifier")
     assert "Ce bulletin est enregistré." in main_text(chrome)
+    log_out(chrome)
+
+    # At a mobile ballot box, an agent enters a paper ballot after checking the voter's identity.
+    log_in(chrome, platform, agent["email"])
+    chrome.get(f"{platform.url}/back-office/budget/{cycle_id}/bulletins-papier")
+    Select(chrome.find_element(By.NAME, "secteur")).select_by_visible_text("19e arrondissement")
+    click(chrome, "Afficher ses projets")
+    fill_in(chrome, ballot_box="Marché Joinville, samedi", last_name="Martin", first_name="Lou", postcode="75019",
+            id_document_last4="7Q2X")
+    chrome.find_element(By.NAME, "birth_date").send_keys("05051990")  # the same in any locale's order
+    chrome.find_element(By.XPATH, "//label[contains(., 'Un jardin partagé rue Manin')]").click()
+    click(chrome, "Enregistrer le bulletin")
+    assert "Bulletin enregistré" in main_text(chrome) and "non compté" not in main_text(chrome)
 
     # The vote closes: the results show the project as a winner, with its vote.
     advance("results")
     chrome.get(f"{platform.url}/budget-participatif/{cycle_id}/resultats")
     results = main_text(chrome)
-    assert "Un jardin partagé rue Manin" in results and "Lauréat" in results
+    assert "Un jardin partagé rue Manin" in results and "Lauréat" in results and "dont 1 sur papier" in results
     chrome.get(project_url)
-    assert "1 voix" in main_text(chrome)
+    assert "2 voix" in main_text(chrome)
+
+    # The agent records the first step of its delivery: it appears on the project's planning.
+    chrome.get(f"{platform.url}/back-office/budget/{cycle_id}/realisation")
+    Select(chrome.find_element(By.NAME, "status")).select_by_visible_text("Études et conception")
+    chrome.find_element(By.NAME, "effective_date").send_keys("01012026")
+    fill_in(chrome, justification="Les études de sol commencent avec les écoles du quartier.")
+    click(chrome, "Enregistrer l")
+    chrome.get(project_url)
+    planning = chrome.find_element(By.ID, "planning").text
+    assert "1. Études et conception" in planning and "Les études de sol commencent" in planning
