@@ -1,8 +1,11 @@
-"""The participatory budget on the running platform, through the gateway: an admin opens a cycle; a citizen
-submits projects; the City studies and selects them; stage gates answer 409 naming the stage; Paris residents
-vote (an ineligible one is told the rule), change their ballot and check their receipt; agents see live counts,
-the public does not; closing the vote tallies and publishes the results; the .pb export; account deletion
-keeps the ballot counted; events on the bus carry no personal data."""
+"""The participatory budget on the running platform, through the gateway: an admin opens a cycle; citizens
+submit projects; the City studies them, merges two of them during co-construction (the carriers are invited by
+e-mail, one accepts, one refuses) and selects; stage gates answer 409 naming the stage; Paris residents vote
+(an ineligible one is told the rule), change their ballot and check their receipt; agents enter paper ballots
+(a person who voted online too is counted once: the online ballot wins); agents see live counts, the public
+does not; closing the vote tallies and publishes the results with the online/paper breakdown; the .pb and CSV
+exports; a winner moves along its planning timeline and its follower gets the e-mail; account deletion keeps
+the ballot counted; events on the bus carry no personal data."""
 import time
 
 import pytest
@@ -59,6 +62,10 @@ def test_a_cycle_from_submission_to_results(platform, people):
 
     p1, p2, s1 = project("Des bancs partout", "paris"), project("Des fontaines", "paris"), \
         project("Un jardin partagé", "arrondissement", "paris-19")
+    j1 = project("Des jeux pour les petits", "arrondissement", "paris-19")
+    j2 = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=voters[1]["headers"], json={
+        "title": "Une aire de jeux au square", "description": "Des jeux pour les enfants du quartier, au square.",
+        "theme": "Cadre de vie", "scale": "arrondissement", "sector": "paris-19"}).json()["id"]
     bad = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=carrier["headers"], json={
         "title": "Jardin", "description": "court", "theme": "Jardinage", "scale": "arrondissement"})
     assert bad.status_code == 400 and {"description", "theme", "sector"} <= set(bad.json()["details"])
@@ -76,15 +83,30 @@ def test_a_cycle_from_submission_to_results(platform, people):
         "theme": "Sport", "scale": "paris"})
     assert late.status_code == 409 and late.json()["error"] == "WRONG_STAGE"
     assert "Étude des projets" in late.json()["message"]
-    for project_id, cost in ((p1, 600), (p2, 500), (s1, 200)):
+    for project_id, cost in ((p1, 600), (p2, 500), (s1, 200), (j1, 60), (j2, 90)):
         studied = requests.post(f"{api}/projects/{project_id}/study", headers=admin, json={
             "admissible": True, "admissibility_reason": "Relève de la Ville.", "feasible": True, "cost": cost})
         assert studied.ok and studied.json()["status"] == "feasible", studied.text
     assert requests.post(f"{api}/projects/{p1}/study", headers=carrier["headers"], json={
         "admissible": False, "admissibility_reason": "Non."}).status_code == 403
     advance("co_construction")
+    merged = requests.post(f"{api}/cycles/{cycle['id']}/merges", headers=admin, json={
+        "project_ids": [j1, j2], "title": "Une aire de jeux pour tout le quartier",
+        "description": "Les deux projets de jeux réunis : une seule aire, plus grande, au square."})
+    assert merged.status_code == 201, merged.text
+    merged = merged.json()
+    m = merged["id"]
+    assert merged["cost"] == 150 and [s["project_id"] for s in merged["lineage"]] == [j1, j2]
+    assert requests.get(f"{api}/projects/{j1}").json()["merged_into"] == m
+    mail_link_of(platform, carrier["email"], f"/budget-participatif/projets/{m}")  # the invitation
+    accepted = requests.post(f"{api}/projects/{m}/invitation", headers=carrier["headers"], json={"accept": True})
+    assert accepted.ok and accepted.json()["carried_by_me"] is True, accepted.text
+    refused_merge = requests.post(f"{api}/projects/{m}/invitation", headers=voters[1]["headers"],
+                                  json={"accept": False})
+    assert refused_merge.ok and refused_merge.json()["carriers_count"] == 1
     advance("selection")
-    for project_id in (p1, p2, s1):
+    assert requests.post(f"{api}/projects/{j1}/selection", headers=admin, json={}).status_code == 409
+    for project_id in (p1, p2, s1, m):
         assert requests.post(f"{api}/projects/{project_id}/selection", headers=admin, json={}).ok
     advance("campaign")
     early = requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0]["headers"],
@@ -111,17 +133,53 @@ def test_a_cycle_from_submission_to_results(platform, people):
     mine = requests.get(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0]["headers"]).json()
     assert sorted(mine["paris_projects"]) == sorted([p1, p2]) and mine["sector_projects"] == []
 
+    # Paper ballots from a mobile ballot box: someone without an account, and voters[1], who voted online too.
+    identity = {"last_name": "Martin", "first_name": "Léa", "birth_date": "1980-03-02", "postcode": "75019",
+                "id_document_kind": "cni", "id_document_last4": "12AB", "ballot_box": "Marché de Joinville"}
+    on_paper = requests.post(f"{api}/cycles/{cycle['id']}/paper-ballots", headers=admin, json={
+        **identity, "paris_projects": [p1], "sector": "paris-19", "sector_projects": [m]})
+    assert on_paper.status_code == 201 and on_paper.json()["counted"] is True, on_paper.text
+    twice = requests.post(f"{api}/cycles/{cycle['id']}/paper-ballots", headers=admin, json={
+        **identity, "last_name": "MARTIN", "ballot_box": "Mairie du 19e", "paris_projects": [p2]})
+    assert twice.status_code == 409 and twice.json()["error"] == "ALREADY_VOTED_ON_PAPER"
+    double = requests.post(f"{api}/cycles/{cycle['id']}/paper-ballots", headers=admin, json={
+        **identity, "last_name": "Votant", "first_name": "Un", "birth_date": "1990-05-14",
+        "account_email": voters[1]["email"], "paris_projects": [p1]})
+    assert double.status_code == 201 and double.json()["status"] == "superseded_by_online", double.text
+    assert requests.post(f"{api}/cycles/{cycle['id']}/paper-ballots", headers=carrier["headers"],
+                         json={**identity, "paris_projects": [p1]}).status_code == 403
+
     assert requests.get(f"{api}/cycles/{cycle['id']}/results").status_code == 403
     assert requests.get(f"{api}/cycles/{cycle['id']}/counts", headers=carrier["headers"]).status_code == 403
     live = requests.get(f"{api}/cycles/{cycle['id']}/counts", headers=admin).json()
-    assert {p["project_id"]: p["votes"] for p in live["projects"]} == {p1: 1, p2: 3, s1: 2}
+    assert {p["project_id"]: p["votes"] for p in live["projects"]} == {p1: 2, p2: 3, s1: 2, m: 1}
+    assert (live["ballots_count"], live["ballots_online"], live["ballots_paper"]) == (4, 3, 1)
 
     closed = advance("results")
-    assert closed["ballots_count"] == 3
+    assert closed["ballots_count"] == 4  # the double voter counted once
     results = requests.get(f"{api}/cycles/{cycle['id']}/results").json()
+    assert (results["ballots_online"], results["ballots_paper"]) == (3, 1)
     paris = next(s for s in results["scopes"] if s["scope"] == "paris")
-    assert [(p["project_id"], p["votes"], p["won"]) for p in paris["projects"]] == [(p2, 3, True), (p1, 1, False)]
+    assert [(p["project_id"], p["votes"], p["votes_online"], p["votes_paper"], p["won"])
+            for p in paris["projects"]] == [(p2, 3, 3, 0, True), (p1, 2, 1, 1, False)]
     assert results["envelope_used"] == 700  # p2 (500); p1 (600) does not fit in 1000; s1 (200) in the 19e
+    csv_results = requests.get(f"{api}/cycles/{cycle['id']}/results.csv")
+    assert csv_results.ok and csv_results.headers["Content-Type"].startswith("text/csv")
+    assert f"{p1};" in csv_results.text and "voix_papier" in csv_results.text
+
+    # Implementation: voters[2] follows the winner p2; an agent moves it along; the follower gets the e-mail.
+    followed = requests.put(f"{api}/projects/{p2}/follows/favorite", headers=voters[2]["headers"])
+    assert followed.ok and followed.json()["favorites_count"] == 1
+    advance("implementation")
+    moved = requests.post(f"{api}/projects/{p2}/status", headers=admin, json={
+        "status": "etudes_conception", "justification": "La direction a lancé les études des fontaines.",
+        "effective_date": time.strftime("%Y-%m-%d")})
+    assert moved.ok and moved.json()["status"] == "etudes_conception", moved.text
+    assert requests.post(f"{api}/projects/{p2}/status", headers=carrier["headers"], json={
+        "status": "realise", "justification": "Non.", "effective_date": "2026-01-01"}).status_code == 403
+    sheet = requests.get(f"{api}/projects/{p2}").json()
+    assert [t["status"] for t in sheet["timeline"]] == ["etudes_conception"]
+    mail_link_of(platform, voters[2]["email"], f"/budget-participatif/projets/{p2}")
     exported = requests.get(f"{api}/cycles/{cycle['id']}/pabulib")
     assert exported.ok and "VOTES" in exported.text and people["voters"][0]["id"] not in exported.text
     assert requests.get(f"{api}/cycles/{cycle['id']}/receipts/{second['receipt']}").json()["status"] == "counted"
@@ -133,13 +191,18 @@ def test_a_cycle_from_submission_to_results(platform, people):
         assert deleted.ok, deleted.text
     assert wait_for(lambda: carrier["id"] not in {row.account_id for row in rows(platform, "budget_project_carriers")})
     assert wait_for(lambda: voters[0]["id"] not in {row.account_id for row in rows(platform, "budget_ballots")})
-    ballots = [row for row in rows(platform, "budget_ballots") if row.cycle_id == cycle["id"]]
+    ballots = [row for row in rows(platform, "budget_ballots") if row.cycle_id == cycle["id"]
+               and row.channel == "online"]
     assert len(ballots) == 3 and sum(row.account_id is None for row in ballots) == 1
-    assert requests.get(f"{api}/cycles/{cycle['id']}/results").json()["ballots_count"] == 3
+    assert requests.get(f"{api}/cycles/{cycle['id']}/results").json()["ballots_count"] == 4
+    assert all(row.identity_digest is None for row in rows(platform, "budget_paper_ballots"))  # erased
 
     outbox = [row.envelope for row in rows(platform, "outbox_events")]
     cast = [e for e in outbox if e["type"] == "ballot_cast" and e["payload"]["cycle_id"] == cycle["id"]]
-    assert len(cast) == 4 and all(e["payload"] == {"cycle_id": cycle["id"]} for e in cast)
+    assert len(cast) == 6 and sorted(e["payload"]["channel"] for e in cast) == ["online"] * 4 + ["paper"] * 2
     assert all(e["actor"]["account_id"] is None for e in cast)
     assert {e["type"] for e in outbox} >= {"project_submitted", "project_study_decided", "project_selected",
-                                           "ballot_cast", "vote_closed", "results_published"}
+                                           "ballot_cast", "vote_closed", "results_published", "projects_merged",
+                                           "project_status_changed"}
+    for secret in ("Martin", "1980-03-02", "12AB", voters[1]["email"]):
+        assert secret not in repr(outbox)

@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hubkit.validation import load
 from marshmallow import EXCLUDE, Schema, fields
-from sqlalchemy.exc import IntegrityError
 
 from . import domain, events, pabulib
 from .common import FieldChecks, iso, rules, utcnow  # noqa: F401  (utcnow: the default clock, for tests)
@@ -32,6 +31,7 @@ from .paper import PaperBallots
 from .paris_data import ParisData
 from .tracking import Tracking
 from .views import DIRECTION_LABELS, ProjectViews
+from .voting import Voting
 from .models import (
     Ballot,
     BallotChoice,
@@ -61,7 +61,7 @@ class _AccountEventSchema(Schema):
     account_id = fields.UUID(required=True)
 
 
-class Budget(ProjectViews, CoConstruction, Tracking, PaperBallots, Drafts, Notifications, ParisData):
+class Budget(ProjectViews, Voting, CoConstruction, Tracking, PaperBallots, Drafts, Notifications, ParisData):
     def __init__(self, uow, accounts=None, clock=utcnow, shuffle=random.shuffle):
         """`accounts`: something with `eligibility_attributes(data)`, the accounts service's RPC (or a fake)."""
         self.uow, self.accounts, self.clock, self.shuffle = uow, accounts, clock, shuffle
@@ -264,47 +264,6 @@ class Budget(ProjectViews, CoConstruction, Tracking, PaperBallots, Drafts, Notif
         rows = self.session.execute(statement)
         return {row.id: domain.Candidate(row.id, row.scale, row.sector, int(row.cost or 0), row.position)
                 for row in rows}
-
-    def cast_ballot(self, actor: dict, command: dict) -> dict:
-        account_id = str(actor["account_id"])
-        # Asked before the database is touched: no transaction (nor SQLite's one connection) waits on accounts.
-        attributes = self.accounts.eligibility_attributes({"account_id": account_id})
-        cycle = self._cycle(command["cycle_id"], lock="share")
-        paris_choices = [str(p) for p in command["paris_projects"]]
-        sector_choices = [str(p) for p in command["sector_projects"]]
-        sector = command.get("sector") if sector_choices else None
-        now = self.clock()
-        with rules():
-            domain.require_stage(cycle.stage, domain.VOTE, action="voter")
-            domain.check_eligible(cycle.eligibility, attributes, cycle.vote_day or now.date())
-            domain.check_ballot(self._candidates(cycle.id, only=set(paris_choices + sector_choices)),
-                                cycle.max_choices, paris_choices, sector, sector_choices)
-        receipt = domain.new_receipt()
-        ballot = self.session.execute(sa.select(Ballot).where(Ballot.cycle_id == cycle.id,
-                                                              Ballot.account_id == account_id)
-                                      .with_for_update()).scalar_one_or_none()
-        replaced = ballot is not None
-        if replaced:
-            self.session.add(ReplacedReceipt(digest=ballot.receipt_digest, cycle_id=cycle.id))
-            self.session.execute(sa.delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))
-            ballot.receipt_digest, ballot.sector, ballot.cast_at = domain.receipt_digest(receipt), sector, now
-            ballot.changes += 1
-        else:
-            ballot = Ballot(cycle_id=cycle.id, account_id=account_id, sector=sector, cast_at=now, changes=0,
-                            receipt_digest=domain.receipt_digest(receipt), channel=domain.ONLINE, counted=True)
-            self.session.add(ballot)
-        try:
-            self.session.flush()
-        except IntegrityError:  # the same account voting at the same moment in another transaction
-            raise Conflict("Un autre bulletin de ce compte est en cours d'enregistrement : réessayez.",
-                           code="BALLOT_IN_PROGRESS") from None
-        self.session.execute(sa.insert(BallotChoice), [{"ballot_id": ballot.id, "project_id": project_id}
-                                                      for project_id in paris_choices + sector_choices])
-        self.supersede_paper_ballots(cycle.id, account_id)
-        self.uow.emit(events.BALLOT_CAST, events.cycle_subject(cycle.id),
-                      {"cycle_id": cycle.id, "channel": domain.ONLINE}, actor=events.ANONYMOUS_VOTER)
-        return {"cycle_id": cycle.id, "receipt": receipt, "replaced": replaced, "paris_projects": paris_choices,
-                "sector": sector, "sector_projects": sector_choices, "cast_at": now}
 
     def my_ballot(self, actor: dict, cycle_id) -> dict:
         """The voter's own current ballot (never anyone else's); 404 if they have not voted."""

@@ -124,13 +124,6 @@ class PaperBallots:
         return self.session.execute(sa.select(PaperBallot.ballot_id).where(
             PaperBallot.cycle_id == cycle_id, same_person)).first() is not None
 
-    def supersede_paper_ballots(self, cycle_id: str, account_id: str):
-        """The online ballot wins: a paper ballot of the same account no longer counts."""
-        linked = sa.select(PaperBallot.ballot_id).where(PaperBallot.cycle_id == cycle_id,
-                                                        PaperBallot.account_id == account_id)
-        self.session.execute(sa.update(Ballot).where(Ballot.id.in_(linked), Ballot.counted.is_(True))
-                             .values(counted=False).execution_options(synchronize_session=False))
-
     def forget_paper_identities(self, cycle: Cycle):
         """At the close of the vote: no more digest, account nor key; the paper ballots stay counted."""
         self.session.execute(sa.update(PaperBallot).where(PaperBallot.cycle_id == cycle.id).values(
