@@ -720,3 +720,16 @@ def test_open_data_csv_exports(client, budget):
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
     assert 'filename="projets.csv"' in response.headers["Content-Disposition"]
     assert client.get(f"/budget-participatif/{CYCLE_ID}/resultats.csv").get_data(as_text=True).startswith("\ufeff")
+
+
+def test_back_office_forms_need_the_csrf_token(client, budget, sign_in):
+    sign_in("admin")
+    response = client.post(f"/back-office/budget/{CYCLE_ID}/etape", data={"stage": "results", "confirm": "on"})
+    assert response.status_code == 400 and "Le formulaire a expiré" in html(response)
+    assert budget.args_of("advance_stage") == []
+
+
+def test_without_any_edition_the_pages_say_so(client, budget):
+    budget.list_cycles = lambda: []
+    assert "Aucune édition du budget participatif" in html(client.get("/budget-participatif"))
+    assert "Aucune édition du budget participatif" in html(client.get("/budget-participatif/projets"))

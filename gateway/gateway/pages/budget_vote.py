@@ -162,12 +162,12 @@ def _home_sector() -> str | None:
     return (account.get("sector") or {}).get("code")
 
 
-def _ballot_page(cycle_id, form: Form = None, sector: str = None, ticked: dict = None):
+def _ballot_page(cycle_id, form: Form = None, sector: str = None, ticked: dict = None, refused_rule: str = None):
     cycle = remote.call("budget", "get_cycle", {"cycle_id": str(cycle_id)})
     ref = reference()
     sectors = {code for code, _ in ref["sector_choices"]}
     context = {"cycle": cycle, "reference": ref, "ballot": None, "paris": [], "local": [], "sector": None,
-               "ticked": {"paris": [], "local": []}, "rule_help": None}
+               "ticked": {"paris": [], "local": []}, "rule_help": RULE_HELP.get(refused_rule)}
     if cycle["stage"] != VOTE_STAGE:
         return render_form("budget/ballot.html", form or Form("bulletin"), **context)
     ballot = _my_ballot(cycle["id"])
@@ -182,9 +182,6 @@ def _ballot_page(cycle_id, form: Form = None, sector: str = None, ticked: dict =
                    paris=all_projects(cycle["id"], scale=PARIS_WIDE, selected=True),
                    local=all_projects(cycle["id"], scale="arrondissement", sector=sector, selected=True)
                    if sector else [])
-    if form is not None and form.status == 403:
-        rule = (getattr(form, "details", None) or {}).get("rule")
-        context["rule_help"] = RULE_HELP.get(rule)
     return render_form("budget/ballot.html", form or Form("bulletin"), **context)
 
 
@@ -195,8 +192,8 @@ def _ticked() -> dict:
 def _failed_ballot(error: HubError, cycle_id, sector, ticked):
     form = Form.failed(error, {"secteur": sector or ""}, name="bulletin", fields=("paris", "local", "secteur"),
                        aliases=BALLOT_ALIASES)
-    form.details = error.details if isinstance(error.details, dict) else {}
-    return _ballot_page(cycle_id, form, sector, ticked)
+    rule = error.details.get("rule") if error.code == "NOT_ELIGIBLE" and isinstance(error.details, dict) else None
+    return _ballot_page(cycle_id, form, sector, ticked, refused_rule=rule)
 
 
 @bp.get("/budget-participatif/<uuid:cycle_id>/vote")
