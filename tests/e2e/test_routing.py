@@ -1,0 +1,243 @@
+"""Routing on the running platform: a citizen's idea reaches the agents' inbox with a suggestion, an agent
+forwards it to the participatory budget (a draft project linked to it appears in the budget service) and the
+idea's timeline tells every step under one correlation id; a forward to the greening permit calls a real local
+HTTP receiver that fails once then succeeds (one dossier, delivered on retry, answered by the scheme with a
+signed message); re-routing and undo keep the history; an idea past its deadline is flagged."""
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from hubkit.testing import Platform, body_of, free_port
+
+from .test_petitions import admin_headers, citizen, mail_link_of, wait_for
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = {path.parent.name: path.parent for path in sorted(ROOT.glob("services/*/*/__main__.py"))
+            if path.parent.name == path.parent.parent.name}
+
+# Short windows so the journey runs in seconds: undo 2 s, sweeps every half second, webhook retry after 1 s,
+# and deadline "days" of one second (the street report's 7 days pass in 7 seconds).
+ROUTING_ENV = {"ROUTING_UNDO_SECONDS": "2", "ROUTING_SWEEP_SECONDS": "0.5", "ROUTING_DELIVERY_SECONDS": "0.5",
+               "ROUTING_WEBHOOK_BACKOFF_SECONDS": "1", "ROUTING_DEADLINE_DAY_SECONDS": "1"}
+
+
+@pytest.fixture(scope="module")
+def hub():
+    """A platform of its own: the routing settings above are read when its processes start."""
+    saved = {name: os.environ.get(name) for name in ROUTING_ENV}
+    os.environ.update(ROUTING_ENV)
+    try:
+        platform = Platform(SERVICES, "sqlite")
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    yield platform
+    platform.stop()
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """The greening permit's system: answers 500 to the first dossier call, 200 after; keeps what it got."""
+    calls = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Receiver.calls.append({"headers": dict(self.headers), "body": body})
+        self.send_response(500 if len(Receiver.calls) == 1 else 200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    Receiver.calls = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def people(hub):
+    return {"author": citizen(hub, mail_link_of, "Idealiste"), "agent": admin_headers(hub)}
+
+
+def submit(hub, author, title, description, theme="cadre_de_vie", arrondissement=18) -> tuple:
+    """The citizen's click: returns (idea id, the request id that starts the idea's correlation chain)."""
+    request_id = f"e2e-click-{uuid.uuid4().hex[:12]}"
+    response = requests.post(f"{hub.url}/api/v1/ideas", headers={**author["headers"], "X-Request-ID": request_id},
+                             json={"title": title, "description": description, "theme": theme,
+                                   "arrondissement": arrondissement})
+    assert response.status_code == 201, response.text
+    return response.json()["id"], request_id
+
+
+def in_inbox(hub, agent, idea_id) -> dict:
+    url = f"{hub.url}/api/v1/routing/inbox/{idea_id}"
+    assert wait_for(lambda: requests.get(url, headers=agent).status_code == 200, 20), "the idea never reached the inbox"
+    return requests.get(url, headers=agent).json()
+
+
+def decide(hub, agent, idea_id, key=None, **body):
+    headers = {**agent, **({"Idempotency-Key": key} if key else {})}
+    return requests.post(f"{hub.url}/api/v1/routing/inbox/{idea_id}/decisions", headers=headers, json=body)
+
+
+def item_of(hub, agent, idea_id) -> dict:
+    return requests.get(f"{hub.url}/api/v1/routing/inbox/{idea_id}", headers=agent).json()
+
+
+def timeline_types(hub, idea_id) -> list:
+    return [entry["type"] for entry in
+            requests.get(f"{hub.url}/api/v1/routing/ideas/{idea_id}/timeline").json()["entries"]]
+
+
+def test_an_idea_forwarded_to_the_budget_becomes_a_draft_project_with_one_traceable_history(hub, people):
+    agent, author = people["agent"], people["author"]
+    cycle = requests.post(f"{hub.url}/api/v1/budget/cycles", headers=agent,
+                          json={"title": "Budget participatif 2027", "paris_envelope": 1_000_000})
+    assert cycle.status_code == 201, cycle.text
+    idea_id, click = submit(hub, author, "Aménager un terrain de pétanque square Léon",
+                            "Installer deux pistes et des bancs à l'ombre des platanes du square.")
+    item = in_inbox(hub, agent, idea_id)
+    assert item["suggested_scheme"] == "budget" and "« aménager »" in item["suggestion_reason"]
+    assert item["correlation_id"] == click and item["status"] == "waiting"
+    listed = requests.get(f"{hub.url}/api/v1/routing/inbox?scheme=budget", headers=agent).json()
+    assert idea_id in [entry["idea_id"] for entry in listed["items"]]
+
+    # a double click: one decision
+    first = decide(hub, agent, idea_id, key="double-click-0001", action="forward", scheme="budget",
+                   message="Complétez votre projet pour le budget participatif.")
+    again = decide(hub, agent, idea_id, key="double-click-0001", action="forward", scheme="budget",
+                   message="Complétez votre projet pour le budget participatif.")
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert first.json()["state"] == "pending"
+    assert wait_for(lambda: item_of(hub, agent, idea_id)["status"] == "forwarded", 15)
+
+    def draft():
+        carried = requests.get(f"{hub.url}/api/v1/budget/me/projects", headers=author["headers"]).json()["carried"]
+        return [project for project in carried if project.get("origin_idea_id") == idea_id]
+    assert wait_for(draft, 20), "budget drafted no project from the forwarded idea"
+    assert len(draft()) == 1
+
+    expected = {"idea_submitted", "idea_routing_suggested", "idea_forwarded", "project_drafted"}
+    assert wait_for(lambda: expected <= set(timeline_types(hub, idea_id)), 20), timeline_types(hub, idea_id)
+    timeline = requests.get(f"{hub.url}/api/v1/routing/ideas/{idea_id}/timeline").json()
+    assert {entry["correlation_id"] for entry in timeline["entries"]} == {click}
+    assert all("agent_note" not in entry for entry in timeline["entries"])
+    types = [entry["type"] for entry in timeline["entries"]]
+    assert types.index("idea_submitted") < types.index("idea_forwarded") < types.index("project_drafted")
+    trace = requests.get(f"{hub.url}/api/v1/routing/traces/{click}", headers=agent).json()
+    assert {entry["type"] for entry in trace["entries"]} >= expected
+
+    # the idea's status follows in the ideas service, and its author is told by e-mail
+    assert wait_for(lambda: requests.get(f"{hub.url}/api/v1/ideas/{idea_id}").json()["status"] == "forwarded", 20)
+    hub.smtp.wait_for(lambda m: m["To"] == author["email"] and "transmise" in m["Subject"])
+
+    # re-routing to petitions keeps the budget step in the history
+    rerouted = decide(hub, agent, idea_id, action="forward", scheme="petition", message="Plutôt une pétition.")
+    assert rerouted.status_code == 201 and rerouted.json()["replaces"] == first.json()["id"]
+    assert wait_for(lambda: [d["state"] for d in item_of(hub, agent, idea_id)["decisions"]] ==
+                    ["superseded", "effective"], 15)
+    assert wait_for(lambda: timeline_types(hub, idea_id).count("idea_forwarded") == 2, 10)
+
+
+def test_a_greening_permit_dossier_is_delivered_once_after_a_failed_call_and_answered(hub, people, receiver):
+    agent, author = people["agent"], people["author"]
+    url = f"http://127.0.0.1:{receiver.server_address[1]}/dossiers"
+    scheme = requests.patch(f"{hub.url}/api/v1/routing/schemes/greening_permit", headers=agent,
+                            json={"webhook_url": url, "rotate_secret": True})
+    assert scheme.status_code == 200, scheme.text
+    secret = scheme.json()["webhook_secret"]
+    idea_id, click = submit(hub, author, "Végétaliser les pieds d'arbre rue Myrha",
+                            "Des jardinières et des fleurs au pied de chaque arbre de la rue.", theme="environnement")
+    assert in_inbox(hub, agent, idea_id)["suggested_scheme"] == "greening_permit"
+    assert decide(hub, agent, idea_id, action="forward", scheme="greening_permit").status_code == 201
+
+    def delivered():
+        dossiers = item_of(hub, agent, idea_id)["dossiers"]
+        return dossiers and dossiers[0]["status"] == "delivered"
+    assert wait_for(delivered, 30), item_of(hub, agent, idea_id)["dossiers"]
+    time.sleep(2)  # a few more delivery sweeps: nothing is sent again
+    [dossier] = item_of(hub, agent, idea_id)["dossiers"]
+    assert dossier["attempts"] == 2 and dossier["reference"].startswith("DEVE-")
+    assert len(Receiver.calls) == 2
+    for call in Receiver.calls:
+        headers = {name.lower(): value for name, value in call["headers"].items()}
+        assert headers["x-hub-delivery"] == dossier["reference"]
+        expected = hmac.new(secret.encode(), headers["x-hub-timestamp"].encode() + b"." + call["body"],
+                            hashlib.sha256).hexdigest()
+        assert headers["x-hub-signature-256"] == f"sha256={expected}"
+    document = json.loads(Receiver.calls[-1]["body"])
+    assert document["idea_id"] == idea_id and document["reference"] == dossier["reference"]
+
+    # the scheme's signed answer reaches the idea's timeline and its author
+    answer = json.dumps({"answer": "Permis accordé : trois jardinières.", "status": "granted"}).encode()
+    timestamp = str(int(time.time()))
+    signature = "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + answer, hashlib.sha256).hexdigest()
+    answer_url = f"{hub.url}/api/v1/routing/dossiers/{dossier['reference']}/answer"
+    forged = requests.post(answer_url, data=answer, headers={"Content-Type": "application/json",
+                                                             "X-Hub-Timestamp": timestamp,
+                                                             "X-Hub-Signature-256": "sha256=" + "0" * 64})
+    assert forged.status_code == 401
+    answered = requests.post(answer_url, data=answer, headers={"Content-Type": "application/json",
+                                                               "X-Hub-Timestamp": timestamp,
+                                                               "X-Hub-Signature-256": signature})
+    assert answered.status_code == 200 and answered.json()["status"] == "answered"
+    timeline = requests.get(f"{hub.url}/api/v1/routing/ideas/{idea_id}/timeline").json()
+    assert timeline["dossiers"][0]["answer"] == "Permis accordé : trois jardinières."
+    assert {"dossier_created", "dossier_answered"} <= {entry["type"] for entry in timeline["entries"]}
+    assert {entry["correlation_id"] for entry in timeline["entries"]} == {click}
+    message = hub.smtp.wait_for(lambda m: m["To"] == author["email"] and dossier["reference"] in m["Subject"])
+    assert "trois jardinières" in body_of(message)
+
+
+def test_undo_within_the_window_and_too_late_after(hub, people):
+    agent, author = people["agent"], people["author"]
+    idea_id, _ = submit(hub, author, "Horaires d'ouverture de la mairie du 18e",
+                        "Ouvrir plus tard le jeudi soir pour ceux qui travaillent.", theme="solidarites")
+    assert in_inbox(hub, agent, idea_id)["suggested_scheme"] == "direct_answer"
+    decision = decide(hub, agent, idea_id, action="answer", message="La mairie ouvre déjà le jeudi jusqu'à 19 h.")
+    undone = requests.post(f"{hub.url}/api/v1/routing/decisions/{decision.json()['id']}/undo", headers=agent)
+    assert undone.status_code == 200 and undone.json()["state"] == "cancelled"
+    time.sleep(3)  # past the window: the undone decision never took effect
+    item = item_of(hub, agent, idea_id)
+    assert item["status"] == "waiting" and [d["state"] for d in item["decisions"]] == ["cancelled"]
+    assert "idea_answered" not in timeline_types(hub, idea_id)
+
+    final = decide(hub, agent, idea_id, action="not_retain", reason_code="already_done",
+                   message="Déjà en place le jeudi.")
+    assert wait_for(lambda: item_of(hub, agent, idea_id)["status"] == "not_retained", 15)
+    late = requests.post(f"{hub.url}/api/v1/routing/decisions/{final.json()['id']}/undo", headers=agent)
+    assert late.status_code == 409 and late.json()["error"] == "UNDO_TOO_LATE"
+    assert [d["state"] for d in item_of(hub, agent, idea_id)["decisions"]] == ["cancelled", "effective"]
+
+
+def test_an_idea_past_its_deadline_is_flagged(hub, people):
+    agent, author = people["agent"], people["author"]
+    idea_id, _ = submit(hub, author, "Nid-de-poule rue Ordener", "Un trou dangereux devant le numéro 12.",
+                        theme="mobilites")
+    item = in_inbox(hub, agent, idea_id)
+    assert item["suggested_scheme"] == "street_report" and item["overdue"] is False
+    assert wait_for(lambda: item_of(hub, agent, idea_id)["overdue"], 15)  # 7 "days" of one second
+    overdue = requests.get(f"{hub.url}/api/v1/routing/inbox?overdue=true", headers=agent).json()
+    assert idea_id in [entry["idea_id"] for entry in overdue["items"]] and overdue["overdue"] >= 1
+    page = requests.get(f"{hub.url}/back-office/orientation", cookies={}, allow_redirects=False)
+    assert page.status_code == 302  # the inbox page needs a signed-in agent
