@@ -62,7 +62,8 @@ class FakeBudget:
     def select_project(self, actor, data):
         return {"id": PROJECT_ID, "status": "selected"}
 
-    def cast_ballot(self, actor, data):
+    def cast_ballots(self, payload):
+        """What `remote.batched_call` answers for this one item of a batch."""
         return {"cycle_id": CYCLE_ID, "receipt": RECEIPT, "replaced": False}
 
     def my_ballot(self, actor, data):
@@ -126,6 +127,7 @@ def budget(app, accounts, monkeypatch):
             return fake(method, *args)
         return accounts(service, method, *args)
     monkeypatch.setattr(gateway.remote, "call", route)
+    monkeypatch.setattr(gateway.remote, "batched_call", route)
     return fake
 
 
@@ -159,9 +161,9 @@ def test_voting_needs_a_session_and_sends_the_asserted_actor(client, budget, bea
     assert client.put(f"/api/v1/budget/cycles/{CYCLE_ID}/ballot", json=body).status_code == 401
     response = client.put(f"/api/v1/budget/cycles/{CYCLE_ID}/ballot", json=body, headers=bearer())
     assert response.status_code == 200 and response.json["receipt"] == RECEIPT
-    [(actor, command)] = budget.args_of("cast_ballot")
-    assert actor == {"account_id": ACCOUNT_ID, "roles": ["citizen"]}
-    assert command["cycle_id"] == CYCLE_ID and command["paris_projects"] == [PROJECT_ID]
+    [(payload,)] = budget.args_of("cast_ballots")  # one item of a batch (hubkit.batching)
+    assert payload["actor"] == {"account_id": ACCOUNT_ID, "roles": ["citizen"]}
+    assert payload["ballot"]["cycle_id"] == CYCLE_ID and payload["ballot"]["paris_projects"] == [PROJECT_ID]
 
 
 @pytest.mark.parametrize("body, field", [
@@ -172,7 +174,7 @@ def test_voting_needs_a_session_and_sends_the_asserted_actor(client, budget, bea
 def test_a_malformed_ballot_is_refused_at_the_edge(client, budget, bearer, body, field):
     response = client.put(f"/api/v1/budget/cycles/{CYCLE_ID}/ballot", json=body, headers=bearer())
     assert response.status_code == 400 and field in response.json["details"]
-    assert budget.args_of("cast_ballot") == []
+    assert budget.args_of("cast_ballots") == []
 
 
 @pytest.mark.parametrize("error, status, code", [
@@ -185,7 +187,7 @@ def test_a_malformed_ballot_is_refused_at_the_edge(client, budget, bearer, body,
     (NotFound("Cycle de budget participatif introuvable."), 404, "NOT_FOUND"),
 ])
 def test_the_service_refusals_become_http_statuses(client, budget, bearer, error, status, code):
-    budget.fail("cast_ballot", error)
+    budget.fail("cast_ballots", error)
     response = client.put(f"/api/v1/budget/cycles/{CYCLE_ID}/ballot", json={"paris_projects": [PROJECT_ID]},
                           headers=bearer())
     assert response.status_code == status and response.json["error"] == code

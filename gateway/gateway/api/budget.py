@@ -116,7 +116,9 @@ def submit_project(cycle_id, data):
 def cast_ballot(cycle_id, data):
     """403 NOT_ELIGIBLE avec `details.rule` (email_verified, lives_in_paris, min_age, certification) ;
     409 WRONG_STAGE hors de l'étape de vote."""
-    return jsonify(remote.call("budget", "cast_ballot", actor(), {**_wire(data), "cycle_id": cycle_id}))
+    # The hot path: coalesced with the ballots of concurrent requests into one batch RPC and one transaction.
+    return jsonify(remote.batched_call("budget", "cast_ballots", {
+        "actor": actor(), "ballot": {**_wire(data), "cycle_id": cycle_id}}))
 
 
 @bp.get("/budget/me/projects")

@@ -26,3 +26,12 @@ def count_ballot():
         BALLOTS_REFUSED.labels(str(error.details.get("rule") or error.code).lower()).inc()
         raise
     BALLOTS.inc()
+
+
+def count_ballot_outcomes(outcomes: list):
+    """A batch's outcomes: cast (or changed) ballots, and refusals by reason."""
+    for outcome in outcomes:
+        if isinstance(outcome, HubError):
+            BALLOTS_REFUSED.labels(str(outcome.details.get("rule") or outcome.code).lower()).inc()
+        else:
+            BALLOTS.inc()

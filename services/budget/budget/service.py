@@ -2,7 +2,8 @@
 from hubkit.consumer import event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
-from hubkit.errors import HubError
+from hubkit import batching
+from hubkit.errors import HubError, InvalidInput
 from hubkit.metrics import EntrypointMetrics, metrics_response
 from hubkit.outbox import OutboxRelayProvider
 from hubkit.validation import load
@@ -12,9 +13,10 @@ from nameko.timer import timer
 from nameko.web.handlers import http
 
 from . import SERVICE_NAME, peers, schemas
-from .business_metrics import count_ballot, count_project, count_tally
+from .business_metrics import count_ballot, count_ballot_outcomes, count_project, count_tally
 from .handlers import Budget
 from .models import Base
+from .voting import MAX_BATCH
 from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
 
 rpc = nameko_rpc(expected_exceptions=HubError)
@@ -22,6 +24,14 @@ rpc = nameko_rpc(expected_exceptions=HubError)
 
 def actor_of(value) -> dict:
     return load(schemas.ActorSchema(), value)
+
+
+def _ballot_entry(item):
+    """(item, actor, command) of one batched ballot, or the InvalidInput that is its outcome."""
+    try:
+        return item, actor_of(item.payload.get("actor")), load(schemas.BallotSchema(), item.payload.get("ballot"))
+    except InvalidInput as error:
+        return error
 
 
 def cycle_id_of(data) -> str:
@@ -168,6 +178,27 @@ class BudgetService:
         actor, command = actor_of(actor), load(schemas.BallotSchema(), data)
         with count_ballot(), self.db as uow:
             return schemas.BallotReceiptSchema().dump(self._budget(uow).cast_ballot(actor, command))
+
+    @rpc
+    def cast_ballots(self, batch):
+        """Ballots coalesced by the gateway (hubkit.batching): each item {"context", "payload": {"actor", "ballot"}},
+        applied in one transaction after one accounts call for every voter of the batch; one outcome per item."""
+        items = batching.unpack(batch)
+        if len(items) > MAX_BATCH:
+            raise InvalidInput(details={"batch": [f"Au plus {MAX_BATCH} bulletins par lot."]})
+        entries = [_ballot_entry(item) for item in items]
+        account_ids = sorted({str(entry[1]["account_id"]) for entry in entries if not isinstance(entry, HubError)})
+        attributes = {}
+        if account_ids:
+            found = BoundedRpc(self.accounts, peers.PEER_TIMEOUT).eligibility_attributes_many(
+                {"account_ids": account_ids})
+            attributes = {str(row["account_id"]): row for row in found}
+        with self.db as uow:
+            outcomes = self._budget(uow).cast_ballots(entries, attributes)
+        count_ballot_outcomes(outcomes)
+        receipt = schemas.BallotReceiptSchema()
+        return batching.answer([outcome if isinstance(outcome, HubError) else receipt.dump(outcome)
+                                for outcome in outcomes])
 
     @rpc
     def record_paper_ballot(self, actor, data):

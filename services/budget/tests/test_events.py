@@ -35,6 +35,10 @@ class FakeAccountsService:
     def eligibility_attributes(self, data):
         return {"account_id": data["account_id"], **RESIDENT}
 
+    @rpc
+    def eligibility_attributes_many(self, data):
+        return [{"account_id": account_id, **RESIDENT} for account_id in data["account_ids"]]
+
 
 class BudgetListener:
     """Records the budget events that reach the broker."""
@@ -150,3 +154,22 @@ def test_a_ballot_waits_for_accounts_a_bounded_time_and_writes_nothing(config, s
                                {"cycle_id": made["cycle_id"], "paris_projects": [made["project_id"]]})
         assert time.monotonic() - started < 3
     assert store.snapshot() == before
+
+
+def test_a_batch_of_ballots_over_rpc_answers_each_item(config, budget_service, store, container_factory):
+    container_factory(FakeAccountsService, config).start()
+    made = cycle_at_the_vote(store)
+    voters = [str(uuid.uuid4()) for _ in range(3)]
+    batch = [{"context": {"correlation_id": f"req-{n}", "causation_id": f"req-{n}"},
+              "payload": {"actor": {"account_id": account_id, "roles": ["citizen"]},
+                          "ballot": {"cycle_id": made["cycle_id"], "paris_projects": [made["project_id"]]}}}
+             for n, account_id in enumerate(voters)]
+    batch.append({"context": {}, "payload": {"actor": {"account_id": "pas-un-id"}, "ballot": {}}})
+    with ServiceRpcProxy("budget", config) as budget:
+        outcomes = budget.cast_ballots(batch)
+    assert [len(o["ok"]["receipt"]) for o in outcomes[:3]] == [24, 24, 24]
+    assert outcomes[3]["error"] == "VALIDATION_ERROR"
+    with store.uow() as uow:
+        assert Budget(uow).live_counts(ADMIN, made["cycle_id"])["ballots_count"] == 4  # Camille's and three
+    cast = [e for e in store.events("ballot_cast") if e["correlation_id"].startswith("req-")]
+    assert sorted(e["correlation_id"] for e in cast) == ["req-0", "req-1", "req-2"]
