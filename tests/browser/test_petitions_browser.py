@@ -1,0 +1,221 @@
+"""A petition in real Chromium, through the hub's pages only: drafted by its author, co-sponsored by the private
+link, submitted, published by a moderator with a small threshold, signed by several citizens until the threshold
+is reached, a double signature and a rate limit refused with clear messages, a fraudulent e-mail domain
+invalidated from the fraud view with the count exact afterwards, then placed on a session of the Conseil de
+Paris and answered. Runs on the shared platform (the threshold is the admin's choice at publication).
+
+Only what the browser does not have to prove goes through the API: creating the accounts, four of the five
+co-sponsorships, and the other signers' signatures."""
+import re
+import shutil
+import subprocess
+import sys
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+
+from hubkit.testing import body_of
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+PASSWORD = "Des-Arbres-Partout-2026"
+TITLE = "Des arceaux à vélos devant chaque école du 20e"
+REASON = "Série de comptes créés pour signer"
+
+
+@pytest.fixture(scope="module")
+def chrome():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    assert chromium and driver, "chromium and chromium-driver are missing: `make test` installs them"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-dev-shm-usage", "--no-first-run", "--disable-component-update", "--window-size=1280,900"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(driver), options=options)
+    browser.implicitly_wait(5)
+    yield browser
+    browser.quit()
+
+
+# --- accounts (API) ---------------------------------------------------------------------------
+
+def citizen(platform, name: str, email_domain: str = "exemple.fr") -> dict:
+    api, email = f"{platform.url}/api/v1", f"{name}.{time.monotonic_ns()}@{email_domain}".lower()
+    assert requests.post(f"{api}/accounts", json={"email": email, "password": PASSWORD,
+                                                  "pseudonym": f"{name} {time.monotonic_ns() % 10**6}"}).ok
+    platform.smtp.wait_for(lambda m: m["To"] == email and "/compte/verifier" in body_of(m))
+    message = [m for m in platform.smtp.messages() if m["To"] == email and "/compte/verifier" in body_of(m)][-1]
+    link = re.search(r"(https?://\S+/compte/verifier\S*)", body_of(message)).group(1)
+    assert requests.post(f"{api}/accounts/verification",
+                         json={"token": parse_qs(urlparse(link).query)["token"][0]}).ok
+    login = requests.post(f"{api}/auth/tokens", json={"email": email, "password": PASSWORD}).json()
+    return {"email": email, "headers": {"Authorization": f"Bearer {login['token']}"}}
+
+
+def admin(platform) -> dict:
+    email = f"admin.petitions.navigateur.{time.monotonic_ns()}@paris.fr"
+    subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
+                    f"Admin {time.monotonic_ns() % 10**6}", "--password", PASSWORD], env=platform.env, check=True,
+                   capture_output=True)
+    return {"email": email}
+
+
+# --- the browser ------------------------------------------------------------------------------
+
+def navigate(browser, element):
+    """Click `element` and wait until the page it leads to is fully loaded."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    wait = WebDriverWait(browser, 10)
+    wait.until(expected_conditions.staleness_of(old_page))
+    wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
+
+
+def press(browser, text: str, form: str = "//main"):
+    """Click the button whose text contains `text`, inside the element `form` (an XPath)."""
+    from selenium.webdriver.common.by import By
+    navigate(browser, browser.find_element(By.XPATH, f"{form}//button[contains(normalize-space(), \"{text}\")]"))
+
+
+def fill(browser, form: str = "//main", **fields):
+    from selenium.webdriver.common.by import By
+    for name, value in fields.items():
+        element = browser.find_element(By.XPATH, f"{form}//*[@name='{name}']")
+        if element.get_attribute("type") == "date":  # typing a date depends on the browser's locale
+            browser.execute_script("arguments[0].value = arguments[1]", element, value)
+        else:
+            element.clear()
+            element.send_keys(value)
+
+
+def tick(browser, label: str):
+    from selenium.webdriver.common.by import By
+    browser.find_element(By.XPATH, f"//label[contains(normalize-space(), \"{label}\")]").click()
+
+
+def main_text(browser) -> str:
+    from selenium.webdriver.common.by import By
+    return browser.find_element(By.TAG_NAME, "main").text
+
+
+def log_in_as(browser, platform, email: str):
+    browser.delete_all_cookies()
+    browser.get(platform.url + "/connexion")
+    fill(browser, email=email, password=PASSWORD)
+    press(browser, "Me connecter")
+    assert "/connexion" not in browser.current_url, main_text(browser)
+
+
+def count_shown(platform, petition_id: str, headers: dict) -> int:
+    return requests.get(f"{platform.url}/api/v1/petitions/{petition_id}", headers=headers).json()["signatures_count"]
+
+
+def test_a_petition_from_draft_to_the_council_in_chromium(platform, chrome):
+    from selenium.webdriver.common.by import By
+    api = f"{platform.url}/api/v1"
+    author, sponsors = citizen(platform, "Autrice"), [citizen(platform, f"Parrain{n}") for n in range(5)]
+    signers = [citizen(platform, "Signataire"), citizen(platform, "Voisine")]
+    farm = citizen(platform, "Serie", email_domain="ferme-a-clics.fr")
+    hasty, moderator = citizen(platform, "Presse"), admin(platform)
+
+    # the author drafts the petition and finds the private link for co-sponsors
+    log_in_as(chrome, platform, author["email"])
+    chrome.get(platform.url + "/petitions/nouvelle")
+    fill(chrome, title=TITLE, asks="Nous demandons des arceaux à vélos devant chacune des écoles du 20e.",
+         background="Les parents qui accompagnent leurs enfants à vélo n'ont nulle part où attacher leurs vélos.")
+    press(chrome, "Enregistrer le brouillon")
+    assert "Votre brouillon est enregistré" in main_text(chrome)
+    petition_id = re.search(r"/petitions/([0-9a-f-]{36})", chrome.current_url).group(1)
+    sponsor_url = chrome.find_element(By.CSS_SELECTOR, ".petition__link code").text
+    assert "/petitions/parrainer/" in sponsor_url
+
+    # one co-sponsor in the browser, the four others by the API; then the author submits
+    log_in_as(chrome, platform, sponsors[0]["email"])
+    chrome.get(sponsor_url)
+    press(chrome, "Parrainer cette pétition")
+    assert "Merci, vous parrainez cette pétition" in main_text(chrome)
+    token = sponsor_url.rsplit("/", 1)[1]
+    for sponsor in sponsors[1:]:
+        assert requests.post(f"{api}/petitions/sponsorships/{token}", headers=sponsor["headers"]).status_code == 201
+    log_in_as(chrome, platform, author["email"])
+    chrome.get(f"{platform.url}/petitions/{petition_id}")
+    assert "Co-parrains : 5 sur 5" in main_text(chrome)
+    press(chrome, "Soumettre à la modération")
+    assert "soumise à la modération" in main_text(chrome)
+
+    # a moderator (an admin: they may choose a small threshold) publishes it
+    log_in_as(chrome, platform, moderator["email"])
+    chrome.get(platform.url + "/back-office/petitions/moderation")
+    publish = f"//form[contains(@action, '/{petition_id}/publier')]"
+    fill(chrome, publish, threshold="3")
+    press(chrome, "Publier", publish)
+    assert f"La pétition « {TITLE} » est publiée." in main_text(chrome)
+
+    # a citizen signs in the browser; a second signature (another tab signed meanwhile) is refused clearly
+    log_in_as(chrome, platform, signers[0]["email"])
+    chrome.get(f"{platform.url}/petitions/{petition_id}")
+    tick(chrome, "J'habite à Paris")
+    press(chrome, "Signer la pétition")
+    assert "Merci, votre signature est enregistrée. La pétition compte 1 signature." in main_text(chrome)
+    assert "Vous avez signé cette pétition." in main_text(chrome)
+    log_in_as(chrome, platform, signers[1]["email"])
+    chrome.get(f"{platform.url}/petitions/{petition_id}")
+    tick(chrome, "Je travaille à Paris")
+    assert requests.post(f"{api}/petitions/{petition_id}/signatures", headers=signers[1]["headers"],
+                         json={"connection": {"works": True}}).status_code == 201  # the other tab
+    press(chrome, "Signer la pétition")
+    text = main_text(chrome)
+    assert "Votre signature n'a pas été enregistrée" in text
+    assert "Vous avez déjà signé cette pétition : une signature par personne." in text
+
+    # a third signer, from a domain of accounts created in series, reaches the threshold
+    reached = requests.post(f"{api}/petitions/{petition_id}/signatures", headers=farm["headers"],
+                            json={"connection": {"lives": True}})
+    assert reached.status_code == 201 and reached.json()["status"] == "threshold_reached"
+
+    # someone who keeps trying is stopped with the time to wait
+    for _ in range(5):  # every attempt counts against the per-account burst window, even a refused one
+        requests.post(f"{api}/petitions/{petition_id}/signatures", headers=hasty["headers"], json={})
+    log_in_as(chrome, platform, hasty["email"])
+    chrome.get(f"{platform.url}/petitions/{petition_id}")
+    tick(chrome, "J'étudie à Paris")
+    press(chrome, "Signer la pétition")
+    text = main_text(chrome)
+    assert "Votre signature n'a pas été enregistrée" in text and "Trop de tentatives" in text
+    assert re.search(r"réessayez dans \d+ (secondes?|minutes?)", text), text
+    assert count_shown(platform, petition_id, hasty["headers"]) == 3
+
+    # the moderator sees the domains that signed, invalidates the suspicious one, and the count is exact
+    log_in_as(chrome, platform, moderator["email"])
+    chrome.get(f"{platform.url}/back-office/petitions/{petition_id}/fraude")
+    text = main_text(chrome)
+    assert "ferme-a-clics.fr" in text and "exemple.fr" in text and farm["email"] not in text
+    by_domain = "//form[.//input[@name='mode' and @value='domain']]"
+    fill(chrome, by_domain, email_domain="ferme-a-clics.fr", reason=REASON)
+    press(chrome, "Invalider les signatures de ce domaine", by_domain)
+    assert "1 signature invalidée. La pétition compte désormais 2 signatures." in main_text(chrome)
+    assert count_shown(platform, petition_id, author["headers"]) == 2
+    chrome.get(f"{platform.url}/petitions/{petition_id}")
+    assert REASON in main_text(chrome) and "Seuil atteint" in main_text(chrome)
+
+    # the admin places it on a session of the Conseil de Paris, then publishes the City's answer
+    chrome.get(platform.url + "/back-office/petitions/conseil")
+    placement = f"//form[contains(@action, '/{petition_id}/conseil')]"
+    fill(chrome, placement, session_date="2030-06-09",
+         agenda_url="https://www.paris.fr/conseil-de-paris/seance-juin-2030")
+    press(chrome, "Inscrire au Conseil", placement)
+    assert f"La pétition « {TITLE} » est inscrite au Conseil de Paris." in main_text(chrome)
+    answer = f"//form[contains(@action, '/{petition_id}/reponse')]"
+    chrome.find_element(By.XPATH, f"{answer}//select[@name='decision']/option[@value='accepted']").click()
+    fill(chrome, answer, response="Des arceaux seront installés devant les 42 écoles du 20e d'ici la rentrée.")
+    press(chrome, "Publier la réponse", answer)
+    chrome.get(f"{platform.url}/petitions/{petition_id}")
+    text = main_text(chrome)
+    assert "Réponse de la Ville : Demande acceptée" in text and "42 écoles" in text and "9 juin 2030" in text
