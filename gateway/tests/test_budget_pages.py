@@ -259,7 +259,8 @@ def test_the_list_filters_by_arrondissement_and_status_and_sorts_by_cost(client,
                            "&page=2"))
     assert budget.args_of("list_projects")[0][0] == {"cycle_id": CYCLE_ID, "sector": "paris-16", "status": "feasible",
                                                       "sort": "cost", "limit": 20, "offset": 20}
-    client.get("/budget-participatif/projets?arrondissement=tout-paris&tri=cout-decroissant&edition=toutes")
+    every = client.get("/budget-participatif/projets?arrondissement=tout-paris&tri=cout-decroissant&edition=toutes")
+    assert every.status_code == 200 and '<option value="toutes" selected>Toutes les éditions</option>' in html(every)
     assert budget.args_of("list_projects")[1][0] == {"scale": "paris", "sort": "-cost", "limit": 20, "offset": 0}
     assert "Page 2" in page and "Page précédente" in page
 
@@ -733,3 +734,11 @@ def test_without_any_edition_the_pages_say_so(client, budget):
     budget.list_cycles = lambda: []
     assert "Aucune édition du budget participatif" in html(client.get("/budget-participatif"))
     assert "Aucune édition du budget participatif" in html(client.get("/budget-participatif/projets"))
+
+
+def test_voting_from_a_project_page_ticks_it(client, budget, sign_in):
+    sign_in()
+    page = html(client.get(f"/budget-participatif/projets/{P_LOCAL}"))
+    assert f'href="/budget-participatif/{CYCLE_ID}/vote?secteur=paris-5&projet={P_LOCAL}"' in page
+    page = html(client.get(f"/budget-participatif/{CYCLE_ID}/vote?secteur=paris-5&projet={P_LOCAL}"))
+    assert f'name="local" value="{P_LOCAL}" checked' in page and "il vous reste 1 choix." in page

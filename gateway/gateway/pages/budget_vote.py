@@ -162,7 +162,9 @@ def _home_sector() -> str | None:
     return (account.get("sector") or {}).get("code")
 
 
-def _ballot_page(cycle_id, form: Form = None, sector: str = None, ticked: dict = None, refused_rule: str = None):
+def _ballot_page(cycle_id, form: Form = None, sector: str = None, ticked: dict = None, refused_rule: str = None,
+                 wanted: str = None):
+    """`wanted`: a project to tick (the voter came from its page's « Voter pour ce projet »)."""
     cycle = remote.call("budget", "get_cycle", {"cycle_id": str(cycle_id)})
     ref = reference()
     sectors = {code for code, _ in ref["sector_choices"]}
@@ -182,6 +184,9 @@ def _ballot_page(cycle_id, form: Form = None, sector: str = None, ticked: dict =
                    paris=all_projects(cycle["id"], scale=PARIS_WIDE, selected=True),
                    local=all_projects(cycle["id"], scale="arrondissement", sector=sector, selected=True)
                    if sector else [])
+    for group in ("paris", "local"):
+        if wanted in {p["id"] for p in context[group]} and wanted not in ticked[group]:
+            ticked[group].append(wanted)
     return render_form("budget/ballot.html", form or Form("bulletin"), **context)
 
 
@@ -202,7 +207,7 @@ def ballot(cycle_id):
     ticked = None
     if "paris" in request.args or "local" in request.args:  # back from the check step
         ticked = {"paris": request.args.getlist("paris")[:50], "local": request.args.getlist("local")[:50]}
-    return _ballot_page(cycle_id, sector=request.args.get("secteur"), ticked=ticked)
+    return _ballot_page(cycle_id, sector=request.args.get("secteur"), ticked=ticked, wanted=request.args.get("projet"))
 
 
 @bp.post("/budget-participatif/<uuid:cycle_id>/vote/verifier")
