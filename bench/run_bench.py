@@ -27,13 +27,15 @@ from pathlib import Path
 
 import requests
 
+import ballots
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 PYTHON = sys.executable
 PASSWORD = "Bench-Password-2026!"
 RABBIT_API, RABBIT_AUTH = "http://127.0.0.1:15672/api", ("guest", "guest")
 STARTUP_TIMEOUT = 60
-SCENARIOS = ("noop", "login", "profile", "sign")
+SCENARIOS = ("noop", "login", "profile", "sign", "vote")  # vote: bench/ballots.py
 # The signing scenario measures the signing path, not the anti-abuse limits (every signature comes from
 # 127.0.0.1): the limits are raised out of reach, but still checked (the Redis calls are made).
 UNREACHABLE_LIMITS = {f"PETITIONS_SIGN_{name}": str(10**9) for name in
@@ -217,6 +219,8 @@ def setup(platform_: Platform, args, tag: str) -> dict:
         target["tokens"] = str(tmp / "tokens.json")
         Path(target["tokens"]).write_text(json.dumps(tokens))
 
+    if "vote" in args.scenarios:
+        ballots.prepare(platform_, args, tag, target)
     noop = platform_.start("noop", [PYTHON, str(BENCH_DIR / "noop_service.py")])
     accounts = platform_.start("accounts", [PYTHON, "-m", "accounts", "run"])
     petitions = platform_.start("petitions", [PYTHON, "-m", "petitions", "run"]) if signing else None
@@ -256,6 +260,8 @@ def _redis_ping(port: int) -> bool:
 # --- measurements ------------------------------------------------------------------------------
 
 def measure(platform_: Platform, args, mode: str, target: dict, clients: int) -> dict:
+    if mode == "vote":
+        return ballots.measure(platform_, args, target)
     log(f"measuring {mode}: {clients} clients, {args.warmup:g}s warm-up + {args.duration:g}s")
     extra = [] if mode == "noop" else ["--url", target["url"], "--accounts", target["accounts"],
                                        "--password", PASSWORD]
@@ -351,6 +357,7 @@ def main():
                              "signer who opened the petition page before signing)")
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="where to create (and drop) the bench database")
+    ballots.add_arguments(parser)
     args = parser.parse_args()
     args.clients = max(1, args.clients)
     args.sign_clients, args.gateways = max(1, args.sign_clients), max(1, args.gateways)
@@ -369,7 +376,7 @@ def main():
         target = setup(platform_, args, tag)
         target["env"] = platform_.env
         names = {"noop": "noop_rpc", "login": "gateway_login", "profile": "gateway_profile_read",
-                 "sign": "petition_signing"}
+                 "sign": "petition_signing", "vote": "budget_ballots"}
         clients = {"login": args.login_clients, "sign": args.sign_clients}
         scenarios = {names[mode]: measure(platform_, args, mode, target, clients.get(mode, args.clients))
                      for mode in args.scenarios}
@@ -389,6 +396,8 @@ def main():
                           ("login_over_noop_rpc", "gateway_login")):
             if name in scenarios:
                 ratios[key] = ratio(scenarios[name], scenarios["noop_rpc"])
+        if "budget_ballots" in scenarios:
+            ratios["ballots_over_noop_rpc"] = ratio(scenarios["budget_ballots"], scenarios["noop_rpc"])
         if "petition_signing" in scenarios:
             ratios["signing_over_noop_rpc"] = ratio(scenarios["petition_signing"]["sign"], scenarios["noop_rpc"])
     document = {
