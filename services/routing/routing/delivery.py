@@ -9,6 +9,8 @@ A scheme answers with the same headers on `POST /api/v1/routing/dossiers/<refere
 """
 import json
 import time
+import urllib.error
+import urllib.request
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -104,3 +106,21 @@ class Deliveries(UseCases):
                               "scheme": scheme.code, "status": status}, events.SYSTEM,
                              f"Réponse de « {scheme.name} » au dossier {dossier.reference} : {text}")
         return dossier_view(dossier, names)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a 3xx is an answer, not a delivery: the signed body is never re-sent elsewhere
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def post(url: str, body: bytes, headers: dict, timeout: float) -> int:
+    """POST the dossier; the receiver's HTTP status (any), or OSError when it cannot be reached."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code

@@ -2,7 +2,6 @@
 import logging
 
 import eventlet
-import requests
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
 from nameko.rpc import rpc as nameko_rpc
@@ -22,7 +21,7 @@ from hubkit.validation import load
 from . import SERVICE_NAME, business_metrics, domain, events, schemas
 from .base import settings_from_env
 from .catalogue import Catalogue
-from .delivery import Deliveries
+from .delivery import Deliveries, post
 from .handlers import Inbox
 from .models import Base
 from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
@@ -272,11 +271,9 @@ class RoutingService:
         for claim in claims:
             status, error = None, None
             try:
-                response = requests.post(claim["url"], data=claim["body"].encode(),
-                                         headers=Deliveries.signed_headers(claim),
-                                         timeout=SETTINGS.webhook_timeout_seconds, allow_redirects=False)
-                status = response.status_code
-            except requests.RequestException as failure:
+                status = post(claim["url"], claim["body"].encode(), Deliveries.signed_headers(claim),
+                              SETTINGS.webhook_timeout_seconds)
+            except (OSError, ValueError) as failure:  # refused, timed out, bad address
                 error = f"{type(failure).__name__}: {failure}"
             with self.db as uow:
                 delivered = Deliveries(uow, SETTINGS).record_attempt(claim["id"], status, error)
