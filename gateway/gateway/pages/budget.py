@@ -161,6 +161,7 @@ def results(cycle_id):
     outcome = remote.call("budget", "results", {"cycle_id": str(cycle_id)})
     for scope in outcome["scopes"]:
         scope["max_votes"] = max([p.get("votes") or 0 for p in scope["projects"]] or [0])
+        scope["votes_total"] = sum(p.get("votes") or 0 for p in scope["projects"])  # choices, not voters
         scope["winners"] = [p for p in scope["projects"] if p["won"]]
     return render_form("budget/results.html", Form(), cycle=cycle, results=outcome)
 
