@@ -429,6 +429,30 @@ class Inbox(UseCases):
                              .values(assigned_agent_id=None))
         return True
 
+    def export_personal_data(self, account_id: str) -> dict:
+        """What routing holds about a person: how their ideas were routed (with dossiers and answers), the ideas
+        assigned to them and the decisions they took as an agent."""
+        names = self._scheme_names()
+        ideas = self.session.execute(sa.select(InboxItem).where(InboxItem.author_id == account_id)
+                                     .order_by(InboxItem.received_at)).scalars().all()
+        dossiers = self.session.execute(sa.select(Dossier).where(Dossier.idea_id.in_([i.idea_id for i in ideas]))
+                                        .order_by(Dossier.id)).scalars().all()
+        assigned = self.session.execute(sa.select(InboxItem.idea_id).where(
+            InboxItem.assigned_agent_id == account_id)).scalars().all()
+        decisions = self.session.execute(sa.select(Decision).where(Decision.actor_id == account_id)
+                                         .order_by(Decision.created_at)).scalars().all()
+        return {
+            "ideas": [{"idea_id": item.idea_id, "title": item.title, "status": item.status,
+                       "suggested_scheme": item.suggested_scheme, "scheme": names.get(item.scheme, item.scheme),
+                       "received_at": _iso(item.received_at), "deadline_at": _iso(item.deadline_at)}
+                      for item in ideas],
+            "dossiers": [{"reference": d.reference, "idea_id": d.idea_id, "scheme": d.scheme, "status": d.status,
+                          "answer": d.answer, "answered_at": _iso(d.answered_at)} for d in dossiers],
+            "assigned_ideas": list(assigned),
+            "decisions_taken": [{"decision_id": d.id, "idea_id": d.idea_id, "action": d.action, "scheme": d.scheme,
+                                 "state": d.state, "message": d.message, "created_at": _iso(d.created_at)}
+                                for d in decisions]}
+
     # --- gauges -----------------------------------------------------------------------------------------
 
     def waiting_counts(self) -> tuple:
@@ -445,6 +469,10 @@ def _when(envelope: dict):
     from datetime import datetime
     occurred = envelope["occurred_at"]
     return datetime.fromisoformat(occurred) if isinstance(occurred, str) else occurred
+
+
+def _iso(moment) -> str | None:
+    return aware(moment).isoformat() if moment is not None else None
 
 
 def _as_dict(scheme: Scheme | None) -> dict | None:

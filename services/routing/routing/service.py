@@ -170,6 +170,14 @@ class RoutingService:
         with self.db as uow:
             return schemas.TraceSchema().dump(History(uow, SETTINGS).lookup(actor, correlation_id))
 
+    # --- GDPR -----------------------------------------------------------------------------------------
+
+    @rpc
+    def export_personal_data(self, account_id):
+        account_id = str(load(schemas.AccountIdSchema(), {"account_id": account_id})["account_id"])
+        with self.db as uow:
+            return Inbox(uow, SETTINGS).export_personal_data(account_id)
+
     # Event handlers return whether they applied the event (False: a redelivery, or nothing to do). hubkit's
     # event_handler puts an event back in the queue after a passing failure (database, or a peer not answering:
     # PeerUnavailable); a HubError is final.

@@ -412,6 +412,17 @@ def test_the_author_is_told_by_email_once_per_event(run, ideas, store):
     assert run(Inbox, "notification", forwarded) is None
 
 
+def test_the_personal_data_export_tells_how_the_ideas_were_routed(run, ideas):
+    idea_id = received(run, ideas)
+    decide(run, idea_id, scheme="greening_permit", message="Transmise à la DEVE.")
+    export = run(Inbox, "export_personal_data", AUTHOR)
+    assert [i["idea_id"] for i in export["ideas"]] == [idea_id] and export["ideas"][0]["status"] == "forwarded"
+    assert export["dossiers"][0]["reference"].startswith("DEVE-") and export["decisions_taken"] == []
+    agent = run(Inbox, "export_personal_data", AGENT["account_id"])
+    assert agent["ideas"] == [] and agent["decisions_taken"][0]["message"] == "Transmise à la DEVE."
+    json.dumps(export)  # plain JSON, ready for the gateway's download
+
+
 def test_a_deleted_account_is_unlinked(run, ideas, store):
     idea_id = received(run, ideas)
     deleted = event_of("account_deleted", "accounts", {"account_id": AUTHOR}, {"kind": "account", "id": AUTHOR})
