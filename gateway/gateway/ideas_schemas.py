@@ -23,6 +23,10 @@ class ModeratedIdeaSummarySchema(schemas.IdeaSummarySchema):
 
 class SimilarIdeaSchema(ModeratedIdeaSummarySchema):
     similarity = fields.Float(metadata={"description": "Cosinus TF-IDF, de 0 à 1"})
+    kind = fields.String(metadata={"description": "idea, ou proposal (proposition d'une consultation : ni "
+                                                  "thématique, ni statut, ni lieu)"})
+    consultation_id = fields.String(metadata={"description": "Pour une proposition : sa consultation"})
+    consultation_title = fields.String()
 
 
 class SimilarIdeasSchema(Schema):
@@ -69,10 +73,12 @@ class ModerationStateSchema(Schema):
 
 
 class QueueItemSchema(Schema):
-    kind = fields.String()
+    kind = fields.String(metadata={"description": "idea, comment, proposal, proposal_comment ou argument"})
     content_id = fields.String()
-    idea_id = fields.String()
-    idea_title = fields.String()
+    idea_id = fields.String(allow_none=True)
+    consultation_id = fields.String(allow_none=True)
+    proposal_id = fields.String(allow_none=True)
+    idea_title = fields.String(metadata={"description": "Titre de l'idée, de la proposition ou de la consultation"})
     text = fields.String()
     author_pseudonym = fields.String()
     hidden = fields.Boolean()
@@ -83,7 +89,8 @@ class QueueItemSchema(Schema):
 class ModerationLogSchema(Schema):
     kind = fields.String()
     content_id = fields.String()
-    idea_id = fields.String()
+    idea_id = fields.String(allow_none=True)
+    consultation_id = fields.String(allow_none=True)
     action = fields.String()
     reason = fields.String()
     role = fields.String()

@@ -41,7 +41,7 @@ def test_home_has_the_landmarks_and_the_four_offers(client, accounts):
         assert landmark in page
     for offer in OFFERS:
         assert offer in page
-    assert page.count("Bientôt") == 1  # the idea box, the participatory budget and petitions are open
+    assert page.count("Bientôt") == 0  # the idea box, consultations, the participatory budget and petitions are open
     assert '<a href="/idees">Boîte à idées</a>' in page
     assert 'href="/inscription"' in page and 'href="/connexion"' in page
     assert "Se déconnecter" not in page

@@ -8,7 +8,7 @@ bp = Blueprint("home", __name__)
 OFFERS = (
     {"slug": "idees", "title": "Boîte à idées", "endpoint": "ideas.index",
      "text": "Proposez une idée pour votre quartier ou pour tout Paris, et soutenez celles des autres."},
-    {"slug": "consultations", "title": "Consultations",
+    {"slug": "consultations", "title": "Consultations", "endpoint": "consultations.index",
      "text": "Donnez votre avis sur les projets de la Ville avant que les décisions ne soient prises."},
     {"slug": "budget", "title": "Budget participatif", "endpoint": "budget.index",
      "text": "Proposez des projets pour votre arrondissement, puis votez pour choisir ceux que la Ville réalisera."},

@@ -24,6 +24,8 @@ MODERATORS = ("moderator", "admin")
 REPORT_REASONS = (("spam", "Spam ou publicité"), ("offensive", "Propos injurieux ou haineux"),
                   ("off_topic", "Hors sujet"))
 MERGE_FIELDS = ("into", "message")
+CONTENT_KIND_LABELS = {"idea": "Idée", "comment": "Commentaire", "proposal": "Proposition (consultation)",
+                       "proposal_comment": "Commentaire (consultation)", "argument": "Argument (consultation)"}
 SORTS = (("newest", "Les plus récentes"), ("most_supported", "Les plus soutenues"))
 IDEA_FIELDS = ("title", "description", "theme", "arrondissement", "address_line")
 STATUS_FIELDS = ("status", "message", "scheme", "merged_into")
@@ -329,4 +331,4 @@ def moderate_comment(idea_id, comment_id):
 def moderation_queue():
     queue = remote.call("ideas", "moderation_queue", actor())
     return render_form("ideas/moderation.html", Form("moderation"), queue=queue,
-                       reasons=dict(REPORT_REASONS))
+                       reasons=dict(REPORT_REASONS), kind_labels=CONTENT_KIND_LABELS)
