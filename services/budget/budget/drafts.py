@@ -15,7 +15,6 @@ from hubkit.validation import load
 from marshmallow import EXCLUDE, Schema, fields
 
 from . import domain, events
-from .common import FieldChecks, rules
 from .models import Carrier, Cycle, PendingIdea, Project
 
 log = logging.getLogger(__name__)
@@ -122,15 +121,7 @@ class Drafts:
         if not project.draft:
             raise PermissionDenied("Ce projet est déjà déposé.", code="NOT_A_DRAFT")
         cycle = self._cycle(project.cycle_id, lock="share")
-        with rules():
-            domain.require_stage(cycle.stage, domain.SUBMISSION, action="déposer un projet")
-        checks = FieldChecks()
-        title = checks(domain.clean_text, command["title"], "title", domain.TITLE_MIN, domain.TITLE_MAX)
-        description = checks(domain.clean_text, command["description"], "description", domain.DESCRIPTION_MIN,
-                             domain.DESCRIPTION_MAX)
-        checks(domain.check_theme, command["theme"])
-        sector = checks(domain.check_location, command["scale"], command.get("sector"))
-        checks.raise_if_broken()
+        title, description, sector = self.submission_fields(cycle, command)
         now = self.clock()
         project.title, project.description, project.theme = title, description, command["theme"]
         project.scale, project.sector = command["scale"], sector

@@ -162,15 +162,7 @@ class Budget(ProjectViews, Voting, CoConstruction, Tracking, PaperBallots, Draft
 
     def submit_project(self, actor: dict, command: dict) -> dict:
         cycle = self._cycle(command["cycle_id"], lock="share")
-        with rules():
-            domain.require_stage(cycle.stage, domain.SUBMISSION, action="déposer un projet")
-        checks = FieldChecks()
-        title = checks(domain.clean_text, command["title"], "title", domain.TITLE_MIN, domain.TITLE_MAX)
-        description = checks(domain.clean_text, command["description"], "description", domain.DESCRIPTION_MIN,
-                             domain.DESCRIPTION_MAX)
-        checks(domain.check_theme, command["theme"])
-        sector = checks(domain.check_location, command["scale"], command.get("sector"))
-        checks.raise_if_broken()
+        title, description, sector = self.submission_fields(cycle, command)
         now = self.clock()
         project = Project(cycle_id=cycle.id, position=self._next_position(cycle.id), title=title,
                           description=description, theme=command["theme"], scale=command["scale"], sector=sector,
@@ -184,6 +176,21 @@ class Budget(ProjectViews, Voting, CoConstruction, Tracking, PaperBallots, Draft
         self.session.flush()
         self.emit_submitted(project, actor)
         return self.project_view(project, actor, cycle)
+
+    @staticmethod
+    def submission_fields(cycle: Cycle, command: dict) -> tuple:
+        """A project is submitted during the submission stage, with a title, a text, a theme and a place that
+        hold (every broken field reported at once): (title, description, sector)."""
+        with rules():
+            domain.require_stage(cycle.stage, domain.SUBMISSION, action="déposer un projet")
+        checks = FieldChecks()
+        title = checks(domain.clean_text, command["title"], "title", domain.TITLE_MIN, domain.TITLE_MAX)
+        description = checks(domain.clean_text, command["description"], "description", domain.DESCRIPTION_MIN,
+                             domain.DESCRIPTION_MAX)
+        checks(domain.check_theme, command["theme"])
+        sector = checks(domain.check_location, command["scale"], command.get("sector"))
+        checks.raise_if_broken()
+        return title, description, sector
 
     def emit_submitted(self, project: Project, actor: dict):
         self.uow.emit(events.PROJECT_SUBMITTED, events.project_subject(project.id),
