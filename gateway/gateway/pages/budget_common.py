@@ -52,7 +52,9 @@ def cycles() -> list:
 def current_cycle(all_cycles: list) -> dict | None:
     """The edition shown by default: the latest cycle run on the hub (not one imported from past data)."""
     own = [cycle for cycle in all_cycles if not cycle.get("source")]
-    return (own or all_cycles or [None])[0]
+    if own:
+        return own[0]
+    return max(all_cycles, key=lambda cycle: cycle.get("edition") or 0, default=None)  # the latest past edition
 
 
 def cycle_by_id(all_cycles: list, cycle_id: str | None) -> dict | None:
