@@ -101,10 +101,10 @@ class FakeRouting:
     def reference_data(self):
         return REFERENCE
 
-    def list_schemes(self, data):
+    def list_schemes(self, data, actor=None):
         return [SCHEME]
 
-    def get_scheme(self, data):
+    def get_scheme(self, data, actor=None):
         return SCHEME
 
     def create_scheme(self, actor, data):
@@ -212,7 +212,7 @@ def bearer(accounts):
 def test_the_catalogue_and_the_timeline_are_public(client, routing):
     assert client.get("/api/v1/routing/schemes").json[0]["code"] == "greening_permit"
     assert client.get("/api/v1/routing/schemes?include_inactive=true").status_code == 200
-    assert routing.args_of("list_schemes")[-1] == ({"include_inactive": True},)
+    assert routing.args_of("list_schemes")[-1] == ({"include_inactive": True}, None)
     timeline = client.get(f"/api/v1/routing/ideas/{IDEA_ID}/timeline").json
     assert [entry["type"] for entry in timeline["entries"]] == ["idea_submitted", "idea_forwarded"]
     assert "agent_note" not in timeline["entries"][0]
@@ -304,6 +304,7 @@ def test_the_inbox_page_flags_overdue_ideas_and_escapes_text(client, routing, si
     assert page.status_code == 200 and "En retard de 2 j" in text and "dont <strong>1 en retard</strong>" in text
     assert XSS not in text and "&lt;script&gt;" in text
     assert "Pourquoi : Mots-clés repérés" in text
+    assert 'href="/back-office/orientation?direction=DEVE">Ma direction (DEVE)' in text
     [(_, query)] = routing.args_of("inbox")
     assert query == {"scheme": "greening_permit", "arrondissement": "19", "overdue": True, "page": 1}
     routing.fail("inbox", InvalidInput(details={"arrondissement": ["Doit être inférieur ou égal à 20."]}))

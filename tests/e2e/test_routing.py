@@ -157,6 +157,7 @@ def test_an_idea_forwarded_to_the_budget_becomes_a_draft_project_with_one_tracea
     assert wait_for(lambda: [d["state"] for d in item_of(hub, agent, idea_id)["decisions"]] ==
                     ["superseded", "effective"], 15)
     assert wait_for(lambda: timeline_types(hub, idea_id).count("idea_forwarded") == 2, 10)
+    assert wait_for(lambda: "petition_drafted" in timeline_types(hub, idea_id), 20), timeline_types(hub, idea_id)
 
 
 def test_a_greening_permit_dossier_is_delivered_once_after_a_failed_call_and_answered(hub, people, receiver):

@@ -25,6 +25,11 @@ def agent() -> dict:
             "direction": principal.get("direction")}
 
 
+def reader() -> dict | None:
+    """The signed-in reader of a public resource, if any."""
+    return agent() if current_principal() is not None else None
+
+
 # --- the catalogue --------------------------------------------------------------------------------------
 
 @bp.get("/routing/reference")
@@ -38,14 +43,14 @@ def reference():
 @endpoint("Catalogue des dispositifs où une idée peut être transmise", query=schemas.SchemeListQuerySchema,
           response=schemas.SchemeSchema(many=True), tag=TAG)
 def list_schemes(data):
-    """`include_inactive` : aussi les dispositifs désactivés."""
-    return jsonify(remote.call("routing", "list_schemes", data))
+    """`include_inactive` : aussi les dispositifs désactivés. Adresses de webhook et de courriel : agents seulement."""
+    return jsonify(remote.call("routing", "list_schemes", data, reader()))
 
 
 @bp.get("/routing/schemes/<code>")
 @endpoint("Lire un dispositif", response=schemas.SchemeSchema, errors=(404,), tag=TAG)
 def get_scheme(code):
-    return jsonify(remote.call("routing", "get_scheme", {"code": code}))
+    return jsonify(remote.call("routing", "get_scheme", {"code": code}, reader()))
 
 
 @bp.post("/routing/schemes")

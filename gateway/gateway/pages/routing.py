@@ -41,7 +41,7 @@ def inbox():
     except InvalidInput as error:
         aliases = {service: form_name for form_name, service in FILTERS.items()}
         form = Form.failed(error, params, name="filtre", fields=tuple(FILTERS), aliases=aliases)
-    reference, schemes = remote.call("routing", "reference_data"), remote.call("routing", "list_schemes", {})
+    reference, schemes = remote.call("routing", "reference_data"), remote.call("routing", "list_schemes", {}, agent())
     pages = _pages(params, page)
     return render_forms("routing/inbox.html", {"filter": form}, page=page, reference=reference, schemes=schemes,
                         params=params, pages=pages)
@@ -83,7 +83,7 @@ def _decision_page(idea_id: str, forms: dict = None):
     forms.setdefault("checklist", Form("grille", {check["code"]: check["value"] for check in item["checklist"]}))
     forms.setdefault("assign", Form("attribution", {"direction": item["direction"]}))
     reference = remote.call("routing", "reference_data")
-    schemes = remote.call("routing", "list_schemes", {})
+    schemes = remote.call("routing", "list_schemes", {}, agent())
     return render_forms("routing/show.html", forms, item=item, idea=idea, similar=similar, reference=reference,
                         schemes=[s for s in schemes if s["code"] != "direct_answer"])
 
@@ -175,7 +175,7 @@ def schemes():
 
 def _schemes_page(forms: dict, secret: dict = None):
     forms.setdefault("create", Form("nouveau", {"kind": "external", "delivery": "webhook", "deadline_days": "30"}))
-    listing = remote.call("routing", "list_schemes", {"include_inactive": True})
+    listing = remote.call("routing", "list_schemes", {"include_inactive": True}, agent())
     for scheme in listing:
         forms.setdefault(scheme["code"], Form(f"dispositif-{scheme['code']}", {
             **{name: scheme.get(name) or "" for name in SCHEME_FIELDS}, "keywords": ", ".join(scheme["keywords"]),

@@ -22,14 +22,21 @@ class Catalogue(UseCases):
                 "kinds": pairs(domain.KINDS), "deliveries": pairs(domain.DELIVERIES),
                 "undo_seconds": self.settings.undo_seconds}
 
-    def list_schemes(self, include_inactive: bool = False) -> list:
+    def list_schemes(self, include_inactive: bool = False, viewer: dict | None = None) -> list:
         query = sa.select(Scheme).order_by(Scheme.name)
         if not include_inactive:
             query = query.where(Scheme.active.is_(True))
-        return [self.scheme_view(scheme) for scheme in self.session.execute(query).scalars()]
+        return [self._for(viewer, self.scheme_view(scheme)) for scheme in self.session.execute(query).scalars()]
 
-    def get_scheme(self, code: str) -> dict:
-        return self.scheme_view(self._scheme(code))
+    def get_scheme(self, code: str, viewer: dict | None = None) -> dict:
+        return self._for(viewer, self.scheme_view(self._scheme(code)))
+
+    @staticmethod
+    def _for(viewer: dict | None, view: dict) -> dict:
+        """Where a scheme's systems receive dossiers (webhook, mailbox) is for the City's staff only."""
+        if viewer is not None and domain.is_staff(viewer.get("roles")):
+            return view
+        return {**view, "webhook_url": None, "email": None, "has_secret": False}
 
     @staticmethod
     def scheme_view(scheme: Scheme, secret: str = None) -> dict:

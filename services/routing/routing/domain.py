@@ -422,6 +422,12 @@ def check_undo(effective: bool, cancelled: bool, window_seconds: int):
                          f"{window_seconds} secondes dépassé). Réorientez l'idée si besoin.", code="UNDO_TOO_LATE")
 
 
+def check_undo_by(decided_by: str | None, actor_id: str, roles) -> None:
+    """A decision is undone by the agent who took it, or by an administrator."""
+    if decided_by != actor_id and "admin" not in (roles or ()):
+        raise NotAllowed("Seul l'agent qui a pris la décision, ou un administrateur, peut l'annuler.")
+
+
 def dossier_reference(direction: str, year: int, number: int) -> str:
     """« DEVE-2026-000123 »: the owner direction, the year, a number unique in the hub."""
     return f"{direction}-{year}-{number:06d}"

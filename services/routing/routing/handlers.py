@@ -265,6 +265,7 @@ class Inbox(UseCases):
         if decision is None:
             raise NotFound("Décision introuvable.", code="DECISION_NOT_FOUND")
         with rules():
+            domain.check_undo_by(decision.actor_id, str(actor["account_id"]), actor["roles"])
             domain.check_undo(decision.state != "pending", decision.state == "cancelled", self.settings.undo_seconds)
         item = self._item(decision.idea_id, for_update=True)
         now = self.clock()

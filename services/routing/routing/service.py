@@ -69,16 +69,20 @@ class RoutingService:
     # --- the catalogue --------------------------------------------------------------------------------
 
     @rpc
-    def list_schemes(self, data=None):
+    def list_schemes(self, data=None, actor=None):
+        """`actor`: the signed-in reader, if any (staff also read where each scheme receives its dossiers)."""
         include_inactive = bool((data or {}).get("include_inactive"))
+        viewer = actor_of(actor) if actor is not None else None
         with self.db as uow:
-            return schemas.SchemeSchema(many=True).dump(Catalogue(uow, SETTINGS).list_schemes(include_inactive))
+            return schemas.SchemeSchema(many=True).dump(
+                Catalogue(uow, SETTINGS).list_schemes(include_inactive, viewer))
 
     @rpc
-    def get_scheme(self, data):
+    def get_scheme(self, data, actor=None):
         code = load(schemas.SchemeCodeSchema(), data)["code"]
+        viewer = actor_of(actor) if actor is not None else None
         with self.db as uow:
-            return schemas.SchemeSchema().dump(Catalogue(uow, SETTINGS).get_scheme(code))
+            return schemas.SchemeSchema().dump(Catalogue(uow, SETTINGS).get_scheme(code, viewer))
 
     @rpc
     def create_scheme(self, actor, data):

@@ -198,6 +198,9 @@ def test_undo_within_the_window_leaves_nothing_outside_routing_and_keeps_the_his
     assert decision["state"] == "pending" and decision["undo_seconds_left"] == 60
     assert run(Inbox, "get_item", AGENT, idea_id)["status"] == "pending"
     clock.advance(seconds=30)
+    colleague = {**AGENT, "account_id": "9f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19"}
+    with pytest.raises(PermissionDenied):
+        run(Inbox, "undo", colleague, decision["id"], settings=WITH_UNDO)
     undone = run(Inbox, "undo", AGENT, decision["id"], settings=WITH_UNDO)
     assert undone["state"] == "cancelled"
     clock.advance(seconds=60)
@@ -450,7 +453,10 @@ def test_admins_manage_schemes_with_every_error_at_once(run, store):
         "delivery": "webhook", "webhook_url": "https://compost.paris.local/hook", "deadline_days": 20,
         "keywords": ["Composteur", "compost"]})
     assert created["webhook_secret"] and created["has_secret"] and created["keywords"] == ["composteur", "compost"]
-    assert run(Catalogue, "get_scheme", "compost")["webhook_secret"] is None  # shown once only
+    assert run(Catalogue, "get_scheme", "compost", ADMIN)["webhook_secret"] is None  # shown once only
+    assert run(Catalogue, "get_scheme", "compost", ADMIN)["webhook_url"] == "https://compost.paris.local/hook"
+    public = run(Catalogue, "get_scheme", "compost")
+    assert public["webhook_url"] is None and public["has_secret"] is False  # where dossiers go: staff only
     with pytest.raises(Conflict):
         run(Catalogue, "create_scheme", ADMIN, {"code": "compost", "name": "X", "direction": "DPE",
                                                 "kind": "internal", "delivery": "event", "deadline_days": 3})
