@@ -743,3 +743,21 @@ def test_voting_from_a_project_page_ticks_it(client, budget, sign_in):
     assert f'href="/budget-participatif/{CYCLE_ID}/vote?secteur=paris-5&projet={P_LOCAL}"' in page
     page = html(client.get(f"/budget-participatif/{CYCLE_ID}/vote?secteur=paris-5&projet={P_LOCAL}"))
     assert f'name="local" value="{P_LOCAL}" checked' in page and "il vous reste 1 choix." in page
+
+
+def test_without_a_running_edition_the_latest_imported_one_comes_first(client, budget):
+    budget.list_cycles = lambda: [cycle("results", id=PAST_ID, title="Budget participatif de Paris 2019",
+                                        source="paris", edition=2019),
+                                  cycle("implementation", title="Budget participatif de Paris 2023", source="paris",
+                                        edition=2023)]
+    assert "<h1>Budget participatif de Paris 2023</h1>" in html(client.get("/budget-participatif"))
+    assert 'href="/budget-participatif/projets?edition=toutes&amp;statut=winner"' in raw(
+        client.get("/budget-participatif"))
+
+
+def test_results_show_the_delivery_status_of_winners(client, budget):
+    budget.cycle = cycle("implementation")
+    outcome = budget.results({"cycle_id": CYCLE_ID})
+    outcome["scopes"][1]["projects"][0]["implementation_status"] = "etudes_conception"
+    budget.results = lambda data: outcome
+    assert "Études et conception" in html(client.get(f"/budget-participatif/{CYCLE_ID}/resultats"))

@@ -163,7 +163,7 @@ def results(cycle_id):
         scope["max_votes"] = max([p.get("votes") or 0 for p in scope["projects"]] or [0])
         scope["votes_total"] = sum(p.get("votes") or 0 for p in scope["projects"])  # choices, not voters
         scope["winners"] = [p for p in scope["projects"] if p["won"]]
-    return render_form("budget/results.html", Form(), cycle=cycle, results=outcome)
+    return render_form("budget/results.html", Form(), cycle=cycle, results=outcome, reference=reference())
 
 
 @bp.get("/budget-participatif/<uuid:cycle_id>/verifier-recu")
