@@ -35,6 +35,7 @@ REFERENCE = {
     "implementation_statuses": [{"code": "non_demarre", "label": "Non démarré", "settable": False},
                                 {"code": "etudes_conception", "label": "Études et conception", "settable": True},
                                 {"code": "realise", "label": "Réalisé", "settable": True}],
+    "directions": [{"code": "DEVE", "label": "Direction des espaces verts et de l'environnement"}],
     "id_document_kinds": [{"code": "cni", "label": "Carte nationale d'identité"},
                           {"code": "passeport", "label": "Passeport"}],
 }
@@ -532,11 +533,11 @@ def test_the_study_queue_and_a_decision(client, budget, sign_in, post):
     assert "À étudier (1)" in page and "Déjà étudiés (2)" in page
     response = post(f"/back-office/budget/{CYCLE_ID}/projets/{P_OTHER}/etude", {
         "admissible": "oui", "admissibility_reason": "Un investissement.", "feasible": "oui",
-        "feasibility_reason": "Faisable.", "cost": "180 000"})
+        "feasibility_reason": "Faisable.", "cost": "180 000", "direction": "DEVE"})
     assert response.status_code == 302
     assert budget.args_of("decide_study")[0][1] == {
         "project_id": P_OTHER, "admissible": True, "admissibility_reason": "Un investissement.", "feasible": True,
-        "feasibility_reason": "Faisable.", "cost": 180000}
+        "feasibility_reason": "Faisable.", "cost": 180000, "direction": "DEVE"}
     budget.fail("decide_study", InvalidInput(details={"cost": ["Un projet réalisable a un coût estimé."]}))
     response = post(f"/back-office/budget/{CYCLE_ID}/projets/{P_OTHER}/etude", {
         "admissible": "oui", "admissibility_reason": "Un investissement.", "feasible": "oui"})
@@ -707,6 +708,8 @@ def test_status_updates_of_the_winners(client, budget, sign_in, post):
     response = post(f"/back-office/budget/{CYCLE_ID}/projets/{P_LOCAL}/statut", {
         "status": "etudes_conception", "effective_date": "2026-10-01", "justification": "Les études commencent."})
     assert response.status_code == 302
+    assert budget.args_of("change_project_status")[0][0] == {"account_id": ACCOUNT_ID, "roles": ["citizen", "agent"],
+                                                            "direction": None}
     assert budget.args_of("change_project_status")[0][1] == {
         "project_id": P_LOCAL, "status": "etudes_conception", "effective_date": "2026-10-01",
         "justification": "Les études commencent."}

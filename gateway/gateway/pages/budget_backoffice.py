@@ -15,7 +15,7 @@ from .forms import Form, checkbox, none_if_blank, render_forms, require_filled, 
 
 PREFIX = "/back-office/budget"
 CYCLE_FIELDS = ("title", "paris_envelope", "max_choices", "min_age", "certification", "vote_day")
-STUDY_FIELDS = ("admissible", "admissibility_reason", "feasible", "feasibility_reason", "cost")
+STUDY_FIELDS = ("admissible", "admissibility_reason", "feasible", "feasibility_reason", "cost", "direction")
 NOT_A_NUMBER = "Indiquez un nombre entier."
 YES_NO = {"oui": True, "non": False}
 CLOSE_VOTE = "Cochez la case pour confirmer la clôture du vote : le dépouillement est définitif."
@@ -126,7 +126,8 @@ def _study_values(project: dict) -> dict:
     return {"admissible": yes_no(project.get("admissible")), "feasible": yes_no(project.get("feasible")),
             "admissibility_reason": project.get("admissibility_reason") or "",
             "feasibility_reason": project.get("feasibility_reason") or "",
-            "cost": str(project["cost"]) if project.get("cost") is not None else ""}
+            "cost": str(project["cost"]) if project.get("cost") is not None else "",
+            "direction": project.get("direction") or ""}
 
 
 @bp.get(f"{PREFIX}/<uuid:cycle_id>/etude")
@@ -153,7 +154,8 @@ def decide_study(cycle_id, project_id):
             "admissibility_reason": values["admissibility_reason"],
             "feasible": YES_NO.get(values["feasible"]) if values["admissible"] == "oui" else None,
             "feasibility_reason": none_if_blank(values["feasibility_reason"]) if values["admissible"] == "oui"
-            else None, "cost": cost if values["admissible"] == "oui" else None})
+            else None, "cost": cost if values["admissible"] == "oui" else None,
+            "direction": none_if_blank(values["direction"])})
     except HubError as error:
         return _study_page(cycle_id, {str(project_id): Form.failed(error, values, name=name, fields=STUDY_FIELDS)})
     flash(f"L'avis sur « {project['title']} » est enregistré et publié sur la page du projet.", "success")

@@ -31,6 +31,11 @@ def actor_or_none() -> dict | None:
     return actor() if current_principal() is not None else None
 
 
+def agent_actor() -> dict:
+    """The actor with the agent's direction: agents follow the delivery of the projects their direction owns."""
+    return {**actor(), "direction": (current_principal() or {}).get("direction")}
+
+
 def reference() -> dict:
     """Stages, themes, scales, sectors and statuses, with lookups by code for the templates."""
     data = remote.call("budget", "reference_data")
@@ -42,7 +47,8 @@ def reference() -> dict:
             "status_labels": {s["code"]: s["label"] for s in statuses}, "all_statuses": statuses,
             "listed_statuses": listed,
             "sector_choices": [(s["code"], s["label"]) for s in data["sectors"]],
-            "theme_choices": [(theme, theme) for theme in data["themes"]]}
+            "theme_choices": [(theme, theme) for theme in data["themes"]],
+            "direction_choices": [(d["code"], d["label"]) for d in data.get("directions") or ()]}
 
 
 def cycles() -> list:

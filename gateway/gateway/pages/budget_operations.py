@@ -10,7 +10,7 @@ from .. import remote
 from ..actors import actor
 from ..auth import roles_required
 from .budget_backoffice import PREFIX
-from .budget_common import PARIS_WIDE, STAFF, all_projects, amount, bp, reference
+from .budget_common import PARIS_WIDE, STAFF, agent_actor, all_projects, amount, bp, reference
 from .forms import Form, none_if_blank, render_forms, require_filled, submitted
 
 MERGE_FIELDS = ("title", "description", "theme", "scale", "sector", "address", "cost")
@@ -150,7 +150,8 @@ def change_status(cycle_id, project_id):
     values = submitted(*STATUS_FIELDS)
     try:
         require_filled(values, *STATUS_FIELDS)
-        project = remote.call("budget", "change_project_status", actor(), {"project_id": str(project_id), **values})
+        project = remote.call("budget", "change_project_status", agent_actor(),
+                              {"project_id": str(project_id), **values})
     except HubError as error:
         form = Form.failed(error, values, name=f"statut-{project_id}", fields=STATUS_FIELDS)
         return _statuses_page(cycle_id, {str(project_id): form})
