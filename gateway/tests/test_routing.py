@@ -321,6 +321,8 @@ def test_the_decision_page_shows_the_idea_the_suggestion_the_checklist_and_the_a
     assert "Des fleurs rue Manin" in text and "similarité 61 %" in text
     assert "Concerne l'espace public" in text and "Mentionne : rue." in text
     assert "Note privée de l'agent" in text and "req-click-42" in text
+    ids = re.findall(r' id="([^"]+)"', html(page))
+    assert len(ids) == len(set(ids)), "an id is used twice on the page"
     tokens = re.findall(r'name="idempotency_key" value="([0-9a-f]{32})"', text)
     assert len(tokens) == 4 and len(set(tokens)) == 4
 
@@ -376,6 +378,8 @@ def test_the_scheme_catalogue_page_is_for_admins_and_shows_a_new_secret_once(cli
     assert client.get("/back-office/dispositifs").status_code == 403
     sign_in("admin")
     text = html(client.get("/back-office/dispositifs"))
+    ids = re.findall(r' id="([^"]+)"', text)
+    assert len(ids) == len(set(ids)), "an id is used twice on the page"
     assert "Permis de végétaliser" in text and "arbre, jardinière" in text
     created = post("/back-office/dispositifs", {"code": "compost", "name": "Composteurs", "direction": "DEVE",
                                                 "kind": "external", "delivery": "webhook",
