@@ -215,11 +215,27 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", plain).split())
 
 
-def _contains(text: str, keyword: str) -> bool:
-    """`keyword` appears in `text` as whole words (a stem matches its plural and verb forms: « arbre » finds
-    « arbres », « végétaliser » finds « végétalisons » is not attempted: keywords list the forms)."""
-    needle = normalise(keyword)
-    return bool(needle) and re.search(rf"(?<![a-z0-9]){re.escape(needle)}(s|x|es)?(?![a-z0-9])", text) is not None
+# French endings removed before comparing words, longest first: « installons », « installer » and
+# « installation » all read « install »; « arbres » reads « arbr » like « arbre ».
+_ENDINGS = ("ations", "ation", "ements", "ement", "ions", "ons", "ees", "ez", "er", "es", "ee", "e", "s", "x")
+
+
+def stem(word: str) -> str:
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[:-len(ending)]
+    return word
+
+
+def stems(text: str) -> str:
+    """The normalised text with each word reduced to its stem (what keywords are looked for in)."""
+    return " ".join(stem(word) for word in normalise(text).split())
+
+
+def _contains(stemmed: str, keyword: str) -> bool:
+    """`keyword` (one or several words) appears in the stemmed text as whole words, whatever their ending."""
+    needle = stems(keyword)
+    return bool(needle) and re.search(rf"(?<![a-z0-9]){re.escape(needle)}(?![a-z0-9])", stemmed) is not None
 
 
 # Themes that point at a scheme when no keyword decides (one point, a keyword counts two).
@@ -244,7 +260,7 @@ def suggest(title: str, description: str, theme: str | None, schemes: list) -> S
     idea's title or description counts two points, the idea's theme one point for the scheme it hints at.
     Nothing found: a direct answer by the direction of the idea's theme.
     """
-    text = normalise(f"{title} {description}")
+    text = stems(f"{title} {description}")
     by_code = {scheme["code"]: scheme for scheme in schemes}
     scores, found = {}, {}
     for scheme in schemes:
@@ -303,7 +319,7 @@ def checklist(title: str, description: str) -> dict:
 
     Returns {code: {"value": yes/no/unknown, "why": text}}; `unknown` when the words say nothing.
     """
-    text = normalise(f"{title} {description}")
+    text = stems(f"{title} {description}")
 
     def found(words):
         return [word for word in words if _contains(text, word)]

@@ -69,11 +69,18 @@ def test_admin_keywords_drive_the_suggestion():
     assert domain.suggest("Un composteur rue Oberkampf", "Pour les biodéchets.", None, schemes).scheme == "compost"
 
 
-def test_matching_ignores_case_accents_hyphens_and_plurals():
-    text = domain.normalise("Les NIDS DE POULE et les Arbres")
-    assert domain._contains(text, "nid-de-poule") is False  # « nids de poule »: the plural is on the first word
-    assert domain._contains(text, "arbre") and domain._contains(domain.normalise("végétalisation"), "vegetalisation")
-    assert not domain._contains(domain.normalise("arbrisseau"), "arbre")
+def test_matching_ignores_case_accents_hyphens_and_word_endings():
+    text = domain.stems("Les NIDS DE POULE, les Arbres ; nous végétalisons et installons des jardinières")
+    for keyword in ("nid-de-poule", "arbre", "végétaliser", "installer", "jardinière", "installation"):
+        assert domain._contains(text, keyword), keyword
+    assert not domain._contains(domain.stems("un arbrisseau"), "arbre")
+    assert not domain._contains(domain.stems("les tagliatelles"), "tags")
+    assert domain.stems("aménagement") == domain.stems("aménager") == "amenag"
+
+
+def test_a_verb_form_not_listed_still_leads_to_its_scheme():
+    suggestion = domain.suggest("Végétalisons la rue Myrha", "Nous installerions volontiers des bacs.", None, SCHEMES)
+    assert suggestion.scheme == "greening_permit" and "végétaliser" in suggestion.keywords
 
 
 def test_the_checklist_reads_the_words_and_leaves_the_rest_to_the_agent():
