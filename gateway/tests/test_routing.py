@@ -361,8 +361,15 @@ def test_checklist_and_assignment_forms(client, routing, sign_in, post):
     sign_in("agent", direction="DEVE")
     assert post(f"/back-office/orientation/{IDEA_ID}/grille", {"public_land": "no"}).status_code == 302
     assert routing.args_of("update_checklist")[0][1] == {"idea_id": IDEA_ID, "values": {"public_land": "no"}}
-    assert post(f"/back-office/orientation/{IDEA_ID}/attribution", {"direction": "DEVE", "a_moi": "on"}).status_code == 302
+    assert "Dominique (DEVE)" in readable(client.get(f"/back-office/orientation/{IDEA_ID}"))  # agents to choose
+    assert post(f"/back-office/orientation/{IDEA_ID}/attribution", {"direction": "DEVE", "agent_id": "moi"}).status_code == 302
     assert routing.args_of("assign")[0][1] == {"idea_id": IDEA_ID, "agent_id": ACCOUNT_ID, "direction": "DEVE"}
+    other = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
+    post(f"/back-office/orientation/{IDEA_ID}/attribution", {"direction": "DEVE", "agent_id": other})
+    assert routing.args_of("assign")[1][1]["agent_id"] == other
+    routing.fail("assign", InvalidInput(details={"agent_id": ["Identifiant invalide."]}))
+    refused = post(f"/back-office/orientation/{IDEA_ID}/attribution", {"direction": "DEVE", "agent_id": "x"})
+    assert refused.status_code == 400 and "Identifiant invalide." in readable(refused)
 
 
 def test_the_trace_lookup(client, routing, sign_in):

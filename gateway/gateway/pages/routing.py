@@ -81,11 +81,25 @@ def _decision_page(idea_id: str, forms: dict = None):
         forms.setdefault(action, Form(action, defaults[action]))
         forms[action].values.setdefault("idempotency_key", new_token())
     forms.setdefault("checklist", Form("grille", {check["code"]: check["value"] for check in item["checklist"]}))
-    forms.setdefault("assign", Form("attribution", {"direction": item["direction"]}))
+    forms.setdefault("assign", Form("attribution", {"direction": item["direction"],
+                                                    "agent_id": item["assigned_agent_id"] or ""}))
     reference = remote.call("routing", "reference_data")
     schemes = remote.call("routing", "list_schemes", {}, agent())
     return render_forms("routing/show.html", forms, item=item, idea=idea, similar=similar, reference=reference,
-                        schemes=[s for s in schemes if s["code"] != "direct_answer"])
+                        schemes=[s for s in schemes if s["code"] != "direct_answer"], agents=_agents())
+
+
+def _agents() -> list:
+    """The City's agents (accounts lets agents and administrators list them), to assign an idea to one."""
+    try:
+        found = remote.call("accounts", "search_accounts", agent()["account_id"],
+                            {"query": "", "role": "agent", "limit": 500, "offset": 0})
+    except HubError as error:
+        if Form.failed(error, {}).status >= 500:
+            raise
+        return []  # a moderator may not list accounts: they assign to themselves or to a direction
+    return sorted(({"id": a["id"], "pseudonym": a["pseudonym"], "direction": a.get("direction")} for a in found),
+                  key=lambda a: ((a["direction"] or ""), a["pseudonym"].lower()))
 
 
 @bp.post("/orientation/<idea_id>/decision")
@@ -137,14 +151,13 @@ def checklist(idea_id):
 @bp.post("/orientation/<idea_id>/attribution")
 @roles_required(*STAFF)
 def assign(idea_id):
-    values = submitted("direction")
-    to_me = checkbox("a_moi")
-    command = {"idea_id": idea_id, "agent_id": agent()["account_id"] if to_me else None,
-               "direction": values["direction"] or None}
+    values = submitted("direction", "agent_id")
+    chosen = agent()["account_id"] if values["agent_id"] == "moi" else values["agent_id"] or None
+    command = {"idea_id": idea_id, "agent_id": chosen, "direction": values["direction"] or None}
     try:
         remote.call("routing", "assign", agent(), command)
     except HubError as error:
-        return _decision_page(idea_id, {"assign": Form.failed(error, {**values, "a_moi": to_me}, name="attribution")})
+        return _decision_page(idea_id, {"assign": Form.failed(error, values, name="attribution")})
     flash("Attribution enregistrée.", "success")
     return redirect(url_for(".show", idea_id=idea_id))
 
