@@ -101,6 +101,7 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     chrome.find_element(By.XPATH, "//input[@name='feasible'][@value='oui']").click()
     fill(chrome, admissibility_reason="Un investissement sur l'espace public.",
          feasibility_reason="La placette accueille un jardin sans gêner la circulation.", cost="30000")
+    Select(chrome.find_element(By.NAME, "direction")).select_by_value("DEVE")  # the agent's own direction
     click(chrome, "Enregistrer l")
     assert "Déjà étudiés (1)" in main_text(chrome)
     advance("co_construction")
