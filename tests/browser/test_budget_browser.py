@@ -1,5 +1,6 @@
 """Headless Chromium runs a participatory budget through the real pages: an admin creates the edition, a citizen
-submits a project, an agent studies and selects it, the map leads to it, a resident votes (check step,
+submits a project, an agent studies it and merges it with a similar one, the carrier accepts to carry the merged
+project, the commission selects it, the map leads to it, a resident votes (check step,
 confirmation, receipt) and checks the receipt, an agent enters a paper ballot, the results show the winner with
 its online and paper votes, and a status update by an agent appears on the project's planning timeline. Moving
 the stages and creating the accounts go through the JSON API: they are not the point here."""
@@ -88,11 +89,16 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     Select(chrome.find_element(By.NAME, "sector")).select_by_visible_text("19e arrondissement")
     click(chrome, "Déposer le projet")
     assert heading(chrome) == "Un jardin partagé rue Manin" and "Déposé" in main_text(chrome)
-    project_url = chrome.current_url
     log_out(chrome)
+    similar = requests.post(f"{api}/budget/cycles/{cycle_id}/projects", headers=carrier["headers"], json={
+        "title": "Des arbres fruitiers rue Manin", "description": "Planter des arbres fruitiers sur la placette.",
+        "theme": "Environnement", "scale": "arrondissement", "sector": "paris-19", "estimated_cost": 20000})
+    assert similar.status_code == 201, similar.text
 
-    # An agent studies it, then the 19e's commission puts it on the ballot.
+    # An agent studies the project (the similar one is studied through the API).
     advance("study")
+    assert requests.post(f"{api}/budget/projects/{similar.json()['id']}/study", headers=boss["headers"], json={
+        "admissible": True, "admissibility_reason": "Relève de la Ville.", "feasible": True, "cost": 20000}).ok
     log_in(chrome, platform, agent["email"])
     chrome.get(f"{platform.url}/back-office/budget/{cycle_id}/etude")
     assert "À étudier (1)" in main_text(chrome)
@@ -103,29 +109,48 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
          feasibility_reason="La placette accueille un jardin sans gêner la circulation.", cost="30000")
     Select(chrome.find_element(By.NAME, "direction")).select_by_value("DEVE")  # the agent's own direction
     click(chrome, "Enregistrer l")
-    assert "Déjà étudiés (1)" in main_text(chrome)
+    assert "Déjà étudiés (2)" in main_text(chrome)
+
+    # Co-construction: the agent merges the two similar projects; the 19e's commission puts it on the ballot.
     advance("co_construction")
+    chrome.get(f"{platform.url}/back-office/budget/{cycle_id}/fusion?secteur=paris-19")
+    for source in ("Un jardin partagé rue Manin", "Des arbres fruitiers rue Manin"):
+        chrome.find_element(By.XPATH, f"//label[contains(., '{source}')]").click()
+    fill_in(chrome, title="Jardins et fruitiers de la rue Manin",
+            description="Un jardin partagé planté d'arbres fruitiers sur la placette de la rue Manin.")
+    click(chrome, "Fusionner les projets")
+    assert heading(chrome) == "Jardins et fruitiers de la rue Manin"
+    origin = chrome.find_element(By.ID, "origine").text
+    assert "élaboré à partir des projets" in origin and "Des arbres fruitiers rue Manin" in origin
+    project_url = chrome.current_url
     advance("selection")
     chrome.get(f"{platform.url}/back-office/budget/{cycle_id}/selection")
-    chrome.find_element(By.XPATH, "//label[contains(., 'Un jardin partagé rue Manin')]").click()
+    chrome.find_element(By.XPATH, "//label[contains(., 'Jardins et fruitiers de la rue Manin')]").click()
     click(chrome, "Enregistrer la décision de la commission")
     assert "1 changement enregistré" in main_text(chrome)
     log_out(chrome)
+
+    # The carrier of the merged projects accepts to carry the co-constructed one.
+    advance("campaign")
+    log_in(chrome, platform, carrier["email"])
+    chrome.get(project_url)
+    click(chrome, "accepte de porter ce projet")
+    assert "Vous portez désormais ce projet co-construit." in main_text(chrome)
+    assert "1 porteur (dont vous)" in main_text(chrome)
 
     # The map of the edition leads to the project: the 19e's area links to its list.
     chrome.get(f"{platform.url}/budget-participatif/projets?edition={cycle_id}&vue=carte")
     area = chrome.find_element(By.CSS_SELECTOR, "a.bp-map__link[aria-label^='19e arrondissement : 1 ']")
     chrome.get(platform.url + area.get_dom_attribute("href"))  # a click would land on its bounding box's centre
-    assert "1 projet(s) trouvé(s)" in main_text(chrome) and "Un jardin partagé rue Manin" in main_text(chrome)
+    assert "1 projet(s) trouvé(s)" in main_text(chrome)
+    assert "Jardins et fruitiers de la rue Manin" in main_text(chrome)
 
     # The vote: the resident picks the 19e, ticks the project, checks, confirms, gets a receipt.
-    advance("campaign")
     advance("vote")
-    log_in(chrome, platform, carrier["email"])
     chrome.get(f"{platform.url}/budget-participatif/{cycle_id}/vote")
     Select(chrome.find_element(By.NAME, "secteur")).select_by_visible_text("19e arrondissement")
     click(chrome, "Afficher ses projets")
-    chrome.find_element(By.XPATH, "//label[contains(., 'Un jardin partagé rue Manin')]").click()
+    chrome.find_element(By.XPATH, "//label[contains(., 'Jardins et fruitiers de la rue Manin')]").click()
     click(chrome, "Vérifier mes choix")
     assert heading(chrome) == "Confirmer mon vote" and "Il vous reste 3 choix sur 4." in main_text(chrome)
     click(chrome, "Confirmer mon vote")
@@ -145,7 +170,7 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     fill_in(chrome, ballot_box="Marché Joinville, samedi", last_name="Martin", first_name="Lou", postcode="75019",
             id_document_last4="7Q2X")
     chrome.find_element(By.NAME, "birth_date").send_keys("05051990")  # the same in any locale's order
-    chrome.find_element(By.XPATH, "//label[contains(., 'Un jardin partagé rue Manin')]").click()
+    chrome.find_element(By.XPATH, "//label[contains(., 'Jardins et fruitiers de la rue Manin')]").click()
     click(chrome, "Enregistrer le bulletin")
     assert "Bulletin enregistré" in main_text(chrome) and "non compté" not in main_text(chrome)
 
@@ -153,7 +178,7 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     advance("results")
     chrome.get(f"{platform.url}/budget-participatif/{cycle_id}/resultats")
     results = main_text(chrome)
-    assert "Un jardin partagé rue Manin" in results and "Lauréat" in results and "dont 1 sur papier" in results
+    assert "Jardins et fruitiers de la rue Manin" in results and "Lauréat" in results and "dont 1 sur papier" in results
     chrome.get(project_url)
     assert "2 voix" in main_text(chrome)
 
