@@ -76,7 +76,9 @@ def receiver():
 
 @pytest.fixture(scope="module")
 def people(hub):
-    return {"author": citizen(hub, mail_link_of, "Idealiste"), "agent": admin_headers(hub)}
+    """Two citizens (the idea box takes 5 ideas an hour from one account) and an administrator acting as agent."""
+    return {"author": citizen(hub, mail_link_of, "Idealiste"), "neighbour": citizen(hub, mail_link_of, "Voisine"),
+            "agent": admin_headers(hub)}
 
 
 def submit(hub, author, title, description, theme="cadre_de_vie", arrondissement=18) -> tuple:
@@ -242,3 +244,20 @@ def test_an_idea_past_its_deadline_is_flagged(hub, people):
     assert idea_id in [entry["idea_id"] for entry in overdue["items"]] and overdue["overdue"] >= 1
     page = requests.get(f"{hub.url}/back-office/orientation", cookies={}, allow_redirects=False)
     assert page.status_code == 302  # the inbox page needs a signed-in agent
+
+
+def test_a_duplicate_is_merged_by_the_ideas_service(hub, people):
+    agent, author = people["agent"], people["neighbour"]
+    original, _ = submit(hub, author, "Des fontaines le long du canal de l'Ourcq",
+                         "Installer des fontaines d'eau potable le long du canal.", theme="environnement", arrondissement=19)
+    copy, click = submit(hub, author, "Fontaines d'eau au bord du canal de l'Ourcq",
+                         "Des fontaines d'eau potable au bord du canal, pour l'été.", theme="environnement",
+                         arrondissement=19)
+    in_inbox(hub, agent, original)
+    in_inbox(hub, agent, copy)
+    assert decide(hub, agent, copy, action="duplicate", duplicate_of=original).status_code == 201
+    assert wait_for(lambda: item_of(hub, agent, copy)["status"] == "merged", 15), item_of(hub, agent, copy)
+    assert wait_for(lambda: requests.get(f"{hub.url}/api/v1/ideas/{copy}").json()["status"] == "merged", 15)
+    assert wait_for(lambda: "idea_merged" in timeline_types(hub, copy), 15), timeline_types(hub, copy)
+    timeline = requests.get(f"{hub.url}/api/v1/routing/ideas/{copy}/timeline").json()
+    assert {entry["correlation_id"] for entry in timeline["entries"]} == {click}

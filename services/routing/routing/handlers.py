@@ -296,7 +296,9 @@ class Inbox(UseCases):
         decision = self.session.get(Decision, decision_id)
         if decision is None or decision.state != "pending" or decision.action != domain.DUPLICATE:
             return None
+        item = self._item(decision.idea_id)
         return {"actor": {"account_id": decision.actor_id, "roles": [decision.actor_role]},
+                "correlation_id": item.correlation_id, "request_id": decision.request_id,
                 "command": {"idea_id": decision.idea_id, "into": decision.duplicate_of,
                             "message": decision.message}}
 

@@ -24,7 +24,7 @@ from .catalogue import Catalogue
 from .delivery import Deliveries, post
 from .handlers import Inbox
 from .models import Base
-from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
+from .peers import PEER_TIMEOUT, BoundedRpc, CallContext, PeerUnavailable
 from .tracing import History
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ class RoutingService:
     name = SERVICE_NAME
 
     correlation = Correlation()
+    call_context = CallContext()
     metrics = EntrypointMetrics()
     db = Database(SERVICE_NAME, Base.metadata)
     outbox = OutboxRelayProvider()
@@ -266,13 +267,15 @@ class RoutingService:
         if plan is None:
             return None
         ideas = self._peer(self.ideas)
-        try:
-            ideas.merge_ideas(plan["actor"], plan["command"])
-        except HubError as error:
-            idea = ideas.get_idea({"idea_id": plan["command"]["idea_id"]})
-            if idea.get("status") == "merged":
-                return None  # merged by an earlier try whose answer was lost
-            return error.message
+        # the ideas service's idea_merged continues the idea's chain, caused by the agent's request
+        with self.call_context.acting(plan["correlation_id"], plan["request_id"]):
+            try:
+                ideas.merge_ideas(plan["actor"], plan["command"])
+            except HubError as error:
+                idea = ideas.get_idea({"idea_id": plan["command"]["idea_id"]})
+                if idea.get("status") == "merged":
+                    return None  # merged by an earlier try whose answer was lost
+                return error.message
         return None
 
     @timer(interval=DELIVERY_SECONDS)

@@ -276,6 +276,7 @@ def test_a_duplicate_that_ideas_refused_fails_and_the_idea_waits_again(run, idea
                                             "message": "", "idempotency_key": "dup-key-0001"})
     plan = run(Inbox, "merge_plan", decision["id"])
     assert plan["command"] == {"idea_id": idea_id, "into": other, "message": decision["message"]}
+    assert plan["correlation_id"] == "req-citizen-click"  # the merge continues the idea's chain
     assert run(Inbox, "apply_decision", decision["id"], "L'idée cible est fusionnée.") is None
     item = run(Inbox, "get_item", AGENT, idea_id)
     assert item["status"] == "waiting" and item["decisions"][0]["state"] == "failed"
