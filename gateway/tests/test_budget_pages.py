@@ -257,12 +257,14 @@ def test_the_list_counts_filters_and_escapes(client, budget):
 
 def test_the_list_filters_by_arrondissement_and_status_and_sorts_by_cost(client, budget):
     page = html(client.get("/budget-participatif/projets?arrondissement=paris-16&statut=feasible&tri=cout-croissant"
-                           "&page=2"))
+                           "&page=2&recherche=+%C3%A9cole++Murat+"))
     assert budget.args_of("list_projects")[0][0] == {"cycle_id": CYCLE_ID, "sector": "paris-16", "status": "feasible",
-                                                      "sort": "cost", "limit": 20, "offset": 20}
+                                                      "query": "école Murat", "sort": "cost", "limit": 20, "offset": 20}
+    assert 'value="école Murat"' in page and "recherche=%C3%A9cole+Murat" in raw(client.get(
+        "/budget-participatif/projets?recherche=école+Murat&page=1&tri=cout-croissant&arrondissement=paris-16&vue=liste"))
     every = client.get("/budget-participatif/projets?arrondissement=tout-paris&tri=cout-decroissant&edition=toutes")
     assert every.status_code == 200 and '<option value="toutes" selected>Toutes les éditions</option>' in html(every)
-    assert budget.args_of("list_projects")[1][0] == {"scale": "paris", "sort": "-cost", "limit": 20, "offset": 0}
+    assert budget.args_of("list_projects")[2][0] == {"scale": "paris", "sort": "-cost", "limit": 20, "offset": 0}
     assert "Page 2" in page and "Page précédente" in page
 
 

@@ -65,6 +65,7 @@ def _list_params(args, cycle: dict | None, ref: dict) -> dict:
             "theme": args.get("theme") if args.get("theme") in ref["themes"] else "",
             "arrondissement": args.get("arrondissement") if args.get("arrondissement") in sectors else "",
             "statut": args.get("statut") if args.get("statut") in statuses else "", "tri": sort,
+            "recherche": " ".join((args.get("recherche") or "").split())[:100],
             "vue": args.get("vue") if args.get("vue") in VIEWS else "liste",
             "page": max(1, int(page)) if page.isdigit() else 1}
 
@@ -80,7 +81,8 @@ def list_url(params: dict, **changes) -> str:
 def _query(params: dict, with_place: bool = True) -> dict:
     """The service's filters and sort for the list's parameters (the map counts every place: no place filter)."""
     query = {"cycle_id": None if params["edition"] == ALL_EDITIONS else params["edition"],
-             "theme": params["theme"] or None, "status": params["statut"] or None, "sort": SORTS[params["tri"]][0]}
+             "theme": params["theme"] or None, "status": params["statut"] or None, "query": params["recherche"] or None,
+             "sort": SORTS[params["tri"]][0]}
     if query["sort"] == "random":
         query["seed"] = session.setdefault(SEED_KEY, secrets.randbelow(2 ** 31))
     if with_place and params["arrondissement"] == ALL_PARIS:
@@ -121,7 +123,8 @@ def projects():
              "next": list_url(params, page=params["page"] + 1) if params["page"] * PAGE_SIZE < page["total"] else None}
     sorts = [(slug, label) for slug, (_, label) in SORTS.items()
              if slug != "votes" or cycle is None or cycle["stage"] in PUBLISHED_STAGES]
-    filters = Form("filtre", {key: params[key] for key in ("edition", "theme", "arrondissement", "statut", "tri")})
+    filters = Form("filtre", {key: params[key] for key in ("edition", "theme", "arrondissement", "statut", "tri",
+                                                           "recherche")})
     return render_form("budget/projects.html", filters, cycle=cycle, cycles=all_cycles, reference=ref,
                        params=params, total=page["total"], shown=page["items"], pages=pages, sorts=sorts,
                        views={view: list_url(params, vue=view, page=1) for view in VIEWS},
