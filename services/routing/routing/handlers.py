@@ -430,6 +430,10 @@ class Inbox(UseCases):
         self.session.execute(sa.update(InboxItem).where(InboxItem.author_id == account_id).values(author_id=None))
         self.session.execute(sa.update(InboxItem).where(InboxItem.assigned_agent_id == account_id)
                              .values(assigned_agent_id=None))
+        # an agent's decisions stay (the history is the City's), no longer linked to the person
+        self.session.execute(sa.update(Decision).where(Decision.actor_id == account_id).values(actor_id=None))
+        self.session.execute(sa.update(TraceEntry).where(TraceEntry.agent_note.contains(account_id)).values(
+            agent_note=sa.func.replace(TraceEntry.agent_note, account_id, "(compte supprimé)")))
         return True
 
     def export_personal_data(self, account_id: str) -> dict:

@@ -429,9 +429,17 @@ def test_the_personal_data_export_tells_how_the_ideas_were_routed(run, ideas):
 
 def test_a_deleted_account_is_unlinked(run, ideas, store):
     idea_id = received(run, ideas)
+    decide(run, idea_id, action="answer", message="C'est prévu.")
     deleted = event_of("account_deleted", "accounts", {"account_id": AUTHOR}, {"kind": "account", "id": AUTHOR})
     assert run(Inbox, "forget_account", deleted)
-    assert store.one("inbox_items").author_id is None and idea_id
+    assert run(Inbox, "forget_account", deleted) is False
+    assert store.one("inbox_items").author_id is None
+    agent_id = AGENT["account_id"]
+    gone = event_of("account_deleted", "accounts", {"account_id": agent_id}, {"kind": "account", "id": agent_id})
+    assert run(Inbox, "forget_account", gone)
+    assert store.one("decisions").actor_id is None
+    notes = [row.agent_note or "" for row in store.rows("trace_entries")]
+    assert not any(agent_id in note for note in notes) and any("(compte supprimé)" in note for note in notes)
 
 
 # --- the catalogue --------------------------------------------------------------------------------------
