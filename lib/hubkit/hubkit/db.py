@@ -4,6 +4,7 @@ A unit of work is one transaction: the business rows, the outbox rows of the
 events they cause and the e-mails they queue commit together or not at all.
 """
 import logging
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -85,6 +86,7 @@ class UnitOfWork:
         self.committed_events = 0
         self.committed_mails = 0
         self._after_commit = []
+        self._collected = None
 
     def __enter__(self):
         if self.session is None:
@@ -133,10 +135,26 @@ class UnitOfWork:
         envelope = make_event(type=type, version=version, producer=self.producer, subject=subject,
                               payload=payload, actor=actor, correlation_id=correlation_id,
                               causation_id=causation_id or correlation_id)
-        self.session.execute(self._tables["outbox"].insert().values(
-            event_id=envelope["event_id"], type=type, envelope=envelope, created_at=utcnow(), attempts=0))
+        row = {"event_id": envelope["event_id"], "type": type, "envelope": envelope, "created_at": utcnow(),
+               "attempts": 0}
+        if self._collected is not None:
+            self._collected.append(row)
+        else:
+            self.session.execute(self._tables["outbox"].insert().values(**row))
         self.events.append(envelope)
         return envelope
+
+    @contextmanager
+    def collected_events(self):
+        """Inside, `emit` only collects its outbox rows; they are written at the end in one multi-row INSERT
+        (a batch of hundreds of signatures: one statement, not hundreds), in the same transaction."""
+        self._collected = []
+        try:
+            yield
+            if self._collected:  # executemany: SQLAlchemy sends multi-row INSERTs of a cached statement
+                self.session.execute(self._tables["outbox"].insert(), self._collected)
+        finally:
+            self._collected = None
 
     def queue_mail(self, recipient: str, subject: str, body: str):
         """Queue an e-mail in this transaction; the mail relay sends it after commit, with retries."""

@@ -61,6 +61,28 @@ def test_committed_events_are_published_once_with_confirms(infra_db, rabbit_conf
     assert all(row.published_at is not None for row in rows(infra_db, OUTBOX))
 
 
+def test_collected_events_are_written_together_in_order_with_their_own_ids(infra_db):
+    from hubkit import correlation
+    with unit_of_work(infra_db) as uow:
+        with uow.collected_events():
+            for number in range(3):
+                tokens = correlation.bind(f"req-{number}")
+                try:
+                    uow.emit("note_written", {"kind": "note", "id": str(number)}, {"text": str(number)})
+                finally:
+                    correlation.unbind(tokens)
+            assert rows(infra_db, OUTBOX) == []  # not written yet (and not visible outside anyway)
+    written = sorted(rows(infra_db, OUTBOX), key=lambda row: row.id)
+    assert [(row.envelope["payload"]["text"], row.envelope["correlation_id"]) for row in written] == [
+        ("0", "req-0"), ("1", "req-1"), ("2", "req-2")]
+    with pytest.raises(RuntimeError):
+        with unit_of_work(infra_db) as uow:
+            with uow.collected_events():
+                uow.emit("note_written", {"kind": "note", "id": "x"}, {"text": "x"})
+                raise RuntimeError("nothing collected is written")
+    assert len(rows(infra_db, OUTBOX)) == 3
+
+
 def test_a_rolled_back_change_leaves_no_event(infra_db):
     with pytest.raises(RuntimeError):
         with unit_of_work(infra_db) as uow:

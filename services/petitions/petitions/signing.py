@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hubkit import batching
-from hubkit.errors import Conflict, HubError, InvalidInput, NotFound, RateLimited
+from hubkit.errors import Conflict, HubError, InvalidInput, NotFound
 from hubkit.validation import load
 
 from . import domain, events, schemas
@@ -37,7 +37,6 @@ from .models import Petition, Signature, SignatureCounter
 
 MINUTE, HOUR = 60, 60 * 60
 ACCOUNTS_PER_CALL = 500  # accounts.eligibility_attributes_many takes at most 500 account ids
-ROWS_PER_INSERT = 500  # 10 columns a row: well under SQLite's 32,766 bound parameters
 
 
 @dataclass
@@ -100,13 +99,15 @@ class Signing:
             self._record(petitions[petition_id], signatures, counts[petition_id], outcomes)
 
     def _within_limits(self, pending: list, outcomes: list) -> list:
-        """Every attempt counts against the limits, whatever happens to it next (as a single signature did)."""
+        """Every attempt counts against the limits, whatever happens to it next; the whole batch is checked and
+        counted in two Redis round trips, each signature seeing the ones before it."""
+        decided = self.throttle.consume_each([self._signing_limits(signature.account_id,
+                                                                   signature.command["client"].get("ip") or "unknown")
+                                              for signature in pending])
         kept = []
-        for signature in pending:
-            try:
-                self._throttle_signing(signature.account_id, signature.command["client"].get("ip") or "unknown")
-            except RateLimited as limited:
-                outcomes[signature.index] = limited
+        for signature, limited in zip(pending, decided):
+            if limited is not None:
+                outcomes[signature.index] = self._with_wait(limited, limited.message)
                 continue
             kept.append(signature)
         return kept
@@ -176,10 +177,10 @@ class Signing:
     def _insert(self, pending: list, outcomes: list) -> list:
         """One statement per 500 rows: the unique constraint decides (an existing signature, even one being
         committed by a concurrent batch, makes its row do nothing), no read before, no error after."""
-        inserted = set()
-        for start in range(0, len(pending), ROWS_PER_INSERT):
-            rows = [signature.row for signature in pending[start:start + ROWS_PER_INSERT]]
-            inserted.update(self.session.execute(_insert_unless_signed(self.session, rows)).tuples())
+        if not pending:
+            return []
+        inserted = set(self.session.connection().execute(_insert_unless_signed(self.session),
+                                                         [signature.row for signature in pending]).tuples())
         refused = [s for s in pending if (s.row["petition_id"], s.row["account_id"]) not in inserted]
         if refused:
             self._refuse_second_signatures(refused, outcomes)
@@ -205,14 +206,15 @@ class Signing:
         first = count - len(signatures) + 1  # the count each transaction-visible signature made, in batch order
         status_before = petition.status
         crossing = None
-        for offset, signature in enumerate(signatures):
-            seen = first + offset
-            with _bound(signature.item):
-                self.uow.emit(events.PETITION_SIGNED, events.subject(petition.id),
-                              events.payload(petition.id, petition.origin_idea_id, signatures_count=seen),
-                              actor=events.ANONYMOUS_SIGNER)
-            if crossing is None and status_before == domain.OPEN and domain.reached(seen, petition.threshold):
-                crossing = (signature, seen)
+        with self.uow.collected_events():  # one multi-row INSERT into the outbox for the batch
+            for offset, signature in enumerate(signatures):
+                seen = first + offset
+                with _bound(signature.item):
+                    self.uow.emit(events.PETITION_SIGNED, events.subject(petition.id),
+                                  events.payload(petition.id, petition.origin_idea_id, signatures_count=seen),
+                                  actor=events.ANONYMOUS_SIGNER)
+                if crossing is None and status_before == domain.OPEN and domain.reached(seen, petition.threshold):
+                    crossing = (signature, seen)
         if crossing is not None:
             with _bound(crossing[0].item):
                 self._reach_threshold(petition, crossing[1])
@@ -225,16 +227,12 @@ class Signing:
 
     # --- rate limits, counters, threshold ------------------------------------------------------------
 
-    def _throttle_signing(self, account_id: str, ip: str):
+    def _signing_limits(self, account_id: str, ip: str) -> list:
         s = self.settings
-        try:
-            self.throttle.consume_all((
-                ("sign-ip-burst", ip, s.sign_ip_burst, MINUTE, "Trop de signatures depuis votre connexion."),
+        return [("sign-ip-burst", ip, s.sign_ip_burst, MINUTE, "Trop de signatures depuis votre connexion."),
                 ("sign-ip", ip, s.sign_ip_per_hour, HOUR, "Trop de signatures depuis votre connexion."),
                 ("sign-account-burst", account_id, s.sign_account_burst, MINUTE, "Vous signez trop vite."),
-                ("sign-account", account_id, s.sign_account_per_hour, HOUR, "Vous avez signé trop de pétitions.")))
-        except RateLimited as limited:
-            raise self._with_wait(limited, limited.message) from None
+                ("sign-account", account_id, s.sign_account_per_hour, HOUR, "Vous avez signé trop de pétitions.")]
 
     def _add_to_count(self, petition_id: str, signatures: int = 1):
         shard = self.pick_shard()
@@ -296,9 +294,11 @@ def _bound(item):
     return batching.bound(item) if item is not None else nullcontext()
 
 
-def _insert_unless_signed(session, rows: list):
-    """INSERT … VALUES (…), (…) ON CONFLICT (petition_id, account_id) DO NOTHING RETURNING petition_id, account_id
-    (PostgreSQL, SQLite ≥ 3.35)."""
+def _insert_unless_signed(session):
+    """INSERT … ON CONFLICT (petition_id, account_id) DO NOTHING RETURNING petition_id, account_id (PostgreSQL,
+    SQLite ≥ 3.35), executed with many rows: SQLAlchemy's "insertmanyvalues" sends them as multi-row VALUES of
+    one cached statement, and gathers what each returned."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return insert(Signature).values(rows).on_conflict_do_nothing(
-        index_elements=["petition_id", "account_id"]).returning(Signature.petition_id, Signature.account_id)
+    table = Signature.__table__  # Core, not the ORM's bulk insert
+    return insert(table).on_conflict_do_nothing(
+        index_elements=["petition_id", "account_id"]).returning(table.c.petition_id, table.c.account_id)
