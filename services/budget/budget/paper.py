@@ -94,7 +94,7 @@ class PaperBallots:
         self.session.execute(sa.insert(BallotChoice), [{"ballot_id": ballot.id, "project_id": project_id}
                                                       for project_id in paris_choices + sector_choices])
         self.uow.emit(events.BALLOT_CAST, events.cycle_subject(cycle.id),
-                      {"cycle_id": cycle.id, "channel": domain.PAPER}, actor=events.ANONYMOUS_VOTER)
+                      {"cycle_id": cycle.id, "channel": domain.PAPER, "count": 1}, actor=events.ANONYMOUS_VOTER)
         return {"cycle_id": cycle.id, "receipt": receipt, "counted": not online,
                 "status": SUPERSEDED if online else COUNTED, "paris_projects": paris_choices, "sector": sector,
                 "sector_projects": sector_choices, "ballot_box": command["ballot_box"], "cast_at": now}

@@ -45,8 +45,9 @@ def test_a_batch_is_applied_with_one_outcome_per_item(run, store, accounts, vote
     assert counts["ballots_count"] == 2
     assert {p["project_id"]: p["votes"] for p in counts["projects"]} == {
         vote_cycle["P1"]: 1, vote_cycle["P2"]: 1, vote_cycle["P3"]: 0, vote_cycle["S1"]: 1, vote_cycle["S2"]: 0}
-    cast_events = store.events("ballot_cast")
-    assert sorted(e["correlation_id"] for e in cast_events) == sorted(ids[:2])  # each item's own ids
+    [cast_event] = store.events("ballot_cast")  # one per cycle and batch, with the ids of its first ballot
+    assert cast_event["payload"] == {"cycle_id": vote_cycle["id"], "channel": "online", "count": 2}
+    assert cast_event["correlation_id"] == ids[0] and cast_event["actor"]["account_id"] is None
 
 
 def test_the_same_voter_twice_in_a_batch_and_after_the_last_ballot_counts(run, store, accounts, voter, vote_cycle):

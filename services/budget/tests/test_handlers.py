@@ -208,7 +208,8 @@ def test_a_ballot_gives_a_receipt_and_can_be_changed_until_the_vote_closes(run, 
     assert len(store.rows("budget_ballots")) == 1 and len(store.rows("budget_ballot_choices")) == 1
     assert first["receipt"] not in repr(store.snapshot())  # digests only
     events = store.events("ballot_cast")
-    assert len(events) == 2 and all(e["payload"] == {"cycle_id": vote_cycle["id"], "channel": "online"} for e in events)
+    assert len(events) == 2 and all(e["payload"] == {"cycle_id": vote_cycle["id"], "channel": "online", "count": 1}
+                                  for e in events)
     assert all(e["actor"]["account_id"] is None for e in events)
     with pytest.raises(NotFound):
         run("check_receipt", {"cycle_id": vote_cycle["id"], "receipt": "0" * 24})

@@ -37,7 +37,7 @@ def test_paper_ballots_are_counted_with_their_channel_and_keep_no_identity(run, 
         assert secret not in snapshot
     [event] = [e for e in store.events("ballot_cast") if e["payload"]["channel"] == "paper"]
     assert event["actor"]["account_id"] is None and event["payload"] == {"cycle_id": vote_cycle["id"],
-                                                                        "channel": "paper"}
+                                                                        "channel": "paper", "count": 1}
     advance_to(run, vote_cycle["id"], "results")
     assert [row.identity_digest for row in store.rows("budget_paper_ballots")] == [None]  # erased at the close
     results = run("results", vote_cycle["id"])
