@@ -345,6 +345,7 @@ def test_results_show_counts_envelopes_and_winners(client, budget):
     page = raw(client.get(f"/budget-participatif/{CYCLE_ID}/resultats"))
     assert "1\u202f234" in page and "Lauréat" in page and "Non retenu" in page
     assert '<meter class="bp-bar" min="0" max="300" value="100"' in page
+    assert f'href="/api/v1/budget/cycles/{CYCLE_ID}/pabulib"' in page
     assert "1 / 2" in page and "15\u202f000\u00a0€ sur 1\u202f000\u202f000\u00a0€" in page
     assert "&lt;script&gt;" in page and "<script>" not in page
 
