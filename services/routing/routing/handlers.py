@@ -394,9 +394,19 @@ class Inbox(UseCases):
             return None
         payload = envelope["payload"]
         item = self.session.get(InboxItem, str(payload.get("idea_id")))
-        if item is None or not item.author_id:
+        if item is None:
             return None
         title = item.title
+        if envelope["type"] == events.IDEA_ASSIGNED:
+            if not payload.get("agent_id") or payload["agent_id"] == envelope["actor"]["account_id"]:
+                return None  # nobody in particular, or taken by the agent themself
+            deadline = aware(item.deadline_at).strftime("%d/%m/%Y")
+            return {"account_ids": [payload["agent_id"]], "subject": "Une idée vous est confiée",
+                    "body": f"Bonjour,\n\nL'idée « {title} » vous est confiée (direction {payload['direction']}), "
+                            f"à traiter avant le {deadline}.\n\n"
+                            f"La décider : {_public_url()}/back-office/orientation/{item.idea_id}\n"}
+        if not item.author_id:
+            return None
         link = f"{_public_url()}/idees/{item.idea_id}"
         if envelope["type"] == events.IDEA_FORWARDED:
             scheme = self.session.get(Scheme, payload["scheme"])

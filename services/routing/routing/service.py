@@ -207,7 +207,8 @@ class RoutingService:
         with self.db as uow:
             return Inbox(uow, SETTINGS).forget_account(envelope)
 
-    # The author is e-mailed from routing's own events (once per event; retried while accounts is down).
+    # The author (and an agent an idea is confided to) is e-mailed from routing's own events (once per event;
+    # retried while accounts is down).
 
     @event_handler(SERVICE_NAME, events.IDEA_FORWARDED)
     def notify_forwarded(self, data):
@@ -223,6 +224,11 @@ class RoutingService:
 
     @event_handler(SERVICE_NAME, events.DOSSIER_ANSWERED)
     def notify_dossier_answered(self, data):
+        return self._notify_author(data)
+
+    @event_handler(SERVICE_NAME, events.IDEA_ASSIGNED)
+    def notify_assigned_agent(self, data):
+        """The agent an idea was confided to (by someone else) is told by e-mail."""
         return self._notify_author(data)
 
     def _notify_author(self, data):

@@ -427,6 +427,17 @@ def test_the_personal_data_export_tells_how_the_ideas_were_routed(run, ideas):
     json.dumps(export)  # plain JSON, ready for the gateway's download
 
 
+def test_an_agent_given_an_idea_by_a_colleague_is_told(run, ideas, store):
+    idea_id = received(run, ideas)
+    colleague = "9f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19"
+    run(Inbox, "assign", AGENT, {"idea_id": idea_id, "agent_id": colleague, "direction": "DEVE"})
+    run(Inbox, "assign", AGENT, {"idea_id": idea_id, "agent_id": AGENT["account_id"], "direction": "DEVE"})
+    to_colleague, to_self = store.events("idea_assigned")
+    message = run(Inbox, "notification", to_colleague)
+    assert message["account_ids"] == [colleague] and f"/back-office/orientation/{idea_id}" in message["body"]
+    assert run(Inbox, "notification", to_self) is None
+
+
 def test_a_deleted_account_is_unlinked(run, ideas, store):
     idea_id = received(run, ideas)
     decide(run, idea_id, action="answer", message="C'est prévu.")
