@@ -173,6 +173,9 @@ class SectionSchema(Schema):
 
 class ConsultationSchema(ConsultationSummarySchema):
     context = fields.String()
+    pending_amendments = fields.List(fields.Nested(ProposalSummarySchema),
+                                     metadata={"description": "Pour les agents : les amendements en attente de "
+                                                              "décision (avec `amends_title`) ; vide sinon"})
     resources = fields.Raw()
     agenda = fields.Raw()
     accepts_input = fields.Boolean()

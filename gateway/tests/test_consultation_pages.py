@@ -2,6 +2,7 @@
 import copy
 
 import pytest
+from markupsafe import escape
 
 import gateway.remote
 from gateway.auth import CSRF_FIELD
@@ -39,7 +40,7 @@ def a_consultation(**changes) -> dict:
         "opens_at": "2026-03-01T09:00:00+00:00", "closes_at": "2026-04-01T09:00:00+00:00", "state": "open",
         "state_label": "En cours", "has_synthesis": False, "proposals_count": 1,
         "context": f"Le contexte {XSS}", "accepts_input": True, "sort": "random", "synthesis": None,
-        "updated_at": "2026-03-01T09:00:00+00:00",
+        "updated_at": "2026-03-01T09:00:00+00:00", "pending_amendments": [],
         "resources": [{"label": f"Dossier {XSS}", "url": "https://www.paris.fr/nation"}],
         "agenda": [{"title": "Atelier", "place": "Mairie du 11e", "starts_at": "2026-03-10T17:30:00+00:00"}],
         "sections": [
@@ -234,6 +235,20 @@ def test_a_closed_consultation_shows_no_form_and_links_its_synthesis(client, ide
     assert 'href="https://www.paris.fr/deliberation"' in synthesis
 
 
+@pytest.mark.parametrize("payload", ['"><img src=x onerror=alert(1)>', "<svg/onload=alert(1)>",
+                                     "';alert(1);//", "<a href=javascript:alert(1)>x</a>"])
+def test_payloads_in_text_and_attributes_stay_text(client, ideas, sign_in, payload):
+    sign_in("moderator")
+    ideas.consultation["sections"][0]["proposals"][0]["title"] = payload
+    ideas.consultation["resources"][0]["label"] = payload
+    ideas.consultation["sections"][2]["questions"] = [
+        {"id": "q1", "kind": "single", "label": payload, "choices": [payload, "Non"], "required": True}]
+    page = html(client.get(f"/consultations/{CONSULTATION_ID}"))
+    for dangerous in ("<img", "<svg/onload", "';alert", "<a href=javascript"):
+        assert dangerous not in page
+    assert page.count(str(escape(payload))) >= 4  # title, resource, question, and a choice's value attribute
+
+
 def test_no_synthesis_yet_and_unknown_consultations_are_not_found(client, ideas):
     assert client.get(f"/consultations/{CONSULTATION_ID}/synthese").status_code == 404
     assert client.get("/consultations/00000000-0000-4000-8000-000000000000").status_code == 404
@@ -358,6 +373,15 @@ def test_the_editor_is_for_agents(client, ideas, sign_in):
     assert "unique | Venez-vous ? | Souvent ; Jamais" in page
 
 
+def test_the_editor_lists_pending_amendments(client, ideas, sign_in):
+    sign_in("agent")
+    ideas.consultation["pending_amendments"] = [{**a_proposal(id=AMENDMENT_ID, title=f"À l'ombre {XSS}",
+                                                              amends=PROPOSAL_ID), "amends_title": "Des bancs"}]
+    page = html(client.get(f"/consultations/gestion/{CONSULTATION_ID}"))
+    assert "Amendements en attente de décision (1)" in page and "À l&#39;ombre &lt;script&gt;" in page
+    assert f'href="/consultations/propositions/{PROPOSAL_ID}#amendement-{AMENDMENT_ID}"' in page
+
+
 def test_creating_a_consultation_parses_lines_and_paris_times(client, ideas, sign_in, post):
     sign_in("agent")
     response = post("/consultations/gestion/nouvelle", {
@@ -410,6 +434,15 @@ def test_api_agents_create_and_citizens_propose(client, ideas, sign_in):
     response = client.post("/api/v1/consultations", json=body, headers=headers)
     assert response.status_code == 201
     assert ideas.args_of("save_consultation")[0][1]["opens_at"] == "2026-03-01T09:00:00+01:00"
+
+
+def test_api_length_limits_are_checked_before_the_service(client, ideas, sign_in):
+    token = sign_in()
+    response = client.post(f"/api/v1/consultations/{CONSULTATION_ID}/proposals",
+                           headers={"Authorization": f"Bearer {token}"},
+                           json={"section_id": 4, "title": "x" * 141, "body": "y" * 5001})
+    assert response.status_code == 400 and set(response.get_json()["details"]) == {"title", "body"}
+    assert ideas.args_of("submit_proposal") == []
 
 
 def test_api_errors_keep_their_codes(client, ideas, sign_in):

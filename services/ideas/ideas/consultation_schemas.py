@@ -263,8 +263,13 @@ class ConsultationViewerSchema(Schema):
     reported = fields.List(fields.String())
 
 
+class PendingAmendmentSchema(ProposalSummarySchema):
+    amends_title = fields.String()
+
+
 class ConsultationSchema(ConsultationSummarySchema):
     context = fields.String()
+    pending_amendments = fields.List(fields.Nested(PendingAmendmentSchema))  # for agents; empty for others
     resources = fields.Raw()
     agenda = fields.Raw()
     accepts_input = fields.Boolean()

@@ -176,6 +176,9 @@ def test_amend_then_the_author_accepts_and_it_shows_on_the_proposal(run, store, 
                                                   "author_pseudonym": "Dominique"})
     assert amended["amends"] == proposal["id"] and amended["amendment_status"] == "pending"
     run("support", LOU, {"kind": "proposal", "target_id": amended["id"]})
+    pending = run("get_consultation", {"consultation_id": consultation["id"]}, AGENT)["pending_amendments"]
+    assert [(a["id"], a["amends_title"]) for a in pending] == [(amended["id"], "Article 2 : des bancs")]
+    assert run("get_consultation", {"consultation_id": consultation["id"]}, CAMILLE)["pending_amendments"] == []
     with pytest.raises(PermissionDenied):
         run("decide_amendment", LOU, {"amendment_id": amended["id"], "decision": "accept"})
     view = run("decide_amendment", CAMILLE, {"amendment_id": amended["id"], "decision": "accept",

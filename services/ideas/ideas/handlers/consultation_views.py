@@ -2,6 +2,7 @@
 proposals (sorted), argued votes and questionnaires, and a proposal with its amendments, arguments and
 comments. What moderation hid reads « Masqué par la modération », except for moderators."""
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from .. import consultation_domain as cd
 from .. import domain
@@ -88,7 +89,9 @@ class ConsultationViews:
                          "decision_body": consultation.decision_body, "decision_date": consultation.decision_date,
                          "deliberation_url": consultation.deliberation_url,
                          "published_at": aware(consultation.synthesis_published_at)}
+        agent = viewer is not None and cd.is_agent(viewer.get("roles"))
         return {**self._consultation_summary(consultation), "context": consultation.context,
+                "pending_amendments": self._pending_amendments(consultation.id, reveal) if agent else [],
                 "resources": consultation.resources, "agenda": consultation.agenda,
                 "accepts_input": current == cd.OPEN, "sort": sort, "sections": sections, "synthesis": synthesis,
                 "updated_at": aware(consultation.updated_at),
@@ -97,6 +100,15 @@ class ConsultationViews:
                     "supported": sorted(mine["supported"]), "voted": sorted(mine["voted"]),
                     "answered": sorted(mine["answered"]),
                     "reported": sorted(f"{kind}:{item}" for kind, item in mine["reported"])}}
+
+    def _pending_amendments(self, consultation_id: str, reveal: bool) -> list:
+        """For agents: the amendments awaiting a decision, oldest first, with the proposal they amend."""
+        amended = aliased(Proposal)
+        rows = self.session.execute(
+            sa.select(Proposal, amended.title).join(amended, amended.id == Proposal.amends_id)
+            .where(Proposal.consultation_id == consultation_id, Proposal.amendment_status == cd.PENDING)
+            .order_by(Proposal.created_at, Proposal.id)).all()
+        return [{**self._proposal_summary(amendment, reveal), "amends_title": title} for amendment, title in rows]
 
     def _viewer_marks(self, consultation_id: str, account_id: str) -> dict:
         """What this account did in this consultation, to show « d'accord » given, votes cast, etc."""
