@@ -463,6 +463,16 @@ def test_an_ineligible_voter_is_told_which_rule(client, budget, sign_in, post):
     assert f'name="local" value="{P_LOCAL}" checked' in page  # the choices are kept
 
 
+@pytest.mark.parametrize("rule, action", [("email_verified", "Renvoyer l'e-mail de vérification"),
+                                          ("min_age", "Indiquer ma date de naissance"),
+                                          ("certification", "Voir mon niveau de certification")])
+def test_each_eligibility_rule_points_to_what_the_voter_can_do(client, budget, sign_in, post, rule, action):
+    sign_in()
+    budget.fail("cast_ballot", PermissionDenied("Règle non respectée.", code="NOT_ELIGIBLE", details={"rule": rule}))
+    page = html(post(f"/budget-participatif/{CYCLE_ID}/vote", {"paris": P_PARIS}))
+    assert "Règle non respectée." in page and action in page
+
+
 def test_a_closed_vote_is_explained(client, budget, sign_in, post):
     sign_in()
     budget.cycle = cycle("campaign")
