@@ -6,6 +6,7 @@ from markupsafe import escape
 
 import gateway.remote
 from gateway.auth import CSRF_FIELD
+from gateway.tests.test_idea_pages import FakeIdeas
 from hubkit.errors import Conflict, InvalidInput, NotFound, RateLimited
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"
@@ -86,24 +87,13 @@ def proposal_detail(**changes) -> dict:
     return {**detail, **changes}
 
 
-class FakeConsultations:
-    """Stands in for the ideas service's consultation RPCs: answers like it does, records each call."""
+class FakeConsultations(FakeIdeas):
+    """Stands in for the ideas service's consultation RPCs (and, from FakeIdeas, its moderation queue):
+    answers like it does, records each call, fails when told to."""
 
     def __init__(self):
-        self.calls, self.failures = [], {}
+        super().__init__()
         self.consultation, self.proposal = a_consultation(), proposal_detail()
-
-    def __call__(self, method, *args):
-        self.calls.append((method, args))
-        if method in self.failures:
-            raise self.failures[method]
-        return getattr(self, method)(*args)
-
-    def fail(self, method, error):
-        self.failures[method] = error
-
-    def args_of(self, method):
-        return [args for name, args in self.calls if name == method]
 
     def list_consultations(self, query):
         items = [self.consultation] if query.get("state") in (None, self.consultation["state"]) else []
@@ -371,6 +361,20 @@ def test_the_editor_is_for_agents(client, ideas, sign_in):
     assert "Ajouter une section" in page and "Clore maintenant" in page
     assert "https://www.paris.fr/nation" in page and "2026-03-10 18:30 | Atelier | Mairie du 11e" in page
     assert "unique | Venez-vous ? | Souvent ; Jamais" in page
+
+
+def test_the_moderation_queue_links_consultation_content_and_moderates_it_there(client, ideas, sign_in):
+    sign_in("moderator")
+    ideas.moderation_queue = lambda actor: {"items": [
+        {"kind": "argument", "content_id": "9", "idea_id": None, "consultation_id": CONSULTATION_ID,
+         "proposal_id": None, "idea_title": "La place de la Nation", "text": XSS, "author_pseudonym": "Lou",
+         "hidden": True, "pending_reports": 3, "reasons": {"offensive": 3}}],
+        "log": [{"kind": "argument", "content_id": "9", "idea_id": None, "consultation_id": CONSULTATION_ID,
+                 "action": "hidden", "reason": "Masqué automatiquement après 3 signalements.", "role": "system",
+                 "created_at": "2026-03-04T10:00:00+00:00"}]}
+    page = html(client.get("/idees/moderation"))
+    assert "Argument (consultation)" in page and f'href="/consultations/{CONSULTATION_ID}"' in page
+    assert 'action="/consultations/moderer"' in page and "&lt;script&gt;" in page and "<script" not in page
 
 
 def test_the_editor_lists_pending_amendments(client, ideas, sign_in):
