@@ -31,7 +31,8 @@ def init_app(app):
         REQUESTS.labels(request.method, route, response.status_code).inc()
         LATENCY.labels(request.method, route).observe(elapsed)
         if response.status_code >= 400:
-            code = response.get_json(silent=True).get("error", "") if response.is_json else ""
+            body = response.get_json(silent=True) if response.is_json else None
+            code = body.get("error", "") if isinstance(body, dict) else ""  # Open311 errors are lists
             HTTP_ERRORS.labels(response.status_code, code or str(response.status_code)).inc()
         if route != "/metrics":
             log.info("%s %s %s", request.method, route, response.status_code,
