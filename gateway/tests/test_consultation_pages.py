@@ -30,7 +30,8 @@ def a_proposal(**changes) -> dict:
     return {**proposal, **changes}
 
 
-QUESTIONS = [{"id": "q1", "kind": "single", "label": "Venez-vous ?", "choices": ["Souvent", "Jamais"], "required": True},
+QUESTIONS = [{"id": "q1", "kind": "single", "label": "Venez-vous ?", "choices": ["Souvent", "Jamais"],
+              "required": True},
              {"id": "q2", "kind": "multiple", "label": "Pour quoi ?", "choices": ["Marcher", "Lire"], "required": True},
              {"id": "q3", "kind": "text", "label": "Une remarque ?", "choices": [], "required": False}]
 
@@ -66,7 +67,8 @@ def a_consultation(**changes) -> dict:
 
 
 RESULTS = [{"id": "q1", "kind": "single", "label": "Venez-vous ?", "respondents": 2, "texts": [],
-            "choices": [{"label": "Souvent", "count": 2, "percent": 100}, {"label": "Jamais", "count": 0, "percent": 0}]},
+            "choices": [{"label": "Souvent", "count": 2, "percent": 100},
+                        {"label": "Jamais", "count": 0, "percent": 0}]},
            {"id": "q3", "kind": "text", "label": "Une remarque ?", "respondents": 1, "choices": [],
             "texts": [f"Ombre {XSS}"]}]
 
@@ -105,7 +107,8 @@ class FakeConsultations(FakeIdeas):
         viewer = None
         if actor:
             roles = set(actor["roles"])
-            viewer = {"can_edit": bool(roles & {"agent", "admin"}), "can_moderate": bool(roles & {"moderator", "admin"}),
+            viewer = {"can_edit": bool(roles & {"agent", "admin"}),
+                      "can_moderate": bool(roles & {"moderator", "admin"}),
                       "supported": [], "voted": [], "answered": [], "reported": []}
         return {**copy.deepcopy(self.consultation), "sort": data.get("sort", "random"), "viewer": viewer}
 

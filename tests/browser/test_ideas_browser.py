@@ -121,7 +121,8 @@ def test_ideas_and_a_consultation_in_chromium(platform, chrome, mail_link):  # n
                              json={"reason": "offensive"}).status_code == 201
     open_details(chrome, "Signaler cet argument")
     Select(chrome.find_element(By.ID, f"signalement-argument-{argument_id}")).select_by_value("offensive")
-    navigate(chrome, chrome.find_element(By.XPATH, f"//li[@id='argument-{argument_id}']//button[normalize-space()='Signaler']"))
+    navigate(chrome, chrome.find_element(
+        By.XPATH, f"//li[@id='argument-{argument_id}']//button[normalize-space()='Signaler']"))
     assert "Il fait trop chaud" not in main_text(chrome) and "Masqué par la modération" in main_text(chrome)
     admin_email = requests.get(f"{api}/me", headers=admin).json()["email"]
     log_in(chrome, platform, admin_email)

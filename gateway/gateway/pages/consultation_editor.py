@@ -70,7 +70,8 @@ def parse_agenda(text: str) -> list:
     for number, line in _lines(text):
         parts = _parts(line)
         if len(parts) not in (2, 3) or not parts[1]:
-            raise InvalidInput(details={"agenda": [f"Ligne {number} : « AAAA-MM-JJ HH:MM | Intitulé | Lieu » attendu."]})
+            raise InvalidInput(details={"agenda": [
+                f"Ligne {number} : « AAAA-MM-JJ HH:MM | Intitulé | Lieu » attendu."]})
         try:
             starts_at = parse_moment(parts[0], "agenda")
         except InvalidInput:
@@ -87,7 +88,8 @@ def parse_questions(text: str) -> list:
         kind = QUESTION_KINDS.get(parts[0].lower()) if parts else None
         if kind is None or len(parts) < 2 or not parts[1]:
             raise InvalidInput(details={"questions": [
-                f"Ligne {number} : « unique | Libellé | choix 1 ; choix 2 », « multiple | … » ou « libre | Libellé »."]})
+                f"Ligne {number} : « unique | Libellé | choix 1 ; choix 2 », « multiple | … » "
+                "ou « libre | Libellé »."]})
         choices = [choice.strip() for choice in parts[2].split(";") if choice.strip()] if len(parts) > 2 else []
         questions.append({"kind": kind, "label": parts[1], "choices": choices})
     return questions

@@ -257,7 +257,8 @@ class Argument(Base):
 class QuestionnaireResponse(Base):
     """One account's answers to a questionnaire section, once: {question id: choice, [choices] or text}."""
     __tablename__ = "consultation_responses"
-    __table_args__ = (sa.UniqueConstraint("section_id", "account_id", name="uq_consultation_responses_section_account"),)
+    __table_args__ = (sa.UniqueConstraint("section_id", "account_id",
+                                          name="uq_consultation_responses_section_account"),)
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     consultation_id: Mapped[str] = mapped_column(sa.ForeignKey("consultations.id"), index=True)

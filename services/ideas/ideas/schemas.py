@@ -1,8 +1,8 @@
 """What crosses the wire to and from the ideas service."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from .domain import (ADDRESS_MAX, CONTENT_KINDS, MODERATION_REASON_MAX, REPORT_REASONS, COMMENT_MAX, DESCRIPTION_MAX, MESSAGE_MAX, PSEUDONYM_MAX, STATUSES, THEMES,
-                     TITLE_MAX)
+from .domain import (ADDRESS_MAX, COMMENT_MAX, CONTENT_KINDS, DESCRIPTION_MAX, MESSAGE_MAX, MODERATION_REASON_MAX,
+                     PSEUDONYM_MAX, REPORT_REASONS, STATUSES, THEMES, TITLE_MAX)
 
 SORTS = ("newest", "most_supported")
 PAGE_MAX = 100

@@ -258,7 +258,8 @@ def test_a_closed_consultation_refuses_everything_and_stays_readable(run, store,
                                           "author_pseudonym": "Dominique"}),
             ("answer_questionnaire", DOMINIQUE, {"section_id": survey["id"], "answers": {"q1": "Parfois",
                                                                                          "q2": ["Lire"]}}),
-            ("save_section", AGENT, {"consultation_id": consultation["id"], "title": "Encore une", "mode": "proposals"})):
+            ("save_section", AGENT, {"consultation_id": consultation["id"], "title": "Encore une",
+                                     "mode": "proposals"})):
         with pytest.raises(Conflict) as refused:
             run(method, actor, command)
         assert refused.value.code == "CONSULTATION_CLOSED", method
@@ -282,7 +283,8 @@ def test_sorting_random_is_stable_per_seed(run, consultation, store):
     section = section_of(consultation, "proposals")
     ids = []
     for number, author in enumerate((CAMILLE, DOMINIQUE, LOU, SACHA)):
-        ids.append(run("submit_proposal", author, proposal_command(section, title=f"Proposition numéro {number}"))["id"])
+        command = proposal_command(section, title=f"Proposition numéro {number}")
+        ids.append(run("submit_proposal", author, command)["id"])
     run("support", DOMINIQUE, {"kind": "proposal", "target_id": ids[2]})
 
     def order(sort, seed=""):

@@ -60,8 +60,8 @@ def test_three_reports_hide_an_idea_pending_review_in_the_list_the_page_and_sear
                               "sort": "newest", "limit": 20, "offset": 0})["items"] == []
     assert run("get_idea", idea["id"], MODERATOR)["description"].startswith("Promo sur")  # moderators read it
     [event] = store.events("content_hidden")
-    assert event["payload"] == {"kind": "idea", "content_id": idea["id"], "idea_id": idea["id"], "consultation_id": None,
-                                "by": "reports"}
+    assert event["payload"] == {"kind": "idea", "content_id": idea["id"], "idea_id": idea["id"],
+                                "consultation_id": None, "by": "reports"}
     assert event["actor"] == {"account_id": None, "role": "system"}
     [logged] = store.rows("moderation_actions")
     assert logged.action == "hidden" and logged.actor_role == "system" and "3 signalements" in logged.reason

@@ -356,7 +356,8 @@ class IdeaBox(UseCases):
         recipients = sorted(account_id for account_id in to_tell if account_id)
         if recipients and self.accounts is not None:
             notice = {"account_ids": recipients, "subject": f"Idée fusionnée : {source.title}"[:150],
-                      "body": domain.merge_notice(source.title, target.title, f"{public_url()}/idees/{target.id}", message)}
+                      "body": domain.merge_notice(source.title, target.title, f"{public_url()}/idees/{target.id}",
+                                                  message)}
             self.uow.on_commit(lambda: self._notify(notice))
         return self.idea_view(source, actor)
 
