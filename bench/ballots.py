@@ -104,10 +104,13 @@ def measure(platform_, args, target: dict) -> dict:
     succeeded = result.pop("succeeded_total")
     exhausted = result.pop("exhausted_clients")
     exact = count_after_burst(platform_.env, cycle["cycle_id"], succeeded)
-    batches = cast_batches(platform_.env)
+    budget_calls = entrypoint_calls(platform_.env["BUDGET_HTTP_PORT"])
+    batches = budget_calls.get("cast_ballots")
     if batches:
         result["cast_ballots_calls_total"] = batches
         result["mean_ballots_per_batch"] = round(succeeded / batches, 1)
+    result["rpc_calls_since_start"] = {"budget": budget_calls,
+                                       "accounts": entrypoint_calls(platform_.env["ACCOUNTS_HTTP_PORT"])}
     if exhausted:
         log("WARNING: voters ran out before the end of the window: raise --voters")
         exact["voters_exhausted"] = True
@@ -138,23 +141,33 @@ def count_after_burst(env: dict, cycle_id: str, succeeded: int) -> dict:
         choices = connection.execute(sa.text(
             "SELECT count(*) FROM budget_ballot_choices c JOIN budget_ballots b ON b.id = c.ballot_id "
             "WHERE b.cycle_id = :id"), {"id": cycle_id}).scalar_one()
-        events = connection.execute(sa.text("SELECT count(*) FROM outbox_events WHERE type = 'ballot_cast'"))\
-            .scalar_one()
+        envelopes = connection.execute(sa.text("SELECT envelope FROM outbox_events WHERE type = 'ballot_cast'"))
+        events = sum(_json(envelope)["payload"].get("count", 1) for (envelope,) in envelopes)
     engine.dispose()
     return {"ballots_answered_200": succeeded, "rows_in_database": rows, "counted": counted,
-            "choices": choices, "ballot_cast_events": events,
+            "choices": choices, "ballots_in_ballot_cast_events": events,
             "exact": succeeded == rows == counted == events and choices == 4 * rows}
 
 
-def cast_batches(env: dict) -> int | None:
-    """How many `cast_ballots` calls the budget service answered (its Prometheus endpoint)."""
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def entrypoint_calls(port: str) -> dict:
+    """Calls answered per entrypoint of a service since it started (its Prometheus endpoint)."""
+    import re
+
     import requests
     try:
-        text = requests.get(f"http://127.0.0.1:{env['BUDGET_HTTP_PORT']}/metrics", timeout=5).text
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     except requests.RequestException:
-        return None
-    return int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                   if line.startswith("hub_entrypoint_calls_total{") and 'entrypoint="cast_ballots"' in line))
+        return {}
+    calls = {}
+    for line in text.splitlines():
+        if line.startswith("hub_entrypoint_calls_total{"):
+            name = re.search(r'entrypoint="([^"]+)"', line).group(1)
+            calls[name] = calls.get(name, 0) + int(float(line.rsplit(" ", 1)[1]))
+    return calls
 
 
 # --- subcommands (their own processes) -------------------------------------------------------------
@@ -228,17 +241,17 @@ def tally(ballots: int):
     with engine.begin() as connection:
         connection.execute(sa.text(
             "INSERT INTO budget_ballots (cycle_id, account_id, sector, receipt_digest, cast_at, changes, channel, "
-            "counted) SELECT :cycle, 'bench-voter-' || g, CASE WHEN g % 2 = 0 THEN 'paris-19' ELSE 'paris-20' END, "
-            "md5('r' || g) || md5('s' || g || :cycle), now(), 0, "
+            "counted) SELECT CAST(:cycle AS varchar), 'bench-voter-' || g, "
+            "CASE WHEN g % 2 = 0 THEN 'paris-19' ELSE 'paris-20' END, md5('r' || g) || md5('s' || g || :salt), now(), 0, "
             "CASE WHEN g % 10 = 0 THEN 'paper' ELSE 'online' END, true FROM generate_series(1, :n) AS g"),
-            {"cycle": made["cycle_id"], "n": ballots})
+            {"cycle": made["cycle_id"], "salt": made["cycle_id"][:8], "n": ballots})
         # Choices: projects (id + 5k) mod 20 for k = 0, 1 among the Paris-wide ones, and 2 of the ballot's
         # sector, skewed by the ballot id so that the counts differ.
         connection.execute(sa.text(
             "INSERT INTO budget_ballot_choices (ballot_id, project_id) "
-            "SELECT b.id, (:paris)[1 + ((b.id * b.id + 5 * k) % 20)] FROM budget_ballots b, "
+            "SELECT b.id, (CAST(:paris AS varchar[]))[1 + ((b.id * b.id + 5 * k) % 20)] FROM budget_ballots b, "
             "generate_series(0, 1) AS k WHERE b.cycle_id = :cycle "
-            "UNION ALL SELECT b.id, (:local)[1 + (CASE WHEN b.sector = 'paris-19' THEN 0 ELSE 10 END) "
+            "UNION ALL SELECT b.id, (CAST(:local AS varchar[]))[1 + (CASE WHEN b.sector = 'paris-19' THEN 0 ELSE 10 END) "
             "+ ((b.id % 7 + 3 * k) % 10)] FROM budget_ballots b, generate_series(0, 1) AS k "
             "WHERE b.cycle_id = :cycle"), {"cycle": made["cycle_id"], "paris": made["paris"], "local": local})
         choices = connection.execute(sa.text(
