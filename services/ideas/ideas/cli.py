@@ -68,6 +68,42 @@ DEMO_IDEAS = [
 ]
 
 
+# A consultation like those of idee.paris (« Comment renforcer la démocratie participative à Paris »), so
+# that a local hub shows every participation mode.
+DEMO_CONSULTATION = {
+    "id": _demo_id("consultation-democratie-participative"), "opened_days_ago": 10, "closes_in_days": 20,
+    "title": "Comment renforcer la démocratie participative à Paris ?",
+    "context": "La Ville souhaite mieux associer les Parisiennes et les Parisiens aux décisions qui les concernent. "
+               "Dites-nous comment : vos propositions, votre avis sur une Assemblée des Parisien·nes, vos habitudes "
+               "de participation et vos amendements à la future charte de la participation.",
+    "resources": [{"label": "La participation citoyenne à Paris", "url": "https://www.paris.fr/participation"}],
+    "agenda": [{"title": "Atelier ouvert à toutes et tous", "place": "Hôtel de Ville", "in_days": 7},
+               {"title": "Restitution publique", "place": "Mairie du 20e", "in_days": 25}],
+    "sections": [
+        {"title": "Vos propositions", "mode": "proposals",
+         "body": "Comment mieux associer les Parisien·nes aux décisions publiques ?",
+         "proposals": [("Faciliter l'accès de tous à l'administration parisienne",
+                        "Des permanences dans chaque mairie d'arrondissement pour accompagner les démarches en "
+                        "ligne, et des formulaires écrits simplement.")]},
+        {"title": "Créer une Assemblée des Parisien·nes", "mode": "argued_vote",
+         "body": "Pensez-vous que la création d'une Assemblée des Parisien·nes est un bon moyen de faire participer "
+                 "les citoyen·nes à la conception des politiques publiques ?"},
+        {"title": "Vos habitudes de participation", "mode": "questionnaire",
+         "questions": [{"label": "Avez-vous déjà participé à une démarche de la Ville ?", "kind": "single",
+                        "choices": ["Oui, souvent", "Oui, une fois", "Jamais"]},
+                       {"label": "Comment préférez-vous participer ?", "kind": "multiple",
+                        "choices": ["En ligne", "Réunions publiques", "Ateliers de quartier", "Conseils de quartier"]},
+                       {"label": "Une remarque ?", "kind": "text"}]},
+        {"title": "La charte de la participation", "mode": "amendable_text",
+         "body": "Article 1 : toute personne vivant, travaillant ou étudiant à Paris peut participer.\n"
+                 "Article 2 : la Ville rend compte de la suite donnée à chaque contribution.",
+         "proposals": [("Article 3 : des tirages au sort",
+                        "Une partie des membres des instances participatives est tirée au sort, pour représenter la "
+                        "diversité des habitant·es.")]},
+    ],
+}
+
+
 def _unit_of_work_factory(url: str = None):
     """Units of work on one engine (one pool), for a command that opens many."""
     from sqlalchemy.orm import sessionmaker
@@ -91,6 +127,11 @@ def seed_demo_ideas():
             created += Ideas(uow, throttle=None).seed_demo_idea(demo)
     print(f"Idées de démonstration (mode local uniquement) : {created} créée(s), "
           f"{len(DEMO_IDEAS) - created} déjà présente(s).")
+    from .handlers import Consultations
+    from .handlers.box import DEMO_PSEUDONYM
+    with _unit_of_work() as uow:
+        seeded = Consultations(uow, throttle=None).seed_demo_consultation(DEMO_CONSULTATION, DEMO_PSEUDONYM)
+    print(f"Consultation de démonstration : {'créée' if seeded else 'déjà présente'}.")
 
 
 def import_madrid(path: Path, new_unit_of_work=None) -> dict:

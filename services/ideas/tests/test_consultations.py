@@ -7,6 +7,7 @@ import pytest
 
 from hubkit.envelope import make_event
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from ideas import cli
 from ideas.handlers import Consultations, Ideas
 
 pytestmark = pytest.mark.integration
@@ -382,3 +383,12 @@ def test_sections_in_use_keep_their_mode(run, consultation):
     left = run("delete_section", AGENT, {"consultation_id": consultation["id"],
                                          "section_id": section_of(consultation, "amendable_text")["id"]})
     assert len(left["sections"]) == 3
+
+
+def test_the_demo_consultation_is_seeded_once_with_every_mode(run, store):
+    assert run("seed_demo_consultation", cli.DEMO_CONSULTATION, "Équipe démo") is True
+    assert run("seed_demo_consultation", cli.DEMO_CONSULTATION, "Équipe démo") is False
+    demo = run("get_consultation", {"consultation_id": cli.DEMO_CONSULTATION["id"]})
+    assert demo["state"] == "open" and len(store.events("consultation_opened")) == 1
+    assert [s["mode"] for s in demo["sections"]] == ["proposals", "argued_vote", "questionnaire", "amendable_text"]
+    assert [p["author_pseudonym"] for p in section_of(demo, "proposals")["proposals"]] == ["Équipe démo"]

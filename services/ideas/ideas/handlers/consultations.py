@@ -6,6 +6,8 @@ or after it closes, whether or not the timer has announced it yet. `announce_due
 timer) emits `consultation_opened` / `consultation_closed` once each: a conditional UPDATE marks the
 announcement, so two sweeps at the same moment cannot both emit it.
 """
+from datetime import timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -400,3 +402,36 @@ class Consultations(ConsultationViews, UseCases):
         return set(self.session.execute(sa.select(Report.content_kind, Report.content_id).where(
             Report.consultation_id == consultation_id, Report.account_id == account_id)).all())
 
+
+    # --- demo data (command line, local mode only) -----------------------------------------------
+
+    def seed_demo_consultation(self, demo: dict, pseudonym: str) -> bool:
+        """A demo consultation, open since `opened_days_ago`, with its sections and the demo team's
+        proposals (no account behind them); False if it already exists (the seed runs at every `make run`)."""
+        if self.session.get(Consultation, demo["id"]) is not None:
+            return False
+        now = self.clock()
+        consultation = Consultation(
+            id=demo["id"], title=demo["title"], context=demo["context"], resources=demo["resources"],
+            agenda=[{**meeting, "starts_at": (now + timedelta(days=meeting["in_days"])).isoformat()}
+                    for meeting in demo["agenda"]],
+            opens_at=now - timedelta(days=demo["opened_days_ago"]),
+            closes_at=now + timedelta(days=demo["closes_in_days"]),
+            created_by=None, created_at=now, updated_at=now)
+        self.session.add(consultation)
+        for position, section in enumerate(demo["sections"], start=1):
+            row = ConsultationSection(consultation_id=consultation.id, position=position, title=section["title"],
+                                      mode=section["mode"], body=section.get("body"), created_at=now,
+                                      questions=cd.check_questions(section["mode"], section.get("questions", [])),
+                                      agree_count=0, disagree_count=0, responses_count=0)
+            self.session.add(row)
+            self.session.flush()
+            for hours, (title, body) in enumerate(section.get("proposals", ()), start=1):
+                self.session.add(Proposal(consultation_id=consultation.id, section_id=row.id, title=title, body=body,
+                                          author_id=None, author_pseudonym=pseudonym, supports_count=0,
+                                          comments_count=0, amendments_count=0, arguments_count=0, agree_count=0,
+                                          disagree_count=0, hidden=False,
+                                          created_at=consultation.opens_at + timedelta(hours=hours)))
+        self.session.flush()
+        self._announce(consultation)
+        return True
