@@ -14,6 +14,8 @@ FORWARDS = Counter("routing_forwards_total", "Ideas forwarded to a scheme (re-ro
 UNDONE = Counter("routing_decisions_undone_total", "Decisions undone within the undo window.")
 WEBHOOK_DELIVERIES = Counter("routing_webhook_deliveries_total", "Dossiers delivered by webhook (2xx received).")
 WEBHOOK_FAILURES = Counter("routing_webhook_failures_total", "Failed webhook calls (retried with backoff).")
+RECOVERED = Counter("routing_ideas_recovered_total",
+                    "Ideas whose idea_submitted never reached routing, found in the idea box by reconciliation.")
 SCHEME_ANSWERS = Counter("routing_scheme_answers_total", "Signed answers received from external schemes.")
 
 _waiting_labels = set()
@@ -47,3 +49,7 @@ def count_webhook(delivered: bool):
 
 def count_scheme_answer():
     SCHEME_ANSWERS.inc()
+
+
+def count_recovered(count: int):
+    RECOVERED.inc(count)

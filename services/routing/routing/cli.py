@@ -1,9 +1,9 @@
-"""`python -m routing` / `hub-routing`: run, migrate, seed demo settings."""
+"""`python -m routing` / `hub-routing`: run, migrate, seed demo settings, reconcile the inbox with the idea box."""
 import argparse
 import sys
 from pathlib import Path
 
-from hubkit.config import database_url, hub_env
+from hubkit.config import amqp_uri, database_url, hub_env
 from hubkit.db import make_engine
 from hubkit.runner import migrate, run_service
 
@@ -34,12 +34,44 @@ def seed_demo():
     engine.dispose()
 
 
+def reconcile():
+    """One reconciliation now (ops: after an outage or a first deployment), whether the service runs or not:
+    the ideas routing never heard of join the inbox; the service's relay publishes their events."""
+    from sqlalchemy.orm import sessionmaker
+
+    from hubkit.db import UnitOfWork
+    from hubkit.errors import HubError
+    from hubkit.rpc import RpcPool
+
+    from .base import settings_from_env
+    from .models import Base
+    from .peers import PEER_TIMEOUT
+    from .reconciliation import Reconciliation
+    engine = make_engine(database_url(SERVICE_NAME))
+    factory = sessionmaker(engine, expire_on_commit=False)
+    pool = RpcPool(amqp_uri(), size=1, timeout=PEER_TIMEOUT)
+    try:
+        with pool.cluster({}) as cluster:
+            result = Reconciliation(cluster.ideas, lambda: UnitOfWork(factory, SERVICE_NAME, Base.metadata),
+                                    settings_from_env()).run()
+    except HubError as error:
+        print(f"routing: reconciliation failed, the ideas service did not answer ({error.details or error.message})",
+              file=sys.stderr)
+        sys.exit(1)
+    finally:
+        pool.close()
+        engine.dispose()
+    print(f"routing: {result['checked']} open ideas checked, {len(result['recovered'])} recovered into the inbox"
+          + "".join(f"\n  {idea_id}" for idea_id in result["recovered"]))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="hub-routing", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the routing service (RPC, events, timers, /metrics)")
     sub.add_parser("migrate", help="create or upgrade the routing database (with the City's schemes)")
     sub.add_parser("seed-demo", help="point the greening permit at a local receiver (local mode only)")
+    sub.add_parser("reconcile", help="add to the inbox the open ideas whose idea_submitted routing never received")
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -53,3 +85,5 @@ def main(argv=None):
             print("seed-demo refuse de tourner hors du mode local (HUB_ENV=local).", file=sys.stderr)
             sys.exit(2)
         seed_demo()
+    elif args.command == "reconcile":
+        reconcile()

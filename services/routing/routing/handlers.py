@@ -29,6 +29,12 @@ RECORD_EVENT = "routing.record_event"
 NOTIFY_AUTHOR = "routing.notify_author"
 FORGET_ACCOUNT = "routing.forget_account"
 KNOWN_EVENT_VERSION = 1
+# The correlation id reconciliation gives an idea whose submission event routing never received.
+RECOVERED_PREFIX = "recovered-"
+RECOVERED_NOTE = ("Retrouvée par le rapprochement avec la boîte à idées : l'événement de dépôt n'était pas parvenu "
+                  "au routage (service arrêté, ou sa file pas encore créée). Identifiant de corrélation d'origine "
+                  "inconnu : un nouveau a été attribué.")
+ADOPTED_NOTE = " L'événement de dépôt est arrivé depuis : identifiant de corrélation d'origine rétabli."
 EXCERPT_LENGTH = 280
 DECISION_STATES = {"pending": "En attente (annulable)", "effective": "Appliquée", "cancelled": "Annulée",
                    "superseded": "Remplacée par une réorientation", "failed": "Échec"}
@@ -49,32 +55,69 @@ class Inbox(UseCases):
             return False
         payload = load(schemas.IdeaSubmittedSchema(), envelope["payload"])
         idea_id = str(payload["idea_id"])
+        item = self.session.get(InboxItem, idea_id, with_for_update=True)
+        if item is not None:
+            self._adopt_submission(item, envelope)
+            return False
+        self._admit(idea_id, idea, payload.get("theme"), payload.get("arrondissement"),
+                    envelope["actor"]["account_id"], envelope)
+        return True
+
+    def recover_idea(self, idea: dict, run_id: str) -> bool:
+        """An open idea of the idea box whose `idea_submitted` never reached routing (routing stopped, or its
+        queue not declared yet: a topic exchange drops what no queue is bound to) lands in the inbox as the
+        event would have put it. `idea` is what `ideas.get_idea` answered. The original correlation id and
+        author are unknown to the ideas RPC: a fresh `recovered-…` id starts the chain, and the event, if it
+        still comes, restores both (`_adopt_submission`). False if the idea is already in the inbox."""
+        idea_id = str(idea["id"])
         if self.session.get(InboxItem, idea_id) is not None:
             return False
+        submission = {"event_id": new_id(), "type": "idea_submitted", "producer": "ideas",
+                      "actor": events.actor(None, "citizen"), "correlation_id": RECOVERED_PREFIX + new_id(),
+                      "causation_id": run_id, "occurred_at": idea.get("created_at") or self.clock().isoformat()}
+        self._admit(idea_id, idea, idea.get("theme"), idea.get("arrondissement"), None, submission,
+                    agent_note=RECOVERED_NOTE)
+        return True
+
+    def _admit(self, idea_id: str, idea: dict, theme, arrondissement, author_id, submission: dict,
+               agent_note: str = None):
+        """The inbox item, its `idea_submitted` step and the suggestion (event and step), caused by `submission`
+        (the event, or what reconciliation made in its place)."""
         schemes = [{"code": s.code, "name": s.name, "direction": s.direction, "keywords": s.keywords}
                    for s in self.session.execute(sa.select(Scheme).where(Scheme.active.is_(True))).scalars()]
-        suggestion = domain.suggest(idea["title"], idea.get("description") or "", payload.get("theme"), schemes)
+        suggestion = domain.suggest(idea["title"], idea.get("description") or "", theme, schemes)
         scheme = self.session.get(Scheme, suggestion.scheme)
         now = self.clock()
         item = InboxItem(
             idea_id=idea_id, title=domain.one_line(idea["title"])[:200], excerpt=excerpt(idea.get("description")),
-            theme=payload.get("theme"), arrondissement=payload.get("arrondissement"),
-            author_id=envelope["actor"]["account_id"], correlation_id=envelope["correlation_id"],
-            status=domain.WAITING, suggested_scheme=suggestion.scheme, suggestion_reason=suggestion.reason,
-            suggestion_keywords=list(suggestion.keywords),
+            theme=theme, arrondissement=arrondissement, author_id=author_id,
+            correlation_id=submission["correlation_id"], status=domain.WAITING, suggested_scheme=suggestion.scheme,
+            suggestion_reason=suggestion.reason, suggestion_keywords=list(suggestion.keywords),
             checklist=domain.checklist(idea["title"], idea.get("description") or ""),
-            scheme=suggestion.scheme, direction=suggestion.direction, submitted_at=aware(_when(envelope)),
+            scheme=suggestion.scheme, direction=suggestion.direction, submitted_at=aware(_when(submission)),
             received_at=now, deadline_at=now + self._days(scheme.deadline_days if scheme else 15), updated_at=now)
         self.session.add(item)
         self.session.flush()
-        self.trace(envelope, idea_id, domain.trace_summary("idea_submitted", {}))
-        with acting_on(item.correlation_id, str(envelope["event_id"])):
+        self.trace(submission, idea_id, domain.trace_summary("idea_submitted", {}), agent_note)
+        with acting_on(item.correlation_id, str(submission["event_id"])):
             self.emit_traced(events.IDEA_ROUTING_SUGGESTED, idea_id,
                              {"idea_id": idea_id, "scheme": suggestion.scheme, "direction": suggestion.direction,
                               "keywords": list(suggestion.keywords), "deadline_at": item.deadline_at.isoformat()},
                              events.SYSTEM, f"Orientation suggérée : {scheme.name if scheme else suggestion.scheme}.",
                              agent_note=suggestion.reason)
-        return True
+
+    def _adopt_submission(self, item: InboxItem, envelope: dict):
+        """The `idea_submitted` of an idea reconciliation recovered, arriving late: the idea's later steps carry
+        the citizen's correlation id again, and the author is known (to be told what became of the idea)."""
+        if not item.correlation_id.startswith(RECOVERED_PREFIX):
+            return
+        recovered_id = item.correlation_id
+        item.correlation_id = envelope["correlation_id"]
+        item.author_id = item.author_id or envelope["actor"]["account_id"]
+        self.session.execute(sa.update(TraceEntry).where(
+            TraceEntry.idea_id == item.idea_id, TraceEntry.type == "idea_submitted",
+            TraceEntry.correlation_id == recovered_id).values(
+            correlation_id=envelope["correlation_id"], agent_note=RECOVERED_NOTE + ADOPTED_NOTE))
 
     def _days(self, days: int) -> timedelta:
         return timedelta(seconds=days * self.settings.day_seconds)

@@ -25,6 +25,7 @@ from .delivery import Deliveries, post
 from .handlers import Inbox
 from .models import Base
 from .peers import PEER_TIMEOUT, BoundedRpc, CallContext, PeerUnavailable
+from .reconciliation import Reconciliation, Schedule
 from .tracing import History
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ rpc = nameko_rpc(expected_exceptions=HubError)
 SETTINGS = settings_from_env()
 SWEEP_SECONDS = env_float("ROUTING_SWEEP_SECONDS", 5)
 DELIVERY_SECONDS = env_float("ROUTING_DELIVERY_SECONDS", 5)
+RECONCILE_SECONDS = env_float("ROUTING_RECONCILE_SECONDS", 300)
+RECONCILE_TICK = min(RECONCILE_SECONDS, 10)  # the first run comes at the first tick; a failed one, a tick later
+RECONCILE_SCHEDULE = Schedule(RECONCILE_SECONDS, retry=RECONCILE_TICK)
 NOTIFY_TIMEOUT = 5
 
 
@@ -302,6 +306,21 @@ class RoutingService:
             if not delivered:
                 log.warning("webhook delivery failed, will retry",
                             extra={"dossier": claim["reference"], "status": status, "error": error})
+
+    @timer(interval=RECONCILE_TICK)
+    def reconcile(self):
+        """Soon after start, then every ROUTING_RECONCILE_SECONDS: the open ideas of the idea box whose
+        `idea_submitted` never reached routing join the inbox (see reconciliation.py)."""
+        if not RECONCILE_SCHEDULE.due():
+            return
+        try:
+            Reconciliation(self._peer(self.ideas, PeerUnavailable), lambda: self.db, SETTINGS).run()
+        except Exception as error:  # ideas not answering, the database away: the timer lives on, tries again
+            log.warning("reconciliation with the idea box failed, will retry",
+                        extra={"error": repr(error), "retry_seconds": RECONCILE_TICK})
+            RECONCILE_SCHEDULE.done(succeeded=False)
+        else:
+            RECONCILE_SCHEDULE.done(succeeded=True)
 
     @timer(interval=2)
     def relay_pending(self):

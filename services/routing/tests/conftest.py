@@ -1,3 +1,4 @@
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -5,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from hubkit.db import UnitOfWork, make_engine
+from hubkit.rpc import PeerUnavailable
 from hubkit.testing import FreshDatabase, drop_templates
 from routing import SERVICE_NAME
 from routing.models import Base
@@ -63,18 +65,35 @@ def store(routing_db):
 
 
 class FakeIdeas:
-    """Stands in for the ideas service's RPC: ideas from a dict."""
+    """Stands in for the ideas service's RPC: ideas from a dict (listed newest first, as ideas lists them).
+    `down`: every call fails as a peer that does not answer."""
 
     def __init__(self):
-        self.ideas, self.calls = {}, []
+        self.ideas, self.calls, self.down = {}, [], False
 
-    def add(self, idea_id: str, title: str, description: str, status="submitted"):
-        self.ideas[idea_id] = {"id": idea_id, "title": title, "description": description, "status": status}
+    def add(self, idea_id: str, title: str, description: str, status="submitted", theme="environnement",
+            arrondissement=None, created_at=None):
+        self.ideas[idea_id] = {"id": idea_id, "title": title, "description": description, "status": status,
+                               "theme": theme, "arrondissement": arrondissement,
+                               "created_at": (created_at or datetime.now(timezone.utc)).isoformat()}
         return self.ideas[idea_id]
 
+    def _answer(self, call: str, data: dict):
+        self.calls.append((call, data))
+        if self.down:
+            raise PeerUnavailable(f"{call} timed out")
+
     def get_idea(self, data):
-        self.calls.append(("get_idea", data))
+        self._answer("get_idea", data)
         return self.ideas[data["idea_id"]]
+
+    def list_ideas(self, data):
+        self._answer("list_ideas", data)
+        found = sorted((idea for idea in self.ideas.values() if idea["status"] == data["status"]),
+                       key=lambda idea: idea["created_at"], reverse=True)
+        page = found[data["offset"]:data["offset"] + data["limit"]]
+        return {"items": [{key: idea[key] for key in ("id", "title", "status", "created_at")} for idea in page],
+                "total": len(found), "limit": data["limit"], "offset": data["offset"]}
 
 
 @pytest.fixture
