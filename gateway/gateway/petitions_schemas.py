@@ -278,6 +278,8 @@ class SignatureTrendsSchema(Schema):
     domains_scanned = fields.Integer(metadata={"description": "Signatures dont le domaine a été examiné"})
     domains_truncated = fields.Boolean(metadata={"description": "Vrai si la fenêtre avait plus de 10 000 "
                                                                 "signatures (seules les plus récentes sont examinées)"})
+    domains_unavailable = fields.Boolean(metadata={"description": "Vrai si le service des comptes n'a pas répondu : "
+                                                                  "la vue est donnée sans les domaines"})
     by_arrondissement = fields.List(fields.Nested(ArrondissementCountSchema))
     declared = fields.Nested(DeclaredSchema)
     latest = fields.List(fields.Nested(RecentSignatureSchema), metadata={"description": "Les 200 dernières signatures"})

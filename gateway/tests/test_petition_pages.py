@@ -574,6 +574,14 @@ def test_invalidating_an_address_from_the_page(client, petitions, sign_in, post)
                                                                  "ip": "203.0.113.66"}
 
 
+def test_the_fraud_view_says_when_the_domains_are_missing(client, petitions, sign_in):
+    sign_in("moderator")
+    petitions.signature_trends = lambda actor, data: {**TRENDS, "email_domains": [], "domains_unavailable": True}
+    page = html(client.get(FRAUD_URL))
+    assert "Les domaines ne sont pas disponibles : le service des comptes ne répond pas." in page
+    assert "203.0.113.66" in page
+
+
 def test_invalidating_an_e_mail_domain_in_the_window_shown(client, petitions, sign_in, post):
     sign_in("moderator")
     empty = post(INVALIDATE_URL, {"mode": "domain", "email_domain": "", "reason": REASON, "heures": "1"})

@@ -6,15 +6,18 @@ transaction (no connection waits on another service), asks `accounts.email_domai
 those accounts (never their addresses, 500 per call), and aggregates them in memory. Nothing e-mail-related
 is stored in petitions, except the domain a moderator invalidated, in the moderation log.
 """
+import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
 
-from hubkit.errors import Conflict, InvalidInput
+from hubkit.errors import Conflict, InvalidInput, ServiceUnavailable
 
 from . import domain, events
 from .checks import FieldChecks, aware, rules
 from .models import ModerationLogEntry, Signature
+
+log = logging.getLogger(__name__)
 
 TRENDS_TOP = 50
 RECENT_SIGNATURES = 200
@@ -94,11 +97,18 @@ class AntiFraud:
         return found
 
     def _domain_trends(self, signed: list) -> dict:
-        domains = self._domains_of([account_id for _, account_id, _, _ in signed])
+        """The domains of the window's signers; if accounts does not answer, the rest of the view still shows
+        (moderators act on addresses meanwhile) and says the domains are missing."""
+        try:
+            domains = self._domains_of([account_id for _, account_id, _, _ in signed])
+        except ServiceUnavailable:
+            log.warning("accounts.email_domains unavailable: fraud view without e-mail domains")
+            return {"email_domains": [], "domains_scanned": 0, "domains_unavailable": True}
         rows = [domain.SignerDomain(domains[account_id]["email_domain"], aware(at), invalidated,
                                     domain.parse_moment(domains[account_id]["registered_at"]))
                 for _, account_id, at, invalidated in signed if account_id in domains]
-        return {"email_domains": domain.domain_trends(rows, TRENDS_TOP), "domains_scanned": len(rows)}
+        return {"email_domains": domain.domain_trends(rows, TRENDS_TOP), "domains_scanned": len(rows),
+                "domains_unavailable": False}
 
     def invalidate_signatures(self, actor: dict, command: dict) -> dict:
         """Invalidate the signatures of one client address, of one e-mail domain (within a window of hours),

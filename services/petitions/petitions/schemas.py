@@ -279,6 +279,7 @@ class SignatureTrendsSchema(Schema):
     email_domains = fields.List(fields.Nested(DomainTrendSchema))
     domains_scanned = fields.Integer()
     domains_truncated = fields.Boolean()
+    domains_unavailable = fields.Boolean()
     by_arrondissement = fields.List(fields.Nested(ArrondissementCountSchema))
     declared = fields.Nested(DeclaredSchema)
     latest = fields.List(fields.Nested(RecentSignatureSchema))

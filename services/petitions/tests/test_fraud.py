@@ -259,3 +259,14 @@ def test_a_failed_notification_is_not_recorded_so_it_is_retried(run, store, peti
     assert store.rows("processed_events") == []
     sent = []
     assert run("notification", reached, sent.append) is True and len(sent) == 1
+
+
+def test_without_accounts_the_view_shows_the_rest_and_says_domains_are_missing(run, petition, accounts):
+    from hubkit.errors import ServiceUnavailable
+
+    def down(data):
+        raise ServiceUnavailable(details={"reason": "email_domains timed out"})
+    accounts.email_domains = down
+    view = trends(run, petition["id"])
+    assert view["domains_unavailable"] is True and view["email_domains"] == []
+    assert [ip["signatures"] for ip in view["ips"]] == [4, 1]
