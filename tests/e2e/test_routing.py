@@ -2,12 +2,15 @@
 forwards it to the participatory budget (a draft project linked to it appears in the budget service) and the
 idea's timeline tells every step under one correlation id; a forward to the greening permit calls a real local
 HTTP receiver that fails once then succeeds (one dossier, delivered on retry, answered by the scheme with a
-signed message); re-routing and undo keep the history; an idea past its deadline is flagged."""
+signed message); re-routing and undo keep the history; an idea past its deadline is flagged; ideas submitted while
+routing had no queue (stopped, deployed later) reach the inbox by reconciliation, by hand and on restart."""
 import hashlib
 import hmac
 import http.server
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -15,7 +18,9 @@ from pathlib import Path
 
 import pytest
 import requests
+import sqlalchemy as sa
 
+from hubkit.db import make_engine
 from hubkit.testing import Platform, body_of, free_port
 
 from .test_petitions import admin_headers, citizen, mail_link_of, wait_for
@@ -261,3 +266,72 @@ def test_a_duplicate_is_merged_by_the_ideas_service(hub, people):
     assert wait_for(lambda: "idea_merged" in timeline_types(hub, copy), 15), timeline_types(hub, copy)
     timeline = requests.get(f"{hub.url}/api/v1/routing/ideas/{copy}/timeline").json()
     assert {entry["correlation_id"] for entry in timeline["entries"]} == {click}
+
+
+# The queue nameko binds for routing's `receive_idea`: while it does not exist, ideas' idea_submitted is dropped.
+IDEA_SUBMITTED_QUEUE = "evt-ideas-idea_submitted--routing.receive_idea"
+# The restarted routing reconciles every 2 s, an idea once 3 s old (its event, if any, has long arrived); the
+# CLI, run while routing is stopped, at once.
+RECONCILING_ENV = {"ROUTING_RECONCILE_SECONDS": "2", "ROUTING_RECONCILE_GRACE_SECONDS": "3"}
+CLI_ENV = {"ROUTING_RECONCILE_GRACE_SECONDS": "0"}
+
+
+def events_published_by_ideas(hub) -> bool:
+    engine = make_engine(hub.databases["ideas"].url)
+    try:
+        with engine.connect() as connection:
+            outbox = sa.Table("outbox_events", sa.MetaData(), autoload_with=connection)
+            return connection.execute(sa.select(sa.func.count()).select_from(outbox)
+                                      .where(outbox.c.published_at.is_(None))).scalar_one() == 0
+    finally:
+        engine.dispose()
+
+
+def test_ideas_submitted_while_routing_had_no_queue_reach_the_inbox_by_reconciliation(hub, people):
+    """Routing deployed after the idea box, or stopped with its queue gone: the idea box's `idea_submitted` finds
+    no queue bound and is dropped. `python -m routing reconcile` and, after a (re)start, routing itself bring
+    those ideas into the inbox once; the queue, declared again, carries the next ones."""
+    agent, late = people["agent"], citizen(hub, mail_link_of, "Tardive")
+    hub.stop_process("routing")
+    deleted = requests.delete(f"http://127.0.0.1:15672/api/queues/{hub.vhost}/{IDEA_SUBMITTED_QUEUE}",
+                              auth=("guest", "guest"))
+    assert deleted.status_code == 204, deleted.text
+    by_hand, _ = submit(hub, late, "Végétaliser la cour de l'école Guy Môquet",
+                        "Des jardinières et des arbres fruitiers dans la cour.", theme="environnement")
+    on_restart, _ = submit(hub, late, "Nid-de-poule boulevard Ney", "Un trou dangereux au niveau du numéro 40.",
+                           theme="mobilites")
+    assert wait_for(lambda: events_published_by_ideas(hub), 15)  # published to an exchange no queue listens on
+
+    ops = subprocess.run([sys.executable, "-m", "routing", "reconcile"], env={**hub.env, **CLI_ENV},
+                         capture_output=True, text=True, timeout=60)
+    assert ops.returncode == 0, ops.stderr
+    assert "2 recovered into the inbox" in ops.stdout and by_hand in ops.stdout and on_restart in ops.stdout
+
+    # the restarted routing recovers what the CLI could not see (submitted after it ran) by itself
+    later, _ = submit(hub, late, "Des jardinières rue Marcadet", "Des jardinières fleuries devant les commerces.",
+                      theme="environnement")
+    assert wait_for(lambda: events_published_by_ideas(hub), 15)
+    saved = {name: hub.env.get(name) for name in RECONCILING_ENV}
+    hub.env.update(RECONCILING_ENV)
+    try:
+        hub.restart_process("routing")
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                hub.env.pop(name)
+            else:
+                hub.env[name] = value
+    hub.wait_ready()
+    for idea_id, scheme in ((by_hand, "greening_permit"), (on_restart, "street_report"), (later, "greening_permit")):
+        item = in_inbox(hub, agent, idea_id)
+        assert item["suggested_scheme"] == scheme and item["status"] == "waiting"
+        assert item["correlation_id"].startswith("recovered-")
+        submission = item["trace"][0]
+        assert submission["type"] == "idea_submitted" and "Retrouvée" in submission["agent_note"]
+        assert wait_for(lambda: "idea_routing_suggested" in timeline_types(hub, idea_id), 10)
+        assert timeline_types(hub, idea_id).count("idea_submitted") == 1
+
+    # the queue is back: the next idea arrives by its event, in its citizen's correlation chain
+    fresh, click = submit(hub, late, "Des bancs rue Championnet", "Trois bancs à l'ombre devant la bibliothèque.")
+    item = in_inbox(hub, agent, fresh)
+    assert item["correlation_id"] == click and item["trace"][0]["agent_note"] is None

@@ -22,6 +22,9 @@ class Settings:
     webhook_timeout_seconds: float = 5.0
     day_seconds: int = 86400  # the length of a deadline "day": shorter only for demos and tests
     allow_plain_http: bool = False
+    # An open idea the inbox lacks is recovered by reconciliation only once older than this: a younger one's
+    # idea_submitted is most likely on its way (recovering it would give it a fresh correlation id).
+    reconcile_grace_seconds: float = 60.0
 
 
 def settings_from_env() -> Settings:
@@ -32,6 +35,7 @@ def settings_from_env() -> Settings:
         webhook_max_attempts=env_int("ROUTING_WEBHOOK_MAX_ATTEMPTS", defaults.webhook_max_attempts),
         webhook_timeout_seconds=env_float("ROUTING_WEBHOOK_TIMEOUT_SECONDS", defaults.webhook_timeout_seconds),
         day_seconds=env_int("ROUTING_DEADLINE_DAY_SECONDS", defaults.day_seconds),
+        reconcile_grace_seconds=env_float("ROUTING_RECONCILE_GRACE_SECONDS", defaults.reconcile_grace_seconds),
         # local runs and tests deliver webhooks to http://127.0.0.1; production only to https://
         allow_plain_http=env_str("ROUTING_ALLOW_HTTP_WEBHOOKS", "1" if hub_env() in ("local", "test") else "0")
         in ("1", "true", "yes"))

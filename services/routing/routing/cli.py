@@ -61,8 +61,9 @@ def reconcile():
     finally:
         pool.close()
         engine.dispose()
-    print(f"routing: {result['checked']} open ideas checked, {len(result['recovered'])} recovered into the inbox"
-          + "".join(f"\n  {idea_id}" for idea_id in result["recovered"]))
+    print(f"routing: {result['checked']} open ideas checked, {len(result['recovered'])} recovered into the inbox, "
+          f"{result['deferred']} submitted too recently (left to their event; run again later)"
+          + "".join(f"\n  recovered {idea_id}" for idea_id in result["recovered"]))
 
 
 def main(argv=None):

@@ -35,7 +35,7 @@ SWEEP_SECONDS = env_float("ROUTING_SWEEP_SECONDS", 5)
 DELIVERY_SECONDS = env_float("ROUTING_DELIVERY_SECONDS", 5)
 RECONCILE_SECONDS = env_float("ROUTING_RECONCILE_SECONDS", 300)
 RECONCILE_TICK = min(RECONCILE_SECONDS, 10)  # the first run comes at the first tick; a failed one, a tick later
-RECONCILE_SCHEDULE = Schedule(RECONCILE_SECONDS, retry=RECONCILE_TICK)
+RECONCILE_SCHEDULE = Schedule(RECONCILE_SECONDS, retry=RECONCILE_TICK, grace=SETTINGS.reconcile_grace_seconds)
 NOTIFY_TIMEOUT = 5
 
 
@@ -314,13 +314,13 @@ class RoutingService:
         if not RECONCILE_SCHEDULE.due():
             return
         try:
-            Reconciliation(self._peer(self.ideas, PeerUnavailable), lambda: self.db, SETTINGS).run()
+            result = Reconciliation(self._peer(self.ideas, PeerUnavailable), lambda: self.db, SETTINGS).run()
         except Exception as error:  # ideas not answering, the database away: the timer lives on, tries again
             log.warning("reconciliation with the idea box failed, will retry",
                         extra={"error": repr(error), "retry_seconds": RECONCILE_TICK})
             RECONCILE_SCHEDULE.done(succeeded=False)
         else:
-            RECONCILE_SCHEDULE.done(succeeded=True)
+            RECONCILE_SCHEDULE.done(succeeded=True, deferred=result["deferred"])
 
     @timer(interval=2)
     def relay_pending(self):

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 
 def missed(ideas, title="Végétaliser la rue Manin", description="Des jardinières devant l'école.",
-           status="submitted", minutes_ago=0) -> str:
+           status="submitted", minutes_ago=5) -> str:
     """An idea of the idea box whose `idea_submitted` routing never received."""
     idea_id = str(uuid.uuid4())
     ideas.add(idea_id, title, description, status=status, arrondissement=19,
@@ -34,6 +34,7 @@ def reconcile(store, ideas, clock):  # noqa: F811
 def test_open_ideas_the_event_path_missed_join_the_inbox_once_as_the_event_would_have_put_them(
         run, ideas, store, reconcile):  # noqa: F811
     waiting = missed(ideas, minutes_ago=30)
+    missed(ideas, "Toute fraîche", "Son événement est en route vers le routage.", minutes_ago=0.5)
     studied = missed(ideas, "Un banc square Trousseau", "Un banc à l'ombre pour les parents.", status="under_review")
     missed(ideas, "Déjà traitée", "Une idée à laquelle la Ville a répondu.", status="answered")
     delivered = received(run, ideas, title="Une fontaine place des Fêtes", description="Pour boire l'été.")
@@ -41,7 +42,7 @@ def test_open_ideas_the_event_path_missed_join_the_inbox_once_as_the_event_would
 
     result = reconcile()
 
-    assert result["recovered"] == [waiting, studied] and result["checked"] == 3
+    assert result["recovered"] == [waiting, studied] and result["checked"] == 4 and result["deferred"] == 1
     assert [data for call, data in ideas.calls[calls:] if call == "get_idea"] == [
         {"idea_id": waiting}, {"idea_id": studied}]  # never about the idea it holds
     item = run(Inbox, "get_item", AGENT, waiting)
@@ -67,10 +68,19 @@ def test_open_ideas_the_event_path_missed_join_the_inbox_once_as_the_event_would
     assert reconcile()["recovered"] == [] and store.snapshot() == snapshot
 
 
+def test_an_idea_younger_than_the_grace_is_left_to_its_event_then_recovered(ideas, store, reconcile, clock):  # noqa: F811
+    idea_id = missed(ideas, minutes_ago=0.5)
+    result = reconcile()
+    assert (result["recovered"], result["deferred"]) == ([], 1) and store.rows("inbox_items") == []
+    clock.advance(seconds=31)
+    assert reconcile()["recovered"] == [idea_id]
+
+
 def test_an_event_arriving_after_reconciliation_adds_nothing_and_restores_the_citizens_chain(
-        run, ideas, store, reconcile):  # noqa: F811
+        run, ideas, store, reconcile, clock):  # noqa: F811
     envelope = submitted(ideas)  # published, but not delivered yet (the ideas outbox waited for the broker)
     idea_id = envelope["payload"]["idea_id"]
+    clock.advance(minutes=5)
     assert reconcile()["recovered"] == [idea_id]
     recovered = run(Inbox, "get_item", AGENT, idea_id)
     assert recovered["correlation_id"].startswith(RECOVERED_PREFIX)
@@ -100,6 +110,7 @@ def test_an_event_applied_while_reconciliation_runs_wins_and_the_idea_is_there_o
             run(Inbox, "receive_idea", envelope, ideas.get_idea(data))
             return ideas.get_idea(data)
 
+    clock.advance(minutes=5)
     assert Reconciliation(EventMeanwhile(), store.uow, IMMEDIATE, clock=clock).run()["recovered"] == []
     assert len(store.rows("inbox_items")) == 1 and len(store.rows("trace_entries")) == 2
     assert run(Inbox, "get_item", AGENT, idea_id)["correlation_id"] == "req-citizen-click"
@@ -107,7 +118,7 @@ def test_an_event_applied_while_reconciliation_runs_wins_and_the_idea_is_there_o
 
 def test_every_page_of_open_ideas_is_read(ideas, store, reconcile, monkeypatch):
     monkeypatch.setattr(reconciliation, "PAGE_SIZE", 2)
-    ids = [missed(ideas, f"Idée numéro {n}", "Une description assez longue.", minutes_ago=n) for n in range(5)]
+    ids = [missed(ideas, f"Idée numéro {n}", "Une description assez longue.", minutes_ago=5 + n) for n in range(5)]
     assert sorted(reconcile()["recovered"]) == sorted(ids)
     assert [call[1]["offset"] for call in ideas.calls if call[0] == "list_ideas"] == [0, 2, 4, 0]
     assert len(store.rows("inbox_items")) == 5
@@ -126,7 +137,7 @@ def test_an_idea_box_that_does_not_answer_writes_nothing_and_is_asked_again_late
 
 def test_the_schedule_runs_soon_after_start_then_every_interval_and_sooner_after_a_failure():
     now = [1000.0]
-    schedule = Schedule(300, retry=10, monotonic=lambda: now[0])
+    schedule = Schedule(300, retry=10, grace=60, monotonic=lambda: now[0])
     assert schedule.due()
     schedule.done(succeeded=False)
     now[0] += 9
@@ -137,4 +148,7 @@ def test_the_schedule_runs_soon_after_start_then_every_interval_and_sooner_after
     now[0] += 299
     assert not schedule.due()
     now[0] += 1
+    assert schedule.due()
+    schedule.done(succeeded=True, deferred=2)  # ideas too young to recover: looked at once they are old enough
+    now[0] += 60
     assert schedule.due()
