@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 def test_a_consultation_from_set_up_to_synthesis(platform, mail_link):
     api = f"{platform.url}/api/v1"
     agent = admin_headers(platform)  # admins act as agents and moderators
-    _, camille, _, camille_name = citizen(platform, mail_link, "Camille")
+    _, camille, camille_email, camille_name = citizen(platform, mail_link, "Camille")
     _, dominique, _, _ = citizen(platform, mail_link, "Dominique")
     _, lou, _, _ = citizen(platform, mail_link, "Lou")
     _, sacha, _, _ = citizen(platform, mail_link, "Sacha")
@@ -62,6 +62,9 @@ def test_a_consultation_from_set_up_to_synthesis(platform, mail_link):
     assert amendment.status_code == 201
     amendment_id = amendment.json()["id"]
     assert requests.post(f"{api}/consultations/proposals/{amendment_id}/supports", headers=sacha).status_code == 201
+    # the proposal's author is e-mailed (accounts.notify, after commit) with the link to decide
+    link = mail_link(platform, camille_email, f"/consultations/propositions/{proposed.json()['id']}")
+    assert link.endswith(f"#amendement-{amendment_id}")
     decision_url = f"{api}/consultations/amendments/{amendment_id}/decision"
     assert requests.post(decision_url, headers=lou, json={"decision": "accept"}).status_code == 403  # not its author
     decided = requests.post(decision_url, headers=camille, json={"decision": "accept", "note": "Merci !"})

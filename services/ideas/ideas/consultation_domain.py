@@ -295,3 +295,18 @@ def counters_label(votes: int, amendments: int, arguments: int) -> str:
 def shuffled(ids, seed: str) -> list:
     """A random order that stays the same for one visitor (one seed) during their visit."""
     return sorted(ids, key=lambda item: hashlib.sha256(f"{seed}:{item}".encode()).hexdigest())
+
+
+# --- e-mails (plain text) ------------------------------------------------------------------------
+
+def amendment_notice(proposal_title: str, amendment_title: str, url: str) -> str:
+    """To a proposal's author: someone amended it, and they decide."""
+    return (f"Votre proposition « {proposal_title} » a reçu un amendement : « {amendment_title} ».\n\n"
+            f"Vous pouvez l'accepter ou le rejeter tant que la consultation est ouverte : {url}\n")
+
+
+def decision_notice(amendment_title: str, status: str, note: str | None, url: str) -> str:
+    """To an amendment's author: what was decided."""
+    verdict = "accepté" if status == ACCEPTED else "rejeté"
+    reason = f"\nMotif : {note}\n" if note else ""
+    return f"Votre amendement « {amendment_title} » a été {verdict}.\n{reason}\nLa proposition : {url}\n"

@@ -20,10 +20,10 @@ def _actor(value) -> dict:
 
 
 class ConsultationEntrypoints:
-    """Needs `db`, `throttle` (see IdeasService)."""
+    """Needs `db`, `throttle` and `accounts` (see IdeasService)."""
 
     def _consultations(self, uow) -> Consultations:
-        return Consultations(uow, self.throttle)
+        return Consultations(uow, self.throttle, accounts=self.accounts)
 
     def _run(self, method: str, actor, command_schema, data, output_schema, action: str = None):
         """A command of `actor`: load, run in one unit of work, dump, then count it (after commit)."""

@@ -37,11 +37,27 @@ def clock():
     return Clock()
 
 
+class FakeAccounts:
+    """The accounts service's `notify`, as another service sees it over RPC."""
+
+    def __init__(self):
+        self.notices = []
+
+    def notify(self, notice):
+        self.notices.append(notice)
+        return {"queued": len(notice["account_ids"])}
+
+
 @pytest.fixture
-def run(store, throttle, clock):
+def accounts():
+    return FakeAccounts()
+
+
+@pytest.fixture
+def run(store, throttle, clock, accounts):
     def run(method, *args):
         with store.uow() as uow:
-            return getattr(Consultations(uow, throttle, clock=clock), method)(*args)
+            return getattr(Consultations(uow, throttle, clock=clock, accounts=accounts), method)(*args)
     return run
 
 
@@ -169,7 +185,7 @@ def test_argued_vote_on_the_question_of_a_section(run, consultation):
     assert [a["position"] for a in view["vote"]["arguments"]] == ["disagree", "agree"]
 
 
-def test_amend_then_the_author_accepts_and_it_shows_on_the_proposal(run, store, consultation):
+def test_amend_then_the_author_accepts_and_it_shows_on_the_proposal(run, store, consultation, accounts):
     charter = section_of(consultation, "amendable_text")
     proposal = run("submit_proposal", CAMILLE, proposal_command(charter, title="Article 2 : des bancs"))
     amended = run("submit_proposal", DOMINIQUE, {"amends": proposal["id"], "title": "Des bancs à l'ombre",
@@ -193,6 +209,13 @@ def test_amend_then_the_author_accepts_and_it_shows_on_the_proposal(run, store, 
     [decided] = store.events("amendment_decided")
     assert decided["payload"]["decision"] == "accepted" and decided["payload"]["decided_by"] == "author"
     assert [e["payload"]["amends"] for e in store.events("amendment_proposed")] == [proposal["id"]]
+    # the proposal's author was told of the amendment, the amendment's author of the decision
+    assert [(n["account_ids"], n["subject"]) for n in accounts.notices] == [
+        ([CAMILLE["account_id"]], "Nouvel amendement : Article 2 : des bancs"),
+        ([DOMINIQUE["account_id"]], "Votre amendement : Des bancs à l'ombre")]
+    decision = accounts.notices[1]["body"]
+    assert "a été accepté" in decision and "Motif : Merci, bonne idée." in decision
+    assert f"/consultations/propositions/{proposal['id']}#amendement-{amended['id']}" in accounts.notices[0]["body"]
 
 
 def test_amending_outside_an_amendable_text_or_an_amendment_is_refused(run, store, consultation):

@@ -1,24 +1,19 @@
 """The permanent idea box: submitting, reading, supports, comments, follows, statuses, similar ideas,
 merging duplicates, the Decide Madrid import and the demo seed."""
-import logging
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from hubkit.config import public_url
-from hubkit.consumer import call_within
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 from .. import domain, events
 from ..models import Comment, Consultation, Follow, Idea, Proposal, Report, StatusChange, Support
 from .common import FieldChecks, UseCases, aware, escape_like, rules
 
-log = logging.getLogger(__name__)
-
 # Postings per account in an hour: enough for a citizen, too few for a script flooding the box.
 IDEAS_PER_HOUR, COMMENTS_PER_HOUR = 5, 30
-ACCOUNTS_TIMEOUT = 5  # seconds; past it the event is retried later (hubkit.consumer.event_handler)
 DEMO_PSEUDONYM = "Équipe démo"
 
 
@@ -353,12 +348,9 @@ class IdeaBox(UseCases):
                       {"idea_id": source.id, "merged_into": target.id, "supports_moved": supports_moved,
                        "followers_moved": followers_moved, "supports_count": supports},
                       actor=events.actor(actor_id, role))
-        recipients = sorted(account_id for account_id in to_tell if account_id)
-        if recipients and self.accounts is not None:
-            notice = {"account_ids": recipients, "subject": f"Idée fusionnée : {source.title}"[:150],
-                      "body": domain.merge_notice(source.title, target.title, f"{public_url()}/idees/{target.id}",
-                                                  message)}
-            self.uow.on_commit(lambda: self._notify(notice))
+        self._notify_after_commit(to_tell, f"Idée fusionnée : {source.title}",
+                                  domain.merge_notice(source.title, target.title, f"{public_url()}/idees/{target.id}",
+                                                      message))
         return self.idea_view(source, actor)
 
     def _carry_over(self, model, source: Idea, target: Idea) -> int:
@@ -375,13 +367,6 @@ class IdeaBox(UseCases):
                 moved += 1
         self.session.flush()
         return moved
-
-    def _notify(self, notice: dict):
-        """After commit: a failure is logged, the merge stays (accounts.notify queues the e-mails)."""
-        try:
-            call_within(ACCOUNTS_TIMEOUT, self.accounts.notify, notice)
-        except Exception:  # noqa: BLE001 — anything, a timeout included: the merge is done
-            log.warning("merge notification failed", extra={"recipients": len(notice["account_ids"])})
 
     # --- importing Decide Madrid proposals (command line) --------------------------------------
 

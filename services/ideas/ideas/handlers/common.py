@@ -5,14 +5,19 @@ errors, posting limits.
 ideas service cannot read the accounts database; it trusts these roles, sent over the internal
 broker by the gateway, which got them from accounts (the authority on roles).
 """
+import logging
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 
+from hubkit.consumer import call_within
 from hubkit.errors import Conflict, InvalidInput, RateLimited
 
 from .. import domain
 
+log = logging.getLogger(__name__)
+
 POSTING_WINDOW = 60 * 60  # posting limits are per account and per hour
+ACCOUNTS_TIMEOUT = 5  # seconds, for calls to the accounts service
 
 
 def utcnow() -> datetime:
@@ -82,6 +87,22 @@ class UseCases:
                               f"Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}.",
                               details=limited.details) from None
 
+
+
+    def _notify_after_commit(self, account_ids, subject: str, body: str):
+        """E-mails these accounts (None ones skipped) through accounts.notify once the unit of work has
+        committed; a failure is logged, what was done stays done (accounts queues the e-mails)."""
+        recipients = sorted({account_id for account_id in account_ids if account_id})
+        if not recipients or self.accounts is None:
+            return
+        notice = {"account_ids": recipients, "subject": subject[:150], "body": body}
+
+        def send():
+            try:
+                call_within(ACCOUNTS_TIMEOUT, self.accounts.notify, notice)
+            except Exception:  # noqa: BLE001 — anything, a timeout included
+                log.warning("notification failed", extra={"recipients": len(recipients), "subject": subject[:60]})
+        self.uow.on_commit(send)
 
 
 def escape_like(text: str) -> str:

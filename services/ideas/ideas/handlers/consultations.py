@@ -11,6 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from hubkit.config import public_url
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 from .. import consultation_domain as cd
@@ -177,6 +178,10 @@ class Consultations(ConsultationViews, UseCases):
         return self.consultation_view(consultation, actor)
 
     @staticmethod
+    def _proposal_url(proposal_id: str, amendment_id: str) -> str:
+        return f"{public_url()}/consultations/propositions/{proposal_id}#amendement-{amendment_id}"
+
+    @staticmethod
     def _actor(actor: dict) -> dict:
         return events.actor(str(actor["account_id"]), domain.acting_role(actor.get("roles")))
 
@@ -242,6 +247,10 @@ class Consultations(ConsultationViews, UseCases):
             self._bump(Proposal, amended.id, amendments_count=1)
             self.uow.emit(events.AMENDMENT_PROPOSED, events.content(domain.PROPOSAL, proposal.id),
                           {**payload, "amends": amended.id}, actor=events.actor(author_id, "citizen"))
+            if amended.author_id != author_id:
+                self._notify_after_commit([amended.author_id], f"Nouvel amendement : {amended.title}",
+                                          cd.amendment_notice(amended.title, proposal.title,
+                                                              self._proposal_url(amended.id, proposal.id)))
         else:
             self.uow.emit(events.PROPOSAL_SUBMITTED, events.content(domain.PROPOSAL, proposal.id), payload,
                           actor=events.actor(author_id, "citizen"))
@@ -270,6 +279,10 @@ class Consultations(ConsultationViews, UseCases):
                       {"amendment_id": amendment.id, "proposal_id": amended.id, "consultation_id": consultation.id,
                        "decision": status, "decided_by": amendment.decided_by_role},
                       actor=events.actor(str(actor["account_id"]), role))
+        if amendment.author_id != str(actor["account_id"]):
+            self._notify_after_commit([amendment.author_id], f"Votre amendement : {amendment.title}",
+                                      cd.decision_notice(amendment.title, status, note,
+                                                         self._proposal_url(amended.id, amendment.id)))
         return self.proposal_view(amended, actor)
 
     # --- citizens: supports, comments, argued votes, questionnaires ---------------------------
