@@ -195,6 +195,17 @@ def test_the_consultation_page_shows_plan_resources_agenda_sections_and_counters
     assert "Les résultats s'affichent après votre réponse" in page
 
 
+def test_ten_proposals_per_section_then_all_on_request(client, ideas):
+    ideas.consultation["sections"][0]["proposals"] = [a_proposal(id=f"p-{n}", title=f"Proposition n° {n}")
+                                                      for n in range(12)]
+    page = html(client.get(f"/consultations/{CONSULTATION_ID}?tri=recentes"))
+    assert "Proposition n° 9<" in page and "Proposition n° 10<" not in page
+    link = f"/consultations/{CONSULTATION_ID}?tri=recentes&amp;toutes=4#section-4"
+    assert f'href="{link}">Voir toutes les propositions (12)' in page
+    page = html(client.get(f"/consultations/{CONSULTATION_ID}?tri=recentes&toutes=4"))
+    assert "Proposition n° 11<" in page and "Voir toutes les propositions" not in page
+
+
 def test_random_sort_uses_one_seed_per_visit_and_the_other_sorts_are_passed(client, ideas):
     client.get(f"/consultations/{CONSULTATION_ID}")
     client.get(f"/consultations/{CONSULTATION_ID}")

@@ -27,6 +27,7 @@ REPORT_REASONS = (("spam", "Spam ou publicité"), ("offensive", "Propos injurieu
                   ("off_topic", "Hors sujet"))
 REPORTABLE = ("proposal", "proposal_comment", "argument")
 SEED_KEY = "consultations_seed"
+PROPOSALS_SHOWN = 10  # per section on the consultation page; « Voir toutes les propositions » shows the rest
 LIST_SIZE = 50
 
 
@@ -86,9 +87,12 @@ def _consultation_page(consultation_id: str, failed_section: int = None, **faile
     sort_links = [(code, label, url_for(".show", consultation_id=consultation_id,
                                         tri={v: k for k, v in SORT_ALIASES.items()}[code]))
                   for code, label in SORTS]
+    expanded = request.args.get("toutes", "")
     return render_forms("consultations/show.html", forms, consultation=consultation, viewer=consultation["viewer"],
                         sort=sort, sort_links=sort_links, failed_section=failed_section,
-                        report_reasons=REPORT_REASONS)
+                        report_reasons=REPORT_REASONS, shown=PROPOSALS_SHOWN,
+                        expanded=int(expanded) if expanded.isdigit() else None,
+                        sort_word={v: k for k, v in SORT_ALIASES.items()}[sort])
 
 
 @bp.get("/<consultation_id>")
