@@ -55,8 +55,7 @@ def reconcile():
             result = Reconciliation(cluster.ideas, lambda: UnitOfWork(factory, SERVICE_NAME, Base.metadata),
                                     settings_from_env()).run()
     except HubError as error:
-        print(f"routing: reconciliation failed, the ideas service did not answer ({error.details or error.message})",
-              file=sys.stderr)
+        print(f"routing: reconciliation failed: {error.message} {error.details or ''}".rstrip(), file=sys.stderr)
         sys.exit(1)
     finally:
         pool.close()

@@ -68,7 +68,8 @@ def test_open_ideas_the_event_path_missed_join_the_inbox_once_as_the_event_would
     assert reconcile()["recovered"] == [] and store.snapshot() == snapshot
 
 
-def test_an_idea_younger_than_the_grace_is_left_to_its_event_then_recovered(ideas, store, reconcile, clock):  # noqa: F811
+def test_an_idea_younger_than_the_grace_is_left_to_its_event_then_recovered(
+        ideas, store, reconcile, clock):  # noqa: F811
     idea_id = missed(ideas, minutes_ago=0.5)
     result = reconcile()
     assert (result["recovered"], result["deferred"]) == ([], 1) and store.rows("inbox_items") == []
