@@ -6,7 +6,7 @@ import pytest
 
 import gateway.remote
 from gateway.auth import CSRF_FIELD
-from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited, ServiceUnavailable
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of conftest's FakeAccounts
 IDEA_ID = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"
@@ -63,6 +63,7 @@ class FakeIdeas:
         self.viewer = {"is_author": False, "supports": False, "follows": False, "can_change_status": False,
                        "can_moderate": False, "reported_idea": False, "reported_comments": []}
         self.similar = [a_similar()]
+        self.routing = FakeRouting()
 
     def __call__(self, method, *args):
         self.calls.append((method, args))
@@ -146,9 +147,23 @@ def ideas(accounts, monkeypatch):
     fake = FakeIdeas()
 
     def call(service, method, *args):
+        if service == "routing":
+            return fake.routing(method, *args)
         return fake(method, *args) if service == "ideas" else accounts(service, method, *args)
     monkeypatch.setattr(gateway.remote, "call", call)
     return fake
+
+
+class FakeRouting:
+    """The idea's journey as the routing service tells it; `down` makes it unavailable."""
+    down = False
+    timeline = {"idea_id": IDEA_ID, "dossiers": [], "entries": []}
+
+    def __call__(self, method, *args):
+        assert method == "idea_timeline", method
+        if self.down:
+            raise ServiceUnavailable()
+        return self.timeline
 
 
 CITIZEN = {"account_id": ACCOUNT_ID, "roles": ["citizen"]}
@@ -608,3 +623,21 @@ def test_the_moderation_api(client, ideas, sign_in):
     assert len(client.get("/api/v1/ideas/moderation", headers=auth).get_json()["items"]) == 2
     assert [args[1] for args in ideas.args_of("report_content")] == [
         {"kind": "comment", "content_id": "7", "reason": "off_topic"}]
+
+
+# --- the journey across the schemes (routing) ------------------------------------------------------
+
+def test_the_page_shows_the_ideas_journey_across_the_schemes(client, ideas):
+    ideas.routing.timeline = {"idea_id": IDEA_ID, "dossiers": [
+        {"reference": "DEVE-2026-000123", "scheme_name": "Permis de végétaliser", "status_label": "transmis",
+         "answer": None, "answered_at": None}],
+        "entries": [{"occurred_at": "2026-03-03T10:00:00+00:00", "summary": f"Transmise au permis de végétaliser {XSS}"}]}
+    page = client.get(f"/idees/{IDEA_ID}").get_data(as_text=True)
+    assert "Parcours de l'idée" in page and "DEVE-2026-000123" in page
+    assert XSS not in page and "&lt;script&gt;" in page
+
+
+def test_the_page_still_shows_when_routing_cannot_answer(client, ideas):
+    ideas.routing.down = True
+    response = client.get(f"/idees/{IDEA_ID}")
+    assert response.status_code == 200 and "Parcours de l'idée" not in response.get_data(as_text=True)

@@ -15,6 +15,7 @@ from .. import remote
 from ..actors import actor, pseudonym
 from ..auth import login_required, roles_required
 from .forms import Form, none_if_blank, render_form, render_forms, require_filled, submitted
+from .routing import idea_timeline
 
 bp = Blueprint("ideas", __name__, url_prefix="/idees")
 
@@ -166,7 +167,7 @@ def _idea_page(idea_id: str, **failed):
         staff = {"statuses": [(code, label) for code, label in reference["statuses"] if code in idea["next_statuses"]],
                  "schemes": reference["schemes"]}
     return render_forms("ideas/show.html", forms, idea=idea, merged_into=merged_into, staff=staff,
-                        report_reasons=REPORT_REASONS,
+                        report_reasons=REPORT_REASONS, routing_timeline=idea_timeline(idea_id),
                         merge_choices=[(other["id"], other["title"]) for other in idea.get("similar") or ()])
 
 
