@@ -44,6 +44,9 @@ class Idea(Base):
     source_ref: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
     imported_supports: Mapped[int] = mapped_column(sa.Integer, default=0)
     hidden: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # by moderation: shown as masked
+    # The correlation id of the idea's `idea_submitted` (the citizen's click), for the `submissions` RPC;
+    # NULL for ideas submitted before it was kept (their outbox row tells it) and for imported ones.
+    submission_correlation_id: Mapped[str | None] = mapped_column(sa.String(128))
     created_at = mapped_column(sa.DateTime(timezone=True), nullable=False, index=True)
     updated_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
 

@@ -1,11 +1,15 @@
 """What crosses the wire to and from the ideas service."""
-from marshmallow import EXCLUDE, Schema, fields, validate
+from datetime import datetime, timezone
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
 from .domain import (ADDRESS_MAX, COMMENT_MAX, CONTENT_KINDS, DESCRIPTION_MAX, MESSAGE_MAX, MODERATION_REASON_MAX,
                      PSEUDONYM_MAX, REPORT_REASONS, STATUSES, THEMES, TITLE_MAX)
 
 SORTS = ("newest", "most_supported")
 PAGE_MAX = 100
+# a submissions cursor: "<submitted_at, ISO 8601>|<idea id>"
+CURSOR_PATTERN = r"^\d{4}-\d{2}-\d{2}T[0-9:.]+(\+00:00)?\|[^|]{1,36}$"
 
 
 class ActorSchema(Schema):
@@ -237,3 +241,48 @@ class ModerationLogSchema(Schema):
 class ModerationQueueSchema(Schema):
     items = fields.List(fields.Nested(QueueItemSchema))
     log = fields.List(fields.Nested(ModerationLogSchema))
+
+
+# --- the internal submissions feed (routing's reconciliation; never exposed by the gateway) -------
+
+SUBMISSIONS_MAX = 500
+
+
+class SubmissionsQuerySchema(Schema):
+    """`after`: the `cursor` of the last submission already read (opaque); `since`: only ideas submitted then
+    or later."""
+    since = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=timezone.utc)
+    after = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        CURSOR_PATTERN, error="Curseur invalide : reprenez celui qu'a donné une page précédente."))
+    limit = fields.Integer(load_default=SUBMISSIONS_MAX, validate=validate.Range(min=1, max=SUBMISSIONS_MAX))
+
+    @post_load
+    def _position(self, data, **kwargs):
+        """The cursor, read: (submitted_at, idea_id); moments in UTC (SQLite compares them as text)."""
+        if data["since"] is not None:
+            data["since"] = data["since"].astimezone(timezone.utc)
+        if data["after"]:
+            moment, idea_id = data["after"].split("|")
+            try:
+                data["after"] = (datetime.fromisoformat(moment).astimezone(timezone.utc), idea_id)
+            except ValueError:
+                raise ValidationError("Curseur invalide : reprenez celui qu'a donné une page précédente.",
+                                      "after") from None
+        return data
+
+
+class SubmissionSchema(Schema):
+    idea_id = fields.String()
+    author_id = fields.String(allow_none=True)
+    correlation_id = fields.String(allow_none=True)
+    submitted_at = fields.DateTime()
+    status = fields.String()
+    theme = fields.String()
+    arrondissement = fields.Integer(allow_none=True)
+    cursor = fields.String()
+
+
+class SubmissionsPageSchema(Schema):
+    items = fields.List(fields.Nested(SubmissionSchema))
+    next_cursor = fields.String(allow_none=True)
+    has_more = fields.Boolean()

@@ -148,6 +148,14 @@ class IdeasService(ConsultationEntrypoints):
             return schemas.IdeaSchema().dump(self._ideas(uow).merge_ideas(actor, command))
 
     @rpc
+    def submissions(self, data):
+        """Internal (routing's reconciliation; the gateway never calls it): ideas in submission order, with
+        their author's account id and the correlation id of their `idea_submitted`."""
+        query = load(schemas.SubmissionsQuerySchema(), data)
+        with self.db as uow:
+            return schemas.SubmissionsPageSchema().dump(self._ideas(uow).submissions(query))
+
+    @rpc
     def export_personal_data(self, account_id):
         account_id = load(schemas.AccountIdSchema(), {"account_id": account_id})["account_id"]
         with self.db as uow:

@@ -40,9 +40,10 @@ class IdeaBox(UseCases):
         author_id = str(actor["account_id"])
         idea = self._new_idea(title, description, theme, arrondissement, address_line, author_id,
                               domain.author_pseudonym(command["author_pseudonym"]), self.clock())
-        self.uow.emit(events.IDEA_SUBMITTED, events.idea(idea.id),
-                      {"idea_id": idea.id, "theme": idea.theme, "arrondissement": idea.arrondissement},
-                      actor=events.actor(author_id, "citizen"))
+        submitted = self.uow.emit(events.IDEA_SUBMITTED, events.idea(idea.id),
+                                  {"idea_id": idea.id, "theme": idea.theme, "arrondissement": idea.arrondissement},
+                                  actor=events.actor(author_id, "citizen"))
+        idea.submission_correlation_id = submitted["correlation_id"]
         return self.idea_view(idea, actor)
 
     def _new_idea(self, title, description, theme, arrondissement, address_line, author_id, pseudonym, now,
@@ -404,9 +405,10 @@ class IdeaBox(UseCases):
         idea = self._new_idea(demo["title"], domain.check_description(demo["description"]), demo["theme"],
                               demo.get("arrondissement"), demo.get("address_line"), None, DEMO_PSEUDONYM, created,
                               idea_id=demo["id"])
-        self.uow.emit(events.IDEA_SUBMITTED, events.idea(idea.id),
-                      {"idea_id": idea.id, "theme": idea.theme, "arrondissement": idea.arrondissement},
-                      actor=events.actor(None, "system"))
+        submitted = self.uow.emit(events.IDEA_SUBMITTED, events.idea(idea.id),
+                                  {"idea_id": idea.id, "theme": idea.theme, "arrondissement": idea.arrondissement},
+                                  actor=events.actor(None, "system"))
+        idea.submission_correlation_id = submitted["correlation_id"]
         for day, (status, message, scheme) in enumerate(demo.get("steps", ()), start=1):
             domain.check_transition(idea.status, status, message, scheme)
             self._move(idea, status, message, scheme, None, None, "agent", at=created + timedelta(days=day))
