@@ -34,9 +34,10 @@ def seed_demo():
     engine.dispose()
 
 
-def reconcile():
+def reconcile(from_start: bool = False):
     """One reconciliation now (ops: after an outage or a first deployment), whether the service runs or not:
-    the ideas routing never heard of join the inbox; the service's relay publishes their events."""
+    the ideas routing never heard of join the inbox; the service's relay publishes their events.
+    `from_start`: read the idea box's whole submissions feed again, not only what came after the last run."""
     from sqlalchemy.orm import sessionmaker
 
     from hubkit.db import UnitOfWork
@@ -53,14 +54,14 @@ def reconcile():
     try:
         with pool.cluster({}) as cluster:
             result = Reconciliation(cluster.ideas, lambda: UnitOfWork(factory, SERVICE_NAME, Base.metadata),
-                                    settings_from_env()).run()
+                                    settings_from_env()).run(from_start=from_start)
     except HubError as error:
         print(f"routing: reconciliation failed: {error.message} {error.details or ''}".rstrip(), file=sys.stderr)
         sys.exit(1)
     finally:
         pool.close()
         engine.dispose()
-    print(f"routing: {result['checked']} open ideas checked, {len(result['recovered'])} recovered into the inbox, "
+    print(f"routing: {result['checked']} submitted ideas read, {len(result['recovered'])} recovered into the inbox, "
           f"{result['deferred']} submitted too recently (left to their event; run again later)"
           + "".join(f"\n  recovered {idea_id}" for idea_id in result["recovered"]))
 
@@ -71,7 +72,10 @@ def main(argv=None):
     sub.add_parser("run", help="run the routing service (RPC, events, timers, /metrics)")
     sub.add_parser("migrate", help="create or upgrade the routing database (with the City's schemes)")
     sub.add_parser("seed-demo", help="point the greening permit at a local receiver (local mode only)")
-    sub.add_parser("reconcile", help="add to the inbox the open ideas whose idea_submitted routing never received")
+    reconciling = sub.add_parser("reconcile",
+                                 help="add to the inbox the open ideas whose idea_submitted routing never received")
+    reconciling.add_argument("--from-start", action="store_true",
+                             help="read every idea of the idea box again, not only those since the last run")
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -86,4 +90,4 @@ def main(argv=None):
             sys.exit(2)
         seed_demo()
     elif args.command == "reconcile":
-        reconcile()
+        reconcile(from_start=args.from_start)

@@ -29,11 +29,13 @@ RECORD_EVENT = "routing.record_event"
 NOTIFY_AUTHOR = "routing.notify_author"
 FORGET_ACCOUNT = "routing.forget_account"
 KNOWN_EVENT_VERSION = 1
-# The correlation id reconciliation gives an idea whose submission event routing never received.
+# The correlation id reconciliation gives an idea whose submission event routing never received, when the idea
+# box does not know the original one either (an imported idea).
 RECOVERED_PREFIX = "recovered-"
 RECOVERED_NOTE = ("Retrouvée par le rapprochement avec la boîte à idées : l'événement de dépôt n'était pas parvenu "
-                  "au routage (service arrêté, ou sa file pas encore créée). Identifiant de corrélation d'origine "
-                  "inconnu : un nouveau a été attribué.")
+                  "au routage (service arrêté, ou sa file pas encore créée).")
+CHAIN_KEPT_NOTE = " Auteur et identifiant de corrélation d'origine repris de la boîte à idées."
+CHAIN_UNKNOWN_NOTE = " Identifiant de corrélation d'origine inconnu : un nouveau a été attribué."
 ADOPTED_NOTE = " L'événement de dépôt est arrivé depuis : identifiant de corrélation d'origine rétabli."
 EXCERPT_LENGTH = 280
 DECISION_STATES = {"pending": "En attente (annulable)", "effective": "Appliquée", "cancelled": "Annulée",
@@ -63,20 +65,26 @@ class Inbox(UseCases):
                     envelope["actor"]["account_id"], envelope)
         return True
 
-    def recover_idea(self, idea: dict, run_id: str) -> bool:
+    def recover_idea(self, idea: dict, submission: dict, run_id: str) -> bool:
         """An open idea of the idea box whose `idea_submitted` never reached routing (routing stopped, or its
         queue not declared yet: a topic exchange drops what no queue is bound to) lands in the inbox as the
-        event would have put it. `idea` is what `ideas.get_idea` answered. The original correlation id and
-        author are unknown to the ideas RPC: a fresh `recovered-…` id starts the chain, and the event, if it
-        still comes, restores both (`_adopt_submission`). False if the idea is already in the inbox."""
+        event would have put it. `idea` is what `ideas.get_idea` answered, `submission` what the ideas
+        `submissions` feed told of it: the author and the citizen's correlation id, so the idea's chain is
+        the one of the click. When the idea box does not know that id (an imported idea), a fresh
+        `recovered-…` id starts the chain, and the event, if it ever comes, restores it
+        (`_adopt_submission`). False if the idea is already in the inbox."""
         idea_id = str(idea["id"])
         if self.session.get(InboxItem, idea_id) is not None:
             return False
-        submission = {"event_id": new_id(), "type": "idea_submitted", "producer": "ideas",
-                      "actor": events.actor(None, "citizen"), "correlation_id": RECOVERED_PREFIX + new_id(),
-                      "causation_id": run_id, "occurred_at": idea.get("created_at") or self.clock().isoformat()}
-        self._admit(idea_id, idea, idea.get("theme"), idea.get("arrondissement"), None, submission,
-                    agent_note=RECOVERED_NOTE)
+        correlation_id = submission.get("correlation_id")
+        author_id = submission.get("author_id")
+        envelope = {"event_id": new_id(), "type": "idea_submitted", "producer": "ideas",
+                    "actor": events.actor(author_id, "citizen"),
+                    "correlation_id": correlation_id or RECOVERED_PREFIX + new_id(), "causation_id": run_id,
+                    "occurred_at": submission.get("submitted_at") or idea.get("created_at")
+                    or self.clock().isoformat()}
+        self._admit(idea_id, idea, idea.get("theme"), idea.get("arrondissement"), author_id, envelope,
+                    agent_note=RECOVERED_NOTE + (CHAIN_KEPT_NOTE if correlation_id else CHAIN_UNKNOWN_NOTE))
         return True
 
     def _admit(self, idea_id: str, idea: dict, theme, arrondissement, author_id, submission: dict,
@@ -117,7 +125,7 @@ class Inbox(UseCases):
         self.session.execute(sa.update(TraceEntry).where(
             TraceEntry.idea_id == item.idea_id, TraceEntry.type == "idea_submitted",
             TraceEntry.correlation_id == recovered_id).values(
-            correlation_id=envelope["correlation_id"], agent_note=RECOVERED_NOTE + ADOPTED_NOTE))
+            correlation_id=envelope["correlation_id"], agent_note=RECOVERED_NOTE + CHAIN_UNKNOWN_NOTE + ADOPTED_NOTE))
 
     def _days(self, days: int) -> timedelta:
         return timedelta(seconds=days * self.settings.day_seconds)

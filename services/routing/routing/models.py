@@ -159,3 +159,13 @@ class Link(Base):
     kind: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     external_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     idea_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+
+
+class ReconciliationCursor(Base):
+    """How far reconciliation has read a feed of another service (the ideas service's `submissions`): the
+    cursor of the last entry it finished with, so each run reads only what came after."""
+    __tablename__ = "reconciliation_cursors"
+
+    feed: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    cursor: Mapped[str] = mapped_column(sa.String(200))
+    updated_at = mapped_column(AT)

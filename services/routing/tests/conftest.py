@@ -14,7 +14,7 @@ from routing.models import Base
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "routing"
 TABLES = Base.metadata.tables
 BUSINESS_TABLES = ("schemes", "inbox_items", "decisions", "dossiers", "webhook_deliveries", "trace_entries", "links",
-                   "outbox_events", "outgoing_mails")
+                   "outbox_events", "outgoing_mails", "reconciliation_cursors")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -65,17 +65,18 @@ def store(routing_db):
 
 
 class FakeIdeas:
-    """Stands in for the ideas service's RPC: ideas from a dict (listed newest first, as ideas lists them).
-    `down`: every call fails as a peer that does not answer."""
+    """Stands in for the ideas service's RPC: ideas from a dict; `submissions` lists them in submission order
+    behind a cursor, as ideas does. `down`: every call fails as a peer that does not answer."""
 
     def __init__(self):
         self.ideas, self.calls, self.down = {}, [], False
 
     def add(self, idea_id: str, title: str, description: str, status="submitted", theme="environnement",
-            arrondissement=None, created_at=None):
+            arrondissement=None, created_at=None, author_id=None, correlation_id=None):
         self.ideas[idea_id] = {"id": idea_id, "title": title, "description": description, "status": status,
                                "theme": theme, "arrondissement": arrondissement,
-                               "created_at": (created_at or datetime.now(timezone.utc)).isoformat()}
+                               "created_at": (created_at or datetime.now(timezone.utc)).isoformat(),
+                               "author_id": author_id, "correlation_id": correlation_id}
         return self.ideas[idea_id]
 
     def _answer(self, call: str, data: dict):
@@ -85,15 +86,19 @@ class FakeIdeas:
 
     def get_idea(self, data):
         self._answer("get_idea", data)
-        return self.ideas[data["idea_id"]]
+        return {key: value for key, value in self.ideas[data["idea_id"]].items()
+                if key not in ("author_id", "correlation_id")}  # never told to callers of get_idea
 
-    def list_ideas(self, data):
-        self._answer("list_ideas", data)
-        found = sorted((idea for idea in self.ideas.values() if idea["status"] == data["status"]),
-                       key=lambda idea: idea["created_at"], reverse=True)
-        page = found[data["offset"]:data["offset"] + data["limit"]]
-        return {"items": [{key: idea[key] for key in ("id", "title", "status", "created_at")} for idea in page],
-                "total": len(found), "limit": data["limit"], "offset": data["offset"]}
+    def submissions(self, data):
+        self._answer("submissions", data)
+        found = sorted((f"{idea['created_at']}|{idea['id']}", idea) for idea in self.ideas.values())
+        after = [(cursor, idea) for cursor, idea in found if data["after"] is None or cursor > data["after"]]
+        page = after[:data["limit"]]
+        return {"items": [{"idea_id": idea["id"], "author_id": idea["author_id"],
+                           "correlation_id": idea["correlation_id"], "submitted_at": idea["created_at"],
+                           "status": idea["status"], "theme": idea["theme"],
+                           "arrondissement": idea["arrondissement"], "cursor": cursor} for cursor, idea in page],
+                "next_cursor": page[-1][0] if page else data["after"], "has_more": len(after) > len(page)}
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ def run(store, ideas, clock):
 def submitted(ideas, title="Végétaliser la rue Manin", description="Des jardinières devant l'école.",
               theme="environnement", arrondissement=19, correlation_id="req-citizen-click") -> dict:
     idea_id = str(uuid.uuid4())
-    ideas.add(idea_id, title, description)
+    ideas.add(idea_id, title, description, author_id=AUTHOR, correlation_id=correlation_id)
     return make_event(type="idea_submitted", version=1, producer="ideas", subject={"kind": "idea", "id": idea_id},
                       payload={"idea_id": idea_id, "theme": theme, "arrondissement": arrondissement},
                       actor={"account_id": AUTHOR, "role": "citizen"}, correlation_id=correlation_id,
