@@ -17,7 +17,7 @@ bp = Blueprint("api_budget", __name__)
 TAG = "budget"
 STAFF = ("agent", "admin")
 BALLOT_BATCH_ITEMS = 500  # what the budget service takes in one cast_ballots call
-BALLOT_BATCH_WAIT = 0.005  # seconds at most a ballot waits for others to join its batch
+BALLOT_BATCH_WAIT = 0.02  # seconds at most a ballot waits for others to join its batch
 
 
 # --- reading ----------------------------------------------------------------------------------------
