@@ -3,7 +3,8 @@ forwards it to the participatory budget (a draft project linked to it appears in
 idea's timeline tells every step under one correlation id; a forward to the greening permit calls a real local
 HTTP receiver that fails once then succeeds (one dossier, delivered on retry, answered by the scheme with a
 signed message); re-routing and undo keep the history; an idea past its deadline is flagged; ideas submitted while
-routing had no queue (stopped, deployed later) reach the inbox by reconciliation, by hand and on restart."""
+routing had no queue (stopped, deployed later) reach the inbox by reconciliation, by hand and on restart, in their
+citizen's correlation chain, and their author is told of the decision."""
 import hashlib
 import hmac
 import http.server
@@ -14,6 +15,7 @@ import sys
 import threading
 import time
 import uuid
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -290,15 +292,16 @@ def events_published_by_ideas(hub) -> bool:
 def test_ideas_submitted_while_routing_had_no_queue_reach_the_inbox_by_reconciliation(hub, people):
     """Routing deployed after the idea box, or stopped with its queue gone: the idea box's `idea_submitted` finds
     no queue bound and is dropped. `python -m routing reconcile` and, after a (re)start, routing itself bring
-    those ideas into the inbox once; the queue, declared again, carries the next ones."""
+    those ideas into the inbox once, with their author and the correlation id of the citizen's click (read from
+    the idea box's internal submissions feed); the queue, declared again, carries the next ones."""
     agent, late = people["agent"], citizen(hub, mail_link_of, "Tardive")
     hub.stop_process("routing")
     deleted = requests.delete(f"http://127.0.0.1:15672/api/queues/{hub.vhost}/{IDEA_SUBMITTED_QUEUE}",
                               auth=("guest", "guest"))
     assert deleted.status_code == 204, deleted.text
-    by_hand, _ = submit(hub, late, "Végétaliser la cour de l'école Guy Môquet",
+    by_hand, by_hand_click = submit(hub, late, "Végétaliser la cour de l'école Guy Môquet",
                         "Des jardinières et des arbres fruitiers dans la cour.", theme="environnement")
-    on_restart, _ = submit(hub, late, "Nid-de-poule boulevard Ney", "Un trou dangereux au niveau du numéro 40.",
+    on_restart, on_restart_click = submit(hub, late, "Nid-de-poule boulevard Ney", "Un trou dangereux au niveau du numéro 40.",
                            theme="mobilites")
     assert wait_for(lambda: events_published_by_ideas(hub), 15)  # published to an exchange no queue listens on
 
@@ -308,7 +311,7 @@ def test_ideas_submitted_while_routing_had_no_queue_reach_the_inbox_by_reconcili
     assert "2 recovered into the inbox" in ops.stdout and by_hand in ops.stdout and on_restart in ops.stdout
 
     # the restarted routing recovers what the CLI could not see (submitted after it ran) by itself
-    later, _ = submit(hub, late, "Des jardinières rue Marcadet", "Des jardinières fleuries devant les commerces.",
+    later, later_click = submit(hub, late, "Des jardinières rue Marcadet", "Des jardinières fleuries devant les commerces.",
                       theme="environnement")
     assert wait_for(lambda: events_published_by_ideas(hub), 15)
     saved = {name: hub.env.get(name) for name in RECONCILING_ENV}
@@ -322,14 +325,29 @@ def test_ideas_submitted_while_routing_had_no_queue_reach_the_inbox_by_reconcili
             else:
                 hub.env[name] = value
     hub.wait_ready()
-    for idea_id, scheme in ((by_hand, "greening_permit"), (on_restart, "street_report"), (later, "greening_permit")):
+    recovered = ((by_hand, by_hand_click, "greening_permit"), (on_restart, on_restart_click, "street_report"),
+                 (later, later_click, "greening_permit"))
+    for idea_id, click, scheme in recovered:
         item = in_inbox(hub, agent, idea_id)
         assert item["suggested_scheme"] == scheme and item["status"] == "waiting"
-        assert item["correlation_id"].startswith("recovered-")
+        assert item["correlation_id"] == click  # the citizen's, not a fresh one
         submission = item["trace"][0]
         assert submission["type"] == "idea_submitted" and "Retrouvée" in submission["agent_note"]
         assert wait_for(lambda: "idea_routing_suggested" in timeline_types(hub, idea_id), 10)
         assert timeline_types(hub, idea_id).count("idea_submitted") == 1
+        timeline = requests.get(f"{hub.url}/api/v1/routing/ideas/{idea_id}/timeline").json()
+        assert {entry["correlation_id"] for entry in timeline["entries"]} == {click}
+        trace = requests.get(f"{hub.url}/api/v1/routing/traces/{click}", headers=agent).json()
+        assert {"idea_submitted", "idea_routing_suggested"} <= {entry["type"] for entry in trace["entries"]}
+
+    # the recovered idea's author is known: told by e-mail of the City's answer
+    answer = decide(hub, agent, on_restart, action="answer", message="La voirie rebouche le trou cette semaine.")
+    assert answer.status_code == 201, answer.text
+    hub.smtp.wait_for(lambda m: m["To"] == late["email"]
+                      and "répondu" in str(make_header(decode_header(m["Subject"]))), 20)
+    assert wait_for(lambda: "idea_answered" in timeline_types(hub, on_restart), 15)
+    timeline = requests.get(f"{hub.url}/api/v1/routing/ideas/{on_restart}/timeline").json()
+    assert {entry["correlation_id"] for entry in timeline["entries"]} == {on_restart_click}
 
     # the queue is back: the next idea arrives by its event, in its citizen's correlation chain
     fresh, click = submit(hub, late, "Des bancs rue Championnet", "Trois bancs à l'ombre devant la bibliothèque.")
