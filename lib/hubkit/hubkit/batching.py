@@ -54,23 +54,28 @@ class _Pending:
 class CallBatcher:
     """Sends concurrent calls of `service.method` as batch calls through an `hubkit.rpc.RpcPool`.
 
-    `call()` blocks the calling green thread until its own outcome is known.
+    `call()` blocks the calling green thread until its own outcome is known. At most `max_in_flight`
+    batches travel at once (a full batch of `max_items` always leaves): while the service is busy the
+    next commands pile up and leave together the moment a batch comes back, so batches grow with the
+    load instead of the service drowning in small ones (group commit).
     """
 
-    def __init__(self, pool, service: str, method: str, max_items: int = 500, max_wait: float = 0.002):
+    def __init__(self, pool, service: str, method: str, max_items: int = 500, max_wait: float = 0.002,
+                 max_in_flight: int = 2):
         self.pool, self.service, self.method = pool, service, method
-        self.max_items, self.max_wait = max_items, max_wait
+        self.max_items, self.max_wait, self.max_in_flight = max_items, max_wait, max_in_flight
         self._waiting: list = []
         self._timer = None
+        self._in_flight = 0
         self.batches_sent = 0
 
     def call(self, payload: dict, context: dict):
         pending = _Pending(payload, dict(context))
         self._waiting.append(pending)
         if len(self._waiting) >= self.max_items:
-            self._send_now()
-        elif self._timer is None:
-            self._timer = eventlet.spawn_after(self.max_wait, self._send_now)
+            self._flush(full=True)
+        elif self._timer is None and self._in_flight < self.max_in_flight:
+            self._timer = eventlet.spawn_after(self.max_wait, self._flush)
         outcome = pending.done.wait()
         if isinstance(outcome, BaseException):
             raise outcome
@@ -78,13 +83,23 @@ class CallBatcher:
             return outcome["ok"]
         raise error_from(outcome)
 
-    def _send_now(self):
+    def _flush(self, full: bool = False):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if not self._waiting or (self._in_flight >= self.max_in_flight and not full):
+            return  # sent when a batch in flight comes back
         batch, self._waiting = self._waiting, []
-        if batch:
-            eventlet.spawn_n(self._send, batch)
+        self._in_flight += 1
+        eventlet.spawn_n(self._send_and_continue, batch)
+
+    def _send_and_continue(self, batch: list):
+        try:
+            self._send(batch)
+        finally:
+            self._in_flight -= 1
+            if self._waiting and self._timer is None:
+                self._flush()
 
     def _send(self, batch: list):
         self.batches_sent += 1

@@ -1,4 +1,6 @@
 """Batched calls: many callers share one RPC and one transaction, each gets its own outcome and keeps its ids."""
+from contextlib import contextmanager
+
 import eventlet
 import pytest
 import sqlalchemy as sa
@@ -93,3 +95,40 @@ def _outcome(batcher, number):
         batcher.call({"text": str(number)}, {"correlation_id": f"req-{number}"})
     except ServiceUnavailable as error:
         return type(error).__name__
+
+
+class SlowNotes:
+    """A pool whose `hubkit_notes.write_notes` takes 30 ms a batch and records what it saw."""
+
+    def __init__(self):
+        self.batch_sizes, self.in_flight, self.most_in_flight = [], 0, 0
+
+    @contextmanager
+    def cluster(self, context):
+        yield self
+
+    @property
+    def hubkit_notes(self):
+        return self
+
+    def write_notes(self, request):
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        eventlet.sleep(0.03)
+        self.in_flight -= 1
+        self.batch_sizes.append(len(request))
+        return [{"ok": item["payload"]["n"]} for item in request]
+
+
+def test_while_the_service_is_busy_commands_pile_up_and_leave_together():
+    pool = SlowNotes()
+    batcher = batching.CallBatcher(pool, "hubkit_notes", "write_notes", max_items=1000, max_wait=0.001,
+                                   max_in_flight=2)
+
+    def caller(n):
+        eventlet.sleep(n * 0.001)  # 200 commands arriving over 200 ms
+        return batcher.call({"n": n}, {"correlation_id": f"req-{n}"})
+
+    assert list(eventlet.GreenPool(200).imap(caller, range(200))) == list(range(200))
+    assert pool.most_in_flight == 2
+    assert sum(pool.batch_sizes) == 200 and len(pool.batch_sizes) <= 20  # not 200 calls of one
