@@ -206,7 +206,9 @@ class Accounts:
                           expires_at=now + domain.SESSION_TTL)
         self.session.add(session)
         self.session.flush()
-        return {"token": secret, "principal": self._principal(account, session)}
+        principal = self._principal(account, session)
+        self._cache_principal(session, principal, now)  # the first signed-in request needs no RPC
+        return {"token": secret, "principal": principal}
 
     def _password_matches(self, account: Account | None, password: str) -> bool:
         return passwords.matches(account.password_hash if account else None, password)
@@ -235,11 +237,15 @@ class Accounts:
         if (now - aware(session.last_seen_at)).total_seconds() > 300:  # bounded writes: once per 5 minutes
             session.last_seen_at = now
         principal = self._principal(account, session)
+        self._cache_principal(session, principal, now)
+        return principal
+
+    def _cache_principal(self, session: Session, principal: dict, now):
+        """After commit, let the gateway find who is behind this session without asking (hubkit.sessions)."""
         if self.session_cache is not None:
             ttl = int((aware(session.expires_at) - now).total_seconds())
             cached = PrincipalSchema().dump(principal)
             self.uow.on_commit(lambda: self.session_cache.put(session.token_digest, cached, ttl))
-        return principal
 
     def _forget_sessions(self, account_id: str = None, digests=()):
         """After commit, drop cached principals: of the given sessions, or of every session of an account."""

@@ -7,6 +7,7 @@ import pytest
 
 from accounts.handlers import Accounts, utcnow
 from accounts.models import Base
+from accounts.schemas import PrincipalSchema
 from hubkit.sessions import SessionCache, token_digest
 from hubkit.throttle import connect
 from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
@@ -313,8 +314,7 @@ def test_resolved_sessions_are_cached_and_dropped_when_they_change(store, thrott
     run("register", {"email": "cache@exemple.fr", "password": PASSWORD, "pseudonym": "Cache 11e", "client": CLIENT})
     run("verify_email", store.link_token("cache@exemple.fr"))
     login = run("login", {"email": "cache@exemple.fr", "password": PASSWORD, "session_kind": "api", "client": CLIENT})
-    assert cache.get(login["token"]) is None
-    run("resolve_session", login["token"])
+    assert cache.get(login["token"]) == PrincipalSchema().dump(run("resolve_session", login["token"]))  # from login on
     assert cache.get(login["token"])["pseudonym"] == "Cache 11e"
     assert domain.digest(login["token"]) == token_digest(login["token"])  # both sides key the same entry
 
