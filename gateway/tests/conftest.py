@@ -12,22 +12,23 @@ import gateway.remote  # noqa: E402
 from gateway.app import create_app  # noqa: E402
 from gateway.auth import CSRF_FIELD, CSRF_KEY, SESSION_KEY  # noqa: E402
 from gateway.config import Settings  # noqa: E402
+from gateway.tests.fakes import RecordingFake  # noqa: E402
 from hubkit.errors import AuthenticationFailed  # noqa: E402
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"
+API_TOKEN = "api-token-of-the-test-0123456789"
 SESSION_ID = "0b6e2f8e-2d4f-4c43-8d7a-3f6f4e9b2c10"
 OTHER_SESSION_ID = "5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50"
 OTHER_ACCOUNT_ID = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
 
-class FakeAccounts:
+class FakeAccounts(RecordingFake):
     """Stands in for the accounts service behind `gateway.remote.call`: answers like it does,
     records each call, and raises the error a test asks for (`fail`)."""
 
     def __init__(self):
-        self.calls = []
-        self.failures = {}
+        super().__init__()
         self.tokens = {}  # session token -> principal
         self.account = {
             "id": ACCOUNT_ID, "email": "camille@example.fr", "email_verified": True, "pending_email": None,
@@ -40,19 +41,9 @@ class FakeAccounts:
 
     def __call__(self, service, method, *args):
         assert service == "accounts", f"unexpected service {service}"
-        self.calls.append((method, args))
-        if method in self.failures:
-            raise self.failures[method]
-        return getattr(self, method)(*args)
+        return super().__call__(method, *args)
 
     # --- for the tests ---
-
-    def fail(self, method, error):
-        self.failures[method] = error
-
-    def args_of(self, method):
-        """The arguments of the calls to `method`, in order."""
-        return [args for name, args in self.calls if name == method]
 
     def principal(self, roles=("citizen",), direction=None):
         return {"account_id": ACCOUNT_ID, "session_id": SESSION_ID, "pseudonym": self.account["pseudonym"],
@@ -180,6 +171,15 @@ def sign_in(client, accounts):
             session[CSRF_KEY] = "csrf-of-the-test"
         return token
     return signed_in
+
+
+@pytest.fixture
+def bearer(accounts):
+    """The headers of an API client signed in with the given roles (a bearer token the fake service knows)."""
+    def headers(*roles, direction=None):
+        accounts.tokens[API_TOKEN] = accounts.principal(("citizen", *roles), direction)
+        return {"Authorization": f"Bearer {API_TOKEN}"}
+    return headers
 
 
 @pytest.fixture

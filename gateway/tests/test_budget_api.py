@@ -1,33 +1,18 @@
 """/api/v1/budget with a fake budget service (and the fake accounts service) behind `remote.call`: validation at
 the edge, roles at the edge, the service's errors as HTTP statuses, the pabulib download, the OpenAPI document."""
-import gateway.remote
 import pytest
+
+from gateway.tests.fakes import RecordingFake, route_to
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of gateway/tests/conftest.py
 CYCLE_ID = "3f1e2d4c-5b6a-4789-8a0b-1c2d3e4f5a6b"
 PROJECT_ID = "9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4"
-API_TOKEN = "api-token-of-the-budget-test-0123456789"
 RECEIPT = "0123456789abcdef01234567"
 
 
-class FakeBudget:
+class FakeBudget(RecordingFake):
     """Answers like the budget service, records each call, raises the error a test asks for."""
-
-    def __init__(self):
-        self.calls, self.failures = [], {}
-
-    def __call__(self, method, *args):
-        self.calls.append((method, args))
-        if method in self.failures:
-            raise self.failures[method]
-        return getattr(self, method)(*args)
-
-    def fail(self, method, error):
-        self.failures[method] = error
-
-    def args_of(self, method):
-        return [args for name, args in self.calls if name == method]
 
     def cycle(self, **changes):
         return {"id": CYCLE_ID, "title": "Budget participatif 2026", "stage": "vote", **changes}
@@ -121,22 +106,8 @@ class FakeBudget:
 def budget(app, accounts, monkeypatch):
     """The fake budget service behind `remote.call` (accounts calls still go to the fake accounts)."""
     fake = FakeBudget()
-
-    def route(service, method, *args):
-        if service == "budget":
-            return fake(method, *args)
-        return accounts(service, method, *args)
-    monkeypatch.setattr(gateway.remote, "call", route)
-    monkeypatch.setattr(gateway.remote, "batched_call", route)
+    route_to(monkeypatch, accounts, batched=True, budget=fake)
     return fake
-
-
-@pytest.fixture
-def bearer(accounts):
-    def headers(*roles):
-        accounts.tokens[API_TOKEN] = accounts.principal(("citizen", *roles))
-        return {"Authorization": f"Bearer {API_TOKEN}"}
-    return headers
 
 
 def test_the_public_reads_cycles_projects_and_receipts(client, budget):
@@ -305,13 +276,12 @@ def test_paper_ballots_are_for_agents_and_checked_at_the_edge(client, budget, be
     assert twice.status_code == 409 and twice.json["error"] == "ALREADY_VOTED_ON_PAPER"
 
 
-def test_status_changes_carry_the_agents_direction(client, budget, accounts, bearer):
+def test_status_changes_carry_the_agents_direction(client, budget, bearer):
     url = f"/api/v1/budget/projects/{PROJECT_ID}/status"
     body = {"status": "realisation_travaux", "justification": "Les travaux ont commencé.",
             "effective_date": "2026-10-01"}
     assert client.post(url, json=body, headers=bearer()).status_code == 403
-    headers = bearer("agent")
-    accounts.tokens[API_TOKEN] = {**accounts.tokens[API_TOKEN], "direction": "DVD"}
+    headers = bearer("agent", direction="DVD")
     changed = client.post(url, json=body, headers=headers)
     assert changed.status_code == 200 and changed.json["status"] == "realisation_travaux"
     [(actor, command)] = budget.args_of("change_project_status")

@@ -1,12 +1,11 @@
 """The participatory budget's pages, with fake accounts and budget services behind `remote.call`."""
-import copy
 import html as html_entities
 import re
 
 import pytest
 
-import gateway.remote
 from gateway.paris_map import paris_map
+from gateway.tests.fakes import RecordingFake, route_to
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of gateway/tests/conftest.py
@@ -80,11 +79,13 @@ def project(project_id=P_LOCAL, **changes) -> dict:
     return {**base, **changes}
 
 
-class FakeBudget:
+class FakeBudget(RecordingFake):
     """Stands in for the budget service: canned answers, every call recorded, failures on demand."""
 
+    copies_arguments = True
+
     def __init__(self):
-        self.calls, self.failures = [], {}
+        super().__init__()
         self.cycle = cycle()
         self.projects = [
             project(P_PARIS, title="Un grand parc " + XSS, scale="paris", sector=None, cost=2_000_000, position=1),
@@ -93,18 +94,6 @@ class FakeBudget:
                     position=3, theme="Environnement", status="feasible", selected=False),
         ]
         self.ballot = None
-
-    def __call__(self, method, *args):
-        self.calls.append((method, copy.deepcopy(args)))
-        if method in self.failures:
-            raise self.failures[method]
-        return getattr(self, method)(*args)
-
-    def fail(self, method, error):
-        self.failures[method] = error
-
-    def args_of(self, method):
-        return [args for name, args in self.calls if name == method]
 
     def reference_data(self):
         return REFERENCE
@@ -220,14 +209,8 @@ class FakeBudget:
 @pytest.fixture
 def budget(app, accounts, monkeypatch):
     fake = FakeBudget()
-
-    def route(service, method, *args):
-        if service == "budget":
-            return fake(method, *args)
-        if service == "ideas":
-            return {"id": IDEA_ID, "title": "Des arbres partout"}
-        return accounts(service, method, *args)
-    monkeypatch.setattr(gateway.remote, "call", route)
+    route_to(monkeypatch, accounts, budget=fake,
+             ideas=lambda method, *args: {"id": IDEA_ID, "title": "Des arbres partout"})
     return fake
 
 

@@ -4,8 +4,8 @@ import copy
 import pytest
 from markupsafe import escape
 
-import gateway.remote
 from gateway.auth import CSRF_FIELD
+from gateway.tests.fakes import route_to
 from gateway.tests.test_idea_pages import FakeIdeas
 from hubkit.errors import Conflict, InvalidInput, NotFound, RateLimited
 
@@ -163,10 +163,7 @@ class FakeConsultations(FakeIdeas):
 @pytest.fixture
 def ideas(accounts, monkeypatch):
     fake = FakeConsultations()
-
-    def call(service, method, *args):
-        return fake(method, *args) if service == "ideas" else accounts(service, method, *args)
-    monkeypatch.setattr(gateway.remote, "call", call)
+    route_to(monkeypatch, accounts, ideas=fake)
     return fake
 
 

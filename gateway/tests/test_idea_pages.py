@@ -4,8 +4,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-import gateway.remote
 from gateway.auth import CSRF_FIELD
+from gateway.tests.fakes import RecordingFake, route_to
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited, ServiceUnavailable
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of conftest's FakeAccounts
@@ -54,28 +54,16 @@ def a_similar(idea_id=OTHER_IDEA_ID, title="Fontaines quai de Valmy", similarity
             "created_at": "2026-03-01T09:30:00+00:00", "similarity": similarity}
 
 
-class FakeIdeas:
+class FakeIdeas(RecordingFake):
     """Stands in for the ideas service: answers like it does, records each call, fails when told to."""
 
     def __init__(self):
-        self.calls, self.failures = [], {}
+        super().__init__()
         self.idea = an_idea()
         self.viewer = {"is_author": False, "supports": False, "follows": False, "can_change_status": False,
                        "can_moderate": False, "reported_idea": False, "reported_comments": []}
         self.similar = [a_similar()]
         self.routing = FakeRouting()
-
-    def __call__(self, method, *args):
-        self.calls.append((method, args))
-        if method in self.failures:
-            raise self.failures[method]
-        return getattr(self, method)(*args)
-
-    def fail(self, method, error):
-        self.failures[method] = error
-
-    def args_of(self, method):
-        return [args for name, args in self.calls if name == method]
 
     def reference_data(self):
         return {"themes": THEMES, "statuses": STATUSES, "schemes": SCHEMES, "transitions": {}}
@@ -145,12 +133,7 @@ class FakeIdeas:
 @pytest.fixture
 def ideas(accounts, monkeypatch):
     fake = FakeIdeas()
-
-    def call(service, method, *args):
-        if service == "routing":
-            return fake.routing(method, *args)
-        return fake(method, *args) if service == "ideas" else accounts(service, method, *args)
-    monkeypatch.setattr(gateway.remote, "call", call)
+    route_to(monkeypatch, accounts, ideas=fake, routing=fake.routing)
     return fake
 
 

@@ -4,10 +4,10 @@ import re
 
 import pytest
 
-import gateway.remote
 from gateway.api import petitions as petitions_api
 from gateway.auth import CSRF_FIELD
 from gateway.pages import petitions as petitions_pages
+from gateway.tests.fakes import RecordingFake, route_to
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of gateway/tests/conftest.py
@@ -15,7 +15,6 @@ ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of 
 PETITION_ID = "3f1e2d4c-5b6a-4789-8a0b-1c2d3e4f5a6b"
 DRAFT_ID = "9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4"
 TOKEN = "Zx8vQ2mN4pL6kJ0hG3fD5sA7qW9eR1tY2uI4oP6aS8d"
-API_TOKEN = "api-token-of-the-petitions-test-0123456789"
 
 
 def raw(response) -> str:
@@ -81,24 +80,12 @@ TRENDS = {
 }
 
 
-class FakePetitions:
+class FakePetitions(RecordingFake):
     """Stands in for the petitions service: canned answers, every call recorded, failures on demand."""
 
     def __init__(self):
-        self.calls, self.failures = [], {}
+        super().__init__()
         self.current = petition()
-
-    def __call__(self, method, *args):
-        self.calls.append((method, args))
-        if method in self.failures:
-            raise self.failures[method]
-        return getattr(self, method)(*args)
-
-    def fail(self, method, error):
-        self.failures[method] = error
-
-    def args_of(self, method):
-        return [args for name, args in self.calls if name == method]
 
     def reference_data(self):
         return REFERENCE
@@ -180,22 +167,8 @@ def petitions(app, accounts, monkeypatch):
     if "petitions" not in app.blueprints:
         app.register_blueprint(petitions_pages.bp)
     fake = FakePetitions()
-
-    def route(service, method, *args):
-        if service == "petitions":
-            return fake(method, *args)
-        return accounts(service, method, *args)
-    monkeypatch.setattr(gateway.remote, "call", route)
-    monkeypatch.setattr(gateway.remote, "batched_call", route)
+    route_to(monkeypatch, accounts, batched=True, petitions=fake)
     return fake
-
-
-@pytest.fixture
-def bearer(accounts):
-    def headers(*roles):
-        accounts.tokens[API_TOKEN] = accounts.principal(("citizen", *roles))
-        return {"Authorization": f"Bearer {API_TOKEN}"}
-    return headers
 
 
 # --- list ---------------------------------------------------------------------------------------

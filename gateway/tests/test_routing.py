@@ -6,15 +6,14 @@ from html import unescape
 import pytest
 from flask import render_template
 
-import gateway.remote
 from gateway.pages.routing import idea_timeline
+from gateway.tests.fakes import RecordingFake, route_to
 from hubkit.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of conftest's FakeAccounts
 IDEA_ID = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"
 OTHER_IDEA_ID = "9e8d7c6b-5a49-4837-a625-14f3e2d1c0b9"
 DECISION_ID = "5b8f0a1e-2c3d-4e5f-8a9b-0c1d2e3f4a5b"
-API_TOKEN = "api-token-of-the-routing-test-0123456789"
 XSS = '<script>alert("idée")</script>'
 WHEN = "2026-03-02T09:30:00+00:00"
 
@@ -78,25 +77,13 @@ SCHEME = {"code": "greening_permit", "name": "Permis de végétaliser", "descrip
           "deadline_days": 30, "keywords": ["arbre", "jardinière"], "active": True, "updated_at": WHEN}
 
 
-class FakeRouting:
+class FakeRouting(RecordingFake):
     """Answers like the routing service, records each call, raises the error a test asks for."""
 
     def __init__(self):
-        self.calls, self.failures = [], {}
+        super().__init__()
         self.item = an_item()
         self.decision = a_decision()
-
-    def __call__(self, method, *args):
-        self.calls.append((method, args))
-        if method in self.failures:
-            raise self.failures[method]
-        return getattr(self, method)(*args)
-
-    def fail(self, method, error):
-        self.failures[method] = error
-
-    def args_of(self, method):
-        return [args for name, args in self.calls if name == method]
 
     def reference_data(self):
         return REFERENCE
@@ -171,10 +158,7 @@ class FakeRouting:
         return {"correlation_id": "req-click-42", "entries": [an_entry(agent_note="Décision de l'agent")]}
 
 
-class FakeIdeasForRouting:
-    def __call__(self, method, *args):
-        return getattr(self, method)(*args)
-
+class FakeIdeasForRouting(RecordingFake):
     def get_idea(self, data, actor=None):
         return {"id": IDEA_ID, "title": f"Végétaliser la rue {XSS}", "description": f"Des jardinières.\n{XSS}",
                 "theme_label": "Environnement", "arrondissement": 19, "address_line": None,
@@ -187,24 +171,9 @@ class FakeIdeasForRouting:
 
 @pytest.fixture
 def routing(app, accounts, monkeypatch):
-    fake, ideas = FakeRouting(), FakeIdeasForRouting()
-
-    def route(service, method, *args):
-        if service == "routing":
-            return fake(method, *args)
-        if service == "ideas":
-            return ideas(method, *args)
-        return accounts(service, method, *args)
-    monkeypatch.setattr(gateway.remote, "call", route)
+    fake = FakeRouting()
+    route_to(monkeypatch, accounts, routing=fake, ideas=FakeIdeasForRouting())
     return fake
-
-
-@pytest.fixture
-def bearer(accounts):
-    def headers(*roles, direction=None):
-        accounts.tokens[API_TOKEN] = accounts.principal(("citizen", *roles), direction)
-        return {"Authorization": f"Bearer {API_TOKEN}"}
-    return headers
 
 
 # --- API ----------------------------------------------------------------------------------------------
