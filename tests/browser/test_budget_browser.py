@@ -4,8 +4,6 @@ project, the commission selects it, the map leads to it, a resident votes (check
 confirmation, receipt) and checks the receipt, an agent enters a paper ballot, the results show the winner with
 its online and paper votes, and a status update by an agent appears on the project's planning timeline. Moving
 the stages and creating the accounts go through the JSON API: they are not the point here."""
-import subprocess
-import sys
 import time
 
 import pytest
@@ -13,46 +11,17 @@ import requests
 
 from ..e2e.test_budget import resident
 from ..e2e.test_petitions import citizen, mail_link_of
-from .test_signup_login import chrome, click, fill, heading, navigate  # noqa: F401  (chrome: a fixture)
+from .pages import bearer_headers, fill, heading, log_in, log_out, main_text, navigate, new_admin, press
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
-PASSWORD = "Des-Arbres-Partout-2026"
 
 
 def admin(platform) -> dict:
-    email = f"admin.budget.{time.monotonic_ns()}@paris.fr"
-    subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
-                    f"Admin {time.monotonic_ns() % 10**6}", "--password", PASSWORD], env=platform.env, check=True,
-                   capture_output=True)
-    login = requests.post(f"{platform.url}/api/v1/auth/tokens", json={"email": email, "password": PASSWORD}).json()
-    return {"email": email, "headers": {"Authorization": f"Bearer {login['token']}"}}
+    email = new_admin(platform, "admin.budget")
+    return {"email": email, "headers": bearer_headers(platform, email)}
 
 
-def log_in(browser, platform, email: str):
-    browser.get(platform.url + "/connexion")
-    fill(browser, email=email, password=PASSWORD)
-    click(browser, "Me connecter")
-
-
-def log_out(browser):
-    click(browser, "Se déconnecter", scope="//header")
-
-
-def fill_in(browser, **fields):
-    """Type into the fields of the page's main content (the head has a <meta name="description">)."""
-    from selenium.webdriver.common.by import By
-    for name, value in fields.items():
-        element = browser.find_element(By.XPATH, f"//main//*[@name='{name}']")
-        element.clear()
-        element.send_keys(value)
-
-
-def main_text(browser) -> str:
-    from selenium.webdriver.common.by import By
-    return browser.find_element(By.TAG_NAME, "main").text
-
-
-def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F811
+def test_a_participatory_budget_through_the_pages(platform, chrome):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
     api = f"{platform.url}/api/v1"
@@ -67,7 +36,7 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     chrome.get(platform.url + "/back-office/budget")
     title = f"Budget participatif {time.monotonic_ns() % 10**6}"
     fill(chrome, title=title, paris_envelope="1000000", **{"envelope_paris-19": "300000"})
-    click(chrome, "Créer l")  # XPath: no apostrophe in the text
+    press(chrome, "Créer l")
     assert heading(chrome) == title and "Dépôt des projets" in main_text(chrome)
     cycle_id = chrome.current_url.rstrip("/").rsplit("/", 1)[1]
     log_out(chrome)
@@ -81,13 +50,13 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     log_in(chrome, platform, carrier["email"])
     chrome.get(f"{platform.url}/budget-participatif?edition={cycle_id}")
     navigate(chrome, chrome.find_element(By.LINK_TEXT, "Déposer un projet"))
-    fill_in(chrome, title="Un jardin partagé rue Manin",
+    fill(chrome, title="Un jardin partagé rue Manin",
          description="Un jardin partagé sur la placette de la rue Manin, ouvert aux écoles du quartier.",
          address="rue Manin, 75019 Paris", estimated_cost="25 000")
     Select(chrome.find_element(By.NAME, "theme")).select_by_visible_text("Environnement")
     chrome.find_element(By.ID, "projet-scale-arrondissement").click()
     Select(chrome.find_element(By.NAME, "sector")).select_by_visible_text("19e arrondissement")
-    click(chrome, "Déposer le projet")
+    press(chrome, "Déposer le projet")
     assert heading(chrome) == "Un jardin partagé rue Manin" and "Déposé" in main_text(chrome)
     log_out(chrome)
     similar = requests.post(f"{api}/budget/cycles/{cycle_id}/projects", headers=carrier["headers"], json={
@@ -108,7 +77,7 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     fill(chrome, admissibility_reason="Un investissement sur l'espace public.",
          feasibility_reason="La placette accueille un jardin sans gêner la circulation.", cost="30000")
     Select(chrome.find_element(By.NAME, "direction")).select_by_value("DEVE")  # the agent's own direction
-    click(chrome, "Enregistrer l")
+    press(chrome, "Enregistrer l")
     assert "Déjà étudiés (2)" in main_text(chrome)
 
     # Co-construction: the agent merges the two similar projects; the 19e's commission puts it on the ballot.
@@ -116,9 +85,9 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     chrome.get(f"{platform.url}/back-office/budget/{cycle_id}/fusion?secteur=paris-19")
     for source in ("Un jardin partagé rue Manin", "Des arbres fruitiers rue Manin"):
         chrome.find_element(By.XPATH, f"//label[contains(., '{source}')]").click()
-    fill_in(chrome, title="Jardins et fruitiers de la rue Manin",
-            description="Un jardin partagé planté d'arbres fruitiers sur la placette de la rue Manin.")
-    click(chrome, "Fusionner les projets")
+    fill(chrome, title="Jardins et fruitiers de la rue Manin",
+         description="Un jardin partagé planté d'arbres fruitiers sur la placette de la rue Manin.")
+    press(chrome, "Fusionner les projets")
     assert heading(chrome) == "Jardins et fruitiers de la rue Manin"
     origin = chrome.find_element(By.ID, "origine").text
     assert "élaboré à partir des projets" in origin and "Des arbres fruitiers rue Manin" in origin
@@ -126,7 +95,7 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     advance("selection")
     chrome.get(f"{platform.url}/back-office/budget/{cycle_id}/selection")
     chrome.find_element(By.XPATH, "//label[contains(., 'Jardins et fruitiers de la rue Manin')]").click()
-    click(chrome, "Enregistrer la décision de la commission")
+    press(chrome, "Enregistrer la décision de la commission")
     assert "1 changement enregistré" in main_text(chrome)
     log_out(chrome)
 
@@ -134,7 +103,7 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     advance("campaign")
     log_in(chrome, platform, carrier["email"])
     chrome.get(project_url)
-    click(chrome, "accepte de porter ce projet")
+    press(chrome, "accepte de porter ce projet")
     assert "Vous portez désormais ce projet co-construit." in main_text(chrome)
     assert "1 porteur (dont vous)" in main_text(chrome)
 
@@ -149,16 +118,16 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     advance("vote")
     chrome.get(f"{platform.url}/budget-participatif/{cycle_id}/vote")
     Select(chrome.find_element(By.NAME, "secteur")).select_by_visible_text("19e arrondissement")
-    click(chrome, "Afficher ses projets")
+    press(chrome, "Afficher ses projets")
     chrome.find_element(By.XPATH, "//label[contains(., 'Jardins et fruitiers de la rue Manin')]").click()
-    click(chrome, "Vérifier mes choix")
+    press(chrome, "Vérifier mes choix")
     assert heading(chrome) == "Confirmer mon vote" and "Il vous reste 3 choix sur 4." in main_text(chrome)
-    click(chrome, "Confirmer mon vote")
+    press(chrome, "Confirmer mon vote")
     assert "Merci, votre vote est enregistré" in main_text(chrome)
     receipt = chrome.find_element(By.CSS_SELECTOR, ".bp-receipt__code code").text
     navigate(chrome, chrome.find_element(By.LINK_TEXT, "Vérifier un reçu"))
     fill(chrome, recu=receipt)
-    click(chrome, "Vérifier")
+    press(chrome, "Vérifier")
     assert "Ce bulletin est enregistré." in main_text(chrome)
     log_out(chrome)
 
@@ -166,12 +135,12 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     log_in(chrome, platform, agent["email"])
     chrome.get(f"{platform.url}/back-office/budget/{cycle_id}/bulletins-papier")
     Select(chrome.find_element(By.NAME, "secteur")).select_by_visible_text("19e arrondissement")
-    click(chrome, "Afficher ses projets")
-    fill_in(chrome, ballot_box="Marché Joinville, samedi", last_name="Martin", first_name="Lou", postcode="75019",
-            id_document_last4="7Q2X")
+    press(chrome, "Afficher ses projets")
+    fill(chrome, ballot_box="Marché Joinville, samedi", last_name="Martin", first_name="Lou", postcode="75019",
+         id_document_last4="7Q2X")
     chrome.find_element(By.NAME, "birth_date").send_keys("05051990")  # the same in any locale's order
     chrome.find_element(By.XPATH, "//label[contains(., 'Jardins et fruitiers de la rue Manin')]").click()
-    click(chrome, "Enregistrer le bulletin")
+    press(chrome, "Enregistrer le bulletin")
     assert "Bulletin enregistré" in main_text(chrome) and "non compté" not in main_text(chrome)
 
     # The vote closes: the results show the project as a winner, with its vote.
@@ -186,8 +155,8 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):  # noqa: F8
     chrome.get(f"{platform.url}/back-office/budget/{cycle_id}/realisation")
     Select(chrome.find_element(By.NAME, "status")).select_by_visible_text("Études et conception")
     chrome.find_element(By.NAME, "effective_date").send_keys("01012026")
-    fill_in(chrome, justification="Les études de sol commencent avec les écoles du quartier.")
-    click(chrome, "Enregistrer l")
+    fill(chrome, justification="Les études de sol commencent avec les écoles du quartier.")
+    press(chrome, "Enregistrer l")
     chrome.get(project_url)
     planning = chrome.find_element(By.ID, "planning").text
     assert "1. Études et conception" in planning and "Les études de sol commencent" in planning

@@ -9,39 +9,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from tests.browser.test_signup_login import PASSWORD, chrome, click, heading, navigate  # noqa: F401
 from tests.e2e.test_idea_box import admin_headers, citizen, wait_for
 
+from .pages import PASSWORD, fill, heading, log_in, main_text, navigate, press
+
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
-
-
-def fill(browser, scope: str = "//main", **fields):
-    """Type into the fields of `scope` (the page's <meta name="description"> is not one)."""
-    from selenium.webdriver.common.by import By
-    for name, value in fields.items():
-        element = browser.find_element(By.XPATH, f"{scope}//*[@name='{name}']")
-        element.clear()
-        element.send_keys(value)
-
-
-def log_in(browser, platform, email: str):
-    from selenium.webdriver.common.by import By
-    browser.delete_all_cookies()
-    browser.get(platform.url + "/connexion")
-    fill(browser, email=email, password=PASSWORD)
-    click(browser, "Me connecter")
-    assert browser.find_elements(By.XPATH, "//button[contains(., 'Se déconnecter')]")
-
-
-def press(browser, text: str, scope: str = "//main"):
-    """Click the button whose text contains `text` (which may hold an apostrophe) and wait for the next page."""
-    from selenium.webdriver.common.by import By
-    navigate(browser, browser.find_element(By.XPATH, f"{scope}//button[contains(normalize-space(), \"{text}\")]"))
-
-
-def main_text(browser) -> str:
-    from selenium.webdriver.common.by import By
-    return browser.find_element(By.TAG_NAME, "main").text
 
 
 def open_details(browser, summary: str):
@@ -49,7 +21,7 @@ def open_details(browser, summary: str):
     browser.find_element(By.XPATH, f"//summary[contains(normalize-space(), \"{summary}\")]").click()
 
 
-def test_ideas_and_a_consultation_in_chromium(platform, chrome, mail_link):  # noqa: F811
+def test_ideas_and_a_consultation_in_chromium(platform, chrome, mail_link):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
     api = f"{platform.url}/api/v1"
@@ -74,9 +46,9 @@ def test_ideas_and_a_consultation_in_chromium(platform, chrome, mail_link):  # n
     fill(chrome, title="Fontaines sur le canal Saint-Martin",
          description="Installer des fontaines à boire sur le canal Saint-Martin.")
     Select(chrome.find_element(By.NAME, "theme")).select_by_value("environnement")
-    click(chrome, "Vérifier les idées similaires")
+    press(chrome, "Vérifier les idées similaires")
     assert "Des fontaines le long du canal Saint-Martin" in main_text(chrome)
-    click(chrome, "Publier mon idée")
+    press(chrome, "Publier mon idée")
     assert heading(chrome) == "Fontaines sur le canal Saint-Martin"
     assert "Déposée" in main_text(chrome)
     idea_path = chrome.current_url.split(platform.url, 1)[1]
@@ -87,7 +59,7 @@ def test_ideas_and_a_consultation_in_chromium(platform, chrome, mail_link):  # n
     assert "Plan de la consultation" in main_text(chrome)
     open_details(chrome, "Nouvelle proposition")
     fill(chrome, title="Article 2 : des bancs", body="Vingt bancs à l'ombre des arbres.")
-    click(chrome, "Publier ma proposition")
+    press(chrome, "Publier ma proposition")
     assert heading(chrome) == "Article 2 : des bancs"
     proposal_url = chrome.current_url.split("#")[0]
 
@@ -98,12 +70,12 @@ def test_ideas_and_a_consultation_in_chromium(platform, chrome, mail_link):  # n
     assert "Vous êtes d'accord avec cette proposition." in main_text(chrome)
     chrome.find_element(By.XPATH, "//label[normalize-space()=\"D'accord\"]").click()
     fill(chrome, "//section[@id='arguments']", body="Il fait trop chaud l'été sur la place.")
-    click(chrome, "Voter et argumenter")
+    press(chrome, "Voter et argumenter")
     assert "Vous avez voté sur cette proposition." in main_text(chrome)
     open_details(chrome, "Amender cette proposition")
     fill(chrome, "//section[@id='amendements']", title="Des bancs et des fontaines",
          body="Des bancs, et une fontaine à chaque coin.")
-    click(chrome, "Publier mon amendement")
+    press(chrome, "Publier mon amendement")
     assert "En attente" in main_text(chrome)
 
     # the author accepts it: it shows on the proposal
@@ -135,18 +107,18 @@ def test_ideas_and_a_consultation_in_chromium(platform, chrome, mail_link):  # n
 
     # --- closing and the synthesis (the agent's editor) ----------------------------------------------
     chrome.get(f"{platform.url}/consultations/gestion/{consultation_id}")
-    click(chrome, "Clore maintenant")
+    press(chrome, "Clore maintenant")
     fill(chrome, synthesis="Vous voulez des bancs et de l'ombre.", decision="Vingt bancs seront posés.",
          decision_body="Conseil de Paris")
     chrome.find_element(By.NAME, "decision_date").send_keys("01052026")
-    click(chrome, "Publier")
+    press(chrome, "Publier")
     assert "Vingt bancs seront posés." in main_text(chrome) and "Conseil de Paris" in main_text(chrome)
 
     # --- deleting the account pseudonymises the idea -------------------------------------------------
     log_in(chrome, platform, camille_email)
     chrome.get(platform.url + "/mon-compte/supprimer")
     fill(chrome, password=PASSWORD)
-    click(chrome, "Supprimer définitivement mon compte")
+    press(chrome, "Supprimer définitivement mon compte")
     wait_for(lambda: requests.get(f"{api}/ideas/{idea_path.rsplit('/', 1)[1]}").json()["author_pseudonym"]
              == "Citoyen·ne anonyme")
     chrome.get(platform.url + idea_path)

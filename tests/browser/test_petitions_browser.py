@@ -7,38 +7,18 @@ Paris and answered. Runs on the shared platform (the threshold is the admin's ch
 Only what the browser does not have to prove goes through the API: creating the accounts, four of the five
 co-sponsorships, and the other signers' signatures."""
 import re
-import shutil
-import subprocess
-import sys
 import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 
-from hubkit.testing import body_of
+from ..e2e.test_petitions import mail_link_of
+from .pages import PASSWORD, fill, log_in, main_text, new_admin, press
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
-PASSWORD = "Des-Arbres-Partout-2026"
 TITLE = "Des arceaux à vélos devant chaque école du 20e"
 REASON = "Série de comptes créés pour signer"
-
-
-@pytest.fixture(scope="module")
-def chrome():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    assert chromium and driver, "chromium and chromium-driver are missing: `make test` installs them"
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", "--no-first-run", "--disable-component-update", "--window-size=1280,900"):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(driver), options=options)
-    browser.implicitly_wait(5)
-    yield browser
-    browser.quit()
 
 
 # --- accounts (API) ---------------------------------------------------------------------------
@@ -47,70 +27,18 @@ def citizen(platform, name: str, email_domain: str = "exemple.fr") -> dict:
     api, email = f"{platform.url}/api/v1", f"{name}.{time.monotonic_ns()}@{email_domain}".lower()
     assert requests.post(f"{api}/accounts", json={"email": email, "password": PASSWORD,
                                                   "pseudonym": f"{name} {time.monotonic_ns() % 10**6}"}).ok
-    platform.smtp.wait_for(lambda m: m["To"] == email and "/compte/verifier" in body_of(m))
-    message = [m for m in platform.smtp.messages() if m["To"] == email and "/compte/verifier" in body_of(m)][-1]
-    link = re.search(r"(https?://\S+/compte/verifier\S*)", body_of(message)).group(1)
+    link = mail_link_of(platform, email, "/compte/verifier")
     assert requests.post(f"{api}/accounts/verification",
                          json={"token": parse_qs(urlparse(link).query)["token"][0]}).ok
     login = requests.post(f"{api}/auth/tokens", json={"email": email, "password": PASSWORD}).json()
     return {"email": email, "headers": {"Authorization": f"Bearer {login['token']}"}}
 
 
-def admin(platform) -> dict:
-    email = f"admin.petitions.navigateur.{time.monotonic_ns()}@paris.fr"
-    subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
-                    f"Admin {time.monotonic_ns() % 10**6}", "--password", PASSWORD], env=platform.env, check=True,
-                   capture_output=True)
-    return {"email": email}
-
-
 # --- the browser ------------------------------------------------------------------------------
-
-def navigate(browser, element):
-    """Click `element` and wait until the page it leads to is fully loaded."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
-    old_page = browser.find_element(By.TAG_NAME, "html")
-    element.click()
-    wait = WebDriverWait(browser, 10)
-    wait.until(expected_conditions.staleness_of(old_page))
-    wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
-
-
-def press(browser, text: str, form: str = "//main"):
-    """Click the button whose text contains `text`, inside the element `form` (an XPath)."""
-    from selenium.webdriver.common.by import By
-    navigate(browser, browser.find_element(By.XPATH, f"{form}//button[contains(normalize-space(), \"{text}\")]"))
-
-
-def fill(browser, form: str = "//main", **fields):
-    from selenium.webdriver.common.by import By
-    for name, value in fields.items():
-        element = browser.find_element(By.XPATH, f"{form}//*[@name='{name}']")
-        if element.get_attribute("type") == "date":  # typing a date depends on the browser's locale
-            browser.execute_script("arguments[0].value = arguments[1]", element, value)
-        else:
-            element.clear()
-            element.send_keys(value)
-
 
 def tick(browser, label: str):
     from selenium.webdriver.common.by import By
     browser.find_element(By.XPATH, f"//label[contains(normalize-space(), \"{label}\")]").click()
-
-
-def main_text(browser) -> str:
-    from selenium.webdriver.common.by import By
-    return browser.find_element(By.TAG_NAME, "main").text
-
-
-def log_in_as(browser, platform, email: str):
-    browser.delete_all_cookies()
-    browser.get(platform.url + "/connexion")
-    fill(browser, email=email, password=PASSWORD)
-    press(browser, "Me connecter")
-    assert "/connexion" not in browser.current_url, main_text(browser)
 
 
 def count_shown(platform, petition_id: str, headers: dict) -> int:
@@ -123,10 +51,10 @@ def test_a_petition_from_draft_to_the_council_in_chromium(platform, chrome):
     author, sponsors = citizen(platform, "Autrice"), [citizen(platform, f"Parrain{n}") for n in range(5)]
     signers = [citizen(platform, "Signataire"), citizen(platform, "Voisine")]
     farm = citizen(platform, "Serie", email_domain="ferme-a-clics.fr")
-    hasty, moderator = citizen(platform, "Presse"), admin(platform)
+    hasty, moderator = citizen(platform, "Presse"), new_admin(platform, "admin.petitions.navigateur")
 
     # the author drafts the petition and finds the private link for co-sponsors
-    log_in_as(chrome, platform, author["email"])
+    log_in(chrome, platform, author["email"])
     chrome.get(platform.url + "/petitions/nouvelle")
     fill(chrome, title=TITLE, asks="Nous demandons des arceaux à vélos devant chacune des écoles du 20e.",
          background="Les parents qui accompagnent leurs enfants à vélo n'ont nulle part où attacher leurs vélos.")
@@ -137,21 +65,21 @@ def test_a_petition_from_draft_to_the_council_in_chromium(platform, chrome):
     assert "/petitions/parrainer/" in sponsor_url
 
     # one co-sponsor in the browser, the four others by the API; then the author submits
-    log_in_as(chrome, platform, sponsors[0]["email"])
+    log_in(chrome, platform, sponsors[0]["email"])
     chrome.get(sponsor_url)
     press(chrome, "Parrainer cette pétition")
     assert "Merci, vous parrainez cette pétition" in main_text(chrome)
     token = sponsor_url.rsplit("/", 1)[1]
     for sponsor in sponsors[1:]:
         assert requests.post(f"{api}/petitions/sponsorships/{token}", headers=sponsor["headers"]).status_code == 201
-    log_in_as(chrome, platform, author["email"])
+    log_in(chrome, platform, author["email"])
     chrome.get(f"{platform.url}/petitions/{petition_id}")
     assert "Co-parrains : 5 sur 5" in main_text(chrome)
     press(chrome, "Soumettre à la modération")
     assert "soumise à la modération" in main_text(chrome)
 
     # a moderator (an admin: they may choose a small threshold) publishes it
-    log_in_as(chrome, platform, moderator["email"])
+    log_in(chrome, platform, moderator)
     chrome.get(platform.url + "/back-office/petitions/moderation")
     publish = f"//form[contains(@action, '/{petition_id}/publier')]"
     fill(chrome, publish, threshold="3")
@@ -159,13 +87,13 @@ def test_a_petition_from_draft_to_the_council_in_chromium(platform, chrome):
     assert f"La pétition « {TITLE} » est publiée." in main_text(chrome)
 
     # a citizen signs in the browser; a second signature (another tab signed meanwhile) is refused clearly
-    log_in_as(chrome, platform, signers[0]["email"])
+    log_in(chrome, platform, signers[0]["email"])
     chrome.get(f"{platform.url}/petitions/{petition_id}")
     tick(chrome, "J'habite à Paris")
     press(chrome, "Signer la pétition")
     assert "Merci, votre signature est enregistrée. La pétition compte 1 signature." in main_text(chrome)
     assert "Vous avez signé cette pétition." in main_text(chrome)
-    log_in_as(chrome, platform, signers[1]["email"])
+    log_in(chrome, platform, signers[1]["email"])
     chrome.get(f"{platform.url}/petitions/{petition_id}")
     tick(chrome, "Je travaille à Paris")
     assert requests.post(f"{api}/petitions/{petition_id}/signatures", headers=signers[1]["headers"],
@@ -183,7 +111,7 @@ def test_a_petition_from_draft_to_the_council_in_chromium(platform, chrome):
     # someone who keeps trying is stopped with the time to wait
     for _ in range(5):  # every attempt counts against the per-account burst window, even a refused one
         requests.post(f"{api}/petitions/{petition_id}/signatures", headers=hasty["headers"], json={})
-    log_in_as(chrome, platform, hasty["email"])
+    log_in(chrome, platform, hasty["email"])
     chrome.get(f"{platform.url}/petitions/{petition_id}")
     tick(chrome, "J'étudie à Paris")
     press(chrome, "Signer la pétition")
@@ -193,7 +121,7 @@ def test_a_petition_from_draft_to_the_council_in_chromium(platform, chrome):
     assert count_shown(platform, petition_id, hasty["headers"]) == 3
 
     # the moderator sees the domains that signed, invalidates the suspicious one, and the count is exact
-    log_in_as(chrome, platform, moderator["email"])
+    log_in(chrome, platform, moderator)
     chrome.get(f"{platform.url}/back-office/petitions/{petition_id}/fraude")
     text = main_text(chrome)
     assert "ferme-a-clics.fr" in text and "exemple.fr" in text and farm["email"] not in text
