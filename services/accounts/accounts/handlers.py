@@ -1,10 +1,11 @@
 """Use cases of the accounts service: each runs in one unit of work (one transaction)."""
 import logging
-from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from hubkit import rules as hub_rules
+from hubkit.clock import aware, utcnow
 from hubkit.config import env_int
 from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 
@@ -23,27 +24,9 @@ RESET_LIMIT, RESET_WINDOW = 3, 60 * 60
 REGISTER_IP_LIMIT, REGISTER_WINDOW = env_int("ACCOUNTS_REGISTRATIONS_PER_IP", 30), 60 * 60
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
-
-
-@contextmanager
 def rules():
     """A broken business rule becomes a field-level validation error (or a conflict it names)."""
-    try:
-        yield
-    except domain.RuleBroken as broken:
-        details = {broken.field: [broken.message]} if broken.field else {"_schema": [broken.message]}
-        if broken.code == "RULE_BROKEN":
-            raise InvalidInput(details=details) from None
-        raise Conflict(broken.message, details=details, code=broken.code) from None
+    return hub_rules.rules_as_errors(domain.RuleBroken)
 
 
 class Accounts:

@@ -1,19 +1,21 @@
 """What every use-case module of the budget service shares: the clock, broken rules as hub errors, field checks."""
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from functools import partial
 
+from hubkit import rules as hub_rules
+from hubkit.clock import utcnow  # noqa: F401  (re-exported: the default clock)
 from hubkit.errors import Conflict, InvalidInput, PermissionDenied
 
 from . import domain
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @contextmanager
 def rules():
-    """A broken business rule becomes a field-level validation error, a refusal or a conflict it names."""
+    """A broken business rule becomes a field-level validation error, a refusal or a conflict it names.
+
+    Not hubkit.rules.rules_as_errors: budget's rules carry `details` of their own (the refusal's and the
+    conflict's details, and `_context` next to the field error)."""
     try:
         yield
     except domain.RuleBroken as broken:
@@ -35,19 +37,4 @@ def iso(value):
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
-class FieldChecks:
-    """Runs several field rules and reports every broken one at once (a form shows them all)."""
-
-    def __init__(self):
-        self.details = {}
-
-    def __call__(self, rule, *args):
-        try:
-            return rule(*args)
-        except domain.RuleBroken as broken:
-            self.details.setdefault(broken.field or "_schema", []).append(broken.message)
-            return None
-
-    def raise_if_broken(self):
-        if self.details:
-            raise InvalidInput(details=self.details)
+FieldChecks = partial(hub_rules.FieldChecks, domain.RuleBroken)

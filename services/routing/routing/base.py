@@ -3,11 +3,15 @@ and writing a step of an idea's history (trace entry) next to the event that rec
 import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
+from functools import partial
 
 from hubkit import correlation
+from hubkit import rules as hub_rules
+from hubkit.clock import aware, utcnow
 from hubkit.config import env_float, env_int, env_str, hub_env
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hubkit.rules import field_details
 
 from . import domain
 from .models import Scheme, TraceEntry
@@ -41,28 +45,19 @@ def settings_from_env() -> Settings:
         in ("1", "true", "yes"))
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
-
-
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
 @contextmanager
 def rules():
-    """A broken business rule becomes a field-level validation error, a refusal or a conflict it names."""
+    """A broken business rule becomes a field-level validation error, a refusal or a conflict it names.
+
+    Not hubkit.rules.rules_as_errors: a refusal here is always FORBIDDEN, whatever code the NotAllowed carries."""
     try:
         yield
     except domain.RuleBroken as broken:
-        details = {broken.field: [broken.message]} if broken.field else {"_schema": [broken.message]}
+        details = field_details(broken)
         if isinstance(broken, domain.NotAllowed):
             raise PermissionDenied(broken.message, details=details) from None
         if broken.code == "RULE_BROKEN":
@@ -70,22 +65,7 @@ def rules():
         raise Conflict(broken.message, details=details, code=broken.code) from None
 
 
-class FieldChecks:
-    """Runs several field rules and reports every broken one at once (a form shows them all)."""
-
-    def __init__(self):
-        self.details = {}
-
-    def __call__(self, rule, *args):
-        try:
-            return rule(*args)
-        except domain.RuleBroken as broken:
-            self.details.setdefault(broken.field or "_schema", []).append(broken.message)
-            return None
-
-    def raise_if_broken(self):
-        if self.details:
-            raise InvalidInput(details=self.details)
+FieldChecks = partial(hub_rules.FieldChecks, domain.RuleBroken)
 
 
 @contextmanager

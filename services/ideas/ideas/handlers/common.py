@@ -6,11 +6,13 @@ ideas service cannot read the accounts database; it trusts these roles, sent ove
 broker by the gateway, which got them from accounts (the authority on roles).
 """
 import logging
-from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime
+from functools import partial
 
+from hubkit import rules as hub_rules
+from hubkit.clock import aware, utcnow  # noqa: F401  (aware: re-exported for the use-case modules)
 from hubkit.consumer import call_within
-from hubkit.errors import Conflict, InvalidInput, RateLimited
+from hubkit.errors import RateLimited
 
 from .. import domain
 
@@ -20,50 +22,12 @@ POSTING_WINDOW = 60 * 60  # posting limits are per account and per hour
 ACCOUNTS_TIMEOUT = 5  # seconds, for calls to the accounts service
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
-
-
-@contextmanager
 def rules():
     """A broken business rule becomes a field-level validation error (or a conflict it names)."""
-    try:
-        yield
-    except domain.RuleBroken as broken:
-        raise _as_error(broken) from None
+    return hub_rules.rules_as_errors(domain.RuleBroken)
 
 
-def _as_error(broken: domain.RuleBroken):
-    details = {broken.field: [broken.message]} if broken.field else {"_schema": [broken.message]}
-    if broken.code == "RULE_BROKEN":
-        return InvalidInput(details=details)
-    return Conflict(broken.message, details=details, code=broken.code)
-
-
-class FieldChecks:
-    """Runs several field rules and reports every broken one at once (a form shows them all)."""
-
-    def __init__(self):
-        self.details = {}
-
-    def __call__(self, rule, *args):
-        try:
-            return rule(*args)
-        except domain.RuleBroken as broken:
-            self.details.setdefault(broken.field or "_schema", []).append(broken.message)
-            return None
-
-    def raise_if_broken(self):
-        if self.details:
-            raise InvalidInput(details=self.details)
-
+FieldChecks = partial(hub_rules.FieldChecks, domain.RuleBroken)
 
 
 class UseCases:
