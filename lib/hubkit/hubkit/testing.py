@@ -76,6 +76,93 @@ def drop_templates():
     _templates.clear()
 
 
+class ServiceStore:
+    """Opens units of work on a service's test database and reads what was written."""
+
+    def __init__(self, url: str, service: str, metadata: sa.MetaData, business_tables: tuple = ()):
+        from sqlalchemy.orm import sessionmaker
+
+        from .db import make_engine
+        self.service, self.metadata, self.business_tables = service, metadata, business_tables
+        self.engine = make_engine(url)
+        self.factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    def uow(self):
+        from .db import UnitOfWork
+        return UnitOfWork(self.factory, self.service, self.metadata)
+
+    def rows(self, table: str, *where):
+        with self.factory() as session:
+            return session.execute(sa.select(self.metadata.tables[table]).where(*where)).all()
+
+    def one(self, table: str, *where):
+        [row] = self.rows(table, *where)
+        return row
+
+    def events(self, type_=None) -> list:
+        envelopes = [row.envelope for row in self.rows("outbox_events")]
+        return [e for e in envelopes if type_ is None or e["type"] == type_]
+
+    def snapshot(self) -> dict:
+        """Every business and outbox row, to show that a refused command wrote nothing."""
+        return {name: sorted(map(repr, self.rows(name))) for name in self.business_tables}
+
+
+def service_database_fixtures(service: str, package_dir: Path, metadata: sa.MetaData, business_tables: tuple = (),
+                              store_class: type = ServiceStore):
+    """The database fixtures every service's tests/conftest.py binds to its own service:
+
+    - `_templates` (session, autouse): drops the migrated template databases when the session ends;
+    - `<service>_db`: a fresh database migrated with the service's Alembic migrations (in `package_dir`),
+      on each `database_kind` (the root conftest runs it on SQLite and PostgreSQL), dropped after the test;
+    - `store`: a `store_class` on that database, whose units of work produce events as `service`.
+
+    `_fresh_database` is that same database under a name that does not depend on the service, for `store`.
+    Use, in the conftest (pytest finds fixtures among its module's names):
+        _templates, _fresh_database, ideas_db, store = service_database_fixtures(SERVICE_NAME, PACKAGE_DIR, ...)
+    """
+    import pytest
+
+    @pytest.fixture(name="_templates", scope="session", autouse=True)
+    def templates():
+        yield
+        drop_templates()
+
+    @pytest.fixture(name="_fresh_database")
+    def fresh_database(database_kind):
+        fresh = FreshDatabase(database_kind, service, package_dir)
+        yield fresh
+        fresh.drop()
+
+    @pytest.fixture(name=f"{service}_db")
+    def database(_fresh_database):
+        return _fresh_database
+
+    @pytest.fixture(name="store")
+    def store(_fresh_database):
+        opened = store_class(_fresh_database.url, service, metadata, business_tables)
+        yield opened
+        opened.engine.dispose()
+
+    return templates, fresh_database, database, store
+
+
+def throttle_fixture():
+    """A `throttle` fixture: the real Redis, under a prefix of the test's own, emptied afterwards."""
+    import pytest
+
+    @pytest.fixture(name="throttle")
+    def throttle():
+        from .throttle import Throttle, connect
+        prefix = f"test:{uuid.uuid4().hex}"
+        client = connect()
+        yield Throttle(client, prefix=prefix)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+
+    return throttle
+
+
 class SmtpServer:
     """A real SMTP server (aiosmtpd, in its own process) that stores what it receives in a Maildir."""
 

@@ -2,69 +2,21 @@ import uuid
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from budget import SERVICE_NAME
 from budget.models import Base
-from hubkit.db import UnitOfWork, make_engine
 from hubkit.errors import NotFound
-from hubkit.testing import FreshDatabase, drop_templates
-from sqlalchemy.orm import sessionmaker
+from hubkit.testing import service_database_fixtures
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "budget"
 PABULIB_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "pabulib"
-TABLES = Base.metadata.tables
 BUSINESS_TABLES = ("budget_cycles", "budget_stage_changes", "budget_projects", "budget_project_carriers",
                    "budget_ballots", "budget_ballot_choices", "budget_replaced_receipts", "budget_paper_ballots",
                    "budget_merge_invitations", "budget_status_changes", "budget_project_follows",
                    "budget_pending_ideas", "outbox_events")
 PARIS_CSV = Path(__file__).resolve().parents[4] / "shared" / "data" / "paris" / "bp_projets_gagnants.csv"
 
-
-@pytest.fixture(scope="session", autouse=True)
-def _templates():
-    yield
-    drop_templates()
-
-
-@pytest.fixture
-def budget_db(database_kind):
-    database = FreshDatabase(database_kind, SERVICE_NAME, PACKAGE_DIR)
-    yield database
-    database.drop()
-
-
-class Store:
-    """Opens units of work on the test database and reads what was written."""
-
-    def __init__(self, url):
-        self.engine = make_engine(url)
-        self.factory = sessionmaker(self.engine, expire_on_commit=False)
-
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.factory, SERVICE_NAME, Base.metadata)
-
-    def rows(self, table: str, *where):
-        with self.factory() as session:
-            return session.execute(sa.select(TABLES[table]).where(*where)).all()
-
-    def one(self, table: str, *where):
-        [row] = self.rows(table, *where)
-        return row
-
-    def events(self, type_=None) -> list:
-        envelopes = [row.envelope for row in self.rows("outbox_events")]
-        return [e for e in envelopes if type_ is None or e["type"] == type_]
-
-    def snapshot(self) -> dict:
-        """Every business and outbox row, to show that a refused command wrote nothing."""
-        return {name: sorted(map(repr, self.rows(name))) for name in BUSINESS_TABLES}
-
-
-@pytest.fixture
-def store(budget_db):
-    store = Store(budget_db.url)
-    yield store
-    store.engine.dispose()
+_templates, _fresh_database, budget_db, store = service_database_fixtures(
+    SERVICE_NAME, PACKAGE_DIR, Base.metadata, BUSINESS_TABLES)
 
 
 class FakeAccounts:

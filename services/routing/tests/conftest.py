@@ -2,12 +2,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.orm import sessionmaker
 
-from hubkit.db import UnitOfWork, make_engine
 from hubkit.rpc import PeerUnavailable
-from hubkit.testing import FreshDatabase, drop_templates
+from hubkit.testing import service_database_fixtures
 from routing import SERVICE_NAME
 from routing.models import Base
 
@@ -16,52 +13,8 @@ TABLES = Base.metadata.tables
 BUSINESS_TABLES = ("schemes", "inbox_items", "decisions", "dossiers", "webhook_deliveries", "trace_entries", "links",
                    "outbox_events", "outgoing_mails", "reconciliation_cursors")
 
-
-@pytest.fixture(scope="session", autouse=True)
-def _templates():
-    yield
-    drop_templates()
-
-
-@pytest.fixture
-def routing_db(database_kind):
-    database = FreshDatabase(database_kind, SERVICE_NAME, PACKAGE_DIR)
-    yield database
-    database.drop()
-
-
-class Store:
-    """Opens units of work on the test database and reads what was written."""
-
-    def __init__(self, url):
-        self.engine = make_engine(url)
-        self.factory = sessionmaker(self.engine, expire_on_commit=False)
-
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.factory, SERVICE_NAME, Base.metadata)
-
-    def rows(self, table: str, *where):
-        with self.factory() as session:
-            return session.execute(sa.select(TABLES[table]).where(*where)).all()
-
-    def one(self, table: str, *where):
-        [row] = self.rows(table, *where)
-        return row
-
-    def events(self, type_=None) -> list:
-        envelopes = [row.envelope for row in self.rows("outbox_events")]
-        return [e for e in envelopes if type_ is None or e["type"] == type_]
-
-    def snapshot(self) -> dict:
-        """Every business and outbox row, to show that a refused command wrote nothing."""
-        return {name: sorted(map(repr, self.rows(name))) for name in BUSINESS_TABLES}
-
-
-@pytest.fixture
-def store(routing_db):
-    store = Store(routing_db.url)
-    yield store
-    store.engine.dispose()
+_templates, _fresh_database, routing_db, store = service_database_fixtures(
+    SERVICE_NAME, PACKAGE_DIR, Base.metadata, BUSINESS_TABLES)
 
 
 class FakeIdeas:
