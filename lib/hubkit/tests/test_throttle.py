@@ -1,21 +1,15 @@
 """Rate limits in Redis (real Redis, a key prefix of its own per test)."""
-import uuid
 
 import pytest
 
 from hubkit.errors import RateLimited
+from hubkit.testing import throttle_fixture
 from hubkit.throttle import Throttle, connect
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def throttle():
-    prefix = f"test:{uuid.uuid4().hex}"
-    client = connect()
-    yield Throttle(client, prefix=prefix)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
+throttle = throttle_fixture()
 
 
 def test_consume_refuses_past_the_limit_with_the_wait(throttle):
