@@ -761,3 +761,14 @@ def test_results_show_the_delivery_status_of_winners(client, budget):
     outcome["scopes"][1]["projects"][0]["implementation_status"] = "etudes_conception"
     budget.results = lambda data: outcome
     assert "Études et conception" in html(client.get(f"/budget-participatif/{CYCLE_ID}/resultats"))
+
+
+def test_a_new_edition_with_nothing_published_yet_shows_the_past_editions_instead(client, budget):
+    budget.projects = []
+    response = client.get("/budget-participatif/projets")
+    assert response.status_code == 302 and "edition=toutes" in response.headers["Location"]
+    page = raw(client.get(response.headers["Location"]))
+    assert "pas encore de projet publié" in page
+    # a visitor who chose the edition or a filter sees what they asked for, even if it is empty
+    assert client.get(f"/budget-participatif/projets?edition={CYCLE_ID}").status_code == 200
+    assert client.get("/budget-participatif/projets?theme=Cadre+de+vie").status_code == 200

@@ -8,7 +8,7 @@ per sector for the map; these pages only translate the French query string.
 import secrets
 from urllib.parse import urlencode
 
-from flask import make_response, request, session, url_for
+from flask import flash, make_response, redirect, request, session, url_for
 
 from hubkit.errors import HubError, NotFound
 
@@ -119,6 +119,11 @@ def projects():
     else:
         page = remote.call("budget", "list_projects", {**_query(params), "limit": PAGE_SIZE,
                                                        "offset": (params["page"] - 1) * PAGE_SIZE}, actor_or_none())
+    if page["total"] == 0 and set(request.args) <= {"vue"} and cycle is not None and len(all_cycles) > 1:
+        # A new edition with nothing published yet: show the projects of the past editions rather than nothing.
+        flash(f"L'édition « {cycle['title']} » n'a pas encore de projet publié : voici ceux des éditions "
+              "précédentes.", "success")
+        return redirect(list_url({"edition": ALL_EDITIONS, "vue": params["vue"]}))
     pages = {"previous": list_url(params, page=params["page"] - 1) if params["page"] > 1 else None,
              "next": list_url(params, page=params["page"] + 1) if params["page"] * PAGE_SIZE < page["total"] else None}
     sorts = [(slug, label) for slug, (_, label) in SORTS.items()
