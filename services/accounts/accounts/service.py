@@ -1,14 +1,13 @@
 """nameko entrypoints of the accounts service: load the schema, run the use case, dump the result."""
 from nameko.rpc import rpc as nameko_rpc
-from nameko.timer import timer
-from nameko.web.handlers import http
 
 from hubkit.correlation import Correlation
 from hubkit.db import Database
 from hubkit.errors import HubError
 from hubkit.mail import MailRelayProvider
-from hubkit.metrics import EntrypointMetrics, metrics_response
+from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
+from hubkit.service_base import Infrastructure
 from hubkit.sessions import SessionCacheProvider
 from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
@@ -25,23 +24,19 @@ def actor_id(value) -> str:
     return str(load(schemas.ActorSchema(), {"actor_id": value})["actor_id"])
 
 
-class AccountsService:
+class AccountsService(Infrastructure):
     name = SERVICE_NAME
 
     correlation = Correlation()
     metrics = EntrypointMetrics()
     db = Database(SERVICE_NAME, Base.metadata)
     outbox = OutboxRelayProvider()
-    mailer = MailRelayProvider()
+    mails = MailRelayProvider()
     throttle = RedisThrottle()
     session_cache = SessionCacheProvider()
 
     def _accounts(self, uow) -> Accounts:
         return Accounts(uow, self.throttle, session_cache=self.session_cache)
-
-    @rpc
-    def health(self):
-        return {"service": SERVICE_NAME, "status": "ok"}
 
     @rpc
     def reference_data(self):
@@ -220,17 +215,3 @@ class AccountsService:
         with self.db as uow:
             self._accounts(uow).delete_account(actor_id(actor), command)
         return {"status": "deleted"}
-
-    @timer(interval=2)
-    def relay_pending(self):
-        """Publishes events and sends mails left pending (broker or mail server down, or a crash)."""
-        self.outbox.poll()
-        self.mailer.poll()
-
-    @http("GET", "/metrics")
-    def prometheus(self, request):
-        return metrics_response()
-
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        return 200, "ok"

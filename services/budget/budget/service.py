@@ -4,13 +4,12 @@ from hubkit.correlation import Correlation
 from hubkit.db import Database
 from hubkit import batching
 from hubkit.errors import HubError, InvalidInput
-from hubkit.metrics import EntrypointMetrics, metrics_response
+from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
+from hubkit.service_base import Infrastructure
 from hubkit.validation import load
 from nameko.rpc import RpcProxy
 from nameko.rpc import rpc as nameko_rpc
-from nameko.timer import timer
-from nameko.web.handlers import http
 
 from . import SERVICE_NAME, peers, schemas
 from .business_metrics import count_ballot, count_ballot_outcomes, count_project, count_tally
@@ -38,7 +37,7 @@ def cycle_id_of(data) -> str:
     return str(load(schemas.CycleIdSchema(), data)["cycle_id"])
 
 
-class BudgetService:
+class BudgetService(Infrastructure):
     name = SERVICE_NAME
 
     correlation = Correlation()
@@ -50,10 +49,6 @@ class BudgetService:
 
     def _budget(self, uow) -> Budget:
         return Budget(uow, accounts=BoundedRpc(self.accounts, peers.PEER_TIMEOUT))
-
-    @rpc
-    def health(self):
-        return {"service": SERVICE_NAME, "status": "ok"}
 
     @rpc
     def reference_data(self):
@@ -302,16 +297,3 @@ class BudgetService:
         with self.db as uow:
             return self._budget(uow).notification(envelope, BoundedRpc(self.accounts, peers.NOTIFY_TIMEOUT,
                                                                         PeerUnavailable).notify)
-
-    @timer(interval=2)
-    def relay_pending(self):
-        """Publishes events left pending (broker down, or a crash between commit and publish)."""
-        self.outbox.poll()
-
-    @http("GET", "/metrics")
-    def prometheus(self, request):
-        return metrics_response()
-
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        return 200, "ok"

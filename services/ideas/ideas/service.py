@@ -1,15 +1,14 @@
 """nameko entrypoints of the ideas service: load the schema, run the use case, dump the result."""
 from nameko.rpc import RpcProxy
 from nameko.rpc import rpc as nameko_rpc
-from nameko.timer import timer
-from nameko.web.handlers import http
 
 from hubkit.consumer import event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
 from hubkit.errors import HubError
-from hubkit.metrics import EntrypointMetrics, metrics_response
+from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
+from hubkit.service_base import Infrastructure
 from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
 
@@ -30,7 +29,7 @@ def idea_id_of(data) -> str:
     return str(load(schemas.IdeaIdSchema(), data)["idea_id"])
 
 
-class IdeasService(ConsultationEntrypoints):
+class IdeasService(ConsultationEntrypoints, Infrastructure):
     name = SERVICE_NAME
 
     correlation = Correlation()
@@ -42,10 +41,6 @@ class IdeasService(ConsultationEntrypoints):
 
     def _ideas(self, uow) -> Ideas:
         return Ideas(uow, self.throttle, accounts=self.accounts)
-
-    @rpc
-    def health(self):
-        return {"service": SERVICE_NAME, "status": "ok"}
 
     @rpc
     def reference_data(self):
@@ -192,16 +187,3 @@ class IdeasService(ConsultationEntrypoints):
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
             return self._ideas(uow).apply_routing_decision(envelope)
-
-    @timer(interval=2)
-    def relay_pending(self):
-        """Publishes events left pending (broker down, or a crash between commit and publish)."""
-        self.outbox.poll()
-
-    @http("GET", "/metrics")
-    def prometheus(self, request):
-        return metrics_response()
-
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        return 200, "ok"

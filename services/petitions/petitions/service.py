@@ -4,7 +4,6 @@ from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
 from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
-from nameko.web.handlers import http
 
 from hubkit import batching
 from hubkit.config import env_int
@@ -12,8 +11,9 @@ from hubkit.consumer import call_within, event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
 from hubkit.errors import HubError, InvalidInput, ServiceUnavailable
-from hubkit.metrics import EntrypointMetrics, metrics_response
+from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
+from hubkit.service_base import Infrastructure
 from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
 
@@ -39,7 +39,7 @@ def petition_id_of(data) -> str:
     return str(load(schemas.PetitionIdSchema(), data)["petition_id"])
 
 
-class PetitionsService:
+class PetitionsService(Infrastructure):
     name = SERVICE_NAME
 
     correlation = Correlation()
@@ -54,10 +54,6 @@ class PetitionsService:
         """The use cases; `peer_error`: what a call to accounts that gets no answer in time raises."""
         accounts = BoundedRpc(self.accounts, peers.PEER_TIMEOUT, peer_error)
         return Petitions(uow, self.throttle, accounts=accounts, settings=SETTINGS)
-
-    @rpc
-    def health(self):
-        return {"service": SERVICE_NAME, "status": "ok"}
 
     @rpc
     def reference_data(self):
@@ -276,16 +272,3 @@ class PetitionsService:
             caught = self._petitions(uow).reach_missed_thresholds()
         count_closed(closed)
         count_thresholds_caught(caught)
-
-    @timer(interval=2)
-    def relay_pending(self):
-        """Publishes events left pending (broker down, or a crash between commit and publish)."""
-        self.outbox.poll()
-
-    @http("GET", "/metrics")
-    def prometheus(self, request):
-        return metrics_response()
-
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        return 200, "ok"

@@ -6,7 +6,6 @@ from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
 from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
-from nameko.web.handlers import http
 
 from hubkit.config import env_float
 from hubkit.consumer import call_within, event_handler, receive
@@ -14,8 +13,9 @@ from hubkit.correlation import Correlation
 from hubkit.db import Database
 from hubkit.errors import HubError, ServiceUnavailable
 from hubkit.mail import MailRelayProvider
-from hubkit.metrics import EntrypointMetrics, metrics_response
+from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
+from hubkit.service_base import Infrastructure
 from hubkit.validation import load
 
 from . import SERVICE_NAME, business_metrics, domain, events, schemas
@@ -47,7 +47,7 @@ def idea_id_of(data) -> str:
     return str(load(schemas.IdeaIdSchema(), data)["idea_id"])
 
 
-class RoutingService:
+class RoutingService(Infrastructure):
     name = SERVICE_NAME
 
     correlation = Correlation()
@@ -61,10 +61,6 @@ class RoutingService:
 
     def _peer(self, proxy, error=ServiceUnavailable):
         return BoundedRpc(proxy, PEER_TIMEOUT, error)
-
-    @rpc
-    def health(self):
-        return {"service": SERVICE_NAME, "status": "ok"}
 
     @rpc
     def reference_data(self):
@@ -321,20 +317,6 @@ class RoutingService:
             RECONCILE_SCHEDULE.done(succeeded=False)
         else:
             RECONCILE_SCHEDULE.done(succeeded=True, deferred=result["deferred"])
-
-    @timer(interval=2)
-    def relay_pending(self):
-        """Publishes events left pending and sends queued e-mails (broker or mail server down, or a crash)."""
-        self.outbox.poll()
-        self.mails.poll()
-
-    @http("GET", "/metrics")
-    def prometheus(self, request):
-        return metrics_response()
-
-    @http("GET", "/healthz")
-    def healthz(self, request):
-        return 200, "ok"
 
 
 def _tracing(source: str, event_type: str):

@@ -1,0 +1,39 @@
+"""The entrypoints every hub service exposes for operations, as a mixin: nameko finds entrypoints on base classes.
+
+`class IdeasService(Infrastructure): ...` gets the `health` RPC, the timer relaying what is left pending, and
+the HTTP `GET /metrics` and `GET /healthz`. It needs the service's `name` and an `outbox`
+(OutboxRelayProvider); a `mails` attribute (MailRelayProvider), where the service sends e-mails itself, is
+relayed by the same timer. Service-specific timers stay in the service.
+"""
+from nameko.rpc import rpc as nameko_rpc
+from nameko.timer import timer
+from nameko.web.handlers import http
+
+from .errors import HubError
+from .metrics import metrics_response
+
+RELAY_SECONDS = 2  # a commit wakes the relays at once; this catches what a broker or mail outage left behind
+
+rpc = nameko_rpc(expected_exceptions=HubError)
+
+
+class Infrastructure:
+    @rpc
+    def health(self):
+        return {"service": self.name, "status": "ok"}
+
+    @timer(interval=RELAY_SECONDS)
+    def relay_pending(self):
+        """Publishes events and sends mails left pending (broker or mail server down, or a crash)."""
+        self.outbox.poll()
+        mails = getattr(self, "mails", None)
+        if mails is not None:
+            mails.poll()
+
+    @http("GET", "/metrics")
+    def prometheus(self, request):
+        return metrics_response()
+
+    @http("GET", "/healthz")
+    def healthz(self, request):
+        return 200, "ok"
