@@ -22,7 +22,9 @@ AGENT = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citize
 ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citizen", "admin"], "direction": None}
 CITIZEN = {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citizen"], "direction": None}
 AUTHOR = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
-NOW = datetime.now(timezone.utc).replace(microsecond=0)  # events carry the real time too
+# Events carry the real time, so the fake clock starts at the real time of each test (not of the import: a long
+# suite would put the test's clock minutes behind the events it orders against).
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
 IMMEDIATE = Settings(undo_seconds=0, webhook_backoff_seconds=10, allow_plain_http=True)
 WITH_UNDO = Settings(undo_seconds=60, allow_plain_http=True)
 
@@ -40,7 +42,9 @@ class Clock:
 
 @pytest.fixture
 def clock():
-    return Clock()
+    global NOW
+    NOW = datetime.now(timezone.utc).replace(microsecond=0)
+    return Clock(NOW)
 
 
 @pytest.fixture

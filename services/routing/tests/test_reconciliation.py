@@ -15,7 +15,8 @@ from routing.reconciliation import Reconciliation, Schedule
 from routing.tracing import History
 
 from .conftest import TABLES
-from .test_handlers import AGENT, AUTHOR, IMMEDIATE, NOW, clock, received, run, submitted  # noqa: F401 (fixtures)
+from . import test_handlers
+from .test_handlers import AGENT, AUTHOR, IMMEDIATE, clock, received, run, submitted  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +26,8 @@ def missed(ideas, title="Végétaliser la rue Manin", description="Des jardiniè
     """An idea of the idea box whose `idea_submitted` routing never received."""
     idea_id = str(uuid.uuid4())
     ideas.add(idea_id, title, description, status=status, arrondissement=19,
-              created_at=NOW - timedelta(minutes=minutes_ago), author_id=author_id, correlation_id=correlation_id)
+              created_at=test_handlers.NOW - timedelta(minutes=minutes_ago), author_id=author_id,
+              correlation_id=correlation_id)
     return idea_id
 
 
@@ -57,9 +59,10 @@ def test_open_ideas_the_event_path_missed_join_the_inbox_once_with_their_author_
     by_event = run(Inbox, "get_item", AGENT, delivered)
     assert item["status"] == "waiting" and item["suggested_scheme"] == "greening_permit"
     assert "« jardinière »" in item["suggestion_reason"] and item["direction"] == "DEVE"
-    assert item["deadline_at"] == NOW + timedelta(days=30) and item["arrondissement"] == 19
+    assert item["deadline_at"] == test_handlers.NOW + timedelta(days=30) and item["arrondissement"] == 19
     assert item["checklist"] == run(Inbox, "get_item", AGENT, received(run, ideas))["checklist"]
-    assert item["correlation_id"] == "req-click-waiting" and item["submitted_at"] == NOW - timedelta(minutes=30)
+    assert item["correlation_id"] == "req-click-waiting"
+    assert item["submitted_at"] == test_handlers.NOW - timedelta(minutes=30)
     assert store.one("inbox_items", TABLES["inbox_items"].c.idea_id == waiting).author_id == AUTHOR
     submission, suggestion = item["trace"]
     assert submission["type"] == "idea_submitted" and submission["summary"] == by_event["trace"][0]["summary"]
