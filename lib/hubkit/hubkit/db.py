@@ -5,7 +5,6 @@ events they cause and the e-mails they queue commit together or not at all.
 """
 import logging
 from contextlib import contextmanager
-from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
@@ -14,15 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from . import correlation
+from .clock import utcnow
 from .config import database_url
 from .envelope import make_event
 from .tables import infrastructure_tables
 
 log = logging.getLogger(__name__)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def normalise_url(url: str) -> str:
