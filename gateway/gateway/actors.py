@@ -15,6 +15,12 @@ def actor() -> dict | None:
     return {"account_id": principal["account_id"], "roles": list(principal["roles"])}
 
 
+def staff_actor() -> dict:
+    """A signed-in agent or administrator as the services see them: id, roles and their City direction
+    (agents act on what their direction owns: projects to deliver, ideas to route)."""
+    return {**actor(), "direction": current_principal().get("direction")}
+
+
 def pseudonym() -> str:
     """The signed-in account's pseudonym, stored with what it posts (a snapshot, refreshed by events)."""
     return current_principal()["pseudonym"]

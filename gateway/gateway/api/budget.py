@@ -8,7 +8,7 @@ from hubkit.batching import CallBatcher
 
 from .. import budget_schemas as schemas
 from .. import remote
-from ..actors import actor
+from ..actors import actor, staff_actor
 from ..auth import current_principal, login_required, roles_required
 from ..openapi import endpoint
 
@@ -267,9 +267,7 @@ def _register_ballot_batcher():
             max_wait=BALLOT_BATCH_WAIT))
 
 
-def _agent() -> dict:
-    """The actor with the agent's direction (agents update the projects their direction owns)."""
-    return {**actor(), "direction": (current_principal() or {}).get("direction")}
+_agent = staff_actor  # agents update the projects their direction owns
 
 
 def _csv(exported: dict) -> Response:

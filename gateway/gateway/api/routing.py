@@ -8,6 +8,7 @@ from hubkit.errors import NotFound
 
 from .. import remote
 from .. import routing_schemas as schemas
+from ..actors import staff_actor
 from ..auth import current_principal, roles_required
 from ..openapi import endpoint
 
@@ -18,11 +19,7 @@ TAG, BACKOFFICE = "routing", "back-office"
 STAFF = ("agent", "moderator", "admin")
 
 
-def agent() -> dict:
-    """The signed-in staff member as routing sees them: id, roles and their City direction."""
-    principal = current_principal()
-    return {"account_id": principal["account_id"], "roles": list(principal["roles"]),
-            "direction": principal.get("direction")}
+agent = staff_actor  # the signed-in staff member as routing sees them
 
 
 def reader() -> dict | None:

@@ -11,7 +11,7 @@ from flask import Blueprint, url_for
 from hubkit.errors import HubError
 
 from .. import remote
-from ..actors import actor
+from ..actors import actor, staff_actor
 from ..auth import current_principal
 from .forms import Form, render_forms
 
@@ -31,9 +31,7 @@ def actor_or_none() -> dict | None:
     return actor() if current_principal() is not None else None
 
 
-def agent_actor() -> dict:
-    """The actor with the agent's direction: agents follow the delivery of the projects their direction owns."""
-    return {**actor(), "direction": (current_principal() or {}).get("direction")}
+agent_actor = staff_actor  # agents follow the delivery of the projects their direction owns
 
 
 def reference() -> dict:
