@@ -9,7 +9,7 @@ from hubkit.batching import CallBatcher
 from .. import budget_schemas as schemas
 from .. import remote
 from ..actors import actor, staff_actor
-from ..auth import current_principal, login_required, roles_required
+from ..auth import login_required, roles_required
 from ..openapi import endpoint
 
 bp = Blueprint("api_budget", __name__)

@@ -3,7 +3,7 @@ an idea (the idea, similar ideas, the suggestion and why, the checklist, the act
 catalogue (administrators), the trace lookup; and the citizen's timeline partial the idea page includes."""
 import uuid
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 
 from hubkit.errors import HubError, InvalidInput
 

@@ -15,7 +15,7 @@ as a digest only, and a replaced ballot's receipt then reads « replaced ».
 import logging
 import random
 import secrets
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
