@@ -108,7 +108,9 @@ class PaperBallots:
         account = next((a for a in found if (a.get("email") or "").lower() == email), None)
         if account is None:
             raise InvalidInput(details={"account_email": ["Aucun compte actif n'a cette adresse e-mail."]})
-        return account
+        # The search's summary has no birth date: the eligibility attributes carry the one to compare.
+        attributes = self.accounts.eligibility_attributes({"account_id": account["id"]})
+        return {"id": account["id"], "birth_date": attributes.get("birth_date")}
 
     def _identity_salt(self, cycle: Cycle) -> str:
         if cycle.identity_salt is None:  # a cycle created before paper ballots existed: its key, made once

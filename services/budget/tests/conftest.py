@@ -46,7 +46,8 @@ class FakeAccounts:
 
     def search_accounts(self, actor_id, query):
         self.calls.append(("search_accounts", query))
-        return [{"id": account_id, "email": email, "birth_date": self.attributes[account_id]["birth_date"]}
+        # as accounts' AccountSummarySchema answers: no birth date in a search result
+        return [{"id": account_id, "email": email, "pseudonym": "Votant·e", "roles": ["citizen"]}
                 for email, account_id in self.emails.items() if query["query"] in email]
 
 
