@@ -5,6 +5,11 @@ from hubkit.batching import CallBatcher
 from hubkit.rpc import RpcPool
 
 
+# How each hot path's commands are coalesced (hubkit.batching defaults otherwise). Ballots wait longer for
+# others to join: the budget service's cost is mostly per batch (one accounts call, one transaction).
+BATCHING = {("budget", "cast_ballots"): {"max_items": 500, "max_wait": 0.02}}
+
+
 def init_app(app, settings):
     app.extensions["rpc_pool"] = RpcPool(settings.amqp_uri, size=settings.rpc_pool_size,
                                          timeout=settings.rpc_timeout)
@@ -27,6 +32,6 @@ def batched_call(service: str, method: str, payload: dict):
     batchers = current_app.extensions["rpc_batchers"]
     batcher = batchers.get((service, method))
     if batcher is None:
-        batcher = batchers.setdefault((service, method),
-                                      CallBatcher(current_app.extensions["rpc_pool"], service, method))
+        batcher = batchers.setdefault((service, method), CallBatcher(
+            current_app.extensions["rpc_pool"], service, method, **BATCHING.get((service, method), {})))
     return batcher.call(payload, _context())

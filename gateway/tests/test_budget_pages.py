@@ -166,7 +166,8 @@ class FakeBudget(RecordingFake):
             raise NotFound("Vous n'avez pas voté pour ce budget participatif.")
         return self.ballot
 
-    def cast_ballot(self, actor, data):
+    def cast_ballots(self, payload):  # one command of the batch (remote.batched_call)
+        data = payload["ballot"]
         return {"cycle_id": CYCLE_ID, "receipt": "0123456789abcdef01234567", "replaced": False,
                 "paris_projects": data["paris_projects"], "sector": data["sector"],
                 "sector_projects": data["sector_projects"], "cast_at": "2026-05-02T10:00:00+00:00"}
@@ -209,7 +210,7 @@ class FakeBudget(RecordingFake):
 @pytest.fixture
 def budget(app, accounts, monkeypatch):
     fake = FakeBudget()
-    route_to(monkeypatch, accounts, budget=fake,
+    route_to(monkeypatch, accounts, batched=True, budget=fake,
              ideas=lambda method, *args: {"id": IDEA_ID, "title": "Des arbres partout"})
     return fake
 
@@ -413,11 +414,12 @@ def test_the_check_step_shows_choices_and_what_is_left_then_the_vote_gives_a_rec
                      {"secteur": "paris-5", "paris": P_PARIS, "local": P_LOCAL}))
     assert "Confirmer mon vote" in page and "Il vous reste 1 choix sur 2." in page
     assert f'<input type="hidden" name="local" value="{P_LOCAL}">' in page
-    assert budget.args_of("cast_ballot") == []
+    assert budget.args_of("cast_ballots") == []
     response = post(f"/budget-participatif/{CYCLE_ID}/vote", {"secteur": "paris-5", "paris": P_PARIS,
                                                                "local": P_LOCAL})
     assert response.status_code == 302
-    [(actor, command)] = budget.args_of("cast_ballot")
+    [(payload,)] = budget.args_of("cast_ballots")
+    command = payload["ballot"]
     assert command == {"cycle_id": CYCLE_ID, "paris_projects": [P_PARIS], "sector": "paris-5",
                        "sector_projects": [P_LOCAL]}
     page = html(client.get(response.headers["Location"]))
@@ -436,7 +438,7 @@ def test_too_many_choices_are_refused_before_the_service(client, budget, sign_in
 
 def test_an_ineligible_voter_is_told_which_rule(client, budget, sign_in, post):
     sign_in()
-    budget.fail("cast_ballot", PermissionDenied(
+    budget.fail("cast_ballots", PermissionDenied(
         "Ce vote est réservé aux personnes qui habitent à Paris (déclarez votre adresse parisienne dans votre "
         "compte).", code="NOT_ELIGIBLE", details={"rule": "lives_in_paris"}))
     response = post(f"/budget-participatif/{CYCLE_ID}/vote", {"secteur": "paris-5", "local": P_LOCAL})
@@ -451,7 +453,7 @@ def test_an_ineligible_voter_is_told_which_rule(client, budget, sign_in, post):
                                           ("certification", "Voir mon niveau de certification")])
 def test_each_eligibility_rule_points_to_what_the_voter_can_do(client, budget, sign_in, post, rule, action):
     sign_in()
-    budget.fail("cast_ballot", PermissionDenied("Règle non respectée.", code="NOT_ELIGIBLE", details={"rule": rule}))
+    budget.fail("cast_ballots", PermissionDenied("Règle non respectée.", code="NOT_ELIGIBLE", details={"rule": rule}))
     page = html(post(f"/budget-participatif/{CYCLE_ID}/vote", {"paris": P_PARIS}))
     assert "Règle non respectée." in page and action in page
 
@@ -460,7 +462,7 @@ def test_a_closed_vote_is_explained(client, budget, sign_in, post):
     sign_in()
     budget.cycle = cycle("campaign")
     assert "Le vote n'est pas ouvert" in html(client.get(f"/budget-participatif/{CYCLE_ID}/vote"))
-    budget.fail("cast_ballot", Conflict("Impossible de voter : le cycle est à l'étape « Résultats ».",
+    budget.fail("cast_ballots", Conflict("Impossible de voter : le cycle est à l'étape « Résultats ».",
                                         code="WRONG_STAGE"))
     response = post(f"/budget-participatif/{CYCLE_ID}/vote", {"paris": P_PARIS})
     assert response.status_code == 409 and "Impossible de voter" in html(response)

@@ -3,8 +3,7 @@ vote (online ballot with receipt, paper ballots of the mobile boxes), live count
 implementation statuses and follows, open-data CSV, pabulib import and export."""
 import uuid
 
-from flask import Blueprint, Response, current_app, jsonify
-from hubkit.batching import CallBatcher
+from flask import Blueprint, Response, jsonify
 
 from .. import budget_schemas as schemas
 from .. import remote
@@ -16,8 +15,6 @@ bp = Blueprint("api_budget", __name__)
 
 TAG = "budget"
 STAFF = ("agent", "admin")
-BALLOT_BATCH_ITEMS = 500  # what the budget service takes in one cast_ballots call
-BALLOT_BATCH_WAIT = 0.02  # seconds at most a ballot waits for others to join its batch
 
 
 # --- reading ----------------------------------------------------------------------------------------
@@ -120,7 +117,6 @@ def cast_ballot(cycle_id, data):
     """403 NOT_ELIGIBLE avec `details.rule` (email_verified, lives_in_paris, min_age, certification) ;
     409 WRONG_STAGE hors de l'étape de vote."""
     # The hot path: coalesced with the ballots of concurrent requests into one batch RPC and one transaction.
-    _register_ballot_batcher()
     return jsonify(remote.batched_call("budget", "cast_ballots", {
         "actor": actor(), "ballot": {**_wire(data), "cycle_id": cycle_id}}))
 
@@ -254,17 +250,6 @@ def live_counts(cycle_id):
           response=schemas.CycleSchema, status=201, auth=True, errors=(400, 403), tag="back-office")
 def import_pabulib(data):
     return jsonify(remote.call("budget", "import_pabulib", actor(), data)), 201
-
-
-def _register_ballot_batcher():
-    """Ballots wait a little longer than hubkit's default for others to share their batch: the budget service's
-    cost is mostly per batch (one accounts call, one transaction), so fuller batches carry more ballots per
-    second for a few milliseconds more per ballot."""
-    batchers = current_app.extensions.get("rpc_batchers")
-    if batchers is not None and ("budget", "cast_ballots") not in batchers:
-        batchers.setdefault(("budget", "cast_ballots"), CallBatcher(
-            current_app.extensions["rpc_pool"], "budget", "cast_ballots", max_items=BALLOT_BATCH_ITEMS,
-            max_wait=BALLOT_BATCH_WAIT))
 
 
 _agent = staff_actor  # agents update the projects their direction owns

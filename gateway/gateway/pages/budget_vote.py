@@ -248,9 +248,10 @@ def _check_counts(cycle: dict, ticked: dict):
 def cast(cycle_id):
     sector, ticked = none_if_blank(request.form.get("secteur", "").strip()), _ticked()
     try:
-        receipt = remote.call("budget", "cast_ballot", actor(), {
+        # the hot path: coalesced with concurrent ballots into one batch RPC and one transaction (as the API)
+        receipt = remote.batched_call("budget", "cast_ballots", {"actor": actor(), "ballot": {
             "cycle_id": str(cycle_id), "paris_projects": ticked["paris"],
-            "sector": sector if ticked["local"] else None, "sector_projects": ticked["local"]})
+            "sector": sector if ticked["local"] else None, "sector_projects": ticked["local"]}})
     except HubError as error:
         return _failed_ballot(error, cycle_id, sector, ticked)
     session[RECEIPT_KEY] = {"cycle_id": str(cycle_id), "receipt": receipt["receipt"], "replaced": receipt["replaced"],
