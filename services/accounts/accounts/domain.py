@@ -60,7 +60,8 @@ def normalise_email(email: str) -> str:
 
 def email_domain(email: str) -> str:
     """"Camille@Exemple.FR" -> "exemple.fr": the part other services may see (never the address)."""
-    return normalise_email(email).rpartition("@")[2]
+    local, at, domain = normalise_email(email).rpartition("@")
+    return domain if at else ""  # a malformed value never comes back whole
 
 
 def pseudonym_key(pseudonym: str) -> str:

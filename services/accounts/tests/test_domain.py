@@ -117,3 +117,4 @@ def test_secrets_are_random_and_stored_as_digests():
 def test_the_e_mail_domain_is_all_other_services_see_of_an_address():
     assert domain.email_domain(" Camille.Martin@Exemple.FR ") == "exemple.fr"
     assert domain.email_domain("a@b@sous.domaine.paris") == "sous.domaine.paris"
+    assert domain.email_domain("sans-arobase.example") == ""  # never the whole value

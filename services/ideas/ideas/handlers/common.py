@@ -65,7 +65,8 @@ class UseCases:
             try:
                 call_within(ACCOUNTS_TIMEOUT, self.accounts.notify, notice)
             except Exception:  # noqa: BLE001 — anything, a timeout included
-                log.warning("notification failed", extra={"recipients": len(recipients), "subject": subject[:60]})
+                # never the subject: it quotes titles citizens wrote, which may hold a name or an address
+                log.warning("notification failed", extra={"recipients": len(recipients)})
         self.uow.on_commit(send)
 
 
