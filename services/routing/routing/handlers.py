@@ -270,13 +270,12 @@ class Inbox(UseCases):
         with rules():
             domain.check_staff(actor["roles"])
         key = command.get("idempotency_key") or new_id()
-        earlier = self.session.execute(sa.select(Decision).where(Decision.idempotency_key == key)).scalar_one_or_none()
-        if earlier is not None:
-            if earlier.idea_id != str(command["idea_id"]) or earlier.action != command["action"]:
-                raise Conflict("Cette clé d'idempotence a déjà servi pour une autre décision.",
-                               code="IDEMPOTENCY_KEY_REUSED")
-            return self.decision_view(earlier, self._scheme_names())
+        # The idea's row first: a double click's second request waits here for the first to commit, then finds
+        # its decision by the key instead of refusing the idea's new state.
         item = self._item(command["idea_id"], for_update=True)
+        earlier = self._decision_by_key(key, command)
+        if earlier is not None:
+            return earlier
         scheme = self.session.get(Scheme, command["scheme"]) if command.get("scheme") else None
         with rules():
             domain.check_can_decide(item.status, command["action"])
@@ -302,12 +301,25 @@ class Inbox(UseCases):
             with self.session.begin_nested():
                 self.session.flush()
         except IntegrityError:
+            earlier = self._decision_by_key(key, command)  # the same click, committed meanwhile
+            if earlier is not None:
+                return earlier
             raise Conflict("Cette décision vient d'être enregistrée : rechargez la page.",
                            code="DECISION_PENDING") from None
         item.status, item.updated_at = domain.PENDING, now
         if decided["scheme"]:
             item.scheme = decided["scheme"]
         return self.decision_view(decision, self._scheme_names())
+
+    def _decision_by_key(self, key: str, command: dict) -> dict | None:
+        """The decision already recorded under this idempotency key, if any (refused if the key served another)."""
+        earlier = self.session.execute(sa.select(Decision).where(Decision.idempotency_key == key)).scalar_one_or_none()
+        if earlier is None:
+            return None
+        if earlier.idea_id != str(command["idea_id"]) or earlier.action != command["action"]:
+            raise Conflict("Cette clé d'idempotence a déjà servi pour une autre décision.",
+                           code="IDEMPOTENCY_KEY_REUSED")
+        return self.decision_view(earlier, self._scheme_names())
 
     def undo(self, actor: dict, decision_id: str) -> dict:
         with rules():

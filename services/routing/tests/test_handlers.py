@@ -4,6 +4,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import eventlet
 import pytest
 
 from hubkit import correlation
@@ -186,6 +187,17 @@ def test_the_same_decision_twice_is_one_decision_and_one_dossier(run, ideas, sto
     with pytest.raises(Conflict) as refused:
         decide(run, idea_id, action="answer", key="form-token-123456", message="Non.")
     assert refused.value.code == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_a_double_click_at_the_same_moment_gets_the_one_decision_back(run, ideas, store):
+    """Two requests with the same form token at once: the second waits for the first, then finds its decision."""
+    idea_id = received(run, ideas)
+    command = {"idea_id": idea_id, "action": "forward", "scheme": "greening_permit", "message": "",
+               "reason_code": None, "duplicate_of": None, "idempotency_key": "form-token-double-click"}
+    clicks = [eventlet.spawn(run, Inbox, "decide", AGENT, dict(command), settings=WITH_UNDO) for _ in range(2)]
+    first, second = [click.wait() for click in clicks]
+    assert first["id"] == second["id"] and first["state"] == second["state"] == "pending"
+    assert len(store.rows("decisions")) == 1
 
 
 def test_a_second_decision_while_one_is_pending_is_refused(run, ideas, store):
