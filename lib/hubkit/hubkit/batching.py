@@ -15,6 +15,8 @@ Wire format of a batch call:
 Under light load a call waits at most `max_wait` before it is sent; under heavy
 load batches fill up and leave at once, and several can be in flight together.
 """
+import copy
+import functools
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +30,9 @@ from .errors import HubError, InvalidInput, ServiceUnavailable
 log = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=1)
 def _error_classes() -> dict:
+    """HubError classes by code (computed once: every refused item of a hot path looks its class up)."""
     found, pending = {}, [HubError]
     while pending:
         cls = pending.pop()
@@ -117,7 +121,8 @@ class CallBatcher:
             log.exception("batch call failed", extra={"method": self.method, "items": len(batch)})
             outcomes = [ServiceUnavailable(details={"reason": type(error).__name__})] * len(batch)
         for item, outcome in zip(batch, outcomes):
-            item.done.send(outcome)
+            # each caller raises an exception of its own (a shared one would pile up every caller's traceback)
+            item.done.send(copy.copy(outcome) if isinstance(outcome, BaseException) else outcome)
 
 
 # --- the service's side -------------------------------------------------------------------------
