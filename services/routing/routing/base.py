@@ -10,8 +10,7 @@ from hubkit import correlation
 from hubkit import rules as hub_rules
 from hubkit.clock import aware, utcnow
 from hubkit.config import env_float, env_int, env_str, hub_env
-from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from hubkit.rules import field_details
+from hubkit.errors import NotFound
 
 from . import domain
 from .models import Scheme, TraceEntry
@@ -49,22 +48,8 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-@contextmanager
-def rules():
-    """A broken business rule becomes a field-level validation error, a refusal or a conflict it names.
-
-    Not hubkit.rules.rules_as_errors: a refusal here is always FORBIDDEN, whatever code the NotAllowed carries."""
-    try:
-        yield
-    except domain.RuleBroken as broken:
-        details = field_details(broken)
-        if isinstance(broken, domain.NotAllowed):
-            raise PermissionDenied(broken.message, details=details) from None
-        if broken.code == "RULE_BROKEN":
-            raise InvalidInput(details=details) from None
-        raise Conflict(broken.message, details=details, code=broken.code) from None
-
-
+# A broken rule becomes a field-level validation error (400), a refusal (403) or a conflict it names (409).
+rules = partial(hub_rules.rules_as_errors, domain.RuleBroken, domain.NotAllowed)
 FieldChecks = partial(hub_rules.FieldChecks, domain.RuleBroken)
 
 

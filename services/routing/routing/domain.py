@@ -94,6 +94,9 @@ class RuleBroken(Exception):
 class NotAllowed(RuleBroken):
     """The caller may not do this (403)."""
 
+    def __init__(self, message: str, field: str = None, code: str = "FORBIDDEN"):
+        super().__init__(message, field, code)
+
 
 def is_staff(roles) -> bool:
     return bool(set(roles or ()) & set(STAFF_ROLES))
