@@ -1,21 +1,18 @@
 """nameko entrypoints of the routing service: load the schema, run the use case, dump the result."""
 import logging
 
-import eventlet
-from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy
-from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
 
 from hubkit.config import env_float
-from hubkit.consumer import call_within, event_handler, receive
+from hubkit.consumer import event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
 from hubkit.errors import HubError, ServiceUnavailable
 from hubkit.mail import MailRelayProvider
 from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
-from hubkit.service_base import Infrastructure
+from hubkit.service_base import Infrastructure, rpc
 from hubkit.validation import load
 
 from . import SERVICE_NAME, business_metrics, domain, events, schemas
@@ -29,14 +26,12 @@ from .reconciliation import Reconciliation, Schedule
 from .tracing import History
 
 log = logging.getLogger(__name__)
-rpc = nameko_rpc(expected_exceptions=HubError)
 SETTINGS = settings_from_env()
 SWEEP_SECONDS = env_float("ROUTING_SWEEP_SECONDS", 5)
 DELIVERY_SECONDS = env_float("ROUTING_DELIVERY_SECONDS", 5)
 RECONCILE_SECONDS = env_float("ROUTING_RECONCILE_SECONDS", 300)
 RECONCILE_TICK = min(RECONCILE_SECONDS, 10)  # the first run comes at the first tick; a failed one, a tick later
 RECONCILE_SCHEDULE = Schedule(RECONCILE_SECONDS, retry=RECONCILE_TICK, grace=SETTINGS.reconcile_grace_seconds)
-NOTIFY_TIMEOUT = 5
 
 
 def actor_of(value) -> dict:
@@ -240,12 +235,8 @@ class RoutingService(Infrastructure):
         return message is not None
 
     def _send_notification(self, message: dict):
-        try:
-            return call_within(NOTIFY_TIMEOUT, self.accounts.notify, message)
-        except eventlet.Timeout:
-            raise PeerUnavailable("accounts.notify timed out") from None
-        except UnknownService:
-            raise PeerUnavailable("accounts.notify: service unknown") from None
+        # a passing failure: the event goes back to the queue and the e-mail is asked for again
+        return self._peer(self.accounts, PeerUnavailable).notify(message)
 
     # --- timers ---------------------------------------------------------------------------------------
 
