@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from hubkit.batching import BatchItem
-from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited, ServiceUnavailable
 from petitions import domain
 from petitions.handlers import Petitions, utcnow
 
@@ -159,3 +159,16 @@ def test_the_chart_is_kept_a_moment_the_count_never_and_an_invalidation_drops_it
     petition = run("get_petition", petition_id)
     assert petition["signatures_count"] == 1
     assert {e["arrondissement"]: e["signatures"] for e in petition["by_arrondissement"]}[11] == 1  # recounted
+
+
+def test_with_accounts_down_the_whole_batch_is_unavailable_and_nothing_is_written(run, store, accounts):
+    petition_id = opened(run, accounts)
+    signers = citizens(accounts, 3)
+    before = store.snapshot()
+
+    def down(data):
+        raise ServiceUnavailable(details={"reason": "eligibility_attributes_many timed out"})
+    accounts.eligibility_attributes_many = down
+    with pytest.raises(ServiceUnavailable):
+        run("sign_batch", [item(signer, petition_id) for signer in signers])
+    assert store.snapshot() == before  # no signature, no count, no event
