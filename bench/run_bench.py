@@ -40,6 +40,7 @@ SCENARIOS = ("noop", "login", "profile", "sign", "vote")  # vote: bench/ballots.
 # 127.0.0.1): the limits are raised out of reach, but still checked (the Redis calls are made).
 UNREACHABLE_LIMITS = {f"PETITIONS_SIGN_{name}": str(10**9) for name in
                       ("IP_PER_MINUTE", "IP_PER_HOUR", "ACCOUNT_PER_MINUTE", "ACCOUNT_PER_HOUR")}
+SESSION_CACHE_SECONDS = 1800
 PUBLIC_VIEW_SECONDS = 1.0  # the gateway's HUB_PETITION_VIEW_CACHE_SECONDS (its default)
 
 
@@ -194,6 +195,8 @@ def setup(platform_: Platform, args, tag: str) -> dict:
         url, petitions_url = f"sqlite:///{tmp / 'accounts.db'}", f"sqlite:///{tmp / 'petitions.db'}"
     env.update(ACCOUNTS_DATABASE_URL=url, HUB_VAR_DIR=str(tmp), HUB_MAIL_URL=f"file://{tmp / 'mail'}",
                ACCOUNTS_HTTP_PORT=str(free_port()), HUB_PORT=str(free_port()), HUB_ENV="test",
+               # the warm sessions seeded for thousands of signers or voters must outlast the seeding itself
+               HUB_SESSION_CACHE_SECONDS=str(SESSION_CACHE_SECONDS),
                HUB_SERVICES="accounts,petitions" if signing else "accounts")
     if signing:
         env.update(PETITIONS_DATABASE_URL=petitions_url, PETITIONS_HTTP_PORT=str(free_port()), **UNREACHABLE_LIMITS)

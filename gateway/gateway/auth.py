@@ -7,6 +7,7 @@ import hmac
 import secrets
 
 from flask import current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 
 from hubkit.errors import AuthenticationFailed, HubError, InvalidInput, PermissionDenied
 from hubkit.sessions import SessionCache
@@ -98,7 +99,18 @@ def csrf_token() -> str:
     return session[CSRF_KEY]
 
 
+class PagesOnlySessionInterface(SecureCookieSessionInterface):
+    """Cookie sessions for the pages only: the API authenticates with bearer tokens and never reads or sets a
+    cookie, so its requests skip the cookie's signature check (a measurable share of a hot-path request)."""
+
+    def open_session(self, app, request):
+        if request.path.startswith("/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
 def init_app(app, settings):
+    app.session_interface = PagesOnlySessionInterface()
     app.extensions["session_cache"] = SessionCache(connect(settings.redis_url))
 
     @app.before_request

@@ -222,6 +222,7 @@ def test_visitors_share_a_view_kept_one_second_signed_in_readers_always_get_a_fr
     monkeypatch.setenv("HUB_PETITION_VIEW_CACHE_SECONDS", "1")
     now = [100.0]
     client.application.extensions["petition_public_views"] = petitions_api.PublicViews(1.0, clock=lambda: now[0])
+    client.application.extensions["petition_visitor_pages"] = petitions_api.PublicViews(1.0, clock=lambda: now[0])
     for _ in range(3):
         assert "1 234" in raw(client.get(f"/petitions/{PETITION_ID}"))
         assert client.get(f"/api/v1/petitions/{PETITION_ID}").json["signatures_count"] == 1234
@@ -236,6 +237,31 @@ def test_visitors_share_a_view_kept_one_second_signed_in_readers_always_get_a_fr
     client.get(f"/petitions/{PETITION_ID}")
     assert [args[1] for args in petitions.args_of("get_petition")][2:] == [
         {"account_id": ACCOUNT_ID, "roles": ["citizen"]}] * 2
+
+
+def test_visitors_without_a_session_share_one_rendering_of_the_page(client, petitions):
+    now = [100.0]
+    client.application.extensions["petition_public_views"] = petitions_api.PublicViews(0.0)  # every page reads
+    client.application.extensions["petition_visitor_pages"] = petitions_api.PublicViews(1.0, clock=lambda: now[0])
+    first = client.get(f"/petitions/{PETITION_ID}")
+    petitions.current = petition(signatures_count=1300)
+    again = client.get(f"/petitions/{PETITION_ID}")
+    assert again.status_code == 200 and again.mimetype == "text/html" and raw(again) == raw(first)
+    assert "Set-Cookie" not in again.headers and len(petitions.args_of("get_petition")) == 1
+    now[0] += 1.01
+    assert "1\u202f300" in raw(client.get(f"/petitions/{PETITION_ID}"))
+    # a visitor with a session of their own (here a form token from the login page) gets their own page
+    client.get("/connexion")
+    client.get(f"/petitions/{PETITION_ID}")
+    assert len(petitions.args_of("get_petition")) == 3
+
+
+def test_an_error_page_is_never_shared_with_other_visitors(client, petitions):
+    client.application.extensions["petition_visitor_pages"] = petitions_api.PublicViews(60.0)
+    petitions.fail("get_petition", NotFound("Pétition introuvable."))
+    assert client.get(f"/petitions/{PETITION_ID}").status_code == 404
+    petitions.failures.clear()
+    assert client.get(f"/petitions/{PETITION_ID}").status_code == 200
 
 
 def test_the_visitors_cache_stays_bounded():

@@ -33,12 +33,16 @@ class PublicViews:
         self.seconds, self.clock, self.max_entries = seconds, clock, max_entries
         self._views = {}
 
-    def get(self, petition_id: str, load):
+    def get(self, petition_id: str, load, keep=None):
+        """The view of `petition_id` kept less than `seconds` ago, or `load()` (kept unless `keep(view)` is
+        false)."""
         now = self.clock()
         cached = self._views.get(petition_id)
         if cached is not None and cached[0] > now:
             return cached[1]
         view = load()
+        if keep is not None and not keep(view):
+            return view
         if len(self._views) >= self.max_entries:
             self._views = {key: entry for key, entry in self._views.items() if entry[0] > now}
             if len(self._views) >= self.max_entries:

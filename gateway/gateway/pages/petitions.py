@@ -1,12 +1,14 @@
 """Petition pages: the list (tabs and search), a petition (text, progress, signing, Council and response),
 drafting and co-sponsoring, « Mes pétitions »; in the back-office, the moderation queue and the Council
 of Paris. Each call carries the caller as `actor`; the petitions service checks the roles again."""
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, request, session, url_for
 
 from hubkit.errors import HubError, InvalidInput
 
+from hubkit.config import env_float
+
 from .. import remote
-from ..api.petitions import actor, read_petition, sign_command
+from ..api.petitions import PublicViews, actor, read_petition, sign_command
 from ..auth import current_principal, login_required, roles_required
 from .forms import Form, checkbox, none_if_blank, render_form, render_forms, require_filled, submitted
 
@@ -108,7 +110,32 @@ def _petition_page(petition_id, sign_form: Form = None, submit_form: Form = None
 
 @bp.get("/petitions/<uuid:petition_id>")
 def show(petition_id):
-    return _petition_page(petition_id)
+    if current_principal() is not None or session:
+        return _petition_page(petition_id)  # a page of their own (their signature, a message, a form token)
+    return _visitor_page(str(petition_id))
+
+
+def _visitor_page(petition_id: str):
+    """The page as every visitor without a session sees it, rendered once per petition and per
+    HUB_PETITION_VIEW_CACHE_SECONDS in this process: during a signing rush most readers are visitors, and
+    rendering the page cost the gateway more than a signature. Kept only if rendering it wrote nothing to
+    the visitor's session (no form token, no message) and it is an ordinary page."""
+    pages = current_app.extensions.get("petition_visitor_pages")
+    if pages is None:
+        pages = current_app.extensions.setdefault(
+            "petition_visitor_pages", PublicViews(env_float("HUB_PETITION_VIEW_CACHE_SECONDS", 1.0)))
+
+    def render():
+        response = _petition_page(petition_id)
+        return response.status_code, response.get_data(), response.mimetype
+
+    def shared_by_every_visitor(page) -> bool:
+        return page[0] == 200 and not session.modified
+
+    if pages.seconds <= 0:
+        return _petition_page(petition_id)
+    status, body, mimetype = pages.get(petition_id, render, keep=shared_by_every_visitor)
+    return make_response(body, status, {"Content-Type": f"{mimetype}; charset=utf-8"})
 
 
 @bp.post("/petitions/<uuid:petition_id>/signer")

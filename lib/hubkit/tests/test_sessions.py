@@ -1,0 +1,75 @@
+"""The session cache the gateway reads on every signed-in request (real Redis, a key prefix per test)."""
+import uuid
+
+import eventlet
+import pytest
+
+from hubkit.sessions import SessionCache, _CoalescedReads, token_digest
+from hubkit.throttle import connect
+
+pytestmark = pytest.mark.integration
+
+PRINCIPAL = {"account_id": "00000000-0000-4000-8000-000000000001", "roles": ["citizen"]}
+
+
+@pytest.fixture
+def cache():
+    cache = SessionCache(connect(), prefix=f"test:{uuid.uuid4().hex}:session")
+    yield cache
+    keys = list(cache.client.scan_iter(f"{cache.prefix}:*"))
+    if keys:
+        cache.client.delete(*keys)
+
+
+def test_a_cached_principal_is_read_back_and_a_dropped_one_is_gone(cache):
+    cache.put(token_digest("token-1"), PRINCIPAL)
+    assert cache.get("token-1") == PRINCIPAL
+    assert cache.get("token-2") is None
+    cache.drop([token_digest("token-1")])
+    assert cache.get("token-1") is None
+
+
+def test_concurrent_lookups_share_round_trips_and_each_gets_its_own_principal(cache):
+    for index in range(200):
+        cache.put(token_digest(f"token-{index}"), {**PRINCIPAL, "pseudonym": f"p{index}"})
+    pool = eventlet.GreenPool(200)
+    tokens = [f"token-{index}" for index in range(200)] + ["never-cached"]
+    found = dict(zip(tokens, pool.imap(cache.get, tokens)))
+    assert all(found[f"token-{index}"]["pseudonym"] == f"p{index}" for index in range(200))
+    assert found["never-cached"] is None
+
+
+class SlowRedis:
+    """A Redis whose round trips take 10 ms (what a busy one does), recording each of them."""
+
+    def __init__(self, values: dict):
+        self.values, self.round_trips = values, []
+
+    def get(self, key):
+        self.round_trips.append([key])
+        eventlet.sleep(0.01)
+        return self.values.get(key)
+
+    def mget(self, keys):
+        self.round_trips.append(list(keys))
+        eventlet.sleep(0.01)
+        return [self.values.get(key) for key in keys]
+
+
+def test_lookups_that_arrive_during_a_round_trip_leave_together():
+    redis = SlowRedis({f"s:{index}": f"v{index}".encode() for index in range(100)})
+    reads = _CoalescedReads(redis, max_keys=40)
+    pool = eventlet.GreenPool(101)
+    keys = [f"s:{index}" for index in range(101)]
+    assert list(pool.imap(reads.get, keys)) == [f"v{index}".encode() for index in range(100)] + [None]
+    # the first goes alone at once; the 100 that arrived meanwhile leave in MGETs of at most 40
+    assert [len(keys) for keys in redis.round_trips] == [1, 40, 40, 20]
+    assert reads._reading is False
+    assert reads.get("s:7") == b"v7" and redis.round_trips[-1] == ["s:7"]  # a quiet moment: a plain GET
+
+
+def test_an_unreachable_redis_is_a_miss_for_every_waiting_lookup():
+    cache = SessionCache(connect("redis://127.0.0.1:1/0"), prefix="test:unreachable:session")
+    pool = eventlet.GreenPool(20)
+    assert list(pool.imap(cache.get, [f"token-{index}" for index in range(20)])) == [None] * 20
+    assert cache._reads._reading is False and cache._reads._waiting == []
