@@ -1,4 +1,5 @@
 """Rules of the one account, in plain Python (no database, no nameko, no Flask)."""
+import functools
 import hashlib
 import re
 import secrets
@@ -117,6 +118,7 @@ class Sector:
     insee: str
 
 
+@functools.lru_cache(maxsize=32)  # 20 arrondissements; a Sector is immutable
 def sector_of(arrondissement: int) -> Sector:
     if arrondissement in PARIS_CENTRE:
         return Sector("paris-centre", "Paris Centre", "75123")

@@ -190,3 +190,23 @@ class EligibilityAttributesSchema(Schema):
     birth_date = fields.Date(allow_none=True)
     certification = fields.String()
     email_verified = fields.Boolean()
+
+
+def dump_eligibility_attributes(attributes: dict) -> dict:
+    """`EligibilityAttributesSchema().dump(attributes)`, the same output without marshmallow's per-field work: every
+    batch of ballots or signatures asks for hundreds of these (tests/test_schemas.py checks they agree)."""
+    sector, birth_date = attributes["sector"], attributes["birth_date"]
+    return {"account_id": _text(attributes["account_id"]), "lives_in_paris": _flag(attributes["lives_in_paris"]),
+            "arrondissement": None if attributes["arrondissement"] is None else int(attributes["arrondissement"]),
+            "sector": None if sector is None else {"code": _text(sector["code"]), "label": _text(sector["label"]),
+                                                   "insee": _text(sector["insee"])},
+            "birth_date": None if birth_date is None else birth_date.isoformat(),
+            "certification": _text(attributes["certification"]), "email_verified": _flag(attributes["email_verified"])}
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def _flag(value):
+    return None if value is None else bool(value)

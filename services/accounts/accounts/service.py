@@ -18,10 +18,15 @@ from .handlers import Accounts
 from .models import Base
 
 rpc = nameko_rpc(expected_exceptions=HubError)
+# Built once (building a schema deep-copies its fields; an instance holds no per-call state): the schemas of the
+# hot paths, the internal calls other services make for every batch.
+ACTOR = schemas.ActorSchema()
+ACCOUNT_ID = schemas.AccountIdSchema()
+ACCOUNT_IDS = schemas.AccountIdsSchema()
 
 
 def actor_id(value) -> str:
-    return str(load(schemas.ActorSchema(), {"actor_id": value})["actor_id"])
+    return str(load(ACTOR, {"actor_id": value})["actor_id"])
 
 
 class AccountsService(Infrastructure):
@@ -152,17 +157,17 @@ class AccountsService(Infrastructure):
 
     @rpc
     def eligibility_attributes(self, data):
-        account_id = load(schemas.AccountIdSchema(), data)["account_id"]
+        account_id = load(ACCOUNT_ID, data)["account_id"]
         with self.db as uow:
-            return schemas.EligibilityAttributesSchema().dump(self._accounts(uow).eligibility_attributes(account_id))
+            return schemas.dump_eligibility_attributes(self._accounts(uow).eligibility_attributes(account_id))
 
     @rpc
     def eligibility_attributes_many(self, data):
         """Internal: the attributes of up to 500 accounts at once (deleted and unknown ones are absent)."""
-        account_ids = load(schemas.AccountIdsSchema(), data)["account_ids"]
+        account_ids = load(ACCOUNT_IDS, data)["account_ids"]
         with self.db as uow:
-            return schemas.EligibilityAttributesSchema(many=True).dump(
-                self._accounts(uow).eligibility_attributes_many(account_ids))
+            return [schemas.dump_eligibility_attributes(attributes)
+                    for attributes in self._accounts(uow).eligibility_attributes_many(account_ids)]
 
     @rpc
     def email_domains(self, data):

@@ -369,10 +369,17 @@ def test_eligibility_attributes_of_many_accounts_at_once(run, store):
     second = verified(run, store, "sam@exemple.fr", "Sam du 20e")["principal"]["account_id"]
     run("update_profile", second, {"lives_in_paris": True, "address_line": "8 rue des Pyrénées",
                                    "postcode": "75020"})
-    many = {a["account_id"]: a for a in run("eligibility_attributes_many", [first, second, str(uuid.uuid4())])}
-    assert set(many) == {first, second}
-    assert many == {first: run("eligibility_attributes", first), second: run("eligibility_attributes", second)}
+    run("update_profile", first, {"birth_date": date(1990, 5, 14)})
+    register(run, store, "noa@exemple.fr", "Noa")  # never verified its address
+    unverified = store.one("accounts", ACCOUNTS.c.email == "noa@exemple.fr").id
+    many = {a["account_id"]: a for a in run("eligibility_attributes_many",
+                                            [uuid.UUID(first), second, unverified, str(uuid.uuid4())])}
+    assert set(many) == {first, second, unverified}
+    assert many == {account_id: run("eligibility_attributes", account_id) for account_id in many}
     assert many[second]["lives_in_paris"] is True and many[second]["arrondissement"] == 20
+    assert many[second]["sector"] == {"code": "paris-20", "label": "20e arrondissement", "insee": "75120"}
+    assert many[first]["birth_date"] == date(1990, 5, 14) and many[first]["sector"] is None
+    assert many[first]["email_verified"] is True and many[unverified]["email_verified"] is False
 
 
 def test_the_lists_of_accounts_other_services_send_are_bounded():
