@@ -19,16 +19,21 @@ from .voting import MAX_BATCH
 from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
 
 rpc = nameko_rpc(expected_exceptions=HubError)
+# Built once: a schema instance holds no per-call state, and building one deep-copies its fields (on the ballot
+# path that was two schemas per ballot).
+ACTOR = schemas.ActorSchema()
+BALLOT = schemas.BallotSchema()
+BALLOT_RECEIPT = schemas.BallotReceiptSchema()
 
 
 def actor_of(value) -> dict:
-    return load(schemas.ActorSchema(), value)
+    return load(ACTOR, value)
 
 
 def _ballot_entry(item):
     """(item, actor, command) of one batched ballot, or the InvalidInput that is its outcome."""
     try:
-        return item, actor_of(item.payload.get("actor")), load(schemas.BallotSchema(), item.payload.get("ballot"))
+        return item, actor_of(item.payload.get("actor")), load(BALLOT, item.payload.get("ballot"))
     except InvalidInput as error:
         return error
 
@@ -170,9 +175,9 @@ class BudgetService(Infrastructure):
 
     @rpc
     def cast_ballot(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.BallotSchema(), data)
+        actor, command = actor_of(actor), load(BALLOT, data)
         with count_ballot(), self.db as uow:
-            return schemas.BallotReceiptSchema().dump(self._budget(uow).cast_ballot(actor, command))
+            return BALLOT_RECEIPT.dump(self._budget(uow).cast_ballot(actor, command))
 
     @rpc
     def cast_ballots(self, batch):
@@ -191,8 +196,7 @@ class BudgetService(Infrastructure):
         with self.db as uow:
             outcomes = self._budget(uow).cast_ballots(entries, attributes)
         count_ballot_outcomes(outcomes)
-        receipt = schemas.BallotReceiptSchema()
-        return batching.answer([outcome if isinstance(outcome, HubError) else receipt.dump(outcome)
+        return batching.answer([outcome if isinstance(outcome, HubError) else BALLOT_RECEIPT.dump(outcome)
                                 for outcome in outcomes])
 
     @rpc

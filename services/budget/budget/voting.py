@@ -11,9 +11,10 @@ the whole batch: one SELECT ... FOR UPDATE of the existing ballots, one multi-ro
 NOTHING RETURNING of the new ones (a voter whose first ballot another transaction is writing at the same moment
 gets 409 BALLOT_IN_PROGRESS, as before), one UPDATE of the replaced ones, the choices, the replaced receipts, the
 paper ballots the online ones supersede, and one anonymous `ballot_cast` per cycle of the batch (its `count`
-the ballots it stands for). On PostgreSQL the new ballots and the choices are each ONE statement whatever the
-batch's size (unnest of arrays: a cached statement, no per-row work in the driver).
+the ballots it stands for). On PostgreSQL each of these is ONE statement whatever the batch's size (unnest of
+arrays, or = ANY(array), each array ONE text parameter: a cached statement, no per-row work in the driver).
 """
+import json
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
@@ -27,7 +28,9 @@ from .common import as_error
 from .models import Ballot, BallotChoice, Cycle, PaperBallot, ReplacedReceipt
 
 MAX_BATCH = 500
-# PostgreSQL: a whole batch in one statement each (arrays unnested), whatever its size.
+# PostgreSQL: a whole batch in one statement each (arrays unnested), whatever its size. Each array is sent as ONE
+# text parameter, an array literal (see `pg_array`): the pure-Python psycopg adapts a list element by element,
+# and a list of hundreds of separate parameters (IN (...)) makes it parse a new query every time.
 INSERT_BALLOTS = sa.text(
     "INSERT INTO budget_ballots (cycle_id, account_id, sector, receipt_digest, cast_at, changes, channel, counted) "
     "SELECT c, a, s, d, :now, n, 'online', true FROM unnest(CAST(:cycle_id AS varchar[]), "
@@ -37,6 +40,36 @@ INSERT_BALLOTS = sa.text(
 INSERT_CHOICES = sa.text(
     "INSERT INTO budget_ballot_choices (ballot_id, project_id) "
     "SELECT * FROM unnest(CAST(:ballot_ids AS bigint[]), CAST(:project_ids AS varchar[]))")
+EXISTING_BALLOTS = sa.text(
+    "SELECT id, account_id, receipt_digest, changes FROM budget_ballots "
+    "WHERE cycle_id = :cycle_id AND account_id = ANY(CAST(:account_ids AS varchar[])) ORDER BY id FOR UPDATE")
+DELETE_CHOICES = sa.text("DELETE FROM budget_ballot_choices WHERE ballot_id = ANY(CAST(:ballot_ids AS bigint[]))")
+UPDATE_BALLOTS = sa.text(
+    "UPDATE budget_ballots AS b SET receipt_digest = t.d, sector = t.s, cast_at = :now, changes = t.n "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:digests AS varchar[]), CAST(:sectors AS varchar[]), "
+    "CAST(:changes AS integer[])) AS t(i, d, s, n) WHERE b.id = t.i")
+INSERT_REPLACED = sa.text(
+    "INSERT INTO budget_replaced_receipts (digest, cycle_id) "
+    "SELECT * FROM unnest(CAST(:digests AS varchar[]), CAST(:cycle_ids AS varchar[]))")
+SUPERSEDE_PAPER = sa.text(  # the online ballot wins over paper (paper.py)
+    "UPDATE budget_ballots SET counted = false WHERE counted AND id IN (SELECT ballot_id FROM budget_paper_ballots "
+    "WHERE cycle_id = :cycle_id AND account_id = ANY(CAST(:account_ids AS varchar[])))")
+_cycles = Cycle.__table__.c
+CYCLES = (sa.select(_cycles.id, _cycles.stage, _cycles.eligibility, _cycles.vote_day, _cycles.max_choices)
+          .where(_cycles.id.in_(sa.bindparam("ids", expanding=True))).order_by(_cycles.id).with_for_update(read=True))
+
+
+def pg_array(values: list) -> str:
+    """A PostgreSQL array literal of `values` (str, int or None: NULL), for ONE `CAST(:param AS type[])` parameter.
+
+    JSON quotes strings as an array literal does; any backslash in it (a string with a quote, a backslash or a
+    control character, which JSON escapes its own way) takes the slow path, element by element."""
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    if "\\" not in text:
+        return "{" + text[1:-1] + "}"
+    return "{" + ",".join("NULL" if value is None else
+                          '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+                          for value in values) + "}"
 
 
 @dataclass
@@ -49,6 +82,7 @@ class Vote:
     paris: list
     local: list
     receipt: str
+    digest: str  # of the receipt: what the database keeps
     replaced: bool = False
 
 
@@ -92,10 +126,11 @@ class Voting:
             voters.setdefault((vote.cycle_id, vote.account_id), Voter()).votes.append(vote)
         if not voters:
             return outcomes
-        self._read_existing(voters)
-        self._insert_new(voters, now, outcomes)
+        postgresql = self._postgresql()
+        self._read_existing(voters, postgresql)
+        self._insert_new(voters, now, outcomes, postgresql)
         written = {key: voter for key, voter in voters.items() if voter.ballot_id is not None}
-        self._write(written, now)
+        self._write(written, now, postgresql)
         for (cycle_id, _account_id), voter in written.items():
             for vote in voter.votes:
                 outcomes[vote.index] = {"cycle_id": cycle_id, "receipt": vote.receipt, "replaced": vote.replaced,
@@ -122,9 +157,11 @@ class Voting:
                               actor=events.ANONYMOUS_VOTER)
 
     def _cycles_of(self, entries: list) -> tuple:
+        """The batch's cycles (the columns the rules read, share-locked), and their candidates."""
         ids = sorted({str(entry[2]["cycle_id"]) for entry in entries if not isinstance(entry, HubError)})
-        cycles = {cycle.id: cycle for cycle in self.session.execute(
-            sa.select(Cycle).where(Cycle.id.in_(ids)).order_by(Cycle.id).with_for_update(read=True)).scalars()}
+        if not ids:
+            return {}, {}
+        cycles = {row.id: row for row in self.session.execute(CYCLES, {"ids": ids})}
         return cycles, {cycle_id: self._candidates(cycle_id) for cycle_id in cycles}
 
     def _accepted(self, index, actor, command, cycles, candidates, attributes, now) -> Vote:
@@ -143,38 +180,41 @@ class Voting:
             domain.check_ballot(candidates[cycle.id], cycle.max_choices, paris, sector, local)
         except domain.RuleBroken as broken:
             raise as_error(broken) from None
-        return Vote(index, cycle.id, account_id, sector, paris, local, domain.new_receipt())
+        receipt = domain.new_receipt()
+        return Vote(index, cycle.id, account_id, sector, paris, local, receipt, domain.receipt_digest(receipt))
 
-    def _read_existing(self, voters: dict):
-        by_cycle = {}
-        for cycle_id, account_id in voters:
-            by_cycle.setdefault(cycle_id, []).append(account_id)
-        for cycle_id, account_ids in by_cycle.items():
-            rows = self.session.execute(sa.select(Ballot.id, Ballot.account_id, Ballot.receipt_digest, Ballot.changes)
-                                        .where(Ballot.cycle_id == cycle_id, Ballot.account_id.in_(account_ids))
-                                        .order_by(Ballot.id).with_for_update())
-            for row in rows:
+    def _read_existing(self, voters: dict, postgresql: bool):
+        for cycle_id, account_ids in _by_cycle(voters).items():
+            if postgresql:
+                rows = self.session.execute(EXISTING_BALLOTS, {"cycle_id": cycle_id,
+                                                               "account_ids": pg_array(account_ids)})
+            else:
+                rows = self.session.execute(
+                    sa.select(Ballot.id, Ballot.account_id, Ballot.receipt_digest, Ballot.changes)
+                    .where(Ballot.cycle_id == cycle_id, Ballot.account_id.in_(account_ids))
+                    .order_by(Ballot.id).with_for_update())
+            for row in rows.all():
                 voter = voters[(cycle_id, row.account_id)]
                 voter.ballot_id, voter.existing_digest, voter.changes = row.id, row.receipt_digest, row.changes
 
-    def _insert_new(self, voters: dict, now, outcomes: list):
+    def _insert_new(self, voters: dict, now, outcomes: list, postgresql: bool):
         new = {key: voter for key, voter in voters.items() if voter.ballot_id is None}
         if not new:
             return
         rows = [{"cycle_id": cycle_id, "account_id": account_id, "sector": voter.votes[-1].sector,
-                 "receipt_digest": domain.receipt_digest(voter.votes[-1].receipt), "cast_at": now,
+                 "receipt_digest": voter.votes[-1].digest, "cast_at": now,
                  "changes": len(voter.votes) - 1, "channel": domain.ONLINE, "counted": True}
                 for (cycle_id, account_id), voter in new.items()]
-        if self._postgresql():
+        if postgresql:
             inserted = self.session.execute(INSERT_BALLOTS, {
-                "now": now, **{column: [row[column] for row in rows]
+                "now": now, **{column: pg_array([row[column] for row in rows])
                                for column in ("cycle_id", "account_id", "sector", "receipt_digest", "changes")}})
         else:
             table = Ballot.__table__
             inserted = self.session.execute(sqlite.insert(table).values(rows).on_conflict_do_nothing(
                 index_elements=["cycle_id", "account_id"]).returning(table.c.id, table.c.cycle_id,
                                                                       table.c.account_id))
-        for row in inserted:
+        for row in inserted.all():
             new[(row.cycle_id, row.account_id)].ballot_id = row.id
         for voter in new.values():
             if voter.ballot_id is None:  # the same account's first ballot, written by another transaction now
@@ -184,10 +224,10 @@ class Voting:
             else:
                 voter.changes = -1  # inserted with its final receipt and count of changes
 
-    def _write(self, written: dict, now):
+    def _write(self, written: dict, now, postgresql: bool):
         replaced, updates = [], []
         for (cycle_id, _account_id), voter in written.items():
-            digests = [domain.receipt_digest(vote.receipt) for vote in voter.votes]
+            digests = [vote.digest for vote in voter.votes]
             previous = ([voter.existing_digest] if voter.existing_digest else []) + digests[:-1]
             replaced += [{"digest": digest, "cycle_id": cycle_id} for digest in previous]
             for position, vote in enumerate(voter.votes):
@@ -195,6 +235,37 @@ class Voting:
             if voter.existing_digest is not None:
                 updates.append({"b_id": voter.ballot_id, "b_digest": digests[-1], "b_sector": voter.votes[-1].sector,
                                 "b_changes": voter.changes + len(voter.votes)})
+        choices = [(voter.ballot_id, project_id)
+                   for voter in written.values() for project_id in voter.votes[-1].paris + voter.votes[-1].local]
+        if postgresql:
+            self._write_postgresql(updates, replaced, choices, now)
+        else:
+            self._write_sqlite(updates, replaced, choices, now)
+        for cycle_id, account_ids in _by_cycle(written).items():  # the online ballot wins over paper (paper.py)
+            if postgresql:
+                self.session.execute(SUPERSEDE_PAPER, {"cycle_id": cycle_id, "account_ids": pg_array(account_ids)})
+            else:
+                linked = sa.select(PaperBallot.ballot_id).where(PaperBallot.cycle_id == cycle_id,
+                                                                PaperBallot.account_id.in_(account_ids))
+                self.session.execute(sa.update(Ballot).where(Ballot.id.in_(linked), Ballot.counted.is_(True))
+                                     .values(counted=False).execution_options(synchronize_session=False))
+
+    def _write_postgresql(self, updates: list, replaced: list, choices: list, now):
+        """Each write one statement whatever the batch's size (arrays unnested)."""
+        if updates:
+            ids = pg_array([update["b_id"] for update in updates])
+            self.session.execute(DELETE_CHOICES, {"ballot_ids": ids})
+            self.session.execute(UPDATE_BALLOTS, {
+                "now": now, "ids": ids, "digests": pg_array([update["b_digest"] for update in updates]),
+                "sectors": pg_array([update["b_sector"] for update in updates]),
+                "changes": pg_array([update["b_changes"] for update in updates])})
+        if replaced:
+            self.session.execute(INSERT_REPLACED, {"digests": pg_array([row["digest"] for row in replaced]),
+                                                   "cycle_ids": pg_array([row["cycle_id"] for row in replaced])})
+        self.session.execute(INSERT_CHOICES, {"ballot_ids": pg_array([choice[0] for choice in choices]),
+                                              "project_ids": pg_array([choice[1] for choice in choices])})
+
+    def _write_sqlite(self, updates: list, replaced: list, choices: list, now):
         table = Ballot.__table__
         if updates:
             self.session.execute(sa.delete(BallotChoice).where(BallotChoice.ballot_id.in_(
@@ -204,20 +275,13 @@ class Voting:
                 changes=sa.bindparam("b_changes")), updates)
         if replaced:
             self.session.execute(sa.insert(ReplacedReceipt), replaced)
-        choices = [(voter.ballot_id, project_id)
-                   for voter in written.values() for project_id in voter.votes[-1].paris + voter.votes[-1].local]
-        if self._postgresql():
-            self.session.execute(INSERT_CHOICES, {"ballot_ids": [c[0] for c in choices],
-                                                  "project_ids": [c[1] for c in choices]})
-        else:
-            self.session.execute(sa.insert(BallotChoice), [{"ballot_id": ballot_id, "project_id": project_id}
-                                                           for ballot_id, project_id in choices])
-        by_cycle = {}
-        for cycle_id, account_id in written:
-            by_cycle.setdefault(cycle_id, []).append(account_id)
-        for cycle_id, account_ids in by_cycle.items():  # the online ballot wins over paper (paper.py)
-            linked = sa.select(PaperBallot.ballot_id).where(PaperBallot.cycle_id == cycle_id,
-                                                            PaperBallot.account_id.in_(account_ids))
-            self.session.execute(sa.update(Ballot).where(Ballot.id.in_(linked), Ballot.counted.is_(True))
-                                 .values(counted=False).execution_options(synchronize_session=False))
+        self.session.execute(sa.insert(BallotChoice), [{"ballot_id": ballot_id, "project_id": project_id}
+                                                       for ballot_id, project_id in choices])
 
+
+def _by_cycle(voters: dict) -> dict:
+    """cycle id → the account ids of `voters` ((cycle id, account id) → Voter) in that cycle."""
+    by_cycle = {}
+    for cycle_id, account_id in voters:
+        by_cycle.setdefault(cycle_id, []).append(account_id)
+    return by_cycle

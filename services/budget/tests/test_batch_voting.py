@@ -81,3 +81,49 @@ def test_a_batch_outside_the_vote_is_refused_item_by_item(run, store, accounts, 
     [unknown] = cast(run, accounts, [entry(voter(), {"cycle_id": str(uuid.uuid4()), "paris_projects": []})])
     assert isinstance(unknown, NotFound)
     assert store.snapshot() == before
+
+
+def test_a_batch_mixing_new_and_replacing_ballots(run, store, accounts, voter, vote_cycle):
+    """Several voters replace their ballot while others vote for the first time, some of them twice, in one batch."""
+    alix, bao, chris, dana = voter(), voter(), voter(), voter()
+    earlier = [run("cast_ballot", actor, ballot(vote_cycle, paris=("P1",), sector="paris-19", local=("S1",)))
+               for actor in (alix, bao)]
+    outcomes = cast(run, accounts, [
+        entry(alix, ballot(vote_cycle, paris=("P2",))),  # replaces, without a sector now
+        entry(chris, ballot(vote_cycle, paris=("P3",), sector="paris-19", local=("S2",))),
+        entry(bao, ballot(vote_cycle, paris=("P2", "P3"))),
+        entry(chris, ballot(vote_cycle, paris=("P1",))),  # chris's first ballot, replaced within the batch
+        entry(dana, ballot(vote_cycle, sector="paris-19", local=("S1",))),
+        entry(bao, ballot(vote_cycle, sector="paris-19", local=("S2",)))])  # bao's second change
+    assert [o["replaced"] for o in outcomes] == [True, False, True, True, False, True]
+    assert len({o["receipt"] for o in outcomes + earlier}) == 8
+    mine = {name: run("my_ballot", actor, vote_cycle["id"])
+            for name, actor in (("alix", alix), ("bao", bao), ("chris", chris), ("dana", dana))}
+    assert {name: (b["paris_projects"], b["sector"], b["sector_projects"], b["changes"]) for name, b in mine.items()} \
+        == {"alix": ([vote_cycle["P2"]], None, [], 1), "bao": ([], "paris-19", [vote_cycle["S2"]], 2),
+            "chris": ([vote_cycle["P1"]], None, [], 1), "dana": ([], "paris-19", [vote_cycle["S1"]], 0)}
+    status = [run("check_receipt", {"cycle_id": vote_cycle["id"], "receipt": o["receipt"]})["status"]
+              for o in earlier + outcomes]
+    assert status == ["replaced", "replaced",
+                      "recorded", "replaced", "replaced", "recorded", "recorded", "recorded"]
+    counts = run("live_counts", AGENT, vote_cycle["id"])
+    assert counts["ballots_count"] == 4 and len(store.rows("budget_ballots")) == 4
+    assert {p["project_id"]: p["votes"] for p in counts["projects"]} == {
+        vote_cycle["P1"]: 1, vote_cycle["P2"]: 1, vote_cycle["P3"]: 0, vote_cycle["S1"]: 1, vote_cycle["S2"]: 1}
+    assert [e["payload"]["count"] for e in store.events("ballot_cast")] == [1, 1, 6]
+    assert len(store.rows("budget_replaced_receipts")) == 4
+
+
+def test_array_parameters_keep_every_value(store):
+    """PostgreSQL: a batch's columns travel as array literals, whatever their text."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("array literals are PostgreSQL's")
+    import sqlalchemy as sa
+    from budget.voting import pg_array
+    values = ["paris-19", "", "NULL", None, "a,b", "{x}", 'q"uote', "back\\slash", "tab\tand\nnewline", "é à ü"]
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT CAST(:v AS varchar[])"), {"v": pg_array(values)}).scalar() == values
+        assert connection.execute(sa.text("SELECT CAST(:v AS bigint[])"),
+                                  {"v": pg_array([1, 9_007_199_254_740_993, None])}).scalar() == \
+            [1, 9_007_199_254_740_993, None]
+        assert connection.execute(sa.text("SELECT CAST(:v AS integer[])"), {"v": pg_array([])}).scalar() == []
