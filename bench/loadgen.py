@@ -174,7 +174,18 @@ def signing_groups(args) -> dict:
 
     def reader(index):
         client = HttpClient(urls[index % len(urls)])
-        return lambda: client.call("GET", f"/petitions/{args.petition}", 200)
+        interval = args.readers / args.read_rate if args.read_rate > 0 else 0.0
+        due = [time.perf_counter()]
+
+        def read():
+            client.call("GET", f"/petitions/{args.petition}", 200)
+
+        def pace():
+            # visitors arrive at a rate of their own: they do not come faster when the page gets faster
+            due[0] = max(due[0] + interval, time.perf_counter() - 1.0)
+            eventlet.sleep(max(0.0, due[0] - time.perf_counter()))
+        read.pace = pace
+        return read
 
     return {"sign": [signer(index) for index in range(args.clients)],
             "read": [reader(index) for index in range(args.readers)]}
@@ -226,7 +237,10 @@ def measure_groups(groups: dict, warmup: float, duration: float, watch: dict) ->
     cpu = {}
 
     def loop(group: dict, one_request):
+        pace = getattr(one_request, "pace", None)
         while time.perf_counter() < window_end:  # bounded: stops issuing at the end of the window
+            if pace is not None:
+                pace()  # not part of the request's latency
             began = time.perf_counter()
             try:
                 one_request()
@@ -281,6 +295,7 @@ def main():
     parser.add_argument("--tokens", help="JSON list of bearer tokens of distinct signers (sign)")
     parser.add_argument("--petition", help="id of the petition to sign (sign)")
     parser.add_argument("--readers", type=int, default=4, help="clients reading the petition page (sign)")
+    parser.add_argument("--read-rate", type=float, default=0.0, help="page reads per second, all readers (0: unpaced)")
     parser.add_argument("--watch", action="append", default=[], metavar="NAME=PID",
                         help="report the CPU used by this process during the window")
     args = parser.parse_args()

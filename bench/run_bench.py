@@ -270,7 +270,7 @@ def measure(platform_: Platform, args, mode: str, target: dict, clients: int) ->
                                        "--password", PASSWORD]
     if mode == "sign":
         extra = ["--url", ",".join(target["urls"]), "--tokens", target["tokens"], "--petition", target["petition"],
-                 "--readers", str(args.readers)]
+                 "--readers", str(args.readers), "--read-rate", str(args.read_rate)]
     command = [PYTHON, str(BENCH_DIR / "loadgen.py"), mode, "--clients", str(clients),
                "--duration", str(args.duration), "--warmup", str(args.warmup), *extra,
                *(f"--watch={watch}" for watch in target["watch"])]
@@ -317,7 +317,7 @@ def signing_result(result: dict, target: dict, args) -> dict:
         exact["signers_exhausted"] = True
     reading.pop("succeeded_total"), reading.pop("exhausted_clients")
     document = {"sign": signing, "read_petition_page_meanwhile": reading, "count_after_burst": exact,
-                "cpu_percent": cpu, "readers": args.readers, "gateways": len(target["urls"])}
+                "cpu_percent": cpu, "readers": args.readers, "read_rate": args.read_rate, "gateways": len(target["urls"])}
     log(f"  sign: {document}")
     return document
 
@@ -351,6 +351,8 @@ def main():
     parser.add_argument("--signers", type=int, default=3000,
                         help="distinct signer accounts seeded for the signing scenario (one signature each)")
     parser.add_argument("--readers", type=int, default=4, help="clients reading the petition page while others sign")
+    parser.add_argument("--read-rate", type=float, default=200.0,
+                        help="page reads per second, all readers together (0: as fast as they can)")
     parser.add_argument("--sign-clients", type=int, default=64,
                         help="concurrent signers (each request signs with an account that has not signed yet)")
     parser.add_argument("--gateways", type=int, default=1,
