@@ -211,10 +211,13 @@ class Petitions(Signing, AntiFraud):
             if petition.rejection_code else None,
         }
 
-    def petition_view(self, petition: Petition, actor: dict | None = None) -> dict:
-        count = self._count(petition.id)
-        sponsors = self._sponsor_counts([petition.id]).get(petition.id, 0)
-        view = self.summary_view(petition, count, sponsors, actor)
+    def petition_view(self, petition: Petition, actor: dict | None = None, facts: dict | None = None) -> dict:
+        """`facts`: what `_page_of` read with the petition (its count, co-sponsors, whether it has invalidations,
+        what the reader did), so the page reads nothing more; without them, each is read here."""
+        if facts is None:
+            facts = {"count": self._count(petition.id),
+                     "sponsors": self._sponsor_counts([petition.id]).get(petition.id, 0), "invalidated": True}
+        view = self.summary_view(petition, facts["count"], facts["sponsors"], actor)
         is_author = self._is_author(petition, actor)
         concealed = self._concealed(petition, actor)
         view.update({
@@ -227,8 +230,8 @@ class Petitions(Signing, AntiFraud):
             "by_arrondissement": self._by_arrondissement(petition.id) if petition.opened_at else [],
             "sponsor_token": petition.sponsor_token if is_author and petition.status == domain.DRAFT else None,
             "origin_idea_id": petition.origin_idea_id,
-            "invalidations": self._invalidations(petition.id) if petition.opened_at else [],
-            "viewer": self._viewer(petition, actor) if actor is not None else None,
+            "invalidations": self._invalidations(petition.id) if petition.opened_at and facts["invalidated"] else [],
+            "viewer": self._viewer(petition, actor, facts) if actor is not None else None,
         })
         return view
 
@@ -246,12 +249,15 @@ class Petitions(Signing, AntiFraud):
             return False
         return True
 
-    def _viewer(self, petition: Petition, actor: dict) -> dict:
+    def _viewer(self, petition: Petition, actor: dict, facts: dict) -> dict:
         account_id = str(actor["account_id"])
-        signed = self.session.execute(sa.select(Signature.id).where(
-            Signature.petition_id == petition.id, Signature.account_id == account_id)).first() is not None
-        sponsored = self.session.execute(sa.select(Sponsor.id).where(
-            Sponsor.petition_id == petition.id, Sponsor.account_id == account_id)).first() is not None
+        if "signed" in facts:
+            signed, sponsored = facts["signed"], facts["sponsored"]
+        else:
+            signed = self.session.execute(sa.select(Signature.id).where(
+                Signature.petition_id == petition.id, Signature.account_id == account_id)).first() is not None
+            sponsored = self.session.execute(sa.select(Sponsor.id).where(
+                Sponsor.petition_id == petition.id, Sponsor.account_id == account_id)).first() is not None
         return {"is_author": self._is_author(petition, actor), "signed": signed, "sponsored": sponsored,
                 "can_moderate": domain.is_moderator(actor["roles"]), "can_administer": domain.is_admin(actor["roles"])}
 
@@ -324,7 +330,28 @@ class Petitions(Signing, AntiFraud):
         return {"items": self._summaries(petitions), "total": tabs[query["status"]], "counts": tabs}
 
     def get_petition(self, petition_id, actor: dict | None = None) -> dict:
-        return self.petition_view(self._visible_petition(petition_id, actor), actor)
+        """The petition page: read in one statement (`_page_of`), plus the public trace of invalidations when
+        the petition has one and the chart by arrondissement when it is not kept (`_by_arrondissement`). Readers
+        come back again and again during a signing rush."""
+        petition, facts = self._page_of(petition_id, actor)
+        if petition is None or (petition.status in (domain.DRAFT, domain.SUBMITTED) and
+                                not self._may_see_unpublished(petition, actor)):
+            raise NotFound("Pétition introuvable.")
+        return self.petition_view(petition, actor, facts)
+
+    def _page_of(self, petition_id, actor: dict | None) -> tuple:
+        """The petition (or None) and, read with it, its count (from its counter rows), its co-sponsors, whether
+        signatures of it were ever invalidated and, for a signed-in reader, whether they signed or sponsored it."""
+        parameters = {"petition_id": str(petition_id)}
+        if actor is not None:
+            parameters["account_id"] = str(actor["account_id"])
+        row = self.session.execute(_PAGE_FOR_READER if actor is not None else _PAGE, parameters).first()
+        if row is None:
+            return None, None
+        facts = {"count": int(row.count), "sponsors": int(row.sponsors), "invalidated": bool(row.invalidated)}
+        if actor is not None:
+            facts.update(signed=bool(row.signed), sponsored=bool(row.sponsored))
+        return row.Petition, facts
 
     def my_petitions(self, actor: dict) -> dict:
         account_id = str(actor["account_id"])
@@ -750,6 +777,27 @@ class Petitions(Signing, AntiFraud):
             petition.status, petition.council_session_date = domain.SCHEDULED, demo["session_date"]
             petition.council_agenda_url, petition.scheduled_at = demo["agenda_url"], now
         return 1
+
+
+def _page_statement(for_reader: bool):
+    """`_page_of`'s statement: the petition, with correlated subqueries for what its page shows besides it."""
+    count = sa.select(sa.func.coalesce(sa.func.sum(SignatureCounter.signatures), 0)).where(
+        SignatureCounter.petition_id == Petition.id).correlate(Petition).scalar_subquery()
+    sponsors = sa.select(sa.func.count(Sponsor.id)).where(Sponsor.petition_id == Petition.id).correlate(
+        Petition).scalar_subquery()
+    invalidated = sa.exists().where(ModerationLogEntry.petition_id == Petition.id,
+                                    ModerationLogEntry.action == "signatures_invalidated").correlate(Petition)
+    columns = [Petition, count.label("count"), sponsors.label("sponsors"), invalidated.label("invalidated")]
+    if for_reader:
+        reader = sa.bindparam("account_id", type_=sa.String)
+        columns += [sa.exists().where(Signature.petition_id == Petition.id, Signature.account_id == reader)
+                    .correlate(Petition).label("signed"),
+                    sa.exists().where(Sponsor.petition_id == Petition.id, Sponsor.account_id == reader)
+                    .correlate(Petition).label("sponsored")]
+    return sa.select(*columns).where(Petition.id == sa.bindparam("petition_id", type_=sa.String))
+
+
+_PAGE, _PAGE_FOR_READER = _page_statement(False), _page_statement(True)
 
 
 def _escape_like(text: str) -> str:

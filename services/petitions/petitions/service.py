@@ -30,13 +30,18 @@ SWEEP_SECONDS = env_int("PETITIONS_SWEEP_SECONDS", 30)
 NOTIFY_TIMEOUT = 5
 MAX_BATCH = 1000  # signatures per sign_petitions call (the gateway's CallBatcher sends at most 500)
 
+# Schemas are built once: building one deep-copies its fields (a PetitionSchema costs more than a read of the
+# petition); an instance holds no state between loads and dumps.
+ACTOR, PETITION_ID, PETITION, SIGNATURE_RESULT = (schemas.ActorSchema(), schemas.PetitionIdSchema(),
+                                                  schemas.PetitionSchema(), schemas.SignatureResultSchema())
+
 
 def actor_of(value) -> dict:
-    return load(schemas.ActorSchema(), value)
+    return load(ACTOR, value)
 
 
 def petition_id_of(data) -> str:
-    return str(load(schemas.PetitionIdSchema(), data)["petition_id"])
+    return str(load(PETITION_ID, data)["petition_id"])
 
 
 class PetitionsService(Infrastructure):
@@ -73,7 +78,7 @@ class PetitionsService(Infrastructure):
         """`actor`: the signed-in reader, if any (drafts are shown to their author; the page says what they did)."""
         petition_id, viewer = petition_id_of(data), actor_of(actor) if actor is not None else None
         with self.db as uow:
-            return schemas.PetitionSchema().dump(self._petitions(uow).get_petition(petition_id, viewer))
+            return PETITION.dump(self._petitions(uow).get_petition(petition_id, viewer))
 
     @rpc
     def my_petitions(self, actor):
@@ -153,8 +158,7 @@ class PetitionsService(Infrastructure):
         with self.db as uow:
             outcomes = self._petitions(uow).sign_batch(items)
         count_signature_outcomes(outcomes)
-        result = schemas.SignatureResultSchema()
-        return batching.answer([outcome if isinstance(outcome, HubError) else result.dump(outcome)
+        return batching.answer([outcome if isinstance(outcome, HubError) else SIGNATURE_RESULT.dump(outcome)
                                 for outcome in outcomes])
 
     # --- anti-fraud (moderators) --------------------------------------------------------------

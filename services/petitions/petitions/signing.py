@@ -8,8 +8,9 @@ arrive within a few milliseconds into one `sign_petitions` call (hubkit.batching
 2. the eligibility attributes of all the batch's signers are asked of accounts at once
    (`accounts.eligibility_attributes_many`, 500 accounts per call), before the database is touched: no
    transaction, nor SQLite's one connection per process, waits on another service;
-3. one transaction: the batch's petitions are read once, then ONE multi-row
-   `INSERT … ON CONFLICT (petition_id, account_id) DO NOTHING RETURNING` — the unique constraint is the source of
+3. one transaction: the batch's petitions are read once (the few columns signing needs), then ONE
+   `INSERT … ON CONFLICT (petition_id, account_id) DO NOTHING RETURNING` (on PostgreSQL, the rows as arrays
+   `unnest`ed: one short statement text whatever the batch size) — the unique constraint is the source of
    truth, so a signature cannot be counted twice whatever the client does, even two requests of one account in
    two concurrent batches —, then one counter update per petition by the number actually inserted (one of its
    16 counter rows, picked at random, so concurrent batches spread over several row locks), one read of the
@@ -29,9 +30,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from hubkit import batching
 from hubkit.errors import Conflict, HubError, InvalidInput, NotFound
-from hubkit.validation import load
 
-from . import domain, events, schemas
+from . import domain, events, limits, schemas
 from .checks import aware, rules
 from .models import Petition, Signature, SignatureCounter
 
@@ -65,10 +65,10 @@ class Signing:
         """`items`: hubkit.batching.BatchItem, each with a payload {"actor", "petition_id", "connection",
         "notify", "client"}. Returns one outcome per item, in order: the signature's result, or the HubError
         that refused it (InvalidInput, RateLimited, NotFound, PermissionDenied, Conflict…)."""
-        schema, outcomes, pending = schemas.SignItemSchema(), [None] * len(items), []
+        outcomes, pending = [None] * len(items), []
         for index, item in enumerate(items):
             try:
-                command = load(schema, item.payload)
+                command = schemas.load_sign_item(item.payload)
             except InvalidInput as error:
                 outcomes[index] = error
                 continue
@@ -94,16 +94,16 @@ class Signing:
             by_petition.setdefault(signature.row["petition_id"], []).append(signature)
         for petition_id, signatures in by_petition.items():
             self._add_to_count(petition_id, len(signatures))
-        counts = self._counts(by_petition)
+        counts = self._batch_counts(by_petition)
         for petition_id, signatures in by_petition.items():
             self._record(petitions[petition_id], signatures, counts[petition_id], outcomes)
 
     def _within_limits(self, pending: list, outcomes: list) -> list:
         """Every attempt counts against the limits, whatever happens to it next; the whole batch is checked and
-        counted in two Redis round trips, each signature seeing the ones before it."""
-        decided = self.throttle.consume_each([self._signing_limits(signature.account_id,
-                                                                   signature.command["client"].get("ip") or "unknown")
-                                              for signature in pending])
+        counted in one Redis script call (petitions.limits), each signature seeing the ones before it."""
+        decided = limits.consume_each(self.throttle, [
+            self._signing_limits(signature.account_id, signature.command["client"].get("ip") or "unknown")
+            for signature in pending])
         kept = []
         for signature, limited in zip(pending, decided):
             if limited is not None:
@@ -129,9 +129,11 @@ class Signing:
         return kept
 
     def _signable_petitions(self, pending: list, outcomes: list) -> dict:
-        """The batch's petitions, read once; a signature of one that is missing or not signable is refused."""
+        """The batch's petitions, read once (what signing needs of them: `_SIGNING_COLUMNS`, not the whole
+        petition); a signature of one that is missing or not signable is refused."""
         ids = {str(signature.command["petition_id"]) for signature in pending}
-        petitions = {p.id: p for p in self.session.execute(sa.select(Petition).where(Petition.id.in_(ids))).scalars()}
+        petitions = {p.id: p for p in self.session.connection().execute(
+            sa.select(*_SIGNING_COLUMNS).where(_PETITIONS.c.id.in_(ids)))}
         refusals = {}
         for petition_id in ids:
             petition = petitions.get(petition_id)
@@ -175,12 +177,16 @@ class Signing:
         return kept
 
     def _insert(self, pending: list, outcomes: list) -> list:
-        """One statement per 500 rows: the unique constraint decides (an existing signature, even one being
-        committed by a concurrent batch, makes its row do nothing), no read before, no error after."""
+        """One statement: the unique constraint decides (an existing signature, even one being committed by a
+        concurrent batch, makes its row do nothing), no read before, no error after."""
         if not pending:
             return []
-        inserted = set(self.session.connection().execute(_insert_unless_signed(self.session),
-                                                         [signature.row for signature in pending]).tuples())
+        connection = self.session.connection()
+        rows = [signature.row for signature in pending]
+        if connection.dialect.name == "postgresql":
+            inserted = set(connection.execute(_INSERT_UNNESTED, _as_arrays(rows)).tuples())
+        else:
+            inserted = set(connection.execute(_insert_unless_signed(connection.dialect.name), rows).tuples())
         refused = [s for s in pending if (s.row["petition_id"], s.row["account_id"]) not in inserted]
         if refused:
             self._refuse_second_signatures(refused, outcomes)
@@ -201,10 +207,11 @@ class Signing:
             else:
                 outcomes[signature.index] = _already_signed()
 
-    def _record(self, petition: Petition, signatures: list, count: int, outcomes: list):
-        """Events and answers of one petition's new signatures; the threshold, once, by the one that crossed it."""
+    def _record(self, petition, signatures: list, count: int, outcomes: list):
+        """Events and answers of one petition's new signatures (`petition`: its `_SIGNING_COLUMNS`); the
+        threshold, once, by the one that crossed it."""
         first = count - len(signatures) + 1  # the count each transaction-visible signature made, in batch order
-        status_before = petition.status
+        status_before = status_after = petition.status
         crossing = None
         with self.uow.collected_events():  # one multi-row INSERT into the outbox for the batch
             for offset, signature in enumerate(signatures):
@@ -217,13 +224,16 @@ class Signing:
                     crossing = (signature, seen)
         if crossing is not None:
             with _bound(crossing[0].item):
-                self._reach_threshold(petition, crossing[1])
+                whole = self.session.get(Petition, petition.id)  # the whole petition, for its history and event
+                self._reach_threshold(whole, crossing[1])
+                status_after = whole.status
+        petition_id, threshold = petition.id, petition.threshold
         for offset, signature in enumerate(signatures):
             seen = first + offset
-            status = petition.status if crossing is not None and seen >= crossing[1] else status_before
+            status = status_after if crossing is not None and seen >= crossing[1] else status_before
             outcomes[signature.index] = {
-                "petition_id": petition.id, "signed": True, "signatures_count": seen, "threshold": petition.threshold,
-                "progress_percent": domain.progress_percent(seen, petition.threshold), "status": status}
+                "petition_id": petition_id, "signed": True, "signatures_count": seen, "threshold": threshold,
+                "progress_percent": domain.progress_percent(seen, threshold), "status": status}
 
     # --- rate limits, counters, threshold ------------------------------------------------------------
 
@@ -236,13 +246,18 @@ class Signing:
 
     def _add_to_count(self, petition_id: str, signatures: int = 1):
         shard = self.pick_shard()
-        updated = self.session.execute(sa.update(SignatureCounter).where(
-            SignatureCounter.petition_id == petition_id, SignatureCounter.shard == shard)
-            .values(signatures=SignatureCounter.signatures + signatures)
-            .execution_options(synchronize_session=False)).rowcount
+        updated = self.session.connection().execute(_ADD_TO_COUNTER, {
+            "counted_petition": petition_id, "counter_shard": shard, "added": signatures}).rowcount
         if not updated:  # a counter row that was never created: the count must not lose the signatures
             self.session.add(SignatureCounter(petition_id=petition_id, shard=shard, signatures=signatures))
             self.session.flush()
+
+    def _batch_counts(self, petition_ids) -> dict:
+        """`_counts`, read on the transaction's connection (the batch path leaves nothing for the session to flush)."""
+        rows = self.session.connection().execute(
+            sa.select(_COUNTERS.c.petition_id, sa.func.sum(_COUNTERS.c.signatures))
+            .where(_COUNTERS.c.petition_id.in_(list(petition_ids))).group_by(_COUNTERS.c.petition_id))
+        return {petition_id: int(total) for petition_id, total in rows}
 
     def _reach_threshold(self, petition: Petition, count: int) -> bool:
         """Open -> threshold reached, once: a conditional update, so concurrent signers cannot both do it."""
@@ -294,11 +309,50 @@ def _bound(item):
     return batching.bound(item) if item is not None else nullcontext()
 
 
-def _insert_unless_signed(session):
+# What signing reads of a petition (a row, not an ORM object: no identity map, no change tracking).
+_PETITIONS = Petition.__table__
+_SIGNING_COLUMNS = (_PETITIONS.c.id, _PETITIONS.c.status, _PETITIONS.c.closes_at, _PETITIONS.c.eligibility,
+                    _PETITIONS.c.threshold, _PETITIONS.c.source_idea_id.label("origin_idea_id"))
+
+_COUNTERS = SignatureCounter.__table__
+_ADD_TO_COUNTER = sa.update(_COUNTERS).where(
+    _COUNTERS.c.petition_id == sa.bindparam("counted_petition"), _COUNTERS.c.shard == sa.bindparam("counter_shard")
+).values(signatures=_COUNTERS.c.signatures + sa.bindparam("added", type_=sa.Integer))
+
+# The columns of a new signature, in the order of `_INSERT_UNNESTED`'s arrays.
+_ROW_COLUMNS = ("petition_id", "account_id", "lives_in_paris", "works_in_paris", "studies_in_paris", "arrondissement",
+                "notify", "client_ip")
+
+
+def _insert_unless_signed(dialect: str):
     """INSERT … ON CONFLICT (petition_id, account_id) DO NOTHING RETURNING petition_id, account_id (PostgreSQL,
     SQLite ≥ 3.35), executed with many rows: SQLAlchemy's "insertmanyvalues" sends them as multi-row VALUES of
     one cached statement, and gathers what each returned."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Signature.__table__  # Core, not the ORM's bulk insert
     return insert(table).on_conflict_do_nothing(
         index_elements=["petition_id", "account_id"]).returning(table.c.petition_id, table.c.account_id)
+
+
+def _unnested():
+    """PostgreSQL: the same INSERT … ON CONFLICT DO NOTHING RETURNING, its rows given as one array per column
+    (`SELECT … FROM unnest(…)`, in the batch's order): the statement text and its nine parameters are the same
+    whatever the batch size, so neither SQLAlchemy nor psycopg rebuilds a statement of thousands of
+    placeholders for each batch, and PostgreSQL gets it prepared."""
+    table = Signature.__table__
+    arrays = sa.func.unnest(*(sa.bindparam(f"{name}s", type_=postgresql.ARRAY(table.c[name].type))
+                              for name in _ROW_COLUMNS)).table_valued(*_ROW_COLUMNS).render_derived("rows")
+    rows = sa.select(*(arrays.c[name] for name in _ROW_COLUMNS),
+                     sa.bindparam("now", type_=table.c.created_at.type))
+    return postgresql.insert(table).from_select([*_ROW_COLUMNS, "created_at"], rows).on_conflict_do_nothing(
+        index_elements=["petition_id", "account_id"]).returning(table.c.petition_id, table.c.account_id)
+
+
+_INSERT_UNNESTED = _unnested()
+
+
+def _as_arrays(rows: list) -> dict:
+    """The batch's rows as the parameters of `_INSERT_UNNESTED` (every row of a batch has the same created_at)."""
+    parameters = {f"{name}s": [row[name] for row in rows] for name in _ROW_COLUMNS}
+    parameters["now"] = rows[0]["created_at"]
+    return parameters

@@ -651,3 +651,73 @@ def test_the_author_of_a_forwarded_idea_is_e_mailed_about_the_draft(run, store, 
     assert message["account_ids"] == [author["account_id"]]
     assert message["subject"] == "Votre idée devient un brouillon de pétition"
     assert "/petitions/" in message["body"] and "Des fontaines le long du canal" in message["body"]
+
+
+# --- the petition page, read in one statement -------------------------------------------------------
+
+
+
+@pytest.fixture
+def both_ways(store, throttle, accounts):
+    """The page of `get_petition` (one statement) and the page read piece by piece, for the same reader."""
+    def both(petition_id, actor=None):
+        with store.uow() as uow:
+            fast = Petitions(uow, throttle, accounts, SETTINGS).get_petition(petition_id, actor)
+        with store.uow() as uow:
+            handler = Petitions(uow, throttle, accounts, SETTINGS)
+            slow = handler.petition_view(handler._petition(petition_id), actor)
+        return fast, slow
+    return both
+
+
+def test_the_page_read_at_once_is_the_page_read_piece_by_piece(run, author, people, both_ways):
+    petition = draft(run, author)
+    sponsor, signer, other = people(3)
+    run("sponsor", sponsor, petition["sponsor_token"])
+    fast, slow = both_ways(petition["id"], author)  # a draft: its author only
+    assert fast == slow and fast["viewer"]["is_author"] and fast["sponsors_count"] == 1
+    run("sponsor", other, petition["sponsor_token"])
+    run("submit", author, petition["id"])
+    run("publish", MODERATOR, {"petition_id": petition["id"], "threshold": None, "eligibility": None})
+    run("sign", signer, signing(petition["id"], lives=True, ip="198.51.100.9"))
+    run("sign", sponsor, signing(petition["id"], lives=True))
+    for reader in (None, author, sponsor, signer, other, MODERATOR):
+        fast, slow = both_ways(petition["id"], reader)
+        assert fast == slow
+    fast, _ = both_ways(petition["id"], sponsor)
+    assert fast["signatures_count"] == 2 and fast["sponsors_count"] == 2 and fast["invalidations"] == []
+    assert fast["viewer"]["signed"] and fast["viewer"]["sponsored"]
+    assert not both_ways(petition["id"], other)[0]["viewer"]["signed"]
+    run("invalidate_signatures", MODERATOR, {"petition_id": petition["id"], "ip": "198.51.100.9",
+                                             "reason": "Signatures en série depuis une même connexion"})
+    for reader in (None, signer):
+        fast, slow = both_ways(petition["id"], reader)
+        assert fast == slow
+    assert fast["signatures_count"] == 1 and [entry["count"] for entry in fast["invalidations"]] == [1]
+    assert fast["viewer"]["signed"]  # an invalidated signature stays the signer's
+
+
+def test_a_page_is_one_statement_besides_the_chart_and_a_hidden_draft_stays_hidden(run, store, author, people):
+    petition = published(run, author, people)
+    [signer] = people()
+    run("sign", signer, signing(petition["id"], lives=True))
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        for reader in (None, signer):
+            statements.clear()
+            assert run("get_petition", petition["id"], reader)["signatures_count"] == 1
+            reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+            assert len(reads) == 2  # the page, and the chart (SETTINGS keep no chart)
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", count)
+    hidden = draft(run, author)
+    with pytest.raises(NotFound):
+        run("get_petition", hidden["id"], signer)
+    with pytest.raises(NotFound):
+        run("get_petition", hidden["id"])
+    with pytest.raises(NotFound):
+        run("get_petition", str(uuid.uuid4()))

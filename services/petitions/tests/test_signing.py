@@ -172,3 +172,56 @@ def test_with_accounts_down_the_whole_batch_is_unavailable_and_nothing_is_writte
     with pytest.raises(ServiceUnavailable):
         run("sign_batch", [item(signer, petition_id) for signer in signers])
     assert store.snapshot() == before  # no signature, no count, no event
+
+
+def test_a_batch_s_outcomes_are_counted_by_reason():
+    from prometheus_client import REGISTRY
+
+    from hubkit.errors import Conflict
+    from petitions.business_metrics import count_signature_outcomes
+
+    def value(name, **labels):
+        return REGISTRY.get_sample_value(name, labels) or 0
+    before = (value("petitions_signatures_total"), value("petitions_signatures_refused_total", reason="already_signed"),
+              value("petitions_signatures_refused_total", reason="rate_limited"))
+    count_signature_outcomes([{"signed": True}, Conflict("déjà", code="ALREADY_SIGNED"), RateLimited("vite"),
+                              {"signed": True}, Conflict("encore", code="ALREADY_SIGNED"), {"signed": True}])
+    after = (value("petitions_signatures_total"), value("petitions_signatures_refused_total", reason="already_signed"),
+             value("petitions_signatures_refused_total", reason="rate_limited"))
+    assert [b - a for a, b in zip(before, after)] == [3, 2, 1]
+
+
+def test_on_postgresql_a_batch_is_written_by_one_insert_whatever_its_size(run, store, accounts, database_kind):
+    if database_kind != "postgresql":
+        pytest.skip("SQLite takes the rows as multi-row VALUES")
+    import sqlalchemy as sa
+    petition_id = opened(run, accounts)
+    signers = citizens(accounts, 600)
+    inserts = []
+
+    def count(*args):
+        if args[2].lstrip().upper().startswith("INSERT INTO PETITION_SIGNATURES"):
+            inserts.append(args[3])
+    sa.event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        outcomes = run("sign_batch", [item(signer, petition_id, ip=f"10.1.{n // 250}.{n % 250}")
+                                      for n, signer in enumerate(signers)])
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", count)
+    assert [o["signatures_count"] for o in outcomes] == list(range(1, 601))
+    assert len(inserts) == 1
+    rows = store.rows("petition_signatures")
+    assert [row.account_id for row in sorted(rows, key=lambda row: row.id)] == signers  # in the batch's order
+    assert {(row.lives_in_paris, row.works_in_paris, row.notify, row.arrondissement) for row in rows} == {
+        (True, False, False, 11)}
+
+
+def test_a_batch_of_signers_without_arrondissement_nor_address_stores_nulls(run, store, accounts):
+    petition_id = opened(run, accounts)
+    signers = citizens(accounts, 3, lives_in_paris=False)
+    outcomes = run("sign_batch", [item(signer, petition_id, ip="", connection={"works": True}, notify=True)
+                                  for signer in signers])
+    assert [o["signatures_count"] for o in outcomes] == [1, 2, 3]
+    rows = store.rows("petition_signatures")
+    assert {(row.lives_in_paris, row.works_in_paris, row.arrondissement, row.client_ip, row.notify)
+            for row in rows} == {(False, True, None, None, True)}
