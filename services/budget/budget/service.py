@@ -23,7 +23,6 @@ rpc = nameko_rpc(expected_exceptions=HubError)
 # path that was two schemas per ballot).
 ACTOR = schemas.ActorSchema()
 BALLOT = schemas.BallotSchema()
-BALLOT_RECEIPT = schemas.BallotReceiptSchema()
 
 
 def actor_of(value) -> dict:
@@ -32,6 +31,9 @@ def actor_of(value) -> dict:
 
 def _ballot_entry(item):
     """(item, actor, command) of one batched ballot, or the InvalidInput that is its outcome."""
+    actor, ballot = schemas.quick_actor(item.payload.get("actor")), schemas.quick_ballot(item.payload.get("ballot"))
+    if actor is not None and ballot is not None:
+        return item, actor, ballot
     try:
         return item, actor_of(item.payload.get("actor")), load(BALLOT, item.payload.get("ballot"))
     except InvalidInput as error:
@@ -177,7 +179,7 @@ class BudgetService(Infrastructure):
     def cast_ballot(self, actor, data):
         actor, command = actor_of(actor), load(BALLOT, data)
         with count_ballot(), self.db as uow:
-            return BALLOT_RECEIPT.dump(self._budget(uow).cast_ballot(actor, command))
+            return schemas.dump_ballot_receipt(self._budget(uow).cast_ballot(actor, command))
 
     @rpc
     def cast_ballots(self, batch):
@@ -196,7 +198,7 @@ class BudgetService(Infrastructure):
         with self.db as uow:
             outcomes = self._budget(uow).cast_ballots(entries, attributes)
         count_ballot_outcomes(outcomes)
-        return batching.answer([outcome if isinstance(outcome, HubError) else BALLOT_RECEIPT.dump(outcome)
+        return batching.answer([outcome if isinstance(outcome, HubError) else schemas.dump_ballot_receipt(outcome)
                                 for outcome in outcomes])
 
     @rpc
