@@ -6,12 +6,26 @@ nameko events exchange (`<service>.events`, routing key = event type) and marks
 them published only after the broker confirmed them. A process killed between
 commit and publish leaves rows pending; the next relay run publishes them.
 Delivery is at least once: consumers are idempotent (`UnitOfWork.first_delivery`).
-"""
-import logging
 
+A batch (up to 500 rows) goes out on one channel in confirm mode without waiting
+after each message; the relay then waits once, until the broker's basic.ack
+(possibly `multiple`) covered every delivery tag. The messages are the ones
+nameko's `Publisher` sends: kombu's json serializer, persistent delivery, the
+nameko context headers and nothing else.
+"""
+import collections
+import logging
+import time
+from contextlib import contextmanager
+
+import amqp
+import eventlet
 import sqlalchemy as sa
+from amqp import spec
 from eventlet.semaphore import Semaphore
-from nameko.amqp.publish import Publisher
+from kombu import Connection
+from kombu.serialization import dumps
+from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 
@@ -22,35 +36,132 @@ from .tables import infrastructure_tables
 
 log = logging.getLogger(__name__)
 
+# how nameko's Publisher retried a connection for the relay: after 0.2 s, 0.7 s and 1.2 s
+CONNECT_RETRY_POLICY = {"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 2}
+NACKED = "the broker refused the event (basic.nack)"
+
 
 def context_headers(envelope: dict) -> dict:
     """nameko context headers so the consumer's worker continues the same chain."""
     return {"nameko.correlation_id": envelope["correlation_id"], "nameko.causation_id": envelope["event_id"]}
 
 
+def message_for(envelope: dict) -> amqp.Message:
+    """The message nameko's Publisher sends for an event (kombu's Producer.publish, pyamqp transport):
+    kombu's json serializer, priority 0, persistent, the context headers and no other header."""
+    content_type, content_encoding, body = dumps(envelope, serializer="json")
+    return amqp.Message(body, priority=0, content_type=content_type, content_encoding=content_encoding,
+                        application_headers=context_headers(envelope), delivery_mode=PERSISTENT)
+
+
+@contextmanager
+def coalesced_writes(transport, flush_at: int = 65536):
+    """Gather the frames py-amqp writes into a few socket writes instead of one per message.
+
+    py-amqp's frame writer hands every message's frames to `transport._write` (the socket's
+    sendall): inside, they are buffered and sent whenever 64 KiB are gathered, and at the end.
+    Each flush lets other green threads run. Nothing buffered is sent if the block fails (the
+    relay then drops the connection). Only one green thread may use the connection meanwhile.
+    """
+    send = getattr(transport, "_write", None)
+    if send is None:  # a transport that does not write through `_write`: one write per message
+        yield
+        return
+    pending = bytearray()
+
+    def gather(data):
+        pending.extend(data)  # a copy: py-amqp reuses its frame buffer
+        if len(pending) >= flush_at:
+            chunk = bytes(pending)
+            del pending[:]
+            send(chunk)
+            eventlet.sleep(0)
+
+    transport._write = gather
+    try:
+        yield
+    finally:
+        transport._write = send
+    if pending:
+        transport.write(bytes(pending))
+
+
+class ConfirmTracker:
+    """The broker's answers to one batch of publishes, delivery tags `first_tag` .. `first_tag + count - 1`.
+
+    `outcomes[i]` is True once tag `first_tag + i` is acked, False once it is nacked, None while
+    unknown. An answer with `multiple` settles every still unknown tag up to its own (at most the
+    batch's last); a single answer for a tag outside the batch is ignored.
+    """
+
+    def __init__(self, first_tag: int, count: int):
+        self.first_tag = first_tag
+        self.outcomes = [None] * count
+        self._settled = 0  # outcomes[:_settled] are all known
+
+    @property
+    def complete(self) -> bool:
+        return self._settled == len(self.outcomes)
+
+    def on_ack(self, delivery_tag: int, multiple: bool = False):
+        self._settle(delivery_tag, multiple, True)
+
+    def on_nack(self, delivery_tag: int, multiple: bool = False):
+        self._settle(delivery_tag, multiple, False)
+
+    def _settle(self, delivery_tag, multiple, confirmed):
+        outcomes, index = self.outcomes, delivery_tag - self.first_tag
+        if multiple:
+            for position in range(self._settled, min(index, len(outcomes) - 1) + 1):
+                if outcomes[position] is None:
+                    outcomes[position] = confirmed
+        elif 0 <= index < len(outcomes) and outcomes[index] is None:
+            outcomes[index] = confirmed
+        while self._settled < len(outcomes) and outcomes[self._settled] is not None:
+            self._settled += 1
+
+
 class OutboxRelay:
-    def __init__(self, session_factory, metadata, service_name: str, amqp: str = None, batch_size: int = 500):
+    def __init__(self, session_factory, metadata, service_name: str, amqp: str = None, batch_size: int = 500,
+                 confirm_timeout: float = 10.0):
         self.session_factory = session_factory
         self.service_name = service_name
         self.outbox = infrastructure_tables(metadata)["outbox"]
         self.exchange = get_event_exchange(service_name, {})
-        self.publisher = Publisher(amqp or amqp_uri(), use_confirms=True, declare=[self.exchange],
-                                   retry=True, retry_policy={"max_retries": 3, "interval_start": 0.2,
-                                                             "interval_step": 0.5, "interval_max": 2})
+        self.amqp_uri = amqp or amqp_uri()
         self.batch_size = batch_size
+        self.confirm_timeout = confirm_timeout
         self._lock = Semaphore()
+        self._connection = None  # a kombu Connection, opened on first use and again after a failure
+        self._channel = None  # in confirm mode: the broker numbers its publishes 1, 2, ...
+        self._next_tag = 1
 
     def publish_pending(self) -> int:
         """Publish every pending event; returns how many went out. Safe to call concurrently."""
         total = 0
         with self._lock:
             while True:
-                published = self._publish_batch()
+                published, failed = self._publish_batch()
                 total += published
-                if published < self.batch_size:
+                if failed or published < self.batch_size:
                     return total
 
-    def _publish_batch(self) -> int:
+    def close(self, timeout: float = 5.0):
+        """Close the broker connection, once a run in progress ended (or `timeout` passed)."""
+        acquired = self._lock.acquire(timeout=timeout)
+        try:
+            connection, self._connection, self._channel = self._connection, None, None
+            if connection is not None:
+                try:
+                    connection.release()
+                except Exception:
+                    connection.collect()
+        finally:
+            if acquired:
+                self._lock.release()
+
+    def _publish_batch(self) -> tuple:
+        """Publish the next pending rows; returns (how many the broker confirmed, how many failed)."""
         outbox = self.outbox
         with self.session_factory() as session:
             query = (sa.select(outbox.c.id, outbox.c.type, outbox.c.envelope)
@@ -58,26 +169,114 @@ class OutboxRelay:
             if session.bind.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = session.execute(query).all()
-            published_ids = []
-            for row in rows:
-                try:
-                    self.publisher.publish(row.envelope, exchange=self.exchange, routing_key=row.type,
-                                           extra_headers=context_headers(row.envelope))
-                except Exception as error:  # broker down or refused: keep the row pending
-                    log.warning("outbox publish failed, will retry", extra={"event_type": row.type, "error": str(error)})
-                    session.execute(outbox.update().where(outbox.c.id == row.id).values(
-                        attempts=outbox.c.attempts + 1, last_error=str(error)[:2000]))
-                    metrics.OUTBOX_FAILURES.labels(self.service_name).inc()
-                    break
-                published_ids.append(row.id)
-                metrics.EVENTS_PUBLISHED.labels(self.service_name, row.type).inc()
-            if published_ids:
-                session.execute(outbox.update().where(outbox.c.id.in_(published_ids)).values(
+            if not rows:
+                return 0, 0
+            confirmed, failed = self._publish_confirmed(rows)
+            if confirmed:
+                session.execute(outbox.update().where(outbox.c.id.in_([row.id for row in confirmed])).values(
                     published_at=utcnow(), attempts=outbox.c.attempts + 1))
+                for event_type, count in collections.Counter(row.type for row in confirmed).items():
+                    metrics.EVENTS_PUBLISHED.labels(self.service_name, event_type).inc(count)
+            if failed:  # they stay pending; the next run tries them again
+                ids_by_error = collections.defaultdict(list)
+                for row, error in failed:
+                    ids_by_error[error].append(row.id)
+                for error, ids in ids_by_error.items():
+                    session.execute(outbox.update().where(outbox.c.id.in_(ids)).values(
+                        attempts=outbox.c.attempts + 1, last_error=error[:2000]))
+                metrics.OUTBOX_FAILURES.labels(self.service_name).inc()
             session.commit()
-            if len(published_ids) < len(rows):
-                return 0
-            return len(published_ids)
+            return len(confirmed), len(failed)
+
+    def _publish_confirmed(self, rows) -> tuple:
+        """Send `rows` in order, then wait for their confirms: returns ([confirmed rows], [(row, error)]).
+
+        A row that cannot be serialized is not sent and neither are the rows after it (they wait,
+        as they did behind a failed publish). A connection kept from an earlier run may have died
+        since (broker restart): the rows it did not confirm are then sent once more on a new
+        connection before they count as failed.
+        """
+        batch, failed = [], []
+        for row in rows:
+            try:
+                batch.append((row, message_for(row.envelope)))
+            except Exception as error:
+                log.warning("outbox event cannot be serialized", extra={"event_type": row.type, "error": str(error)})
+                failed.append((row, str(error)))
+                break
+        confirmed, retried = [], False
+        while batch:
+            reused, tracker = self._channel is not None, None
+            try:
+                channel = self._confirm_channel()
+                tracker = ConfirmTracker(self._next_tag, len(batch))
+                self._send(channel, tracker, batch)
+                error = None
+            except Exception as caught:  # broker unreachable, connection lost, no confirm in time
+                self._discard_connection()
+                error = caught
+            outcomes = tracker.outcomes if tracker is not None else [None] * len(batch)
+            confirmed.extend(row for (row, _), outcome in zip(batch, outcomes) if outcome)
+            if error is None:
+                nacked = [(row, NACKED) for (row, _), outcome in zip(batch, outcomes) if outcome is False]
+                if nacked:
+                    log.warning("outbox publish refused by the broker, will retry",
+                                extra={"event_type": nacked[0][0].type, "events": len(nacked), "error": NACKED})
+                return confirmed, nacked + failed
+            batch = [pair for pair, outcome in zip(batch, outcomes) if not outcome]
+            if reused and not retried:
+                log.info("outbox connection lost, reconnecting", extra={"error": str(error)})
+                retried = True
+                continue
+            log.warning("outbox publish failed, will retry",
+                        extra={"event_type": batch[0][0].type, "events": len(batch), "error": str(error)})
+            return confirmed, [(row, str(error)) for row, _ in batch] + failed
+        return confirmed, failed
+
+    def _send(self, channel, tracker: ConfirmTracker, batch):
+        """Publish every (row, message) without waiting, then read the broker's answers until all are known."""
+        events = channel.events
+        events["basic_ack"].add(tracker.on_ack)
+        events["basic_nack"].add(tracker.on_nack)
+        try:
+            exchange, send = self.exchange.name, channel.send_method
+            with coalesced_writes(self._connection.connection.transport):
+                for row, message in batch:
+                    # channel.basic_publish(message, exchange, row.type), without its poll of the socket
+                    send(spec.Basic.Publish, "Bssbb", (0, exchange, row.type, False, False), message)
+                    self._next_tag += 1
+            deadline = time.monotonic() + self.confirm_timeout
+            while not tracker.complete:
+                remaining = deadline - time.monotonic()
+                try:
+                    if remaining <= 0:
+                        raise TimeoutError()
+                    self._connection.drain_events(timeout=remaining)
+                except TimeoutError:  # socket.timeout too
+                    unknown = tracker.outcomes.count(None)
+                    raise TimeoutError(f"no confirm from the broker within {self.confirm_timeout} s "
+                                       f"for {unknown} of {len(batch)} events") from None
+        finally:
+            events["basic_ack"].discard(tracker.on_ack)
+            events["basic_nack"].discard(tracker.on_nack)
+
+    def _confirm_channel(self):
+        if self._channel is None:
+            self._connection = Connection(self.amqp_uri)
+            self._connection.ensure_connection(**CONNECT_RETRY_POLICY)
+            channel = self._connection.channel()
+            self.exchange.declare(channel=channel)
+            channel.confirm_select()
+            self._channel, self._next_tag = channel, 1
+        return self._channel
+
+    def _discard_connection(self):
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None:
+            try:
+                connection.collect()  # drops the socket without talking to the broker
+            except Exception:
+                log.debug("outbox connection could not be collected", exc_info=True)
 
     def pending_count(self) -> int:
         with self.session_factory() as session:
@@ -116,6 +315,11 @@ class OutboxRelayProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self
+
+    def stop(self):
+        relay = getattr(self, "relay", None)
+        if relay is not None:
+            relay.close()
 
     def poll(self) -> int:
         count = self.relay.publish_pending()
