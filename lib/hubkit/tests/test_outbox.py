@@ -350,3 +350,20 @@ def test_a_nacked_event_stays_pending_and_the_acked_ones_are_published(infra_db)
     assert [message.properties["application_headers"]["nameko.causation_id"]
             for _, _, message in again.published] == [events[2]["event_id"]]
     assert all(row.published_at is not None for row in rows(infra_db, OUTBOX))
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite"])
+def test_events_without_a_confirm_in_time_stay_pending_and_the_confirmed_ones_are_published(infra_db):
+    events = write_many(infra_db, 4)
+    # no broker behind the fake: the retry on a new connection fails too (after the usual 2 s of retries)
+    relay_under_test = OutboxRelay(unit_of_work(infra_db)._session_factory, metadata, "hubkit_notes",
+                                   amqp="amqp://guest:guest@127.0.0.1:1//", confirm_timeout=0.2)
+    fake = FakeConfirmChannel([("ack", 1, False)])  # then silence
+    relay_under_test._connection = relay_under_test._channel = fake
+
+    assert relay_under_test.publish_pending() == 1
+    by_event = {row.event_id: row for row in rows(infra_db, OUTBOX)}
+    assert by_event[events[0]["event_id"]].published_at is not None
+    waiting = [by_event[envelope["event_id"]] for envelope in events[1:]]
+    assert all(row.published_at is None and row.attempts == 1 and row.last_error for row in waiting)
+    assert relay_under_test._channel is None  # the next run starts on a new connection
