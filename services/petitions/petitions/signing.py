@@ -86,14 +86,15 @@ class Signing:
         petitions = self._signable_petitions(pending, outcomes)
         pending = [p for p in pending if outcomes[p.index] is None]
         pending = self._with_rows(pending, petitions, outcomes)
-        inserted = self._insert(pending, outcomes)
+        inserted, counted = self._insert(pending, outcomes)
         if not inserted:
             return
         by_petition = {}
         for signature in inserted:
             by_petition.setdefault(signature.row["petition_id"], []).append(signature)
         for petition_id, signatures in by_petition.items():
-            self._add_to_count(petition_id, len(signatures))
+            if petition_id not in counted:
+                self._add_to_count(petition_id, len(signatures))
         counts = self._batch_counts(by_petition)
         for petition_id, signatures in by_petition.items():
             self._record(petitions[petition_id], signatures, counts[petition_id], outcomes)
@@ -176,21 +177,31 @@ class Signing:
             kept.append(signature)
         return kept
 
-    def _insert(self, pending: list, outcomes: list) -> list:
+    def _insert(self, pending: list, outcomes: list) -> tuple:
         """One statement: the unique constraint decides (an existing signature, even one being committed by a
-        concurrent batch, makes its row do nothing), no read before, no error after."""
+        concurrent batch, makes its row do nothing), no read before, no error after. Returns the signatures
+        inserted, and the petitions whose count they were added to by that same statement (PostgreSQL:
+        `_INSERT_AND_COUNT`; the others are counted by `_add_to_count`)."""
         if not pending:
-            return []
+            return [], set()
         connection = self.session.connection()
-        rows = [signature.row for signature in pending]
+        rows, counted = [signature.row for signature in pending], set()
         if connection.dialect.name == "postgresql":
-            inserted = set(connection.execute(_INSERT_UNNESTED, _as_arrays(rows)).tuples())
+            petition_ids = list(dict.fromkeys(row["petition_id"] for row in rows))
+            inserted = set()
+            for petition_id, account_id, counter in connection.execute(_INSERT_AND_COUNT, {
+                    **_as_arrays(rows), "counted_petitions": petition_ids,
+                    "counter_shards": [self.pick_shard() for _ in petition_ids]}):
+                if counter:
+                    counted.add(petition_id)
+                else:
+                    inserted.add((petition_id, account_id))
         else:
             inserted = set(connection.execute(_insert_unless_signed(connection.dialect.name), rows).tuples())
         refused = [s for s in pending if (s.row["petition_id"], s.row["account_id"]) not in inserted]
         if refused:
             self._refuse_second_signatures(refused, outcomes)
-        return [s for s in pending if (s.row["petition_id"], s.row["account_id"]) in inserted]
+        return [s for s in pending if (s.row["petition_id"], s.row["account_id"]) in inserted], counted
 
     def _refuse_second_signatures(self, refused: list, outcomes: list):
         keys = {(s.row["petition_id"], s.row["account_id"]) for s in refused}
@@ -334,21 +345,36 @@ def _insert_unless_signed(dialect: str):
         index_elements=["petition_id", "account_id"]).returning(table.c.petition_id, table.c.account_id)
 
 
-def _unnested():
+def _insert_and_count():
     """PostgreSQL: the same INSERT … ON CONFLICT DO NOTHING RETURNING, its rows given as one array per column
-    (`SELECT … FROM unnest(…)`, in the batch's order): the statement text and its nine parameters are the same
-    whatever the batch size, so neither SQLAlchemy nor psycopg rebuilds a statement of thousands of
-    placeholders for each batch, and PostgreSQL gets it prepared."""
+    (`SELECT … FROM unnest(…)`, in the batch's order), and, in the same statement, each petition's new
+    signatures added to one of its counter rows (`counter_shards`, picked per petition): one round trip, and a
+    statement text whose parameters are the same whatever the batch size (neither SQLAlchemy nor psycopg
+    rebuilds thousands of placeholders per batch; PostgreSQL gets it prepared). Answers (petition_id,
+    account_id, false) per signature inserted, then (petition_id, NULL, true) per counter row updated (none for
+    a counter row that was never created)."""
     table = Signature.__table__
     arrays = sa.func.unnest(*(sa.bindparam(f"{name}s", type_=postgresql.ARRAY(table.c[name].type))
                               for name in _ROW_COLUMNS)).table_valued(*_ROW_COLUMNS).render_derived("rows")
     rows = sa.select(*(arrays.c[name] for name in _ROW_COLUMNS),
                      sa.bindparam("now", type_=table.c.created_at.type))
-    return postgresql.insert(table).from_select([*_ROW_COLUMNS, "created_at"], rows).on_conflict_do_nothing(
-        index_elements=["petition_id", "account_id"]).returning(table.c.petition_id, table.c.account_id)
+    inserted = postgresql.insert(table).from_select([*_ROW_COLUMNS, "created_at"], rows).on_conflict_do_nothing(
+        index_elements=["petition_id", "account_id"]).returning(table.c.petition_id, table.c.account_id).cte(
+        "inserted")
+    added = sa.select(inserted.c.petition_id, sa.func.count().label("signatures")).group_by(
+        inserted.c.petition_id).cte("added")
+    picked = sa.func.unnest(sa.bindparam("counted_petitions", type_=postgresql.ARRAY(_COUNTERS.c.petition_id.type)),
+                            sa.bindparam("counter_shards", type_=postgresql.ARRAY(_COUNTERS.c.shard.type))
+                            ).table_valued("petition_id", "shard").render_derived("picked")
+    counted = sa.update(_COUNTERS).values(signatures=_COUNTERS.c.signatures + added.c.signatures).where(
+        _COUNTERS.c.petition_id == added.c.petition_id, picked.c.petition_id == added.c.petition_id,
+        _COUNTERS.c.shard == picked.c.shard).returning(_COUNTERS.c.petition_id).cte("counted")
+    return sa.union_all(
+        sa.select(inserted.c.petition_id, inserted.c.account_id, sa.false().label("counter")),
+        sa.select(counted.c.petition_id, sa.null().label("account_id"), sa.true().label("counter")))
 
 
-_INSERT_UNNESTED = _unnested()
+_INSERT_AND_COUNT = _insert_and_count()
 
 
 def _as_arrays(rows: list) -> dict:

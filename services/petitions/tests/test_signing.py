@@ -191,29 +191,52 @@ def test_a_batch_s_outcomes_are_counted_by_reason():
     assert [b - a for a, b in zip(before, after)] == [3, 2, 1]
 
 
-def test_on_postgresql_a_batch_is_written_by_one_insert_whatever_its_size(run, store, accounts, database_kind):
+def test_on_postgresql_a_batch_is_written_and_counted_by_one_statement_whatever_its_size(run, store, accounts,
+                                                                                       database_kind):
     if database_kind != "postgresql":
-        pytest.skip("SQLite takes the rows as multi-row VALUES")
+        pytest.skip("SQLite takes the rows as multi-row VALUES, then updates the counter")
     import sqlalchemy as sa
-    petition_id = opened(run, accounts)
+    petition_id, other_id = opened(run, accounts), opened(run, accounts)
     signers = citizens(accounts, 600)
-    inserts = []
+    statements = []
 
-    def count(*args):
-        if args[2].lstrip().upper().startswith("INSERT INTO PETITION_SIGNATURES"):
-            inserts.append(args[3])
-    sa.event.listen(store.engine, "before_cursor_execute", count)
+    def record(*args):
+        statements.append(" ".join(args[2].split()).upper())
+    sa.event.listen(store.engine, "before_cursor_execute", record)
     try:
-        outcomes = run("sign_batch", [item(signer, petition_id, ip=f"10.1.{n // 250}.{n % 250}")
+        outcomes = run("sign_batch", [item(signer, petition_id if n % 3 else other_id, ip=f"10.1.{n // 250}.{n % 250}")
                                       for n, signer in enumerate(signers)])
     finally:
-        sa.event.remove(store.engine, "before_cursor_execute", count)
-    assert [o["signatures_count"] for o in outcomes] == list(range(1, 601))
-    assert len(inserts) == 1
+        sa.event.remove(store.engine, "before_cursor_execute", record)
+    assert [o["signatures_count"] for o in outcomes if o["petition_id"] == petition_id] == list(range(1, 401))
+    assert [o["signatures_count"] for o in outcomes if o["petition_id"] == other_id] == list(range(1, 201))
+    assert len([s for s in statements if "INSERT INTO PETITION_SIGNATURES" in s]) == 1
+    assert not [s for s in statements if s.startswith("UPDATE PETITION_SIGNATURE_COUNTERS")]
     rows = store.rows("petition_signatures")
     assert [row.account_id for row in sorted(rows, key=lambda row: row.id)] == signers  # in the batch's order
     assert {(row.lives_in_paris, row.works_in_paris, row.notify, row.arrondissement) for row in rows} == {
         (True, False, False, 11)}
+    counters = store.rows("petition_signature_counters")
+    assert sum(c.signatures for c in counters if c.petition_id == petition_id) == 400
+    assert sum(c.signatures for c in counters if c.petition_id == other_id) == 200
+
+
+def test_a_counter_row_that_was_never_created_loses_no_signature(store, throttle, accounts):
+    import sqlalchemy as sa
+
+    def run(method, *args, shard=7):
+        with store.uow() as uow:
+            return getattr(Petitions(uow, throttle, accounts, SETTINGS, pick_shard=lambda: shard), method)(*args)
+    petition_id = opened(run, accounts)
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM petition_signature_counters WHERE petition_id = :id AND shard = 7"),
+                           {"id": petition_id})
+    outcomes = run("sign_batch", [item(signer, petition_id) for signer in citizens(accounts, 2)])
+    assert [o["signatures_count"] for o in outcomes] == [1, 2]
+    assert [(c.shard, c.signatures) for c in store.rows("petition_signature_counters") if c.shard == 7] == [(7, 2)]
+    outcomes = run("sign_batch", [item(signer, petition_id) for signer in citizens(accounts, 2)], shard=3)
+    assert [o["signatures_count"] for o in outcomes] == [3, 4]
+    assert run("get_petition", petition_id)["signatures_count"] == 4 == len(store.rows("petition_signatures"))
 
 
 def test_a_batch_of_signers_without_arrondissement_nor_address_stores_nulls(run, store, accounts):
