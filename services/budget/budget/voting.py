@@ -157,12 +157,20 @@ class Voting:
                               actor=events.ANONYMOUS_VOTER)
 
     def _cycles_of(self, entries: list) -> tuple:
-        """The batch's cycles (the columns the rules read, share-locked), and their candidates."""
-        ids = sorted({str(entry[2]["cycle_id"]) for entry in entries if not isinstance(entry, HubError)})
-        if not ids:
+        """The batch's cycles (the columns the rules read, share-locked) and, of their candidates, the ones the batch
+        names (a cycle puts hundreds of projects on the ballot paper, a batch names a few dozen)."""
+        named = {}
+        for entry in entries:
+            if not isinstance(entry, HubError):
+                command = entry[2]
+                projects = named.setdefault(str(command["cycle_id"]), set())
+                projects.update(command["paris_projects"])
+                projects.update(command["sector_projects"])
+        if not named:
             return {}, {}
-        cycles = {row.id: row for row in self.session.execute(CYCLES, {"ids": ids})}
-        return cycles, {cycle_id: self._candidates(cycle_id) for cycle_id in cycles}
+        cycles = {row.id: row for row in self.session.execute(CYCLES, {"ids": sorted(named)})}
+        return cycles, {cycle_id: self._candidates(cycle_id, only={str(p) for p in named[cycle_id]})
+                        for cycle_id in cycles}
 
     def _accepted(self, index, actor, command, cycles, candidates, attributes, now) -> Vote:
         cycle = cycles.get(str(command["cycle_id"]))

@@ -127,3 +127,20 @@ def test_array_parameters_keep_every_value(store):
                                   {"v": pg_array([1, 9_007_199_254_740_993, None])}).scalar() == \
             [1, 9_007_199_254_740_993, None]
         assert connection.execute(sa.text("SELECT CAST(:v AS integer[])"), {"v": pg_array([])}).scalar() == []
+
+
+def test_a_project_off_the_ballot_paper_is_refused_in_a_batch(run, store, accounts, voter, vote_cycle):
+    """The batch reads only the candidates its items name: an unknown project or one of the wrong scale is refused,
+    its neighbours are not."""
+    unknown = str(uuid.uuid4())
+    outcomes = cast(run, accounts, [
+        entry(voter(), ballot(vote_cycle, paris=("P1",), sector="paris-19", local=("S1",))),
+        entry(voter(), {"cycle_id": vote_cycle["id"], "paris_projects": [unknown]}),
+        entry(voter(), ballot(vote_cycle, paris=("S2",))),
+        entry(voter(), ballot(vote_cycle, sector="paris-19", local=("P2",)))])
+    assert outcomes[0]["paris_projects"] == [vote_cycle["P1"]]
+    assert outcomes[1].details["_context"] == {"project_id": unknown} and "paris_projects" in outcomes[1].details
+    assert outcomes[2].details["_context"] == {"project_id": vote_cycle["S2"]}
+    assert outcomes[3].details["_context"] == {"project_id": vote_cycle["P2"]}
+    assert "sector_projects" in outcomes[3].details
+    assert run("live_counts", AGENT, vote_cycle["id"])["ballots_count"] == 1

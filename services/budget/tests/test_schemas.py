@@ -14,11 +14,13 @@ ODD_IDS = [ID.upper(), ID.replace("-", "") + "----", "{" + ID[1:-1] + "}", "urn:
 
 WELL_FORMED_ACTORS = [{"account_id": ID, "roles": ["citizen"]}, {"account_id": ID},
                       {"account_id": ID, "roles": ["citizen", "agent"], "direction": "DVD"},
-                      {"account_id": ID, "roles": [], "direction": None}, {"account_id": ID.upper(), "roles": ["x" * 32]}]
+                      {"account_id": ID, "roles": [], "direction": None},
+                      {"account_id": ID.upper(), "roles": ["x" * 32]}]
 ODD_ACTORS = [None, [], "x", {}, {"account_id": ID, "extra": 1}, {"account_id": ID, "roles": None},
               {"account_id": ID, "roles": "citizen"}, {"account_id": ID, "roles": ("citizen",)},
               {"account_id": ID, "roles": ["citizen"] * 11}, {"account_id": ID, "roles": ["x" * 33]},
-              {"account_id": ID, "roles": [1]}, {"account_id": ID, "direction": 3}, {"account_id": ID, "direction": "D" * 17},
+              {"account_id": ID, "roles": [1]}, {"account_id": ID, "direction": 3},
+              {"account_id": ID, "direction": "D" * 17},
               *({"account_id": value} for value in ODD_IDS)]
 WELL_FORMED_BALLOTS = [
     {"cycle_id": ID, "paris_projects": [OTHER, ID], "sector": "paris-19", "sector_projects": [OTHER]},
