@@ -107,10 +107,10 @@ class Petitions(Signing, AntiFraud):
             raise NotFound("Pétition introuvable.")
         return petition
 
-    def _visible_petition(self, petition_id, actor: dict | None) -> Petition:
+    def _visible(self, petition: Petition | None, actor: dict | None) -> Petition:
         """Drafts are seen by their author; petitions awaiting moderation by their author and moderators."""
-        petition = self._petition(petition_id)
-        if petition.status in (domain.DRAFT, domain.SUBMITTED) and not self._may_see_unpublished(petition, actor):
+        if petition is None or (petition.status in (domain.DRAFT, domain.SUBMITTED) and
+                                not self._may_see_unpublished(petition, actor)):
             raise NotFound("Pétition introuvable.")
         return petition
 
@@ -334,10 +334,7 @@ class Petitions(Signing, AntiFraud):
         the petition has one and the chart by arrondissement when it is not kept (`_by_arrondissement`). Readers
         come back again and again during a signing rush."""
         petition, facts = self._page_of(petition_id, actor)
-        if petition is None or (petition.status in (domain.DRAFT, domain.SUBMITTED) and
-                                not self._may_see_unpublished(petition, actor)):
-            raise NotFound("Pétition introuvable.")
-        return self.petition_view(petition, actor, facts)
+        return self.petition_view(self._visible(petition, actor), actor, facts)
 
     def _page_of(self, petition_id, actor: dict | None) -> tuple:
         """The petition (or None) and, read with it, its count (from its counter rows), its co-sponsors, whether
