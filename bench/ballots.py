@@ -111,6 +111,11 @@ def measure(platform_, args, target: dict) -> dict:
         result["mean_ballots_per_batch"] = round(succeeded / batches, 1)
     result["rpc_calls_since_start"] = {"budget": budget_calls,
                                        "accounts": entrypoint_calls(platform_.env["ACCOUNTS_HTTP_PORT"])}
+    # where a ballot's latency goes: the service's own time per batch (the rest is queueing, broker, gateway)
+    result["mean_ms_per_call"] = {
+        "budget.cast_ballots": entrypoint_mean_ms(platform_.env["BUDGET_HTTP_PORT"], "cast_ballots"),
+        "accounts.eligibility_attributes_many": entrypoint_mean_ms(platform_.env["ACCOUNTS_HTTP_PORT"],
+                                                                   "eligibility_attributes_many")}
     if exhausted:
         log("WARNING: voters ran out before the end of the window: raise --voters")
         exact["voters_exhausted"] = True
@@ -168,6 +173,23 @@ def entrypoint_calls(port: str) -> dict:
             name = re.search(r'entrypoint="([^"]+)"', line).group(1)
             calls[name] = calls.get(name, 0) + int(float(line.rsplit(" ", 1)[1]))
     return calls
+
+
+def entrypoint_mean_ms(port: str, entrypoint: str) -> float | None:
+    """Mean execution time of one entrypoint since the service started (its Prometheus histogram)."""
+    import re
+
+    import requests
+    try:
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    except requests.RequestException:
+        return None
+    totals = {}
+    for line in text.splitlines():
+        found = re.match(r'hub_entrypoint_duration_seconds_(sum|count)\{[^}]*entrypoint="' + entrypoint + r'"', line)
+        if found:
+            totals[found.group(1)] = totals.get(found.group(1), 0.0) + float(line.rsplit(" ", 1)[1])
+    return round(1000 * totals["sum"] / totals["count"], 1) if totals.get("count") else None
 
 
 # --- subcommands (their own processes) -------------------------------------------------------------
