@@ -29,9 +29,16 @@ def call(service: str, method: str, *args):
 def batched_call(service: str, method: str, payload: dict):
     """One command of a hot path (`method` takes a batch, see hubkit.batching): sent together with the
     commands other requests make at the same moment; returns this command's outcome or raises its error."""
+    return batcher(service, method).call(payload, _context())
+
+
+def batcher(service: str, method: str) -> CallBatcher:
+    """This process's batcher of `service.method`, made at its first use."""
     batchers = current_app.extensions["rpc_batchers"]
-    batcher = batchers.get((service, method))
-    if batcher is None:
-        batcher = batchers.setdefault((service, method), CallBatcher(
-            current_app.extensions["rpc_pool"], service, method, **BATCHING.get((service, method), {})))
-    return batcher.call(payload, _context())
+    found = batchers.get((service, method))
+    if found is None:
+        tuning = {"max_in_flight": current_app.config["HUB_SETTINGS"].batches_in_flight,
+                  **BATCHING.get((service, method), {})}
+        found = batchers.setdefault((service, method), CallBatcher(
+            current_app.extensions["rpc_pool"], service, method, **tuning))
+    return found

@@ -2,6 +2,8 @@
 the edge, roles at the edge, the service's errors as HTTP statuses, the pabulib download, the OpenAPI document."""
 import pytest
 
+from gateway.app import create_app
+from gateway.config import Settings
 from gateway.tests.fakes import RecordingFake, route_to
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
@@ -322,3 +324,14 @@ def test_every_edition_and_the_open_data_csv(client, budget):
     assert results.status_code == 200 and results.get_data(as_text=True).startswith("\ufeffechelle")
     budget.fail("export_results_csv", PermissionDenied("Pas encore publiés.", code="RESULTS_NOT_PUBLISHED"))
     assert client.get(f"/api/v1/budget/cycles/{CYCLE_ID}/results.csv").status_code == 403
+
+
+def test_hot_path_batchers_follow_the_tuning_table_and_the_in_flight_setting(monkeypatch):
+    from gateway import remote
+    monkeypatch.setenv("HUB_BATCHES_IN_FLIGHT", "1")
+    application = create_app(Settings(secret_key="test", environment="test"))
+    with application.app_context():
+        ballots, signatures = remote.batcher("budget", "cast_ballots"), remote.batcher("petitions", "sign_petitions")
+        assert remote.batcher("budget", "cast_ballots") is ballots  # one per process and method
+    assert (ballots.max_in_flight, ballots.max_wait, ballots.max_items) == (1, 0.02, 500)
+    assert (signatures.max_in_flight, signatures.max_wait) == (1, 0.002)
