@@ -1,4 +1,7 @@
 """Calling the services: pooled RPC proxies carrying the request's correlation id."""
+import copy
+import time
+
 from flask import current_app, g
 
 from hubkit.batching import CallBatcher
@@ -9,11 +12,16 @@ from hubkit.rpc import RpcPool
 # others to join: the budget service's cost is mostly per batch (one accounts call, one transaction).
 BATCHING = {("budget", "cast_ballots"): {"max_items": 500, "max_wait": 0.02}}
 
+# Each service's `reference_data` (codes and labels for forms and filters) is fixed by its code and settings:
+# it only changes with a deployment, so a page need not ask for it every time.
+REFERENCE_SECONDS = 300.0
+
 
 def init_app(app, settings):
     app.extensions["rpc_pool"] = RpcPool(settings.amqp_uri, size=settings.rpc_pool_size,
                                          timeout=settings.rpc_timeout)
     app.extensions["rpc_batchers"] = {}
+    app.extensions["reference_data"] = {}
 
 
 def _context() -> dict:
@@ -24,6 +32,16 @@ def call(service: str, method: str, *args):
     """Call `service.method(*args)`; remote HubErrors come back as themselves, timeouts as ServiceUnavailable."""
     with current_app.extensions["rpc_pool"].cluster(_context()) as cluster:
         return getattr(getattr(cluster, service), method)(*args)
+
+
+def reference_data(service: str) -> dict:
+    """`service.reference_data()`, kept REFERENCE_SECONDS in this process (a copy: callers may add to it)."""
+    kept = current_app.extensions["reference_data"]
+    now = time.monotonic()
+    entry = kept.get(service)
+    if entry is None or entry[0] <= now:
+        entry = kept[service] = (now + REFERENCE_SECONDS, call(service, "reference_data"))
+    return copy.deepcopy(entry[1])
 
 
 def batched_call(service: str, method: str, payload: dict):

@@ -335,3 +335,23 @@ def test_hot_path_batchers_follow_the_tuning_table_and_the_in_flight_setting(mon
         assert remote.batcher("budget", "cast_ballots") is ballots  # one per process and method
     assert (ballots.max_in_flight, ballots.max_wait, ballots.max_items) == (1, 0.02, 500)
     assert (signatures.max_in_flight, signatures.max_wait) == (1, 0.002)
+
+
+def test_reference_data_is_asked_once_per_process_and_each_caller_gets_its_own_copy(app, monkeypatch):
+    from gateway import remote
+    asked = []
+
+    def call(service, method, *args):
+        asked.append((service, method))
+        return {"themes": ["Environnement"]}
+    monkeypatch.setattr(remote, "call", call)
+    with app.app_context():
+        first = remote.reference_data("budget")
+        first["themes"].append("changed by a caller")
+        assert remote.reference_data("budget") == {"themes": ["Environnement"]}
+        remote.reference_data("ideas")
+        assert asked == [("budget", "reference_data"), ("ideas", "reference_data")]
+        monkeypatch.setattr(remote, "REFERENCE_SECONDS", 0.0)
+        app.extensions["reference_data"].clear()
+        remote.reference_data("budget"), remote.reference_data("budget")
+        assert asked.count(("budget", "reference_data")) == 3  # kept 0 s: asked every time

@@ -44,4 +44,4 @@ def certify(account_id):
 @bp.get("/reference")
 @endpoint("Rôles et directions de la Ville", errors=(), tag="back-office")
 def reference():
-    return jsonify(remote.call("accounts", "reference_data"))
+    return jsonify(remote.reference_data("accounts"))

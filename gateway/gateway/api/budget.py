@@ -22,7 +22,7 @@ STAFF = ("agent", "admin")
 @bp.get("/budget/reference")
 @endpoint("Étapes, thématiques, échelles, secteurs, statuts des projets, règles d'éligibilité", errors=(), tag=TAG)
 def reference():
-    return jsonify(remote.call("budget", "reference_data"))
+    return jsonify(remote.reference_data("budget"))
 
 
 @bp.get("/budget/cycles")

@@ -17,7 +17,7 @@ MODERATORS = ("moderator", "admin")
 @endpoint("Thématiques de la boîte à idées", response=schemas.ThemeSchema(many=True), errors=(), tag="ideas")
 def themes():
     """Les thématiques du budget participatif parisien : `code` à envoyer, `label` à afficher."""
-    return jsonify(remote.call("ideas", "reference_data")["themes"])
+    return jsonify(remote.reference_data("ideas")["themes"])
 
 
 @bp.get("/ideas")

@@ -87,7 +87,7 @@ def list_petitions(data):
 @bp.get("/petitions/reference")
 @endpoint("Statuts, motifs de refus, décisions, règles d'éligibilité et réglages de la Ville", errors=(), tag=TAG)
 def reference():
-    return jsonify(remote.call("petitions", "reference_data"))
+    return jsonify(remote.reference_data("petitions"))
 
 
 @bp.get("/petitions/<petition_id>")

@@ -33,7 +33,7 @@ def reader() -> dict | None:
 @endpoint("Statuts, actions, motifs, critères de recevabilité, directions (formulaires et filtres)", errors=(),
           tag=TAG)
 def reference():
-    return jsonify(remote.call("routing", "reference_data"))
+    return jsonify(remote.reference_data("routing"))
 
 
 @bp.get("/routing/schemes")

@@ -98,7 +98,7 @@ def certify(account_id):
 # --- roles (administrators) ----------------------------------------------------------------------
 
 def _roles_listing(params: dict, forms: dict = None):
-    directions = remote.call("accounts", "reference_data")["directions"]
+    directions = remote.reference_data("accounts")["directions"]
     return _listing(".roles", "backoffice/roles.html", params, forms, directions=directions,
                     grantable=ROLES)
 

@@ -36,7 +36,7 @@ agent_actor = staff_actor  # agents follow the delivery of the projects their di
 
 def reference() -> dict:
     """Stages, themes, scales, sectors and statuses, with lookups by code for the templates."""
-    data = remote.call("budget", "reference_data")
+    data = remote.reference_data("budget")
     statuses = list(data.get("project_statuses") or ()) + list(data.get("implementation_statuses") or ())
     # Drafts and merged sources are never listed: no filter for them.
     listed = [status for status in statuses if status["code"] not in UNLISTED_STATUSES]

@@ -39,7 +39,7 @@ NOT_AN_ARRONDISSEMENT = "Choisissez un arrondissement de la liste."
 
 def _reference() -> dict:
     """Themes, statuses and schemes, as (code, label) choices for the selects."""
-    reference = remote.call("ideas", "reference_data")
+    reference = remote.reference_data("ideas")
     return {kind: [(item["code"], item["label"]) for item in reference[kind]]
             for kind in ("themes", "statuses", "schemes")}
 

@@ -180,7 +180,7 @@ def _draft_command(values: dict) -> dict:
 
 
 def _reference() -> dict:
-    return remote.call("petitions", "reference_data")
+    return remote.reference_data("petitions")
 
 
 @bp.route("/petitions/nouvelle", methods=["GET", "POST"])

@@ -52,7 +52,7 @@ def _account_page(**failed):
 def _direction_name(code: str | None) -> str | None:
     if not code:
         return None
-    directions = remote.call("accounts", "reference_data")["directions"]
+    directions = remote.reference_data("accounts")["directions"]
     return next((direction["name"] for direction in directions if direction["code"] == code), None)
 
 

@@ -41,7 +41,7 @@ def inbox():
     except InvalidInput as error:
         aliases = {service: form_name for form_name, service in FILTERS.items()}
         form = Form.failed(error, params, name="filtre", fields=tuple(FILTERS), aliases=aliases)
-    reference, schemes = remote.call("routing", "reference_data"), remote.call("routing", "list_schemes", {}, agent())
+    reference, schemes = remote.reference_data("routing"), remote.call("routing", "list_schemes", {}, agent())
     pages = _pages(params, page)
     return render_forms("routing/inbox.html", {"filter": form}, page=page, reference=reference, schemes=schemes,
                         params=params, pages=pages)
@@ -83,7 +83,7 @@ def _decision_page(idea_id: str, forms: dict = None):
     forms.setdefault("checklist", Form("grille", {check["code"]: check["value"] for check in item["checklist"]}))
     forms.setdefault("assign", Form("attribution", {"direction": item["direction"],
                                                     "agent_id": item["assigned_agent_id"] or ""}))
-    reference = remote.call("routing", "reference_data")
+    reference = remote.reference_data("routing")
     schemes = remote.call("routing", "list_schemes", {}, agent())
     return render_forms("routing/show.html", forms, item=item, idea=idea, similar=similar, reference=reference,
                         schemes=[s for s in schemes if s["code"] != "direct_answer"], agents=_agents())
@@ -138,7 +138,7 @@ def undo(idea_id, decision_id):
 @bp.post("/orientation/<idea_id>/grille")
 @roles_required(*STAFF)
 def checklist(idea_id):
-    reference = remote.call("routing", "reference_data")
+    reference = remote.reference_data("routing")
     values = submitted(*(check["code"] for check in reference["checks"]))
     try:
         remote.call("routing", "update_checklist", agent(), {"idea_id": idea_id, "values": values})
@@ -194,7 +194,7 @@ def _schemes_page(forms: dict, secret: dict = None):
             **{name: scheme.get(name) or "" for name in SCHEME_FIELDS}, "keywords": ", ".join(scheme["keywords"]),
             "active": scheme["active"]}))
     return render_forms("routing/schemes.html", forms, schemes=listing, secret=secret,
-                        reference=remote.call("routing", "reference_data"))
+                        reference=remote.reference_data("routing"))
 
 
 def _scheme_values() -> dict:
