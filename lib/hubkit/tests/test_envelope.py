@@ -1,9 +1,14 @@
 """The envelope is validated on both sides: what a producer builds and what a consumer receives."""
+import copy
 import uuid
+from collections import OrderedDict
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from hubkit.envelope import load_envelope, make_event
+from hubkit import envelope as envelope_module
+from hubkit.envelope import SYSTEM_ACTOR, dump, load_envelope, make_event
 from hubkit.errors import InvalidInput
 
 
@@ -56,3 +61,99 @@ def test_a_received_envelope_missing_fields_is_refused():
 def test_a_received_non_object_is_refused():
     with pytest.raises(InvalidInput):
         load_envelope(["not", "an", "envelope"])
+
+
+# make_event checks the schema's rules in plain Python (no marshmallow on the write path): on every input it
+# must give what the schema gives, the same wire form or the same refusal.
+
+class Role(str):
+    pass
+
+
+class Level(int):
+    pass
+
+
+VALID = dict(type="petition_signed", version=1, producer="petitions", subject={"kind": "petition", "id": "p-1"},
+             payload={"petition_id": "p-1", "count": 3, "nested": {"a": [1, 2]}}, correlation_id="req-1",
+             causation_id="evt-1", actor={"account_id": "a-1", "role": "citizen"})
+VARIANTS = [
+    {}, {"actor": None}, {"actor": {}}, {"actor": {"role": "moderator", "account_id": None}},
+    {"actor": {"account_id": "", "role": "admin"}}, {"actor": {"account_id": "a" * 64, "role": "agent"}},
+    {"type": "a" * 80}, {"type": "x9_"}, {"version": 7}, {"version": Level(2)}, {"payload": {}},
+    {"subject": {"id": "i" * 64, "kind": "k"}}, {"producer": "p" * 64}, {"correlation_id": "c" * 128},
+    {"causation_id": "c" * 128}, {"payload": {"k": None, "é": "ü"}},
+    {"occurred_at": datetime(2026, 12, 1, 1, 2, 3, tzinfo=timezone.utc)},
+    {"occurred_at": datetime(2026, 12, 1, 1, 2, 3, 456, tzinfo=timezone(timedelta(hours=2)))},
+    {"occurred_at": datetime(2026, 12, 1, 1, 2, 3, tzinfo=ZoneInfo("Europe/Paris"))},
+    {"occurred_at": datetime(2026, 12, 1, 1, 2, 3)},  # naive: the schema makes it UTC
+    {"type": "AccountRegistered"}, {"type": "a" * 81}, {"type": "ok\n"}, {"type": "9lives"}, {"type": ""},
+    {"type": None}, {"type": 5}, {"type": b"bytes"}, {"type": Role("petition_signed")},
+    {"version": 0}, {"version": -1}, {"version": True}, {"version": "1"}, {"version": 1.0}, {"version": None},
+    {"producer": ""}, {"producer": "p" * 65}, {"producer": 1}, {"correlation_id": ""},
+    {"correlation_id": "c" * 129}, {"causation_id": None}, {"causation_id": "c" * 129},
+    {"actor": {"account_id": "a-1", "role": "mayor"}}, {"actor": {"account_id": "a-1"}},
+    {"actor": {"role": "citizen"}}, {"actor": {"account_id": "a-1", "role": "citizen", "name": "Ann"}},
+    {"actor": {"account_id": "a" * 65, "role": "citizen"}}, {"actor": {"account_id": 12, "role": "citizen"}},
+    {"actor": {"account_id": "a-1", "role": Role("citizen")}}, {"actor": {"account_id": "a-1", "role": None}},
+    {"actor": ["a-1", "citizen"]}, {"actor": "system"},
+    {"subject": {"kind": "account"}}, {"subject": {"kind": "", "id": "x"}}, {"subject": {"kind": "k", "id": ""}},
+    {"subject": {"kind": "k" * 65, "id": "x"}}, {"subject": {"kind": "k", "id": 5}},
+    {"subject": {"kind": "k", "id": "x", "extra": 1}}, {"subject": None}, {"subject": "petition:p-1"},
+    {"payload": None}, {"payload": [1, 2]}, {"payload": {1: "one"}}, {"payload": {None: "x"}},
+    {"payload": OrderedDict(a=1)}, {"payload": "text"},
+]
+
+
+def through_the_schema(envelope):
+    """What make_event gave before it checked the rules itself: the schema's load then dump."""
+    return dump(load_envelope(envelope))
+
+
+def outcome(build):
+    try:
+        return "built", build()
+    except InvalidInput as refused:
+        return "refused", (refused.message, refused.details, refused.code)
+
+
+@pytest.mark.parametrize("overrides", VARIANTS, ids=repr)
+def test_make_event_gives_what_the_schema_gives(overrides, monkeypatch):
+    fields = {**VALID, **overrides}
+    seen = []
+    schema_load = envelope_module.load_envelope
+    monkeypatch.setattr(envelope_module, "load_envelope", lambda data: seen.append(copy.deepcopy(data))
+                        or schema_load(data))
+    fixed_id = uuid.UUID("2f1c0f52-8e4e-4d1b-9a51-0c8a2a3f3b10")
+    monkeypatch.setattr(envelope_module.uuid, "uuid4", lambda: fixed_id)
+
+    made = outcome(lambda: make_event(**fields))
+
+    if "occurred_at" in fields:
+        occurred_at = fields["occurred_at"].isoformat()
+    else:  # now, as make_event read it (any aware moment for a refusal: its messages do not depend on it)
+        occurred_at = made[1]["occurred_at"] if made[0] == "built" else datetime.now(timezone.utc).isoformat()
+    raw = {"event_id": str(fixed_id), "type": fields["type"], "version": fields["version"],
+           "occurred_at": occurred_at, "producer": fields["producer"],
+           "correlation_id": fields["correlation_id"], "causation_id": fields["causation_id"],
+           "actor": fields["actor"] or {"account_id": None, "role": "system"}, "subject": fields["subject"],
+           "payload": fields["payload"]}
+    expected = outcome(lambda: through_the_schema(copy.deepcopy(raw)))
+    assert made == expected
+    if made[0] == "built":
+        assert list(made[1]) == list(expected[1]) and list(made[1]["actor"]) == ["account_id", "role"]
+        assert list(made[1]["subject"]) == ["kind", "id"]
+        assert made[1]["payload"] is not fields["payload"] and made[1]["actor"] is not fields["actor"]
+        assert made[1]["actor"] is not SYSTEM_ACTOR and made[1]["subject"] is not fields["subject"]
+        assert all(type(made[1][key]) is type(expected[1][key]) for key in expected[1])
+    else:
+        assert seen, "a refusal is worded by the schema"
+
+
+def test_the_usual_event_does_not_go_through_marshmallow(monkeypatch):
+    monkeypatch.setattr(envelope_module, "load_envelope", None)  # would fail if called
+    monkeypatch.setattr(envelope_module, "dump", None)
+    built = make_event(**VALID)
+    assert built["payload"] == VALID["payload"] and built["occurred_at"].endswith("+00:00")
+    assert through_the_schema(built) == built
+
