@@ -3,6 +3,7 @@
 A unit of work is one transaction: the business rows, the outbox rows of the
 events they cause and the e-mails they queue commit together or not at all.
 """
+import json
 import logging
 from contextlib import contextmanager
 
@@ -19,6 +20,16 @@ from .envelope import make_event
 from .tables import infrastructure_tables
 
 log = logging.getLogger(__name__)
+
+# PostgreSQL: the outbox rows a batch collected, in ONE statement whose text does not depend on the batch's size
+# (a cached, prepared statement): the envelopes as ONE json parameter (a JSON array, serialized once, each element
+# exactly the text a row's JSON column would get) and their created_at as ONE timestamptz[] array literal.
+# executemany with a JSON column instead adapts and serializes every row in Python (~150 µs per event).
+# In the array's order (WITH ORDINALITY): the ids, hence the relay's publishing order, follow the emits.
+_OUTBOX_BATCH = ("INSERT INTO {table} (event_id, type, envelope, created_at, attempts) "
+                 "SELECT e ->> 'event_id', e ->> 'type', e, c, 0 FROM ROWS FROM ("
+                 "json_array_elements(CAST(:envelopes AS json)), unnest(CAST(:created_at AS timestamptz[]))"
+                 ") WITH ORDINALITY AS t(e, c, n) ORDER BY n")
 
 
 def normalise_url(url: str) -> str:
@@ -83,6 +94,8 @@ class UnitOfWork:
         self.committed_mails = 0
         self._after_commit = []
         self._collected = None
+        outbox = self._tables["outbox"]
+        self._outbox_batch = sa.text(_OUTBOX_BATCH.format(table=outbox.name))
 
     def __enter__(self):
         if self.session is None:
@@ -147,10 +160,19 @@ class UnitOfWork:
         self._collected = []
         try:
             yield
-            if self._collected:  # executemany: SQLAlchemy sends multi-row INSERTs of a cached statement
-                self.session.execute(self._tables["outbox"].insert(), self._collected)
+            if self._collected:
+                self._write_collected(self._collected)
         finally:
             self._collected = None
+
+    def _write_collected(self, rows: list):
+        if self.session.get_bind().dialect.name == "postgresql":
+            # row["type"] is its envelope's type and row["event_id"] its event_id (emit); attempts 0
+            self.session.execute(self._outbox_batch, {
+                "envelopes": json.dumps([row["envelope"] for row in rows]),
+                "created_at": "{" + ",".join([row["created_at"].isoformat() for row in rows]) + "}"})
+        else:  # executemany: SQLAlchemy sends multi-row INSERTs of a cached statement
+            self.session.execute(self._tables["outbox"].insert(), rows)
 
     def queue_mail(self, recipient: str, subject: str, body: str):
         """Queue an e-mail in this transaction; the mail relay sends it after commit, with retries."""
