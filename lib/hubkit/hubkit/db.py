@@ -13,13 +13,14 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from . import correlation
+from . import correlation, pg
 from .clock import utcnow
 from .config import database_url
 from .envelope import make_event
 from .tables import infrastructure_tables
 
 log = logging.getLogger(__name__)
+pg.use_green_wait_if_patched()  # e.g. migrations, whose engines are not made by make_engine
 
 # PostgreSQL: the outbox rows a batch collected, in ONE statement whose text does not depend on the batch's size
 # (a cached, prepared statement): the envelopes as ONE json parameter (a JSON array, serialized once, each element
@@ -44,6 +45,7 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
+    pg.use_green_wait()  # psycopg's C build would otherwise block the whole process on every query
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
