@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hubkit import batching
 from hubkit.errors import Conflict, HubError, InvalidInput, NotFound
 
-from . import domain, events, limits, schemas
+from . import domain, events, schemas
 from .checks import aware, rules
 from .models import Petition, Signature, SignatureCounter
 
@@ -101,8 +101,8 @@ class Signing:
 
     def _within_limits(self, pending: list, outcomes: list) -> list:
         """Every attempt counts against the limits, whatever happens to it next; the whole batch is checked and
-        counted in one Redis script call (petitions.limits), each signature seeing the ones before it."""
-        decided = limits.consume_each(self.throttle, [
+        counted in one Redis script call (Throttle.consume_each), each signature seeing the ones before it."""
+        decided = self.throttle.consume_each([
             self._signing_limits(signature.account_id, signature.command["client"].get("ip") or "unknown")
             for signature in pending])
         kept = []
