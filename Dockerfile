@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_ROOT_USER_ACTION=ignore \
     HUB_VAR_DIR=/var/lib/hub
 
-# psycopg 3 (pure Python) loads libpq at run time.
+# psycopg's C build (psycopg[binary], in requirements.txt) bundles its own libpq; libpq5 is there for the
+# pure-Python build, which psycopg falls back to if the C build cannot load.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpq5 \
  && rm -rf /var/lib/apt/lists/*
