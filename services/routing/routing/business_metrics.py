@@ -14,6 +14,9 @@ FORWARDS = Counter("routing_forwards_total", "Ideas forwarded to a scheme (re-ro
 UNDONE = Counter("routing_decisions_undone_total", "Decisions undone within the undo window.")
 WEBHOOK_DELIVERIES = Counter("routing_webhook_deliveries_total", "Dossiers delivered by webhook (2xx received).")
 WEBHOOK_FAILURES = Counter("routing_webhook_failures_total", "Failed webhook calls (retried with backoff).")
+GIVEN_UP = Gauge("routing_webhook_deliveries_given_up",
+                 "Dossiers whose webhook calls all failed (ROUTING_WEBHOOK_MAX_ATTEMPTS): not retried any more.",
+                 ["scheme"])
 RECOVERED = Counter("routing_ideas_recovered_total",
                     "Ideas whose idea_submitted never reached routing, found in the idea box by reconciliation.")
 SCHEME_ANSWERS = Counter("routing_scheme_answers_total", "Signed answers received from external schemes.")
@@ -29,6 +32,18 @@ def set_waiting(counts: dict, overdue: int):
         WAITING.labels(*labels).set(count)
     _waiting_labels.update(counts)
     OVERDUE.set(overdue)
+
+
+_given_up_schemes = set()
+
+
+def set_given_up(counts: dict):
+    """The gauge from a fresh count; a scheme whose given-up dossiers were dealt with goes back to 0."""
+    for scheme in _given_up_schemes - set(counts):
+        GIVEN_UP.labels(scheme).set(0)
+    for scheme, count in counts.items():
+        GIVEN_UP.labels(scheme).set(count)
+    _given_up_schemes.update(counts)
 
 
 def count_applied(action: str, scheme: str | None, first_response_seconds: float | None):

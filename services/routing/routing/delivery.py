@@ -48,6 +48,17 @@ class Deliveries(UseCases):
                                 "reference": reference, "secret": secret or ""})
         return claimed
 
+    def given_up_counts(self) -> dict:
+        """{scheme: dossiers whose webhook calls all failed}: no more attempts are made; an agent must resend
+        them (the service's gauge, to alert on)."""
+        rows = self.session.execute(
+            sa.select(Dossier.scheme, sa.func.count()).select_from(WebhookDelivery)
+            .join(Dossier, Dossier.id == WebhookDelivery.dossier_id)
+            .where(WebhookDelivery.delivered_at.is_(None),
+                   WebhookDelivery.attempts >= self.settings.webhook_max_attempts)
+            .group_by(Dossier.scheme)).all()
+        return {scheme: count for scheme, count in rows}
+
     @staticmethod
     def signed_headers(claim: dict, now: float = None) -> dict:
         timestamp = int(now if now is not None else time.time())

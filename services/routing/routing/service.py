@@ -242,10 +242,11 @@ class RoutingService(Infrastructure):
 
     @timer(interval=SWEEP_SECONDS)
     def sweep(self):
-        """Applies the decisions whose undo window passed, and refreshes the inbox gauges."""
+        """Applies the decisions whose undo window passed, and refreshes the inbox and delivery gauges."""
         self._apply_due()
         with self.db as uow:
             business_metrics.set_waiting(*Inbox(uow, SETTINGS).waiting_counts())
+            business_metrics.set_given_up(Deliveries(uow, SETTINGS).given_up_counts())
 
     def _apply_due(self):
         with self.db as uow:

@@ -510,3 +510,16 @@ def test_admins_manage_schemes_with_every_error_at_once(run, store):
     assert updated["active"] is False and updated["deadline_days"] == 10 and updated["webhook_secret"] is None
     assert "compost" not in {s["code"] for s in run(Catalogue, "list_schemes")}
     assert "compost" in {s["code"] for s in run(Catalogue, "list_schemes", True)}
+
+
+def test_a_webhook_that_always_fails_is_given_up_after_the_last_attempt_and_counted(run, ideas, store, clock):
+    greening_webhook(run)
+    decide(run, received(run, ideas), scheme="greening_permit")
+    assert run(Deliveries, "given_up_counts") == {}
+    for _attempt in range(IMMEDIATE.webhook_max_attempts):
+        [claim] = run(Deliveries, "claim_due")
+        assert run(Deliveries, "record_attempt", claim["id"], 503, None) is False
+        clock.advance(hours=7)  # past the longest backoff
+    assert run(Deliveries, "claim_due") == []  # no more calls
+    assert run(Deliveries, "given_up_counts") == {"greening_permit": 1}
+    assert store.one("webhook_deliveries").attempts == IMMEDIATE.webhook_max_attempts
