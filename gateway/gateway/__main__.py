@@ -7,21 +7,65 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
+import ctypes  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
 
 from eventlet import wsgi  # noqa: E402
 
 from hubkit import logs  # noqa: E402
 from hubkit.config import env_int, env_str  # noqa: E402
 
+PR_SET_PDEATHSIG = 1
+
+
+def start_processes(count: int) -> list:
+    """Fork `count - 1` more gateway processes; returns the children's pids (in a child: []).
+
+    One eventlet process uses one core and handles a batch's answers one after the other; on a machine
+    with idle cores, several processes share the port (SO_REUSEPORT: the kernel spreads the connections).
+    Each builds its own app after the fork (RPC pool, batchers, Redis connections of its own). A child ends
+    when the first process ends, however it ends."""
+    children = []
+    for _ in range(count - 1):
+        pid = os.fork()
+        if pid == 0:
+            _end_with_parent()
+            return []
+        children.append(pid)
+    if children:
+        def stop_children(signum, _frame):
+            for child in children:
+                try:
+                    os.kill(child, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+            raise SystemExit(128 + signum)
+        signal.signal(signal.SIGTERM, stop_children)
+        signal.signal(signal.SIGINT, stop_children)
+    return children
+
+
+def _end_with_parent():
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the parent's SIGTERM handler still stops its children
+        pass
+    if os.getppid() == 1:  # the parent ended before prctl took effect
+        os._exit(0)
+
 
 def main():
     from .app import create_app
     logs.configure("gateway", env_str("HUB_LOG_LEVEL", "INFO"))
     host, port = env_str("HUB_HOST", "127.0.0.1"), env_int("HUB_PORT", 8000)
+    processes = max(1, env_int("HUB_GATEWAY_PROCESSES", 1))
+    start_processes(processes)
     app = create_app()
-    listener = eventlet.listen((host, port), backlog=1024)
-    logging.getLogger("gateway").info("hub gateway listening", extra={"url": f"http://{host}:{port}"})
+    listener = eventlet.listen((host, port), backlog=1024, reuse_port=processes > 1 or None)
+    logging.getLogger("gateway").info("hub gateway listening", extra={"url": f"http://{host}:{port}",
+                                                                      "processes": processes, "pid": os.getpid()})
     wsgi.server(listener, app, log_output=False, max_size=env_int("HUB_MAX_CONNECTIONS", 1000),
                 keepalive=True, socket_timeout=30)
 
