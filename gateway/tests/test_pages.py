@@ -465,3 +465,16 @@ def test_error_pages_do_not_call_a_service_that_is_down(client, accounts, sign_i
     response = client.get("/mon-compte")
     assert response.status_code == 503
     assert len(accounts.args_of("resolve_session")) == 1
+
+
+def test_api_requests_get_no_cookie_session_and_pages_do(app, client, sign_in):
+    sign_in()  # the browser holds a page session cookie
+    cookie = client.get_cookie("hub_session").value
+    interface = app.session_interface
+    for path, null in (("/api/v1/me", True), ("/petitions", False)):
+        with app.test_request_context(path, headers={"Cookie": f"hub_session={cookie}"}) as context:
+            opened = interface.open_session(app, context.request)
+            assert interface.is_null_session(opened) is null
+            assert null or opened.get("token")  # a page reads the signed-in session
+    response = client.get("/api/v1/me")  # the cookie is no login for the API, and it is never rewritten there
+    assert response.status_code == 401 and "Set-Cookie" not in response.headers
