@@ -11,11 +11,19 @@ def env_str(name: str, default: str) -> str:
 
 
 def env_int(name: str, default: int) -> int:
-    return int(env_str(name, str(default)))
+    return _number(name, str(default), int, "un nombre entier")
 
 
 def env_float(name: str, default: float) -> float:
-    return float(env_str(name, str(default)))
+    return _number(name, str(default), float, "un nombre")
+
+
+def _number(name: str, default: str, kind, expected: str):
+    value = env_str(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{name} doit être {expected} (reçu : {value!r}).") from None
 
 
 def env_bool(name: str, default: bool) -> bool:

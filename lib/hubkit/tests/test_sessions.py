@@ -1,10 +1,11 @@
 """The session cache the gateway reads on every signed-in request (real Redis, a key prefix per test)."""
+import os
 import uuid
 
 import eventlet
 import pytest
 
-from hubkit.sessions import SessionCache, _CoalescedReads, token_digest
+from hubkit.sessions import TTL_SECONDS, SessionCache, _CoalescedReads, token_digest
 from hubkit.throttle import connect
 
 pytestmark = pytest.mark.integration
@@ -73,3 +74,21 @@ def test_an_unreachable_redis_is_a_miss_for_every_waiting_lookup():
     pool = eventlet.GreenPool(20)
     assert list(pool.imap(cache.get, [f"token-{index}" for index in range(20)])) == [None] * 20
     assert cache._reads._reading is False and cache._reads._waiting == []
+
+
+def test_the_cache_lifetime_comes_from_the_environment_and_a_bad_value_is_named():
+    import subprocess
+    import sys
+    code = "from hubkit.sessions import TTL_SECONDS; print(TTL_SECONDS)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "HUB_SESSION_CACHE_SECONDS": "900"})
+    assert run.stdout.strip() == "900"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "HUB_SESSION_CACHE_SECONDS": "une heure"})
+    assert run.returncode != 0
+    assert "HUB_SESSION_CACHE_SECONDS doit être un nombre entier (reçu : 'une heure')." in run.stderr
+
+
+def test_an_entry_never_outlives_the_cache_lifetime(cache):
+    cache.put(token_digest("token-1"), PRINCIPAL, ttl=10 * TTL_SECONDS)
+    assert 0 < cache.client.ttl(f"{cache.prefix}:{token_digest('token-1')}") <= TTL_SECONDS
