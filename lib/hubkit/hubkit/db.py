@@ -3,6 +3,7 @@
 A unit of work is one transaction: the business rows, the outbox rows of the
 events they cause and the e-mails they queue commit together or not at all.
 """
+import functools
 import json
 import logging
 from contextlib import contextmanager
@@ -33,6 +34,11 @@ _OUTBOX_BATCH = ("INSERT INTO {table} (event_id, type, envelope, created_at, att
                  ") WITH ORDINALITY AS t(e, c, n) ORDER BY n")
 
 
+@functools.lru_cache(maxsize=None)
+def _outbox_batch_statement(table: str) -> sa.TextClause:
+    return sa.text(_OUTBOX_BATCH.format(table=table))
+
+
 def normalise_url(url: str) -> str:
     """PostgreSQL goes through psycopg 3 (green under eventlet), never psycopg2."""
     for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
@@ -45,7 +51,7 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
-    pg.use_green_wait()  # psycopg's C build would otherwise block the whole process on every query
+    pg.use_green_wait_if_patched()  # under eventlet, psycopg's C build would block the whole process
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
@@ -96,8 +102,7 @@ class UnitOfWork:
         self.committed_mails = 0
         self._after_commit = []
         self._collected = None
-        outbox = self._tables["outbox"]
-        self._outbox_batch = sa.text(_OUTBOX_BATCH.format(table=outbox.name))
+        self._outbox_batch = _outbox_batch_statement(self._tables["outbox"].name)
 
     def __enter__(self):
         if self.session is None:
