@@ -41,7 +41,6 @@ class _CoalescedReads:
         self.client, self.max_keys = client, max_keys
         self._waiting: list = []
         self._reading = False
-        self.round_trips = 0
 
     def get(self, key: str):
         """The raw value of `key` (None if absent); raises RedisError if Redis could not answer."""
@@ -54,7 +53,6 @@ class _CoalescedReads:
             return outcome
         self._reading = True
         try:
-            self.round_trips += 1
             return self.client.get(key)
         finally:
             self._hand_over()
@@ -67,7 +65,6 @@ class _CoalescedReads:
 
     def _read_waiting(self):
         batch, self._waiting = self._waiting[:self.max_keys], self._waiting[self.max_keys:]
-        self.round_trips += 1
         try:
             values = self.client.mget([key for key, _ in batch])
         except Exception as error:  # every waiter gets it (a cache miss for the caller); none is left waiting

@@ -30,7 +30,7 @@ def test_a_cached_principal_is_read_back_and_a_dropped_one_is_gone(cache):
     assert cache.get("token-1") is None
 
 
-def test_concurrent_lookups_share_round_trips_and_each_gets_its_own_principal(cache):
+def test_concurrent_lookups_each_get_their_own_principal(cache):
     for index in range(200):
         cache.put(token_digest(f"token-{index}"), {**PRINCIPAL, "pseudonym": f"p{index}"})
     pool = eventlet.GreenPool(200)
