@@ -100,30 +100,14 @@ class Throttle:
         self.hit(bucket, key, window)
 
     def consume_all(self, limits):
-        """Check several limits, then count one hit on each: two Redis round trips in all.
+        """Check several limits, then count one hit on each, atomically (one Redis script call).
 
         `limits`: (bucket, key, limit, window, message) tuples. If one is used up, RateLimited
         names the first such one and nothing is counted.
         """
-        limits = list(limits)
-        keys = [self._key(bucket, key) for bucket, key, *_ in limits]
-        try:
-            pipe = self.client.pipeline(transaction=False)
-            for redis_key in keys:
-                pipe.get(redis_key)
-                pipe.ttl(redis_key)
-            values = pipe.execute()
-            for index, (bucket, _key, limit, _window, message) in enumerate(limits):
-                if int(values[2 * index] or 0) >= limit:
-                    raise RateLimited(message, details={"retry_after": max(1, values[2 * index + 1]),
-                                                        "limit": bucket})
-            pipe = self.client.pipeline(transaction=False)
-            for redis_key, (_bucket, _key, _limit, window, _message) in zip(keys, limits):
-                pipe.incr(redis_key)
-                pipe.expire(redis_key, window, nx=True)
-            pipe.execute()
-        except redis_lib.RedisError as error:
-            log.warning("throttle unavailable, limits not enforced", extra={"error": str(error)})
+        [refused] = self.consume_each([list(limits)])
+        if refused is not None:
+            raise refused
 
     def consume_each(self, requests: list) -> list:
         """`consume_all` for many requests at once (a batch of signatures): one Redis script call in all.
@@ -140,12 +124,8 @@ class Throttle:
             if not request:
                 continue  # nothing to check nor to count
             line = []
-            for rule in request:
-                try:
-                    number = numbers.get(rule)
-                except TypeError:  # a limit given as a list
-                    rule = tuple(rule)
-                    number = numbers.get(rule)
+            for rule in map(tuple, request):
+                number = numbers.get(rule)
                 if number is None:
                     bucket, key, limit, window, _message = rule
                     redis_key = self._key(bucket, key)

@@ -41,7 +41,7 @@ def test_an_unreachable_redis_does_not_block_the_action():
     broken.consume_all((("burst", "ip", 0, 60, "x"),))
 
 
-def test_consume_each_decides_a_batch_in_order_in_two_round_trips(throttle):
+def test_consume_each_decides_a_batch_in_order(throttle):
     throttle.consume("sign", "ip-1", limit=4, window=60)  # one hit already in the window
 
     def limits(ip, account):
