@@ -21,29 +21,28 @@ RECOVERED = Counter("routing_ideas_recovered_total",
                     "Ideas whose idea_submitted never reached routing, found in the idea box by reconciliation.")
 SCHEME_ANSWERS = Counter("routing_scheme_answers_total", "Signed answers received from external schemes.")
 
-_waiting_labels = set()
+
+def _refresh(gauge, seen: set, counts: dict):
+    """The gauge from a fresh count; labels that were counted before and are gone now go back to 0."""
+    for labels in seen - set(counts):
+        gauge.labels(*labels).set(0)
+    for labels, count in counts.items():
+        gauge.labels(*labels).set(count)
+    seen.update(counts)
+
+
+_waiting_labels, _given_up_labels = set(), set()
 
 
 def set_waiting(counts: dict, overdue: int):
-    """Gauges from a fresh count; a (scheme, direction) that emptied goes back to 0."""
-    for labels in _waiting_labels - set(counts):
-        WAITING.labels(*labels).set(0)
-    for labels, count in counts.items():
-        WAITING.labels(*labels).set(count)
-    _waiting_labels.update(counts)
+    """{(scheme, direction): ideas waiting} and the overdue count, from a fresh count."""
+    _refresh(WAITING, _waiting_labels, counts)
     OVERDUE.set(overdue)
 
 
-_given_up_schemes = set()
-
-
 def set_given_up(counts: dict):
-    """The gauge from a fresh count; a scheme whose given-up dossiers were dealt with goes back to 0."""
-    for scheme in _given_up_schemes - set(counts):
-        GIVEN_UP.labels(scheme).set(0)
-    for scheme, count in counts.items():
-        GIVEN_UP.labels(scheme).set(count)
-    _given_up_schemes.update(counts)
+    """{scheme: dossiers whose webhook calls all failed}, from a fresh count."""
+    _refresh(GIVEN_UP, _given_up_labels, {(scheme,): count for scheme, count in counts.items()})
 
 
 def count_applied(action: str, scheme: str | None, first_response_seconds: float | None):

@@ -523,3 +523,18 @@ def test_a_webhook_that_always_fails_is_given_up_after_the_last_attempt_and_coun
     assert run(Deliveries, "claim_due") == []  # no more calls
     assert run(Deliveries, "given_up_counts") == {"greening_permit": 1}
     assert store.one("webhook_deliveries").attempts == IMMEDIATE.webhook_max_attempts
+    assert run(Deliveries, "record_attempt", claim["id"], 200, None) is True  # a delivery that succeeds after all leaves the count
+    assert run(Deliveries, "given_up_counts") == {}
+
+
+def test_the_given_up_gauge_follows_each_fresh_count_back_to_zero():
+    from prometheus_client import REGISTRY
+
+    from routing import business_metrics
+
+    def gauge(scheme):
+        return REGISTRY.get_sample_value("routing_webhook_deliveries_given_up", {"scheme": scheme})
+    business_metrics.set_given_up({"greening_permit": 2, "street_report": 1})
+    assert (gauge("greening_permit"), gauge("street_report")) == (2, 1)
+    business_metrics.set_given_up({"street_report": 1})  # the greening dossiers were delivered after all
+    assert (gauge("greening_permit"), gauge("street_report")) == (0, 1)
