@@ -12,8 +12,9 @@ arrive within a few milliseconds into one `sign_petitions` call (hubkit.batching
    `INSERT … ON CONFLICT (petition_id, account_id) DO NOTHING RETURNING` (on PostgreSQL, the rows as arrays
    `unnest`ed: one short statement text whatever the batch size) — the unique constraint is the source of
    truth, so a signature cannot be counted twice whatever the client does, even two requests of one account in
-   two concurrent batches —, then one counter update per petition by the number actually inserted (one of its
-   16 counter rows, picked at random, so concurrent batches spread over several row locks), one read of the
+   two concurrent batches —, which also adds the number actually inserted to one of each petition's 16 counter
+   rows, picked at random, so concurrent batches spread over several row locks (SQLite: a separate counter update
+   per petition), one read of the
    counts, one `petition_signed` event per signature (each carrying its own request's correlation ids) and the
    threshold transition at most once per petition (a conditional update: one transition, one event).
 
@@ -330,7 +331,7 @@ _ADD_TO_COUNTER = sa.update(_COUNTERS).where(
     _COUNTERS.c.petition_id == sa.bindparam("counted_petition"), _COUNTERS.c.shard == sa.bindparam("counter_shard")
 ).values(signatures=_COUNTERS.c.signatures + sa.bindparam("added", type_=sa.Integer))
 
-# The columns of a new signature, in the order of `_INSERT_UNNESTED`'s arrays.
+# The columns of a new signature, in the order of `_INSERT_AND_COUNT`'s arrays.
 _ROW_COLUMNS = ("petition_id", "account_id", "lives_in_paris", "works_in_paris", "studies_in_paris", "arrondissement",
                 "notify", "client_ip")
 
@@ -378,7 +379,7 @@ _INSERT_AND_COUNT = _insert_and_count()
 
 
 def _as_arrays(rows: list) -> dict:
-    """The batch's rows as the parameters of `_INSERT_UNNESTED` (every row of a batch has the same created_at)."""
+    """The batch's rows as the parameters of `_INSERT_AND_COUNT` (every row of a batch has the same created_at)."""
     parameters = {f"{name}s": [row[name] for row in rows] for name in _ROW_COLUMNS}
     parameters["now"] = rows[0]["created_at"]
     return parameters

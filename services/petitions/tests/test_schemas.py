@@ -41,8 +41,8 @@ VARIANTS = [
 ]
 
 
-def with_value(path: tuple, value) -> dict:
-    item = copy.deepcopy(gateway_item())
+def set_at(item: dict, path: tuple, value) -> dict:
+    """`item` with the value at `path` replaced (MISSING: removed)."""
     target = item
     for key in path[:-1]:
         target = target[key]
@@ -51,6 +51,10 @@ def with_value(path: tuple, value) -> dict:
     else:
         target[path[-1]] = value
     return item
+
+
+def with_value(path: tuple, value) -> dict:
+    return set_at(copy.deepcopy(gateway_item()), path, value)
 
 
 def payloads():
@@ -64,13 +68,7 @@ def payloads():
         for a, b in itertools.product(first_values[:4], second_values[:4]):
             item = with_value(first, a)
             if isinstance(item.get(second[0]), dict) or len(second) == 1:
-                target = item
-                for key in second[:-1]:
-                    target = target[key]
-                if b is MISSING:
-                    target.pop(second[-1], None)
-                else:
-                    target[second[-1]] = b
+                set_at(item, second, b)
             yield item
 
 
