@@ -1,14 +1,19 @@
 """The routing API, Open311 and back-office pages, with a fake routing service (and fake ideas and accounts
 services) behind `gateway.remote.call`."""
 import re
+import time
 from html import unescape
+
+import eventlet
 
 import pytest
 from flask import render_template
 
+import gateway.remote
+
 from gateway.pages.routing import idea_timeline
 from gateway.tests.fakes import RecordingFake, route_to
-from hubkit.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceUnavailable
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of conftest's FakeAccounts
 IDEA_ID = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"
@@ -294,6 +299,79 @@ def test_the_decision_page_shows_the_idea_the_suggestion_the_checklist_and_the_a
     assert len(ids) == len(set(ids)), "an id is used twice on the page"
     tokens = re.findall(r'name="idempotency_key" value="([0-9a-f]{32})"', text)
     assert len(tokens) == 4 and len(set(tokens)) == 4
+
+
+class SlowCalls:
+    """Wraps `remote.call`: every call takes DELAY seconds (a green sleep, like waiting for a reply), and the
+    calls under way at the same time are counted."""
+
+    DELAY = 0.2
+
+    def __init__(self, route):
+        self.route, self.running, self.most_at_once, self.finished = route, 0, 0, []
+
+    def __call__(self, service, method, *args):
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            eventlet.sleep(self.DELAY)
+            return self.route(service, method, *args)
+        finally:
+            self.running -= 1
+            self.finished.append(method)
+
+
+@pytest.fixture
+def slow(routing, monkeypatch):
+    calls = SlowCalls(gateway.remote.call)
+    monkeypatch.setattr(gateway.remote, "call", calls)
+    return calls
+
+
+def test_the_decision_page_makes_its_independent_calls_at_the_same_time(client, routing, sign_in, slow):
+    sign_in("agent", direction="DEVE")
+    started = time.monotonic()
+    page = client.get(f"/back-office/orientation/{IDEA_ID}")
+    elapsed = time.monotonic() - started
+    text = readable(page)
+    assert page.status_code == 200 and "Suggestion : Permis de végétaliser" in text
+    assert "Des fleurs rue Manin" in text and "Dominique (DEVE)" in text and "Concerne l'espace public" in text
+    page_calls = [method for method in slow.finished if method != "resolve_session"]
+    assert sorted(page_calls) == ["get_idea", "get_item", "list_schemes", "reference_data", "search_accounts",
+                                  "similar_ideas"]
+    assert page_calls.index("similar_ideas") > page_calls.index("get_idea")  # it needs the idea's text
+    assert slow.most_at_once >= 5
+    # one after the other: 6 calls (and the session) × DELAY; at the same time: the session, then idea → similar
+    assert elapsed < 5 * SlowCalls.DELAY
+
+
+def test_one_failing_call_of_the_decision_page_gives_the_error_it_gave_alone(client, routing, sign_in, slow):
+    sign_in("agent")
+    routing.fail("get_item", NotFound("Aucune idée à orienter n'a cet identifiant."))
+    missing = client.get(f"/back-office/orientation/{IDEA_ID}")
+    assert missing.status_code == 404 and "Aucune idée à orienter" in readable(missing)
+    routing.failures.clear()
+    routing.fail("list_schemes", ServiceUnavailable())
+    assert client.get(f"/back-office/orientation/{IDEA_ID}").status_code == 503
+    routing.failures.clear()
+    routing.fail("get_item", NotFound("Aucune idée à orienter n'a cet identifiant."))
+    routing.fail("list_schemes", ServiceUnavailable())  # both fail: the first in the page's order wins
+    assert client.get(f"/back-office/orientation/{IDEA_ID}").status_code == 404
+
+
+def test_the_decision_page_shows_without_similar_ideas_or_agents_when_those_are_refused(
+        client, routing, sign_in, accounts, monkeypatch):
+    ideas = FakeIdeasForRouting()
+    ideas.fail("similar_ideas", ServiceUnavailable())
+    route_to(monkeypatch, accounts, routing=routing, ideas=ideas)
+    accounts.fail("search_accounts", PermissionDenied("Réservé aux administrateurs."))
+    sign_in("moderator")
+    page = client.get(f"/back-office/orientation/{IDEA_ID}")
+    text = readable(page)
+    assert page.status_code == 200 and "Suggestion : Permis de végétaliser" in text
+    assert "Idées semblables" not in text and "Dominique" not in text
+    accounts.fail("search_accounts", ServiceUnavailable())
+    assert client.get(f"/back-office/orientation/{IDEA_ID}").status_code == 503
 
 
 def test_deciding_from_the_page_then_undoing(client, routing, sign_in, post):

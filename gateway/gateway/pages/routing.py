@@ -1,8 +1,10 @@
 """Back office of the routing service: the agents' inbox (filters, countdown, overdue flag), the decision page of
 an idea (the idea, similar ideas, the suggestion and why, the checklist, the actions and undo), the scheme
 catalogue (administrators), the trace lookup; and the citizen's timeline partial the idea page includes."""
+import contextvars
 import uuid
 
+import eventlet
 from flask import Blueprint, flash, redirect, request, url_for
 
 from hubkit.errors import HubError, InvalidInput
@@ -64,16 +66,17 @@ def show(idea_id):
 
 
 def _decision_page(idea_id: str, forms: dict = None):
-    item = remote.call("routing", "get_item", agent(), {"idea_id": idea_id})
-    staff = {"account_id": agent()["account_id"], "roles": agent()["roles"]}
-    idea = remote.call("ideas", "get_idea", {"idea_id": idea_id}, staff)
-    similar = []
-    try:
-        similar = remote.call("ideas", "similar_ideas", {"title": idea["title"][:140],
-                                                         "description": idea.get("description", "")[:5000],
-                                                         "exclude": idea_id})["items"]
-    except HubError:
-        pass  # similar ideas help; the decision does not need them
+    staff = agent()
+    reader = {"account_id": staff["account_id"], "roles": staff["roles"]}
+    # None of these needs another's answer (similar ideas need the idea's text: they follow it in its thread):
+    # the page waits for the slowest chain instead of the sum of six calls.
+    found = _concurrently(
+        item=lambda: remote.call("routing", "get_item", staff, {"idea_id": idea_id}),
+        idea=lambda: _idea_and_similar(idea_id, reader),
+        reference=lambda: remote.reference_data("routing"),
+        schemes=lambda: remote.call("routing", "list_schemes", {}, staff),
+        agents=lambda: _agents(staff))
+    item, (idea, similar) = found["item"], found["idea"]
     forms = forms or {}
     defaults = {"forward": {"scheme": item["scheme"] if item["scheme"] != "direct_answer" else ""},
                 "answer": {}, "not_retain": {}, "duplicate": {}}
@@ -83,16 +86,46 @@ def _decision_page(idea_id: str, forms: dict = None):
     forms.setdefault("checklist", Form("grille", {check["code"]: check["value"] for check in item["checklist"]}))
     forms.setdefault("assign", Form("attribution", {"direction": item["direction"],
                                                     "agent_id": item["assigned_agent_id"] or ""}))
-    reference = remote.reference_data("routing")
-    schemes = remote.call("routing", "list_schemes", {}, agent())
-    return render_forms("routing/show.html", forms, item=item, idea=idea, similar=similar, reference=reference,
-                        schemes=[s for s in schemes if s["code"] != "direct_answer"], agents=_agents())
+    return render_forms("routing/show.html", forms, item=item, idea=idea, similar=similar,
+                        reference=found["reference"], agents=found["agents"],
+                        schemes=[s for s in found["schemes"] if s["code"] != "direct_answer"])
 
 
-def _agents() -> list:
+def _concurrently(**calls) -> dict:
+    """Each call's answer by name, the calls made at the same time in green threads (each with a copy of this
+    request's context, which `remote.call` reads). All are awaited; then the error of the first failing call
+    in the order given is raised: the error page is the one the calls made one after the other would give."""
+    threads = {name: eventlet.spawn(contextvars.copy_context().run, _outcome, call) for name, call in calls.items()}
+    outcomes = {name: thread.wait() for name, thread in threads.items()}
+    for answer, error in outcomes.values():
+        if error is not None:
+            raise error
+    return {name: answer for name, (answer, _) in outcomes.items()}
+
+
+def _outcome(call) -> tuple:
+    """(answer, None) or (None, error): a green thread that raises would also have its traceback logged."""
+    try:
+        return call(), None
+    except Exception as error:  # raised again by the request's thread, in order
+        return None, error
+
+
+def _idea_and_similar(idea_id: str, reader: dict) -> tuple:
+    idea = remote.call("ideas", "get_idea", {"idea_id": idea_id}, reader)
+    try:
+        similar = remote.call("ideas", "similar_ideas", {"title": idea["title"][:140],
+                                                         "description": idea.get("description", "")[:5000],
+                                                         "exclude": idea_id})["items"]
+    except HubError:
+        similar = []  # similar ideas help; the decision does not need them
+    return idea, similar
+
+
+def _agents(staff: dict) -> list:
     """The City's agents (accounts lets agents and administrators list them), to assign an idea to one."""
     try:
-        found = remote.call("accounts", "search_accounts", agent()["account_id"],
+        found = remote.call("accounts", "search_accounts", staff["account_id"],
                             {"query": "", "role": "agent", "limit": 500, "offset": 0})
     except HubError as error:
         if Form.failed(error, {}).status >= 500:
