@@ -9,6 +9,8 @@ PETITION_SUBMITTED = "petition_submitted"
 PETITION_PUBLISHED = "petition_published"
 PETITION_REJECTED = "petition_rejected"
 PETITION_SIGNED = "petition_signed"
+# 2: one event per petition and batch of signatures, `count` the signatures it stands for (1: one per signature)
+PETITION_SIGNED_VERSION = 2
 PETITION_THRESHOLD_REACHED = "petition_threshold_reached"
 PETITION_SCHEDULED_FOR_COUNCIL = "petition_scheduled_for_council"
 PETITION_ANSWERED = "petition_answered"

@@ -15,8 +15,9 @@ arrive within a few milliseconds into one `sign_petitions` call (hubkit.batching
    two concurrent batches —, which also adds the number actually inserted to one of each petition's 16 counter
    rows, picked at random, so concurrent batches spread over several row locks (SQLite: a separate counter update
    per petition), one read of the
-   counts, one `petition_signed` event per signature (each carrying its own request's correlation ids) and the
-   threshold transition at most once per petition (a conditional update: one transition, one event).
+   counts, one `petition_signed` event per petition of the batch (its `count` the signatures it stands for, its
+   ids those of the first) and the threshold transition at most once per petition (a conditional update: one
+   transition, one event).
 
 The count is exact at every commit. A crossing missed by two concurrent transactions that each saw the other
 uncommitted is caught by the periodic sweep (`reach_missed_thresholds`); `recount` rebuilds the counters from
@@ -220,20 +221,22 @@ class Signing:
                 outcomes[signature.index] = _already_signed()
 
     def _record(self, petition, signatures: list, count: int, outcomes: list):
-        """Events and answers of one petition's new signatures (`petition`: its `_SIGNING_COLUMNS`); the
+        """The event and answers of one petition's new signatures (`petition`: its `_SIGNING_COLUMNS`); the
         threshold, once, by the one that crossed it."""
         first = count - len(signatures) + 1  # the count each transaction-visible signature made, in batch order
         status_before = status_after = petition.status
         crossing = None
-        with self.uow.collected_events():  # one multi-row INSERT into the outbox for the batch
-            for offset, signature in enumerate(signatures):
-                seen = first + offset
-                with _bound(signature.item):
-                    self.uow.emit(events.PETITION_SIGNED, events.subject(petition.id),
-                                  events.payload(petition.id, petition.origin_idea_id, signatures_count=seen),
-                                  actor=events.ANONYMOUS_SIGNER)
-                if crossing is None and status_before == domain.OPEN and domain.reached(seen, petition.threshold):
-                    crossing = (signature, seen)
+        for offset, signature in enumerate(signatures):
+            if status_before == domain.OPEN and domain.reached(first + offset, petition.threshold):
+                crossing = (signature, first + offset)
+                break
+        with _bound(signatures[0].item):
+            # One event for the batch's signatures of this petition, with the ids of its first: the outbox and
+            # the broker carry one message per batch, and no event lines up with one signer's request.
+            self.uow.emit(events.PETITION_SIGNED, events.subject(petition.id),
+                          events.payload(petition.id, petition.origin_idea_id, signatures_count=count,
+                                         count=len(signatures)),
+                          actor=events.ANONYMOUS_SIGNER, version=events.PETITION_SIGNED_VERSION)
         if crossing is not None:
             with _bound(crossing[0].item):
                 whole = self.session.get(Petition, petition.id)  # the whole petition, for its history and event

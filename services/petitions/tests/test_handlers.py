@@ -266,7 +266,8 @@ def test_a_signature_is_stored_with_what_was_declared_and_counted(run, store, au
     assert (row.account_id, row.lives_in_paris, row.works_in_paris, row.arrondissement, row.notify, row.client_ip) == \
         (signer["account_id"], True, False, 18, True, "203.0.113.7")
     [event] = store.events("petition_signed")
-    assert event["payload"] == {"petition_id": petition["id"], "signatures_count": 1}
+    assert event["payload"] == {"petition_id": petition["id"], "signatures_count": 1, "count": 1}
+    assert event["version"] == 2
     assert event["actor"] == {"account_id": None, "role": "citizen"}  # who signs what is nobody else's business
     assert signer["account_id"] not in json.dumps(event)
     view = run("get_petition", petition["id"], signer)
