@@ -4,6 +4,7 @@ similar ideas, erasure and export."""
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from hubkit.envelope import make_event
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
@@ -339,6 +340,50 @@ def test_reports_hide_consultation_content_and_a_moderator_restores_it(run, run_
                                       "reason": "Signalements abusifs."})
     assert run("get_proposal", proposal["id"])["title"] == "Des arbres au centre"
     assert [e["payload"]["consultation_id"] for e in store.events("content_restored")] == [consultation["id"]]
+
+
+def add_one_of_each_to_the_moderation_queue(run, run_ideas, consultation, round_number: int):
+    """An idea hidden by a moderator, a reported idea comment, a hidden proposal, a reported proposal comment and
+    a reported argument, each by a new citizen (posting limits are per account)."""
+    author = {"account_id": f"00000000-0000-4000-8000-{round_number:012d}", "roles": ["citizen"]}
+    idea = run_ideas("submit_idea", author, {
+        "title": f"Une idée à modérer numéro {round_number}", "theme": "cadre_de_vie", "arrondissement": None,
+        "address_line": None, "author_pseudonym": "Camille", "description": "Une description assez longue."})
+    run_ideas("moderate", MODERATOR, {"kind": "idea", "content_id": idea["id"], "action": "hide", "reason": "Spam."})
+    idea_comment = run_ideas("post_comment", author, {"idea_id": idea["id"], "body": "Pub !",
+                                                      "author_pseudonym": "Camille"})
+    proposal = run("submit_proposal", author, proposal_command(section_of(consultation, "proposals")))
+    run_ideas("moderate", MODERATOR, {"kind": "proposal", "content_id": proposal["id"], "action": "hide",
+                                      "reason": "Spam."})
+    comment = run("post_comment", author, {"proposal_id": proposal["id"], "body": "Pub !",
+                                           "author_pseudonym": "Camille"})
+    argument = run("post_argument", author, {"section_id": section_of(consultation, "argued_vote")["id"],
+                                             "position": "agree", "body": "Pub pub pub !", "author_pseudonym": "C"})
+    for kind, content_id in (("comment", idea_comment["id"]), ("proposal_comment", comment["id"]),
+                             ("argument", argument["id"])):
+        run_ideas("report_content", DOMINIQUE, {"kind": kind, "content_id": str(content_id), "reason": "spam"})
+
+
+def test_the_moderation_queue_reads_in_as_many_statements_however_long_it_is(run, run_ideas, store, consultation):
+    statements = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    def queue_and_statements() -> tuple:
+        statements.clear()
+        queue = run_ideas("moderation_queue", MODERATOR)
+        return queue, len(statements)
+
+    add_one_of_each_to_the_moderation_queue(run, run_ideas, consultation, 1)
+    short, counted_short = queue_and_statements()
+    for round_number in range(2, 6):
+        add_one_of_each_to_the_moderation_queue(run, run_ideas, consultation, round_number)
+    long, counted_long = queue_and_statements()
+    assert len(short["items"]) == 5 and len(long["items"]) == 25
+    assert counted_long == counted_short <= 12
+    titles = {item["kind"]: item["idea_title"] for item in long["items"]}
+    assert titles["comment"].startswith("Une idée à modérer numéro")
+    assert titles["proposal_comment"] == titles["proposal"] == "Des arbres au centre"
+    assert titles["argument"] == "Réinventer la place de la Nation"
 
 
 def test_similar_ideas_include_consultation_proposals(run, run_ideas, consultation):

@@ -29,23 +29,7 @@ class Moderation(UseCases):
         content = self.session.get(model, key, with_for_update=for_update) if key is not None else None
         if content is None:
             raise NotFound(missing)
-        if kind == domain.IDEA:
-            return content, content.id, None
-        if kind == domain.COMMENT:
-            return content, content.idea_id, None
-        return content, None, content.consultation_id
-
-    def _context_title(self, kind: str, content, idea_id, consultation_id) -> str:
-        """What the item belongs to, for the queue: its idea, its proposal, or its consultation."""
-        if kind == domain.IDEA:
-            return content.title
-        if idea_id:
-            return self.session.get(Idea, idea_id).title
-        if kind == domain.PROPOSAL:
-            return content.title
-        if kind == domain.PROPOSAL_COMMENT:
-            return self.session.get(Proposal, content.proposal_id).title
-        return self.session.get(Consultation, consultation_id).title
+        return (content, *_place(kind, content))
 
     @staticmethod
     def _text_of(kind: str, content) -> str:
@@ -108,7 +92,8 @@ class Moderation(UseCases):
                       events.content(kind, content_id), payload, actor=events.actor(actor_id, role))
 
     def moderation_queue(self, actor: dict) -> dict:
-        """What waits for moderators (reported and not reviewed, or hidden) and the latest actions."""
+        """What waits for moderators (reported and not reviewed, or hidden) and the latest actions, in a
+        constant number of queries however long the queue: one per kind of content, one per kind of place."""
         if not domain.is_moderator(actor.get("roles")):
             raise PermissionDenied("La file de modération est réservée aux modérateurs et administrateurs.")
         pending = {}
@@ -117,20 +102,17 @@ class Moderation(UseCases):
                 .where(Report.reviewed.is_(False))
                 .group_by(Report.content_kind, Report.content_id, Report.reason)).all():
             pending.setdefault((kind, content_id), {})[reason] = count
-        keys = set(pending)
-        for kind, (model, _, _) in CONTENT_MODELS.items():
-            keys |= {(kind, str(item_id)) for item_id in
-                     self.session.execute(sa.select(model.id).where(model.hidden)).scalars()}
+        contents = self._queued_contents(set(pending))
+        titles = self._context_titles(contents)
         items = []
-        for kind, content_id in keys:
-            content, idea_id, consultation_id = self._content(kind, content_id)
+        for (kind, content_id), content in contents.items():
+            idea_id, consultation_id = _place(kind, content)
             reasons = pending.get((kind, content_id), {})
-            title = self._context_title(kind, content, idea_id, consultation_id)
             items.append({"kind": kind, "content_id": content_id, "idea_id": idea_id,
                           "consultation_id": consultation_id,
                           "proposal_id": getattr(content, "proposal_id", None) or (
                               content.id if kind == domain.PROPOSAL else None),
-                          "idea_title": title, "text": self._text_of(kind, content),
+                          "idea_title": titles[kind, content_id], "text": self._text_of(kind, content),
                           "author_pseudonym": content.author_pseudonym, "hidden": bool(content.hidden),
                           "pending_reports": sum(reasons.values()), "reasons": reasons})
         items.sort(key=lambda item: (-item["pending_reports"], not item["hidden"], item["kind"], item["content_id"]))
@@ -140,3 +122,45 @@ class Moderation(UseCases):
             {"kind": row.content_kind, "content_id": row.content_id, "idea_id": row.idea_id,
              "consultation_id": row.consultation_id, "action": row.action,
              "reason": row.reason, "role": row.actor_role, "created_at": aware(row.created_at)} for row in log_rows]}
+
+    def _queued_contents(self, reported: set) -> dict:
+        """The hidden and the reported items, {(kind, id): row}: one query per kind of content."""
+        contents = {}
+        for kind, (model, numeric, _) in CONTENT_MODELS.items():
+            ids = [content_id for reported_kind, content_id in reported if reported_kind == kind]
+            keys = [int(i) for i in ids if i.isdigit()] if numeric else ids
+            condition = sa.or_(model.hidden, model.id.in_(keys)) if keys else model.hidden
+            for content in self.session.execute(sa.select(model).where(condition)).scalars():
+                contents[kind, str(content.id)] = content
+        return contents
+
+    def _context_titles(self, contents: dict) -> dict:
+        """What each item belongs to, for the queue: its idea, its proposal, or its consultation; one query
+        per kind of place that is not already loaded."""
+        wanted = {Idea: set(), Proposal: set(), Consultation: set()}
+        for (kind, _), content in contents.items():
+            if kind == domain.COMMENT:
+                wanted[Idea].add(content.idea_id)
+            elif kind == domain.PROPOSAL_COMMENT:
+                wanted[Proposal].add(content.proposal_id)
+            elif kind == domain.ARGUMENT:
+                wanted[Consultation].add(content.consultation_id)
+        known = {model: dict(self.session.execute(sa.select(model.id, model.title).where(model.id.in_(ids))).all())
+                 if ids else {} for model, ids in wanted.items()}
+        titles = {}
+        for (kind, content_id), content in contents.items():
+            titles[kind, content_id] = (
+                content.title if kind in (domain.IDEA, domain.PROPOSAL)
+                else known[Idea].get(content.idea_id) if kind == domain.COMMENT
+                else known[Proposal].get(content.proposal_id) if kind == domain.PROPOSAL_COMMENT
+                else known[Consultation].get(content.consultation_id))
+        return titles
+
+
+def _place(kind: str, content) -> tuple:
+    """Where an item lives: (idea id, consultation id)."""
+    if kind == domain.IDEA:
+        return content.id, None
+    if kind == domain.COMMENT:
+        return content.idea_id, None
+    return None, content.consultation_id
