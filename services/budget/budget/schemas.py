@@ -10,7 +10,8 @@ PermissionDenied 403, NotFound 404, Conflict 409 with a `code`).
   list_cycles() / get_cycle({cycle_id})              → CycleSchema (many)
   create_cycle(actor, CycleCreateSchema) / advance_stage(actor, AdvanceSchema) → CycleSchema
   submit_project(actor, ProjectSubmitSchema)         → ProjectSchema
-  list_projects(ProjectListQuerySchema, viewer=None) → ProjectPageSchema
+  list_projects(ProjectListQuerySchema, viewer=None) → ProjectPageSchema (one page: `limit`, `offset`, `total`)
+  project_counts(CycleIdSchema)                      → ProjectCountsSchema (the back office's dashboard)
   get_project({project_id}, viewer=None)             → ProjectSchema (with timeline, lineage, viewer state)
   decide_study(actor, StudySchema) / select_project(actor, SelectSchema) → ProjectSchema
   merge_projects(actor, MergeSchema)                 → ProjectSchema (the merged project)  [co_construction]
@@ -119,6 +120,8 @@ class ProjectListQuerySchema(Schema):
     (a draft is read by its carrier through `my_projects`; a merged source through its merged project's lineage).
     `status`: a PROJECT_STATUSES code (submitted, admissible, selected, winner, ...) or an IMPLEMENTATION_STATUSES
     code (etudes_conception ... non_realisable, non_demarre: winners only).
+    `studied` (the back office's study queue): false, the projects awaiting an admissibility decision; true, the
+    others. `feasible`: true, the projects found feasible (the commissions choose among them), false, the others.
     `sort`: position (order of submission, the default), random (stable for one `seed`), title / -title,
     cost / -cost, votes / -votes (published votes only)."""
     cycle_id = fields.UUID(load_default=None, allow_none=True)
@@ -129,6 +132,8 @@ class ProjectListQuerySchema(Schema):
     theme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
     status = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
     selected = fields.Boolean(load_default=None, allow_none=True)
+    studied = fields.Boolean(load_default=None, allow_none=True)
+    feasible = fields.Boolean(load_default=None, allow_none=True)
     query = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     sort = fields.String(load_default="position", validate=validate.OneOf(
         ("position", "random", "title", "-title", "cost", "-cost", "votes", "-votes")))
@@ -336,6 +341,12 @@ class ProjectSchema(Schema):
     timeline = fields.List(fields.Nested(TimelineEntrySchema))  # empty in listings (get_project only)
     viewer = fields.Nested(ViewerStateSchema, allow_none=True)
     submitted_at = fields.DateTime()
+
+
+class ProjectCountsSchema(Schema):
+    """A cycle's listed projects (no drafts, no merged sources): how many, and how many in each status."""
+    total = fields.Integer()
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())  # a status code -> count
 
 
 class ProjectPageSchema(Schema):

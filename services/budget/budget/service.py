@@ -107,6 +107,12 @@ class BudgetService(Infrastructure):
             return schemas.ProjectPageSchema().dump(self._budget(uow).list_projects(query, viewer))
 
     @rpc
+    def project_counts(self, data):
+        cycle_id = cycle_id_of(data)
+        with self.db as uow:
+            return schemas.ProjectCountsSchema().dump(self._budget(uow).project_counts(cycle_id))
+
+    @rpc
     def get_project(self, data, actor=None):
         project_id = load(schemas.ProjectIdSchema(), data)["project_id"]
         viewer = actor_of(actor) if actor else None

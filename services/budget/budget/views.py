@@ -196,6 +196,11 @@ class ProjectViews:
                 conditions.append(getattr(Project, field) == query[field])
         if query.get("selected") is not None:
             conditions.append(Project.selected.is_(query["selected"]))
+        if query.get("studied") is not None:
+            conditions.append(Project.admissible.is_not(None) if query["studied"] else Project.admissible.is_(None))
+        if query.get("feasible") is not None:
+            feasible = sa.and_(Project.admissible.is_(True), Project.feasible.is_(True))
+            conditions.append(feasible if query["feasible"] else sa.not_(feasible))
         if query.get("status"):
             conditions.append(status_condition(query["status"]))
         if query.get("query"):
@@ -216,6 +221,22 @@ class ProjectViews:
             by_sector[key] = by_sector.get(key, 0) + int(count)
         return {"items": self.project_views(projects, viewer), "total": total,
                 "by_arrondissement": by_arrondissement, "by_sector": by_sector}
+
+    def project_counts(self, cycle_id) -> dict:
+        """How many listed projects a cycle has in each project status (a winner counts as a winner, whatever
+        its implementation status), counted in SQL over the few combinations of the columns a status reads."""
+        cycle = self.session.get(Cycle, str(cycle_id))
+        if cycle is None:
+            raise NotFound("Cycle de budget participatif introuvable.")
+        published = cycle.stage in PUBLISHED
+        columns = (Project.admissible, Project.feasible, Project.selected, Project.won)
+        rows = self.session.execute(sa.select(*columns, sa.func.count()).where(
+            Project.cycle_id == cycle.id, Project.draft.is_(False), Project.merged_into.is_(None)).group_by(*columns))
+        by_status = {}
+        for admissible, feasible, selected, won, count in rows:
+            status = domain.project_status(admissible, feasible, selected, won if published else None)
+            by_status[status] = by_status.get(status, 0) + int(count)
+        return {"total": sum(by_status.values()), "by_status": by_status}
 
     @staticmethod
     def _order(query: dict) -> list:
