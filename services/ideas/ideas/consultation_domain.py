@@ -5,6 +5,7 @@ has one participation mode. Its state comes from its dates (lazy: no job has to 
 refused after the closing date); a timer only announces the openings and closings as events.
 """
 import hashlib
+import secrets
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
@@ -33,6 +34,8 @@ AMENDMENT_STATUSES = {PENDING: "En attente", ACCEPTED: "Accepté", REJECTED: "Re
 DECISIONS = {"accept": ACCEPTED, "reject": REJECTED}
 
 SORTS = ("random", "most_supported", "newest")
+SHUFFLE_MODULUS = 2_147_483_647  # a prime; every key and rank is below it, so (key × a) fits in 62 bits
+PROPOSALS_PAGE_SIZE, PROPOSALS_PAGE_MAX = 20, 100
 AGENT_ROLES = ("agent", "admin")
 
 TITLE_MIN, TITLE_MAX = 5, 140
@@ -292,9 +295,23 @@ def counters_label(votes: int, amendments: int, arguments: int) -> str:
     return f"{plural(votes, 'vote')} - {plural(amendments, 'amendement')} - {plural(arguments, 'argument')}"
 
 
-def shuffled(ids, seed: str) -> list:
-    """A random order that stays the same for one visitor (one seed) during their visit."""
-    return sorted(ids, key=lambda item: hashlib.sha256(f"{seed}:{item}".encode()).hexdigest())
+def new_shuffle_key() -> int:
+    """A proposal's random number, drawn once when it is posted."""
+    return secrets.randbelow(SHUFFLE_MODULUS)
+
+
+def shuffle_factors(seed: str) -> tuple[int, int]:
+    """(a, b) of one visitor's order: proposals are ranked by (key × a + b) mod SHUFFLE_MODULUS, a
+    permutation of the keys (the modulus is prime, a is not 0) that SQL computes and pages, and that
+    stays the same for one visitor (one seed) during their visit."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    multiplier = int.from_bytes(digest[:8], "big") % (SHUFFLE_MODULUS - 1) + 1
+    return multiplier, int.from_bytes(digest[8:16], "big") % SHUFFLE_MODULUS
+
+
+def shuffle_rank(key: int, seed: str) -> int:
+    multiplier, offset = shuffle_factors(seed)
+    return (key * multiplier + offset) % SHUFFLE_MODULUS
 
 
 # --- e-mails (plain text) ------------------------------------------------------------------------

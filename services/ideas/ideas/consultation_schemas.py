@@ -33,6 +33,11 @@ class ConsultationQuerySchema(Schema):
 class ConsultationReadSchema(ConsultationIdSchema):
     sort = fields.String(load_default="random", validate=validate.OneOf(cd.SORTS))
     seed = fields.String(load_default="", validate=validate.Length(max=64))
+    # the page of proposals of `section_id` (of every proposing section if none); past the last: the last
+    section_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_size = fields.Integer(load_default=cd.PROPOSALS_PAGE_SIZE,
+                               validate=validate.Range(min=1, max=cd.PROPOSALS_PAGE_MAX))
 
 
 class ResourceSchema(Schema):
@@ -231,6 +236,12 @@ class QuestionnaireStateSchema(Schema):
     results = fields.Raw()
 
 
+class ProposalsPageSchema(Schema):
+    page = fields.Integer()
+    pages = fields.Integer()
+    page_size = fields.Integer()
+
+
 class SectionSchema(Schema):
     id = fields.Integer()
     position = fields.Integer()
@@ -240,7 +251,8 @@ class SectionSchema(Schema):
     body = fields.String(allow_none=True)
     questions = fields.Raw()
     proposals = fields.List(fields.Nested(ProposalSummarySchema))
-    proposals_count = fields.Integer()
+    proposals_count = fields.Integer()  # all of them, not only this page's
+    proposals_page = fields.Nested(ProposalsPageSchema, allow_none=True)  # proposing sections only
     vote = fields.Nested(VoteSchema, allow_none=True)
     questionnaire = fields.Nested(QuestionnaireStateSchema, allow_none=True)
 

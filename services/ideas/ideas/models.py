@@ -10,6 +10,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hubkit.tables import add_infrastructure_tables
 
+from .consultation_domain import new_shuffle_key
+
 
 class Base(DeclarativeBase):
     pass
@@ -207,6 +209,8 @@ class Proposal(Base):
     agree_count: Mapped[int] = mapped_column(sa.Integer, default=0)
     disagree_count: Mapped[int] = mapped_column(sa.Integer, default=0)
     hidden: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # drawn once; a visitor's random order mixes it with their seed (consultation_domain.shuffle_rank)
+    shuffle_key: Mapped[int] = mapped_column(sa.Integer, default=new_shuffle_key, server_default="0")
     created_at = mapped_column(sa.DateTime(timezone=True), nullable=False, index=True)
 
 

@@ -39,10 +39,15 @@ def test_counters_read_like_idee_paris():
     assert cd.counters_label(0, 1, 0) == "0 vote - 1 amendement - 0 argument"
 
 
-def test_random_order_is_stable_per_seed_and_differs_between_seeds():
-    ids = [f"p{n}" for n in range(20)]
-    assert cd.shuffled(ids, "a") == cd.shuffled(list(reversed(ids)), "a")
-    assert cd.shuffled(ids, "a") != cd.shuffled(ids, "b")
+def test_random_order_is_stable_per_seed_differs_between_seeds_and_never_ties():
+    keys = [cd.new_shuffle_key() for _ in range(200)] + [0, 1, cd.SHUFFLE_MODULUS - 1]
+    keys = sorted(set(keys))
+
+    def order(seed):
+        return sorted(keys, key=lambda key: cd.shuffle_rank(key, seed))
+    assert order("a") == order("a") and order("a") != order("b") and order("a") != keys
+    assert len({cd.shuffle_rank(key, "a") for key in keys}) == len(keys)  # a permutation: no two keys tie
+    assert all(0 <= cd.shuffle_rank(key, "") < cd.SHUFFLE_MODULUS for key in keys)
 
 
 def test_questions_get_ids_and_answers_are_checked():

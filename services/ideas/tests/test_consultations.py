@@ -8,7 +8,9 @@ import sqlalchemy as sa
 
 from hubkit.envelope import make_event
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from hubkit.validation import load
 from ideas import cli
+from ideas.consultation_schemas import ConsultationReadSchema
 from ideas.handlers import Consultations, Ideas
 
 pytestmark = pytest.mark.integration
@@ -319,6 +321,76 @@ def test_sorting_random_is_stable_per_seed(run, consultation, store):
     assert sorted(order("random", "visite-b")) == sorted(ids)
     assert len({tuple(order("random", f"visite-{n}")) for n in range(8)}) > 1
     assert order("most_supported")[0] == ids[2]
+
+
+def citizen(number: int) -> dict:
+    return {"account_id": f"00000000-0000-4000-9000-{number:012d}", "roles": ["citizen"]}
+
+
+def post_proposals(run, clock, section: dict, count: int) -> list:
+    """`count` proposals a minute apart, two per citizen (posting limits are per account); their ids, oldest
+    first."""
+    ids = []
+    for number in range(count):
+        clock.now += timedelta(minutes=1)
+        ids.append(run("submit_proposal", citizen(number // 2),
+                       proposal_command(section, title=f"Proposition numéro {number}"))["id"])
+    return ids
+
+
+def test_proposals_are_read_a_page_at_a_time_with_their_total(run, clock, consultation):
+    section = section_of(consultation, "proposals")
+    ids = post_proposals(run, clock, section, 25)
+    amendable = section_of(consultation, "amendable_text")
+    amended = run("submit_proposal", CAMILLE, proposal_command(amendable))
+    run("submit_proposal", DOMINIQUE, {"amends": amended["id"], "title": "Un amendement",
+                                       "body": "Article 1 : la place est à toutes et tous.",
+                                       "author_pseudonym": "Dominique"})
+
+    def read(**query):
+        view = run("get_consultation", {"consultation_id": consultation["id"], **query})
+        return section_of(view, "proposals"), section_of(view, "amendable_text")
+
+    first, charter = read()
+    assert len(first["proposals"]) == 20 and first["proposals_count"] == 25
+    assert first["proposals_page"] == {"page": 1, "pages": 2, "page_size": 20}
+    assert charter["proposals_count"] == 1 and charter["proposals_page"]["pages"] == 1  # amendments aside
+    for sort in ("random", "newest", "most_supported"):
+        pages = [[p["id"] for p in read(sort=sort, seed="visite-a", page=page)[0]["proposals"]] for page in (1, 2)]
+        assert len(pages[1]) == 5 and sorted(pages[0] + pages[1]) == sorted(ids)  # no repeat, no gap
+    second, charter = read(sort="newest", page=2, page_size=10, section_id=section["id"])
+    assert [p["id"] for p in second["proposals"]] == ids[::-1][10:20]
+    assert second["proposals_page"] == {"page": 2, "pages": 3, "page_size": 10}
+    assert charter["proposals_page"]["page"] == 1  # only the section asked for turns its page
+    last, _ = read(sort="newest", page=99)
+    assert last["proposals_page"]["page"] == 2 and [p["id"] for p in last["proposals"]] == ids[::-1][20:]
+    assert [p["id"] for p in read(sort="random", seed="visite-b")[0]["proposals"]] == [
+        p["id"] for p in read(sort="random", seed="visite-b")[0]["proposals"]]
+
+
+@pytest.mark.parametrize("query", [{"page": 0}, {"page": -1}, {"page": "deux"}, {"page_size": 0},
+                                   {"page_size": 101}, {"section_id": "x"}])
+def test_a_bad_page_is_refused_by_name(query):
+    with pytest.raises(InvalidInput) as refused:
+        load(ConsultationReadSchema(), {"consultation_id": "4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d", **query})
+    assert set(refused.value.details) == set(query)
+
+
+def test_reading_a_consultation_takes_as_many_statements_with_five_or_fifty_proposals(run, clock, store,
+                                                                                      consultation):
+    statements = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    def statements_to_read() -> int:
+        statements.clear()
+        run("get_consultation", {"consultation_id": consultation["id"], "sort": "random", "seed": "s"}, CAMILLE)
+        return len(statements)
+
+    run("submit_proposal", DOMINIQUE, proposal_command(section_of(consultation, "amendable_text")))
+    post_proposals(run, clock, section_of(consultation, "proposals"), 5)
+    few = statements_to_read()
+    post_proposals(run, clock, section_of(consultation, "proposals"), 50)
+    assert statements_to_read() == few
 
 
 def test_reports_hide_consultation_content_and_a_moderator_restores_it(run, run_ideas, store, consultation):

@@ -50,28 +50,29 @@ class ConsultationViews:
 
     def get_consultation(self, query: dict, viewer: dict | None = None) -> dict:
         return self.consultation_view(self._consultation(query["consultation_id"]), viewer,
-                                      query.get("sort") or "random", query.get("seed") or "")
+                                      query.get("sort") or "random", query.get("seed") or "",
+                                      {key: query[key] for key in ("section_id", "page", "page_size") if key in query})
 
     def consultation_view(self, consultation: Consultation, viewer: dict | None = None, sort: str = "random",
-                          seed: str = "") -> dict:
+                          seed: str = "", paging: dict | None = None) -> dict:
+        """`paging`: {"page", "page_size", "section_id"}: the page of proposals each proposing section shows
+        (only `section_id`'s if given, the others show their first one); by default the first page."""
         current = self._state(consultation)
         reveal = viewer is not None and domain.is_moderator(viewer.get("roles"))
         account_id = str(viewer["account_id"]) if viewer else None
-        proposals = list(self.session.execute(sa.select(Proposal).where(
-            Proposal.consultation_id == consultation.id, Proposal.amends_id.is_(None))).scalars())
-        by_section = {}
-        for proposal in proposals:
-            by_section.setdefault(proposal.section_id, []).append(proposal)
+        paging = paging or {}
+        totals = self._proposal_totals(consultation.id)
         mine = self._viewer_marks(consultation.id, account_id) if account_id else None
         sections = []
         for section in self._sections(consultation.id):
             view = {"id": section.id, "position": section.position, "title": section.title, "mode": section.mode,
                     "mode_label": cd.MODES[section.mode], "body": section.body, "questions": section.questions,
-                    "proposals": [], "proposals_count": 0, "vote": None, "questionnaire": None}
+                    "proposals": [], "proposals_count": 0, "proposals_page": None, "vote": None,
+                    "questionnaire": None}
             if section.mode in cd.PROPOSING_MODES:
-                ordered = _sorted(by_section.get(section.id, []), sort, seed)
-                view["proposals"] = [self._proposal_summary(p, reveal) for p in ordered]
-                view["proposals_count"] = len(ordered)
+                asked = paging.get("page", 1) if paging.get("section_id") in (None, section.id) else 1
+                view.update(self._proposals_page(section.id, totals.get(section.id, 0), sort, seed, asked,
+                                                 paging.get("page_size") or cd.PROPOSALS_PAGE_SIZE, reveal))
             elif section.mode == cd.ARGUED_VOTE:
                 view["vote"] = {"agree_count": section.agree_count, "disagree_count": section.disagree_count,
                                 "arguments": self._arguments(Argument.target == f"section:{section.id}", reveal)}
@@ -100,6 +101,25 @@ class ConsultationViews:
                     "supported": sorted(mine["supported"]), "voted": sorted(mine["voted"]),
                     "answered": sorted(mine["answered"]),
                     "reported": sorted(f"{kind}:{item}" for kind, item in mine["reported"])}}
+
+    def _proposal_totals(self, consultation_id: str) -> dict:
+        """{section id: number of proposals (amendments aside)}."""
+        return dict(self.session.execute(
+            sa.select(Proposal.section_id, sa.func.count()).where(
+                Proposal.consultation_id == consultation_id, Proposal.amends_id.is_(None))
+            .group_by(Proposal.section_id)).all())
+
+    def _proposals_page(self, section_id: int, total: int, sort: str, seed: str, asked: int, page_size: int,
+                        reveal: bool) -> dict:
+        """One page of a section's proposals, read with LIMIT/OFFSET; past the last page, the last one."""
+        pages = max(1, -(-total // page_size))
+        page = min(asked, pages)
+        rows = self.session.execute(
+            sa.select(Proposal).where(Proposal.section_id == section_id, Proposal.amends_id.is_(None))
+            .order_by(*_proposal_order(sort, seed)).limit(page_size).offset((page - 1) * page_size)
+        ).scalars() if total else ()
+        return {"proposals": [self._proposal_summary(proposal, reveal) for proposal in rows],
+                "proposals_count": total, "proposals_page": {"page": page, "pages": pages, "page_size": page_size}}
 
     def _pending_amendments(self, consultation_id: str, reveal: bool) -> list:
         """For agents: the amendments awaiting a decision, oldest first, with the proposal they amend."""
@@ -203,10 +223,13 @@ class ConsultationViews:
         }
 
 
-def _sorted(proposals: list, sort: str, seed: str) -> list:
+def _proposal_order(sort: str, seed: str) -> tuple:
+    """ORDER BY of a sort; the id breaks ties, so that pages neither repeat nor skip a proposal."""
     if sort == "most_supported":
-        return sorted(proposals, key=lambda p: (-p.supports_count, -aware(p.created_at).timestamp(), p.id))
+        return Proposal.supports_count.desc(), Proposal.created_at.desc(), Proposal.id
     if sort == "newest":
-        return sorted(proposals, key=lambda p: (-aware(p.created_at).timestamp(), p.id))
-    order = {proposal_id: rank for rank, proposal_id in enumerate(cd.shuffled([p.id for p in proposals], seed))}
-    return sorted(proposals, key=lambda p: order[p.id])
+        return Proposal.created_at.desc(), Proposal.id
+    multiplier, offset = cd.shuffle_factors(seed)
+    rank = (sa.cast(Proposal.shuffle_key, sa.BigInteger) * sa.literal(multiplier, sa.BigInteger)
+            + sa.literal(offset, sa.BigInteger)) % sa.literal(cd.SHUFFLE_MODULUS, sa.BigInteger)
+    return rank, Proposal.id
