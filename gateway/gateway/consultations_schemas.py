@@ -28,6 +28,13 @@ class ConsultationReadQuerySchema(Schema):
     seed = fields.String(load_default="", validate=validate.Length(max=64),
                          metadata={"description": "Graine du tri aléatoire : le même ordre pour la même graine "
                                                   "(une par visite)"})
+    section_id = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                                metadata={"description": "La section dont on lit la page `page` ; les autres "
+                                                         "montrent leur première page. Sans elle : toutes."})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000),
+                          metadata={"description": "Page des propositions ; au-delà de la dernière : la dernière"})
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100),
+                               metadata={"description": "Propositions par page"})
 
 
 class ResourceSchema(Schema):
@@ -157,6 +164,12 @@ class ProposalCommentSchema(ModeratedCommentSchema):
     supports_count = fields.Integer()
 
 
+class ProposalsPageSchema(Schema):
+    page = fields.Integer()
+    pages = fields.Integer()
+    page_size = fields.Integer()
+
+
 class SectionSchema(Schema):
     id = fields.Integer()
     title = fields.String()
@@ -164,7 +177,11 @@ class SectionSchema(Schema):
     mode_label = fields.String()
     body = fields.String(allow_none=True)
     questions = fields.Raw(metadata={"description": "[{id, kind, label, choices, required}]"})
-    proposals = fields.List(fields.Nested(ProposalSummarySchema))
+    proposals = fields.List(fields.Nested(ProposalSummarySchema),
+                            metadata={"description": "Une page des propositions (voir `proposals_page`)"})
+    proposals_count = fields.Integer(metadata={"description": "Toutes les propositions de la section"})
+    proposals_page = fields.Nested(ProposalsPageSchema, allow_none=True,
+                                   metadata={"description": "Sections de propositions seulement"})
     vote = fields.Raw(allow_none=True, metadata={"description": "Vote argumenté : agree_count, disagree_count, "
                                                                 "arguments"})
     questionnaire = fields.Raw(allow_none=True, metadata={"description": "responses_count, answered, "

@@ -89,6 +89,19 @@ def proposal_detail(**changes) -> dict:
     return {**detail, **changes}
 
 
+def page_of(section: dict, data: dict) -> dict:
+    """A section as the service reads it: one page of its proposals (of `section_id`, else each section's
+    `page`), their total, and the last page for a page past it."""
+    if section["mode"] not in ("proposals", "amendable_text"):
+        return {**section, "proposals_page": None}
+    every, size = section["proposals"], data.get("page_size", 20)
+    pages = max(1, -(-len(every) // size))
+    asked = data.get("page", 1) if data.get("section_id") in (None, section["id"]) else 1
+    page = min(asked, pages)
+    return {**section, "proposals": every[(page - 1) * size:page * size], "proposals_count": len(every),
+            "proposals_page": {"page": page, "pages": pages, "page_size": size}}
+
+
 class FakeConsultations(FakeIdeas):
     """Stands in for the ideas service's consultation RPCs (and, from FakeIdeas, its moderation queue):
     answers like it does, records each call, fails when told to."""
@@ -110,7 +123,9 @@ class FakeConsultations(FakeIdeas):
             viewer = {"can_edit": bool(roles & {"agent", "admin"}),
                       "can_moderate": bool(roles & {"moderator", "admin"}),
                       "supported": [], "voted": [], "answered": [], "reported": []}
-        return {**copy.deepcopy(self.consultation), "sort": data.get("sort", "random"), "viewer": viewer}
+        sections = [page_of(section, data) for section in copy.deepcopy(self.consultation["sections"])]
+        return {**copy.deepcopy(self.consultation), "sort": data.get("sort", "random"), "viewer": viewer,
+                "sections": sections}
 
     def get_proposal(self, data, actor=None):
         if data["proposal_id"] != PROPOSAL_ID:
@@ -192,15 +207,78 @@ def test_the_consultation_page_shows_plan_resources_agenda_sections_and_counters
     assert "Les résultats s'affichent après votre réponse" in page
 
 
-def test_ten_proposals_per_section_then_all_on_request(client, ideas):
-    ideas.consultation["sections"][0]["proposals"] = [a_proposal(id=f"p-{n}", title=f"Proposition n° {n}")
-                                                      for n in range(12)]
+def many_proposals(count: int) -> list:
+    return [a_proposal(id=f"p-{n}", title=f"Proposition n° {n}") for n in range(1, count + 1)]
+
+
+def test_proposals_show_twenty_per_page_with_page_links_that_keep_the_sort(client, ideas):
+    ideas.consultation["sections"][0]["proposals"] = many_proposals(45)
     page = html(client.get(f"/consultations/{CONSULTATION_ID}?tri=recentes"))
-    assert "Proposition n° 9<" in page and "Proposition n° 10<" not in page
-    link = f"/consultations/{CONSULTATION_ID}?tri=recentes&amp;toutes=4#section-4"
-    assert f'href="{link}">Voir toutes les propositions (12)' in page
-    page = html(client.get(f"/consultations/{CONSULTATION_ID}?tri=recentes&toutes=4"))
-    assert "Proposition n° 11<" in page and "Voir toutes les propositions" not in page
+    assert "Proposition n° 20<" in page and "Proposition n° 21<" not in page
+    assert "45 propositions</strong> <span class=\"hint\">(propositions 1 à 20, page 1 sur 3)" in page
+    link = f"/consultations/{CONSULTATION_ID}?tri=recentes&amp;section=4&amp;page=2#section-4"
+    assert f'href="{link}" rel="next">Page suivante' in page and f'href="{link}" aria-label="Page 2">2<' in page
+    assert 'aria-current="page">Page 1<' in page and "Page précédente" not in page
+    assert ideas.args_of("get_consultation")[-1][0] | {"seed": ""} == {
+        "consultation_id": CONSULTATION_ID, "sort": "newest", "seed": "", "section_id": None, "page": 1,
+        "page_size": 20}
+
+    page = html(client.get(f"/consultations/{CONSULTATION_ID}?tri=recentes&section=4&page=2"))
+    assert "Proposition n° 21<" in page and "Proposition n° 40<" in page
+    assert "Proposition n° 20<" not in page and "Proposition n° 41<" not in page
+    assert "(propositions 21 à 40, page 2 sur 3)" in page
+    assert f'href="/consultations/{CONSULTATION_ID}?tri=recentes&amp;section=4&amp;page=1#section-4" rel="prev"' in page
+    assert f'href="/consultations/{CONSULTATION_ID}?tri=soutenues#section-4">Les plus soutenues' in page  # page 1
+    assert ideas.args_of("get_consultation")[-1][0]["page"] == 2
+
+    page = html(client.get(f"/consultations/{CONSULTATION_ID}?tri=recentes&section=4&page=3"))
+    assert "Proposition n° 45<" in page and "(propositions 41 à 45, page 3 sur 3)" in page
+    assert "Page suivante" not in page
+
+
+def test_page_links_skip_the_far_pages(client, ideas):
+    ideas.consultation["sections"][0]["proposals"] = many_proposals(200)  # 10 pages
+    page = html(client.get(f"/consultations/{CONSULTATION_ID}?section=4&page=6"))
+    numbers = [n for n in range(1, 11) if f'aria-label="Page {n}">{n}<' in page]
+    assert numbers == [1, 4, 5, 7, 8, 10] and 'aria-current="page">Page 6<' in page and page.count("<li>…</li>") == 2
+
+
+def test_one_page_of_proposals_has_no_page_links(client, ideas):
+    ideas.consultation["sections"][0]["proposals"] = many_proposals(20)
+    page = html(client.get(f"/consultations/{CONSULTATION_ID}"))
+    assert "Proposition n° 20<" in page and 'class="pagination"' not in page and "page 1 sur" not in page
+
+
+@pytest.mark.parametrize("asked", ["abc", "0", "-1", "²", "1.5", ""])
+def test_a_bad_page_number_in_the_address_reads_the_first_page(client, ideas, asked):
+    ideas.consultation["sections"][0]["proposals"] = many_proposals(45)
+    response = client.get(f"/consultations/{CONSULTATION_ID}?section=x&page={asked}")
+    assert response.status_code == 200 and "Proposition n° 1<" in html(response)
+    sent = ideas.args_of("get_consultation")[-1][0]
+    assert sent["page"] == 1 and sent["section_id"] is None
+
+
+def test_a_page_past_the_last_reads_the_last(client, ideas):
+    ideas.consultation["sections"][0]["proposals"] = many_proposals(45)
+    response = client.get(f"/consultations/{CONSULTATION_ID}?section=4&page={'9' * 40}")
+    assert response.status_code == 200 and "Proposition n° 45<" in html(response)
+    assert ideas.args_of("get_consultation")[-1][0]["page"] == 1_000_000
+
+
+def test_api_reads_a_page_of_proposals_and_refuses_a_bad_page(client, ideas):
+    ideas.consultation["sections"][0]["proposals"] = many_proposals(45)
+    response = client.get(f"/api/v1/consultations/{CONSULTATION_ID}?section_id=4&page=2&page_size=10&sort=newest")
+    assert response.status_code == 200
+    [section] = [s for s in response.get_json()["sections"] if s["id"] == 4]
+    assert [p["title"] for p in section["proposals"]] == [f"Proposition n° {n}" for n in range(11, 21)]
+    assert section["proposals_count"] == 45
+    assert section["proposals_page"] == {"page": 2, "pages": 5, "page_size": 10}
+    calls = len(ideas.args_of("get_consultation"))
+    for query in ("page=0", "page=abc", "page_size=101", "page_size=0", "section_id=-2"):
+        refused = client.get(f"/api/v1/consultations/{CONSULTATION_ID}?{query}")
+        assert refused.status_code == 400, query
+        assert set(refused.get_json()["details"]) == {query.split("=")[0]}
+    assert len(ideas.args_of("get_consultation")) == calls  # refused before the service
 
 
 def test_random_sort_uses_one_seed_per_visit_and_the_other_sorts_are_passed(client, ideas):

@@ -27,7 +27,9 @@ REPORT_REASONS = (("spam", "Spam ou publicité"), ("offensive", "Propos injurieu
                   ("off_topic", "Hors sujet"))
 REPORTABLE = ("proposal", "proposal_comment", "argument")
 SEED_KEY = "consultations_seed"
-PROPOSALS_SHOWN = 10  # per section on the consultation page; « Voir toutes les propositions » shows the rest
+PROPOSALS_PER_PAGE = 20  # per section; the service reads one page at a time
+PAGE_MAX = 1_000_000  # the service's bound; past the last page it shows the last one
+PAGE_WINDOW = 2  # page links either side of the current one, besides the first and the last
 LIST_SIZE = 50
 
 
@@ -49,11 +51,10 @@ def _failed(error: HubError, values: dict, name: str, fields) -> Form:
     return form
 
 
-def _or_not_found(method: str, key: str, value: str, what: str):
+def _or_not_found(method: str, key: str, value: str, what: str, **query):
     """A service read; an id that is not even the shape of one is a page not found."""
     try:
-        return call(method, {key: value, **({"sort": _sort(), "seed": visit_seed()}
-                                            if method == "get_consultation" else {})}, actor())
+        return call(method, {key: value, **query}, actor())
     except InvalidInput as error:
         if key in error.details:
             raise NotFound(f"{what} introuvable.") from None
@@ -63,6 +64,47 @@ def _or_not_found(method: str, key: str, value: str, what: str):
 def _sort() -> str:
     chosen = request.args.get("tri", "aleatoire")
     return SORT_ALIASES.get(chosen, "random")
+
+
+def _whole_number(value: str | None) -> int | None:
+    """A page or section number as typed in the address; anything else (letters, 0, -1…) is None."""
+    if not value or not value.isascii() or not value.isdigit():
+        return None
+    return min(int(value[:8]), PAGE_MAX) or None
+
+
+def _paging() -> dict:
+    """The page of proposals asked for in the address (`section`, `page`); a bad one reads the first page."""
+    return {"section_id": _whole_number(request.args.get("section")),
+            "page": _whole_number(request.args.get("page")) or 1, "page_size": PROPOSALS_PER_PAGE}
+
+
+def _page_numbers(page: int, pages: int) -> list:
+    """1 … 4 5 [6] 7 8 … 40: None stands for the pages left out."""
+    shown = sorted({1, pages, *range(max(1, page - PAGE_WINDOW), min(pages, page + PAGE_WINDOW) + 1)})
+    numbers = []
+    for number in shown:
+        if numbers and number - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
+def _pager(consultation_id: str, section: dict, sort_word: str) -> dict | None:
+    """The page links of a section's proposals, keeping the sort; None when they fit on one page."""
+    paging = section.get("proposals_page")
+    if not paging or paging["pages"] <= 1:
+        return None
+    page, pages = paging["page"], paging["pages"]
+
+    def link(number):
+        return url_for(".show", consultation_id=consultation_id, tri=sort_word, section=section["id"], page=number,
+                       _anchor=f"section-{section['id']}")
+    return {"page": page, "pages": pages, "previous": link(page - 1) if page > 1 else None,
+            "next": link(page + 1) if page < pages else None,
+            "numbers": [(number, link(number) if number else None) for number in _page_numbers(page, pages)],
+            "first": (page - 1) * paging["page_size"] + 1,
+            "last": min(page * paging["page_size"], section["proposals_count"])}
 
 
 # --- the list ----------------------------------------------------------------------------------------
@@ -80,19 +122,18 @@ FORM_NAMES = {"proposal": "proposition", "vote": "vote", "answers": "questionnai
 
 
 def _consultation_page(consultation_id: str, failed_section: int = None, **failed):
-    consultation = _or_not_found("get_consultation", "consultation_id", consultation_id, "Consultation")
+    consultation = _or_not_found("get_consultation", "consultation_id", consultation_id, "Consultation",
+                                 sort=_sort(), seed=visit_seed(), **_paging())
     forms = {name: Form(prefix) for name, prefix in FORM_NAMES.items()}
     forms.update(failed)
     sort = consultation["sort"]
-    sort_links = [(code, label, url_for(".show", consultation_id=consultation_id,
-                                        tri={v: k for k, v in SORT_ALIASES.items()}[code]))
+    words = {code: word for word, code in SORT_ALIASES.items()}
+    sort_links = [(code, label, url_for(".show", consultation_id=consultation_id, tri=words[code]))
                   for code, label in SORTS]
-    expanded = request.args.get("toutes", "")
+    pagers = {section["id"]: _pager(consultation_id, section, words[sort]) for section in consultation["sections"]}
     return render_forms("consultations/show.html", forms, consultation=consultation, viewer=consultation["viewer"],
                         sort=sort, sort_links=sort_links, failed_section=failed_section,
-                        report_reasons=REPORT_REASONS, shown=PROPOSALS_SHOWN,
-                        expanded=int(expanded) if expanded.isdigit() else None,
-                        sort_word={v: k for k, v in SORT_ALIASES.items()}[sort])
+                        report_reasons=REPORT_REASONS, pagers=pagers)
 
 
 @bp.get("/<consultation_id>")
@@ -160,7 +201,7 @@ def answer(consultation_id, section_id):
 
 
 def _number(value: str) -> int:
-    if not str(value).isdigit():
+    if not str(value).isascii() or not str(value).isdigit():
         abort(404)
     return int(value)
 
