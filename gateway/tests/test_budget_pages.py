@@ -109,13 +109,21 @@ class FakeBudget(RecordingFake):
     def list_projects(self, query, actor=None):
         items = [p for p in self.projects
                  if all(query.get(key) is None or p.get(key) == query[key]
-                        for key in ("scale", "sector", "theme", "status", "selected"))]
+                        for key in ("scale", "sector", "theme", "status", "selected"))
+                 and (query.get("studied") is None or (p["admissible"] is not None) == query["studied"])
+                 and (query.get("feasible") is None or bool(p["admissible"] and p["feasible"]) == query["feasible"])]
         by_sector = {}
         for p in items:
             by_sector[p["sector"] or "paris"] = by_sector.get(p["sector"] or "paris", 0) + 1
         offset = query.get("offset", 0)
         return {"items": items[offset:offset + query["limit"]], "total": len(items), "by_sector": by_sector,
                 "by_arrondissement": {}}
+
+    def project_counts(self, data):
+        by_status = {}
+        for p in self.projects:
+            by_status[p["status"]] = by_status.get(p["status"], 0) + 1
+        return {"total": len(self.projects), "by_status": by_status}
 
     def my_projects(self, actor):
         return {"carried": [self.projects[1]], "favorites": [], "associated": [self.projects[0]],
@@ -548,7 +556,8 @@ def test_a_commission_selects_its_projects(client, budget, sign_in, post):
     sign_in("agent")
     page = html(client.get(f"/back-office/budget/{CYCLE_ID}/selection"))
     assert "Commission centrale" in page and "16e arrondissement" in page
-    response = post(f"/back-office/budget/{CYCLE_ID}/selection", {"scope": "paris-16", "selected": P_OTHER})
+    response = post(f"/back-office/budget/{CYCLE_ID}/selection?commission=paris-16",
+                    {"scope": "paris-16", "shown": P_OTHER, "selected": P_OTHER})
     assert response.status_code == 302
     assert [args[1] for args in budget.args_of("select_project")] == [{"project_id": P_OTHER, "selected": True}]
 

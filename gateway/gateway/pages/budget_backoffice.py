@@ -10,7 +10,8 @@ from hubkit.errors import HubError, InvalidInput
 from .. import remote
 from ..actors import actor
 from ..auth import roles_required
-from .budget_common import PARIS_WIDE, STAFF, all_projects, amount, bp, plural, reference
+from .budget_common import (BACKOFFICE_PAGE, PARIS_WIDE, STAFF, amount, bp, list_args, list_params, page_links,
+                            plural, project_list_page, reference, scope_filter)
 from .forms import Form, checkbox, none_if_blank, render_forms, require_filled, submitted
 
 PREFIX = "/back-office/budget"
@@ -75,12 +76,9 @@ def create_cycle():
 
 def _dashboard(cycle_id, form: Form = None):
     cycle = _cycle_page(cycle_id)
-    projects = all_projects(cycle["id"])
-    by_status = {}
-    for project in projects:
-        by_status[project["status"]] = by_status.get(project["status"], 0) + 1
+    counts = remote.call("budget", "project_counts", {"cycle_id": cycle["id"]})
     return render_forms("budget/backoffice/cycle.html", {"stage": form or Form("etape")}, cycle=cycle,
-                        reference=reference(), by_status=by_status, projects_count=len(projects))
+                        reference=reference(), by_status=counts["by_status"], projects_count=counts["total"])
 
 
 @bp.get(f"{PREFIX}/<uuid:cycle_id>")
@@ -107,17 +105,25 @@ def advance_stage(cycle_id):
 
 # --- study ---------------------------------------------------------------------------------------------------
 
+STUDIED = "etudies"  # the `etat` of the study list showing the projects already studied (else: those waiting)
+
+
 def _study_page(cycle_id, failed: dict = None):
-    cycle = _cycle_page(cycle_id)
-    sector = request.args.get("secteur") or None
-    projects = all_projects(cycle["id"], scale=PARIS_WIDE if sector == PARIS_WIDE else None,
-                            sector=sector if sector and sector != PARIS_WIDE else None)
-    waiting = [p for p in projects if p.get("admissible") is None]
-    studied = [p for p in projects if p.get("admissible") is not None]
-    forms = {p["id"]: Form(f"etude-{p['id']}", _study_values(p)) for p in projects}
+    cycle, ref = _cycle_page(cycle_id), reference()
+    params = list_params(ref, "etat")
+    params["etat"] = STUDIED if params["etat"] == STUDIED else ""
+    studied = params["etat"] == STUDIED
+    page = project_list_page(cycle["id"], params, studied=studied, **scope_filter(params))
+    other = remote.call("budget", "list_projects", {"cycle_id": cycle["id"], "studied": not studied, "limit": 1,
+                                                    **scope_filter(params)}, actor())
+    totals = {"waiting": other["total"] if studied else page["total"],
+              "studied": page["total"] if studied else other["total"]}
+    forms = {p["id"]: Form(f"etude-{p['id']}", _study_values(p)) for p in page["items"]}
     forms.update(failed or {})
-    return render_forms("budget/backoffice/study.html", forms, cycle=cycle, reference=reference(), waiting=waiting,
-                        studied=studied, sector=sector)
+    return render_forms("budget/backoffice/study.html", forms, cycle=cycle, reference=ref, projects=page["items"],
+                        totals=totals, params=params, sector=params["secteur"], list_args=list_args(params),
+                        tab_args=list_args({"secteur": params["secteur"], "theme": params["theme"]}),
+                        pages=page_links("budget.study", cycle["id"], params, page["total"]))
 
 
 def _study_values(project: dict) -> dict:
@@ -159,28 +165,45 @@ def decide_study(cycle_id, project_id):
     except HubError as error:
         return _study_page(cycle_id, {str(project_id): Form.failed(error, values, name=name, fields=STUDY_FIELDS)})
     flash(f"L'avis sur « {project['title']} » est enregistré et publié sur la page du projet.", "success")
-    return redirect(url_for(".study", cycle_id=cycle_id, _anchor=f"projet-{project_id}"))
+    return redirect(url_for(".study", cycle_id=cycle_id, **list_args(list_params(reference(), "etat")),
+                            _anchor=f"projet-{project_id}"))
 
 
 # --- selection -------------------------------------------------------------------------------------------------
 
 def _commissions(cycle_id: str, ref: dict) -> list:
-    """The feasible projects by commission: the central one (Paris-wide projects), then one per sector."""
-    feasible = [p for p in all_projects(cycle_id) if p.get("admissible") and p.get("feasible")]
-    groups = [{"scope": PARIS_WIDE, "label": "Commission centrale – projets pour tout Paris",
-               "projects": [p for p in feasible if p["scale"] == PARIS_WIDE]}]
-    groups += [{"scope": code, "label": f"Commission de l'arrondissement – {label}",
-                "projects": [p for p in feasible if p["scale"] != PARIS_WIDE and p.get("sector") == code]}
-               for code, label in ref["sector_choices"]]
-    return [group for group in groups if group["projects"]]
+    """The commissions that have feasible projects to choose from, with how many: the central one (Paris-wide
+    projects), then one per sector."""
+    counts = remote.call("budget", "list_projects", {"cycle_id": cycle_id, "feasible": True, "limit": 1},
+                         actor())["by_sector"]
+    scopes = [(PARIS_WIDE, "Commission centrale – projets pour tout Paris")]
+    scopes += [(code, f"Commission de l'arrondissement – {label}") for code, label in ref["sector_choices"]]
+    return [{"scope": scope, "label": label, "count": counts[scope]} for scope, label in scopes if counts.get(scope)]
+
+
+def _commission_page(cycle_id: str, ref: dict) -> tuple:
+    """The commission chosen (by default the first) and one page of its feasible projects."""
+    params = list_params(ref, "commission")
+    wanted = params["commission"] or request.form.get("scope", "")  # an older form names only its scope
+    commissions = _commissions(cycle_id, ref)
+    group = next((g for g in commissions if g["scope"] == wanted), commissions[0] if commissions else None)
+    if group is None:
+        return params, commissions, None
+    params["commission"] = group["scope"]
+    scope = {"scale": PARIS_WIDE} if group["scope"] == PARIS_WIDE else {"sector": group["scope"]}
+    page = project_list_page(cycle_id, params, feasible=True, **scope)
+    return params, commissions, {**group, "projects": page["items"], "total": page["total"]}
 
 
 def _selection_page(cycle_id, failed: dict = None):
     cycle, ref = _cycle_page(cycle_id), reference()
-    groups = _commissions(cycle["id"], ref)
-    forms = {group["scope"]: Form(f"selection-{group['scope']}") for group in groups}
+    params, commissions, group = _commission_page(cycle["id"], ref)
+    forms = {group["scope"]: Form(f"selection-{group['scope']}")} if group else {}
     forms.update(failed or {})
-    return render_forms("budget/backoffice/selection.html", forms, cycle=cycle, reference=ref, groups=groups)
+    kept = {"commission": params["commission"], "page": params["page"]}
+    return render_forms("budget/backoffice/selection.html", forms, cycle=cycle, reference=ref, group=group,
+                        commissions=commissions, params=kept,
+                        pages=page_links("budget.selection", cycle["id"], kept, group["total"]) if group else None)
 
 
 @bp.get(f"{PREFIX}/<uuid:cycle_id>/selection")
@@ -192,24 +215,29 @@ def selection(cycle_id):
 @bp.post(f"{PREFIX}/<uuid:cycle_id>/selection")
 @roles_required(*STAFF)
 def select_projects(cycle_id):
-    """One commission's decision: the ticked projects go to the vote, the others (of that commission) do not."""
+    """One commission's decision on the projects its page showed: the ticked ones go to the vote, the others do
+    not. Projects of the commission on other pages, or not shown, are left as they are."""
+    ref = reference()
     scope, ticked = request.form.get("scope", ""), set(request.form.getlist("selected"))
-    group = next((g for g in _commissions(str(cycle_id), reference()) if g["scope"] == scope), None)
-    if group is None:
+    shown = set(request.form.getlist("shown")[:BACKOFFICE_PAGE])
+    params, _, group = _commission_page(str(cycle_id), ref)
+    if group is None or group["scope"] != scope:
         flash("Cette commission n'a aucun projet réalisable à sélectionner.", "error")
         return redirect(url_for(".selection", cycle_id=cycle_id))
     changed = 0
     try:
         for project in group["projects"]:
             wanted = project["id"] in ticked
-            if wanted != bool(project.get("selected")):
+            if project["id"] in shown and wanted != bool(project.get("selected")):
                 remote.call("budget", "select_project", actor(), {"project_id": project["id"], "selected": wanted})
                 changed += 1
     except HubError as error:
         return _selection_page(cycle_id, {scope: Form.failed(error, {}, name=f"selection-{scope}")})
     flash(f"{group['label']} : {changed} {plural(changed, 'changement')} enregistré{'s' if changed > 1 else ''}.",
           "success")
-    return redirect(url_for(".selection", cycle_id=cycle_id, _anchor=f"commission-{scope}"))
+    return redirect(url_for(".selection", cycle_id=cycle_id, **list_args({"commission": scope,
+                                                                          "page": params["page"]}),
+                            _anchor=f"commission-{scope}"))
 
 
 # --- live counts --------------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ receipts), budget_vote.py (submitting a project, « Mes projets », the ballot),
 (cycles, study, merging, selection, paper ballots, statuses, live counts). Each call carries the caller as
 `actor`; the budget service checks the roles and the stage again.
 """
-from flask import Blueprint, url_for
+from flask import Blueprint, request, url_for
 
 from hubkit.errors import HubError
 
@@ -21,6 +21,7 @@ STAFF = ("agent", "admin")  # study, selection, merging, paper ballots, statuses
 PARIS_WIDE = "paris"  # the scale of a project for all of Paris (and the scope of its results)
 ALL_PARIS = "tout-paris"  # the « arrondissement » filter of the list for Paris-wide projects
 SERVICE_PAGE = 500  # the most projects the service returns in one call
+BACKOFFICE_PAGE = 50  # the projects of one page of a back-office list
 PUBLISHED_STAGES = ("results", "implementation")
 VOTE_STAGE, SUBMISSION_STAGE = "vote", "submission"
 UNLISTED_STATUSES = ("draft", "merged")
@@ -77,6 +78,59 @@ def all_projects(cycle_id: str, **filters) -> list:
         offset += SERVICE_PAGE
         if offset >= page["total"] or not page["items"]:
             return items
+
+
+def list_params(ref: dict, *names) -> dict:
+    """A back-office list's filters read from the query string (a form posted from the list carries them in its
+    action's): `secteur` (a sector or « paris »), `theme`, `page`, and the page's own `names`. An unknown value is
+    no filter and a bad page is the first, as on the public list."""
+    values = request.args
+    sectors = {code for code, _ in ref["sector_choices"]} | {PARIS_WIDE}
+    page = (values.get("page") or "1").strip()
+    params = {"secteur": values.get("secteur") if values.get("secteur") in sectors else "",
+              "theme": values.get("theme") if values.get("theme") in ref["themes"] else "",
+              "page": max(1, int(page)) if page.isdigit() and len(page) < 7 else 1}
+    params.update({name: (values.get(name) or "").strip()[:40] for name in names})
+    return params
+
+
+def scope_filter(params: dict) -> dict:
+    """The service's filter for the `secteur` (Paris-wide projects, or one sector's) and `theme` of a list."""
+    query = {"scale": PARIS_WIDE} if params["secteur"] == PARIS_WIDE else \
+        {"sector": params["secteur"]} if params["secteur"] else {}
+    return {**query, **({"theme": params["theme"]} if params["theme"] else {})}
+
+
+def project_list_page(cycle_id: str, params: dict, **filters) -> dict:
+    """One page (`params["page"]`) of a cycle's projects, filtered by the service; a page past the last shows the
+    last one (`params["page"]` follows)."""
+    query = {"cycle_id": cycle_id, **{key: value for key, value in filters.items() if value is not None},
+             "limit": BACKOFFICE_PAGE}
+    page = remote.call("budget", "list_projects", {**query, "offset": (params["page"] - 1) * BACKOFFICE_PAGE},
+                       actor_or_none())
+    last = max(1, -(-page["total"] // BACKOFFICE_PAGE))
+    if params["page"] > last:
+        params["page"] = last
+        page = remote.call("budget", "list_projects", {**query, "offset": (last - 1) * BACKOFFICE_PAGE},
+                           actor_or_none())
+    return page
+
+
+def list_args(params: dict) -> dict:
+    """A list's filters and page as the query string of the links and forms that come back to the same list."""
+    return {key: value for key, value in params.items() if value and not (key == "page" and value == 1)}
+
+
+def page_links(endpoint: str, cycle_id: str, params: dict, total: int) -> dict:
+    """The previous and next pages of a back-office list, keeping its filters; `page` of `last`."""
+    kept = list_args({**params, "page": 1})
+    last = max(1, -(-total // BACKOFFICE_PAGE))
+
+    def link(number):
+        return url_for(endpoint, cycle_id=cycle_id, **kept, **({"page": number} if number > 1 else {}))
+    return {"page": params["page"], "last": last, "total": total,
+            "previous": link(params["page"] - 1) if params["page"] > 1 else None,
+            "next": link(params["page"] + 1) if params["page"] < last else None}
 
 
 @bp.app_template_filter("euros")

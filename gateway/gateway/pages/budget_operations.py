@@ -10,7 +10,8 @@ from .. import remote
 from ..actors import actor
 from ..auth import roles_required
 from .budget_backoffice import PREFIX
-from .budget_common import PARIS_WIDE, STAFF, agent_actor, all_projects, amount, bp, reference
+from .budget_common import (PARIS_WIDE, STAFF, agent_actor, all_projects, amount, bp, list_args, list_params,
+                            page_links, project_list_page, reference, scope_filter)
 from .forms import Form, none_if_blank, render_forms, require_filled, submitted
 
 MERGE_FIELDS = ("title", "description", "theme", "scale", "sector", "address", "cost")
@@ -32,21 +33,16 @@ def _cycle(cycle_id) -> dict:
     return remote.call("budget", "get_cycle", {"cycle_id": str(cycle_id)})
 
 
-def _sector_filter() -> dict:
-    sector = request.args.get("secteur") or None
-    if sector == PARIS_WIDE:
-        return {"scale": PARIS_WIDE}
-    return {"sector": sector} if sector else {}
-
-
 # --- co-construction: merging --------------------------------------------------------------------------------
 
 def _merge_page(cycle_id, form: Form = None):
-    cycle = _cycle(cycle_id)
-    projects = all_projects(cycle["id"], **_sector_filter())
+    cycle, ref = _cycle(cycle_id), reference()
+    params = list_params(ref)
+    page = project_list_page(cycle["id"], params, **scope_filter(params))
     return render_forms("budget/backoffice/merge.html", {"merge": form or Form("fusion")}, cycle=cycle,
-                        reference=reference(), projects=projects, sector=request.args.get("secteur") or "",
-                        labels=MERGE_LABELS)
+                        reference=ref, projects=page["items"], sector=params["secteur"], params=params,
+                        list_args=list_args(params),
+                        pages=page_links("budget.merge", cycle["id"], params, page["total"]), labels=MERGE_LABELS)
 
 
 @bp.get(f"{PREFIX}/<uuid:cycle_id>/fusion")
@@ -130,12 +126,19 @@ def record_paper_ballot(cycle_id):
 
 def _statuses_page(cycle_id, failed: dict = None):
     cycle, ref = _cycle(cycle_id), reference()
-    winners = all_projects(cycle["id"], status="winner") if cycle["stage"] in ("results", "implementation") else []
-    forms = {p["id"]: Form(f"statut-{p['id']}") for p in winners}
+    params = list_params(ref, "statut")
+    implementation = {status["code"] for status in ref.get("implementation_statuses", ())}
+    params["statut"] = params["statut"] if params["statut"] in implementation else ""
+    page = {"items": [], "total": 0}
+    if cycle["stage"] in ("results", "implementation"):
+        page = project_list_page(cycle["id"], params, status=params["statut"] or "winner", **scope_filter(params))
+    forms = {p["id"]: Form(f"statut-{p['id']}") for p in page["items"]}
     forms.update(failed or {})
     settable = [(s["code"], s["label"]) for s in ref.get("implementation_statuses", ()) if s.get("settable")]
-    return render_forms("budget/backoffice/statuses.html", forms, cycle=cycle, reference=ref, winners=winners,
-                        settable=settable)
+    return render_forms("budget/backoffice/statuses.html", forms, cycle=cycle, reference=ref, winners=page["items"],
+                        settable=settable, params=params, sector=params["secteur"], list_args=list_args(params),
+                        status_choices=[(s["code"], s["label"]) for s in ref.get("implementation_statuses", ())],
+                        pages=page_links("budget.statuses", cycle["id"], params, page["total"]))
 
 
 @bp.get(f"{PREFIX}/<uuid:cycle_id>/realisation")
@@ -157,4 +160,5 @@ def change_status(cycle_id, project_id):
         return _statuses_page(cycle_id, {str(project_id): form})
     flash(f"« {project['title']} » : {project['status_label']}. L'étape apparaît sur le planning du projet et ses "
           "abonnés sont prévenus.", "success")
-    return redirect(url_for(".statuses", cycle_id=cycle_id, _anchor=f"projet-{project_id}"))
+    return redirect(url_for(".statuses", cycle_id=cycle_id, **list_args(list_params(reference(), "statut")),
+                            _anchor=f"projet-{project_id}"))
