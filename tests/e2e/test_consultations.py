@@ -149,3 +149,37 @@ def test_a_consultation_from_set_up_to_synthesis(platform, mail_link):
     for action in ("proposal_submitted", "amendment_proposed", "amendment_decided", "argument",
                    "questionnaire_answered", "consultation_closed", "synthesis_published"):
         assert f'consultation_actions_total{{action="{action}"}}' in metrics, action
+
+
+def test_proposals_are_read_a_page_at_a_time(platform, mail_link):
+    api = f"{platform.url}/api/v1"
+    agent = admin_headers(platform)
+    _, camille, _, _ = citizen(platform, mail_link, "Camille")
+    now = datetime.now(timezone.utc)
+    created = requests.post(f"{api}/consultations", headers=agent, json={
+        "title": "Les rues aux écoles", "context": "Quelles rues fermer devant les écoles ?",
+        "opens_at": (now - timedelta(minutes=5)).isoformat(), "closes_at": (now + timedelta(days=30)).isoformat()})
+    consultation_id = created.json()["id"]
+    section = requests.post(f"{api}/consultations/{consultation_id}/sections", headers=agent, json={
+        "title": "Vos propositions", "mode": "proposals"}).json()["sections"][0]["id"]
+    titles = [f"Rue aux écoles numéro {number}" for number in range(3)]
+    for title in titles:
+        posted = requests.post(f"{api}/consultations/{consultation_id}/proposals", headers=camille, json={
+            "section_id": section, "title": title, "body": "Fermer la rue aux voitures à l'heure de l'école."})
+        assert posted.status_code == 201, posted.text
+
+    def page(**params):
+        read = requests.get(f"{api}/consultations/{consultation_id}", params={"section_id": section, **params})
+        assert read.status_code == 200, read.text
+        return read.json()["sections"][0]
+
+    second = page(sort="newest", page=2, page_size=2)
+    assert [p["title"] for p in second["proposals"]] == titles[:1] and second["proposals_count"] == 3
+    assert second["proposals_page"] == {"page": 2, "pages": 2, "page_size": 2}
+    shuffled = page(sort="random", seed="visite", page=1, page_size=2)["proposals"] + page(
+        sort="random", seed="visite", page=2, page_size=2)["proposals"]
+    assert sorted(p["title"] for p in shuffled) == titles  # no repeat, no gap across pages
+    assert requests.get(f"{api}/consultations/{consultation_id}", params={"page": 0}).status_code == 400
+    html_page = requests.get(f"{platform.url}/consultations/{consultation_id}",
+                             params={"section": section, "page": "deux"})
+    assert html_page.status_code == 200 and all(title in html_page.text for title in titles)
