@@ -8,9 +8,10 @@ pseudonym, deletion); the gateway reads it before asking accounts over RPC.
 Keys hold the SHA-256 digest of the token, never the token itself.
 
 Under a rush (thousands of signers or voters a second) the gateway's lookups
-are coalesced: while one round trip to Redis is under way, the lookups that
-arrive wait for it and then leave together as one MGET. A lone lookup leaves
-at once, so a quiet hub pays no extra latency.
+are coalesced: the lookups of the requests the event loop handles in one turn
+leave together as one MGET on its next turn, and those that arrive while a
+round trip is under way leave together right after it. A quiet hub pays one
+turn of the loop (microseconds) and a plain GET.
 """
 import hashlib
 import json
@@ -33,9 +34,10 @@ def token_digest(token: str) -> str:
 
 
 class _CoalescedReads:
-    """Concurrent reads of single keys answered by as few round trips as possible (group commit): a read
-    that finds Redis idle goes at once as a plain GET; the reads that arrive while one is under way wait
-    for it, then leave together as one MGET."""
+    """Concurrent reads of single keys answered by as few round trips as possible (group commit). A read
+    leaves on the event loop's next turn, with every read that the requests handled in this turn asked for:
+    a rush of requests that the loop picks up together costs one MGET, not one GET each. Reads that arrive
+    while a round trip is under way leave together right after it. A lone read is a plain GET."""
 
     def __init__(self, client: redis_lib.Redis, max_keys: int = 500):
         self.client, self.max_keys = client, max_keys
@@ -44,33 +46,30 @@ class _CoalescedReads:
 
     def get(self, key: str):
         """The raw value of `key` (None if absent); raises RedisError if Redis could not answer."""
-        if self._reading:
-            waiter = (key, Event())
-            self._waiting.append(waiter)
-            outcome = waiter[1].wait()
-            if isinstance(outcome, BaseException):
-                raise outcome
-            return outcome
-        self._reading = True
-        try:
-            return self.client.get(key)
-        finally:
-            self._hand_over()
-
-    def _hand_over(self):
-        if self._waiting:
-            eventlet.spawn_n(self._read_waiting)
-        else:
-            self._reading = False
+        waiter = (key, Event())
+        self._waiting.append(waiter)
+        if not self._reading:
+            self._reading = True
+            eventlet.spawn_n(self._read_waiting)  # after the greenthreads that are ready now had their turn
+        outcome = waiter[1].wait()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
     def _read_waiting(self):
         batch, self._waiting = self._waiting[:self.max_keys], self._waiting[self.max_keys:]
         try:
-            values = self.client.mget([key for key, _ in batch])
+            if len(batch) == 1:
+                values = [self.client.get(batch[0][0])]
+            else:
+                values = self.client.mget([key for key, _ in batch])
         except Exception as error:  # every waiter gets it (a cache miss for the caller); none is left waiting
             values = [error] * len(batch)
         finally:
-            self._hand_over()
+            if self._waiting:
+                eventlet.spawn_n(self._read_waiting)
+            else:
+                self._reading = False
         for (_, done), value in zip(batch, values):
             done.send(value)
 

@@ -57,15 +57,18 @@ class SlowRedis:
         return [self.values.get(key) for key in keys]
 
 
-def test_lookups_that_arrive_during_a_round_trip_leave_together():
-    redis = SlowRedis({f"s:{index}": f"v{index}".encode() for index in range(100)})
+def test_lookups_of_one_turn_of_the_loop_and_those_that_arrive_during_a_round_trip_leave_together():
+    redis = SlowRedis({f"s:{index}": f"v{index}".encode() for index in range(130)})
     reads = _CoalescedReads(redis, max_keys=40)
-    pool = eventlet.GreenPool(101)
-    keys = [f"s:{index}" for index in range(101)]
-    assert list(pool.imap(reads.get, keys)) == [f"v{index}".encode() for index in range(100)] + [None]
-    # the first goes alone at once; the 100 that arrived meanwhile leave in MGETs of at most 40
-    assert [len(keys) for keys in redis.round_trips] == [1, 40, 40, 20]
-    assert reads._reading is False
+    pool = eventlet.GreenPool(200)
+    first = [pool.spawn(reads.get, f"s:{index}") for index in range(101)]  # all ready in the same turn
+    eventlet.sleep(0.005)  # the first round trip is under way
+    later = [pool.spawn(reads.get, f"s:{index}") for index in range(101, 131)]
+    assert [thread.wait() for thread in first + later] == [f"v{index}".encode() for index in range(130)] + [None]
+    # the 101 of the first turn leave in MGETs of at most 40; the 30 that arrived meanwhile join the next ones
+    assert [len(keys) for keys in redis.round_trips] == [40, 40, 40, 11]
+    assert sorted(key for keys in redis.round_trips for key in keys) == sorted(f"s:{index}" for index in range(131))
+    assert reads._reading is False and reads._waiting == []
     assert reads.get("s:7") == b"v7" and redis.round_trips[-1] == ["s:7"]  # a quiet moment: a plain GET
 
 
