@@ -40,6 +40,10 @@ def configure(service: str, level: str = "INFO"):
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # The JSON lines name neither source line, thread nor process: not looking them up saves a third of the
+    # cost of each line (the gateway writes one per request). See "Optimization" in the logging HOWTO.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     for noisy in ("kombu", "amqp", "nameko", "werkzeug", "urllib3", "selenium"):
         logging.getLogger(noisy).setLevel("WARNING")
     # nameko logs expected (business) errors with a traceback at WARNING; they are counted in metrics instead
