@@ -3,8 +3,9 @@ cycles (« éditions »), fetching a cycle's projects, and the French wording of
 
 The pages are split by audience: budget.py (the public pages: editions, projects, map, results,
 receipts), budget_vote.py (submitting a project, « Mes projets », the ballot), budget_backoffice.py
-(cycles, study, merging, selection, paper ballots, statuses, live counts). Each call carries the caller as
-`actor`; the budget service checks the roles and the stage again.
+(cycles, study, merging, selection, paper ballots, statuses, live counts). The back office's lists ask the
+service for one page at a time (a Paris cycle has more than a thousand projects), filtered there. Each call
+carries the caller as `actor`; the budget service checks the roles and the stage again.
 """
 from flask import Blueprint, request, url_for
 
@@ -96,9 +97,12 @@ def list_params(ref: dict, *names) -> dict:
 
 def scope_filter(params: dict) -> dict:
     """The service's filter for the `secteur` (Paris-wide projects, or one sector's) and `theme` of a list."""
-    query = {"scale": PARIS_WIDE} if params["secteur"] == PARIS_WIDE else \
-        {"sector": params["secteur"]} if params["secteur"] else {}
-    return {**query, **({"theme": params["theme"]} if params["theme"] else {})}
+    query = {"theme": params["theme"]} if params["theme"] else {}
+    if params["secteur"] == PARIS_WIDE:
+        query["scale"] = PARIS_WIDE
+    elif params["secteur"]:
+        query["sector"] = params["secteur"]
+    return query
 
 
 def project_list_page(cycle_id: str, params: dict, **filters) -> dict:
