@@ -1,9 +1,8 @@
 """What crosses the wire to and from the petitions service."""
-import uuid
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from hubkit.validation import load
+from hubkit.validation import load, loaded_uuid
 
 from .domain import (ASKS_MAX, BACKGROUND_MAX, DECISIONS, ELIGIBILITY, INVALIDATION_IDS_MAX, INVALIDATION_REASON_MAX,
                      LIST_GROUPS, REASON_MAX, REJECTION_CODES, RESPONSE_MAX, THRESHOLD_MAX, TITLE_MAX,
@@ -93,10 +92,10 @@ def _plain_sign_item(payload) -> dict | None:
     """What the schema would load from `payload`, or None when that needs the schema itself."""
     if type(payload) is not dict or not payload.keys() <= _SIGN_ITEM_KEYS:
         return None
-    actor, petition_id = payload.get("actor"), _plain_uuid(payload.get("petition_id"))
+    actor, petition_id = payload.get("actor"), loaded_uuid(payload.get("petition_id"))
     if type(actor) is not dict or petition_id is None or not actor.keys() <= _ACTOR_KEYS:
         return None
-    account_id, roles = _plain_uuid(actor.get("account_id")), actor.get("roles", [])
+    account_id, roles = loaded_uuid(actor.get("account_id")), actor.get("roles", [])
     if account_id is None or type(roles) is not list or len(roles) > ROLES_MAX or \
             not all(type(role) is str and len(role) <= ROLE_MAX for role in roles):
         return None
@@ -123,15 +122,6 @@ def _plain_sign_item(payload) -> dict | None:
         return None
     return {"petition_id": petition_id, "connection": connection, "notify": notify, "client": client,
             "actor": {"account_id": account_id, "roles": list(roles)}}
-
-
-def _plain_uuid(value) -> uuid.UUID | None:
-    if type(value) is not str:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 class PublishSchema(Schema):

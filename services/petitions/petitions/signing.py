@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from hubkit import batching
 from hubkit.errors import Conflict, HubError, InvalidInput, NotFound
+from hubkit.sqllists import array_of
 
 from . import domain, events, schemas
 from .checks import aware, rules
@@ -97,7 +98,7 @@ class Signing:
         for petition_id, signatures in by_petition.items():
             if petition_id not in counted:
                 self._add_to_count(petition_id, len(signatures))
-        counts = self._batch_counts(by_petition)
+        counts = self._counts(by_petition)
         for petition_id, signatures in by_petition.items():
             self._record(petitions[petition_id], signatures, counts[petition_id], outcomes)
 
@@ -267,13 +268,6 @@ class Signing:
             self.session.add(SignatureCounter(petition_id=petition_id, shard=shard, signatures=signatures))
             self.session.flush()
 
-    def _batch_counts(self, petition_ids) -> dict:
-        """`_counts`, read on the transaction's connection (the batch path leaves nothing for the session to flush)."""
-        rows = self.session.connection().execute(
-            sa.select(_COUNTERS.c.petition_id, sa.func.sum(_COUNTERS.c.signatures))
-            .where(_COUNTERS.c.petition_id.in_(list(petition_ids))).group_by(_COUNTERS.c.petition_id))
-        return {petition_id: int(total) for petition_id, total in rows}
-
     def _reach_threshold(self, petition: Petition, count: int) -> bool:
         """Open -> threshold reached, once: a conditional update, so concurrent signers cannot both do it."""
         now = self.clock()
@@ -358,8 +352,8 @@ def _insert_and_count():
     account_id, false) per signature inserted, then (petition_id, NULL, true) per counter row updated (none for
     a counter row that was never created)."""
     table = Signature.__table__
-    arrays = sa.func.unnest(*(sa.bindparam(f"{name}s", type_=postgresql.ARRAY(table.c[name].type))
-                              for name in _ROW_COLUMNS)).table_valued(*_ROW_COLUMNS).render_derived("rows")
+    arrays = sa.func.unnest(*(array_of(f"{name}s", table.c[name].type) for name in _ROW_COLUMNS)).table_valued(
+        *_ROW_COLUMNS).render_derived("rows")
     rows = sa.select(*(arrays.c[name] for name in _ROW_COLUMNS),
                      sa.bindparam("now", type_=table.c.created_at.type))
     inserted = postgresql.insert(table).from_select([*_ROW_COLUMNS, "created_at"], rows).on_conflict_do_nothing(
@@ -367,9 +361,9 @@ def _insert_and_count():
         "inserted")
     added = sa.select(inserted.c.petition_id, sa.func.count().label("signatures")).group_by(
         inserted.c.petition_id).cte("added")
-    picked = sa.func.unnest(sa.bindparam("counted_petitions", type_=postgresql.ARRAY(_COUNTERS.c.petition_id.type)),
-                            sa.bindparam("counter_shards", type_=postgresql.ARRAY(_COUNTERS.c.shard.type))
-                            ).table_valued("petition_id", "shard").render_derived("picked")
+    picked = sa.func.unnest(array_of("counted_petitions", _COUNTERS.c.petition_id.type),
+                            array_of("counter_shards", _COUNTERS.c.shard.type)).table_valued(
+        "petition_id", "shard").render_derived("picked")
     counted = sa.update(_COUNTERS).values(signatures=_COUNTERS.c.signatures + added.c.signatures).where(
         _COUNTERS.c.petition_id == added.c.petition_id, picked.c.petition_id == added.c.petition_id,
         _COUNTERS.c.shard == picked.c.shard).returning(_COUNTERS.c.petition_id).cte("counted")
