@@ -3,12 +3,12 @@ import logging
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from hubkit import rules as hub_rules
 from hubkit.clock import aware, utcnow
 from hubkit.config import env_int
 from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
+from hubkit.sqllists import one_of
 
 from . import domain, events, mails, passwords
 from .models import Account, OneTimeToken, RoleAssignment, RoleChange, Session
@@ -405,12 +405,9 @@ class Accounts:
 
         Only the columns the attributes need (no ORM objects, no timestamps to parse), and on PostgreSQL the ids
         as ONE array parameter: a list of hundreds of parameters (IN (...)) is a new query for the driver to parse
-        every time."""
+        every time (hubkit.sqllists)."""
         ids = [str(account_id) for account_id in account_ids]
-        if self.session.get_bind().dialect.name == "postgresql":
-            wanted = Account.id == sa.any_(sa.bindparam("account_ids", ids, type_=postgresql.ARRAY(sa.String)))
-        else:
-            wanted = Account.id.in_(ids)
+        wanted = one_of(Account.id, ids, self.session.get_bind().dialect.name == "postgresql")
         rows = self.session.execute(sa.select(*ELIGIBILITY_COLUMNS).where(wanted, Account.status == "active"))
         return [_eligibility(*row) for row in rows.all()]
 

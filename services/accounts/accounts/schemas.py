@@ -204,6 +204,18 @@ def dump_eligibility_attributes(attributes: dict) -> dict:
             "certification": _text(attributes["certification"]), "email_verified": _flag(attributes["email_verified"])}
 
 
+def dump_eligibility_attributes_many(many: list) -> list:
+    """`EligibilityAttributesSchema(many=True).dump(many)` for the dicts `Accounts.eligibility_attributes_many`
+    built, each dumped in place instead of built a second time: their values are already of the types the schema
+    dumps (str, bool, int, the sector's str, None), but the birth date (tests/test_schemas.py and
+    tests/test_handlers.py check they agree)."""
+    for attributes in many:
+        birth_date = attributes["birth_date"]
+        if birth_date is not None:
+            attributes["birth_date"] = birth_date.isoformat()
+    return many
+
+
 def _text(value):
     return None if value is None else str(value)
 

@@ -166,8 +166,8 @@ class AccountsService(Infrastructure):
         """Internal: the attributes of up to 500 accounts at once (deleted and unknown ones are absent)."""
         account_ids = load(ACCOUNT_IDS, data)["account_ids"]
         with self.db as uow:
-            return [schemas.dump_eligibility_attributes(attributes)
-                    for attributes in self._accounts(uow).eligibility_attributes_many(account_ids)]
+            attributes = self._accounts(uow).eligibility_attributes_many(account_ids)
+        return schemas.dump_eligibility_attributes_many(attributes)
 
     @rpc
     def email_domains(self, data):

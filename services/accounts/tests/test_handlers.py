@@ -1,4 +1,5 @@
 """Use cases of the accounts service on a real database (SQLite and PostgreSQL) and a real Redis."""
+import copy
 import json
 import uuid
 from datetime import date, timedelta
@@ -7,7 +8,7 @@ import pytest
 
 from accounts.handlers import Accounts, utcnow
 from accounts.models import Base
-from accounts.schemas import PrincipalSchema
+from accounts.schemas import EligibilityAttributesSchema, PrincipalSchema, dump_eligibility_attributes_many
 from hubkit.sessions import SessionCache, token_digest
 from hubkit.throttle import connect
 from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
@@ -376,6 +377,8 @@ def test_eligibility_attributes_of_many_accounts_at_once(run, store):
                                             [uuid.UUID(first), second, unverified, str(uuid.uuid4())])}
     assert set(many) == {first, second, unverified}
     assert many == {account_id: run("eligibility_attributes", account_id) for account_id in many}
+    schema_dump = EligibilityAttributesSchema(many=True).dump(list(many.values()))
+    assert dump_eligibility_attributes_many(copy.deepcopy(list(many.values()))) == schema_dump  # the RPC's answer
     assert many[second]["lives_in_paris"] is True and many[second]["arrondissement"] == 20
     assert many[second]["sector"] == {"code": "paris-20", "label": "20e arrondissement", "insee": "75120"}
     assert many[first]["birth_date"] == date(1990, 5, 14) and many[first]["sector"] is None

@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from accounts.schemas import EligibilityAttributesSchema, dump_eligibility_attributes
+from accounts.schemas import (EligibilityAttributesSchema, dump_eligibility_attributes,
+                              dump_eligibility_attributes_many)
 
 SECTOR = {"code": "paris-centre", "label": "Paris Centre", "insee": "75123"}
 
@@ -23,3 +24,5 @@ def test_eligibility_attributes_are_dumped_as_the_schema_dumps_them(attributes):
     dumped = dump_eligibility_attributes(attributes)
     assert json.dumps(dumped) == json.dumps(EligibilityAttributesSchema().dump(attributes))
     assert json.dumps([dumped]) == json.dumps(EligibilityAttributesSchema(many=True).dump([attributes]))
+    in_place = dump_eligibility_attributes_many([dict(attributes)])
+    assert json.dumps(in_place) == json.dumps(EligibilityAttributesSchema(many=True).dump([attributes]))
