@@ -67,3 +67,17 @@ def test_on_postgresql_arrays_of_every_type_unnest_back_to_the_values(engine, da
                                   {"names": array_literal(TRICKY)}).scalars().all()
     assert back == list(zip(*(values for _, _, values in columns)))
     assert text == TRICKY
+
+
+def test_on_postgresql_array_literals_keep_every_value(engine, database_kind):
+    """What budget's voting sends in its fixed statements (`CAST(:v AS varchar[])` etc.)."""
+    if database_kind != "postgresql":
+        pytest.skip("array literals are PostgreSQL's")
+    values = ["paris-19", "", "NULL", None, "a,b", "{x}", 'q"uote', "back\\slash", "tab\tand\nnewline", "é à ü"]
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT CAST(:v AS varchar[])"), {"v": array_literal(values)}).scalar() == \
+            values
+        assert connection.execute(sa.text("SELECT CAST(:v AS bigint[])"),
+                                  {"v": array_literal([1, 9_007_199_254_740_993, None])}).scalar() == \
+            [1, 9_007_199_254_740_993, None]
+        assert connection.execute(sa.text("SELECT CAST(:v AS integer[])"), {"v": array_literal([])}).scalar() == []
