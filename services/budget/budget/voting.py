@@ -14,13 +14,13 @@ paper ballots the online ones supersede, and one anonymous `ballot_cast` per cyc
 the ballots it stands for). On PostgreSQL each of these is ONE statement whatever the batch's size (unnest of
 arrays, or = ANY(array), each array ONE text parameter: a cached statement, no per-row work in the driver).
 """
-import json
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from hubkit import batching
 from hubkit.errors import Conflict, HubError, NotFound
+from hubkit.sqllists import array_literal
 from sqlalchemy.dialects import sqlite
 
 from . import domain, events
@@ -29,8 +29,8 @@ from .models import Ballot, BallotChoice, Cycle, PaperBallot, ReplacedReceipt
 
 MAX_BATCH = 500
 # PostgreSQL: a whole batch in one statement each (arrays unnested), whatever its size. Each array is sent as ONE
-# text parameter, an array literal (see `pg_array`): the pure-Python psycopg adapts a list element by element,
-# and a list of hundreds of separate parameters (IN (...)) makes it parse a new query every time.
+# text parameter, an array literal (hubkit.sqllists): a list of hundreds of separate parameters (IN (...)) would
+# be a new query to parse every time.
 INSERT_BALLOTS = sa.text(
     "INSERT INTO budget_ballots (cycle_id, account_id, sector, receipt_digest, cast_at, changes, channel, counted) "
     "SELECT c, a, s, d, :now, n, 'online', true FROM unnest(CAST(:cycle_id AS varchar[]), "
@@ -57,19 +57,6 @@ SUPERSEDE_PAPER = sa.text(  # the online ballot wins over paper (paper.py)
 _cycles = Cycle.__table__.c
 CYCLES = (sa.select(_cycles.id, _cycles.stage, _cycles.eligibility, _cycles.vote_day, _cycles.max_choices)
           .where(_cycles.id.in_(sa.bindparam("ids", expanding=True))).order_by(_cycles.id).with_for_update(read=True))
-
-
-def pg_array(values: list) -> str:
-    """A PostgreSQL array literal of `values` (str, int or None: NULL), for ONE `CAST(:param AS type[])` parameter.
-
-    JSON quotes strings as an array literal does; any backslash in it (a string with a quote, a backslash or a
-    control character, which JSON escapes its own way) takes the slow path, element by element."""
-    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
-    if "\\" not in text:
-        return "{" + text[1:-1] + "}"
-    return "{" + ",".join("NULL" if value is None else
-                          '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-                          for value in values) + "}"
 
 
 @dataclass
@@ -111,7 +98,8 @@ class Voting:
         """`entries`: (BatchItem or None, actor, command) or a HubError (an item refused before, e.g. malformed);
         `attributes`: account id → eligibility attributes. One outcome per entry, in order."""
         outcomes = list(entries)
-        cycles, candidates = self._cycles_of(entries)
+        choices = _choices(entries)
+        cycles, candidates = self._cycles_of(entries, choices)
         now = self.clock()
         voters = {}
         for index, entry in enumerate(entries):
@@ -119,7 +107,7 @@ class Voting:
                 continue
             _item, actor, command = entry
             try:
-                vote = self._accepted(index, actor, command, cycles, candidates, attributes, now)
+                vote = self._accepted(index, actor, command, choices[index], cycles, candidates, attributes, now)
             except HubError as refused:
                 outcomes[index] = refused
                 continue
@@ -156,31 +144,27 @@ class Voting:
                               {"cycle_id": cycle_id, "channel": domain.ONLINE, "count": len(indexes)},
                               actor=events.ANONYMOUS_VOTER)
 
-    def _cycles_of(self, entries: list) -> tuple:
+    def _cycles_of(self, entries: list, choices: dict) -> tuple:
         """The batch's cycles (the columns the rules read, share-locked) and, of their candidates, the ones the batch
         names (a cycle puts hundreds of projects on the ballot paper, a batch names a few dozen)."""
         named = {}
-        for entry in entries:
-            if not isinstance(entry, HubError):
-                command = entry[2]
-                projects = named.setdefault(str(command["cycle_id"]), set())
-                projects.update(command["paris_projects"])
-                projects.update(command["sector_projects"])
+        for index, (paris, local) in choices.items():
+            projects = named.setdefault(str(entries[index][2]["cycle_id"]), set())
+            projects.update(paris)
+            projects.update(local)
         if not named:
             return {}, {}
         cycles = {row.id: row for row in self.session.execute(CYCLES, {"ids": sorted(named)})}
-        return cycles, {cycle_id: self._candidates(cycle_id, only={str(p) for p in named[cycle_id]})
-                        for cycle_id in cycles}
+        return cycles, {cycle_id: self._candidates(cycle_id, only=named[cycle_id]) for cycle_id in cycles}
 
-    def _accepted(self, index, actor, command, cycles, candidates, attributes, now) -> Vote:
+    def _accepted(self, index, actor, command, choices, cycles, candidates, attributes, now) -> Vote:
         cycle = cycles.get(str(command["cycle_id"]))
         if cycle is None:
             raise NotFound("Cycle de budget participatif introuvable.")
         account_id = str(actor["account_id"])
         if account_id not in attributes:
             raise NotFound("Compte introuvable.")
-        paris = [str(p) for p in command["paris_projects"]]
-        local = [str(p) for p in command["sector_projects"]]
+        paris, local = choices
         sector = command.get("sector") if local else None
         try:
             domain.require_stage(cycle.stage, domain.VOTE, action="voter")
@@ -195,7 +179,7 @@ class Voting:
         for cycle_id, account_ids in _by_cycle(voters).items():
             if postgresql:
                 rows = self.session.execute(EXISTING_BALLOTS, {"cycle_id": cycle_id,
-                                                               "account_ids": pg_array(account_ids)})
+                                                               "account_ids": array_literal(account_ids)})
             else:
                 rows = self.session.execute(
                     sa.select(Ballot.id, Ballot.account_id, Ballot.receipt_digest, Ballot.changes)
@@ -215,7 +199,7 @@ class Voting:
                 for (cycle_id, account_id), voter in new.items()]
         if postgresql:
             inserted = self.session.execute(INSERT_BALLOTS, {
-                "now": now, **{column: pg_array([row[column] for row in rows])
+                "now": now, **{column: array_literal([row[column] for row in rows])
                                for column in ("cycle_id", "account_id", "sector", "receipt_digest", "changes")}})
         else:
             table = Ballot.__table__
@@ -251,7 +235,7 @@ class Voting:
             self._write_sqlite(updates, replaced, choices, now)
         for cycle_id, account_ids in _by_cycle(written).items():  # the online ballot wins over paper (paper.py)
             if postgresql:
-                self.session.execute(SUPERSEDE_PAPER, {"cycle_id": cycle_id, "account_ids": pg_array(account_ids)})
+                self.session.execute(SUPERSEDE_PAPER, {"cycle_id": cycle_id, "account_ids": array_literal(account_ids)})
             else:
                 linked = sa.select(PaperBallot.ballot_id).where(PaperBallot.cycle_id == cycle_id,
                                                                 PaperBallot.account_id.in_(account_ids))
@@ -261,17 +245,17 @@ class Voting:
     def _write_postgresql(self, updates: list, replaced: list, choices: list, now):
         """Each write one statement whatever the batch's size (arrays unnested)."""
         if updates:
-            ids = pg_array([update["b_id"] for update in updates])
+            ids = array_literal([update["b_id"] for update in updates])
             self.session.execute(DELETE_CHOICES, {"ballot_ids": ids})
             self.session.execute(UPDATE_BALLOTS, {
-                "now": now, "ids": ids, "digests": pg_array([update["b_digest"] for update in updates]),
-                "sectors": pg_array([update["b_sector"] for update in updates]),
-                "changes": pg_array([update["b_changes"] for update in updates])})
+                "now": now, "ids": ids, "digests": array_literal([update["b_digest"] for update in updates]),
+                "sectors": array_literal([update["b_sector"] for update in updates]),
+                "changes": array_literal([update["b_changes"] for update in updates])})
         if replaced:
-            self.session.execute(INSERT_REPLACED, {"digests": pg_array([row["digest"] for row in replaced]),
-                                                   "cycle_ids": pg_array([row["cycle_id"] for row in replaced])})
-        self.session.execute(INSERT_CHOICES, {"ballot_ids": pg_array([choice[0] for choice in choices]),
-                                              "project_ids": pg_array([choice[1] for choice in choices])})
+            self.session.execute(INSERT_REPLACED, {"digests": array_literal([row["digest"] for row in replaced]),
+                                                   "cycle_ids": array_literal([row["cycle_id"] for row in replaced])})
+        self.session.execute(INSERT_CHOICES, {"ballot_ids": array_literal([choice[0] for choice in choices]),
+                                              "project_ids": array_literal([choice[1] for choice in choices])})
 
     def _write_sqlite(self, updates: list, replaced: list, choices: list, now):
         table = Ballot.__table__
@@ -285,6 +269,12 @@ class Voting:
             self.session.execute(sa.insert(ReplacedReceipt), replaced)
         self.session.execute(sa.insert(BallotChoice), [{"ballot_id": ballot_id, "project_id": project_id}
                                                        for ballot_id, project_id in choices])
+
+
+def _choices(entries: list) -> dict:
+    """index → (Paris-wide, sector) project ids of each entry not refused before, as text: converted once."""
+    return {index: ([str(p) for p in entry[2]["paris_projects"]], [str(p) for p in entry[2]["sector_projects"]])
+            for index, entry in enumerate(entries) if not isinstance(entry, HubError)}
 
 
 def _by_cycle(voters: dict) -> dict:

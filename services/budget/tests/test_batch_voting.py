@@ -114,21 +114,6 @@ def test_a_batch_mixing_new_and_replacing_ballots(run, store, accounts, voter, v
     assert len(store.rows("budget_replaced_receipts")) == 4
 
 
-def test_array_parameters_keep_every_value(store):
-    """PostgreSQL: a batch's columns travel as array literals, whatever their text."""
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("array literals are PostgreSQL's")
-    import sqlalchemy as sa
-    from budget.voting import pg_array
-    values = ["paris-19", "", "NULL", None, "a,b", "{x}", 'q"uote', "back\\slash", "tab\tand\nnewline", "é à ü"]
-    with store.engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT CAST(:v AS varchar[])"), {"v": pg_array(values)}).scalar() == values
-        assert connection.execute(sa.text("SELECT CAST(:v AS bigint[])"),
-                                  {"v": pg_array([1, 9_007_199_254_740_993, None])}).scalar() == \
-            [1, 9_007_199_254_740_993, None]
-        assert connection.execute(sa.text("SELECT CAST(:v AS integer[])"), {"v": pg_array([])}).scalar() == []
-
-
 def test_a_project_off_the_ballot_paper_is_refused_in_a_batch(run, store, accounts, voter, vote_cycle):
     """The batch reads only the candidates its items name: an unknown project or one of the wrong scale is refused,
     its neighbours are not."""
