@@ -18,6 +18,7 @@ from . import correlation, pg
 from .clock import utcnow
 from .config import database_url
 from .envelope import make_event
+from .sqllists import timestamps_literal
 from .tables import infrastructure_tables
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,8 @@ pg.use_green_wait_if_patched()  # e.g. migrations, whose engines are not made by
 
 # PostgreSQL: the outbox rows a batch collected, in ONE statement whose text does not depend on the batch's size
 # (a cached, prepared statement): the envelopes as ONE json parameter (a JSON array, serialized once, each element
-# exactly the text a row's JSON column would get) and their created_at as ONE timestamptz[] array literal.
+# exactly the text a row's JSON column would get) and their created_at as ONE timestamptz[] array literal
+# (hubkit.sqllists).
 # executemany with a JSON column instead adapts and serializes every row in Python (~150 µs per event).
 # In the array's order (WITH ORDINALITY): the ids, hence the relay's publishing order, follow the emits.
 _OUTBOX_BATCH = ("INSERT INTO {table} (event_id, type, envelope, created_at, attempts) "
@@ -177,7 +179,7 @@ class UnitOfWork:
             # row["type"] is its envelope's type and row["event_id"] its event_id (emit); attempts 0
             self.session.execute(self._outbox_batch, {
                 "envelopes": json.dumps([row["envelope"] for row in rows]),
-                "created_at": "{" + ",".join([row["created_at"].isoformat() for row in rows]) + "}"})
+                "created_at": timestamps_literal([row["created_at"] for row in rows])})
         else:  # executemany: SQLAlchemy sends multi-row INSERTs of a cached statement
             self.session.execute(self._tables["outbox"].insert(), rows)
 
