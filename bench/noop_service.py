@@ -26,7 +26,10 @@ class NoopService:
 if __name__ == "__main__":
     from nameko.cli.run import run
 
+    from hubkit import gc_tuning
     from hubkit.config import nameko_config
 
-    # same AMQP URI, serializer and worker pool as the hub's services (no HTTP entrypoint, so no port opened)
+    # same AMQP URI, serializer, worker pool and collector settings as the hub's services (no HTTP entrypoint,
+    # so no port opened)
+    gc_tuning.settle()
     run([NoopService], nameko_config(SERVICE_NAME, 0))

@@ -14,7 +14,7 @@ import signal  # noqa: E402
 
 from eventlet import wsgi  # noqa: E402
 
-from hubkit import logs  # noqa: E402
+from hubkit import gc_tuning, logs  # noqa: E402
 from hubkit.config import env_int, env_str  # noqa: E402
 
 PR_SET_PDEATHSIG = 1
@@ -63,6 +63,7 @@ def main():
     processes = max(1, env_int("HUB_GATEWAY_PROCESSES", 1))
     start_processes(processes)
     app = create_app()
+    gc_tuning.settle()
     listener = eventlet.listen((host, port), backlog=1024, reuse_port=processes > 1 or None)
     logging.getLogger("gateway").info("hub gateway listening", extra={"url": f"http://{host}:{port}",
                                                                       "processes": processes, "pid": os.getpid()})
