@@ -11,7 +11,9 @@ A batch (up to 500 rows) goes out on one channel in confirm mode without waiting
 after each message; the relay then waits once, until the broker's basic.ack
 (possibly `multiple`) covered every delivery tag. The messages are the ones
 nameko's `Publisher` sends: kombu's json serializer, persistent delivery, the
-nameko context headers and nothing else.
+nameko context headers and nothing else. Their body is the envelope's JSON text
+as the outbox stores it (`json.dumps` of the envelope, which is what kombu's
+serializer makes of it), sent without decoding and encoding it again.
 """
 import collections
 import logging
@@ -24,7 +26,6 @@ import sqlalchemy as sa
 from amqp import spec
 from eventlet.semaphore import Semaphore
 from kombu import Connection
-from kombu.serialization import dumps
 from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
@@ -46,12 +47,13 @@ def context_headers(envelope: dict) -> dict:
     return {"nameko.correlation_id": envelope["correlation_id"], "nameko.causation_id": envelope["event_id"]}
 
 
-def message_for(envelope: dict) -> amqp.Message:
-    """The message nameko's Publisher sends for an event (kombu's Producer.publish, pyamqp transport):
-    kombu's json serializer, priority 0, persistent, the context headers and no other header."""
-    content_type, content_encoding, body = dumps(envelope, serializer="json")
-    return amqp.Message(body, priority=0, content_type=content_type, content_encoding=content_encoding,
-                        application_headers=context_headers(envelope), delivery_mode=PERSISTENT)
+def message_for(body: str, event_id: str, correlation_id: str) -> amqp.Message:
+    """The message nameko's Publisher sends for an event (kombu's Producer.publish, pyamqp transport): `body`,
+    the envelope's JSON text as kombu's json serializer writes it, priority 0, persistent, the context headers
+    (`context_headers`) and no other header."""
+    return amqp.Message(body, priority=0, content_type="application/json", content_encoding="utf-8",
+                        application_headers={"nameko.correlation_id": correlation_id, "nameko.causation_id": event_id},
+                        delivery_mode=PERSISTENT)
 
 
 @contextmanager
@@ -64,7 +66,8 @@ def coalesced_writes(transport, flush_at: int = 65536):
     relay then drops the connection). Only one green thread may use the connection meanwhile.
     """
     send = getattr(transport, "_write", None)
-    if send is None:  # a transport that does not write through `_write`: one write per message
+    if send is None:  # a py-amqp that no longer writes through `_write`: one write per message
+        _warn_unbuffered_once(transport)
         yield
         return
     pending = bytearray()
@@ -84,6 +87,17 @@ def coalesced_writes(transport, flush_at: int = 65536):
         transport._write = send
     if pending:
         transport.write(bytes(pending))
+
+
+_warned_unbuffered = False
+
+
+def _warn_unbuffered_once(transport):
+    global _warned_unbuffered
+    if not _warned_unbuffered:
+        _warned_unbuffered = True
+        log.warning("outbox relay: the AMQP transport has no `_write` (py-amqp changed?), each message is one "
+                    "socket write", extra={"transport": type(transport).__name__})
 
 
 class ConfirmTracker:
@@ -135,6 +149,9 @@ class OutboxRelay:
         self._connection = None  # a kombu Connection, opened on first use and again after a failure
         self._channel = None  # in confirm mode: the broker numbers its publishes 1, 2, ...
         self._next_tag = 1
+        # the envelope's text as stored (PostgreSQL's json keeps the text it was given) and its correlation id
+        self._message_columns = (sa.cast(self.outbox.c.envelope, sa.Text).label("body"),
+                                 self.outbox.c.envelope["correlation_id"].as_string().label("correlation_id"))
 
     def publish_pending(self) -> int:
         """Publish every pending event; returns how many went out. Safe to call concurrently."""
@@ -164,7 +181,7 @@ class OutboxRelay:
         """Publish the next pending rows; returns (how many the broker confirmed, how many failed)."""
         outbox = self.outbox
         with self.session_factory() as session:
-            query = (sa.select(outbox.c.id, outbox.c.type, outbox.c.envelope)
+            query = (sa.select(outbox.c.id, outbox.c.type, outbox.c.event_id, *self._message_columns)
                      .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(self.batch_size))
             if session.bind.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
@@ -191,19 +208,10 @@ class OutboxRelay:
     def _publish_confirmed(self, rows) -> tuple:
         """Send `rows` in order, then wait for their confirms: returns ([confirmed rows], [(row, error)]).
 
-        A row that cannot be serialized is not sent and neither are the rows after it (they wait,
-        as they did behind a failed publish). A connection kept from an earlier run may have died
-        since (broker restart): the rows it did not confirm are then sent once more on a new
-        connection before they count as failed.
+        A connection kept from an earlier run may have died since (broker restart): the rows it did
+        not confirm are then sent once more on a new connection before they count as failed.
         """
-        batch, failed = [], []
-        for row in rows:
-            try:
-                batch.append((row, message_for(row.envelope)))
-            except Exception as error:
-                log.warning("outbox event cannot be serialized", extra={"event_type": row.type, "error": str(error)})
-                failed.append((row, str(error)))
-                break
+        batch = [(row, message_for(row.body, row.event_id, row.correlation_id)) for row in rows]
         confirmed, retried = [], False
         while batch:
             reused, tracker = self._channel is not None, None
@@ -222,7 +230,7 @@ class OutboxRelay:
                 if nacked:
                     log.warning("outbox publish refused by the broker, will retry",
                                 extra={"event_type": nacked[0][0].type, "events": len(nacked), "error": NACKED})
-                return confirmed, nacked + failed
+                return confirmed, nacked
             batch = [pair for pair, outcome in zip(batch, outcomes) if not outcome]
             if reused and not retried:
                 log.info("outbox connection lost, reconnecting", extra={"error": str(error)})
@@ -230,8 +238,8 @@ class OutboxRelay:
                 continue
             log.warning("outbox publish failed, will retry",
                         extra={"event_type": batch[0][0].type, "events": len(batch), "error": str(error)})
-            return confirmed, [(row, str(error)) for row, _ in batch] + failed
-        return confirmed, failed
+            return confirmed, [(row, str(error)) for row, _ in batch]
+        return confirmed, []
 
     def _send(self, channel, tracker: ConfirmTracker, batch):
         """Publish every (row, message) without waiting, then read the broker's answers until all are known."""

@@ -20,7 +20,7 @@ from prometheus_client import REGISTRY
 from broker import Tap
 from hubkit.db import make_engine
 from hubkit.errors import Conflict
-from hubkit.outbox import ConfirmTracker, OutboxRelay, context_headers
+from hubkit.outbox import ConfirmTracker, OutboxRelay, coalesced_writes, context_headers
 from hubkit_sample_services import unit_of_work, CounterService, NotesService, metadata, notes, tallies
 
 pytestmark = pytest.mark.integration
@@ -367,3 +367,68 @@ def test_events_without_a_confirm_in_time_stay_pending_and_the_confirmed_ones_ar
     waiting = [by_event[envelope["event_id"]] for envelope in events[1:]]
     assert all(row.published_at is None and row.attempts == 1 and row.last_error for row in waiting)
     assert relay_under_test._channel is None  # the next run starts on a new connection
+
+
+TRICKY_PAYLOADS = [{"text": "é \"guillemets\" \\ barre\nligne \u0001 ✓ 😀 ' ; {a,b} NULL", "ratio": 1.5, "none": None,
+                    "nested": [1, {"yes": True, "no": False}], "big": 2 ** 62, "small": 1e-7, "huge": 1e300,
+                    "empty": {}, "list": []}, {"text": "\u2028\u2029 \x7f </script>", "negative": -0.0}]
+
+
+def test_the_stored_text_goes_out_as_nameko_publisher_sends_the_envelope(infra_db, rabbit_config):
+    """The relay sends the envelope's JSON text as stored, not decoded and encoded again: the same bytes,
+    whether the event was written alone or in a batch, whatever its payload holds."""
+    uri = rabbit_config["AMQP_URI"]
+    tap = RawTap(uri)
+    with unit_of_work(infra_db) as uow:
+        alone = [uow.emit("note_written", {"kind": "note", "id": str(n)}, payload)
+                 for n, payload in enumerate(TRICKY_PAYLOADS)]
+    with unit_of_work(infra_db) as uow:
+        with uow.collected_events():
+            batched = [uow.emit("note_written", {"kind": "note", "id": str(n)}, payload)
+                       for n, payload in enumerate(TRICKY_PAYLOADS)]
+    events = alone + batched
+    exchange = get_event_exchange("hubkit_notes", {})
+    publisher = Publisher(uri, use_confirms=True, declare=[exchange])
+    for envelope in events:
+        publisher.publish(envelope, exchange=exchange, routing_key="note_written",
+                          extra_headers=context_headers(envelope))
+    reference = tap.messages(expected=len(events))
+    relay_under_test = relay(infra_db, uri)
+    assert relay_under_test.publish_pending() == len(events)
+    received = tap.messages(expected=len(events))
+    relay_under_test.close()
+    tap.close()
+    assert received == reference
+
+
+def test_a_transport_without_write_is_warned_about_once(monkeypatch):
+    import logging
+
+    from hubkit import outbox
+
+    class Transport:
+        def __init__(self):
+            self.written = []
+
+        def write(self, data):
+            self.written.append(data)
+
+    class Collect(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.WARNING)
+            self.messages = []
+
+        def emit(self, record):
+            self.messages.append(record.getMessage())
+
+    monkeypatch.setattr(outbox, "_warned_unbuffered", False)
+    collect = Collect()
+    logging.getLogger("hubkit.outbox").addHandler(collect)
+    try:
+        for _ in range(3):
+            with coalesced_writes(Transport()):
+                pass
+    finally:
+        logging.getLogger("hubkit.outbox").removeHandler(collect)
+    assert collect.messages == [
+        "outbox relay: the AMQP transport has no `_write` (py-amqp changed?), each message is one socket write"]
