@@ -213,10 +213,10 @@ class Petitions(Signing, AntiFraud):
 
     def petition_view(self, petition: Petition, actor: dict | None = None, facts: dict | None = None) -> dict:
         """`facts`: what `_page_of` read with the petition (its count, co-sponsors, whether it has invalidations,
-        what the reader did), so the page reads nothing more; without them, each is read here."""
+        what the reader did), so the page reads nothing more; without them (the view a change answers with), they
+        are read by that same statement, after the change is flushed."""
         if facts is None:
-            facts = {"count": self._count(petition.id),
-                     "sponsors": self._sponsor_counts([petition.id]).get(petition.id, 0), "invalidated": True}
+            facts = self._page_of(petition.id, actor)[1]
         view = self.summary_view(petition, facts["count"], facts["sponsors"], actor)
         is_author = self._is_author(petition, actor)
         concealed = self._concealed(petition, actor)
@@ -250,16 +250,9 @@ class Petitions(Signing, AntiFraud):
         return True
 
     def _viewer(self, petition: Petition, actor: dict, facts: dict) -> dict:
-        account_id = str(actor["account_id"])
-        if "signed" in facts:
-            signed, sponsored = facts["signed"], facts["sponsored"]
-        else:
-            signed = self.session.execute(sa.select(Signature.id).where(
-                Signature.petition_id == petition.id, Signature.account_id == account_id)).first() is not None
-            sponsored = self.session.execute(sa.select(Sponsor.id).where(
-                Sponsor.petition_id == petition.id, Sponsor.account_id == account_id)).first() is not None
-        return {"is_author": self._is_author(petition, actor), "signed": signed, "sponsored": sponsored,
-                "can_moderate": domain.is_moderator(actor["roles"]), "can_administer": domain.is_admin(actor["roles"])}
+        return {"is_author": self._is_author(petition, actor), "signed": facts["signed"],
+                "sponsored": facts["sponsored"], "can_moderate": domain.is_moderator(actor["roles"]),
+                "can_administer": domain.is_admin(actor["roles"])}
 
     def _by_arrondissement(self, petition_id: str) -> list:
         """Signatures per arrondissement (from the signers' profiles at signing time); None: not known.
