@@ -33,6 +33,7 @@ from nameko.standalone.events import get_event_exchange
 from . import metrics
 from .config import amqp_uri
 from .db import utcnow
+from .sqllists import one_of
 from .tables import infrastructure_tables
 
 log = logging.getLogger(__name__)
@@ -183,14 +184,16 @@ class OutboxRelay:
         with self.session_factory() as session:
             query = (sa.select(outbox.c.id, outbox.c.type, outbox.c.event_id, *self._message_columns)
                      .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(self.batch_size))
-            if session.bind.dialect.name == "postgresql":
+            postgresql = session.bind.dialect.name == "postgresql"
+            if postgresql:
                 query = query.with_for_update(skip_locked=True)
             rows = session.execute(query).all()
             if not rows:
                 return 0, 0
             confirmed, failed = self._publish_confirmed(rows)
             if confirmed:
-                session.execute(outbox.update().where(outbox.c.id.in_([row.id for row in confirmed])).values(
+                published = one_of(outbox.c.id, [row.id for row in confirmed], postgresql)
+                session.execute(outbox.update().where(published).values(
                     published_at=utcnow(), attempts=outbox.c.attempts + 1))
                 for event_type, count in collections.Counter(row.type for row in confirmed).items():
                     metrics.EVENTS_PUBLISHED.labels(self.service_name, event_type).inc(count)
@@ -199,7 +202,7 @@ class OutboxRelay:
                 for row, error in failed:
                     ids_by_error[error].append(row.id)
                 for error, ids in ids_by_error.items():
-                    session.execute(outbox.update().where(outbox.c.id.in_(ids)).values(
+                    session.execute(outbox.update().where(one_of(outbox.c.id, ids, postgresql)).values(
                         attempts=outbox.c.attempts + 1, last_error=error[:2000]))
                 metrics.OUTBOX_FAILURES.labels(self.service_name).inc()
             session.commit()
