@@ -18,8 +18,8 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hubkit.sqllists import one_of
 from hubkit.validation import load
 from marshmallow import EXCLUDE, Schema, fields
 
@@ -268,9 +268,7 @@ class Budget(ProjectViews, Voting, CoConstruction, Tracking, PaperBallots, Draft
         statement = sa.select(Project.id, Project.scale, Project.sector, Project.cost, Project.position).where(
             Project.cycle_id == cycle_id, Project.selected.is_(True), Project.merged_into.is_(None))
         if only is not None:  # on PostgreSQL one array parameter, not one parameter per id
-            only = list(only)
-            statement = statement.where(Project.id == sa.any_(sa.bindparam("only", only, type_=postgresql.ARRAY(
-                sa.String))) if self._postgresql() else Project.id.in_(only))
+            statement = statement.where(one_of(Project.id, list(only), self._postgresql()))
         rows = self.session.execute(statement)
         return {row.id: domain.Candidate(row.id, row.scale, row.sector, int(row.cost or 0), row.position)
                 for row in rows}

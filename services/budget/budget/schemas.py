@@ -28,8 +28,7 @@ PermissionDenied 403, NotFound 404, Conflict 409 with a `code`).
   export_projects_csv(ExportQuerySchema) / export_results_csv({cycle_id}) → CsvExportSchema (text in `content`)
   import_pabulib(actor, ...) → CycleSchema; export_pabulib({cycle_id}) → PabulibExportSchema
 """
-import uuid
-
+from hubkit.validation import loaded_uuid
 from marshmallow import Schema, fields, validate
 
 from .domain import (
@@ -488,7 +487,7 @@ def quick_actor(data) -> dict | None:
     """`ActorSchema().load(data)` for a well-formed actor, else None."""
     if type(data) is not dict or not data.keys() <= _ACTOR_KEYS:
         return None
-    account_id, roles = _uuid(data.get("account_id")), data.get("roles", _MISSING)
+    account_id, roles = loaded_uuid(data.get("account_id")), data.get("roles", _MISSING)
     if roles is _MISSING:
         roles = []
     elif type(roles) is list and len(roles) <= 10 and all(type(role) is str and len(role) <= 32 for role in roles):
@@ -505,21 +504,12 @@ def quick_ballot(data) -> dict | None:
     """`BallotSchema().load(data)` for a well-formed ballot, else None."""
     if type(data) is not dict or not data.keys() <= _BALLOT_KEYS:
         return None
-    cycle_id, sector = _uuid(data.get("cycle_id")), data.get("sector")
+    cycle_id, sector = loaded_uuid(data.get("cycle_id")), data.get("sector")
     paris, local = _uuids(data.get("paris_projects", _MISSING)), _uuids(data.get("sector_projects", _MISSING))
     if cycle_id is None or paris is None or local is None or not (
             sector is None or (type(sector) is str and len(sector) <= 16)):
         return None
     return {"cycle_id": cycle_id, "paris_projects": paris, "sector": sector, "sector_projects": local}
-
-
-def _uuid(value) -> uuid.UUID | None:
-    if type(value) is not str or len(value) != 36:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def _uuids(values) -> list | None:
@@ -528,7 +518,7 @@ def _uuids(values) -> list | None:
         return []
     if type(values) is not list or len(values) > 50:
         return None
-    ids = [_uuid(value) for value in values]
+    ids = [loaded_uuid(value) for value in values]
     return None if None in ids else ids
 
 
