@@ -40,7 +40,7 @@ RESIDENCE = {"lives_in_paris": True, "postcode": "75019", "arrondissement": 19, 
 def add_arguments(parser):
     parser.add_argument("--voters", type=int, default=20000,
                         help="distinct voters seeded for the vote scenario (one first ballot each)")
-    parser.add_argument("--vote-clients", type=int, default=64, help="concurrent voters (vote scenario)")
+    parser.add_argument("--vote-clients", type=int, default=128, help="concurrent voters (vote scenario)")
     parser.add_argument("--tally-ballots", type=int, default=TALLY_BALLOTS,
                         help="ballots seeded for the tally measurement (PostgreSQL)")
 

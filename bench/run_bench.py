@@ -198,6 +198,8 @@ def setup(platform_: Platform, args, tag: str) -> dict:
                # the warm sessions seeded for thousands of signers or voters must outlast the seeding itself
                HUB_SESSION_CACHE_SECONDS=str(SESSION_CACHE_SECONDS),
                HUB_SERVICES="accounts,petitions" if signing else "accounts")
+    if args.gateways > 1:  # what HUB_GATEWAY_PROCESSES > 1 makes the default (gateway/config.py)
+        env.setdefault("HUB_BATCHES_IN_FLIGHT", "1")
     if signing:
         env.update(PETITIONS_DATABASE_URL=petitions_url, PETITIONS_HTTP_PORT=str(free_port()), **UNREACHABLE_LIMITS)
 
@@ -366,15 +368,16 @@ def main():
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS),
                         help=f"comma-separated, in this order: {','.join(SCENARIOS)}")
-    parser.add_argument("--signers", type=int, default=3000,
+    parser.add_argument("--signers", type=int, default=30000,
                         help="distinct signer accounts seeded for the signing scenario (one signature each)")
     parser.add_argument("--readers", type=int, default=4, help="clients reading the petition page while others sign")
     parser.add_argument("--read-rate", type=float, default=200.0,
                         help="page reads per second, all readers together (0: as fast as they can)")
-    parser.add_argument("--sign-clients", type=int, default=64,
+    parser.add_argument("--sign-clients", type=int, default=256,
                         help="concurrent signers (each request signs with an account that has not signed yet)")
-    parser.add_argument("--gateways", type=int, default=1,
-                        help="gateway processes (one port each; the load generator spreads its clients over them)")
+    parser.add_argument("--gateways", type=int, default=2,
+                        help="gateway processes (one port each; the load generator spreads its clients over them), "
+                             "as HUB_GATEWAY_PROCESSES runs them (one batch in flight each)")
     parser.add_argument("--cold-sessions", action="store_true",
                         help="signers' sessions not in the gateway's session cache (by default they are, as for a "
                              "signer who opened the petition page before signing)")

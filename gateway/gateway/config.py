@@ -14,9 +14,10 @@ class Settings:
     public_url: str = field(default_factory=public_url)
     rpc_timeout: float = field(default_factory=lambda: env_float("HUB_RPC_TIMEOUT", 5.0))
     rpc_pool_size: int = field(default_factory=lambda: env_int("HUB_RPC_POOL_SIZE", 32))
-    # batches of one hot path travelling at once from this process (hubkit.batching); with N gateway
-    # processes on one machine, 1 keeps the batches as large as one process with 2 would make them
-    batches_in_flight: int = field(default_factory=lambda: env_int("HUB_BATCHES_IN_FLIGHT", 2))
+    # batches of one hot path travelling at once from this process (hubkit.batching): 2 for a lone process;
+    # with several (HUB_GATEWAY_PROCESSES), 1 each keeps the batches large (each costs the services a transaction)
+    batches_in_flight: int = field(default_factory=lambda: env_int(
+        "HUB_BATCHES_IN_FLIGHT", 2 if env_int("HUB_GATEWAY_PROCESSES", 1) <= 1 else 1))
     services: tuple = field(default_factory=lambda: tuple(
         s for s in env_str("HUB_SERVICES", "accounts").split(",") if s))
     environment: str = field(default_factory=hub_env)

@@ -81,3 +81,16 @@ def test_two_processes_share_the_port_and_end_together(gateway_processes, stop):
     process.send_signal(stop)
     process.wait(timeout=10)
     assert wait_for(lambda: not alive(child)), "the second process outlived the first"
+
+
+@pytest.mark.parametrize("processes, in_flight, expected", [
+    (None, None, 2), ("1", None, 2), ("2", None, 1), ("4", None, 1), ("2", "3", 3), ("1", "1", 1)])
+def test_several_processes_send_one_batch_at_a_time_each_unless_told_otherwise(
+        monkeypatch, processes, in_flight, expected):
+    from gateway.config import Settings
+    for name, value in (("HUB_GATEWAY_PROCESSES", processes), ("HUB_BATCHES_IN_FLIGHT", in_flight)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert Settings().batches_in_flight == expected
