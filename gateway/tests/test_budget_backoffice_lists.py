@@ -131,6 +131,11 @@ def test_a_commission_sees_one_page_of_its_feasible_projects_and_decides_on_thos
     assert response.headers["Location"].endswith("/selection?commission=paris-16&page=2#commission-paris-16")
     assert [args[1] for args in budget.args_of("select_project")] == [
         {"project_id": numbered(51)["id"], "selected": True}, {"project_id": numbered(52)["id"], "selected": False}]
+    # a form that names no project it showed (older than the paging): an error, nothing decided
+    response = post(f"/back-office/budget/{CYCLE_ID}/selection?commission=paris-16&page=2",
+                    {"scope": "paris-16", "selected": [numbered(53)["id"]]})
+    assert response.status_code == 302 and len(budget.args_of("select_project")) == 2
+    assert "n'est plus à jour" in html(client.get(response.headers["Location"]))
 
 
 def test_the_first_commission_is_shown_by_default_and_an_unknown_one_is_not_decided(client, budget, sign_in, post):

@@ -224,6 +224,9 @@ def select_projects(cycle_id):
     if group is None or group["scope"] != scope:
         flash("Cette commission n'a aucun projet réalisable à sélectionner.", "error")
         return redirect(url_for(".selection", cycle_id=cycle_id))
+    if not shown:  # a form from before the lists were paged, or a forged one: it names no project it showed
+        flash("Cette page de sélection n'est plus à jour : rechargez-la, puis enregistrez à nouveau.", "error")
+        return redirect(url_for(".selection", cycle_id=cycle_id, **list_args({"commission": scope})))
     changed = 0
     try:
         for project in group["projects"]:

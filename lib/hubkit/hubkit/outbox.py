@@ -309,7 +309,7 @@ class OutboxRelayProvider(DependencyProvider):
 
     def __init__(self, database_attr: str = "db", gather_seconds: float = WAKE_GATHER_SECONDS):
         self.database_attr, self.gather_seconds = database_attr, gather_seconds
-        self._run_waiting = False
+        self._run_waiting = self._stopping = False
 
     def setup(self):
         self._database = next(dep for dep in self.container.dependencies if dep.attr_name == self.database_attr)
@@ -323,16 +323,21 @@ class OutboxRelayProvider(DependencyProvider):
     def _wake(self, unit):
         """At most one run waits for its turn: the commits of the next `gather_seconds` share it, so a rush of
         commits (a batch of signatures or ballots each) costs a few relay transactions, not one each."""
-        if unit.committed_events and not self._run_waiting:
+        if unit.committed_events and not self._run_waiting and not self._stopping:
             self._run_waiting = True
-            self.container.spawn_managed_thread(self._gather_then_publish, identifier="outbox-relay")
+            try:
+                self.container.spawn_managed_thread(self._gather_then_publish, identifier="outbox-relay")
+            except Exception:  # the container is stopping: stop() publishes what is pending
+                self._run_waiting = False
+                raise
 
     def _gather_then_publish(self):
         try:
             eventlet.sleep(self.gather_seconds)
         finally:
             self._run_waiting = False  # a commit from now on may be missed by this run: it wakes another
-        self._publish_quietly()
+        if not self._stopping:
+            self._publish_quietly()
 
     def _publish_quietly(self):
         try:
@@ -344,8 +349,11 @@ class OutboxRelayProvider(DependencyProvider):
         return self
 
     def stop(self):
+        """The events committed within the last `gather_seconds` go out now, not at the next start."""
+        self._stopping = True
         relay = getattr(self, "relay", None)
         if relay is not None:
+            self._publish_quietly()
             relay.close()
 
     def poll(self) -> int:

@@ -58,20 +58,22 @@ class _CoalescedReads:
 
     def _read_waiting(self):
         batch, self._waiting = self._waiting[:self.max_keys], self._waiting[self.max_keys:]
+        values = None
         try:
             if len(batch) == 1:
                 values = [self.client.get(batch[0][0])]
             else:
                 values = self.client.mget([key for key, _ in batch])
-        except Exception as error:  # every waiter gets it (a cache miss for the caller); none is left waiting
+        except Exception as error:  # every waiter gets it (a cache miss for the caller)
             values = [error] * len(batch)
         finally:
             if self._waiting:
                 eventlet.spawn_n(self._read_waiting)
             else:
                 self._reading = False
-        for (_, done), value in zip(batch, values):
-            done.send(value)
+            # none is left waiting, even if this green thread is being killed
+            for (_, done), value in zip(batch, values or [redis_lib.RedisError("lecture interrompue")] * len(batch)):
+                done.send(value)
 
 
 class SessionCache:

@@ -49,7 +49,11 @@ class _ArrayLiteral(TypeDecorator):
 
 def array_of(name: str, item_type, values=None, unique: bool = False):
     """`CAST(:name AS item_type[])` (PostgreSQL), its parameter a list sent as one array literal (`array_literal`).
-    For `sa.any_(...)` or `sa.func.unnest(...)` in a Core statement."""
+    For `sa.any_(...)` or `sa.func.unnest(...)` in a Core statement. A string type loses its length: an explicit
+    CAST to varchar(n) would silently cut a longer value (a lookup could match its prefix), where the column
+    itself refuses it."""
+    if isinstance(item_type, sa.String) and item_type.length is not None:
+        item_type = sa.String()
     return sa.cast(sa.bindparam(name, values, type_=_ArrayLiteral(), unique=unique), postgresql.ARRAY(item_type))
 
 

@@ -50,3 +50,14 @@ def test_a_commit_during_a_run_gets_a_run_of_its_own_and_a_commit_without_events
     relay_provider._wake(SimpleNamespace(committed_events=[]))
     eventlet.sleep(0.1)
     assert relay_provider.relay.runs == [1, 2]
+
+
+def test_stopping_publishes_what_the_gathering_run_waited_for_and_no_run_starts_after():
+    commits = []
+    relay_provider = provider(commits, gather_seconds=0.5)
+    relay_provider.relay.close = lambda: relay_provider.relay.runs.append("closed")
+    commit(relay_provider, commits)  # its run is gathering for 0.5 s
+    relay_provider.stop()
+    commit(relay_provider, commits)  # during shutdown: no new run
+    eventlet.sleep(0.7)
+    assert relay_provider.relay.runs == [1, "closed"]

@@ -95,3 +95,25 @@ def test_the_cache_lifetime_comes_from_the_environment_and_a_bad_value_is_named(
 def test_an_entry_never_outlives_the_cache_lifetime(cache):
     cache.put(token_digest("token-1"), PRINCIPAL, ttl=10 * TTL_SECONDS)
     assert 0 < cache.client.ttl(f"{cache.prefix}:{token_digest('token-1')}") <= TTL_SECONDS
+
+
+def test_a_read_killed_midway_leaves_no_lookup_waiting():
+    class KilledRedis(SlowRedis):
+        def mget(self, keys):
+            raise eventlet.greenlet.GreenletExit()  # what killing the reading green thread raises in it
+
+    reads = _CoalescedReads(KilledRedis({}))
+    pool = eventlet.GreenPool(10)
+    outcomes = []
+
+    def lookup(key):
+        try:
+            return reads.get(key)
+        except Exception as error:
+            outcomes.append(error)
+
+    for index in range(10):
+        pool.spawn(lookup, f"s:{index}")
+    with eventlet.Timeout(2):
+        pool.waitall()
+    assert len(outcomes) == 10 and reads._reading is False

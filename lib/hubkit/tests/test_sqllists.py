@@ -49,10 +49,24 @@ def test_one_statement_text_whatever_the_length(engine):
     texts = []
     event.listen(engine, "before_cursor_execute", lambda *args: texts.append(args[2]))
     with engine.connect() as connection:
-        for wanted in (TRICKY[:1], TRICKY[:5], TRICKY):
-            connection.execute(sa.select(ITEMS.c.id).where(one_of(ITEMS.c.size, [1, 2, 3][:len(wanted)], postgresql)))
-    if postgresql:
-        assert len(set(texts)) == 1 and "::VARCHAR" not in texts[0] and "ANY" in texts[0]
+        for length in (1, 5, 17):
+            connection.execute(sa.select(ITEMS.c.id).where(one_of(ITEMS.c.name, TRICKY[:length], postgresql)))
+            connection.execute(sa.select(ITEMS.c.id).where(one_of(ITEMS.c.size, list(range(length)), postgresql)))
+    if postgresql:  # one text per column, whatever the length
+        assert len(texts) == 6 and len(set(texts)) == 2 and all("ANY" in text for text in texts)
+        assert "::VARCHAR" not in texts[0] and "VARCHAR(" not in texts[0]
+    else:  # SQLite: IN, expanded by SQLAlchemy
+        selects = [text for text in texts if text.startswith("SELECT")]
+        assert len(selects) == 6 and all(" IN (" in text for text in selects)
+
+
+def test_a_value_longer_than_the_column_is_never_cut_to_match(engine, database_kind):
+    if database_kind != "postgresql":
+        pytest.skip("SQLite does not cut strings")
+    longer = TRICKY[1] + "x" * 60  # ITEMS.c.name is VARCHAR(40): a cast to it would cut this back to TRICKY[1]
+    with engine.connect() as connection:
+        found = connection.execute(sa.select(ITEMS.c.name).where(one_of(ITEMS.c.name, [longer], True))).all()
+    assert found == []
 
 
 def test_on_postgresql_arrays_of_every_type_unnest_back_to_the_values(engine, database_kind):

@@ -11,7 +11,7 @@ PermissionDenied 403, NotFound 404, Conflict 409 with a `code`).
   create_cycle(actor, CycleCreateSchema) / advance_stage(actor, AdvanceSchema) → CycleSchema
   submit_project(actor, ProjectSubmitSchema)         → ProjectSchema
   list_projects(ProjectListQuerySchema, viewer=None) → ProjectPageSchema (one page: `limit`, `offset`, `total`)
-  project_counts(CycleIdSchema)                      → ProjectCountsSchema (the back office's dashboard)
+  project_counts(CycleIdSchema)                      → ProjectCountsSchema (public, like list_projects: the back office's dashboard)
   get_project({project_id}, viewer=None)             → ProjectSchema (with timeline, lineage, viewer state)
   decide_study(actor, StudySchema) / select_project(actor, SelectSchema) → ProjectSchema
   merge_projects(actor, MergeSchema)                 → ProjectSchema (the merged project)  [co_construction]

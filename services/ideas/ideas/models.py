@@ -210,7 +210,7 @@ class Proposal(Base):
     disagree_count: Mapped[int] = mapped_column(sa.Integer, default=0)
     hidden: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     # drawn once; a visitor's random order mixes it with their seed (consultation_domain.shuffle_rank)
-    shuffle_key: Mapped[int] = mapped_column(sa.Integer, default=new_shuffle_key, server_default="0")
+    shuffle_key: Mapped[int] = mapped_column(sa.Integer, default=new_shuffle_key)
     created_at = mapped_column(sa.DateTime(timezone=True), nullable=False, index=True)
 
 

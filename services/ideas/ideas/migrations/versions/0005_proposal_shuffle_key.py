@@ -20,6 +20,8 @@ def upgrade():
     drawn = ("abs(random()) % {m}" if op.get_bind().dialect.name == "sqlite"
              else "floor(random() * {m})::integer").format(m=SHUFFLE_MODULUS)
     op.execute(f"UPDATE consultation_proposals SET shuffle_key = {drawn}")
+    with op.batch_alter_table("consultation_proposals") as batch:  # new rows draw theirs (models.py)
+        batch.alter_column("shuffle_key", server_default=None)
 
 
 def downgrade():
