@@ -50,7 +50,11 @@ WAKE_GATHER_SECONDS = 0.05
 
 def context_headers(envelope: dict) -> dict:
     """nameko context headers so the consumer's worker continues the same chain."""
-    return {"nameko.correlation_id": envelope["correlation_id"], "nameko.causation_id": envelope["event_id"]}
+    return _headers(envelope["correlation_id"], envelope["event_id"])
+
+
+def _headers(correlation_id: str, event_id: str) -> dict:
+    return {"nameko.correlation_id": correlation_id, "nameko.causation_id": event_id}
 
 
 def message_for(body: str, event_id: str, correlation_id: str) -> amqp.Message:
@@ -58,8 +62,7 @@ def message_for(body: str, event_id: str, correlation_id: str) -> amqp.Message:
     the envelope's JSON text as kombu's json serializer writes it, priority 0, persistent, the context headers
     (`context_headers`) and no other header."""
     return amqp.Message(body, priority=0, content_type="application/json", content_encoding="utf-8",
-                        application_headers={"nameko.correlation_id": correlation_id, "nameko.causation_id": event_id},
-                        delivery_mode=PERSISTENT)
+                        application_headers=_headers(correlation_id, event_id), delivery_mode=PERSISTENT)
 
 
 @contextmanager
