@@ -14,7 +14,7 @@ from nameko.extensions import DependencyProvider
 
 CORRELATION_KEY = "correlation_id"
 CAUSATION_KEY = "causation_id"
-_VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_VALID_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 _correlation = contextvars.ContextVar("correlation_id", default=None)
 _causation = contextvars.ContextVar("causation_id", default=None)
@@ -28,7 +28,7 @@ def new_id() -> str:
 
 def clean_request_id(value) -> str:
     """A client's X-Request-ID if it is a sane token, else a fresh id."""
-    if isinstance(value, str) and _VALID_ID.match(value):
+    if isinstance(value, str) and _VALID_ID.fullmatch(value):
         return value
     return new_id()
 
