@@ -12,8 +12,8 @@ REASONS = ("not_city_competence", "already_done", "not_feasible", "private_land"
 CHECK_VALUES = ("yes", "no", "unknown")
 KINDS = ("internal", "external")
 DELIVERIES = ("event", "webhook", "email")
-DIRECTION = validate.Regexp(r"^[A-Z]{2,8}$", error="Code de direction attendu (p. ex. DEVE).")
-TOKEN = validate.Regexp(r"^[A-Za-z0-9._:-]{8,80}$", error="Jeton de 8 à 80 caractères (lettres, chiffres, . _ : -).")
+DIRECTION = validate.Regexp(r"^[A-Z]{2,8}\Z", error="Code de direction attendu (p. ex. DEVE).")
+TOKEN = validate.Regexp(r"^[A-Za-z0-9._:-]{8,80}\Z", error="Jeton de 8 à 80 caractères (lettres, chiffres, . _ : -).")
 
 
 # --- the catalogue --------------------------------------------------------------------------------------

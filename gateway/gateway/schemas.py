@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 # Mail servers do not all accept non-ASCII addresses (SMTPUTF8): refuse them up front, clearly.
 EMAIL = [validate.Length(max=254), validate.Email(),
-         validate.Regexp(r"^[\x21-\x7e]+$", error="Adresse e-mail sans accents ni espaces attendue.")]
+         validate.Regexp(r"^[\x21-\x7e]+\Z", error="Adresse e-mail sans accents ni espaces attendue.")]
 PASSWORD = validate.Length(min=1, max=128)
 TOKEN = validate.Length(min=16, max=200)
 ROLES = ("citizen", "agent", "moderator", "admin")

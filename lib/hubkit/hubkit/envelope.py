@@ -17,7 +17,7 @@ from marshmallow import Schema, fields, validate
 
 from .validation import load
 
-EVENT_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Type d'événement en snake_case attendu.")
+EVENT_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]*\Z", error="Type d'événement en snake_case attendu.")
 ROLES = ("citizen", "agent", "moderator", "admin", "system", "anonymous")
 
 

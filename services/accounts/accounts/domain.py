@@ -40,7 +40,7 @@ SESSION_TTL = timedelta(days=30)
 
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 40
-_PSEUDONYM_CHARS = re.compile(r"^[\w .'’-]+$")
+_PSEUDONYM_CHARS = re.compile(r"^[\w .'’-]+\Z")
 _RESERVED_PSEUDONYMS = {"admin", "administrateur", "moderateur", "moderation", "ville de paris",
                         "mairie de paris", "citoyen·ne anonyme", "citoyenne anonyme", "citoyen anonyme"}
 _COMMON_PASSWORDS = {"motdepasse", "motdepasse1", "motdepasse123", "azertyuiop", "password123",

@@ -5,7 +5,7 @@ from .domain import DIRECTIONS, GRANTABLE_ROLES, PASSWORD_MAX, PSEUDONYM_MAX
 
 # Mail servers do not all accept non-ASCII addresses (SMTPUTF8): refuse them up front, clearly.
 EMAIL = [validate.Length(max=254), validate.Email(),
-         validate.Regexp(r"^[\x21-\x7e]+$", error="Adresse e-mail sans accents ni espaces attendue.")]
+         validate.Regexp(r"^[\x21-\x7e]+\Z", error="Adresse e-mail sans accents ni espaces attendue.")]
 
 
 class ClientSchema(Schema):

@@ -26,3 +26,12 @@ def test_eligibility_attributes_are_dumped_as_the_schema_dumps_them(attributes):
     assert json.dumps([dumped]) == json.dumps(EligibilityAttributesSchema(many=True).dump([attributes]))
     in_place = dump_eligibility_attributes_many([dict(attributes)])
     assert json.dumps(in_place) == json.dumps(EligibilityAttributesSchema(many=True).dump([attributes]))
+
+
+@pytest.mark.parametrize("email", ["camille@exemple.fr\n", "camille@exemple.fr\nBcc: x@y.fr", "camille @exemple.fr"])
+def test_an_email_with_a_line_break_or_a_space_is_refused_by_the_character_rule(email):
+    from marshmallow import ValidationError
+
+    from accounts.schemas import EMAIL
+    with pytest.raises(ValidationError, match="sans accents ni espaces"):
+        EMAIL[-1](email)  # a trailing line break once slipped through (`$` matches before it)

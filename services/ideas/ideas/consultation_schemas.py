@@ -5,7 +5,7 @@ from . import consultation_domain as cd
 from .domain import COMMENT_MAX, PSEUDONYM_MAX
 
 PAGE_MAX = 100
-CONTENT_ID = validate.Regexp(r"^([0-9a-fA-F-]{36}|[0-9]{1,18})$", error="Identifiant de contenu invalide.")
+CONTENT_ID = validate.Regexp(r"^([0-9a-fA-F-]{36}|[0-9]{1,18})\Z", error="Identifiant de contenu invalide.")
 
 
 def _text(maximum: int, required=True, **kwargs):

@@ -28,7 +28,7 @@ class SchemeCodeSchema(Schema):
 
 
 class CorrelationSchema(Schema):
-    correlation_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._:-]{1,128}$"))
+    correlation_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._:-]{1,128}\Z"))
 
 
 # --- the catalogue -------------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ class DecideSchema(Schema):
                                 validate=validate.OneOf(list(NOT_RETAINED_REASONS)))
     duplicate_of = fields.UUID(load_default=None, allow_none=True)
     idempotency_key = fields.String(load_default=None, allow_none=True,
-                                    validate=validate.Regexp(r"^[A-Za-z0-9._:-]{8,80}$"))
+                                    validate=validate.Regexp(r"^[A-Za-z0-9._:-]{8,80}\Z"))
 
 
 class DecisionIdSchema(Schema):
