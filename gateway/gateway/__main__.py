@@ -27,11 +27,11 @@ def start_processes(count: int) -> list:
     with idle cores, several processes share the port (SO_REUSEPORT: the kernel spreads the connections).
     Each builds its own app after the fork (RPC pool, batchers, Redis connections of its own). A child ends
     when the first process ends, however it ends."""
-    children = []
+    children, parent = [], os.getpid()
     for _ in range(count - 1):
         pid = os.fork()
         if pid == 0:
-            _end_with_parent()
+            _end_with_parent(parent)
             return []
         children.append(pid)
     if children:
@@ -47,20 +47,29 @@ def start_processes(count: int) -> list:
     return children
 
 
-def _end_with_parent():
+def _end_with_parent(parent: int):
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):  # not Linux: the parent's SIGTERM handler still stops its children
         pass
-    if os.getppid() == 1:  # the parent ended before prctl took effect
+    # the parent ended before prctl took effect (compared with its pid, not with 1: in a container the
+    # parent itself may be process 1)
+    if os.getppid() != parent:
         os._exit(0)
+
+
+def process_count() -> int:
+    count = env_int("HUB_GATEWAY_PROCESSES", 1)
+    if count < 1:
+        raise ValueError(f"HUB_GATEWAY_PROCESSES doit être un nombre entier d'au moins 1 (reçu : {count}).")
+    return count
 
 
 def main():
     from .app import create_app
     logs.configure("gateway", env_str("HUB_LOG_LEVEL", "INFO"))
     host, port = env_str("HUB_HOST", "127.0.0.1"), env_int("HUB_PORT", 8000)
-    processes = max(1, env_int("HUB_GATEWAY_PROCESSES", 1))
+    processes = process_count()
     start_processes(processes)
     app = create_app()
     gc_tuning.settle()

@@ -23,6 +23,9 @@ class Settings:
     environment: str = field(default_factory=hub_env)
 
     def __post_init__(self):
+        if self.batches_in_flight < 1:  # 0 would never send a batch: every signature and ballot would wait
+            raise ValueError("HUB_BATCHES_IN_FLIGHT doit être un nombre entier d'au moins 1 "
+                             f"(reçu : {self.batches_in_flight}).")
         if not self.secret_key:
             if self.environment == "production":
                 raise RuntimeError("HUB_SECRET_KEY must be set in production (signs session cookies).")

@@ -94,3 +94,31 @@ def test_several_processes_send_one_batch_at_a_time_each_unless_told_otherwise(
         else:
             monkeypatch.setenv(name, value)
     assert Settings().batches_in_flight == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_no_batch_in_flight_is_refused_with_the_setting_named(monkeypatch, value):
+    from gateway.config import Settings
+    monkeypatch.setenv("HUB_BATCHES_IN_FLIGHT", value)
+    with pytest.raises(ValueError, match="HUB_BATCHES_IN_FLIGHT"):
+        Settings()
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "deux"])
+def test_a_process_count_below_one_is_refused_with_the_setting_named(monkeypatch, value):
+    from gateway.__main__ import process_count
+    monkeypatch.setenv("HUB_GATEWAY_PROCESSES", value)
+    with pytest.raises(ValueError, match="HUB_GATEWAY_PROCESSES"):
+        process_count()
+
+
+def test_a_child_stays_while_its_parent_lives_even_when_the_parent_is_process_one(monkeypatch):
+    from gateway import __main__ as gateway_main
+    exits = []
+    monkeypatch.setattr(gateway_main.os, "_exit", exits.append)
+    monkeypatch.setattr(gateway_main.os, "getppid", lambda: 1)  # in a container, the first process is 1
+    monkeypatch.setattr(gateway_main.ctypes, "CDLL", lambda *a, **k: (_ for _ in ()).throw(OSError()))  # no prctl here
+    gateway_main._end_with_parent(1)
+    assert exits == []
+    gateway_main._end_with_parent(4242)  # the parent that forked us is gone: we were handed to process 1
+    assert exits == [0]
