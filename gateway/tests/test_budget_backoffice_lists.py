@@ -59,7 +59,7 @@ def test_the_studied_tab_lists_the_projects_already_studied(client, crowded, sig
     assert "Projet numéro 4<" not in page and not links(page)
 
 
-@pytest.mark.parametrize("asked, offset", [("abc", 0), ("-3", 0), ("0", 0), ("", 0), ("2.5", 0),
+@pytest.mark.parametrize("asked, offset", [("abc", 0), ("-3", 0), ("0", 0), ("", 0), ("2.5", 0), ("²", 0), ("٣", 0),
                                            ("99999999999999999999", 0), ("3", 2 * BACKOFFICE_PAGE)])
 def test_a_bad_page_number_shows_the_first_page(client, crowded, sign_in, asked, offset):
     sign_in("agent")

@@ -478,3 +478,17 @@ def test_api_requests_get_no_cookie_session_and_pages_do(app, client, sign_in):
             assert null or opened.get("token")  # a page reads the signed-in session
     response = client.get("/api/v1/me")  # the cookie is no login for the API, and it is never rewritten there
     assert response.status_code == 401 and "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("text, page", [("2", 2), (" 3 ", 3), ("", 1), (None, 1), ("0", 1), ("-2", 1), ("2.5", 1),
+                                        ("²", 1), ("٣", 1), ("9" * 7, 1), ("abc", 1)])
+def test_a_page_number_is_a_plain_number_or_the_first_page(text, page):
+    from gateway.pages.forms import page_number
+    assert page_number(text) == page
+
+
+@pytest.mark.parametrize("typed", ["²", "٣٠٠"])
+def test_an_amount_in_other_digits_is_a_form_error_not_a_crash(typed):
+    from gateway.pages.budget_common import amount
+    errors = {}
+    assert amount({"cost": typed}, "cost", errors) is None and errors == {"cost": [errors["cost"][0]]}

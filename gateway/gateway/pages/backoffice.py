@@ -9,7 +9,7 @@ from hubkit.errors import HubError
 from .. import remote
 from ..auth import actor_id, roles_required
 from .formatting import role_label
-from .forms import Form, render_forms, safe_next, submitted
+from .forms import Form, page_number, render_forms, safe_next, submitted
 
 bp = Blueprint("backoffice", __name__, url_prefix="/back-office")
 
@@ -31,7 +31,7 @@ def _params(args) -> dict:
     """The search of a listing, from its query string (`recherche`, `role`, `page`)."""
     page = args.get("page", "1")
     return {"recherche": (args.get("recherche") or "").strip()[:100], "role": (args.get("role") or "").strip(),
-            "page": max(1, int(page)) if page.isdigit() else 1}
+            "page": page_number(page)}
 
 
 def _listing(endpoint: str, template: str, params: dict, forms: dict = None, **context):

@@ -28,7 +28,7 @@ from .budget_common import (
     project_page,
     reference,
 )
-from .forms import Form, render_form
+from .forms import Form, page_number, render_form
 
 __all__ = ["bp"]
 
@@ -67,7 +67,7 @@ def _list_params(args, cycle: dict | None, ref: dict) -> dict:
             "statut": args.get("statut") if args.get("statut") in statuses else "", "tri": sort,
             "recherche": " ".join((args.get("recherche") or "").split())[:100],
             "vue": args.get("vue") if args.get("vue") in VIEWS else "liste",
-            "page": max(1, int(page)) if page.isdigit() else 1}
+            "page": page_number(page)}
 
 
 def list_url(params: dict, **changes) -> str:

@@ -14,7 +14,7 @@ from hubkit.errors import HubError
 from .. import remote
 from ..actors import actor, staff_actor
 from ..auth import current_principal
-from .forms import Form, render_forms
+from .forms import Form, page_number, render_forms
 
 bp = Blueprint("budget", __name__)
 
@@ -90,7 +90,7 @@ def list_params(ref: dict, *names) -> dict:
     page = (values.get("page") or "1").strip()
     params = {"secteur": values.get("secteur") if values.get("secteur") in sectors else "",
               "theme": values.get("theme") if values.get("theme") in ref["themes"] else "",
-              "page": max(1, int(page)) if page.isdigit() and len(page) < 7 else 1}
+              "page": page_number(page)}
     params.update({name: (values.get(name) or "").strip()[:40] for name in names})
     return params
 
@@ -155,7 +155,7 @@ def amount(values: dict, field: str, errors: dict, message: str = NOT_AN_AMOUNT)
     text = (values.get(field) or "").replace(" ", "").replace("\u202f", "").replace("\u00a0", "").replace("€", "")
     if not text:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         errors[field] = [message]
         return None
     return int(text)

@@ -174,3 +174,13 @@ def _flatten(details) -> dict:
         elif isinstance(value, str):
             flat[str(key)] = [value]
     return flat
+
+
+
+def page_number(text) -> int:
+    """A list's `page` from its query string: a plain number from 1 to 999,999 (ASCII digits: `²` is a digit to
+    `str.isdigit`, not to `int`); anything else is the first page."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) < 7):
+        return 1
+    return max(1, int(text))

@@ -14,7 +14,7 @@ from hubkit.errors import HubError, InvalidInput, NotFound, RateLimited
 from .. import remote
 from ..actors import actor, pseudonym
 from ..auth import login_required, roles_required
-from .forms import Form, none_if_blank, render_form, render_forms, require_filled, submitted
+from .forms import Form, none_if_blank, page_number, render_form, render_forms, require_filled, submitted
 from .routing import idea_timeline
 
 bp = Blueprint("ideas", __name__, url_prefix="/idees")
@@ -51,7 +51,7 @@ def _filters(args) -> dict:
     page = args.get("page", "1")
     return {"recherche": (args.get("recherche") or "").strip()[:100], "theme": (args.get("theme") or "").strip(),
             "statut": (args.get("statut") or "").strip(), "arrondissement": (args.get("arrondissement") or "").strip(),
-            "tri": (args.get("tri") or "newest").strip(), "page": max(1, int(page)) if page.isdigit() else 1}
+            "tri": (args.get("tri") or "newest").strip(), "page": page_number(page)}
 
 
 def _query_string(filters: dict, **changes) -> str:
@@ -88,7 +88,7 @@ def _arrondissement(value: str, field: str):
     """A select's value as the number the service expects (blank: none)."""
     if not value:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise InvalidInput(details={field: [NOT_AN_ARRONDISSEMENT]})
     return int(value)
 
