@@ -132,8 +132,7 @@ class Voting:
 
     def _emit_cast(self, entries: list, written: dict):
         """One anonymous `ballot_cast` per cycle of the batch, `count` the ballots it stands for, with the ids of
-        its first ballot: the outbox, the envelopes and the broker see one event per batch, not one per ballot
-        (and nobody can line up a ballot event with a voter's request)."""
+        its first ballot: the outbox, the envelopes and the broker see one event per batch, not one per ballot."""
         by_cycle = {}
         for (cycle_id, _account_id), voter in written.items():
             by_cycle.setdefault(cycle_id, []).extend(vote.index for vote in voter.votes)

@@ -233,7 +233,7 @@ class Signing:
                 break
         with _bound(signatures[0].item):
             # One event for the batch's signatures of this petition, with the ids of its first: the outbox and
-            # the broker carry one message per batch, and no event lines up with one signer's request.
+            # the broker carry one message per batch.
             self.uow.emit(events.PETITION_SIGNED, events.subject(petition.id),
                           events.payload(petition.id, petition.origin_idea_id, signatures_count=count,
                                          count=len(signatures)),
