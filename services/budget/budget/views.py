@@ -225,9 +225,7 @@ class ProjectViews:
     def project_counts(self, cycle_id) -> dict:
         """How many listed projects a cycle has in each project status (a winner counts as a winner, whatever
         its implementation status), counted in SQL over the few combinations of the columns a status reads."""
-        cycle = self.session.get(Cycle, str(cycle_id))
-        if cycle is None:
-            raise NotFound("Cycle de budget participatif introuvable.")
+        cycle = self._cycle(cycle_id)  # the handlers' (ProjectViews is mixed into them)
         published = cycle.stage in PUBLISHED
         columns = (Project.admissible, Project.feasible, Project.selected, Project.won)
         rows = self.session.execute(sa.select(*columns, sa.func.count()).where(

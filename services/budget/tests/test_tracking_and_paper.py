@@ -134,6 +134,15 @@ def test_agents_move_a_winner_along_its_timeline(run, store, winners):
     assert [p["id"] for p in listed["items"]] == [winners["P1"]]
 
 
+def test_the_dashboard_counts_a_winner_as_a_winner_whatever_its_implementation_status(run, winners):
+    before = run("project_counts", winners["id"])
+    change(run, winners["P1"], "realisation_travaux")
+    after = run("project_counts", winners["id"])
+    assert after == before and after["by_status"]["winner"] == 2
+    assert after["total"] == sum(after["by_status"].values())
+    assert set(after["by_status"]) <= {"winner", "not_winner", "inadmissible", "infeasible", "feasible", "submitted"}
+
+
 def test_status_rules(run, store, winners):
     before = store.snapshot()
     with pytest.raises(InvalidInput) as future:
