@@ -90,8 +90,10 @@ class FakePetitions(RecordingFake):
     def reference_data(self):
         return REFERENCE
 
+    listed_total = 1
+
     def list_petitions(self, query):
-        return {"items": [self.current], "total": 1,
+        return {"items": [self.current], "total": self.listed_total,
                 "counts": {"open": 1, "threshold_reached": 2, "answered": 0, "closed": 4, "rejected": 1}}
 
     def get_petition(self, data, actor=None):
@@ -187,6 +189,15 @@ def test_the_list_has_tabs_with_counts_a_search_and_progress(client, petitions, 
     assert 'href="/static/petitions.css"' in page
     assert "style=" not in page and "<script" not in page
     assert accounts.calls == []  # an anonymous visit asks nothing of accounts
+
+
+def test_a_long_list_links_its_previous_and_next_pages(client, petitions, monkeypatch):
+    monkeypatch.setattr(type(petitions), "listed_total", 100)
+    page = html(client.get("/petitions?page=2&recherche=bancs"))
+    previous = re.search(r'href="([^"]+)" rel="prev"', page).group(1)
+    following = re.search(r'href="([^"]+)" rel="next"', page).group(1)
+    assert "page=" not in previous and "recherche=bancs" in previous and "page=3" in following  # page 1: no page=
+    assert "recherche=bancs" in following and 'aria-current="page">Page 2<' in page
 
 
 def test_a_bad_list_parameter_falls_back_to_the_defaults(client, petitions):
