@@ -19,8 +19,13 @@ SESSION_KEY, CSRF_KEY = "token", "csrf"
 CSRF_FIELD = "csrf_token"
 
 
+def client_ip() -> str:
+    """The client's address, as every rate limit and fraud view sees it (one place, should a proxy ever be trusted)."""
+    return request.remote_addr or ""
+
+
 def client_info() -> dict:
-    return {"ip": request.remote_addr or "", "user_agent": (request.user_agent.string or "")[:300]}
+    return {"ip": client_ip(), "user_agent": (request.user_agent.string or "")[:300]}
 
 
 def api_token() -> str | None:

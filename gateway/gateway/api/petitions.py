@@ -8,7 +8,7 @@ from hubkit.config import env_float
 from .. import petitions_schemas as schemas
 from .. import remote
 from ..actors import actor
-from ..auth import login_required, roles_required
+from ..auth import client_ip, login_required, roles_required
 from ..openapi import endpoint
 
 bp = Blueprint("api_petitions", __name__)
@@ -18,7 +18,7 @@ MODERATORS = ("moderator", "admin")
 
 
 def client() -> dict:
-    return {"ip": request.remote_addr or ""}
+    return {"ip": client_ip()}  # the signing hot path skips parsing the user agent it does not send
 
 
 class PublicViews:
