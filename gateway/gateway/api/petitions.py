@@ -1,7 +1,7 @@
 """Petitions: list and read, draft and co-sponsor, sign; moderation and the Council of Paris (back-office)."""
 import time
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
 from hubkit.config import env_float
 
