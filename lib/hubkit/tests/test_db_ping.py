@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from hubkit import db
-from hubkit.testing import _admin_execute, _postgres_url
+from hubkit.testing import _admin_execute
 
 pytestmark = pytest.mark.integration
 
