@@ -49,11 +49,10 @@ def publish_one_by_one(publisher, exchange, rows) -> int:
 
 
 def write_events(session_factory, producer, metadata, count):
-    """`count` pending events in one transaction, like a batch of signatures (collected, one multi-row INSERT)."""
+    """`count` pending events in one transaction."""
     with UnitOfWork(session_factory, producer, metadata) as uow:
-        with uow.collected_events():
-            for number in range(count):
-                uow.emit("signature_added", {"kind": "petition", "id": "petition-1"},
+        for number in range(count):
+            uow.emit("signature_added", {"kind": "petition", "id": "petition-1"},
                          {"petition_id": "petition-1", "signature_id": f"s-{number}", "count": number + 1})
         return [event["event_id"] for event in uow.events], [(event["type"], event) for event in uow.events]
 

@@ -3,11 +3,8 @@
 A unit of work is one transaction: the business rows, the outbox rows of the
 events they cause and the e-mails they queue commit together or not at all.
 """
-import functools
-import json
 import logging
 import time
-from contextlib import contextmanager
 
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
@@ -19,28 +16,10 @@ from . import correlation, pg
 from .clock import utcnow
 from .config import database_url
 from .envelope import make_event
-from .sqllists import timestamps_literal
 from .tables import infrastructure_tables
 
 log = logging.getLogger(__name__)
 pg.use_green_wait_if_patched()  # e.g. migrations, whose engines are not made by make_engine
-
-# PostgreSQL: the outbox rows a batch collected, in ONE statement whose text does not depend on the batch's size
-# (a cached, prepared statement): the envelopes as ONE json parameter (a JSON array, serialized once, each element
-# exactly the text a row's JSON column would get) and their created_at as ONE timestamptz[] array literal
-# (hubkit.sqllists).
-# executemany with a JSON column instead adapts and serializes every row in Python (~150 µs per event).
-# In the array's order (WITH ORDINALITY): the ids, hence the relay's publishing order, follow the emits.
-_OUTBOX_BATCH = ("INSERT INTO {table} (event_id, type, envelope, created_at, attempts) "
-                 "SELECT e ->> 'event_id', e ->> 'type', e, c, 0 FROM ROWS FROM ("
-                 "json_array_elements(CAST(:envelopes AS json)), unnest(CAST(:created_at AS timestamptz[]))"
-                 ") WITH ORDINALITY AS t(e, c, n) ORDER BY n")
-
-
-@functools.lru_cache(maxsize=None)
-def _outbox_batch_statement(table: str) -> sa.TextClause:
-    return sa.text(_OUTBOX_BATCH.format(table=table))
-
 
 def normalise_url(url: str) -> str:
     """PostgreSQL goes through psycopg 3 (green under eventlet), never psycopg2."""
@@ -131,8 +110,6 @@ class UnitOfWork:
         self.committed_events = 0
         self.committed_mails = 0
         self._after_commit = []
-        self._collected = None
-        self._outbox_batch = _outbox_batch_statement(self._tables["outbox"].name)
 
     def __enter__(self):
         if self.session is None:
@@ -183,33 +160,9 @@ class UnitOfWork:
                               causation_id=causation_id or correlation_id)
         row = {"event_id": envelope["event_id"], "type": type, "envelope": envelope, "created_at": utcnow(),
                "attempts": 0}
-        if self._collected is not None:
-            self._collected.append(row)
-        else:
-            self.session.execute(self._tables["outbox"].insert().values(**row))
+        self.session.execute(self._tables["outbox"].insert().values(**row))
         self.events.append(envelope)
         return envelope
-
-    @contextmanager
-    def collected_events(self):
-        """Inside, `emit` only collects its outbox rows; they are written at the end in one multi-row INSERT
-        (a batch of hundreds of signatures: one statement, not hundreds), in the same transaction."""
-        self._collected = []
-        try:
-            yield
-            if self._collected:
-                self._write_collected(self._collected)
-        finally:
-            self._collected = None
-
-    def _write_collected(self, rows: list):
-        if self.session.get_bind().dialect.name == "postgresql":
-            # row["type"] is its envelope's type and row["event_id"] its event_id (emit); attempts 0
-            self.session.execute(self._outbox_batch, {
-                "envelopes": json.dumps([row["envelope"] for row in rows]),
-                "created_at": timestamps_literal([row["created_at"] for row in rows])})
-        else:  # executemany: SQLAlchemy sends multi-row INSERTs of a cached statement
-            self.session.execute(self._tables["outbox"].insert(), rows)
 
     def queue_mail(self, recipient: str, subject: str, body: str):
         """Queue an e-mail in this transaction; the mail relay sends it after commit, with retries."""

@@ -32,12 +32,6 @@ def array_literal(values) -> str:
                           for value in values) + "}"
 
 
-def timestamps_literal(moments) -> str:
-    """The array literal of datetimes, for a `CAST(:param AS timestamptz[])` parameter: their ISO texts need no
-    quoting (~15% cheaper than `array_literal` of the same texts, for the outbox's batches)."""
-    return "{" + ",".join([moment.isoformat() for moment in moments]) + "}"
-
-
 class _ArrayLiteral(TypeDecorator):
     """A list, sent as its array literal; untyped, so that no `::VARCHAR` is rendered before the cast."""
     impl = NullType

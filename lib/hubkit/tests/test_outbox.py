@@ -69,28 +69,6 @@ def test_committed_events_are_published_once_with_confirms(infra_db, rabbit_conf
     assert all(row.published_at is not None for row in rows(infra_db, OUTBOX))
 
 
-def test_collected_events_are_written_together_in_order_with_their_own_ids(infra_db):
-    from hubkit import correlation
-    with unit_of_work(infra_db) as uow:
-        with uow.collected_events():
-            for number in range(3):
-                tokens = correlation.bind(f"req-{number}")
-                try:
-                    uow.emit("note_written", {"kind": "note", "id": str(number)}, {"text": str(number)})
-                finally:
-                    correlation.unbind(tokens)
-            assert rows(infra_db, OUTBOX) == []  # not written yet (and not visible outside anyway)
-    written = sorted(rows(infra_db, OUTBOX), key=lambda row: row.id)
-    assert [(row.envelope["payload"]["text"], row.envelope["correlation_id"]) for row in written] == [
-        ("0", "req-0"), ("1", "req-1"), ("2", "req-2")]
-    with pytest.raises(RuntimeError):
-        with unit_of_work(infra_db) as uow:
-            with uow.collected_events():
-                uow.emit("note_written", {"kind": "note", "id": "x"}, {"text": "x"})
-                raise RuntimeError("nothing collected is written")
-    assert len(rows(infra_db, OUTBOX)) == 3
-
-
 def test_a_rolled_back_change_leaves_no_event(infra_db):
     with pytest.raises(RuntimeError):
         with unit_of_work(infra_db) as uow:
@@ -160,9 +138,8 @@ def test_a_service_publishes_right_after_commit_with_the_callers_correlation(inf
 def write_many(url, count, prefix="n"):
     """`count` events in one transaction, like a batch of signatures."""
     with unit_of_work(url) as uow:
-        with uow.collected_events():
-            for number in range(count):
-                uow.emit("note_written", {"kind": "note", "id": f"{prefix}{number}"}, {"text": f"{prefix}{number}"})
+        for number in range(count):
+            uow.emit("note_written", {"kind": "note", "id": f"{prefix}{number}"}, {"text": f"{prefix}{number}"})
         return list(uow.events)
 
 
@@ -376,17 +353,12 @@ TRICKY_PAYLOADS = [{"text": "é \"guillemets\" \\ barre\nligne \u0001 ✓ 😀 '
 
 def test_the_stored_text_goes_out_as_nameko_publisher_sends_the_envelope(infra_db, rabbit_config):
     """The relay sends the envelope's JSON text as stored, not decoded and encoded again: the same bytes,
-    whether the event was written alone or in a batch, whatever its payload holds."""
+    whatever its payload holds."""
     uri = rabbit_config["AMQP_URI"]
     tap = RawTap(uri)
     with unit_of_work(infra_db) as uow:
-        alone = [uow.emit("note_written", {"kind": "note", "id": str(n)}, payload)
-                 for n, payload in enumerate(TRICKY_PAYLOADS)]
-    with unit_of_work(infra_db) as uow:
-        with uow.collected_events():
-            batched = [uow.emit("note_written", {"kind": "note", "id": str(n)}, payload)
-                       for n, payload in enumerate(TRICKY_PAYLOADS)]
-    events = alone + batched
+        events = [uow.emit("note_written", {"kind": "note", "id": str(n)}, payload)
+                  for n, payload in enumerate(TRICKY_PAYLOADS)]
     exchange = get_event_exchange("hubkit_notes", {})
     publisher = Publisher(uri, use_confirms=True, declare=[exchange])
     for envelope in events:

@@ -1,12 +1,10 @@
 """A list reaches the database as one parameter: the same rows as a plain IN, one statement text whatever its length."""
-from datetime import datetime, timedelta, timezone
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from hubkit.db import make_engine
-from hubkit.sqllists import array_literal, array_of, one_of, timestamps_literal
+from hubkit.sqllists import array_literal, array_of, one_of
 
 pytestmark = pytest.mark.integration
 TRICKY = ["plain", "", "NULL", "null", "with space", " padded ", "a,b", "{braces}", 'quote " inside', "back\\slash",
@@ -97,15 +95,3 @@ def test_on_postgresql_array_literals_keep_every_value(engine, database_kind):
                                   {"v": array_literal([1, 9_007_199_254_740_993, None])}).scalar() == \
             [1, 9_007_199_254_740_993, None]
         assert connection.execute(sa.text("SELECT CAST(:v AS integer[])"), {"v": array_literal([])}).scalar() == []
-
-
-def test_on_postgresql_timestamps_come_back_to_the_microsecond(engine, database_kind):
-    if database_kind != "postgresql":
-        pytest.skip("array literals are PostgreSQL's")
-    moments = [datetime(2026, 3, 29, 0, 59, 59, 999999, tzinfo=timezone.utc),
-               datetime(2026, 3, 29, 3, 0, 0, 1, tzinfo=timezone(timedelta(hours=2))),
-               datetime(1999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-9, minutes=-30)))]
-    with engine.connect() as connection:
-        back = connection.execute(sa.text("SELECT unnest(CAST(:t AS timestamptz[]))"),
-                                  {"t": timestamps_literal(moments)}).scalars().all()
-    assert back == moments
