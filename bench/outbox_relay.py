@@ -80,6 +80,8 @@ def main():
     metadata = sa.MetaData()
     add_infrastructure_tables(metadata)
     engine = make_engine(url)
+    if sa.inspect(engine).has_table("outbox_events"):  # a service's database: its events are not ours to drop
+        parser.error("--database-url: this database already has an outbox_events table; give an empty one")
     metadata.create_all(engine)
     session_factory = sessionmaker(engine, expire_on_commit=False)
     service = f"bench_relay_{uuid.uuid4().hex[:8]}"
