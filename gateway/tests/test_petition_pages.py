@@ -200,10 +200,12 @@ def test_a_long_list_links_its_previous_and_next_pages(client, petitions, monkey
     assert "recherche=bancs" in following and 'aria-current="page">Page 2<' in page
 
 
-def test_a_bad_list_parameter_falls_back_to_the_defaults(client, petitions):
-    assert client.get("/petitions?statut=nimporte&page=-3&tri=x&arrondissement=99").status_code == 200
-    assert petitions.args_of("list_petitions")[0][0]["status"] == "open"
-    assert petitions.args_of("list_petitions")[0][0]["arrondissement"] is None
+@pytest.mark.parametrize("query", ["statut=nimporte&page=-3&tri=x&arrondissement=99", "page=²&arrondissement=²",
+                                   "page=٣&arrondissement=٣", "arrondissement=07"])
+def test_a_bad_list_parameter_falls_back_to_the_defaults(client, petitions, query):
+    assert client.get(f"/petitions?{query}").status_code == 200
+    [(listed,)] = petitions.args_of("list_petitions")
+    assert listed["status"] == "open" and listed["arrondissement"] is None and listed["offset"] == 0
 
 
 # --- one petition -------------------------------------------------------------------------------

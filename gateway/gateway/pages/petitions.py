@@ -10,7 +10,7 @@ from hubkit.config import env_float
 from .. import remote
 from ..api.petitions import PublicViews, actor, read_petition, sign_command
 from ..auth import current_principal, login_required, roles_required
-from .forms import Form, checkbox, none_if_blank, render_form, render_forms, require_filled, submitted
+from .forms import Form, checkbox, none_if_blank, page_number, render_form, render_forms, require_filled, submitted
 
 bp = Blueprint("petitions", __name__)
 
@@ -61,14 +61,15 @@ def arrondissement_short(number) -> str:
 # --- the list -------------------------------------------------------------------------------------
 
 def _list_params(args) -> dict:
-    page = args.get("page", "1")
-    arrondissement = args.get("arrondissement", "")
+    page, arrondissement = args.get("page"), args.get("arrondissement", "")
     return {"statut": args.get("statut") if args.get("statut") in TABS else "ouvertes",
             "recherche": (args.get("recherche") or "").strip()[:100],
             "tri": args.get("tri") if args.get("tri") in SORTS else "recentes",
-            "arrondissement": int(arrondissement) if arrondissement.isdigit() and 1 <= int(arrondissement) <= 20
-            else None,
-            "page": max(1, int(page)) if page.isdigit() else 1}
+            "arrondissement": int(arrondissement) if arrondissement in _ARRONDISSEMENTS else None,
+            "page": page_number(page)}
+
+
+_ARRONDISSEMENTS = frozenset(str(number) for number in range(1, 21))
 
 
 def _list_url(params: dict, **changes) -> str:
