@@ -3,11 +3,19 @@
 
 Used to import a real participatory budget as a cycle (projects, costs, and the votes column to check a
 tally against) and to export a cycle's anonymised ballots and results.
+
+The export's free text (META values, project names and categories) goes through hubkit.exports.spreadsheet_safe:
+pabulib is read by tools (pabutools), but a .pb is also ';'-separated text a researcher opens in a spreadsheet to
+look at, and project names are written by citizens. Ids, costs, counts and ballots are left as they are: they are
+numbers or the keys VOTES refers to PROJECTS by, and a quote would break the file for every tool.
 """
 import csv
 import io
 
+from hubkit.exports import spreadsheet_safe
+
 SECTIONS = ("META", "PROJECTS", "VOTES")
+FREE_TEXT_COLUMNS = ("name", "category")
 
 
 class PabulibError(ValueError):
@@ -62,12 +70,13 @@ def dump(meta: dict, projects: list, votes: list) -> str:
     writer.writerow(["META"])
     writer.writerow(["key", "value"])
     for key, value in meta.items():
-        writer.writerow([key, value])
+        writer.writerow([key, spreadsheet_safe(value)])
     writer.writerow(["PROJECTS"])
     columns = ["project_id", "cost", "votes", "name", "category", "district", "selected"]
     writer.writerow(columns)
     for project in projects:
-        writer.writerow([project[column] for column in columns])
+        writer.writerow([spreadsheet_safe(project[column]) if column in FREE_TEXT_COLUMNS else project[column]
+                         for column in columns])
     writer.writerow(["VOTES"])
     writer.writerow(["voter_id", "vote"])
     for vote in votes:

@@ -7,13 +7,12 @@ timeline entries (source "import"). Envelopes and results per scope are the sums
 open data lists winners only, without votes). Ids derive from the edition and the project's identifier, so
 importing again adds only what is missing (idempotent).
 """
-import csv
-import io
 import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from hubkit.errors import PermissionDenied
+from hubkit.exports import csv_text
 
 from . import domain, paris_open_data
 from .models import Cycle, Project, StageChange, StatusChange
@@ -21,7 +20,6 @@ from .views import PUBLISHED, status_label, status_of
 
 NAMESPACE = uuid.UUID("8f5b0c1e-9a6d-4c3b-b2e1-7d6f5a4c3b2a")
 SOURCE = "opendata:bp_projets_gagnants"
-CSV_BOM = "\ufeff"
 
 
 def paris_cycle_id(edition: int) -> str:
@@ -30,14 +28,6 @@ def paris_cycle_id(edition: int) -> str:
 
 def paris_project_id(external_id: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"paris-bp-project-{external_id}"))
-
-
-def _csv(header: list, rows: list) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return CSV_BOM + out.getvalue()
 
 
 class ParisData:
@@ -148,7 +138,7 @@ class ParisData:
                   "cout_ville", "soumis_au_vote", "voix", "voix_en_ligne", "voix_papier", "laureat",
                   "idee_d_origine", "fusionne_dans", "date_depot"]
         return {"cycle_id": cycle_id, "filename": f"budget-participatif-projets-{cycle_id or 'tous'}.csv",
-                "content": _csv(header, rows)}
+                "content": csv_text(header, rows)}
 
     def export_results_csv(self, cycle_id) -> dict:
         cycle = self._cycle(cycle_id)
@@ -169,4 +159,4 @@ class ParisData:
         header = ["echelle", "echelle_libelle", "enveloppe", "enveloppe_utilisee", "rang", "projet_id",
                   "identifiant_ville", "titre", "cout", "voix", "voix_en_ligne", "voix_papier", "laureat"]
         return {"cycle_id": cycle.id, "filename": f"budget-participatif-resultats-{cycle.id}.csv",
-                "content": _csv(header, rows)}
+                "content": csv_text(header, rows)}
