@@ -1,13 +1,31 @@
-"""Fixed-window counters in Redis for rate limits (login attempts, postings, signatures...)."""
+"""Fixed-window counters in Redis for rate limits (login attempts, postings, signatures...).
+
+Every decision is atomic: one script call checks the limits and counts the hit, so concurrent requests cannot all
+pass a check before any of them is counted. If Redis cannot answer, the limits keep applying, per process, from
+counters in memory (a fail-open limit is no limit during an outage an attacker may have caused); the gauge
+`hub_rate_limit_fallback` is 1 meanwhile, and Redis is tried again after `RETRY_REDIS_SECONDS`.
+"""
 import logging
+import math
+import threading
+import time
 
 import redis as redis_lib
 from nameko.extensions import DependencyProvider
+from prometheus_client import Counter, Gauge
 
 from .config import redis_prefix, redis_url
 from .errors import RateLimited
 
 log = logging.getLogger(__name__)
+
+# After a failure, how long the limits are decided in memory before Redis is asked again: a Redis that hangs
+# would otherwise cost each request the client's socket timeout.
+RETRY_REDIS_SECONDS = 5
+FALLBACK_ACTIVE = Gauge("hub_rate_limit_fallback",
+                        "1 while this process decides rate limits in memory because Redis cannot answer.")
+FALLBACK_DECISIONS = Counter("hub_rate_limit_fallback_decisions_total",
+                             "Rate-limit requests decided in memory because Redis could not answer.")
 
 # consume_each, decided inside Redis in one call: four commands a key (GET and TTL, then INCRBY and EXPIRE) cost
 # redis-py more CPU to pack and parse than the rest of a signature; and the check and the count become atomic.
@@ -62,42 +80,115 @@ return table.concat(refused, ';')
 """
 
 
+class _InProcessWindows:
+    """The script's decisions, in this process's memory: fixed windows per key, the same rules as `_DECIDE` (a
+    request refused by its first used-up limit counts nothing). Used while Redis cannot answer."""
+
+    def __init__(self, max_keys: int = 100_000):
+        self.max_keys = max_keys
+        self._windows: dict = {}  # redis key -> [hits, monotonic time the window ends]
+        self._lock = threading.Lock()
+        self._next_prune = 0.0
+
+    def _live(self, key: str, now: float):
+        window = self._windows.get(key)
+        return window if window is not None and window[1] > now else None
+
+    def decide(self, requests: list) -> list:
+        """`requests`: per request, its (redis key, limit, window) tuples. Returns per request None (counted) or
+        (position of its first used-up limit, seconds left on it)."""
+        now = time.monotonic()
+        decided = []
+        with self._lock:
+            self._prune(now)
+            for request in requests:
+                over = None
+                for position, (key, limit, window) in enumerate(request):
+                    live = self._live(key, now)
+                    if (live[0] if live else 0) >= float(limit):
+                        over = (position, math.ceil(live[1] - now) if live else int(window))
+                        break
+                if over is None:
+                    for key, _limit, window in request:
+                        live = self._live(key, now)
+                        if live:
+                            live[0] += 1
+                        else:
+                            self._windows[key] = [1, now + int(window)]
+                decided.append(over)
+        return decided
+
+    def hit(self, key: str, window: int) -> int:
+        self.decide([[(key, math.inf, window)]])
+        return self._windows[key][0]
+
+    def refund(self, key: str):
+        with self._lock:
+            live = self._live(key, time.monotonic())
+            if live and live[0] > 0:
+                live[0] -= 1
+
+    def reset(self, key: str):
+        with self._lock:
+            self._windows.pop(key, None)
+
+    def _prune(self, now: float):
+        if now < self._next_prune and len(self._windows) < self.max_keys:
+            return
+        self._next_prune = now + 10
+        for key in [key for key, (_hits, ends) in self._windows.items() if ends <= now]:
+            del self._windows[key]
+        if len(self._windows) >= self.max_keys:  # bounded memory: the windows closest to their end go first
+            ending_soon = sorted(self._windows, key=lambda key: self._windows[key][1])
+            for key in ending_soon[:len(ending_soon) - self.max_keys // 2]:
+                del self._windows[key]
+
+
+# refund: one hit taken back (a login that succeeded), never below zero, the window left as it is.
+_REFUND = """
+local hits = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if hits > 0 then
+    redis.call('DECR', KEYS[1])
+end
+return hits
+"""
+
+
 class Throttle:
-    """Counts hits per (bucket, key) in a window. If Redis is down, limits are not enforced (logged)."""
+    """Counts hits per (bucket, key) in a fixed window, in Redis; in memory while Redis cannot answer."""
 
     def __init__(self, client: redis_lib.Redis, prefix: str = None):
         self.client, self.prefix = client, prefix or f"{redis_prefix()}:throttle"
         self._decide = client.register_script(_DECIDE)  # EVALSHA; sent again if Redis forgot it (NOSCRIPT)
+        self._refund = client.register_script(_REFUND)
+        self._in_process = _InProcessWindows()
+        self._redis_retry_at = 0.0  # monotonic; Redis is skipped before it after a failure
 
     def _key(self, bucket: str, key: str) -> str:
         return f"{self.prefix}:{bucket}:{key}"
 
-    def check(self, bucket: str, key: str, limit: int, message: str = None):
-        """Raise RateLimited if `key` already used its `limit` in the current window."""
-        try:
-            redis_key = self._key(bucket, key)
-            count = int(self.client.get(redis_key) or 0)
-            if count >= limit:
-                retry_after = max(1, self.client.ttl(redis_key))
-                raise RateLimited(message, details={"retry_after": retry_after, "limit": bucket})
-        except redis_lib.RedisError as error:
-            log.warning("throttle unavailable, limit not enforced", extra={"bucket": bucket, "error": str(error)})
+    # --- Redis, or memory while it cannot answer -------------------------------------------------------------
 
-    def hit(self, bucket: str, key: str, window: int) -> int:
+    def _with_redis(self, command, what: str):
+        """Run `command()` on Redis; None (after a logged warning) if Redis is down or was down a moment ago."""
+        if time.monotonic() < self._redis_retry_at:
+            return None
         try:
-            redis_key = self._key(bucket, key)
-            pipe = self.client.pipeline()
-            pipe.incr(redis_key)
-            pipe.expire(redis_key, window, nx=True)
-            return pipe.execute()[0]
+            answer = command()
         except redis_lib.RedisError as error:
-            log.warning("throttle unavailable, hit not counted", extra={"bucket": bucket, "error": str(error)})
-            return 0
+            self._redis_retry_at = time.monotonic() + RETRY_REDIS_SECONDS
+            FALLBACK_ACTIVE.set(1)
+            log.warning("throttle unavailable, limits applied in memory by this process",
+                        extra={"what": what, "error": str(error)})
+            return None
+        FALLBACK_ACTIVE.set(0)
+        return answer
+
+    # --- decisions ------------------------------------------------------------------------------------------
 
     def consume(self, bucket: str, key: str, limit: int, window: int, message: str = None):
-        """Check then count one hit: for actions limited whether or not they succeed."""
-        self.check(bucket, key, limit, message)
-        self.hit(bucket, key, window)
+        """Check and count one hit, atomically: for actions limited whether or not they succeed."""
+        self.consume_all([(bucket, key, limit, window, message)])
 
     def consume_all(self, limits):
         """Check several limits, then count one hit on each, atomically (one Redis script call).
@@ -140,11 +231,10 @@ class Throttle:
             encoded.append(",".join(line))
         if not sent:
             return decided
-        try:
-            refusals = self._decide(keys, (",".join(rules), ";".join(encoded)), client=self.client)
-        except redis_lib.RedisError as error:
-            log.warning("throttle unavailable, limits not enforced", extra={"error": str(error)})
-            return decided
+        refusals = self._with_redis(
+            lambda: self._decide(keys, (",".join(rules), ";".join(encoded)), client=self.client), "decide")
+        if refusals is None:
+            return self._decide_in_process(requests)
         if isinstance(refusals, bytes):
             refusals = refusals.decode()
         for refusal in filter(None, refusals.split(";")):
@@ -155,11 +245,47 @@ class Throttle:
             decided[position] = RateLimited(message, details={"retry_after": max(1, wait), "limit": bucket})
         return decided
 
+    def _decide_in_process(self, requests: list) -> list:
+        FALLBACK_DECISIONS.inc(len(requests))
+        requests = [[tuple(rule) for rule in request] for request in requests]
+        outcomes = self._in_process.decide(
+            [[(self._key(bucket, key), limit, window) for bucket, key, limit, window, _ in request]
+             for request in requests])
+        decided = []
+        for request, outcome in zip(requests, outcomes):
+            if outcome is None:
+                decided.append(None)
+                continue
+            position, wait = outcome
+            bucket, _key, _limit, _window, message = request[position]
+            decided.append(RateLimited(message, details={"retry_after": max(1, wait), "limit": bucket}))
+        return decided
+
+    def hit(self, bucket: str, key: str, window: int) -> int:
+        """Count one hit without checking: the count after it."""
+        redis_key = self._key(bucket, key)
+
+        def count():
+            pipe = self.client.pipeline()
+            pipe.incr(redis_key)
+            pipe.expire(redis_key, window, nx=True)
+            return pipe.execute()[0]
+        hits = self._with_redis(count, "hit")
+        if hits is None:
+            FALLBACK_DECISIONS.inc()
+            return self._in_process.hit(redis_key, window)
+        return hits
+
+    def refund(self, bucket: str, key: str):
+        """Take one hit back (never below zero): the attempt turned out to be one the limit is not about."""
+        redis_key = self._key(bucket, key)
+        if self._with_redis(lambda: self._refund([redis_key], client=self.client), "refund") is None:
+            self._in_process.refund(redis_key)
+
     def reset(self, bucket: str, key: str):
-        try:
-            self.client.delete(self._key(bucket, key))
-        except redis_lib.RedisError:
-            pass
+        redis_key = self._key(bucket, key)
+        self._in_process.reset(redis_key)
+        self._with_redis(lambda: self.client.delete(redis_key), "reset")
 
 
 def connect(url: str = None) -> redis_lib.Redis:

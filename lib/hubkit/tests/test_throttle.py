@@ -35,10 +35,12 @@ def test_consume_all_counts_every_limit_or_none(throttle):
     assert int(throttle.client.get(throttle._key("hour", "ip-1"))) == 2
 
 
-def test_an_unreachable_redis_does_not_block_the_action():
+def test_an_unreachable_redis_does_not_block_the_action_by_itself():
+    """The limits still apply (in memory, lib/hubkit/tests/test_throttle_fallback.py), but an action under them
+    goes through."""
     broken = Throttle(connect("redis://127.0.0.1:1/0"), prefix="test:unreachable")
-    broken.consume("post", "a-1", limit=0, window=60)
-    broken.consume_all((("burst", "ip", 0, 60, "x"),))
+    broken.consume("post", "a-1", limit=1, window=60)
+    broken.consume_all((("burst", "ip", 1, 60, "x"),))
 
 
 def test_consume_each_decides_a_batch_in_order(throttle):
@@ -219,8 +221,10 @@ def test_a_redis_that_forgot_the_script_is_sent_it_again(throttle):
     assert throttle.client.get(throttle._key("sign-account", "acc-3")) == "2"
 
 
-def test_with_redis_unreachable_a_batch_is_allowed_and_a_warning_logged(caplog):
+def test_with_redis_unreachable_a_batch_is_decided_in_memory_and_a_warning_logged(caplog):
     broken = Throttle(connect("redis://127.0.0.1:1/0"), prefix="test:unreachable")
     with caplog.at_level(logging.WARNING, logger="hubkit.throttle"):
-        assert broken.consume_each([signing_limits("acc-4", "10.0.0.4", burst=0, hourly=0)] * 10) == [None] * 10
-    assert "throttle unavailable, limits not enforced" in caplog.text
+        decided = broken.consume_each([signing_limits("acc-4", "10.0.0.4", burst=3, hourly=5)] * 10)
+    assert decided[:3] == [None] * 3
+    assert all(isinstance(d, RateLimited) and d.details["limit"] == "sign-account-burst" for d in decided[3:])
+    assert "throttle unavailable, limits applied in memory by this process" in caplog.text
