@@ -8,12 +8,14 @@ from hubkit.errors import NotFound
 from hubkit.testing import service_database_fixtures
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "budget"
-PABULIB_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "pabulib"
+# the repository's tests/data (third-party files, see its README): a missing file fails the test that reads it
+PABULIB_DIR = Path(__file__).resolve().parents[3] / "tests" / "data" / "pabulib"
 BUSINESS_TABLES = ("budget_cycles", "budget_stage_changes", "budget_projects", "budget_project_carriers",
                    "budget_ballots", "budget_ballot_choices", "budget_replaced_receipts", "budget_paper_ballots",
                    "budget_merge_invitations", "budget_status_changes", "budget_project_follows",
                    "budget_pending_ideas", "outbox_events")
-PARIS_CSV = Path(__file__).resolve().parents[4] / "shared" / "data" / "paris" / "bp_projets_gagnants.csv"
+# the Paris winners as the product ships them (what `python -m budget import-paris` imports)
+PARIS_CSV = PACKAGE_DIR / "data" / "bp_projets_gagnants.csv"
 
 _templates, _fresh_database, budget_db, store = service_database_fixtures(
     SERVICE_NAME, PACKAGE_DIR, Base.metadata, BUSINESS_TABLES)

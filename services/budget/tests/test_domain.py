@@ -1,13 +1,12 @@
 """The budget's rules in plain Python: stages, envelopes, eligibility, ballots, the greedy tally, pabulib."""
 import csv
 from datetime import date
-from pathlib import Path
 
 import pytest
 from budget import domain, pabulib
 from budget.domain import Candidate, NotAllowed, RuleBroken
 
-PARIS_CSV = Path(__file__).resolve().parents[4] / "shared" / "data" / "paris" / "bp_projets_gagnants.csv"
+from .conftest import PARIS_CSV
 
 
 def test_stages_move_forward_one_at_a_time():
@@ -34,7 +33,6 @@ def test_sectors_are_paris_centre_then_the_5th_to_the_20th():
     assert domain.SECTORS[-1].code == "paris-20" and domain.SECTORS[-1].insee == "75120"
 
 
-@pytest.mark.skipif(not PARIS_CSV.exists(), reason="shared Paris data absent")
 def test_themes_are_the_labels_of_the_city_open_data():
     with PARIS_CSV.open(encoding="utf-8-sig") as handle:
         labels = {row["Thématique"] for row in csv.DictReader(handle, delimiter=";") if row["Thématique"]}

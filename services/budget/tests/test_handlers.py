@@ -313,7 +313,6 @@ def test_export_waits_for_the_results(run, vote_cycle):
 
 # --- pabulib --------------------------------------------------------------------------------------------
 
-@pytest.mark.skipif(not SAINT_CYPRIEN.exists(), reason="shared pabulib data absent")
 def test_an_imported_pabulib_file_tallies_to_its_votes_column_and_greedy_winners(run, store, voter):
     text = SAINT_CYPRIEN.read_text(encoding="utf-8")
     parsed = pabulib.parse(text)

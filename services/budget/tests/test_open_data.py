@@ -1,4 +1,4 @@
-"""The Paris winners 2014–2023 (the real open data in ../shared) as past cycles, the CSV exports, and the drafts
+"""The Paris winners 2014–2023 (the real open data the service ships) as past cycles, the CSV exports, and the drafts
 of ideas forwarded by routing (SQLite and PostgreSQL)."""
 import csv
 import io

@@ -5,6 +5,11 @@ from ideas import SERVICE_NAME
 from ideas.models import Base
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "ideas"
+REPO_ROOT = Path(__file__).resolve().parents[3]
+# the repository's tests/data (third-party files, see its README): a missing file fails the test that reads it
+MADRID_CSV = REPO_ROOT / "tests" / "data" / "ideas" / "decide_madrid_proposals.csv"
+# the Paris budget's winners as the budget service ships them: their « Thématique » labels are the idea themes
+PARIS_BUDGET_PROJECTS = REPO_ROOT / "services" / "budget" / "budget" / "data" / "bp_projets_gagnants.csv"
 TABLES = Base.metadata.tables
 BUSINESS_TABLES = ("ideas", "idea_status_changes", "idea_supports", "idea_comments", "idea_follows", "outbox_events")
 

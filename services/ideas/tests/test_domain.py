@@ -1,13 +1,12 @@
 """Rules of the idea box (unit tests: no database, no broker)."""
 import csv
-from pathlib import Path
 
 import pytest
 
 from ideas import domain
 from ideas.domain import RuleBroken
 
-PARIS_BUDGET_PROJECTS = Path(__file__).resolve().parents[4] / "shared" / "data" / "paris" / "bp_projets_gagnants.csv"
+from .conftest import PARIS_BUDGET_PROJECTS
 
 
 def broken(rule, *args) -> RuleBroken:
@@ -16,7 +15,6 @@ def broken(rule, *args) -> RuleBroken:
     return refused.value
 
 
-@pytest.mark.skipif(not PARIS_BUDGET_PROJECTS.exists(), reason="the shared Paris data is not on this machine")
 def test_the_themes_are_those_of_the_paris_participatory_budget():
     with PARIS_BUDGET_PROJECTS.open(encoding="utf-8-sig") as data:
         published = {row["Thématique"] for row in csv.DictReader(data, delimiter=";")}

@@ -8,10 +8,11 @@ import pytest
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ideas import cli
 
+from .conftest import MADRID_CSV
+
 
 pytestmark = pytest.mark.integration
 
-MADRID_CSV = Path(__file__).resolve().parents[4] / "shared" / "data" / "ideas" / "decide_madrid_proposals.csv"
 CAMILLE = {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citizen"]}
 DOMINIQUE = {"account_id": "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99", "roles": ["citizen"]}
 AGENT = {"account_id": "0b6e2f8e-2d4f-4c43-8d7a-3f6f4e9b2c10", "roles": ["citizen", "agent"]}
@@ -227,8 +228,6 @@ def test_import_strips_html_catches_spam_keeps_supports_as_a_count_and_is_idempo
 
 
 def test_import_of_the_real_madrid_file(store):
-    if not MADRID_CSV.exists():
-        pytest.skip(f"{MADRID_CSV} is absent")
     outcomes = cli.import_madrid(MADRID_CSV, store.uow)
     print(f"\nDecide Madrid import: {outcomes}")
     rows = store.rows("ideas")

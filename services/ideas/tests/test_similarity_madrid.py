@@ -4,20 +4,16 @@ within the five suggestions the page shows (recall@5). Run with -s to read the f
 import csv
 import random
 import time
-from pathlib import Path
-
-import pytest
 
 from ideas import domain
 
-MADRID_CSV = Path(__file__).resolve().parents[4] / "shared" / "data" / "ideas" / "decide_madrid_proposals.csv"
+from .conftest import MADRID_CSV
+
 QUERIES = 300
 PRECISION_FLOOR, RECALL_FLOOR = 0.90, 0.97
 
 
 def madrid_rows() -> list:
-    if not MADRID_CSV.exists():
-        pytest.skip(f"{MADRID_CSV} is absent")
     with MADRID_CSV.open(encoding="utf-8", newline="") as handle:
         return [(row["id"], domain.one_line(row["title"]), domain.strip_html(row["description"]))
                 for row in csv.DictReader(handle, delimiter=";")]
