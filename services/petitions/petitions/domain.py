@@ -117,10 +117,14 @@ class Settings:
     drafts_per_hour: int = 5
     # how long a petition's chart by arrondissement is kept in a petitions process (0: always recounted)
     chart_cache_seconds: int = 0
+    # a signer's client address is erased this many days after signing: the fraud view looks back 30 days at
+    # most, the rest leaves moderators time to act on a report (docs/security/abuse.md)
+    signer_ip_retention_days: int = 90
 
     def __post_init__(self):
         for name in ("sponsors_required", "moderation_days", "open_months", "threshold", "sign_ip_burst",
-                     "sign_ip_per_hour", "sign_account_burst", "sign_account_per_hour", "drafts_per_hour"):
+                     "sign_ip_per_hour", "sign_account_burst", "sign_account_per_hour", "drafts_per_hour",
+                     "signer_ip_retention_days"):
             if getattr(self, name) < (0 if name == "sponsors_required" else 1):
                 raise ValueError(f"petitions setting {name} is out of range: {getattr(self, name)}")
         if self.eligibility not in ELIGIBILITY:

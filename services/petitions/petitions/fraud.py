@@ -5,6 +5,10 @@ E-mail domains live in accounts, never here: petitions reads the signers' accoun
 transaction (no connection waits on another service), asks `accounts.email_domains` for the domains of
 those accounts (never their addresses, 500 per call), and aggregates them in memory. Nothing e-mail-related
 is stored in petitions, except the domain a moderator invalidated, in the moderation log.
+
+Client addresses are kept only as long as this review needs: `purge_signer_ips` (a timer) erases them
+PETITIONS_SIGNER_IP_RETENTION_DAYS after signing. The moderation log keeps the one address a moderator
+invalidated, as the record of that decision.
 """
 import logging
 from datetime import timedelta
@@ -15,7 +19,7 @@ from hubkit.errors import Conflict, InvalidInput, ServiceUnavailable
 
 from . import domain, events
 from .checks import FieldChecks, aware, rules
-from .models import ModerationLogEntry, Signature
+from .models import ModerationLogEntry, Petition, Signature
 
 log = logging.getLogger(__name__)
 
@@ -182,3 +186,18 @@ class AntiFraud:
         domains = self._domains_of([account_id for _, account_id, _, _ in signed])
         return [signature_id for signature_id, account_id, _, _ in signed
                 if domains.get(account_id, {}).get("email_domain") == email_domain]
+
+    def purge_signer_ips(self) -> int:
+        """Erase the client address of the signatures older than the retention; returns how many were erased.
+        One UPDATE that only clears: run by every replica's timer at once, it erases each address once and
+        the others find nothing (idempotent). Only petitions opened before the cutoff can hold such signatures,
+        which lets the database walk its (petition, signed at) index instead of the whole table."""
+        cutoff = self.clock() - timedelta(days=self.settings.signer_ip_retention_days)
+        old_enough = sa.select(Petition.id).where(Petition.opened_at.is_not(None), Petition.opened_at < cutoff)
+        erased = self.session.execute(sa.update(Signature).where(
+            Signature.petition_id.in_(old_enough), Signature.created_at < cutoff, Signature.client_ip.is_not(None))
+            .values(client_ip=None).execution_options(synchronize_session=False)).rowcount
+        if erased:
+            log.info("signers' client addresses erased after the retention",
+                     extra={"erased": erased, "retention_days": self.settings.signer_ip_retention_days})
+        return erased

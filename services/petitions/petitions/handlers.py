@@ -60,6 +60,7 @@ def settings_from_env() -> domain.Settings:
         sign_account_per_hour=env_int("PETITIONS_SIGN_ACCOUNT_PER_HOUR", defaults.sign_account_per_hour),
         drafts_per_hour=env_int("PETITIONS_DRAFTS_PER_HOUR", defaults.drafts_per_hour),
         chart_cache_seconds=env_int("PETITIONS_CHART_CACHE_SECONDS", 2),
+        signer_ip_retention_days=env_int("PETITIONS_SIGNER_IP_RETENTION_DAYS", defaults.signer_ip_retention_days),
     )
 
 

@@ -276,3 +276,9 @@ class PetitionsService(Infrastructure):
             caught = self._petitions(uow).reach_missed_thresholds()
         count_closed(closed)
         count_thresholds_caught(caught)
+
+    @timer(interval=env_int("PETITIONS_IP_PURGE_SECONDS", 3600))
+    def purge_signer_ips(self):
+        """Erases signers' client addresses past PETITIONS_SIGNER_IP_RETENTION_DAYS (idempotent, replica-safe)."""
+        with self.db as uow:
+            self._petitions(uow).purge_signer_ips()
