@@ -30,6 +30,7 @@ from .drafts import Drafts
 from .notifications import Notifications
 from .paper import PaperBallots
 from .paris_data import ParisData
+from .submission_guards import SubmissionGuards
 from .tracking import Tracking
 from .views import DIRECTION_LABELS, ProjectViews
 from .voting import Voting
@@ -62,10 +63,13 @@ class _AccountEventSchema(Schema):
     account_id = fields.UUID(required=True)
 
 
-class Budget(ProjectViews, Voting, CoConstruction, Tracking, PaperBallots, Drafts, Notifications, ParisData):
-    def __init__(self, uow, accounts=None, clock=utcnow, shuffle=random.shuffle):
-        """`accounts`: something with `eligibility_attributes(data)`, the accounts service's RPC (or a fake)."""
+class Budget(ProjectViews, Voting, CoConstruction, Tracking, PaperBallots, Drafts, Notifications, ParisData,
+             SubmissionGuards):
+    def __init__(self, uow, accounts=None, clock=utcnow, shuffle=random.shuffle, ideas=None, throttle=None):
+        """`accounts`: something with `eligibility_attributes(data)`, the accounts service's RPC (or a fake);
+        `ideas`: something with `get_idea(data, actor)`; `throttle`: hubkit's Throttle (None: no limits)."""
         self.uow, self.accounts, self.clock, self.shuffle = uow, accounts, clock, shuffle
+        self.ideas, self.throttle = ideas, throttle
 
     @property
     def session(self):
@@ -162,13 +166,19 @@ class Budget(ProjectViews, Voting, CoConstruction, Tracking, PaperBallots, Draft
     # --- projects ------------------------------------------------------------------------------------
 
     def submit_project(self, actor: dict, command: dict) -> dict:
+        """The origin idea, if any, is checked first (it may ask ideas); the day's limit is counted once the form
+        holds, before anything is written."""
+        origin_idea_id = str(command["origin_idea_id"]) if command.get("origin_idea_id") else None
+        if origin_idea_id:
+            self.check_origin_idea(actor, origin_idea_id)
         cycle = self._cycle(command["cycle_id"], lock="share")
         title, description, sector = self.submission_fields(cycle, command)
+        self.consume_submission(actor)
         now = self.clock()
         project = Project(cycle_id=cycle.id, position=self._next_position(cycle.id), title=title,
                           description=description, theme=command["theme"], scale=command["scale"], sector=sector,
                           address=(" ".join((command.get("address") or "").split()) or None),
-                          origin_idea_id=str(command["origin_idea_id"]) if command.get("origin_idea_id") else None,
+                          origin_idea_id=origin_idea_id,
                           estimated_cost=command.get("estimated_cost"), selected=False, submitted_at=now,
                           updated_at=now)
         self.session.add(project)

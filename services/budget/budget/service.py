@@ -7,6 +7,7 @@ from hubkit.errors import HubError, InvalidInput
 from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
 from hubkit.service_base import Infrastructure
+from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
 from nameko.rpc import RpcProxy
 from nameko.rpc import rpc as nameko_rpc
@@ -53,9 +54,11 @@ class BudgetService(Infrastructure):
     outbox = OutboxRelayProvider()
     accounts = RpcProxy("accounts", expiration=PEER_TIMEOUT)
     ideas = RpcProxy("ideas", expiration=PEER_TIMEOUT)
+    throttle = RedisThrottle()
 
     def _budget(self, uow) -> Budget:
-        return Budget(uow, accounts=BoundedRpc(self.accounts, peers.PEER_TIMEOUT))
+        return Budget(uow, accounts=BoundedRpc(self.accounts, peers.PEER_TIMEOUT),
+                      ideas=BoundedRpc(self.ideas, peers.PEER_TIMEOUT), throttle=self.throttle)
 
     @rpc
     def reference_data(self):
