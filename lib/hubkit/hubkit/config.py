@@ -1,6 +1,8 @@
 """Configuration read from the environment, with local-first defaults."""
 import os
+import ssl
 from pathlib import Path
+from urllib.parse import urlparse
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -41,6 +43,20 @@ def amqp_uri() -> str:
     return env_str("HUB_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 
 
+def amqp_ssl(uri: str = None) -> dict | None:
+    """kombu's `ssl` options for an `amqps://` URI (None for `amqp://`): the broker's certificate must chain to
+    HUB_AMQP_CA_FILE (else the system's CAs) and name the URI's host. Without them kombu would wrap the
+    socket with `ssl=True`, which checks the chain but not the host name. HUB_AMQP_CERT_FILE and
+    HUB_AMQP_KEY_FILE add a client certificate, for a broker that asks for one."""
+    parsed = urlparse(uri or amqp_uri())
+    if parsed.scheme != "amqps":
+        return None
+    options = {"cert_reqs": ssl.CERT_REQUIRED, "server_hostname": parsed.hostname,
+               "ca_certs": env_str("HUB_AMQP_CA_FILE", ""), "certfile": env_str("HUB_AMQP_CERT_FILE", ""),
+               "keyfile": env_str("HUB_AMQP_KEY_FILE", "")}
+    return {key: value for key, value in options.items() if value}
+
+
 def redis_url() -> str:
     return env_str("HUB_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -69,6 +85,10 @@ def nameko_config(service: str, http_port: int) -> dict:
     """The nameko configuration of a service, from the same environment as everything else."""
     return {
         "AMQP_URI": amqp_uri(),
+        "AMQP_SSL": amqp_ssl(),
+        # 0 where the broker's exchanges are provisioned (deploy/rabbitmq/users.py): a service then needs no right
+        # to declare, hence to delete, the events exchange of a service it listens to
+        "DECLARE_EVENT_EXCHANGES": env_bool("HUB_AMQP_DECLARE_EVENT_EXCHANGES", True),
         "WEB_SERVER_ADDRESS": f"{env_str('HUB_BIND_HOST', '127.0.0.1')}:{env_int(service.upper() + '_HTTP_PORT', http_port)}",
         "rpc_exchange": "nameko-rpc",
         "max_workers": env_int("HUB_MAX_WORKERS", 20),

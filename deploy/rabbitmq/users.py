@@ -1,0 +1,222 @@
+"""The hub's RabbitMQ identities: one user per service and one for the gateway, each limited to its own
+queues and exchanges.
+
+    python deploy/rabbitmq/users.py apply      # create or update the vhost, its exchanges, the users
+    python deploy/rabbitmq/users.py show       # print each user's permissions (no broker needed)
+
+It talks to the management HTTP API (stdlib only: it runs from any Python 3.11 image). Settings, from the
+environment: RABBITMQ_MANAGEMENT_URL (http://127.0.0.1:15672), RABBITMQ_ADMIN_USER / RABBITMQ_ADMIN_PASSWORD
+(or RABBITMQ_ADMIN_PASSWORD_FILE), RABBITMQ_VHOST (hub), and each identity's password in
+RABBITMQ_<NAME>_PASSWORD or a file named by RABBITMQ_<NAME>_PASSWORD_FILE (a mounted secret). Passwords are
+never in this repository. See docs/operations/broker.md.
+
+The names are nameko 2.14's (rpc.py, events.py, standalone/rpc.py):
+- `nameko-rpc`, a topic exchange: requests are published with routing key `<service>.<method>`, replies with
+  the caller's reply routing key (a uuid4); every RPC consumer and reply listener declares it.
+- `rpc-<service>`: a service's RPC queue, bound to `nameko-rpc` with `<service>.*`.
+- `rpc.reply-<service>-<uuid>`: the reply queue of a service's RpcProxy calls, bound with `<uuid>`;
+  `rpc.reply-standalone_rpc_proxy-<uuid>` for a ClusterRpcProxy (the gateway's pool, `routing reconcile`).
+- `<service>.events`, a topic exchange the service's outbox relay declares and publishes to.
+- `evt-<source>-<event>--<service>.<method>`: an event handler's queue, bound to `<source>.events`.
+
+RabbitMQ checks configure (declare, delete), write (publish to an exchange, bind a queue) and read (consume
+a queue, bind to an exchange) against one regex each; topic permissions further check the routing key of
+a publish (write) and of a binding (read) on a topic exchange. So each identity may:
+- configure only its own queues, its own `<service>.events` and `nameko-rpc` (nameko declares it; no
+  finer grain exists). The events exchanges are declared here, so a service need not configure the
+  exchanges of the services it listens to (HUB_AMQP_DECLARE_EVENT_EXCHANGES=0), nor could it delete them;
+- write (publish) to `nameko-rpc` and its own `<service>.events` only, never to the default exchange
+  (which would reach any queue by name); on `nameko-rpc` only requests to the services it calls, and
+  replies (uuid routing keys) if it serves RPCs;
+- read (consume) only its own queues, and bind only to `nameko-rpc` (with its own `<service>.*` or a reply
+  uuid: it cannot bind a queue of its own to another service's requests to read them) and to the events
+  exchanges of the services it listens to.
+"""
+import argparse
+import base64
+import json
+import os
+import re
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+RPC_EXCHANGE = "nameko-rpc"
+STANDALONE_PROXY = "standalone_rpc_proxy"  # nameko.standalone.rpc's service name for a ClusterRpcProxy
+UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+NAME = "[a-z0-9_]+"  # a method or event type, as the hub names them
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str                       # the broker user; a service's is its nameko service name
+    calls: tuple = ()               # services whose RPCs it calls
+    listens_to: tuple = ()          # services whose events it handles (itself included, if it does)
+    serves: bool = True             # runs a nameko service: its RPC queue, replies, its events exchange
+    standalone_proxy: bool = False  # calls through nameko's ClusterRpcProxy (hubkit.rpc.RpcPool)
+
+
+SERVICES = ("accounts", "ideas", "budget", "petitions", "routing")
+
+# Who calls and listens to whom, as the services' code declares it (RpcProxy, event_handler, RpcPool);
+# tests/integration/test_broker_users.py checks this table against the code.
+IDENTITIES = (
+    Identity("accounts"),
+    Identity("ideas", calls=("accounts",), listens_to=("accounts", "routing")),
+    Identity("budget", calls=("accounts", "ideas"), listens_to=("accounts", "routing", "budget")),
+    Identity("petitions", calls=("accounts", "ideas"), listens_to=("accounts", "routing", "petitions")),
+    # `python -m routing reconcile` asks ideas through a ClusterRpcProxy
+    Identity("routing", calls=("accounts", "ideas"), standalone_proxy=True,
+             listens_to=("accounts", "ideas", "budget", "petitions", "routing")),
+    Identity("gateway", calls=SERVICES, serves=False, standalone_proxy=True),
+)
+
+
+def _alternatives(patterns) -> str:
+    return "^(" + "|".join(patterns) + ")$"
+
+
+def own_queues(identity: Identity) -> list:
+    """Regexes of the queues the identity declares, binds and consumes."""
+    name = re.escape(identity.name)
+    queues = []
+    if identity.serves:
+        queues.append(rf"rpc-{name}")
+        if identity.calls:
+            queues.append(rf"rpc\.reply-{name}-{UUID}")
+        for source in identity.listens_to:
+            queues.append(rf"evt-{re.escape(source)}-{NAME}--{name}\.{NAME}")
+    if identity.standalone_proxy:
+        queues.append(rf"rpc\.reply-{STANDALONE_PROXY}-{UUID}")
+    return queues
+
+
+def permissions(identity: Identity) -> dict:
+    """The identity's configure / write / read regexes on the hub's vhost."""
+    queues = own_queues(identity)
+    own_exchanges = [re.escape(RPC_EXCHANGE)]
+    if identity.serves:
+        own_exchanges.append(re.escape(f"{identity.name}.events"))
+    listened = [re.escape(f"{source}.events") for source in identity.listens_to]
+    return {
+        "configure": _alternatives(queues + own_exchanges),
+        "write": _alternatives(queues + own_exchanges),
+        "read": _alternatives(queues + [re.escape(RPC_EXCHANGE)] + listened),
+    }
+
+
+def rpc_topic_permissions(identity: Identity) -> dict:
+    """Routing keys on `nameko-rpc`: published (requests to the services it calls, replies) and bound."""
+    published = [rf"{re.escape(callee)}\.{NAME}" for callee in identity.calls]
+    bound = []
+    if identity.serves:
+        published.append(UUID)  # a reply goes to the caller's reply routing key
+        bound.append(rf"{re.escape(identity.name)}\.\*")  # nameko binds rpc-<service> with `<service>.*`
+    if identity.calls:
+        bound.append(UUID)
+    return {"exchange": RPC_EXCHANGE, "write": _alternatives(published or ["(?!)"]),
+            "read": _alternatives(bound or ["(?!)"])}
+
+
+def exchanges() -> list:
+    """Declared here so that listeners need no right to declare (hence delete) another service's exchange.
+    The arguments are nameko's: a durable topic exchange, not auto-deleted."""
+    names = [RPC_EXCHANGE] + [f"{service}.events" for service in SERVICES]
+    return [{"name": name, "type": "topic", "durable": True, "auto_delete": False, "internal": False,
+             "arguments": {}} for name in names]
+
+
+# --- passwords ---------------------------------------------------------------------------------------------
+
+def env_key(name: str) -> str:
+    return f"RABBITMQ_{name.upper()}_PASSWORD"
+
+
+def secret(variable: str, environ=os.environ) -> str:
+    """`variable`'s value, or the content of the file `<variable>_FILE` names (a mounted secret)."""
+    path = environ.get(f"{variable}_FILE")
+    if path:
+        with open(path, encoding="utf-8") as file:
+            return file.read().strip()
+    value = environ.get(variable, "")
+    if not value:
+        raise SystemExit(f"{variable} (or {variable}_FILE) is not set")
+    return value
+
+
+# --- the management HTTP API -------------------------------------------------------------------------------
+
+class Management:
+    def __init__(self, url: str, user: str, password: str):
+        self.url = url.rstrip("/")
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        self.headers = {"Authorization": f"Basic {token}", "Content-Type": "application/json"}
+
+    def request(self, method: str, path: str, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + "/api/" + path, data=data, method=method, headers=self.headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                text = response.read()
+        except urllib.error.HTTPError as error:
+            if method == "DELETE" and error.code == 404:
+                return None
+            raise RuntimeError(f"{method} /api/{path}: {error.code} {error.read()[:300]!r}") from None
+        return json.loads(text) if text else None
+
+    def put(self, path: str, body: dict):
+        return self.request("PUT", path, body)
+
+    def delete(self, path: str):
+        return self.request("DELETE", path)
+
+
+def quote(name: str) -> str:
+    return urllib.parse.quote(name, safe="")
+
+
+def apply(management: Management, vhost: str, passwords: dict, identities=IDENTITIES, user_prefix: str = ""):
+    """Create or update the vhost, its exchanges and each identity (user, permissions, topic permissions).
+    A user that exists gets the password given (a rotation); its open connections keep theirs until closed."""
+    vh = quote(vhost)
+    management.put(f"vhosts/{vh}", {})
+    admin = management.request("GET", "whoami")["name"]
+    management.put(f"permissions/{vh}/{quote(admin)}", {"configure": ".*", "write": ".*", "read": ".*"})
+    for exchange in exchanges():
+        body = {key: value for key, value in exchange.items() if key != "name"}
+        management.put(f"exchanges/{vh}/{quote(exchange['name'])}", body)
+    for identity in identities:
+        user = quote(user_prefix + identity.name)
+        management.put(f"users/{user}", {"password": passwords[identity.name], "tags": ""})
+        management.put(f"permissions/{vh}/{user}", permissions(identity))
+        management.delete(f"topic-permissions/{vh}/{user}")  # none left over from an older table
+        management.put(f"topic-permissions/{vh}/{user}", rpc_topic_permissions(identity))
+
+
+def remove(management: Management, vhost: str, identities=IDENTITIES, user_prefix: str = ""):
+    """Delete the vhost (its queues and exchanges) and the identities' users."""
+    management.delete(f"vhosts/{quote(vhost)}")
+    for identity in identities:
+        management.delete(f"users/{quote(user_prefix + identity.name)}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("apply", "show"))
+    args = parser.parse_args(argv)
+    if args.command == "show":
+        for identity in IDENTITIES:
+            print(json.dumps({"user": identity.name, **permissions(identity),
+                              "topic": rpc_topic_permissions(identity)}, indent=2))
+        return
+    management = Management(os.environ.get("RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672"),
+                            os.environ.get("RABBITMQ_ADMIN_USER", "guest"), secret("RABBITMQ_ADMIN_PASSWORD"))
+    vhost = os.environ.get("RABBITMQ_VHOST", "hub")
+    apply(management, vhost, {identity.name: secret(env_key(identity.name)) for identity in IDENTITIES})
+    print(f"rabbitmq: vhost {vhost!r}, exchanges and users {', '.join(i.name for i in IDENTITIES)} are up to date")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

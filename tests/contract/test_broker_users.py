@@ -1,0 +1,97 @@
+"""The broker users' table (deploy/rabbitmq/users.py) against the code: each service may call, listen to and
+declare exactly what its nameko entrypoints and dependencies need (no broker needed).
+
+A service that starts calling or listening to another one without the table following would be refused by
+the broker in production only; this test says so first. tests/integration/test_broker_users.py shows the
+permissions at work on a real broker.
+"""
+import importlib
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+from nameko.containers import ServiceContainer
+from nameko.events import EventHandler
+from nameko.rpc import RpcProxy
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_users_module():
+    spec = importlib.util.spec_from_file_location("hub_rabbitmq_users", ROOT / "deploy" / "rabbitmq" / "users.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+users = load_users_module()
+TABLE = {identity.name: identity for identity in users.IDENTITIES}
+PACKAGES = sorted(path.parent.name for path in ROOT.glob("services/*/*/service.py")
+                  if path.parent.name == path.parent.parent.name)
+UUID = "0b7f4c1e-3d2a-4c5b-9e8f-1a2b3c4d5e6f"
+
+
+def service_class(package: str):
+    module = importlib.import_module(f"{package}.service")
+    return next(value for value in vars(module).values()
+                if isinstance(value, type) and getattr(value, "name", None) == package
+                and value.__module__ == module.__name__)
+
+
+def broker_needs(package: str) -> tuple:
+    """(services it calls over RpcProxy, services whose events it handles, its event handlers' queue names)."""
+    container = ServiceContainer(service_class(package), {"AMQP_URI": "memory://"})
+    calls = {dependency.target_service for dependency in container.dependencies if isinstance(dependency, RpcProxy)}
+    handlers = [entrypoint for entrypoint in container.entrypoints if isinstance(entrypoint, EventHandler)]
+    queues = [f"evt-{handler.source_service}-{handler.event_type}--{package}.{handler.method_name}"
+              for handler in handlers]
+    return calls, {handler.source_service for handler in handlers}, queues
+
+
+def uses_standalone_proxy(directory: Path) -> bool:
+    return any(re.search(r"\b(RpcPool|ClusterRpcProxy)\(", path.read_text(encoding="utf-8"))
+               for path in directory.rglob("*.py") if "tests" not in path.parts)
+
+
+def test_the_table_has_one_identity_per_service_and_the_gateway():
+    assert sorted(users.SERVICES) == PACKAGES
+    assert sorted(TABLE) == sorted(PACKAGES + ["gateway"])
+    assert TABLE["gateway"].calls == users.SERVICES and not TABLE["gateway"].serves
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_the_table_follows_what_each_service_calls_and_listens_to(package):
+    calls, listens_to, handler_queues = broker_needs(package)
+    identity = TABLE[package]
+    assert set(identity.calls) == calls
+    assert set(identity.listens_to) == listens_to
+    assert identity.standalone_proxy == uses_standalone_proxy(ROOT / "services" / package)
+    rights = users.permissions(identity)
+    for queue in handler_queues + [f"rpc-{package}"] + ([f"rpc.reply-{package}-{UUID}"] if calls else []):
+        for kind in ("configure", "write", "read"):
+            assert re.fullmatch(rights[kind], queue), (kind, queue)
+
+
+def test_the_gateway_uses_a_standalone_proxy():
+    assert uses_standalone_proxy(ROOT / "gateway" / "gateway")
+    assert TABLE["gateway"].standalone_proxy
+
+
+def test_no_identity_may_publish_to_the_default_exchange_or_another_services_events():
+    for name, identity in TABLE.items():
+        rights = users.permissions(identity)
+        assert not re.fullmatch(rights["write"], "amq.default") and not re.fullmatch(rights["write"], "")
+        for other in users.SERVICES:
+            if other != name:
+                assert not re.fullmatch(rights["write"], f"{other}.events")
+                assert not re.fullmatch(rights["configure"], f"{other}.events")
+                assert not re.fullmatch(rights["read"], f"rpc-{other}")
+                assert not re.fullmatch(users.rpc_topic_permissions(identity)["read"], f"{other}.*")
+
+
+def test_handler_queues_of_one_service_are_not_another_services():
+    budget = users.permissions(TABLE["budget"])
+    assert re.fullmatch(budget["read"], "evt-accounts-account_deleted--budget.on_account_deleted")
+    assert not re.fullmatch(budget["read"], "evt-accounts-account_deleted--ideas.on_account_deleted")
+    assert not re.fullmatch(budget["read"], "evt-accounts-account_deleted--budget.x--ideas.y")

@@ -1,0 +1,207 @@
+"""Each service and the gateway on the broker with its own user (deploy/rabbitmq/users.py), on the local RabbitMQ.
+
+A fresh vhost and users (names prefixed, so a real `hub` vhost is never touched) are created through the
+management API with the permissions of the table in users.py, and deleted at the end even on failure.
+Small nameko services named `accounts` and `budget` stand in for the real ones: they declare, bind, consume and
+publish exactly what nameko does for any service (RPC queue, reply queue, event handler queue, events exchange).
+Then each identity can work, and cannot read, publish or bind where it has no business.
+"""
+import importlib.util
+import secrets
+import uuid
+from pathlib import Path
+
+import amqp
+import eventlet
+import pytest
+from nameko.containers import ServiceContainer
+from nameko.events import EventDispatcher, event_handler
+from nameko.rpc import RpcProxy, rpc
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from hubkit.config import nameko_config
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+MANAGEMENT_URL = "http://127.0.0.1:15672"
+
+
+def load_users_module():
+    spec = importlib.util.spec_from_file_location("hub_rabbitmq_users", ROOT / "deploy" / "rabbitmq" / "users.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+users = load_users_module()
+HEARD = eventlet.queue.LightQueue()
+
+
+class Accounts:
+    name = "accounts"
+    dispatch = EventDispatcher()  # declares accounts.events and publishes to it, as the outbox relay does
+
+    @rpc
+    def whoami(self):
+        return "accounts"
+
+    @rpc
+    def delete_account(self, account_id):
+        self.dispatch("account_deleted", {"account_id": account_id})
+        return account_id
+
+
+class Budget:
+    name = "budget"
+    accounts = RpcProxy("accounts")
+
+    @rpc
+    def ask_accounts(self):
+        return f"budget asked {self.accounts.whoami()}"
+
+    @event_handler("accounts", "account_deleted")
+    def on_account_deleted(self, payload):
+        HEARD.put(payload["account_id"])
+
+
+class Broker:
+    """The test vhost and the identities' credentials on it."""
+
+    def __init__(self):
+        self.vhost = f"hub_users_test_{uuid.uuid4().hex[:8]}"
+        self.prefix = f"t{uuid.uuid4().hex[:6]}_"
+        self.passwords = {identity.name: secrets.token_urlsafe(18) for identity in users.IDENTITIES}
+        self.management = users.Management(MANAGEMENT_URL, "guest", "guest")
+
+    def uri(self, identity: str, password: str = None) -> str:
+        return (f"amqp://{self.prefix}{identity}:{password or self.passwords[identity]}"
+                f"@127.0.0.1:5672/{self.vhost}")
+
+    def connect(self, identity: str) -> amqp.Connection:
+        connection = amqp.Connection("127.0.0.1:5672", userid=self.prefix + identity,
+                                     password=self.passwords[identity], virtual_host=self.vhost)
+        connection.connect()
+        return connection
+
+
+@pytest.fixture(scope="module")
+def broker():
+    broker = Broker()
+    try:
+        users.apply(broker.management, broker.vhost, broker.passwords, user_prefix=broker.prefix)
+        yield broker
+    finally:
+        users.remove(broker.management, broker.vhost, user_prefix=broker.prefix)
+
+
+@pytest.fixture(scope="module")
+def running(broker):
+    """accounts and budget started under their own users, as the hub runs them (hubkit's nameko_config)."""
+    containers = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HUB_AMQP_DECLARE_EVENT_EXCHANGES", "0")
+        try:
+            for service in (Accounts, Budget):
+                patch.setenv("HUB_AMQP_URI", broker.uri(service.name))
+                container = ServiceContainer(service, nameko_config(service.name, 0))
+                containers.append(container)
+                container.start()
+            yield broker
+        finally:
+            for container in containers:
+                container.stop()
+
+
+def gateway_proxy(broker, password=None):
+    return ClusterRpcProxy({"AMQP_URI": broker.uri("gateway", password), "serializer": "json"}, timeout=10)
+
+
+def refused(broker, identity: str, action) -> str:
+    """Run `action(channel)` on a fresh connection of `identity`; the broker's refusal, or '' if it accepted."""
+    connection = broker.connect(identity)
+    try:
+        channel = connection.channel()
+        action(channel)
+        channel.basic_qos(0, 0, False)  # a round trip: a refused publish (asynchronous) is reported by now
+        return ""
+    except amqp.exceptions.AccessRefused as error:
+        return str(error)
+    finally:
+        try:
+            connection.close()
+        except Exception:  # the broker may already have closed it
+            pass
+
+
+def test_each_identity_can_work_with_its_own_user(running):
+    with gateway_proxy(running) as cluster:
+        assert cluster.accounts.whoami() == "accounts"
+        # gateway -> budget, then budget -> accounts with budget's own user; the replies come back both ways
+        assert cluster.budget.ask_accounts() == "budget asked accounts"
+        # accounts publishes on accounts.events; budget's handler, under budget's user, receives it
+        assert cluster.accounts.delete_account("a-42") == "a-42"
+    assert HEARD.get(timeout=10) == "a-42"
+
+
+def test_a_wrong_password_is_refused(running):
+    with pytest.raises(Exception, match="ACCESS_REFUSED"):
+        with gateway_proxy(running, password="not-the-password"):
+            pass
+
+
+def test_a_service_cannot_consume_another_services_rpc_queue(running):
+    assert "ACCESS_REFUSED" in refused(running, "budget", lambda channel: channel.basic_consume("rpc-accounts"))
+    assert "ACCESS_REFUSED" in refused(running, "budget", lambda channel: channel.basic_get("rpc-accounts"))
+    handler_queue = "evt-accounts-account_deleted--budget.on_account_deleted"
+    assert "ACCESS_REFUSED" in refused(running, "accounts", lambda channel: channel.basic_consume(handler_queue))
+    # and it can consume its own (the check above is not refusing everything)
+    assert refused(running, "budget", lambda channel: channel.basic_get("rpc-budget")) == ""
+
+
+def test_a_service_cannot_publish_as_another_service(running):
+    forged = amqp.Message('{"account_id": "victim"}', content_type="application/json")
+    assert "ACCESS_REFUSED" in refused(
+        running, "budget", lambda channel: channel.basic_publish(forged, "accounts.events", "account_deleted"))
+    assert refused(running, "accounts", lambda channel: channel.basic_publish(
+        forged, "accounts.events", "account_deleted")) == ""
+    # the default exchange would deliver straight to any queue by its name
+    assert "ACCESS_REFUSED" in refused(running, "budget", lambda channel: channel.basic_publish(
+        forged, "", "evt-accounts-account_deleted--budget.on_account_deleted"))
+    # nor can it delete (or declare anew) the exchange another service publishes to
+    assert "ACCESS_REFUSED" in refused(running, "budget", lambda channel: channel.exchange_delete("accounts.events"))
+
+
+def test_rpc_routing_keys_are_limited_to_the_services_called(running):
+    request = amqp.Message("{}", content_type="application/json")
+    # budget calls accounts and ideas, never petitions
+    assert "ACCESS_REFUSED" in refused(
+        running, "budget", lambda channel: channel.basic_publish(request, "nameko-rpc", "petitions.sign"))
+    # accounts calls nobody: it only answers (a reply's routing key is the caller's uuid)
+    assert "ACCESS_REFUSED" in refused(
+        running, "accounts", lambda channel: channel.basic_publish(request, "nameko-rpc", "budget.ask_accounts"))
+    assert refused(running, "accounts", lambda channel: channel.basic_publish(
+        request, "nameko-rpc", str(uuid.uuid4()))) == ""
+
+
+def test_no_identity_can_bind_its_queue_to_another_services_requests(running):
+    """A queue of one's own bound with `accounts.*` would receive a copy of every request to accounts."""
+    def snoop(queue, existing=False):
+        def bind(channel):
+            channel.queue_declare(queue, passive=existing, auto_delete=not existing)
+            channel.queue_bind(queue, "nameko-rpc", "accounts.*")
+        return bind
+    assert "ACCESS_REFUSED" in refused(running, "budget", snoop(f"rpc.reply-budget-{uuid.uuid4()}"))
+    assert "ACCESS_REFUSED" in refused(running, "gateway", snoop(f"rpc.reply-standalone_rpc_proxy-{uuid.uuid4()}"))
+    assert "ACCESS_REFUSED" in refused(running, "budget", snoop("rpc-budget", existing=True))
+
+
+def test_the_gateway_cannot_consume_service_queues_or_publish_events(running):
+    for queue in ("rpc-accounts", "rpc-budget", "evt-accounts-account_deleted--budget.on_account_deleted"):
+        assert "ACCESS_REFUSED" in refused(running, "gateway", lambda channel, queue=queue: channel.basic_get(queue))
+    forged = amqp.Message('{"account_id": "victim"}', content_type="application/json")
+    assert "ACCESS_REFUSED" in refused(
+        running, "gateway", lambda channel: channel.basic_publish(forged, "accounts.events", "account_deleted"))
+    # a queue of the gateway's own is fine (the check above is not refusing everything)
+    own = f"rpc.reply-standalone_rpc_proxy-{uuid.uuid4()}"
+    assert refused(running, "gateway", lambda channel: channel.queue_declare(own, auto_delete=True)) == ""
