@@ -12,8 +12,6 @@ import logging  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
 
-from eventlet import wsgi  # noqa: E402
-
 from hubkit import gc_tuning, logs  # noqa: E402
 from hubkit.config import env_int, env_str  # noqa: E402
 
@@ -67,6 +65,7 @@ def process_count() -> int:
 
 def main():
     from .app import create_app
+    from .server import serve
     logs.configure("gateway", env_str("HUB_LOG_LEVEL", "INFO"))
     host, port = env_str("HUB_HOST", "127.0.0.1"), env_int("HUB_PORT", 8000)
     processes = process_count()
@@ -76,8 +75,7 @@ def main():
     listener = eventlet.listen((host, port), backlog=1024, reuse_port=processes > 1 or None)
     logging.getLogger("gateway").info("hub gateway listening", extra={"url": f"http://{host}:{port}",
                                                                       "processes": processes, "pid": os.getpid()})
-    wsgi.server(listener, app, log_output=False, max_size=env_int("HUB_MAX_CONNECTIONS", 1000),
-                keepalive=True, socket_timeout=30)
+    serve(listener, app, max_connections=env_int("HUB_MAX_CONNECTIONS", 1000))
 
 
 if __name__ == "__main__":

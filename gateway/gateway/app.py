@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import auth, errors, observability, remote
 from .api import api
@@ -9,11 +10,17 @@ from .api.routing import open311
 from .config import Settings
 from .health import bp as health_bp
 from .pages import register_pages
+from .safe_json import DepthLimitedJSONProvider
+
+# base-uri: no injected <base> can redirect the pages' relative links and forms (the hub's pages have none)
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; "
+                           "frame-ancestors 'none'; base-uri 'none'")
 
 
 def create_app(settings: Settings = None) -> Flask:
     settings = settings or Settings()
     app = Flask(__name__)
+    app.json = DepthLimitedJSONProvider(app)
     app.config.update(
         HUB_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
@@ -26,6 +33,9 @@ def create_app(settings: Settings = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False
+    if settings.trusted_proxies:
+        # the address and scheme the last `trusted_proxies` proxies saw; every other X-Forwarded-* is ignored
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     observability.init_app(app)
     remote.init_app(app, settings)
     auth.init_app(app, settings)
@@ -35,14 +45,16 @@ def create_app(settings: Settings = None) -> Flask:
     app.register_blueprint(open311)
     register_pages(app)
 
+    hsts = f"max-age={settings.hsts_seconds}" if settings.hsts_seconds else None
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                                    "form-action 'self'; frame-ancestors 'none'")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if hsts:
+            response.headers.setdefault("Strict-Transport-Security", hsts)
         return response
 
     return app

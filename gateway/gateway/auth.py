@@ -4,6 +4,7 @@ Roles are checked here, and again by each service on its own data.
 """
 import functools
 import hmac
+import re
 import secrets
 
 from flask import current_app, g, redirect, request, session, url_for
@@ -17,10 +18,14 @@ from . import remote
 
 SESSION_KEY, CSRF_KEY = "token", "csrf"
 CSRF_FIELD = "csrf_token"
+# RFC 6750's b64token, at the lengths the accounts service issues (token_urlsafe(32): 43 characters) and accepts
+BEARER_TOKEN, BEARER_LENGTHS = re.compile(r"[A-Za-z0-9\-._~+/]+=*\Z"), range(16, 201)
 
 
 def client_ip() -> str:
-    """The client's address, as every rate limit and fraud view sees it (one place, should a proxy ever be trusted)."""
+    """The client's address, as every rate limit and fraud view sees it: the socket's peer, or with
+    HUB_TRUSTED_PROXIES=n the address the n-th proxy from the gateway saw (ProxyFix in app.py rewrote
+    REMOTE_ADDR; an X-Forwarded-For nobody trusted changes nothing)."""
     return request.remote_addr or ""
 
 
@@ -29,9 +34,13 @@ def client_info() -> dict:
 
 
 def api_token() -> str | None:
+    """The bearer token of an API request, or None: none sent, or one that cannot be a session token (any
+    length, spaces, non-ASCII). The service never sees a malformed one, so it is a 401, not its 400."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    token = token.strip()
+    well_formed = len(token) in BEARER_LENGTHS and BEARER_TOKEN.match(token)
+    return token if scheme.lower() == "bearer" and well_formed else None
 
 
 def current_token() -> str | None:
@@ -121,6 +130,8 @@ def init_app(app, settings):
     @app.before_request
     def protect_forms():
         if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
+            return
+        if request.routing_exception is not None:  # no view will run: its 404 or 405 (with Allow), not a CSRF 400
             return
         sent = request.form.get(CSRF_FIELD, "")
         expected = session.get(CSRF_KEY, "")

@@ -5,6 +5,8 @@ these schemas keep garbage away from the broker and describe the API.
 """
 from marshmallow import Schema, fields, validate
 
+from .schemas import offset_field
+
 STAGES = ("submission", "study", "co_construction", "selection", "campaign", "vote", "results", "implementation")
 SCALES = ("paris", "arrondissement")
 SECTORS = ("paris-centre",) + tuple(f"paris-{n}" for n in range(5, 21))
@@ -74,7 +76,7 @@ class ProjectListQuerySchema(Schema):
                          metadata={"description": "position, random (avec seed), title, cost, votes (- : décroissant)"})
     seed = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = offset_field()
 
 
 class StudySchema(Schema):

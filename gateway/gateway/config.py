@@ -2,13 +2,22 @@
 import secrets
 from dataclasses import dataclass, field
 
-from hubkit.config import amqp_uri, env_bool, env_float, env_int, env_str, hub_env, public_url, redis_url
+from hubkit.config import (amqp_uri, env_float, env_int, env_optional_bool, env_str, hub_env, public_url, redis_url,
+                           require_strong_secret)
+
+HSTS_PRODUCTION_SECONDS = 365 * 24 * 3600
 
 
 @dataclass
 class Settings:
     secret_key: str = field(default_factory=lambda: env_str("HUB_SECRET_KEY", ""))
-    cookie_secure: bool = field(default_factory=lambda: env_bool("HUB_COOKIE_SECURE", False))
+    # None: on in production, off elsewhere (local runs are served over plain HTTP)
+    cookie_secure: bool | None = field(default_factory=lambda: env_optional_bool("HUB_COOKIE_SECURE"))
+    # Strict-Transport-Security max-age; None: a year in production, none elsewhere
+    hsts_seconds: int | None = field(default_factory=lambda: (
+        env_int("HUB_HSTS_SECONDS", 0) if env_str("HUB_HSTS_SECONDS", "") else None))
+    # proxies in front of the gateway whose X-Forwarded-For/-Proto are believed (0: none, the socket's address)
+    trusted_proxies: int = field(default_factory=lambda: env_int("HUB_TRUSTED_PROXIES", 0))
     amqp_uri: str = field(default_factory=amqp_uri)
     redis_url: str = field(default_factory=redis_url)
     public_url: str = field(default_factory=public_url)
@@ -26,8 +35,16 @@ class Settings:
         if self.batches_in_flight < 1:  # 0 would never send a batch: every signature and ballot would wait
             raise ValueError("HUB_BATCHES_IN_FLIGHT doit être un nombre entier d'au moins 1 "
                              f"(reçu : {self.batches_in_flight}).")
-        if not self.secret_key:
-            if self.environment == "production":
-                raise RuntimeError("HUB_SECRET_KEY must be set in production (signs session cookies).")
+        for name, value in (("HUB_TRUSTED_PROXIES", self.trusted_proxies), ("HUB_HSTS_SECONDS", self.hsts_seconds)):
+            if value is not None and value < 0:
+                raise ValueError(f"{name} doit être un nombre entier positif ou nul (reçu : {value}).")
+        production = self.environment == "production"
+        if self.cookie_secure is None:
+            self.cookie_secure = production
+        if self.hsts_seconds is None:
+            self.hsts_seconds = HSTS_PRODUCTION_SECONDS if production else 0
+        if production:
+            require_strong_secret("HUB_SECRET_KEY", self.secret_key)  # signs the session cookies
+        elif not self.secret_key:
             # local and test runs: a fresh key per process (sessions end on restart)
             self.secret_key = secrets.token_hex(32)

@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from .ideas_schemas import ModeratedCommentSchema
+from .schemas import ROW_ID, offset_field
 
 STATES = ("upcoming", "open", "closed")
 MODES = ("proposals", "argued_vote", "questionnaire", "amendable_text")
@@ -20,7 +21,7 @@ def _text(maximum: int, required=True, description: str = None):
 class ConsultationQuerySchema(Schema):
     state = fields.String(validate=validate.OneOf(STATES), metadata={"description": "upcoming, open ou closed"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = offset_field()
 
 
 class ConsultationReadQuerySchema(Schema):
@@ -28,7 +29,7 @@ class ConsultationReadQuerySchema(Schema):
     seed = fields.String(load_default="", validate=validate.Length(max=64),
                          metadata={"description": "Graine du tri aléatoire : le même ordre pour la même graine "
                                                   "(une par visite)"})
-    section_id = fields.Integer(load_default=None, validate=validate.Range(min=1),
+    section_id = fields.Integer(load_default=None, validate=ROW_ID,
                                 metadata={"description": "La section dont on lit la page `page` ; les autres "
                                                          "montrent leur première page. Sans elle : toutes."})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000),
@@ -83,7 +84,7 @@ class SynthesisBodySchema(Schema):
 
 
 class ProposalBodySchema(Schema):
-    section_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    section_id = fields.Integer(required=True, validate=ROW_ID)
     title = _text(140)
     body = _text(5000)
 

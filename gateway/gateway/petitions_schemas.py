@@ -5,6 +5,8 @@ trimming); these schemas keep garbage away from the broker and describe the API.
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from .schemas import BIG_ROW_ID, offset_field
+
 STATUS_GROUPS = ("open", "threshold_reached", "answered", "closed", "rejected")
 REJECTION_CODES = ("duplicate", "not_city_competence", "offensive", "advertising", "personal_data", "other")
 DECISIONS = ("accepted", "partially_accepted", "refused", "under_study")
@@ -83,7 +85,7 @@ class InvalidationSchema(Schema):
                                                           "signées dans la fenêtre `hours`"})
     hours = fields.Integer(load_default=24, validate=validate.Range(min=1, max=720),
                            metadata={"description": "Fenêtre de l'invalidation par domaine, en heures (1 à 720)"})
-    signature_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=None, allow_none=True,
+    signature_ids = fields.List(fields.Integer(validate=BIG_ROW_ID), load_default=None, allow_none=True,
                                 validate=validate.Length(min=1, max=1000),
                                 metadata={"description": "Ou : les identifiants des signatures à invalider"})
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
@@ -102,7 +104,7 @@ class ListQuerySchema(Schema):
     arrondissement = fields.Integer(load_default=None, validate=ARRONDISSEMENT)
     sort = fields.String(load_default="recent", validate=validate.OneOf(["recent", "popular"]))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+    offset = offset_field()
 
 
 # --- responses (documentation) ---------------------------------------------------------------------

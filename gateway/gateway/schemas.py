@@ -11,6 +11,15 @@ EMAIL = [validate.Length(max=254), validate.Email(),
 PASSWORD = validate.Length(min=1, max=128)
 TOKEN = validate.Length(min=16, max=200)
 ROLES = ("citizen", "agent", "moderator", "admin")
+# Far past any list of the hub, and far below the 64-bit integers of the databases (2**63 was a 500 there).
+MAX_OFFSET = 1_000_000
+# Numeric row ids within the databases' integers (32 or 64 bits): a larger one was a 500 there, not a 400
+ROW_ID, BIG_ROW_ID = validate.Range(min=1, max=2**31 - 1), validate.Range(min=1, max=2**63 - 1)
+
+
+def offset_field():
+    """The `offset` of every paged API list: the same bounds and message everywhere."""
+    return fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class ErrorSchema(Schema):
@@ -80,7 +89,7 @@ class AccountQuerySchema(Schema):
     query = fields.String(load_default="", validate=validate.Length(max=100))
     role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = offset_field()
 
 
 class SectorSchema(Schema):
@@ -164,7 +173,7 @@ class IdeaQuerySchema(Schema):
                                                                                  "description"})
     sort = fields.String(load_default="newest", validate=validate.OneOf(["newest", "most_supported"]))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = offset_field()
 
 
 class CommentPostSchema(Schema):

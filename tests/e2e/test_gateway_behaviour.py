@@ -130,3 +130,72 @@ def test_an_address_the_mail_servers_may_refuse_is_a_clear_400(platform):
                              json={"email": "inès@exemple.fr", "password": PASSWORD, "pseudonym": "Inès"})
     assert response.status_code == 400
     assert response.json()["details"]["email"] == ["Adresse e-mail sans accents ni espaces attendue."]
+
+
+def test_hostile_requests_get_a_clear_status_and_the_usual_error_body(platform):
+    """Issue 12, section 5: what a tester found, through the real server (eventlet answers 414 and 431 itself)."""
+    api = f"{platform.url}/api/v1"
+
+    def error_of(response, status: int) -> str:
+        assert response.status_code == status, response.text
+        body = response.json()
+        assert set(body) == {"error", "message", "details"} and body["message"]
+        return body["error"]
+
+    assert error_of(requests.get(f"{api}/budget/projects", params={"q": "a" * 9000}), 414) == "URI_TOO_LONG"
+    assert error_of(requests.get(f"{api}/budget/projects", headers={"X-Long": "b" * 9000}), 431) == "HEADERS_TOO_LARGE"
+    deep = requests.post(f"{api}/auth/tokens", data="[" * 1000 + "]" * 1000,
+                         headers={"Content-Type": "application/json"})
+    assert error_of(deep, 400) == "JSON_TOO_DEEP"
+    for path in ("/budget/projects", "/petitions", "/consultations"):
+        huge = requests.get(f"{api}{path}", params={"offset": "9223372036854775808"})
+        assert error_of(huge, 400) == "VALIDATION_ERROR" and "offset" in huge.json()["details"]
+    cycles = requests.get(f"{api}/budget/cycles").json()
+    if cycles:
+        huge = requests.get(f"{api}/budget/cycles/{cycles[0]['id']}/projects", params={"offset": 2**63})
+        assert error_of(huge, 400) == "VALIDATION_ERROR"
+    for token in ("x" * 5000, "jéton avec des espaces".encode(), b"\xff\xfe" * 20):
+        refused = requests.get(f"{api}/me", headers={"Authorization": b"Bearer " + (
+            token if isinstance(token, bytes) else token.encode())})
+        assert error_of(refused, 401) == "AUTHENTICATION_REQUIRED"
+        assert refused.headers["WWW-Authenticate"].startswith("Bearer ")
+    assert requests.get(f"{api}/me").headers["WWW-Authenticate"] == 'Bearer realm="hub"'
+    trace = requests.request("TRACE", f"{api}/budget/projects")
+    assert error_of(trace, 405) == "METHOD_NOT_ALLOWED" and "GET" in trace.headers["Allow"]
+    assert "base-uri" in requests.get(f"{platform.url}/connexion").headers["Content-Security-Policy"]
+
+
+def test_per_ip_login_limits_count_the_address_a_trusted_proxy_saw_and_ignore_a_spoofed_one(platform):
+    """A second gateway behind one trusted proxy (HUB_TRUSTED_PROXIES=1) on the same services: the accounts
+    service's per-address login limit keys on the forwarded address; the platform's gateway (0 proxies) ignores
+    the header, so a client cannot pick the address it is limited by."""
+    import subprocess
+    import sys
+    from hubkit.testing import free_port
+    port = free_port()
+    proxied = subprocess.Popen([sys.executable, "-m", "gateway"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**platform.env, "HUB_PORT": str(port), "HUB_TRUSTED_PROXIES": "1"})
+    behind_proxy = f"http://127.0.0.1:{port}/api/v1/auth/tokens"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        limited, other = f"198.51.100.{time.monotonic_ns() % 200 + 1}", "203.0.113.77"
+
+        def fail_login(url: str, forwarded_for: str) -> int:
+            return requests.post(url, headers={"X-Forwarded-For": forwarded_for}, json={
+                "email": f"inconnu.{time.monotonic_ns()}@exemple.fr", "password": "mauvais"}).status_code
+
+        statuses = [fail_login(behind_proxy, limited) for _ in range(50)]
+        assert statuses == [401] * 50
+        assert fail_login(behind_proxy, limited) == 429
+        assert fail_login(behind_proxy, f"{limited}, {other}") == 401  # the proxy saw `other`: its own count
+        # no proxy trusted: the spoofed header names the limited address, the socket's address is what counts
+        assert fail_login(f"{platform.url}/api/v1/auth/tokens", limited) == 401
+    finally:
+        proxied.terminate()
+        proxied.wait(10)

@@ -94,3 +94,29 @@ def nameko_config(service: str, http_port: int) -> dict:
         "max_workers": env_int("HUB_MAX_WORKERS", 20),
         "serializer": "json",
     }
+
+
+MIN_SECRET_LENGTH = 32
+# Words of the placeholders found in examples and compose files ("change-me", "compose-placeholder-change-me"...)
+PLACEHOLDER_WORDS = ("changeme", "placeholder", "example", "dummy", "insecure", "secret", "password")
+
+
+def require_strong_secret(name: str, value: str):
+    """Refuse (ValueError naming the setting) a secret that is missing, short, a placeholder or too repetitive:
+    production must not start with a key anyone could guess."""
+    folded = (value or "").lower().replace("-", "").replace("_", "")
+    if len(value or "") < MIN_SECRET_LENGTH:
+        problem = f"moins de {MIN_SECRET_LENGTH} caractères"
+    elif any(word in folded for word in PLACEHOLDER_WORDS):
+        problem = "une valeur d'exemple"
+    elif len(set(value)) < 8:
+        problem = "trop peu de caractères différents"
+    else:
+        return
+    raise ValueError(f"{name} refusé en production (HUB_ENV=production) : {problem}. Générez-en un avec "
+                     "python -c \"import secrets; print(secrets.token_hex(32))\".")
+
+
+def env_optional_bool(name: str) -> bool | None:
+    """A yes/no setting, or None when unset (its default then depends on HUB_ENV)."""
+    return env_bool(name, False) if env_str(name, "") else None

@@ -1,13 +1,15 @@
 """E-mail: real SMTP to a configurable host, or a folder of .eml files for local runs.
 
-`HUB_MAIL_URL`: `smtp://[user:password@]host:port[?starttls=1]`, or
-`file:///path/to/folder` (default: `var/mail`, and each link is logged so
-`make run` works without a mail server). Mails are queued in the sender's
-transaction (`UnitOfWork.queue_mail`) and sent by `MailRelay` with retries.
+`HUB_MAIL_URL`: `smtp://[user:password@]host:port[?starttls=1]`, `smtps://…` (TLS from the first byte), or
+`file:///path/to/folder` (default: `var/mail`; with HUB_ENV=local each link is also logged so `make run` works
+without a mail server: nowhere else, a link signs someone in or resets a password). TLS verifies the server's
+certificate and name (`ssl.create_default_context()`). Mails are queued in the sender's transaction
+(`UnitOfWork.queue_mail`) and sent by `MailRelay` with retries.
 """
 import logging
 import re
 import smtplib
+import ssl
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -19,7 +21,7 @@ from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
 from . import metrics
-from .config import env_str, var_dir
+from .config import env_str, hub_env, var_dir
 from .db import utcnow
 from .tables import infrastructure_tables
 
@@ -39,32 +41,47 @@ def build_message(recipient: str, subject: str, body: str, sender: str = SENDER)
 
 
 class SmtpTransport:
-    def __init__(self, host, port, username=None, password=None, starttls=False, timeout=10):
+    def __init__(self, host, port, username=None, password=None, starttls=False, timeout=10, implicit_tls=False):
         self.host, self.port, self.username, self.password = host, port, username, password
-        self.starttls, self.timeout = starttls, timeout
+        self.starttls, self.timeout, self.implicit_tls = starttls, timeout, implicit_tls
+
+    def tls_context(self) -> ssl.SSLContext:
+        # smtplib's starttls() without a context checks neither the certificate nor the name: anyone on the path
+        # could read the one-time links
+        return ssl.create_default_context()
+
+    def connect(self) -> smtplib.SMTP:
+        if self.implicit_tls:
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.tls_context())
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
 
     def send(self, message: EmailMessage):
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
-                smtp.starttls()
+        with self.connect() as smtp:
+            if self.starttls and not self.implicit_tls:
+                smtp.starttls(context=self.tls_context())
             if self.username:
                 smtp.login(self.username, self.password or "")
             smtp.send_message(message)
 
 
 class FolderTransport:
-    """Writes each mail to a .eml file and logs its links (local mode, no mail server needed)."""
+    """Writes each mail to a .eml file; in local mode (HUB_ENV=local) also logs its links, so `make run` needs
+    no mail server. Never elsewhere: logs travel further than the folder and outlive the links' owners."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
+        self.log_links = hub_env() == "local"
 
     def send(self, message: EmailMessage):
         self.folder.mkdir(parents=True, exist_ok=True)
         name = utcnow().strftime("%Y%m%dT%H%M%S%f") + ".eml"
         path = self.folder / name
         path.write_bytes(bytes(message))
-        links = LINK.findall(message.get_content())
-        log.info("mail written to %s; links: %s", path, " ".join(links), extra={"mail_file": str(path)})
+        if self.log_links:
+            links = LINK.findall(message.get_content())
+            log.info("mail written to %s; links: %s", path, " ".join(links), extra={"mail_file": str(path)})
+        else:
+            log.info("mail written to %s", path, extra={"mail_file": str(path)})
 
 
 def transport_from_url(url: str = None):
@@ -72,13 +89,14 @@ def transport_from_url(url: str = None):
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return FolderTransport(Path(unquote(parsed.path)))
-    if parsed.scheme == "smtp":
+    if parsed.scheme in ("smtp", "smtps"):
         options = parse_qs(parsed.query)
-        return SmtpTransport(parsed.hostname or "127.0.0.1", parsed.port or 25,
+        implicit_tls = parsed.scheme == "smtps"
+        return SmtpTransport(parsed.hostname or "127.0.0.1", parsed.port or (465 if implicit_tls else 25),
                              unquote(parsed.username) if parsed.username else None,
                              unquote(parsed.password) if parsed.password else None,
-                             starttls=options.get("starttls", ["0"])[0] in ("1", "true"))
-    raise ValueError(f"HUB_MAIL_URL must start with smtp:// or file://, got {parsed.scheme}://")
+                             starttls=options.get("starttls", ["0"])[0] in ("1", "true"), implicit_tls=implicit_tls)
+    raise ValueError(f"HUB_MAIL_URL must start with smtp://, smtps:// or file://, got {parsed.scheme}://")
 
 
 class MailRelay:
