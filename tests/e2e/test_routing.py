@@ -35,7 +35,8 @@ SERVICES = {path.parent.name: path.parent for path in sorted(ROOT.glob("services
 # Short windows so the journey runs in seconds: undo 2 s, sweeps every half second, webhook retry after 1 s,
 # and deadline "days" of one second (the street report's 7 days pass in 7 seconds).
 ROUTING_ENV = {"ROUTING_UNDO_SECONDS": "2", "ROUTING_SWEEP_SECONDS": "0.5", "ROUTING_DELIVERY_SECONDS": "0.5",
-               "ROUTING_WEBHOOK_BACKOFF_SECONDS": "1", "ROUTING_DEADLINE_DAY_SECONDS": "1"}
+               "ROUTING_WEBHOOK_BACKOFF_SECONDS": "1", "ROUTING_DEADLINE_DAY_SECONDS": "1",
+               "ROUTING_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8"}  # the receiver below listens on 127.0.0.1
 
 
 @pytest.fixture(scope="module")
@@ -201,8 +202,10 @@ def test_a_greening_permit_dossier_is_delivered_once_after_a_failed_call_and_ans
     # the scheme's signed answer reaches the idea's timeline and its author
     answer = json.dumps({"answer": "Permis accordé : trois jardinières.", "status": "granted"}).encode()
     timestamp = str(int(time.time()))
-    signature = "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + answer, hashlib.sha256).hexdigest()
-    answer_url = f"{hub.url}/api/v1/routing/dossiers/{dossier['reference']}/answer"
+    answer_path = f"/api/v1/routing/dossiers/{dossier['reference']}/answer"
+    signed = f"POST\n{answer_path}\n{timestamp}\n".encode() + answer  # docs/operations/webhooks.md
+    signature = "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    answer_url = f"{hub.url}{answer_path}"
     forged = requests.post(answer_url, data=answer, headers={"Content-Type": "application/json",
                                                              "X-Hub-Timestamp": timestamp,
                                                              "X-Hub-Signature-256": "sha256=" + "0" * 64})
@@ -211,6 +214,10 @@ def test_a_greening_permit_dossier_is_delivered_once_after_a_failed_call_and_ans
                                                                "X-Hub-Timestamp": timestamp,
                                                                "X-Hub-Signature-256": signature})
     assert answered.status_code == 200 and answered.json()["status"] == "answered"
+    replayed = requests.post(answer_url, data=answer, headers={"Content-Type": "application/json",
+                                                               "X-Hub-Timestamp": timestamp,
+                                                               "X-Hub-Signature-256": signature})
+    assert replayed.status_code == 409 and replayed.json()["error"] == "ANSWER_REPLAYED"
     timeline = requests.get(f"{hub.url}/api/v1/routing/ideas/{idea_id}/timeline").json()
     assert timeline["dossiers"][0]["answer"] == "Permis accordé : trois jardinières."
     assert {"dossier_created", "dossier_answered"} <= {entry["type"] for entry in timeline["entries"]}

@@ -132,7 +132,9 @@ def undo(decision_id):
           body=schemas.SchemeAnswerSchema, response=schemas.DossierSchema, errors=(400, 401, 404, 409), tag=TAG)
 def scheme_answer(reference, data):
     """En-têtes `X-Hub-Timestamp` (secondes Unix) et `X-Hub-Signature-256: sha256=<hex>` = HMAC-SHA256 du
-    secret du dispositif sur « <timestamp>.<corps brut> ». Renvoyer la même réponse ne change rien."""
+    secret du dispositif sur « POST\\n/api/v1/routing/dossiers/<reference>/answer\\n<timestamp>\\n<corps brut> ».
+    Refusée (401) si plus vieille de 5 minutes ou datée de plus d'une minute dans le futur ; la même requête
+    rejouée est refusée (409 ANSWER_REPLAYED). La même réponse signée à nouveau ne change rien."""
     return jsonify(remote.call("routing", "receive_dossier_answer", {
         "reference": reference, "body": request.get_data(as_text=True),
         "timestamp": request.headers.get("X-Hub-Timestamp", "")[:20],

