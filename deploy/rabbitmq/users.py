@@ -146,6 +146,13 @@ def secret(variable: str, environ=os.environ) -> str:
     return value
 
 
+def environment_variables() -> list:
+    """Every variable this script reads (each also as `<name>_FILE`): tests/contract/test_compose.py checks the
+    compose job against it."""
+    return ["RABBITMQ_MANAGEMENT_URL", "RABBITMQ_ADMIN_USER", "RABBITMQ_ADMIN_PASSWORD", "RABBITMQ_VHOST",
+            *(env_key(identity.name) for identity in IDENTITIES)]
+
+
 # --- the management HTTP API -------------------------------------------------------------------------------
 
 class Management:

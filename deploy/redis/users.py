@@ -87,17 +87,27 @@ def secret(variable: str, environ=os.environ) -> str:
     return value
 
 
+def environment_variables() -> list:
+    """Every variable this script reads (each password also as `<name>_FILE`): tests/contract/test_compose.py
+    checks the compose job against it."""
+    return ["HUB_REDIS_PREFIX", "REDIS_ADMIN_PASSWORD", *(env_key(user.name) for user in USERS)]
+
+
+def env_key(name: str) -> str:
+    return f"REDIS_{name.upper()}_PASSWORD"
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     prefix = os.environ.get("HUB_REDIS_PREFIX") or "hub"
     if argv[:1] == ["show"]:
         for user in USERS:
-            print(f"user {user.name} on #<sha256 of REDIS_{user.name.upper()}_PASSWORD> {' '.join(rules(user, prefix))}")
+            print(f"user {user.name} on #<sha256 of {env_key(user.name)}> {' '.join(rules(user, prefix))}")
         return 0
     if len(argv) != 2 or argv[0] != "render":
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    passwords = {user.name: secret(f"REDIS_{user.name.upper()}_PASSWORD") for user in USERS}
+    passwords = {user.name: secret(env_key(user.name)) for user in USERS}
     text = acl_file(passwords, secret("REDIS_ADMIN_PASSWORD"), prefix)
     with open(argv[1], "w", encoding="utf-8") as file:
         file.write(text)

@@ -3,13 +3,16 @@
 docker-compose.yml, deploy/prometheus/prometheus.yml, deploy/postgres/init.sql, the Dockerfile
 and .dockerignore must keep up with the code: every service package is deployed (migrated,
 health-checked, scraped), every environment variable given to a hub container is one the code
-reads, every `depends_on` condition can be met, and the image holds every path it needs.
+reads, every `depends_on` condition can be met, and the image holds every path it needs. Without
+the dev profile only the gateway publishes a port, and each service and the gateway reaches the
+broker and Redis as its own user (deploy/rabbitmq/users.py, deploy/redis/users.py).
 
 Each `check_*` function returns a list of problems (empty when the contract holds); the
 `test_broken_*` tests feed them deliberately broken copies to prove they can fail.
 """
 import copy
 import fnmatch
+import importlib.util
 import re
 import shlex
 from pathlib import Path
@@ -21,11 +24,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 CODE_DIRS = ("lib", "services", "gateway")
 GATEWAY = "gateway"
+# A one-shot job running a deployment script (deploy/<name>/users.py) mounted from the repository.
+DEPLOY_SCRIPT = re.compile(r"/opt/hub-deploy/(\w+)/users\.py\b")
+DEV_PROFILE = "dev"
 
-# Reads of one named variable: env_str("NAME", ...), env_int('NAME', ...), os.environ.get("NAME"),
-# os.environ["NAME"], os.getenv("NAME").
+# Reads of one named variable: env_str("NAME", ...), env_int('NAME', ...), env_optional_bool("NAME"),
+# os.environ.get("NAME"), os.environ["NAME"], os.getenv("NAME").
 _EXACT_READS = [
-    re.compile(r"""\benv_(?:str|int|float|bool)\(\s*["']([A-Z][A-Z0-9_]*)["']"""),
+    re.compile(r"""\benv_(?:optional_)?(?:str|int|float|bool)\(\s*["']([A-Z][A-Z0-9_]*)["']"""),
     re.compile(r"""\bos\.environ(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]*)["']"""),
     re.compile(r"""\bos\.getenv\(\s*["']([A-Z][A-Z0-9_]*)["']"""),
 ]
@@ -44,6 +50,14 @@ _INTERPOLATION = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])((?:[
 
 def load_yaml(relative: str) -> dict:
     return yaml.safe_load((ROOT / relative).read_text(encoding="utf-8"))
+
+
+def deploy_module(name: str, root: Path = ROOT):
+    """deploy/<name>/users.py, loaded (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"hub_deploy_{name}_users", root / "deploy" / name / "users.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def service_packages(root: Path = ROOT) -> list:
@@ -222,12 +236,27 @@ def check_hub_healthchecks(compose: dict, packages: list) -> list:
     return problems
 
 
+def deploy_script(service: dict):
+    """The deploy/<name> a job runs (`python /opt/hub-deploy/<name>/users.py ...`), or None."""
+    match = DEPLOY_SCRIPT.search(command_text(service))
+    return match.group(1) if match else None
+
+
 def check_environment_read(compose: dict, names: set, suffixes: set, packages: list) -> list:
-    """Every variable set for a hub container is read by the code (no typo, no dead setting)."""
+    """Every variable set for a hub container is read by the code (no typo, no dead setting); a deployment
+    job's, by its script."""
     templated = {package.upper() + suffix for package in packages for suffix in suffixes}
     problems = []
     for name, service in (compose.get("services") or {}).items():
         if not is_hub_container(service):
+            continue
+        script = deploy_script(service)
+        if script is not None:
+            reads = deploy_module(script).environment_variables()
+            for variable in environment(service):
+                if variable not in reads and variable.removesuffix("_FILE") not in reads:
+                    problems.append(f"compose service {name!r} sets {variable}, which deploy/{script}/users.py "
+                                    f"does not read")
             continue
         for variable in environment(service):
             if variable not in names and variable not in templated:
@@ -358,6 +387,112 @@ def check_gateway_knows_services(compose: dict, packages: list) -> list:
     for package in packages:
         if waits_for.get(package) != "service_healthy":
             problems.append(f"gateway does not wait for {package!r} with condition service_healthy")
+    return problems
+
+
+def is_production(service: dict) -> bool:
+    """Started by `docker compose up` without `--profile dev` (no profile, or a `production` one)."""
+    profiles = service.get("profiles") or []
+    return not profiles or "production" in profiles
+
+
+def check_production_ports(compose: dict) -> list:
+    """Without the dev profile, only the gateway publishes a port (no Mailpit, Prometheus, RabbitMQ
+    management or Redis on the host); the gateway does."""
+    problems = []
+    for name, service in (compose.get("services") or {}).items():
+        if is_production(service) and service.get("ports") and name != GATEWAY:
+            problems.append(f"{name!r} publishes {service['ports']} in production: give it `profiles: [dev]` or "
+                            f"drop its ports")
+    gateway = (compose.get("services") or {}).get(GATEWAY) or {}
+    if not gateway.get("ports") or not is_production(gateway):
+        problems.append("the gateway publishes no port in production")
+    return problems
+
+
+def _user_job(compose: dict, script: str):
+    """(name, service) of the job that runs deploy/<script>/users.py, or (None, None)."""
+    for name, service in (compose.get("services") or {}).items():
+        if is_hub_container(service) and deploy_script(service) == script:
+            return name, service
+    return None, None
+
+
+def _check_job(compose: dict, script: str, names: list) -> tuple:
+    """The job running deploy/<script>/users.py: mounts the script, sets a password for each of `names`."""
+    job_name, job = _user_job(compose, script)
+    if job is None:
+        return None, {}, [f"no one-shot job runs deploy/{script}/users.py"]
+    problems = []
+    if not any(str(volume).startswith(f"./deploy/{script}:/opt/hub-deploy/{script}")
+               for volume in job.get("volumes") or []):
+        problems.append(f"{job_name!r} does not mount ./deploy/{script} at /opt/hub-deploy/{script}")
+    env = environment(job)
+    for identity in names:
+        variable = deploy_module(script).env_key(identity)
+        if not env.get(variable) and not env.get(variable + "_FILE"):
+            problems.append(f"{job_name!r} sets no {variable}: {script} user {identity!r} would have no password")
+    return job_name, env, problems
+
+
+def _credentials(url: str) -> tuple:
+    parsed = urlparse(url)
+    return parsed.username, parsed.password, parsed.path.lstrip("/")
+
+
+def check_broker_users(compose: dict, packages: list) -> list:
+    """Each service and the gateway reaches RabbitMQ as its own user (deploy/rabbitmq/users.py), with the password
+    rabbitmq-users gave it, on the vhost it created, after it ran; none may declare another's exchange."""
+    services = compose.get("services") or {}
+    identities = [identity.name for identity in deploy_module("rabbitmq").IDENTITIES]
+    job_name, job_env, problems = _check_job(compose, "rabbitmq", identities)
+    if job_name is None:
+        return problems
+    for name in packages + [GATEWAY]:
+        service = services.get(name)
+        if service is None:
+            continue
+        env = environment(service)
+        user, password, vhost = _credentials(env.get("HUB_AMQP_URI") or "")
+        if user != name:
+            problems.append(f"{name!r} reaches the broker as {user!r}, not as its own user {name!r}")
+        if name not in identities:
+            problems.append(f"{name!r} has no user in deploy/rabbitmq/users.py")
+            continue
+        if password != job_env.get(deploy_module("rabbitmq").env_key(name)):
+            problems.append(f"{name!r}: the password in HUB_AMQP_URI is not the one {job_name!r} sets for it")
+        if vhost != job_env.get("RABBITMQ_VHOST"):
+            problems.append(f"{name!r} uses vhost {vhost!r}, {job_name!r} creates {job_env.get('RABBITMQ_VHOST')!r}")
+        if depends_on(service).get(job_name) != "service_completed_successfully":
+            problems.append(f"{name!r} does not wait for {job_name!r} (service_completed_successfully)")
+        if name != GATEWAY and env.get("HUB_AMQP_DECLARE_EVENT_EXCHANGES") != "0":
+            problems.append(f"{name!r} does not set HUB_AMQP_DECLARE_EVENT_EXCHANGES=0: it would declare the events "
+                            f"exchanges of the services it listens to, which its user may not")
+    return problems
+
+
+def check_redis_users(compose: dict) -> list:
+    """Each container that uses Redis does so as its own ACL user (deploy/redis/users.py), with the password the
+    redis-users job hashed for it; Redis loads that job's ACL file."""
+    services = compose.get("services") or {}
+    users = [user.name for user in deploy_module("redis").USERS]
+    job_name, job_env, problems = _check_job(compose, "redis", users)
+    if job_name is None:
+        return problems
+    for name, service in services.items():
+        url = environment(service).get("HUB_REDIS_URL") if is_hub_container(service) else None
+        if not url:
+            continue
+        user, password, _ = _credentials(url)
+        if user != name or name not in users:
+            problems.append(f"{name!r} reaches Redis as {user!r}, not as its own ACL user")
+        elif password != job_env.get(deploy_module("redis").env_key(name)):
+            problems.append(f"{name!r}: the password in HUB_REDIS_URL is not the one {job_name!r} sets for it")
+    redis_service = services.get("redis") or {}
+    if "--aclfile" not in command_text(redis_service):
+        problems.append("redis does not start with --aclfile: anyone on the network may use it without a password")
+    if depends_on(redis_service).get(job_name) != "service_completed_successfully":
+        problems.append(f"redis does not wait for {job_name!r} (its ACL file)")
     return problems
 
 
@@ -505,6 +640,21 @@ def test_the_image_holds_what_it_needs(dockerfile, dockerignore, packages):
     assert check_dockerfile(dockerfile, dockerignore, packages) == []
 
 
+def test_production_publishes_only_the_gateway(compose):
+    assert check_production_ports(compose) == []
+    dev_ports = {port for service in compose["services"].values() if not is_production(service)
+                 for port in service.get("ports") or []}
+    assert {"8025:8025", "15672:15672", "9090:9090"} <= dev_ports
+
+
+def test_each_container_has_its_own_broker_user(compose, packages):
+    assert check_broker_users(compose, packages) == []
+
+
+def test_each_container_has_its_own_redis_user(compose):
+    assert check_redis_users(compose) == []
+
+
 # --- the checks can fail -------------------------------------------------------------------------
 
 def _mention(problems: list, *words) -> bool:
@@ -612,6 +762,51 @@ def test_incomplete_dockerfile_is_reported(dockerfile, dockerignore, packages):
     assert _mention(check_dockerfile(explicit, dockerignore, packages + ["libraries"]), "pip install services/libraries")
 
 
+def test_published_ports_in_production_are_reported(compose):
+    broken = copy.deepcopy(compose)
+    broken["services"]["rabbitmq"]["ports"] = ["15672:15672"]
+    del broken["services"]["mailpit"]["profiles"]
+    problems = check_production_ports(broken)
+    assert _mention(problems, "rabbitmq", "15672") and _mention(problems, "mailpit", "8025")
+    broken["services"]["gateway"]["profiles"] = ["dev"]
+    assert _mention(check_production_ports(broken), "gateway publishes no port")
+
+
+def test_shared_or_wrong_broker_users_are_reported(compose, packages):
+    broken = copy.deepcopy(compose)
+    budget = broken["services"]["budget"]["environment"]
+    budget["HUB_AMQP_URI"] = budget["HUB_AMQP_URI"].replace("amqp://budget:", "amqp://accounts:")
+    broken["services"]["ideas"]["environment"]["HUB_AMQP_URI"] = "amqp://ideas:guessed@rabbitmq:5672/hub"
+    broken["services"]["gateway"]["environment"]["HUB_AMQP_URI"] = "amqp://gateway:local-gateway@rabbitmq:5672/"
+    del broken["services"]["petitions"]["depends_on"]["rabbitmq-users"]
+    broken["x-hub-env"]["HUB_AMQP_DECLARE_EVENT_EXCHANGES"] = "1"
+    broken["services"]["routing"]["environment"]["HUB_AMQP_DECLARE_EVENT_EXCHANGES"] = "1"
+    problems = check_broker_users(broken, packages)
+    assert _mention(problems, "budget", "'accounts'", "not as its own user")
+    assert _mention(problems, "ideas", "password")
+    assert _mention(problems, "gateway", "vhost")
+    assert _mention(problems, "petitions", "rabbitmq-users")
+    assert _mention(problems, "routing", "HUB_AMQP_DECLARE_EVENT_EXCHANGES")
+    del broken["services"]["rabbitmq-users"]["environment"]["RABBITMQ_BUDGET_PASSWORD"]
+    assert _mention(check_broker_users(broken, packages), "RABBITMQ_BUDGET_PASSWORD")
+    del broken["services"]["rabbitmq-users"]
+    assert _mention(check_broker_users(broken, packages), "deploy/rabbitmq/users.py")
+
+
+def test_shared_or_missing_redis_users_are_reported(compose, reads, packages):
+    broken = copy.deepcopy(compose)
+    ideas = broken["services"]["ideas"]["environment"]
+    ideas["HUB_REDIS_URL"] = ideas["HUB_REDIS_URL"].replace("redis://ideas:", "redis://accounts:")
+    broken["services"]["budget"]["environment"]["HUB_REDIS_URL"] = "redis://redis:6379/0"
+    broken["services"]["gateway"]["environment"]["HUB_REDIS_URL"] = "redis://gateway:x@redis:6379/0"
+    broken["services"]["redis"]["command"] = ["redis-server"]
+    problems = check_redis_users(broken)
+    assert _mention(problems, "ideas", "'accounts'") and _mention(problems, "budget", "None")
+    assert _mention(problems, "gateway", "password") and _mention(problems, "--aclfile")
+    broken["services"]["redis-users"]["environment"]["REDIS_ADMN_PASSWORD"] = "typo"
+    assert _mention(check_environment_read(broken, *reads, packages), "redis-users", "REDIS_ADMN_PASSWORD")
+
+
 def test_env_scanner_on_a_fake_tree(tmp_path):
     source = tmp_path / "lib" / "pkg" / "pkg"
     source.mkdir(parents=True)
@@ -621,12 +816,13 @@ def test_env_scanner_on_a_fake_tree(tmp_path):
         "b = env_bool(\"HUB_TWO\", False)\n"
         "c = os.environ.get('HUB_THREE')\n"
         "d = env_str(f\"{service.upper()}_QUEUE_URL\", '')\n"
-        "e = env_int(name.upper() + '_WORKERS', 2)\n", encoding="utf-8")
+        "e = env_int(name.upper() + '_WORKERS', 2)\n"
+        "f = env_optional_bool('HUB_FOUR')\n", encoding="utf-8")
     tests = tmp_path / "lib" / "pkg" / "tests"
     tests.mkdir()
     (tests / "test_config.py").write_text("env_str('HUB_ONLY_IN_TESTS', '')\n", encoding="utf-8")
     names, suffixes = env_reads(tmp_path)
-    assert names == {"HUB_ONE", "HUB_TWO", "HUB_THREE"}
+    assert names == {"HUB_ONE", "HUB_TWO", "HUB_THREE", "HUB_FOUR"}
     assert suffixes == {"_QUEUE_URL", "_WORKERS"}
 
 
