@@ -389,10 +389,12 @@ class Accounts:
         return len(rows)
 
     def public_profiles(self, account_ids: list) -> list:
-        """Pseudonyms of active accounts, for services that display authors (deleted accounts are absent)."""
-        rows = self.session.execute(sa.select(Account.id, Account.pseudonym).where(
+        """Pseudonyms of active accounts, for services that display authors (deleted accounts are absent), and
+        when each was created (ideas: only accounts old enough hide an item by reporting it)."""
+        rows = self.session.execute(sa.select(Account.id, Account.pseudonym, Account.created_at).where(
             Account.id.in_([str(account_id) for account_id in account_ids]), Account.status == "active"))
-        return [{"account_id": row.id, "pseudonym": row.pseudonym} for row in rows]
+        return [{"account_id": row.id, "pseudonym": row.pseudonym, "registered_at": aware(row.created_at)}
+                for row in rows]
 
     def eligibility_attributes(self, account_id) -> dict:
         account = self._account(account_id)

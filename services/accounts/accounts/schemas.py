@@ -90,9 +90,10 @@ class EmailDomainSchema(Schema):
 
 
 class PublicProfileSchema(Schema):
-    """What anyone may see of an account: its pseudonym (never the e-mail)."""
+    """What other services may show of an account: its pseudonym (never the e-mail), and since when it exists."""
     account_id = fields.String()
     pseudonym = fields.String()
+    registered_at = fields.DateTime()
 
 
 class SessionIdSchema(Schema):

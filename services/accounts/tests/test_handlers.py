@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from accounts.handlers import Accounts, utcnow
-from accounts.models import Base
+from accounts.models import Account, Base
 from accounts.schemas import EligibilityAttributesSchema, PrincipalSchema, dump_eligibility_attributes_many
 from hubkit.sessions import SessionCache, token_digest
 from hubkit.throttle import connect
@@ -297,7 +297,12 @@ def test_public_profiles_give_pseudonyms_of_active_accounts_only(run, store):
     first = verified(run, store)["principal"]["account_id"]
     second = verified(run, store, "sam@exemple.fr", "Sam du 20e")["principal"]["account_id"]
     run("delete_account", second, {"password": PASSWORD})
-    assert run("public_profiles", [first, second]) == [{"account_id": first, "pseudonym": "Camille du 11e"}]
+    [profile] = run("public_profiles", [first, second])
+    assert {key: profile[key] for key in ("account_id", "pseudonym")} == {"account_id": first,
+                                                                        "pseudonym": "Camille du 11e"}
+    registered = store.one("accounts", Account.id == first).created_at
+    assert profile["registered_at"] is not None and profile["registered_at"].replace(tzinfo=None) == \
+        registered.replace(tzinfo=None)  # when the account was created: ideas weighs reports by it
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ import html
 import math
 import re
 import unicodedata
+from datetime import datetime, timedelta
 
 ANONYMOUS_PSEUDONYM = "Citoyen·ne anonyme"
 
@@ -412,8 +413,15 @@ def check_report_reason(reason: str) -> str:
 
 
 def hidden_by_reports(pending_reports: int, hidden: bool) -> bool:
-    """Whether this report hides the item: the threshold is reached and it is still shown."""
+    """Whether this report hides the item: the threshold is reached and it is still shown. `pending_reports`
+    counts only the reports of established accounts (see established_since)."""
     return not hidden and pending_reports >= REPORTS_TO_HIDE
+
+
+def established_since(now: datetime, min_account_age_days: int) -> datetime | None:
+    """The latest registration date of an account whose reports count towards hiding an item: accounts made
+    for the purpose cannot hide what others wrote. None: any account's report counts (no minimum age)."""
+    return now - timedelta(days=min_account_age_days) if min_account_age_days > 0 else None
 
 
 def check_moderation(action: str, hidden: bool, reason: str) -> str:

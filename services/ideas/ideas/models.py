@@ -122,6 +122,9 @@ class Report(Base):
     reason: Mapped[str] = mapped_column(sa.String(16))
     reviewed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    # when the reporter's account was created, as accounts said at the report (NULL: unknown, or not asked
+    # because no minimum age is set): only reports of accounts old enough hide an item
+    reporter_registered_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
 
 
 class ModerationAction(Base):

@@ -1,15 +1,30 @@
 """Reports and moderation of everything citizens write: ideas and their comments, and in
 consultations proposals (amendments included), their comments and arguments. Three reports not yet
-reviewed hide an item pending review; moderators hide or restore with a reason; every action is logged."""
+reviewed, from distinct accounts older than IDEAS_REPORT_MIN_ACCOUNT_AGE_DAYS, hide an item pending review;
+a citizen makes at most IDEAS_REPORTS_PER_HOUR reports; moderators hide or restore with a reason; every action
+is logged (docs/security/abuse.md)."""
+import logging
+from datetime import UTC, datetime
+
+import eventlet
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from hubkit.config import env_int, hub_env
+from hubkit.consumer import call_within
 from hubkit.errors import Conflict, NotFound, PermissionDenied
 
 from .. import domain, events
 from ..models import (Argument, Comment, Consultation, Idea, ModerationAction, Proposal, ProposalComment,
                       Report)
-from .common import UseCases, aware, rules
+from .common import ACCOUNTS_TIMEOUT, UseCases, aware, rules
+
+log = logging.getLogger(__name__)
+
+REPORTS_PER_HOUR = env_int("IDEAS_REPORTS_PER_HOUR", 20)
+# 0 in local and test: the demo and the end-to-end tests report with accounts made a minute before
+REPORT_MIN_ACCOUNT_AGE_DAYS = env_int("IDEAS_REPORT_MIN_ACCOUNT_AGE_DAYS",
+                                      0 if hub_env() in ("local", "test") else 7)
 
 # kind -> (model, whether its id is a number, what "not found" says)
 CONTENT_MODELS = {
@@ -22,6 +37,9 @@ CONTENT_MODELS = {
 
 
 class Moderation(UseCases):
+    reports_per_hour = REPORTS_PER_HOUR
+    report_min_account_age_days = REPORT_MIN_ACCOUNT_AGE_DAYS
+
     def _content(self, kind: str, content_id: str, for_update=False):
         """The reported or moderated item, and where it lives: (item, idea id, consultation id)."""
         model, numeric, missing = CONTENT_MODELS[kind]
@@ -36,8 +54,12 @@ class Moderation(UseCases):
         return domain.excerpt(content.description if kind == domain.IDEA else content.body)
 
     def report_content(self, actor: dict, command: dict) -> dict:
-        """One report per account and item; the third one not yet reviewed hides it pending review."""
+        """One report per account and item; the third one not yet reviewed, of established accounts, hides it
+        pending review. The limit is counted first (a refused report counts too: it is what a flood looks
+        like); accounts is asked the reporter's age before the transaction starts."""
         kind, content_id = command["kind"], str(command["content_id"])
+        self._throttle_posting("report", actor, self.reports_per_hour, "signalements")
+        registered_at = self._reporter_registered_at(str(actor["account_id"]))
         content, idea_id, consultation_id = self._content(kind, content_id, for_update=True)
         with rules():
             reason = domain.check_report_reason(command["reason"])
@@ -47,18 +69,41 @@ class Moderation(UseCases):
             with self.session.begin_nested():
                 self.session.add(Report(content_kind=kind, content_id=content_id, idea_id=idea_id,
                                         consultation_id=consultation_id, account_id=account_id, reason=reason,
-                                        created_at=self.clock()))
+                                        created_at=self.clock(), reporter_registered_at=registered_at))
         except IntegrityError:
             raise already from None
-        pending = self._pending_reports(kind, content_id)
+        pending = self._pending_reports(kind, content_id, domain.established_since(
+            self.clock(), self.report_min_account_age_days))
         if domain.hidden_by_reports(pending, content.hidden):
             self._set_hidden(content, kind, content_id, (idea_id, consultation_id), True,
                              domain.HIDDEN_BY_REPORTS.format(count=pending), None, "system", mark_reviewed=False)
         return {"kind": kind, "content_id": content_id, "reported": True, "hidden": bool(content.hidden)}
 
-    def _pending_reports(self, kind: str, content_id: str) -> int:
-        return self.session.execute(sa.select(sa.func.count()).select_from(Report).where(
-            Report.content_kind == kind, Report.content_id == content_id, Report.reviewed.is_(False))).scalar_one()
+    def _pending_reports(self, kind: str, content_id: str, registered_by: datetime | None) -> int:
+        """Reports not yet reviewed, of accounts registered by `registered_by` (None: of any account)."""
+        conditions = [Report.content_kind == kind, Report.content_id == content_id, Report.reviewed.is_(False)]
+        if registered_by is not None:
+            conditions.append(Report.reporter_registered_at <= registered_by)
+        return self.session.execute(sa.select(sa.func.count()).select_from(Report).where(*conditions)).scalar_one()
+
+    def _reporter_registered_at(self, account_id: str) -> datetime | None:
+        """When the reporter's account was created, asked of accounts (`public_profiles`); None when no minimum
+        age is set (nothing to ask) or accounts cannot tell: the report is kept but hides nothing on its own."""
+        if self.report_min_account_age_days <= 0:
+            return None
+        if self.accounts is None:
+            log.warning("no accounts service to ask a reporter's age: the report will not hide anything")
+            return None
+        try:
+            profiles = call_within(ACCOUNTS_TIMEOUT, self.accounts.public_profiles, {"account_ids": [account_id]})
+        except (Exception, eventlet.Timeout) as error:  # noqa: BLE001 — the report is kept whatever happened
+            log.warning("accounts did not give a reporter's age: the report will not hide anything",
+                        extra={"error": type(error).__name__})
+            return None
+        registered = next((p.get("registered_at") for p in profiles if p.get("account_id") == account_id), None)
+        if not isinstance(registered, str):
+            return None
+        return aware(datetime.fromisoformat(registered)).astimezone(UTC)  # stored as UTC, compared as stored
 
     def moderate(self, actor: dict, command: dict) -> dict:
         """A moderator or admin hides (`hide`) or restores (`restore`) an item, with a reason."""
