@@ -21,6 +21,7 @@ from sqlalchemy.orm import sessionmaker
 
 from accounts import SERVICE_NAME, domain, passwords
 from accounts.handlers import Accounts
+from accounts.handlers.sessions import CITIZEN_SESSIONS
 from accounts.models import Base, Session
 from hubkit.config import database_url
 from hubkit.db import UnitOfWork, make_engine
@@ -40,7 +41,7 @@ def main(count: int, prefix: str, password: str, sessions: str = "warm"):
             secret = domain.new_secret()
             uow.session.add(Session(account_id=account.id, token_digest=domain.digest(secret), kind="api",
                                     label="bench", created_at=now, last_seen_at=now,
-                                    expires_at=now + domain.SESSION_TTL))
+                                    expires_at=now + CITIZEN_SESSIONS.absolute))
             tokens.append(secret)
     if sessions == "warm":
         factory = sessionmaker(engine, expire_on_commit=False)

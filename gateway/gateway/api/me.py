@@ -4,7 +4,7 @@ import json
 from flask import Blueprint, Response, jsonify
 
 from .. import schemas
-from ..auth import actor_id, current_principal, login_required
+from ..auth import actor_id, client_info, current_principal, login_required
 from ..gdpr import personal_data_export
 from ..openapi import endpoint
 from .. import remote
@@ -33,7 +33,8 @@ def update_me(data):
 @endpoint("Changer mon mot de passe (les autres sessions sont fermées)", body=schemas.ChangePasswordSchema,
           response=schemas.StatusSchema, auth=True)
 def change_password(data):
-    return jsonify(remote.call("accounts", "change_password", actor_id(), current_principal()["session_id"], data))
+    return jsonify(remote.call("accounts", "change_password", actor_id(), current_principal()["session_id"],
+                               {**data, "client": client_info()}))
 
 
 @bp.post("/me/email")
@@ -41,7 +42,7 @@ def change_password(data):
 @endpoint("Changer mon adresse e-mail (confirmation envoyée à la nouvelle adresse)",
           body=schemas.ChangeEmailSchema, response=schemas.StatusSchema, status=202, auth=True)
 def change_email(data):
-    return jsonify(remote.call("accounts", "request_email_change", actor_id(), data)), 202
+    return jsonify(remote.call("accounts", "request_email_change", actor_id(), {**data, "client": client_info()})), 202
 
 
 @bp.get("/me/sessions")
@@ -74,7 +75,7 @@ def export():
           auth=True, errors=(400, 409))
 def delete_me(data):
     """Efface les données personnelles ; les contributions restent, anonymisées."""
-    remote.call("accounts", "delete_account", actor_id(), data)
+    remote.call("accounts", "delete_account", actor_id(), {**data, "client": client_info()})
     return "", 204
 
 

@@ -83,7 +83,8 @@ def change_email():
     try:
         require_filled(values, "new_email", "password")
         remote.call("accounts", "request_email_change", _me()["account_id"],
-                    {"new_email": values["new_email"], "password": values["password"]})
+                    {"new_email": values["new_email"], "password": values["password"],
+                     "client": auth.client_info()})
     except HubError as error:
         return _account_page(email=Form.failed(error, values, name="email"))
     flash(f"Un lien de confirmation a été envoyé à {values['new_email']}. Votre adresse actuelle reste "
@@ -100,7 +101,8 @@ def change_password():
         require_filled(values, "current_password", "new_password", "new_password_confirmation")
         require_same(values, "new_password", "new_password_confirmation")
         remote.call("accounts", "change_password", me["account_id"], me["session_id"],
-                    {"current_password": values["current_password"], "new_password": values["new_password"]})
+                    {"current_password": values["current_password"], "new_password": values["new_password"],
+                     "client": auth.client_info()})
     except HubError as error:
         return _account_page(password=Form.failed(error, values, name="mdp"))
     flash("Votre mot de passe a été changé. Vos autres sessions ont été fermées.", "success")
@@ -141,7 +143,8 @@ def delete_account():
     values = submitted("password")
     try:
         require_filled(values, "password")
-        remote.call("accounts", "delete_account", _me()["account_id"], {"password": values["password"]})
+        remote.call("accounts", "delete_account", _me()["account_id"],
+                    {"password": values["password"], "client": auth.client_info()})
     except HubError as error:
         return render_form(template, Form.failed(error, values))
     auth.sign_out()

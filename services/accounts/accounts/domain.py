@@ -5,7 +5,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 ANONYMOUS_PSEUDONYM = "Citoyen·ne anonyme"
 
@@ -36,7 +36,6 @@ DECLARED, VERIFIED = "declared", "verified"
 VERIFY_EMAIL_TTL = timedelta(hours=48)
 RESET_PASSWORD_TTL = timedelta(hours=1)
 CHANGE_EMAIL_TTL = timedelta(hours=24)
-SESSION_TTL = timedelta(days=30)
 
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 40
@@ -187,6 +186,26 @@ def check_revoke(role: str, is_last_admin: bool):
         raise RuleBroken("Tout compte est citoyen : ce rôle ne se retire pas.", "role")
     if role == "admin" and is_last_admin:
         raise RuleBroken("Impossible de retirer le dernier administrateur.", "role", code="LAST_ADMIN")
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+STAFF_ROLES = frozenset({"agent", "moderator", "admin"})
+
+
+@dataclass(frozen=True)
+class SessionTimeouts:
+    idle: timedelta  # without a request
+    absolute: timedelta  # since the login, whatever the activity
+
+
+def session_timeouts(roles, citizens: SessionTimeouts, staff: SessionTimeouts) -> SessionTimeouts:
+    """Staff sessions act on other people's content and data: they end sooner."""
+    return staff if STAFF_ROLES & set(roles) else citizens
+
+
+def session_ends_at(created_at: datetime, last_seen_at: datetime, timeouts: SessionTimeouts) -> datetime:
+    return min(created_at + timeouts.absolute, last_seen_at + timeouts.idle)
 
 
 # --- secrets ---------------------------------------------------------------------------------

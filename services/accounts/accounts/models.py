@@ -51,6 +51,16 @@ class RoleAssignment(Base):
     granted_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 
+class PseudonymReservation(Base):
+    """A pseudonym tried at a registration with an address that already had an account: held for that account as
+    a new account would hold it, so that trying the pseudonym again does not reveal the address was known."""
+    __tablename__ = "pseudonym_reservations"
+
+    pseudonym_key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    reserved_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
 class RoleChange(Base):
     """Audit trail of grants and revocations (ids only)."""
     __tablename__ = "role_changes"

@@ -9,7 +9,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventlet import tpool
 
-_hasher = PasswordHasher()
+# OWASP Password Storage Cheat Sheet: argon2id with 19 MiB, 2 iterations, 1 lane (one of its equivalent rows).
+# argon2-cffi's default (RFC 9106 low memory: 64 MiB, 3 iterations, 4 lanes) allowed 7.6 logins/s on the 2-core
+# host, 53/s with these (bench/login_hashing.py, docs/security/accounts.md). Hashes made with other parameters
+# still verify (they carry their own) and are rehashed at the next login (needs_rehash).
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_hasher = HASHER
 # Verified against when the e-mail is unknown, so a login costs the same either way (no enumeration).
 _TIMING_EQUALISER = _hasher.hash("not-a-real-password-but-a-timing-equaliser")
 

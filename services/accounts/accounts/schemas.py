@@ -44,15 +44,18 @@ class ResetPasswordSchema(Schema):
 class ChangePasswordSchema(Schema):
     current_password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
     new_password = fields.String(required=True, validate=validate.Length(max=PASSWORD_MAX))
+    client = fields.Nested(ClientSchema, load_default=dict)
 
 
 class ChangeEmailSchema(Schema):
     new_email = fields.String(required=True, validate=EMAIL)
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    client = fields.Nested(ClientSchema, load_default=dict)
 
 
 class PasswordConfirmationSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    client = fields.Nested(ClientSchema, load_default=dict)
 
 
 class ProfileUpdateSchema(Schema):

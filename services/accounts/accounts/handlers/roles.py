@@ -1,0 +1,98 @@
+"""Roles (granted and revoked by admins, audited), the account search, and the accounts made from the command line."""
+import sqlalchemy as sa
+
+from hubkit.errors import NotFound
+
+from .. import domain, events, passwords
+from ..models import Account, RoleAssignment, RoleChange
+from .common import UseCases, rules
+
+
+class Roles(UseCases):
+    def grant_role(self, actor_id, command: dict) -> dict:
+        admin = self._require_role(actor_id, "admin")
+        account = self._account(command["account_id"], for_update=True)
+        with rules():
+            domain.check_grant(command["role"], command["direction"])
+        self._grant(account, command["role"], command["direction"], by=admin.id)
+        return self.account_view(account)
+
+    def _grant(self, account: Account, role: str, direction: str | None, by: str | None):
+        now = self.clock()
+        if self.session.get(RoleAssignment, (account.id, role)) is None:
+            self.session.add(RoleAssignment(account_id=account.id, role=role, granted_by=by, granted_at=now))
+        if role == "agent":
+            account.direction = direction
+        self.session.add(RoleChange(account_id=account.id, role=role, direction=direction, action="granted",
+                                    changed_by=by, changed_at=now))
+        self._forget_sessions(account.id)
+        self.session.flush()
+        self.uow.emit(events.ROLE_GRANTED, events.subject(account.id),
+                      {"account_id": account.id, "role": role, "direction": direction},
+                      actor=events.actor(by, "admin" if by else "system"))
+
+    def revoke_role(self, actor_id, command: dict) -> dict:
+        admin = self._require_role(actor_id, "admin")
+        account = self._account(command["account_id"], for_update=True)
+        admins = self.session.execute(sa.select(sa.func.count()).select_from(RoleAssignment).where(
+            RoleAssignment.role == "admin")).scalar_one()
+        with rules():
+            domain.check_revoke(command["role"], is_last_admin=admins <= 1)
+        assignment = self.session.get(RoleAssignment, (account.id, command["role"]))
+        if assignment is None:
+            raise NotFound("Ce compte n'a pas ce rôle.")
+        self.session.delete(assignment)
+        if command["role"] == "agent":
+            account.direction = None
+        self.session.add(RoleChange(account_id=account.id, role=command["role"], action="revoked",
+                                    changed_by=admin.id, changed_at=self.clock()))
+        self._forget_sessions(account.id)
+        self.session.flush()
+        self.uow.emit(events.ROLE_REVOKED, events.subject(account.id),
+                      {"account_id": account.id, "role": command["role"]}, actor=events.actor(admin.id, "admin"))
+        return self.account_view(account)
+
+    def search_accounts(self, actor_id, query: dict) -> list:
+        self._require_role(actor_id, "admin", "agent")
+        statement = sa.select(Account).where(Account.status == "active")
+        if query["query"]:
+            pattern = f"%{query['query'].strip().lower()}%"
+            statement = statement.where(sa.or_(sa.func.lower(Account.pseudonym).like(pattern),
+                                               Account.email.like(pattern)))
+        if query["role"] and query["role"] != "citizen":
+            statement = statement.join(RoleAssignment).where(RoleAssignment.role == query["role"])
+        statement = statement.order_by(Account.created_at.desc()).limit(query["limit"]).offset(query["offset"])
+        return [self.account_view(account) for account in self.session.execute(statement).scalars()]
+
+    def create_verified_account(self, email: str, password: str, pseudonym: str) -> Account:
+        """From the command line only (first admin, demo accounts): the e-mail counts as verified."""
+        email = domain.normalise_email(email)
+        account = self._by_email(email)
+        if account is not None:
+            return account
+        with rules():
+            pseudonym = domain.check_pseudonym(pseudonym)
+            domain.check_password(password, email, pseudonym)
+        self._check_pseudonym_free(pseudonym)
+        now = self.clock()
+        password_hash = passwords.hash_password(password)
+        account = Account(email=email, password_hash=password_hash, pseudonym=pseudonym,
+                          pseudonym_key=domain.pseudonym_key(pseudonym), status="active",
+                          certification=domain.DECLARED, created_at=now, updated_at=now, email_verified_at=now)
+        self.session.add(account)
+        self.session.flush()
+        self.uow.emit(events.ACCOUNT_REGISTERED, events.subject(account.id), {"account_id": account.id},
+                      actor=events.actor(None, "system"))
+        return account
+
+    def ensure_role(self, account: Account, role: str, direction: str | None = None):
+        with rules():
+            domain.check_grant(role, direction)
+        if role not in self.roles_of(account.id):
+            self._grant(account, role, direction, by=None)
+
+    def create_admin(self, email: str, password: str, pseudonym: str) -> Account:
+        account = self.create_verified_account(email, password, pseudonym)
+        self.ensure_role(account, "admin")
+        return account
+
