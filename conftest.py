@@ -12,6 +12,9 @@ import os  # noqa: E402
 import pytest  # noqa: E402
 
 os.environ.setdefault("HUB_ENV", "test")
+# The keys that sign calls and events (hubkit.keys) derive from one seed per test run; every process the tests
+# start inherits it.
+os.environ.setdefault("HUB_TRUST_DEV_SEED", os.urandom(16).hex())
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -195,6 +195,7 @@ def setup(platform_: Platform, args, tag: str) -> dict:
         url, petitions_url = f"sqlite:///{tmp / 'accounts.db'}", f"sqlite:///{tmp / 'petitions.db'}"
     env.update(ACCOUNTS_DATABASE_URL=url, HUB_VAR_DIR=str(tmp), HUB_MAIL_URL=f"file://{tmp / 'mail'}",
                ACCOUNTS_HTTP_PORT=str(free_port()), HUB_PORT=str(free_port()), HUB_ENV="test",
+               HUB_TRUST_DEV_SEED=os.environ.get("HUB_TRUST_DEV_SEED") or secrets.token_hex(16),
                # the warm sessions seeded for thousands of signers or voters must outlast the seeding itself
                HUB_SESSION_CACHE_SECONDS=str(SESSION_CACHE_SECONDS),
                HUB_SERVICES="accounts,petitions" if signing else "accounts")

@@ -1,9 +1,11 @@
-"""Calling the services: pooled RPC proxies carrying the request's correlation id."""
+"""Calling the services: pooled RPC proxies carrying the request's correlation id and, signed with it (hubkit.trust),
+who is calling: the gateway, for the signed-in person it resolved from the session."""
 import copy
 import time
 
 from flask import current_app, g
 
+from hubkit import keys, trust
 from hubkit.batching import CallBatcher
 from hubkit.rpc import RpcPool
 
@@ -18,6 +20,7 @@ REFERENCE_SECONDS = 300.0
 
 
 def init_app(app, settings):
+    keys.check_configuration("gateway")  # no key, no start: better than refusing every call later
     app.extensions["rpc_pool"] = RpcPool(settings.amqp_uri, size=settings.rpc_pool_size,
                                          timeout=settings.rpc_timeout)
     app.extensions["rpc_batchers"] = {}
@@ -28,9 +31,15 @@ def _context() -> dict:
     return {"correlation_id": g.request_id, "causation_id": g.request_id}
 
 
+def _signed_in_context() -> dict:
+    """The request's ids and the person the call is made for (the session is resolved first, if not yet)."""
+    from .auth import current_principal  # auth calls this module to resolve sessions
+    return {**_context(), trust.SUBJECT_KEY: trust.subject_of(current_principal())}
+
+
 def call(service: str, method: str, *args):
     """Call `service.method(*args)`; remote HubErrors come back as themselves, timeouts as ServiceUnavailable."""
-    with current_app.extensions["rpc_pool"].cluster(_context()) as cluster:
+    with current_app.extensions["rpc_pool"].cluster(_signed_in_context()) as cluster:
         return getattr(getattr(cluster, service), method)(*args)
 
 

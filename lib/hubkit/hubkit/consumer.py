@@ -10,7 +10,7 @@ import logging
 import eventlet
 from nameko.events import EventHandler
 
-from . import metrics
+from . import metrics, trust
 from .envelope import load_envelope
 from .errors import HubError
 
@@ -38,6 +38,25 @@ class RetryingEventHandler(EventHandler):
     """
 
     retry_delay = 2.0
+
+    def handle_message(self, body, message):
+        """Only an event its producer signed is handled (hubkit.trust); a forged one is dropped and counted."""
+        raw = message.body if isinstance(message.body, bytes) else str(message.body).encode()
+        if not trust.event_is_authentic(self.source_service, raw, (message.headers or {}).get(
+                trust.EVENT_SIGNATURE_HEADER)):
+            trust.REFUSALS.labels(self.container.service_name, self.method_name, "event_signature").inc()
+            log.warning("event refused: not signed by its producer", extra={
+                "handler": self.method_name, "source": self.source_service,
+                "routing_key": message.delivery_info.get("routing_key")})
+            self.queue_consumer.ack_message(message)
+            return
+        super().handle_message(body, message)
+
+    def unpack_message_headers(self, message):
+        headers = super().unpack_message_headers(message)
+        for key in trust.LOCAL_KEYS:  # never passed on to the calls and events this worker makes
+            headers.pop(key, None)
+        return headers
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is not None and not isinstance(exc_info[1], HubError):

@@ -28,11 +28,12 @@ import sqlalchemy as sa
 from amqp import spec
 from eventlet.semaphore import Semaphore
 from kombu import Connection
+from kombu.utils import json as kombu_json
 from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 
-from . import metrics
+from . import metrics, trust
 from .config import amqp_uri
 from .db import utcnow
 from .sqllists import one_of
@@ -53,16 +54,25 @@ def context_headers(envelope: dict) -> dict:
     return _headers(envelope["correlation_id"], envelope["event_id"])
 
 
+def signed_headers(envelope: dict, producer: str) -> dict:
+    """The headers of an event that nameko's Publisher sends as `envelope` (kombu's JSON text of it): the context
+    headers and `producer`'s signature of that text (hubkit.trust)."""
+    body = kombu_json.dumps(envelope).encode()
+    return {**context_headers(envelope), trust.EVENT_SIGNATURE_HEADER: trust.event_signature(producer, body)}
+
+
 def _headers(correlation_id: str, event_id: str) -> dict:
     return {"nameko.correlation_id": correlation_id, "nameko.causation_id": event_id}
 
 
-def message_for(body: str, event_id: str, correlation_id: str) -> amqp.Message:
+def message_for(body: str, event_id: str, correlation_id: str, producer: str) -> amqp.Message:
     """The message nameko's Publisher sends for an event (kombu's Producer.publish, pyamqp transport): `body`,
     the envelope's JSON text as kombu's json serializer writes it, priority 0, persistent, the context headers
-    (`context_headers`) and no other header."""
+    (`context_headers`) and the producer's signature of `body` (`signed_headers`)."""
+    headers = _headers(correlation_id, event_id)
+    headers[trust.EVENT_SIGNATURE_HEADER] = trust.event_signature(producer, body.encode())
     return amqp.Message(body, priority=0, content_type="application/json", content_encoding="utf-8",
-                        application_headers=_headers(correlation_id, event_id), delivery_mode=PERSISTENT)
+                        application_headers=headers, delivery_mode=PERSISTENT)
 
 
 @contextmanager
@@ -222,7 +232,8 @@ class OutboxRelay:
         A connection kept from an earlier run may have died since (broker restart): the rows it did
         not confirm are then sent once more on a new connection before they count as failed.
         """
-        batch = [(row, message_for(row.body, row.event_id, row.correlation_id)) for row in rows]
+        batch = [(row, message_for(row.body, row.event_id, row.correlation_id, self.service_name))
+                 for row in rows]
         confirmed, retried = [], False
         while batch:
             reused, tracker = self._channel is not None, None

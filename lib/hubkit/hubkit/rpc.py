@@ -1,8 +1,11 @@
-"""A pool of started nameko RPC proxies for processes that are not nameko services (the gateway).
+"""Calling services: signed proxies, and a pool of started ones for processes that are not nameko services.
+
+Every call is signed by its caller's identity (hubkit.trust): `SignedRpcProxy` is a service's dependency on
+another service, `SignedClusterRpcProxy` a standalone caller's (the gateway, tests, command-line tools).
 
 Starting a proxy opens a broker connection and declares a reply queue, far
-too slow for each HTTP request; the pool keeps them open and lends one per
-request with that request's context data (correlation ids) attached.
+too slow for each HTTP request; the gateway's pool keeps them open and lends one per
+request with that request's context data (correlation ids, the signed-in person) attached.
 """
 import logging
 from contextlib import contextmanager
@@ -11,41 +14,101 @@ from eventlet.queue import Empty, LightQueue
 from eventlet.semaphore import Semaphore
 import eventlet
 from nameko.exceptions import RpcTimeout, UnknownService
-from nameko.rpc import ServiceProxy
-from nameko.standalone.rpc import ClusterRpcProxy
+from nameko.rpc import MethodProxy, RpcProxy, ServiceProxy
+from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy
 
+from . import trust
 from .errors import HubError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
 
-class ExpiringCluster:
-    """Service proxies whose requests expire with the caller's timeout.
+class SignedMethodProxy(MethodProxy):
+    """A method proxy whose call carries the caller's assertion (hubkit.trust) instead of the one its worker
+    received: context data is passed on from call to call, an assertion never is."""
 
-    A request nobody waits for any more (the caller got a 503 while the
-    service was down) is dropped by the broker instead of running later.
-    """
+    def __init__(self, worker_ctx, service_name, method_name, reply_listener, issuer: str, **options):
+        super().__init__(worker_ctx, service_name, method_name, reply_listener, **options)
+        self.issuer = issuer
+        self._arguments = ((), {})
 
-    def __init__(self, runner, expiration: float):
-        self._runner, self._expiration = runner, expiration
+    def _call(self, *args, **kwargs):
+        self._arguments = (args, kwargs)  # read by get_message_headers, which _call runs before publishing
+        return super()._call(*args, **kwargs)
 
-    def __getattr__(self, service: str) -> ServiceProxy:
-        return ServiceProxy(self._runner._worker_ctx, service, self._runner._reply_listener,
-                            expiration=self._expiration)
+    def get_message_headers(self, worker_ctx):
+        data = worker_ctx.context_data
+        headers = {self._get_header_name(key): value for key, value in data.items()
+                   if value is not None and key not in trust.LOCAL_KEYS}
+        args, kwargs = self._arguments
+        headers[self._get_header_name(trust.ASSERTION_KEY)] = trust.issue(
+            self.issuer, self.service_name, self.method_name, data.get("correlation_id"), args, kwargs,
+            data.get(trust.SUBJECT_KEY))
+        return headers
+
+
+class SignedServiceProxy(ServiceProxy):
+    def __init__(self, worker_ctx, service_name, reply_listener, issuer: str, **options):
+        super().__init__(worker_ctx, service_name, reply_listener, **options)
+        self.issuer = issuer
+
+    def __getattr__(self, name):
+        return SignedMethodProxy(self.worker_ctx, self.service_name, name, self.reply_listener, self.issuer,
+                                 **self.options)
+
+
+class SignedRpcProxy(RpcProxy):
+    """A service's proxy to another service (`accounts = SignedRpcProxy("accounts", expiration=...)`); its calls
+    are signed as this service."""
+
+    def get_dependency(self, worker_ctx):
+        return SignedServiceProxy(worker_ctx, self.target_service, self.rpc_reply_listener,
+                                  self.container.service_name, **self.options)
+
+
+class SignedClusterRpcProxy(ClusterRpcProxy):
+    """nameko's standalone cluster proxy, signing as `identity` (the gateway by default). Put the signed-in
+    person's `trust.subject_of(principal)` in `context_data[trust.SUBJECT_KEY]`."""
+
+    def __init__(self, config, identity: str | None = "gateway", expiration: float = None, **kwargs):
+        super().__init__(config, **kwargs)
+        self._proxy = SignedCluster(self._worker_ctx, self._reply_listener, identity, expiration)
+
+
+class SignedCluster(ClusterProxy):
+    """Service proxies signing as `identity` (None: unsigned, for the bench's raw nameko ceiling), whose requests expire with the caller's timeout: a request nobody
+    waits for any more (the caller got a 503 while the service was down) is dropped by the broker instead of
+    running later."""
+
+    def __init__(self, worker_ctx, reply_listener, identity: str, expiration: float = None):
+        super().__init__(worker_ctx, reply_listener)
+        self._identity = identity
+        self._options = {"expiration": expiration} if expiration else {}
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._proxies:
+            self._proxies[name] = SignedServiceProxy(
+                self._worker_ctx, name, self._reply_listener, self._identity, **self._options
+            ) if self._identity else ServiceProxy(self._worker_ctx, name, self._reply_listener, **self._options)
+        return self._proxies[name]
 
 
 class RpcPool:
-    def __init__(self, amqp_uri: str, size: int = 16, timeout: float = 5.0, acquire_timeout: float = 5.0):
+    def __init__(self, amqp_uri: str, size: int = 16, timeout: float = 5.0, acquire_timeout: float = 5.0,
+                 identity: str | None = "gateway"):
         self.config = {"AMQP_URI": amqp_uri, "serializer": "json"}
+        self.identity = identity
         self.size, self.timeout, self.acquire_timeout = size, timeout, acquire_timeout
         self._idle = LightQueue()
         self._created = 0
         self._lock = Semaphore()
 
     def _create(self):
-        runner = ClusterRpcProxy(self.config, context_data={}, timeout=self.timeout)
-        runner.start()
-        return runner, ExpiringCluster(runner, expiration=self.timeout)
+        runner = SignedClusterRpcProxy(self.config, identity=self.identity, expiration=self.timeout,
+                                       context_data={}, timeout=self.timeout)
+        return runner, runner.start()
 
     def _take(self):
         try:

@@ -5,7 +5,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from . import gc_tuning, logs
+from . import gc_tuning, keys, logs
 from .config import database_url, env_str, nameko_config
 from .db import normalise_url
 
@@ -17,6 +17,7 @@ def run_service(service_cls, http_port: int):
     from nameko.cli.run import run
 
     logs.configure(service_cls.name, env_str("HUB_LOG_LEVEL", "INFO"))
+    keys.check_configuration(service_cls.name)  # no key, no start: better than refusing every call later
     config = nameko_config(service_cls.name, http_port)
     log.info("starting service", extra={"http": config["WEB_SERVER_ADDRESS"]})
     gc_tuning.settle()  # the service's modules, schemas and tables are loaded; its container starts next

@@ -5,16 +5,15 @@ the HTTP `GET /metrics` and `GET /healthz`. It needs the service's `name` and an
 (OutboxRelayProvider); a `mails` attribute (MailRelayProvider), where the service sends e-mails itself, is
 relayed by the same timer. Service-specific timers stay in the service.
 """
-from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
 from nameko.web.handlers import http
 
-from .errors import HubError
 from .metrics import metrics_response
+from .trust import rpc_decorator
 
 RELAY_SECONDS = 2  # a commit wakes the relays at once; this catches what a broker or mail outage left behind
 
-rpc = nameko_rpc(expected_exceptions=HubError)
+rpc = rpc_decorator()  # verifies the caller before any worker runs (hubkit.trust)
 
 
 class Infrastructure:

@@ -7,13 +7,21 @@ that ends or alters the session (logout, revocation, password, roles,
 pseudonym, deletion); the gateway reads it before asking accounts over RPC.
 Keys hold the SHA-256 digest of the token, never the token itself.
 
+Whoever can write to Redis must not become an administrator by writing an entry: each entry is
+authenticated with an HMAC (a key only accounts and the gateway hold, hubkit.keys) over the entry's own
+key and its text, so neither a forged entry nor a real one copied under another session's key is
+accepted. A tampered or unsigned entry counts as absent (the gateway asks accounts), and is logged and
+counted (`hub_session_cache_rejected_total`).
+
 Under a rush (thousands of signers or voters a second) the gateway's lookups
 are coalesced: the lookups of the requests the event loop handles in one turn
 leave together as one MGET on its next turn, and those that arrive while a
 round trip is under way leave together right after it. A quiet hub pays one
 turn of the loop (microseconds) and a plain GET.
 """
+import base64
 import hashlib
+import hmac
 import json
 import logging
 
@@ -21,12 +29,17 @@ import eventlet
 import redis as redis_lib
 from eventlet.event import Event
 from nameko.extensions import DependencyProvider
+from prometheus_client import Counter
 
+from . import keys
 from .config import env_int, redis_prefix
 
 log = logging.getLogger(__name__)
 # How long an entry may outlive a failed drop (Redis down at that moment); entries are dropped on every change.
 TTL_SECONDS = env_int("HUB_SESSION_CACHE_SECONDS", 60)
+ENTRY_VERSION = "v1"
+REJECTED = Counter("hub_session_cache_rejected_total", "Session cache entries ignored because their "
+                   "authentication failed (forged, tampered or unsigned).")
 
 
 def token_digest(token: str) -> str:
@@ -86,18 +99,52 @@ class SessionCache:
 
     def get(self, token: str) -> dict | None:
         """The cached principal of `token`, or None (not cached, or Redis unavailable)."""
+        key = self._key(token_digest(token))
         try:
-            cached = self._reads.get(self._key(token_digest(token)))
+            cached = self._reads.get(key)
         except redis_lib.RedisError as error:
             log.warning("session cache unavailable", extra={"error": str(error)})
             return None
-        return json.loads(cached) if cached else None
+        if not cached:
+            return None
+        principal = self._authentic(key, cached)
+        if principal is None:
+            REJECTED.inc()
+            log.warning("session cache entry rejected: its authentication failed")
+        return principal
+
+    @staticmethod
+    def _mac(key: bytes, redis_key: str, text: bytes) -> bytes:
+        return hmac.new(key, redis_key.encode() + b"\n" + text, hashlib.sha256).digest()
+
+    def _seal(self, redis_key: str, principal: dict) -> bytes:
+        text = json.dumps(principal).encode()
+        mac = base64.urlsafe_b64encode(self._mac(keys.session_cache_keys()[0], redis_key, text))
+        return ENTRY_VERSION.encode() + b"." + mac + b"." + text
+
+    def _authentic(self, redis_key: str, entry) -> dict | None:
+        entry = entry if isinstance(entry, bytes) else str(entry).encode()
+        version, _, rest = entry.partition(b".")
+        mac, _, text = rest.partition(b".")
+        if version != ENTRY_VERSION.encode() or not text:
+            return None
+        try:
+            sent = base64.urlsafe_b64decode(mac)
+        except ValueError:
+            return None
+        if not any(hmac.compare_digest(sent, self._mac(key, redis_key, text)) for key in keys.session_cache_keys()):
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
 
     def put(self, digest: str, principal: dict, ttl: int = TTL_SECONDS):
         if ttl <= 0:
             return
+        key = self._key(digest)
         try:
-            self.client.set(self._key(digest), json.dumps(principal), ex=min(ttl, TTL_SECONDS))
+            self.client.set(key, self._seal(key, principal), ex=min(ttl, TTL_SECONDS))
         except redis_lib.RedisError as error:
             log.warning("session cache unavailable", extra={"error": str(error)})
 

@@ -3,6 +3,7 @@
 A database is migrated once per test session into a template (a PostgreSQL
 template database, or a SQLite file) and each test gets a cheap copy.
 """
+from contextlib import contextmanager
 import os
 import shutil
 import subprocess
@@ -345,3 +346,18 @@ class Platform:
             client.delete(key)
         self._management.delete(f"http://127.0.0.1:15672/api/vhosts/{self.vhost}")
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@contextmanager
+def signed_proxy(service: str, config: dict, actor: dict = None, identity: str = "gateway",
+                 context_data: dict = None):
+    """A standalone proxy to `service` whose calls are signed as the gateway signs them for `actor` (None: a
+    visitor), or as the service `identity` (hubkit.trust): what tests use to call a running service."""
+    from .rpc import SignedClusterRpcProxy
+    from .trust import SUBJECT_KEY, subject_of
+    data = dict(context_data or {})
+    if actor is not None and identity == "gateway":
+        data[SUBJECT_KEY] = subject_of({"account_id": str(actor["account_id"]), "roles": actor.get("roles", []),
+                                        "direction": actor.get("direction")})
+    with SignedClusterRpcProxy(config, identity=identity, context_data=data) as cluster:
+        yield getattr(cluster, service)

@@ -7,7 +7,8 @@ from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
 
 from hubkit.envelope import make_event
-from hubkit.outbox import context_headers
+from hubkit import trust
+from hubkit.outbox import context_headers, signed_headers
 from hubkit_sample_services import unit_of_work, CounterService, metadata, tallies
 
 pytestmark = pytest.mark.integration
@@ -21,7 +22,7 @@ def note_event(text: str) -> dict:
 def deliver(amqp_uri: str, envelope: dict):
     exchange = get_event_exchange("hubkit_notes", {})
     Publisher(amqp_uri, declare=[exchange]).publish(envelope, exchange=exchange, routing_key="note_written",
-                                                    extra_headers=context_headers(envelope))
+                                                    extra_headers=signed_headers(envelope, envelope["producer"]))
 
 
 def count(url) -> int:
@@ -89,3 +90,28 @@ def test_a_passing_failure_is_retried_and_the_event_applied_once(infra_db, rabbi
     wait_for(lambda: count(infra_db) == 1)
     assert count(infra_db) == 1 and len(CounterService.seen_correlations) == 3
     assert len(processed(infra_db)) == 1
+
+
+def refusals(reason: str) -> float:
+    return trust.REFUSALS.labels("hubkit_counter", "count_note", reason)._value.get()
+
+
+def test_a_forged_event_is_dropped_and_counted(infra_db, rabbit_config, container_factory):
+    """Someone with broker credentials publishes on the producer's exchange: without the producer's signature over
+    that very body (none, another service's, or a valid one over another body), nothing is applied."""
+    container_factory(CounterService, rabbit_config).start()
+    CounterService.seen_correlations.clear()
+    exchange = get_event_exchange("hubkit_notes", {})
+    publisher = Publisher(rabbit_config["AMQP_URI"], declare=[exchange])
+    before = refusals("event_signature")
+    unsigned, by_another, replayed = note_event("sans"), note_event("autre"), note_event("rejouée")
+    publisher.publish(unsigned, exchange=exchange, routing_key="note_written", extra_headers=context_headers(unsigned))
+    publisher.publish(by_another, exchange=exchange, routing_key="note_written",
+                      extra_headers=signed_headers(by_another, "hubkit_counter"))
+    publisher.publish({**replayed, "payload": {"text": "changé"}}, exchange=exchange, routing_key="note_written",
+                      extra_headers=signed_headers(replayed, "hubkit_notes"))
+    deliver(rabbit_config["AMQP_URI"], note_event("vraie"))
+    wait_for(lambda: count(infra_db) == 1)
+    time.sleep(0.3)
+    assert count(infra_db) == 1 and len(CounterService.seen_correlations) == 1
+    assert refusals("event_signature") - before == 3

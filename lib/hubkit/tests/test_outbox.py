@@ -20,7 +20,7 @@ from prometheus_client import REGISTRY
 from broker import Tap
 from hubkit.db import make_engine
 from hubkit.errors import Conflict
-from hubkit.outbox import ConfirmTracker, OutboxRelay, coalesced_writes, context_headers
+from hubkit.outbox import ConfirmTracker, OutboxRelay, coalesced_writes, signed_headers
 from hubkit_sample_services import unit_of_work, CounterService, NotesService, metadata, notes, tallies
 
 pytestmark = pytest.mark.integration
@@ -187,7 +187,7 @@ def test_a_batch_goes_out_once_each_in_order_exactly_as_nameko_publisher_sent_it
     publisher = Publisher(uri, use_confirms=True, declare=[exchange])
     for envelope in events[:3]:
         publisher.publish(envelope, exchange=exchange, routing_key="note_written",
-                          extra_headers=context_headers(envelope))
+                          extra_headers=signed_headers(envelope, envelope["producer"]))
     reference = tap.messages(expected=3)
 
     relay_under_test = relay(infra_db, uri)
@@ -201,7 +201,7 @@ def test_a_batch_goes_out_once_each_in_order_exactly_as_nameko_publisher_sent_it
     assert received[:3] == reference  # byte for byte, same properties and headers
     assert reference[0]["properties"]["delivery_mode"] == 2 and reference[0]["content_type"] == "application/json"
     assert reference[0]["exchange"] == "hubkit_notes.events" and reference[0]["routing_key"] == "note_written"
-    assert reference[0]["headers"] == context_headers(events[0])
+    assert reference[0]["headers"] == signed_headers(events[0], "hubkit_notes")
     published = rows(infra_db, OUTBOX)
     assert all(row.published_at is not None and row.attempts == 1 and row.last_error is None for row in published)
 
@@ -363,7 +363,7 @@ def test_the_stored_text_goes_out_as_nameko_publisher_sends_the_envelope(infra_d
     publisher = Publisher(uri, use_confirms=True, declare=[exchange])
     for envelope in events:
         publisher.publish(envelope, exchange=exchange, routing_key="note_written",
-                          extra_headers=context_headers(envelope))
+                          extra_headers=signed_headers(envelope, envelope["producer"]))
     reference = tap.messages(expected=len(events))
     relay_under_test = relay(infra_db, uri)
     assert relay_under_test.publish_pending() == len(events)

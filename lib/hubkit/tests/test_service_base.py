@@ -6,12 +6,12 @@ import pytest
 from nameko.containers import ServiceContainer
 from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc, rpc
-from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import worker_factory
 from nameko.timer import Timer
 from nameko.web.handlers import HttpRequestHandler
 
 from hubkit.metrics import EntrypointMetrics
+from hubkit.rpc import SignedClusterRpcProxy
 from hubkit.service_base import RELAY_SECONDS, Infrastructure
 from hubkit.testing import free_port
 
@@ -88,8 +88,8 @@ def test_a_running_service_answers_health_metrics_healthz_and_relays_on_its_time
     port = free_port()
     container = container_factory(RelayingService, {**rabbit_config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"})
     container.start()
-    with ServiceRpcProxy("hubkit_relaying", rabbit_config) as proxy:
-        assert proxy.health() == {"service": "hubkit_relaying", "status": "ok"}
+    with SignedClusterRpcProxy(rabbit_config) as cluster:
+        assert cluster.hubkit_relaying.health() == {"service": "hubkit_relaying", "status": "ok"}
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
         assert (response.status, response.read()) == (200, b"ok")
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:

@@ -1,4 +1,5 @@
 """The session cache the gateway reads on every signed-in request (real Redis, a key prefix per test)."""
+import json
 import os
 import uuid
 
@@ -117,3 +118,39 @@ def test_a_read_killed_midway_leaves_no_lookup_waiting():
     with eventlet.Timeout(2):
         pool.waitall()
     assert len(outcomes) == 10 and reads._reading is False
+
+
+def test_an_entry_written_by_someone_without_the_key_gives_no_access(cache, caplog):
+    """Write access to Redis is not enough to become somebody: forged, tampered and moved entries are ignored."""
+    from hubkit.sessions import REJECTED
+    admin = {**PRINCIPAL, "roles": ["admin"]}
+    before = REJECTED._value.get()
+    key = cache._key(token_digest("attacker"))
+    cache.client.set(key, json.dumps(admin))  # the old, unsigned form
+    assert cache.get("attacker") is None
+    cache.put(token_digest("attacker"), PRINCIPAL)
+    sealed = cache.client.get(key)
+    cache.client.set(key, sealed.replace('"citizen"', '"admin"'))  # tampered
+    assert cache.get("attacker") is None
+    cache.put(token_digest("admin-token"), admin)
+    cache.client.set(key, cache.client.get(cache._key(token_digest("admin-token"))))  # a real entry, moved
+    assert cache.get("attacker") is None
+    assert cache.get("admin-token") == admin  # the real one still works
+    assert REJECTED._value.get() - before == 3
+    assert "session cache entry rejected" in caplog.text
+
+
+def test_during_a_key_rotation_entries_sealed_with_the_old_key_stay_valid(cache, monkeypatch):
+    from hubkit import keys
+    monkeypatch.setenv("HUB_SESSION_CACHE_KEYS", "o" * 32)
+    keys.forget()
+    try:
+        cache.put(token_digest("token-old"), PRINCIPAL)
+        monkeypatch.setenv("HUB_SESSION_CACHE_KEYS", f"{'n' * 32},{'o' * 32}")
+        keys.forget()
+        assert cache.get("token-old") == PRINCIPAL
+        monkeypatch.setenv("HUB_SESSION_CACHE_KEYS", "n" * 32)  # rotation over: the old key is gone
+        keys.forget()
+        assert cache.get("token-old") is None
+    finally:
+        keys.forget()

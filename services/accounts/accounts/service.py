@@ -1,13 +1,11 @@
 """nameko entrypoints of the accounts service: load the schema, run the use case, dump the result."""
-from nameko.rpc import rpc as nameko_rpc
 
 from hubkit.correlation import Correlation
 from hubkit.db import Database
-from hubkit.errors import HubError
 from hubkit.mail import MailRelayProvider
 from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
-from hubkit.service_base import Infrastructure
+from hubkit.service_base import Infrastructure, rpc
 from hubkit.sessions import SessionCacheProvider
 from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
@@ -17,7 +15,6 @@ from .business_metrics import count_login, count_registration
 from .handlers import Accounts
 from .models import Base
 
-rpc = nameko_rpc(expected_exceptions=HubError)
 # Built once (building a schema deep-copies its fields; an instance holds no per-call state): the schemas of the
 # hot paths, the internal calls other services make for every batch.
 ACTOR = schemas.ActorSchema()

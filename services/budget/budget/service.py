@@ -6,11 +6,10 @@ from hubkit import batching
 from hubkit.errors import HubError, InvalidInput
 from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
-from hubkit.service_base import Infrastructure
+from hubkit.rpc import SignedRpcProxy
+from hubkit.service_base import Infrastructure, rpc
 from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
-from nameko.rpc import RpcProxy
-from nameko.rpc import rpc as nameko_rpc
 
 from . import SERVICE_NAME, peers, schemas
 from .business_metrics import count_ballot, count_ballot_outcomes, count_project, count_tally
@@ -19,7 +18,6 @@ from .models import Base
 from .voting import MAX_BATCH
 from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
 
-rpc = nameko_rpc(expected_exceptions=HubError)
 # Built once: a schema instance holds no per-call state, and building one deep-copies its fields (on the ballot
 # path that was two schemas per ballot).
 ACTOR = schemas.ActorSchema()
@@ -52,8 +50,8 @@ class BudgetService(Infrastructure):
     metrics = EntrypointMetrics()
     db = Database(SERVICE_NAME, Base.metadata)
     outbox = OutboxRelayProvider()
-    accounts = RpcProxy("accounts", expiration=PEER_TIMEOUT)
-    ideas = RpcProxy("ideas", expiration=PEER_TIMEOUT)
+    accounts = SignedRpcProxy("accounts", expiration=PEER_TIMEOUT)
+    ideas = SignedRpcProxy("ideas", expiration=PEER_TIMEOUT)
     throttle = RedisThrottle()
 
     def _budget(self, uow) -> Budget:

@@ -9,13 +9,12 @@ from budget.handlers import Budget
 from budget.service import BudgetService
 from hubkit.envelope import make_event
 from hubkit.errors import ServiceUnavailable
-from hubkit.outbox import context_headers
-from hubkit.testing import free_port
+from hubkit.outbox import signed_headers
+from hubkit.testing import free_port, signed_proxy
 from nameko.amqp.publish import Publisher
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.standalone.events import get_event_exchange
-from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 pytestmark = pytest.mark.integration
@@ -72,7 +71,7 @@ def deliver_and_wait(config, container, entrypoint: str, envelope: dict):
     exchange = get_event_exchange("accounts", {})
     with entrypoint_waiter(container, entrypoint, timeout=15) as result:
         Publisher(config["AMQP_URI"], declare=[exchange]).publish(
-            envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=context_headers(envelope))
+            envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=signed_headers(envelope, envelope["producer"]))
     return result.get()
 
 
@@ -126,7 +125,7 @@ def test_a_ballot_over_rpc_publishes_an_anonymous_event(config, budget_service, 
     listener.start()
     made = cycle_at_the_vote(store)
     with entrypoint_waiter(listener, "on_ballot", timeout=15):
-        with ServiceRpcProxy("budget", config) as budget:
+        with signed_proxy("budget", config, actor={"account_id": DOMINIQUE, "roles": ["citizen"]}) as budget:
             receipt = budget.cast_ballot({"account_id": DOMINIQUE, "roles": ["citizen"]}, {
                 "cycle_id": made["cycle_id"], "paris_projects": [made["project_id"]]})
     assert receipt["replaced"] is False and len(receipt["receipt"]) == 24
@@ -134,7 +133,7 @@ def test_a_ballot_over_rpc_publishes_an_anonymous_event(config, budget_service, 
     assert event["type"] == "ballot_cast" and event["actor"] == {"account_id": None, "role": "citizen"}
     assert event["payload"] == {"cycle_id": made["cycle_id"], "channel": "online", "count": 1}
     assert DOMINIQUE not in repr(event)
-    with ServiceRpcProxy("budget", config) as budget:
+    with signed_proxy("budget", config) as budget:
         assert budget.check_receipt({"cycle_id": made["cycle_id"], "receipt": receipt["receipt"]})["counted"]
         with pytest.raises(Exception) as refused:
             budget.results({"cycle_id": made["cycle_id"]})
@@ -147,10 +146,11 @@ def test_a_ballot_waits_for_accounts_a_bounded_time_and_writes_nothing(config, s
     before = store.snapshot()
     monkeypatch.setattr(peers, "PEER_TIMEOUT", 0.5)
     container_factory(BudgetService, config).start()
-    with ServiceRpcProxy("budget", config) as budget:
+    voter = {"account_id": str(uuid.uuid4()), "roles": ["citizen"]}
+    with signed_proxy("budget", config, actor=voter) as budget:
         started = time.monotonic()
         with pytest.raises(ServiceUnavailable):  # accounts is not running at all
-            budget.cast_ballot({"account_id": str(uuid.uuid4()), "roles": ["citizen"]},
+            budget.cast_ballot(voter,
                                {"cycle_id": made["cycle_id"], "paris_projects": [made["project_id"]]})
         assert time.monotonic() - started < 3
     assert store.snapshot() == before
@@ -165,7 +165,7 @@ def test_a_batch_of_ballots_over_rpc_answers_each_item(config, budget_service, s
                           "ballot": {"cycle_id": made["cycle_id"], "paris_projects": [made["project_id"]]}}}
              for n, account_id in enumerate(voters)]
     batch.append({"context": {}, "payload": {"actor": {"account_id": "pas-un-id"}, "ballot": {}}})
-    with ServiceRpcProxy("budget", config) as budget:
+    with signed_proxy("budget", config) as budget:
         outcomes = budget.cast_ballots(batch)
     assert [len(o["ok"]["receipt"]) for o in outcomes[:3]] == [24, 24, 24]
     assert outcomes[3]["error"] == "VALIDATION_ERROR"

@@ -1,9 +1,8 @@
 """nameko entrypoints of consultations, mixed into IdeasService (one service, one database): load the
 schema, run the use case, dump the result."""
-from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
 
-from hubkit.errors import HubError
+from hubkit.service_base import rpc
 from hubkit.validation import load
 
 from . import consultation_domain as cd
@@ -11,8 +10,6 @@ from . import consultation_schemas as schemas
 from .business_metrics import count_consultation_action
 from .handlers import Consultations
 from .schemas import ActorSchema
-
-rpc = nameko_rpc(expected_exceptions=HubError)
 
 
 def _actor(value) -> dict:

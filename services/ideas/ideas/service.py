@@ -1,14 +1,12 @@
 """nameko entrypoints of the ideas service: load the schema, run the use case, dump the result."""
-from nameko.rpc import RpcProxy
-from nameko.rpc import rpc as nameko_rpc
 
 from hubkit.consumer import event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
-from hubkit.errors import HubError
 from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
-from hubkit.service_base import Infrastructure
+from hubkit.rpc import SignedRpcProxy
+from hubkit.service_base import Infrastructure, rpc
 from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
 
@@ -18,7 +16,6 @@ from .consultation_service import ConsultationEntrypoints
 from .handlers import Ideas
 from .models import Base
 
-rpc = nameko_rpc(expected_exceptions=HubError)
 
 
 def actor_of(value) -> dict:
@@ -37,7 +34,7 @@ class IdeasService(ConsultationEntrypoints, Infrastructure):
     db = Database(SERVICE_NAME, Base.metadata)
     outbox = OutboxRelayProvider()
     throttle = RedisThrottle()
-    accounts = RpcProxy("accounts")
+    accounts = SignedRpcProxy("accounts")
 
     def _ideas(self, uow) -> Ideas:
         return Ideas(uow, self.throttle, accounts=self.accounts)

@@ -6,7 +6,7 @@ from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_waiter
 
 from hubkit.envelope import make_event
-from hubkit.outbox import context_headers
+from hubkit.outbox import signed_headers
 from hubkit.testing import free_port
 from ideas.handlers import Ideas
 from ideas.service import IdeasService
@@ -53,7 +53,7 @@ def deliver(config: dict, envelope: dict):
     """Publish an accounts event the way the accounts outbox relay does."""
     exchange = get_event_exchange("accounts", {})
     Publisher(config["AMQP_URI"], declare=[exchange]).publish(
-        envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=context_headers(envelope))
+        envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=signed_headers(envelope, envelope["producer"]))
 
 
 def deliver_and_wait(config, container, entrypoint: str, envelope: dict):
@@ -148,7 +148,7 @@ def deliver_routing(config, container, entrypoint: str, envelope: dict):
     exchange = get_event_exchange("routing", {})
     with entrypoint_waiter(container, entrypoint, timeout=15) as result:
         Publisher(config["AMQP_URI"], declare=[exchange]).publish(
-            envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=context_headers(envelope))
+            envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=signed_headers(envelope, envelope["producer"]))
     return result.get()
 
 

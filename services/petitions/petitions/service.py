@@ -1,8 +1,6 @@
 """nameko entrypoints of the petitions service: load the schema, run the use case, dump the result."""
 import eventlet
 from nameko.exceptions import UnknownService
-from nameko.rpc import RpcProxy
-from nameko.rpc import rpc as nameko_rpc
 from nameko.timer import timer
 
 from hubkit import batching
@@ -13,7 +11,8 @@ from hubkit.db import Database
 from hubkit.errors import HubError, InvalidInput, ServiceUnavailable
 from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
-from hubkit.service_base import Infrastructure
+from hubkit.rpc import SignedRpcProxy
+from hubkit.service_base import Infrastructure, rpc
 from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
 
@@ -24,7 +23,6 @@ from .handlers import Petitions, settings_from_env
 from .models import Base
 from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
 
-rpc = nameko_rpc(expected_exceptions=HubError)
 SETTINGS = settings_from_env()
 SWEEP_SECONDS = env_int("PETITIONS_SWEEP_SECONDS", 30)
 NOTIFY_TIMEOUT = 5
@@ -52,8 +50,8 @@ class PetitionsService(Infrastructure):
     db = Database(SERVICE_NAME, Base.metadata)
     outbox = OutboxRelayProvider()
     throttle = RedisThrottle()
-    accounts = RpcProxy("accounts", expiration=PEER_TIMEOUT)
-    ideas = RpcProxy("ideas", expiration=PEER_TIMEOUT)
+    accounts = SignedRpcProxy("accounts", expiration=PEER_TIMEOUT)
+    ideas = SignedRpcProxy("ideas", expiration=PEER_TIMEOUT)
 
     def _petitions(self, uow, peer_error=ServiceUnavailable) -> Petitions:
         """The use cases; `peer_error`: what a call to accounts that gets no answer in time raises."""

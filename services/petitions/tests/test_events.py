@@ -7,12 +7,11 @@ from nameko.amqp.publish import Publisher
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.standalone.events import get_event_exchange
-from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 from hubkit.envelope import make_event
-from hubkit.outbox import context_headers
-from hubkit.testing import free_port
+from hubkit.outbox import signed_headers
+from hubkit.testing import free_port, signed_proxy
 from hubkit.throttle import connect
 from petitions import domain
 from petitions.handlers import Petitions
@@ -83,7 +82,7 @@ def deliver(config: dict, envelope: dict):
     """Publish an accounts event the way the accounts outbox relay does."""
     exchange = get_event_exchange("accounts", {})
     Publisher(config["AMQP_URI"], declare=[exchange]).publish(
-        envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=context_headers(envelope))
+        envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=signed_headers(envelope, envelope["producer"]))
 
 
 def deliver_and_wait(config, container, entrypoint: str, envelope: dict):
@@ -186,7 +185,7 @@ def test_a_batch_of_signatures_over_rpc_one_outcome_each_one_event_with_the_firs
         return any(e["payload"]["signatures_count"] == 4 for e in PetitionsListener.received)
 
     with entrypoint_waiter(listener, "on_signed", timeout=15, callback=batch_published):
-        with ServiceRpcProxy("petitions", config) as petitions:
+        with signed_proxy("petitions", config) as petitions:
             outcomes = petitions.sign_petitions(batch)
     assert outcomes[0] == {"ok": {"petition_id": petition_id, "signed": True, "signatures_count": 3,
                                   "threshold": 5000, "progress_percent": 0, "status": "open"}}
@@ -200,7 +199,7 @@ def test_a_batch_of_signatures_over_rpc_one_outcome_each_one_event_with_the_firs
     assert [(e["payload"], e["correlation_id"]) for e in received] == [
         ({"petition_id": petition_id, "signatures_count": 4, "count": 2}, "req-first")]
     assert all(e["actor"] == {"account_id": None, "role": "citizen"} for e in received)
-    with ServiceRpcProxy("petitions", config) as petitions:
+    with signed_proxy("petitions", config) as petitions:
         assert petitions.health() == {"service": "petitions", "status": "ok"}
         with pytest.raises(Exception) as refused:
             petitions.sign_petitions({"not": "a batch"})
@@ -229,7 +228,7 @@ def test_a_signature_waits_for_accounts_a_bounded_time_and_writes_nothing(config
     before = store.snapshot()
     monkeypatch.setattr(peers, "PEER_TIMEOUT", 0.5)
     container_factory(PetitionsService, config).start()
-    with ServiceRpcProxy("petitions", config) as petitions:
+    with signed_proxy("petitions", config) as petitions:
         started = time.monotonic()
         batch = [signature("5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", petition_id, "req-1")]
         with pytest.raises(ServiceUnavailable):  # accounts is not running at all: the whole batch is refused
@@ -262,7 +261,7 @@ def deliver_own(config: dict, envelope: dict):
     """Publish a petitions event the way the petitions outbox relay does."""
     exchange = get_event_exchange("petitions", {})
     Publisher(config["AMQP_URI"], declare=[exchange]).publish(
-        envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=context_headers(envelope))
+        envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=signed_headers(envelope, envelope["producer"]))
 
 
 @pytest.mark.parametrize("type_, entrypoint, payload, subject", [

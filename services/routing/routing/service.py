@@ -1,7 +1,6 @@
 """nameko entrypoints of the routing service: load the schema, run the use case, dump the result."""
 import logging
 
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from hubkit.config import env_float
@@ -12,6 +11,7 @@ from hubkit.errors import HubError, ServiceUnavailable
 from hubkit.mail import MailRelayProvider
 from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
+from hubkit.rpc import SignedRpcProxy
 from hubkit.service_base import Infrastructure, rpc
 from hubkit.validation import load
 
@@ -51,8 +51,8 @@ class RoutingService(Infrastructure):
     db = Database(SERVICE_NAME, Base.metadata)
     outbox = OutboxRelayProvider()
     mails = MailRelayProvider()
-    ideas = RpcProxy("ideas", expiration=PEER_TIMEOUT)
-    accounts = RpcProxy("accounts", expiration=PEER_TIMEOUT)
+    ideas = SignedRpcProxy("ideas", expiration=PEER_TIMEOUT)
+    accounts = SignedRpcProxy("accounts", expiration=PEER_TIMEOUT)
 
     def _peer(self, proxy, error=ServiceUnavailable):
         return BoundedRpc(proxy, PEER_TIMEOUT, error)

@@ -8,13 +8,12 @@ from nameko.amqp.publish import Publisher
 from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.standalone.events import get_event_exchange
-from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import entrypoint_waiter
 
 import routing.service
 from hubkit.envelope import make_event
-from hubkit.outbox import context_headers
-from hubkit.testing import free_port
+from hubkit.outbox import signed_headers
+from hubkit.testing import free_port, signed_proxy
 from routing.base import Settings
 
 pytestmark = pytest.mark.integration
@@ -71,7 +70,7 @@ def deliver_and_wait(config, container, entrypoint: str, envelope: dict):
     exchange = get_event_exchange(envelope["producer"], {})
     with entrypoint_waiter(container, entrypoint, timeout=15) as result:
         Publisher(config["AMQP_URI"], declare=[exchange]).publish(
-            envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=context_headers(envelope))
+            envelope, exchange=exchange, routing_key=envelope["type"], extra_headers=signed_headers(envelope, envelope["producer"]))
     return result.get()
 
 
@@ -90,7 +89,7 @@ def test_an_idea_goes_from_the_box_to_the_budget_in_one_correlation_chain(config
     listener = container_factory(RoutingListener, config)
     listener.start()
     with entrypoint_waiter(listener, "on_forwarded", timeout=15):
-        with ServiceRpcProxy("routing", config, context_data={"correlation_id": "req-agent-9"}) as proxy:
+        with signed_proxy("routing", config, actor=AGENT, context_data={"correlation_id": "req-agent-9"}) as proxy:
             item = proxy.get_item(AGENT, {"idea_id": idea_id})
             assert item["suggested_scheme"] == "budget"
             decision = proxy.decide(AGENT, {"idea_id": idea_id, "action": "forward", "scheme": "budget",
@@ -107,7 +106,7 @@ def test_an_idea_goes_from_the_box_to_the_budget_in_one_correlation_chain(config
                          correlation_id="req-click-42", causation_id=forwarded["event_id"])
     assert deliver_and_wait(config, routing_service, "trace_project_drafted", drafted) is True
     assert deliver_and_wait(config, routing_service, "trace_project_drafted", drafted) is False
-    with ServiceRpcProxy("routing", config) as proxy:
+    with signed_proxy("routing", config) as proxy:
         timeline = proxy.idea_timeline({"idea_id": idea_id})
     assert [entry["type"] for entry in timeline["entries"]] == [
         "idea_submitted", "idea_routing_suggested", "idea_forwarded", "project_drafted"]

@@ -1,0 +1,35 @@
+"""Which identity may call which RPC: the one table (docs/security.md prints it).
+
+An RPC not named here is the gateway's alone: it acts for a citizen or an agent, whose roles the service
+checks on its own data. The internal RPCs below give out what no citizen may ask for directly (e-mail domains,
+eligibility attributes, an e-mail to any account…): only the listed services may call them. `health` and
+`reference_data` (codes and labels, public) answer any verified identity. A caller not allowed is refused and
+counted (`hub_trust_refusals_total{reason="not_allowed"}`).
+"""
+ANY_IDENTITY = frozenset({"gateway", "accounts", "ideas", "budget", "petitions", "routing"})
+OPEN_TO_ANY_IDENTITY = frozenset({"health", "reference_data"})
+
+CALLERS = {
+    # accounts: the addresses and attributes behind the pseudonyms
+    ("accounts", "notify"): {"ideas", "budget", "petitions", "routing"},
+    ("accounts", "eligibility_attributes"): {"budget"},
+    ("accounts", "eligibility_attributes_many"): {"budget", "petitions"},
+    ("accounts", "email_domains"): {"petitions"},
+    ("accounts", "public_profiles"): {"ideas", "petitions"},
+    ("accounts", "get_account"): {"gateway", "budget"},
+    ("accounts", "search_accounts"): {"gateway", "budget"},
+    # ideas: what routing and the forwarded drafts read or change
+    ("ideas", "submissions"): {"routing"},
+    ("ideas", "get_idea"): {"gateway", "budget", "petitions", "routing"},
+    ("ideas", "merge_ideas"): {"gateway", "routing"},
+}
+
+
+def allowed_callers(service: str, method: str) -> frozenset:
+    if method in OPEN_TO_ANY_IDENTITY:
+        return ANY_IDENTITY
+    return frozenset(CALLERS.get((service, method), {"gateway"}))
+
+
+def may_call(caller: str, service: str, method: str) -> bool:
+    return caller in allowed_callers(service, method)
