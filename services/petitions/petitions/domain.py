@@ -115,6 +115,8 @@ class Settings:
     sign_account_burst: int = 5
     sign_account_per_hour: int = 60
     drafts_per_hour: int = 5
+    # views and acceptances of co-sponsorship links per account: a few petitions a day sponsored, not link guessing
+    sponsor_requests_per_hour: int = 30
     # how long a petition's chart by arrondissement is kept in a petitions process (0: always recounted)
     chart_cache_seconds: int = 0
     # a signer's client address is erased this many days after signing: the fraud view looks back 30 days at
@@ -124,7 +126,7 @@ class Settings:
     def __post_init__(self):
         for name in ("sponsors_required", "moderation_days", "open_months", "threshold", "sign_ip_burst",
                      "sign_ip_per_hour", "sign_account_burst", "sign_account_per_hour", "drafts_per_hour",
-                     "signer_ip_retention_days"):
+                     "signer_ip_retention_days", "sponsor_requests_per_hour"):
             if getattr(self, name) < (0 if name == "sponsors_required" else 1):
                 raise ValueError(f"petitions setting {name} is out of range: {getattr(self, name)}")
         if self.eligibility not in ELIGIBILITY:

@@ -61,6 +61,7 @@ def settings_from_env() -> domain.Settings:
         drafts_per_hour=env_int("PETITIONS_DRAFTS_PER_HOUR", defaults.drafts_per_hour),
         chart_cache_seconds=env_int("PETITIONS_CHART_CACHE_SECONDS", 2),
         signer_ip_retention_days=env_int("PETITIONS_SIGNER_IP_RETENTION_DAYS", defaults.signer_ip_retention_days),
+        sponsor_requests_per_hour=env_int("PETITIONS_SPONSOR_REQUESTS_PER_HOUR", defaults.sponsor_requests_per_hour),
     )
 
 
@@ -410,14 +411,23 @@ class Petitions(Signing, AntiFraud):
             raise NotFound("Ce lien de parrainage n'est pas valide.", code="INVALID_SPONSOR_LINK")
         return petition
 
+    def _throttle_sponsor_request(self, actor: dict):
+        """Opening or accepting a co-sponsorship link, per account and hour: counted before the link is looked up,
+        so that guessing links is limited too."""
+        limit = self.settings.sponsor_requests_per_hour
+        self._throttle("petition-sponsor", str(actor["account_id"]), limit, HOUR,
+                       f"Vous avez atteint la limite de {limit} demandes de parrainage par heure.")
+
     def sponsor_view(self, actor: dict, token: str) -> dict:
         """The draft behind a private link, as a possible co-sponsor sees it."""
+        self._throttle_sponsor_request(actor)
         petition = self._by_token(token)
         view = self.petition_view(petition, actor)
         view["sponsor_token"] = None
         return view
 
     def sponsor(self, actor: dict, token: str) -> dict:
+        self._throttle_sponsor_request(actor)
         petition = self._by_token(token)
         account_id = str(actor["account_id"])
         already = self.session.execute(sa.select(Sponsor.id).where(
