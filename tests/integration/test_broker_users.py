@@ -168,8 +168,11 @@ def test_a_service_cannot_publish_as_another_service(running):
     # the default exchange would deliver straight to any queue by its name
     assert "ACCESS_REFUSED" in refused(running, "budget", lambda channel: channel.basic_publish(
         forged, "", "evt-accounts-account_deleted--budget.on_account_deleted"))
-    # nor can it delete (or declare anew) the exchange another service publishes to
+    # nor can it delete the exchange another service publishes to, nor declare it (which nameko does for a
+    # handler's source unless DECLARE_EVENT_EXCHANGES is off: HUB_AMQP_DECLARE_EVENT_EXCHANGES=0)
     assert "ACCESS_REFUSED" in refused(running, "budget", lambda channel: channel.exchange_delete("accounts.events"))
+    assert "ACCESS_REFUSED" in refused(running, "budget", lambda channel: channel.exchange_declare(
+        "accounts.events", "topic", durable=True, auto_delete=False))
 
 
 def test_rpc_routing_keys_are_limited_to_the_services_called(running):
@@ -205,3 +208,21 @@ def test_the_gateway_cannot_consume_service_queues_or_publish_events(running):
     # a queue of the gateway's own is fine (the check above is not refusing everything)
     own = f"rpc.reply-standalone_rpc_proxy-{uuid.uuid4()}"
     assert refused(running, "gateway", lambda channel: channel.queue_declare(own, auto_delete=True)) == ""
+
+
+def test_applying_again_rotates_a_password(running):
+    """docs/operations/broker.md's rotation: `apply` with the new password; the old one is refused from then on."""
+    old, new = running.passwords["gateway"], secrets.token_urlsafe(18)
+    try:
+        users.apply(running.management, running.vhost, {**running.passwords, "gateway": new},
+                    user_prefix=running.prefix)
+        with pytest.raises(Exception, match="ACCESS_REFUSED"):
+            with gateway_proxy(running, password=old):
+                pass
+        with gateway_proxy(running, password=new) as cluster:
+            assert cluster.accounts.whoami() == "accounts"
+        # the permissions were set again, not lost
+        assert "ACCESS_REFUSED" in refused(running, "accounts", lambda channel: channel.basic_publish(
+            amqp.Message("{}"), "nameko-rpc", "budget.ask_accounts"))
+    finally:
+        users.apply(running.management, running.vhost, running.passwords, user_prefix=running.prefix)
