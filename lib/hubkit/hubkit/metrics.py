@@ -6,7 +6,9 @@ events) are defined here once; each service adds its business counters.
 import logging
 import time
 
+from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from werkzeug.wrappers import Response
 
@@ -29,6 +31,15 @@ MAILS_SENT = Counter("hub_mails_sent_total", "E-mails handed to the mail transpo
 MAIL_FAILURES = Counter("hub_mail_failures_total", "Failed e-mail deliveries (retried later).", ["service"])
 
 
+def entrypoint_kind(entrypoint) -> str:
+    """`rpc`, `eventhandler`, `timer`…: hubkit's own entrypoints (TrustedRpc, RetryingEventHandler) count as the
+    nameko kind they extend."""
+    for kind in (Rpc, EventHandler):
+        if isinstance(entrypoint, kind):
+            return kind.__name__.lower()
+    return type(entrypoint).__name__.lower()
+
+
 def error_code(exc) -> str:
     return exc.code if isinstance(exc, HubError) else "INTERNAL"
 
@@ -49,7 +60,7 @@ class EntrypointMetrics(DependencyProvider):
         started = self._started.pop(worker_ctx, None)
         service = self.container.service_name
         entrypoint = worker_ctx.entrypoint
-        kind = type(entrypoint).__name__.lower()
+        kind = entrypoint_kind(entrypoint)
         name = entrypoint.method_name
         outcome = "ok"
         if exc_info is not None:

@@ -93,7 +93,7 @@ def test_a_running_service_answers_health_metrics_healthz_and_relays_on_its_time
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
         assert (response.status, response.read()) == (200, b"ok")
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        assert b'entrypoint="health"' in response.read()
+        assert b'entrypoint="health",kind="rpc"' in response.read()  # TrustedRpc counts as rpc
     relays = {dependency.attr_name: dependency for dependency in container.dependencies}
     deadline = time.monotonic() + RELAY_SECONDS * 3
     while time.monotonic() < deadline and not (relays["outbox"].polls and relays["mails"].polls):

@@ -50,7 +50,7 @@ def reconcile(from_start: bool = False):
     from .reconciliation import Reconciliation
     engine = make_engine(database_url(SERVICE_NAME))
     factory = sessionmaker(engine, expire_on_commit=False)
-    pool = RpcPool(amqp_uri(), size=1, timeout=PEER_TIMEOUT)
+    pool = RpcPool(amqp_uri(), size=1, timeout=PEER_TIMEOUT, identity=SERVICE_NAME)  # signs as routing (hubkit.trust)
     try:
         with pool.cluster({}) as cluster:
             result = Reconciliation(cluster.ideas, lambda: UnitOfWork(factory, SERVICE_NAME, Base.metadata),
