@@ -59,7 +59,10 @@ def main():
     port = os.environ.get("HUB_PORT", "8000")
     # one random seed a run, from which every process derives the keys that sign calls and events (hubkit.keys)
     env = {**os.environ, "HUB_ENV": "local", "HUB_PORT": port,
-           "HUB_TRUST_DEV_SEED": os.environ.get("HUB_TRUST_DEV_SEED") or os.urandom(16).hex(), "HUB_SERVICES": ",".join(services),
+           "HUB_TRUST_DEV_SEED": os.environ.get("HUB_TRUST_DEV_SEED") or os.urandom(16).hex(),
+           # the demo's schemes deliver to a receiver on this machine (routing refuses internal addresses otherwise)
+           "ROUTING_WEBHOOK_ALLOWED_NETWORKS": os.environ.get("ROUTING_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8"),
+           "HUB_SERVICES": ",".join(services),
            "HUB_PUBLIC_URL": os.environ.get("HUB_PUBLIC_URL", f"http://127.0.0.1:{port}"),
            "PYTHONWARNINGS": "ignore::DeprecationWarning"}
     (ROOT / "var").mkdir(exist_ok=True)
