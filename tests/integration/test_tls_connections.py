@@ -164,3 +164,32 @@ def _wait(probe, process):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def test_the_gateway_pool_and_the_outbox_relay_pass_the_same_tls_options(monkeypatch):
+    """The gateway's RPC pool and the outbox relay open connections of their own: over amqps they check the
+    broker's host name too, not only its certificate chain."""
+    import sqlalchemy as sa
+
+    from hubkit import outbox
+    from hubkit.rpc import RpcPool
+    from hubkit.tables import add_infrastructure_tables
+    uri = "amqps://hub:secret@broker.example:5671/hub"
+    assert RpcPool(uri).config["AMQP_SSL"]["server_hostname"] == "broker.example"
+    assert RpcPool("amqp://guest:guest@127.0.0.1:5672/").config["AMQP_SSL"] is None
+    opened = []
+
+    class Refused(Exception):
+        pass
+
+    def recording_connection(url, **options):
+        opened.append((url, options))
+        raise Refused()
+    monkeypatch.setattr(outbox, "Connection", recording_connection)
+    metadata = sa.MetaData()
+    add_infrastructure_tables(metadata)
+    relay = outbox.OutboxRelay(None, metadata, "accounts", amqp=uri)
+    with pytest.raises(Refused):
+        relay._confirm_channel()
+    assert opened[0][1]["ssl"]["server_hostname"] == "broker.example"
+    assert opened[0][1]["ssl"]["cert_reqs"] == __import__("ssl").CERT_REQUIRED

@@ -34,7 +34,7 @@ from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 
 from . import metrics, trust
-from .config import amqp_uri
+from .config import amqp_ssl, amqp_uri
 from .db import utcnow
 from .sqllists import one_of
 from .tables import infrastructure_tables
@@ -292,7 +292,7 @@ class OutboxRelay:
 
     def _confirm_channel(self):
         if self._channel is None:
-            self._connection = Connection(self.amqp_uri)
+            self._connection = Connection(self.amqp_uri, ssl=amqp_ssl(self.amqp_uri) or False)
             self._connection.ensure_connection(**CONNECT_RETRY_POLICY)
             channel = self._connection.channel()
             self.exchange.declare(channel=channel)

@@ -18,6 +18,7 @@ from nameko.rpc import MethodProxy, RpcProxy, ServiceProxy
 from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy
 
 from . import trust
+from .config import amqp_ssl
 from .errors import HubError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ class SignedCluster(ClusterProxy):
 class RpcPool:
     def __init__(self, amqp_uri: str, size: int = 16, timeout: float = 5.0, acquire_timeout: float = 5.0,
                  identity: str | None = "gateway"):
-        self.config = {"AMQP_URI": amqp_uri, "serializer": "json"}
+        self.config = {"AMQP_URI": amqp_uri, "serializer": "json", "AMQP_SSL": amqp_ssl(amqp_uri)}
         self.identity = identity
         self.size, self.timeout, self.acquire_timeout = size, timeout, acquire_timeout
         self._idle = LightQueue()
