@@ -31,7 +31,7 @@ DEV_PROFILE = "dev"
 # Reads of one named variable: env_str("NAME", ...), env_int('NAME', ...), env_optional_bool("NAME"),
 # os.environ.get("NAME"), os.environ["NAME"], os.getenv("NAME").
 _EXACT_READS = [
-    re.compile(r"""\benv_(?:optional_)?(?:str|int|float|bool)\(\s*["']([A-Z][A-Z0-9_]*)["']"""),
+    re.compile(r"""\benv_(?:optional_)?(?:str|int|float|bool|secret)\(\s*["']([A-Z][A-Z0-9_]*)["']"""),
     re.compile(r"""\bos\.environ(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]*)["']"""),
     re.compile(r"""\bos\.getenv\(\s*["']([A-Z][A-Z0-9_]*)["']"""),
 ]
@@ -259,7 +259,8 @@ def check_environment_read(compose: dict, names: set, suffixes: set, packages: l
                                     f"does not read")
             continue
         for variable in environment(service):
-            if variable not in names and variable not in templated:
+            secret_file = variable.endswith("_FILE") and variable.removesuffix("_FILE") in names  # env_secret's
+            if variable not in names and variable not in templated and not secret_file:
                 problems.append(f"compose service {name!r} sets {variable}, which no code under "
                                 f"{', '.join(CODE_DIRS)} reads")
     return problems

@@ -28,6 +28,21 @@ def _number(name: str, default: str, kind, expected: str):
         raise ValueError(f"{name} doit être {expected} (reçu : {value!r}).") from None
 
 
+def env_secret(name: str) -> str | None:
+    """`NAME` from the environment, or the content of the file `NAME_FILE` (a mounted secret); None if neither."""
+    value = os.environ.get(name)
+    if value:
+        return value.strip()
+    path = os.environ.get(f"{name}_FILE")
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read().strip()
+    except OSError as error:
+        raise RuntimeError(f"{name}_FILE ne peut pas être lu ({path}) : {error.strerror}.") from None
+
+
 def env_bool(name: str, default: bool) -> bool:
     return env_str(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 

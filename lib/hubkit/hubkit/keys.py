@@ -12,7 +12,8 @@ Outside production (`HUB_ENV` local or test) all of it may be derived from one r
 process of a run, `HUB_TRUST_DEV_SEED` (`make run` and the test fixtures make a new one each time): no key is
 ever written in the repository, and production refuses the seed.
 
-Run `python -m hubkit.keys` to make a key pair for one identity (docs/operations.md, "Rotating keys").
+`python -m hubkit.keys write <directory>` makes every key of a new deployment, `python -m hubkit.keys new <identity>`
+one new pair for a rotation (docs/operations.md, "Rotating keys").
 """
 import base64
 import functools
@@ -24,7 +25,7 @@ import sys
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from .config import hub_env
+from .config import env_secret, hub_env
 
 # Every identity that signs: the gateway and the services (the call table, hubkit.calls, says who may call what).
 IDENTITIES = ("gateway", "accounts", "ideas", "budget", "petitions", "routing")
@@ -33,21 +34,6 @@ SESSION_KEY_MIN_BYTES = 32
 
 class KeyConfigurationError(RuntimeError):
     """The trust keys are missing or malformed: the process must not start."""
-
-
-def _secret(name: str) -> str | None:
-    """`NAME` from the environment, or the content of the file `NAME_FILE` (a mounted secret)."""
-    value = os.environ.get(name)
-    if value:
-        return value.strip()
-    path = os.environ.get(f"{name}_FILE")
-    if path:
-        try:
-            with open(path, encoding="utf-8") as file:
-                return file.read().strip()
-        except OSError as error:
-            raise KeyConfigurationError(f"{name}_FILE ne peut pas être lu ({path}) : {error.strerror}.") from None
-    return None
 
 
 def _dev_seed() -> bytes | None:
@@ -77,7 +63,7 @@ def _decode_key(text: str, setting: str) -> bytes:
 @functools.lru_cache(maxsize=None)
 def signing_key(identity: str) -> SigningKey:
     """The key `identity` signs with: HUB_TRUST_KEY(_FILE) (this process's own), or derived from the dev seed."""
-    configured = _secret("HUB_TRUST_KEY")
+    configured = env_secret("HUB_TRUST_KEY")
     if configured:
         return SigningKey(_decode_key(configured, "HUB_TRUST_KEY"))
     seed = _dev_seed()
@@ -91,7 +77,7 @@ def signing_key(identity: str) -> SigningKey:
 def verify_keys() -> dict:
     """{identity: (VerifyKey, ...)}: the public keys of every identity (two during a rotation)."""
     keys: dict = {}
-    configured = _secret("HUB_TRUST_PUBLIC_KEYS")
+    configured = env_secret("HUB_TRUST_PUBLIC_KEYS")
     if configured:
         try:
             table = json.loads(configured)
@@ -136,7 +122,7 @@ def verify(identity: str, message: bytes, signature: bytes) -> bool:
 @functools.lru_cache(maxsize=1)
 def session_cache_keys() -> tuple:
     """The session cache's MAC keys: the first signs, each verifies (a rotation keeps the old one a while)."""
-    configured = _secret("HUB_SESSION_CACHE_KEYS")
+    configured = env_secret("HUB_SESSION_CACHE_KEYS")
     if configured:
         keys = tuple(part.strip().encode() for part in configured.split(",") if part.strip())
         if not keys or any(len(key) < SESSION_KEY_MIN_BYTES for key in keys):
@@ -167,13 +153,46 @@ def forget():
     session_cache_keys.cache_clear()
 
 
+def write_keys(directory: str) -> list:
+    """A full set of new keys in `directory` (mode 0600 files; an existing file is never overwritten): each
+    identity's `trust-<identity>.key`, everyone's `trust-public-keys.json` and `session-cache.key`."""
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    public, written = {}, []
+
+    def write(name: str, text: str):
+        path = os.path.join(directory, name)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as file:
+            file.write(text + "\n")
+        written.append(path)
+
+    for identity in IDENTITIES:
+        key = SigningKey.generate()
+        write(f"trust-{identity}.key", base64.b64encode(bytes(key)).decode())
+        public[identity] = [base64.b64encode(bytes(key.verify_key)).decode()]
+    write("trust-public-keys.json", json.dumps(public, indent=2))
+    write("session-cache.key", base64.b64encode(os.urandom(32)).decode())
+    return written
+
+
 def main(argv=None) -> int:
-    """`python -m hubkit.keys [identity]`: a new key pair; the private half goes to that identity's secret only."""
-    identity = (argv or sys.argv[1:] or ["<identité>"])[0]
-    key = SigningKey.generate()
+    """`python -m hubkit.keys new <identity>`: one new key pair (a rotation, docs/operations.md);
+    `python -m hubkit.keys write <directory>`: every key of a new deployment, as files to mount as secrets."""
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 2 and argv[0] == "write":
+        try:
+            for path in write_keys(argv[1]):
+                print(path)
+        except FileExistsError as error:
+            print(f"hubkit.keys: {error.filename} existe déjà : rien n'est écrasé.", file=sys.stderr)
+            return 1
+        return 0
+    if len(argv) != 2 or argv[0] != "new":
+        print("usage: python -m hubkit.keys new <identité> | write <dossier>", file=sys.stderr)
+        return 2
+    identity, key = argv[1], SigningKey.generate()
     print(f"# {identity}: HUB_TRUST_KEY (secret, for this identity only)")
     print(base64.b64encode(bytes(key)).decode())
-    print(f"# {identity}: its public key, for HUB_TRUST_PUBLIC_KEYS of every process")
+    print(f"# {identity}: its public key, to add to HUB_TRUST_PUBLIC_KEYS of every process")
     print(base64.b64encode(bytes(key.verify_key)).decode())
     print("# a session cache key (HUB_SESSION_CACHE_KEYS, shared by accounts and the gateway)")
     print(base64.b64encode(os.urandom(32)).decode())

@@ -178,3 +178,26 @@ def test_a_running_service_acts_only_on_a_verified_caller(rabbit_config, contain
     assert refused("missing") - before["missing"] == 1
     assert refused("actor_mismatch") - before["actor_mismatch"] == 1
     assert refused("not_allowed") - before["not_allowed"] == 1
+
+
+def test_the_key_writer_makes_a_working_set_and_never_overwrites(monkeypatch, tmp_path, capsys):
+    directory = tmp_path / "secrets"
+    assert keys.main(["write", str(directory)]) == 0
+    assert oct((directory / "trust-gateway.key").stat().st_mode & 0o777) == "0o600"
+    monkeypatch.setenv("HUB_ENV", "production")
+    monkeypatch.delenv("HUB_TRUST_DEV_SEED")
+    monkeypatch.setenv("HUB_TRUST_KEY_FILE", str(directory / "trust-budget.key"))
+    monkeypatch.setenv("HUB_TRUST_PUBLIC_KEYS_FILE", str(directory / "trust-public-keys.json"))
+    monkeypatch.setenv("HUB_SESSION_CACHE_KEYS_FILE", str(directory / "session-cache.key"))
+    keys.forget()
+    try:
+        keys.check_configuration("budget")
+        keys.check_configuration("gateway")  # its own key file is not budget's, but the files all parse
+        signed = keys.signing_key("budget").sign(b"event").signature
+        assert keys.verify("budget", b"event", signed) and not keys.verify("ideas", b"event", signed)
+    finally:
+        keys.forget()
+    before = (directory / "trust-budget.key").read_text()
+    assert keys.main(["write", str(directory)]) == 1
+    assert (directory / "trust-budget.key").read_text() == before
+    assert keys.main(["new", "routing"]) == 0 and "HUB_TRUST_KEY" in capsys.readouterr().out
