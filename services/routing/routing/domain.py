@@ -119,6 +119,41 @@ def check_admin(roles):
         raise NotAllowed("Seuls les administrateurs gèrent le catalogue des dispositifs.", code="FORBIDDEN")
 
 
+# --- who acts on an idea: the direction that owns it ----------------------------------------------------
+
+OUTSIDE_DIRECTION = "OUTSIDE_DIRECTION"
+
+
+class OutsideDirection(NotAllowed):
+    """The caller is not an agent of the direction that owns the idea (403); `direction` names the owner."""
+
+    def __init__(self, message: str, direction: str | None, code: str = OUTSIDE_DIRECTION):
+        super().__init__(message, "direction", code)
+        self.direction = direction
+
+
+def direction_label(direction: str | None) -> str:
+    return f"{direction} ({DIRECTIONS[direction]})" if direction in DIRECTIONS else str(direction or "inconnue")
+
+
+def check_owning_direction(actor: dict, owner_direction: str | None) -> None:
+    """Deciding, answering, assigning, ticking the checklist of an idea: admins on every idea, agents on the
+    ideas their direction owns (the inbox item's `direction`); moderators and citizens never (they moderate,
+    they do not route). An agent of another direction gets OUTSIDE_DIRECTION, anyone else FORBIDDEN."""
+    roles = set(actor.get("roles") or ())
+    if "admin" in roles:
+        return
+    owner = direction_label(owner_direction)
+    if "agent" not in roles:
+        raise OutsideDirection(f"Réservé aux agents de la direction {owner} et aux administrateurs.",
+                               owner_direction, code="FORBIDDEN")
+    mine = actor.get("direction")
+    if not owner_direction or mine != owner_direction:
+        yours = (f"vous êtes agent de la direction {direction_label(mine)}" if mine
+                 else "votre compte d'agent n'est rattaché à aucune direction")
+        raise OutsideDirection(f"Cette idée relève de la direction {owner} : {yours}.", owner_direction)
+
+
 def clean_text(text: str | None) -> str:
     return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 

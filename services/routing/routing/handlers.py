@@ -1,6 +1,8 @@
 """Use cases of the agents' inbox: each runs in one unit of work (one transaction).
 
-`actor` is the caller as the gateway asserts it from the session: {"account_id", "roles", "direction"}.
+`actor` is the caller as the gateway asserts it from the session: {"account_id", "roles", "direction"}. Staff read
+the inbox; only admins and the agents of the direction that owns an idea (its `direction`) tick its checklist,
+assign it, decide on it or undo a decision (docs/security/directions.md).
 
 A decision takes effect only after the undo window (`Settings.undo_seconds`): it is recorded `pending`, and
 the service's sweep applies it once due (`apply_decision`): events, dossier and webhook then, never before, so
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from hubkit.correlation import new_id
-from hubkit.errors import Conflict, NotFound
+from hubkit.errors import Conflict, NotFound, PermissionDenied
 from hubkit.validation import load
 
 from . import domain, events, schemas
@@ -234,10 +236,21 @@ class Inbox(UseCases):
 
     # --- the agent's work ---------------------------------------------------------------------------
 
+    @staticmethod
+    def _within_direction(actor: dict, item: InboxItem):
+        """Refused (403 OUTSIDE_DIRECTION, or FORBIDDEN for a moderator) unless the caller acts for the idea's
+        owning direction; checked before anything is written."""
+        try:
+            domain.check_owning_direction(actor, item.direction)
+        except domain.OutsideDirection as refused:
+            raise PermissionDenied(refused.message, details={"direction": refused.direction},
+                                   code=refused.code) from None
+
     def update_checklist(self, actor: dict, command: dict) -> dict:
         with rules():
             domain.check_staff(actor["roles"])
         item = self._item(command["idea_id"], for_update=True)
+        self._within_direction(actor, item)
         with rules():
             item.checklist = domain.check_checklist(command["values"], item.checklist or {})
         item.updated_at = self.clock()
@@ -245,10 +258,12 @@ class Inbox(UseCases):
         return self.get_item(actor, item.idea_id)
 
     def assign(self, actor: dict, command: dict) -> dict:
-        """To an agent (by account id), to a direction, or both; the idea's deadline does not move."""
+        """To an agent (by account id), to a direction, or both; the idea's deadline does not move. The owning
+        direction hands the idea over: once given to another direction, that direction owns it."""
         with rules():
             domain.check_staff(actor["roles"])
         item = self._item(command["idea_id"], for_update=True)
+        self._within_direction(actor, item)
         agent_id = str(command["agent_id"]) if command.get("agent_id") else None
         direction = command.get("direction") or item.direction
         if agent_id == item.assigned_agent_id and direction == item.direction:
@@ -273,6 +288,7 @@ class Inbox(UseCases):
         # The idea's row first: a double click's second request waits here for the first to commit, then finds
         # its decision by the key instead of refusing the idea's new state.
         item = self._item(command["idea_id"], for_update=True)
+        self._within_direction(actor, item)
         earlier = self._decision_by_key(key, command)
         if earlier is not None:
             return earlier
@@ -327,10 +343,11 @@ class Inbox(UseCases):
         decision = self.session.get(Decision, str(decision_id), with_for_update=True)
         if decision is None:
             raise NotFound("Décision introuvable.", code="DECISION_NOT_FOUND")
+        item = self._item(decision.idea_id, for_update=True)
+        self._within_direction(actor, item)
         with rules():
             domain.check_undo_by(decision.actor_id, str(actor["account_id"]), actor["roles"])
             domain.check_undo(decision.state != "pending", decision.state == "cancelled", self.settings.undo_seconds)
-        item = self._item(decision.idea_id, for_update=True)
         now = self.clock()
         decision.state, decision.cancelled_at = "cancelled", now
         previous = self.session.get(Decision, decision.replaces) if decision.replaces else None

@@ -206,3 +206,34 @@ def test_trace_summaries_are_french_and_public_safe():
                                                             {"admissible": True, "feasible": True})
     assert "non recevable" in domain.trace_summary("project_study_decided", {"admissible": False})
     assert domain.trace_summary("project_drafted", {}).startswith("Projet pré-rempli")
+
+
+# --- who acts on an idea: its owning direction ------------------------------------------------------------
+
+DEVE_AGENT = {"account_id": "a", "roles": ["citizen", "agent"], "direction": "DEVE"}
+
+
+def test_an_agent_of_the_owning_direction_and_an_admin_act_on_the_idea():
+    domain.check_owning_direction(DEVE_AGENT, "DEVE")
+    domain.check_owning_direction({"account_id": "b", "roles": ["citizen", "admin"], "direction": None}, "DEVE")
+    domain.check_owning_direction({"account_id": "b", "roles": ["admin"], "direction": None}, None)
+
+
+@pytest.mark.parametrize("actor, code, words", [
+    ({**DEVE_AGENT, "direction": "DVD"}, "OUTSIDE_DIRECTION", "vous êtes agent de la direction DVD"),
+    ({**DEVE_AGENT, "direction": None}, "OUTSIDE_DIRECTION", "rattaché à aucune direction"),
+    ({"account_id": "m", "roles": ["citizen", "moderator"], "direction": None}, "FORBIDDEN", "Réservé aux agents"),
+    ({"account_id": "c", "roles": ["citizen"]}, "FORBIDDEN", "Réservé aux agents"),
+])
+def test_anyone_else_is_refused_with_the_owning_direction_named(actor, code, words):
+    with pytest.raises(domain.OutsideDirection) as refused:
+        domain.check_owning_direction(actor, "DEVE")
+    assert refused.value.code == code and refused.value.direction == "DEVE"
+    assert "DEVE (Direction des espaces verts et de l'environnement)" in refused.value.message
+    assert words in refused.value.message
+    assert isinstance(refused.value, domain.NotAllowed)  # a 403, never a 400
+
+
+def test_an_idea_without_an_owning_direction_is_for_admins_only():
+    with pytest.raises(domain.OutsideDirection):
+        domain.check_owning_direction({**DEVE_AGENT}, None)

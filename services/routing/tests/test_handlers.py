@@ -21,6 +21,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("dns")]
 
 AGENT = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "agent"], "direction": "DEVE"}
 ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citizen", "admin"], "direction": None}
+DVD_AGENT = {"account_id": "5e4d3c2b-1a09-4f8e-8d7c-6b5a4f3e2d1c", "roles": ["citizen", "agent"], "direction": "DVD"}
+MODERATOR = {"account_id": "2c3d4e5f-6071-4829-93a4-b5c6d7e8f9a0", "roles": ["citizen", "moderator"], "direction": None}
 CITIZEN = {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citizen"], "direction": None}
 AUTHOR = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
 # Events carry the real time, so the fake clock starts at the real time of each test (not of the import: a long
@@ -77,12 +79,20 @@ def received(run, ideas, **idea) -> str:
     return envelope["payload"]["idea_id"]
 
 
+def owner_agent(run, idea_id) -> dict:
+    """AGENT, as an agent of the direction that owns the idea (the one who may decide on it)."""
+    try:
+        return {**AGENT, "direction": run(Inbox, "get_item", ADMIN, idea_id)["direction"]}
+    except NotFound:
+        return AGENT
+
+
 def decide(run, idea_id, action="forward", key=None, settings=IMMEDIATE, request="req-agent-1", **fields):
     command = {"idea_id": idea_id, "action": action, "scheme": None, "message": "", "reason_code": None,
                "duplicate_of": None, "idempotency_key": key or uuid.uuid4().hex, **fields}
     tokens = correlation.bind(request)  # the gateway's request id, as the worker's Correlation binds it
     try:
-        decision = run(Inbox, "decide", AGENT, command, settings=settings)
+        decision = run(Inbox, "decide", owner_agent(run, idea_id), command, settings=settings)
         for decision_id, _ in run(Inbox, "due_decisions", settings=settings):
             run(Inbox, "apply_decision", decision_id, settings=settings)
     finally:
@@ -144,19 +154,23 @@ def test_the_inbox_filters_counts_down_and_flags_overdue_ideas(run, ideas, clock
 
 
 def test_assignment_and_checklist(run, ideas, store):
+    """The owning direction (DEVE) hands the idea to a DVD agent: DVD owns it from then on."""
     idea_id = received(run, ideas)
-    item = run(Inbox, "assign", AGENT, {"idea_id": idea_id, "agent_id": AGENT["account_id"], "direction": "DVD"})
-    assert item["assigned_agent_id"] == AGENT["account_id"] and item["direction"] == "DVD"
+    item = run(Inbox, "assign", AGENT, {"idea_id": idea_id, "agent_id": DVD_AGENT["account_id"], "direction": "DVD"})
+    assert item["assigned_agent_id"] == DVD_AGENT["account_id"] and item["direction"] == "DVD"
     [assigned] = store.events("idea_assigned")
-    assert assigned["payload"] == {"idea_id": idea_id, "agent_id": AGENT["account_id"], "direction": "DVD"}
+    assert assigned["payload"] == {"idea_id": idea_id, "agent_id": DVD_AGENT["account_id"], "direction": "DVD"}
     assert assigned["correlation_id"] == "req-citizen-click"
-    page = run(Inbox, "inbox", AGENT, {"status": "open", "assigned": "me", "page": 1, "per_page": 50})
+    page = run(Inbox, "inbox", DVD_AGENT, {"status": "open", "assigned": "me", "page": 1, "per_page": 50})
     assert page["total"] == 1
-    item = run(Inbox, "update_checklist", AGENT, {"idea_id": idea_id, "values": {"general_interest": "yes"}})
+    item = run(Inbox, "update_checklist", DVD_AGENT, {"idea_id": idea_id, "values": {"general_interest": "yes"}})
     assert {c["code"]: c["value"] for c in item["checklist"]}["general_interest"] == "yes"
     before = store.snapshot()
     with pytest.raises(InvalidInput):
-        run(Inbox, "update_checklist", AGENT, {"idea_id": idea_id, "values": {"nope": "yes"}})
+        run(Inbox, "update_checklist", DVD_AGENT, {"idea_id": idea_id, "values": {"nope": "yes"}})
+    with pytest.raises(PermissionDenied) as refused:  # DEVE gave it away
+        run(Inbox, "update_checklist", AGENT, {"idea_id": idea_id, "values": {"general_interest": "no"}})
+    assert refused.value.code == "OUTSIDE_DIRECTION"
     assert store.snapshot() == before
 
 
@@ -659,3 +673,59 @@ def test_the_given_up_gauge_follows_each_fresh_count_back_to_zero():
     assert (gauge("greening_permit"), gauge("street_report")) == (2, 1)
     business_metrics.set_given_up({"street_report": 1})  # the greening dossiers were delivered after all
     assert (gauge("greening_permit"), gauge("street_report")) == (0, 1)
+
+
+# --- agents act only on the ideas their direction owns ---------------------------------------------------
+
+def _decide_command(idea_id: str, key: str) -> dict:
+    return {"idea_id": idea_id, "action": "answer", "scheme": None, "message": "La DEVE s'en charge.",
+            "reason_code": None, "duplicate_of": None, "idempotency_key": key}
+
+
+ACTIONS_ON_AN_IDEA = {
+    "decide": lambda idea_id: ("decide", _decide_command(idea_id, uuid.uuid4().hex)),
+    "assign": lambda idea_id: ("assign", {"idea_id": idea_id, "agent_id": None, "direction": "DPE"}),
+    "update_checklist": lambda idea_id: ("update_checklist", {"idea_id": idea_id, "values": {"investment": "no"}}),
+}
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS_ON_AN_IDEA))
+def test_an_agent_of_another_direction_or_a_moderator_is_refused_and_nothing_is_written(run, ideas, store, action):
+    idea_id = received(run, ideas)  # a greening idea: DEVE owns it
+    before = store.snapshot()
+    for outsider, code in ((DVD_AGENT, "OUTSIDE_DIRECTION"), ({**AGENT, "direction": None}, "OUTSIDE_DIRECTION"),
+                           (MODERATOR, "FORBIDDEN")):
+        method, command = ACTIONS_ON_AN_IDEA[action](idea_id)
+        with pytest.raises(PermissionDenied) as refused:
+            run(Inbox, method, outsider, command)
+        assert refused.value.code == code and refused.value.details == {"direction": "DEVE"}
+        assert "direction DEVE" in refused.value.message
+    assert store.snapshot() == before
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS_ON_AN_IDEA))
+@pytest.mark.parametrize("who", ["owning agent", "admin"])
+def test_an_agent_of_the_owning_direction_or_an_admin_acts(run, ideas, store, action, who):
+    idea_id = received(run, ideas)
+    method, command = ACTIONS_ON_AN_IDEA[action](idea_id)
+    result = run(Inbox, method, AGENT if who == "owning agent" else ADMIN, command, settings=WITH_UNDO)
+    item = run(Inbox, "get_item", ADMIN, idea_id)
+    if action == "decide":
+        assert result["state"] == "pending" and item["status"] == "pending"
+    elif action == "assign":
+        assert item["direction"] == "DPE" and store.events("idea_assigned")
+    else:
+        assert {c["code"]: c["value"] for c in item["checklist"]}["investment"] == "no"
+
+
+def test_undo_stays_with_the_owning_direction(run, ideas, store):
+    idea_id = received(run, ideas)
+    decision = run(Inbox, "decide", AGENT, _decide_command(idea_id, "undo-key-000001"), settings=WITH_UNDO)
+    before = store.snapshot()
+    for outsider, code in (({**AGENT, "direction": "DVD"}, "OUTSIDE_DIRECTION"),
+                           ({**MODERATOR, "account_id": AGENT["account_id"]}, "FORBIDDEN")):
+        with pytest.raises(PermissionDenied) as refused:
+            run(Inbox, "undo", outsider, decision["id"], settings=WITH_UNDO)
+        assert refused.value.code == code
+    assert store.snapshot() == before
+    assert run(Inbox, "undo", ADMIN, decision["id"], settings=WITH_UNDO)["state"] == "cancelled"
