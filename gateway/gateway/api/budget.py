@@ -194,7 +194,7 @@ def advance_stage(cycle_id, data):
 @endpoint("Avis d'étude : recevabilité (raison publique), faisabilité et coût", body=schemas.StudySchema,
           response=schemas.ProjectSchema, auth=True, errors=(400, 403, 404, 409), tag="back-office")
 def decide_study(project_id, data):
-    return jsonify(remote.call("budget", "decide_study", actor(), {**data, "project_id": project_id}))
+    return jsonify(remote.call("budget", "decide_study", _agent(), {**data, "project_id": project_id}))
 
 
 @bp.post("/budget/projects/<project_id>/selection")
@@ -202,7 +202,7 @@ def decide_study(project_id, data):
 @endpoint("Soumettre un projet au vote (ou l'en retirer) pendant la sélection", body=schemas.SelectSchema,
           response=schemas.ProjectSchema, auth=True, errors=(400, 403, 404, 409), tag="back-office")
 def select_project(project_id, data):
-    return jsonify(remote.call("budget", "select_project", actor(), {**data, "project_id": project_id}))
+    return jsonify(remote.call("budget", "select_project", _agent(), {**data, "project_id": project_id}))
 
 
 @bp.post("/budget/cycles/<cycle_id>/merges")
@@ -211,7 +211,7 @@ def select_project(project_id, data):
           body=schemas.MergeSchema, response=schemas.ProjectSchema, status=201, auth=True,
           errors=(400, 403, 404, 409), tag="back-office")
 def merge_projects(cycle_id, data):
-    return jsonify(remote.call("budget", "merge_projects", actor(), {**_wire(data), "cycle_id": cycle_id})), 201
+    return jsonify(remote.call("budget", "merge_projects", _agent(), {**_wire(data), "cycle_id": cycle_id})), 201
 
 
 @bp.post("/budget/cycles/<cycle_id>/paper-ballots")
@@ -222,7 +222,7 @@ def merge_projects(cycle_id, data):
 def record_paper_ballot(cycle_id, data):
     """409 ALREADY_VOTED_ON_PAPER : la même personne a déjà voté sur papier (seul le premier bulletin papier compte) ;
     un bulletin papier dont le compte a voté en ligne est enregistré sans compter (`superseded_by_online`)."""
-    return jsonify(remote.call("budget", "record_paper_ballot", actor(),
+    return jsonify(remote.call("budget", "record_paper_ballot", _agent(),
                                {**_wire(data), "cycle_id": cycle_id})), 201
 
 
@@ -252,7 +252,7 @@ def import_pabulib(data):
     return jsonify(remote.call("budget", "import_pabulib", actor(), data)), 201
 
 
-_agent = staff_actor  # agents update the projects their direction owns
+_agent = staff_actor  # agents act on what their direction owns (study, selection, merges, paper, statuses)
 
 
 def _csv(exported: dict) -> Response:

@@ -8,7 +8,7 @@ from flask import flash, redirect, request, url_for
 from hubkit.errors import HubError, InvalidInput
 
 from .. import remote
-from ..actors import actor
+from ..actors import actor, staff_actor
 from ..auth import roles_required
 from .budget_common import (BACKOFFICE_PAGE, PARIS_WIDE, STAFF, amount, bp, list_args, list_params, page_links,
                             plural, project_list_page, reference, scope_filter)
@@ -155,7 +155,7 @@ def decide_study(cycle_id, project_id):
             errors["admissible"] = ["Choisissez oui ou non."]
         if errors:
             raise InvalidInput(details=errors)
-        project = remote.call("budget", "decide_study", actor(), {
+        project = remote.call("budget", "decide_study", staff_actor(), {
             "project_id": str(project_id), "admissible": YES_NO[values["admissible"]],
             "admissibility_reason": values["admissibility_reason"],
             "feasible": YES_NO.get(values["feasible"]) if values["admissible"] == "oui" else None,
@@ -232,7 +232,8 @@ def select_projects(cycle_id):
         for project in group["projects"]:
             wanted = project["id"] in ticked
             if project["id"] in shown and wanted != bool(project.get("selected")):
-                remote.call("budget", "select_project", actor(), {"project_id": project["id"], "selected": wanted})
+                remote.call("budget", "select_project", staff_actor(),
+                            {"project_id": project["id"], "selected": wanted})
                 changed += 1
     except HubError as error:
         return _selection_page(cycle_id, {scope: Form.failed(error, {}, name=f"selection-{scope}")})

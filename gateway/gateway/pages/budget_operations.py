@@ -64,7 +64,7 @@ def merge_projects(cycle_id):
         require_filled(values, "title", "description")
         if errors:
             raise InvalidInput(details=errors)
-        merged = remote.call("budget", "merge_projects", actor(), {
+        merged = remote.call("budget", "merge_projects", agent_actor(), {
             "cycle_id": str(cycle_id), "project_ids": values["project_ids"], "title": values["title"],
             "description": values["description"], "theme": none_if_blank(values["theme"]),
             "scale": none_if_blank(values["scale"]),
@@ -109,7 +109,7 @@ def record_paper_ballot(cycle_id):
     try:
         require_filled(values, "ballot_box", "last_name", "first_name", "birth_date", "postcode",
                        "id_document_kind", "id_document_last4")
-        receipt = remote.call("budget", "record_paper_ballot", actor(), {
+        receipt = remote.call("budget", "record_paper_ballot", agent_actor(), {
             **{field: values[field] for field in PAPER_FIELDS}, "account_email": none_if_blank(values["account_email"]),
             "cycle_id": str(cycle_id), "paris_projects": ticked["paris"],
             "sector": sector if ticked["local"] else None, "sector_projects": ticked["local"]})

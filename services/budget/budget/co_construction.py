@@ -22,7 +22,8 @@ class CoConstruction:
     """Mixed into the Budget use cases."""
 
     def merge_projects(self, actor: dict, command: dict) -> dict:
-        self._require_staff(actor)
+        """Only an admin, or an agent of the direction owning every source project, merges them."""
+        actor = self._with_direction(actor)
         cycle = self._cycle(command["cycle_id"], lock="share")
         with rules():
             domain.require_stage(cycle.stage, domain.CO_CONSTRUCTION, action="fusionner des projets")
@@ -41,6 +42,7 @@ class CoConstruction:
             if source.admissible is not True:
                 raise Conflict("Seuls des projets jugés recevables à l'étude peuvent être fusionnés.",
                                code="PROJECT_NOT_ADMISSIBLE", details={"project_id": project_id})
+            self._require_owning_direction(actor, source.direction)
         first = sources[ids[0]]
         checks = FieldChecks()
         title = checks(domain.clean_text, command["title"], "title", domain.TITLE_MIN, domain.TITLE_MAX)

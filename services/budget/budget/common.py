@@ -5,9 +5,23 @@ from functools import partial
 
 from hubkit import rules as hub_rules
 from hubkit.clock import utcnow  # noqa: F401  (re-exported: the default clock)
+from hubkit.config import env_str
 from hubkit.errors import Conflict, InvalidInput, PermissionDenied
 
 from . import domain
+
+
+def organising_direction() -> str:
+    """BUDGET_ORGANISING_DIRECTION (default DDCT): owns the projects no delivery direction was named for yet and
+    records paper ballots. A code accounts does not know would lock every agent out: refused at start."""
+    direction = env_str("BUDGET_ORGANISING_DIRECTION", domain.DEFAULT_ORGANISING_DIRECTION)
+    if direction not in domain.DIRECTIONS:
+        raise RuntimeError(f"BUDGET_ORGANISING_DIRECTION={direction!r}: not a City direction "
+                           f"({', '.join(domain.DIRECTIONS)}).")
+    return direction
+
+
+ORGANISING_DIRECTION = organising_direction()
 
 
 @contextmanager

@@ -112,6 +112,18 @@ FOLLOW_KINDS = {FAVORITE: "Ajouté à mes favoris", ASSOCIATE: "Je m'associe au 
 # The City's directions (codes as accounts knows them, docs/events.md); a project's owning direction.
 DIRECTIONS = ("DDCT", "DEVE", "DVD", "DU", "DPE", "DAC", "DASCO", "DJS", "DFPE", "DLH", "DAE", "DCPA", "DSOL",
               "DICOM", "DSIN")
+DIRECTION_LABELS = {
+    "DDCT": "Direction de la démocratie, des citoyen·ne·s et des territoires",
+    "DEVE": "Direction des espaces verts et de l'environnement",
+    "DVD": "Direction de la voirie et des déplacements", "DU": "Direction de l'urbanisme",
+    "DPE": "Direction de la propreté et de l'eau", "DAC": "Direction des affaires culturelles",
+    "DASCO": "Direction des affaires scolaires", "DJS": "Direction de la jeunesse et des sports",
+    "DFPE": "Direction des familles et de la petite enfance", "DLH": "Direction du logement et de l'habitat",
+    "DAE": "Direction de l'attractivité et de l'emploi",
+    "DCPA": "Direction des constructions publiques et de l'architecture", "DSOL": "Direction des solidarités",
+    "DICOM": "Direction de l'information et de la communication",
+    "DSIN": "Direction des systèmes d'information et du numérique",
+}
 
 # Paper ballots: the identity document an agent checked at the mobile ballot box.
 ID_DOCUMENT_KINDS = {"cni": "Carte nationale d'identité", "passeport": "Passeport",
@@ -149,6 +161,43 @@ class NotAllowed(RuleBroken):
 
 def is_admin(roles) -> bool:
     return "admin" in roles
+
+
+# --- who acts on a project: the direction that owns it ------------------------------------------------------
+
+OUTSIDE_DIRECTION = "OUTSIDE_DIRECTION"
+# The direction that runs the participatory budget (the DDCT in Paris): it owns the projects no delivery
+# direction was named for yet (it dispatches them at the study) and records the paper ballots of every cycle
+# (its agents hold the mobile ballot boxes). BUDGET_ORGANISING_DIRECTION overrides it.
+DEFAULT_ORGANISING_DIRECTION = "DDCT"
+
+
+def direction_label(direction: str | None) -> str:
+    return f"{direction} ({DIRECTION_LABELS[direction]})" if direction in DIRECTION_LABELS else str(direction)
+
+
+def owning_direction(project_direction: str | None, organising_direction: str) -> str:
+    """A project is owned by the direction in charge of delivering it, or, until one is named, the organiser."""
+    return project_direction or organising_direction
+
+
+def check_owning_direction(actor: dict, owner_direction: str) -> None:
+    """Study, selection, merges, implementation statuses and paper ballots: admins on everything, agents on
+    what their direction owns; moderators and citizens never. An agent of another direction is refused with
+    OUTSIDE_DIRECTION, anyone else with FORBIDDEN; both name the owning direction."""
+    roles = set(actor.get("roles") or ())
+    if "admin" in roles:
+        return
+    owner, details = direction_label(owner_direction), {"direction": owner_direction}
+    if "agent" not in roles:
+        raise NotAllowed(f"Réservé aux agents de la direction {owner} et aux administrateurs.", "direction",
+                         "FORBIDDEN", details)
+    mine = actor.get("direction")
+    if mine != owner_direction:
+        yours = (f"vous êtes agent de la direction {direction_label(mine)}" if mine
+                 else "votre compte d'agent n'est rattaché à aucune direction")
+        raise NotAllowed(f"Cette action relève de la direction {owner} : {yours}.", "direction",
+                         OUTSIDE_DIRECTION, details)
 
 
 def is_staff(roles) -> bool:

@@ -1,9 +1,10 @@
 """Use cases of the budget service: each runs in one unit of work (one transaction).
 
-`actor` is the caller as the gateway asserts it from the session: {"account_id", "roles"}. Admins create
-cycles, move their stages forward and import .pb files; agents and admins study and select projects and see
-live counts during the vote. What the service needs to know about a voter (eligibility attributes) it asks
-accounts over a bounded RPC before it touches its database.
+`actor` is the caller as the gateway asserts it from the session: {"account_id", "roles", "direction"}. Admins
+create cycles, move their stages forward and import .pb files; agents and admins see live counts during the vote;
+study, selection, merges, paper ballots and implementation statuses are for admins and the agents of the owning
+direction only (`_require_owning_direction`, docs/security/directions.md). What the service needs to know
+about a voter (eligibility attributes) it asks accounts over a bounded RPC before it touches its database.
 
 The ballot path (`cast_ballot`): accounts' attributes are fetched first; then, in one transaction, the cycle
 row is read with a share lock (closing the vote takes it exclusively, so no ballot commits after the tally
@@ -24,7 +25,7 @@ from hubkit.validation import load
 from marshmallow import EXCLUDE, Schema, fields
 
 from . import domain, events, pabulib
-from .common import FieldChecks, iso, rules, utcnow  # noqa: F401  (utcnow: the default clock, for tests)
+from .common import ORGANISING_DIRECTION, FieldChecks, iso, rules, utcnow  # noqa: F401  (utcnow: the default clock, for tests)
 from .co_construction import CoConstruction
 from .drafts import Drafts
 from .notifications import Notifications
@@ -99,6 +100,21 @@ class Budget(ProjectViews, Voting, CoConstruction, Tracking, PaperBallots, Draft
     def _require_staff(actor: dict):
         if not domain.is_staff(actor["roles"]):
             raise PermissionDenied("Réservé aux agents de la Ville et aux administrateurs.")
+
+    def _with_direction(self, actor: dict) -> dict:
+        """The staff member with their direction: as the gateway asserted it, or, for a caller that did not send
+        it, as accounts (the authority) says, asked before the database is touched (no transaction waits)."""
+        self._require_staff(actor)
+        if domain.is_admin(actor["roles"]) or "direction" in actor:
+            return actor
+        return {**actor, "direction": self.accounts.get_account(str(actor["account_id"])).get("direction")}
+
+    @staticmethod
+    def _require_owning_direction(actor: dict, project_direction: str | None):
+        """403 OUTSIDE_DIRECTION unless an admin or an agent of the direction owning the project (the organising
+        direction while none is named); checked before anything is written."""
+        with rules():
+            domain.check_owning_direction(actor, domain.owning_direction(project_direction, ORGANISING_DIRECTION))
 
     # --- reference and cycles ------------------------------------------------------------------------
 
@@ -224,9 +240,11 @@ class Budget(ProjectViews, Voting, CoConstruction, Tracking, PaperBallots, Draft
             Project.cycle_id == cycle_id)).scalar_one() + 1
 
     def decide_study(self, actor: dict, command: dict) -> dict:
-        """Admissibility with its public reason; for an admissible project, feasibility and the City's cost."""
-        self._require_staff(actor)
+        """Admissibility with its public reason; for an admissible project, feasibility and the City's cost.
+        The owning direction may hand the project to the direction that will deliver it (`direction`)."""
+        actor = self._with_direction(actor)
         project = self._live_project(command["project_id"])
+        self._require_owning_direction(actor, project.direction)
         cycle = self._cycle(project.cycle_id, lock="share")
         with rules():
             domain.require_stage(cycle.stage, domain.STUDY, action="rendre un avis d'étude")
@@ -252,8 +270,9 @@ class Budget(ProjectViews, Voting, CoConstruction, Tracking, PaperBallots, Draft
 
     def select_project(self, actor: dict, command: dict) -> dict:
         """Put a feasible project on the ballot paper (or take it off, until the selection stage ends)."""
-        self._require_staff(actor)
+        actor = self._with_direction(actor)
         project = self._live_project(command["project_id"])
+        self._require_owning_direction(actor, project.direction)
         cycle = self._cycle(project.cycle_id, lock="share")
         with rules():
             domain.require_stage(cycle.stage, domain.SELECTION, action="sélectionner un projet pour le vote")

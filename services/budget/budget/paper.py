@@ -50,7 +50,10 @@ class PaperBallots:
     """Mixed into the Budget use cases."""
 
     def record_paper_ballot(self, actor: dict, command: dict) -> dict:
-        self._require_staff(actor)
+        """Admins and the agents of the organising direction (they hold the mobile ballot boxes) only, checked
+        before the voter's account is looked up."""
+        actor = self._with_direction(actor)
+        self._require_owning_direction(actor, None)  # a cycle's paper ballots: the organising direction's
         account = self._named_account(actor, command)  # asked before the database is touched
         checks = {"last_name": command["last_name"], "first_name": command["first_name"]}
         for field, value in checks.items():

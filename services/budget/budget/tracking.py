@@ -4,15 +4,16 @@ A winner starts « non démarré »; agents of its owning direction (or admins) 
 City's planning timeline (études et conception, lancement des procédures, réalisation des travaux, en cours de
 livraison, réalisé, non réalisable), each change dated (`effective_date`, not in the future) and justified (for
 « non réalisable », the justification is the public reason). « Réalisé » and « non réalisable » are final: only
-an admin changes them afterwards (a correction). A project without an owning direction yet is updated by any
-agent. Each change emits `project_status_changed`; its handler e-mails the project's followers (favorites and
-associates) and carriers through accounts.notify.
+an admin changes them afterwards (a correction). A project without an owning direction yet belongs to the
+organising direction (BUDGET_ORGANISING_DIRECTION); an agent of any other direction gets 403 OUTSIDE_DIRECTION.
+Each change emits `project_status_changed`; its handler e-mails the project's followers (favorites and associates)
+and carriers through accounts.notify.
 
 Following: « ajouter à mes favoris » (favorite) and « je m'associe au projet » (associate), each once per account;
 following again or unfollowing what one does not follow changes nothing (idempotent).
 """
 import sqlalchemy as sa
-from hubkit.errors import Conflict, NotFound, PermissionDenied
+from hubkit.errors import Conflict, NotFound
 
 from . import domain, events
 from .common import rules
@@ -24,17 +25,11 @@ class Tracking:
     """Mixed into the Budget use cases."""
 
     def change_project_status(self, actor: dict, command: dict) -> dict:
-        self._require_staff(actor)
+        actor = self._with_direction(actor)
         admin = domain.is_admin(actor["roles"])
-        if not admin and not actor.get("direction"):
-            # A caller that did not assert the agent's direction: accounts, the authority, says it (before the
-            # database is touched: no transaction waits on accounts).
-            actor = {**actor, "direction": self.accounts.get_account(str(actor["account_id"])).get("direction")}
         project = self._project(command["project_id"], for_update=True)
         cycle = self._cycle(project.cycle_id, lock="share")
-        if not admin and project.direction and actor.get("direction") != project.direction:
-            raise PermissionDenied("Seuls les agents de la direction qui pilote ce projet en suivent la réalisation.",
-                                   code="NOT_OWNING_DIRECTION", details={"direction": project.direction})
+        self._require_owning_direction(actor, project.direction)
         if cycle.stage not in PUBLISHED or not project.won:
             raise Conflict("Seul un projet lauréat, une fois les résultats publiés, a un suivi de réalisation.",
                            code="NOT_A_WINNER")

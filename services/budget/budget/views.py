@@ -9,18 +9,7 @@ from .models import Carrier, Cycle, Follow, MergeInvitation, Project, StatusChan
 
 PUBLISHED = (domain.RESULTS, domain.IMPLEMENTATION)
 SECTOR_LABELS = {sector.code: sector.label for sector in domain.SECTORS}
-DIRECTION_LABELS = {
-    "DDCT": "Direction de la démocratie, des citoyen·ne·s et des territoires",
-    "DEVE": "Direction des espaces verts et de l'environnement",
-    "DVD": "Direction de la voirie et des déplacements", "DU": "Direction de l'urbanisme",
-    "DPE": "Direction de la propreté et de l'eau", "DAC": "Direction des affaires culturelles",
-    "DASCO": "Direction des affaires scolaires", "DJS": "Direction de la jeunesse et des sports",
-    "DFPE": "Direction des familles et de la petite enfance", "DLH": "Direction du logement et de l'habitat",
-    "DAE": "Direction de l'attractivité et de l'emploi",
-    "DCPA": "Direction des constructions publiques et de l'architecture", "DSOL": "Direction des solidarités",
-    "DICOM": "Direction de l'information et de la communication",
-    "DSIN": "Direction des systèmes d'information et du numérique",
-}
+DIRECTION_LABELS = domain.DIRECTION_LABELS
 
 
 def status_of(project: Project, published: bool) -> str:

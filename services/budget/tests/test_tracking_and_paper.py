@@ -171,10 +171,12 @@ def test_owning_direction(run, store, accounts, winners):
         uow.session.execute(update(Project).where(Project.id == winners["P1"]).values(direction="DVD"))
     with pytest.raises(PermissionDenied) as other:
         change(run, winners["P1"], "etudes_conception", actor={**AGENT, "direction": "DEVE"})
-    assert other.value.code == "NOT_OWNING_DIRECTION"
+    assert other.value.code == "OUTSIDE_DIRECTION" and other.value.details == {"direction": "DVD"}
     accounts.directions[AGENT["account_id"]] = "DEVE"  # no direction asserted: accounts says which
+    unasserted = {"account_id": AGENT["account_id"], "roles": AGENT["roles"]}
     with pytest.raises(PermissionDenied):
-        change(run, winners["P1"], "etudes_conception")
+        change(run, winners["P1"], "etudes_conception", actor=unasserted)
+    assert ("get_account", AGENT["account_id"]) in accounts.calls
     assert change(run, winners["P1"], "etudes_conception", actor={**AGENT, "direction": "DVD"})["status"] == \
         "etudes_conception"
 
