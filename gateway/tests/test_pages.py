@@ -418,6 +418,17 @@ def test_account_search_passes_the_query(client, accounts, sign_in):
     assert query == {"query": "dom", "role": "agent", "limit": 26, "offset": 25}
 
 
+def test_a_search_by_pseudonym_shows_the_address_as_hidden(client, accounts, sign_in, monkeypatch):
+    """accounts answers a fragment without addresses (only an exact, audited lookup shows one)."""
+    [found] = accounts.search_accounts(None, {})
+    without_address = {key: value for key, value in found.items() if key not in ("email", "email_verified")}
+    monkeypatch.setattr(accounts, "search_accounts", lambda actor, query: [without_address])
+    sign_in("agent", direction="DEVE")
+    page = html(client.get("/back-office/comptes?recherche=dom"))
+    assert "Dominique" in page and "Masquée" in page and "non confirmée" not in page
+    assert "adresse e-mail exacte" in page
+
+
 def test_certifying_an_incomplete_profile(client, accounts, sign_in, post):
     sign_in("agent", direction="DEVE")
     accounts.fail("certify_attributes", Conflict(

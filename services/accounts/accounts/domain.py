@@ -58,6 +58,12 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def is_whole_address(query: str) -> bool:
+    """The account search reveals e-mail addresses only for a whole address (an exact, audited lookup): a
+    fragment (« @gmail », « dupont ») matches pseudonyms only and shows no address."""
+    return re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", query.strip()) is not None
+
+
 def email_domain(email: str) -> str:
     """"Camille@Exemple.FR" -> "exemple.fr": the part other services may see (never the address)."""
     local, at, domain = normalise_email(email).rpartition("@")

@@ -74,6 +74,18 @@ class RoleChange(Base):
     changed_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 
+class EmailLookup(Base):
+    """Audit of the account search's exact-address lookups: who looked up which address, when, and how many
+    accounts it found (the only search that shows e-mail addresses)."""
+    __tablename__ = "email_lookups"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    looked_up_by: Mapped[str] = mapped_column(sa.String(36), index=True)
+    looked_up_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    results: Mapped[int] = mapped_column(sa.Integer)
+
+
 class Session(Base):
     __tablename__ = "sessions"
 

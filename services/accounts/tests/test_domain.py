@@ -118,3 +118,11 @@ def test_the_e_mail_domain_is_all_other_services_see_of_an_address():
     assert domain.email_domain(" Camille.Martin@Exemple.FR ") == "exemple.fr"
     assert domain.email_domain("a@b@sous.domaine.paris") == "sous.domaine.paris"
     assert domain.email_domain("sans-arobase.example") == ""  # never the whole value
+
+
+@pytest.mark.parametrize("query, whole", [
+    ("camille@exemple.fr", True), (" Camille@Exemple.FR ", True), ("@exemple.fr", False), ("camille@", False),
+    ("camille@exemple", False), ("camille", False), ("", False), ("a b@exemple.fr", False),
+])
+def test_only_a_whole_address_is_an_exact_e_mail_lookup(query, whole):
+    assert domain.is_whole_address(query) is whole

@@ -399,3 +399,65 @@ def test_the_lists_of_accounts_other_services_send_are_bounded():
         load(AccountIdsSchema(), {"account_ids": [str(uuid.uuid4()) for _ in range(501)]})
     with pytest.raises(InvalidInput):
         load(AccountIdsSchema(), {"account_ids": []})
+
+
+# --- the account search: e-mail addresses only for an exact, audited lookup ---------------------------------
+
+SEARCH = {"role": None, "limit": 50, "offset": 0}
+
+
+@pytest.fixture
+def searchable(run, store):
+    """Camille (citizen), and an agent of the DVD who searches."""
+    camille = verified(run, store)["principal"]["account_id"]
+    with store.uow() as uow:
+        accounts = Accounts(uow, None)
+        admin = accounts.create_admin("admin@paris.fr", PASSWORD, "Admin Hub").id
+        agent = accounts.create_verified_account("agent@paris.fr", PASSWORD, "Agent Voirie")
+        accounts.ensure_role(agent, "agent", "DVD")
+        agent = agent.id
+    return {"camille": camille, "admin": admin, "agent": agent}
+
+
+def test_a_fragment_finds_pseudonyms_and_shows_no_address(run, store, searchable, caplog):
+    caplog.set_level("DEBUG")
+    found = run("search_accounts", searchable["agent"], {**SEARCH, "query": "camille"})
+    assert [a["id"] for a in found] == [searchable["camille"]]
+    assert not {"email", "email_verified", "pending_email"} & set(found[0])
+    assert found[0]["pseudonym"] == "Camille du 11e" and found[0]["roles"] == ["citizen"]
+    # a fragment of an address matches nothing: addresses cannot be guessed piece by piece
+    assert run("search_accounts", searchable["agent"], {**SEARCH, "query": "exemple.fr"}) == []
+    assert run("search_accounts", searchable["agent"], {**SEARCH, "query": "%"}) == []
+    everyone = run("search_accounts", searchable["admin"], {**SEARCH, "query": ""})
+    assert len(everyone) == 3 and all("email" not in a for a in everyone)
+    agents = run("search_accounts", searchable["admin"], {**SEARCH, "query": "", "role": "agent"})
+    assert [(a["id"], a["direction"]) for a in agents] == [(searchable["agent"], "DVD")]
+    assert store.rows("email_lookups") == []
+    assert "@exemple.fr" not in caplog.text
+
+
+def test_a_whole_address_is_an_exact_lookup_recorded_in_the_audit(run, store, searchable, caplog):
+    caplog.set_level("DEBUG")
+    [found] = run("search_accounts", searchable["agent"], {**SEARCH, "query": " Camille@Exemple.fr "})
+    assert found["id"] == searchable["camille"] and found["email"] == "camille@exemple.fr"
+    assert run("search_accounts", searchable["admin"], {**SEARCH, "query": "personne@exemple.fr"}) == []
+    assert [(row.looked_up_by, row.email, row.results) for row in store.rows("email_lookups")] == [
+        (searchable["agent"], "camille@exemple.fr", 1), (searchable["admin"], "personne@exemple.fr", 0)]
+    assert all(row.looked_up_at is not None for row in store.rows("email_lookups"))
+    assert "camille@exemple.fr" not in caplog.text.lower() and "personne@exemple.fr" not in caplog.text
+    # the lookups are the searcher's own activity: in their export, not in Camille's
+    assert [(entry["email"], entry["results"]) for entry in run("export_personal_data", searchable["agent"])[
+        "email_lookups"]] == [("camille@exemple.fr", 1)]
+    assert run("export_personal_data", searchable["camille"])["email_lookups"] == []
+
+
+def test_citizens_and_moderators_search_nothing_and_nothing_is_recorded(run, store, searchable):
+    with store.uow() as uow:
+        accounts = Accounts(uow, None)
+        moderator = accounts.create_verified_account("moderation@paris.fr", PASSWORD, "Equipe Moderation")
+        accounts.ensure_role(moderator, "moderator")
+        moderator = moderator.id
+    for searcher in (searchable["camille"], moderator):
+        with pytest.raises(PermissionDenied):
+            run("search_accounts", searcher, {**SEARCH, "query": "admin@paris.fr"})
+    assert store.rows("email_lookups") == []

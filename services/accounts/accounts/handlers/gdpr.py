@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from hubkit.errors import Conflict
 
 from .. import domain, events
-from ..models import OneTimeToken, PseudonymReservation, RoleAssignment, RoleChange, Session
+from ..models import EmailLookup, OneTimeToken, PseudonymReservation, RoleAssignment, RoleChange, Session
 from .common import UseCases, _iso, aware
 
 
@@ -14,6 +14,8 @@ class Gdpr(UseCases):
         sessions = self.session.execute(sa.select(Session).where(Session.account_id == account.id)).scalars()
         role_history = self.session.execute(sa.select(RoleChange).where(
             RoleChange.account_id == account.id).order_by(RoleChange.id)).scalars()
+        lookups = self.session.execute(sa.select(EmailLookup).where(
+            EmailLookup.looked_up_by == account.id).order_by(EmailLookup.id)).scalars()
         view = self.account_view(account)
         return {
             "account": {**view, "birth_date": _iso(view["birth_date"]), "created_at": _iso(view["created_at"]),
@@ -26,6 +28,9 @@ class Gdpr(UseCases):
                           "revoked_at": _iso(aware(s.revoked_at))} for s in sessions],
             "role_history": [{"role": r.role, "direction": r.direction, "action": r.action,
                               "changed_at": _iso(aware(r.changed_at))} for r in role_history],
+            # a staff member's own exact-address lookups (docs/security/directions.md)
+            "email_lookups": [{"email": lookup.email, "results": lookup.results,
+                               "looked_up_at": _iso(aware(lookup.looked_up_at))} for lookup in lookups],
         }
 
     def delete_account(self, actor_id, command: dict):

@@ -1,10 +1,15 @@
-"""Roles (granted and revoked by admins, audited), the account search, and the accounts made from the command line."""
+"""Roles (granted and revoked by admins, audited), the account search, and the accounts made from the command line.
+
+The account search (admins and agents) never lists e-mail addresses: a fragment matches pseudonyms only and the
+results carry ids, pseudonyms, roles and directions; a whole address is an exact lookup, the only answer with
+addresses, recorded in `email_lookups` (who, when, which address, how many results) and never logged.
+"""
 import sqlalchemy as sa
 
 from hubkit.errors import NotFound
 
 from .. import domain, events, passwords
-from ..models import Account, RoleAssignment, RoleChange
+from ..models import Account, EmailLookup, RoleAssignment, RoleChange
 from .common import UseCases, rules
 
 
@@ -53,16 +58,25 @@ class Roles(UseCases):
         return self.account_view(account)
 
     def search_accounts(self, actor_id, query: dict) -> list:
-        self._require_role(actor_id, "admin", "agent")
+        searcher = self._require_role(actor_id, "admin", "agent")
+        text = query["query"].strip()
+        exact = domain.is_whole_address(text)
         statement = sa.select(Account).where(Account.status == "active")
-        if query["query"]:
-            pattern = f"%{query['query'].strip().lower()}%"
-            statement = statement.where(sa.or_(sa.func.lower(Account.pseudonym).like(pattern),
-                                               Account.email.like(pattern)))
+        if exact:
+            statement = statement.where(Account.email == domain.normalise_email(text))
+        elif text:  # pseudonyms only: matching a fragment of the addresses would let one guess them
+            pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            statement = statement.where(sa.func.lower(Account.pseudonym).like(pattern, escape="\\"))
         if query["role"] and query["role"] != "citizen":
             statement = statement.join(RoleAssignment).where(RoleAssignment.role == query["role"])
         statement = statement.order_by(Account.created_at.desc()).limit(query["limit"]).offset(query["offset"])
-        return [self.account_view(account) for account in self.session.execute(statement).scalars()]
+        found = [self.account_view(account) for account in self.session.execute(statement).scalars()]
+        if exact:
+            self.session.add(EmailLookup(looked_up_by=searcher.id, looked_up_at=self.clock(),
+                                         email=domain.normalise_email(text), results=len(found)))
+            self.session.flush()
+            return found
+        return [_without_address(view) for view in found]
 
     def create_verified_account(self, email: str, password: str, pseudonym: str) -> Account:
         """From the command line only (first admin, demo accounts): the e-mail counts as verified."""
@@ -96,3 +110,7 @@ class Roles(UseCases):
         self.ensure_role(account, "admin")
         return account
 
+
+def _without_address(view: dict) -> dict:
+    """A search result from a fragment: who the account is, not how to reach it."""
+    return {key: value for key, value in view.items() if key not in ("email", "email_verified", "pending_email")}
