@@ -21,6 +21,12 @@ def staff_actor() -> dict:
     return {**actor(), "direction": current_principal().get("direction")}
 
 
+def viewer() -> dict | None:
+    """The signed-in person with their direction, or None for a visitor: for reads that show a person the staff
+    controls of what their direction owns (a consultation's editing)."""
+    return staff_actor() if current_principal() is not None else None
+
+
 def pseudonym() -> str:
     """The signed-in account's pseudonym, stored with what it posts (a snapshot, refreshed by events)."""
     return current_principal()["pseudonym"]

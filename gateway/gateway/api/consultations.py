@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 from .. import consultations_schemas as schemas
 from .. import ideas_schemas, remote
 from ..schemas import CommentPostSchema
-from ..actors import actor, pseudonym
+from ..actors import actor, pseudonym, staff_actor, viewer
 from ..auth import login_required, roles_required
 from ..openapi import endpoint
 
@@ -50,14 +50,14 @@ def list_consultations(data):
 def get_consultation(consultation_id, data):
     """Tri des propositions : `random` (stable pour une même `seed`), `most_supported` ou `newest`. Les résultats
     d'un questionnaire sont visibles une fois la consultation close, ou après y avoir répondu."""
-    return jsonify(call("get_consultation", {**data, "consultation_id": consultation_id}, actor()))
+    return jsonify(call("get_consultation", {**data, "consultation_id": consultation_id}, viewer()))
 
 
 @bp.get("/consultations/proposals/<proposal_id>")
 @endpoint("Une proposition : texte, compteurs, amendements, arguments, commentaires",
           response=schemas.ProposalSchema, errors=(400, 404), tag=TAG)
 def get_proposal(proposal_id):
-    return jsonify(call("get_proposal", {"proposal_id": proposal_id}, actor()))
+    return jsonify(call("get_proposal", {"proposal_id": proposal_id}, viewer()))
 
 
 # --- agents ----------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def get_proposal(proposal_id):
           response=schemas.ConsultationSchema, status=201, auth=True, errors=(400, 403), tag=TAG)
 def create_consultation(data):
     """Les ressources sont des liens http(s). L'ouverture et la clôture suivent les dates."""
-    return jsonify(call("save_consultation", actor(), wire(data))), 201
+    return jsonify(call("save_consultation", staff_actor(), wire(data))), 201
 
 
 @bp.put("/consultations/<consultation_id>")
@@ -76,7 +76,7 @@ def create_consultation(data):
 @endpoint("Modifier une consultation non close", body=schemas.ConsultationBodySchema,
           response=schemas.ConsultationSchema, auth=True, errors=(400, 403, 404, 409), tag=TAG)
 def update_consultation(consultation_id, data):
-    return jsonify(call("save_consultation", actor(), wire({**data, "consultation_id": consultation_id})))
+    return jsonify(call("save_consultation", staff_actor(), wire({**data, "consultation_id": consultation_id})))
 
 
 @bp.post("/consultations/<consultation_id>/sections")
@@ -85,7 +85,7 @@ def update_consultation(consultation_id, data):
           body=schemas.SectionBodySchema, response=schemas.ConsultationSchema, status=201, auth=True,
           errors=(400, 403, 404, 409), tag=TAG)
 def add_section(consultation_id, data):
-    return jsonify(call("save_section", actor(), {**data, "consultation_id": consultation_id})), 201
+    return jsonify(call("save_section", staff_actor(), {**data, "consultation_id": consultation_id})), 201
 
 
 @bp.put("/consultations/<consultation_id>/sections/<section_id>")
@@ -95,7 +95,7 @@ def add_section(consultation_id, data):
 def update_section(consultation_id, section_id, data):
     """Une fois que des citoyen·nes y ont participé, son mode et ses questions ne changent plus (409
     `SECTION_IN_USE`)."""
-    return jsonify(call("save_section", actor(), {**data, "consultation_id": consultation_id,
+    return jsonify(call("save_section", staff_actor(), {**data, "consultation_id": consultation_id,
                                                    "section_id": section_id}))
 
 
@@ -104,7 +104,8 @@ def update_section(consultation_id, section_id, data):
 @endpoint("Supprimer une section sans participation", response=schemas.ConsultationSchema, auth=True,
           errors=(400, 403, 404, 409), tag=TAG)
 def delete_section(consultation_id, section_id):
-    return jsonify(call("delete_section", actor(), {"consultation_id": consultation_id, "section_id": section_id}))
+    return jsonify(call("delete_section", staff_actor(),
+                        {"consultation_id": consultation_id, "section_id": section_id}))
 
 
 @bp.post("/consultations/<consultation_id>/close")
@@ -112,7 +113,7 @@ def delete_section(consultation_id, section_id):
 @endpoint("Clore une consultation en cours maintenant", response=schemas.ConsultationSchema, auth=True,
           errors=(400, 403, 404, 409), tag=TAG)
 def close_consultation(consultation_id):
-    return jsonify(call("close_consultation", actor(), {"consultation_id": consultation_id}))
+    return jsonify(call("close_consultation", staff_actor(), {"consultation_id": consultation_id}))
 
 
 @bp.put("/consultations/<consultation_id>/synthesis")
@@ -121,7 +122,7 @@ def close_consultation(consultation_id):
           body=schemas.SynthesisBodySchema, response=schemas.ConsultationSchema, auth=True,
           errors=(400, 403, 404, 409), tag=TAG)
 def publish_synthesis(consultation_id, data):
-    return jsonify(call("publish_synthesis", actor(), wire({**data, "consultation_id": consultation_id})))
+    return jsonify(call("publish_synthesis", staff_actor(), wire({**data, "consultation_id": consultation_id})))
 
 
 @bp.post("/consultations/amendments/<amendment_id>/decision")
@@ -131,7 +132,7 @@ def publish_synthesis(consultation_id, data):
           tag=TAG)
 def decide_amendment(amendment_id, data):
     """Renvoie la proposition amendée ; un amendement accepté y figure. Déjà décidé : 409 `ALREADY_DECIDED`."""
-    return jsonify(call("decide_amendment", actor(), {**data, "amendment_id": amendment_id}))
+    return jsonify(call("decide_amendment", staff_actor(), {**data, "amendment_id": amendment_id}))
 
 
 # --- citizens --------------------------------------------------------------------------------------

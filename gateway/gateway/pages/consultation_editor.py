@@ -14,7 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from hubkit.errors import HubError, InvalidInput
 
 from .. import remote
-from ..actors import actor
+from ..actors import staff_actor
 from ..auth import roles_required
 from .forms import Form, render_forms, require_filled, submitted
 
@@ -140,7 +140,7 @@ def create():
         return render_forms("consultations/editor_new.html", {"consultation": Form("consultation")})
     values = submitted(*CONSULTATION_FIELDS)
     try:
-        created = call("save_consultation", actor(), _consultation_command(values))
+        created = call("save_consultation", staff_actor(), _consultation_command(values))
     except HubError as error:
         return render_forms("consultations/editor_new.html", {"consultation": Form.failed(
             error, values, name="consultation", fields=CONSULTATION_FIELDS)})
@@ -149,7 +149,7 @@ def create():
 
 
 def _editor(consultation_id: str, failed_section=None, **failed):
-    consultation = call("get_consultation", {"consultation_id": consultation_id, "sort": "newest"}, actor())
+    consultation = call("get_consultation", {"consultation_id": consultation_id, "sort": "newest"}, staff_actor())
     forms = {"consultation": Form("consultation", consultation_values(consultation)),
              "new_section": Form("nouvelle-section", {"mode": "proposals"}),
              "synthesis": Form("synthese", consultation["synthesis"] or {}),
@@ -172,7 +172,7 @@ def edit(consultation_id):
 def save(consultation_id):
     values = submitted(*CONSULTATION_FIELDS)
     try:
-        call("save_consultation", actor(), {**_consultation_command(values), "consultation_id": consultation_id})
+        call("save_consultation", staff_actor(), {**_consultation_command(values), "consultation_id": consultation_id})
     except HubError as error:
         return _editor(consultation_id, consultation=Form.failed(error, values, name="consultation",
                                                                  fields=CONSULTATION_FIELDS))
@@ -191,7 +191,7 @@ def _section_command(values: dict) -> dict:
 def add_section(consultation_id):
     values = submitted(*SECTION_FIELDS)
     try:
-        call("save_section", actor(), {**_section_command(values), "consultation_id": consultation_id})
+        call("save_section", staff_actor(), {**_section_command(values), "consultation_id": consultation_id})
     except HubError as error:
         return _editor(consultation_id, new_section=Form.failed(error, values, name="nouvelle-section",
                                                                 fields=SECTION_FIELDS))
@@ -204,7 +204,7 @@ def add_section(consultation_id):
 def save_section(consultation_id, section_id):
     values = submitted(*SECTION_FIELDS)
     try:
-        call("save_section", actor(), {**_section_command(values), "consultation_id": consultation_id,
+        call("save_section", staff_actor(), {**_section_command(values), "consultation_id": consultation_id,
                                        "section_id": section_id})
     except HubError as error:
         return _editor(consultation_id, section_id, **{f"section_{section_id}": Form.failed(
@@ -217,7 +217,7 @@ def save_section(consultation_id, section_id):
 @roles_required(*AGENTS)
 def delete_section(consultation_id, section_id):
     try:
-        call("delete_section", actor(), {"consultation_id": consultation_id, "section_id": section_id})
+        call("delete_section", staff_actor(), {"consultation_id": consultation_id, "section_id": section_id})
     except HubError as error:
         flash(error.message, "error")
         return redirect(url_for(".edit", consultation_id=consultation_id, _anchor=f"section-{section_id}"))
@@ -229,7 +229,7 @@ def delete_section(consultation_id, section_id):
 @roles_required(*AGENTS)
 def close(consultation_id):
     try:
-        call("close_consultation", actor(), {"consultation_id": consultation_id})
+        call("close_consultation", staff_actor(), {"consultation_id": consultation_id})
     except HubError as error:
         return _editor(consultation_id, close=Form.failed(error, {}, name="cloture", fields=()))
     flash("La consultation est close : plus rien ne peut y être ajouté. Publiez maintenant sa synthèse.", "success")
@@ -242,7 +242,7 @@ def publish(consultation_id):
     values = submitted(*SYNTHESIS_FIELDS)
     try:
         require_filled(values, "synthesis", "decision", "decision_body", "decision_date")
-        call("publish_synthesis", actor(), {**values, "consultation_id": consultation_id,
+        call("publish_synthesis", staff_actor(), {**values, "consultation_id": consultation_id,
                                             "deliberation_url": values["deliberation_url"] or None})
     except HubError as error:
         return _editor(consultation_id, synthesis=Form.failed(error, values, name="synthese",

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from hubkit.errors import HubError, InvalidInput, NotFound, RateLimited
 
 from .. import remote
-from ..actors import actor, pseudonym
+from ..actors import actor, pseudonym, staff_actor, viewer
 from ..auth import login_required, roles_required
 from .forms import Form, render_forms, require_filled, safe_next, submitted
 
@@ -54,7 +54,7 @@ def _failed(error: HubError, values: dict, name: str, fields) -> Form:
 def _or_not_found(method: str, key: str, value: str, what: str, **query):
     """A service read; an id that is not even the shape of one is a page not found."""
     try:
-        return call(method, {key: value, **query}, actor())
+        return call(method, {key: value, **query}, viewer())
     except InvalidInput as error:
         if key in error.details:
             raise NotFound(f"{what} introuvable.") from None
@@ -277,8 +277,8 @@ def decide(proposal_id, amendment_id):
     values = submitted("decision", "note")
     try:
         require_filled(values, "decision")
-        call("decide_amendment", actor(), {"amendment_id": amendment_id, "decision": values["decision"],
-                                           "note": values["note"] or None})
+        call("decide_amendment", staff_actor(), {"amendment_id": amendment_id, "decision": values["decision"],
+                                                 "note": values["note"] or None})
     except HubError as error:
         return _proposal_page(proposal_id, decision=_failed(error, values, "decision", ("note",)))
     flash("Amendement accepté : il figure désormais sur la proposition." if values["decision"] == "accept"

@@ -105,7 +105,7 @@ class Budget(ProjectViews, Voting, CoConstruction, Tracking, PaperBallots, Draft
         """The staff member with their direction: as the gateway asserted it, or, for a caller that did not send
         it, as accounts (the authority) says, asked before the database is touched (no transaction waits)."""
         self._require_staff(actor)
-        if domain.is_admin(actor["roles"]) or "direction" in actor:
+        if domain.is_admin(actor["roles"]) or actor.get("direction"):
             return actor
         return {**actor, "direction": self.accounts.get_account(str(actor["account_id"])).get("direction")}
 

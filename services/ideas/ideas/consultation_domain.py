@@ -53,6 +53,77 @@ def is_agent(roles) -> bool:
     return bool(set(roles or ()) & set(AGENT_ROLES))
 
 
+# --- who runs a consultation: the direction that owns it ----------------------------------------------------
+
+OUTSIDE_DIRECTION = "OUTSIDE_DIRECTION"
+# The City's directions (the same codes as the accounts service's); a consultation is owned by the direction of
+# the agent who created it (or the one an administrator names).
+DIRECTIONS = {
+    "DDCT": "Direction de la démocratie, des citoyen·ne·s et des territoires",
+    "DEVE": "Direction des espaces verts et de l'environnement",
+    "DVD": "Direction de la voirie et des déplacements",
+    "DU": "Direction de l'urbanisme",
+    "DPE": "Direction de la propreté et de l'eau",
+    "DAC": "Direction des affaires culturelles",
+    "DASCO": "Direction des affaires scolaires",
+    "DJS": "Direction de la jeunesse et des sports",
+    "DFPE": "Direction des familles et de la petite enfance",
+    "DLH": "Direction du logement et de l'habitat",
+    "DAE": "Direction de l'attractivité et de l'emploi",
+    "DCPA": "Direction des constructions publiques et de l'architecture",
+    "DSOL": "Direction des solidarités",
+    "DICOM": "Direction de l'information et de la communication",
+    "DSIN": "Direction des systèmes d'information et du numérique",
+}
+
+
+class OutsideDirection(RuleBroken):
+    """The caller does not run this consultation (403); `direction` names its owning direction."""
+
+    def __init__(self, message: str, direction: str | None, code: str = OUTSIDE_DIRECTION):
+        super().__init__(message, "direction", code)
+        self.direction = direction
+
+
+def direction_label(direction: str | None) -> str:
+    return f"{direction} ({DIRECTIONS[direction]})" if direction in DIRECTIONS else "(aucune)"
+
+
+def runs(actor: dict | None, owner_direction: str | None) -> bool:
+    """Admins run every consultation; an agent those of their direction (one without a direction: admins only)."""
+    roles = set((actor or {}).get("roles") or ())
+    return "admin" in roles or ("agent" in roles and bool(owner_direction)
+                                and (actor or {}).get("direction") == owner_direction)
+
+
+def check_runs(actor: dict, owner_direction: str | None) -> None:
+    """Editing, closing, the synthesis and the agents' word on amendments: admins, and the agents of the owning
+    direction; moderators never (they moderate contributions). An agent of another direction: OUTSIDE_DIRECTION."""
+    if runs(actor, owner_direction):
+        return
+    owner = direction_label(owner_direction)
+    if "agent" not in set(actor.get("roles") or ()):
+        raise OutsideDirection(f"Réservé aux agents de la direction {owner} et aux administrateurs.",
+                               owner_direction, code="FORBIDDEN")
+    mine = actor.get("direction")
+    yours = (f"vous êtes agent de la direction {direction_label(mine)}" if mine
+             else "votre compte d'agent n'est rattaché à aucune direction")
+    if not owner_direction:
+        raise OutsideDirection(f"Aucune direction ne pilote cette consultation : réservé aux administrateurs "
+                               f"({yours}).", owner_direction)
+    raise OutsideDirection(f"Cette consultation relève de la direction {owner} : {yours}.", owner_direction)
+
+
+def owner_at_creation(actor: dict, named: str | None) -> str | None:
+    """The owning direction of a new consultation: the creating agent's own; an administrator may name one (else
+    only administrators run it)."""
+    if "admin" in set(actor.get("roles") or ()):
+        if named is not None and named not in DIRECTIONS:
+            raise RuleBroken("Choisissez une direction de la Ville.", "direction")
+        return named
+    return actor.get("direction")
+
+
 def state(opens_at: datetime, closes_at: datetime, now: datetime) -> str:
     if now < opens_at:
         return UPCOMING

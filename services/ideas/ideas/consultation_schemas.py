@@ -53,6 +53,8 @@ class MeetingSchema(Schema):
 
 class SaveConsultationSchema(Schema):
     consultation_id = fields.UUID(load_default=None, allow_none=True)
+    # at creation by an administrator: the owning direction (an agent's consultation is their direction's)
+    direction = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(cd.DIRECTIONS)))
     title = _text(cd.TITLE_MAX)
     context = _text(cd.CONTEXT_MAX)
     resources = fields.List(fields.Nested(ResourceSchema), load_default=list,
@@ -281,6 +283,7 @@ class PendingAmendmentSchema(ProposalSummarySchema):
 
 class ConsultationSchema(ConsultationSummarySchema):
     context = fields.String()
+    direction = fields.String(allow_none=True)  # the owning direction (its agents run the consultation)
     pending_amendments = fields.List(fields.Nested(PendingAmendmentSchema))  # for agents; empty for others
     resources = fields.Raw()
     agenda = fields.Raw()

@@ -166,6 +166,8 @@ class Consultation(Base):
     deliberation_url: Mapped[str | None] = mapped_column(sa.String(500))
     synthesis_published_at = mapped_column(sa.DateTime(timezone=True))
     created_by: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    # the direction that runs it (its agents edit, close and conclude it); None: administrators only
+    direction: Mapped[str | None] = mapped_column(sa.String(16))
     created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
     updated_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
 

@@ -17,6 +17,8 @@ class ActorSchema(Schema):
     account_id = fields.UUID(required=True)
     roles = fields.List(fields.String(validate=validate.Length(max=32)), load_default=list,
                         validate=validate.Length(max=10))
+    # An agent's direction (code, e.g. "DVD"): agents run the consultations their direction owns.
+    direction = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
 
 
 class AccountIdSchema(Schema):

@@ -81,3 +81,35 @@ def test_amendments_only_in_amendable_texts_and_not_of_amendments():
         with pytest.raises(RuleBroken) as refused:
             cd.check_amendable(mode, amends)
         assert refused.value.code == "NOT_AMENDABLE"
+
+
+# --- who runs a consultation: its owning direction ----------------------------------------------------------
+
+DVD_AGENT = {"account_id": "a", "roles": ["citizen", "agent"], "direction": "DVD"}
+ADMIN = {"account_id": "b", "roles": ["citizen", "admin"]}
+
+
+def test_the_owning_agent_and_admins_run_the_consultation():
+    cd.check_runs(DVD_AGENT, "DVD")
+    cd.check_runs(ADMIN, "DVD")
+    cd.check_runs(ADMIN, None)
+    assert cd.runs(DVD_AGENT, "DVD") and not cd.runs(DVD_AGENT, "DEVE") and not cd.runs(None, "DVD")
+
+
+@pytest.mark.parametrize("actor, owner, code, words", [
+    ({**DVD_AGENT, "direction": "DEVE"}, "DVD", "OUTSIDE_DIRECTION", "direction DVD (Direction de la voirie"),
+    ({**DVD_AGENT, "direction": None}, "DVD", "OUTSIDE_DIRECTION", "rattaché à aucune direction"),
+    (DVD_AGENT, None, "OUTSIDE_DIRECTION", "réservé aux administrateurs"),
+    ({"account_id": "m", "roles": ["citizen", "moderator"]}, "DVD", "FORBIDDEN", "Réservé aux agents"),
+])
+def test_anyone_else_is_refused_with_the_reason(actor, owner, code, words):
+    with pytest.raises(cd.OutsideDirection) as refused:
+        cd.check_runs(actor, owner)
+    assert refused.value.code == code and refused.value.direction == owner and words in refused.value.message
+
+
+def test_a_new_consultation_belongs_to_its_agents_direction_or_the_one_an_admin_names():
+    assert cd.owner_at_creation(DVD_AGENT, "DEVE") == "DVD"  # an agent cannot make one for another direction
+    assert cd.owner_at_creation(ADMIN, "DEVE") == "DEVE" and cd.owner_at_creation(ADMIN, None) is None
+    with pytest.raises(RuleBroken):
+        cd.owner_at_creation(ADMIN, "XYZ")

@@ -19,7 +19,7 @@ CAMILLE = {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citi
 DOMINIQUE = {"account_id": "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99", "roles": ["citizen"]}
 LOU = {"account_id": "1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b", "roles": ["citizen"]}
 SACHA = {"account_id": "2f3e4d5c-6b7a-4899-8b1c-2d3e4f5a6b7c", "roles": ["citizen"]}
-AGENT = {"account_id": "0b6e2f8e-2d4f-4c43-8d7a-3f6f4e9b2c10", "roles": ["citizen", "agent"]}
+AGENT = {"account_id": "0b6e2f8e-2d4f-4c43-8d7a-3f6f4e9b2c10", "roles": ["citizen", "agent"], "direction": "DDCT"}
 MODERATOR = {"account_id": "5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", "roles": ["citizen", "moderator"]}
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 XSS = '<script>alert("avis")</script>'
@@ -532,3 +532,75 @@ def test_the_demo_consultation_is_seeded_once_with_every_mode(run, store):
     assert demo["state"] == "open" and len(store.events("consultation_opened")) == 1
     assert [s["mode"] for s in demo["sections"]] == ["proposals", "argued_vote", "questionnaire", "amendable_text"]
     assert [p["author_pseudonym"] for p in section_of(demo, "proposals")["proposals"]] == ["Équipe démo"]
+
+
+# --- agents run only the consultations of their direction ------------------------------------------------------
+
+DVD_AGENT = {"account_id": "4c5d6e7f-8091-4a2b-bc3d-4e5f6a7b8c9d", "roles": ["citizen", "agent"], "direction": "DVD"}
+ADMIN = {"account_id": "9e8d7c6b-5a49-4382-8170-6f5e4d3c2b1a", "roles": ["citizen", "admin"]}
+
+
+def running_commands(consultation: dict) -> dict:
+    proposals = section_of(consultation, "proposals")
+    return {
+        "save_consultation": {**consultation_command(title="Réinventer la place de la Nation (2)"),
+                              "consultation_id": consultation["id"]},
+        "save_section": {"consultation_id": consultation["id"], "title": "Encore", "mode": "proposals",
+                         "body": "Proposez encore."},
+        "delete_section": {"consultation_id": consultation["id"], "section_id": proposals["id"]},
+        "close_consultation": {"consultation_id": consultation["id"]},
+    }
+
+
+def test_a_consultation_belongs_to_its_agents_direction(run, consultation):
+    assert consultation["direction"] == "DDCT" and consultation["viewer"]["can_edit"]
+    assert not run("get_consultation", {"consultation_id": consultation["id"]}, DVD_AGENT)["viewer"]["can_edit"]
+    made = run("save_consultation", ADMIN, consultation_command(direction="DVD"))
+    assert made["direction"] == "DVD"
+    assert run("save_consultation", DVD_AGENT, consultation_command(direction="DEVE"))["direction"] == "DVD"
+
+
+@pytest.mark.parametrize("method", ["save_consultation", "save_section", "delete_section", "close_consultation"])
+def test_an_agent_of_another_direction_or_a_moderator_changes_nothing(run, store, consultation, method):
+    before = snapshot(store)
+    for outsider, code in ((DVD_AGENT, "OUTSIDE_DIRECTION"), (MODERATOR, "FORBIDDEN")):
+        with pytest.raises(PermissionDenied) as refused:
+            run(method, outsider, running_commands(consultation)[method])
+        assert refused.value.code == code
+        if code == "OUTSIDE_DIRECTION":
+            assert refused.value.details == {"direction": "DDCT"} and "direction DDCT" in refused.value.message
+    assert snapshot(store) == before
+
+
+@pytest.mark.parametrize("method", ["save_consultation", "save_section", "delete_section", "close_consultation"])
+@pytest.mark.parametrize("who", [AGENT, ADMIN], ids=["owning agent", "admin"])
+def test_the_owning_agent_or_an_admin_runs_it(run, store, consultation, method, who):
+    before = snapshot(store)
+    run(method, who, running_commands(consultation)[method])
+    assert snapshot(store) != before
+
+
+def test_the_synthesis_and_amendments_stay_with_the_owning_direction(run, store, consultation, clock):
+    charter = section_of(consultation, "amendable_text")
+    proposal = run("submit_proposal", CAMILLE, proposal_command(charter, title="Article 2 : des bancs"))
+    amendment = run("submit_proposal", DOMINIQUE, {"amends": proposal["id"], "title": "Des bancs à l'ombre",
+                                                   "body": "Des bancs sous les arbres, pas au soleil.",
+                                                   "author_pseudonym": "Dominique"})
+    decision = {"amendment_id": amendment["id"], "decision": "reject", "note": "Hors sujet."}
+    before = snapshot(store)
+    with pytest.raises(PermissionDenied) as refused:
+        run("decide_amendment", DVD_AGENT, decision)
+    assert refused.value.code == "OUTSIDE_DIRECTION"
+    with pytest.raises(PermissionDenied):
+        run("decide_amendment", MODERATOR, decision)
+    assert snapshot(store) == before
+    assert run("decide_amendment", ADMIN, decision)["amendments"][0]["amendment_status"] == "rejected"
+    clock.now = START + timedelta(days=31)
+    synthesis = {"consultation_id": consultation["id"], "synthesis": "Merci à toutes et tous.",
+                 "decision": "La place sera piétonnisée.", "decision_body": "Conseil de Paris",
+                 "decision_date": date(2026, 5, 1), "deliberation_url": None}
+    before = snapshot(store)
+    with pytest.raises(PermissionDenied) as refused:
+        run("publish_synthesis", DVD_AGENT, synthesis)
+    assert refused.value.code == "OUTSIDE_DIRECTION" and snapshot(store) == before
+    assert run("publish_synthesis", AGENT, synthesis)["synthesis"]["decision"] == "La place sera piétonnisée."

@@ -92,12 +92,13 @@ class ConsultationViews:
                          "published_at": aware(consultation.synthesis_published_at)}
         agent = viewer is not None and cd.is_agent(viewer.get("roles"))
         return {**self._consultation_summary(consultation), "context": consultation.context,
+                "direction": consultation.direction,
                 "pending_amendments": self._pending_amendments(consultation.id, reveal) if agent else [],
                 "resources": consultation.resources, "agenda": consultation.agenda,
                 "accepts_input": current == cd.OPEN, "sort": sort, "sections": sections, "synthesis": synthesis,
                 "updated_at": aware(consultation.updated_at),
                 "viewer": None if viewer is None else {
-                    "can_edit": cd.is_agent(viewer.get("roles")), "can_moderate": reveal,
+                    "can_edit": cd.runs(viewer, consultation.direction), "can_moderate": reveal,
                     "supported": sorted(mine["supported"]), "voted": sorted(mine["voted"]),
                     "answered": sorted(mine["answered"]),
                     "reported": sorted(f"{kind}:{item}" for kind, item in mine["reported"])}}
@@ -196,7 +197,7 @@ class ConsultationViews:
         amended = self.session.get(Proposal, proposal.amends_id) if proposal.amends_id else None
         current = self._state(consultation)
         mine = self._viewer_marks(consultation.id, account_id) if account_id else None
-        can_decide = viewer is not None and (cd.is_agent(viewer.get("roles")) or (
+        can_decide = viewer is not None and (cd.runs(viewer, consultation.direction) or (
             proposal.author_id == account_id and current == cd.OPEN))
         return {
             **self._proposal_summary(proposal, reveal), "body": domain.HIDDEN_TEXT if masked else proposal.body,

@@ -1,4 +1,5 @@
-"""Consultations: agents set them up, close them and publish the synthesis; citizens propose, amend,
+"""Consultations: agents set them up, close them and publish the synthesis (the agents of the direction that owns
+the consultation, and administrators: `_require_runs`, docs/security/directions.md); citizens propose, amend,
 comment, support (« d'accord »), give argued votes and answer questionnaires while they are open.
 
 A consultation's state comes from its dates, read at each command: nothing is added before it opens
@@ -59,6 +60,15 @@ class Consultations(ConsultationViews, UseCases):
         if not cd.is_agent(actor.get("roles")):
             raise PermissionDenied(f"Seuls les agents et administrateurs {doing}.")
 
+    @staticmethod
+    def _require_runs(actor: dict, owner_direction: str | None):
+        """403 OUTSIDE_DIRECTION unless an admin or an agent of the consultation's direction; before any write."""
+        try:
+            cd.check_runs(actor, owner_direction)
+        except cd.OutsideDirection as refused:
+            raise PermissionDenied(refused.message, details={"direction": refused.direction},
+                                   code=refused.code) from None
+
     def _bump(self, model, item_id, **steps) -> dict:
         """Counters move in SQL (count = count + 1): concurrent contributions never overwrite each other."""
         columns = {getattr(model, name): getattr(model, name) + step for name, step in steps.items()}
@@ -69,8 +79,17 @@ class Consultations(ConsultationViews, UseCases):
     # --- agents: setting up ------------------------------------------------------------------
 
     def save_consultation(self, actor: dict, command: dict) -> dict:
-        """Creates a consultation (no `consultation_id`) or edits one that has not closed yet."""
+        """Creates a consultation (no `consultation_id`) or edits one that has not closed yet. A new consultation
+        belongs to its agent's direction (an administrator may name one, and change it later)."""
         self._require_agent(actor, "créent ou modifient une consultation")
+        consultation, owner = None, None
+        if command.get("consultation_id"):
+            consultation = self._consultation(command["consultation_id"], for_update=True)
+            self._require_runs(actor, consultation.direction)
+        else:
+            with rules():
+                owner = cd.owner_at_creation(actor, command.get("direction"))
+            self._require_runs(actor, owner)
         check = FieldChecks()
         title = check(cd.check_title, command["title"])
         context = check(cd.check_text, command["context"], "context", cd.CONTEXT_MAX)
@@ -79,13 +98,14 @@ class Consultations(ConsultationViews, UseCases):
         check(cd.check_dates, command["opens_at"], command["closes_at"])
         check.raise_if_broken()
         now = self.clock()
-        if command.get("consultation_id"):
-            consultation = self._consultation(command["consultation_id"], for_update=True)
+        if consultation is not None:
             if self._state(consultation) == cd.CLOSED:
                 raise Conflict("Cette consultation est close : elle ne se modifie plus (publiez sa synthèse).",
                                code="CONSULTATION_CLOSED")
+            if command.get("direction") and "admin" in (actor.get("roles") or ()):
+                consultation.direction = command["direction"]
         else:
-            consultation = Consultation(created_by=str(actor["account_id"]), created_at=now)
+            consultation = Consultation(created_by=str(actor["account_id"]), direction=owner, created_at=now)
             self.session.add(consultation)
         consultation.title, consultation.context = title, context
         consultation.resources, consultation.agenda = resources, agenda
@@ -100,6 +120,7 @@ class Consultations(ConsultationViews, UseCases):
         questions stay as they were."""
         self._require_agent(actor, "modifient les sections d'une consultation")
         consultation = self._consultation(command["consultation_id"], for_update=True)
+        self._require_runs(actor, consultation.direction)
         if self._state(consultation) == cd.CLOSED:
             raise Conflict("Cette consultation est close : ses sections ne changent plus.", code="CONSULTATION_CLOSED")
         check = FieldChecks()
@@ -130,6 +151,7 @@ class Consultations(ConsultationViews, UseCases):
     def delete_section(self, actor: dict, command: dict) -> dict:
         self._require_agent(actor, "modifient les sections d'une consultation")
         consultation = self._consultation(command["consultation_id"], for_update=True)
+        self._require_runs(actor, consultation.direction)
         section = self._section(command["section_id"], consultation.id)
         if self._has_contributions(section):
             raise Conflict("Des citoyen·nes ont participé à cette section : elle reste.", code="SECTION_IN_USE")
@@ -146,6 +168,7 @@ class Consultations(ConsultationViews, UseCases):
         """Closes an open consultation now (its closing date becomes now)."""
         self._require_agent(actor, "clôturent une consultation")
         consultation = self._consultation(command["consultation_id"], for_update=True)
+        self._require_runs(actor, consultation.direction)
         if self._state(consultation) != cd.OPEN:
             raise Conflict("Seule une consultation en cours peut être close.", code="CONSULTATION_NOT_OPEN")
         consultation.closes_at = consultation.updated_at = self.clock()
@@ -157,6 +180,7 @@ class Consultations(ConsultationViews, UseCases):
         """The synthesis and the final decision of a closed consultation (published again: corrected)."""
         self._require_agent(actor, "publient la synthèse d'une consultation")
         consultation = self._consultation(command["consultation_id"], for_update=True)
+        self._require_runs(actor, consultation.direction)
         try:
             published = cd.check_synthesis(self._state(consultation), command.get("synthesis"),
                                            command.get("decision"), command.get("decision_body"),
@@ -257,16 +281,20 @@ class Consultations(ConsultationViews, UseCases):
         return self.proposal_view(proposal, actor)
 
     def decide_amendment(self, actor: dict, command: dict) -> dict:
-        """The amended proposal's author (while the consultation is open) or an agent accepts or rejects."""
+        """The amended proposal's author (while the consultation is open), or an agent of the consultation's direction
+        (or an admin), accepts or rejects."""
         amendment = self._proposal(command["amendment_id"], for_update=True)
         if amendment.amends_id is None:
             raise NotFound("Amendement introuvable.")
         amended = self._proposal(amendment.amends_id)
         consultation = self._consultation(amendment.consultation_id)
-        agent = cd.is_agent(actor.get("roles"))
+        agent = cd.runs(actor, consultation.direction)
         if not agent:
             if amended.author_id != str(actor["account_id"]):
-                raise PermissionDenied("Seul·e l'auteur·rice de la proposition ou un agent décide de ses amendements.")
+                if cd.is_agent(actor.get("roles")):
+                    self._require_runs(actor, consultation.direction)  # an agent of another direction: why
+                raise PermissionDenied("Seul·e l'auteur·rice de la proposition ou un agent de la direction de la "
+                                       "consultation décide de ses amendements.")
             self._require_open(consultation)
         with rules():
             cd.check_amendment_pending(amendment.amendment_status)
