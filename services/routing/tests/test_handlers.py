@@ -431,11 +431,11 @@ def test_an_answer_signed_for_another_dossier_or_path_is_refused(run, ideas, sto
     assert store.snapshot() == before
 
 
-def test_a_stale_future_forged_or_unsigned_answer_is_refused(run, ideas, store):
+def test_a_stale_future_forged_or_unsigned_answer_is_refused(run, ideas, store, clock):
     secret = greening_webhook(run)
     decide(run, received(run, ideas), scheme="greening_permit")
     reference = store.one("dossiers").reference
-    now = int(time.time())
+    now = int(clock().timestamp())  # the service's clock, not the wall's: a slow set-up must not move the edges
     before = store.snapshot()
     for command in (signed_answer(secret, reference, GRANTED, timestamp=now - 301),
                     signed_answer(secret, reference, GRANTED, timestamp=now - 3600),
