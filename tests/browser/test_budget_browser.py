@@ -29,7 +29,7 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):
     carrier = resident(platform, "Porteuse")
     agent = citizen(platform, mail_link_of, "Agente")
     assert requests.post(f"{api}/accounts/{agent['id']}/roles", headers=boss["headers"],
-                         json={"role": "agent", "direction": "DEVE"}).ok
+                         json={"role": "agent", "direction": "DDCT"}).ok  # the DDCT runs the edition
 
     # An admin creates the edition in the back-office.
     log_in(chrome, platform, boss["email"])
@@ -76,7 +76,7 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):
     chrome.find_element(By.XPATH, "//input[@name='feasible'][@value='oui']").click()
     fill(chrome, admissibility_reason="Un investissement sur l'espace public.",
          feasibility_reason="La placette accueille un jardin sans gêner la circulation.", cost="30000")
-    Select(chrome.find_element(By.NAME, "direction")).select_by_value("DEVE")  # the agent's own direction
+    Select(chrome.find_element(By.NAME, "direction")).select_by_value("DDCT")  # kept by the agent's direction
     press(chrome, "Enregistrer l")
     assert "Déjà étudiés (2)" in main_text(chrome)
 
