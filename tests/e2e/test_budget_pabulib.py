@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .test_petitions import admin_headers
+from .people import administrator
 
 pytestmark = pytest.mark.e2e
 # the repository's tests/data (see its README): a missing file fails the test
@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 from accounts import SERVICE_NAME, domain
+from accounts.handlers.sessions import CITIZEN_SESSIONS
 from accounts.models import Account, Session
 from hubkit.config import database_url
 from hubkit.db import make_engine
@@ -46,7 +47,7 @@ for n in range(count):
                          address_line="Place de l'Hôtel de Ville", postcode="75004", arrondissement=4,
                          certification="declared", created_at=now, updated_at=now))
     sessions.append(dict(id=str(uuid.uuid4()), account_id=account_id, token_digest=domain.digest(token), kind="api",
-                         label="pabulib", created_at=now, last_seen_at=now, expires_at=now + domain.SESSION_TTL))
+                         label="pabulib", created_at=now, last_seen_at=now, expires_at=now + CITIZEN_SESSIONS.absolute))
     tokens.append(token)
 with sessionmaker(engine)() as session, session.begin():
     session.execute(sa.insert(Account), accounts)
@@ -83,7 +84,7 @@ def greedy(projects: list, budget: float) -> list:
 def test_toulouse_2024_tallies_to_the_file(platform):
     text = TOULOUSE.read_text(encoding="utf-8")
     expected = parse_pb(text)
-    admin, api = admin_headers(platform), f"{platform.url}/api/v1/budget"
+    admin, api = administrator(platform).headers, f"{platform.url}/api/v1/budget"
 
     imported = requests.post(f"{api}/cycles/pabulib", headers={**admin, "Content-Type": "application/json"},
                              data=json.dumps({"content": text, "filename": TOULOUSE.name},
