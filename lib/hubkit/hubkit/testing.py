@@ -264,6 +264,8 @@ class Platform:
                     "HUB_PUBLIC_URL": self.url, "HUB_MAIL_URL": self.smtp.url, "HUB_VAR_DIR": str(self.workdir),
                     "HUB_SERVICES": ",".join(services), "HUB_SECRET_KEY": uuid.uuid4().hex,
                     "HUB_REDIS_PREFIX": self.vhost, "ACCOUNTS_REGISTRATIONS_PER_IP": "1000",
+                    # the back office's paging test has one carrier submit a few dozen projects
+                    "BUDGET_SUBMISSIONS_PER_DAY": "1000",
                     "PYTHONWARNINGS": "ignore::DeprecationWarning"}
         self.http_ports = {}
         for name, database in self.databases.items():
