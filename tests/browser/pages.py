@@ -1,12 +1,6 @@
-"""What the browser tests do on the hub's pages (the `chrome` fixture is in conftest.py), and the admin accounts
-they need, created by the accounts command as an operator would."""
-import subprocess
-import sys
-import time
-
-import requests
-
-PASSWORD = "Des-Arbres-Partout-2026"
+"""What the browser tests do on the hub's pages (the `chrome` fixture is in conftest.py); the accounts they sign in
+with come from tests/e2e/people.py."""
+from tests.e2e.people import PASSWORD
 
 
 def navigate(browser, element):
@@ -75,17 +69,3 @@ def log_in(browser, platform, email: str, password: str = PASSWORD):
 
 def log_out(browser):
     press(browser, "déconnecter", scope="//header")
-
-
-def new_admin(platform, label: str, pseudonym: str = "Admin") -> str:
-    """The e-mail of a new admin account, created with the accounts command (the way an operator does)."""
-    email = f"{label}.{time.monotonic_ns()}@paris.fr"
-    subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
-                    f"{pseudonym} {time.monotonic_ns() % 10**6}", "--password", PASSWORD], env=platform.env,
-                   check=True, capture_output=True)
-    return email
-
-
-def bearer_headers(platform, email: str) -> dict:
-    login = requests.post(f"{platform.url}/api/v1/auth/tokens", json={"email": email, "password": PASSWORD}).json()
-    return {"Authorization": f"Bearer {login['token']}"}

@@ -9,30 +9,25 @@ import time
 import pytest
 import requests
 
-from ..e2e.test_budget import resident
-from ..e2e.test_petitions import citizen, mail_link_of
-from .pages import bearer_headers, fill, heading, log_in, log_out, main_text, navigate, new_admin, press
+from tests.e2e.people import administrator, citizen, read_mail_link, resident
+
+from .pages import fill, heading, log_in, log_out, main_text, navigate, press
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
-
-
-def admin(platform) -> dict:
-    email = new_admin(platform, "admin.budget")
-    return {"email": email, "headers": bearer_headers(platform, email)}
 
 
 def test_a_participatory_budget_through_the_pages(platform, chrome):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
     api = f"{platform.url}/api/v1"
-    boss = admin(platform)
-    carrier = resident(platform, "Porteuse")
-    agent = citizen(platform, mail_link_of, "Agente")
-    assert requests.post(f"{api}/accounts/{agent['id']}/roles", headers=boss["headers"],
+    boss = administrator(platform, "admin.budget")
+    carrier = resident(platform, read_mail_link, "Porteuse")
+    agent = citizen(platform, read_mail_link, "Agente")
+    assert requests.post(f"{api}/accounts/{agent.id}/roles", headers=boss.headers,
                          json={"role": "agent", "direction": "DDCT"}).ok  # the DDCT runs the edition
 
     # An admin creates the edition in the back-office.
-    log_in(chrome, platform, boss["email"])
+    log_in(chrome, platform, boss.email)
     chrome.get(platform.url + "/back-office/budget")
     title = f"Budget participatif {time.monotonic_ns() % 10**6}"
     fill(chrome, title=title, paris_envelope="1000000", **{"envelope_paris-19": "300000"})
@@ -42,12 +37,12 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):
     log_out(chrome)
 
     def advance(stage):
-        response = requests.post(f"{api}/budget/cycles/{cycle_id}/stage", headers=boss["headers"],
+        response = requests.post(f"{api}/budget/cycles/{cycle_id}/stage", headers=boss.headers,
                                  json={"stage": stage})
         assert response.ok, response.text
 
     # A resident submits a project from the edition's page.
-    log_in(chrome, platform, carrier["email"])
+    log_in(chrome, platform, carrier.email)
     chrome.get(f"{platform.url}/budget-participatif?edition={cycle_id}")
     navigate(chrome, chrome.find_element(By.LINK_TEXT, "Déposer un projet"))
     fill(chrome, title="Un jardin partagé rue Manin",
@@ -59,16 +54,16 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):
     press(chrome, "Déposer le projet")
     assert heading(chrome) == "Un jardin partagé rue Manin" and "Déposé" in main_text(chrome)
     log_out(chrome)
-    similar = requests.post(f"{api}/budget/cycles/{cycle_id}/projects", headers=carrier["headers"], json={
+    similar = requests.post(f"{api}/budget/cycles/{cycle_id}/projects", headers=carrier.headers, json={
         "title": "Des arbres fruitiers rue Manin", "description": "Planter des arbres fruitiers sur la placette.",
         "theme": "Environnement", "scale": "arrondissement", "sector": "paris-19", "estimated_cost": 20000})
     assert similar.status_code == 201, similar.text
 
     # An agent studies the project (the similar one is studied through the API).
     advance("study")
-    assert requests.post(f"{api}/budget/projects/{similar.json()['id']}/study", headers=boss["headers"], json={
+    assert requests.post(f"{api}/budget/projects/{similar.json()['id']}/study", headers=boss.headers, json={
         "admissible": True, "admissibility_reason": "Relève de la Ville.", "feasible": True, "cost": 20000}).ok
-    log_in(chrome, platform, agent["email"])
+    log_in(chrome, platform, agent.email)
     chrome.get(f"{platform.url}/back-office/budget/{cycle_id}/etude")
     assert "À étudier (1)" in main_text(chrome)
     chrome.find_element(By.XPATH, "//summary[contains(., 'Description et avis')]").click()
@@ -101,7 +96,7 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):
 
     # The carrier of the merged projects accepts to carry the co-constructed one.
     advance("campaign")
-    log_in(chrome, platform, carrier["email"])
+    log_in(chrome, platform, carrier.email)
     chrome.get(project_url)
     press(chrome, "accepte de porter ce projet")
     assert "Vous portez désormais ce projet co-construit." in main_text(chrome)
@@ -132,7 +127,7 @@ def test_a_participatory_budget_through_the_pages(platform, chrome):
     log_out(chrome)
 
     # At a mobile ballot box, an agent enters a paper ballot after checking the voter's identity.
-    log_in(chrome, platform, agent["email"])
+    log_in(chrome, platform, agent.email)
     chrome.get(f"{platform.url}/back-office/budget/{cycle_id}/bulletins-papier")
     Select(chrome.find_element(By.NAME, "secteur")).select_by_visible_text("19e arrondissement")
     press(chrome, "Afficher ses projets")

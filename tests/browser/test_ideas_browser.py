@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from tests.e2e.test_idea_box import admin_headers, citizen, wait_for
+from tests.e2e.people import PASSWORD, administrator, citizen, wait_for
 
-from .pages import PASSWORD, fill, heading, log_in, main_text, navigate, press
+from .pages import fill, heading, log_in, main_text, navigate, press
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -25,11 +25,11 @@ def test_ideas_and_a_consultation_in_chromium(platform, chrome, mail_link):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
     api = f"{platform.url}/api/v1"
-    admin = admin_headers(platform)
-    _, camille, camille_email, camille_name = citizen(platform, mail_link, "Camille")
-    _, dominique, dominique_email, _ = citizen(platform, mail_link, "Dominique")
-    _, lou, _, _ = citizen(platform, mail_link, "Lou")
-    assert requests.post(f"{api}/ideas", headers=dominique, json={
+    admin = administrator(platform).headers
+    camille = citizen(platform, mail_link, "Camille")
+    dominique = citizen(platform, mail_link, "Dominique")
+    lou = citizen(platform, mail_link, "Lou")
+    assert requests.post(f"{api}/ideas", headers=dominique.headers, json={
         "title": "Des fontaines le long du canal Saint-Martin", "theme": "environnement",
         "description": "Des fontaines d'eau potable le long du canal Saint-Martin."}).status_code == 201
     now = datetime.now(timezone.utc)
@@ -41,7 +41,7 @@ def test_ideas_and_a_consultation_in_chromium(platform, chrome, mail_link):
         "title": "La charte de la place", "mode": "amendable_text", "body": "Article 1 : à tous."}).status_code == 201
 
     # --- the idea box: similar ideas while typing, then the idea with its status ------------------
-    log_in(chrome, platform, camille_email)
+    log_in(chrome, platform, camille.email)
     chrome.get(platform.url + "/idees/proposer")
     fill(chrome, title="Fontaines sur le canal Saint-Martin",
          description="Installer des fontaines à boire sur le canal Saint-Martin.")
@@ -64,7 +64,7 @@ def test_ideas_and_a_consultation_in_chromium(platform, chrome, mail_link):
     proposal_url = chrome.current_url.split("#")[0]
 
     # another citizen: d'accord, argued vote, amendment
-    log_in(chrome, platform, dominique_email)
+    log_in(chrome, platform, dominique.email)
     chrome.get(proposal_url)
     press(chrome, "D'accord")
     assert "Vous êtes d'accord avec cette proposition." in main_text(chrome)
@@ -79,7 +79,7 @@ def test_ideas_and_a_consultation_in_chromium(platform, chrome, mail_link):
     assert "En attente" in main_text(chrome)
 
     # the author accepts it: it shows on the proposal
-    log_in(chrome, platform, camille_email)
+    log_in(chrome, platform, camille.email)
     chrome.get(proposal_url)
     press(chrome, "Accepter l'amendement")
     text = main_text(chrome)
@@ -88,7 +88,7 @@ def test_ideas_and_a_consultation_in_chromium(platform, chrome, mail_link):
     # --- a report hides the argument; a moderator restores it --------------------------------------
     argument_id = requests.get(proposal_url.replace("/consultations/propositions/", "/api/v1/consultations/proposals/")
                                ).json()["arguments"][0]["id"]
-    for reporter in (lou, admin):
+    for reporter in (lou.headers, admin):
         assert requests.post(f"{api}/consultations/arguments/{argument_id}/reports", headers=reporter,
                              json={"reason": "offensive"}).status_code == 201
     open_details(chrome, "Signaler cet argument")
@@ -115,13 +115,13 @@ def test_ideas_and_a_consultation_in_chromium(platform, chrome, mail_link):
     assert "Vingt bancs seront posés." in main_text(chrome) and "Conseil de Paris" in main_text(chrome)
 
     # --- deleting the account pseudonymises the idea -------------------------------------------------
-    log_in(chrome, platform, camille_email)
+    log_in(chrome, platform, camille.email)
     chrome.get(platform.url + "/mon-compte/supprimer")
     fill(chrome, password=PASSWORD)
     press(chrome, "Supprimer définitivement mon compte")
     wait_for(lambda: requests.get(f"{api}/ideas/{idea_path.rsplit('/', 1)[1]}").json()["author_pseudonym"]
              == "Citoyen·ne anonyme")
     chrome.get(platform.url + idea_path)
-    assert "Citoyen·ne anonyme" in main_text(chrome) and camille_name not in main_text(chrome)
+    assert "Citoyen·ne anonyme" in main_text(chrome) and camille.pseudonym not in main_text(chrome)
     chrome.get(proposal_url)
     assert "Citoyen·ne anonyme" in main_text(chrome)

@@ -7,34 +7,18 @@ Paris and answered. Runs on the shared platform (the threshold is the admin's ch
 Only what the browser does not have to prove goes through the API: creating the accounts, four of the five
 co-sponsorships, and the other signers' signatures."""
 import re
-import time
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 
-from ..e2e.test_petitions import mail_link_of
-from .pages import PASSWORD, fill, log_in, main_text, new_admin, press
+from tests.e2e.people import administrator, citizen, read_mail_link
+
+from .pages import fill, log_in, main_text, press
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 TITLE = "Des arceaux à vélos devant chaque école du 20e"
 REASON = "Série de comptes créés pour signer"
 
-
-# --- accounts (API) ---------------------------------------------------------------------------
-
-def citizen(platform, name: str, email_domain: str = "exemple.fr") -> dict:
-    api, email = f"{platform.url}/api/v1", f"{name}.{time.monotonic_ns()}@{email_domain}".lower()
-    assert requests.post(f"{api}/accounts", json={"email": email, "password": PASSWORD,
-                                                  "pseudonym": f"{name} {time.monotonic_ns() % 10**6}"}).ok
-    link = mail_link_of(platform, email, "/compte/verifier")
-    assert requests.post(f"{api}/accounts/verification",
-                         json={"token": parse_qs(urlparse(link).query)["token"][0]}).ok
-    login = requests.post(f"{api}/auth/tokens", json={"email": email, "password": PASSWORD}).json()
-    return {"email": email, "headers": {"Authorization": f"Bearer {login['token']}"}}
-
-
-# --- the browser ------------------------------------------------------------------------------
 
 def tick(browser, label: str):
     from selenium.webdriver.common.by import By
@@ -48,13 +32,15 @@ def count_shown(platform, petition_id: str, headers: dict) -> int:
 def test_a_petition_from_draft_to_the_council_in_chromium(platform, chrome):
     from selenium.webdriver.common.by import By
     api = f"{platform.url}/api/v1"
-    author, sponsors = citizen(platform, "Autrice"), [citizen(platform, f"Parrain{n}") for n in range(5)]
-    signers = [citizen(platform, "Signataire"), citizen(platform, "Voisine")]
-    farm = citizen(platform, "Serie", email_domain="ferme-a-clics.fr")
-    hasty, moderator = citizen(platform, "Presse"), new_admin(platform, "admin.petitions.navigateur")
+    author = citizen(platform, read_mail_link, "Autrice")
+    sponsors = [citizen(platform, read_mail_link, f"Parrain{n}") for n in range(5)]
+    signers = [citizen(platform, read_mail_link, "Signataire"), citizen(platform, read_mail_link, "Voisine")]
+    farm = citizen(platform, read_mail_link, "Serie", email_domain="ferme-a-clics.fr")
+    hasty = citizen(platform, read_mail_link, "Presse")
+    moderator = administrator(platform, "admin.petitions.navigateur")
 
     # the author drafts the petition and finds the private link for co-sponsors
-    log_in(chrome, platform, author["email"])
+    log_in(chrome, platform, author.email)
     chrome.get(platform.url + "/petitions/nouvelle")
     fill(chrome, title=TITLE, asks="Nous demandons des arceaux à vélos devant chacune des écoles du 20e.",
          background="Les parents qui accompagnent leurs enfants à vélo n'ont nulle part où attacher leurs vélos.")
@@ -65,21 +51,21 @@ def test_a_petition_from_draft_to_the_council_in_chromium(platform, chrome):
     assert "/petitions/parrainer/" in sponsor_url
 
     # one co-sponsor in the browser, the four others by the API; then the author submits
-    log_in(chrome, platform, sponsors[0]["email"])
+    log_in(chrome, platform, sponsors[0].email)
     chrome.get(sponsor_url)
     press(chrome, "Parrainer cette pétition")
     assert "Merci, vous parrainez cette pétition" in main_text(chrome)
     token = sponsor_url.rsplit("/", 1)[1]
     for sponsor in sponsors[1:]:
-        assert requests.post(f"{api}/petitions/sponsorships/{token}", headers=sponsor["headers"]).status_code == 201
-    log_in(chrome, platform, author["email"])
+        assert requests.post(f"{api}/petitions/sponsorships/{token}", headers=sponsor.headers).status_code == 201
+    log_in(chrome, platform, author.email)
     chrome.get(f"{platform.url}/petitions/{petition_id}")
     assert "Co-parrains : 5 sur 5" in main_text(chrome)
     press(chrome, "Soumettre à la modération")
     assert "soumise à la modération" in main_text(chrome)
 
     # a moderator (an admin: they may choose a small threshold) publishes it
-    log_in(chrome, platform, moderator)
+    log_in(chrome, platform, moderator.email)
     chrome.get(platform.url + "/back-office/petitions/moderation")
     publish = f"//form[contains(@action, '/{petition_id}/publier')]"
     fill(chrome, publish, threshold="3")
@@ -87,16 +73,16 @@ def test_a_petition_from_draft_to_the_council_in_chromium(platform, chrome):
     assert f"La pétition « {TITLE} » est publiée." in main_text(chrome)
 
     # a citizen signs in the browser; a second signature (another tab signed meanwhile) is refused clearly
-    log_in(chrome, platform, signers[0]["email"])
+    log_in(chrome, platform, signers[0].email)
     chrome.get(f"{platform.url}/petitions/{petition_id}")
     tick(chrome, "J'habite à Paris")
     press(chrome, "Signer la pétition")
     assert "Merci, votre signature est enregistrée. La pétition compte 1 signature." in main_text(chrome)
     assert "Vous avez signé cette pétition." in main_text(chrome)
-    log_in(chrome, platform, signers[1]["email"])
+    log_in(chrome, platform, signers[1].email)
     chrome.get(f"{platform.url}/petitions/{petition_id}")
     tick(chrome, "Je travaille à Paris")
-    assert requests.post(f"{api}/petitions/{petition_id}/signatures", headers=signers[1]["headers"],
+    assert requests.post(f"{api}/petitions/{petition_id}/signatures", headers=signers[1].headers,
                          json={"connection": {"works": True}}).status_code == 201  # the other tab
     press(chrome, "Signer la pétition")
     text = main_text(chrome)
@@ -104,32 +90,32 @@ def test_a_petition_from_draft_to_the_council_in_chromium(platform, chrome):
     assert "Vous avez déjà signé cette pétition : une signature par personne." in text
 
     # a third signer, from a domain of accounts created in series, reaches the threshold
-    reached = requests.post(f"{api}/petitions/{petition_id}/signatures", headers=farm["headers"],
+    reached = requests.post(f"{api}/petitions/{petition_id}/signatures", headers=farm.headers,
                             json={"connection": {"lives": True}})
     assert reached.status_code == 201 and reached.json()["status"] == "threshold_reached"
 
     # someone who keeps trying is stopped with the time to wait
     for _ in range(5):  # every attempt counts against the per-account burst window, even a refused one
-        requests.post(f"{api}/petitions/{petition_id}/signatures", headers=hasty["headers"], json={})
-    log_in(chrome, platform, hasty["email"])
+        requests.post(f"{api}/petitions/{petition_id}/signatures", headers=hasty.headers, json={})
+    log_in(chrome, platform, hasty.email)
     chrome.get(f"{platform.url}/petitions/{petition_id}")
     tick(chrome, "J'étudie à Paris")
     press(chrome, "Signer la pétition")
     text = main_text(chrome)
     assert "Votre signature n'a pas été enregistrée" in text and "Trop de tentatives" in text
     assert re.search(r"réessayez dans \d+ (secondes?|minutes?)", text), text
-    assert count_shown(platform, petition_id, hasty["headers"]) == 3
+    assert count_shown(platform, petition_id, hasty.headers) == 3
 
     # the moderator sees the domains that signed, invalidates the suspicious one, and the count is exact
-    log_in(chrome, platform, moderator)
+    log_in(chrome, platform, moderator.email)
     chrome.get(f"{platform.url}/back-office/petitions/{petition_id}/fraude")
     text = main_text(chrome)
-    assert "ferme-a-clics.fr" in text and "exemple.fr" in text and farm["email"] not in text
+    assert "ferme-a-clics.fr" in text and "exemple.fr" in text and farm.email not in text
     by_domain = "//form[.//input[@name='mode' and @value='domain']]"
     fill(chrome, by_domain, email_domain="ferme-a-clics.fr", reason=REASON)
     press(chrome, "Invalider les signatures de ce domaine", by_domain)
     assert "1 signature invalidée. La pétition compte désormais 2 signatures." in main_text(chrome)
-    assert count_shown(platform, petition_id, author["headers"]) == 2
+    assert count_shown(platform, petition_id, author.headers) == 2
     chrome.get(f"{platform.url}/petitions/{petition_id}")
     assert REASON in main_text(chrome) and "Seuil atteint" in main_text(chrome)
 

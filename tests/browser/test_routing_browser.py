@@ -5,7 +5,9 @@ import time
 import pytest
 import requests
 
-from .pages import bearer_headers, heading, log_in, main_text, navigate, new_admin
+from tests.e2e.people import administrator
+
+from .pages import heading, log_in, main_text, navigate
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -13,14 +15,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 def test_an_agent_forwards_an_idea_from_the_inbox_and_undoes_it(platform, chrome):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
-    email = new_admin(platform, "agent.orientation", pseudonym="Agente")
+    agent = administrator(platform, "agent.orientation", pseudonym="Agente")
     title = f"Aménager le square Pétanque {time.monotonic_ns() % 10**6}"
-    submitted = requests.post(f"{platform.url}/api/v1/ideas", headers=bearer_headers(platform, email),
+    submitted = requests.post(f"{platform.url}/api/v1/ideas", headers=agent.headers,
                               json={"title": title, "theme": "cadre_de_vie", "arrondissement": 18,
                                     "description": "Installer des bancs et créer deux pistes de pétanque."})
     assert submitted.status_code == 201, submitted.text
 
-    log_in(chrome, platform, email)
+    log_in(chrome, platform, agent.email)
 
     deadline = time.monotonic() + 20
     while True:  # the idea reaches the inbox through an event: reload until it is there

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from hubkit.db import make_engine
 
+from .people import PASSWORD
+
 pytestmark = pytest.mark.e2e
-PASSWORD = "Des-Arbres-Partout-2026"
 
 
 def token_of(link: str) -> str:

@@ -22,7 +22,7 @@ from hubkit.envelope import make_event
 from hubkit.outbox import context_headers, signed_headers
 from hubkit.rpc import SignedClusterRpcProxy
 
-from .people import admin_headers, citizen, wait_for
+from .people import administrator, citizen, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -40,37 +40,36 @@ def refusals(platform, service: str, reason: str) -> float:
 
 
 def test_forged_calls_act_as_nobody(platform, mail_link, monkeypatch):
-    victim_id, victim, _, _ = citizen(platform, mail_link, "Victime")
-    attacker_id, attacker, _, _ = citizen(platform, mail_link, "Intrus")
-    admin = admin_headers(platform)
-    admin_id = me(platform, admin).json()["id"]
+    victim = citizen(platform, mail_link, "Victime")
+    attacker = citizen(platform, mail_link, "Intrus")
+    admin = administrator(platform)
     config = {"AMQP_URI": platform.amqp_uri, "serializer": "json"}
-    before = me(platform, victim).json()
+    before = me(platform, victim.headers).json()
 
     # unsigned, as nameko's own client sends them: the administrator's id, the victim's id
     with ClusterRpcProxy(config, timeout=10) as unsigned:
         with pytest.raises(trust.CallerNotTrusted):
-            unsigned.accounts.grant_role(admin_id, {"account_id": attacker_id, "role": "admin"})
+            unsigned.accounts.grant_role(admin.id, {"account_id": attacker.id, "role": "admin"})
         with pytest.raises(trust.CallerNotTrusted):
-            unsigned.accounts.update_profile(victim_id, {"address_line": "1 rue de l'Intrus", "postcode": "75001"})
+            unsigned.accounts.update_profile(victim.id, {"address_line": "1 rue de l'Intrus", "postcode": "75001"})
         with pytest.raises(trust.CallerNotTrusted):  # an internal RPC: the addresses behind the pseudonyms
-            unsigned.accounts.email_domains({"account_ids": [victim_id]})
+            unsigned.accounts.email_domains({"account_ids": [victim.id]})
 
     # signed, but with a key the attacker made: "I am the gateway", "I am petitions"
     forged_key = SigningKey.generate()
     monkeypatch.setattr(keys, "signing_key", lambda identity: forged_key)
-    admin_subject = {trust.SUBJECT_KEY: {"account_id": admin_id, "roles": ["admin"], "direction": None}}
+    admin_subject = {trust.SUBJECT_KEY: {"account_id": admin.id, "roles": ["admin"], "direction": None}}
     with SignedClusterRpcProxy(config, context_data=admin_subject, timeout=10) as as_gateway:
         with pytest.raises(trust.CallerNotTrusted) as refused:
-            as_gateway.accounts.grant_role(admin_id, {"account_id": attacker_id, "role": "admin"})
+            as_gateway.accounts.grant_role(admin.id, {"account_id": attacker.id, "role": "admin"})
         assert refused.value.details == {"reason": "bad_signature"}
     with SignedClusterRpcProxy(config, identity="petitions", timeout=10) as as_petitions:
         with pytest.raises(trust.CallerNotTrusted):
-            as_petitions.accounts.email_domains({"account_ids": [victim_id]})
+            as_petitions.accounts.email_domains({"account_ids": [victim.id]})
     monkeypatch.undo()
 
-    assert "admin" not in me(platform, attacker).json()["roles"]
-    assert me(platform, victim).json() == before
+    assert "admin" not in me(platform, attacker.headers).json()["roles"]
+    assert me(platform, victim.headers).json() == before
     assert refusals(platform, "accounts", "missing") >= 3 and refusals(platform, "accounts", "bad_signature") >= 2
 
 
@@ -116,31 +115,31 @@ class Spy:
 def test_an_assertion_captured_on_the_broker_cannot_be_reused(platform, mail_link):
     """The attacker copies the gateway's request for the victim's profile change, assertion included, then sends
     it again with other arguments, or to another method: both refused, nothing changed."""
-    victim_id, victim, _, _ = citizen(platform, mail_link, "Victime")
+    victim = citizen(platform, mail_link, "Victime")
     spy = Spy(platform.amqp_uri, "accounts.update_profile")
     try:
-        changed = requests.patch(f"{platform.url}/api/v1/me", headers=victim,
+        changed = requests.patch(f"{platform.url}/api/v1/me", headers=victim.headers,
                                  json={"birth_date": "1992-03-08", "lives_in_paris": True,
                                        "address_line": "5 place du Panthéon", "postcode": "75005"})
         assert changed.status_code == 200
         body, headers = spy.captured()
-        assert "nameko.hub_assertion" in headers and body["args"][0] == victim_id
-        tampered = {**body, "args": [victim_id, {"address_line": "1 rue de l'Intrus", "postcode": "75001"}]}
+        assert "nameko.hub_assertion" in headers and body["args"][0] == victim.id
+        tampered = {**body, "args": [victim.id, {"address_line": "1 rue de l'Intrus", "postcode": "75001"}]}
         answer = spy.replay("accounts.update_profile", tampered, headers)
         assert answer["error"]["exc_type"] == "CallerNotTrusted" and "wrong_arguments" in json.dumps(answer)
-        answer = spy.replay("accounts.delete_account", {"args": [victim_id, {"password": "x"}], "kwargs": {}},
+        answer = spy.replay("accounts.delete_account", {"args": [victim.id, {"password": "x"}], "kwargs": {}},
                             headers)
         assert answer["error"]["exc_type"] == "CallerNotTrusted" and "wrong_audience" in json.dumps(answer)
     finally:
         spy.close()
-    assert me(platform, victim).json()["postcode"] == "75005"
+    assert me(platform, victim.headers).json()["postcode"] == "75005"
 
 
 def test_a_forged_event_changes_nothing(platform, mail_link):
     """`account_deleted` for a living citizen, unsigned or signed by another service: ideas does not erase their
     idea's authorship."""
-    victim_id, victim, _, pseudonym = citizen(platform, mail_link, "Victime")
-    idea = requests.post(f"{platform.url}/api/v1/ideas", headers=victim, json={
+    victim = citizen(platform, mail_link, "Victime")
+    idea = requests.post(f"{platform.url}/api/v1/ideas", headers=victim.headers, json={
         "title": "Des bancs au square", "description": "Des bancs à l'ombre pour les anciens du quartier.",
         "theme": "environnement"})
     assert idea.status_code == 201
@@ -151,7 +150,7 @@ def test_a_forged_event_changes_nothing(platform, mail_link):
         producer = connection.Producer()
         for signer in (None, "ideas"):
             envelope = make_event(type="account_deleted", version=1, producer="accounts",
-                                  subject={"kind": "account", "id": victim_id}, payload={"account_id": victim_id},
+                                  subject={"kind": "account", "id": victim.id}, payload={"account_id": victim.id},
                                   correlation_id=f"forged-{signer}", causation_id=f"forged-{signer}")
             envelope = json.loads(json.dumps(envelope, default=str))
             headers = context_headers(envelope) if signer is None else signed_headers(envelope, signer)
@@ -159,28 +158,27 @@ def test_a_forged_event_changes_nothing(platform, mail_link):
                              serializer="json", declare=[exchange])
     wait_for(lambda: refusals(platform, "ideas", "event_signature") >= before + 2)
     shown = requests.get(f"{platform.url}/api/v1/ideas/{idea_id}").json()
-    assert shown["author_pseudonym"] == pseudonym
-    assert me(platform, victim).status_code == 200
+    assert shown["author_pseudonym"] == victim.pseudonym
+    assert me(platform, victim.headers).status_code == 200
 
 
 def test_a_forged_session_cache_entry_gives_no_access(platform, mail_link):
     """Redis write access: an administrator's principal under a made-up token, and an administrator's real entry
     copied under the attacker's own token."""
-    attacker_id, attacker, _, _ = citizen(platform, mail_link, "Intrus")
-    admin = admin_headers(platform)
-    assert requests.get(f"{platform.url}/api/v1/accounts", headers=admin).status_code == 200
+    attacker = citizen(platform, mail_link, "Intrus")
+    admin = administrator(platform)
+    assert requests.get(f"{platform.url}/api/v1/accounts", headers=admin.headers).status_code == 200
     client = redis.Redis.from_url(platform.env.get("HUB_REDIS_URL", "redis://127.0.0.1:6379/0"),
                                   decode_responses=True)
     key = lambda token: f"{platform.vhost}:session:{hashlib.sha256(token.encode()).hexdigest()}"  # noqa: E731
     made_up = secrets.token_urlsafe(32)
-    client.set(key(made_up), json.dumps({"account_id": attacker_id, "session_id": str(uuid.uuid4()),
+    client.set(key(made_up), json.dumps({"account_id": attacker.id, "session_id": str(uuid.uuid4()),
                                          "pseudonym": "x", "roles": ["admin"], "direction": None,
                                          "expires_at": "2099-01-01T00:00:00+00:00"}), ex=60)
     assert me(platform, {"Authorization": f"Bearer {made_up}"}).status_code == 401
 
-    admin_token, attacker_token = admin["Authorization"][7:], attacker["Authorization"][7:]
-    assert me(platform, admin).status_code == 200  # the administrator's entry is in the cache now
-    real_entry = wait_for(lambda: client.get(key(admin_token)))
-    client.set(key(attacker_token), real_entry, ex=60)
-    assert requests.get(f"{platform.url}/api/v1/accounts", headers=attacker).status_code == 403
-    assert me(platform, attacker).json()["id"] == attacker_id
+    assert me(platform, admin.headers).status_code == 200  # the administrator's entry is in the cache now
+    real_entry = wait_for(lambda: client.get(key(admin.token)))
+    client.set(key(attacker.token), real_entry, ex=60)
+    assert requests.get(f"{platform.url}/api/v1/accounts", headers=attacker.headers).status_code == 403
+    assert me(platform, attacker.headers).json()["id"] == attacker.id

@@ -10,36 +10,18 @@ import time
 
 import pytest
 import requests
-import sqlalchemy as sa
-from hubkit.db import make_engine
 
-from .test_petitions import admin_headers, citizen, mail_link_of, wait_for
+from .people import PASSWORD, administrator, citizen, read_mail_link, resident, wait_for
+from .platform_db import rows
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Des-Arbres-Partout-2026"
-
-
-def rows(platform, table: str) -> list:
-    engine = make_engine(platform.databases["budget"].url)
-    with engine.connect() as connection:
-        found = connection.execute(sa.select(sa.Table(table, sa.MetaData(), autoload_with=connection))).all()
-    engine.dispose()
-    return found
-
-
-def resident(platform, name: str, postcode="75019") -> dict:
-    person = citizen(platform, mail_link_of, name)
-    response = requests.patch(f"{platform.url}/api/v1/me", headers=person["headers"], json={
-        "lives_in_paris": True, "address_line": "12 rue Manin", "postcode": postcode, "birth_date": "1990-05-14"})
-    assert response.ok, response.text
-    return person
 
 
 @pytest.fixture(scope="module")
 def people(platform):
-    return {"admin": admin_headers(platform), "carrier": resident(platform, "Porteuse"),
-            "voters": [resident(platform, f"Votant{n}") for n in range(3)],
-            "outsider": citizen(platform, mail_link_of, "Banlieusard")}
+    return {"admin": administrator(platform).headers, "carrier": resident(platform, read_mail_link, "Porteuse"),
+            "voters": [resident(platform, read_mail_link, f"Votant{n}") for n in range(3)],
+            "outsider": citizen(platform, read_mail_link, "Banlieusard")}
 
 
 def test_a_cycle_from_submission_to_results(platform, people):
@@ -50,11 +32,11 @@ def test_a_cycle_from_submission_to_results(platform, people):
         "sector_envelopes": {"paris-19": 300}, "eligibility": {"lives_in_paris": True, "min_age": 16}})
     assert cycle.status_code == 201, cycle.text
     cycle = cycle.json()
-    assert requests.post(f"{api}/cycles", headers=carrier["headers"], json={
+    assert requests.post(f"{api}/cycles", headers=carrier.headers, json={
         "title": "Pas pour moi", "paris_envelope": 1}).status_code == 403
 
     def project(title, scale, sector=None):
-        response = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=carrier["headers"], json={
+        response = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=carrier.headers, json={
             "title": title, "description": "Un projet pour le quartier, décrit en plus de vingt caractères.",
             "theme": "Cadre de vie", "scale": scale, "sector": sector, "estimated_cost": 100})
         assert response.status_code == 201, response.text
@@ -63,10 +45,10 @@ def test_a_cycle_from_submission_to_results(platform, people):
     p1, p2, s1 = project("Des bancs partout", "paris"), project("Des fontaines", "paris"), \
         project("Un jardin partagé", "arrondissement", "paris-19")
     j1 = project("Des jeux pour les petits", "arrondissement", "paris-19")
-    j2 = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=voters[1]["headers"], json={
+    j2 = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=voters[1].headers, json={
         "title": "Une aire de jeux au square", "description": "Des jeux pour les enfants du quartier, au square.",
         "theme": "Cadre de vie", "scale": "arrondissement", "sector": "paris-19"}).json()["id"]
-    bad = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=carrier["headers"], json={
+    bad = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=carrier.headers, json={
         "title": "Jardin", "description": "court", "theme": "Jardinage", "scale": "arrondissement"})
     assert bad.status_code == 400 and {"description", "theme", "sector"} <= set(bad.json()["details"])
 
@@ -78,7 +60,7 @@ def test_a_cycle_from_submission_to_results(platform, people):
     skipped = requests.post(f"{api}/cycles/{cycle['id']}/stage", headers=admin, json={"stage": "vote"})
     assert skipped.status_code == 409 and skipped.json()["details"]["next_stage"] == "study"
     advance("study")
-    late = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=carrier["headers"], json={
+    late = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=carrier.headers, json={
         "title": "Trop tard", "description": "Un projet déposé après la fin du dépôt des projets.",
         "theme": "Sport", "scale": "paris"})
     assert late.status_code == 409 and late.json()["error"] == "WRONG_STAGE"
@@ -87,7 +69,7 @@ def test_a_cycle_from_submission_to_results(platform, people):
         studied = requests.post(f"{api}/projects/{project_id}/study", headers=admin, json={
             "admissible": True, "admissibility_reason": "Relève de la Ville.", "feasible": True, "cost": cost})
         assert studied.ok and studied.json()["status"] == "feasible", studied.text
-    assert requests.post(f"{api}/projects/{p1}/study", headers=carrier["headers"], json={
+    assert requests.post(f"{api}/projects/{p1}/study", headers=carrier.headers, json={
         "admissible": False, "admissibility_reason": "Non."}).status_code == 403
     advance("co_construction")
     merged = requests.post(f"{api}/cycles/{cycle['id']}/merges", headers=admin, json={
@@ -98,10 +80,10 @@ def test_a_cycle_from_submission_to_results(platform, people):
     m = merged["id"]
     assert merged["cost"] == 150 and [s["project_id"] for s in merged["lineage"]] == [j1, j2]
     assert requests.get(f"{api}/projects/{j1}").json()["merged_into"] == m
-    mail_link_of(platform, carrier["email"], f"/budget-participatif/projets/{m}")  # the invitation
-    accepted = requests.post(f"{api}/projects/{m}/invitation", headers=carrier["headers"], json={"accept": True})
+    read_mail_link(platform, carrier.email, f"/budget-participatif/projets/{m}")  # the invitation
+    accepted = requests.post(f"{api}/projects/{m}/invitation", headers=carrier.headers, json={"accept": True})
     assert accepted.ok and accepted.json()["carried_by_me"] is True, accepted.text
-    refused_merge = requests.post(f"{api}/projects/{m}/invitation", headers=voters[1]["headers"],
+    refused_merge = requests.post(f"{api}/projects/{m}/invitation", headers=voters[1].headers,
                                   json={"accept": False})
     assert refused_merge.ok and refused_merge.json()["carriers_count"] == 1
     advance("selection")
@@ -109,28 +91,28 @@ def test_a_cycle_from_submission_to_results(platform, people):
     for project_id in (p1, p2, s1, m):
         assert requests.post(f"{api}/projects/{project_id}/selection", headers=admin, json={}).ok
     advance("campaign")
-    early = requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0]["headers"],
+    early = requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0].headers,
                          json={"paris_projects": [p1]})
     assert early.status_code == 409 and early.json()["details"]["stage"] == "campaign"
     advance("vote")
 
-    refused = requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=people["outsider"]["headers"],
+    refused = requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=people["outsider"].headers,
                            json={"paris_projects": [p1]})
     assert refused.status_code == 403 and refused.json()["details"]["rule"] == "lives_in_paris"
-    too_many = requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0]["headers"],
+    too_many = requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0].headers,
                             json={"paris_projects": [p1, p2, s1]})
     assert too_many.status_code == 400
-    first = requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0]["headers"],
+    first = requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0].headers,
                          json={"paris_projects": [p1], "sector": "paris-19", "sector_projects": [s1]}).json()
-    second = requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0]["headers"],
+    second = requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0].headers,
                           json={"paris_projects": [p2, p1]}).json()
     assert second["replaced"] is True and first["receipt"] != second["receipt"]
     for voter in voters[1:]:
-        assert requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voter["headers"],
+        assert requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voter.headers,
                             json={"paris_projects": [p2], "sector": "paris-19", "sector_projects": [s1]}).ok
     assert requests.get(f"{api}/cycles/{cycle['id']}/receipts/{first['receipt']}").json()["status"] == "replaced"
     assert requests.get(f"{api}/cycles/{cycle['id']}/receipts/{second['receipt']}").json()["counted"] is True
-    mine = requests.get(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0]["headers"]).json()
+    mine = requests.get(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0].headers).json()
     assert sorted(mine["paris_projects"]) == sorted([p1, p2]) and mine["sector_projects"] == []
 
     # Paper ballots from a mobile ballot box: someone without an account, and voters[1], who voted online too.
@@ -144,13 +126,13 @@ def test_a_cycle_from_submission_to_results(platform, people):
     assert twice.status_code == 409 and twice.json()["error"] == "ALREADY_VOTED_ON_PAPER"
     double = requests.post(f"{api}/cycles/{cycle['id']}/paper-ballots", headers=admin, json={
         **identity, "last_name": "Votant", "first_name": "Un", "birth_date": "1990-05-14",
-        "account_email": voters[1]["email"], "paris_projects": [p1]})
+        "account_email": voters[1].email, "paris_projects": [p1]})
     assert double.status_code == 201 and double.json()["status"] == "superseded_by_online", double.text
-    assert requests.post(f"{api}/cycles/{cycle['id']}/paper-ballots", headers=carrier["headers"],
+    assert requests.post(f"{api}/cycles/{cycle['id']}/paper-ballots", headers=carrier.headers,
                          json={**identity, "paris_projects": [p1]}).status_code == 403
 
     assert requests.get(f"{api}/cycles/{cycle['id']}/results").status_code == 403
-    assert requests.get(f"{api}/cycles/{cycle['id']}/counts", headers=carrier["headers"]).status_code == 403
+    assert requests.get(f"{api}/cycles/{cycle['id']}/counts", headers=carrier.headers).status_code == 403
     live = requests.get(f"{api}/cycles/{cycle['id']}/counts", headers=admin).json()
     assert {p["project_id"]: p["votes"] for p in live["projects"]} == {p1: 2, p2: 3, s1: 2, m: 1}
     assert (live["ballots_count"], live["ballots_online"], live["ballots_paper"]) == (4, 3, 1)
@@ -168,36 +150,37 @@ def test_a_cycle_from_submission_to_results(platform, people):
     assert f"{p1};" in csv_results.text and "voix_papier" in csv_results.text
 
     # Implementation: voters[2] follows the winner p2; an agent moves it along; the follower gets the e-mail.
-    followed = requests.put(f"{api}/projects/{p2}/follows/favorite", headers=voters[2]["headers"])
+    followed = requests.put(f"{api}/projects/{p2}/follows/favorite", headers=voters[2].headers)
     assert followed.ok and followed.json()["favorites_count"] == 1
     advance("implementation")
     moved = requests.post(f"{api}/projects/{p2}/status", headers=admin, json={
         "status": "etudes_conception", "justification": "La direction a lancé les études des fontaines.",
         "effective_date": time.strftime("%Y-%m-%d")})
     assert moved.ok and moved.json()["status"] == "etudes_conception", moved.text
-    assert requests.post(f"{api}/projects/{p2}/status", headers=carrier["headers"], json={
+    assert requests.post(f"{api}/projects/{p2}/status", headers=carrier.headers, json={
         "status": "realise", "justification": "Non.", "effective_date": "2026-01-01"}).status_code == 403
     sheet = requests.get(f"{api}/projects/{p2}").json()
     assert [t["status"] for t in sheet["timeline"]] == ["etudes_conception"]
-    mail_link_of(platform, voters[2]["email"], f"/budget-participatif/projets/{p2}")
+    read_mail_link(platform, voters[2].email, f"/budget-participatif/projets/{p2}")
     exported = requests.get(f"{api}/cycles/{cycle['id']}/pabulib")
-    assert exported.ok and "VOTES" in exported.text and people["voters"][0]["id"] not in exported.text
+    assert exported.ok and "VOTES" in exported.text and people["voters"][0].id not in exported.text
     assert requests.get(f"{api}/cycles/{cycle['id']}/receipts/{second['receipt']}").json()["status"] == "counted"
 
     # The voter deletes their account: the ballot stays counted, unlinked; the carrier is pseudonymised.
     for person in (carrier, voters[0]):
-        deleted = requests.post(f"{platform.url}/api/v1/me/deletion", headers=person["headers"],
+        deleted = requests.post(f"{platform.url}/api/v1/me/deletion", headers=person.headers,
                                 json={"password": PASSWORD})
         assert deleted.ok, deleted.text
-    assert wait_for(lambda: carrier["id"] not in {row.account_id for row in rows(platform, "budget_project_carriers")})
-    assert wait_for(lambda: voters[0]["id"] not in {row.account_id for row in rows(platform, "budget_ballots")})
-    ballots = [row for row in rows(platform, "budget_ballots") if row.cycle_id == cycle["id"]
+    assert wait_for(lambda: carrier.id not in {row.account_id
+                                               for row in rows(platform, "budget", "budget_project_carriers")})
+    assert wait_for(lambda: voters[0].id not in {row.account_id for row in rows(platform, "budget", "budget_ballots")})
+    ballots = [row for row in rows(platform, "budget", "budget_ballots") if row.cycle_id == cycle["id"]
                and row.channel == "online"]
     assert len(ballots) == 3 and sum(row.account_id is None for row in ballots) == 1
     assert requests.get(f"{api}/cycles/{cycle['id']}/results").json()["ballots_count"] == 4
-    assert all(row.identity_digest is None for row in rows(platform, "budget_paper_ballots"))  # erased
+    assert all(row.identity_digest is None for row in rows(platform, "budget", "budget_paper_ballots"))  # erased
 
-    outbox = [row.envelope for row in rows(platform, "outbox_events")]
+    outbox = [row.envelope for row in rows(platform, "budget", "outbox_events")]
     cast = [e for e in outbox if e["type"] == "ballot_cast" and e["payload"]["cycle_id"] == cycle["id"]]
     assert sum(e["payload"]["count"] for e in cast) == 6  # 4 online (one replaced), 2 on paper
     assert sum(e["payload"]["count"] for e in cast if e["payload"]["channel"] == "paper") == 2
@@ -205,5 +188,5 @@ def test_a_cycle_from_submission_to_results(platform, people):
     assert {e["type"] for e in outbox} >= {"project_submitted", "project_study_decided", "project_selected",
                                            "ballot_cast", "vote_closed", "results_published", "projects_merged",
                                            "project_status_changed"}
-    for secret in ("Martin", "1980-03-02", "12AB", voters[1]["email"]):
+    for secret in ("Martin", "1980-03-02", "12AB", voters[1].email):
         assert secret not in repr(outbox)

@@ -1,44 +1,28 @@
 """The budget back office's lists on the running platform: the dashboard counts in the service, the study queue
 and a commission's list come one page at a time, filtered in SQL, through the real gateway and budget service."""
 import html
-import re
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
-from .test_petitions import PASSWORD, citizen, mail_link_of
+from .people import administrator, citizen, csrf_token, pages_session, read_mail_link
 
 pytestmark = pytest.mark.e2e
 WAITING = 51  # one more than a page of the back office
 
 
-def staff_session(platform) -> tuple:
-    """An administrator signed in to the pages (a session with its CSRF token), and their API headers."""
-    email = f"admin.budget.{time.monotonic_ns()}@paris.fr"
-    subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
-                    f"Admin {time.monotonic_ns() % 10**6}", "--password", PASSWORD], env=platform.env, check=True,
-                   capture_output=True)
-    browser = requests.Session()
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', browser.get(f"{platform.url}/connexion").text).group(1)
-    assert browser.post(f"{platform.url}/connexion", data={"csrf_token": csrf, "email": email,
-                                                           "password": PASSWORD}).ok
-    token = requests.post(f"{platform.url}/api/v1/auth/tokens", json={"email": email, "password": PASSWORD})
-    return browser, {"Authorization": f"Bearer {token.json()['token']}"}
-
-
 def test_the_back_office_lists_come_one_page_at_a_time(platform):
     api, base = f"{platform.url}/api/v1/budget", f"{platform.url}/back-office/budget"
-    browser, admin = staff_session(platform)
-    carrier = citizen(platform, mail_link_of, "Porteur")
+    staff = administrator(platform, "admin.budget")
+    browser, admin = pages_session(platform, staff.email), staff.headers
+    carrier = citizen(platform, read_mail_link, "Porteur")
     cycle = requests.post(f"{api}/cycles", headers=admin, json={
         "title": f"Budget participatif 2026 {time.monotonic_ns()}", "paris_envelope": 1000, "max_choices": 2,
         "sector_envelopes": {"paris-19": 300}}).json()
 
     def submit(title, **place):
-        response = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=carrier["headers"], json={
+        response = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=carrier.headers, json={
             "title": title, "description": "Un projet pour le quartier, décrit en plus de vingt caractères.",
             "theme": "Cadre de vie", "scale": "arrondissement", "sector": "paris-19", **place})
         assert response.status_code == 201, response.text
@@ -70,7 +54,7 @@ def test_the_back_office_lists_come_one_page_at_a_time(platform):
         assert requests.post(f"{api}/cycles/{cycle['id']}/stage", headers=admin, json={"stage": stage}).ok
     selection = html.unescape(browser.get(f"{base}/{cycle['id']}/selection?commission=paris-19").text)
     assert "19e arrondissement (1)" in selection and "Commission centrale – projets pour tout Paris (1)" in selection
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', selection).group(1)
+    csrf = csrf_token(selection)
     decided = browser.post(f"{base}/{cycle['id']}/selection?commission=paris-19", allow_redirects=False, data={
         "csrf_token": csrf, "scope": "paris-19", "shown": local[0], "selected": local[0]})
     assert decided.status_code == 302 and "commission=paris-19" in decided.headers["Location"]

@@ -8,22 +8,22 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from tests.e2e.test_idea_box import XSS, admin_headers, citizen, wait_for
+from .people import XSS, administrator, citizen, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_consultation_from_set_up_to_synthesis(platform, mail_link):
     api = f"{platform.url}/api/v1"
-    agent = admin_headers(platform)  # admins act as agents and moderators
-    _, camille, camille_email, camille_name = citizen(platform, mail_link, "Camille")
-    _, dominique, _, _ = citizen(platform, mail_link, "Dominique")
-    _, lou, _, _ = citizen(platform, mail_link, "Lou")
-    _, sacha, _, _ = citizen(platform, mail_link, "Sacha")
+    agent = administrator(platform).headers  # admins act as agents and moderators
+    camille = citizen(platform, mail_link, "Camille")
+    dominique = citizen(platform, mail_link, "Dominique").headers
+    lou = citizen(platform, mail_link, "Lou").headers
+    sacha = citizen(platform, mail_link, "Sacha").headers
     now = datetime.now(timezone.utc)
 
     # --- the agent sets it up -------------------------------------------------------------------
-    assert requests.post(f"{api}/consultations", headers=camille, json={
+    assert requests.post(f"{api}/consultations", headers=camille.headers, json={
         "title": "Non", "context": "Non", "opens_at": now.isoformat(), "closes_at": now.isoformat()}).status_code == 403
     created = requests.post(f"{api}/consultations", headers=agent, json={
         "title": f"Réinventer la place de la Nation {XSS}", "context": "La place sera réaménagée.",
@@ -44,7 +44,7 @@ def test_a_consultation_from_set_up_to_synthesis(platform, mail_link):
     charter, vote, survey = (s["id"] for s in consultation["sections"])
 
     # --- propose, support once, vote once, amend, accept --------------------------------------------
-    proposed = requests.post(f"{api}/consultations/{consultation_id}/proposals", headers=camille, json={
+    proposed = requests.post(f"{api}/consultations/{consultation_id}/proposals", headers=camille.headers, json={
         "section_id": charter, "title": f"Article 2 : des bancs {XSS}", "body": "Vingt bancs à l'ombre des arbres."})
     assert proposed.status_code == 201, proposed.text
     proposal_url = f"{api}/consultations/proposals/{proposed.json()['id']}"
@@ -63,17 +63,17 @@ def test_a_consultation_from_set_up_to_synthesis(platform, mail_link):
     amendment_id = amendment.json()["id"]
     assert requests.post(f"{api}/consultations/proposals/{amendment_id}/supports", headers=sacha).status_code == 201
     # the proposal's author is e-mailed (accounts.notify, after commit) with the link to decide
-    link = mail_link(platform, camille_email, f"/consultations/propositions/{proposed.json()['id']}")
+    link = mail_link(platform, camille.email, f"/consultations/propositions/{proposed.json()['id']}")
     assert link.endswith(f"#amendement-{amendment_id}")
     decision_url = f"{api}/consultations/amendments/{amendment_id}/decision"
     assert requests.post(decision_url, headers=lou, json={"decision": "accept"}).status_code == 403  # not its author
-    decided = requests.post(decision_url, headers=camille, json={"decision": "accept", "note": "Merci !"})
+    decided = requests.post(decision_url, headers=camille.headers, json={"decision": "accept", "note": "Merci !"})
     assert decided.status_code == 200, decided.text
     proposal = requests.get(proposal_url).json()
     assert proposal["counters"] == "1 vote - 1 amendement - 1 argument"
     assert [(a["id"], a["amendment_status"], a["supports_count"]) for a in proposal["amendments"]] == [
         (amendment_id, "accepted", 1)]
-    assert proposal["author_pseudonym"] == camille_name
+    assert proposal["author_pseudonym"] == camille.pseudonym
 
     # an argued vote on the question; a proposal outside a proposing section is refused
     assert requests.post(f"{api}/consultations/sections/{vote}/arguments", headers=lou,
@@ -95,7 +95,8 @@ def test_a_consultation_from_set_up_to_synthesis(platform, mail_link):
     assert [(c["label"], c["count"]) for c in results[0]["choices"]] == [("Souvent", 1), ("Jamais", 0)]
 
     # --- three reports hide a comment; a moderator restores it --------------------------------------
-    comment = requests.post(f"{proposal_url}/comments", headers=camille, json={"body": "Je précise : côté métro."})
+    comment = requests.post(f"{proposal_url}/comments", headers=camille.headers,
+                            json={"body": "Je précise : côté métro."})
     comment_id = comment.json()["id"]
     for reporter in (dominique, lou, sacha):
         report = requests.post(f"{api}/consultations/comments/{comment_id}/reports", headers=reporter,
@@ -153,8 +154,8 @@ def test_a_consultation_from_set_up_to_synthesis(platform, mail_link):
 
 def test_proposals_are_read_a_page_at_a_time(platform, mail_link):
     api = f"{platform.url}/api/v1"
-    agent = admin_headers(platform)
-    _, camille, _, _ = citizen(platform, mail_link, "Camille")
+    agent = administrator(platform).headers
+    camille = citizen(platform, mail_link, "Camille").headers
     now = datetime.now(timezone.utc)
     created = requests.post(f"{api}/consultations", headers=agent, json={
         "title": "Les rues aux écoles", "context": "Quelles rues fermer devant les écoles ?",

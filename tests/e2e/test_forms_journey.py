@@ -7,8 +7,9 @@ import time
 import pytest
 import requests
 
+from .people import PASSWORD, csrf_token
+
 pytestmark = pytest.mark.e2e
-PASSWORD = "Des-Arbres-Partout-2026"
 
 
 class Browser:
@@ -23,8 +24,7 @@ class Browser:
         return self.page
 
     def submit(self, action: str, **fields) -> requests.Response:
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', self.page.text).group(1)
-        self.page = self.http.post(self.base + action, data={"csrf_token": csrf, **fields})
+        self.page = self.http.post(self.base + action, data={"csrf_token": csrf_token(self.page.text), **fields})
         return self.page
 
     def text(self) -> str:

@@ -1,34 +1,12 @@
 """The gateway as a front door: request ids, roles, throttling, sessions, and services that are down."""
 import time
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 
+from .people import PASSWORD, administrator, citizen
+
 pytestmark = pytest.mark.e2e
-PASSWORD = "Des-Arbres-Partout-2026"
-
-
-def citizen(platform, mail_link, name: str) -> tuple:
-    """A verified citizen: (account id, bearer headers)."""
-    api, email = f"{platform.url}/api/v1", f"{name}.{time.monotonic_ns()}@exemple.fr".lower()
-    assert requests.post(f"{api}/accounts", json={"email": email, "password": PASSWORD,
-                                                  "pseudonym": f"{name} {time.monotonic_ns() % 10**6}"}).ok
-    token = parse_qs(urlparse(mail_link(platform, email, "/compte/verifier")).query)["token"][0]
-    assert requests.post(f"{api}/accounts/verification", json={"token": token}).ok
-    login = requests.post(f"{api}/auth/tokens", json={"email": email, "password": PASSWORD}).json()
-    return login["principal"]["account_id"], {"Authorization": f"Bearer {login['token']}"}, email
-
-
-def admin_headers(platform) -> dict:
-    import subprocess
-    import sys
-    email = f"admin.{time.monotonic_ns()}@paris.fr"
-    subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
-                    f"Admin {time.monotonic_ns() % 10**6}", "--password", PASSWORD], env=platform.env, check=True,
-                   capture_output=True)
-    login = requests.post(f"{platform.url}/api/v1/auth/tokens", json={"email": email, "password": PASSWORD})
-    return {"Authorization": f"Bearer {login.json()['token']}"}
 
 
 def test_a_request_id_is_created_when_the_client_sends_none_or_a_bad_one(platform):
@@ -39,13 +17,14 @@ def test_a_request_id_is_created_when_the_client_sends_none_or_a_bad_one(platfor
 
 
 def test_roles_are_checked_at_the_gateway_and_granted_by_an_admin(platform, mail_link):
-    account_id, headers, _ = citizen(platform, mail_link, "Nour")
+    nour = citizen(platform, mail_link, "Nour")
+    account_id, headers = nour.id, nour.headers
     api = f"{platform.url}/api/v1"
     assert requests.get(f"{api}/accounts", headers=headers).status_code == 403
     forbidden = requests.post(f"{api}/accounts/{account_id}/roles", headers=headers, json={"role": "admin"})
     assert forbidden.status_code == 403 and forbidden.json()["error"] == "FORBIDDEN"
 
-    admin = admin_headers(platform)
+    admin = administrator(platform).headers
     missing_direction = requests.post(f"{api}/accounts/{account_id}/roles", headers=admin, json={"role": "agent"})
     assert missing_direction.status_code == 400 and "direction" in missing_direction.json()["details"]
     granted = requests.post(f"{api}/accounts/{account_id}/roles", headers=admin,
@@ -61,7 +40,7 @@ def test_roles_are_checked_at_the_gateway_and_granted_by_an_admin(platform, mail
 
 
 def test_too_many_failed_logins_get_a_429_with_retry_after(platform, mail_link):
-    _, _, email = citizen(platform, mail_link, "Ines")
+    email = citizen(platform, mail_link, "Ines").email
     api = f"{platform.url}/api/v1"
     statuses = [requests.post(f"{api}/auth/tokens", json={"email": email, "password": "mauvais"}).status_code
                 for _ in range(6)]
@@ -72,7 +51,8 @@ def test_too_many_failed_logins_get_a_429_with_retry_after(platform, mail_link):
 
 
 def test_sessions_are_listed_and_revocable(platform, mail_link):
-    _, headers, email = citizen(platform, mail_link, "Yanis")
+    yanis = citizen(platform, mail_link, "Yanis")
+    headers, email = yanis.headers, yanis.email
     api = f"{platform.url}/api/v1"
     other = requests.post(f"{api}/auth/tokens", json={"email": email, "password": PASSWORD}).json()
     sessions = requests.get(f"{api}/me/sessions", headers=headers).json()
@@ -86,7 +66,7 @@ def test_sessions_are_listed_and_revocable(platform, mail_link):
 
 
 def test_a_profile_with_an_impossible_date_or_a_postcode_outside_paris_is_refused_whole(platform, mail_link):
-    _, headers, _ = citizen(platform, mail_link, "Mila")
+    headers = citizen(platform, mail_link, "Mila").headers
     api = f"{platform.url}/api/v1"
     for body, field in (({"birth_date": "2023-02-30"}, "birth_date"),
                         ({"birth_date": "2999-01-01"}, "birth_date"),

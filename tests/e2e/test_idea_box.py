@@ -7,55 +7,55 @@ import time
 import pytest
 import requests
 
-from .people import PASSWORD, admin_headers, citizen, wait_for  # noqa: F401 (other modules import them from here)
+from .people import PASSWORD, XSS, administrator, citizen, csrf_token, pages_session, wait_for
 
 pytestmark = pytest.mark.e2e
-XSS = '<script>alert("xss")</script>'
 
 
 def test_the_idea_box_from_submission_to_answer_and_erasure(platform, mail_link):
     api = f"{platform.url}/api/v1"
-    author_id, author, _, author_pseudonym = citizen(platform, mail_link, "Camille")
-    _, supporter, _, supporter_pseudonym = citizen(platform, mail_link, "Dominique")
+    author = citizen(platform, mail_link, "Camille")
+    supporter = citizen(platform, mail_link, "Dominique")
 
     themes = requests.get(f"{api}/ideas/themes").json()
     assert {"code": "environnement", "label": "Environnement"} in themes
 
-    refused = requests.post(f"{api}/ideas", headers=author, json={"title": "x", "description": "court",
+    refused = requests.post(f"{api}/ideas", headers=author.headers, json={"title": "x", "description": "court",
                                                                   "theme": "loisirs"})
     assert refused.status_code == 400 and set(refused.json()["details"]) == {"title", "description", "theme"}
     assert requests.post(f"{api}/ideas", json={"title": "Sans compte", "description": "Refusée.",
                                                "theme": "sport"}).status_code == 401
 
-    submitted = requests.post(f"{api}/ideas", headers=author, json={
+    submitted = requests.post(f"{api}/ideas", headers=author.headers, json={
         "title": f"Des fontaines {XSS}", "theme": "environnement", "arrondissement": 10,
         "description": f"Le long du canal Saint-Martin.\n{XSS}", "address_line": "Quai de Valmy"})
     assert submitted.status_code == 201, submitted.text
     idea = submitted.json()
     idea_url = f"{api}/ideas/{idea['id']}"
-    assert idea["status"] == "submitted" and idea["author_pseudonym"] == author_pseudonym
+    assert idea["status"] == "submitted" and idea["author_pseudonym"] == author.pseudonym
     assert requests.get(idea_url).json()["status_label"] == "Déposée"
 
     # one support per account
-    assert requests.post(f"{idea_url}/supports", headers=supporter).status_code == 201
-    again = requests.post(f"{idea_url}/supports", headers=supporter)
+    assert requests.post(f"{idea_url}/supports", headers=supporter.headers).status_code == 201
+    again = requests.post(f"{idea_url}/supports", headers=supporter.headers)
     assert again.status_code == 409 and again.json()["error"] == "ALREADY_SUPPORTED"
     assert requests.get(idea_url).json()["supports_count"] == 1
-    assert requests.get(idea_url, headers=supporter).json()["viewer"]["supports"] is True
+    assert requests.get(idea_url, headers=supporter.headers).json()["viewer"]["supports"] is True
 
     # comments, oldest first; following
-    assert requests.post(f"{idea_url}/comments", headers=supporter, json={"body": "Bonne idée !"}).status_code == 201
-    assert requests.post(f"{idea_url}/comments", headers=author, json={"body": "Merci !"}).status_code == 201
-    assert requests.post(f"{idea_url}/comments", headers=author, json={"body": " "}).status_code == 400
-    assert requests.post(f"{idea_url}/follow", headers=supporter).json()["following"] is True
-    view = requests.get(idea_url, headers=supporter).json()
+    assert requests.post(f"{idea_url}/comments", headers=supporter.headers,
+                         json={"body": "Bonne idée !"}).status_code == 201
+    assert requests.post(f"{idea_url}/comments", headers=author.headers, json={"body": "Merci !"}).status_code == 201
+    assert requests.post(f"{idea_url}/comments", headers=author.headers, json={"body": " "}).status_code == 400
+    assert requests.post(f"{idea_url}/follow", headers=supporter.headers).json()["following"] is True
+    view = requests.get(idea_url, headers=supporter.headers).json()
     assert [c["body"] for c in view["comments"]] == ["Bonne idée !", "Merci !"]
     assert view["comments_count"] == 2 and view["viewer"]["follows"] is True and view["followers_count"] == 1
 
     # the City answers: a citizen may not, an admin may, one allowed step at a time
     change = {"status": "under_review", "message": "La direction de l'eau étudie les emplacements."}
-    assert requests.post(f"{idea_url}/status", headers=supporter, json=change).status_code == 403
-    admin = admin_headers(platform)
+    assert requests.post(f"{idea_url}/status", headers=supporter.headers, json=change).status_code == 403
+    admin = administrator(platform).headers
     too_early = requests.post(f"{idea_url}/status", headers=admin, json={"status": "answered", "message": "Oui."})
     assert too_early.status_code == 409 and too_early.json()["error"] == "INVALID_TRANSITION"
     assert requests.post(f"{idea_url}/status", headers=admin, json=change).status_code == 200
@@ -65,7 +65,7 @@ def test_the_idea_box_from_submission_to_answer_and_erasure(platform, mail_link)
     timeline = [(step["status"], step["message"]) for step in requests.get(idea_url).json()["history"]]
     assert timeline == [("submitted", None), ("under_review", change["message"]),
                         ("answered", "Trois fontaines seront posées quai de Valmy au printemps.")]
-    closed = requests.post(f"{idea_url}/supports", headers=author)
+    closed = requests.post(f"{idea_url}/supports", headers=author.headers)
     assert closed.status_code == 409 and closed.json()["error"] == "IDEA_CLOSED"
 
     listing = requests.get(f"{api}/ideas", params={"status": "answered", "q": "FONTAINES canal"}).json()
@@ -78,26 +78,26 @@ def test_the_idea_box_from_submission_to_answer_and_erasure(platform, mail_link)
     assert "Réponse apportée" in page.text and "Trois fontaines seront posées" in page.text
 
     # the supporter's GDPR export has what ideas holds about them
-    export = requests.get(f"{api}/me/export", headers=supporter).json()["services"]["ideas"]
+    export = requests.get(f"{api}/me/export", headers=supporter.headers).json()["services"]["ideas"]
     assert [s["idea_id"] for s in export["supports"]] == [idea["id"]]
     assert [c["body"] for c in export["comments"]] == ["Bonne idée !"]
 
     # the author deletes the account: the event travels accounts → outbox → RabbitMQ → ideas
-    assert requests.post(f"{api}/me/deletion", headers=author, json={"password": PASSWORD}).status_code == 204
+    assert requests.post(f"{api}/me/deletion", headers=author.headers, json={"password": PASSWORD}).status_code == 204
 
     def anonymised():
         current = requests.get(idea_url).json()
         return current if current["author_pseudonym"] == "Citoyen·ne anonyme" else None
     anonymous = wait_for(anonymised)
     assert anonymous["title"] == idea["title"] and anonymous["supports_count"] == 1
-    assert [c["author_pseudonym"] for c in anonymous["comments"]] == [supporter_pseudonym, "Citoyen·ne anonyme"]
-    assert author_pseudonym not in requests.get(f"{platform.url}/idees/{idea['id']}").text
-    assert author_id not in requests.get(idea_url).text
+    assert [c["author_pseudonym"] for c in anonymous["comments"]] == [supporter.pseudonym, "Citoyen·ne anonyme"]
+    assert author.pseudonym not in requests.get(f"{platform.url}/idees/{idea['id']}").text
+    assert author.id not in requests.get(idea_url).text
 
 
 def test_a_new_pseudonym_reaches_the_ideas(platform, mail_link):
     api = f"{platform.url}/api/v1"
-    _, headers, _, _ = citizen(platform, mail_link, "Sacha")
+    headers = citizen(platform, mail_link, "Sacha").headers
     idea = requests.post(f"{api}/ideas", headers=headers, json={
         "title": "Des bancs rue Manin", "description": "Pour s'asseoir en montant au parc.",
         "theme": "cadre_de_vie"}).json()
@@ -107,35 +107,29 @@ def test_a_new_pseudonym_reaches_the_ideas(platform, mail_link):
 
 
 def test_proposing_supporting_and_following_through_the_pages(platform, mail_link):
-    _, _, email, pseudonym = citizen(platform, mail_link, "Noa")
-    http = requests.Session()
-
-    def csrf(page) -> str:
-        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-
-    login_page = http.get(f"{platform.url}/connexion")
-    http.post(f"{platform.url}/connexion", data={"csrf_token": csrf(login_page), "email": email,
-                                                 "password": PASSWORD})
+    noa = citizen(platform, mail_link, "Noa")
+    http = pages_session(platform, noa.email)
     form = http.get(f"{platform.url}/idees/proposer")
-    assert form.status_code == 200 and pseudonym in html.unescape(form.text)
-    missing = http.post(f"{platform.url}/idees/proposer", data={"csrf_token": csrf(form), "title": "Une idée",
+    assert form.status_code == 200 and noa.pseudonym in html.unescape(form.text)
+    form_csrf = csrf_token(form.text)
+    missing = http.post(f"{platform.url}/idees/proposer", data={"csrf_token": form_csrf, "title": "Une idée",
                                                                 "description": "", "theme": ""})
     assert missing.status_code == 400 and 'aria-invalid="true"' in missing.text
     checked = http.post(f"{platform.url}/idees/proposer", data={
-        "csrf_token": csrf(form), "action": "similaires", "title": "Des cours d'école ouvertes le samedi",
+        "csrf_token": form_csrf, "action": "similaires", "title": "Des cours d'école ouvertes le samedi",
         "theme": "education_jeunesse", "description": "Les cours oasis sont fermées le week-end."})
     assert checked.status_code == 200 and "Idées similaires" in html.unescape(checked.text)
     assert "Des cours d'école ouvertes le samedi" in html.unescape(checked.text)  # the form, as typed
     assert checked.url.endswith("/idees/proposer") and "Votre idée est publiée. Merci" not in html.unescape(checked.text)
     created = http.post(f"{platform.url}/idees/proposer", data={
-        "csrf_token": csrf(form), "title": "Des cours d'école ouvertes le samedi", "theme": "education_jeunesse",
+        "csrf_token": form_csrf, "title": "Des cours d'école ouvertes le samedi", "theme": "education_jeunesse",
         "description": "Les cours oasis sont fermées le week-end.", "arrondissement": "14", "address_line": ""})
     assert created.status_code == 200 and re.search(r"/idees/[0-9a-f-]{36}$", created.url)
     assert "Votre idée est publiée" in html.unescape(created.text) and "14e arrondissement" in created.text
 
-    supported = http.post(created.url + "/soutien", data={"csrf_token": csrf(created)})
+    supported = http.post(created.url + "/soutien", data={"csrf_token": csrf_token(created.text)})
     assert "Vous soutenez cette idée." in supported.text and "Retirer mon soutien" in supported.text
-    followed = http.post(created.url + "/suivre", data={"csrf_token": csrf(supported)})
+    followed = http.post(created.url + "/suivre", data={"csrf_token": csrf_token(supported.text)})
     assert "Vous suivez cette idée." in followed.text
     listing = http.get(f"{platform.url}/idees", params={"theme": "education_jeunesse", "arrondissement": "14"})
     assert "Des cours d&#39;école ouvertes le samedi" in listing.text

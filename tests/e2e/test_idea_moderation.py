@@ -2,44 +2,21 @@
 a moderator restores it (logged), similar ideas are suggested, and a merge carries supports over and
 e-mails the merged idea's author through accounts.notify and the real SMTP server."""
 import re
-import subprocess
-import sys
 import time
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 
+from .people import XSS, administrator, citizen
+
 pytestmark = pytest.mark.e2e
-PASSWORD = "Des-Arbres-Partout-2026"
-XSS = '<script>alert("xss")</script>'
 HIDDEN = "Masqué par la modération"
-
-
-def citizen(platform, mail_link, name: str) -> tuple:
-    """A verified citizen: (account id, bearer headers, e-mail)."""
-    api = f"{platform.url}/api/v1"
-    email, pseudonym = f"{name}.{time.monotonic_ns()}@exemple.fr".lower(), f"{name} {time.monotonic_ns() % 10**6}"
-    assert requests.post(f"{api}/accounts", json={"email": email, "password": PASSWORD, "pseudonym": pseudonym}).ok
-    token = parse_qs(urlparse(mail_link(platform, email, "/compte/verifier")).query)["token"][0]
-    assert requests.post(f"{api}/accounts/verification", json={"token": token}).ok
-    login = requests.post(f"{api}/auth/tokens", json={"email": email, "password": PASSWORD}).json()
-    return login["principal"]["account_id"], {"Authorization": f"Bearer {login['token']}"}, email
-
-
-def admin_headers(platform) -> dict:
-    email = f"admin.moderation.{time.monotonic_ns()}@paris.fr"
-    subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
-                    f"Admin {time.monotonic_ns() % 10**6}", "--password", PASSWORD], env=platform.env, check=True,
-                   capture_output=True)
-    login = requests.post(f"{platform.url}/api/v1/auth/tokens", json={"email": email, "password": PASSWORD})
-    return {"Authorization": f"Bearer {login.json()['token']}"}
 
 
 def test_three_reports_hide_an_idea_and_a_moderator_restores_it(platform, mail_link):
     api = f"{platform.url}/api/v1"
-    _, author, _ = citizen(platform, mail_link, "Alix")
-    reporters = [citizen(platform, mail_link, name)[1] for name in ("Bao", "Cyd", "Dan")]
+    author = citizen(platform, mail_link, "Alix").headers
+    reporters = [citizen(platform, mail_link, name).headers for name in ("Bao", "Cyd", "Dan")]
     idea = requests.post(f"{api}/ideas", headers=author, json={
         "title": f"Montres pas chères {time.monotonic_ns()}", "theme": "cadre_de_vie",
         "description": f"Promotion exceptionnelle {XSS}"}).json()
@@ -62,7 +39,7 @@ def test_three_reports_hide_an_idea_and_a_moderator_restores_it(platform, mail_l
     assert HIDDEN in page and "Promotion exceptionnelle" not in page
 
     assert requests.get(f"{api}/ideas/moderation", headers=author).status_code == 403
-    admin = admin_headers(platform)
+    admin = administrator(platform).headers
     queue = requests.get(f"{api}/ideas/moderation", headers=admin).json()
     [item] = [i for i in queue["items"] if i["content_id"] == idea["id"]]
     assert item["hidden"] is True and item["pending_reports"] == 3 and item["reasons"] == {"spam": 2, "off_topic": 1}
@@ -82,9 +59,9 @@ def test_three_reports_hide_an_idea_and_a_moderator_restores_it(platform, mail_l
 def test_similar_ideas_then_a_merge_carries_supports_over_and_mails_the_author(platform, mail_link):
     api = f"{platform.url}/api/v1"
     marker = f"zorglub{time.monotonic_ns()}"
-    _, first_author, _ = citizen(platform, mail_link, "Eli")
-    _, second_author, second_email = citizen(platform, mail_link, "Fay")
-    _, supporter, _ = citizen(platform, mail_link, "Gus")
+    first_author = citizen(platform, mail_link, "Eli").headers
+    second_author = citizen(platform, mail_link, "Fay")
+    supporter = citizen(platform, mail_link, "Gus").headers
     kept = requests.post(f"{api}/ideas", headers=first_author, json={
         "title": f"Fontaines à eau potable {marker}", "theme": "environnement",
         "description": f"Des fontaines d'eau potable le long du canal Saint-Martin {marker}."}).json()
@@ -93,7 +70,7 @@ def test_similar_ideas_then_a_merge_carries_supports_over_and_mails_the_author(p
     assert similar[0]["id"] == kept["id"] and 0.2 <= similar[0]["similarity"] <= 1
     assert requests.get(f"{api}/ideas/similar", params={"title": "ab"}).status_code == 400
 
-    duplicate = requests.post(f"{api}/ideas", headers=second_author, json={
+    duplicate = requests.post(f"{api}/ideas", headers=second_author.headers, json={
         "title": f"Eau potable au canal {marker}", "theme": "environnement",
         "description": f"Installer des fontaines le long du canal {marker}."}).json()
     for headers in (supporter, first_author):
@@ -102,7 +79,7 @@ def test_similar_ideas_then_a_merge_carries_supports_over_and_mails_the_author(p
 
     body = {"into": kept["id"], "message": "Même demande : les deux idées sont regroupées."}
     assert requests.post(f"{api}/ideas/{duplicate['id']}/merge", headers=supporter, json=body).status_code == 403
-    admin = admin_headers(platform)
+    admin = administrator(platform).headers
     merged = requests.post(f"{api}/ideas/{duplicate['id']}/merge", headers=admin, json=body)
     assert merged.status_code == 200, merged.text
     assert merged.json()["status"] == "merged" and merged.json()["merged_into"] == kept["id"]
@@ -110,7 +87,7 @@ def test_similar_ideas_then_a_merge_carries_supports_over_and_mails_the_author(p
     refused = requests.post(f"{api}/ideas/{duplicate['id']}/merge", headers=admin, json=body)
     assert refused.status_code == 409 and refused.json()["error"] == "INVALID_TRANSITION"
 
-    link = mail_link(platform, second_email, f"/idees/{kept['id']}")  # accounts.notify → SMTP
+    link = mail_link(platform, second_author.email, f"/idees/{kept['id']}")  # accounts.notify → SMTP
     assert link.endswith(f"/idees/{kept['id']}")
     page = requests.get(f"{platform.url}/idees/{duplicate['id']}").text
     assert f'href="/idees/{kept["id"]}"' in page and "fusionnée" in page

@@ -4,69 +4,22 @@ new accounts by e-mail domain (kept, no longer counted, exact recount,
 public reason, logged, event on the bus); an invalidated signer cannot sign again; the author and the signers
 who opted in are e-mailed once when the threshold is reached."""
 import json
-import re
-import subprocess
-import sys
 import time
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
-import sqlalchemy as sa
 
-from hubkit.db import make_engine
 from hubkit.testing import body_of
 
+from .people import administrator, citizen, read_mail_link, wait_for
+from .platform_db import rows
+
 pytestmark = pytest.mark.e2e
-PASSWORD = "Des-Arbres-Partout-2026"
 DRAFT = {"title": "Un composteur de quartier square Maurice-Gardette",
          "asks": "Nous demandons un composteur partagé dans le square Maurice-Gardette.",
          "background": "Beaucoup d'habitants du quartier veulent composter leurs déchets de cuisine.",
          "arrondissement": 11}
 REASON = "Signatures en série depuis une même connexion"
-
-
-def mail_link(platform, recipient: str, path: str) -> str:
-    platform.smtp.wait_for(lambda m: m["To"] == recipient and path in body_of(m))
-    message = [m for m in platform.smtp.messages() if m["To"] == recipient and path in body_of(m)][-1]
-    return re.search(r"(https?://\S+" + re.escape(path) + r"\S*)", body_of(message)).group(1)
-
-
-def citizen(platform, name: str, email_domain: str = "exemple.fr") -> dict:
-    api, email = f"{platform.url}/api/v1", f"{name}.{time.monotonic_ns()}@{email_domain}".lower()
-    assert requests.post(f"{api}/accounts", json={"email": email, "password": PASSWORD,
-                                                  "pseudonym": f"{name} {time.monotonic_ns() % 10**6}"}).ok
-    token = parse_qs(urlparse(mail_link(platform, email, "/compte/verifier")).query)["token"][0]
-    assert requests.post(f"{api}/accounts/verification", json={"token": token}).ok
-    login = requests.post(f"{api}/auth/tokens", json={"email": email, "password": PASSWORD}).json()
-    return {"id": login["principal"]["account_id"], "headers": {"Authorization": f"Bearer {login['token']}"},
-            "email": email}
-
-
-def admin_headers(platform) -> dict:
-    email = f"admin.fraude.{time.monotonic_ns()}@paris.fr"
-    subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
-                    f"Admin {time.monotonic_ns() % 10**6}", "--password", PASSWORD], env=platform.env, check=True,
-                   capture_output=True)
-    login = requests.post(f"{platform.url}/api/v1/auth/tokens", json={"email": email, "password": PASSWORD})
-    return {"Authorization": f"Bearer {login.json()['token']}"}
-
-
-def rows(platform, table: str) -> list:
-    engine = make_engine(platform.databases["petitions"].url)
-    with engine.connect() as connection:
-        found = connection.execute(sa.select(sa.Table(table, sa.MetaData(), autoload_with=connection))).all()
-    engine.dispose()
-    return found
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
 
 
 def mails_to(platform, recipient: str, text: str) -> list:
@@ -75,52 +28,52 @@ def mails_to(platform, recipient: str, text: str) -> list:
 
 def test_fraud_view_invalidation_and_threshold_e_mails(platform):
     api = f"{platform.url}/api/v1"
-    author, admin = citizen(platform, "Autrice"), admin_headers(platform)
-    sponsors = [citizen(platform, f"Parrain{n}") for n in range(5)]
-    petition = requests.post(f"{api}/petitions", headers=author["headers"], json=DRAFT).json()
+    author, admin = citizen(platform, read_mail_link, "Autrice"), administrator(platform).headers
+    sponsors = [citizen(platform, read_mail_link, f"Parrain{n}") for n in range(5)]
+    petition = requests.post(f"{api}/petitions", headers=author.headers, json=DRAFT).json()
     for sponsor in sponsors:
         assert requests.post(f"{api}/petitions/sponsorships/{petition['sponsor_token']}",
-                             headers=sponsor["headers"]).status_code == 201
-    assert requests.post(f"{api}/petitions/{petition['id']}/submission", headers=author["headers"]).ok
+                             headers=sponsor.headers).status_code == 201
+    assert requests.post(f"{api}/petitions/{petition['id']}/submission", headers=author.headers).ok
     assert requests.post(f"{api}/petitions/{petition['id']}/publication", headers=admin,
                          json={"threshold": 3}).ok
     path = f"/petitions/{petition['id']}"
 
     for number, sponsor in enumerate(sponsors[:4]):  # the first opts in to e-mails; the third reaches threshold
-        signed = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsor["headers"],
+        signed = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsor.headers,
                                json={"connection": {"lives": True}, "notify": number == 0})
         assert signed.status_code == 201
     assert signed.json()["status"] == "threshold_reached" and signed.json()["signatures_count"] == 4
 
     # the author and the signer who opted in get one e-mail each; the others none
-    assert wait_for(lambda: mails_to(platform, sponsors[0]["email"], path) and mails_to(platform, author["email"],
+    assert wait_for(lambda: mails_to(platform, sponsors[0].email, path) and mails_to(platform, author.email,
                                                                                          path))
-    assert wait_for(lambda: [r for r in rows(platform, "processed_events") if r.handler ==
+    assert wait_for(lambda: [r for r in rows(platform, "petitions", "processed_events") if r.handler ==
                              "petitions.notify_followers"])
     time.sleep(1)
-    assert len(mails_to(platform, sponsors[0]["email"], path)) == 1
-    assert len(mails_to(platform, author["email"], path)) == 1
-    assert mails_to(platform, sponsors[1]["email"], path) == []
+    assert len(mails_to(platform, sponsors[0].email, path)) == 1
+    assert len(mails_to(platform, author.email, path)) == 1
+    assert mails_to(platform, sponsors[1].email, path) == []
 
     # moderators only: where the signatures come from
     trends_url = f"{api}/petitions/{petition['id']}/signature-trends"
-    assert requests.get(trends_url, headers=sponsors[4]["headers"]).status_code == 403
+    assert requests.get(trends_url, headers=sponsors[4].headers).status_code == 403
     assert requests.get(f"{trends_url}?hours=0", headers=admin).status_code == 400
     trends = requests.get(trends_url, headers=admin).json()
     assert trends["signatures_count"] == 4 and len(trends["latest"]) == 4
     [address] = trends["ips"]
     assert address["signatures"] == 4 and address["invalidated"] == 0
     assert trends["declared"]["lives"] == 4
-    assert not any(sponsor["id"] in json.dumps(trends) for sponsor in sponsors)
+    assert not any(sponsor.id in json.dumps(trends) for sponsor in sponsors)
 
     # invalid requests write nothing
     invalidations = f"{api}/petitions/{petition['id']}/invalidations"
     for bad in ({"reason": REASON}, {"ip": address["ip"], "reason": "Fraude de x@exemple.fr"},
                 {"signature_ids": [999_999_999], "reason": REASON}):
         assert requests.post(invalidations, headers=admin, json=bad).status_code == 400, bad
-    assert requests.post(invalidations, headers=sponsors[4]["headers"],
+    assert requests.post(invalidations, headers=sponsors[4].headers,
                          json={"ip": address["ip"], "reason": REASON}).status_code == 403
-    assert [r for r in rows(platform, "petition_moderation_log") if r.petition_id == petition["id"]] == []
+    assert [r for r in rows(platform, "petitions", "petition_moderation_log") if r.petition_id == petition["id"]] == []
     assert requests.get(f"{api}/petitions/{petition['id']}").json()["signatures_count"] == 4
 
     # two by id, then the rest by address
@@ -135,25 +88,25 @@ def test_fraud_view_invalidation_and_threshold_e_mails(platform):
     public = requests.get(f"{api}/petitions/{petition['id']}", headers=admin).json()  # signed in: never cached
     assert public["signatures_count"] == 0 and public["status"] == "threshold_reached"
     assert [(i["count"], i["reason"]) for i in public["invalidations"]] == [(2, REASON), (2, REASON)]
-    assert len(rows(platform, "petition_signatures")) >= 4  # kept
-    again = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[0]["headers"],
+    assert len(rows(platform, "petitions", "petition_signatures")) >= 4  # kept
+    again = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[0].headers,
                           json={"connection": {"lives": True}})
     assert again.status_code == 409 and again.json()["error"] == "SIGNATURE_INVALIDATED"
-    fresh = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[4]["headers"],
+    fresh = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[4].headers,
                           json={"connection": {"works": True}})
     assert fresh.status_code == 201 and fresh.json()["signatures_count"] == 1
 
     # a series of brand-new accounts at one domain: the view shows the domain (never an address), then all its
     # signatures in the window are invalidated at once, and the count is exact again
-    farm = [citizen(platform, f"Serie{n}", email_domain="ferme-a-clics.fr") for n in range(2)]
+    farm = [citizen(platform, read_mail_link, f"Serie{n}", email_domain="ferme-a-clics.fr") for n in range(2)]
     for member in farm:
-        assert requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=member["headers"],
+        assert requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=member.headers,
                              json={"connection": {"lives": True}}).status_code == 201
     trends = requests.get(trends_url, headers=admin).json()
     domains = {d["domain"]: d for d in trends["email_domains"]}
     assert (domains["ferme-a-clics.fr"]["signatures"], domains["ferme-a-clics.fr"]["new_accounts"]) == (2, 2)
     assert domains["exemple.fr"]["signatures"] == 5 and domains["exemple.fr"]["invalidated"] == 4
-    assert not any(member["email"] in json.dumps(trends) for member in farm)
+    assert not any(member.email in json.dumps(trends) for member in farm)
     assert requests.post(invalidations, headers=admin, json={"email_domain": "jean@ferme-a-clics.fr",
                                                              "reason": REASON}).status_code == 400
     by_domain = requests.post(invalidations, headers=admin, json={"email_domain": "ferme-a-clics.fr", "hours": 1,
@@ -161,12 +114,12 @@ def test_fraud_view_invalidation_and_threshold_e_mails(platform):
     assert by_domain.status_code == 200, by_domain.text
     assert (by_domain.json()["invalidated"], by_domain.json()["signatures_count"]) == (2, 1)
     assert requests.get(f"{api}/petitions/{petition['id']}", headers=admin).json()["signatures_count"] == 1
-    [logged] = [r for r in rows(platform, "petition_moderation_log")
+    [logged] = [r for r in rows(platform, "petitions", "petition_moderation_log")
                 if r.criterion == "email_domain" and r.petition_id == petition["id"]]
     assert (logged.email_domain, logged.affected, logged.signatures_count) == ("ferme-a-clics.fr", 2, 1)
 
-    assert wait_for(lambda: all(row.published_at is not None for row in rows(platform, "outbox_events")))
-    invalidated = [row.envelope for row in rows(platform, "outbox_events")
+    assert wait_for(lambda: all(row.published_at is not None for row in rows(platform, "petitions", "outbox_events")))
+    invalidated = [row.envelope for row in rows(platform, "petitions", "outbox_events")
                    if row.envelope["type"] == "signatures_invalidated"
                    and row.envelope["subject"]["id"] == petition["id"]]
     assert [e["payload"] for e in invalidated] == [

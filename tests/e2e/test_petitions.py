@@ -3,88 +3,35 @@ moderation → signatures (one per account, eligibility, rate limits) → thresh
 response → closed; a rejected petition stays visible; GDPR export and account deletion; events on the bus."""
 import html
 import json
-import re
-import subprocess
-import sys
-import time
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
-import sqlalchemy as sa
 
-from hubkit.db import make_engine
-from hubkit.testing import body_of
+from .people import PASSWORD, administrator, citizen, csrf_token, pages_session, read_mail_link, wait_for
+from .platform_db import rows
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Des-Arbres-Partout-2026"
 DRAFT = {"title": "Des fontaines à boire le long du canal",
          "asks": "Nous demandons quatre fontaines d'eau potable entre République et Jaurès.",
          "background": "L'été, les quais sont pleins de promeneurs et il n'y a presque aucun point d'eau.",
          "arrondissement": 10}
 
 
-def mail_link_of(platform, recipient: str, path: str) -> str:
-    """The link to `path` in the last mail `recipient` received (as tests/conftest.py's `mail_link`, usable
-    from a module-scoped fixture)."""
-    platform.smtp.wait_for(lambda m: m["To"] == recipient and path in body_of(m))
-    message = [m for m in platform.smtp.messages() if m["To"] == recipient and path in body_of(m)][-1]
-    return re.search(r"(https?://\S+" + re.escape(path) + r"\S*)", body_of(message)).group(1)
-
-
-def citizen(platform, mail_link, name: str) -> dict:
-    """A verified citizen: account id, bearer headers, e-mail."""
-    api, email = f"{platform.url}/api/v1", f"{name}.{time.monotonic_ns()}@exemple.fr".lower()
-    assert requests.post(f"{api}/accounts", json={"email": email, "password": PASSWORD,
-                                                  "pseudonym": f"{name} {time.monotonic_ns() % 10**6}"}).ok
-    token = parse_qs(urlparse(mail_link(platform, email, "/compte/verifier")).query)["token"][0]
-    assert requests.post(f"{api}/accounts/verification", json={"token": token}).ok
-    login = requests.post(f"{api}/auth/tokens", json={"email": email, "password": PASSWORD}).json()
-    return {"id": login["principal"]["account_id"], "headers": {"Authorization": f"Bearer {login['token']}"},
-            "email": email, "pseudonym": login["principal"]["pseudonym"]}
-
-
-def admin_headers(platform) -> dict:
-    email = f"admin.petitions.{time.monotonic_ns()}@paris.fr"
-    subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
-                    f"Admin {time.monotonic_ns() % 10**6}", "--password", PASSWORD], env=platform.env, check=True,
-                   capture_output=True)
-    login = requests.post(f"{platform.url}/api/v1/auth/tokens", json={"email": email, "password": PASSWORD})
-    return {"Authorization": f"Bearer {login.json()['token']}"}
-
-
-def rows(platform, table: str) -> list:
-    engine = make_engine(platform.databases["petitions"].url)
-    with engine.connect() as connection:
-        found = connection.execute(sa.select(sa.Table(table, sa.MetaData(), autoload_with=connection))).all()
-    engine.dispose()
-    return found
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
-
-
 @pytest.fixture(scope="module")
 def people(platform):
     """An author, five co-sponsors, an admin (who also moderates)."""
-    return {"author": citizen(platform, mail_link_of, "Autrice"),
-            "sponsors": [citizen(platform, mail_link_of, f"Parrain{n}") for n in range(5)],
-            "admin": admin_headers(platform)}
+    return {"author": citizen(platform, read_mail_link, "Autrice"),
+            "sponsors": [citizen(platform, read_mail_link, f"Parrain{n}") for n in range(5)],
+            "admin": administrator(platform).headers}
 
 
 def drafted_and_submitted(api, people) -> dict:
     author = people["author"]
-    petition = requests.post(f"{api}/petitions", headers=author["headers"], json=DRAFT).json()
+    petition = requests.post(f"{api}/petitions", headers=author.headers, json=DRAFT).json()
     for sponsor in people["sponsors"]:
         assert requests.post(f"{api}/petitions/sponsorships/{petition['sponsor_token']}",
-                             headers=sponsor["headers"]).status_code == 201
-    submitted = requests.post(f"{api}/petitions/{petition['id']}/submission", headers=author["headers"])
+                             headers=sponsor.headers).status_code == 201
+    submitted = requests.post(f"{api}/petitions/{petition['id']}/submission", headers=author.headers)
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
     return petition
 
@@ -93,33 +40,33 @@ def test_a_petition_from_draft_to_the_council_of_paris(platform, people):
     api = f"{platform.url}/api/v1"
     author, sponsors, admin = people["author"], people["sponsors"], people["admin"]
 
-    empty = requests.post(f"{api}/petitions", headers=author["headers"], json={**DRAFT, "title": "   "})
+    empty = requests.post(f"{api}/petitions", headers=author.headers, json={**DRAFT, "title": "   "})
     assert empty.status_code == 400 and "title" in empty.json()["details"]
-    too_long = requests.post(f"{api}/petitions", headers=author["headers"], json={**DRAFT, "asks": "x" * 3001})
+    too_long = requests.post(f"{api}/petitions", headers=author.headers, json={**DRAFT, "asks": "x" * 3001})
     assert too_long.status_code == 400 and too_long.json()["details"]["asks"] == ["Au plus 3000 caractères."]
-    assert requests.get(f"{api}/me/petitions", headers=author["headers"]).json()["authored"] == []
+    assert requests.get(f"{api}/me/petitions", headers=author.headers).json()["authored"] == []
 
-    drafted = requests.post(f"{api}/petitions", headers=author["headers"], json=DRAFT)
+    drafted = requests.post(f"{api}/petitions", headers=author.headers, json=DRAFT)
     assert drafted.status_code == 201
     petition, token = drafted.json(), drafted.json()["sponsor_token"]
-    assert petition["status"] == "draft" and petition["author_pseudonym"] == author["pseudonym"]
+    assert petition["status"] == "draft" and petition["author_pseudonym"] == author.pseudonym
     assert requests.get(f"{api}/petitions/{petition['id']}").status_code == 404  # private until published
 
-    own = requests.post(f"{api}/petitions/sponsorships/{token}", headers=author["headers"])
+    own = requests.post(f"{api}/petitions/sponsorships/{token}", headers=author.headers)
     assert own.status_code == 409 and own.json()["error"] == "OWN_PETITION"
-    early = requests.post(f"{api}/petitions/{petition['id']}/submission", headers=author["headers"])
+    early = requests.post(f"{api}/petitions/{petition['id']}/submission", headers=author.headers)
     assert early.status_code == 409 and early.json()["error"] == "NOT_ENOUGH_SPONSORS"
-    unpublished = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[0]["headers"],
+    unpublished = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[0].headers,
                                 json={"connection": {"lives": True}})
     assert unpublished.status_code == 409 and unpublished.json()["error"] == "PETITION_NOT_PUBLISHED"
     for sponsor in sponsors:
-        assert requests.post(f"{api}/petitions/sponsorships/{token}", headers=sponsor["headers"]).status_code == 201
-    twice = requests.post(f"{api}/petitions/sponsorships/{token}", headers=sponsors[0]["headers"])
+        assert requests.post(f"{api}/petitions/sponsorships/{token}", headers=sponsor.headers).status_code == 201
+    twice = requests.post(f"{api}/petitions/sponsorships/{token}", headers=sponsors[0].headers)
     assert twice.status_code == 409 and twice.json()["error"] == "ALREADY_SPONSORED"
 
-    submitted = requests.post(f"{api}/petitions/{petition['id']}/submission", headers=author["headers"])
+    submitted = requests.post(f"{api}/petitions/{petition['id']}/submission", headers=author.headers)
     assert submitted.status_code == 200 and submitted.json()["sponsors_count"] == 5
-    assert requests.get(f"{api}/petitions/moderation", headers=author["headers"]).status_code == 403
+    assert requests.get(f"{api}/petitions/moderation", headers=author.headers).status_code == 403
     queue = requests.get(f"{api}/petitions/moderation", headers=admin).json()
     assert petition["id"] in [item["id"] for item in queue["items"]]
 
@@ -128,16 +75,16 @@ def test_a_petition_from_draft_to_the_council_of_paris(platform, people):
     assert published.status_code == 200 and published.json()["status"] == "open"
     assert published.json()["threshold"] == 2
 
-    undeclared = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[0]["headers"],
+    undeclared = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[0].headers,
                                json={})
     assert undeclared.status_code == 400 and "connection" in undeclared.json()["details"]
-    signed = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[0]["headers"],
+    signed = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[0].headers,
                            json={"connection": {"works": True}, "notify": True})
     assert signed.status_code == 201 and signed.json()["signatures_count"] == 1
-    again = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[0]["headers"],
+    again = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[0].headers,
                           json={"connection": {"studies": True}})
     assert again.status_code == 409 and again.json()["error"] == "ALREADY_SIGNED"
-    reached = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[1]["headers"],
+    reached = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[1].headers,
                             json={"connection": {"lives": True}})
     assert reached.json()["status"] == "threshold_reached" and reached.json()["signatures_count"] == 2
 
@@ -147,7 +94,7 @@ def test_a_petition_from_draft_to_the_council_of_paris(platform, people):
     listing = requests.get(f"{platform.url}/petitions?statut=seuil-atteint")
     assert f'href="/petitions/{petition["id"]}"' in listing.text
 
-    assert requests.post(f"{api}/petitions/{petition['id']}/council-placement", headers=sponsors[2]["headers"],
+    assert requests.post(f"{api}/petitions/{petition['id']}/council-placement", headers=sponsors[2].headers,
                          json={"session_date": "2030-06-09", "agenda_url": "https://x.paris.fr"}).status_code == 403
     placed = requests.post(f"{api}/petitions/{petition['id']}/council-placement", headers=admin,
                            json={"session_date": "2030-06-09",
@@ -158,7 +105,7 @@ def test_a_petition_from_draft_to_the_council_of_paris(platform, people):
     assert answered.status_code == 200 and answered.json()["answer"]["decision_label"] == "Demande acceptée"
     closed = requests.post(f"{api}/petitions/{petition['id']}/closure", headers=admin)
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
-    late = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[2]["headers"],
+    late = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=sponsors[2].headers,
                          json={"connection": {"lives": True}})
     assert late.status_code == 409 and late.json()["error"] == "PETITION_CLOSED"
 
@@ -168,14 +115,14 @@ def test_a_petition_from_draft_to_the_council_of_paris(platform, people):
     assert "9 juin 2030" in requests.get(f"{platform.url}/petitions/{petition['id']}").text
 
     # the events left the outbox, without a name, an e-mail, a pseudonym or a text in them
-    assert wait_for(lambda: all(row.published_at is not None for row in rows(platform, "outbox_events")))
-    envelopes = [row.envelope for row in rows(platform, "outbox_events")
+    assert wait_for(lambda: all(row.published_at is not None for row in rows(platform, "petitions", "outbox_events")))
+    envelopes = [row.envelope for row in rows(platform, "petitions", "outbox_events")
                  if row.envelope["subject"]["id"] == petition["id"]]
     assert [e["type"] for e in envelopes] == [
         "petition_submitted", "petition_published", "petition_signed", "petition_signed",
         "petition_threshold_reached", "petition_scheduled_for_council", "petition_answered", "petition_closed"]
     serialized = json.dumps(envelopes, ensure_ascii=False)
-    for secret in (author["email"], author["pseudonym"], sponsors[0]["id"], DRAFT["title"], "fontaines"):
+    for secret in (author.email, author.pseudonym, sponsors[0].id, DRAFT["title"], "fontaines"):
         assert secret not in serialized
 
 
@@ -191,7 +138,7 @@ def test_a_rejected_petition_stays_visible_with_its_reason_and_cannot_be_signed(
     public = requests.get(f"{api}/petitions/{petition['id']}").json()
     assert public["status"] == "rejected" and public["rejection"]["label"] == "Doublon d'une pétition existante"
     assert public["rejection"]["reason"] == "Une pétition identique est déjà ouverte."
-    refused = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=people["sponsors"][3]["headers"],
+    refused = requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=people["sponsors"][3].headers,
                             json={"connection": {"lives": True}})
     assert refused.status_code == 409 and refused.json()["error"] == "PETITION_REJECTED"
     assert "Une pétition identique est déjà ouverte." in html.unescape(
@@ -202,7 +149,7 @@ def test_signing_too_fast_answers_429_with_a_retry_time(platform, people):
     api = f"{platform.url}/api/v1"
     petition = drafted_and_submitted(api, people)
     requests.post(f"{api}/petitions/{petition['id']}/publication", headers=people["admin"], json={})
-    signer = people["sponsors"][4]["headers"]
+    signer = people["sponsors"][4].headers
     statuses = [requests.post(f"{api}/petitions/{petition['id']}/signatures", headers=signer,
                               json={"connection": {"lives": True}}).status_code for _ in range(5)]
     assert statuses == [201, 409, 409, 409, 409]  # every attempt counts against the burst window
@@ -219,26 +166,23 @@ def test_signing_through_the_pages_then_export_and_deletion(platform, mail_link,
     requests.post(f"{api}/petitions/{petition['id']}/publication", headers=people["admin"], json={"threshold": 100})
     signer = citizen(platform, mail_link, "Signataire")
 
-    browser = requests.Session()
-    login_page = browser.get(f"{platform.url}/connexion")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', login_page.text).group(1)
-    browser.post(f"{platform.url}/connexion", data={"csrf_token": csrf, "email": signer["email"],
-                                                    "password": PASSWORD})
+    browser = pages_session(platform, signer.email)
     page = browser.get(f"{platform.url}/petitions/{petition['id']}")
     assert "Signer la pétition</button>" in page.text
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    csrf = csrf_token(page.text)
     refused = browser.post(f"{platform.url}/petitions/{petition['id']}/signer", data={"csrf_token": csrf})
     assert refused.status_code == 400 and "Cochez au moins une case" in html.unescape(refused.text)
     signed = browser.post(f"{platform.url}/petitions/{petition['id']}/signer",
                           data={"csrf_token": csrf, "studies": "on", "notify": "on"})
     assert signed.status_code == 200 and "Vous avez signé cette pétition." in signed.text
 
-    export = requests.get(f"{api}/me/export", headers=signer["headers"]).json()
+    export = requests.get(f"{api}/me/export", headers=signer.headers).json()
     [signature] = export["services"]["petitions"]["signatures"]
     assert signature["petition_id"] == petition["id"] and signature["studies_in_paris"] and signature["notify"]
 
-    assert requests.post(f"{api}/me/deletion", headers=signer["headers"], json={"password": PASSWORD}).status_code \
+    assert requests.post(f"{api}/me/deletion", headers=signer.headers, json={"password": PASSWORD}).status_code \
         == 204
-    assert wait_for(lambda: not [r for r in rows(platform, "petition_signatures") if r.account_id == signer["id"]])
+    assert wait_for(lambda: not [r for r in rows(platform, "petitions", "petition_signatures")
+                                 if r.account_id == signer.id])
     assert requests.get(f"{api}/petitions/{petition['id']}").json()["signatures_count"] == 1  # still counted
-    assert [r for r in rows(platform, "processed_events") if r.handler == "petitions.forget_account"]
+    assert [r for r in rows(platform, "petitions", "processed_events") if r.handler == "petitions.forget_account"]

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from hubkit.db import make_engine
 from hubkit.testing import Platform, body_of, free_port
 
-from .test_petitions import admin_headers, citizen, mail_link_of, wait_for
+from .people import administrator, citizen, read_mail_link, wait_for
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,14 +85,14 @@ def receiver():
 @pytest.fixture(scope="module")
 def people(hub):
     """Two citizens (the idea box takes 5 ideas an hour from one account) and an administrator acting as agent."""
-    return {"author": citizen(hub, mail_link_of, "Idealiste"), "neighbour": citizen(hub, mail_link_of, "Voisine"),
-            "agent": admin_headers(hub)}
+    return {"author": citizen(hub, read_mail_link, "Idealiste"), "neighbour": citizen(hub, read_mail_link, "Voisine"),
+            "agent": administrator(hub).headers}
 
 
 def submit(hub, author, title, description, theme="cadre_de_vie", arrondissement=18) -> tuple:
     """The citizen's click: returns (idea id, the request id that starts the idea's correlation chain)."""
     request_id = f"e2e-click-{uuid.uuid4().hex[:12]}"
-    response = requests.post(f"{hub.url}/api/v1/ideas", headers={**author["headers"], "X-Request-ID": request_id},
+    response = requests.post(f"{hub.url}/api/v1/ideas", headers={**author.headers, "X-Request-ID": request_id},
                              json={"title": title, "description": description, "theme": theme,
                                    "arrondissement": arrondissement})
     assert response.status_code == 201, response.text
@@ -142,7 +142,7 @@ def test_an_idea_forwarded_to_the_budget_becomes_a_draft_project_with_one_tracea
     assert wait_for(lambda: item_of(hub, agent, idea_id)["status"] == "forwarded", 15)
 
     def draft():
-        carried = requests.get(f"{hub.url}/api/v1/budget/me/projects", headers=author["headers"]).json()["carried"]
+        carried = requests.get(f"{hub.url}/api/v1/budget/me/projects", headers=author.headers).json()["carried"]
         return [project for project in carried if project.get("origin_idea_id") == idea_id]
     assert wait_for(draft, 20), "budget drafted no project from the forwarded idea"
     assert len(draft()) == 1
@@ -159,7 +159,7 @@ def test_an_idea_forwarded_to_the_budget_becomes_a_draft_project_with_one_tracea
 
     # the idea's status follows in the ideas service, and its author is told by e-mail
     assert wait_for(lambda: requests.get(f"{hub.url}/api/v1/ideas/{idea_id}").json()["status"] == "forwarded", 20)
-    hub.smtp.wait_for(lambda m: m["To"] == author["email"] and "transmise" in m["Subject"])
+    hub.smtp.wait_for(lambda m: m["To"] == author.email and "transmise" in m["Subject"])
 
     # re-routing to petitions keeps the budget step in the history
     rerouted = decide(hub, agent, idea_id, action="forward", scheme="petition", message="Plutôt une pétition.")
@@ -222,7 +222,7 @@ def test_a_greening_permit_dossier_is_delivered_once_after_a_failed_call_and_ans
     assert timeline["dossiers"][0]["answer"] == "Permis accordé : trois jardinières."
     assert {"dossier_created", "dossier_answered"} <= {entry["type"] for entry in timeline["entries"]}
     assert {entry["correlation_id"] for entry in timeline["entries"]} == {click}
-    message = hub.smtp.wait_for(lambda m: m["To"] == author["email"] and dossier["reference"] in m["Subject"])
+    message = hub.smtp.wait_for(lambda m: m["To"] == author.email and dossier["reference"] in m["Subject"])
     assert "trois jardinières" in body_of(message)
 
 
@@ -301,7 +301,7 @@ def test_ideas_submitted_while_routing_had_no_queue_reach_the_inbox_by_reconcili
     no queue bound and is dropped. `python -m routing reconcile` and, after a (re)start, routing itself bring
     those ideas into the inbox once, with their author and the correlation id of the citizen's click (read from
     the idea box's internal submissions feed); the queue, declared again, carries the next ones."""
-    agent, late = people["agent"], citizen(hub, mail_link_of, "Tardive")
+    agent, late = people["agent"], citizen(hub, read_mail_link, "Tardive")
     hub.stop_process("routing")
     deleted = requests.delete(f"http://127.0.0.1:15672/api/queues/{hub.vhost}/{IDEA_SUBMITTED_QUEUE}",
                               auth=("guest", "guest"))
@@ -350,7 +350,7 @@ def test_ideas_submitted_while_routing_had_no_queue_reach_the_inbox_by_reconcili
     # the recovered idea's author is known: told by e-mail of the City's answer
     answer = decide(hub, agent, on_restart, action="answer", message="La voirie rebouche le trou cette semaine.")
     assert answer.status_code == 201, answer.text
-    hub.smtp.wait_for(lambda m: m["To"] == late["email"]
+    hub.smtp.wait_for(lambda m: m["To"] == late.email
                       and "répondu" in str(make_header(decode_header(m["Subject"]))), 20)
     assert wait_for(lambda: "idea_answered" in timeline_types(hub, on_restart), 15)
     timeline = requests.get(f"{hub.url}/api/v1/routing/ideas/{on_restart}/timeline").json()

@@ -6,17 +6,17 @@ import uuid
 import pytest
 import requests
 
-from .test_budget_backoffice import staff_session
-from .test_petitions import citizen, mail_link_of, wait_for
+from .people import administrator, citizen, pages_session, read_mail_link, wait_for
 
 pytestmark = pytest.mark.e2e
 
 
 def test_the_decision_page_of_an_idea_through_the_real_gateway(platform):
-    browser, agent = staff_session(platform)
-    author = citizen(platform, mail_link_of, "Jardiniere")
+    staff = administrator(platform)
+    browser, agent = pages_session(platform, staff.email), staff.headers
+    author = citizen(platform, read_mail_link, "Jardiniere")
     request_id = f"e2e-page-{uuid.uuid4().hex[:12]}"
-    created = requests.post(f"{platform.url}/api/v1/ideas", headers={**author["headers"], "X-Request-ID": request_id},
+    created = requests.post(f"{platform.url}/api/v1/ideas", headers={**author.headers, "X-Request-ID": request_id},
                             json={"title": "Des jardinières rue Manin", "theme": "cadre_de_vie", "arrondissement": 19,
                                   "description": "Des jardinières fleuries le long du trottoir de la rue Manin."})
     assert created.status_code == 201, created.text
