@@ -118,11 +118,12 @@ class Catalogue(UseCases):
         scheme = self._scheme(code)
         return {"service_code": scheme.code, "attributes": [
             {"variable": True, "code": "title", "datatype": "string", "required": True, "order": 1,
-             "datatype_description": "Titre de l'idée (140 caractères au plus)", "description": "Titre"},
+             "datatype_description": "Titre de l'idée (140 caractères au plus)", "description": "Titre",
+             "values": []},
             {"variable": True, "code": "arrondissement", "datatype": "singlevaluelist", "required": False,
              "order": 2, "datatype_description": "Arrondissement concerné", "description": "Arrondissement",
              "values": ARRONDISSEMENT_VALUES},
             {"variable": False, "code": "deadline_days", "datatype": "number", "required": False, "order": 3,
              "datatype_description": f"La Ville répond sous {scheme.deadline_days} jours",
-             "description": "Délai de réponse"},
+             "description": "Délai de réponse", "values": []},
         ]}

@@ -1,6 +1,7 @@
 """The profile, its attributes (certified by agents), and what other services read about accounts."""
 import sqlalchemy as sa
 
+from hubkit.errors import Conflict
 from hubkit.sqllists import one_of
 
 from .. import domain, events, mails
