@@ -117,9 +117,13 @@ class Petitions(Signing, AntiFraud):
         return petition
 
     def _may_see_unpublished(self, petition: Petition, actor: dict | None) -> bool:
+        """A draft is its author's alone (co-sponsors read it through their link); moderators see it once it
+        is submitted to them."""
         if actor is None:
             return False
-        return self._is_author(petition, actor) or domain.is_moderator(actor["roles"])
+        if self._is_author(petition, actor):
+            return True
+        return petition.status == domain.SUBMITTED and domain.is_moderator(actor["roles"])
 
     @staticmethod
     def _is_author(petition: Petition, actor: dict | None) -> bool:

@@ -93,6 +93,23 @@ def test_a_draft_is_private_to_its_author_and_carries_a_sponsor_link(run, store,
     assert [row.action for row in store.rows("petition_history")] == ["drafted"]
 
 
+def test_moderators_and_admins_see_a_petition_once_submitted_and_its_author_always(run, author, people):
+    """Issue 12: a draft is its author's alone, even with its co-sponsors gathered; moderation begins with
+    the submission."""
+    petition = draft(run, author)
+    for sponsor in people(SETTINGS.sponsors_required):
+        run("sponsor", sponsor, petition["sponsor_token"])
+    for staff in (MODERATOR, ADMIN):
+        with pytest.raises(NotFound):
+            run("get_petition", petition["id"], staff)
+    assert run("moderation_queue", MODERATOR)["items"] == []
+    assert run("get_petition", petition["id"], author)["status"] == "draft"
+    run("submit", author, petition["id"])
+    for reader in (MODERATOR, ADMIN, author):
+        assert run("get_petition", petition["id"], reader)["status"] == "submitted"
+    assert [item["id"] for item in run("moderation_queue", MODERATOR)["items"]] == [petition["id"]]
+
+
 def test_empty_or_oversized_texts_are_refused_field_by_field_and_nothing_is_written(run, store, author):
     before = store.snapshot()
     with pytest.raises(InvalidInput) as refused:
