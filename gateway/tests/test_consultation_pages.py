@@ -7,7 +7,7 @@ from markupsafe import escape
 from gateway.auth import CSRF_FIELD
 from gateway.tests.fakes import route_to
 from gateway.tests.test_idea_pages import FakeIdeas
-from hubkit.errors import Conflict, InvalidInput, NotFound, RateLimited
+from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"
 CONSULTATION_ID = "4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d"
@@ -450,6 +450,29 @@ def test_the_editor_is_for_agents(client, ideas, sign_in):
     assert "Ajouter une section" in page and "Clore maintenant" in page
     assert "https://www.paris.fr/nation" in page and "2026-03-10 18:30 | Atelier | Mairie du 11e" in page
     assert "unique | Venez-vous ? | Souvent ; Jamais" in page
+
+
+OUTSIDE = PermissionDenied("Cette consultation relève de la direction DDCT (Direction de la démocratie, des "
+                           "citoyen·nes et des territoires) : vous êtes agent de la direction DVD.",
+                           code="OUTSIDE_DIRECTION", details={"direction": "DDCT"})
+
+
+def test_deleting_a_section_refused_by_the_service_is_a_403_page_not_a_flash(client, ideas, sign_in, post):
+    sign_in("agent", direction="DVD")
+    ideas.fail("delete_section", OUTSIDE)
+    response = post(f"/consultations/gestion/{CONSULTATION_ID}/sections/3/supprimer")
+    assert response.status_code == 403 and "relève de la direction DDCT" in html(response)
+    with client.session_transaction() as session:
+        assert "_flashes" not in session
+
+
+def test_a_section_that_cannot_be_deleted_is_said_in_a_flash(client, ideas, sign_in, post):
+    sign_in("agent", direction="DDCT")
+    ideas.fail("delete_section", Conflict("Cette section a déjà reçu des contributions.", code="SECTION_IN_USE"))
+    response = post(f"/consultations/gestion/{CONSULTATION_ID}/sections/3/supprimer")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#section-3")
+    page = html(client.get(response.headers["Location"]))
+    assert "Cette section a déjà reçu des contributions." in page
 
 
 def test_the_moderation_queue_links_consultation_content_and_moderates_it_there(client, ideas, sign_in):

@@ -392,6 +392,18 @@ def test_deciding_from_the_page_then_undoing(client, routing, sign_in, post):
     assert "Trop tard pour annuler" in readable(client.get(f"/back-office/orientation/{IDEA_ID}"))
 
 
+@pytest.mark.parametrize("role, code", [("agent", "OUTSIDE_DIRECTION"), ("moderator", "FORBIDDEN")])
+def test_an_undo_the_service_refuses_is_the_403_page_with_its_reason_not_a_flash(client, routing, sign_in, post,
+                                                                                  role, code):
+    sign_in(role, direction="DVD" if role == "agent" else None)
+    reason = "Cette idée relève de la direction DEVE : vous êtes agent de la direction DVD."
+    routing.fail("undo_decision", PermissionDenied(reason, code=code, details={"direction": "DEVE"}))
+    refused = post(f"/back-office/orientation/{IDEA_ID}/decisions/{DECISION_ID}/annuler")
+    assert refused.status_code == 403 and reason in readable(refused)
+    with client.session_transaction() as session:
+        assert "_flashes" not in session
+
+
 def test_a_refused_decision_shows_the_form_again_with_the_message(client, routing, sign_in, post):
     sign_in("agent")
     routing.fail("decide", InvalidInput(details={"message": ["Expliquez le motif à l'auteur."]}))

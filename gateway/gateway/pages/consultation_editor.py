@@ -16,7 +16,7 @@ from hubkit.errors import HubError, InvalidInput
 from .. import remote
 from ..actors import staff_actor
 from ..auth import roles_required
-from .forms import Form, render_forms, require_filled, submitted
+from .forms import Form, flash_failure, render_forms, require_filled, submitted
 
 bp = Blueprint("consultation_editor", __name__, url_prefix="/consultations/gestion")
 
@@ -219,7 +219,7 @@ def delete_section(consultation_id, section_id):
     try:
         call("delete_section", staff_actor(), {"consultation_id": consultation_id, "section_id": section_id})
     except HubError as error:
-        flash(error.message, "error")
+        flash_failure(error)  # a section with contributions, say; a refusal is the 403 page
         return redirect(url_for(".edit", consultation_id=consultation_id, _anchor=f"section-{section_id}"))
     flash("La section est supprimée.", "success")
     return redirect(url_for(".edit", consultation_id=consultation_id, _anchor="sections"))

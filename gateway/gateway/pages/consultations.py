@@ -16,7 +16,7 @@ from hubkit.errors import HubError, InvalidInput, NotFound, RateLimited
 from .. import remote
 from ..actors import actor, pseudonym, staff_actor, viewer
 from ..auth import login_required, roles_required
-from .forms import Form, render_forms, require_filled, safe_next, submitted
+from .forms import Form, flash_failure, render_forms, require_filled, safe_next, submitted
 
 bp = Blueprint("consultations", __name__, url_prefix="/consultations")
 
@@ -317,7 +317,7 @@ def report():
         call("report_content", actor(), {"kind": kind, "content_id": content_id,
                                          "reason": request.form.get("reason")})
     except HubError as error:
-        flash(_failed(error, {}, "signalement", ()).message or "Le signalement n'a pas été enregistré.", "error")
+        flash_failure(error, "Le signalement n'a pas été enregistré.")
         return redirect(_return_path())
     flash("Merci : votre signalement est transmis à l'équipe de modération.", "success")
     return redirect(_return_path())
@@ -335,7 +335,7 @@ def moderate():
         state = call("moderate", actor(), {"kind": kind, "content_id": content_id, "action": values["action"],
                                            "reason": values["reason"]})
     except HubError as error:
-        flash(_failed(error, values, "moderation", ()).message or "La décision n'a pas été enregistrée.", "error")
+        flash_failure(error, "La décision n'a pas été enregistrée.")
         return redirect(_return_path())
     flash("Contenu masqué : la décision est consignée au journal." if state["hidden"]
           else "Contenu rétabli : la décision est consignée au journal.", "success")

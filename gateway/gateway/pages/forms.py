@@ -4,13 +4,14 @@ messages next to the fields, and rendering the page again with the right HTTP st
 A view reads `submitted(...)`, calls the service, and on a HubError returns
 `render_form(template, Form.failed(error, values), ...)`: invalid fields get their messages,
 the values typed are kept (passwords never are), and the status comes from gateway.errors.
+A button that answers with a redirect (undo, delete, report) calls `flash_failure(error)` instead.
 """
 import math
 from urllib.parse import urlsplit
 
-from flask import make_response, render_template, request
+from flask import flash, make_response, render_template, request
 
-from hubkit.errors import HubError, InvalidInput, RateLimited
+from hubkit.errors import AuthenticationFailed, HubError, InvalidInput, PermissionDenied, RateLimited
 
 from ..errors import status_of
 
@@ -72,6 +73,20 @@ class Form:
 
     def errors_for(self, field: str) -> list:
         return self.errors.get(field, [])
+
+
+def flash_failure(error: HubError, fallback: str = None):
+    """A form answered with a flash and a redirect: the service's reason becomes an error flash ("too late",
+    "already undone", a field left empty). A refusal (403) or a lost session (401) is raised again, for the
+    application's error page with its status and reason (issue 12: every refusal is the same clear 403); so is
+    what a form cannot fix (5xx)."""
+    if isinstance(error, (PermissionDenied, AuthenticationFailed)):
+        raise error
+    if isinstance(error, RateLimited):
+        message = error.message  # the service says which limit, and how long to wait
+    else:
+        message = Form.failed(error, {}, fields=()).message  # a 5xx is raised there
+    flash(message or fallback, "error")
 
 
 def submitted(*names) -> dict:

@@ -14,7 +14,8 @@ from hubkit.errors import HubError, InvalidInput, NotFound, RateLimited
 from .. import remote
 from ..actors import actor, pseudonym
 from ..auth import login_required, roles_required
-from .forms import Form, none_if_blank, page_number, render_form, render_forms, require_filled, submitted
+from .forms import (Form, flash_failure, none_if_blank, page_number, render_form, render_forms, require_filled,
+                    submitted)
 from .routing import idea_timeline
 
 bp = Blueprint("ideas", __name__, url_prefix="/idees")
@@ -304,8 +305,7 @@ def _moderate(idea_id: str, kind: str, content_id: str, anchor: str):
                                                             "action": values["action"], "reason": values["reason"]})
     except HubError as error:
         if request.form.get("depuis") == "file":
-            flash(_failed(error, values, "moderation", ("reason",)).message or "La décision n'a pas été enregistrée.",
-                  "error")
+            flash_failure(error, "La décision n'a pas été enregistrée.")
             return redirect(url_for(".moderation_queue"))
         return _idea_page(idea_id, moderation=_failed(error, values, "moderation", ("reason",)))
     flash("Contenu masqué : la décision est consignée au journal." if state["hidden"]

@@ -12,7 +12,7 @@ from hubkit.errors import HubError, InvalidInput
 from .. import remote
 from ..api.routing import STAFF, agent
 from ..auth import roles_required
-from .forms import Form, checkbox, render_forms, submitted
+from .forms import Form, checkbox, flash_failure, render_forms, submitted
 
 bp = Blueprint("routing_pages", __name__, url_prefix="/back-office")
 
@@ -162,7 +162,7 @@ def undo(idea_id, decision_id):
     try:
         remote.call("routing", "undo_decision", agent(), {"decision_id": decision_id})
     except HubError as error:
-        flash(Form.failed(error, {}).message, "error")  # "too late", "already undone" (a 5xx is raised again)
+        flash_failure(error)  # "too late", "already undone"; a refusal is the 403 page
     else:
         flash("Décision annulée : l'idée attend de nouveau une décision.", "success")
     return redirect(url_for(".show", idea_id=idea_id))
