@@ -457,6 +457,16 @@ OUTSIDE = PermissionDenied("Cette consultation relève de la direction DDCT (Dir
                            code="OUTSIDE_DIRECTION", details={"direction": "DDCT"})
 
 
+def test_the_editor_of_another_directions_consultation_is_a_403_with_the_reason(client, ideas, sign_in):
+    sign_in("agent", direction="DVD")
+    ideas.fail("get_consultation", OUTSIDE)
+    response = client.get(f"/consultations/gestion/{CONSULTATION_ID}")
+    page = html(response)
+    assert response.status_code == 403 and "relève de la direction DDCT" in page and "Ajouter une section" not in page
+    (query, _), = ideas.args_of("get_consultation")
+    assert query["editing"] is True  # the service decides who runs it
+
+
 def test_deleting_a_section_refused_by_the_service_is_a_403_page_not_a_flash(client, ideas, sign_in, post):
     sign_in("agent", direction="DVD")
     ideas.fail("delete_section", OUTSIDE)

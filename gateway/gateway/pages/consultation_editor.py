@@ -149,7 +149,9 @@ def create():
 
 
 def _editor(consultation_id: str, failed_section=None, **failed):
-    consultation = call("get_consultation", {"consultation_id": consultation_id, "sort": "newest"}, staff_actor())
+    # `editing`: the service refuses the editor to an agent of another direction (403 OUTSIDE_DIRECTION, the reason)
+    consultation = call("get_consultation", {"consultation_id": consultation_id, "sort": "newest", "editing": True},
+                        staff_actor())
     forms = {"consultation": Form("consultation", consultation_values(consultation)),
              "new_section": Form("nouvelle-section", {"mode": "proposals"}),
              "synthesis": Form("synthese", consultation["synthesis"] or {}),

@@ -38,6 +38,8 @@ class ConsultationReadSchema(ConsultationIdSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     page_size = fields.Integer(load_default=cd.PROPOSALS_PAGE_SIZE,
                                validate=validate.Range(min=1, max=cd.PROPOSALS_PAGE_MAX))
+    # read for the agents' editor: refused (403) to anyone who does not run the consultation
+    editing = fields.Boolean(load_default=False)
 
 
 class ResourceSchema(Schema):

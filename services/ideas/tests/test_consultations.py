@@ -560,6 +560,20 @@ def test_a_consultation_belongs_to_its_agents_direction(run, consultation):
     assert run("save_consultation", DVD_AGENT, consultation_command(direction="DEVE"))["direction"] == "DVD"
 
 
+def test_only_those_who_run_a_consultation_read_it_for_the_editor(run, consultation):
+    editing = {"consultation_id": consultation["id"], "editing": True}
+    for outsider, code in ((DVD_AGENT, "OUTSIDE_DIRECTION"), (MODERATOR, "FORBIDDEN"), (None, "FORBIDDEN")):
+        with pytest.raises(PermissionDenied) as refused:
+            run("get_consultation", editing, outsider)
+        assert refused.value.code == code
+        if code == "OUTSIDE_DIRECTION":
+            assert refused.value.details == {"direction": "DDCT"} and "direction DDCT" in refused.value.message
+    for who in (AGENT, ADMIN):
+        assert run("get_consultation", editing, who)["viewer"]["can_edit"]
+    # its public page is everyone's
+    assert run("get_consultation", {"consultation_id": consultation["id"]}, DVD_AGENT)["id"] == consultation["id"]
+
+
 @pytest.mark.parametrize("method", ["save_consultation", "save_section", "delete_section", "close_consultation"])
 def test_an_agent_of_another_direction_or_a_moderator_changes_nothing(run, store, consultation, method):
     before = snapshot(store)

@@ -49,7 +49,12 @@ class ConsultationViews:
     # --- a consultation -------------------------------------------------------------------------
 
     def get_consultation(self, query: dict, viewer: dict | None = None) -> dict:
-        return self.consultation_view(self._consultation(query["consultation_id"]), viewer,
+        """`editing`: read for the agents' editor, which only those who run the consultation open (the 403 and
+        reason its saving would get: OUTSIDE_DIRECTION for another direction's agent)."""
+        consultation = self._consultation(query["consultation_id"])
+        if query.get("editing"):
+            self._require_runs(viewer or {}, consultation.direction)
+        return self.consultation_view(consultation, viewer,
                                       query.get("sort") or "random", query.get("seed") or "",
                                       {key: query[key] for key in ("section_id", "page", "page_size") if key in query})
 
