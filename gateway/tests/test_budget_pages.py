@@ -640,6 +640,24 @@ def test_completing_a_draft_from_an_idea(client, budget, sign_in, post):
         "estimated_cost": None}
 
 
+@pytest.mark.parametrize("role", ["agent", "admin"])
+def test_staff_reading_a_draft_get_no_completion_form(client, budget, sign_in, post, role):
+    """Staff may read a draft, but only its carrier completes it: not found, as its sending answers them."""
+    sign_in(role, direction="DDCT")
+    budget.cycle = cycle("submission")
+    budget.projects[1].update(draft=True, status="draft", viewer={"carrier": False, "favorite": False,
+                                                                  "associate": False, "merge_invitation": None})
+    url = f"/budget-participatif/projets/{P_LOCAL}/completer"
+    response = client.get(url)
+    assert response.status_code == 404 and "Compléter mon projet" not in html(response)
+    assert post(url, {"title": "Végétaliser", "description": "Des arbres.", "theme": "Cadre de vie",
+                      "scale": "arrondissement", "sector": "paris-5"}).status_code == 404
+    assert budget.args_of("confirm_draft_project") == []
+    budget.projects[1].update(draft=False, status="submitted")  # a submitted project: refused, with the reason
+    submitted_one = client.get(url)
+    assert submitted_one.status_code == 403 and "Seul le porteur du projet le complète." in html(submitted_one)
+
+
 def test_my_projects(client, budget, sign_in):
     sign_in()
     page = html(client.get("/budget-participatif/mes-projets"))

@@ -6,7 +6,7 @@ the choices and what is left, then confirmed (or sent back to the ballot with th
 """
 from flask import flash, redirect, request, session, url_for
 
-from hubkit.errors import HubError, InvalidInput, NotFound
+from hubkit.errors import HubError, InvalidInput, NotFound, PermissionDenied
 
 from .. import remote
 from ..actors import actor
@@ -63,11 +63,23 @@ def submit(cycle_id):
     return redirect(url_for(".project", project_id=project["id"]))
 
 
+def _require_carrier(project: dict):
+    """Only its carrier completes a project. Staff may read a draft (budget's `get_project`), but its completion
+    form is not theirs: a draft that is not yours is not found, as the service answers its sending
+    (`confirm_draft_project`); a project already submitted is refused with the reason."""
+    if (project.get("viewer") or {}).get("carrier"):
+        return
+    if project.get("draft"):
+        raise NotFound("Projet introuvable.")
+    raise PermissionDenied("Seul le porteur du projet le complète.")
+
+
 @bp.route("/budget-participatif/projets/<uuid:project_id>/completer", methods=["GET", "POST"])
 @login_required
 def complete_draft(project_id):
     """A draft drawn from the carrier's idea (forwarded to the budget): completed, then submitted."""
     draft = remote.call("budget", "get_project", {"project_id": str(project_id)}, actor())
+    _require_carrier(draft)
     cycle = remote.call("budget", "get_cycle", {"cycle_id": draft["cycle_id"]})
     context = {"cycle": cycle, "reference": reference(), "labels": PROJECT_LABELS, "draft": draft}
     if request.method == "GET":
