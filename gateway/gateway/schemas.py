@@ -240,7 +240,9 @@ class IdeaViewerSchema(Schema):
     is_author = fields.Boolean()
     supports = fields.Boolean()
     follows = fields.Boolean()
-    can_change_status = fields.Boolean()
+    can_change_status = fields.Boolean(metadata={"description": "Administrateurs seulement (les agents décident "
+                                                                "depuis la boîte d'orientation)"})
+    can_merge = fields.Boolean(metadata={"description": "Fusionner les doublons : agents, modérateurs, administrateurs"})
 
 
 class IdeaSchema(IdeaSummarySchema):

@@ -61,7 +61,7 @@ class FakeIdeas(RecordingFake):
         super().__init__()
         self.idea = an_idea()
         self.viewer = {"is_author": False, "supports": False, "follows": False, "can_change_status": False,
-                       "can_moderate": False, "reported_idea": False, "reported_comments": []}
+                       "can_merge": False, "can_moderate": False, "reported_idea": False, "reported_comments": []}
         self.similar = [a_similar()]
         self.routing = FakeRouting()
 
@@ -77,7 +77,8 @@ class FakeIdeas(RecordingFake):
     def get_idea(self, data, actor=None):
         if data["idea_id"] not in (IDEA_ID, OTHER_IDEA_ID):
             raise NotFound("Idée introuvable.")
-        viewer = dict(self.viewer, can_change_status=bool(set(actor["roles"]) & {"agent", "moderator", "admin"}),
+        viewer = dict(self.viewer, can_change_status="admin" in actor["roles"],
+                      can_merge=bool(set(actor["roles"]) & {"agent", "moderator", "admin"}),
                       can_moderate=bool(set(actor["roles"]) & {"moderator", "admin"})) if actor else None
         return {**self.idea, "id": data["idea_id"], "viewer": viewer}
 
@@ -364,8 +365,8 @@ def test_a_form_without_its_csrf_token_changes_nothing(client, ideas, sign_in):
 
 # --- status (staff) ------------------------------------------------------------------------------
 
-def test_an_agent_sees_the_status_form_with_the_next_statuses_only(client, ideas, sign_in):
-    sign_in("agent", direction="DEVE")
+def test_an_admin_sees_the_status_form_with_the_next_statuses_only(client, ideas, sign_in):
+    sign_in("admin")
     page = html(client.get(f"/idees/{IDEA_ID}"))
     form = re.search(r'<form[^>]*action="/idees/[^"]+/statut#gerer"[^>]*>.*?</form>', page, re.S).group(0)
     assert '<option value="answered">Réponse apportée</option>' in form
@@ -373,19 +374,19 @@ def test_an_agent_sees_the_status_form_with_the_next_statuses_only(client, ideas
     assert 'name="scheme"' in form and 'name="merged_into"' in form
 
 
-def test_an_agent_changes_the_status(client, ideas, sign_in, post):
-    sign_in("agent", direction="DEVE")
+def test_an_admin_changes_the_status(client, ideas, sign_in, post):
+    sign_in("admin")
     response = post(f"/idees/{IDEA_ID}/statut", {"status": "forwarded", "message": "Vers le budget.",
                                                   "scheme": "budget", "merged_into": ""})
     assert response.status_code == 302 and response.headers["Location"].endswith("#historique")
     (actor, data), = ideas.args_of("change_status")
-    assert actor == {"account_id": ACCOUNT_ID, "roles": ["citizen", "agent"]}
+    assert actor == {"account_id": ACCOUNT_ID, "roles": ["citizen", "admin"]}
     assert data == {"idea_id": IDEA_ID, "status": "forwarded", "message": "Vers le budget.", "scheme": "budget",
                     "merged_into": None}
 
 
 def test_a_refused_transition_is_shown_on_the_status_field(client, ideas, sign_in, post):
-    sign_in("moderator")
+    sign_in("admin")
     ideas.fail("change_status", Conflict("L'idée est close.", code="INVALID_TRANSITION",
                                          details={"status": ["L'idée est close."]}))
     response = post(f"/idees/{IDEA_ID}/statut", {"status": "under_review", "message": "Encore."})
@@ -397,6 +398,22 @@ def test_a_refused_transition_is_shown_on_the_status_field(client, ideas, sign_i
 def test_a_citizen_cannot_post_a_status_change(client, ideas, sign_in, post):
     sign_in()
     assert post(f"/idees/{IDEA_ID}/statut", {"status": "answered", "message": "Oui."}).status_code == 403
+    assert ideas.args_of("change_status") == []
+
+
+@pytest.mark.parametrize("role", ["agent", "moderator"])
+def test_agents_and_moderators_change_no_status_in_the_idea_box_and_are_shown_the_routing_inbox(
+        client, ideas, sign_in, post, bearer, role):
+    sign_in(role, direction="DEVE" if role == "agent" else None)
+    page = html(client.get(f"/idees/{IDEA_ID}"))
+    assert 'action="/idees/' + IDEA_ID + '/statut' not in page and "Changer le statut" not in page
+    assert f'href="/back-office/orientation/{IDEA_ID}"' in page
+    assert "Idées similaires et fusion" in page  # merging duplicates stays theirs
+    refused = post(f"/idees/{IDEA_ID}/statut", {"status": "answered", "message": "Oui."})
+    assert refused.status_code == 403 and "les droits nécessaires" in html(refused)
+    api = client.post(f"/api/v1/ideas/{IDEA_ID}/status", headers=bearer(role),
+                      json={"status": "answered", "message": "Oui."})
+    assert api.status_code == 403 and api.get_json()["error"] == "FORBIDDEN"
     assert ideas.args_of("change_status") == []
 
 
@@ -455,7 +472,7 @@ def test_the_api_lists_themes_and_ideas(client, ideas):
 
 
 def test_a_service_permission_error_is_a_403_page(client, ideas, sign_in, post):
-    sign_in("agent", direction="DEVE")
+    sign_in("admin")
     ideas.fail("change_status", PermissionDenied())
     assert post(f"/idees/{IDEA_ID}/statut", {"status": "answered", "message": "Oui."}).status_code == 403
 

@@ -177,9 +177,6 @@ TABLE = {
            "POST /back-office/orientation/<idea_id>/grille", "POST /back-office/orientation/<idea_id>/attribution",
            "POST /api/v1/routing/decisions/<decision_id>/undo",
            "POST /back-office/orientation/<idea_id>/decisions/<decision_id>/annuler",
-           # an idea's status, up to the City's answer: the answer is routing's "answer" by another door, so it is
-           # the owning direction's too (issue 12, section 3)
-           "POST /api/v1/ideas/<idea_id>/status", "POST /idees/<idea_id>/statut",
            # budget study, selection, merges and statuses of the direction's projects
            "POST /api/v1/budget/projects/<project_id>/study", "POST /api/v1/budget/projects/<project_id>/selection",
            "POST /api/v1/budget/projects/<project_id>/status", "POST /api/v1/budget/cycles/<cycle_id>/merges",
@@ -230,6 +227,10 @@ TABLE = {
            "POST /api/v1/petitions/<petition_id>/council-placement", "POST /api/v1/petitions/<petition_id>/response",
            "POST /api/v1/petitions/<petition_id>/closure", "POST /back-office/petitions/<uuid:petition_id>/conseil",
            "POST /back-office/petitions/<uuid:petition_id>/reponse",
-           "POST /back-office/petitions/<uuid:petition_id>/clore"),
+           "POST /back-office/petitions/<uuid:petition_id>/clore",
+           # an idea's status, up to the City's answer, set directly in the idea box: the answer is routing's
+           # "answer" by another door, so agents decide from routing's inbox (their direction's items) and only
+           # admins, who act on everything, set it here (issue 12, section 3; docs/security/directions.md)
+           "POST /api/v1/ideas/<idea_id>/status", "POST /idees/<idea_id>/statut"),
     **rows(NOBODY, "POST /api/v1/routing/dossiers/<reference>/answer"),
 }

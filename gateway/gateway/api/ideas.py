@@ -106,8 +106,9 @@ def unfollow(idea_id):
 
 
 @bp.post("/ideas/<idea_id>/status")
-@roles_required(*STAFF)
-@endpoint("Changer le statut d'une idée (agents, modérateurs, administrateurs)",
+@roles_required("admin")  # agents decide from routing's inbox (/routing/inbox/<idea_id>/decisions), by direction
+@endpoint("Changer directement le statut d'une idée (administrateurs ; les agents décident depuis la boîte "
+          "d'orientation)",
           body=schemas.IdeaStatusChangeSchema, response=schemas.IdeaSchema, auth=True, errors=(400, 403, 404, 409),
           tag="ideas")
 def change_status(idea_id, data):

@@ -240,7 +240,7 @@ def comment(idea_id):
 
 
 @bp.post("/<idea_id>/statut")
-@roles_required(*STAFF)
+@roles_required("admin")  # agents decide from routing's inbox, under its direction rule (ideas' may_change_status)
 def change_status(idea_id):
     values = submitted(*STATUS_FIELDS)
     try:

@@ -55,7 +55,8 @@ TRANSITIONS = {
 }
 OPEN_STATUSES = (SUBMITTED, UNDER_REVIEW)
 
-# Who may move an idea along (the roles come from the gateway's principal; see docs/architecture.md).
+# Who works on ideas: merging duplicates (the roles come from the gateway's principal; see docs/architecture.md).
+# A direct status change is narrower: `may_change_status`.
 STAFF_ROLES = ("agent", "moderator", "admin")
 ROLES = ("citizen", *STAFF_ROLES)
 
@@ -142,6 +143,14 @@ def author_pseudonym(pseudonym: str | None) -> str:
 
 def is_staff(roles) -> bool:
     return bool(set(roles or ()) & set(STAFF_ROLES))
+
+
+def may_change_status(roles) -> bool:
+    """A direct status change in the idea box is for administrators only. An agent decides on an idea (forward,
+    answer, not retain, duplicate) from routing's inbox, where only the agents of the idea's owning direction may
+    act, and routing tells ideas by events; letting any agent or moderator move the status here would go around
+    that direction rule (issue 12, section 3). Merging duplicates stays open to staff (`is_staff`)."""
+    return "admin" in set(roles or ())
 
 
 def acting_role(roles) -> str:

@@ -167,7 +167,8 @@ class ViewerSchema(Schema):
     is_author = fields.Boolean()
     supports = fields.Boolean()
     follows = fields.Boolean()
-    can_change_status = fields.Boolean()
+    can_change_status = fields.Boolean()  # administrators only: agents decide from routing's inbox
+    can_merge = fields.Boolean()  # agents, moderators, administrators: merging duplicates
     can_moderate = fields.Boolean()
     reported_idea = fields.Boolean()
     reported_comments = fields.List(fields.Integer())

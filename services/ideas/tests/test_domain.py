@@ -111,9 +111,13 @@ def test_an_unknown_status_is_refused():
     assert broken(domain.check_transition, "submitted", "archived", "Message").field == "status"
 
 
-def test_only_staff_change_statuses_and_they_act_under_their_highest_role():
+def test_only_staff_merge_only_admins_change_statuses_and_they_act_under_their_highest_role():
     assert not domain.is_staff(["citizen"]) and not domain.is_staff([]) and not domain.is_staff(None)
     assert domain.is_staff(["citizen", "agent"]) and domain.is_staff(["moderator"])
+    # agents decide from routing's inbox (their direction's items); moderators moderate
+    assert domain.may_change_status(["citizen", "admin"])
+    for roles in (["citizen", "agent"], ["citizen", "moderator"], ["citizen"], [], None):
+        assert not domain.may_change_status(roles)
     assert domain.acting_role(["citizen", "agent", "admin"]) == "admin"
     assert domain.acting_role(["moderator", "citizen"]) == "moderator"
     assert domain.acting_role(["superuser"]) == "citizen"

@@ -15,6 +15,7 @@ CAMILLE = {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citi
 DOMINIQUE = {"account_id": "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99", "roles": ["citizen"]}
 AGENT = {"account_id": "0b6e2f8e-2d4f-4c43-8d7a-3f6f4e9b2c10", "roles": ["citizen", "agent"]}
 MODERATOR = {"account_id": "5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", "roles": ["citizen", "moderator"]}
+ADMIN = {"account_id": "9e8d7c6b-5a49-4382-a716-2b3c4d5e6f70", "roles": ["citizen", "admin"]}
 UNKNOWN_IDEA = "00000000-0000-4000-8000-000000000000"
 PAGE = {"theme": None, "status": None, "arrondissement": None, "q": "", "sort": "newest", "limit": 20, "offset": 0}
 
@@ -78,7 +79,8 @@ def test_a_submitted_idea_is_stored_with_its_history_and_an_event_without_person
     assert idea["author_pseudonym"] == "Camille du 11e" and idea["supports_count"] == idea["comments_count"] == 0
     assert [step["status"] for step in idea["history"]] == ["submitted"]
     assert idea["viewer"] == {"is_author": True, "supports": False, "follows": False, "can_change_status": False,
-                              "can_moderate": False, "reported_idea": False, "reported_comments": []}
+                              "can_merge": False, "can_moderate": False, "reported_idea": False,
+                              "reported_comments": []}
     row = store.one("ideas")
     assert row.author_id == CAMILLE["account_id"] and row.arrondissement == 10
     [event] = store.events("idea_submitted")
@@ -123,7 +125,7 @@ def test_listing_filters_searches_sorts_and_pages(run):
     run("support_idea", DOMINIQUE, benches["id"])
     run("support_idea", CAMILLE, benches["id"])
     run("support_idea", CAMILLE, bikes["id"])
-    run("change_status", AGENT, {"idea_id": school["id"], "status": "under_review", "message": "On regarde."})
+    run("change_status", ADMIN, {"idea_id": school["id"], "status": "under_review", "message": "On regarde."})
 
     def ids(**query):
         return [item["id"] for item in run("list_ideas", {**PAGE, **query})["items"]]
@@ -199,8 +201,8 @@ def test_a_support_can_be_withdrawn_once(run, store, idea):
 
 def test_a_closed_idea_takes_no_more_supports(run, store, idea):
     run("support_idea", DOMINIQUE, idea["id"])
-    run("change_status", AGENT, {"idea_id": idea["id"], "status": "under_review", "message": "À l'étude."})
-    run("change_status", AGENT, {"idea_id": idea["id"], "status": "answered", "message": "C'est prévu."})
+    run("change_status", ADMIN, {"idea_id": idea["id"], "status": "under_review", "message": "À l'étude."})
+    run("change_status", ADMIN, {"idea_id": idea["id"], "status": "answered", "message": "C'est prévu."})
     before = store.snapshot()
     assert refused(Conflict, run, "support_idea", CAMILLE, idea["id"]).code == "IDEA_CLOSED"
     assert refused(Conflict, run, "withdraw_support", DOMINIQUE, idea["id"]).code == "IDEA_CLOSED"
@@ -242,8 +244,8 @@ def test_comments_are_rate_limited_per_account(run, store, idea, monkeypatch):
 
 def test_a_merged_idea_takes_no_comments(run, store, idea):
     other = run("submit_idea", DOMINIQUE, idea_command(title="Des fontaines quai de Jemmapes"))
-    run("change_status", MODERATOR, {"idea_id": other["id"], "status": "under_review", "message": "Doublon ?"})
-    merged = run("change_status", MODERATOR, {"idea_id": other["id"], "status": "merged", "merged_into": idea["id"],
+    run("change_status", ADMIN, {"idea_id": other["id"], "status": "under_review", "message": "Doublon ?"})
+    merged = run("change_status", ADMIN, {"idea_id": other["id"], "status": "merged", "merged_into": idea["id"],
                                               "message": "Même idée que celle du quai de Valmy."})
     assert merged["merged_into"] == idea["id"] and merged["history"][-1]["merged_into"] == idea["id"]
     error = refused(Conflict, run, "post_comment", CAMILLE, {"idea_id": other["id"], "body": "Oui",
@@ -266,20 +268,20 @@ def test_following_and_unfollowing_are_idempotent(run, store, idea):
 
 # --- status ------------------------------------------------------------------------------------------------
 
-def test_an_agent_moves_an_idea_along_and_the_timeline_shows_each_step(run, store, idea):
-    run("change_status", AGENT, {"idea_id": idea["id"], "status": "under_review",
+def test_an_admin_moves_an_idea_along_and_the_timeline_shows_each_step(run, store, idea):
+    run("change_status", ADMIN, {"idea_id": idea["id"], "status": "under_review",
                                  "message": "La direction de l'eau étudie les emplacements."})
-    view = run("change_status", AGENT, {"idea_id": idea["id"], "status": "forwarded", "scheme": "budget",
+    view = run("change_status", ADMIN, {"idea_id": idea["id"], "status": "forwarded", "scheme": "budget",
                                         "message": "À déposer au prochain budget participatif."})
     assert view["status"] == "forwarded" and view["scheme_label"] == "Budget participatif"
     assert view["next_statuses"] == [] and view["viewer"]["can_change_status"] is True
     assert [(s["status"], s["role"]) for s in view["history"]] == [
-        ("submitted", "citizen"), ("under_review", "agent"), ("forwarded", "agent")]
+        ("submitted", "citizen"), ("under_review", "admin"), ("forwarded", "admin")]
     assert view["history"][1]["message"] == "La direction de l'eau étudie les emplacements."
     [_, forwarded] = store.events("idea_status_changed")
     assert forwarded["payload"] == {"idea_id": idea["id"], "from_status": "under_review", "status": "forwarded",
                                     "scheme": "budget", "merged_into": None}
-    assert forwarded["actor"] == {"account_id": AGENT["account_id"], "role": "agent"}
+    assert forwarded["actor"] == {"account_id": ADMIN["account_id"], "role": "admin"}
     assert "budget participatif" not in json.dumps(forwarded)  # the message stays out of events
 
 
@@ -290,6 +292,18 @@ def test_a_citizen_cannot_change_a_status(run, store, idea):
     assert store.snapshot() == before
 
 
+@pytest.mark.parametrize("staff", [AGENT, MODERATOR], ids=["agent", "moderator"])
+def test_agents_and_moderators_are_sent_to_the_routing_inbox_and_nothing_is_written(run, store, idea, staff):
+    """An agent decides on an idea from routing's inbox, under its direction rule; a moderator moderates."""
+    before = store.snapshot()
+    error = refused(PermissionDenied, run, "change_status", staff, {"idea_id": idea["id"], "status": "under_review",
+                                                                    "message": "Je m'en occupe."})
+    assert "Seuls les administrateurs" in error.message and "« Orientation des idées »" in error.message
+    assert store.snapshot() == before
+    viewer = run("get_idea", idea["id"], staff)["viewer"]
+    assert viewer["can_change_status"] is False and viewer["can_merge"] is True
+
+
 @pytest.mark.parametrize("command, error_class, field", [
     ({"status": "answered", "message": "Trop tôt."}, Conflict, "status"),
     ({"status": "under_review", "message": "  "}, InvalidInput, "message"),
@@ -298,20 +312,20 @@ def test_a_citizen_cannot_change_a_status(run, store, idea):
 ])
 def test_a_refused_change_says_why_on_its_field_and_writes_nothing(run, store, idea, command, error_class, field):
     before = store.snapshot()
-    error = refused(error_class, run, "change_status", AGENT, {"idea_id": idea["id"], **command})
+    error = refused(error_class, run, "change_status", ADMIN, {"idea_id": idea["id"], **command})
     assert field in error.details
     assert store.snapshot() == before
 
 
 def test_merging_needs_an_existing_idea_still_open(run, store, idea):
-    run("change_status", AGENT, {"idea_id": idea["id"], "status": "under_review", "message": "Étude."})
-    missing = refused(InvalidInput, run, "change_status", AGENT, {
+    run("change_status", ADMIN, {"idea_id": idea["id"], "status": "under_review", "message": "Étude."})
+    missing = refused(InvalidInput, run, "change_status", ADMIN, {
         "idea_id": idea["id"], "status": "merged", "merged_into": UNKNOWN_IDEA, "message": "Doublon."})
     assert missing.details == {"merged_into": ["Aucune idée n'a cet identifiant."]}
     other = run("submit_idea", DOMINIQUE, idea_command())
-    run("change_status", AGENT, {"idea_id": other["id"], "status": "under_review", "message": "Étude."})
-    run("change_status", AGENT, {"idea_id": other["id"], "status": "not_retained", "message": "Hors sujet."})
-    closed = refused(InvalidInput, run, "change_status", AGENT, {
+    run("change_status", ADMIN, {"idea_id": other["id"], "status": "under_review", "message": "Étude."})
+    run("change_status", ADMIN, {"idea_id": other["id"], "status": "not_retained", "message": "Hors sujet."})
+    closed = refused(InvalidInput, run, "change_status", ADMIN, {
         "idea_id": idea["id"], "status": "merged", "merged_into": other["id"], "message": "Doublon."})
     assert "merged_into" in closed.details
     assert run("get_idea", idea["id"])["status"] == "under_review"
@@ -396,10 +410,10 @@ def test_the_export_holds_what_the_account_did_and_nothing_of_others(run, idea):
     assert [s["idea_id"] for s in export["supports"]] == [other["id"]]
     assert [f["idea_id"] for f in export["follows"]] == [other["id"]]
     json.dumps(export)  # plain JSON, as it goes over the wire
-    agent_export = run("export_personal_data", AGENT["account_id"])
-    assert agent_export["status_changes"] == []
-    run("change_status", AGENT, {"idea_id": idea["id"], "status": "under_review", "message": "Vu."})
-    assert [c["message"] for c in run("export_personal_data", AGENT["account_id"])["status_changes"]] == ["Vu."]
+    admin_export = run("export_personal_data", ADMIN["account_id"])
+    assert admin_export["status_changes"] == []
+    run("change_status", ADMIN, {"idea_id": idea["id"], "status": "under_review", "message": "Vu."})
+    assert [c["message"] for c in run("export_personal_data", ADMIN["account_id"])["status_changes"]] == ["Vu."]
 
 
 def test_the_demo_seed_can_run_again(store, throttle):

@@ -15,6 +15,10 @@ from .common import FieldChecks, UseCases, aware, escape_like, rules
 # Postings per account in an hour: enough for a citizen, too few for a script flooding the box.
 IDEAS_PER_HOUR, COMMENTS_PER_HOUR = 5, 30
 DEMO_PSEUDONYM = "Équipe démo"
+# Why a direct status change is refused to anyone but an administrator (domain.may_change_status), and where to go.
+STATUS_CHANGE_REFUSED = ("Seuls les administrateurs changent directement le statut d'une idée. Agents : décidez de "
+                         "sa suite (transmettre, répondre, ne pas retenir, doublon) dans « Orientation des idées » "
+                         "du back-office, où agit la direction qui en a la charge.")
 
 
 class IdeaBox(UseCases):
@@ -134,7 +138,8 @@ class IdeaBox(UseCases):
         return {"is_author": idea.author_id == account_id,
                 "supports": self._support_of(idea.id, account_id) is not None,
                 "follows": self._follow_of(idea.id, account_id) is not None,
-                "can_change_status": domain.is_staff(viewer.get("roles")),
+                "can_change_status": domain.may_change_status(viewer.get("roles")),
+                "can_merge": domain.is_staff(viewer.get("roles")),
                 "can_moderate": domain.is_moderator(viewer.get("roles")),
                 "reported_idea": (domain.IDEA, idea.id) in reported,
                 "reported_comments": sorted(int(cid) for kind, cid in reported if kind == domain.COMMENT)}
@@ -240,8 +245,8 @@ class IdeaBox(UseCases):
 
     def change_status(self, actor: dict, command: dict) -> dict:
         roles = actor.get("roles") or []
-        if not domain.is_staff(roles):
-            raise PermissionDenied("Seuls les agents, modérateurs et administrateurs changent le statut d'une idée.")
+        if not domain.may_change_status(roles):
+            raise PermissionDenied(STATUS_CHANGE_REFUSED)
         idea = self._idea(command["idea_id"], for_update=True)
         merged_into = str(command["merged_into"]) if command.get("merged_into") else None
         with rules():
