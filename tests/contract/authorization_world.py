@@ -284,11 +284,12 @@ def seed_consultations(api: str, people: dict, ids: dict):
     created(requests.post(f"{api}/consultations/{ids['closed_consultation_id']}/close", headers=agent))
 
     proposal = created(requests.post(f"{api}/consultations/{place['id']}/proposals", headers=citizen, json={
-        "section_id": ids["section_id"], "title": "Article 2 : des bancs", "body": "Vingt bancs à l'ombre."}))
+        "section_id": ids["section_id"], "title": "Article 2 : un terrain de pétanque",
+        "body": "Un terrain de pétanque sous les platanes."}))
     ids["proposal_id"] = proposal["id"]
     proposal_url = f"{api}/consultations/proposals/{proposal['id']}"
     ids["amendment_id"] = created(requests.post(f"{proposal_url}/amendments", headers=other, json={
-        "title": "Des bancs et des fontaines", "body": "Des bancs, et une fontaine à chaque coin."}))["id"]
+        "title": "Deux terrains de pétanque", "body": "Deux terrains, et de l'ombre autour."}))["id"]
     ids["consultation_comment_id"] = created(requests.post(f"{proposal_url}/comments", headers=other,
                                                            json={"body": "Je précise : côté métro."}))["id"]
     ids["argument_id"] = created(requests.post(f"{proposal_url}/arguments", headers=other, json={

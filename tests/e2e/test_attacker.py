@@ -140,7 +140,7 @@ def test_a_forged_event_changes_nothing(platform, mail_link):
     idea's authorship."""
     victim = citizen(platform, mail_link, "Victime")
     idea = requests.post(f"{platform.url}/api/v1/ideas", headers=victim.headers, json={
-        "title": "Des bancs au square", "description": "Des bancs à l'ombre pour les anciens du quartier.",
+        "title": "Un composteur rue Oberkampf", "description": "Un composteur partagé pour les immeubles de la rue.",
         "theme": "environnement"})
     assert idea.status_code == 201
     idea_id = idea.json()["id"]
