@@ -143,6 +143,9 @@ def check_configuration(identity: str):
         session_cache_keys()
     if identity not in verify_keys():
         raise KeyConfigurationError(f"HUB_TRUST_PUBLIC_KEYS ne contient pas la clé publique de {identity!r}.")
+    if signing_key(identity).verify_key not in verify_keys()[identity]:  # another identity's key file, mounted here
+        raise KeyConfigurationError(f"HUB_TRUST_KEY n'est pas la clé de {identity!r} : aucune de ses clés publiques "
+                                    "(HUB_TRUST_PUBLIC_KEYS) ne lui correspond.")
 
 
 def forget():

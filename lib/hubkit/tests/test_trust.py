@@ -192,7 +192,14 @@ def test_the_key_writer_makes_a_working_set_and_never_overwrites(monkeypatch, tm
     keys.forget()
     try:
         keys.check_configuration("budget")
-        keys.check_configuration("gateway")  # its own key file is not budget's, but the files all parse
+        with pytest.raises(keys.KeyConfigurationError, match="n'est pas la clé de 'gateway'"):
+            keys.check_configuration("gateway")  # budget's key file mounted in the gateway: refused at start
+        monkeypatch.setenv("HUB_TRUST_KEY_FILE", str(directory / "absent.key"))
+        keys.forget()
+        with pytest.raises(RuntimeError, match="HUB_TRUST_KEY_FILE ne peut pas être lu"):
+            keys.check_configuration("budget")
+        monkeypatch.setenv("HUB_TRUST_KEY_FILE", str(directory / "trust-budget.key"))
+        keys.forget()
         signed = keys.signing_key("budget").sign(b"event").signature
         assert keys.verify("budget", b"event", signed) and not keys.verify("ideas", b"event", signed)
     finally:
