@@ -6,20 +6,15 @@ Everything is made through the public API of the running platform (and `python -
 the first administrator), as a city would: no database is written behind the services' backs.
 """
 import re
-import subprocess
-import sys
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
 import requests
 
-from hubkit.testing import body_of
+from tests.e2e.people import PASSWORD, administrator as new_administrator, citizen, read_mail_link, wait_for
 
-PASSWORD = "Matrice-Des-Droits-2026"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 ANONYMOUS, CITIZEN, OTHER_CITIZEN = "anonymous", "citizen", "other_citizen"
 AGENT_OWNER, AGENT_OTHER, MODERATOR, ADMIN = "agent_owner", "agent_other", "moderator", "admin"
@@ -61,12 +56,6 @@ class World:
         return fresh
 
 
-def mail_link(platform, recipient: str, path: str) -> str:
-    platform.smtp.wait_for(lambda m: m["To"] == recipient and path in body_of(m))
-    message = [m for m in platform.smtp.messages() if m["To"] == recipient and path in body_of(m)][-1]
-    return re.search(r"(https?://\S+" + re.escape(path) + r"\S*)", body_of(message)).group(1)
-
-
 def api_sign_in(url: str, email: str) -> str:
     login = requests.post(f"{url}/api/v1/auth/tokens", json={"email": email, "password": PASSWORD})
     assert login.status_code in (200, 201), login.text
@@ -85,43 +74,18 @@ def page_sign_in(url: str, persona: Persona):
 
 
 def verified_citizen(platform, name: str) -> Persona:
-    api = f"{platform.url}/api/v1"
-    email = f"matrice.{name}.{uuid.uuid4().hex[:8]}@exemple.fr"
-    registered = requests.post(f"{api}/accounts", json={"email": email, "password": PASSWORD,
-                                                        "pseudonym": f"{name} {uuid.uuid4().hex[:6]}"})
-    assert registered.ok, registered.text
-    token = parse_qs(urlparse(mail_link(platform, email, "/compte/verifier")).query)["token"][0]
-    assert requests.post(f"{api}/accounts/verification", json={"token": token}).ok
-    persona = Persona(name, email)
-    login = requests.post(f"{api}/auth/tokens", json={"email": email, "password": PASSWORD}).json()
-    persona.token, persona.account_id = login["token"], login["principal"]["account_id"]
-    return persona
+    person = citizen(platform, read_mail_link, f"matrice-{name}")
+    return Persona(name, person.email, person.id, person.token)
 
 
 def administrator(platform) -> Persona:
-    email = f"matrice.admin.{uuid.uuid4().hex[:8]}@paris.fr"
-    subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
-                    f"Admin {uuid.uuid4().hex[:6]}", "--password", PASSWORD], env=platform.env, check=True,
-                   capture_output=True)
-    persona = Persona(ADMIN, email)
-    login = requests.post(f"{platform.url}/api/v1/auth/tokens", json={"email": email, "password": PASSWORD}).json()
-    persona.token, persona.account_id = login["token"], login["principal"]["account_id"]
-    return persona
+    person = new_administrator(platform, label="matrice.admin")
+    return Persona(ADMIN, person.email, person.id, person.token)
 
 
 def created(response, *statuses) -> dict:
     assert response.status_code in (statuses or (200, 201)), f"{response.request.url}: {response.text}"
     return response.json()
-
-
-def wait_for(read, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = read()
-        if value is not None:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("the world could not be seeded in time")
 
 
 def seed_world(platform) -> World:
