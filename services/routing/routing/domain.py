@@ -541,7 +541,6 @@ TRACE_SUMMARIES = {
     "project_study_decided": "Étude du projet par la Ville : {study}.",
     "projects_merged": "Projet regroupé avec d'autres projets proches.",
     "project_selected": "Projet soumis au vote du budget participatif.",
-    "project_won": "Projet lauréat du vote du budget participatif.",
     "results_published": "Projet lauréat du vote du budget participatif.",
     "project_status_changed": "Avancement du projet : « {status} ».",
     "petition_drafted": "Pétition pré-remplie pour l'auteur de l'idée.",
@@ -557,7 +556,7 @@ TRACE_SUMMARIES = {
 TRACED_EVENTS = {
     "ideas": ("idea_status_changed", "idea_merged"),
     "budget": ("project_drafted", "project_submitted", "project_study_decided", "projects_merged",
-               "project_selected", "project_won", "results_published", "project_status_changed"),
+               "project_selected", "results_published", "project_status_changed"),
     "petitions": ("petition_drafted", "petition_submitted", "petition_published", "petition_rejected",
                   "petition_threshold_reached", "petition_scheduled_for_council", "petition_answered",
                   "petition_closed"),
