@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from .ideas_schemas import ModeratedCommentSchema
-from .schemas import ROW_ID, offset_field
+from .schemas import ROW_ID, WireDateTime, offset_field
 
 STATES = ("upcoming", "open", "closed")
 MODES = ("proposals", "argued_vote", "questionnaire", "amendable_text")
@@ -115,8 +115,8 @@ class ConsultationSummarySchema(Schema):
     id = fields.String()
     title = fields.String()
     excerpt = fields.String()
-    opens_at = fields.DateTime()
-    closes_at = fields.DateTime()
+    opens_at = WireDateTime()
+    closes_at = WireDateTime()
     state = fields.String(metadata={"description": "upcoming, open ou closed (d'après les dates)"})
     state_label = fields.String()
     has_synthesis = fields.Boolean()
@@ -146,7 +146,7 @@ class ProposalSummarySchema(Schema):
     agree_count = fields.Integer()
     disagree_count = fields.Integer()
     counters = fields.String(metadata={"description": "« 7 votes - 3 amendements - 4 arguments »"})
-    created_at = fields.DateTime()
+    created_at = WireDateTime()
 
 
 class ArgumentSchema(Schema):
@@ -157,7 +157,7 @@ class ArgumentSchema(Schema):
     body = fields.String()
     hidden = fields.Boolean()
     author_pseudonym = fields.String()
-    created_at = fields.DateTime()
+    created_at = WireDateTime()
 
 
 class ProposalCommentSchema(ModeratedCommentSchema):

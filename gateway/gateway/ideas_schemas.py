@@ -94,7 +94,7 @@ class ModerationLogSchema(Schema):
     action = fields.String()
     reason = fields.String()
     role = fields.String()
-    created_at = fields.DateTime()
+    created_at = schemas.WireDateTime()
 
 
 class IdeaModerationQueueSchema(Schema):

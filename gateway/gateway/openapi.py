@@ -1,46 +1,97 @@
-"""OpenAPI 3 document of /api/v1, generated from the marshmallow schemas the views declare."""
+"""OpenAPI 3 document of /api/v1, generated from the marshmallow schemas the views declare.
+
+The view convention, so that the document cannot lie:
+- a view returns plain data (a dict or a list), never `jsonify`: `endpoint` dumps it through the declared
+  `response` schema (undeclared fields are dropped, formats applied: ISO date-times with their offset) and
+  answers with the declared `status`;
+- a view without a `response` schema returns None: the answer is empty, with the declared `status` (204);
+- a view that answers something else than JSON (a file, CSV, XML) returns a flask `Response`, sent as is;
+- path parameters are validated at the edge (400) with the field of `PATH_PARAMETERS`, or of `path=` for a
+  name that means different things on different routes; the view receives the text unchanged.
+"""
 import functools
 import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import request
+from flask import Response, current_app, request
+from marshmallow import Schema, fields, validate
 
 from hubkit.validation import load
 
-from .schemas import ErrorSchema
+from .schemas import BIG_ROW_ID, ROLES, ROW_ID, ErrorSchema
 
 ERROR_STATUSES = {400: "Données invalides (messages par champ dans details)", 401: "Authentification requise",
-                  403: "Droits insuffisants", 404: "Introuvable", 409: "Conflit", 429: "Trop de tentatives",
+                  403: "Droits insuffisants", 404: "Introuvable", 409: "Conflit",
+                  413: "Contenu trop volumineux (256 Kio au plus)", 414: "Adresse (URL) trop longue",
+                  429: "Trop de tentatives", 431: "En-têtes de la requête trop volumineux",
                   503: "Service indisponible"}
+
+# The identifiers of the services (each service's schema loads them with these fields: 400 on anything else)
+PATH_PARAMETERS = {name: fields.UUID() for name in (
+    "account_id", "session_id", "idea_id", "consultation_id", "proposal_id", "amendment_id", "petition_id",
+    "cycle_id", "project_id", "decision_id")}
+PATH_PARAMETERS.update(section_id=fields.Integer(validate=ROW_ID), comment_id=fields.Integer(validate=BIG_ROW_ID),
+                       role=fields.String(validate=validate.OneOf(ROLES[1:])))
 
 
 def endpoint(summary: str, body=None, response=None, status: int = 200, query=None, auth: bool = False,
-             errors=(400,), tag: str = None):
-    """Declare what an API view takes and returns; the body/query is validated and passed as `data`."""
+             errors=(400,), tag: str = None, path: dict = None):
+    """Declare what an API view takes and returns; the body/query is validated and passed as `data`, the
+    view's result dumped through `response` (see the module's docstring)."""
     # One instance per view, built once: marshmallow schemas keep no state between loads, and building one
     # (it deep-copies its fields) cost more than the load itself on the hot paths.
     body_schema = body() if body is not None else None
     query_schema = query() if query is not None else None
+    response_schema = response() if isinstance(response, type) else response
+    path_fields = {**PATH_PARAMETERS, **(path or {})}
+
+    path_schemas = {}  # by route: the view is registered before its routes are known
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
+            path_arguments = dict(kwargs)
             if body_schema is not None:
                 kwargs["data"] = load(body_schema, request.get_json(silent=True))
             elif query_schema is not None:
                 kwargs["data"] = load(query_schema, request.args.to_dict())
-            return view(*args, **kwargs)
+            if path_arguments:
+                path_schema = path_schemas.get(request.url_rule.rule, False)
+                if path_schema is False:
+                    path_schema = path_schemas[request.url_rule.rule] = _path_parameters_schema(
+                        view.__name__, request.url_rule.arguments, path_fields)
+                if path_schema is not None:
+                    load(path_schema, {name: path_arguments[name] for name in path_schema.fields})
+            return _answer(view(*args, **kwargs), response_schema, status, view.__name__)
         wrapper.openapi = {"summary": summary, "body": body, "response": response, "status": status,
-                           "query": query, "auth": auth, "errors": errors, "tag": tag,
+                           "query": query, "auth": auth, "errors": errors, "tag": tag, "path": path_fields,
                            "description": (view.__doc__ or "").strip()}
         return wrapper
     return decorator
 
 
+def _path_parameters_schema(view_name: str, arguments, path_fields: dict):
+    declared = {name: path_fields[name] for name in sorted(arguments) if name in path_fields}
+    return Schema.from_dict(declared, name=f"{view_name}_path")() if declared else None
+
+
+def _answer(result, response_schema, status: int, view_name: str):
+    if isinstance(result, (Response, tuple)):  # a file, CSV, XML: not JSON, sent as the view made it
+        return result
+    if response_schema is not None:
+        answer = current_app.json.response(response_schema.dump(result))
+        answer.status_code = status
+        return answer
+    if result is None:
+        return Response(status=status)
+    raise TypeError(f"{view_name} returns a JSON body but declares no response schema")
+
+
 def build_spec(app) -> dict:
+    plugin = MarshmallowPlugin()
     spec = APISpec(title="Hub de la participation — API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
+                   plugins=[plugin],
                    info={"description": "API JSON du hub de la participation citoyenne (Ville de Paris)."},
                    servers=[{"url": "/"}])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
@@ -53,19 +104,19 @@ def build_spec(app) -> dict:
             continue
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(rule, meta)
+            paths.setdefault(path, {})[method.lower()] = _operation(rule, meta, plugin, method)
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 
 
-def _operation(rule, meta) -> dict:
+def _operation(rule, meta, plugin, method: str) -> dict:
     operation = {"summary": meta["summary"], "tags": [meta["tag"] or rule.rule.split("/")[3]],
                  "operationId": rule.endpoint.replace(".", "_"), "responses": {}}
     if meta["description"]:
         operation["description"] = meta["description"]
-    parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
-                  for name in rule.arguments]
+    parameters = [{"in": "path", "name": name, "required": True, "schema": _path_schema(name, meta, plugin)}
+                  for name in sorted(rule.arguments)]
     if meta["query"] is not None:
         parameters.append({"in": "query", "schema": meta["query"]})
     if parameters:
@@ -76,10 +127,26 @@ def _operation(rule, meta) -> dict:
     if meta["response"] is not None:
         success["content"] = {"application/json": {"schema": meta["response"]}}
     operation["responses"][str(meta["status"])] = success
-    errors = set(meta["errors"]) | ({401} if meta["auth"] else set()) | {503}
-    for status in sorted(errors):
+    for status in sorted(_error_statuses(rule, meta, method)):
         operation["responses"][str(status)] = {"description": ERROR_STATUSES[status],
                                                "content": {"application/json": {"schema": "Error"}}}
     if meta["auth"]:
         operation["security"] = [{"bearer": []}]
     return operation
+
+
+def _error_statuses(rule, meta, method: str) -> set:
+    """Every error an operation can answer: its own, and those of the edge (gateway.server, Flask's limits)."""
+    statuses = set(meta["errors"]) | {414, 431, 503}  # an over-long URL or headers: any request; a service down
+    if meta["body"] is not None or meta["query"] is not None or rule.arguments or meta["auth"]:
+        statuses |= {400}  # a body that is not a JSON object, a parameter out of its bounds, a refused token
+    if method in ("POST", "PUT", "PATCH"):
+        statuses |= {413}  # MAX_CONTENT_LENGTH (app.py)
+    if meta["auth"]:
+        statuses |= {401}
+    return statuses
+
+
+def _path_schema(name: str, meta, plugin) -> dict:
+    field = meta["path"].get(name)
+    return plugin.converter.field2property(field) if field is not None else {"type": "string"}

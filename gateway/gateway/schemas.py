@@ -3,6 +3,8 @@
 Services validate again on their side: these schemas keep garbage away from
 the broker and describe the API; the services' schemas are the authority.
 """
+from datetime import date, datetime, timezone
+
 from marshmallow import Schema, fields, validate
 
 # Mail servers do not all accept non-ASCII addresses (SMTPUTF8): refuse them up front, clearly.
@@ -15,6 +17,31 @@ ROLES = ("citizen", "agent", "moderator", "admin")
 MAX_OFFSET = 1_000_000
 # Numeric row ids within the databases' integers (32 or 64 bits): a larger one was a 500 there, not a 400
 ROW_ID, BIG_ROW_ID = validate.Range(min=1, max=2**31 - 1), validate.Range(min=1, max=2**63 - 1)
+
+
+class WireDateTime(fields.AwareDateTime):
+    """A date-time of a response: the services send ISO text, the API always writes it with its offset.
+
+    A value without one is UTC (the services' clocks and columns are UTC): the API never sends a naive time."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=timezone.utc, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class WireDate(fields.Date):
+    """A calendar date of a response, sent by the services as ISO text (or as a date)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, str):
+            value = date.fromisoformat(value)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 def offset_field():
@@ -100,7 +127,7 @@ class SectorSchema(Schema):
 
 class CertificationSchema(Schema):
     level = fields.String(metadata={"description": "declared (déclaré) ou verified (vérifié par un agent)"})
-    verified_at = fields.DateTime(allow_none=True)
+    verified_at = WireDateTime(allow_none=True)
 
 
 class AccountSchema(Schema):
@@ -111,14 +138,14 @@ class AccountSchema(Schema):
     pseudonym = fields.String()
     roles = fields.List(fields.String())
     direction = fields.String(allow_none=True)
-    birth_date = fields.Date(allow_none=True)
+    birth_date = WireDate(allow_none=True)
     lives_in_paris = fields.Boolean(allow_none=True)
     address_line = fields.String(allow_none=True)
     postcode = fields.String(allow_none=True)
     arrondissement = fields.Integer(allow_none=True)
     sector = fields.Nested(SectorSchema, allow_none=True)
     certification = fields.Nested(CertificationSchema)
-    created_at = fields.DateTime()
+    created_at = WireDateTime()
 
 
 class PrincipalSchema(Schema):
@@ -127,7 +154,7 @@ class PrincipalSchema(Schema):
     pseudonym = fields.String()
     roles = fields.List(fields.String())
     direction = fields.String(allow_none=True)
-    expires_at = fields.DateTime()
+    expires_at = WireDateTime()
 
 
 class TokenIssuedSchema(Schema):
@@ -139,10 +166,21 @@ class SessionSchema(Schema):
     id = fields.String()
     kind = fields.String()
     label = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    last_seen_at = fields.DateTime()
-    expires_at = fields.DateTime()
+    created_at = WireDateTime()
+    last_seen_at = WireDateTime()
+    expires_at = WireDateTime()
     current = fields.Boolean()
+
+
+class DirectionSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class ReferenceSchema(Schema):
+    roles = fields.List(fields.String())
+    grantable_roles = fields.List(fields.String())
+    directions = fields.List(fields.Nested(DirectionSchema))
 
 
 class HealthSchema(Schema):
@@ -207,7 +245,7 @@ class IdeaSummarySchema(Schema):
     author_pseudonym = fields.String()
     supports_count = fields.Integer()
     comments_count = fields.Integer()
-    created_at = fields.DateTime()
+    created_at = WireDateTime()
 
 
 class IdeaPageSchema(Schema):
@@ -225,7 +263,7 @@ class IdeaStatusStepSchema(Schema):
     merged_into = fields.String(allow_none=True)
     message = fields.String(allow_none=True)
     role = fields.String(metadata={"description": "Rôle de qui a changé le statut (citizen pour le dépôt)"})
-    changed_at = fields.DateTime()
+    changed_at = WireDateTime()
 
 
 class CommentSchema(Schema):
@@ -233,7 +271,7 @@ class CommentSchema(Schema):
     idea_id = fields.String()
     author_pseudonym = fields.String()
     body = fields.String()
-    created_at = fields.DateTime()
+    created_at = WireDateTime()
 
 
 class IdeaViewerSchema(Schema):
@@ -255,7 +293,7 @@ class IdeaSchema(IdeaSummarySchema):
     next_statuses = fields.List(fields.String())
     accepts_supports = fields.Boolean()
     accepts_comments = fields.Boolean()
-    updated_at = fields.DateTime()
+    updated_at = WireDateTime()
     history = fields.List(fields.Nested(IdeaStatusStepSchema))
     comments = fields.List(fields.Nested(CommentSchema))
     viewer = fields.Nested(IdeaViewerSchema, allow_none=True,

@@ -3,11 +3,12 @@ the synthesis; citizens propose, amend, support (« d'accord »), comment, vote 
 questionnaires; everyone signed in reports, moderators hide and restore."""
 from datetime import date, datetime
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
+from marshmallow import fields
 
 from .. import consultations_schemas as schemas
 from .. import ideas_schemas, remote
-from ..schemas import CommentPostSchema
+from ..schemas import BIG_ROW_ID, CommentPostSchema
 from ..actors import actor, pseudonym, staff_actor, viewer
 from ..auth import login_required, roles_required
 from ..openapi import endpoint
@@ -40,7 +41,7 @@ def call(method: str, *args):
 @endpoint("Lister les consultations (à venir, en cours, terminées)", query=schemas.ConsultationQuerySchema,
           response=schemas.ConsultationPageSchema, tag=TAG)
 def list_consultations(data):
-    return jsonify(call("list_consultations", data))
+    return call("list_consultations", data)
 
 
 @bp.get("/consultations/<consultation_id>")
@@ -50,14 +51,14 @@ def list_consultations(data):
 def get_consultation(consultation_id, data):
     """Tri des propositions : `random` (stable pour une même `seed`), `most_supported` ou `newest`. Les résultats
     d'un questionnaire sont visibles une fois la consultation close, ou après y avoir répondu."""
-    return jsonify(call("get_consultation", {**data, "consultation_id": consultation_id}, viewer()))
+    return call("get_consultation", {**data, "consultation_id": consultation_id}, viewer())
 
 
 @bp.get("/consultations/proposals/<proposal_id>")
 @endpoint("Une proposition : texte, compteurs, amendements, arguments, commentaires",
           response=schemas.ProposalSchema, errors=(400, 404), tag=TAG)
 def get_proposal(proposal_id):
-    return jsonify(call("get_proposal", {"proposal_id": proposal_id}, viewer()))
+    return call("get_proposal", {"proposal_id": proposal_id}, viewer())
 
 
 # --- agents ----------------------------------------------------------------------------------------
@@ -68,7 +69,7 @@ def get_proposal(proposal_id):
           response=schemas.ConsultationSchema, status=201, auth=True, errors=(400, 403), tag=TAG)
 def create_consultation(data):
     """Les ressources sont des liens http(s). L'ouverture et la clôture suivent les dates."""
-    return jsonify(call("save_consultation", staff_actor(), wire(data))), 201
+    return call("save_consultation", staff_actor(), wire(data))
 
 
 @bp.put("/consultations/<consultation_id>")
@@ -76,7 +77,7 @@ def create_consultation(data):
 @endpoint("Modifier une consultation non close", body=schemas.ConsultationBodySchema,
           response=schemas.ConsultationSchema, auth=True, errors=(400, 403, 404, 409), tag=TAG)
 def update_consultation(consultation_id, data):
-    return jsonify(call("save_consultation", staff_actor(), wire({**data, "consultation_id": consultation_id})))
+    return call("save_consultation", staff_actor(), wire({**data, "consultation_id": consultation_id}))
 
 
 @bp.post("/consultations/<consultation_id>/sections")
@@ -85,7 +86,7 @@ def update_consultation(consultation_id, data):
           body=schemas.SectionBodySchema, response=schemas.ConsultationSchema, status=201, auth=True,
           errors=(400, 403, 404, 409), tag=TAG)
 def add_section(consultation_id, data):
-    return jsonify(call("save_section", staff_actor(), {**data, "consultation_id": consultation_id})), 201
+    return call("save_section", staff_actor(), {**data, "consultation_id": consultation_id})
 
 
 @bp.put("/consultations/<consultation_id>/sections/<section_id>")
@@ -95,8 +96,8 @@ def add_section(consultation_id, data):
 def update_section(consultation_id, section_id, data):
     """Une fois que des citoyen·nes y ont participé, son mode et ses questions ne changent plus (409
     `SECTION_IN_USE`)."""
-    return jsonify(call("save_section", staff_actor(), {**data, "consultation_id": consultation_id,
-                                                   "section_id": section_id}))
+    return call("save_section", staff_actor(), {**data, "consultation_id": consultation_id,
+                                                   "section_id": section_id})
 
 
 @bp.delete("/consultations/<consultation_id>/sections/<section_id>")
@@ -104,8 +105,8 @@ def update_section(consultation_id, section_id, data):
 @endpoint("Supprimer une section sans participation", response=schemas.ConsultationSchema, auth=True,
           errors=(400, 403, 404, 409), tag=TAG)
 def delete_section(consultation_id, section_id):
-    return jsonify(call("delete_section", staff_actor(),
-                        {"consultation_id": consultation_id, "section_id": section_id}))
+    return call("delete_section", staff_actor(),
+                        {"consultation_id": consultation_id, "section_id": section_id})
 
 
 @bp.post("/consultations/<consultation_id>/close")
@@ -113,7 +114,7 @@ def delete_section(consultation_id, section_id):
 @endpoint("Clore une consultation en cours maintenant", response=schemas.ConsultationSchema, auth=True,
           errors=(400, 403, 404, 409), tag=TAG)
 def close_consultation(consultation_id):
-    return jsonify(call("close_consultation", staff_actor(), {"consultation_id": consultation_id}))
+    return call("close_consultation", staff_actor(), {"consultation_id": consultation_id})
 
 
 @bp.put("/consultations/<consultation_id>/synthesis")
@@ -122,7 +123,7 @@ def close_consultation(consultation_id):
           body=schemas.SynthesisBodySchema, response=schemas.ConsultationSchema, auth=True,
           errors=(400, 403, 404, 409), tag=TAG)
 def publish_synthesis(consultation_id, data):
-    return jsonify(call("publish_synthesis", staff_actor(), wire({**data, "consultation_id": consultation_id})))
+    return call("publish_synthesis", staff_actor(), wire({**data, "consultation_id": consultation_id}))
 
 
 @bp.post("/consultations/amendments/<amendment_id>/decision")
@@ -132,7 +133,7 @@ def publish_synthesis(consultation_id, data):
           tag=TAG)
 def decide_amendment(amendment_id, data):
     """Renvoie la proposition amendée ; un amendement accepté y figure. Déjà décidé : 409 `ALREADY_DECIDED`."""
-    return jsonify(call("decide_amendment", staff_actor(), {**data, "amendment_id": amendment_id}))
+    return call("decide_amendment", staff_actor(), {**data, "amendment_id": amendment_id})
 
 
 # --- citizens --------------------------------------------------------------------------------------
@@ -145,7 +146,7 @@ def submit_proposal(consultation_id, data):
     """10 propositions par heure et par compte au plus. Consultation close : 409 `CONSULTATION_CLOSED`."""
     proposal = call("submit_proposal", actor(), {**data, "consultation_id": consultation_id,
                                                  "author_pseudonym": pseudonym()})
-    return jsonify(proposal), 201
+    return proposal
 
 
 @bp.post("/consultations/proposals/<proposal_id>/amendments")
@@ -156,11 +157,11 @@ def amend(proposal_id, data):
     """L'amendement est une proposition à part entière (avec ses « d'accord »). Section non amendable : 409
     `NOT_AMENDABLE`."""
     amendment = call("submit_proposal", actor(), {**data, "amends": proposal_id, "author_pseudonym": pseudonym()})
-    return jsonify(amendment), 201
+    return amendment
 
 
 def _support(kind: str, target_id: str):
-    return jsonify(call("support_contribution", actor(), {"kind": kind, "target_id": target_id})), 201
+    return call("support_contribution", actor(), {"kind": kind, "target_id": target_id})
 
 
 @bp.post("/consultations/proposals/<proposal_id>/supports")
@@ -187,7 +188,7 @@ def support_comment(comment_id):
 def comment(proposal_id, data):
     posted = call("post_proposal_comment", actor(), {**data, "proposal_id": proposal_id,
                                                      "author_pseudonym": pseudonym()})
-    return jsonify(posted), 201
+    return posted
 
 
 @bp.post("/consultations/proposals/<proposal_id>/arguments")
@@ -196,8 +197,8 @@ def comment(proposal_id, data):
           response=schemas.ArgumentSchema, status=201, auth=True, errors=(400, 404, 409, 429), tag=TAG)
 def argue_proposal(proposal_id, data):
     """Un vote par compte et par proposition, définitif : 409 `ALREADY_VOTED` ensuite."""
-    return jsonify(call("post_argument", actor(), {**data, "proposal_id": proposal_id,
-                                                   "author_pseudonym": pseudonym()})), 201
+    return call("post_argument", actor(), {**data, "proposal_id": proposal_id,
+                                                   "author_pseudonym": pseudonym()})
 
 
 @bp.post("/consultations/sections/<section_id>/arguments")
@@ -206,8 +207,8 @@ def argue_proposal(proposal_id, data):
           response=schemas.ArgumentSchema, status=201, auth=True, errors=(400, 404, 409, 429), tag=TAG)
 def argue_question(section_id, data):
     """Un vote par compte et par question, définitif : 409 `ALREADY_VOTED` ensuite."""
-    return jsonify(call("post_argument", actor(), {**data, "section_id": section_id,
-                                                   "author_pseudonym": pseudonym()})), 201
+    return call("post_argument", actor(), {**data, "section_id": section_id,
+                                                   "author_pseudonym": pseudonym()})
 
 
 @bp.post("/consultations/sections/<section_id>/answers")
@@ -216,7 +217,7 @@ def argue_question(section_id, data):
           response=schemas.AnswerStateSchema, status=201, auth=True, errors=(400, 404, 409), tag=TAG)
 def answer(section_id, data):
     """Les erreurs sont données par question (`details.q1`…). Une seconde fois : 409 `ALREADY_ANSWERED`."""
-    return jsonify(call("answer_questionnaire", actor(), {**data, "section_id": section_id})), 201
+    return call("answer_questionnaire", actor(), {**data, "section_id": section_id})
 
 
 # --- reports and moderation ------------------------------------------------------------------------
@@ -224,25 +225,30 @@ def answer(section_id, data):
 KINDS = {"proposals": ("proposal", "une proposition ou un amendement"),
          "comments": ("proposal_comment", "un commentaire de consultation"),
          "arguments": ("argument", "un argument")}
+# a proposal is known by its uuid, a comment or an argument by its row number
+CONTENT_IDS = {"proposal": fields.UUID(), "proposal_comment": fields.Integer(validate=BIG_ROW_ID),
+               "argument": fields.Integer(validate=BIG_ROW_ID)}
 
 
 def _register_moderation(path: str, kind: str, what: str):
+    content_id_field = {"content_id": CONTENT_IDS[kind]}
+
     @login_required
     @endpoint(f"Signaler {what}", body=ideas_schemas.ReportSchema, response=ideas_schemas.ReportStateSchema,
-              status=201, auth=True, errors=(400, 404, 409), tag=TAG)
+              status=201, auth=True, errors=(400, 404, 409), tag=TAG, path=content_id_field)
     def report(content_id, data):
         """Un signalement par compte ; au troisième, le contenu est masqué en attendant la modération."""
         state = call("report_content", actor(), {"kind": kind, "content_id": content_id, **data})
-        return jsonify(state), 201
+        return state
 
     def decide(action: str):
         @roles_required(*MODERATORS)
         @endpoint(f"{'Masquer' if action == 'hide' else 'Rétablir'} {what} (modérateurs, administrateurs)",
                   body=ideas_schemas.ModerationDecisionSchema, response=ideas_schemas.ModerationStateSchema,
-                  auth=True, errors=(400, 403, 404, 409), tag=TAG)
+                  auth=True, errors=(400, 403, 404, 409), tag=TAG, path=content_id_field)
         def moderate(content_id, data):
-            return jsonify(call("moderate", actor(), {"kind": kind, "content_id": content_id, "action": action,
-                                                      **data}))
+            return call("moderate", actor(), {"kind": kind, "content_id": content_id, "action": action,
+                                                      **data})
         return moderate
 
     bp.add_url_rule(f"/consultations/{path}/<content_id>/reports", f"report_{kind}", report, methods=["POST"])

@@ -1,6 +1,6 @@
 """The idea box: listing, submitting, supporting, commenting, following, status changes and merges by
 staff, similar ideas, reports and moderation."""
-from flask import Blueprint, jsonify
+from flask import Blueprint
 
 from .. import ideas_schemas, remote, schemas
 from ..actors import actor, pseudonym
@@ -17,14 +17,14 @@ MODERATORS = ("moderator", "admin")
 @endpoint("Thématiques de la boîte à idées", response=schemas.ThemeSchema(many=True), errors=(), tag="ideas")
 def themes():
     """Les thématiques du budget participatif parisien : `code` à envoyer, `label` à afficher."""
-    return jsonify(remote.reference_data("ideas")["themes"])
+    return remote.reference_data("ideas")["themes"]
 
 
 @bp.get("/ideas")
 @endpoint("Lister les idées (filtres, recherche, tri, pagination)", query=schemas.IdeaQuerySchema,
           response=schemas.IdeaPageSchema, tag="ideas")
 def list_ideas(data):
-    return jsonify(remote.call("ideas", "list_ideas", data))
+    return remote.call("ideas", "list_ideas", data)
 
 
 @bp.post("/ideas")
@@ -34,7 +34,7 @@ def list_ideas(data):
 def submit_idea(data):
     """5 idées par heure et par compte au plus (429 avec `Retry-After` au-delà)."""
     idea = remote.call("ideas", "submit_idea", actor(), {**data, "author_pseudonym": pseudonym()})
-    return jsonify(idea), 201
+    return idea
 
 
 @bp.get("/ideas/similar")
@@ -43,7 +43,7 @@ def submit_idea(data):
 def similar_ideas(data):
     """TF-IDF (mots sans accents ni mots vides, français et espagnol) et similarité cosinus ; les idées
     fusionnées ou masquées ne sont pas proposées. Pour soutenir une idée existante plutôt qu'en déposer une."""
-    return jsonify(remote.call("ideas", "similar_ideas", data))
+    return remote.call("ideas", "similar_ideas", data)
 
 
 @bp.get("/ideas/moderation")
@@ -51,7 +51,7 @@ def similar_ideas(data):
 @endpoint("File de modération : contenus signalés ou masqués, et journal des décisions",
           response=ideas_schemas.IdeaModerationQueueSchema, auth=True, errors=(403,), tag="ideas")
 def moderation_queue():
-    return jsonify(remote.call("ideas", "moderation_queue", actor()))
+    return remote.call("ideas", "moderation_queue", actor())
 
 
 @bp.get("/ideas/<idea_id>")
@@ -59,7 +59,7 @@ def moderation_queue():
           errors=(400, 404), tag="ideas")
 def get_idea(idea_id):
     """Avec un jeton, `viewer` dit si je soutiens ou suis cette idée ; sans jeton, `viewer` est null."""
-    return jsonify(remote.call("ideas", "get_idea", {"idea_id": idea_id}, actor()))
+    return remote.call("ideas", "get_idea", {"idea_id": idea_id}, actor())
 
 
 @bp.post("/ideas/<idea_id>/supports")
@@ -68,7 +68,7 @@ def get_idea(idea_id):
           errors=(400, 404, 409), tag="ideas")
 def support(idea_id):
     """Un second soutien du même compte : 409 `ALREADY_SUPPORTED`. Une idée close : 409 `IDEA_CLOSED`."""
-    return jsonify(remote.call("ideas", "support_idea", actor(), {"idea_id": idea_id})), 201
+    return remote.call("ideas", "support_idea", actor(), {"idea_id": idea_id})
 
 
 @bp.delete("/ideas/<idea_id>/supports")
@@ -76,7 +76,7 @@ def support(idea_id):
 @endpoint("Retirer mon soutien", response=schemas.SupportStateSchema, auth=True, errors=(400, 404, 409),
           tag="ideas")
 def withdraw_support(idea_id):
-    return jsonify(remote.call("ideas", "withdraw_support", actor(), {"idea_id": idea_id}))
+    return remote.call("ideas", "withdraw_support", actor(), {"idea_id": idea_id})
 
 
 @bp.post("/ideas/<idea_id>/comments")
@@ -87,14 +87,14 @@ def post_comment(idea_id, data):
     """30 commentaires par heure et par compte au plus."""
     comment = remote.call("ideas", "post_comment", actor(),
                           {**data, "idea_id": idea_id, "author_pseudonym": pseudonym()})
-    return jsonify(comment), 201
+    return comment
 
 
 @bp.post("/ideas/<idea_id>/follow")
 @login_required
 @endpoint("Suivre une idée", response=schemas.FollowStateSchema, auth=True, errors=(400, 404), tag="ideas")
 def follow(idea_id):
-    return jsonify(remote.call("ideas", "follow_idea", actor(), {"idea_id": idea_id}))
+    return remote.call("ideas", "follow_idea", actor(), {"idea_id": idea_id})
 
 
 @bp.delete("/ideas/<idea_id>/follow")
@@ -102,7 +102,7 @@ def follow(idea_id):
 @endpoint("Ne plus suivre une idée", response=schemas.FollowStateSchema, auth=True, errors=(400, 404),
           tag="ideas")
 def unfollow(idea_id):
-    return jsonify(remote.call("ideas", "unfollow_idea", actor(), {"idea_id": idea_id}))
+    return remote.call("ideas", "unfollow_idea", actor(), {"idea_id": idea_id})
 
 
 @bp.post("/ideas/<idea_id>/status")
@@ -114,7 +114,7 @@ def unfollow(idea_id):
 def change_status(idea_id, data):
     """submitted → under_review → forwarded (avec `scheme`) | answered | not_retained | merged (avec
     `merged_into`). Le message est public : il apparaît dans l'historique de l'idée."""
-    return jsonify(remote.call("ideas", "change_status", actor(), {**data, "idea_id": idea_id}))
+    return remote.call("ideas", "change_status", actor(), {**data, "idea_id": idea_id})
 
 
 @bp.post("/ideas/<idea_id>/merge")
@@ -125,12 +125,12 @@ def change_status(idea_id, data):
 def merge(idea_id, data):
     """Les soutiens (un par compte) et les abonnés passent à l'idée `into` ; l'idée devient `merged` ; son
     auteur et ses abonnés sont prévenus par e-mail."""
-    return jsonify(remote.call("ideas", "merge_ideas", actor(), {**data, "idea_id": idea_id}))
+    return remote.call("ideas", "merge_ideas", actor(), {**data, "idea_id": idea_id})
 
 
 def _report(kind: str, content_id: str, data: dict):
     state = remote.call("ideas", "report_content", actor(), {"kind": kind, "content_id": content_id, **data})
-    return jsonify(state), 201
+    return state
 
 
 @bp.post("/ideas/<idea_id>/reports")
@@ -152,8 +152,8 @@ def report_comment(comment_id, data):
 
 
 def _moderate(kind: str, content_id: str, action: str, data: dict):
-    return jsonify(remote.call("ideas", "moderate", actor(), {"kind": kind, "content_id": content_id,
-                                                             "action": action, **data}))
+    return remote.call("ideas", "moderate", actor(), {"kind": kind, "content_id": content_id,
+                                                             "action": action, **data})
 
 
 @bp.post("/ideas/<idea_id>/hide")

@@ -1,7 +1,7 @@
 """The signed-in account: profile, e-mail and password, sessions, GDPR export and deletion."""
 import json
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response
 
 from .. import schemas
 from ..auth import actor_id, client_info, current_principal, login_required
@@ -16,7 +16,7 @@ bp = Blueprint("api_me", __name__)
 @login_required
 @endpoint("Mon compte", response=schemas.AccountSchema, auth=True, errors=())
 def get_me():
-    return jsonify(remote.call("accounts", "get_account", actor_id()))
+    return remote.call("accounts", "get_account", actor_id())
 
 
 @bp.patch("/me")
@@ -25,7 +25,7 @@ def get_me():
           response=schemas.AccountSchema, auth=True, errors=(400, 409))
 def update_me(data):
     """Modifier date de naissance ou résidence repasse la certification à « déclaré »."""
-    return jsonify(remote.call("accounts", "update_profile", actor_id(), _wire(data)))
+    return remote.call("accounts", "update_profile", actor_id(), _wire(data))
 
 
 @bp.post("/me/password")
@@ -33,8 +33,8 @@ def update_me(data):
 @endpoint("Changer mon mot de passe (les autres sessions sont fermées)", body=schemas.ChangePasswordSchema,
           response=schemas.StatusSchema, auth=True)
 def change_password(data):
-    return jsonify(remote.call("accounts", "change_password", actor_id(), current_principal()["session_id"],
-                               {**data, "client": client_info()}))
+    return remote.call("accounts", "change_password", actor_id(), current_principal()["session_id"],
+                               {**data, "client": client_info()})
 
 
 @bp.post("/me/email")
@@ -42,14 +42,14 @@ def change_password(data):
 @endpoint("Changer mon adresse e-mail (confirmation envoyée à la nouvelle adresse)",
           body=schemas.ChangeEmailSchema, response=schemas.StatusSchema, status=202, auth=True)
 def change_email(data):
-    return jsonify(remote.call("accounts", "request_email_change", actor_id(), {**data, "client": client_info()})), 202
+    return remote.call("accounts", "request_email_change", actor_id(), {**data, "client": client_info()})
 
 
 @bp.get("/me/sessions")
 @login_required
 @endpoint("Mes sessions ouvertes", response=schemas.SessionSchema(many=True), auth=True, errors=())
 def list_sessions():
-    return jsonify(remote.call("accounts", "list_sessions", actor_id(), current_principal()["session_id"]))
+    return remote.call("accounts", "list_sessions", actor_id(), current_principal()["session_id"])
 
 
 @bp.delete("/me/sessions/<session_id>")
@@ -57,7 +57,7 @@ def list_sessions():
 @endpoint("Fermer une de mes sessions", status=204, auth=True, errors=(400, 404))
 def revoke_session(session_id):
     remote.call("accounts", "revoke_session", actor_id(), {"session_id": session_id})
-    return "", 204
+    return None
 
 
 @bp.get("/me/export")
@@ -76,7 +76,7 @@ def export():
 def delete_me(data):
     """Efface les données personnelles ; les contributions restent, anonymisées."""
     remote.call("accounts", "delete_account", actor_id(), {**data, "client": client_info()})
-    return "", 204
+    return None
 
 
 def _wire(data: dict) -> dict:
