@@ -3,7 +3,7 @@
 A database is migrated once per test session into a template (a PostgreSQL
 template database, or a SQLite file) and each test gets a cheap copy.
 """
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 import os
 import shutil
 import subprocess
@@ -68,6 +68,28 @@ class FreshDatabase:
             _admin_execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
+class InMemoryDatabase:
+    """A private in-memory SQLite copy of the migrated template of `service`: the use-case tests' database.
+
+    The copy is made with SQLite's backup API, so it holds exactly the migrated schema (and Alembic's version).
+    One connection, as the embedded database of a run has (hubkit.db): green threads queue for it. It lives as long
+    as its engine: `engine.dispose()` closes it. No URL reaches it from another engine or process: a test that also
+    hands its database to a nameko container, a migration or a subprocess gets a `FreshDatabase` file instead.
+    """
+
+    url = "sqlite://"
+
+    def __init__(self, service: str, package_dir: Path):
+        import sqlite3
+
+        from .db import make_engine
+        memory = sqlite3.connect(":memory:", check_same_thread=False)
+        with closing(sqlite3.connect(_template("sqlite", service, package_dir))) as template:
+            template.backup(memory)
+        # QueuePool of one: SQLAlchemy would otherwise give `sqlite://` one connection per (green) thread
+        self.engine = make_engine(self.url, creator=lambda: memory, poolclass=sa.pool.QueuePool)
+
+
 def drop_templates():
     for (kind, _service), template in list(_templates.items()):
         if kind == "sqlite":
@@ -80,12 +102,13 @@ def drop_templates():
 class ServiceStore:
     """Opens units of work on a service's test database and reads what was written."""
 
-    def __init__(self, url: str, service: str, metadata: sa.MetaData, business_tables: tuple = ()):
+    def __init__(self, url: str, service: str, metadata: sa.MetaData, business_tables: tuple = (),
+                 engine: sa.Engine = None):
         from sqlalchemy.orm import sessionmaker
 
         from .db import make_engine
         self.service, self.metadata, self.business_tables = service, metadata, business_tables
-        self.engine = make_engine(url)
+        self.engine = engine if engine is not None else make_engine(url)
         self.factory = sessionmaker(self.engine, expire_on_commit=False)
 
     def uow(self):
@@ -116,7 +139,9 @@ def service_database_fixtures(service: str, package_dir: Path, metadata: sa.Meta
     - `_templates` (session, autouse): drops the migrated template databases when the session ends;
     - `<service>_db`: a fresh database migrated with the service's Alembic migrations (in `package_dir`),
       on each `database_kind` (the root conftest runs it on SQLite and PostgreSQL), dropped after the test;
-    - `store`: a `store_class` on that database, whose units of work produce events as `service`.
+    - `store`: a `store_class` whose units of work produce events as `service`: on SQLite, an `InMemoryDatabase`
+      (no file, no server: the use-case tests of the unit tier), unless the test also asks for `<service>_db`
+      (it hands the URL to a container, a migration or a subprocess), then on that same database.
 
     `_fresh_database` is that same database under a name that does not depend on the service, for `store`.
     Use, in the conftest (pytest finds fixtures among its module's names):
@@ -140,8 +165,12 @@ def service_database_fixtures(service: str, package_dir: Path, metadata: sa.Meta
         return _fresh_database
 
     @pytest.fixture(name="store")
-    def store(_fresh_database):
-        opened = store_class(_fresh_database.url, service, metadata, business_tables)
+    def store(request, database_kind):
+        if database_kind == "sqlite" and f"{service}_db" not in request.fixturenames:
+            memory = InMemoryDatabase(service, package_dir)
+            opened = store_class(memory.url, service, metadata, business_tables, engine=memory.engine)
+        else:
+            opened = store_class(request.getfixturevalue("_fresh_database").url, service, metadata, business_tables)
         yield opened
         opened.engine.dispose()
 
