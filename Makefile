@@ -1,4 +1,4 @@
-# The participation hub: `make run` starts the platform locally, `make test` runs the whole test suite.
+# The participation hub: `make run` starts the platform locally, `make test` runs the whole test suite, fast tier first.
 PYTHON ?= python3
 VENV   := .venv
 PORT   ?= 8000
@@ -10,9 +10,12 @@ EDITABLES := $(foreach package,$(PACKAGES),$(if $(wildcard $(package)/pyproject.
 run: install services
 	HUB_PORT=$(PORT) $(VENV)/bin/python dev/run.py
 
+# The unit tier first, stopping at its first failure (seconds, no server), then the integration, end-to-end and
+# browser tiers; exit status 5 (PYTEST_ARGS selected no test of a tier) is not a failure.
 test: install test-tools
 	bash dev/ensure-services.sh --for-tests
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -m unit -x $(PYTEST_ARGS) || test $$? -eq 5
+	$(VENV)/bin/python -m pytest -m "not unit" $(PYTEST_ARGS) || test $$? -eq 5
 
 install: $(VENV)/.installed
 
