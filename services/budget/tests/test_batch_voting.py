@@ -9,8 +9,6 @@ from hubkit.errors import HubError, InvalidInput, NotFound, PermissionDenied
 
 from .test_handlers import AGENT, advance_to, ballot, citizen, run, vote_cycle, voter  # noqa: F401
 
-pytestmark = pytest.mark.integration
-
 
 def entry(actor, command, correlation_id=None):
     correlation_id = correlation_id or str(uuid.uuid4())

@@ -4,8 +4,6 @@ from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 from .test_handlers import ADMIN, AGENT, CYCLE, advance_to, citizen, run, study, submit  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def co_cycle(run):

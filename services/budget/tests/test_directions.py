@@ -13,8 +13,6 @@ from budget.models import Project
 from .test_handlers import ADMIN, AGENT, CYCLE, advance_to, ballot, run, submit, vote_cycle, voter  # noqa: F401
 from .test_tracking_and_paper import IDENTITY
 
-pytestmark = pytest.mark.integration
-
 DVD_AGENT = {"account_id": "5e4d3c2b-1a09-4f8e-8d7c-6b5a4f3e2d1c", "roles": ["citizen", "agent"], "direction": "DVD"}
 DEVE_AGENT = {**DVD_AGENT, "direction": "DEVE"}
 MODERATOR = {"account_id": "2c3d4e5f-6071-4829-93a4-b5c6d7e8f9a0", "roles": ["citizen", "moderator"]}

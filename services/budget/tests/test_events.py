@@ -17,8 +17,6 @@ from nameko.rpc import rpc
 from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_waiter
 
-pytestmark = pytest.mark.integration
-
 CAMILLE = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"
 DOMINIQUE = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
 ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citizen", "admin"]}

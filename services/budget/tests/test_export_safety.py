@@ -34,7 +34,6 @@ def expected_titles(cycle) -> dict:
     return {cycle[name]: "'" + title for name, title in FORMULA_TITLES.items()}
 
 
-@pytest.mark.integration
 def test_the_projects_csv_neutralises_formula_titles_and_keeps_numbers(run, published_cycle):
     rows = rows_of(run("export_projects_csv", {"cycle_id": published_cycle["id"]})["content"])
     assert {row["id"]: row["titre"] for row in rows} == expected_titles(published_cycle)
@@ -42,7 +41,6 @@ def test_the_projects_csv_neutralises_formula_titles_and_keeps_numbers(run, publ
     assert {row["voix"] for row in rows} == {"1", "0"}
 
 
-@pytest.mark.integration
 def test_the_results_csv_neutralises_formula_titles(run, published_cycle):
     rows = rows_of(run("export_results_csv", published_cycle["id"])["content"])
     titles = {row["projet_id"]: row["titre"] for row in rows}
@@ -51,7 +49,6 @@ def test_the_results_csv_neutralises_formula_titles(run, published_cycle):
     assert all(row["rang"].isdigit() and row["enveloppe"].isdigit() for row in rows)
 
 
-@pytest.mark.integration
 def test_a_normal_title_is_unchanged(run, store, published_cycle):
     with store.uow() as uow:
         uow.session.execute(sa.update(Project).where(Project.id == published_cycle["P2"])
@@ -60,7 +57,6 @@ def test_a_normal_title_is_unchanged(run, store, published_cycle):
     assert {row["id"]: row["titre"] for row in rows}[published_cycle["P2"]] == "Des bancs, l'été : 2 + 3 = 5"
 
 
-@pytest.mark.integration
 def test_the_pabulib_export_neutralises_names_and_keeps_ids_costs_and_votes(run, published_cycle):
     parsed = pabulib.parse(run("export_pabulib", published_cycle["id"])["content"])
     assert sorted(row["name"] for row in parsed["projects"]) == sorted("'" + t for t in FORMULA_TITLES.values())

@@ -11,8 +11,6 @@ from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 from .conftest import PABULIB_DIR, new_account
 
-pytestmark = pytest.mark.integration
-
 ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citizen", "admin"]}
 AGENT = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "agent"], "direction": "DDCT"}
 CYCLE = {"title": "Budget participatif 2026", "paris_envelope": 1000, "max_choices": 2,

@@ -6,8 +6,6 @@ from hubkit.validation import load
 
 from .test_handlers import ADMIN, AGENT, CYCLE, advance_to, run, study, submit  # noqa: F401 (run: a fixture)
 
-pytestmark = pytest.mark.integration
-
 UNKNOWN_CYCLE = "00000000-0000-4000-8000-000000000000"
 
 

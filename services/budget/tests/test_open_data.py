@@ -63,7 +63,6 @@ def test_an_unknown_status_is_refused():
 
 # --- importing (database) ---------------------------------------------------------------------------
 
-@pytest.mark.integration
 def test_the_import_makes_one_past_cycle_per_edition_and_is_idempotent(run, store, paris_projects):
     imported = run("import_paris", ADMIN, paris_projects)
     assert imported["cycles_created"] == 9 and imported["projects_created"] == 1214
@@ -88,7 +87,6 @@ def test_the_import_makes_one_past_cycle_per_edition_and_is_idempotent(run, stor
     assert results["ballots_count"] is None and sum(len(s["projects"]) for s in results["scopes"]) == 9
 
 
-@pytest.mark.integration
 def test_the_import_is_for_admins(run, store, paris_projects):
     with pytest.raises(PermissionDenied):
         run("import_paris", citizen(), paris_projects[:3])
@@ -102,7 +100,6 @@ def rows_of(content: str) -> list:
     return list(csv.DictReader(io.StringIO(content[1:]), delimiter=";"))
 
 
-@pytest.mark.integration
 def test_csv_exports_of_projects_and_results(run, voter, vote_cycle):
     run("cast_ballot", voter(), ballot(vote_cycle, paris=("P1", "P2")))
     projects = rows_of(run("export_projects_csv", {"cycle_id": vote_cycle["id"]})["content"])
@@ -140,7 +137,6 @@ def forwarded(idea_id, author_id, scheme="budget", decision_id=None):
                                "dossier_reference": None}, correlation_id=chain, causation_id=chain)
 
 
-@pytest.mark.integration
 def test_a_forwarded_idea_becomes_one_draft_its_author_confirms(run, store):
     ideas, author = FakeIdeas(), citizen()
     idea_id = str(uuid.uuid4())

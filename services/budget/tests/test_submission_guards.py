@@ -11,8 +11,6 @@ from hubkit.testing import throttle_fixture
 from .test_handlers import ADMIN, CYCLE, PROJECT, citizen
 from .test_open_data import forwarded
 
-pytestmark = pytest.mark.integration
-
 throttle = throttle_fixture()
 
 

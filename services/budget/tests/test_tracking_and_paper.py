@@ -9,8 +9,6 @@ from hubkit.errors import Conflict, InvalidInput, PermissionDenied
 
 from .test_handlers import ADMIN, AGENT, advance_to, ballot, citizen, run, vote_cycle, voter  # noqa: F401
 
-pytestmark = pytest.mark.integration
-
 IDENTITY = {"last_name": "Lefèvre-Dupont", "first_name": "Camille", "birth_date": "1990-05-14", "postcode": "75019",
             "id_document_kind": "cni", "id_document_last4": "4B7Z", "account_email": None,
             "ballot_box": "Marché Joinville, samedi"}

@@ -13,8 +13,6 @@ from ideas import cli
 from ideas.consultation_schemas import ConsultationReadSchema
 from ideas.handlers import Consultations, Ideas
 
-pytestmark = pytest.mark.integration
-
 CAMILLE = {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citizen"]}
 DOMINIQUE = {"account_id": "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99", "roles": ["citizen"]}
 LOU = {"account_id": "1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a6b", "roles": ["citizen"]}

@@ -11,8 +11,6 @@ from hubkit.testing import free_port
 from ideas.handlers import Ideas
 from ideas.service import IdeasService
 
-pytestmark = pytest.mark.integration
-
 CAMILLE = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"
 DOMINIQUE = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
 

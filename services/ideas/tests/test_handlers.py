@@ -9,8 +9,6 @@ from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Ra
 from ideas import cli
 from ideas.handlers import Ideas
 
-pytestmark = pytest.mark.integration
-
 CAMILLE = {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citizen"]}
 DOMINIQUE = {"account_id": "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99", "roles": ["citizen"]}
 AGENT = {"account_id": "0b6e2f8e-2d4f-4c43-8d7a-3f6f4e9b2c10", "roles": ["citizen", "agent"]}

@@ -13,7 +13,6 @@ from ideas import consultation_domain as cd
 
 from .conftest import PACKAGE_DIR
 
-pytestmark = pytest.mark.integration
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 

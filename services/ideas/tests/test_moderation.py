@@ -9,8 +9,6 @@ from hubkit.validation import load
 from ideas.handlers import Ideas
 from ideas.schemas import ModerateSchema, ReportSchema
 
-pytestmark = pytest.mark.integration
-
 CAMILLE = {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citizen"]}
 CITIZENS = [{"account_id": f"00000000-0000-4000-8000-00000000000{n}", "roles": ["citizen"]} for n in range(1, 6)]
 AGENT = {"account_id": "0b6e2f8e-2d4f-4c43-8d7a-3f6f4e9b2c10", "roles": ["citizen", "agent"]}

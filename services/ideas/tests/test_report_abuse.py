@@ -12,8 +12,6 @@ from ideas.handlers import Ideas, Moderation, utcnow
 
 from .test_moderation import CAMILLE, XSS
 
-pytestmark = pytest.mark.integration
-
 MIN_AGE_DAYS = 7
 
 

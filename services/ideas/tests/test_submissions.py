@@ -14,8 +14,6 @@ from ideas.handlers import Ideas
 from .conftest import TABLES
 from .test_handlers import CAMILLE, DOMINIQUE, account_event, accounts, idea_command, run  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.integration
-
 MORNING = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 EVERYTHING = {"since": None, "after": None, "limit": 500}
 

@@ -17,8 +17,6 @@ from petitions import domain
 from petitions.handlers import Petitions
 from petitions.service import PetitionsService
 
-pytestmark = pytest.mark.integration
-
 CAMILLE = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"
 DOMINIQUE = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
 MODERATOR = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "moderator"]}

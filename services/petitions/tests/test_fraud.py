@@ -11,8 +11,6 @@ from hubkit.validation import load
 from petitions import domain, schemas
 from petitions.handlers import Petitions, utcnow
 
-pytestmark = pytest.mark.integration
-
 SETTINGS = domain.Settings(sponsors_required=0, threshold=3, sign_ip_burst=100, sign_ip_per_hour=1000)
 MODERATOR = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "moderator"]}
 DRAFT = {"title": "Des bancs rue Manin", "asks": "Nous demandons des bancs tous les cent mètres rue Manin.",

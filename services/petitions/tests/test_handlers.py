@@ -12,8 +12,6 @@ from hubkit.validation import load
 from petitions import domain, schemas
 from petitions.handlers import Petitions, settings_from_env, utcnow
 
-pytestmark = pytest.mark.integration
-
 SETTINGS = domain.Settings(sponsors_required=2, threshold=3, moderation_days=7, open_months=12)
 MODERATOR = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "moderator"]}
 ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citizen", "admin"]}

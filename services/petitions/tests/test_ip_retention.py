@@ -10,8 +10,6 @@ from petitions.models import Signature
 
 from .test_fraud import FARM, MODERATOR, invalidation, petition, run  # noqa: F401
 
-pytestmark = pytest.mark.integration
-
 LATER_IP = "192.0.2.7"
 
 

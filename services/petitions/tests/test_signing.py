@@ -9,8 +9,6 @@ from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Ra
 from petitions import domain
 from petitions.handlers import Petitions, utcnow
 
-pytestmark = pytest.mark.integration
-
 SETTINGS = domain.Settings(sponsors_required=0, threshold=5, sign_account_burst=3)
 MODERATOR = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "moderator"]}
 DRAFT = {"title": "Des bancs rue Manin", "asks": "Nous demandons des bancs tous les cent mètres rue Manin.",

@@ -6,8 +6,6 @@ from petitions import domain
 
 from .test_handlers import DRAFT, author, citizen, people, run  # noqa: F401
 
-pytestmark = pytest.mark.integration
-
 LIMITED = domain.Settings(sponsors_required=2, threshold=3, sponsor_requests_per_hour=3)
 
 

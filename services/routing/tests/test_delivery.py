@@ -153,7 +153,6 @@ def forwarded_to_greening_permit(store, ideas, url: str):
         Inbox(uow, settings, ideas=ideas).apply_decision(decision["id"])
 
 
-@pytest.mark.integration
 def test_ssrf_the_sweep_records_a_refused_address_as_a_failure_and_sends_nothing(store, ideas, receiver,
                                                                                 monkeypatch):
     from routing import service
@@ -169,7 +168,6 @@ def test_ssrf_the_sweep_records_a_refused_address_as_a_failure_and_sends_nothing
     assert store.one("dossiers").status == "sent"
 
 
-@pytest.mark.integration
 def test_the_sweep_delivers_to_a_local_receiver_the_allow_list_opens(store, ideas, receiver, monkeypatch):
     from routing import service
     forwarded_to_greening_permit(store, ideas, f"{receiver}/dossiers")

@@ -16,8 +16,6 @@ from hubkit.outbox import signed_headers
 from hubkit.testing import free_port, signed_proxy
 from routing.base import Settings
 
-pytestmark = pytest.mark.integration
-
 AUTHOR = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
 AGENT = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "agent"], "direction": "DDCT"}
 

@@ -17,7 +17,7 @@ from routing.delivery import Deliveries
 from routing.handlers import Inbox
 from routing.tracing import History
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("dns")]
+pytestmark = pytest.mark.usefixtures("dns")
 
 AGENT = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "agent"], "direction": "DEVE"}
 ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citizen", "admin"], "direction": None}

@@ -18,8 +18,6 @@ from .conftest import TABLES
 from . import test_handlers
 from .test_handlers import AGENT, AUTHOR, IMMEDIATE, clock, received, run, submitted  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.integration
-
 
 def missed(ideas, title="Végétaliser la rue Manin", description="Des jardinières devant l'école.",
            status="submitted", minutes_ago=5, correlation_id="req-citizen-click", author_id=AUTHOR) -> str:
