@@ -1,21 +1,20 @@
 """Petition pages: the list (tabs and search), a petition (text, progress, signing, Council and response),
-drafting and co-sponsoring, « Mes pétitions »; in the back-office, the moderation queue and the Council
-of Paris. Each call carries the caller as `actor`; the petitions service checks the roles again."""
-from flask import Blueprint, current_app, flash, make_response, redirect, request, session, url_for
-
-from hubkit.errors import HubError, InvalidInput
+drafting and co-sponsoring, « Mes pétitions ». The back-office (moderation, the Council of Paris, anti-fraud) is in
+petitions_backoffice.py, on the same blueprint. Each call carries the caller as `actor`; the petitions service
+checks the roles again."""
+from flask import current_app, flash, make_response, redirect, request, session, url_for
 
 from hubkit.config import env_float
+from hubkit.errors import HubError
 
 from .. import remote
 from ..api.petitions import PublicViews, actor, read_petition, sign_command
-from ..auth import current_principal, login_required, roles_required
+from ..auth import current_principal, login_required
+from . import petitions_backoffice  # noqa: F401  (its routes join the blueprint)
 from .forms import Form, checkbox, none_if_blank, page_number, render_form, render_forms, require_filled, submitted
-
-bp = Blueprint("petitions", __name__)
+from .petitions_common import bp, reference, thousands
 
 PAGE_SIZE = 20
-MODERATORS = ("moderator", "admin")
 
 # The tabs of the list: URL slug -> (status group of the service, label).
 TABS = {
@@ -33,29 +32,6 @@ DRAFT_LABELS = {"title": "Titre", "asks": "Ce que demande la pétition", "backgr
 
 def _actor_or_none() -> dict | None:
     return actor() if current_principal() is not None else None
-
-
-@bp.app_template_filter("paragraphs")
-def paragraphs(text: str | None) -> list:
-    """A citizen's plain text as paragraphs (blank lines), each a list of lines: rendered escaped, never as HTML."""
-    blocks = [block.strip() for block in (text or "").replace("\r\n", "\n").split("\n\n")]
-    return [block.split("\n") for block in blocks if block]
-
-
-@bp.app_template_filter("thousands")
-def thousands(number) -> str:
-    """5000 -> "5 000" (French grouping, with a narrow no-break space)."""
-    try:
-        return f"{int(number):,}".replace(",", "\u202f")
-    except (TypeError, ValueError):
-        return ""
-
-
-@bp.app_template_filter("arrondissement_short")
-def arrondissement_short(number) -> str:
-    if number in (None, ""):
-        return "Tout Paris"
-    return "1er" if int(number) == 1 else f"{int(number)}e"
 
 
 # --- the list -------------------------------------------------------------------------------------
@@ -180,23 +156,19 @@ def _draft_command(values: dict) -> dict:
             "arrondissement": int(arrondissement) if arrondissement and arrondissement.isdigit() else arrondissement}
 
 
-def _reference() -> dict:
-    return remote.reference_data("petitions")
-
-
 @bp.route("/petitions/nouvelle", methods=["GET", "POST"])
 @login_required
 def create():
     template = "petitions/form.html"
     if request.method == "GET":
-        return render_form(template, Form("petition"), reference=_reference(), petition=None)
+        return render_form(template, Form("petition"), reference=reference(), petition=None)
     values = _draft_values()
     try:
         require_filled(values, "title", "asks", "background")
         petition = remote.call("petitions", "draft_petition", actor(), _draft_command(values))
     except HubError as error:
         return render_form(template, Form.failed(error, values, name="petition", fields=DRAFT_FIELDS),
-                           reference=_reference(), petition=None)
+                           reference=reference(), petition=None)
     flash("Votre brouillon est enregistré. Partagez maintenant le lien de parrainage avec vos co-parrains.",
           "success")
     return redirect(url_for(".show", petition_id=petition["id"], _anchor="parrainage"))
@@ -209,14 +181,14 @@ def edit(petition_id):
     petition = remote.call("petitions", "get_petition", {"petition_id": str(petition_id)}, actor())
     if request.method == "GET":
         values = {field: petition.get(field) or "" for field in DRAFT_FIELDS}
-        return render_form(template, Form("petition", values), reference=_reference(), petition=petition)
+        return render_form(template, Form("petition", values), reference=reference(), petition=petition)
     values = _draft_values()
     try:
         require_filled(values, "title", "asks", "background")
         remote.call("petitions", "update_draft", actor(), {**_draft_command(values), "petition_id": str(petition_id)})
     except HubError as error:
         return render_form(template, Form.failed(error, values, name="petition", fields=DRAFT_FIELDS),
-                           reference=_reference(), petition=petition)
+                           reference=reference(), petition=petition)
     flash("Votre brouillon est modifié.", "success")
     return redirect(url_for(".show", petition_id=petition_id))
 
@@ -247,174 +219,3 @@ def sponsor(token):
 @login_required
 def mine():
     return render_form("petitions/mine.html", Form(), mine=remote.call("petitions", "my_petitions", actor()))
-
-
-# --- back-office: moderation -------------------------------------------------------------------------
-
-def _moderation_page(failed: dict = None):
-    queue = remote.call("petitions", "moderation_queue", actor())
-    forms = {f"publish-{p['id']}": Form(f"publier-{p['id']}") for p in queue["items"]}
-    forms.update({f"reject-{p['id']}": Form(f"refuser-{p['id']}") for p in queue["items"]})
-    orphans = [form for key, form in (failed or {}).items() if key not in forms]  # no longer in the queue
-    forms.update(failed or {})
-    return render_forms("petitions/moderation.html", forms, queue=queue, reference=_reference(), orphans=orphans)
-
-
-@bp.get("/back-office/petitions/moderation")
-@roles_required(*MODERATORS)
-def moderation():
-    return _moderation_page()
-
-
-@bp.post("/back-office/petitions/<uuid:petition_id>/publier")
-@roles_required(*MODERATORS)
-def publish(petition_id):
-    values = submitted("threshold", "eligibility")
-    threshold = none_if_blank(values["threshold"])
-    try:
-        petition = remote.call("petitions", "publish_petition", actor(), {
-            "petition_id": str(petition_id), "eligibility": none_if_blank(values["eligibility"]),
-            "threshold": int(threshold) if threshold and threshold.isdigit() else threshold})
-    except HubError as error:
-        form = Form.failed(error, values, name=f"publier-{petition_id}", fields=("threshold", "eligibility"))
-        return _moderation_page({f"publish-{petition_id}": form})
-    flash(f"La pétition « {petition['title']} » est publiée.", "success")
-    return redirect(url_for(".moderation"))
-
-
-@bp.post("/back-office/petitions/<uuid:petition_id>/refuser")
-@roles_required(*MODERATORS)
-def reject(petition_id):
-    values = submitted("code", "reason")
-    values["hidden"] = checkbox("hidden")
-    try:
-        require_filled(values, "code", "reason")
-        petition = remote.call("petitions", "reject_petition", actor(), {
-            "petition_id": str(petition_id), "code": values["code"], "reason": values["reason"],
-            "hidden": values["hidden"]})
-    except HubError as error:
-        form = Form.failed(error, values, name=f"refuser-{petition_id}", fields=("code", "reason", "hidden"))
-        return _moderation_page({f"reject-{petition_id}": form})
-    flash(f"La pétition « {petition['title']} » est refusée ; le motif est public.", "success")
-    return redirect(url_for(".moderation"))
-
-
-# --- back-office: the Council of Paris ---------------------------------------------------------------
-
-def _council_page(failed: dict = None):
-    agenda = remote.call("petitions", "council_agenda", actor())
-    forms = {f"{kind}-{p['id']}": Form(f"{kind}-{p['id']}") for kind, group in
-             (("conseil", agenda["awaiting_placement"] + agenda["scheduled"]), ("reponse", agenda["scheduled"]),
-              ("clore", agenda["answered"])) for p in group}
-    for p in agenda["scheduled"]:
-        forms[f"conseil-{p['id']}"] = Form(f"conseil-{p['id']}", {"session_date": p["council"]["session_date"],
-                                                                  "agenda_url": p["council"]["agenda_url"]})
-    orphans = [form for key, form in (failed or {}).items() if key not in forms]  # no longer in that step
-    forms.update(failed or {})
-    return render_forms("petitions/council.html", forms, agenda=agenda, reference=_reference(), orphans=orphans)
-
-
-@bp.get("/back-office/petitions/conseil")
-@roles_required(*MODERATORS)
-def council():
-    return _council_page()
-
-
-@bp.post("/back-office/petitions/<uuid:petition_id>/conseil")
-@roles_required("admin")
-def schedule(petition_id):
-    values = submitted("session_date", "agenda_url")
-    try:
-        require_filled(values, "session_date", "agenda_url")
-        petition = remote.call("petitions", "schedule_for_council", actor(), {"petition_id": str(petition_id),
-                                                                              **values})
-    except HubError as error:
-        form = Form.failed(error, values, name=f"conseil-{petition_id}", fields=("session_date", "agenda_url"))
-        return _council_page({f"conseil-{petition_id}": form})
-    flash(f"La pétition « {petition['title']} » est inscrite au Conseil de Paris.", "success")
-    return redirect(url_for(".council"))
-
-
-@bp.post("/back-office/petitions/<uuid:petition_id>/reponse")
-@roles_required("admin")
-def respond(petition_id):
-    values = submitted("decision", "response")
-    try:
-        require_filled(values, "decision", "response")
-        petition = remote.call("petitions", "record_response", actor(), {"petition_id": str(petition_id), **values})
-    except HubError as error:
-        form = Form.failed(error, values, name=f"reponse-{petition_id}", fields=("decision", "response"))
-        return _council_page({f"reponse-{petition_id}": form})
-    flash(f"La réponse de la Ville à « {petition['title']} » est publiée.", "success")
-    return redirect(url_for(".council"))
-
-
-@bp.post("/back-office/petitions/<uuid:petition_id>/clore")
-@roles_required("admin")
-def close(petition_id):
-    try:
-        petition = remote.call("petitions", "close_petition", actor(), {"petition_id": str(petition_id)})
-    except HubError as error:
-        return _council_page({f"clore-{petition_id}": Form.failed(error, {}, name=f"clore-{petition_id}")})
-    flash(f"La pétition « {petition['title']} » est close.", "success")
-    return redirect(url_for(".council"))
-
-
-# --- back-office: anti-fraud (moderators) --------------------------------------------------------------
-
-TREND_WINDOWS = {"1": 1, "24": 24, "168": 168, "720": 720}  # ?heures=… -> hours
-
-
-def _fraud_page(petition_id, failed: dict = None):
-    hours = TREND_WINDOWS.get(request.args.get("heures", ""), 24)
-    trends = remote.call("petitions", "signature_trends", actor(), {"petition_id": str(petition_id), "hours": hours})
-    forms = {"ip": Form("invalider-ip"), "domain": Form("invalider-domaine"), "ids": Form("invalider-signatures")}
-    forms.update(failed or {})
-    return render_forms("petitions/fraud.html", forms, trends=trends, windows=TREND_WINDOWS)
-
-
-@bp.get("/back-office/petitions/<uuid:petition_id>/fraude")
-@roles_required(*MODERATORS)
-def fraud(petition_id):
-    return _fraud_page(petition_id)
-
-
-# How each invalidation form names itself and which fields it sends (mode -> form name, fields).
-INVALIDATION_MODES = {"ip": ("invalider-ip", ("ip", "reason")),
-                      "domain": ("invalider-domaine", ("email_domain", "reason")),
-                      "ids": ("invalider-signatures", ("signature_ids", "reason"))}
-
-
-def _invalidation_criterion(kind: str, values: dict, ticked: list) -> dict:
-    if kind == "ids":
-        if not all(value.isdigit() for value in ticked):
-            raise InvalidInput(details={"signature_ids": ["Identifiants de signatures invalides."]})
-        return {"signature_ids": [int(value) for value in ticked]}
-    if kind == "domain":  # the window the moderator was looking at
-        return {"email_domain": values["email_domain"], "hours": TREND_WINDOWS.get(values["heures"], 24)}
-    return {"ip": values["ip"]}
-
-
-@bp.post("/back-office/petitions/<uuid:petition_id>/invalider")
-@roles_required(*MODERATORS)
-def invalidate(petition_id):
-    """Invalidate the signatures of one address (form `ip`), of one e-mail domain in the window (form `domain`)
-    or the ticked signatures (form `ids`)."""
-    kind = request.form.get("mode") if request.form.get("mode") in INVALIDATION_MODES else "ip"
-    name, fields = INVALIDATION_MODES[kind]
-    values = submitted("ip", "email_domain", "reason", "heures")
-    ticked = request.form.getlist("signature_ids")
-    values["signature_ids"] = ticked or ""  # nothing ticked: a missing field
-    try:
-        require_filled(values, *fields)
-        result = remote.call("petitions", "invalidate_signatures", actor(), {
-            "petition_id": str(petition_id), "reason": values["reason"],
-            **_invalidation_criterion(kind, values, ticked)})
-    except HubError as error:
-        return _fraud_page(petition_id, {kind: Form.failed(error, values, name=name, fields=fields)})
-    flash(f"{result['invalidated']} signature{'s' if result['invalidated'] > 1 else ''} invalidée"
-          f"{'s' if result['invalidated'] > 1 else ''}. La pétition compte désormais "
-          f"{thousands(result['signatures_count'])} signature{'s' if result['signatures_count'] > 1 else ''}.",
-          "success")
-    return redirect(url_for(".fraud", petition_id=petition_id,
-                            heures=values["heures"] if values["heures"] in TREND_WINDOWS else None))
