@@ -33,32 +33,40 @@ def _unit_of_work():
     return UnitOfWork(sessionmaker(engine, expire_on_commit=False), SERVICE_NAME, Base.metadata)
 
 
+def _context(uow):
+    """The command line's use cases: settings read once here, no peers (nothing here asks another service), no
+    throttle (the platform itself acts)."""
+    from .handlers import Context
+    from .settings import Settings
+    return Context(uow, Settings())
+
+
 def seed_demo_cycle():
-    from .handlers import Budget
+    from .handlers import Cycles
     from .models import Cycle
     with _unit_of_work() as uow:
         if uow.session.get(Cycle, DEMO_CYCLE_ID) is not None:
             print("Budget participatif de démonstration (mode local uniquement) : déjà présent.")
             return
-        Budget(uow).create_cycle(COMMAND_LINE, {**DEMO_CYCLE, "eligibility": {
+        Cycles(_context(uow)).create_cycle(COMMAND_LINE, {**DEMO_CYCLE, "eligibility": {
             "email_verified": True, "certification": None, **DEMO_CYCLE["eligibility"]}}, cycle_id=DEMO_CYCLE_ID)
     print("Budget participatif de démonstration (mode local uniquement) : créé, étape « Dépôt des projets ».")
 
 
 def import_paris(path: Path) -> dict:
     """The Paris winners as past cycles, one per edition; again: only what is missing is added."""
-    from .handlers import Budget
-    from .paris_open_data import parse
+    from .adapters.paris_open_data import parse
+    from .handlers import ParisData
     projects = parse(path.read_text(encoding="utf-8-sig"))
     with _unit_of_work() as uow:
-        return Budget(uow).import_paris(COMMAND_LINE, projects)
+        return ParisData(_context(uow)).import_paris(COMMAND_LINE, projects)
 
 
 def import_pabulib(path: Path, title: str | None):
-    from .handlers import Budget
+    from .handlers import PabulibFiles
     with _unit_of_work() as uow:
-        cycle = Budget(uow).import_pabulib(COMMAND_LINE, {"content": path.read_text(encoding="utf-8"),
-                                                          "title": title, "filename": path.name})
+        command = {"content": path.read_text(encoding="utf-8"), "title": title, "filename": path.name}
+        cycle = PabulibFiles(_context(uow)).import_pabulib(COMMAND_LINE, command)
     print(json.dumps({"cycle_id": cycle["id"], "projects_count": cycle["projects_count"],
                       "stage": cycle["stage"]}))
 
@@ -91,7 +99,7 @@ def main(argv=None):
         print(f"Lauréats du budget participatif de Paris 2014-2023 : {imported['projects_created']} projet(s) "
               f"importé(s) ({imported['cycles_created']} édition(s) nouvelle(s)).")
     elif args.command == "import-paris":
-        from .paris_open_data import OpenDataError
+        from .adapters.paris_open_data import OpenDataError
         try:
             print(json.dumps(import_paris(args.path), ensure_ascii=False))
         except (OSError, OpenDataError) as error:

@@ -1,8 +1,12 @@
-"""nameko entrypoints of the budget service: load the schema, run the use case, dump the result."""
+"""nameko entrypoints of the budget service: load the schema, run the use case, dump the result.
+
+The settings are read once, here, when the service starts; schemas are built once (an instance holds no per-call
+state, and building one deep-copies its fields); each entrypoint builds the use-case group it needs on a context
+(handlers/common.py)."""
+from hubkit import batching
 from hubkit.consumer import event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
-from hubkit import batching
 from hubkit.errors import HubError, InvalidInput
 from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
@@ -13,15 +17,45 @@ from hubkit.validation import load
 
 from . import SERVICE_NAME, peers, schemas
 from .business_metrics import count_ballot, count_ballot_outcomes, count_project, count_tally
-from .handlers import Budget
+from .handlers import (CoConstruction, Context, Cycles, Drafts, Gdpr, Notifications, PabulibFiles, PaperBallots,
+                       ParisData, Projects, ProjectViews, Results, Tracking, Voting)
+from .handlers.voting import MAX_BATCH
 from .models import Base
-from .voting import MAX_BATCH
-from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
+from .peers import BoundedRpc, Directions, PeerUnavailable
+from .settings import Settings
 
-# Built once: a schema instance holds no per-call state, and building one deep-copies its fields (on the ballot
-# path that was two schemas per ballot).
-ACTOR = schemas.ActorSchema()
-BALLOT = schemas.BallotSchema()
+SETTINGS = Settings()
+DIRECTIONS = Directions()  # accounts' table of the City's directions, kept a few minutes for every worker
+
+ACTOR, BALLOT = schemas.ActorSchema(), schemas.BallotSchema()
+CYCLE_ID, PROJECT_ID, ACCOUNT_ID = schemas.CycleIdSchema(), schemas.ProjectIdSchema(), schemas.AccountIdSchema()
+CYCLE, CYCLES, PROJECT = schemas.CycleSchema(), schemas.CycleSchema(many=True), schemas.ProjectSchema()
+ADVANCE = schemas.AdvanceSchema()
+CSV_EXPORT = schemas.CsvExportSchema()
+CYCLE_CREATE = schemas.CycleCreateSchema()
+DRAFT_CONFIRM = schemas.DraftConfirmSchema()
+EXPORT_QUERY = schemas.ExportQuerySchema()
+FOLLOW = schemas.FollowSchema()
+FOLLOW_STATE = schemas.FollowStateSchema()
+LIVE_COUNTS = schemas.LiveCountsSchema()
+MERGE_ANSWER = schemas.MergeAnswerSchema()
+MERGE = schemas.MergeSchema()
+MY_BALLOT = schemas.MyBallotSchema()
+MY_PROJECTS = schemas.MyProjectsSchema()
+PABULIB_EXPORT = schemas.PabulibExportSchema()
+PABULIB_IMPORT = schemas.PabulibImportSchema()
+PAPER_BALLOT_RECEIPT = schemas.PaperBallotReceiptSchema()
+PAPER_BALLOT = schemas.PaperBallotSchema()
+PROJECT_COUNTS = schemas.ProjectCountsSchema()
+PROJECT_LIST_QUERY = schemas.ProjectListQuerySchema()
+PROJECT_PAGE = schemas.ProjectPageSchema()
+PROJECT_SUBMIT = schemas.ProjectSubmitSchema()
+RECEIPT_CHECK = schemas.ReceiptCheckSchema()
+RECEIPT = schemas.ReceiptSchema()
+RESULTS = schemas.ResultsSchema()
+SELECT = schemas.SelectSchema()
+STATUS_CHANGE = schemas.StatusChangeSchema()
+STUDY = schemas.StudySchema()
 
 
 def actor_of(value) -> dict:
@@ -40,7 +74,7 @@ def _ballot_entry(item):
 
 
 def cycle_id_of(data) -> str:
-    return str(load(schemas.CycleIdSchema(), data)["cycle_id"])
+    return str(load(CYCLE_ID, data)["cycle_id"])
 
 
 class BudgetService(Infrastructure):
@@ -50,43 +84,43 @@ class BudgetService(Infrastructure):
     metrics = EntrypointMetrics()
     db = Database(SERVICE_NAME, Base.metadata)
     outbox = OutboxRelayProvider()
-    accounts = SignedRpcProxy("accounts", expiration=PEER_TIMEOUT)
-    ideas = SignedRpcProxy("ideas", expiration=PEER_TIMEOUT)
+    accounts = SignedRpcProxy("accounts", expiration=peers.PEER_TIMEOUT)
+    ideas = SignedRpcProxy("ideas", expiration=peers.PEER_TIMEOUT)
     throttle = RedisThrottle()
 
-    def _budget(self, uow) -> Budget:
-        return Budget(uow, accounts=BoundedRpc(self.accounts, peers.PEER_TIMEOUT),
-                      ideas=BoundedRpc(self.ideas, peers.PEER_TIMEOUT), throttle=self.throttle)
+    def _context(self, uow) -> Context:
+        return Context(uow, SETTINGS, accounts=BoundedRpc(self.accounts, peers.PEER_TIMEOUT),
+                       ideas=BoundedRpc(self.ideas, peers.PEER_TIMEOUT), throttle=self.throttle, directions=DIRECTIONS)
 
     @rpc
     def reference_data(self):
-        """Stages, themes, scales, sectors, project statuses and eligibility rules, for forms."""
-        return Budget(None).reference_data()
+        """Stages, themes, scales, sectors, project statuses, eligibility rules and directions, for forms."""
+        return Cycles(self._context(None)).reference_data()
 
     # --- cycles ---------------------------------------------------------------------------------------
 
     @rpc
     def list_cycles(self):
         with self.db as uow:
-            return schemas.CycleSchema(many=True).dump(self._budget(uow).list_cycles())
+            return CYCLES.dump(Cycles(self._context(uow)).list_cycles())
 
     @rpc
     def get_cycle(self, data):
         cycle_id = cycle_id_of(data)
         with self.db as uow:
-            return schemas.CycleSchema().dump(self._budget(uow).get_cycle(cycle_id))
+            return CYCLE.dump(Cycles(self._context(uow)).get_cycle(cycle_id))
 
     @rpc
     def create_cycle(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.CycleCreateSchema(), data)
+        actor, command = actor_of(actor), load(CYCLE_CREATE, data)
         with self.db as uow:
-            return schemas.CycleSchema().dump(self._budget(uow).create_cycle(actor, command))
+            return CYCLE.dump(Cycles(self._context(uow)).create_cycle(actor, command))
 
     @rpc
     def advance_stage(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.AdvanceSchema(), data)
+        actor, command = actor_of(actor), load(ADVANCE, data)
         with self.db as uow:
-            cycle = schemas.CycleSchema().dump(self._budget(uow).advance_stage(actor, command))
+            cycle = CYCLE.dump(Cycles(self._context(uow)).advance_stage(actor, command))
         if cycle["stage"] == "results":
             count_tally()
         return cycle
@@ -95,54 +129,54 @@ class BudgetService(Infrastructure):
 
     @rpc
     def submit_project(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.ProjectSubmitSchema(), data)
+        actor, command = actor_of(actor), load(PROJECT_SUBMIT, data)
         with self.db as uow:
-            project = schemas.ProjectSchema().dump(self._budget(uow).submit_project(actor, command))
+            project = PROJECT.dump(Projects(self._context(uow)).submit_project(actor, command))
         count_project()
         return project
 
     @rpc
     def list_projects(self, data, actor=None):
-        query, viewer = load(schemas.ProjectListQuerySchema(), data), actor_of(actor) if actor else None
+        query, viewer = load(PROJECT_LIST_QUERY, data), actor_of(actor) if actor else None
         with self.db as uow:
-            return schemas.ProjectPageSchema().dump(self._budget(uow).list_projects(query, viewer))
+            return PROJECT_PAGE.dump(ProjectViews(self._context(uow)).list_projects(query, viewer))
 
     @rpc
     def project_counts(self, data):
         cycle_id = cycle_id_of(data)
         with self.db as uow:
-            return schemas.ProjectCountsSchema().dump(self._budget(uow).project_counts(cycle_id))
+            return PROJECT_COUNTS.dump(ProjectViews(self._context(uow)).project_counts(cycle_id))
 
     @rpc
     def get_project(self, data, actor=None):
-        project_id = load(schemas.ProjectIdSchema(), data)["project_id"]
+        project_id = load(PROJECT_ID, data)["project_id"]
         viewer = actor_of(actor) if actor else None
         with self.db as uow:
-            return schemas.ProjectSchema().dump(self._budget(uow).get_project(project_id, viewer))
+            return PROJECT.dump(ProjectViews(self._context(uow)).get_project(project_id, viewer))
 
     @rpc
     def decide_study(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.StudySchema(), data)
+        actor, command = actor_of(actor), load(STUDY, data)
         with self.db as uow:
-            return schemas.ProjectSchema().dump(self._budget(uow).decide_study(actor, command))
+            return PROJECT.dump(Projects(self._context(uow)).decide_study(actor, command))
 
     @rpc
     def select_project(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.SelectSchema(), data)
+        actor, command = actor_of(actor), load(SELECT, data)
         with self.db as uow:
-            return schemas.ProjectSchema().dump(self._budget(uow).select_project(actor, command))
+            return PROJECT.dump(Projects(self._context(uow)).select_project(actor, command))
 
     @rpc
     def my_projects(self, actor):
         actor = actor_of(actor)
         with self.db as uow:
-            return schemas.MyProjectsSchema().dump(self._budget(uow).my_projects(actor))
+            return MY_PROJECTS.dump(ProjectViews(self._context(uow)).my_projects(actor))
 
     @rpc
     def confirm_draft_project(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.DraftConfirmSchema(), data)
+        actor, command = actor_of(actor), load(DRAFT_CONFIRM, data)
         with self.db as uow:
-            project = schemas.ProjectSchema().dump(self._budget(uow).confirm_draft_project(actor, command))
+            project = PROJECT.dump(Drafts(self._context(uow)).confirm_draft_project(actor, command))
         count_project()
         return project
 
@@ -150,35 +184,35 @@ class BudgetService(Infrastructure):
 
     @rpc
     def merge_projects(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.MergeSchema(), data)
+        actor, command = actor_of(actor), load(MERGE, data)
         with self.db as uow:
-            return schemas.ProjectSchema().dump(self._budget(uow).merge_projects(actor, command))
+            return PROJECT.dump(CoConstruction(self._context(uow)).merge_projects(actor, command))
 
     @rpc
     def answer_merge_invitation(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.MergeAnswerSchema(), data)
+        actor, command = actor_of(actor), load(MERGE_ANSWER, data)
         with self.db as uow:
-            return schemas.ProjectSchema().dump(self._budget(uow).answer_merge_invitation(actor, command))
+            return PROJECT.dump(CoConstruction(self._context(uow)).answer_merge_invitation(actor, command))
 
     # --- implementation tracking and follows ----------------------------------------------------------
 
     @rpc
     def change_project_status(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.StatusChangeSchema(), data)
+        actor, command = actor_of(actor), load(STATUS_CHANGE, data)
         with self.db as uow:
-            return schemas.ProjectSchema().dump(self._budget(uow).change_project_status(actor, command))
+            return PROJECT.dump(Tracking(self._context(uow)).change_project_status(actor, command))
 
     @rpc
     def follow_project(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.FollowSchema(), data)
+        actor, command = actor_of(actor), load(FOLLOW, data)
         with self.db as uow:
-            return schemas.FollowStateSchema().dump(self._budget(uow).follow_project(actor, command))
+            return FOLLOW_STATE.dump(Tracking(self._context(uow)).follow_project(actor, command))
 
     @rpc
     def unfollow_project(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.FollowSchema(), data)
+        actor, command = actor_of(actor), load(FOLLOW, data)
         with self.db as uow:
-            return schemas.FollowStateSchema().dump(self._budget(uow).unfollow_project(actor, command))
+            return FOLLOW_STATE.dump(Tracking(self._context(uow)).unfollow_project(actor, command))
 
     # --- the vote -------------------------------------------------------------------------------------
 
@@ -186,7 +220,7 @@ class BudgetService(Infrastructure):
     def cast_ballot(self, actor, data):
         actor, command = actor_of(actor), load(BALLOT, data)
         with count_ballot(), self.db as uow:
-            return schemas.dump_ballot_receipt(self._budget(uow).cast_ballot(actor, command))
+            return schemas.dump_ballot_receipt(Voting(self._context(uow)).cast_ballot(actor, command))
 
     @rpc
     def cast_ballots(self, batch):
@@ -203,76 +237,76 @@ class BudgetService(Infrastructure):
                 {"account_ids": account_ids})
             attributes = {str(row["account_id"]): row for row in found}
         with self.db as uow:
-            outcomes = self._budget(uow).cast_ballots(entries, attributes)
+            outcomes = Voting(self._context(uow)).cast_ballots(entries, attributes)
         count_ballot_outcomes(outcomes)
         return batching.answer([outcome if isinstance(outcome, HubError) else schemas.dump_ballot_receipt(outcome)
                                 for outcome in outcomes])
 
     @rpc
     def record_paper_ballot(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.PaperBallotSchema(), data)
+        actor, command = actor_of(actor), load(PAPER_BALLOT, data)
         with count_ballot(), self.db as uow:
-            return schemas.PaperBallotReceiptSchema().dump(self._budget(uow).record_paper_ballot(actor, command))
+            return PAPER_BALLOT_RECEIPT.dump(PaperBallots(self._context(uow)).record_paper_ballot(actor, command))
 
     @rpc
     def my_ballot(self, actor, data):
         actor, cycle_id = actor_of(actor), cycle_id_of(data)
         with self.db as uow:
-            return schemas.MyBallotSchema().dump(self._budget(uow).my_ballot(actor, cycle_id))
+            return MY_BALLOT.dump(Results(self._context(uow)).my_ballot(actor, cycle_id))
 
     @rpc
     def check_receipt(self, data):
-        command = load(schemas.ReceiptSchema(), data)
+        command = load(RECEIPT, data)
         with self.db as uow:
-            return schemas.ReceiptCheckSchema().dump(self._budget(uow).check_receipt(command))
+            return RECEIPT_CHECK.dump(Results(self._context(uow)).check_receipt(command))
 
     @rpc
     def live_counts(self, actor, data):
         actor, cycle_id = actor_of(actor), cycle_id_of(data)
         with self.db as uow:
-            return schemas.LiveCountsSchema().dump(self._budget(uow).live_counts(actor, cycle_id))
+            return LIVE_COUNTS.dump(Results(self._context(uow)).live_counts(actor, cycle_id))
 
     @rpc
     def results(self, data):
         cycle_id = cycle_id_of(data)
         with self.db as uow:
-            return schemas.ResultsSchema().dump(self._budget(uow).results(cycle_id))
+            return RESULTS.dump(Results(self._context(uow)).results(cycle_id))
 
     # --- open data -----------------------------------------------------------------------------------
 
     @rpc
     def export_projects_csv(self, data=None):
-        query = load(schemas.ExportQuerySchema(), data or {})
+        query = load(EXPORT_QUERY, data or {})
         with self.db as uow:
-            return schemas.CsvExportSchema().dump(self._budget(uow).export_projects_csv(query))
+            return CSV_EXPORT.dump(ParisData(self._context(uow)).export_projects_csv(query))
 
     @rpc
     def export_results_csv(self, data):
         cycle_id = cycle_id_of(data)
         with self.db as uow:
-            return schemas.CsvExportSchema().dump(self._budget(uow).export_results_csv(cycle_id))
+            return CSV_EXPORT.dump(ParisData(self._context(uow)).export_results_csv(cycle_id))
 
     # --- pabulib --------------------------------------------------------------------------------------
 
     @rpc
     def import_pabulib(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.PabulibImportSchema(), data)
+        actor, command = actor_of(actor), load(PABULIB_IMPORT, data)
         with self.db as uow:
-            return schemas.CycleSchema().dump(self._budget(uow).import_pabulib(actor, command))
+            return CYCLE.dump(PabulibFiles(self._context(uow)).import_pabulib(actor, command))
 
     @rpc
     def export_pabulib(self, data):
         cycle_id = cycle_id_of(data)
         with self.db as uow:
-            return schemas.PabulibExportSchema().dump(self._budget(uow).export_pabulib(cycle_id))
+            return PABULIB_EXPORT.dump(PabulibFiles(self._context(uow)).export_pabulib(cycle_id))
 
     # --- GDPR -----------------------------------------------------------------------------------------
 
     @rpc
     def export_personal_data(self, account_id):
-        account_id = load(schemas.AccountIdSchema(), {"account_id": account_id})["account_id"]
+        account_id = load(ACCOUNT_ID, {"account_id": account_id})["account_id"]
         with self.db as uow:
-            return self._budget(uow).export_personal_data(account_id)
+            return Gdpr(self._context(uow)).export_personal_data(account_id)
 
     # Event handlers return whether they applied the event (False: a redelivery); nameko ignores the value,
     # tests read it. hubkit's event_handler puts an event back in the queue after a passing failure.
@@ -281,17 +315,17 @@ class BudgetService(Infrastructure):
     def forget_account(self, data):
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
-            return self._budget(uow).forget_account(envelope)
+            return Gdpr(self._context(uow)).forget_account(envelope)
 
     @event_handler("routing", "idea_forwarded")
     def draft_forwarded_idea(self, data):
         """An idea forwarded to the budget scheme becomes a draft project of its author."""
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
-            return self._budget(uow).draft_forwarded_idea(envelope, BoundedRpc(self.ideas, peers.PEER_TIMEOUT,
+            return Drafts(self._context(uow)).draft_forwarded_idea(envelope, BoundedRpc(self.ideas, peers.PEER_TIMEOUT,
                                                                                 PeerUnavailable))
 
-    # E-mails from the service's own events (accounts sends them; see budget/notifications.py).
+    # E-mails from the service's own events (accounts sends them; see handlers/notifications.py).
 
     @event_handler(SERVICE_NAME, "projects_merged")
     def notify_merge_invitation(self, data):
@@ -308,5 +342,5 @@ class BudgetService(Infrastructure):
     def _notify(self, data):
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
-            return self._budget(uow).notification(envelope, BoundedRpc(self.accounts, peers.NOTIFY_TIMEOUT,
+            return Notifications(self._context(uow)).notification(envelope, BoundedRpc(self.accounts, peers.NOTIFY_TIMEOUT,
                                                                         PeerUnavailable).notify)

@@ -2,8 +2,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from accounts.domain import DIRECTIONS, GRANTABLE_ROLES, ROLES
 from budget import SERVICE_NAME
+from budget.handlers import Context, use_case
 from budget.models import Base
+from budget.settings import Settings
 from hubkit.errors import NotFound
 from hubkit.testing import service_database_fixtures
 
@@ -46,6 +49,12 @@ class FakeAccounts:
         self.calls.append(("get_account", actor_id))
         return {"id": actor_id, "direction": self.directions.get(actor_id)}
 
+    def reference_data(self):
+        """As accounts answers it: the City's directions are accounts' table."""
+        self.calls.append(("reference_data",))
+        return {"roles": list(ROLES), "grantable_roles": list(GRANTABLE_ROLES),
+                "directions": [{"code": code, "name": name} for code, name in DIRECTIONS.items()]}
+
     def search_accounts(self, actor_id, query):
         self.calls.append(("search_accounts", query))
         # as accounts' AccountSummarySchema answers: no birth date in a search result
@@ -56,6 +65,25 @@ class FakeAccounts:
 @pytest.fixture
 def accounts():
     return FakeAccounts()
+
+
+# The settings a test service reads, whatever the environment of the test run.
+SETTINGS = Settings(organising_direction="DDCT", submissions_per_day=10)
+
+
+def context(uow, **more) -> Context:
+    """The use cases' context on a test's unit of work: the test settings unless `settings=` says otherwise."""
+    return Context(uow, more.pop("settings", SETTINGS), **more)
+
+
+class UseCasesOf:
+    """Every use case by its name on one context, as a test calls them: `UseCasesOf(context(uow)).create_cycle(...)`."""
+
+    def __init__(self, context: Context):
+        self.context = context
+
+    def __getattr__(self, name: str):
+        return use_case(self.context, name)
 
 
 def new_account() -> str:

@@ -4,6 +4,7 @@ OUTSIDE_DIRECTION and nothing is written; a moderator is refused."""
 from datetime import date, timedelta
 
 import pytest
+from accounts.domain import DIRECTIONS
 from hubkit.errors import PermissionDenied
 from sqlalchemy import update
 
@@ -23,15 +24,15 @@ STUDY = {"admissible": True, "feasible": True, "admissibility_reason": "Relève 
 # --- the rule -------------------------------------------------------------------------------------------
 
 def test_the_owning_agent_and_admins_pass():
-    domain.check_owning_direction(DVD_AGENT, "DVD")
-    domain.check_owning_direction(ADMIN, "DVD")
+    domain.check_owning_direction(DVD_AGENT, "DVD", DIRECTIONS)
+    domain.check_owning_direction(ADMIN, "DVD", {})  # an admin needs no label
 
 
 @pytest.mark.parametrize("actor, code", [(DEVE_AGENT, "OUTSIDE_DIRECTION"), ({**DVD_AGENT, "direction": None},
                                          "OUTSIDE_DIRECTION"), (MODERATOR, "FORBIDDEN")])
 def test_anyone_else_is_refused_naming_the_owning_direction(actor, code):
     with pytest.raises(domain.NotAllowed) as refused:
-        domain.check_owning_direction(actor, "DVD")
+        domain.check_owning_direction(actor, "DVD", DIRECTIONS)
     assert refused.value.code == code and refused.value.details == {"direction": "DVD"}
     assert "DVD (Direction de la voirie et des déplacements)" in refused.value.message
 

@@ -3,7 +3,8 @@ import csv
 from datetime import date
 
 import pytest
-from budget import domain, pabulib
+from budget import domain
+from budget.adapters import pabulib
 from budget.domain import Candidate, NotAllowed, RuleBroken
 
 from .conftest import PARIS_CSV

@@ -5,7 +5,6 @@ import uuid
 
 import pytest
 from budget import peers
-from budget.handlers import Budget
 from budget.service import BudgetService
 from hubkit.envelope import make_event
 from hubkit.errors import ServiceUnavailable
@@ -16,6 +15,8 @@ from nameko.events import event_handler
 from nameko.rpc import rpc
 from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_waiter
+
+from .conftest import UseCasesOf, context
 
 CAMILLE = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"
 DOMINIQUE = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
@@ -83,7 +84,7 @@ def account_deleted(account_id: str) -> dict:
 def cycle_at_the_vote(store) -> dict:
     """A cycle carried to the vote with one Paris-wide project by Camille, and Camille's ballot."""
     with store.uow() as uow:
-        budget = Budget(uow, accounts=_Accounts())
+        budget = UseCasesOf(context(uow, accounts=_Accounts()))
         cycle = budget.create_cycle(ADMIN, {"title": "Budget participatif 2026", "paris_envelope": 1000,
                                             "sector_envelopes": {}, "max_choices": 4, "eligibility": {},
                                             "vote_day": None})
@@ -113,7 +114,7 @@ def test_account_deleted_delivered_twice_is_applied_once(config, budget_service,
     assert [(row.event_id, row.handler) for row in store.rows("processed_events")] == [
         (deleted["event_id"], "budget.forget_account")]
     with store.uow() as uow:
-        assert Budget(uow).live_counts(ADMIN, made["cycle_id"])["projects"][0]["votes"] == 1
+        assert UseCasesOf(context(uow)).live_counts(ADMIN, made["cycle_id"])["projects"][0]["votes"] == 1
 
 
 def test_a_ballot_over_rpc_publishes_an_anonymous_event(config, budget_service, store, container_factory):
@@ -168,6 +169,6 @@ def test_a_batch_of_ballots_over_rpc_answers_each_item(config, budget_service, s
     assert [len(o["ok"]["receipt"]) for o in outcomes[:3]] == [24, 24, 24]
     assert outcomes[3]["error"] == "VALIDATION_ERROR"
     with store.uow() as uow:
-        assert Budget(uow).live_counts(ADMIN, made["cycle_id"])["ballots_count"] == 4  # Camille's and three
+        assert UseCasesOf(context(uow)).live_counts(ADMIN, made["cycle_id"])["ballots_count"] == 4  # Camille's and three
     [cast] = [e for e in store.events("ballot_cast") if e["correlation_id"].startswith("req-")]
     assert cast["correlation_id"] == "req-0" and cast["payload"]["count"] == 3

@@ -5,7 +5,7 @@ import io
 
 import pytest
 import sqlalchemy as sa
-from budget import pabulib
+from budget.adapters import pabulib
 from budget.models import Project
 
 from .test_handlers import advance_to, ballot, run, vote_cycle, voter  # noqa: F401

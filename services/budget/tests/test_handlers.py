@@ -3,13 +3,14 @@ import uuid
 from datetime import date
 
 import pytest
-from budget import pabulib
-from budget.handlers import Budget, utcnow
+from budget.adapters import pabulib
+from budget.handlers import use_case
+from hubkit.clock import utcnow
 from budget.models import Carrier
 from hubkit.envelope import make_event
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
-from .conftest import PABULIB_DIR, new_account
+from .conftest import PABULIB_DIR, context, new_account
 
 ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citizen", "admin"]}
 AGENT = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "agent"], "direction": "DDCT"}
@@ -32,7 +33,8 @@ def run(store, accounts):
     """Run one use case in its own unit of work, as a service worker does."""
     def run(method, *args, clock=utcnow, **kwargs):
         with store.uow() as uow:
-            return getattr(Budget(uow, accounts, clock, shuffle=lambda items: None), method)(*args, **kwargs)
+            return use_case(context(uow, accounts=accounts, clock=clock, shuffle=lambda items: None), method)(
+                *args, **kwargs)
     return run
 
 

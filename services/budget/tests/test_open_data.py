@@ -7,8 +7,8 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from budget import paris_open_data
-from budget.paris_data import paris_cycle_id, paris_project_id
+from budget.adapters import paris_open_data
+from budget.handlers.open_data import paris_cycle_id, paris_project_id
 from hubkit.envelope import make_event
 from hubkit.errors import NotFound, PermissionDenied
 

@@ -3,11 +3,13 @@ citizen submits at most BUDGET_SUBMISSIONS_PER_DAY projects a day; every refusal
 import uuid
 
 import pytest
-from budget.handlers import Budget, utcnow
-from budget.submission_guards import NOT_YOUR_IDEA
+from budget.handlers import Projects, use_case
+from budget.handlers.projects import NOT_YOUR_IDEA
+from budget.settings import Settings
 from hubkit.errors import InvalidInput, NotFound, PermissionDenied, RateLimited
 from hubkit.testing import throttle_fixture
 
+from .conftest import context
 from .test_handlers import ADMIN, CYCLE, PROJECT, citizen
 from .test_open_data import forwarded
 
@@ -40,10 +42,16 @@ def ideas():
 
 
 @pytest.fixture
-def run(store, accounts, ideas, throttle):
+def settings():
+    return Settings(submissions_per_day=10)
+
+
+@pytest.fixture
+def run(store, accounts, ideas, throttle, settings):
     def run(method, *args):
         with store.uow() as uow:
-            return getattr(Budget(uow, accounts, utcnow, ideas=ideas, throttle=throttle), method)(*args)
+            return use_case(context(uow, accounts=accounts, ideas=ideas, throttle=throttle, settings=settings),
+                            method)(*args)
     return run
 
 
@@ -100,15 +108,14 @@ def test_an_idea_waiting_for_a_cycle_counts_as_forwarded(run, store, ideas):
     assert run("draft_forwarded_idea", forwarded(idea_id, carrier["account_id"]), ideas) is True
     assert len(store.rows("budget_pending_ideas")) == 1
     with store.uow() as uow:
-        budget = Budget(uow, ideas=ideas)
+        budget = Projects(context(uow, ideas=ideas))
         budget.check_origin_idea(carrier, idea_id)  # no error
         with pytest.raises(PermissionDenied):
             budget.check_origin_idea(citizen(), idea_id)
 
 
-def test_the_submission_past_the_days_limit_is_refused_with_429_and_nothing_written(run, cycle, store,
-                                                                                     monkeypatch):
-    monkeypatch.setattr(Budget, "submissions_per_day", 3)
+@pytest.mark.parametrize("settings", [Settings(submissions_per_day=3)])
+def test_the_submission_past_the_days_limit_is_refused_with_429_and_nothing_written(run, cycle, store, settings):
     author, other = citizen(), citizen()
     for number in range(3):
         submit(run, cycle, author, title=f"Des fontaines au parc, numéro {number}")
@@ -121,8 +128,8 @@ def test_the_submission_past_the_days_limit_is_refused_with_429_and_nothing_writ
     submit(run, cycle, other)  # the limit is per account
 
 
-def test_a_refused_form_does_not_use_up_the_day(run, cycle, store, monkeypatch):
-    monkeypatch.setattr(Budget, "submissions_per_day", 1)
+@pytest.mark.parametrize("settings", [Settings(submissions_per_day=1)])
+def test_a_refused_form_does_not_use_up_the_day(run, cycle, store, settings):
     author = citizen()
     with pytest.raises(InvalidInput):
         submit(run, cycle, author, title="abc")

@@ -12,11 +12,14 @@ import logging
 import sqlalchemy as sa
 from hubkit.config import public_url
 from hubkit.validation import load
+from hubkit.tables import infrastructure_tables
 from marshmallow import EXCLUDE, Schema, fields
 
-from . import domain, events
-from .models import Project
-from .tables import processed_events
+from .. import domain, events
+from ..models import Base, Project
+from .co_construction import merge_invitees
+from .common import UseCases
+from .tracking import followers
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +62,8 @@ def message_for(event_type: str, project: Project, payload: dict) -> dict:
                     f"dépôt.\n\n{url}"}
 
 
-class Notifications:
-    """Mixed into the Budget use cases."""
+class Notifications(UseCases):
+    """E-mails about projects, sent through accounts."""
 
     def notification(self, envelope: dict, send) -> bool:
         """`send({"account_ids", "subject", "body"})` is accounts.notify. False: already applied, or nothing to do."""
@@ -70,7 +73,7 @@ class Notifications:
                                                                      "version": envelope["version"]})
             return False
         project_id = str(load(_ProjectEventSchema(), envelope["payload"])["project_id"])
-        processed = processed_events()
+        processed = infrastructure_tables(Base.metadata)["processed"]
         if self.session.execute(sa.select(processed.c.event_id).where(
                 processed.c.event_id == str(envelope["event_id"]), processed.c.handler == handler)).first():
             return False
@@ -79,9 +82,9 @@ class Notifications:
         if project is not None:
             message = message_for(envelope["type"], project, envelope["payload"])
             if envelope["type"] == events.PROJECTS_MERGED:
-                recipients = self.merge_invitees(project)
+                recipients = merge_invitees(self.session, project)
             else:
-                recipients = self.followers(project)
+                recipients = followers(self.session, project)
         self.session.rollback()  # only read so far: the connection is free while accounts is called
         for start in range(0, len(recipients), NOTIFY_BATCH):
             send({"account_ids": recipients[start:start + NOTIFY_BATCH], **message})

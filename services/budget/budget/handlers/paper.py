@@ -28,9 +28,9 @@ import sqlalchemy as sa
 from hubkit.errors import Conflict, InvalidInput
 from sqlalchemy.exc import IntegrityError
 
-from . import domain, events
-from .common import rules
-from .models import Ballot, BallotChoice, Cycle, PaperBallot
+from .. import domain, events
+from ..models import Ballot, BallotChoice, Cycle, PaperBallot
+from .common import UseCases, rules
 
 COUNTED, SUPERSEDED = "counted", "superseded_by_online"
 
@@ -46,8 +46,8 @@ def identity_digest(salt: str, last_name: str, first_name: str, birth_date) -> s
     return hmac.new(bytes.fromhex(salt), message, hashlib.sha256).hexdigest()
 
 
-class PaperBallots:
-    """Mixed into the Budget use cases."""
+class PaperBallots(UseCases):
+    """Paper ballots entered by the organising direction's agents."""
 
     def record_paper_ballot(self, actor: dict, command: dict) -> dict:
         """Admins and the agents of the organising direction (they hold the mobile ballot boxes) only, checked
@@ -129,8 +129,9 @@ class PaperBallots:
         return self.session.execute(sa.select(PaperBallot.ballot_id).where(
             PaperBallot.cycle_id == cycle_id, same_person)).first() is not None
 
-    def forget_paper_identities(self, cycle: Cycle):
-        """At the close of the vote: no more digest, account nor key; the paper ballots stay counted."""
-        self.session.execute(sa.update(PaperBallot).where(PaperBallot.cycle_id == cycle.id).values(
-            identity_digest=None, account_id=None))
-        cycle.identity_salt = None
+
+def forget_paper_identities(session, cycle: Cycle):
+    """At the close of the vote: no more digest, account nor key; the paper ballots stay counted."""
+    session.execute(sa.update(PaperBallot).where(PaperBallot.cycle_id == cycle.id).values(
+        identity_digest=None, account_id=None))
+    cycle.identity_salt = None

@@ -10,19 +10,20 @@ source project stays visible in the lineage). Answers are taken until the vote o
 import sqlalchemy as sa
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
-from . import domain, events
-from .common import FieldChecks, rules
-from .models import Carrier, MergeInvitation, Project
+from .. import domain, events
+from ..models import Carrier, MergeInvitation, Project
+from .common import FieldChecks, UseCases, rules
 
 PENDING, ACCEPTED, REFUSED = "pending", "accepted", "refused"
 ANSWERABLE_STAGES = (domain.CO_CONSTRUCTION, domain.SELECTION, domain.CAMPAIGN)
 
 
-class CoConstruction:
-    """Mixed into the Budget use cases."""
+class CoConstruction(UseCases):
+    """Merging projects, and the carriers' answers."""
 
     def merge_projects(self, actor: dict, command: dict) -> dict:
         """Only an admin, or an agent of the direction owning every source project, merges them."""
+        self._check_direction(command.get("direction"))
         actor = self._with_direction(actor)
         cycle = self._cycle(command["cycle_id"], lock="share")
         with rules():
@@ -111,8 +112,9 @@ class CoConstruction:
         self.session.flush()
         return self.project_view(project, actor, cycle)
 
-    def merge_invitees(self, project: Project) -> list:
-        """Who is told of a merge: the carriers of the sources who have not answered yet."""
-        return self.session.execute(sa.select(MergeInvitation.account_id).where(
-            MergeInvitation.project_id == project.id, MergeInvitation.answer == PENDING,
-            MergeInvitation.account_id.is_not(None)).order_by(MergeInvitation.id)).scalars().all()
+
+def merge_invitees(session, project: Project) -> list:
+    """Who is told of a merge: the carriers of the sources who have not answered yet."""
+    return session.execute(sa.select(MergeInvitation.account_id).where(
+        MergeInvitation.project_id == project.id, MergeInvitation.answer == PENDING,
+        MergeInvitation.account_id.is_not(None)).order_by(MergeInvitation.id)).scalars().all()

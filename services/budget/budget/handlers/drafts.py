@@ -14,8 +14,10 @@ from hubkit.errors import InvalidInput, NotFound, PermissionDenied
 from hubkit.validation import load
 from marshmallow import EXCLUDE, Schema, fields
 
-from . import domain, events
-from .models import Carrier, Cycle, PendingIdea, Project
+from .. import domain, events
+from ..models import Carrier, Cycle, PendingIdea, Project
+from .common import UseCases
+from .projects import emit_submitted, submission_fields
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +49,8 @@ def draft_fields(idea: dict) -> dict:
             "sector": sector, "arrondissement": arrondissement, "address": (idea.get("address_line") or None)}
 
 
-class Drafts:
-    """Mixed into the Budget use cases."""
+class Drafts(UseCases):
+    """Drafts from forwarded ideas, and their carriers completing them."""
 
     def draft_forwarded_idea(self, envelope: dict, ideas) -> bool:
         """False when the event is not for the budget, unreadable, or already applied."""
@@ -121,7 +123,7 @@ class Drafts:
         if not project.draft:
             raise PermissionDenied("Ce projet est déjà déposé.", code="NOT_A_DRAFT")
         cycle = self._cycle(project.cycle_id, lock="share")
-        title, description, sector = self.submission_fields(cycle, command)
+        title, description, sector = submission_fields(cycle, command)
         now = self.clock()
         project.title, project.description, project.theme = title, description, command["theme"]
         project.scale, project.sector = command["scale"], sector
@@ -129,5 +131,5 @@ class Drafts:
         project.estimated_cost, project.draft = command.get("estimated_cost"), False
         project.submitted_at = project.updated_at = now
         self.session.flush()
-        self.emit_submitted(project, actor)
+        emit_submitted(self.uow, project, actor)
         return self.project_view(project, actor, cycle)

@@ -14,9 +14,12 @@ import sqlalchemy as sa
 from hubkit.errors import PermissionDenied
 from hubkit.exports import csv_text
 
-from . import domain, paris_open_data
-from .models import Cycle, Project, StageChange, StatusChange
-from .views import PUBLISHED, status_label, status_of
+from .. import domain
+from ..adapters import paris_open_data
+from ..models import Cycle, Project, StageChange, StatusChange
+from .common import UseCases
+from .presenting import PUBLISHED, status_label, status_of
+from .results import Results
 
 NAMESPACE = uuid.UUID("8f5b0c1e-9a6d-4c3b-b2e1-7d6f5a4c3b2a")
 SOURCE = "opendata:bp_projets_gagnants"
@@ -30,8 +33,8 @@ def paris_project_id(external_id: str) -> str:
     return str(uuid.uuid5(NAMESPACE, f"paris-bp-project-{external_id}"))
 
 
-class ParisData:
-    """Mixed into the Budget use cases."""
+class ParisData(UseCases):
+    """The Paris winners imported as past cycles, and the open-data exports."""
 
     def import_paris(self, actor: dict, projects: list) -> dict:
         """`projects`: paris_open_data.parse(); returns {"cycles_created", "projects_created", "editions"}."""
@@ -145,7 +148,7 @@ class ParisData:
         if cycle.stage not in PUBLISHED:
             raise PermissionDenied("Les résultats ne sont pas encore publiés.", code="RESULTS_NOT_PUBLISHED",
                                    details={"stage": cycle.stage})
-        results = self.results(cycle.id)
+        results = Results(self.context).results(cycle.id)
         rows = []
         for scope in results["scopes"]:
             for rank, project in enumerate(scope["projects"], start=1):

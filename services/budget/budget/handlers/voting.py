@@ -23,9 +23,9 @@ from hubkit.errors import Conflict, HubError, NotFound
 from hubkit.sqllists import array_literal
 from sqlalchemy.dialects import sqlite
 
-from . import domain, events
-from .common import as_error
-from .models import Ballot, BallotChoice, Cycle, PaperBallot, ReplacedReceipt
+from .. import domain, events
+from ..models import Ballot, BallotChoice, Cycle, PaperBallot, ReplacedReceipt
+from .common import UseCases, as_error
 
 MAX_BATCH = 500
 # PostgreSQL: a whole batch in one statement each (arrays unnested), whatever its size. Each array is sent as ONE
@@ -51,7 +51,7 @@ UPDATE_BALLOTS = sa.text(
 INSERT_REPLACED = sa.text(
     "INSERT INTO budget_replaced_receipts (digest, cycle_id) "
     "SELECT * FROM unnest(CAST(:digests AS varchar[]), CAST(:cycle_ids AS varchar[]))")
-SUPERSEDE_PAPER = sa.text(  # the online ballot wins over paper (paper.py)
+SUPERSEDE_PAPER = sa.text(  # the online ballot wins over paper (handlers/paper.py)
     "UPDATE budget_ballots SET counted = false WHERE counted AND id IN (SELECT ballot_id FROM budget_paper_ballots "
     "WHERE cycle_id = :cycle_id AND account_id = ANY(CAST(:account_ids AS varchar[])))")
 _cycles = Cycle.__table__.c
@@ -82,8 +82,8 @@ class Voter:
     changes: int = 0
 
 
-class Voting:
-    """Mixed into the Budget use cases."""
+class Voting(UseCases):
+    """Casting online ballots."""
 
     def cast_ballot(self, actor: dict, command: dict) -> dict:
         account_id = str(actor["account_id"])
@@ -126,9 +126,6 @@ class Voting:
                                         "sector_projects": vote.local, "cast_at": now}
         self._emit_cast(entries, written)
         return outcomes
-
-    def _postgresql(self) -> bool:
-        return self.session.get_bind().dialect.name == "postgresql"
 
     def _emit_cast(self, entries: list, written: dict):
         """One anonymous `ballot_cast` per cycle of the batch, `count` the ballots it stands for, with the ids of

@@ -15,14 +15,14 @@ following again or unfollowing what one does not follow changes nothing (idempot
 import sqlalchemy as sa
 from hubkit.errors import Conflict, NotFound
 
-from . import domain, events
-from .common import rules
-from .models import Carrier, Follow, Project, StatusChange
-from .views import PUBLISHED
+from .. import domain, events
+from ..models import Carrier, Follow, Project, StatusChange
+from .common import UseCases, rules
+from .presenting import PUBLISHED
 
 
-class Tracking:
-    """Mixed into the Budget use cases."""
+class Tracking(UseCases):
+    """Implementation statuses of winners, and following projects."""
 
     def change_project_status(self, actor: dict, command: dict) -> dict:
         actor = self._with_direction(actor)
@@ -81,11 +81,11 @@ class Tracking:
                 "favorites_count": int(counts.get(domain.FAVORITE, 0)),
                 "associates_count": int(counts.get(domain.ASSOCIATE, 0))}
 
-    def followers(self, project: Project) -> list:
-        """Who hears of a status change: carriers, then followers of either kind, each once."""
-        carriers = self.session.execute(sa.select(Carrier.account_id).where(
-            Carrier.project_id == project.id, Carrier.account_id.is_not(None)).order_by(Carrier.id)).scalars().all()
-        followers = self.session.execute(sa.select(Follow.account_id).where(Follow.project_id == project.id)
-                                         .order_by(Follow.created_at, Follow.account_id)).scalars().all()
-        return list(dict.fromkeys([*carriers, *followers]))
 
+def followers(session, project: Project) -> list:
+    """Who hears of a status change: carriers, then followers of either kind, each once."""
+    carriers = session.execute(sa.select(Carrier.account_id).where(
+        Carrier.project_id == project.id, Carrier.account_id.is_not(None)).order_by(Carrier.id)).scalars().all()
+    following = session.execute(sa.select(Follow.account_id).where(Follow.project_id == project.id)
+                                .order_by(Follow.created_at, Follow.account_id)).scalars().all()
+    return list(dict.fromkeys([*carriers, *following]))

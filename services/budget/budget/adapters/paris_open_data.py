@@ -10,7 +10,7 @@ import re
 import unicodedata
 from datetime import date
 
-from . import domain
+from .. import domain
 
 EDITION, TITLE, THEME = "Edition", "Titre du projet lauréat", "Thématique"
 DIRECTION, COST, SCALE = "Direction pilote du projet lauréat", "Budget global du projet lauréat", \

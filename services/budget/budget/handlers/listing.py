@@ -1,0 +1,113 @@
+"""Reading projects: one project, a filtered list (with counts per arrondissement for the map), a cycle's counts
+per status, a citizen's own projects (presenting.py shapes each project)."""
+import sqlalchemy as sa
+from hubkit.errors import NotFound
+
+from .. import domain
+from ..models import Carrier, Cycle, Follow, MergeInvitation, Project
+from .common import UseCases
+from .presenting import PUBLISHED, status_condition
+
+
+class ProjectViews(UseCases):
+    """The public listings and a citizen's own projects."""
+
+    def list_projects(self, query: dict, viewer: dict | None = None) -> dict:
+        conditions = [Project.draft.is_(False), Project.merged_into.is_(None)]
+        if query.get("cycle_id"):
+            cycle = self.session.get(Cycle, str(query["cycle_id"]))
+            if cycle is None:
+                raise NotFound("Cycle de budget participatif introuvable.")
+            conditions.append(Project.cycle_id == cycle.id)
+        if query.get("edition"):
+            conditions.append(Cycle.edition == query["edition"])
+        for field in ("scale", "sector", "theme", "arrondissement"):
+            if query.get(field):
+                conditions.append(getattr(Project, field) == query[field])
+        if query.get("selected") is not None:
+            conditions.append(Project.selected.is_(query["selected"]))
+        if query.get("studied") is not None:
+            conditions.append(Project.admissible.is_not(None) if query["studied"] else Project.admissible.is_(None))
+        if query.get("feasible") is not None:
+            feasible = sa.and_(Project.admissible.is_(True), Project.feasible.is_(True))
+            conditions.append(feasible if query["feasible"] else sa.not_(feasible))
+        if query.get("status"):
+            conditions.append(status_condition(query["status"]))
+        if query.get("query"):
+            pattern = f"%{query['query'].strip().lower()}%"
+            conditions.append(sa.or_(sa.func.lower(Project.title).like(pattern),
+                                     sa.func.lower(Project.address).like(pattern)))
+        joined = sa.select(Project).join(Cycle, Cycle.id == Project.cycle_id).where(*conditions)
+        total = self.session.execute(sa.select(sa.func.count()).select_from(joined.subquery())).scalar_one()
+        projects = self.session.execute(joined.order_by(*self._order(query))
+                                        .limit(query["limit"]).offset(query["offset"])).scalars().all()
+        by_arrondissement, by_sector = {}, {}
+        counts = sa.select(Project.arrondissement, Project.sector, sa.func.count()).join(
+            Cycle, Cycle.id == Project.cycle_id).where(*conditions).group_by(Project.arrondissement, Project.sector)
+        for arrondissement, sector, count in self.session.execute(counts):
+            if arrondissement is not None:
+                by_arrondissement[str(arrondissement)] = by_arrondissement.get(str(arrondissement), 0) + int(count)
+            key = sector or domain.PARIS
+            by_sector[key] = by_sector.get(key, 0) + int(count)
+        return {"items": self.project_views(projects, viewer), "total": total,
+                "by_arrondissement": by_arrondissement, "by_sector": by_sector}
+
+    def project_counts(self, cycle_id) -> dict:
+        """How many listed projects a cycle has in each project status (a winner counts as a winner, whatever
+        its implementation status), counted in SQL over the few combinations of the columns a status reads."""
+        cycle = self._cycle(cycle_id)
+        published = cycle.stage in PUBLISHED
+        columns = (Project.admissible, Project.feasible, Project.selected, Project.won)
+        rows = self.session.execute(sa.select(*columns, sa.func.count()).where(
+            Project.cycle_id == cycle.id, Project.draft.is_(False), Project.merged_into.is_(None)).group_by(*columns))
+        by_status = {}
+        for admissible, feasible, selected, won, count in rows:
+            status = domain.project_status(admissible, feasible, selected, won if published else None)
+            by_status[status] = by_status.get(status, 0) + int(count)
+        return {"total": sum(by_status.values()), "by_status": by_status}
+
+    @staticmethod
+    def _order(query: dict) -> list:
+        sort = query.get("sort") or "position"
+        if sort == "random":
+            # A stable shuffle for one seed (pages stay consistent), in SQL on every database.
+            mixed = (sa.cast(Project.position, sa.BigInteger) * 1103515245
+                     + sa.cast(sa.func.coalesce(Cycle.edition, 0), sa.BigInteger) * 2654435761
+                     + int(query.get("seed") or 0)) % 2147483647
+            return [mixed, Project.id]
+        column = {"title": Project.title, "cost": sa.func.coalesce(Project.cost, Project.estimated_cost, 0),
+                  "votes": sa.func.coalesce(Project.votes, -1), "position": None}[sort.lstrip("-")]
+        if column is None:
+            return [Cycle.created_at.desc(), Project.cycle_id, Project.position, Project.id]
+        return [column.desc() if sort.startswith("-") else column.asc(), Project.id]
+
+    def get_project(self, project_id, viewer: dict | None = None) -> dict:
+        project = self.session.get(Project, str(project_id))
+        if project is None or (project.draft and not self._may_see_draft(project, viewer)):
+            raise NotFound("Projet introuvable.")
+        return self.project_view(project, viewer)
+
+    def _may_see_draft(self, project: Project, viewer: dict | None) -> bool:
+        if viewer is None:
+            return False
+        if domain.is_staff(viewer["roles"]):
+            return True
+        return self.session.execute(sa.select(Carrier.id).where(
+            Carrier.project_id == project.id, Carrier.account_id == str(viewer["account_id"]))).first() is not None
+
+    def my_projects(self, actor: dict) -> dict:
+        account_id = str(actor["account_id"])
+
+        def projects(statement):
+            return self.project_views(self.session.execute(statement.order_by(
+                Project.submitted_at.desc(), Project.id)).scalars().all(), actor)
+        followed = {}
+        for kind in domain.FOLLOW_KINDS:
+            followed[kind] = projects(sa.select(Project).join(Follow, Follow.project_id == Project.id).where(
+                Follow.account_id == account_id, Follow.kind == kind))
+        return {"carried": projects(sa.select(Project).join(Carrier, Carrier.project_id == Project.id).where(
+                    Carrier.account_id == account_id)),
+                "favorites": followed[domain.FAVORITE], "associated": followed[domain.ASSOCIATE],
+                "invitations": projects(sa.select(Project).join(
+                    MergeInvitation, MergeInvitation.project_id == Project.id).where(
+                    MergeInvitation.account_id == account_id, MergeInvitation.answer == "pending"))}
