@@ -11,7 +11,7 @@ from sqlalchemy.orm import sessionmaker
 from hubkit.config import database_url
 from hubkit.db import UnitOfWork, make_engine
 from petitions import SERVICE_NAME
-from petitions.handlers import Petitions
+from petitions.handlers import Context, Petitions
 from petitions.models import Base
 
 
@@ -19,7 +19,7 @@ def main(threshold: int):
     engine = make_engine(database_url(SERVICE_NAME))
     petition_id = str(uuid.uuid4())
     with UnitOfWork(sessionmaker(engine, expire_on_commit=False), SERVICE_NAME, Base.metadata) as uow:
-        Petitions(uow, throttle=None).seed_demo_petition({
+        Petitions(Context(uow)).demo.seed_demo_petition({
             "id": petition_id, "status": "open", "threshold": threshold, "signatures": 0,
             "author_pseudonym": "Banc d'essai", "arrondissement": 11,
             "title": "Pétition du banc d'essai des signatures",

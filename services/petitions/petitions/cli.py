@@ -64,11 +64,12 @@ def _unit_of_work():
 
 
 def seed_demo_petitions():
-    from .handlers import Petitions, settings_from_env
-    created = 0
+    from .handlers import Context, Petitions
+    from .settings import load_settings
+    created, settings = 0, load_settings()
     for demo in DEMO_PETITIONS:
         with _unit_of_work() as uow:
-            created += Petitions(uow, throttle=None, settings=settings_from_env()).seed_demo_petition(
+            created += Petitions(Context(uow, settings=settings)).demo.seed_demo_petition(
                 {"arrondissement": None, **demo})
     print(f"Pétitions de démonstration (mode local uniquement) : {created} créée(s), "
           f"{len(DEMO_PETITIONS) - created} déjà présente(s).")

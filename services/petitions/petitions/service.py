@@ -4,7 +4,6 @@ from nameko.exceptions import UnknownService
 from nameko.timer import timer
 
 from hubkit import batching
-from hubkit.config import env_int
 from hubkit.consumer import call_within, event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
@@ -19,12 +18,12 @@ from hubkit.validation import load
 from . import SERVICE_NAME, peers, schemas
 from .business_metrics import (count_closed, count_draft, count_moderation, count_signature_outcomes,
                                count_sponsorship, count_thresholds_caught)
-from .handlers import Petitions, settings_from_env
+from .handlers import Context, Petitions
 from .models import Base
 from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
+from .settings import load_settings
 
-SETTINGS = settings_from_env()
-SWEEP_SECONDS = env_int("PETITIONS_SWEEP_SECONDS", 30)
+SETTINGS = load_settings()  # read once, when the service starts: a bad value stops it, naming the variable
 NOTIFY_TIMEOUT = 5
 MAX_BATCH = 1000  # signatures per sign_petitions call (the gateway's CallBatcher sends at most 500)
 
@@ -32,6 +31,16 @@ MAX_BATCH = 1000  # signatures per sign_petitions call (the gateway's CallBatche
 # petition); an instance holds no state between loads and dumps.
 ACTOR, PETITION_ID, PETITION, SIGNATURE_RESULT = (schemas.ActorSchema(), schemas.PetitionIdSchema(),
                                                   schemas.PetitionSchema(), schemas.SignatureResultSchema())
+LIST_QUERY, PETITION_PAGE, MY_PETITIONS = (schemas.ListQuerySchema(), schemas.PetitionPageSchema(),
+                                           schemas.MyPetitionsSchema())
+DRAFT, DRAFT_UPDATE, SPONSOR_TOKEN, SPONSORSHIP = (schemas.DraftSchema(), schemas.DraftUpdateSchema(),
+                                                   schemas.SponsorTokenSchema(), schemas.SponsorshipSchema())
+MODERATION_QUEUE, PUBLISH, REJECT = schemas.ModerationQueueSchema(), schemas.PublishSchema(), schemas.RejectSchema()
+TRENDS_QUERY, TRENDS = schemas.TrendsQuerySchema(), schemas.SignatureTrendsSchema()
+INVALIDATION, INVALIDATION_RESULT = schemas.InvalidationSchema(), schemas.InvalidationResultSchema()
+COUNCIL_AGENDA, COUNCIL_PLACEMENT, RESPONSE = (schemas.CouncilAgendaSchema(), schemas.CouncilPlacementSchema(),
+                                               schemas.ResponseSchema())
+ACCOUNT_ID = schemas.AccountIdSchema()
 
 
 def actor_of(value) -> dict:
@@ -54,63 +63,63 @@ class PetitionsService(Infrastructure):
     ideas = SignedRpcProxy("ideas", expiration=PEER_TIMEOUT)
 
     def _petitions(self, uow, peer_error=ServiceUnavailable) -> Petitions:
-        """The use cases; `peer_error`: what a call to accounts that gets no answer in time raises."""
+        """The use cases, by group; `peer_error`: what a call to accounts that gets no answer in time raises."""
         accounts = BoundedRpc(self.accounts, peers.PEER_TIMEOUT, peer_error)
-        return Petitions(uow, self.throttle, accounts=accounts, settings=SETTINGS)
+        return Petitions(Context(uow, self.throttle, accounts, SETTINGS))
 
     @rpc
     def reference_data(self):
         """Statuses, rejection codes, decisions, eligibility rules and the City's settings, for forms."""
-        return self._petitions(None).reference_data()
+        return self._petitions(None).reading.reference_data()
 
     # --- reading ----------------------------------------------------------------------------
 
     @rpc
     def list_petitions(self, data):
-        query = load(schemas.ListQuerySchema(), data)
+        query = load(LIST_QUERY, data)
         with self.db as uow:
-            return schemas.PetitionPageSchema().dump(self._petitions(uow).list_petitions(query))
+            return PETITION_PAGE.dump(self._petitions(uow).reading.list_petitions(query))
 
     @rpc
     def get_petition(self, data, actor=None):
         """`actor`: the signed-in reader, if any (drafts are shown to their author; the page says what they did)."""
         petition_id, viewer = petition_id_of(data), actor_of(actor) if actor is not None else None
         with self.db as uow:
-            return PETITION.dump(self._petitions(uow).get_petition(petition_id, viewer))
+            return PETITION.dump(self._petitions(uow).reading.get_petition(petition_id, viewer))
 
     @rpc
     def my_petitions(self, actor):
         actor = actor_of(actor)
         with self.db as uow:
-            return schemas.MyPetitionsSchema().dump(self._petitions(uow).my_petitions(actor))
+            return MY_PETITIONS.dump(self._petitions(uow).reading.my_petitions(actor))
 
     # --- drafting and co-sponsors -------------------------------------------------------------
 
     @rpc
     def draft_petition(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.DraftSchema(), data)
+        actor, command = actor_of(actor), load(DRAFT, data)
         with self.db as uow:
-            petition = schemas.PetitionSchema().dump(self._petitions(uow).draft_petition(actor, command))
+            petition = PETITION.dump(self._petitions(uow).drafting.draft_petition(actor, command))
         count_draft()
         return petition
 
     @rpc
     def update_draft(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.DraftUpdateSchema(), data)
+        actor, command = actor_of(actor), load(DRAFT_UPDATE, data)
         with self.db as uow:
-            return schemas.PetitionSchema().dump(self._petitions(uow).update_draft(actor, command))
+            return PETITION.dump(self._petitions(uow).drafting.update_draft(actor, command))
 
     @rpc
     def sponsor_view(self, actor, data):
-        actor, token = actor_of(actor), load(schemas.SponsorTokenSchema(), data)["token"]
+        actor, token = actor_of(actor), load(SPONSOR_TOKEN, data)["token"]
         with self.db as uow:
-            return schemas.PetitionSchema().dump(self._petitions(uow).sponsor_view(actor, token))
+            return PETITION.dump(self._petitions(uow).drafting.sponsor_view(actor, token))
 
     @rpc
     def sponsor_petition(self, actor, data):
-        actor, token = actor_of(actor), load(schemas.SponsorTokenSchema(), data)["token"]
+        actor, token = actor_of(actor), load(SPONSOR_TOKEN, data)["token"]
         with self.db as uow:
-            result = schemas.SponsorshipSchema().dump(self._petitions(uow).sponsor(actor, token))
+            result = SPONSORSHIP.dump(self._petitions(uow).drafting.sponsor(actor, token))
         count_sponsorship()
         return result
 
@@ -118,7 +127,7 @@ class PetitionsService(Infrastructure):
     def submit_petition(self, actor, data):
         actor, petition_id = actor_of(actor), petition_id_of(data)
         with self.db as uow:
-            return schemas.PetitionSchema().dump(self._petitions(uow).submit(actor, petition_id))
+            return PETITION.dump(self._petitions(uow).drafting.submit(actor, petition_id))
 
     # --- moderation -------------------------------------------------------------------------
 
@@ -126,21 +135,21 @@ class PetitionsService(Infrastructure):
     def moderation_queue(self, actor):
         actor = actor_of(actor)
         with self.db as uow:
-            return schemas.ModerationQueueSchema().dump(self._petitions(uow).moderation_queue(actor))
+            return MODERATION_QUEUE.dump(self._petitions(uow).moderation.moderation_queue(actor))
 
     @rpc
     def publish_petition(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.PublishSchema(), data)
+        actor, command = actor_of(actor), load(PUBLISH, data)
         with self.db as uow:
-            petition = schemas.PetitionSchema().dump(self._petitions(uow).publish(actor, command))
+            petition = PETITION.dump(self._petitions(uow).moderation.publish(actor, command))
         count_moderation("published")
         return petition
 
     @rpc
     def reject_petition(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.RejectSchema(), data)
+        actor, command = actor_of(actor), load(REJECT, data)
         with self.db as uow:
-            petition = schemas.PetitionSchema().dump(self._petitions(uow).reject(actor, command))
+            petition = PETITION.dump(self._petitions(uow).moderation.reject(actor, command))
         count_moderation("rejected")
         return petition
 
@@ -154,7 +163,7 @@ class PetitionsService(Infrastructure):
         if len(items) > MAX_BATCH:
             raise InvalidInput(details={"batch": [f"Au plus {MAX_BATCH} signatures par lot."]})
         with self.db as uow:
-            outcomes = self._petitions(uow).sign_batch(items)
+            outcomes = self._petitions(uow).signing.sign_batch(items)
         count_signature_outcomes(outcomes)
         return batching.answer([outcome if isinstance(outcome, HubError) else SIGNATURE_RESULT.dump(outcome)
                                 for outcome in outcomes])
@@ -163,15 +172,15 @@ class PetitionsService(Infrastructure):
 
     @rpc
     def signature_trends(self, actor, data):
-        actor, query = actor_of(actor), load(schemas.TrendsQuerySchema(), data)
+        actor, query = actor_of(actor), load(TRENDS_QUERY, data)
         with self.db as uow:
-            return schemas.SignatureTrendsSchema().dump(self._petitions(uow).signature_trends(actor, query))
+            return TRENDS.dump(self._petitions(uow).anti_fraud.signature_trends(actor, query))
 
     @rpc
     def invalidate_signatures(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.InvalidationSchema(), data)
+        actor, command = actor_of(actor), load(INVALIDATION, data)
         with self.db as uow:
-            return schemas.InvalidationResultSchema().dump(self._petitions(uow).invalidate_signatures(actor, command))
+            return INVALIDATION_RESULT.dump(self._petitions(uow).anti_fraud.invalidate_signatures(actor, command))
 
     # --- the Council of Paris -----------------------------------------------------------------
 
@@ -179,25 +188,25 @@ class PetitionsService(Infrastructure):
     def council_agenda(self, actor):
         actor = actor_of(actor)
         with self.db as uow:
-            return schemas.CouncilAgendaSchema().dump(self._petitions(uow).council_agenda(actor))
+            return COUNCIL_AGENDA.dump(self._petitions(uow).council.council_agenda(actor))
 
     @rpc
     def schedule_for_council(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.CouncilPlacementSchema(), data)
+        actor, command = actor_of(actor), load(COUNCIL_PLACEMENT, data)
         with self.db as uow:
-            return schemas.PetitionSchema().dump(self._petitions(uow).schedule_for_council(actor, command))
+            return PETITION.dump(self._petitions(uow).council.schedule_for_council(actor, command))
 
     @rpc
     def record_response(self, actor, data):
-        actor, command = actor_of(actor), load(schemas.ResponseSchema(), data)
+        actor, command = actor_of(actor), load(RESPONSE, data)
         with self.db as uow:
-            return schemas.PetitionSchema().dump(self._petitions(uow).record_response(actor, command))
+            return PETITION.dump(self._petitions(uow).council.record_response(actor, command))
 
     @rpc
     def close_petition(self, actor, data):
         actor, petition_id = actor_of(actor), petition_id_of(data)
         with self.db as uow:
-            petition = schemas.PetitionSchema().dump(self._petitions(uow).close(actor, petition_id))
+            petition = PETITION.dump(self._petitions(uow).council.close(actor, petition_id))
         count_closed()
         return petition
 
@@ -205,9 +214,9 @@ class PetitionsService(Infrastructure):
 
     @rpc
     def export_personal_data(self, account_id):
-        account_id = load(schemas.AccountIdSchema(), {"account_id": account_id})["account_id"]
+        account_id = load(ACCOUNT_ID, {"account_id": account_id})["account_id"]
         with self.db as uow:
-            return self._petitions(uow).export_personal_data(account_id)
+            return self._petitions(uow).personal_data.export_personal_data(account_id)
 
     # Event handlers return whether they applied the event (False: a redelivery, or nothing to do);
     # nameko ignores the value, tests read it. hubkit's event_handler puts an event back in the queue after a
@@ -217,20 +226,20 @@ class PetitionsService(Infrastructure):
     def forget_account(self, data):
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
-            return self._petitions(uow).forget_account(envelope)
+            return self._petitions(uow).personal_data.forget_account(envelope)
 
     @event_handler("accounts", "account_profile_updated")
     def refresh_author_pseudonym(self, data):
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
-            return self._petitions(uow, PeerUnavailable).refresh_author_pseudonym(envelope)
+            return self._petitions(uow, PeerUnavailable).personal_data.refresh_author_pseudonym(envelope)
 
     @event_handler("routing", "idea_forwarded")
     def draft_from_forwarded_idea(self, data):
         """An idea forwarded to the petitions scheme becomes a draft of its author."""
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
-            return self._petitions(uow, PeerUnavailable).draft_from_forwarded_idea(
+            return self._petitions(uow, PeerUnavailable).forwarded_ideas.draft_from_forwarded_idea(
                 envelope, BoundedRpc(self.ideas, peers.PEER_TIMEOUT, PeerUnavailable))
 
     # E-mails to the author and the signers who opted in, from the service's own events (accounts sends them).
@@ -254,7 +263,7 @@ class PetitionsService(Infrastructure):
     def _notify_followers(self, data):
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
-            return self._petitions(uow).notification(envelope, self._send_notification)
+            return self._petitions(uow).notifications.notification(envelope, self._send_notification)
 
     def _send_notification(self, message: dict):
         """accounts.notify, waiting at most NOTIFY_TIMEOUT seconds; no answer: the event is retried later."""
@@ -265,18 +274,18 @@ class PetitionsService(Infrastructure):
         except UnknownService:
             raise PeerUnavailable("accounts.notify: service unknown") from None
 
-    @timer(interval=SWEEP_SECONDS)
+    @timer(interval=SETTINGS.sweep_seconds)
     def sweep(self):
         """Closes petitions past their deadline and catches threshold crossings no signer saw (idempotent)."""
         with self.db as uow:
-            closed = self._petitions(uow).close_expired()
+            closed = self._petitions(uow).sweep.close_expired()
         with self.db as uow:
-            caught = self._petitions(uow).reach_missed_thresholds()
+            caught = self._petitions(uow).sweep.reach_missed_thresholds()
         count_closed(closed)
         count_thresholds_caught(caught)
 
-    @timer(interval=env_int("PETITIONS_IP_PURGE_SECONDS", 3600))
+    @timer(interval=SETTINGS.ip_purge_seconds)
     def purge_signer_ips(self):
         """Erases signers' client addresses past PETITIONS_SIGNER_IP_RETENTION_DAYS (idempotent, replica-safe)."""
         with self.db as uow:
-            self._petitions(uow).purge_signer_ips()
+            self._petitions(uow).sweep.purge_signer_ips()

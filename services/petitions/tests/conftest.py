@@ -5,6 +5,7 @@ import pytest
 from hubkit.errors import NotFound
 from hubkit.testing import service_database_fixtures, throttle_fixture
 from petitions import SERVICE_NAME
+from petitions.handlers import Context, Petitions
 from petitions.models import Base
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "petitions"
@@ -56,3 +57,16 @@ class FakeAccounts:
 @pytest.fixture
 def accounts():
     return FakeAccounts()
+
+
+def find_use_case(context: Context, name: str):
+    """The use case `name`, from whichever group of `Petitions` has it: the tests name use cases, the service
+    names the group too. Exactly one group has it."""
+    petitions = Petitions(context)
+    [group] = [getattr(petitions, group) for group in Petitions.GROUPS if hasattr(getattr(petitions, group), name)]
+    return getattr(group, name)
+
+
+@pytest.fixture
+def use_case():
+    return find_use_case

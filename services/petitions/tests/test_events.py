@@ -13,14 +13,15 @@ from hubkit.envelope import make_event
 from hubkit.outbox import signed_headers
 from hubkit.testing import free_port, signed_proxy
 from hubkit.throttle import connect
-from petitions import domain
-from petitions.handlers import Petitions
+from petitions.handlers import Context, Petitions
 from petitions.service import PetitionsService
+from petitions.settings import Settings
 
 CAMILLE = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"
 DOMINIQUE = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
 MODERATOR = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "moderator"]}
-SETTINGS = domain.Settings(sponsors_required=0)
+# charts recounted at every read (the service keeps them PETITIONS_CHART_CACHE_SECONDS): counts are checked
+SETTINGS = Settings(sponsors_required=0, chart_cache_seconds=0)
 
 
 class FakeAccountsService:
@@ -110,21 +111,21 @@ class _Accounts:
 def open_petition(store, throttle) -> str:
     """Camille's petition, published, signed by Camille and Dominique. Returns its id."""
     with store.uow() as uow:
-        petitions = Petitions(uow, throttle, accounts=_Accounts(), settings=SETTINGS)
-        petition = petitions.draft_petition({"account_id": CAMILLE, "roles": ["citizen"]}, {
+        petitions = Petitions(Context(uow, throttle, accounts=_Accounts(), settings=SETTINGS))
+        petition = petitions.drafting.draft_petition({"account_id": CAMILLE, "roles": ["citizen"]}, {
             "title": "Des bancs rue Manin", "asks": "Nous demandons des bancs tous les cent mètres.",
             "background": "Pour s'asseoir en montant au parc des Buttes-Chaumont.", "arrondissement": 19})
-        petitions.submit({"account_id": CAMILLE, "roles": ["citizen"]}, petition["id"])
-        petitions.publish(MODERATOR, {"petition_id": petition["id"], "threshold": None, "eligibility": None})
+        petitions.drafting.submit({"account_id": CAMILLE, "roles": ["citizen"]}, petition["id"])
+        petitions.moderation.publish(MODERATOR, {"petition_id": petition["id"], "threshold": None, "eligibility": None})
         for signer in (CAMILLE, DOMINIQUE):
-            petitions.sign({"account_id": signer, "roles": ["citizen"]}, {
+            petitions.signing.sign({"account_id": signer, "roles": ["citizen"]}, {
                 "petition_id": petition["id"], "connection": {}, "notify": True, "client": {"ip": "203.0.113.9"}})
     return petition["id"]
 
 
 def view(store, throttle, petition_id: str) -> dict:
     with store.uow() as uow:
-        return Petitions(uow, throttle, settings=SETTINGS).get_petition(petition_id)
+        return Petitions(Context(uow, throttle, settings=SETTINGS)).reading.get_petition(petition_id)
 
 
 def test_account_deleted_delivered_twice_pseudonymises_once(config, petitions_service, store, throttle):

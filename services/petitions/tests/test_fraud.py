@@ -8,10 +8,14 @@ import pytest
 
 from hubkit.errors import Conflict, InvalidInput, PermissionDenied
 from hubkit.validation import load
-from petitions import domain, schemas
-from petitions.handlers import Petitions, utcnow
+from petitions import schemas
+from petitions.handlers import Context
+from petitions.handlers.common import utcnow
+from petitions.settings import Settings
 
-SETTINGS = domain.Settings(sponsors_required=0, threshold=3, sign_ip_burst=100, sign_ip_per_hour=1000)
+# charts recounted at every read (the service keeps them PETITIONS_CHART_CACHE_SECONDS): counts are checked
+SETTINGS = Settings(sponsors_required=0, threshold=3, sign_ip_per_minute=100, sign_ip_per_hour=1000,
+                    chart_cache_seconds=0)
 MODERATOR = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "moderator"]}
 DRAFT = {"title": "Des bancs rue Manin", "asks": "Nous demandons des bancs tous les cent mètres rue Manin.",
          "background": "Les personnes âgées qui montent au parc n'ont nulle part où s'asseoir.",
@@ -26,10 +30,10 @@ def citizen() -> dict:
 
 
 @pytest.fixture
-def run(store, throttle, accounts):
+def run(store, throttle, accounts, use_case):
     def run(method, *args, clock=utcnow):
         with store.uow() as uow:
-            return getattr(Petitions(uow, throttle, accounts, SETTINGS, clock), method)(*args)
+            return use_case(Context(uow, throttle, accounts, SETTINGS, clock), method)(*args)
     return run
 
 

@@ -10,9 +10,12 @@ import sqlalchemy as sa
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from hubkit.validation import load
 from petitions import domain, schemas
-from petitions.handlers import Petitions, settings_from_env, utcnow
+from petitions.handlers import Context
+from petitions.handlers.common import utcnow
+from petitions.settings import Settings, load_settings
 
-SETTINGS = domain.Settings(sponsors_required=2, threshold=3, moderation_days=7, open_months=12)
+# charts recounted at every read (the service keeps them PETITIONS_CHART_CACHE_SECONDS): counts are checked
+SETTINGS = Settings(sponsors_required=2, threshold=3, moderation_days=7, open_months=12, chart_cache_seconds=0)
 MODERATOR = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "moderator"]}
 ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citizen", "admin"]}
 DRAFT = {"title": "Des bancs rue Manin", "asks": "Nous demandons des bancs tous les cent mètres rue Manin.",
@@ -30,11 +33,11 @@ def signing(petition_id, lives=False, works=False, studies=False, notify=False, 
 
 
 @pytest.fixture
-def run(store, throttle, accounts):
+def run(store, throttle, accounts, use_case):
     """Run one use case in its own unit of work, as a service worker does."""
     def run(method, *args, clock=utcnow, settings=SETTINGS):
         with store.uow() as uow:
-            return getattr(Petitions(uow, throttle, accounts, settings, clock), method)(*args)
+            return use_case(Context(uow, throttle, accounts, settings, clock), method)(*args)
     return run
 
 
@@ -129,7 +132,7 @@ def test_the_wire_schema_refuses_huge_or_missing_fields_before_the_rules():
 
 
 def test_drafting_is_rate_limited_per_account(run, store, author):
-    settings = domain.Settings(**{**SETTINGS.__dict__, "drafts_per_hour": 2})
+    settings = Settings(**{**SETTINGS.__dict__, "drafts_per_hour": 2})
     for _ in range(2):
         run("draft_petition", author, DRAFT, settings=settings)
     before = store.snapshot()
@@ -358,7 +361,7 @@ def test_eligibility_is_checked_against_the_profile_or_the_declaration(run, stor
 
 
 def test_signatures_are_rate_limited_per_account_in_bursts(run, store, author, people):
-    settings = domain.Settings(**{**SETTINGS.__dict__, "threshold": 100, "sign_account_burst": 2})
+    settings = Settings(**{**SETTINGS.__dict__, "threshold": 100, "sign_account_per_minute": 2})
     petitions = [published(run, author, people) for _ in range(3)]
     [signer] = people()
     for petition in petitions[:2]:
@@ -371,7 +374,7 @@ def test_signatures_are_rate_limited_per_account_in_bursts(run, store, author, p
 
 
 def test_signatures_are_rate_limited_per_address_over_an_hour(run, store, author, people):
-    settings = domain.Settings(**{**SETTINGS.__dict__, "sign_ip_burst": 100, "sign_ip_per_hour": 3})
+    settings = Settings(**{**SETTINGS.__dict__, "sign_ip_per_minute": 100, "sign_ip_per_hour": 3})
     petition = published(run, author, people, threshold=100)
     signers = people(4)
     for signer in signers[:3]:
@@ -590,7 +593,7 @@ def test_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("PETITIONS_SPONSORS_REQUIRED", "3")
     monkeypatch.setenv("PETITIONS_THRESHOLD", "12000")
     monkeypatch.setenv("PETITIONS_ELIGIBILITY", "paris_residents")
-    settings = settings_from_env()
+    settings = load_settings()
     assert (settings.sponsors_required, settings.threshold, settings.eligibility, settings.open_months) == \
         (3, 12000, "paris_residents", 12)
 

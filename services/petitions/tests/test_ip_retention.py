@@ -4,8 +4,9 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from petitions import domain
-from petitions.handlers import Petitions, utcnow
+from petitions.handlers import Context, Petitions
+from petitions.handlers.common import utcnow
+from petitions.settings import Settings
 from petitions.models import Signature
 
 from .test_fraud import FARM, MODERATOR, invalidation, petition, run  # noqa: F401
@@ -52,10 +53,10 @@ def test_the_moderation_log_keeps_the_address_a_moderator_invalidated(run, store
 
 def test_the_retention_is_configured_in_days_of_at_least_one(store, throttle, accounts, petition):
     with pytest.raises(ValueError, match="signer_ip_retention_days"):
-        domain.Settings(signer_ip_retention_days=0)
-    assert domain.Settings().signer_ip_retention_days == 90
-    settings = domain.Settings(sponsors_required=0, signer_ip_retention_days=7)
+        Settings(signer_ip_retention_days=0)
+    assert Settings().signer_ip_retention_days == 90
+    settings = Settings(sponsors_required=0, signer_ip_retention_days=7)
     with store.uow() as uow:
-        assert Petitions(uow, throttle, accounts, settings, in_days(6)).purge_signer_ips() == 0
+        assert Petitions(Context(uow, throttle, accounts, settings, in_days(6))).sweep.purge_signer_ips() == 0
     with store.uow() as uow:
-        assert Petitions(uow, throttle, accounts, settings, in_days(8)).purge_signer_ips() == 5
+        assert Petitions(Context(uow, throttle, accounts, settings, in_days(8))).sweep.purge_signer_ips() == 5

@@ -6,10 +6,12 @@ import pytest
 
 from hubkit.batching import BatchItem
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited, ServiceUnavailable
-from petitions import domain
-from petitions.handlers import Petitions, utcnow
+from petitions.handlers import Context
+from petitions.handlers.common import utcnow
+from petitions.settings import Settings
 
-SETTINGS = domain.Settings(sponsors_required=0, threshold=5, sign_account_burst=3)
+# charts recounted at every read (the service keeps them PETITIONS_CHART_CACHE_SECONDS): counts are checked
+SETTINGS = Settings(sponsors_required=0, threshold=5, sign_account_per_minute=3, chart_cache_seconds=0)
 MODERATOR = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "moderator"]}
 DRAFT = {"title": "Des bancs rue Manin", "asks": "Nous demandons des bancs tous les cent mètres rue Manin.",
          "background": "Les personnes âgées qui montent au parc n'ont nulle part où s'asseoir.",
@@ -17,10 +19,10 @@ DRAFT = {"title": "Des bancs rue Manin", "asks": "Nous demandons des bancs tous 
 
 
 @pytest.fixture
-def run(store, throttle, accounts):
+def run(store, throttle, accounts, use_case):
     def run(method, *args, clock=utcnow):
         with store.uow() as uow:
-            return getattr(Petitions(uow, throttle, accounts, SETTINGS, clock), method)(*args)
+            return use_case(Context(uow, throttle, accounts, SETTINGS, clock), method)(*args)
     return run
 
 
@@ -76,7 +78,7 @@ def test_each_bad_item_gets_its_own_error_and_the_others_are_signed(run, store, 
     accounts.add(unverified, "Pas vérifié", email_verified=False)
     run("sign", {"account_id": again, "roles": ["citizen"]},
         {"petition_id": petition_id, "connection": {"lives": True}, "notify": False, "client": {"ip": "198.51.100.1"}})
-    for _ in range(SETTINGS.sign_account_burst):  # this account has used up its burst window
+    for _ in range(SETTINGS.sign_account_per_minute):  # this account has used up its burst window
         throttle.hit("sign-account-burst", hasty, 60)
     outcomes = run("sign_batch", [
         item(good, petition_id),
@@ -140,12 +142,12 @@ def test_a_big_batch_is_split_into_bounded_calls_and_statements(run, store, acco
     assert run("get_petition", petition_id)["signatures_count"] == 1100 == len(store.rows("petition_signatures"))
 
 
-def test_the_chart_is_kept_a_moment_the_count_never_and_an_invalidation_drops_it(store, throttle, accounts):
-    settings = domain.Settings(sponsors_required=0, threshold=5, chart_cache_seconds=60)
+def test_the_chart_is_kept_a_moment_the_count_never_and_an_invalidation_drops_it(store, throttle, accounts, use_case):
+    settings = Settings(sponsors_required=0, threshold=5, chart_cache_seconds=60)
 
     def run(method, *args):
         with store.uow() as uow:
-            return getattr(Petitions(uow, throttle, accounts, settings), method)(*args)
+            return use_case(Context(uow, throttle, accounts, settings), method)(*args)
     petition_id = opened(run, accounts)  # its view, chart included, was read at publication
     first, second = citizens(accounts, 2)
     run("sign_batch", [item(first, petition_id, ip="203.0.113.66"), item(second, petition_id)])
@@ -219,12 +221,12 @@ def test_on_postgresql_a_batch_is_written_and_counted_by_one_statement_whatever_
     assert sum(c.signatures for c in counters if c.petition_id == other_id) == 200
 
 
-def test_a_counter_row_that_was_never_created_loses_no_signature(store, throttle, accounts):
+def test_a_counter_row_that_was_never_created_loses_no_signature(store, throttle, accounts, use_case):
     import sqlalchemy as sa
 
     def run(method, *args, shard=7):
         with store.uow() as uow:
-            return getattr(Petitions(uow, throttle, accounts, SETTINGS, pick_shard=lambda: shard), method)(*args)
+            return use_case(Context(uow, throttle, accounts, SETTINGS, pick_shard=lambda: shard), method)(*args)
     petition_id = opened(run, accounts)
     with store.engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM petition_signature_counters WHERE petition_id = :id AND shard = 7"),

@@ -23,22 +23,21 @@ The count is exact at every commit. A crossing missed by two concurrent transact
 uncommitted is caught by the periodic sweep (`reach_missed_thresholds`); `recount` rebuilds the counters from
 the signatures themselves.
 """
-import random
 from contextlib import nullcontext
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from hubkit import batching
 from hubkit.errors import Conflict, HubError, InvalidInput, NotFound
-from hubkit.sqllists import array_of
 
-from . import domain, events, schemas
-from .checks import aware, rules
-from .models import Petition, Signature, SignatureCounter
+from .. import domain, events, schemas
+from ..models import Petition, Signature, SignatureCounter
+from . import records
+from .common import HOUR, MINUTE, Context, aware, rules, with_wait
+from .signing_statements import (ADD_TO_COUNTER, INSERT_AND_COUNT, PETITIONS, SIGNING_COLUMNS, as_arrays,
+                                 insert_unless_signed)
 
-MINUTE, HOUR = 60, 60 * 60
 ACCOUNTS_PER_CALL = 500  # accounts.eligibility_attributes_many takes at most 500 account ids
 
 
@@ -54,7 +53,14 @@ class _Pending:
 
 
 class Signing:
-    """Mixed into `handlers.Petitions` (which provides the session, the throttle, accounts, the clock)."""
+    def __init__(self, context: Context):
+        # What the steps use, as plain attributes: a batch of hundreds of signatures reads them often.
+        self.context, self.uow, self.throttle, self.accounts = context, context.uow, context.throttle, context.accounts
+        self.settings, self.clock, self.pick_shard = context.settings, context.clock, context.pick_shard
+
+    @property
+    def session(self):
+        return self.uow.session
 
     def sign(self, actor: dict, command: dict) -> dict:
         """One signature (already validated): the batch path with a batch of one."""
@@ -98,7 +104,7 @@ class Signing:
         for petition_id, signatures in by_petition.items():
             if petition_id not in counted:
                 self._add_to_count(petition_id, len(signatures))
-        counts = self._counts(by_petition)
+        counts = records.counts(self.context, by_petition)
         for petition_id, signatures in by_petition.items():
             self._record(petitions[petition_id], signatures, counts[petition_id], outcomes)
 
@@ -111,7 +117,7 @@ class Signing:
         kept = []
         for signature, limited in zip(pending, decided):
             if limited is not None:
-                outcomes[signature.index] = self._with_wait(limited, limited.message)
+                outcomes[signature.index] = with_wait(limited, limited.message)
                 continue
             kept.append(signature)
         return kept
@@ -133,11 +139,11 @@ class Signing:
         return kept
 
     def _signable_petitions(self, pending: list, outcomes: list) -> dict:
-        """The batch's petitions, read once (what signing needs of them: `_SIGNING_COLUMNS`, not the whole
+        """The batch's petitions, read once (what signing needs of them: `SIGNING_COLUMNS`, not the whole
         petition); a signature of one that is missing or not signable is refused."""
         ids = {str(signature.command["petition_id"]) for signature in pending}
         petitions = {p.id: p for p in self.session.connection().execute(
-            sa.select(*_SIGNING_COLUMNS).where(_PETITIONS.c.id.in_(ids)))}
+            sa.select(*SIGNING_COLUMNS).where(PETITIONS.c.id.in_(ids)))}
         refusals = {}
         for petition_id in ids:
             petition = petitions.get(petition_id)
@@ -184,7 +190,7 @@ class Signing:
         """One statement: the unique constraint decides (an existing signature, even one being committed by a
         concurrent batch, makes its row do nothing), no read before, no error after. Returns the signatures
         inserted, and the petitions whose count they were added to by that same statement (PostgreSQL:
-        `_INSERT_AND_COUNT`; the others are counted by `_add_to_count`)."""
+        `INSERT_AND_COUNT`; the others are counted by `_add_to_count`)."""
         if not pending:
             return [], set()
         connection = self.session.connection()
@@ -192,15 +198,15 @@ class Signing:
         if connection.dialect.name == "postgresql":
             petition_ids = list(dict.fromkeys(row["petition_id"] for row in rows))
             inserted = set()
-            for petition_id, account_id, counter in connection.execute(_INSERT_AND_COUNT, {
-                    **_as_arrays(rows), "counted_petitions": petition_ids,
+            for petition_id, account_id, counter in connection.execute(INSERT_AND_COUNT, {
+                    **as_arrays(rows), "counted_petitions": petition_ids,
                     "counter_shards": [self.pick_shard() for _ in petition_ids]}):
                 if counter:
                     counted.add(petition_id)
                 else:
                     inserted.add((petition_id, account_id))
         else:
-            inserted = set(connection.execute(_insert_unless_signed(connection.dialect.name), rows).tuples())
+            inserted = set(connection.execute(insert_unless_signed(connection.dialect.name), rows).tuples())
         refused = [s for s in pending if (s.row["petition_id"], s.row["account_id"]) not in inserted]
         if refused:
             self._refuse_second_signatures(refused, outcomes)
@@ -222,7 +228,7 @@ class Signing:
                 outcomes[signature.index] = _already_signed()
 
     def _record(self, petition, signatures: list, count: int, outcomes: list):
-        """The event and answers of one petition's new signatures (`petition`: its `_SIGNING_COLUMNS`); the
+        """The event and answers of one petition's new signatures (`petition`: its `SIGNING_COLUMNS`); the
         threshold, once, by the one that crossed it."""
         first = count - len(signatures) + 1  # the count each transaction-visible signature made, in batch order
         status_before = status_after = petition.status
@@ -241,7 +247,7 @@ class Signing:
         if crossing is not None:
             with _bound(crossing[0].item):
                 whole = self.session.get(Petition, petition.id)  # the whole petition, for its history and event
-                self._reach_threshold(whole, crossing[1])
+                records.reach_threshold(self.context, whole, crossing[1])
                 status_after = whole.status
         petition_id, threshold = petition.id, petition.threshold
         for offset, signature in enumerate(signatures):
@@ -251,62 +257,22 @@ class Signing:
                 "petition_id": petition_id, "signed": True, "signatures_count": seen, "threshold": threshold,
                 "progress_percent": domain.progress_percent(seen, threshold), "status": status}
 
-    # --- rate limits, counters, threshold ------------------------------------------------------------
+    # --- rate limits and counters --------------------------------------------------------------------
 
     def _signing_limits(self, account_id: str, ip: str) -> list:
         s = self.settings
-        return [("sign-ip-burst", ip, s.sign_ip_burst, MINUTE, "Trop de signatures depuis votre connexion."),
+        return [("sign-ip-burst", ip, s.sign_ip_per_minute, MINUTE, "Trop de signatures depuis votre connexion."),
                 ("sign-ip", ip, s.sign_ip_per_hour, HOUR, "Trop de signatures depuis votre connexion."),
-                ("sign-account-burst", account_id, s.sign_account_burst, MINUTE, "Vous signez trop vite."),
+                ("sign-account-burst", account_id, s.sign_account_per_minute, MINUTE, "Vous signez trop vite."),
                 ("sign-account", account_id, s.sign_account_per_hour, HOUR, "Vous avez signé trop de pétitions.")]
 
     def _add_to_count(self, petition_id: str, signatures: int = 1):
         shard = self.pick_shard()
-        updated = self.session.connection().execute(_ADD_TO_COUNTER, {
+        updated = self.session.connection().execute(ADD_TO_COUNTER, {
             "counted_petition": petition_id, "counter_shard": shard, "added": signatures}).rowcount
         if not updated:  # a counter row that was never created: the count must not lose the signatures
             self.session.add(SignatureCounter(petition_id=petition_id, shard=shard, signatures=signatures))
             self.session.flush()
-
-    def _reach_threshold(self, petition: Petition, count: int) -> bool:
-        """Open -> threshold reached, once: a conditional update, so concurrent signers cannot both do it."""
-        now = self.clock()
-        changed = self.session.execute(sa.update(Petition).where(
-            Petition.id == petition.id, Petition.status == domain.OPEN).values(
-            status=domain.THRESHOLD_REACHED, threshold_reached_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)).rowcount
-        if not changed:
-            return False
-        self.session.refresh(petition)
-        self._history(petition, "threshold_reached", None)
-        self._emit(events.PETITION_THRESHOLD_REACHED, petition,
-                   {"threshold": petition.threshold, "signatures_count": count}, None)
-        return True
-
-    def recount(self, petition_id) -> int:
-        """Set the counters to the exact number of signatures, counted from the signatures themselves.
-
-        The counter rows are locked first: a signer that already added to one of them has committed when
-        the signatures are counted; one that has not yet adds to the recounted value after this commits."""
-        petition = self._petition(petition_id)
-        shards = set(self.session.execute(sa.select(SignatureCounter.shard).where(
-            SignatureCounter.petition_id == petition.id).with_for_update()).scalars())
-        exact = self.session.execute(sa.select(sa.func.count()).select_from(Signature).where(
-            Signature.petition_id == petition.id, Signature.invalidated_at.is_(None))).scalar_one()
-        for shard in range(domain.COUNTER_SHARDS):
-            value = exact if shard == 0 else 0
-            if shard in shards:
-                self.session.execute(sa.update(SignatureCounter).where(
-                    SignatureCounter.petition_id == petition.id, SignatureCounter.shard == shard)
-                    .values(signatures=value).execution_options(synchronize_session=False))
-            else:
-                self.session.add(SignatureCounter(petition_id=petition.id, shard=shard, signatures=value))
-        self.session.flush()
-        return exact
-
-
-def random_shard() -> int:
-    return random.randrange(domain.COUNTER_SHARDS)
 
 
 def _already_signed() -> Conflict:
@@ -316,67 +282,3 @@ def _already_signed() -> Conflict:
 def _bound(item):
     """The item's correlation ids for what is emitted on its behalf (a single signature keeps the worker's)."""
     return batching.bound(item) if item is not None else nullcontext()
-
-
-# What signing reads of a petition (a row, not an ORM object: no identity map, no change tracking).
-_PETITIONS = Petition.__table__
-_SIGNING_COLUMNS = (_PETITIONS.c.id, _PETITIONS.c.status, _PETITIONS.c.closes_at, _PETITIONS.c.eligibility,
-                    _PETITIONS.c.threshold, _PETITIONS.c.source_idea_id.label("origin_idea_id"))
-
-_COUNTERS = SignatureCounter.__table__
-_ADD_TO_COUNTER = sa.update(_COUNTERS).where(
-    _COUNTERS.c.petition_id == sa.bindparam("counted_petition"), _COUNTERS.c.shard == sa.bindparam("counter_shard")
-).values(signatures=_COUNTERS.c.signatures + sa.bindparam("added", type_=sa.Integer))
-
-# The columns of a new signature, in the order of `_INSERT_AND_COUNT`'s arrays.
-_ROW_COLUMNS = ("petition_id", "account_id", "lives_in_paris", "works_in_paris", "studies_in_paris", "arrondissement",
-                "notify", "client_ip")
-
-
-def _insert_unless_signed(dialect: str):
-    """INSERT … ON CONFLICT (petition_id, account_id) DO NOTHING RETURNING petition_id, account_id (PostgreSQL,
-    SQLite ≥ 3.35), executed with many rows: SQLAlchemy's "insertmanyvalues" sends them as multi-row VALUES of
-    one cached statement, and gathers what each returned."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = Signature.__table__  # Core, not the ORM's bulk insert
-    return insert(table).on_conflict_do_nothing(
-        index_elements=["petition_id", "account_id"]).returning(table.c.petition_id, table.c.account_id)
-
-
-def _insert_and_count():
-    """PostgreSQL: the same INSERT … ON CONFLICT DO NOTHING RETURNING, its rows given as one array per column
-    (`SELECT … FROM unnest(…)`, in the batch's order), and, in the same statement, each petition's new
-    signatures added to one of its counter rows (`counter_shards`, picked per petition): one round trip, and a
-    statement text whose parameters are the same whatever the batch size (neither SQLAlchemy nor psycopg
-    rebuilds thousands of placeholders per batch; PostgreSQL gets it prepared). Answers (petition_id,
-    account_id, false) per signature inserted, then (petition_id, NULL, true) per counter row updated (none for
-    a counter row that was never created)."""
-    table = Signature.__table__
-    arrays = sa.func.unnest(*(array_of(f"{name}s", table.c[name].type) for name in _ROW_COLUMNS)).table_valued(
-        *_ROW_COLUMNS).render_derived("rows")
-    rows = sa.select(*(arrays.c[name] for name in _ROW_COLUMNS),
-                     sa.bindparam("now", type_=table.c.created_at.type))
-    inserted = postgresql.insert(table).from_select([*_ROW_COLUMNS, "created_at"], rows).on_conflict_do_nothing(
-        index_elements=["petition_id", "account_id"]).returning(table.c.petition_id, table.c.account_id).cte(
-        "inserted")
-    added = sa.select(inserted.c.petition_id, sa.func.count().label("signatures")).group_by(
-        inserted.c.petition_id).cte("added")
-    picked = sa.func.unnest(array_of("counted_petitions", _COUNTERS.c.petition_id.type),
-                            array_of("counter_shards", _COUNTERS.c.shard.type)).table_valued(
-        "petition_id", "shard").render_derived("picked")
-    counted = sa.update(_COUNTERS).values(signatures=_COUNTERS.c.signatures + added.c.signatures).where(
-        _COUNTERS.c.petition_id == added.c.petition_id, picked.c.petition_id == added.c.petition_id,
-        _COUNTERS.c.shard == picked.c.shard).returning(_COUNTERS.c.petition_id).cte("counted")
-    return sa.union_all(
-        sa.select(inserted.c.petition_id, inserted.c.account_id, sa.false().label("counter")),
-        sa.select(counted.c.petition_id, sa.null().label("account_id"), sa.true().label("counter")))
-
-
-_INSERT_AND_COUNT = _insert_and_count()
-
-
-def _as_arrays(rows: list) -> dict:
-    """The batch's rows as the parameters of `_INSERT_AND_COUNT` (every row of a batch has the same created_at)."""
-    parameters = {f"{name}s": [row[name] for row in rows] for name in _ROW_COLUMNS}
-    parameters["now"] = rows[0]["created_at"]
-    return parameters

@@ -101,38 +101,6 @@ class NotAllowed(RuleBroken):
     """The caller may not do this (403), e.g. sign a petition they are not eligible for."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What the City configures (environment variables PETITIONS_*, read by the service)."""
-    sponsors_required: int = 5
-    moderation_days: int = 7
-    open_months: int = 12
-    threshold: int = 5000
-    eligibility: str = LIVE_WORK_STUDY
-    # signatures per client address and per account: a burst window (one minute) and a sustained one (one hour)
-    sign_ip_burst: int = 30
-    sign_ip_per_hour: int = 300
-    sign_account_burst: int = 5
-    sign_account_per_hour: int = 60
-    drafts_per_hour: int = 5
-    # views and acceptances of co-sponsorship links per account: a few petitions a day sponsored, not link guessing
-    sponsor_requests_per_hour: int = 30
-    # how long a petition's chart by arrondissement is kept in a petitions process (0: always recounted)
-    chart_cache_seconds: int = 0
-    # a signer's client address is erased this many days after signing: the fraud view looks back 30 days at
-    # most, the rest leaves moderators time to act on a report (docs/security/abuse.md)
-    signer_ip_retention_days: int = 90
-
-    def __post_init__(self):
-        for name in ("sponsors_required", "moderation_days", "open_months", "threshold", "sign_ip_burst",
-                     "sign_ip_per_hour", "sign_account_burst", "sign_account_per_hour", "drafts_per_hour",
-                     "signer_ip_retention_days", "sponsor_requests_per_hour"):
-            if getattr(self, name) < (0 if name == "sponsors_required" else 1):
-                raise ValueError(f"petitions setting {name} is out of range: {getattr(self, name)}")
-        if self.eligibility not in ELIGIBILITY:
-            raise ValueError(f"petitions eligibility must be one of {sorted(ELIGIBILITY)}")
-
-
 # --- texts -----------------------------------------------------------------------------------
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -143,7 +111,7 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
-def _check_length(text: str, field: str, minimum: int, maximum: int) -> str:
+def check_length(text: str, field: str, minimum: int, maximum: int) -> str:
     if not text:
         raise RuleBroken("Ce champ ne peut pas être vide.", field)
     if len(text) < minimum:
@@ -154,15 +122,15 @@ def _check_length(text: str, field: str, minimum: int, maximum: int) -> str:
 
 
 def check_title(title: str) -> str:
-    return _check_length(" ".join(clean_text(title).split()), "title", TITLE_MIN, TITLE_MAX)
+    return check_length(" ".join(clean_text(title).split()), "title", TITLE_MIN, TITLE_MAX)
 
 
 def check_asks(asks: str) -> str:
-    return _check_length(clean_text(asks), "asks", ASKS_MIN, ASKS_MAX)
+    return check_length(clean_text(asks), "asks", ASKS_MIN, ASKS_MAX)
 
 
 def check_background(background: str) -> str:
-    return _check_length(clean_text(background), "background", BACKGROUND_MIN, BACKGROUND_MAX)
+    return check_length(clean_text(background), "background", BACKGROUND_MIN, BACKGROUND_MAX)
 
 
 def check_arrondissement(arrondissement: int | None) -> int | None:
@@ -172,11 +140,11 @@ def check_arrondissement(arrondissement: int | None) -> int | None:
 
 
 def check_reason(reason: str) -> str:
-    return _check_length(clean_text(reason), "reason", 10, REASON_MAX)
+    return check_length(clean_text(reason), "reason", 10, REASON_MAX)
 
 
 def check_response(response: str) -> str:
-    return _check_length(clean_text(response), "response", 20, RESPONSE_MAX)
+    return check_length(clean_text(response), "response", 20, RESPONSE_MAX)
 
 
 def fold(text: str) -> str:
@@ -387,141 +355,3 @@ def moderation_due(submitted_at: datetime, days: int) -> datetime:
 
 def overdue(due_at: datetime | None, now: datetime) -> bool:
     return due_at is not None and now > due_at
-
-
-# --- anti-fraud ------------------------------------------------------------------------------------
-
-INVALIDATION_REASON_MIN, INVALIDATION_REASON_MAX = 10, 300
-TRENDS_HOURS_DEFAULT, TRENDS_HOURS_MAX = 24, 24 * 30
-INVALIDATION_IDS_MAX = 1000
-_EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
-_IP_LIKE = re.compile(r"\b\d{1,3}(\.\d{1,3}){3}\b|\b[0-9a-fA-F]{0,4}(:[0-9a-fA-F]{0,4}){3,7}\b")
-
-
-def check_invalidation_reason(reason: str) -> str:
-    """The reason is public (shown on the petition page, next to the count it removed): it must not name anyone,
-    so an e-mail address or an IP address in it is refused."""
-    reason = _check_length(clean_text(reason), "reason", INVALIDATION_REASON_MIN, INVALIDATION_REASON_MAX)
-    if _EMAIL_LIKE.search(reason) or _IP_LIKE.search(reason):
-        raise RuleBroken("Le motif est public : pas d'adresse e-mail ni d'adresse IP.", "reason")
-    return reason
-
-
-def check_can_invalidate(opened_at: datetime | None):
-    """Only a published petition has signatures to invalidate."""
-    if opened_at is None:
-        raise RuleBroken("Cette pétition n'a jamais été ouverte aux signatures.", code="PETITION_NOT_PUBLISHED")
-
-
-# E-mail domains: accounts gives petitions the domain of a signer's address (never the address) and when the
-# account was created. A domain whose signers mostly created their account just before signing, or a
-# disposable-address service, is a sign of a signature farm; moderators decide.
-NEW_ACCOUNT_DAYS = 2
-DISPOSABLE_DOMAINS = frozenset({
-    "yopmail.com", "yopmail.fr", "yopmail.net", "jetable.org", "jetable.fr.nf", "mailinator.com",
-    "guerrillamail.com", "guerrillamail.net", "guerrillamailblock.com", "sharklasers.com", "grr.la",
-    "10minutemail.com", "10minutemail.net", "temp-mail.org", "tempmail.com", "tempmail.net", "throwawaymail.com",
-    "trashmail.com", "trashmail.de", "trashmail.net", "getnada.com", "nada.email", "dispostable.com",
-    "maildrop.cc", "mailnesia.com", "mintemail.com", "mohmal.com", "emailondeck.com", "fakeinbox.com",
-    "spamgourmet.com", "mytemp.email", "tempail.com", "moakt.com", "mailcatch.com", "spambox.us",
-    "cool.fr.nf", "courriel.fr.nf", "moncourrier.fr.nf", "monemail.fr.nf", "monmail.fr.nf", "speed.1s.fr",
-})
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_DOMAIN = re.compile(rf"^(?=.{{3,253}}$){_LABEL}(?:\.{_LABEL})+$")
-
-
-@dataclass(frozen=True)
-class SignerDomain:
-    """One signature, as far as the domain view reads it."""
-    domain: str
-    signed_at: datetime
-    invalidated: bool
-    registered_at: datetime | None
-
-
-def parse_moment(value) -> datetime | None:
-    """An ISO 8601 date-time from the wire (or a datetime already), None if absent."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def is_disposable(email_domain: str) -> bool:
-    """A known disposable-address service, or a subdomain of one."""
-    parts = email_domain.split(".")
-    return any(".".join(parts[start:]) in DISPOSABLE_DOMAINS for start in range(len(parts) - 1))
-
-
-def domain_trends(signatures: list, top: int) -> list:
-    """The domains that signed most, with their share of the signatures looked at, first and last time, how
-    many were invalidated, how many came from accounts created less than NEW_ACCOUNT_DAYS before signing,
-    and whether the domain is a disposable-address service."""
-    total = len(signatures)
-    by_domain = {}
-    for signature in signatures:
-        by_domain.setdefault(signature.domain, []).append(signature)
-    fresh = timedelta(days=NEW_ACCOUNT_DAYS)
-    trends = [{
-        "domain": name, "signatures": len(rows), "share_percent": round(100 * len(rows) / total, 1),
-        "invalidated": sum(row.invalidated for row in rows),
-        "first_at": min(row.signed_at for row in rows), "last_at": max(row.signed_at for row in rows),
-        "new_accounts": sum(row.registered_at is not None and row.signed_at - row.registered_at < fresh
-                            for row in rows),
-        "disposable": is_disposable(name),
-    } for name, rows in by_domain.items()]
-    trends.sort(key=lambda trend: (-trend["signatures"], trend["domain"]))
-    return trends[:top]
-
-
-def check_email_domain(email_domain: str) -> str:
-    """"@Yopmail.com " -> "yopmail.com"; anything that is not a domain name is refused."""
-    cleaned = (email_domain or "").strip().lower().lstrip("@")
-    if not _DOMAIN.match(cleaned):
-        raise RuleBroken("Nom de domaine attendu, par exemple « exemple.fr » (sans adresse e-mail).", "email_domain")
-    return cleaned
-
-
-# --- e-mails to the author and opted-in signers ------------------------------------------------------
-
-NOTIFIED_EVENTS = ("petition_drafted", "petition_threshold_reached", "petition_scheduled_for_council",
-                   "petition_answered")
-
-
-def notification_message(event_type: str, title: str, url: str, payload: dict) -> dict | None:
-    """Subject and body of the e-mail a step of the petition sends (accounts adds the greeting); None: no e-mail."""
-    quoted = f"« {title} »"
-    if event_type == "petition_drafted":
-        subject = "Votre idée devient un brouillon de pétition"
-        text = (f"La Ville de Paris propose que votre idée devienne une pétition. Un brouillon {quoted} a été "
-                f"préparé à partir de votre idée : relisez-le, complétez-le, puis partagez son lien de parrainage "
-                f"avec vos co-parrains avant de le soumettre à la modération. Rien n'est publié sans vous.")
-    elif event_type == "petition_threshold_reached":
-        subject = "Votre pétition a atteint son seuil"
-        text = (f"La pétition {quoted} a atteint {payload.get('signatures_count', '')} signatures, son seuil de "
-                f"{payload.get('threshold', '')}. La Ville de Paris va l'inscrire à l'ordre du jour du Conseil "
-                f"de Paris.")
-    elif event_type == "petition_scheduled_for_council":
-        subject = "Pétition inscrite au Conseil de Paris"
-        text = (f"La pétition {quoted} est inscrite à la séance du Conseil de Paris du "
-                f"{_date_fr(payload.get('session_date', ''))}.")
-    elif event_type == "petition_answered":
-        subject = "La Ville de Paris a répondu à la pétition"
-        text = f"La Ville de Paris a publié sa réponse officielle à la pétition {quoted}."
-    else:
-        return None
-    return {"subject": subject,
-            "body": f"{text}\n\nVoir la pétition : {url}\n\nVous recevez ce message parce que vous en êtes l'auteur "
-                    f"ou l'autrice, ou parce que vous avez demandé à être tenu·e informé·e en la signant."}
-
-
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre")
-
-
-def _date_fr(iso: str) -> str:
-    """"2027-02-09" -> "9 février 2027" (anything else is returned as it came)."""
-    try:
-        day = date.fromisoformat(iso)
-    except (TypeError, ValueError):
-        return str(iso)
-    return f"{'1er' if day.day == 1 else day.day} {_MONTHS[day.month - 1]} {day.year}"

@@ -6,7 +6,7 @@ transaction (no connection waits on another service), asks `accounts.email_domai
 those accounts (never their addresses, 500 per call), and aggregates them in memory. Nothing e-mail-related
 is stored in petitions, except the domain a moderator invalidated, in the moderation log.
 
-Client addresses are kept only as long as this review needs: `purge_signer_ips` (a timer) erases them
+Client addresses are kept only as long as this review needs: `Sweep.purge_signer_ips` (a timer) erases them
 PETITIONS_SIGNER_IP_RETENTION_DAYS after signing. The moderation log keeps the one address a moderator
 invalidated, as the record of that decision.
 """
@@ -17,9 +17,11 @@ import sqlalchemy as sa
 
 from hubkit.errors import Conflict, InvalidInput, ServiceUnavailable
 
-from . import domain, events
-from .checks import FieldChecks, aware, rules
-from .models import ModerationLogEntry, Petition, Signature
+from .. import domain, events
+from ..models import ModerationLogEntry, Signature, SignatureCounter
+from . import records
+from .common import Context, FieldChecks, aware, require_moderator, rules
+from .views import Views, forget_chart
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +32,21 @@ DOMAIN_SCAN_MAX = 10_000  # signatures of a window whose domains are looked at (
 
 
 class AntiFraud:
-    """Mixed into `handlers.Petitions` (which provides the session, accounts, the clock and the lookups)."""
+    def __init__(self, context: Context, views: Views):
+        self.context, self.views = context, views
+        self.accounts, self.clock = context.accounts, context.clock
+
+    @property
+    def session(self):
+        return self.context.session
 
     def signature_trends(self, actor: dict, query: dict) -> dict:
         """Where a petition's recent signatures come from: the client addresses and the e-mail domains that
         signed most in the window (count, share, first and last time, invalidated ones, accounts created just
         before signing, disposable domains), the arrondissements and what signers declared, and the latest
         signatures with their ids (to invalidate some). Never which account signed, nor an e-mail address."""
-        self._require_moderator(actor)
-        petition = self._petition(query["petition_id"])
+        require_moderator(actor)
+        petition = records.petition(self.context, query["petition_id"])
         since = self.clock() - timedelta(hours=query["hours"])
         recent = (Signature.petition_id == petition.id, Signature.created_at >= since)
         valid = Signature.invalidated_at.is_(None)
@@ -59,7 +67,7 @@ class AntiFraud:
         signed = self._signers_in_window(petition.id, since, valid_only=False)
         view = {
             "petition_id": petition.id, "title": petition.title, "hours": query["hours"], "since": since,
-            "signatures_count": self._count(petition.id),
+            "signatures_count": records.count(self.context, petition.id),
             "window_signatures": int(declared[0] or 0),
             "ips": [{"ip": ip, "signatures": int(total), "invalidated": int(invalidated or 0),
                      "first_at": aware(first), "last_at": aware(last)}
@@ -72,7 +80,7 @@ class AntiFraud:
                         "lives_in_paris": s.lives_in_paris, "works_in_paris": s.works_in_paris,
                         "studies_in_paris": s.studies_in_paris, "created_at": aware(s.created_at),
                         "invalidated": s.invalidated_at is not None} for s in latest],
-            "invalidations": self._invalidations(petition.id),
+            "invalidations": self.views.invalidations(petition.id),
         }
         self.session.rollback()  # only read so far: the connection is free while accounts is called
         view.update(self._domain_trends(signed[:DOMAIN_SCAN_MAX]))
@@ -121,7 +129,7 @@ class AntiFraud:
         The signatures stay recorded (and their accounts cannot sign again); the counters are recounted
         exactly from the valid ones; the action is logged. The petition's status does not go back: a petition
         that reached its threshold keeps that step (moderators see the new count)."""
-        self._require_moderator(actor)
+        require_moderator(actor)
         check = FieldChecks()
         reason = check(domain.check_invalidation_reason, command["reason"])
         email_domain = check(domain.check_email_domain, command["email_domain"]) if command.get("email_domain") \
@@ -130,7 +138,7 @@ class AntiFraud:
         by_domain = None
         if email_domain is not None:  # reads, then asks accounts: before any lock is taken
             by_domain = self._signatures_of_domain(command["petition_id"], email_domain, command["hours"])
-        petition = self._petition(command["petition_id"], for_update=True)
+        petition = records.petition(self.context, command["petition_id"], for_update=True)
         with rules():
             domain.check_can_invalidate(petition.opened_at)
         targets = [Signature.petition_id == petition.id]
@@ -164,18 +172,19 @@ class AntiFraud:
             self.session.execute(sa.update(Signature).where(Signature.id.in_(ids[start:start + 1000])).values(
                 invalidated_at=now, invalidation_id=entry.id).execution_options(synchronize_session=False))
         count = self.recount(petition.id)
-        self.forget_chart(petition.id)
+        forget_chart(petition.id)
         entry.signatures_count = count
         petition.updated_at = now
-        self._history(petition, "signatures_invalidated", actor, code=criterion)
-        self._emit(events.SIGNATURES_INVALIDATED, petition, {"count": len(ids), "signatures_count": count}, actor)
+        records.history(self.context, petition, "signatures_invalidated", actor, code=criterion)
+        records.emit(self.context, events.SIGNATURES_INVALIDATED, petition,
+                     {"count": len(ids), "signatures_count": count}, actor)
         return {"petition_id": petition.id, "invalidated": len(ids), "signatures_count": count,
                 "threshold": petition.threshold, "status": petition.status}
 
     def _signatures_of_domain(self, petition_id, email_domain: str, hours: int) -> list:
         """Ids of the valid signatures of the window whose account's e-mail is at the domain. Too many
         signatures in the window to look at all of them: refused, a shorter window is asked for."""
-        petition = self._petition(petition_id)
+        petition = records.petition(self.context, petition_id)
         since = self.clock() - timedelta(hours=hours)
         signed = self._signers_in_window(petition.id, since, valid_only=True)
         if len(signed) > DOMAIN_SCAN_MAX:
@@ -187,17 +196,24 @@ class AntiFraud:
         return [signature_id for signature_id, account_id, _, _ in signed
                 if domains.get(account_id, {}).get("email_domain") == email_domain]
 
-    def purge_signer_ips(self) -> int:
-        """Erase the client address of the signatures older than the retention; returns how many were erased.
-        One UPDATE that only clears: run by every replica's timer at once, it erases each address once and
-        the others find nothing (idempotent). Only petitions opened before the cutoff can hold such signatures,
-        which lets the database walk its (petition, signed at) index instead of the whole table."""
-        cutoff = self.clock() - timedelta(days=self.settings.signer_ip_retention_days)
-        old_enough = sa.select(Petition.id).where(Petition.opened_at.is_not(None), Petition.opened_at < cutoff)
-        erased = self.session.execute(sa.update(Signature).where(
-            Signature.petition_id.in_(old_enough), Signature.created_at < cutoff, Signature.client_ip.is_not(None))
-            .values(client_ip=None).execution_options(synchronize_session=False)).rowcount
-        if erased:
-            log.info("signers' client addresses erased after the retention",
-                     extra={"erased": erased, "retention_days": self.settings.signer_ip_retention_days})
-        return erased
+    def recount(self, petition_id) -> int:
+        """Set the counters to the exact number of signatures, counted from the signatures themselves.
+
+        The counter rows are locked first: a signer that already added to one of them has committed when
+        the signatures are counted; one that has not yet adds to the recounted value after this commits."""
+        session = self.context.session
+        recounted = records.petition(self.context, petition_id)
+        shards = set(session.execute(sa.select(SignatureCounter.shard).where(
+            SignatureCounter.petition_id == recounted.id).with_for_update()).scalars())
+        exact = session.execute(sa.select(sa.func.count()).select_from(Signature).where(
+            Signature.petition_id == recounted.id, Signature.invalidated_at.is_(None))).scalar_one()
+        for shard in range(domain.COUNTER_SHARDS):
+            value = exact if shard == 0 else 0
+            if shard in shards:
+                session.execute(sa.update(SignatureCounter).where(
+                    SignatureCounter.petition_id == recounted.id, SignatureCounter.shard == shard)
+                    .values(signatures=value).execution_options(synchronize_session=False))
+            else:
+                session.add(SignatureCounter(petition_id=recounted.id, shard=shard, signatures=value))
+        session.flush()
+        return exact

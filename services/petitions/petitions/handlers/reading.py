@@ -1,0 +1,72 @@
+"""Reading petitions: the forms' reference data, the public list, a petition's page and a citizen's own list."""
+import sqlalchemy as sa
+
+from .. import domain
+from ..models import Petition, Signature, SignatureCounter, Sponsor
+from .common import Context
+from .views import Views
+
+
+class Reading:
+    def __init__(self, context: Context, views: Views):
+        self.context, self.views = context, views
+
+    def reference_data(self) -> dict:
+        """Statuses, rejection codes, decisions, eligibility rules and the City's settings, for forms."""
+        settings = self.context.settings
+        return {
+            "statuses": [{"code": code, "label": label} for code, label in domain.STATUSES.items()],
+            "rejection_codes": [{"code": code, "label": label} for code, label in domain.REJECTION_CODES.items()],
+            "decisions": [{"code": code, "label": label} for code, label in domain.DECISIONS.items()],
+            "eligibility": [{"code": code, "label": label} for code, label in domain.ELIGIBILITY.items()],
+            "settings": {"sponsors_required": settings.sponsors_required, "threshold": settings.threshold,
+                         "eligibility": settings.eligibility, "open_months": settings.open_months,
+                         "moderation_days": settings.moderation_days},
+        }
+
+    def list_petitions(self, query: dict) -> dict:
+        """The public list: one tab (status group), optionally searched; hidden petitions are never listed."""
+        session = self.context.session
+        conditions = [Petition.hidden.is_(False)]
+        if query["query"].strip():
+            conditions.append(Petition.search_text.like(f"%{_escape_like(domain.fold(query['query'].strip()))}%",
+                                                        escape="\\"))
+        if query.get("arrondissement"):
+            conditions.append(Petition.arrondissement == query["arrondissement"])
+        counts = dict(session.execute(sa.select(Petition.status, sa.func.count()).where(
+            Petition.status.in_(domain.PUBLIC_STATUSES), *conditions).group_by(Petition.status)).all())
+        tabs = {group: sum(counts.get(status, 0) for status in statuses)
+                for group, statuses in domain.LIST_GROUPS.items()}
+        statement = sa.select(Petition).where(Petition.status.in_(domain.LIST_GROUPS[query["status"]]), *conditions)
+        published = sa.func.coalesce(Petition.opened_at, Petition.moderated_at)
+        if query["sort"] == "popular":
+            totals = (sa.select(SignatureCounter.petition_id, sa.func.sum(SignatureCounter.signatures).label("total"))
+                      .group_by(SignatureCounter.petition_id).subquery())
+            statement = statement.outerjoin(totals, totals.c.petition_id == Petition.id).order_by(
+                sa.func.coalesce(totals.c.total, 0).desc(), published.desc(), Petition.id)
+        else:
+            statement = statement.order_by(published.desc(), Petition.id)
+        petitions = session.execute(statement.limit(query["limit"]).offset(query["offset"])).scalars().all()
+        return {"items": self.views.summaries(petitions), "total": tabs[query["status"]], "counts": tabs}
+
+    def get_petition(self, petition_id, actor: dict | None = None) -> dict:
+        """The petition page: read in one statement (`Views.page_of`), plus the public trace of invalidations when
+        the petition has one and the chart by arrondissement when it is not kept. Readers come back again and
+        again during a signing rush."""
+        petition, facts = self.views.page_of(petition_id, actor)
+        return self.views.petition_view(self.views.visible(petition, actor), actor, facts)
+
+    def my_petitions(self, actor: dict) -> dict:
+        session, account_id = self.context.session, str(actor["account_id"])
+        authored = session.execute(sa.select(Petition).where(Petition.author_id == account_id)
+                                   .order_by(Petition.created_at.desc())).scalars().all()
+        sponsored = session.execute(sa.select(Petition).join(Sponsor, Sponsor.petition_id == Petition.id).where(
+            Sponsor.account_id == account_id).order_by(Sponsor.created_at.desc())).scalars().all()
+        signed = session.execute(sa.select(Petition).join(Signature, Signature.petition_id == Petition.id).where(
+            Signature.account_id == account_id).order_by(Signature.created_at.desc())).scalars().all()
+        return {"authored": self.views.summaries(authored, actor), "sponsored": self.views.summaries(sponsored, actor),
+                "signed": self.views.summaries(signed, actor)}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
