@@ -195,15 +195,26 @@ def entrypoint_mean_ms(port: str, entrypoint: str) -> float | None:
 # --- subcommands (their own processes) -------------------------------------------------------------
 
 def _budget():
-    """A unit of work on BUDGET_DATABASE_URL and the Budget use cases class."""
+    """A unit of work on BUDGET_DATABASE_URL and `Budget(uow, accounts)`: every use case by its name on it."""
     from budget import SERVICE_NAME
-    from budget.handlers import Budget
+    from budget.handlers import Context, use_case
     from budget.models import Base
+    from budget.settings import Settings
     from hubkit.config import database_url
     from hubkit.db import UnitOfWork, make_engine
     from sqlalchemy.orm import sessionmaker
     engine = make_engine(database_url(SERVICE_NAME))
     factory = sessionmaker(engine, expire_on_commit=False)
+    settings = Settings()
+
+    class Budget:
+        """The service's use-case groups behind one object, as the seeding calls them (handlers.use_case)."""
+
+        def __init__(self, uow, accounts=None):
+            self.context = Context(uow, settings, accounts=accounts)
+
+        def __getattr__(self, name):
+            return use_case(self.context, name)
     return (lambda: UnitOfWork(factory, SERVICE_NAME, Base.metadata)), Budget, engine
 
 
