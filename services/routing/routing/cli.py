@@ -19,7 +19,7 @@ def seed_demo():
     so a developer can play the scheme (receive dossiers, answer them) by hand."""
     from sqlalchemy.orm import sessionmaker
 
-    from .base import new_secret
+    from .handlers.common import new_secret
     from .models import Scheme
     engine = make_engine(database_url(SERVICE_NAME))
     with sessionmaker(engine)() as session:
@@ -44,17 +44,17 @@ def reconcile(from_start: bool = False):
     from hubkit.errors import HubError
     from hubkit.rpc import RpcPool
 
-    from .base import settings_from_env
+    from .handlers.reconciliation import Reconciliation
     from .models import Base
     from .peers import PEER_TIMEOUT
-    from .reconciliation import Reconciliation
+    from .settings import load_settings
     engine = make_engine(database_url(SERVICE_NAME))
     factory = sessionmaker(engine, expire_on_commit=False)
     pool = RpcPool(amqp_uri(), size=1, timeout=PEER_TIMEOUT, identity=SERVICE_NAME)  # signs as routing (hubkit.trust)
     try:
         with pool.cluster({}) as cluster:
             result = Reconciliation(cluster.ideas, lambda: UnitOfWork(factory, SERVICE_NAME, Base.metadata),
-                                    settings_from_env()).run(from_start=from_start)
+                                    load_settings()).run(from_start=from_start)
     except HubError as error:
         print(f"routing: reconciliation failed: {error.message} {error.details or ''}".rstrip(), file=sys.stderr)
         sys.exit(1)

@@ -1,10 +1,24 @@
-"""What crosses the wire to and from the routing service."""
+"""What crosses the wire to and from the routing service.
+
+A direction's code is checked here for its shape only: which directions exist is accounts' table, checked by the
+use cases. Every datetime goes out with its offset (`UtcDateTime`: SQLite hands back naive UTC datetimes).
+"""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from .domain import (ACTIONS, ANSWER_MAX, CHECK_VALUES, DELIVERIES, DESCRIPTION_MAX, DIRECTIONS, KEYWORD_MAX,
-                     KEYWORDS_MAX, KINDS, MESSAGE_MAX, NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
+from hubkit.clock import aware
+
+from .domain import (ACTIONS, ANSWER_MAX, CHECK_VALUES, DELIVERIES, DESCRIPTION_MAX, KEYWORD_MAX, KEYWORDS_MAX, KINDS,
+                     MESSAGE_MAX, NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
 
 SLACK = 200  # the domain checks the real length after trimming
+DIRECTION_CODE = validate.Regexp(r"^[A-Z]{2,8}\Z")  # the shape of a direction's code (DEVE, DASCO...)
+
+
+class UtcDateTime(fields.DateTime):
+    """An ISO 8601 datetime with its offset on the wire: a naive one (SQLite's) is UTC, as everything stored."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(aware(value), attr, obj, **kwargs)
 
 
 class ActorSchema(Schema):
@@ -36,7 +50,7 @@ class CorrelationSchema(Schema):
 class SchemeFieldsSchema(Schema):
     name = fields.String(validate=validate.Length(max=NAME_MAX + SLACK))
     description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX + SLACK))
-    direction = fields.String(validate=validate.OneOf(list(DIRECTIONS)))
+    direction = fields.String(validate=DIRECTION_CODE)
     kind = fields.String(validate=validate.OneOf(list(KINDS)))
     delivery = fields.String(validate=validate.OneOf(list(DELIVERIES)))
     webhook_url = fields.String(allow_none=True, validate=validate.Length(max=500))
@@ -51,7 +65,7 @@ class SchemeFieldsSchema(Schema):
 class CreateSchemeSchema(SchemeFieldsSchema):
     code = fields.String(required=True, validate=validate.Length(max=40))
     name = fields.String(required=True, validate=validate.Length(max=NAME_MAX + SLACK))
-    direction = fields.String(required=True, validate=validate.OneOf(list(DIRECTIONS)))
+    direction = fields.String(required=True, validate=DIRECTION_CODE)
     kind = fields.String(required=True, validate=validate.OneOf(list(KINDS)))
     delivery = fields.String(required=True, validate=validate.OneOf(list(DELIVERIES)))
     deadline_days = fields.Integer(required=True)
@@ -78,7 +92,7 @@ class SchemeSchema(Schema):
     deadline_days = fields.Integer()
     keywords = fields.List(fields.String())
     active = fields.Boolean()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 class Open311ServiceSchema(Schema):
@@ -119,7 +133,7 @@ class InboxQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    direction = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(DIRECTIONS)))
+    direction = fields.String(load_default=None, allow_none=True, validate=DIRECTION_CODE)
     scheme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     arrondissement = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=20))
     status = fields.String(load_default="open", validate=validate.OneOf(["open", "all", *STATUSES]))
@@ -162,9 +176,9 @@ class InboxItemSchema(Schema):
     direction = fields.String()
     assigned_agent_id = fields.String(allow_none=True)
     correlation_id = fields.String()
-    submitted_at = fields.DateTime()
-    received_at = fields.DateTime()
-    deadline_at = fields.DateTime()
+    submitted_at = UtcDateTime()
+    received_at = UtcDateTime()
+    deadline_at = UtcDateTime()
     countdown = fields.Nested(CountdownSchema)
     overdue = fields.Boolean()
     age_days = fields.Integer()
@@ -187,9 +201,9 @@ class DossierSchema(Schema):
     status_label = fields.String()
     answer = fields.String(allow_none=True)
     answer_status = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    delivered_at = fields.DateTime(allow_none=True)
-    answered_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    delivered_at = UtcDateTime(allow_none=True)
+    answered_at = UtcDateTime(allow_none=True)
     attempts = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)
 
@@ -210,10 +224,10 @@ class DecisionSchema(Schema):
     replaces = fields.String(allow_none=True)
     actor_id = fields.String(allow_none=True)
     actor_role = fields.String()
-    created_at = fields.DateTime()
-    effective_at = fields.DateTime()
-    applied_at = fields.DateTime(allow_none=True)
-    cancelled_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    effective_at = UtcDateTime()
+    applied_at = UtcDateTime(allow_none=True)
+    cancelled_at = UtcDateTime(allow_none=True)
     undo_seconds_left = fields.Integer()
     dossier = fields.Nested(DossierSchema, allow_none=True)
 
@@ -226,7 +240,7 @@ class TraceEntrySchema(Schema):
     actor_role = fields.String()
     correlation_id = fields.String()
     causation_id = fields.String()
-    occurred_at = fields.DateTime()
+    occurred_at = UtcDateTime()
     summary = fields.String()
     agent_note = fields.String(allow_none=True)
 
@@ -249,7 +263,7 @@ class ChecklistUpdateSchema(Schema):
 class AssignSchema(Schema):
     idea_id = fields.UUID(required=True)
     agent_id = fields.UUID(load_default=None, allow_none=True)
-    direction = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(DIRECTIONS)))
+    direction = fields.String(load_default=None, allow_none=True, validate=DIRECTION_CODE)
 
 
 class DecideSchema(Schema):

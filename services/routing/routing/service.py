@@ -1,9 +1,9 @@
-"""nameko entrypoints of the routing service: load the schema, run the use case, dump the result."""
+"""nameko entrypoints of the routing service: load the schema, build the use-case group, run it, dump the result."""
 import logging
 
 from nameko.timer import timer
 
-from hubkit.config import env_float
+from hubkit.clock import utcnow
 from hubkit.consumer import event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
@@ -16,22 +16,19 @@ from hubkit.service_base import Infrastructure, rpc
 from hubkit.validation import load
 
 from . import SERVICE_NAME, business_metrics, domain, events, schemas
-from .base import settings_from_env
-from .catalogue import Catalogue
-from .delivery import Deliveries, post
-from .handlers import Inbox
+from .adapters.webhooks import post
+from .handlers import (Catalogue, Context, DecisionEffects, Decisions, Deliveries, History, Inbox, Notifications,
+                       PersonalData, Receiving, Reconciliation, Schedule)
 from .models import Base
-from .peers import PEER_TIMEOUT, BoundedRpc, CallContext, PeerUnavailable
-from .reconciliation import Reconciliation, Schedule
-from .tracing import History
+from .peers import PEER_TIMEOUT, BoundedRpc, CallContext, Directions, PeerUnavailable
+from .settings import load_settings
 
 log = logging.getLogger(__name__)
-SETTINGS = settings_from_env()
-SWEEP_SECONDS = env_float("ROUTING_SWEEP_SECONDS", 5)
-DELIVERY_SECONDS = env_float("ROUTING_DELIVERY_SECONDS", 5)
-RECONCILE_SECONDS = env_float("ROUTING_RECONCILE_SECONDS", 300)
-RECONCILE_TICK = min(RECONCILE_SECONDS, 10)  # the first run comes at the first tick; a failed one, a tick later
-RECONCILE_SCHEDULE = Schedule(RECONCILE_SECONDS, retry=RECONCILE_TICK, grace=SETTINGS.reconcile_grace_seconds)
+SETTINGS = load_settings()  # read once, when the service starts; a bad value stops it, naming the variable
+# the first reconciliation comes at the first tick; a failed one, a tick later
+RECONCILE_TICK = min(SETTINGS.reconcile_seconds, 10)
+RECONCILE_SCHEDULE = Schedule(SETTINGS.reconcile_seconds, retry=RECONCILE_TICK,
+                              grace=SETTINGS.reconcile_grace_seconds)
 
 
 def actor_of(value) -> dict:
@@ -57,10 +54,15 @@ class RoutingService(Infrastructure):
     def _peer(self, proxy, error=ServiceUnavailable):
         return BoundedRpc(proxy, PEER_TIMEOUT, error)
 
+    def _use(self, group, uow=None):
+        """The use-case group an entrypoint needs, on this worker's unit of work and peers (the settings are
+        the process's; the directions are read from accounts only when a use case names or checks one)."""
+        return group(Context(uow, SETTINGS, Directions(self._peer(self.accounts)), utcnow))
+
     @rpc
     def reference_data(self):
         """Statuses, actions, reasons, checks, directions: for the back office's forms and filters."""
-        return Catalogue(None, SETTINGS).reference_data()
+        return self._use(Catalogue).reference_data()
 
     # --- the catalogue --------------------------------------------------------------------------------
 
@@ -71,37 +73,37 @@ class RoutingService(Infrastructure):
         viewer = actor_of(actor) if actor is not None else None
         with self.db as uow:
             return schemas.SchemeSchema(many=True).dump(
-                Catalogue(uow, SETTINGS).list_schemes(include_inactive, viewer))
+                self._use(Catalogue, uow).list_schemes(include_inactive, viewer))
 
     @rpc
     def get_scheme(self, data, actor=None):
         code = load(schemas.SchemeCodeSchema(), data)["code"]
         viewer = actor_of(actor) if actor is not None else None
         with self.db as uow:
-            return schemas.SchemeSchema().dump(Catalogue(uow, SETTINGS).get_scheme(code, viewer))
+            return schemas.SchemeSchema().dump(self._use(Catalogue, uow).get_scheme(code, viewer))
 
     @rpc
     def create_scheme(self, actor, data):
         actor, command = actor_of(actor), load(schemas.CreateSchemeSchema(), data)
         with self.db as uow:
-            return schemas.SchemeSchema().dump(Catalogue(uow, SETTINGS).create_scheme(actor, command))
+            return schemas.SchemeSchema().dump(self._use(Catalogue, uow).create_scheme(actor, command))
 
     @rpc
     def update_scheme(self, actor, data):
         actor, command = actor_of(actor), load(schemas.UpdateSchemeSchema(), data)
         with self.db as uow:
-            return schemas.SchemeSchema().dump(Catalogue(uow, SETTINGS).update_scheme(actor, command))
+            return schemas.SchemeSchema().dump(self._use(Catalogue, uow).update_scheme(actor, command))
 
     @rpc
     def open311_services(self):
         with self.db as uow:
-            return schemas.Open311ServiceSchema(many=True).dump(Catalogue(uow, SETTINGS).open311_services())
+            return schemas.Open311ServiceSchema(many=True).dump(self._use(Catalogue, uow).open311_services())
 
     @rpc
     def open311_definition(self, data):
         code = load(schemas.SchemeCodeSchema(), data)["code"]
         with self.db as uow:
-            return schemas.Open311DefinitionSchema().dump(Catalogue(uow, SETTINGS).open311_definition(code))
+            return schemas.Open311DefinitionSchema().dump(self._use(Catalogue, uow).open311_definition(code))
 
     # --- the inbox ------------------------------------------------------------------------------------
 
@@ -109,31 +111,31 @@ class RoutingService(Infrastructure):
     def inbox(self, actor, data):
         actor, query = actor_of(actor), load(schemas.InboxQuerySchema(), data)
         with self.db as uow:
-            return schemas.InboxPageSchema().dump(Inbox(uow, SETTINGS).inbox(actor, query))
+            return schemas.InboxPageSchema().dump(self._use(Inbox, uow).inbox(actor, query))
 
     @rpc
     def get_item(self, actor, data):
         actor, idea_id = actor_of(actor), idea_id_of(data)
         with self.db as uow:
-            return schemas.InboxDetailSchema().dump(Inbox(uow, SETTINGS).get_item(actor, idea_id))
+            return schemas.InboxDetailSchema().dump(self._use(Inbox, uow).get_item(actor, idea_id))
 
     @rpc
     def update_checklist(self, actor, data):
         actor, command = actor_of(actor), load(schemas.ChecklistUpdateSchema(), data)
         with self.db as uow:
-            return schemas.InboxDetailSchema().dump(Inbox(uow, SETTINGS).update_checklist(actor, command))
+            return schemas.InboxDetailSchema().dump(self._use(Decisions, uow).update_checklist(actor, command))
 
     @rpc
     def assign(self, actor, data):
         actor, command = actor_of(actor), load(schemas.AssignSchema(), data)
         with self.db as uow:
-            return schemas.InboxDetailSchema().dump(Inbox(uow, SETTINGS).assign(actor, command))
+            return schemas.InboxDetailSchema().dump(self._use(Decisions, uow).assign(actor, command))
 
     @rpc
     def decide(self, actor, data):
         actor, command = actor_of(actor), load(schemas.DecideSchema(), data)
         with self.db as uow:
-            decision = schemas.DecisionSchema().dump(Inbox(uow, SETTINGS).decide(actor, command))
+            decision = schemas.DecisionSchema().dump(self._use(Decisions, uow).decide(actor, command))
         if SETTINGS.undo_seconds <= 0:
             self._apply_due()  # no undo window: the decision takes effect now
         return decision
@@ -143,7 +145,7 @@ class RoutingService(Infrastructure):
         actor = actor_of(actor)
         decision_id = str(load(schemas.DecisionIdSchema(), data)["decision_id"])
         with self.db as uow:
-            decision = schemas.DecisionSchema().dump(Inbox(uow, SETTINGS).undo(actor, decision_id))
+            decision = schemas.DecisionSchema().dump(self._use(Decisions, uow).undo(actor, decision_id))
         business_metrics.count_undone()
         return decision
 
@@ -152,7 +154,7 @@ class RoutingService(Infrastructure):
         """A scheme's signed answer, as the gateway received it (body and headers untouched)."""
         command = load(schemas.SchemeAnswerSchema(), data)
         with self.db as uow:
-            dossier = schemas.DossierSchema().dump(Deliveries(uow, SETTINGS).receive_answer(command))
+            dossier = schemas.DossierSchema().dump(self._use(Deliveries, uow).receive_answer(command))
         business_metrics.count_scheme_answer()
         return dossier
 
@@ -162,13 +164,13 @@ class RoutingService(Infrastructure):
     def idea_timeline(self, data):
         idea_id = idea_id_of(data)
         with self.db as uow:
-            return schemas.TimelineSchema().dump(History(uow, SETTINGS).idea_timeline(idea_id))
+            return schemas.TimelineSchema().dump(self._use(History, uow).idea_timeline(idea_id))
 
     @rpc
     def trace(self, actor, data):
         actor, correlation_id = actor_of(actor), load(schemas.CorrelationSchema(), data)["correlation_id"]
         with self.db as uow:
-            return schemas.TraceSchema().dump(History(uow, SETTINGS).lookup(actor, correlation_id))
+            return schemas.TraceSchema().dump(self._use(History, uow).lookup(actor, correlation_id))
 
     # --- GDPR -----------------------------------------------------------------------------------------
 
@@ -176,7 +178,7 @@ class RoutingService(Infrastructure):
     def export_personal_data(self, account_id):
         account_id = str(load(schemas.AccountIdSchema(), {"account_id": account_id})["account_id"])
         with self.db as uow:
-            return Inbox(uow, SETTINGS).export_personal_data(account_id)
+            return self._use(PersonalData, uow).export_personal_data(account_id)
 
     # Event handlers return whether they applied the event (False: a redelivery, or nothing to do). hubkit's
     # event_handler puts an event back in the queue after a passing failure (database, or a peer not answering:
@@ -189,18 +191,18 @@ class RoutingService(Infrastructure):
         idea_id = str(load(schemas.IdeaSubmittedSchema(), envelope["payload"])["idea_id"])
         idea = self._peer(self.ideas, PeerUnavailable).get_idea({"idea_id": idea_id})
         with self.db as uow:
-            return Inbox(uow, SETTINGS).receive_idea(envelope, idea)
+            return self._use(Receiving, uow).receive_idea(envelope, idea)
 
     def _record(self, data):
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
-            return History(uow, SETTINGS).record_event(envelope)
+            return self._use(History, uow).record_event(envelope)
 
     @event_handler("accounts", "account_deleted")
     def forget_account(self, data):
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
-            return Inbox(uow, SETTINGS).forget_account(envelope)
+            return self._use(PersonalData, uow).forget_account(envelope)
 
     # The author (and an agent an idea is confided to) is e-mailed from routing's own events (once per event;
     # retried while accounts is down).
@@ -229,7 +231,7 @@ class RoutingService(Infrastructure):
     def _notify_author(self, data):
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
-            message = Inbox(uow, SETTINGS).notification(envelope)
+            message = self._use(Notifications, uow).notification(envelope)
             if message is not None:
                 self._send_notification(message)  # inside: if accounts does not answer, nothing is recorded
         return message is not None
@@ -240,28 +242,28 @@ class RoutingService(Infrastructure):
 
     # --- timers ---------------------------------------------------------------------------------------
 
-    @timer(interval=SWEEP_SECONDS)
+    @timer(interval=SETTINGS.sweep_seconds)
     def sweep(self):
         """Applies the decisions whose undo window passed, and refreshes the inbox and delivery gauges."""
         self._apply_due()
         with self.db as uow:
-            business_metrics.set_waiting(*Inbox(uow, SETTINGS).waiting_counts())
-            business_metrics.set_given_up(Deliveries(uow, SETTINGS).given_up_counts())
+            business_metrics.set_waiting(*self._use(Inbox, uow).waiting_counts())
+            business_metrics.set_given_up(self._use(Deliveries, uow).given_up_counts())
 
     def _apply_due(self):
         with self.db as uow:
-            due = Inbox(uow, SETTINGS).due_decisions()
+            due = self._use(DecisionEffects, uow).due_decisions()
         for decision_id, action in due:
             merge_error = self._merge_if_duplicate(decision_id) if action == domain.DUPLICATE else None
             with self.db as uow:
-                applied = Inbox(uow, SETTINGS).apply_decision(decision_id, merge_error)
+                applied = self._use(DecisionEffects, uow).apply_decision(decision_id, merge_error)
             if applied:
                 business_metrics.count_applied(**applied)
 
     def _merge_if_duplicate(self, decision_id: str) -> str | None:
         """Merges the idea in the ideas service before the decision is marked applied; what it refused, if any."""
         with self.db as uow:
-            plan = Inbox(uow, SETTINGS).merge_plan(decision_id)
+            plan = self._use(DecisionEffects, uow).merge_plan(decision_id)
         if plan is None:
             return None
         ideas = self._peer(self.ideas)
@@ -276,20 +278,20 @@ class RoutingService(Infrastructure):
                 return error.message
         return None
 
-    @timer(interval=DELIVERY_SECONDS)
+    @timer(interval=SETTINGS.delivery_seconds)
     def deliver_webhooks(self):
         """Calls the webhooks of the dossiers not delivered yet; a failure waits longer each time."""
         with self.db as uow:
-            claims = Deliveries(uow, SETTINGS).claim_due()
+            claims = self._use(Deliveries, uow).claim_due()
         for claim in claims:
             status, error = None, None
             try:
                 status = post(claim["url"], claim["body"].encode(), Deliveries.signed_headers(claim),
-                              SETTINGS.webhook_timeout_seconds)
+                              SETTINGS.webhook_timeout_seconds, SETTINGS.webhook_allowed_networks)
             except (OSError, ValueError) as failure:  # refused, timed out, bad address
                 error = f"{type(failure).__name__}: {failure}"
             with self.db as uow:
-                delivered = Deliveries(uow, SETTINGS).record_attempt(claim["id"], status, error)
+                delivered = self._use(Deliveries, uow).record_attempt(claim["id"], status, error)
             business_metrics.count_webhook(delivered)
             if not delivered:
                 log.warning("webhook delivery failed, will retry",
@@ -298,7 +300,7 @@ class RoutingService(Infrastructure):
     @timer(interval=RECONCILE_TICK)
     def reconcile(self):
         """Soon after start, then every ROUTING_RECONCILE_SECONDS: the open ideas of the idea box whose
-        `idea_submitted` never reached routing join the inbox (see reconciliation.py)."""
+        `idea_submitted` never reached routing join the inbox (see handlers/reconciliation.py)."""
         if not RECONCILE_SCHEDULE.due():
             return
         try:

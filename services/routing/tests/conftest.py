@@ -3,10 +3,13 @@ from pathlib import Path
 
 import pytest
 
+from accounts.domain import DIRECTIONS as ACCOUNTS_DIRECTIONS
+from hubkit.errors import ServiceUnavailable
 from hubkit.rpc import PeerUnavailable
 from hubkit.testing import service_database_fixtures
 from routing import SERVICE_NAME
 from routing.models import Base
+from routing.peers import Directions, DirectionsCache
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "routing"
 TABLES = Base.metadata.tables
@@ -60,6 +63,32 @@ def ideas():
     return FakeIdeas()
 
 
+class FakeAccounts:
+    """Stands in for the accounts RPC routing calls for the City's directions (`reference_data`, answered from
+    accounts' own table). `down`: it does not answer, as BoundedRpc reports it."""
+
+    def __init__(self):
+        self.calls, self.down = 0, False
+
+    def reference_data(self):
+        self.calls += 1
+        if self.down:
+            raise ServiceUnavailable(details={"reason": "reference_data timed out"})
+        return {"roles": ["citizen", "agent", "moderator", "admin"], "grantable_roles": ["agent", "moderator", "admin"],
+                "directions": [{"code": code, "name": name} for code, name in ACCOUNTS_DIRECTIONS.items()]}
+
+
+@pytest.fixture
+def accounts():
+    return FakeAccounts()
+
+
+@pytest.fixture
+def directions(accounts):
+    """The directions as the use cases read them, through a cache of their own (a test's outage stays its own)."""
+    return Directions(accounts, DirectionsCache())
+
+
 class FakeDns:
     """Stands in for the resolver of webhook hosts: names from a dict (as a DNS server that an attacker may
     control would answer), an IP address resolves to itself, any other name is unknown (socket.gaierror)."""
@@ -84,5 +113,5 @@ class FakeDns:
 @pytest.fixture
 def dns(monkeypatch):
     fake = FakeDns()
-    monkeypatch.setattr("routing.delivery.resolve_addresses", fake)
+    monkeypatch.setattr("routing.adapters.webhooks.resolve_addresses", fake)
     return fake

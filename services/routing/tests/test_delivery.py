@@ -10,11 +10,11 @@ from nameko.testing.services import worker_factory
 
 from hubkit.envelope import make_event
 from hubkit.testing import free_port
-from routing import delivery, webhook_rules
-from routing.base import Settings
-from routing.catalogue import Catalogue
-from routing.delivery import ForbiddenWebhookTarget, post
-from routing.handlers import Inbox
+from routing.adapters import webhooks as delivery
+from routing.adapters.webhooks import ForbiddenWebhookTarget, post
+from routing.domain import webhooks as webhook_rules
+from routing.handlers import Catalogue, Context, DecisionEffects, Decisions, Receiving
+from routing.settings import Settings
 
 LOCAL = webhook_rules.parse_allowed_networks("127.0.0.0/8")
 ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citizen", "admin"], "direction": None}
@@ -62,16 +62,15 @@ def test_an_unreachable_receiver_raises_os_error():
         post(f"http://127.0.0.1:{free_port()}/hook", b"{}", {}, 2, LOCAL)
 
 
-def test_ssrf_a_receiver_on_loopback_is_not_called_without_the_allow_list(receiver, monkeypatch):
+def test_ssrf_a_receiver_on_loopback_is_not_called_without_the_allow_list(receiver):
     Receiver.answers = [200]
-    monkeypatch.delenv("ROUTING_WEBHOOK_ALLOWED_NETWORKS", raising=False)
-    for allowed in ((), None, webhook_rules.parse_allowed_networks("10.0.0.0/8")):  # None: the setting
+    for allowed in ((), Settings().webhook_allowed_networks, webhook_rules.parse_allowed_networks("10.0.0.0/8")):
         with pytest.raises(ForbiddenWebhookTarget) as refused:
             post(f"{receiver}/hook", b"{}", {}, 2, allowed)
         assert "« 127.0.0.1 »" in str(refused.value) and "Rien n'a été envoyé" in str(refused.value)
     assert Receiver.received == []
-    monkeypatch.setenv("ROUTING_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
-    assert post(f"{receiver}/hook", b"{}", {}, 2) == 200
+    opened = Settings(webhook_allowed_networks="127.0.0.0/8").webhook_allowed_networks  # as the variable reads
+    assert post(f"{receiver}/hook", b"{}", {}, 2, opened) == 200
 
 
 def test_the_name_is_resolved_at_each_call_and_the_checked_address_is_the_one_connected(receiver, monkeypatch):
@@ -134,7 +133,7 @@ class Database:
         return self.current.pop().__exit__(*failure)
 
 
-def forwarded_to_greening_permit(store, ideas, url: str):
+def forwarded_to_greening_permit(store, ideas, directions, url: str):
     settings = Settings(undo_seconds=0, allow_plain_http=True, webhook_allowed_networks=LOCAL)
     idea_id = str(uuid.uuid4())
     ideas.add(idea_id, "Végétaliser la rue Manin", "Des jardinières devant l'école.")
@@ -142,23 +141,24 @@ def forwarded_to_greening_permit(store, ideas, url: str):
                           payload={"idea_id": idea_id, "theme": "environnement", "arrondissement": 19},
                           actor={"account_id": None, "role": "citizen"}, correlation_id="req-1", causation_id="req-1")
     with store.uow() as uow:
-        Catalogue(uow, settings).update_scheme(ADMIN, {"code": "greening_permit", "webhook_url": url})
+        Catalogue(Context(uow, settings, directions)).update_scheme(ADMIN, {"code": "greening_permit",
+                                                                           "webhook_url": url})
     with store.uow() as uow:
-        Inbox(uow, settings, ideas=ideas).receive_idea(envelope, ideas.get_idea({"idea_id": idea_id}))
+        Receiving(Context(uow, settings, directions)).receive_idea(envelope, ideas.get_idea({"idea_id": idea_id}))
     with store.uow() as uow:
-        decision = Inbox(uow, settings, ideas=ideas).decide(AGENT, {
+        decision = Decisions(Context(uow, settings, directions)).decide(AGENT, {
             "idea_id": idea_id, "action": "forward", "scheme": "greening_permit", "message": "",
             "reason_code": None, "duplicate_of": None, "idempotency_key": uuid.uuid4().hex})
     with store.uow() as uow:
-        Inbox(uow, settings, ideas=ideas).apply_decision(decision["id"])
+        DecisionEffects(Context(uow, settings, directions)).apply_decision(decision["id"])
 
 
-def test_ssrf_the_sweep_records_a_refused_address_as_a_failure_and_sends_nothing(store, ideas, receiver,
+def test_ssrf_the_sweep_records_a_refused_address_as_a_failure_and_sends_nothing(store, ideas, directions, receiver,
                                                                                 monkeypatch):
     from routing import service
-    forwarded_to_greening_permit(store, ideas, f"{receiver}/dossiers")
+    forwarded_to_greening_permit(store, ideas, directions, f"{receiver}/dossiers")
     Receiver.answers = [200]
-    monkeypatch.delenv("ROUTING_WEBHOOK_ALLOWED_NETWORKS", raising=False)
+    monkeypatch.setattr(service, "SETTINGS", Settings(webhook_allowed_networks=()))
     worker = worker_factory(service.RoutingService, db=Database(store))
     worker.deliver_webhooks()
     [row] = store.rows("webhook_deliveries")
@@ -168,11 +168,12 @@ def test_ssrf_the_sweep_records_a_refused_address_as_a_failure_and_sends_nothing
     assert store.one("dossiers").status == "sent"
 
 
-def test_the_sweep_delivers_to_a_local_receiver_the_allow_list_opens(store, ideas, receiver, monkeypatch):
+def test_the_sweep_delivers_to_a_local_receiver_the_allow_list_opens(store, ideas, directions, receiver,
+                                                                     monkeypatch):
     from routing import service
-    forwarded_to_greening_permit(store, ideas, f"{receiver}/dossiers")
+    forwarded_to_greening_permit(store, ideas, directions, f"{receiver}/dossiers")
     Receiver.answers = [204]
-    monkeypatch.setenv("ROUTING_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8")
+    monkeypatch.setattr(service, "SETTINGS", Settings(webhook_allowed_networks=LOCAL))
     worker = worker_factory(service.RoutingService, db=Database(store))
     worker.deliver_webhooks()
     [row] = store.rows("webhook_deliveries")

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from routing import domain
+from routing.domain import suggestion
 
 MIGRATION = Path(__file__).resolve().parents[1] / "routing" / "migrations" / "versions" / "0001_initial.py"
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
@@ -72,9 +73,9 @@ def test_admin_keywords_drive_the_suggestion():
 def test_matching_ignores_case_accents_hyphens_and_word_endings():
     text = domain.stems("Les NIDS DE POULE, les Arbres ; nous végétalisons et installons des jardinières")
     for keyword in ("nid-de-poule", "arbre", "végétaliser", "installer", "jardinière", "installation"):
-        assert domain._contains(text, keyword), keyword
-    assert not domain._contains(domain.stems("un arbrisseau"), "arbre")
-    assert not domain._contains(domain.stems("les tagliatelles"), "tags")
+        assert suggestion._contains(text, keyword), keyword
+    assert not suggestion._contains(domain.stems("un arbrisseau"), "arbre")
+    assert not suggestion._contains(domain.stems("les tagliatelles"), "tags")
     assert domain.stems("aménagement") == domain.stems("aménager") == "amenag"
 
 
@@ -211,23 +212,36 @@ def test_trace_summaries_are_french_and_public_safe():
 # --- who acts on an idea: its owning direction ------------------------------------------------------------
 
 DEVE_AGENT = {"account_id": "a", "roles": ["citizen", "agent"], "direction": "DEVE"}
+# The directions table as accounts answers it (routing reads it only to word a refusal).
+NAMES = {"DEVE": "Direction des espaces verts et de l'environnement", "DVD": "Direction de la voirie et des déplacements"}
+
+
+def names():
+    return NAMES
+
+
+def not_asked():
+    pytest.fail("the directions table is read only to word a refusal")
 
 
 def test_an_agent_of_the_owning_direction_and_an_admin_act_on_the_idea():
-    domain.check_owning_direction(DEVE_AGENT, "DEVE")
-    domain.check_owning_direction({"account_id": "b", "roles": ["citizen", "admin"], "direction": None}, "DEVE")
-    domain.check_owning_direction({"account_id": "b", "roles": ["admin"], "direction": None}, None)
+    domain.check_owning_direction(DEVE_AGENT, "DEVE", not_asked)
+    domain.check_owning_direction({"account_id": "b", "roles": ["citizen", "admin"], "direction": None}, "DEVE",
+                                  not_asked)
+    domain.check_owning_direction({"account_id": "b", "roles": ["admin"], "direction": None}, None, not_asked)
 
 
 @pytest.mark.parametrize("actor, code, words", [
-    ({**DEVE_AGENT, "direction": "DVD"}, "OUTSIDE_DIRECTION", "vous êtes agent de la direction DVD"),
+    ({**DEVE_AGENT, "direction": "DVD"}, "OUTSIDE_DIRECTION",
+     "vous êtes agent de la direction DVD (Direction de la voirie et des déplacements)"),
+    ({**DEVE_AGENT, "direction": "DXX"}, "OUTSIDE_DIRECTION", "vous êtes agent de la direction DXX."),
     ({**DEVE_AGENT, "direction": None}, "OUTSIDE_DIRECTION", "rattaché à aucune direction"),
     ({"account_id": "m", "roles": ["citizen", "moderator"], "direction": None}, "FORBIDDEN", "Réservé aux agents"),
     ({"account_id": "c", "roles": ["citizen"]}, "FORBIDDEN", "Réservé aux agents"),
 ])
 def test_anyone_else_is_refused_with_the_owning_direction_named(actor, code, words):
     with pytest.raises(domain.OutsideDirection) as refused:
-        domain.check_owning_direction(actor, "DEVE")
+        domain.check_owning_direction(actor, "DEVE", names)
     assert refused.value.code == code and refused.value.direction == "DEVE"
     assert "DEVE (Direction des espaces verts et de l'environnement)" in refused.value.message
     assert words in refused.value.message
@@ -236,4 +250,4 @@ def test_anyone_else_is_refused_with_the_owning_direction_named(actor, code, wor
 
 def test_an_idea_without_an_owning_direction_is_for_admins_only():
     with pytest.raises(domain.OutsideDirection):
-        domain.check_owning_direction({**DEVE_AGENT}, None)
+        domain.check_owning_direction({**DEVE_AGENT}, None, names)

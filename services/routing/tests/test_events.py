@@ -11,10 +11,11 @@ from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_waiter
 
 import routing.service
+from accounts.domain import DIRECTIONS
 from hubkit.envelope import make_event
 from hubkit.outbox import signed_headers
 from hubkit.testing import free_port, signed_proxy
-from routing.base import Settings
+from routing.settings import Settings
 
 AUTHOR = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
 AGENT = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "agent"], "direction": "DDCT"}
@@ -37,6 +38,10 @@ class FakeAccountsService:
     def notify(self, data):
         FakeAccountsService.notified.append(data)
         return {"queued": 1}
+
+    @rpc
+    def reference_data(self):
+        return {"directions": [{"code": code, "name": name} for code, name in DIRECTIONS.items()]}
 
 
 class RoutingListener:

@@ -10,12 +10,11 @@ import pytest
 from hubkit import correlation
 from hubkit.envelope import make_event
 from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
-from routing import domain, webhook_rules
-from routing.base import Settings
-from routing.catalogue import Catalogue
-from routing.delivery import Deliveries
-from routing.handlers import Inbox
-from routing.tracing import History
+from routing import domain
+from routing.domain import webhooks as webhook_rules
+from routing.handlers import (Catalogue, Context, DecisionEffects, Decisions, Deliveries, History, Inbox,
+                              Notifications, PersonalData, Receiving)
+from routing.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("dns")
 
@@ -55,11 +54,11 @@ def clock():
 
 
 @pytest.fixture
-def run(store, ideas, clock):
+def run(store, directions, clock):
     """Run one use case in its own unit of work, as a service worker does."""
     def run(cls, method, *args, settings=IMMEDIATE):
         with store.uow() as uow:
-            return getattr(cls(uow, settings, ideas=ideas, clock=clock), method)(*args)
+            return getattr(cls(Context(uow, settings, directions, clock)), method)(*args)
     return run
 
 
@@ -75,7 +74,7 @@ def submitted(ideas, title="Végétaliser la rue Manin", description="Des jardin
 
 def received(run, ideas, **idea) -> str:
     envelope = submitted(ideas, **idea)
-    assert run(Inbox, "receive_idea", envelope, ideas.get_idea({"idea_id": envelope["payload"]["idea_id"]}))
+    assert run(Receiving, "receive_idea", envelope, ideas.get_idea({"idea_id": envelope["payload"]["idea_id"]}))
     return envelope["payload"]["idea_id"]
 
 
@@ -92,9 +91,9 @@ def decide(run, idea_id, action="forward", key=None, settings=IMMEDIATE, request
                "duplicate_of": None, "idempotency_key": key or uuid.uuid4().hex, **fields}
     tokens = correlation.bind(request)  # the gateway's request id, as the worker's Correlation binds it
     try:
-        decision = run(Inbox, "decide", owner_agent(run, idea_id), command, settings=settings)
-        for decision_id, _ in run(Inbox, "due_decisions", settings=settings):
-            run(Inbox, "apply_decision", decision_id, settings=settings)
+        decision = run(Decisions, "decide", owner_agent(run, idea_id), command, settings=settings)
+        for decision_id, _ in run(DecisionEffects, "due_decisions", settings=settings):
+            run(DecisionEffects, "apply_decision", decision_id, settings=settings)
     finally:
         correlation.unbind(tokens)
     return decision
@@ -124,8 +123,8 @@ def test_a_submitted_idea_lands_in_the_inbox_with_a_suggestion_a_checklist_and_a
 def test_a_redelivered_idea_is_received_once(run, ideas, store):
     envelope = submitted(ideas)
     idea = ideas.get_idea({"idea_id": envelope["payload"]["idea_id"]})
-    assert run(Inbox, "receive_idea", envelope, idea) is True
-    assert run(Inbox, "receive_idea", envelope, idea) is False
+    assert run(Receiving, "receive_idea", envelope, idea) is True
+    assert run(Receiving, "receive_idea", envelope, idea) is False
     assert len(store.rows("inbox_items")) == 1 and len(store.rows("trace_entries")) == 2
     assert len(store.events("idea_routing_suggested")) == 1
 
@@ -156,20 +155,20 @@ def test_the_inbox_filters_counts_down_and_flags_overdue_ideas(run, ideas, clock
 def test_assignment_and_checklist(run, ideas, store):
     """The owning direction (DEVE) hands the idea to a DVD agent: DVD owns it from then on."""
     idea_id = received(run, ideas)
-    item = run(Inbox, "assign", AGENT, {"idea_id": idea_id, "agent_id": DVD_AGENT["account_id"], "direction": "DVD"})
+    item = run(Decisions, "assign", AGENT, {"idea_id": idea_id, "agent_id": DVD_AGENT["account_id"], "direction": "DVD"})
     assert item["assigned_agent_id"] == DVD_AGENT["account_id"] and item["direction"] == "DVD"
     [assigned] = store.events("idea_assigned")
     assert assigned["payload"] == {"idea_id": idea_id, "agent_id": DVD_AGENT["account_id"], "direction": "DVD"}
     assert assigned["correlation_id"] == "req-citizen-click"
     page = run(Inbox, "inbox", DVD_AGENT, {"status": "open", "assigned": "me", "page": 1, "per_page": 50})
     assert page["total"] == 1
-    item = run(Inbox, "update_checklist", DVD_AGENT, {"idea_id": idea_id, "values": {"general_interest": "yes"}})
+    item = run(Decisions, "update_checklist", DVD_AGENT, {"idea_id": idea_id, "values": {"general_interest": "yes"}})
     assert {c["code"]: c["value"] for c in item["checklist"]}["general_interest"] == "yes"
     before = store.snapshot()
     with pytest.raises(InvalidInput):
-        run(Inbox, "update_checklist", DVD_AGENT, {"idea_id": idea_id, "values": {"nope": "yes"}})
+        run(Decisions, "update_checklist", DVD_AGENT, {"idea_id": idea_id, "values": {"nope": "yes"}})
     with pytest.raises(PermissionDenied) as refused:  # DEVE gave it away
-        run(Inbox, "update_checklist", AGENT, {"idea_id": idea_id, "values": {"general_interest": "no"}})
+        run(Decisions, "update_checklist", AGENT, {"idea_id": idea_id, "values": {"general_interest": "no"}})
     assert refused.value.code == "OUTSIDE_DIRECTION"
     assert store.snapshot() == before
 
@@ -212,7 +211,7 @@ def test_a_double_click_at_the_same_moment_gets_the_one_decision_back(run, ideas
     idea_id = received(run, ideas)
     command = {"idea_id": idea_id, "action": "forward", "scheme": "greening_permit", "message": "",
                "reason_code": None, "duplicate_of": None, "idempotency_key": "form-token-double-click"}
-    clicks = [eventlet.spawn(run, Inbox, "decide", AGENT, dict(command), settings=WITH_UNDO) for _ in range(2)]
+    clicks = [eventlet.spawn(run, Decisions, "decide", AGENT, dict(command), settings=WITH_UNDO) for _ in range(2)]
     first, second = [click.wait() for click in clicks]
     assert first["id"] == second["id"] and first["state"] == second["state"] == "pending"
     assert len(store.rows("decisions")) == 1
@@ -234,18 +233,18 @@ def test_undo_within_the_window_leaves_nothing_outside_routing_and_keeps_the_his
     clock.advance(seconds=30)
     colleague = {**AGENT, "account_id": "9f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19"}
     with pytest.raises(PermissionDenied):
-        run(Inbox, "undo", colleague, decision["id"], settings=WITH_UNDO)
-    undone = run(Inbox, "undo", AGENT, decision["id"], settings=WITH_UNDO)
+        run(Decisions, "undo", colleague, decision["id"], settings=WITH_UNDO)
+    undone = run(Decisions, "undo", AGENT, decision["id"], settings=WITH_UNDO)
     assert undone["state"] == "cancelled"
     clock.advance(seconds=60)
-    assert run(Inbox, "due_decisions", settings=WITH_UNDO) == []
+    assert run(DecisionEffects, "due_decisions", settings=WITH_UNDO) == []
     assert store.events("idea_forwarded") == [] and store.rows("dossiers") == []
     item = run(Inbox, "get_item", AGENT, idea_id)
     assert item["status"] == "waiting" and [d["state"] for d in item["decisions"]] == ["cancelled"]
     assert item["trace"][-1]["type"] == "decision_undone"
     assert run(History, "idea_timeline", idea_id)["entries"][-1]["type"] == "idea_routing_suggested"  # not public
     with pytest.raises(Conflict) as refused:
-        run(Inbox, "undo", AGENT, decision["id"], settings=WITH_UNDO)
+        run(Decisions, "undo", AGENT, decision["id"], settings=WITH_UNDO)
     assert refused.value.code == "ALREADY_UNDONE"
 
 
@@ -253,11 +252,11 @@ def test_undo_after_the_decision_took_effect_is_refused_clearly(run, ideas, cloc
     idea_id = received(run, ideas)
     decision = decide(run, idea_id, action="answer", message="Merci, c'est prévu en 2027.", settings=WITH_UNDO)
     clock.advance(seconds=61)
-    [(due, _)] = run(Inbox, "due_decisions", settings=WITH_UNDO)
-    assert run(Inbox, "apply_decision", due, settings=WITH_UNDO)["action"] == "answer"
-    assert run(Inbox, "apply_decision", due, settings=WITH_UNDO) is None  # once
+    [(due, _)] = run(DecisionEffects, "due_decisions", settings=WITH_UNDO)
+    assert run(DecisionEffects, "apply_decision", due, settings=WITH_UNDO)["action"] == "answer"
+    assert run(DecisionEffects, "apply_decision", due, settings=WITH_UNDO) is None  # once
     with pytest.raises(Conflict) as refused:
-        run(Inbox, "undo", AGENT, decision["id"], settings=WITH_UNDO)
+        run(Decisions, "undo", AGENT, decision["id"], settings=WITH_UNDO)
     assert refused.value.code == "UNDO_TOO_LATE" and "Trop tard" in refused.value.message
 
 
@@ -298,7 +297,7 @@ def test_bad_decisions_write_nothing(run, ideas, store):
         with pytest.raises(InvalidInput):
             decide(run, idea_id, **fields)
     with pytest.raises(PermissionDenied):
-        run(Inbox, "decide", CITIZEN, {"idea_id": idea_id, "action": "answer", "message": "x"})
+        run(Decisions, "decide", CITIZEN, {"idea_id": idea_id, "action": "answer", "message": "x"})
     with pytest.raises(NotFound):
         decide(run, str(uuid.uuid4()), scheme="budget")
     assert store.snapshot() == before
@@ -306,17 +305,17 @@ def test_bad_decisions_write_nothing(run, ideas, store):
 
 def test_a_duplicate_that_ideas_refused_fails_and_the_idea_waits_again(run, ideas, store):
     idea_id, other = received(run, ideas), received(run, ideas)
-    decision = run(Inbox, "decide", AGENT, {"idea_id": idea_id, "action": "duplicate", "duplicate_of": other,
+    decision = run(Decisions, "decide", AGENT, {"idea_id": idea_id, "action": "duplicate", "duplicate_of": other,
                                             "message": "", "idempotency_key": "dup-key-0001"})
-    plan = run(Inbox, "merge_plan", decision["id"])
+    plan = run(DecisionEffects, "merge_plan", decision["id"])
     assert plan["command"] == {"idea_id": idea_id, "into": other, "message": decision["message"]}
     assert plan["correlation_id"] == "req-citizen-click"  # the merge continues the idea's chain
-    assert run(Inbox, "apply_decision", decision["id"], "L'idée cible est fusionnée.") is None
+    assert run(DecisionEffects, "apply_decision", decision["id"], "L'idée cible est fusionnée.") is None
     item = run(Inbox, "get_item", AGENT, idea_id)
     assert item["status"] == "waiting" and item["decisions"][0]["state"] == "failed"
-    decision = run(Inbox, "decide", AGENT, {"idea_id": idea_id, "action": "duplicate", "duplicate_of": other,
+    decision = run(Decisions, "decide", AGENT, {"idea_id": idea_id, "action": "duplicate", "duplicate_of": other,
                                             "message": "", "idempotency_key": "dup-key-0002"})
-    assert run(Inbox, "apply_decision", decision["id"])["action"] == "duplicate"
+    assert run(DecisionEffects, "apply_decision", decision["id"])["action"] == "duplicate"
     assert run(Inbox, "get_item", AGENT, idea_id)["status"] == "merged"
 
 
@@ -561,19 +560,19 @@ def test_the_author_is_told_by_email_once_per_event(run, ideas, store):
     idea_id = received(run, ideas)
     decide(run, idea_id, scheme="greening_permit", message="Un agent vous contactera.")
     [forwarded] = store.events("idea_forwarded")
-    message = run(Inbox, "notification", forwarded)
+    message = run(Notifications, "notification", forwarded)
     assert message["account_ids"] == [AUTHOR] and "Permis de végétaliser" in message["body"]
     assert forwarded["payload"]["dossier_reference"] in message["body"] and "Un agent vous contactera." in message["body"]
-    assert run(Inbox, "notification", forwarded) is None
+    assert run(Notifications, "notification", forwarded) is None
 
 
 def test_the_personal_data_export_tells_how_the_ideas_were_routed(run, ideas):
     idea_id = received(run, ideas)
     decide(run, idea_id, scheme="greening_permit", message="Transmise à la DEVE.")
-    export = run(Inbox, "export_personal_data", AUTHOR)
+    export = run(PersonalData, "export_personal_data", AUTHOR)
     assert [i["idea_id"] for i in export["ideas"]] == [idea_id] and export["ideas"][0]["status"] == "forwarded"
     assert export["dossiers"][0]["reference"].startswith("DEVE-") and export["decisions_taken"] == []
-    agent = run(Inbox, "export_personal_data", AGENT["account_id"])
+    agent = run(PersonalData, "export_personal_data", AGENT["account_id"])
     assert agent["ideas"] == [] and agent["decisions_taken"][0]["message"] == "Transmise à la DEVE."
     json.dumps(export)  # plain JSON, ready for the gateway's download
 
@@ -581,24 +580,24 @@ def test_the_personal_data_export_tells_how_the_ideas_were_routed(run, ideas):
 def test_an_agent_given_an_idea_by_a_colleague_is_told(run, ideas, store):
     idea_id = received(run, ideas)
     colleague = "9f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19"
-    run(Inbox, "assign", AGENT, {"idea_id": idea_id, "agent_id": colleague, "direction": "DEVE"})
-    run(Inbox, "assign", AGENT, {"idea_id": idea_id, "agent_id": AGENT["account_id"], "direction": "DEVE"})
+    run(Decisions, "assign", AGENT, {"idea_id": idea_id, "agent_id": colleague, "direction": "DEVE"})
+    run(Decisions, "assign", AGENT, {"idea_id": idea_id, "agent_id": AGENT["account_id"], "direction": "DEVE"})
     to_colleague, to_self = store.events("idea_assigned")
-    message = run(Inbox, "notification", to_colleague)
+    message = run(Notifications, "notification", to_colleague)
     assert message["account_ids"] == [colleague] and f"/back-office/orientation/{idea_id}" in message["body"]
-    assert run(Inbox, "notification", to_self) is None
+    assert run(Notifications, "notification", to_self) is None
 
 
 def test_a_deleted_account_is_unlinked(run, ideas, store):
     idea_id = received(run, ideas)
     decide(run, idea_id, action="answer", message="C'est prévu.")
     deleted = event_of("account_deleted", "accounts", {"account_id": AUTHOR}, {"kind": "account", "id": AUTHOR})
-    assert run(Inbox, "forget_account", deleted)
-    assert run(Inbox, "forget_account", deleted) is False
+    assert run(PersonalData, "forget_account", deleted)
+    assert run(PersonalData, "forget_account", deleted) is False
     assert store.one("inbox_items").author_id is None
     agent_id = AGENT["account_id"]
     gone = event_of("account_deleted", "accounts", {"account_id": agent_id}, {"kind": "account", "id": agent_id})
-    assert run(Inbox, "forget_account", gone)
+    assert run(PersonalData, "forget_account", gone)
     assert store.one("decisions").actor_id is None
     notes = [row.agent_note or "" for row in store.rows("trace_entries")]
     assert not any(agent_id in note for note in notes) and any("(compte supprimé)" in note for note in notes)
@@ -606,11 +605,11 @@ def test_a_deleted_account_is_unlinked(run, ideas, store):
 
 # --- the catalogue --------------------------------------------------------------------------------------
 
-def test_the_catalogue_is_seeded_and_published_as_open311(run):
+def test_the_catalogue_is_seeded_and_published_as_open311(run, directions):
     codes = {scheme["code"] for scheme in run(Catalogue, "list_schemes")}
     assert codes == {"budget", "petition", "greening_permit", "street_report", "direct_answer"}
     services = {service["service_code"]: service for service in run(Catalogue, "open311_services")}
-    assert services["greening_permit"]["group"] == domain.DIRECTIONS["DEVE"]
+    assert services["greening_permit"]["group"] == directions.table()["DEVE"]
     assert services["greening_permit"]["metadata"] is True and "arbre" in services["greening_permit"]["keywords"]
     definition = run(Catalogue, "open311_definition", "street_report")
     assert [a["code"] for a in definition["attributes"]] == ["title", "arrondissement", "deadline_days"]
@@ -697,7 +696,7 @@ def test_an_agent_of_another_direction_or_a_moderator_is_refused_and_nothing_is_
                            (MODERATOR, "FORBIDDEN")):
         method, command = ACTIONS_ON_AN_IDEA[action](idea_id)
         with pytest.raises(PermissionDenied) as refused:
-            run(Inbox, method, outsider, command)
+            run(Decisions, method, outsider, command)
         assert refused.value.code == code and refused.value.details == {"direction": "DEVE"}
         assert "direction DEVE" in refused.value.message
     assert store.snapshot() == before
@@ -708,7 +707,7 @@ def test_an_agent_of_another_direction_or_a_moderator_is_refused_and_nothing_is_
 def test_an_agent_of_the_owning_direction_or_an_admin_acts(run, ideas, store, action, who):
     idea_id = received(run, ideas)
     method, command = ACTIONS_ON_AN_IDEA[action](idea_id)
-    result = run(Inbox, method, AGENT if who == "owning agent" else ADMIN, command, settings=WITH_UNDO)
+    result = run(Decisions, method, AGENT if who == "owning agent" else ADMIN, command, settings=WITH_UNDO)
     item = run(Inbox, "get_item", ADMIN, idea_id)
     if action == "decide":
         assert result["state"] == "pending" and item["status"] == "pending"
@@ -720,12 +719,12 @@ def test_an_agent_of_the_owning_direction_or_an_admin_acts(run, ideas, store, ac
 
 def test_undo_stays_with_the_owning_direction(run, ideas, store):
     idea_id = received(run, ideas)
-    decision = run(Inbox, "decide", AGENT, _decide_command(idea_id, "undo-key-000001"), settings=WITH_UNDO)
+    decision = run(Decisions, "decide", AGENT, _decide_command(idea_id, "undo-key-000001"), settings=WITH_UNDO)
     before = store.snapshot()
     for outsider, code in (({**AGENT, "direction": "DVD"}, "OUTSIDE_DIRECTION"),
                            ({**MODERATOR, "account_id": AGENT["account_id"]}, "FORBIDDEN")):
         with pytest.raises(PermissionDenied) as refused:
-            run(Inbox, "undo", outsider, decision["id"], settings=WITH_UNDO)
+            run(Decisions, "undo", outsider, decision["id"], settings=WITH_UNDO)
         assert refused.value.code == code
     assert store.snapshot() == before
-    assert run(Inbox, "undo", ADMIN, decision["id"], settings=WITH_UNDO)["state"] == "cancelled"
+    assert run(Decisions, "undo", ADMIN, decision["id"], settings=WITH_UNDO)["state"] == "cancelled"

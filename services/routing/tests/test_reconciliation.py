@@ -9,10 +9,9 @@ import pytest
 
 from hubkit.errors import NotFound, ServiceUnavailable
 from hubkit.rpc import PeerUnavailable
-from routing import reconciliation
-from routing.handlers import Inbox, RECOVERED_PREFIX
-from routing.reconciliation import Reconciliation, Schedule
-from routing.tracing import History
+from routing.handlers import History, Inbox, Receiving, reconciliation
+from routing.handlers.receiving import RECOVERED_PREFIX
+from routing.handlers.reconciliation import Reconciliation, Schedule
 
 from .conftest import TABLES
 from . import test_handlers
@@ -101,8 +100,8 @@ def test_an_event_arriving_after_reconciliation_adds_nothing(run, ideas, store, 
     recovered = run(Inbox, "get_item", AGENT, idea_id)
     snapshot = store.snapshot()
 
-    assert run(Inbox, "receive_idea", envelope, ideas.get_idea({"idea_id": idea_id})) is False
-    assert run(Inbox, "receive_idea", envelope, ideas.get_idea({"idea_id": idea_id})) is False  # redelivered
+    assert run(Receiving, "receive_idea", envelope, ideas.get_idea({"idea_id": idea_id})) is False
+    assert run(Receiving, "receive_idea", envelope, ideas.get_idea({"idea_id": idea_id})) is False  # redelivered
 
     assert store.snapshot() == snapshot
     assert run(Inbox, "get_item", AGENT, idea_id) == recovered
@@ -119,7 +118,7 @@ def test_an_idea_the_idea_box_knows_no_chain_of_gets_a_fresh_one_that_a_late_eve
     recovered = run(Inbox, "get_item", AGENT, idea_id)
     assert recovered["correlation_id"].startswith(RECOVERED_PREFIX) and "inconnu" in recovered["trace"][0]["agent_note"]
 
-    assert run(Inbox, "receive_idea", envelope, ideas.get_idea({"idea_id": idea_id})) is False
+    assert run(Receiving, "receive_idea", envelope, ideas.get_idea({"idea_id": idea_id})) is False
     assert len(store.rows("inbox_items")) == 1 and len(store.rows("trace_entries")) == 2
     item = run(Inbox, "get_item", AGENT, idea_id)
     assert item["correlation_id"] == "req-citizen-click" and item["deadline_at"] == recovered["deadline_at"]
@@ -138,7 +137,7 @@ def test_an_event_applied_while_reconciliation_runs_wins_and_the_idea_is_there_o
         submissions = ideas.submissions
 
         def get_idea(self, data):
-            run(Inbox, "receive_idea", envelope, ideas.get_idea(data))
+            run(Receiving, "receive_idea", envelope, ideas.get_idea(data))
             return ideas.get_idea(data)
 
     clock.advance(minutes=5)

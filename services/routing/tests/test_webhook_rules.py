@@ -5,7 +5,8 @@ import ipaddress
 
 import pytest
 
-from routing import domain, webhook_rules as rules
+from routing import domain
+from routing.domain import webhooks as rules
 
 LOCAL = rules.parse_allowed_networks("127.0.0.0/8")
 NOW = 1767225600

@@ -4,7 +4,7 @@ A nameko topic exchange drops an event no queue is bound to yet: ideas submitted
 first declared (routing deployed after the idea box went live, or `make run` publishing the ideas demo seed
 before routing started) would never reach the agents. The service runs this soon after it starts, then every
 ROUTING_RECONCILE_SECONDS (and `python -m routing reconcile` runs it by hand). Each missing idea lands in the
-inbox exactly as the event would have put it (`Inbox.recover_idea`: its author, the citizen's correlation id),
+inbox exactly as the event would have put it (`Receiving.recover_idea`: its author, the citizen's correlation id),
 in its own transaction; the event, if it still comes, finds the idea there and adds nothing.
 
 It reads the ideas service's internal `submissions` feed (every idea in submission order, behind a stable
@@ -26,10 +26,13 @@ from sqlalchemy.exc import IntegrityError
 from hubkit.correlation import new_id
 from hubkit.errors import HubError, ServiceUnavailable
 
-from . import business_metrics
-from .base import Settings, aware, utcnow
-from .handlers import Inbox
-from .models import InboxItem, ReconciliationCursor
+from hubkit.clock import aware, utcnow
+
+from .. import business_metrics
+from ..models import InboxItem, ReconciliationCursor
+from ..settings import Settings
+from .common import Context
+from .receiving import Receiving
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +114,7 @@ class Reconciliation:
             return False  # decided in the idea box meanwhile
         try:
             with self.new_unit() as uow:
-                return Inbox(uow, self.settings, clock=self.clock).recover_idea(idea, submission, run_id)
+                return Receiving(Context(uow, self.settings, clock=self.clock)).recover_idea(idea, submission, run_id)
         except IntegrityError:
             return False  # its event was being applied at the same moment: the idea is in the inbox once
 

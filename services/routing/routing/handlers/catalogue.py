@@ -1,12 +1,14 @@
-"""The scheme catalogue: read by everyone (also as Open311 GeoReport v2 services), managed by admins."""
+"""The scheme catalogue: read by everyone (also as Open311 GeoReport v2 services), managed by admins. The City's
+directions a scheme belongs to are accounts' table (`self.directions`)."""
 import sqlalchemy as sa
 
+from hubkit.clock import aware
 from hubkit.errors import Conflict
 
-from . import domain
-from .base import FieldChecks, UseCases, aware, new_secret, rules
-from .delivery import check_webhook_url
-from .models import Scheme
+from .. import domain
+from ..adapters.webhooks import check_webhook_url
+from ..models import Scheme
+from .common import FieldChecks, UseCases, new_secret, rules
 
 ARRONDISSEMENT_VALUES = [{"key": str(number), "name": f"Paris {number}{'er' if number == 1 else 'e'}"}
                          for number in range(1, 21)]
@@ -19,7 +21,7 @@ class Catalogue(UseCases):
             return [{"code": code, "label": label} for code, label in mapping.items()]
         return {"statuses": pairs(domain.STATUSES), "actions": pairs(domain.ACTIONS),
                 "not_retained_reasons": pairs(domain.NOT_RETAINED_REASONS), "checks": pairs(domain.CHECKS),
-                "check_values": pairs(domain.CHECK_VALUES), "directions": pairs(domain.DIRECTIONS),
+                "check_values": pairs(domain.CHECK_VALUES), "directions": pairs(self.directions.table()),
                 "kinds": pairs(domain.KINDS), "deliveries": pairs(domain.DELIVERIES),
                 "undo_seconds": self.settings.undo_seconds}
 
@@ -27,10 +29,12 @@ class Catalogue(UseCases):
         query = sa.select(Scheme).order_by(Scheme.name)
         if not include_inactive:
             query = query.where(Scheme.active.is_(True))
-        return [self._for(viewer, self.scheme_view(scheme)) for scheme in self.session.execute(query).scalars()]
+        directions = self.directions.table()
+        return [self._for(viewer, self.scheme_view(scheme, directions))
+                for scheme in self.session.execute(query).scalars()]
 
     def get_scheme(self, code: str, viewer: dict | None = None) -> dict:
-        return self._for(viewer, self.scheme_view(self._scheme(code)))
+        return self._for(viewer, self.scheme_view(self._scheme(code), self.directions.table()))
 
     @staticmethod
     def _for(viewer: dict | None, view: dict) -> dict:
@@ -40,9 +44,10 @@ class Catalogue(UseCases):
         return {**view, "webhook_url": None, "email": None, "has_secret": False}
 
     @staticmethod
-    def scheme_view(scheme: Scheme, secret: str = None) -> dict:
+    def scheme_view(scheme: Scheme, directions: dict, secret: str = None) -> dict:
+        """`directions`: the City's directions table (code → name)."""
         return {"code": scheme.code, "name": scheme.name, "description": scheme.description,
-                "direction": scheme.direction, "direction_name": domain.DIRECTIONS.get(scheme.direction, ""),
+                "direction": scheme.direction, "direction_name": directions.get(scheme.direction, ""),
                 "kind": scheme.kind, "kind_label": domain.KINDS[scheme.kind], "delivery": scheme.delivery,
                 "delivery_label": domain.DELIVERIES[scheme.delivery], "webhook_url": scheme.webhook_url,
                 "has_secret": bool(scheme.webhook_secret), "webhook_secret": secret, "email": scheme.email,
@@ -55,7 +60,7 @@ class Catalogue(UseCases):
         check = FieldChecks()
         cleaned = {"name": check(domain.check_name, merged.get("name")),
                    "description": check(domain.check_description, merged.get("description")),
-                   "direction": check(domain.check_direction, merged.get("direction")),
+                   "direction": check(domain.check_direction, merged.get("direction"), self.directions.codes()),
                    "deadline_days": check(domain.check_deadline_days, merged.get("deadline_days")),
                    "keywords": check(domain.check_keywords, merged.get("keywords")),
                    "kind": merged.get("kind"), "active": bool(merged.get("active", True))}
@@ -81,7 +86,7 @@ class Catalogue(UseCases):
         scheme = Scheme(**cleaned, webhook_secret=secret, created_at=now, updated_at=now)
         self.session.add(scheme)
         self.session.flush()
-        return self.scheme_view(scheme, secret)
+        return self.scheme_view(scheme, self.directions.table(), secret)
 
     def update_scheme(self, actor: dict, command: dict) -> dict:
         """Change some fields; `rotate_secret` gives the webhook a new secret (shown once, in the answer)."""
@@ -101,7 +106,7 @@ class Catalogue(UseCases):
         if cleaned["delivery"] == domain.WEBHOOK and (command.get("rotate_secret") or not scheme.webhook_secret):
             secret = scheme.webhook_secret = new_secret()
         scheme.updated_at = self.clock()
-        return self.scheme_view(scheme, secret)
+        return self.scheme_view(scheme, self.directions.table(), secret)
 
     # --- Open311 GeoReport v2 -------------------------------------------------------------------------
 
@@ -109,9 +114,10 @@ class Catalogue(UseCases):
         """The `services` list of GeoReport v2: one service per active scheme, grouped by direction."""
         schemes = self.session.execute(sa.select(Scheme).where(Scheme.active.is_(True))
                                        .order_by(Scheme.code)).scalars()
+        directions = self.directions.table()
         return [{"service_code": scheme.code, "service_name": scheme.name, "description": scheme.description,
                  "metadata": True, "type": "batch", "keywords": ", ".join(scheme.keywords or []),
-                 "group": domain.DIRECTIONS.get(scheme.direction, scheme.direction)} for scheme in schemes]
+                 "group": directions.get(scheme.direction, scheme.direction)} for scheme in schemes]
 
     def open311_definition(self, code: str) -> dict:
         """A service definition: the attributes a request to this scheme carries."""

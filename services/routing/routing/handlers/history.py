@@ -1,14 +1,21 @@
 """The one history of an idea: the other services' events about it, kept once each, and read back as the
 citizen's timeline (public entries, no agent, no note) or as an agent's trace by correlation id."""
+import logging
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from hubkit.errors import NotFound
 
-from . import domain
-from .base import UseCases, rules
-from .handlers import KNOWN_EVENT_VERSION, RECORD_EVENT, dossier_view, log, trace_view
-from .models import Dossier, InboxItem, Link, TraceEntry
+from .. import domain
+from ..models import Dossier, InboxItem, Link, TraceEntry
+from .common import UseCases, rules
+from .views import dossier_view, trace_view
+
+log = logging.getLogger(__name__)
+
+RECORD_EVENT = "routing.record_event"
+KNOWN_EVENT_VERSION = 1
 
 # Which payload field names the thing an event is about, and the kind of link it makes.
 SUBJECT_FIELDS = (("project_id", "budget_project"), ("petition_id", "petition"), ("source_project_id", "budget_project"))

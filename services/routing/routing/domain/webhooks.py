@@ -1,14 +1,53 @@
-"""The rules of webhooks, in plain Python: where the hub may call a scheme (no loopback, private, link-local or
-metadata address unless an allowed network says so), and how a scheme's answer is signed and kept from replay.
+"""The rules of webhooks, in plain Python: how the hub signs a dossier and backs off, where it may call a scheme
+(no loopback, private, link-local or metadata address unless an allowed network says so), and how a scheme's answer
+is signed and kept from replay.
 
-No sockets here: delivery.py resolves names and connects; these rules judge the addresses it found.
+No sockets here: adapters/webhooks.py resolves names and connects; these rules judge the addresses it found.
 """
 import hashlib
 import hmac
 import ipaddress
 from datetime import datetime, timedelta, timezone
 
-from .domain import RuleBroken
+from .access import RuleBroken, clean_text, one_line
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+TIMESTAMP_HEADER = "X-Hub-Timestamp"
+DELIVERY_HEADER = "X-Hub-Delivery"
+EVENT_HEADER = "X-Hub-Event"
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """`sha256=<hex>` of HMAC-SHA256(secret, "<timestamp>.<body>") on a dossier the hub sends: the timestamp is
+    signed too, so the scheme can refuse a captured call played later. (A scheme's answer is signed otherwise,
+    over its method and path too: sign_answer.)"""
+    digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def backoff(attempts: int, base_seconds: float, cap_seconds: float = 6 * 3600) -> timedelta:
+    """Wait before the next try after `attempts` failed ones: base, 2×base, 4×base... at most `cap_seconds`."""
+    return timedelta(seconds=min(cap_seconds, base_seconds * 2 ** max(0, attempts - 1)))
+
+
+def is_success(status_code: int) -> bool:
+    return 200 <= status_code < 300
+
+
+ANSWER_MAX = 4000
+
+
+def check_scheme_answer(answer: str, status: str | None) -> tuple:
+    answer = clean_text(answer)
+    if not answer:
+        raise RuleBroken("La réponse du dispositif est vide.", "answer")
+    if len(answer) > ANSWER_MAX:
+        raise RuleBroken(f"Au plus {ANSWER_MAX} caractères.", "answer")
+    status = one_line(status)[:40] or "answered"
+    return answer, status
+
+
+# --- where the hub may call -------------------------------------------------------------------------------
 
 ALLOWED_NETWORKS_SETTING = "ROUTING_WEBHOOK_ALLOWED_NETWORKS"
 

@@ -5,30 +5,26 @@ The body is the dossier as JSON (UTF-8). Headers: `X-Hub-Event: dossier_created`
 (the receiver deduplicates on it: a retry after a lost 2xx sends the same reference again),
 `X-Hub-Timestamp: <unix seconds>` and `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`.
 A scheme answers on `POST /api/v1/routing/dossiers/<reference>/answer`, body `{"answer": "...", "status": "..."}`,
-with `X-Hub-Timestamp` and `X-Hub-Signature-256` over "POST\n<path>\n<timestamp>\n<body>" (webhook_rules): an
+with `X-Hub-Timestamp` and `X-Hub-Signature-256` over "POST\n<path>\n<timestamp>\n<body>" (domain.webhooks): an
 answer older than 5 minutes, from the future, for another dossier or already received is refused.
 
-The hub calls only public addresses (or ROUTING_WEBHOOK_ALLOWED_NETWORKS): the scheme's host is resolved, every
-address checked, and the connection made to a checked address (so a DNS answer changed in between is never used),
-with the Host header and the TLS certificate check on the host's name. Redirects are never followed.
+The call itself (only to checked addresses) is adapters/webhooks.py's `post`, made by the service between two
+units of work: `claim_due`, then `record_attempt`.
 """
-import http.client
 import json
-import socket
-import ssl
 import time
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
 from hubkit.errors import AuthenticationFailed, Conflict, NotFound
 from hubkit.validation import load
 
-from . import domain, events, schemas, webhook_rules
-from .base import UseCases, acting_on, request_id, rules, settings_from_env
-from .handlers import dossier_view
-from .models import Dossier, InboxItem, ReceivedAnswerSignature, Scheme, WebhookDelivery
+from .. import domain, events, schemas
+from ..domain import webhooks as webhook_rules
+from ..models import Dossier, InboxItem, ReceivedAnswerSignature, Scheme, WebhookDelivery
+from .common import UseCases, acting_on, request_id, rules
+from .views import dossier_view
 
 LEASE = timedelta(minutes=2)  # a claimed delivery is not claimed again while its call may still run
 
@@ -144,102 +140,3 @@ class Deliveries(UseCases):
         self.session.add(ReceivedAnswerSignature(signature_digest=key, dossier_reference=reference,
                                                  expires_at=webhook_rules.replay_memory_until(timestamp)))
         self.session.flush()
-
-
-# --- the call itself: only to checked addresses -----------------------------------------------------------
-
-class ForbiddenWebhookTarget(ValueError):
-    """The webhook's host resolves to an address the hub may not call (the delivery fails, with this reason)."""
-
-
-def resolve_addresses(host: str, port: int) -> list:
-    """Every address the host's name resolves to (IPv4 and IPv6), in the resolver's order."""
-    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(sockaddr[0] for _family, _type, _proto, _name, sockaddr in found))
-
-
-def _target(url: str) -> tuple:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("webhook URL without http(s) scheme or host")
-    return parts, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-
-
-def check_webhook_url(url: str, allowed_networks: tuple = ()) -> None:
-    """At save time: the URL's host resolves, and only to addresses the hub may call (else RuleBroken on
-    `webhook_url`, naming the host)."""
-    try:
-        _parts, host, port = _target(url)
-    except ValueError:  # a port that is no number, or out of range
-        raise domain.RuleBroken("Adresse du webhook invalide.", "webhook_url") from None
-    webhook_rules.check_webhook_host(host)
-    try:
-        addresses = resolve_addresses(host, port)
-    except OSError:
-        raise domain.RuleBroken(f"« {host} » ne correspond à aucune adresse (DNS).", "webhook_url") from None
-    webhook_rules.check_webhook_addresses(host, addresses, allowed_networks)
-
-
-def _checked_addresses(host: str, port: int, allowed_networks: tuple) -> list:
-    """At each delivery, after resolving again: the addresses the call may use (a failed resolution is an
-    OSError, retried later)."""
-    try:
-        webhook_rules.check_webhook_host(host)
-        addresses = resolve_addresses(host, port)
-        webhook_rules.check_webhook_addresses(host, addresses, allowed_networks)
-    except domain.RuleBroken as broken:
-        raise ForbiddenWebhookTarget(f"{broken.message} Rien n'a été envoyé.") from None
-    return addresses
-
-
-def _connect_to_one_of(addresses: list, port: int, timeout: float) -> socket.socket:
-    failure = None
-    for address in addresses:
-        try:
-            return socket.create_connection((address, port), timeout)
-        except OSError as error:
-            failure = error
-    raise failure
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the checked addresses, never resolving the host's name again."""
-
-    def __init__(self, host: str, port: int, addresses: list, timeout: float):
-        super().__init__(host, port, timeout=timeout)
-        self.addresses = addresses
-
-    def connect(self):
-        self.sock = _connect_to_one_of(self.addresses, self.port, self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """The same over TLS: the certificate is checked against the host's name (SNI too), not the address."""
-
-    def __init__(self, host: str, port: int, addresses: list, timeout: float):
-        self.tls = ssl.create_default_context()
-        super().__init__(host, port, timeout=timeout, context=self.tls)
-        self.addresses = addresses
-
-    def connect(self):
-        sock = _connect_to_one_of(self.addresses, self.port, self.timeout)
-        self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
-
-
-def post(url: str, body: bytes, headers: dict, timeout: float, allowed_networks: tuple = None) -> int:
-    """POST the dossier; the receiver's HTTP status (any: a 3xx is an answer, never followed, so the signed body
-    is never sent elsewhere). OSError when it cannot be reached, ForbiddenWebhookTarget (a ValueError) when its
-    host resolves to an address the hub may not call: then nothing is sent.
-    `allowed_networks`: ROUTING_WEBHOOK_ALLOWED_NETWORKS when not given."""
-    if allowed_networks is None:
-        allowed_networks = settings_from_env().webhook_allowed_networks
-    parts, host, port = _target(url)
-    addresses = _checked_addresses(host, port, allowed_networks)
-    kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
-    connection = kind(host, port, addresses, timeout)
-    try:
-        connection.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body=body,
-                           headers=headers)
-        return connection.getresponse().status
-    finally:
-        connection.close()

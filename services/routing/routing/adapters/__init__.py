@@ -1,0 +1,1 @@
+"""Code that speaks to the outside world: the schemes' webhooks."""

@@ -1,0 +1,30 @@
+"""Use cases of the routing service, one group per module; each group is a class of its own built on a `Context`
+(unit of work, settings, the directions, the clock), and each use case runs in one unit of work.
+
+- catalogue: the scheme catalogue (also as Open311), managed by admins
+- receiving: ideas arriving in the inbox (their event, or reconciliation)
+- inbox: the inbox read by staff, and its gauges
+- decisions: the agent's work on an idea (checklist, assignment, decisions, undo)
+- effects: decisions taking effect once their undo window passed
+- deliveries: dossiers sent to external schemes by webhook, and their signed answers
+- history: the one history of an idea across the hub's services
+- notifications, personal_data: the e-mails to authors and agents; GDPR
+- reconciliation: the open ideas of the idea box whose event never reached routing
+
+`common` holds what they share (one way of turning a broken rule into an error, on hubkit.rules); `views` how
+records read on the wire.
+"""
+from .catalogue import Catalogue
+from .common import Context
+from .decisions import Decisions
+from .deliveries import Deliveries
+from .effects import DecisionEffects
+from .history import History
+from .inbox import Inbox
+from .notifications import Notifications
+from .personal_data import PersonalData
+from .receiving import Receiving
+from .reconciliation import Reconciliation, Schedule
+
+__all__ = ["Catalogue", "Context", "DecisionEffects", "Decisions", "Deliveries", "History", "Inbox",
+           "Notifications", "PersonalData", "Receiving", "Reconciliation", "Schedule"]
