@@ -4,7 +4,7 @@ database. Registered in run_bench.py as the scenario `vote`:
 
     .venv/bin/python bench/run_bench.py --scenarios noop,vote --database postgresql --voters 20000
 
-What `vote` does, on the bench's isolated platform (run_bench.py `setup`):
+What `vote` does, on the bench's isolated platform (platform_setup.py `setup`):
 1. a budget database (PostgreSQL `hub_bench_<tag>_budget`, or SQLite in the temp dir), migrated; a cycle at the
    vote with 8 Paris-wide projects and 8 projects of the 19e (`seed-cycle`, through the service's own use cases);
 2. `--voters` distinct voters with an API session, Paris residents (bench/seed_signers.py, then their residence
@@ -49,12 +49,12 @@ def prepare(platform_, args, tag: str, target: dict):
     """Before the gateways start: the budget database, the cycle, the voters, the budget service."""
     env = platform_.env
     if args.database == "postgresql":
-        from run_bench import create_pg_database
+        from infrastructure import create_pg_database
         url, drop = create_pg_database(args.pg_admin_url, f"hub_bench_{tag}_budget")
         platform_.stack.callback(drop)
     else:
         url = f"sqlite:///{platform_.tmp / 'budget.db'}"
-    from run_bench import free_port, log
+    from infrastructure import free_port, log
     env.update(BUDGET_DATABASE_URL=url, BUDGET_HTTP_PORT=str(free_port()),
                HUB_SERVICES=",".join(dict.fromkeys([*env["HUB_SERVICES"].split(","), "budget"])))
     platform_.run("migrate budget", [PYTHON, "-m", "budget", "migrate"])
@@ -87,7 +87,7 @@ def make_residents(accounts_url: str, pattern: str):
 
 
 def measure(platform_, args, target: dict) -> dict:
-    from run_bench import log
+    from infrastructure import log
     cycle = json.loads(Path(target["cycle"]).read_text())
     log(f"measuring vote: {args.vote_clients} clients, {args.warmup:g}s warm-up + {args.duration:g}s")
     watch = [*target["watch"], f"budget={target['budget_pid']}"]
