@@ -55,12 +55,24 @@ class Settings(BaseSettings):
         return parse_allowed_networks(value) if isinstance(value, str) else tuple(value)
 
 
+# pydantic's words for the errors a variable can have, in French (as hubkit.config words them)
+PROBLEMS = {"int_parsing": "doit être un nombre entier", "float_parsing": "doit être un nombre",
+            "greater_than_equal": "doit être supérieur ou égal à {ge}", "greater_than": "doit être supérieur à {gt}"}
+
+
+def _problem(error: dict) -> str:
+    variable = ".".join(str(part) for part in error["loc"])
+    wording = PROBLEMS.get(error["type"])
+    if wording is not None:
+        told = f"{variable} {wording.format(**error.get('ctx', {}))}"
+    else:  # a validator's own message, which names the variable
+        told = error["msg"].removeprefix("Value error, ")
+    return f"{told} (reçu : {error.get('input')!r})"
+
+
 def load_settings() -> Settings:
     """The settings from the environment; a bad value stops the process with a message naming its variable."""
     try:
         return Settings()
     except ValidationError as error:
-        problems = [f"{'.'.join(str(part) for part in problem['loc'])} : "
-                    f"{problem['msg'].removeprefix('Value error, ')} (reçu : {problem.get('input')!r})"
-                    for problem in error.errors()]
-        raise ValueError("Réglages du routage invalides : " + " ; ".join(problems)) from None
+        raise ValueError("Réglages du routage invalides : " + " ; ".join(map(_problem, error.errors()))) from None
