@@ -91,8 +91,10 @@ def _emit_calls(trees: list, owner: dict, emitters: dict):
     """(where, call, enclosing function, the argument holding its event type) of every call to an emitter."""
     for path, tree in trees:
         for call in ast.walk(tree):
-            name = getattr(getattr(call, "func", None), "attr", None) or getattr(getattr(call, "func", None), "id", None)
-            if not isinstance(call, ast.Call) or name not in emitters:
+            if not isinstance(call, ast.Call):
+                continue
+            name = getattr(call.func, "attr", None) or getattr(call.func, "id", None)
+            if name not in emitters:
                 continue
             function = owner.get(id(call))
             # a name may be both hubkit's UnitOfWork.emit and a service's own emit(context, type_, ...): the
