@@ -42,6 +42,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # deploy/, mounted beside this script
+from mounted_secret import secret  # noqa: E402
 
 RPC_EXCHANGE = "nameko-rpc"
 STANDALONE_PROXY = "standalone_rpc_proxy"  # nameko.standalone.rpc's service name for a ClusterRpcProxy
@@ -132,18 +136,6 @@ def exchanges() -> list:
 
 def env_key(name: str) -> str:
     return f"RABBITMQ_{name.upper()}_PASSWORD"
-
-
-def secret(variable: str, environ=os.environ) -> str:
-    """`variable`'s value, or the content of the file `<variable>_FILE` names (a mounted secret)."""
-    path = environ.get(f"{variable}_FILE")
-    if path:
-        with open(path, encoding="utf-8") as file:
-            return file.read().strip()
-    value = environ.get(variable, "")
-    if not value:
-        raise SystemExit(f"{variable} (or {variable}_FILE) is not set")
-    return value
 
 
 def environment_variables() -> list:

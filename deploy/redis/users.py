@@ -21,6 +21,10 @@ import hashlib
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # deploy/, mounted beside this script
+from mounted_secret import secret  # noqa: E402
 
 THROTTLE_COMMANDS = ("evalsha", "eval", "script|load", "script|exists", "get", "ttl", "incr", "incrby", "decr",
                      "expire", "del", "multi", "exec", "discard")
@@ -73,18 +77,6 @@ def acl_file(passwords: dict, admin_password: str, prefix: str, users=USERS, use
                                *rules(user, prefix)]))
     lines.append(f"user {user_prefix}admin on {password_hash(admin_password)} ~* &* +@all")
     return "\n".join(lines) + "\n"
-
-
-def secret(variable: str, environ=os.environ) -> str:
-    """`variable`'s value, or the content of the file `<variable>_FILE` names (a mounted secret)."""
-    path = environ.get(f"{variable}_FILE")
-    if path:
-        with open(path, encoding="utf-8") as file:
-            return file.read().strip()
-    value = environ.get(variable, "")
-    if not value:
-        raise SystemExit(f"{variable} (or {variable}_FILE) is not set")
-    return value
 
 
 def environment_variables() -> list:
