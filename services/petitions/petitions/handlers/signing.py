@@ -20,8 +20,8 @@ arrive within a few milliseconds into one `sign_petitions` call (hubkit.batching
    transition, one event).
 
 The count is exact at every commit. A crossing missed by two concurrent transactions that each saw the other
-uncommitted is caught by the periodic sweep (`reach_missed_thresholds`); `recount` rebuilds the counters from
-the signatures themselves.
+uncommitted is caught by the periodic sweep (`Sweep.reach_missed_thresholds`); `AntiFraud.recount` rebuilds the
+counters from the signatures themselves. The statements themselves are built once, in `signing_statements`.
 """
 from contextlib import nullcontext
 from dataclasses import dataclass
