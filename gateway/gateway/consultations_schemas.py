@@ -1,35 +1,56 @@
-"""API schemas of consultations. Bounds only: the ideas service checks the rules and gives the messages."""
-from marshmallow import Schema, fields, validate
+"""API schemas of consultations: the same fields, types and bounds as the ideas service's
+(ideas.schemas.consultations; tests/contract/test_wire_schemas.py compares them), with the descriptions the
+OpenAPI shows. The service checks the rules (non-empty texts, dates, modes) and gives the messages."""
+from marshmallow import Schema, ValidationError, fields, validate
 
-from .ideas_schemas import ModeratedCommentSchema
-from .schemas import ROW_ID, WireDateTime, offset_field
+from .schemas import ROW_ID, WireDate, WireDateTime, offset_field
 
 STATES = ("upcoming", "open", "closed")
 MODES = ("proposals", "argued_vote", "questionnaire", "amendable_text")
 SORTS = ("random", "most_supported", "newest")
+QUESTION_KINDS = ("single", "multiple", "text")
+DECISIONS = ("accept", "reject")
+POSITIONS = ("agree", "disagree")
+TITLE_MAX, CONTEXT_MAX, SECTION_TEXT_MAX, PROPOSAL_MAX, ARGUMENT_MAX, COMMENT_MAX = 140, 20_000, 20_000, 5000, 2000, 2000
+LABEL_MAX, URL_MAX, PLACE_MAX, RESOURCES_MAX, AGENDA_MAX = 200, 500, 200, 30, 30
+SYNTHESIS_MAX, DECISION_MAX, BODY_NAME_MAX = 20_000, 10_000, 200
+QUESTIONS_MAX, CHOICES_MAX, CHOICE_MAX, ANSWER_TEXT_MAX = 30, 20, 200, 2000
 
 
 def _text(maximum: int, required=True, description: str = None):
     metadata = {"description": description} if description else {}
     if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=maximum), metadata=metadata)
+        return fields.String(required=True, validate=validate.Length(max=maximum), metadata=metadata)
     return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=maximum), metadata=metadata)
+
+
+class AnswerValue(fields.Field):
+    """A questionnaire answer: one choice or a text (a string), or several choices (a list of strings)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and len(value) <= ANSWER_TEXT_MAX:
+            return value
+        if isinstance(value, list) and len(value) <= CHOICES_MAX and all(
+                isinstance(item, str) and len(item) <= CHOICE_MAX for item in value):
+            return value
+        raise ValidationError("Réponse invalide.")
 
 
 # --- requests --------------------------------------------------------------------------------------
 
 class ConsultationQuerySchema(Schema):
-    state = fields.String(validate=validate.OneOf(STATES), metadata={"description": "upcoming, open ou closed"})
+    state = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATES),
+                          metadata={"description": "upcoming, open ou closed"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     offset = offset_field()
 
 
-class ConsultationReadQuerySchema(Schema):
+class ConsultationReadSchema(Schema):
     sort = fields.String(load_default="random", validate=validate.OneOf(SORTS))
     seed = fields.String(load_default="", validate=validate.Length(max=64),
                          metadata={"description": "Graine du tri aléatoire : le même ordre pour la même graine "
                                                   "(une par visite)"})
-    section_id = fields.Integer(load_default=None, validate=ROW_ID,
+    section_id = fields.Integer(load_default=None, allow_none=True, validate=ROW_ID,
                                 metadata={"description": "La section dont on lit la page `page` ; les autres "
                                                          "montrent leur première page. Sans elle : toutes."})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000),
@@ -39,73 +60,82 @@ class ConsultationReadQuerySchema(Schema):
 
 
 class ResourceSchema(Schema):
-    label = _text(200)
-    url = _text(500, description="Adresse http(s)")
+    label = _text(LABEL_MAX)
+    url = _text(URL_MAX, description="Adresse http(s)")
 
 
 class MeetingSchema(Schema):
-    title = _text(200)
-    place = _text(200, required=False)
+    title = _text(LABEL_MAX)
+    place = _text(PLACE_MAX, required=False)
     starts_at = fields.AwareDateTime(required=True)
 
 
-class ConsultationBodySchema(Schema):
-    title = _text(140)
-    context = _text(20_000, description="Le contexte, en texte brut")
-    resources = fields.List(fields.Nested(ResourceSchema), load_default=list, validate=validate.Length(max=30))
-    agenda = fields.List(fields.Nested(MeetingSchema), load_default=list, validate=validate.Length(max=30))
+class SaveConsultationSchema(Schema):
+    title = _text(TITLE_MAX, description="5 caractères au moins")
+    context = _text(CONTEXT_MAX, description="Le contexte, en texte brut")
+    resources = fields.List(fields.Nested(ResourceSchema), load_default=list,
+                            validate=validate.Length(max=RESOURCES_MAX))
+    agenda = fields.List(fields.Nested(MeetingSchema), load_default=list, validate=validate.Length(max=AGENDA_MAX))
     opens_at = fields.AwareDateTime(required=True)
     closes_at = fields.AwareDateTime(required=True)
 
 
 class QuestionSchema(Schema):
-    label = _text(200)
-    kind = fields.String(required=True, validate=validate.OneOf(["single", "multiple", "text"]))
-    choices = fields.List(fields.String(validate=validate.Length(max=200)), load_default=list,
-                          validate=validate.Length(max=20))
+    label = _text(LABEL_MAX)
+    kind = fields.String(required=True, validate=validate.OneOf(QUESTION_KINDS))
+    choices = fields.List(fields.String(validate=validate.Length(max=CHOICE_MAX)), load_default=list,
+                          validate=validate.Length(max=CHOICES_MAX))
     required = fields.Boolean(load_default=None, allow_none=True,
                               metadata={"description": "Par défaut : oui pour un choix, non pour un texte libre"})
 
 
-class SectionBodySchema(Schema):
-    title = _text(140)
+class SaveSectionSchema(Schema):
+    title = _text(TITLE_MAX)
     mode = fields.String(required=True, validate=validate.OneOf(MODES))
-    body = _text(20_000, required=False, description="Introduction, question du vote argumenté ou texte amendable")
-    questions = fields.List(fields.Nested(QuestionSchema), load_default=list, validate=validate.Length(max=30))
+    body = _text(SECTION_TEXT_MAX, required=False,
+                 description="Introduction, question du vote argumenté ou texte amendable")
+    questions = fields.List(fields.Nested(QuestionSchema), load_default=list,
+                            validate=validate.Length(max=QUESTIONS_MAX))
     position = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=1000))
 
 
-class SynthesisBodySchema(Schema):
-    synthesis = _text(20_000)
-    decision = _text(10_000, description="La décision finale")
-    decision_body = _text(200, description="L'instance qui a décidé (ex. Conseil de Paris)")
+class SynthesisSchema(Schema):
+    synthesis = _text(SYNTHESIS_MAX)
+    decision = _text(DECISION_MAX, description="La décision finale")
+    decision_body = _text(BODY_NAME_MAX, description="L'instance qui a décidé (ex. Conseil de Paris)")
     decision_date = fields.Date(required=True)
-    deliberation_url = _text(500, required=False, description="Lien vers la délibération")
+    deliberation_url = _text(URL_MAX, required=False, description="Lien vers la délibération")
 
 
 class ProposalBodySchema(Schema):
-    section_id = fields.Integer(required=True, validate=ROW_ID)
-    title = _text(140)
-    body = _text(5000)
+    section_id = fields.Integer(load_default=None, allow_none=True, validate=ROW_ID,
+                                metadata={"description": "La section (obligatoire)"})
+    title = _text(TITLE_MAX, description="5 caractères au moins")
+    body = _text(PROPOSAL_MAX, description="10 caractères au moins")
 
 
 class AmendmentBodySchema(Schema):
-    title = _text(140)
-    body = _text(5000)
+    title = _text(TITLE_MAX, description="5 caractères au moins")
+    body = _text(PROPOSAL_MAX, description="10 caractères au moins")
 
 
-class DecisionBodySchema(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(["accept", "reject"]))
-    note = _text(2000, required=False)
+class DecideAmendmentSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    note = _text(ARGUMENT_MAX, required=False)
 
 
-class ArgumentBodySchema(Schema):
-    position = fields.String(required=True, validate=validate.OneOf(["agree", "disagree"]))
-    body = _text(2000, description="L'argument")
+class PostProposalCommentSchema(Schema):
+    body = _text(COMMENT_MAX)
 
 
-class AnswersBodySchema(Schema):
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(max=8)), values=fields.Raw(), required=True,
+class PostArgumentSchema(Schema):
+    position = fields.String(required=True, validate=validate.OneOf(POSITIONS))
+    body = _text(ARGUMENT_MAX, description="L'argument, 5 caractères au moins")
+
+
+class AnswerQuestionnaireSchema(Schema):
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(max=8)), values=AnswerValue(), required=True,
+                          validate=validate.Length(max=QUESTIONS_MAX),
                           metadata={"description": "Par question (q1, q2…) : un choix, une liste de choix ou un texte"})
 
 
@@ -132,6 +162,7 @@ class ConsultationPageSchema(Schema):
 
 class ProposalSummarySchema(Schema):
     id = fields.String()
+    consultation_id = fields.String()
     section_id = fields.Integer()
     title = fields.String()
     excerpt = fields.String()
@@ -139,10 +170,11 @@ class ProposalSummarySchema(Schema):
     author_pseudonym = fields.String()
     amends = fields.String(allow_none=True, metadata={"description": "Pour un amendement : la proposition amendée"})
     amendment_status = fields.String(allow_none=True, metadata={"description": "pending, accepted ou rejected"})
+    amendment_status_label = fields.String(allow_none=True)
     supports_count = fields.Integer(metadata={"description": "Les « d'accord » (votes)"})
+    comments_count = fields.Integer()
     amendments_count = fields.Integer()
     arguments_count = fields.Integer()
-    comments_count = fields.Integer()
     agree_count = fields.Integer()
     disagree_count = fields.Integer()
     counters = fields.String(metadata={"description": "« 7 votes - 3 amendements - 4 arguments »"})
@@ -151,6 +183,7 @@ class ProposalSummarySchema(Schema):
 
 class ArgumentSchema(Schema):
     id = fields.Integer()
+    section_id = fields.Integer()
     proposal_id = fields.String(allow_none=True)
     position = fields.String()
     position_label = fields.String()
@@ -160,9 +193,27 @@ class ArgumentSchema(Schema):
     created_at = WireDateTime()
 
 
-class ProposalCommentSchema(ModeratedCommentSchema):
+class ProposalCommentSchema(Schema):
+    id = fields.Integer()
     proposal_id = fields.String()
+    author_pseudonym = fields.String()
+    body = fields.String()
+    hidden = fields.Boolean(metadata={"description": "Masqué : body vaut « Masqué par la modération »"})
     supports_count = fields.Integer()
+    created_at = WireDateTime()
+
+
+class VoteSchema(Schema):
+    agree_count = fields.Integer()
+    disagree_count = fields.Integer()
+    arguments = fields.List(fields.Nested(ArgumentSchema))
+
+
+class QuestionnaireStateSchema(Schema):
+    responses_count = fields.Integer()
+    answered = fields.Boolean()
+    results_visible = fields.Boolean()
+    results = fields.Raw(metadata={"description": "Par question : les choix et leurs comptes (une fois visibles)"})
 
 
 class ProposalsPageSchema(Schema):
@@ -173,6 +224,7 @@ class ProposalsPageSchema(Schema):
 
 class SectionSchema(Schema):
     id = fields.Integer()
+    position = fields.Integer()
     title = fields.String()
     mode = fields.String()
     mode_label = fields.String()
@@ -183,38 +235,77 @@ class SectionSchema(Schema):
     proposals_count = fields.Integer(metadata={"description": "Toutes les propositions de la section"})
     proposals_page = fields.Nested(ProposalsPageSchema, allow_none=True,
                                    metadata={"description": "Sections de propositions seulement"})
-    vote = fields.Raw(allow_none=True, metadata={"description": "Vote argumenté : agree_count, disagree_count, "
-                                                                "arguments"})
-    questionnaire = fields.Raw(allow_none=True, metadata={"description": "responses_count, answered, "
-                                                                         "results_visible, results"})
+    vote = fields.Nested(VoteSchema, allow_none=True, metadata={"description": "Vote argumenté seulement"})
+    questionnaire = fields.Nested(QuestionnaireStateSchema, allow_none=True,
+                                  metadata={"description": "Questionnaire seulement"})
+
+
+class SynthesisViewSchema(Schema):
+    synthesis = fields.String()
+    decision = fields.String()
+    decision_body = fields.String()
+    decision_date = WireDate()
+    deliberation_url = fields.String(allow_none=True)
+    published_at = WireDateTime()
+
+
+class ConsultationViewerSchema(Schema):
+    can_edit = fields.Boolean()
+    can_moderate = fields.Boolean()
+    supported = fields.List(fields.String())
+    voted = fields.List(fields.String())
+    answered = fields.List(fields.Integer())
+    reported = fields.List(fields.String())
+
+
+class PendingAmendmentSchema(ProposalSummarySchema):
+    amends_title = fields.String()
 
 
 class ConsultationSchema(ConsultationSummarySchema):
     context = fields.String()
-    pending_amendments = fields.List(fields.Nested(ProposalSummarySchema),
+    direction = fields.String(allow_none=True, metadata={"description": "La direction de la Ville qui la mène"})
+    pending_amendments = fields.List(fields.Nested(PendingAmendmentSchema),
                                      metadata={"description": "Pour les agents : les amendements en attente de "
-                                                              "décision (avec `amends_title`) ; vide sinon"})
-    resources = fields.Raw()
-    agenda = fields.Raw()
+                                                              "décision ; vide sinon"})
+    resources = fields.Raw(metadata={"description": "[{label, url}]"})
+    agenda = fields.Raw(metadata={"description": "[{title, place, starts_at}]"})
     accepts_input = fields.Boolean()
     sort = fields.String()
     sections = fields.List(fields.Nested(SectionSchema))
-    synthesis = fields.Raw(allow_none=True, metadata={"description": "synthesis, decision, decision_body, "
-                                                                     "decision_date, deliberation_url, published_at"})
-    viewer = fields.Raw(allow_none=True)
+    synthesis = fields.Nested(SynthesisViewSchema, allow_none=True)
+    updated_at = WireDateTime()
+    viewer = fields.Nested(ConsultationViewerSchema, allow_none=True)
+
+
+class ProposalViewerSchema(Schema):
+    is_author = fields.Boolean()
+    can_decide = fields.Boolean()
+    can_moderate = fields.Boolean()
+    supports = fields.Boolean()
+    voted = fields.Boolean()
+    supported = fields.List(fields.String())
+    reported = fields.List(fields.String())
+
+
+class AmendmentSchema(ProposalSummarySchema):
+    body = fields.String()
+    decision_note = fields.String(allow_none=True)
 
 
 class ProposalSchema(ProposalSummarySchema):
     body = fields.String()
-    consultation = fields.Raw()
-    section = fields.Raw()
+    decision_note = fields.String(allow_none=True)
+    decided_at = WireDateTime(allow_none=True)
+    consultation = fields.Raw(metadata={"description": "{id, title, state, state_label}"})
+    section = fields.Raw(metadata={"description": "{id, title, mode, mode_label}"})
     amendable = fields.Boolean()
     accepts_input = fields.Boolean()
     amended = fields.Nested(ProposalSummarySchema, allow_none=True)
-    amendments = fields.List(fields.Nested(ProposalSummarySchema))
+    amendments = fields.List(fields.Nested(AmendmentSchema))
     arguments = fields.List(fields.Nested(ArgumentSchema))
     comments = fields.List(fields.Nested(ProposalCommentSchema))
-    viewer = fields.Raw(allow_none=True)
+    viewer = fields.Nested(ProposalViewerSchema, allow_none=True)
 
 
 class SupportStateSchema(Schema):

@@ -1,27 +1,111 @@
-"""API schemas of the idea box's moderation, similar ideas and merging (the older idea schemas stay in
-`schemas.py`; these extend them). Bounds only: the ideas service checks the rules and gives the messages."""
+"""API schemas of the idea box: the same fields, types and bounds as the ideas service's (ideas.schemas.ideas;
+tests/contract/test_wire_schemas.py compares them), with the descriptions the OpenAPI shows. The service checks
+the rules (themes of a submission, transitions, non-empty texts) and gives the messages."""
 from marshmallow import Schema, fields, validate
 
-from . import schemas
+from .schemas import WireDateTime, offset_field
 
+THEMES = ("cadre_de_vie", "culture_patrimoine", "attractivite_emploi", "education_jeunesse", "environnement",
+          "mobilites", "prevention_securite", "proprete", "sante", "solidarites", "sport")
+STATUSES = ("submitted", "under_review", "forwarded", "answered", "not_retained", "merged")
+SORTS = ("newest", "most_supported")
 REPORT_REASONS = ("spam", "offensive", "off_topic")
-CONTENT_KINDS = ("idea", "comment")
+TITLE_MAX, DESCRIPTION_MAX, ADDRESS_MAX, COMMENT_MAX, MESSAGE_MAX = 140, 5000, 200, 2000, 2000
+MODERATION_REASON_MAX = 500
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+class IdeaQuerySchema(Schema):
+    theme = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(THEMES))
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATUSES))
+    arrondissement = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=20))
+    q = fields.String(load_default="", validate=validate.Length(max=100),
+                      metadata={"description": "Mots du titre ou de la description"})
+    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    offset = offset_field()
+
+
+class SubmitIdeaSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(max=TITLE_MAX),
+                          metadata={"description": "5 caractères au moins"})
+    description = fields.String(required=True, validate=validate.Length(max=DESCRIPTION_MAX),
+                                metadata={"description": "10 caractères au moins ; texte brut (aucun HTML n'est "
+                                                         "interprété)"})
+    theme = fields.String(required=True, validate=validate.Length(max=32),
+                          metadata={"description": "Code d'une thématique de GET /api/v1/ideas/themes"})
+    arrondissement = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=20))
+    address_line = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=ADDRESS_MAX))
+
+
+class PostCommentSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(max=COMMENT_MAX))
+
+
+class ChangeStatusSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    message = fields.String(load_default="", validate=validate.Length(max=MESSAGE_MAX),
+                            metadata={"description": "Message public (obligatoire) : la réponse, le motif, la "
+                                                     "suite donnée"})
+    scheme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
+                           metadata={"description": "Dispositif, pour une idée transmise (forwarded)"})
+    merged_into = fields.UUID(load_default=None, allow_none=True,
+                              metadata={"description": "Idée qui regroupe celle-ci (merged)"})
 
 
 class SimilarQuerySchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=3, max=140),
+    title = fields.String(required=True, validate=validate.Length(min=3, max=TITLE_MAX),
                           metadata={"description": "Le titre en cours de saisie"})
-    description = fields.String(load_default="", validate=validate.Length(max=5000))
+    description = fields.String(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
+    exclude = fields.UUID(load_default=None, allow_none=True,
+                          metadata={"description": "Une idée à ne pas proposer (celle que l'on modifie)"})
 
 
-class ModeratedIdeaSummarySchema(schemas.IdeaSummarySchema):
+class ReportSchema(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(REPORT_REASONS))
+
+
+class ModerateSchema(Schema):
+    reason = fields.String(load_default="", validate=validate.Length(max=MODERATION_REASON_MAX),
+                           metadata={"description": "Motif de la décision (obligatoire), consigné dans le journal "
+                                                    "de modération"})
+
+
+class MergeIdeasSchema(Schema):
+    into = fields.UUID(required=True, metadata={"description": "L'idée qui regroupe celle-ci"})
+    message = fields.String(load_default="", validate=validate.Length(max=MESSAGE_MAX),
+                            metadata={"description": "Message public (obligatoire), dans l'historique de l'idée "
+                                                     "fusionnée"})
+
+
+# --- responses -----------------------------------------------------------------------------------
+
+class ThemeSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+
+
+class IdeaSummarySchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    excerpt = fields.String()
+    theme = fields.String()
+    theme_label = fields.String()
+    arrondissement = fields.Integer(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    author_pseudonym = fields.String()
     hidden = fields.Boolean(metadata={"description": "Masquée par la modération : titre et extrait valent "
                                                      "« Masqué par la modération »"})
+    supports_count = fields.Integer()
     imported_supports = fields.Integer(metadata={"description": "Soutiens reçus sur la plateforme d'origine "
                                                                 "(idées importées), comptés à part"})
+    comments_count = fields.Integer()
+    created_at = WireDateTime()
 
 
-class SimilarIdeaSchema(ModeratedIdeaSummarySchema):
+class SimilarIdeaSchema(IdeaSummarySchema):
     similarity = fields.Float(metadata={"description": "Cosinus TF-IDF, de 0 à 1"})
     kind = fields.String(metadata={"description": "idea, ou proposal (proposition d'une consultation : ni "
                                                   "thématique, ni statut, ni lieu)"})
@@ -33,25 +117,75 @@ class SimilarIdeasSchema(Schema):
     items = fields.List(fields.Nested(SimilarIdeaSchema))
 
 
-class ModeratedCommentSchema(schemas.CommentSchema):
+class IdeaPageSchema(Schema):
+    items = fields.List(fields.Nested(IdeaSummarySchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class StatusChangeSchema(Schema):
+    status = fields.String()
+    status_label = fields.String()
+    scheme = fields.String(allow_none=True)
+    scheme_label = fields.String(allow_none=True)
+    merged_into = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+    role = fields.String(metadata={"description": "Rôle de qui a changé le statut (citizen pour le dépôt)"})
+    changed_at = WireDateTime()
+
+
+class CommentSchema(Schema):
+    id = fields.Integer()
+    idea_id = fields.String()
+    author_pseudonym = fields.String()
+    body = fields.String()
     hidden = fields.Boolean(metadata={"description": "Masqué : body vaut « Masqué par la modération »"})
+    created_at = WireDateTime()
 
 
-class IdeaReaderSchema(schemas.IdeaViewerSchema):
+class ViewerSchema(Schema):
+    is_author = fields.Boolean()
+    supports = fields.Boolean()
+    follows = fields.Boolean()
+    can_change_status = fields.Boolean(metadata={"description": "Administrateurs seulement (les agents décident "
+                                                                "depuis la boîte d'orientation)"})
+    can_merge = fields.Boolean(metadata={"description": "Fusionner les doublons : agents, modérateurs, "
+                                                        "administrateurs"})
     can_moderate = fields.Boolean()
     reported_idea = fields.Boolean()
     reported_comments = fields.List(fields.Integer())
 
 
-class IdeaDetailSchema(schemas.IdeaSchema, ModeratedIdeaSummarySchema):
-    comments = fields.List(fields.Nested(ModeratedCommentSchema))
-    viewer = fields.Nested(IdeaReaderSchema, allow_none=True)
+class IdeaSchema(IdeaSummarySchema):
+    description = fields.String()
+    address_line = fields.String(allow_none=True)
+    scheme = fields.String(allow_none=True)
+    scheme_label = fields.String(allow_none=True)
+    merged_into = fields.String(allow_none=True)
+    followers_count = fields.Integer()
+    next_statuses = fields.List(fields.String())
+    accepts_supports = fields.Boolean()
+    accepts_comments = fields.Boolean()
+    updated_at = WireDateTime()
+    history = fields.List(fields.Nested(StatusChangeSchema))
+    comments = fields.List(fields.Nested(CommentSchema))
+    viewer = fields.Nested(ViewerSchema, allow_none=True,
+                           metadata={"description": "Avec un jeton : ce que j'ai fait de cette idée"})
     similar = fields.List(fields.Nested(SimilarIdeaSchema),
                           metadata={"description": "Idées proches, pour les agents (vide sinon)"})
 
 
-class ReportSchema(Schema):
-    reason = fields.String(required=True, validate=validate.OneOf(REPORT_REASONS))
+class SupportStateSchema(Schema):
+    idea_id = fields.String()
+    supported = fields.Boolean()
+    supports_count = fields.Integer()
+
+
+class FollowStateSchema(Schema):
+    idea_id = fields.String()
+    following = fields.Boolean()
+    followers_count = fields.Integer()
 
 
 class ReportStateSchema(Schema):
@@ -59,11 +193,6 @@ class ReportStateSchema(Schema):
     content_id = fields.String()
     reported = fields.Boolean()
     hidden = fields.Boolean()
-
-
-class ModerationDecisionSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
-                           metadata={"description": "Motif de la décision, consigné dans le journal de modération"})
 
 
 class ModerationStateSchema(Schema):
@@ -94,16 +223,9 @@ class ModerationLogSchema(Schema):
     action = fields.String()
     reason = fields.String()
     role = fields.String()
-    created_at = schemas.WireDateTime()
+    created_at = WireDateTime()
 
 
-class IdeaModerationQueueSchema(Schema):
+class ModerationQueueSchema(Schema):
     items = fields.List(fields.Nested(QueueItemSchema))
     log = fields.List(fields.Nested(ModerationLogSchema))
-
-
-class MergeSchema(Schema):
-    into = fields.String(required=True, validate=validate.Length(min=1, max=36),
-                         metadata={"description": "L'idée qui regroupe celle-ci"})
-    message = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                            metadata={"description": "Message public, dans l'historique de l'idée fusionnée"})

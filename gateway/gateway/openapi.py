@@ -88,8 +88,30 @@ def _answer(result, response_schema, status: int, view_name: str):
     raise TypeError(f"{view_name} returns a JSON body but declares no response schema")
 
 
+def schema_name(schema) -> str:
+    """A component's name: the class's, without "Schema"; prefixed by its area where two areas use the name
+    (ideas' and consultations' SupportState), so that each name stays the same from one build to the next."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    area = cls.__module__.rsplit(".", 1)[-1].removesuffix("_schemas")
+    return area.title() + name if area != "schemas" and name in _shared_names() else name
+
+
+@functools.cache
+def _shared_names() -> frozenset:
+    """Class names defined in more than one of the gateway's schema modules."""
+    from . import budget_schemas, consultations_schemas, ideas_schemas, petitions_schemas, routing_schemas, schemas
+    seen, shared = set(), set()
+    for module in (schemas, ideas_schemas, consultations_schemas, budget_schemas, petitions_schemas, routing_schemas):
+        for name, value in vars(module).items():
+            if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == module.__name__:
+                shared.update({name.removesuffix("Schema")} & seen)
+                seen.add(name.removesuffix("Schema"))
+    return frozenset(shared)
+
+
 def build_spec(app) -> dict:
-    plugin = MarshmallowPlugin()
+    plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
     spec = APISpec(title="Hub de la participation — API", version="1.0.0", openapi_version="3.0.3",
                    plugins=[plugin],
                    info={"description": "API JSON du hub de la participation citoyenne (Ville de Paris)."},

@@ -10,9 +10,13 @@ from marshmallow import Schema, fields, validate
 # Mail servers do not all accept non-ASCII addresses (SMTPUTF8): refuse them up front, clearly.
 EMAIL = [validate.Length(max=254), validate.Email(),
          validate.Regexp(r"^[\x21-\x7e]+\Z", error="Adresse e-mail sans accents ni espaces attendue.")]
-PASSWORD = validate.Length(min=1, max=128)
+PASSWORD = validate.Length(max=128)  # the accounts service gives the rule's message (10 characters at least)
 TOKEN = validate.Length(min=16, max=200)
 ROLES = ("citizen", "agent", "moderator", "admin")
+# The City's directions an agent can belong to (accounts.domain.DIRECTIONS: GET /api/v1/reference names them)
+DIRECTIONS = ("DDCT", "DEVE", "DVD", "DU", "DPE", "DAC", "DASCO", "DJS", "DFPE", "DLH", "DAE", "DCPA", "DSOL",
+              "DICOM", "DSIN")
+PSEUDONYM = validate.Length(max=40)
 # Far past any list of the hub, and far below the 64-bit integers of the databases (2**63 was a 500 there).
 MAX_OFFSET = 1_000_000
 # Numeric row ids within the databases' integers (32 or 64 bits): a larger one was a 500 there, not a 400
@@ -63,7 +67,7 @@ class StatusSchema(Schema):
 class RegisterSchema(Schema):
     email = fields.String(required=True, validate=EMAIL)
     password = fields.String(required=True, validate=PASSWORD, metadata={"description": "10 à 128 caractères"})
-    pseudonym = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    pseudonym = fields.String(required=True, validate=PSEUDONYM)
 
 
 class TokenSchema(Schema):
@@ -99,7 +103,7 @@ class PasswordConfirmationSchema(Schema):
 
 
 class ProfileUpdateSchema(Schema):
-    pseudonym = fields.String(validate=validate.Length(min=1, max=40))
+    pseudonym = fields.String(validate=PSEUDONYM)
     birth_date = fields.Date(allow_none=True, metadata={"example": "1990-05-14"})
     lives_in_paris = fields.Boolean()
     address_line = fields.String(allow_none=True, validate=validate.Length(max=200))
@@ -109,12 +113,12 @@ class ProfileUpdateSchema(Schema):
 
 class RoleGrantSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES[1:]))
-    direction = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
+    direction = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(DIRECTIONS))
 
 
 class AccountQuerySchema(Schema):
     query = fields.String(load_default="", validate=validate.Length(max=100))
-    role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
+    role = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ROLES))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = offset_field()
 
@@ -144,6 +148,19 @@ class AccountSchema(Schema):
     postcode = fields.String(allow_none=True)
     arrondissement = fields.Integer(allow_none=True)
     sector = fields.Nested(SectorSchema, allow_none=True)
+    certification = fields.Nested(CertificationSchema)
+    created_at = WireDateTime()
+
+
+class AccountSummarySchema(Schema):
+    """An account in the back office's search results."""
+    id = fields.String()
+    pseudonym = fields.String()
+    email = fields.String()
+    email_verified = fields.Boolean()
+    roles = fields.List(fields.String())
+    direction = fields.String(allow_none=True)
+    arrondissement = fields.Integer(allow_none=True)
     certification = fields.Nested(CertificationSchema)
     created_at = WireDateTime()
 
@@ -183,130 +200,13 @@ class ReferenceSchema(Schema):
     directions = fields.List(fields.Nested(DirectionSchema))
 
 
+class PersonalDataExportSchema(Schema):
+    generated_at = WireDateTime()
+    account_id = fields.String()
+    services = fields.Dict(keys=fields.String(), values=fields.Raw(),
+                           metadata={"description": "Par service : les données personnelles qu'il garde"})
+
+
 class HealthSchema(Schema):
     status = fields.String()
     checks = fields.Dict()
-
-
-# --- ideas (the permanent idea box) --------------------------------------------------------------
-# Bounds only: the ideas service checks the rules (themes, transitions) and gives the messages.
-
-class IdeaSubmitSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=140))
-    description = fields.String(required=True, validate=validate.Length(min=1, max=5000),
-                                metadata={"description": "Texte brut (aucun HTML n'est interprété)"})
-    theme = fields.String(required=True, validate=validate.Length(min=1, max=32),
-                          metadata={"description": "Code d'une thématique de GET /api/v1/ideas/themes"})
-    arrondissement = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=20))
-    address_line = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-
-
-class IdeaQuerySchema(Schema):
-    theme = fields.String(validate=validate.Length(max=32))
-    status = fields.String(validate=validate.Length(max=16),
-                           metadata={"description": "submitted, under_review, forwarded, answered, not_retained "
-                                                    "ou merged"})
-    arrondissement = fields.Integer(validate=validate.Range(min=1, max=20))
-    q = fields.String(validate=validate.Length(max=100), metadata={"description": "Mots du titre ou de la "
-                                                                                 "description"})
-    sort = fields.String(load_default="newest", validate=validate.OneOf(["newest", "most_supported"]))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    offset = offset_field()
-
-
-class CommentPostSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-
-
-class IdeaStatusChangeSchema(Schema):
-    status = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    message = fields.String(required=True, validate=validate.Length(min=1, max=2000),
-                            metadata={"description": "Message public : la réponse, le motif, la suite donnée"})
-    scheme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=24),
-                           metadata={"description": "Dispositif, pour une idée transmise (forwarded)"})
-    merged_into = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
-                                metadata={"description": "Idée qui regroupe celle-ci (merged)"})
-
-
-class ThemeSchema(Schema):
-    code = fields.String()
-    label = fields.String()
-
-
-class IdeaSummarySchema(Schema):
-    id = fields.String()
-    title = fields.String()
-    excerpt = fields.String()
-    theme = fields.String()
-    theme_label = fields.String()
-    arrondissement = fields.Integer(allow_none=True)
-    status = fields.String()
-    status_label = fields.String()
-    author_pseudonym = fields.String()
-    supports_count = fields.Integer()
-    comments_count = fields.Integer()
-    created_at = WireDateTime()
-
-
-class IdeaPageSchema(Schema):
-    items = fields.List(fields.Nested(IdeaSummarySchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
-
-
-class IdeaStatusStepSchema(Schema):
-    status = fields.String()
-    status_label = fields.String()
-    scheme = fields.String(allow_none=True)
-    scheme_label = fields.String(allow_none=True)
-    merged_into = fields.String(allow_none=True)
-    message = fields.String(allow_none=True)
-    role = fields.String(metadata={"description": "Rôle de qui a changé le statut (citizen pour le dépôt)"})
-    changed_at = WireDateTime()
-
-
-class CommentSchema(Schema):
-    id = fields.Integer()
-    idea_id = fields.String()
-    author_pseudonym = fields.String()
-    body = fields.String()
-    created_at = WireDateTime()
-
-
-class IdeaViewerSchema(Schema):
-    is_author = fields.Boolean()
-    supports = fields.Boolean()
-    follows = fields.Boolean()
-    can_change_status = fields.Boolean(metadata={"description": "Administrateurs seulement (les agents décident "
-                                                                "depuis la boîte d'orientation)"})
-    can_merge = fields.Boolean(metadata={"description": "Fusionner les doublons : agents, modérateurs, administrateurs"})
-
-
-class IdeaSchema(IdeaSummarySchema):
-    description = fields.String()
-    address_line = fields.String(allow_none=True)
-    scheme = fields.String(allow_none=True)
-    scheme_label = fields.String(allow_none=True)
-    merged_into = fields.String(allow_none=True)
-    followers_count = fields.Integer()
-    next_statuses = fields.List(fields.String())
-    accepts_supports = fields.Boolean()
-    accepts_comments = fields.Boolean()
-    updated_at = WireDateTime()
-    history = fields.List(fields.Nested(IdeaStatusStepSchema))
-    comments = fields.List(fields.Nested(CommentSchema))
-    viewer = fields.Nested(IdeaViewerSchema, allow_none=True,
-                           metadata={"description": "Avec un jeton : ce que j'ai fait de cette idée"})
-
-
-class SupportStateSchema(Schema):
-    idea_id = fields.String()
-    supported = fields.Boolean()
-    supports_count = fields.Integer()
-
-
-class FollowStateSchema(Schema):
-    idea_id = fields.String()
-    following = fields.Boolean()
-    followers_count = fields.Integer()

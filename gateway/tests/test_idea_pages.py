@@ -456,8 +456,8 @@ def test_the_api_maps_the_service_errors(client, ideas, sign_in):
                        json={"status": "answered", "message": "Oui."}).status_code == 403
     ideas.fail("get_idea", NotFound("Idée introuvable."))
     assert client.get(f"/api/v1/ideas/{IDEA_ID}").status_code == 404
-    empty = client.post(f"/api/v1/ideas/{IDEA_ID}/comments", headers=auth, json={"body": ""})
-    assert empty.status_code == 400 and "body" in empty.get_json()["details"]
+    too_long = client.post(f"/api/v1/ideas/{IDEA_ID}/comments", headers=auth, json={"body": "x" * 2001})
+    assert too_long.status_code == 400 and "body" in too_long.get_json()["details"]
 
 
 def test_the_api_lists_themes_and_ideas(client, ideas):
@@ -465,7 +465,8 @@ def test_the_api_lists_themes_and_ideas(client, ideas):
     listing = client.get("/api/v1/ideas?theme=mobilites&sort=most_supported&limit=5")
     assert listing.status_code == 200 and listing.get_json()["total"] == 30
     (query,) = ideas.args_of("list_ideas")[0]
-    assert query == {"theme": "mobilites", "sort": "most_supported", "limit": 5, "offset": 0}
+    assert query == {"theme": "mobilites", "status": None, "arrondissement": None, "q": "", "sort": "most_supported",
+                     "limit": 5, "offset": 0}
     assert client.get("/api/v1/ideas?sort=random").status_code == 400
     unknown = client.get("/api/v1/ideas?colour=blue")
     assert unknown.status_code == 400 and unknown.get_json()["details"] == {"colour": ["Champ inconnu."]}
@@ -506,7 +507,7 @@ def test_checking_similar_ideas_without_a_title_says_so(client, ideas, sign_in, 
 def test_the_similar_ideas_api_validates_and_answers(client, ideas):
     response = client.get("/api/v1/ideas/similar?title=Fontaines%20canal&description=eau")
     assert response.status_code == 200 and response.get_json() == {"items": [a_similar()]}
-    assert ideas.args_of("similar_ideas") == [({"title": "Fontaines canal", "description": "eau"},)]
+    assert ideas.args_of("similar_ideas") == [({"title": "Fontaines canal", "description": "eau", "exclude": None},)]
     bad = client.get("/api/v1/ideas/similar?title=ab")
     assert bad.status_code == 400 and "title" in bad.get_json()["details"]
     assert len(ideas.args_of("similar_ideas")) == 1
@@ -615,7 +616,7 @@ def test_the_moderation_api(client, ideas, sign_in):
     assert client.post(f"/api/v1/ideas/{IDEA_ID}/hide", headers=auth, json={"reason": "x"}).status_code == 403
     assert client.get("/api/v1/ideas/moderation", headers=auth).status_code == 403
     auth = {"Authorization": f"Bearer {sign_in('admin')}"}
-    assert client.post(f"/api/v1/ideas/{IDEA_ID}/hide", headers=auth, json={}).status_code == 400
+    assert client.post(f"/api/v1/ideas/{IDEA_ID}/hide", headers=auth, json={"reason": "x" * 501}).status_code == 400
     hidden = client.post(f"/api/v1/ideas/{IDEA_ID}/hide", headers=auth, json={"reason": "Spam."})
     assert hidden.status_code == 200 and hidden.get_json()["hidden"] is True
     restored = client.post("/api/v1/ideas/comments/7/restore", headers=auth, json={"reason": "Ok."})

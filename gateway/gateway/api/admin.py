@@ -12,7 +12,7 @@ bp = Blueprint("api_admin", __name__)
 @bp.get("/accounts")
 @roles_required("admin", "agent")
 @endpoint("Rechercher des comptes (agents, administrateurs)", query=schemas.AccountQuerySchema,
-          response=schemas.AccountSchema(many=True), auth=True, errors=(400, 403), tag="back-office")
+          response=schemas.AccountSummarySchema(many=True), auth=True, errors=(400, 403), tag="back-office")
 def search_accounts(data):
     return remote.call("accounts", "search_accounts", actor_id(), data)
 

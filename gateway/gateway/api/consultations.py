@@ -8,7 +8,7 @@ from marshmallow import fields
 
 from .. import consultations_schemas as schemas
 from .. import ideas_schemas, remote
-from ..schemas import BIG_ROW_ID, CommentPostSchema
+from ..schemas import BIG_ROW_ID
 from ..actors import actor, pseudonym, staff_actor, viewer
 from ..auth import login_required, roles_required
 from ..openapi import endpoint
@@ -46,7 +46,7 @@ def list_consultations(data):
 
 @bp.get("/consultations/<consultation_id>")
 @endpoint("Une consultation : contexte, ressources, agenda, sections, propositions, votes, questionnaires, "
-          "synthèse", query=schemas.ConsultationReadQuerySchema, response=schemas.ConsultationSchema,
+          "synthèse", query=schemas.ConsultationReadSchema, response=schemas.ConsultationSchema,
           errors=(400, 404), tag=TAG)
 def get_consultation(consultation_id, data):
     """Tri des propositions : `random` (stable pour une même `seed`), `most_supported` ou `newest`. Les résultats
@@ -65,7 +65,7 @@ def get_proposal(proposal_id):
 
 @bp.post("/consultations")
 @roles_required(*AGENTS)
-@endpoint("Créer une consultation (agents, administrateurs)", body=schemas.ConsultationBodySchema,
+@endpoint("Créer une consultation (agents, administrateurs)", body=schemas.SaveConsultationSchema,
           response=schemas.ConsultationSchema, status=201, auth=True, errors=(400, 403), tag=TAG)
 def create_consultation(data):
     """Les ressources sont des liens http(s). L'ouverture et la clôture suivent les dates."""
@@ -74,7 +74,7 @@ def create_consultation(data):
 
 @bp.put("/consultations/<consultation_id>")
 @roles_required(*AGENTS)
-@endpoint("Modifier une consultation non close", body=schemas.ConsultationBodySchema,
+@endpoint("Modifier une consultation non close", body=schemas.SaveConsultationSchema,
           response=schemas.ConsultationSchema, auth=True, errors=(400, 403, 404, 409), tag=TAG)
 def update_consultation(consultation_id, data):
     return call("save_consultation", staff_actor(), wire({**data, "consultation_id": consultation_id}))
@@ -83,7 +83,7 @@ def update_consultation(consultation_id, data):
 @bp.post("/consultations/<consultation_id>/sections")
 @roles_required(*AGENTS)
 @endpoint("Ajouter une section (propositions, vote argumenté, questionnaire ou texte amendable)",
-          body=schemas.SectionBodySchema, response=schemas.ConsultationSchema, status=201, auth=True,
+          body=schemas.SaveSectionSchema, response=schemas.ConsultationSchema, status=201, auth=True,
           errors=(400, 403, 404, 409), tag=TAG)
 def add_section(consultation_id, data):
     return call("save_section", staff_actor(), {**data, "consultation_id": consultation_id})
@@ -91,7 +91,7 @@ def add_section(consultation_id, data):
 
 @bp.put("/consultations/<consultation_id>/sections/<section_id>")
 @roles_required(*AGENTS)
-@endpoint("Modifier une section", body=schemas.SectionBodySchema, response=schemas.ConsultationSchema, auth=True,
+@endpoint("Modifier une section", body=schemas.SaveSectionSchema, response=schemas.ConsultationSchema, auth=True,
           errors=(400, 403, 404, 409), tag=TAG)
 def update_section(consultation_id, section_id, data):
     """Une fois que des citoyen·nes y ont participé, son mode et ses questions ne changent plus (409
@@ -120,7 +120,7 @@ def close_consultation(consultation_id):
 @bp.put("/consultations/<consultation_id>/synthesis")
 @roles_required(*AGENTS)
 @endpoint("Publier (ou corriger) la synthèse et la décision finale d'une consultation close",
-          body=schemas.SynthesisBodySchema, response=schemas.ConsultationSchema, auth=True,
+          body=schemas.SynthesisSchema, response=schemas.ConsultationSchema, auth=True,
           errors=(400, 403, 404, 409), tag=TAG)
 def publish_synthesis(consultation_id, data):
     return call("publish_synthesis", staff_actor(), wire({**data, "consultation_id": consultation_id}))
@@ -129,7 +129,7 @@ def publish_synthesis(consultation_id, data):
 @bp.post("/consultations/amendments/<amendment_id>/decision")
 @login_required
 @endpoint("Accepter ou rejeter un amendement (l'auteur·rice de la proposition, ou un agent)",
-          body=schemas.DecisionBodySchema, response=schemas.ProposalSchema, auth=True, errors=(400, 403, 404, 409),
+          body=schemas.DecideAmendmentSchema, response=schemas.ProposalSchema, auth=True, errors=(400, 403, 404, 409),
           tag=TAG)
 def decide_amendment(amendment_id, data):
     """Renvoie la proposition amendée ; un amendement accepté y figure. Déjà décidé : 409 `ALREADY_DECIDED`."""
@@ -183,7 +183,7 @@ def support_comment(comment_id):
 
 @bp.post("/consultations/proposals/<proposal_id>/comments")
 @login_required
-@endpoint("Commenter une proposition", body=CommentPostSchema,
+@endpoint("Commenter une proposition", body=schemas.PostProposalCommentSchema,
           response=schemas.ProposalCommentSchema, status=201, auth=True, errors=(400, 404, 409, 429), tag=TAG)
 def comment(proposal_id, data):
     posted = call("post_proposal_comment", actor(), {**data, "proposal_id": proposal_id,
@@ -193,7 +193,7 @@ def comment(proposal_id, data):
 
 @bp.post("/consultations/proposals/<proposal_id>/arguments")
 @login_required
-@endpoint("Vote argumenté sur une proposition (d'accord / pas d'accord + argument)", body=schemas.ArgumentBodySchema,
+@endpoint("Vote argumenté sur une proposition (d'accord / pas d'accord + argument)", body=schemas.PostArgumentSchema,
           response=schemas.ArgumentSchema, status=201, auth=True, errors=(400, 404, 409, 429), tag=TAG)
 def argue_proposal(proposal_id, data):
     """Un vote par compte et par proposition, définitif : 409 `ALREADY_VOTED` ensuite."""
@@ -203,7 +203,7 @@ def argue_proposal(proposal_id, data):
 
 @bp.post("/consultations/sections/<section_id>/arguments")
 @login_required
-@endpoint("Vote argumenté sur la question d'une section", body=schemas.ArgumentBodySchema,
+@endpoint("Vote argumenté sur la question d'une section", body=schemas.PostArgumentSchema,
           response=schemas.ArgumentSchema, status=201, auth=True, errors=(400, 404, 409, 429), tag=TAG)
 def argue_question(section_id, data):
     """Un vote par compte et par question, définitif : 409 `ALREADY_VOTED` ensuite."""
@@ -213,7 +213,7 @@ def argue_question(section_id, data):
 
 @bp.post("/consultations/sections/<section_id>/answers")
 @login_required
-@endpoint("Répondre à un questionnaire (une fois par compte)", body=schemas.AnswersBodySchema,
+@endpoint("Répondre à un questionnaire (une fois par compte)", body=schemas.AnswerQuestionnaireSchema,
           response=schemas.AnswerStateSchema, status=201, auth=True, errors=(400, 404, 409), tag=TAG)
 def answer(section_id, data):
     """Les erreurs sont données par question (`details.q1`…). Une seconde fois : 409 `ALREADY_ANSWERED`."""
@@ -244,7 +244,7 @@ def _register_moderation(path: str, kind: str, what: str):
     def decide(action: str):
         @roles_required(*MODERATORS)
         @endpoint(f"{'Masquer' if action == 'hide' else 'Rétablir'} {what} (modérateurs, administrateurs)",
-                  body=ideas_schemas.ModerationDecisionSchema, response=ideas_schemas.ModerationStateSchema,
+                  body=ideas_schemas.ModerateSchema, response=ideas_schemas.ModerationStateSchema,
                   auth=True, errors=(400, 403, 404, 409), tag=TAG, path=content_id_field)
         def moderate(content_id, data):
             return call("moderate", actor(), {"kind": kind, "content_id": content_id, "action": action,

@@ -10,6 +10,8 @@ from ..openapi import endpoint
 from .. import remote
 
 bp = Blueprint("api_me", __name__)
+# the export is sent as a file (a Response of its own): dumped here through the schema its endpoint declares
+EXPORT = schemas.PersonalDataExportSchema()
 
 
 @bp.get("/me")
@@ -62,9 +64,10 @@ def revoke_session(session_id):
 
 @bp.get("/me/export")
 @login_required
-@endpoint("Télécharger toutes mes données (RGPD)", auth=True, errors=())
+@endpoint("Télécharger toutes mes données (RGPD)", response=schemas.PersonalDataExportSchema, auth=True, errors=())
 def export():
-    body = json.dumps(personal_data_export(actor_id()), ensure_ascii=False, indent=2)
+    """Un fichier JSON à télécharger (Content-Disposition: attachment)."""
+    body = json.dumps(EXPORT.dump(personal_data_export(actor_id())), ensure_ascii=False, indent=2)
     return Response(body, content_type="application/json; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="mes-donnees-hub-participation.json"'})
 

@@ -1,0 +1,289 @@
+"""One contract on the wire: the schemas the OpenAPI documents agree with the services' schemas, field by field.
+
+Every schema an /api/v1 view declares (body, query, response) is paired with the schema of the service the view
+calls: by default the service's class of the same name (in the area's module when two share it), otherwise the
+one named in PAIRED (a class the gateway names differently) or ENDPOINTS (one view, one RPC). A field renamed,
+retyped, made nullable or bounded differently on one side fails here, with its path (`ConsultationSchema.
+sections[].proposals[].hidden`).
+
+- Responses: the same fields, types, allow_none, formats and validators, nested schemas compared the same way.
+- Requests: each field the gateway takes is the service's field (type, required, allow_none, validators); the
+  service's other fields are set by the gateway itself (the route's path parameters, compared with their
+  declared format, the actor, the client…), listed in SET_BY_GATEWAY.
+- GATEWAY_ONLY lists the few schemas no service has ("module.Class", or "Class" in any module), with the reason.
+"""
+import importlib
+import inspect
+import pkgutil
+from functools import lru_cache
+
+import pytest
+from flask import Flask
+from marshmallow import Schema, fields, validate
+
+from gateway.api import api
+
+AREAS = {"accounts": "accounts", "me": "accounts", "admin": "accounts", "ideas": "ideas",
+         "consultations": "ideas", "budget": "budget", "petitions": "petitions", "routing": "routing"}
+# The module of the service holding an area's schemas when two modules share a class name
+AREA_MODULES = {"consultations": "consultations", "ideas": "ideas"}
+
+# gateway class (module.Class) -> the service's class ("Class" or "module:Class") when the names differ
+PAIRED = {
+    "schemas.TokenIssuedSchema": "LoginResultSchema",
+    "schemas.AccountQuerySchema": "AccountSearchSchema",
+    "schemas.RoleGrantSchema": "RoleChangeSchema",
+    "consultations_schemas.ProposalBodySchema": "consultations:SubmitProposalSchema",
+    "consultations_schemas.AmendmentBodySchema": "consultations:SubmitProposalSchema",
+    "routing_schemas.SchemeCreateSchema": "CreateSchemeSchema",
+    "routing_schemas.SchemeUpdateSchema": "UpdateSchemeSchema",
+    "routing_schemas.ChecklistSchema": "ChecklistUpdateSchema",
+    "routing_schemas.SchemeAnswerSchema": "SchemeAnswerBodySchema",
+}
+# (view, body|query|response) -> the service's class, where one gateway class serves several RPCs
+ENDPOINTS = {}
+GATEWAY_ONLY = {
+    "schemas.StatusSchema": "the gateway's own answer to a request sent on by mail (202), and the accounts "
+                            "service's plain {status, message} acknowledgements",
+    "ReferenceSchema": "every service's reference_data (GET …/reference) is a plain dict of its constants",
+    "ideas_schemas.ThemeSchema": "the ideas service's reference_data is a plain dict of its constants",
+    "schemas.PersonalDataExportSchema": "the gateway's own union of each service's export (a dict per service)",
+    "routing_schemas.SchemeListQuerySchema": "the routing service reads its one flag, include_inactive, without a "
+                                             "schema",
+}
+# Fields of a service's command the gateway fills itself, never from the client's body or query
+SET_BY_GATEWAY = {"client", "actor", "author_pseudonym", "session_kind", "kind", "content_id", "action",
+                  "amends", "target_id"}
+
+
+def api_views():
+    app = Flask(__name__)
+    app.register_blueprint(api)
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        meta = getattr(view, "openapi", None)
+        if meta is not None:
+            yield rule, view, meta
+
+
+@lru_cache(maxsize=None)
+def service_classes(service: str) -> dict:
+    """name -> [classes] of every Schema in the service's `schemas` module or package (and *_schemas modules)."""
+    package = importlib.import_module(service)
+    names = [f"{service}.schemas"]
+    names += [f"{service}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
+              if info.name.endswith("_schemas")]
+    schemas_module = importlib.import_module(f"{service}.schemas")
+    if hasattr(schemas_module, "__path__"):
+        names += [f"{service}.schemas.{info.name}" for info in pkgutil.iter_modules(schemas_module.__path__)]
+    found = {}
+    for module in map(importlib.import_module, names):
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and issubclass(value, Schema) and value.__module__ == module.__name__:
+                found.setdefault(name, []).append(value)
+    return found
+
+
+def service_schema(service: str, wanted: str, area: str):
+    """The service's class named `wanted` ("Class" or "module:Class"; the area's module when several)."""
+    module_hint, _, name = wanted.rpartition(":")
+    candidates = service_classes(service).get(name, [])
+    hint = module_hint or AREA_MODULES.get(area)
+    if len(candidates) > 1 and hint:
+        candidates = [cls for cls in candidates if cls.__module__.split(".")[-1].startswith(hint)
+                      or cls.__module__.split(".")[-1].startswith(hint.rstrip("s"))]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _class(schema):
+    return schema if isinstance(schema, type) else type(schema)
+
+
+def gateway_name(schema) -> str:
+    cls = _class(schema)
+    return f"{cls.__module__.rsplit('.', 1)[-1]}.{cls.__name__}"
+
+
+def declared_pairs():
+    """(view, kind, gateway schema class, service schema class or None, route arguments, service)"""
+    for rule, view, meta in api_views():
+        area = view.__module__.rsplit(".", 1)[-1]
+        service = AREAS[area]
+        for kind in ("body", "query", "response"):
+            schema = meta[kind]
+            if schema is None or gateway_name(schema) in GATEWAY_ONLY or _class(schema).__name__ in GATEWAY_ONLY:
+                continue
+            cls = _class(schema)
+            wanted = ENDPOINTS.get((rule.endpoint, kind)) or PAIRED.get(gateway_name(cls)) or cls.__name__
+            yield rule.endpoint, kind, cls, service_schema(service, wanted, area), set(rule.arguments), service
+
+
+# --- comparing fields ----------------------------------------------------------------------------------------------
+
+def kind_of(field) -> str:
+    for family, name in ((fields.DateTime, "date-time"), (fields.Date, "date"), (fields.UUID, "uuid"),
+                         (fields.Boolean, "boolean"), (fields.Integer, "integer"), (fields.Number, "number"),
+                         (fields.Email, "email"), (fields.Url, "url"), (fields.String, "string"),
+                         (fields.Nested, "object"), (fields.Pluck, "pluck"), (fields.List, "list"),
+                         (fields.Tuple, "tuple"), (fields.Dict, "dict")):
+        if isinstance(field, family):
+            return name
+    return type(field).__name__  # Raw, a service's own field: only the same class matches
+
+
+def validators_of(field) -> list:
+    described = []
+    for validator in field.validators:
+        if isinstance(validator, validate.Length):
+            described.append(("Length", validator.min, validator.max, validator.equal))
+        elif isinstance(validator, validate.Range):
+            described.append(("Range", validator.min, validator.max, validator.min_inclusive,
+                              validator.max_inclusive))
+        elif isinstance(validator, validate.OneOf):
+            described.append(("OneOf", tuple(sorted(map(str, validator.choices)))))
+        elif isinstance(validator, validate.Regexp):
+            described.append(("Regexp", validator.regex.pattern.replace(r"\Z", "$")))
+        elif isinstance(validator, validate.Validator):
+            described.append((type(validator).__name__,))
+        else:
+            described.append(("function", getattr(validator, "__name__", repr(validator))))
+    return sorted(described, key=repr)
+
+
+# The gateway may bound an integer the service leaves open, to what the databases hold (gateway.schemas.ROW_ID):
+# a larger one was a 500 there, it is a 400 at the edge.
+DATABASE_INTEGER_MAXIMUMS = (2**31 - 1, 2**63 - 1)
+
+
+def _without_database_bound(described: list, theirs: list) -> list:
+    open_ranges = {(entry[1], entry[3]) for entry in theirs if entry[0] == "Range" and entry[2] is None}
+    return [("Range", entry[1], None, entry[3], entry[4])
+            if entry[0] == "Range" and entry[2] in DATABASE_INTEGER_MAXIMUMS and (entry[1], entry[3]) in open_ranges
+            else entry for entry in described]
+
+
+def describe(field, request: bool) -> dict:
+    described = {"type": kind_of(field), "allow_none": field.allow_none, "validators": validators_of(field)}
+    if request:
+        described["required"] = field.required
+    return described
+
+
+def compare_schemas(gateway, service, request: bool, path: str, path_fields=None, seen=None) -> list:
+    """The differences between two schemas (classes or instances), nested ones included."""
+    seen = set() if seen is None else seen
+    key = (gateway if isinstance(gateway, type) else type(gateway),
+           service if isinstance(service, type) else type(service), request)
+    if key in seen:
+        return []
+    seen.add(key)
+    ours, theirs = _fields(gateway), _fields(service)
+    problems = []
+    for name in sorted(set(ours) - set(theirs)):
+        problems.append(f"{path}.{name}: the gateway has it, the service has no such field")
+    for name in sorted(set(theirs) - set(ours)):
+        if not request:
+            problems.append(f"{path}.{name}: the service sends it, the gateway's schema does not declare it")
+        elif path_fields and name in path_fields:  # a path is never null; the edge may bound it more
+            # a service taking several kinds of ids as text checks their shape (Regexp); each route is one kind
+            several_kinds = kind_of(theirs[name]) == "string" and any(
+                isinstance(validator, validate.Regexp) for validator in theirs[name].validators)
+            if kind_of(path_fields[name]) != kind_of(theirs[name]) and not several_kinds:
+                problems.append(f"{path}.{name} (path): {kind_of(path_fields[name])} on the gateway, "
+                                f"{kind_of(theirs[name])} in the service")
+        elif name not in SET_BY_GATEWAY and theirs[name].required:
+            problems.append(f"{path}.{name}: the service requires it, the gateway cannot send it")
+    for name in sorted(set(ours) & set(theirs)):
+        problems += compare_fields(ours[name], theirs[name], request, f"{path}.{name}", seen)
+    return problems
+
+
+def compare_fields(ours, theirs, request: bool, path: str, seen, ignore_required=False) -> list:
+    mine, others = describe(ours, request), describe(theirs, request)
+    mine["validators"] = _without_database_bound(mine["validators"], others["validators"])
+    if ignore_required:
+        mine.pop("required", None), others.pop("required", None)
+    problems = [f"{path}: {aspect} {mine[aspect]!r} on the gateway, {others[aspect]!r} in the service"
+                for aspect in mine if mine[aspect] != others.get(aspect)]
+    if problems:
+        return problems
+    if isinstance(ours, fields.Nested):
+        if ours.many != theirs.many:
+            return [f"{path}: many={ours.many} on the gateway, {theirs.many} in the service"]
+        return compare_schemas(ours.schema, theirs.schema, request, path, seen=seen)
+    if isinstance(ours, fields.List):
+        return compare_fields(ours.inner, theirs.inner, request, f"{path}[]", seen, ignore_required=True)
+    if isinstance(ours, fields.Dict) and (ours.key_field or ours.value_field):
+        return (compare_fields(ours.key_field or fields.Raw(), theirs.key_field or fields.Raw(), request,
+                               f"{path}{{key}}", seen, ignore_required=True)
+                + compare_fields(ours.value_field or fields.Raw(), theirs.value_field or fields.Raw(), request,
+                                 f"{path}{{value}}", seen, ignore_required=True))
+    return []
+
+
+def _fields(schema) -> dict:
+    instance = schema() if isinstance(schema, type) else schema
+    return {field.data_key or name: field for name, field in instance.fields.items()}
+
+
+# --- the tests -----------------------------------------------------------------------------------------------------
+
+PAIRS = sorted(declared_pairs(), key=lambda pair: (pair[0], pair[1]))
+
+
+def test_every_declared_schema_is_paired_with_a_service_schema():
+    unpaired = sorted({f"{endpoint} {kind}: {gateway_name(cls)}" for endpoint, kind, cls, theirs, _, _ in PAIRS
+                       if theirs is None})
+    assert not unpaired, "no service schema found (name it in PAIRED or ENDPOINTS):\n" + "\n".join(unpaired)
+
+
+@pytest.mark.parametrize("endpoint, kind, ours, theirs, arguments, service",
+                         [pair for pair in PAIRS if pair[3] is not None],
+                         ids=[f"{pair[0].split('.', 1)[-1]}-{pair[1]}" for pair in PAIRS if pair[3] is not None])
+def test_the_gateway_and_the_service_agree_field_by_field(endpoint, kind, ours, theirs, arguments, service):
+    from gateway.openapi import PATH_PARAMETERS
+    path_fields = {name: PATH_PARAMETERS[name] for name in arguments if name in PATH_PARAMETERS}
+    path_fields.update(_declared_path(endpoint, arguments))
+    problems = compare_schemas(ours, theirs, kind != "response", ours.__name__, path_fields)
+    assert not problems, f"{gateway_name(ours)} vs {theirs.__module__}.{theirs.__name__}:\n" + "\n".join(problems)
+
+
+def _declared_path(endpoint: str, arguments) -> dict:
+    for rule, view, meta in api_views():
+        if rule.endpoint == endpoint:
+            return {name: field for name, field in meta["path"].items() if name in arguments}
+    return {}
+
+
+def test_the_comparison_sees_a_renamed_field():
+    class Gateway(Schema):
+        title = fields.String(validate=validate.Length(max=140))
+
+    class Service(Schema):
+        name = fields.String(validate=validate.Length(max=140))
+
+    assert compare_schemas(Gateway, Service, False, "Idea") == [
+        "Idea.title: the gateway has it, the service has no such field",
+        "Idea.name: the service sends it, the gateway's schema does not declare it"]
+
+
+def test_the_comparison_sees_other_bounds_types_and_nullability():
+    class Gateway(Schema):
+        body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+        count = fields.Integer()
+
+    class Service(Schema):
+        body = fields.String(required=True, validate=validate.Length(min=20, max=2000))
+        count = fields.String(allow_none=True)
+
+    problems = compare_schemas(Gateway, Service, True, "Comment")
+    assert [problem.split(":")[0] for problem in problems] == ["Comment.body", "Comment.count", "Comment.count"]
+
+
+def test_no_api_view_writes_json_itself():
+    """The view returns data; `endpoint` dumps it through the documented schema (gateway/gateway/openapi.py)."""
+    import gateway.api as package
+    from pathlib import Path
+    writers = [path.name for path in sorted(Path(package.__file__).parent.glob("*.py"))
+               if path.name != "__init__.py" and "jsonify(" in path.read_text()]
+    assert not writers, f"these API modules still call jsonify: {writers}"
