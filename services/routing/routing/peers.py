@@ -16,7 +16,8 @@ from hubkit.rpc import BoundedRpc, PeerUnavailable  # noqa: F401  (what the serv
 
 PEER_TIMEOUT = 3.0
 DIRECTIONS_TTL = 300.0  # a direction added in accounts reaches routing's forms within five minutes
-DIRECTIONS_UNAVAILABLE = "Les directions de la Ville ne peuvent pas être lues pour le moment : réessayez dans un instant."
+DIRECTIONS_UNAVAILABLE = ("Les directions de la Ville ne peuvent pas être lues pour le moment : réessayez dans "
+                          "un instant.")
 
 
 class DirectionsCache:

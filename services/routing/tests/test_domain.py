@@ -213,7 +213,8 @@ def test_trace_summaries_are_french_and_public_safe():
 
 DEVE_AGENT = {"account_id": "a", "roles": ["citizen", "agent"], "direction": "DEVE"}
 # The directions table as accounts answers it (routing reads it only to word a refusal).
-NAMES = {"DEVE": "Direction des espaces verts et de l'environnement", "DVD": "Direction de la voirie et des déplacements"}
+NAMES = {"DEVE": "Direction des espaces verts et de l'environnement",
+         "DVD": "Direction de la voirie et des déplacements"}
 
 
 def names():

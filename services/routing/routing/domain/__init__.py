@@ -10,14 +10,14 @@ from .access import (NotAllowed, OUTSIDE_DIRECTION, OutsideDirection, RuleBroken
     check_admin, check_owning_direction, check_staff, clean_text, direction_label, is_staff, one_line)  # noqa: F401
 from .catalogue import (BUDGET, CODE_PATTERN, DEADLINE_DAYS_MAX, DELIVERIES, DESCRIPTION_MAX, DIRECT_ANSWER, EMAIL,
     EVENT, EXTERNAL, GREENING_PERMIT, INTERNAL, KEYWORDS_MAX, KEYWORD_MAX, KINDS, NAME_MAX, PETITION,
-    STREET_REPORT, WEBHOOK, check_code, check_deadline_days, check_delivery, check_description,
-    check_direction, check_keywords, check_name)  # noqa: F401
+    STREET_REPORT, WEBHOOK, check_code, check_deadline_days, check_delivery, check_description, check_direction,
+    check_keywords, check_name)  # noqa: F401
 from .suggestion import (DEFAULT_DIRECTION, PRIORITY, Suggestion, THEME_DIRECTIONS, THEME_HINTS, checklist,
     normalise, stem, stems, suggest)  # noqa: F401
-from .inbox import (MESSAGE_MAX, REASON_MAX, ACTIONS, ANSWER, ANSWERED, CHECKS, CHECK_VALUES, DUPLICATE, FORWARD, FORWARDED, MERGED, NO,
-    NOT_RETAIN, NOT_RETAINED, NOT_RETAINED_REASONS, OPEN_STATUSES, OUTCOME_OF, PENDING, STATUSES, UNKNOWN, WAITING,
-    YES, check_can_decide, check_checklist, check_decision, check_undo, check_undo_by, countdown, deadline,
-    dossier_reference, is_overdue)  # noqa: F401
+from .inbox import (ACTIONS, ANSWER, ANSWERED, CHECKS, CHECK_VALUES, DUPLICATE, FORWARD, FORWARDED, MERGED,
+    MESSAGE_MAX, NO, NOT_RETAIN, NOT_RETAINED, NOT_RETAINED_REASONS, OPEN_STATUSES, OUTCOME_OF, PENDING,
+    REASON_MAX, STATUSES, UNKNOWN, WAITING, YES, check_can_decide, check_checklist, check_decision, check_undo,
+    check_undo_by, countdown, deadline, dossier_reference, is_overdue)  # noqa: F401
 from .webhooks import (ALLOWED_NETWORKS_SETTING, ANSWER_MAX, ANSWER_MAX_AGE_SECONDS, ANSWER_MAX_AHEAD_SECONDS,
     ANSWER_METHOD, DELIVERY_HEADER, EVENT_HEADER, METADATA_ADDRESSES, METADATA_HOSTS, NAT64, SIGNATURE_HEADER,
     TIMESTAMP_HEADER, answer_path, answer_signing_string, answer_timestamp, backoff, check_scheme_answer,
