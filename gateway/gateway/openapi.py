@@ -6,6 +6,8 @@ The view convention, so that the document cannot lie:
   answers with the declared `status`;
 - a view without a `response` schema returns None: the answer is empty, with the declared `status` (204);
 - a view that answers something else than JSON (a file, CSV, XML) returns a flask `Response`, sent as is;
+- a view whose answer was already dumped through its response schema (a cached answer, dumped once when cached)
+  returns `Dumped(body)`: sent without dumping it again;
 - path parameters are validated at the edge (400) with the field of `PATH_PARAMETERS`, or of `path=` for a
   name that means different things on different routes; the view receives the text unchanged.
 """
@@ -36,9 +38,10 @@ PATH_PARAMETERS.update(section_id=fields.Integer(validate=ROW_ID), comment_id=fi
 
 
 def endpoint(summary: str, body=None, response=None, status: int = 200, query=None, auth: bool = False,
-             errors=(400,), tag: str = None, path: dict = None):
+             errors=(400,), tag: str = None, path: dict = None, produces: str = None):
     """Declare what an API view takes and returns; the body/query is validated and passed as `data`, the
-    view's result dumped through `response` (see the module's docstring)."""
+    view's result dumped through `response` (see the module's docstring). `produces`: the media type of a view
+    answering a file of its own (a `Response`: CSV, plain text, XML) instead of JSON."""
     # One instance per view, built once: marshmallow schemas keep no state between loads, and building one
     # (it deep-copies its fields) cost more than the load itself on the hot paths.
     body_schema = body() if body is not None else None
@@ -66,6 +69,7 @@ def endpoint(summary: str, body=None, response=None, status: int = 200, query=No
             return _answer(view(*args, **kwargs), response_schema, status, view.__name__)
         wrapper.openapi = {"summary": summary, "body": body, "response": response, "status": status,
                            "query": query, "auth": auth, "errors": errors, "tag": tag, "path": path_fields,
+                           "produces": produces,
                            "description": (view.__doc__ or "").strip()}
         return wrapper
     return decorator
@@ -76,11 +80,20 @@ def _path_parameters_schema(view_name: str, arguments, path_fields: dict):
     return Schema.from_dict(declared, name=f"{view_name}_path")() if declared else None
 
 
+class Dumped:
+    """A view's result already dumped through its endpoint's response schema (e.g. kept in a cache that way)."""
+    __slots__ = ("body",)
+
+    def __init__(self, body):
+        self.body = body
+
+
 def _answer(result, response_schema, status: int, view_name: str):
     if isinstance(result, (Response, tuple)):  # a file, CSV, XML: not JSON, sent as the view made it
         return result
     if response_schema is not None:
-        answer = current_app.json.response(response_schema.dump(result))
+        body = result.body if isinstance(result, Dumped) else response_schema.dump(result)
+        answer = current_app.json.response(body)
         answer.status_code = status
         return answer
     if result is None:
@@ -148,6 +161,8 @@ def _operation(rule, meta, plugin, method: str) -> dict:
     success = {"description": "Succès"}
     if meta["response"] is not None:
         success["content"] = {"application/json": {"schema": meta["response"]}}
+    elif meta["produces"] is not None:
+        success["content"] = {meta["produces"]: {"schema": {"type": "string"}}}
     operation["responses"][str(meta["status"])] = success
     for status in sorted(_error_statuses(rule, meta, method)):
         operation["responses"][str(status)] = {"description": ERROR_STATUSES[status],
