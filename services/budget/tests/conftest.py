@@ -1,14 +1,12 @@
-import uuid
 from pathlib import Path
 
 import pytest
-from accounts.domain import DIRECTIONS, GRANTABLE_ROLES, ROLES
 from budget import SERVICE_NAME
 from budget.handlers import Context, use_case
 from budget.models import Base
 from budget.settings import Settings
-from hubkit.errors import NotFound
 from hubkit.testing import service_database_fixtures
+from tests.fakes import FakeAccounts
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "budget"
 # the repository's tests/data (third-party files, see its README): a missing file fails the test that reads it
@@ -22,44 +20,6 @@ PARIS_CSV = PACKAGE_DIR / "data" / "bp_projets_gagnants.csv"
 
 _templates, _fresh_database, budget_db, store = service_database_fixtures(
     SERVICE_NAME, PACKAGE_DIR, Base.metadata, BUSINESS_TABLES)
-
-
-class FakeAccounts:
-    """Stands in for the accounts service's RPC: eligibility attributes from a dict."""
-
-    def __init__(self):
-        self.attributes, self.calls, self.emails, self.directions = {}, [], {}, {}
-
-    def add(self, account_id: str, lives_in_paris=True, arrondissement=11, birth_date="1990-05-14",
-            certification="declared", email_verified=True, email=None):
-        if email:
-            self.emails[email] = account_id
-        self.attributes[account_id] = {
-            "account_id": account_id, "lives_in_paris": lives_in_paris,
-            "arrondissement": arrondissement if lives_in_paris else None, "sector": None,
-            "birth_date": birth_date, "certification": certification, "email_verified": email_verified}
-
-    def eligibility_attributes(self, data):
-        self.calls.append(("eligibility_attributes", data))
-        if data["account_id"] not in self.attributes:
-            raise NotFound("Compte introuvable.")
-        return self.attributes[data["account_id"]]
-
-    def get_account(self, actor_id):
-        self.calls.append(("get_account", actor_id))
-        return {"id": actor_id, "direction": self.directions.get(actor_id)}
-
-    def reference_data(self):
-        """As accounts answers it: the City's directions are accounts' table."""
-        self.calls.append(("reference_data",))
-        return {"roles": list(ROLES), "grantable_roles": list(GRANTABLE_ROLES),
-                "directions": [{"code": code, "name": name} for code, name in DIRECTIONS.items()]}
-
-    def search_accounts(self, actor_id, query):
-        self.calls.append(("search_accounts", query))
-        # as accounts' AccountSummarySchema answers: no birth date in a search result
-        return [{"id": account_id, "email": email, "pseudonym": "Votant·e", "roles": ["citizen"]}
-                for email, account_id in self.emails.items() if query["query"] in email]
 
 
 @pytest.fixture
@@ -84,7 +44,3 @@ class UseCasesOf:
 
     def __getattr__(self, name: str):
         return use_case(self.context, name)
-
-
-def new_account() -> str:
-    return str(uuid.uuid4())

@@ -6,8 +6,9 @@ import pytest
 from budget.service import _ballot_entry
 from hubkit.batching import BatchItem
 from hubkit.errors import HubError, InvalidInput, NotFound, PermissionDenied
+from tests.fakes.actors import citizen_actor
 
-from .test_handlers import AGENT, advance_to, ballot, citizen, run, vote_cycle, voter  # noqa: F401
+from .test_handlers import AGENT, advance_to, ballot, run, vote_cycle, voter  # noqa: F401
 
 
 def entry(actor, command, correlation_id=None):
@@ -17,16 +18,16 @@ def entry(actor, command, correlation_id=None):
 
 
 def cast(run, accounts, entries):
-    attributes = {}
-    for e in entries:
-        if not isinstance(e, HubError) and str(e[1]["account_id"]) in accounts.attributes:
-            attributes[str(e[1]["account_id"])] = accounts.attributes[str(e[1]["account_id"])]
+    """The batch, with the attributes accounts answers for its voters (as the service asks them, at once)."""
+    voters = [str(e[1]["account_id"]) for e in entries if not isinstance(e, HubError)]
+    attributes = {found["account_id"]: found
+                  for found in accounts.eligibility_attributes_many({"account_ids": voters})} if voters else {}
     return run("cast_ballots", entries, attributes)
 
 
 def test_a_batch_is_applied_with_one_outcome_per_item(run, store, accounts, voter, vote_cycle):
     alix, bao, outsider = voter(), voter(), voter(lives_in_paris=False)
-    ghost = citizen()  # no account at accounts
+    ghost = citizen_actor()  # no account at accounts
     ids = [str(uuid.uuid4()) for _ in range(6)]
     entries = [entry(alix, ballot(vote_cycle, paris=("P1",)), ids[0]),
                entry(bao, ballot(vote_cycle, paris=("P2",), sector="paris-19", local=("S1",)), ids[1]),

@@ -1,15 +1,16 @@
 """Co-construction: merging projects, the lineage, carriers' invitations and answers (SQLite and PostgreSQL)."""
 import pytest
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from tests.fakes.actors import citizen_actor
 
-from .test_handlers import ADMIN, AGENT, CYCLE, advance_to, citizen, run, study, submit  # noqa: F401  (fixture)
+from .test_handlers import ADMIN, AGENT, CYCLE, advance_to, run, study, submit  # noqa: F401  (fixture)
 
 
 @pytest.fixture
 def co_cycle(run):
     """A cycle at co-construction: A and B (19e, carried by Alix and Bao), C inadmissible, D Paris-wide."""
     cycle = run("create_cycle", ADMIN, CYCLE)
-    alix, bao = citizen(), citizen()
+    alix, bao = citizen_actor(), citizen_actor()
     made = {"alix": alix, "bao": bao, "id": cycle["id"]}
     for name, carrier in (("A", alix), ("B", bao), ("C", bao)):
         made[name] = run("submit_project", carrier, {
@@ -65,7 +66,7 @@ def test_a_carrier_accepts_and_another_refuses_the_merge_stands(run, co_cycle):
         run("answer_merge_invitation", co_cycle["bao"], {"project_id": merged["id"], "accept": True})
     assert again.value.code == "ALREADY_ANSWERED"
     with pytest.raises(PermissionDenied):
-        run("answer_merge_invitation", citizen(), {"project_id": merged["id"], "accept": True})
+        run("answer_merge_invitation", citizen_actor(), {"project_id": merged["id"], "accept": True})
 
 
 def test_merges_that_break_a_rule_write_nothing(run, store, co_cycle):

@@ -12,30 +12,24 @@ from hubkit.outbox import signed_headers
 from hubkit.testing import free_port, signed_proxy
 from nameko.amqp.publish import Publisher
 from nameko.events import event_handler
-from nameko.rpc import rpc
 from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_waiter
+
+from tests.fakes import FakeAccounts, FakeAccountsService
 
 from .conftest import UseCasesOf, context
 
 CAMILLE = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"
 DOMINIQUE = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
 ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citizen", "admin"]}
-RESIDENT = {"lives_in_paris": True, "arrondissement": 19, "sector": None, "birth_date": "1990-01-01",
-            "certification": "declared", "email_verified": True}
 
 
-class FakeAccountsService:
-    """A stand-in for the accounts service on the broker: every account lives in Paris."""
-    name = "accounts"
-
-    @rpc
-    def eligibility_attributes(self, data):
-        return {"account_id": data["account_id"], **RESIDENT}
-
-    @rpc
-    def eligibility_attributes_many(self, data):
-        return [{"account_id": account_id, **RESIDENT} for account_id in data["account_ids"]]
+def residents(*account_ids) -> FakeAccounts:
+    """accounts, knowing Camille, Dominique and `account_ids`: Parisians of the 19th."""
+    accounts = FakeAccounts()
+    for account_id in (CAMILLE, DOMINIQUE, *account_ids):
+        accounts.add(account_id, arrondissement=19, birth_date="1990-01-01")
+    return accounts
 
 
 class BudgetListener:
@@ -46,11 +40,6 @@ class BudgetListener:
     @event_handler("budget", "ballot_cast")
     def on_ballot(self, data):
         BudgetListener.received.append(data)
-
-
-class _Accounts:
-    def eligibility_attributes(self, data):
-        return {"account_id": data["account_id"], **RESIDENT}
 
 
 @pytest.fixture
@@ -84,7 +73,7 @@ def account_deleted(account_id: str) -> dict:
 def cycle_at_the_vote(store) -> dict:
     """A cycle carried to the vote with one Paris-wide project by Camille, and Camille's ballot."""
     with store.uow() as uow:
-        budget = UseCasesOf(context(uow, accounts=_Accounts()))
+        budget = UseCasesOf(context(uow, accounts=residents()))
         cycle = budget.create_cycle(ADMIN, {"title": "Budget participatif 2026", "paris_envelope": 1000,
                                             "sector_envelopes": {}, "max_choices": 4, "eligibility": {},
                                             "vote_day": None})
@@ -118,7 +107,7 @@ def test_account_deleted_delivered_twice_is_applied_once(config, budget_service,
 
 
 def test_a_ballot_over_rpc_publishes_an_anonymous_event(config, budget_service, store, container_factory):
-    container_factory(FakeAccountsService, config).start()
+    container_factory(FakeAccountsService.serving(residents()), config).start()
     BudgetListener.received = []
     listener = container_factory(BudgetListener, config)
     listener.start()
@@ -156,9 +145,9 @@ def test_a_ballot_waits_for_accounts_a_bounded_time_and_writes_nothing(config, s
 
 
 def test_a_batch_of_ballots_over_rpc_answers_each_item(config, budget_service, store, container_factory):
-    container_factory(FakeAccountsService, config).start()
-    made = cycle_at_the_vote(store)
     voters = [str(uuid.uuid4()) for _ in range(3)]
+    container_factory(FakeAccountsService.serving(residents(*voters)), config).start()
+    made = cycle_at_the_vote(store)
     batch = [{"context": {"correlation_id": f"req-{n}", "causation_id": f"req-{n}"},
               "payload": {"actor": {"account_id": account_id, "roles": ["citizen"]},
                           "ballot": {"cycle_id": made["cycle_id"], "paris_projects": [made["project_id"]]}}}

@@ -9,8 +9,9 @@ from hubkit.clock import utcnow
 from budget.models import Carrier
 from hubkit.envelope import make_event
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from tests.fakes.actors import citizen_actor
 
-from .conftest import PABULIB_DIR, context, new_account
+from .conftest import PABULIB_DIR, context
 
 ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citizen", "admin"]}
 AGENT = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "agent"], "direction": "DDCT"}
@@ -22,10 +23,6 @@ PROJECT = {"title": "Des fontaines à boire au parc", "description": "Quatre fon
            "allées du parc, pour l'été.", "theme": "Environnement", "scale": "arrondissement", "sector": "paris-19",
            "address": "Parc des Buttes-Chaumont", "origin_idea_id": None, "estimated_cost": 80}
 SAINT_CYPRIEN = PABULIB_DIR / "France_Toulouse_2022_6_-_Saint-Cyprien.pb"
-
-
-def citizen(account_id=None) -> dict:
-    return {"account_id": account_id or new_account(), "roles": ["citizen"]}
 
 
 @pytest.fixture
@@ -41,7 +38,7 @@ def run(store, accounts):
 @pytest.fixture
 def voter(accounts):
     def make(**attributes) -> dict:
-        actor = citizen()
+        actor = citizen_actor()
         accounts.add(actor["account_id"], **attributes)
         return actor
     return make
@@ -55,7 +52,7 @@ def advance_to(run, cycle_id, stage):
 
 
 def submit(run, cycle_id, **changes):
-    return run("submit_project", citizen(), {**PROJECT, "cycle_id": cycle_id, **changes})
+    return run("submit_project", citizen_actor(), {**PROJECT, "cycle_id": cycle_id, **changes})
 
 
 def study(run, project_id, cost, feasible=True):
@@ -134,7 +131,7 @@ def test_unknown_cycle(run):
 
 def test_a_citizen_submits_a_project_during_submission(run, store):
     cycle = run("create_cycle", ADMIN, CYCLE)
-    author = citizen()
+    author = citizen_actor()
     project = run("submit_project", author, {**PROJECT, "cycle_id": cycle["id"]})
     assert project["status"] == "submitted" and project["carried_by_me"] and project["carriers_count"] == 1
     assert project["position"] == 1 and project["sector"] == "paris-19"
@@ -170,7 +167,7 @@ def test_study_and_selection(run, store):
         study(run, kept, 100)
     advance_to(run, cycle["id"], "study")
     with pytest.raises(PermissionDenied):
-        run("decide_study", citizen(), {"project_id": kept, "admissible": False,
+        run("decide_study", citizen_actor(), {"project_id": kept, "admissible": False,
                                         "admissibility_reason": "Hors compétence."})
     with pytest.raises(InvalidInput):
         run("decide_study", AGENT, {"project_id": kept, "admissible": True, "feasible": True, "cost": None,
@@ -273,7 +270,7 @@ def test_tally_counts_and_greedy_winners_within_each_envelope(run, store, voter,
         run("results", vote_cycle["id"])
     assert hidden.value.code == "RESULTS_NOT_PUBLISHED"
     with pytest.raises(PermissionDenied):
-        run("live_counts", citizen(), vote_cycle["id"])
+        run("live_counts", citizen_actor(), vote_cycle["id"])
     live = run("live_counts", AGENT, vote_cycle["id"])
     assert live["ballots_count"] == 4
     assert {p["project_id"]: p["votes"] for p in live["projects"]}[vote_cycle["P2"]] == 3

@@ -12,8 +12,11 @@ from budget.handlers.open_data import paris_cycle_id, paris_project_id
 from hubkit.envelope import make_event
 from hubkit.errors import NotFound, PermissionDenied
 
+from tests.fakes import FakeIdeas
+from tests.fakes.actors import citizen_actor
+
 from .conftest import PARIS_CSV
-from .test_handlers import ADMIN, CYCLE, advance_to, ballot, citizen, run, vote_cycle, voter  # noqa: F401
+from .test_handlers import ADMIN, CYCLE, advance_to, ballot, run, vote_cycle, voter  # noqa: F401
 
 EDITIONS = {2014: 9, 2015: 187, 2016: 219, 2017: 196, 2018: 180, 2019: 194, 2021: 62, 2022: 62, 2023: 105}
 
@@ -89,7 +92,7 @@ def test_the_import_makes_one_past_cycle_per_edition_and_is_idempotent(run, stor
 
 def test_the_import_is_for_admins(run, store, paris_projects):
     with pytest.raises(PermissionDenied):
-        run("import_paris", citizen(), paris_projects[:3])
+        run("import_paris", citizen_actor(), paris_projects[:3])
     assert store.rows("budget_projects") == []
 
 
@@ -119,16 +122,6 @@ def test_csv_exports_of_projects_and_results(run, voter, vote_cycle):
 
 # --- drafts of forwarded ideas ---------------------------------------------------------------------
 
-class FakeIdeas:
-    def __init__(self):
-        self.ideas = {}
-
-    def get_idea(self, data):
-        if data["idea_id"] not in self.ideas:
-            raise NotFound("Idée introuvable.")
-        return self.ideas[data["idea_id"]]
-
-
 def forwarded(idea_id, author_id, scheme="budget", decision_id=None):
     chain = str(uuid.uuid4())
     return make_event(type="idea_forwarded", version=1, producer="routing", subject={"kind": "idea", "id": idea_id},
@@ -138,11 +131,11 @@ def forwarded(idea_id, author_id, scheme="budget", decision_id=None):
 
 
 def test_a_forwarded_idea_becomes_one_draft_its_author_confirms(run, store):
-    ideas, author = FakeIdeas(), citizen()
-    idea_id = str(uuid.uuid4())
-    ideas.ideas[idea_id] = {"id": idea_id, "title": "Des bancs rue de Belleville", "description": "Il manque des "
-                            "bancs pour se reposer en montant la rue.", "theme_label": "Cadre de vie",
-                            "arrondissement": 20, "address_line": "Rue de Belleville"}
+    ideas, author = FakeIdeas(), citizen_actor()
+    idea_id = ideas.add(title="Des bancs rue de Belleville",
+                        description="Il manque des bancs pour se reposer en montant la rue.",
+                        theme="cadre_de_vie", theme_label="Cadre de vie", arrondissement=20,
+                        address_line="Rue de Belleville")["id"]
     assert run("draft_forwarded_idea", forwarded(idea_id, None, scheme="petition"), ideas) is False
     event = forwarded(idea_id, author["account_id"])
     assert run("draft_forwarded_idea", event, ideas) is True  # no cycle yet: it waits
@@ -163,7 +156,7 @@ def test_a_forwarded_idea_becomes_one_draft_its_author_confirms(run, store):
     assert run("notification", drafted, sent.append) is True
     assert sent[0]["account_ids"] == [author["account_id"]]
     with pytest.raises(NotFound):
-        run("confirm_draft_project", citizen(), {"project_id": project_id, "title": "x", "description": "y",
+        run("confirm_draft_project", citizen_actor(), {"project_id": project_id, "title": "x", "description": "y",
                                                   "theme": "Sport", "scale": "paris"})
     confirmed = run("confirm_draft_project", author, {
         "project_id": project_id, "title": "Des bancs rue de Belleville", "description": "Six bancs le long de la "

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 import pytest
 from hubkit.envelope import make_event
 from hubkit.errors import Conflict, InvalidInput, PermissionDenied
+from tests.fakes.actors import citizen_actor
 
-from .test_handlers import ADMIN, AGENT, advance_to, ballot, citizen, run, vote_cycle, voter  # noqa: F401
+from .test_handlers import ADMIN, AGENT, advance_to, ballot, run, vote_cycle, voter  # noqa: F401
 
 IDENTITY = {"last_name": "Lefèvre-Dupont", "first_name": "Camille", "birth_date": "1990-05-14", "postcode": "75019",
             "id_document_kind": "cni", "id_document_last4": "4B7Z", "account_email": None,
@@ -57,7 +58,7 @@ def test_the_same_person_votes_once_on_paper(run, store, vote_cycle):
 
 
 def test_online_ballot_wins_over_paper_whatever_the_order(run, accounts, vote_cycle):
-    camille = citizen()
+    camille = citizen_actor()
     accounts.add(camille["account_id"], birth_date="1990-05-14", email="camille@example.org")
     on_paper = paper(run, vote_cycle, paris=("P1",), account_email="camille@example.org")
     assert on_paper["counted"]
@@ -68,7 +69,7 @@ def test_online_ballot_wins_over_paper_whatever_the_order(run, accounts, vote_cy
     assert {p["project_id"]: p["votes"] for p in counts["projects"]}[vote_cycle["P1"]] == 0
     assert run("check_receipt", {"cycle_id": vote_cycle["id"], "receipt": on_paper["receipt"]})["status"] == \
         "superseded_by_online"
-    dominique = citizen()
+    dominique = citizen_actor()
     accounts.add(dominique["account_id"], birth_date="1985-02-01", email="dominique@example.org")
     run("cast_ballot", dominique, ballot(vote_cycle, paris=("P3",)))  # online first, then on paper
     late = paper(run, vote_cycle, paris=("P1",), first_name="Dominique", birth_date="1985-02-01",
@@ -88,13 +89,13 @@ def test_paper_ballot_refusals_name_their_rule(run, store, accounts, vote_cycle)
     with pytest.raises(InvalidInput) as unknown:
         paper(run, vote_cycle, paris=("P1",), account_email="nobody@example.org")
     assert "account_email" in unknown.value.details
-    camille = citizen()
+    camille = citizen_actor()
     accounts.add(camille["account_id"], birth_date="1970-01-01", email="camille@example.org")
     with pytest.raises(InvalidInput) as not_hers:
         paper(run, vote_cycle, paris=("P1",), account_email="camille@example.org")
     assert "account_email" in not_hers.value.details
     with pytest.raises(PermissionDenied):
-        run("record_paper_ballot", citizen(), {**ballot(vote_cycle, ("P1",)), **IDENTITY,
+        run("record_paper_ballot", citizen_actor(), {**ballot(vote_cycle, ("P1",)), **IDENTITY,
                                                "birth_date": date(1990, 5, 14)})
     assert store.snapshot() == before
 
@@ -153,7 +154,7 @@ def test_status_rules(run, store, winners):
         change(run, winners["P2"], "etudes_conception")
     assert loser.value.code == "NOT_A_WINNER"
     with pytest.raises(PermissionDenied):
-        change(run, winners["P1"], "etudes_conception", actor=citizen())
+        change(run, winners["P1"], "etudes_conception", actor=citizen_actor())
     assert store.snapshot() == before
     change(run, winners["P1"], "non_realisable", justification="Le site est classé : aucun aménagement possible.")
     with pytest.raises(Conflict) as final:
@@ -170,17 +171,17 @@ def test_owning_direction(run, store, accounts, winners):
     with pytest.raises(PermissionDenied) as other:
         change(run, winners["P1"], "etudes_conception", actor={**AGENT, "direction": "DEVE"})
     assert other.value.code == "OUTSIDE_DIRECTION" and other.value.details == {"direction": "DVD"}
-    accounts.directions[AGENT["account_id"]] = "DEVE"  # no direction asserted: accounts says which
+    accounts.add(AGENT["account_id"], "Agent DEVE", roles=AGENT["roles"], direction="DEVE")  # accounts says which
     unasserted = {"account_id": AGENT["account_id"], "roles": AGENT["roles"]}
     with pytest.raises(PermissionDenied):
         change(run, winners["P1"], "etudes_conception", actor=unasserted)
-    assert ("get_account", AGENT["account_id"]) in accounts.calls
+    assert (AGENT["account_id"],) in accounts.args_of("get_account")
     assert change(run, winners["P1"], "etudes_conception", actor={**AGENT, "direction": "DVD"})["status"] == \
         "etudes_conception"
 
 
 def test_followers_and_carriers_are_emailed_on_a_status_change(run, store, winners):
-    fan, ally = citizen(), citizen()
+    fan, ally = citizen_actor(), citizen_actor()
     state = run("follow_project", fan, {"project_id": winners["P1"], "kind": "favorite"})
     assert state == {"project_id": winners["P1"], "kind": "favorite", "following": True, "favorites_count": 1,
                      "associates_count": 0}

@@ -1,7 +1,6 @@
 """The ideas service applies accounts' events from real RabbitMQ, once each however often delivered."""
 import pytest
 from nameko.amqp.publish import Publisher
-from nameko.rpc import rpc
 from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_waiter
 
@@ -10,20 +9,10 @@ from hubkit.outbox import signed_headers
 from hubkit.testing import free_port
 from ideas.handlers import Ideas
 from ideas.service import IdeasService
+from tests.fakes import FakeAccounts, FakeAccountsService
 
 CAMILLE = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"
 DOMINIQUE = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
-
-
-class FakeAccountsService:
-    """A stand-in for the accounts service on the broker: only `public_profiles`, from a table."""
-    name = "accounts"
-    pseudonyms = {}
-
-    @rpc
-    def public_profiles(self, data):
-        return [{"account_id": account_id, "pseudonym": self.pseudonyms[account_id]}
-                for account_id in data["account_ids"] if account_id in self.pseudonyms]
 
 
 @pytest.fixture
@@ -41,10 +30,10 @@ def ideas_service(config, container_factory):
 
 @pytest.fixture
 def accounts_service(config, container_factory):
-    FakeAccountsService.pseudonyms = {}
-    container = container_factory(FakeAccountsService, config)
-    container.start()
-    return FakeAccountsService
+    """accounts on the broker; the `FakeAccounts` it answers from."""
+    accounts = FakeAccounts()
+    container_factory(FakeAccountsService.serving(accounts), config).start()
+    return accounts
 
 
 def deliver(config: dict, envelope: dict):
@@ -105,7 +94,7 @@ def test_account_deleted_delivered_twice_pseudonymises_once(config, ideas_servic
 def test_a_new_pseudonym_is_fetched_from_accounts_and_applied_once(config, ideas_service, accounts_service, store,
                                                                     throttle):
     idea_id = contribute(store, throttle)
-    accounts_service.pseudonyms[CAMILLE] = "Camille Oberkampf"
+    accounts_service.add(CAMILLE, "Camille Oberkampf")
     renamed = account_event("account_profile_updated", CAMILLE, fields=["pseudonym"], certification="declared")
 
     assert deliver_and_wait(config, ideas_service, "refresh_author_pseudonym", renamed) is True
@@ -114,7 +103,7 @@ def test_a_new_pseudonym_is_fetched_from_accounts_and_applied_once(config, ideas
     assert [c["author_pseudonym"] for c in idea["comments"]] == ["Camille Oberkampf"]
 
     # The account is renamed again; redelivering the old event must not be taken for that rename.
-    accounts_service.pseudonyms[CAMILLE] = "Camille des Buttes"
+    accounts_service.add(CAMILLE, "Camille des Buttes")
     assert deliver_and_wait(config, ideas_service, "refresh_author_pseudonym", renamed) is False
     assert view(store, throttle, idea_id)["author_pseudonym"] == "Camille Oberkampf"
     assert len(store.rows("processed_events")) == 1
@@ -123,7 +112,7 @@ def test_a_new_pseudonym_is_fetched_from_accounts_and_applied_once(config, ideas
 def test_a_profile_event_without_a_new_pseudonym_changes_nothing(config, ideas_service, accounts_service, store,
                                                                  throttle):
     idea_id = contribute(store, throttle)
-    accounts_service.pseudonyms[CAMILLE] = "Ne doit pas apparaître"
+    accounts_service.add(CAMILLE, "Ne doit pas apparaître")
     moved = account_event("account_profile_updated", CAMILLE, fields=["postcode"], certification="declared")
     assert deliver_and_wait(config, ideas_service, "refresh_author_pseudonym", moved) is False
     assert view(store, throttle, idea_id)["author_pseudonym"] == "Camille du 11e"

@@ -8,6 +8,8 @@ import pytest
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ideas import cli
 
+from tests.fakes import FakeAccounts
+
 from .conftest import MADRID_CSV
 
 
@@ -32,22 +34,9 @@ def refused(error_class, call, *args) -> Exception:
     return raised.value
 
 
-class NotifyingAccounts:
-    """accounts.notify as seen over RPC; `fail` makes it raise, as a down service would."""
-
-    def __init__(self):
-        self.notices, self.fail = [], False
-
-    def notify(self, data):
-        if self.fail:
-            raise RuntimeError("accounts is down")
-        self.notices.append(data)
-        return {"queued": len(data["account_ids"])}
-
-
 @pytest.fixture
 def accounts():
-    return NotifyingAccounts()
+    return FakeAccounts()
 
 
 @pytest.fixture
@@ -110,7 +99,7 @@ def test_merging_carries_supports_once_per_account_and_follows_over_and_tells_au
 
 def test_a_failing_notification_does_not_undo_the_merge(run, store, pair, accounts):
     duplicate, kept = pair
-    accounts.fail = True
+    accounts.fail("notify", RuntimeError("accounts is down"))
     assert merge(run, MODERATOR, duplicate, kept)["status"] == "merged"
     assert {r.status for r in store.rows("ideas")} == {"merged", "submitted"}
     assert len(store.events("idea_merged")) == 1

@@ -16,6 +16,7 @@ from hubkit.throttle import connect
 from petitions.handlers import Context, Petitions
 from petitions.service import PetitionsService
 from petitions.settings import Settings
+from tests.fakes import FakeAccounts, FakeAccountsService
 
 CAMILLE = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"
 DOMINIQUE = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
@@ -24,21 +25,16 @@ MODERATOR = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["ci
 SETTINGS = Settings(sponsors_required=0, chart_cache_seconds=0)
 
 
-class FakeAccountsService:
-    """A stand-in for the accounts service on the broker: pseudonyms and eligibility attributes."""
-    name = "accounts"
-    pseudonyms = {}
+FIRST, SECOND = "5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", "6b1d0f8e-2c3d-4e4f-9a0b-1c2d3e4f5a61"
 
-    @rpc
-    def public_profiles(self, data):
-        return [{"account_id": account_id, "pseudonym": self.pseudonyms[account_id]}
-                for account_id in data["account_ids"] if account_id in self.pseudonyms]
 
-    @rpc
-    def eligibility_attributes_many(self, data):
-        return [{"account_id": account_id, "lives_in_paris": True, "arrondissement": 11, "sector": None,
-                 "birth_date": None, "certification": "declared", "email_verified": True}
-                for account_id in data["account_ids"]]
+def residents() -> FakeAccounts:
+    """accounts, knowing the signers of these tests: Parisians of the 11th."""
+    accounts = FakeAccounts()
+    for account_id, pseudonym in ((CAMILLE, "Camille du 11e"), (DOMINIQUE, "Dominique"), (FIRST, "Lou"),
+                                  (SECOND, "Sacha")):
+        accounts.add(account_id, pseudonym, arrondissement=11)
+    return accounts
 
 
 class PetitionsListener:
@@ -71,10 +67,10 @@ def petitions_service(config, container_factory):
 
 @pytest.fixture
 def accounts_service(config, container_factory):
-    FakeAccountsService.pseudonyms = {CAMILLE: "Camille du 11e"}
-    container = container_factory(FakeAccountsService, config)
-    container.start()
-    return FakeAccountsService
+    """accounts on the broker; the `FakeAccounts` it answers from."""
+    accounts = residents()
+    container_factory(FakeAccountsService.serving(accounts), config).start()
+    return accounts
 
 
 def deliver(config: dict, envelope: dict):
@@ -98,20 +94,10 @@ def account_event(type_: str, account_id: str, **payload) -> dict:
                       correlation_id="req-events", causation_id="req-events")
 
 
-class _Accounts:
-    """The accounts RPC as the use cases below need it, in process."""
-
-    def public_profiles(self, data):
-        return [{"account_id": CAMILLE, "pseudonym": "Camille du 11e"}]
-
-    def eligibility_attributes_many(self, data):
-        return FakeAccountsService().eligibility_attributes_many(data)
-
-
 def open_petition(store, throttle) -> str:
     """Camille's petition, published, signed by Camille and Dominique. Returns its id."""
     with store.uow() as uow:
-        petitions = Petitions(Context(uow, throttle, accounts=_Accounts(), settings=SETTINGS))
+        petitions = Petitions(Context(uow, throttle, accounts=residents(), settings=SETTINGS))
         petition = petitions.drafting.draft_petition({"account_id": CAMILLE, "roles": ["citizen"]}, {
             "title": "Des bancs rue Manin", "asks": "Nous demandons des bancs tous les cent mètres.",
             "background": "Pour s'asseoir en montant au parc des Buttes-Chaumont.", "arrondissement": 19})
@@ -153,11 +139,11 @@ def test_an_unknown_version_is_ignored(config, petitions_service, store, throttl
 def test_a_new_pseudonym_is_fetched_from_accounts_and_applied_once(config, petitions_service, accounts_service,
                                                                    store, throttle):
     petition_id = open_petition(store, throttle)
-    accounts_service.pseudonyms[CAMILLE] = "Camille Oberkampf"
+    accounts_service.accounts[CAMILLE]["pseudonym"] = "Camille Oberkampf"
     renamed = account_event("account_profile_updated", CAMILLE, fields=["pseudonym"], certification="declared")
     assert deliver_and_wait(config, petitions_service, "refresh_author_pseudonym", renamed) is True
     assert view(store, throttle, petition_id)["author_pseudonym"] == "Camille Oberkampf"
-    accounts_service.pseudonyms[CAMILLE] = "Camille des Buttes"
+    accounts_service.accounts[CAMILLE]["pseudonym"] = "Camille des Buttes"
     assert deliver_and_wait(config, petitions_service, "refresh_author_pseudonym", renamed) is False
 
 
@@ -174,7 +160,7 @@ def test_a_batch_of_signatures_over_rpc_one_outcome_each_one_event_with_the_firs
     listener = container_factory(PetitionsListener, config)
     listener.start()
     petition_id = open_petition(store, throttle)  # signed by Camille and Dominique
-    first, second = "5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", "6b1d0f8e-2c3d-4e4f-9a0b-1c2d3e4f5a61"
+    first, second = FIRST, SECOND
     batch = [signature(first, petition_id, "req-first"),
              signature(DOMINIQUE, petition_id, "req-again"),  # signed already: refused, alone
              {"context": {}, "payload": {"actor": {"account_id": "not-an-id"}, "petition_id": petition_id}},
@@ -214,7 +200,7 @@ class SlowAccountsService:
     def eligibility_attributes_many(self, data):
         import eventlet
         eventlet.sleep(5)
-        return FakeAccountsService().eligibility_attributes_many(data)
+        return residents().eligibility_attributes_many(data)
 
 
 def test_a_signature_waits_for_accounts_a_bounded_time_and_writes_nothing(config, store, throttle,
@@ -229,7 +215,7 @@ def test_a_signature_waits_for_accounts_a_bounded_time_and_writes_nothing(config
     container_factory(PetitionsService, config).start()
     with signed_proxy("petitions", config) as petitions:
         started = time.monotonic()
-        batch = [signature("5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50", petition_id, "req-1")]
+        batch = [signature(FIRST, petition_id, "req-1")]
         with pytest.raises(ServiceUnavailable):  # accounts is not running at all: the whole batch is refused
             petitions.sign_petitions(batch)
         container_factory(SlowAccountsService, config).start()
@@ -237,17 +223,6 @@ def test_a_signature_waits_for_accounts_a_bounded_time_and_writes_nothing(config
             petitions.sign_petitions(batch)
         assert time.monotonic() - started < 3
     assert store.snapshot() == before
-
-
-class NotifyRecordingAccounts:
-    """accounts on the broker, recording the notify calls petitions makes."""
-    name = "accounts"
-    notified = []
-
-    @rpc
-    def notify(self, data):
-        NotifyRecordingAccounts.notified.append(data)
-        return {"queued": len(data["account_ids"])}
 
 
 def petition_event(type_: str, petition_id: str, **payload) -> dict:
@@ -272,15 +247,15 @@ def deliver_own(config: dict, envelope: dict):
 ])
 def test_a_step_delivered_twice_e_mails_the_author_and_opted_in_signers_once(
         config, petitions_service, store, throttle, container_factory, type_, entrypoint, payload, subject):
-    NotifyRecordingAccounts.notified = []
-    container_factory(NotifyRecordingAccounts, config).start()
+    accounts = residents()
+    container_factory(FakeAccountsService.serving(accounts), config).start()
     petition_id = open_petition(store, throttle)
     event = petition_event(type_, petition_id, **payload)
     for expected in (True, False):  # the second delivery is a redelivery: skipped
         with entrypoint_waiter(petitions_service, entrypoint, timeout=15) as result:
             deliver_own(config, event)
         assert result.get() is expected
-    [call] = NotifyRecordingAccounts.notified
+    [call] = accounts.notices
     assert call["account_ids"] == [CAMILLE, DOMINIQUE] and call["subject"] == subject  # Camille: author and signer
     if type_ == "petition_scheduled_for_council":
         assert "séance du Conseil de Paris du 9 février 2027" in call["body"]
@@ -302,11 +277,12 @@ def test_a_notification_accounts_does_not_take_is_retried_until_it_does(config, 
     with pytest.raises(Exception):
         result.get()
     assert store.rows("processed_events") == []
-    NotifyRecordingAccounts.notified = []
+    accounts = residents()
+
     def succeeded(worker_ctx, res, exc_info):
         return exc_info is None
     with entrypoint_waiter(container, "notify_answered", timeout=15, callback=succeeded) as result:
-        container_factory(NotifyRecordingAccounts, config).start()  # accounts is back: a retry gets through
+        container_factory(FakeAccountsService.serving(accounts), config).start()  # back: a retry gets through
     assert result.get() is True
-    assert len(NotifyRecordingAccounts.notified) == 1
+    assert len(accounts.notices) == 1
     assert [row.handler for row in store.rows("processed_events")] == ["petitions.notify_followers"]

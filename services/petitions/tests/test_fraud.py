@@ -12,6 +12,7 @@ from petitions import schemas
 from petitions.handlers import Context
 from petitions.handlers.common import utcnow
 from petitions.settings import Settings
+from tests.fakes.actors import citizen_actor
 
 # charts recounted at every read (the service keeps them PETITIONS_CHART_CACHE_SECONDS): counts are checked
 SETTINGS = Settings(sponsors_required=0, threshold=3, sign_ip_per_minute=100, sign_ip_per_hour=1000,
@@ -23,10 +24,6 @@ DRAFT = {"title": "Des bancs rue Manin", "asks": "Nous demandons des bancs tous 
 FARM, HOME = "203.0.113.66", "198.51.100.4"
 FARM_DOMAIN = "yopmail.com"
 REASON = "Signatures en série depuis une même connexion"
-
-
-def citizen() -> dict:
-    return {"account_id": str(uuid.uuid4()), "roles": ["citizen"]}
 
 
 @pytest.fixture
@@ -41,14 +38,14 @@ def run(store, throttle, accounts, use_case):
 def petition(run, accounts) -> dict:
     """An open petition (threshold 3) signed by 4 accounts from one address and 1 from another; 3 of the 4
     have a disposable address and created their account an hour before signing."""
-    author = citizen()
+    author = citizen_actor()
     accounts.add(author["account_id"], "Camille du 19e", arrondissement=19)
     draft = run("draft_petition", author, DRAFT)
     run("submit", author, draft["id"])
     opened = run("publish", MODERATOR, {"petition_id": draft["id"], "threshold": None, "eligibility": None})
     signers, an_hour_ago = [], (utcnow() - timedelta(hours=1)).isoformat()
     for number, ip in enumerate([FARM] * 4 + [HOME]):
-        signer = citizen()
+        signer = citizen_actor()
         accounts.add(signer["account_id"], f"Citoyen {number}", arrondissement=11 if ip == FARM else 18,
                      **({"email_domain": FARM_DOMAIN, "registered_at": an_hour_ago} if number < 3 else {}))
         run("sign", signer, {"petition_id": opened["id"], "connection": {}, "notify": True, "client": {"ip": ip}})
@@ -85,7 +82,7 @@ def test_moderators_see_the_e_mail_domains_that_sign_most_never_the_addresses(ru
             for d in view["email_domains"]] == [(FARM_DOMAIN, 3, 60.0, 3, True, 0), ("exemple.fr", 2, 40.0, 0, False, 0)]
     assert view["email_domains"][0]["first_at"] <= view["email_domains"][0]["last_at"]
     assert view["domains_scanned"] == 5 and view["domains_truncated"] is False
-    [asked] = [data for name, data in accounts.calls if name == "email_domains"]
+    [asked] = accounts.data_of("email_domains")
     assert sorted(asked["account_ids"]) == sorted(s["account_id"] for s in petition["signers"])
     dumped = json.dumps(schemas.SignatureTrendsSchema().dump(view))
     assert "@" not in dumped and not any(s["account_id"] in dumped for s in petition["signers"])
@@ -97,7 +94,7 @@ def test_domains_are_asked_of_accounts_500_accounts_at_a_time(run, accounts):
         accounts.add(account_id, "Quelqu'un", email_domain="exemple.fr")
     found = run("_domains_of", ids + ids[:10])
     assert set(found) == set(ids[:3])
-    assert [len(data["account_ids"]) for name, data in accounts.calls if name == "email_domains"] == [500, 500, 201]
+    assert [len(data["account_ids"]) for data in accounts.data_of("email_domains")] == [500, 500, 201]
 
 
 def test_invalidating_an_e_mail_domain_recounts_exactly_and_logs_the_domain(run, store, petition):
@@ -143,9 +140,9 @@ def test_the_window_leaves_out_older_signatures(run, petition):
 def test_only_moderators_see_trends_or_invalidate(run, store, petition):
     before = store.snapshot()
     with pytest.raises(PermissionDenied):
-        run("signature_trends", citizen(), {"petition_id": petition["id"], "hours": 24})
+        run("signature_trends", citizen_actor(), {"petition_id": petition["id"], "hours": 24})
     with pytest.raises(PermissionDenied):
-        run("invalidate_signatures", citizen(), invalidation(petition["id"], ip=FARM))
+        run("invalidate_signatures", citizen_actor(), invalidation(petition["id"], ip=FARM))
     assert store.snapshot() == before
 
 
@@ -229,7 +226,7 @@ def test_the_wire_schema_wants_exactly_one_criterion():
 
 
 def test_a_draft_has_nothing_to_invalidate(run, store, accounts):
-    author = citizen()
+    author = citizen_actor()
     accounts.add(author["account_id"], "Camille")
     draft = run("draft_petition", author, DRAFT)
     before = store.snapshot()

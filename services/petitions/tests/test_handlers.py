@@ -13,6 +13,8 @@ from petitions import domain, schemas
 from petitions.handlers import Context
 from petitions.handlers.common import utcnow
 from petitions.settings import Settings, load_settings
+from tests.fakes import FakeIdeas
+from tests.fakes.actors import citizen_actor
 
 # charts recounted at every read (the service keeps them PETITIONS_CHART_CACHE_SECONDS): counts are checked
 SETTINGS = Settings(sponsors_required=2, threshold=3, moderation_days=7, open_months=12, chart_cache_seconds=0)
@@ -21,10 +23,6 @@ ADMIN = {"account_id": "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9", "roles": ["citize
 DRAFT = {"title": "Des bancs rue Manin", "asks": "Nous demandons des bancs tous les cent mètres rue Manin.",
          "background": "Les personnes âgées qui montent au parc n'ont nulle part où s'asseoir.",
          "arrondissement": 19}
-
-
-def citizen(account_id: str = None) -> dict:
-    return {"account_id": account_id or str(uuid.uuid4()), "roles": ["citizen"]}
 
 
 def signing(petition_id, lives=False, works=False, studies=False, notify=False, ip="203.0.113.7") -> dict:
@@ -43,7 +41,7 @@ def run(store, throttle, accounts, use_case):
 
 @pytest.fixture
 def author(accounts) -> dict:
-    actor = citizen()
+    actor = citizen_actor()
     accounts.add(actor["account_id"], "Camille du 19e", arrondissement=19)
     return actor
 
@@ -54,7 +52,7 @@ def people(accounts):
     def make(count=1, **attributes) -> list:
         made = []
         for number in range(count):
-            actor = citizen()
+            actor = citizen_actor()
             accounts.add(actor["account_id"], f"Citoyen {number}", **attributes)
             made.append(actor)
         return made
@@ -85,9 +83,9 @@ def test_a_draft_is_private_to_its_author_and_carries_a_sponsor_link(run, store,
     assert petition["status"] == "draft" and petition["author_pseudonym"] == "Camille du 19e"
     assert petition["title"] == "Des bancs rue Manin" and petition["arrondissement"] == 19
     assert len(petition["sponsor_token"]) >= 40 and petition["viewer"]["is_author"]
-    assert ("public_profiles", {"account_ids": [author["account_id"]]}) in accounts.calls
+    assert {"account_ids": [author["account_id"]]} in accounts.data_of("public_profiles")
     assert store.events() == []  # a draft is nobody's business yet
-    for stranger in (None, citizen()):
+    for stranger in (None, citizen_actor()):
         with pytest.raises(NotFound):
             run("get_petition", petition["id"], stranger)
     assert run("get_petition", petition["id"], author)["sponsor_token"] == petition["sponsor_token"]
@@ -147,7 +145,7 @@ def test_the_author_edits_the_draft_until_a_co_sponsor_endorsed_it(run, store, a
     edited = run("update_draft", author, {"petition_id": petition["id"], "title": "Des bancs rue Manin, vite"})
     assert edited["title"] == "Des bancs rue Manin, vite" and edited["asks"] == DRAFT["asks"]
     with pytest.raises(NotFound):
-        run("update_draft", citizen(), {"petition_id": petition["id"], "title": "Détournée par un autre"})
+        run("update_draft", citizen_actor(), {"petition_id": petition["id"], "title": "Détournée par un autre"})
     run("sponsor", people()[0], petition["sponsor_token"])
     before = store.snapshot()
     with pytest.raises(Conflict) as refused:
@@ -186,7 +184,7 @@ def test_submission_needs_enough_co_sponsors(run, store, author, people):
     assert store.snapshot() == before
     run("sponsor", people()[0], petition["sponsor_token"])
     with pytest.raises(NotFound):
-        run("submit", citizen(), petition["id"])
+        run("submit", citizen_actor(), petition["id"])
     moment = utcnow()
     result = run("submit", author, petition["id"], clock=lambda: moment)
     assert result["status"] == "submitted" and result["sponsors_count"] == 2
@@ -204,7 +202,7 @@ def test_submission_needs_enough_co_sponsors(run, store, author, people):
 def test_the_moderation_queue_shows_deadlines_and_overdue_items(run, author, people):
     petition = submitted(run, author, people)
     with pytest.raises(PermissionDenied):
-        run("moderation_queue", citizen())
+        run("moderation_queue", citizen_actor())
     queue = run("moderation_queue", MODERATOR)
     assert [item["id"] for item in queue["items"]] == [petition["id"]] and queue["overdue_count"] == 0
     late = run("moderation_queue", MODERATOR, clock=lambda: utcnow() + timedelta(days=8))
@@ -236,7 +234,7 @@ def test_only_an_admin_publishes_with_another_threshold(run, store, author, peop
         run("publish", MODERATOR, {"petition_id": petition["id"], "threshold": 1, "eligibility": None})
     assert refused.value.code == "THRESHOLD_ADMIN_ONLY" and store.snapshot() == before
     with pytest.raises(PermissionDenied):
-        run("publish", citizen(), {"petition_id": petition["id"], "threshold": None, "eligibility": None})
+        run("publish", citizen_actor(), {"petition_id": petition["id"], "threshold": None, "eligibility": None})
     assert run("publish", ADMIN, {"petition_id": petition["id"], "threshold": 1,
                                   "eligibility": "paris_residents"})["threshold"] == 1
 
@@ -264,7 +262,7 @@ def test_a_petition_hidden_for_legal_reasons_shows_only_its_reason(run, author, 
     petition = submitted(run, author, people)
     run("reject", MODERATOR, {"petition_id": petition["id"], "code": "personal_data", "hidden": True,
                               "reason": "Le texte cite le nom et l'adresse d'une personne."})
-    public = run("get_petition", petition["id"], citizen())
+    public = run("get_petition", petition["id"], citizen_actor())
     assert public["title"] == domain.HIDDEN_TITLE and public["asks"] == "" and public["background"] == ""
     assert public["rejection"]["reason"] == "Le texte cite le nom et l'adresse d'une personne."
     assert run("get_petition", petition["id"], author)["title"] == DRAFT["title"]
@@ -567,7 +565,7 @@ def test_a_deleted_account_is_unlinked_once_and_its_signatures_stay_counted(run,
 
 def test_a_new_pseudonym_is_fetched_from_accounts(run, author, accounts):
     petition = draft(run, author)
-    accounts.profiles[author["account_id"]] = "Camille des Buttes"
+    accounts.accounts[author["account_id"]]["pseudonym"] = "Camille des Buttes"
     renamed = account_event("account_profile_updated", author["account_id"], fields=["pseudonym"],
                             certification="declared")
     assert run("refresh_author_pseudonym", renamed) is True
@@ -598,16 +596,12 @@ def test_settings_come_from_the_environment(monkeypatch):
         (3, 12000, "paris_residents", 12)
 
 
-class FakeIdeas:
-    """The ideas service's `get_idea`, as far as petitions reads it."""
-
-    def __init__(self):
-        self.calls = []
-
-    def get_idea(self, data):
-        self.calls.append(data)
-        return {"id": data["idea_id"], "title": "Des fontaines le long du canal", "arrondissement": 10,
-                "description": "Installer trois ou quatre fontaines entre République et Jaurès."}
+def ideas_holding(idea_id: str) -> FakeIdeas:
+    """The ideas service, holding the idea forwarded to petitions."""
+    ideas = FakeIdeas()
+    ideas.add(idea_id, "Des fontaines le long du canal",
+              "Installer trois ou quatre fontaines entre République et Jaurès.", arrondissement=10)
+    return ideas
 
 
 def forwarded(idea_id: str, author_id, scheme="petition", version=1, decision_id=None) -> dict:
@@ -623,7 +617,8 @@ def forwarded(idea_id: str, author_id, scheme="petition", version=1, decision_id
 
 
 def test_an_idea_forwarded_to_petitions_becomes_one_draft_of_its_author(run, store, author, people):
-    ideas, idea_id, decision_id = FakeIdeas(), str(uuid.uuid4()), str(uuid.uuid4())
+    idea_id, decision_id = str(uuid.uuid4()), str(uuid.uuid4())
+    ideas = ideas_holding(idea_id)
     event = forwarded(idea_id, author["account_id"], decision_id=decision_id)
     assert run("draft_from_forwarded_idea", event, ideas) is True
     assert run("draft_from_forwarded_idea", event, ideas) is False  # redelivered
@@ -634,7 +629,7 @@ def test_an_idea_forwarded_to_petitions_becomes_one_draft_of_its_author(run, sto
     assert petition["status"] == "draft" and petition["title"] == "Des fontaines le long du canal"
     assert petition["asks"].startswith("Installer trois") and petition["arrondissement"] == 10
     assert petition["origin_idea_id"] == idea_id and petition["author_pseudonym"] == "Camille du 19e"
-    assert ideas.calls == [{"idea_id": idea_id}] * 3
+    assert ideas.data_of("get_idea") == [{"idea_id": idea_id}] * 3
     for ignored in (forwarded(str(uuid.uuid4()), author["account_id"], scheme="budget"),
                     forwarded(str(uuid.uuid4()), None), forwarded(str(uuid.uuid4()), author["account_id"], version=2)):
         assert run("draft_from_forwarded_idea", ignored, ideas) is False
@@ -662,7 +657,8 @@ def test_events_of_a_petition_without_an_origin_idea_do_not_name_one(run, store,
 
 
 def test_the_author_of_a_forwarded_idea_is_e_mailed_about_the_draft(run, store, author):
-    run("draft_from_forwarded_idea", forwarded(str(uuid.uuid4()), author["account_id"]), FakeIdeas())
+    idea_id = str(uuid.uuid4())
+    run("draft_from_forwarded_idea", forwarded(idea_id, author["account_id"]), ideas_holding(idea_id))
     [drafted] = store.events("petition_drafted")
     sent = []
     assert run("notification", drafted, sent.append) is True

@@ -59,7 +59,7 @@ def test_a_batch_is_one_insert_one_eligibility_call_and_the_threshold_crosses_on
     assert [o["status"] for o in outcomes] == ["open"] * 4 + ["threshold_reached"] * 3
     assert all(o["signed"] and o["threshold"] == 5 for o in outcomes) and outcomes[4]["progress_percent"] == 100
     assert [name for name, _ in accounts.calls] == ["eligibility_attributes_many"]  # one call for the batch
-    assert sorted(accounts.calls[0][1]["account_ids"]) == sorted(signers)
+    assert sorted(accounts.data_of("eligibility_attributes_many")[0]["account_ids"]) == sorted(signers)
     assert run("get_petition", petition_id)["signatures_count"] == 7 == len(store.rows("petition_signatures"))
     [signed] = store.events("petition_signed")  # one for the batch's signatures of the petition, with the first's ids
     assert (signed["version"], signed["payload"], signed["correlation_id"], signed["causation_id"]) == (
@@ -138,7 +138,7 @@ def test_a_big_batch_is_split_into_bounded_calls_and_statements(run, store, acco
     outcomes = run("sign_batch", [item(signer, petition_id, ip=f"10.0.{n // 250}.{n % 250}")
                                   for n, signer in enumerate(signers)])
     assert all(isinstance(o, dict) for o in outcomes)
-    assert [len(data["account_ids"]) for _, data in accounts.calls] == [500, 500, 100]
+    assert [len(data["account_ids"]) for data in accounts.data_of("eligibility_attributes_many")] == [500, 500, 100]
     assert run("get_petition", petition_id)["signatures_count"] == 1100 == len(store.rows("petition_signatures"))
 
 

@@ -3,8 +3,9 @@ PETITIONS_SPONSOR_REQUESTS_PER_HOUR per account, and the request past it is refu
 import pytest
 from hubkit.errors import NotFound, RateLimited
 from petitions.settings import Settings
+from tests.fakes.actors import citizen_actor
 
-from .test_handlers import DRAFT, author, citizen, people, run  # noqa: F401
+from .test_handlers import DRAFT, author, people, run  # noqa: F401
 
 # charts recounted at every read (the service keeps them PETITIONS_CHART_CACHE_SECONDS): counts are checked
 LIMITED = Settings(sponsors_required=2, threshold=3, sponsor_requests_per_hour=3, chart_cache_seconds=0)
@@ -30,7 +31,7 @@ def test_the_sponsor_request_past_the_hourly_limit_is_refused_and_nothing_is_wri
 
 def test_guessed_links_count_towards_the_limit(run, author, people):
     petition = run("draft_petition", author, DRAFT, settings=LIMITED)
-    guesser = citizen()
+    guesser = citizen_actor()
     for _ in range(3):
         with pytest.raises(NotFound):
             run("sponsor_view", guesser, "x" * 43, settings=LIMITED)

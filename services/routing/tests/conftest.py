@@ -1,15 +1,12 @@
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from accounts.domain import DIRECTIONS as ACCOUNTS_DIRECTIONS
-from hubkit.errors import ServiceUnavailable
-from hubkit.rpc import PeerUnavailable
 from hubkit.testing import service_database_fixtures
 from routing import SERVICE_NAME
 from routing.models import Base
 from routing.peers import Directions, DirectionsCache
+from tests.fakes import FakeAccounts, FakeIdeas
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "routing"
 TABLES = Base.metadata.tables
@@ -21,61 +18,9 @@ _templates, _fresh_database, routing_db, store = service_database_fixtures(
     SERVICE_NAME, PACKAGE_DIR, Base.metadata, BUSINESS_TABLES)
 
 
-class FakeIdeas:
-    """Stands in for the ideas service's RPC: ideas from a dict; `submissions` lists them in submission order
-    behind a cursor, as ideas does. `down`: every call fails as a peer that does not answer."""
-
-    def __init__(self):
-        self.ideas, self.calls, self.down = {}, [], False
-
-    def add(self, idea_id: str, title: str, description: str, status="submitted", theme="environnement",
-            arrondissement=None, created_at=None, author_id=None, correlation_id=None):
-        self.ideas[idea_id] = {"id": idea_id, "title": title, "description": description, "status": status,
-                               "theme": theme, "arrondissement": arrondissement,
-                               "created_at": (created_at or datetime.now(timezone.utc)).isoformat(),
-                               "author_id": author_id, "correlation_id": correlation_id}
-        return self.ideas[idea_id]
-
-    def _answer(self, call: str, data: dict):
-        self.calls.append((call, data))
-        if self.down:
-            raise PeerUnavailable(f"{call} timed out")
-
-    def get_idea(self, data):
-        self._answer("get_idea", data)
-        return {key: value for key, value in self.ideas[data["idea_id"]].items()
-                if key not in ("author_id", "correlation_id")}  # never told to callers of get_idea
-
-    def submissions(self, data):
-        self._answer("submissions", data)
-        found = sorted((f"{idea['created_at']}|{idea['id']}", idea) for idea in self.ideas.values())
-        after = [(cursor, idea) for cursor, idea in found if data["after"] is None or cursor > data["after"]]
-        page = after[:data["limit"]]
-        return {"items": [{"idea_id": idea["id"], "author_id": idea["author_id"],
-                           "correlation_id": idea["correlation_id"], "submitted_at": idea["created_at"],
-                           "status": idea["status"], "theme": idea["theme"],
-                           "arrondissement": idea["arrondissement"], "cursor": cursor} for cursor, idea in page],
-                "next_cursor": page[-1][0] if page else data["after"], "has_more": len(after) > len(page)}
-
-
 @pytest.fixture
 def ideas():
     return FakeIdeas()
-
-
-class FakeAccounts:
-    """Stands in for the accounts RPC routing calls for the City's directions (`reference_data`, answered from
-    accounts' own table). `down`: it does not answer, as BoundedRpc reports it."""
-
-    def __init__(self):
-        self.calls, self.down = 0, False
-
-    def reference_data(self):
-        self.calls += 1
-        if self.down:
-            raise ServiceUnavailable(details={"reason": "reference_data timed out"})
-        return {"roles": ["citizen", "agent", "moderator", "admin"], "grantable_roles": ["agent", "moderator", "admin"],
-                "directions": [{"code": code, "name": name} for code, name in ACCOUNTS_DIRECTIONS.items()]}
 
 
 @pytest.fixture

@@ -6,42 +6,18 @@ import uuid
 import pytest
 from nameko.amqp.publish import Publisher
 from nameko.events import event_handler
-from nameko.rpc import rpc
 from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_waiter
 
 import routing.service
-from accounts.domain import DIRECTIONS
 from hubkit.envelope import make_event
 from hubkit.outbox import signed_headers
 from hubkit.testing import free_port, signed_proxy
 from routing.settings import Settings
+from tests.fakes import FakeAccountsService, FakeIdeasService
 
 AUTHOR = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
 AGENT = {"account_id": "0a9d8c7b-6e5f-4a3b-9c2d-1e0f9a8b7c6d", "roles": ["citizen", "agent"], "direction": "DDCT"}
-
-
-class FakeIdeasService:
-    name = "ideas"
-    ideas = {}
-
-    @rpc
-    def get_idea(self, data):
-        return self.ideas[data["idea_id"]]
-
-
-class FakeAccountsService:
-    name = "accounts"
-    notified = []
-
-    @rpc
-    def notify(self, data):
-        FakeAccountsService.notified.append(data)
-        return {"queued": 1}
-
-    @rpc
-    def reference_data(self):
-        return {"directions": [{"code": code, "name": name} for code, name in DIRECTIONS.items()]}
 
 
 class RoutingListener:
@@ -61,8 +37,10 @@ def config(rabbit_config, routing_db, monkeypatch):
 
 
 @pytest.fixture
-def routing_service(config, container_factory):
-    for service in (FakeIdeasService, FakeAccountsService):
+def routing_service(config, container_factory, ideas, accounts):
+    """routing in a container, with ideas and accounts on the broker answering from the `ideas` and `accounts`
+    fakes."""
+    for service in (FakeIdeasService.serving(ideas), FakeAccountsService.serving(accounts)):
         container_factory(service, config).start()
     container = container_factory(routing.service.RoutingService, config)
     container.start()
@@ -77,10 +55,10 @@ def deliver_and_wait(config, container, entrypoint: str, envelope: dict):
     return result.get()
 
 
-def test_an_idea_goes_from_the_box_to_the_budget_in_one_correlation_chain(config, routing_service, container_factory):
+def test_an_idea_goes_from_the_box_to_the_budget_in_one_correlation_chain(config, routing_service, container_factory,
+                                                                          ideas):
     idea_id = str(uuid.uuid4())
-    FakeIdeasService.ideas[idea_id] = {"id": idea_id, "title": "Aménager le square Saint-Bernard",
-                                       "description": "Installer des bancs et rénover les allées.", "status": "submitted"}
+    ideas.add(idea_id, "Aménager le square Saint-Bernard", "Installer des bancs et rénover les allées.")
     submitted = make_event(type="idea_submitted", version=1, producer="ideas", subject={"kind": "idea", "id": idea_id},
                            payload={"idea_id": idea_id, "theme": "cadre_de_vie", "arrondissement": 18},
                            actor={"account_id": AUTHOR, "role": "citizen"}, correlation_id="req-click-42",

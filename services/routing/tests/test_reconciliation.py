@@ -34,7 +34,7 @@ def reconcile(store, ideas, clock):  # noqa: F811
 
 
 def feed_calls(ideas) -> list:
-    return [data["after"] for call, data in ideas.calls if call == "submissions"]
+    return [data["after"] for data in ideas.data_of("submissions")]
 
 
 def test_open_ideas_the_event_path_missed_join_the_inbox_once_with_their_author_and_the_citizens_chain(
@@ -50,7 +50,7 @@ def test_open_ideas_the_event_path_missed_join_the_inbox_once_with_their_author_
     result = reconcile()
 
     assert result["recovered"] == [waiting, studied] and result["checked"] == 5 and result["deferred"] == 1
-    assert [data for call, data in ideas.calls[calls:] if call == "get_idea"] == [
+    assert [args[0] for call, args in ideas.calls[calls:] if call == "get_idea"] == [
         {"idea_id": waiting}, {"idea_id": studied}]  # never about the idea it holds, nor the answered one
     item = run(Inbox, "get_item", AGENT, waiting)
     by_event = run(Inbox, "get_item", AGENT, delivered)
@@ -170,11 +170,11 @@ def test_each_run_reads_the_feed_from_where_the_last_one_stopped(ideas, store, r
 def test_an_idea_box_that_does_not_answer_writes_nothing_and_is_asked_again_later(ideas, store, reconcile):
     idea_id = missed(ideas)
     snapshot = store.snapshot()
-    ideas.down = True
+    ideas.down = PeerUnavailable("submissions timed out")
     with pytest.raises(PeerUnavailable):
         reconcile()
     assert store.snapshot() == snapshot
-    ideas.down = False
+    ideas.down = None
     assert reconcile()["recovered"] == [idea_id]
 
 
