@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 from budget import schemas
 
-from .test_handlers import ADMIN, AGENT, advance_to, ballot, run, vote_cycle, voter  # noqa: F401  (fixtures)
+from .test_handlers import AGENT, advance_to, ballot, run, vote_cycle, voter  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.integration
 
