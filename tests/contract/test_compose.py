@@ -12,6 +12,7 @@ Each `check_*` function returns a list of problems (empty when the contract hold
 """
 import copy
 import fnmatch
+import importlib
 import importlib.util
 import re
 import shlex
@@ -77,9 +78,29 @@ def _source_files(root: Path):
             yield path
 
 
+def settings_variables(packages: list) -> set:
+    """The variables each service's one settings object (`<name>.settings`, pydantic-settings) reads."""
+    from pydantic_settings import BaseSettings
+    names = set()
+    for package in packages:
+        module = importlib.import_module(f"{package}.settings")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, BaseSettings) and value is not BaseSettings:
+                prefix = value.model_config.get("env_prefix", "")
+                for field_name, field in value.model_fields.items():
+                    alias = field.validation_alias
+                    choices = getattr(alias, "choices", None) or ([alias] if isinstance(alias, str) else [])
+                    names.update(choice for choice in choices if isinstance(choice, str))
+                    if not choices:
+                        names.add((prefix + field_name).upper())
+    return names
+
+
 def env_reads(root: Path = ROOT) -> tuple:
-    """(names the code reads, suffixes of the per-service names it builds), from the sources."""
-    names, suffixes = set(), set()
+    """(names the code reads, suffixes of the per-service names it builds), from the sources and the services'
+    settings objects."""
+    names = settings_variables(service_packages(root)) if root == ROOT else set()
+    suffixes = set()
     for path in _source_files(root):
         text = path.read_text(encoding="utf-8")
         for pattern in _EXACT_READS:
