@@ -128,7 +128,7 @@ def seed_demo_ideas():
     print(f"Idées de démonstration (mode local uniquement) : {created} créée(s), "
           f"{len(DEMO_IDEAS) - created} déjà présente(s).")
     from .handlers import Consultations
-    from .handlers.box import DEMO_PSEUDONYM
+    from .handlers.seeding import DEMO_PSEUDONYM
     with _unit_of_work() as uow:
         seeded = Consultations(uow, throttle=None).seed_demo_consultation(DEMO_CONSULTATION, DEMO_PSEUDONYM)
     print(f"Consultation de démonstration : {'créée' if seeded else 'déjà présente'}.")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hubkit.tables import add_infrastructure_tables
 
-from .consultation_domain import new_shuffle_key
+from .domain.consultations import new_shuffle_key
 
 
 class Base(DeclarativeBase):
@@ -173,7 +173,7 @@ class Consultation(Base):
 
 
 class ConsultationSection(Base):
-    """A part of a consultation with one participation mode (consultation_domain.MODES). `body`: the
+    """A part of a consultation with one participation mode (domain.consultations.MODES). `body`: the
     introduction, the question of an argued vote, or the amendable text; `questions`: a questionnaire's."""
     __tablename__ = "consultation_sections"
 
@@ -214,7 +214,7 @@ class Proposal(Base):
     agree_count: Mapped[int] = mapped_column(sa.Integer, default=0)
     disagree_count: Mapped[int] = mapped_column(sa.Integer, default=0)
     hidden: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    # drawn once; a visitor's random order mixes it with their seed (consultation_domain.shuffle_rank)
+    # drawn once; a visitor's random order mixes it with their seed (domain.consultations.shuffle_rank)
     shuffle_key: Mapped[int] = mapped_column(sa.Integer, default=new_shuffle_key)
     created_at = mapped_column(sa.DateTime(timezone=True), nullable=False, index=True)
 

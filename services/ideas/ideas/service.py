@@ -1,5 +1,7 @@
 """nameko entrypoints of the ideas service: load the schema, run the use case, dump the result."""
 
+from nameko.timer import timer
+
 from hubkit.consumer import event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
@@ -11,11 +13,15 @@ from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
 
 from . import SERVICE_NAME, domain, schemas
-from .business_metrics import count_comment, count_idea_submitted, count_support
-from .consultation_service import ConsultationEntrypoints
-from .handlers import Ideas
+from .business_metrics import count_comment, count_consultation_action, count_idea_submitted, count_support
+from .domain import consultations as cd
+from .handlers import Consultations, Ideas
 from .models import Base
+from .schemas import consultations as cschemas
+from .settings import settings
 
+# Read once, when the service is loaded: a bad value stops the process with a message naming the variable.
+SETTINGS = settings()
 
 
 def actor_of(value) -> dict:
@@ -26,7 +32,7 @@ def idea_id_of(data) -> str:
     return str(load(schemas.IdeaIdSchema(), data)["idea_id"])
 
 
-class IdeasService(ConsultationEntrypoints, Infrastructure):
+class IdeasService(Infrastructure):
     name = SERVICE_NAME
 
     correlation = Correlation()
@@ -37,7 +43,10 @@ class IdeasService(ConsultationEntrypoints, Infrastructure):
     accounts = SignedRpcProxy("accounts")
 
     def _ideas(self, uow) -> Ideas:
-        return Ideas(uow, self.throttle, accounts=self.accounts)
+        return Ideas(uow, self.throttle, accounts=self.accounts, settings=SETTINGS)
+
+    def _consultations(self, uow) -> Consultations:
+        return Consultations(uow, self.throttle, accounts=self.accounts, settings=SETTINGS)
 
     @rpc
     def reference_data(self):
@@ -184,3 +193,103 @@ class IdeasService(ConsultationEntrypoints, Infrastructure):
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
             return self._ideas(uow).apply_routing_decision(envelope)
+
+    # --- consultations (one service, one database with the idea box) ---------------------------------------
+
+    def _run(self, method: str, actor, command_schema, data, output_schema, action: str = None):
+        """A command of `actor`: load, run in one unit of work, dump, then count it (after commit)."""
+        actor, command = actor_of(actor), load(command_schema, data)
+        with self.db as uow:
+            result = output_schema.dump(getattr(self._consultations(uow), method)(actor, command))
+        if action:
+            count_consultation_action(action)
+        return result
+
+    @rpc
+    def consultation_reference(self):
+        """Modes of participation, question kinds, states, sorts, for forms and filters."""
+        return {"modes": [{"code": c, "label": label} for c, label in cd.MODES.items()],
+                "question_kinds": [{"code": c, "label": label} for c, label in cd.QUESTION_KINDS.items()],
+                "states": [{"code": c, "label": label} for c, label in cd.STATES.items()],
+                "positions": [{"code": c, "label": label} for c, label in cd.POSITIONS.items()],
+                "sorts": list(cd.SORTS)}
+
+    @rpc
+    def list_consultations(self, data):
+        query = load(cschemas.ConsultationQuerySchema(), data)
+        with self.db as uow:
+            return cschemas.ConsultationPageSchema().dump(self._consultations(uow).list_consultations(query))
+
+    @rpc
+    def get_consultation(self, data, actor=None):
+        query, viewer = load(cschemas.ConsultationReadSchema(), data), actor_of(actor) if actor is not None else None
+        query["consultation_id"] = str(query["consultation_id"])
+        with self.db as uow:
+            return cschemas.ConsultationSchema().dump(self._consultations(uow).get_consultation(query, viewer))
+
+    @rpc
+    def get_proposal(self, data, actor=None):
+        proposal_id = str(load(cschemas.ProposalIdSchema(), data)["proposal_id"])
+        viewer = actor_of(actor) if actor is not None else None
+        with self.db as uow:
+            return cschemas.ProposalSchema().dump(self._consultations(uow).get_proposal(proposal_id, viewer))
+
+    @rpc
+    def save_consultation(self, actor, data):
+        return self._run("save_consultation", actor, cschemas.SaveConsultationSchema(), data,
+                         cschemas.ConsultationSchema(), "consultation_saved")
+
+    @rpc
+    def save_section(self, actor, data):
+        return self._run("save_section", actor, cschemas.SaveSectionSchema(), data, cschemas.ConsultationSchema(),
+                         "section_saved")
+
+    @rpc
+    def delete_section(self, actor, data):
+        return self._run("delete_section", actor, cschemas.SectionRefSchema(), data, cschemas.ConsultationSchema())
+
+    @rpc
+    def close_consultation(self, actor, data):
+        return self._run("close_consultation", actor, cschemas.ConsultationIdSchema(), data,
+                         cschemas.ConsultationSchema(), "consultation_closed")
+
+    @rpc
+    def publish_synthesis(self, actor, data):
+        return self._run("publish_synthesis", actor, cschemas.SynthesisSchema(), data, cschemas.ConsultationSchema(),
+                         "synthesis_published")
+
+    @rpc
+    def submit_proposal(self, actor, data):
+        amending = bool((data or {}).get("amends"))
+        return self._run("submit_proposal", actor, cschemas.SubmitProposalSchema(), data, cschemas.ProposalSchema(),
+                         "amendment_proposed" if amending else "proposal_submitted")
+
+    @rpc
+    def decide_amendment(self, actor, data):
+        return self._run("decide_amendment", actor, cschemas.DecideAmendmentSchema(), data, cschemas.ProposalSchema(),
+                         "amendment_decided")
+
+    @rpc
+    def support_contribution(self, actor, data):
+        return self._run("support", actor, cschemas.SupportSchema(), data, cschemas.SupportStateSchema(), "support")
+
+    @rpc
+    def post_proposal_comment(self, actor, data):
+        return self._run("post_comment", actor, cschemas.PostProposalCommentSchema(), data,
+                         cschemas.ProposalCommentSchema(), "comment")
+
+    @rpc
+    def post_argument(self, actor, data):
+        return self._run("post_argument", actor, cschemas.PostArgumentSchema(), data, cschemas.ArgumentSchema(),
+                         "argument")
+
+    @rpc
+    def answer_questionnaire(self, actor, data):
+        return self._run("answer_questionnaire", actor, cschemas.AnswerQuestionnaireSchema(), data,
+                         cschemas.AnswerStateSchema(), "questionnaire_answered")
+
+    @timer(interval=15)
+    def announce_consultations(self):
+        """Emits `consultation_opened` / `consultation_closed` for the dates passed since the last sweep."""
+        with self.db as uow:
+            return self._consultations(uow).announce_due()

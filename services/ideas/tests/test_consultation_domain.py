@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ideas import consultation_domain as cd
+from ideas.domain import consultations as cd
 from ideas.domain import RuleBroken
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -87,12 +87,15 @@ def test_amendments_only_in_amendable_texts_and_not_of_amendments():
 
 DVD_AGENT = {"account_id": "a", "roles": ["citizen", "agent"], "direction": "DVD"}
 ADMIN = {"account_id": "b", "roles": ["citizen", "admin"]}
+# the City's directions as accounts.reference_data gives them (ideas keeps no copy)
+DIRECTIONS = {"DVD": "Direction de la voirie et des déplacements",
+              "DEVE": "Direction des espaces verts et de l'environnement"}
 
 
 def test_the_owning_agent_and_admins_run_the_consultation():
-    cd.check_runs(DVD_AGENT, "DVD")
-    cd.check_runs(ADMIN, "DVD")
-    cd.check_runs(ADMIN, None)
+    cd.check_runs(DVD_AGENT, "DVD", DIRECTIONS)
+    cd.check_runs(ADMIN, "DVD", DIRECTIONS)
+    cd.check_runs(ADMIN, None, DIRECTIONS)
     assert cd.runs(DVD_AGENT, "DVD") and not cd.runs(DVD_AGENT, "DEVE") and not cd.runs(None, "DVD")
 
 
@@ -104,12 +107,13 @@ def test_the_owning_agent_and_admins_run_the_consultation():
 ])
 def test_anyone_else_is_refused_with_the_reason(actor, owner, code, words):
     with pytest.raises(cd.OutsideDirection) as refused:
-        cd.check_runs(actor, owner)
+        cd.check_runs(actor, owner, DIRECTIONS)
     assert refused.value.code == code and refused.value.direction == owner and words in refused.value.message
 
 
 def test_a_new_consultation_belongs_to_its_agents_direction_or_the_one_an_admin_names():
-    assert cd.owner_at_creation(DVD_AGENT, "DEVE") == "DVD"  # an agent cannot make one for another direction
-    assert cd.owner_at_creation(ADMIN, "DEVE") == "DEVE" and cd.owner_at_creation(ADMIN, None) is None
+    assert cd.owner_at_creation(DVD_AGENT, "DEVE", {}) == "DVD"  # an agent cannot make one for another direction
+    assert cd.owner_at_creation(ADMIN, "DEVE", DIRECTIONS) == "DEVE"
+    assert cd.owner_at_creation(ADMIN, None, DIRECTIONS) is None
     with pytest.raises(RuleBroken):
-        cd.owner_at_creation(ADMIN, "XYZ")
+        cd.owner_at_creation(ADMIN, "XYZ", DIRECTIONS)

@@ -10,7 +10,7 @@ from hubkit.envelope import make_event
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from hubkit.validation import load
 from ideas import cli
-from ideas.consultation_schemas import ConsultationReadSchema
+from ideas.schemas.consultations import ConsultationReadSchema
 from ideas.handlers import Consultations, Ideas
 
 CAMILLE = {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citizen"]}
@@ -39,7 +39,7 @@ def clock():
 
 
 class FakeAccounts:
-    """The accounts service's `notify`, as another service sees it over RPC."""
+    """The accounts service's `notify` and `reference_data`, as another service sees them over RPC."""
 
     def __init__(self):
         self.notices = []
@@ -47,6 +47,15 @@ class FakeAccounts:
     def notify(self, notice):
         self.notices.append(notice)
         return {"queued": len(notice["account_ids"])}
+
+    def reference_data(self):
+        return {"roles": ["citizen", "agent", "moderator", "admin"], "grantable_roles": ["agent", "moderator", "admin"],
+                "directions": [{"code": code, "name": name} for code, name in DIRECTIONS.items()]}
+
+
+DIRECTIONS = {"DDCT": "Direction de la démocratie, des citoyen·ne·s et des territoires",
+              "DEVE": "Direction des espaces verts et de l'environnement",
+              "DVD": "Direction de la voirie et des déplacements"}
 
 
 @pytest.fixture
@@ -498,7 +507,7 @@ def test_bad_input_is_refused_with_nothing_written(run, store, consultation, mon
     with pytest.raises(NotFound):
         run("support", CAMILLE, {"kind": "proposal", "target_id": "00000000-0000-4000-8000-000000000000"})
     assert snapshot(store) == before
-    monkeypatch.setattr("ideas.handlers.consultations.PROPOSALS_PER_HOUR", 1)
+    monkeypatch.setattr("ideas.handlers.contributions.PROPOSALS_PER_HOUR", 1)
     run("submit_proposal", CAMILLE, proposal_command(section))
     with pytest.raises(RateLimited) as limited:
         run("submit_proposal", CAMILLE, proposal_command(section, title="Une deuxième proposition"))

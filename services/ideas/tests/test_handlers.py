@@ -8,6 +8,7 @@ from hubkit.envelope import make_event
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from ideas import cli
 from ideas.handlers import Ideas
+from ideas.handlers.idea_views import IdeaViews
 
 CAMILLE = {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citizen"]}
 DOMINIQUE = {"account_id": "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99", "roles": ["citizen"]}
@@ -171,7 +172,7 @@ def test_one_support_per_account_a_second_is_a_conflict_and_writes_nothing(run, 
 def test_two_supports_at_the_same_moment_are_one(run, store, idea, monkeypatch):
     """Both requests passed the check before either wrote: the unique constraint refuses the second."""
     run("support_idea", DOMINIQUE, idea["id"])
-    monkeypatch.setattr(Ideas, "_support_of", lambda self, idea_id, account_id: None)
+    monkeypatch.setattr(IdeaViews, "support_of", lambda self, idea_id, account_id: None)
     before = store.snapshot()
     assert refused(Conflict, run, "support_idea", DOMINIQUE, idea["id"]).code == "ALREADY_SUPPORTED"
     assert store.snapshot() == before
@@ -179,7 +180,7 @@ def test_two_supports_at_the_same_moment_are_one(run, store, idea, monkeypatch):
 
 def test_two_follows_at_the_same_moment_are_one(run, store, idea, monkeypatch):
     run("follow_idea", DOMINIQUE, idea["id"])
-    monkeypatch.setattr(Ideas, "_follow_of", lambda self, idea_id, account_id: None)
+    monkeypatch.setattr(IdeaViews, "follow_of", lambda self, idea_id, account_id: None)
     assert run("follow_idea", DOMINIQUE, idea["id"]) == {"idea_id": idea["id"], "following": True,
                                                          "followers_count": 1}
     assert len(store.rows("idea_follows")) == 1

@@ -9,7 +9,7 @@ from alembic import command
 from hubkit.db import make_engine
 from hubkit.runner import alembic_config, migrate
 from ideas import SERVICE_NAME
-from ideas import consultation_domain as cd
+from ideas.domain import consultations as cd
 
 from .conftest import PACKAGE_DIR
 

@@ -8,7 +8,8 @@ import eventlet
 import pytest
 
 from hubkit.errors import Conflict, RateLimited
-from ideas.handlers import Ideas, Moderation, utcnow
+from ideas.handlers import Ideas, utcnow
+from ideas.settings import IdeasSettings
 
 from .test_moderation import CAMILLE, XSS
 
@@ -35,16 +36,21 @@ class AccountsWithAges:
 
 
 @pytest.fixture
-def accounts(monkeypatch):
-    monkeypatch.setattr(Moderation, "report_min_account_age_days", MIN_AGE_DAYS)
+def accounts():
     return AccountsWithAges()
 
 
 @pytest.fixture
-def run(store, throttle, accounts):
+def settings() -> dict:
+    """The service's settings for these tests, as the environment would give them (a test may change them)."""
+    return {"report_min_account_age_days": MIN_AGE_DAYS}
+
+
+@pytest.fixture
+def run(store, throttle, accounts, settings):
     def run(method, *args):
         with store.uow() as uow:
-            return getattr(Ideas(uow, throttle, accounts=accounts), method)(*args)
+            return getattr(Ideas(uow, throttle, accounts=accounts, settings=IdeasSettings(**settings)), method)(*args)
     return run
 
 
@@ -96,16 +102,16 @@ def test_a_report_made_while_accounts_is_down_is_kept_but_hides_nothing(run, sto
     assert len(store.rows("content_reports")) == 3 and store.events("content_hidden") == []
 
 
-def test_without_a_minimum_age_accounts_is_not_asked(run, accounts, idea, monkeypatch):
-    monkeypatch.setattr(Moderation, "report_min_account_age_days", 0)
+def test_without_a_minimum_age_accounts_is_not_asked(run, accounts, idea, settings):
+    settings["report_min_account_age_days"] = 0
     for _ in range(3):
         hidden = report(run, accounts.citizen(age_days=0), idea["id"])["hidden"]
     assert hidden is True and accounts.calls == []
 
 
 def test_the_report_past_the_hourly_limit_is_refused_with_429_and_nothing_written(run, store, accounts, idea,
-                                                                                   monkeypatch):
-    monkeypatch.setattr(Moderation, "reports_per_hour", 3)
+                                                                                   settings):
+    settings["reports_per_hour"] = 3
     reporter = accounts.citizen(age_days=100)
     ideas = [idea["id"]] + [run("submit_idea", CAMILLE, {
         "title": f"Des bancs rue Manin, numéro {n}", "theme": "cadre_de_vie", "arrondissement": 19,

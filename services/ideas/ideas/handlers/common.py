@@ -1,25 +1,27 @@
-"""What every use case of the ideas service shares: the clock, the unit of work, rules turned into
-errors, posting limits.
+"""What every use case of the ideas service shares: its context (unit of work, clock, peers, settings), rules
+turned into errors, posting limits, notifications.
 
 `actor` is the caller as the gateway asserts it from the session: {"account_id", "roles"}. The
 ideas service cannot read the accounts database; it trusts these roles, sent over the internal
 broker by the gateway, which got them from accounts (the authority on roles).
 """
 import logging
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
+from typing import Callable
 
 from hubkit import rules as hub_rules
 from hubkit.clock import aware, utcnow  # noqa: F401  (aware: re-exported for the use-case modules)
-from hubkit.consumer import call_within
 from hubkit.errors import RateLimited
 
 from .. import domain
+from ..peers import Accounts
+from ..settings import IdeasSettings, settings
 
 log = logging.getLogger(__name__)
 
 POSTING_WINDOW = 60 * 60  # posting limits are per account and per hour
-ACCOUNTS_TIMEOUT = 5  # seconds, for calls to the accounts service
 
 
 def rules():
@@ -30,13 +32,24 @@ def rules():
 FieldChecks = partial(hub_rules.FieldChecks, domain.RuleBroken)
 
 
-class UseCases:
-    """The base of the use-case groups: each runs in one unit of work (one transaction)."""
+@dataclass(frozen=True)
+class Context:
+    """What the use-case groups of one unit of work share. `accounts`: the client of the accounts service
+    (peers.Accounts; None from the command line, which asks it nothing)."""
+    uow: object
+    throttle: object
+    accounts: Accounts | None = None
+    settings: IdeasSettings = field(default_factory=settings)
+    clock: Callable[[], datetime] = utcnow
 
-    def __init__(self, uow, throttle, clock=utcnow, accounts=None):
-        """`accounts`: something with `public_profiles(data)` and `notify(data)`, the accounts service's RPC
-        (or a fake)."""
-        self.uow, self.throttle, self.clock, self.accounts = uow, throttle, clock, accounts
+
+class UseCases:
+    """The base of the use-case groups: each runs in one unit of work (one transaction), on one context."""
+
+    def __init__(self, context: Context):
+        self.context = context
+        self.uow, self.throttle, self.clock = context.uow, context.throttle, context.clock
+        self.accounts, self.settings = context.accounts, context.settings
 
     @property
     def session(self):
@@ -51,8 +64,6 @@ class UseCases:
                               f"Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}.",
                               details=limited.details) from None
 
-
-
     def _notify_after_commit(self, account_ids, subject: str, body: str):
         """E-mails these accounts (None ones skipped) through accounts.notify once the unit of work has
         committed; a failure is logged, what was done stays done (accounts queues the e-mails)."""
@@ -63,7 +74,7 @@ class UseCases:
 
         def send():
             try:
-                call_within(ACCOUNTS_TIMEOUT, self.accounts.notify, notice)
+                self.accounts.notify(notice)
             except Exception:  # noqa: BLE001 — anything, a timeout included
                 # never the subject: it quotes titles citizens wrote, which may hold a name or an address
                 log.warning("notification failed", extra={"recipients": len(recipients)})

@@ -1,20 +1,78 @@
-"""Reading consultations: the list (upcoming, open, closed), a consultation with its plan of sections,
+"""Reading consultations, and the lookups and checks every consultation use case shares: the list (upcoming, open, closed), a consultation with its plan of sections,
 proposals (sorted), argued votes and questionnaires, and a proposal with its amendments, arguments and
 comments. What moderation hid reads « Masqué par la modération », except for moderators."""
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from .. import consultation_domain as cd
+from hubkit.errors import NotFound, PermissionDenied, ServiceUnavailable
+
 from .. import domain
+from ..domain import consultations as cd
 from ..models import (Argument, Consultation, ConsultationSection, ConsultationSupport, Proposal, ProposalComment,
-                      QuestionnaireResponse)
-from .common import aware
+                      QuestionnaireResponse, Report)
+from ..peers import DIRECTIONS_UNAVAILABLE
+from .common import UseCases, aware, rules
 
 ARGUMENTS_SHOWN = 200  # per question or proposal, newest first
 
 
-class ConsultationViews:
-    def _sections(self, consultation_id: str) -> list:
+class ConsultationViews(UseCases):
+    use_cases = ("list_consultations", "get_consultation", "get_proposal")
+
+    # --- lookups ------------------------------------------------------------------------------
+
+    def consultation(self, consultation_id, for_update=False) -> Consultation:
+        consultation = self.session.get(Consultation, str(consultation_id), with_for_update=for_update)
+        if consultation is None:
+            raise NotFound("Consultation introuvable.")
+        return consultation
+
+    def section(self, section_id, consultation_id=None) -> ConsultationSection:
+        section = self.session.get(ConsultationSection, int(section_id))
+        if section is None or (consultation_id is not None and section.consultation_id != str(consultation_id)):
+            raise NotFound("Section introuvable.")
+        return section
+
+    def proposal(self, proposal_id, for_update=False) -> Proposal:
+        proposal = self.session.get(Proposal, str(proposal_id), with_for_update=for_update)
+        if proposal is None:
+            raise NotFound("Proposition introuvable.")
+        return proposal
+
+    def state(self, consultation: Consultation) -> str:
+        return cd.state(aware(consultation.opens_at), aware(consultation.closes_at), self.clock())
+
+    def require_open(self, consultation: Consultation):
+        with rules():
+            cd.check_accepts_input(self.state(consultation))
+
+    @staticmethod
+    def require_agent(actor: dict, doing: str):
+        if not cd.is_agent(actor.get("roles")):
+            raise PermissionDenied(f"Seuls les agents et administrateurs {doing}.")
+
+    def require_runs(self, actor: dict, owner_direction: str | None):
+        """403 OUTSIDE_DIRECTION unless an admin or an agent of the consultation's direction; before any write. The
+        directions' labels (accounts') are asked only to word a refusal."""
+        if cd.runs(actor, owner_direction):
+            return
+        refused = cd.outside_direction(actor, owner_direction, self.directions())
+        raise PermissionDenied(refused.message, details={"direction": refused.direction}, code=refused.code)
+
+    def directions(self) -> dict:
+        """The City's directions, {code: name}, as the accounts service has them (cached: peers.Accounts)."""
+        if self.accounts is None:
+            raise ServiceUnavailable(DIRECTIONS_UNAVAILABLE)
+        return self.accounts.directions()
+
+    def bump(self, model, item_id, **steps) -> dict:
+        """Counters move in SQL (count = count + 1): concurrent contributions never overwrite each other."""
+        columns = {getattr(model, name): getattr(model, name) + step for name, step in steps.items()}
+        self.session.execute(sa.update(model).where(model.id == item_id).values(columns))
+        row = self.session.execute(sa.select(*columns).where(model.id == item_id)).one()
+        return dict(zip(steps, row))
+
+    def sections(self, consultation_id: str) -> list:
         return list(self.session.execute(sa.select(ConsultationSection).where(
             ConsultationSection.consultation_id == consultation_id)
             .order_by(ConsultationSection.position, ConsultationSection.id)).scalars())
@@ -40,7 +98,7 @@ class ConsultationViews:
                 "total": total, "limit": query["limit"], "offset": query["offset"]}
 
     def _consultation_summary(self, consultation: Consultation) -> dict:
-        current = self._state(consultation)
+        current = self.state(consultation)
         return {"id": consultation.id, "title": consultation.title, "excerpt": domain.excerpt(consultation.context),
                 "opens_at": aware(consultation.opens_at), "closes_at": aware(consultation.closes_at),
                 "state": current, "state_label": cd.STATES[current],
@@ -51,9 +109,9 @@ class ConsultationViews:
     def get_consultation(self, query: dict, viewer: dict | None = None) -> dict:
         """`editing`: read for the agents' editor, which only those who run the consultation open (the 403 and
         reason its saving would get: OUTSIDE_DIRECTION for another direction's agent)."""
-        consultation = self._consultation(query["consultation_id"])
+        consultation = self.consultation(query["consultation_id"])
         if query.get("editing"):
-            self._require_runs(viewer or {}, consultation.direction)
+            self.require_runs(viewer or {}, consultation.direction)
         return self.consultation_view(consultation, viewer,
                                       query.get("sort") or "random", query.get("seed") or "",
                                       {key: query[key] for key in ("section_id", "page", "page_size") if key in query})
@@ -62,14 +120,14 @@ class ConsultationViews:
                           seed: str = "", paging: dict | None = None) -> dict:
         """`paging`: {"page", "page_size", "section_id"}: the page of proposals each proposing section shows
         (only `section_id`'s if given, the others show their first one); by default the first page."""
-        current = self._state(consultation)
+        current = self.state(consultation)
         reveal = viewer is not None and domain.is_moderator(viewer.get("roles"))
         account_id = str(viewer["account_id"]) if viewer else None
         paging = paging or {}
         totals = self._proposal_totals(consultation.id)
         mine = self._viewer_marks(consultation.id, account_id) if account_id else None
         sections = []
-        for section in self._sections(consultation.id):
+        for section in self.sections(consultation.id):
             view = {"id": section.id, "position": section.position, "title": section.title, "mode": section.mode,
                     "mode_label": cd.MODES[section.mode], "body": section.body, "questions": section.questions,
                     "proposals": [], "proposals_count": 0, "proposals_page": None, "vote": None,
@@ -86,7 +144,7 @@ class ConsultationViews:
                 visible = current == cd.CLOSED or answered or (viewer is not None and cd.is_agent(viewer.get("roles")))
                 view["questionnaire"] = {
                     "responses_count": section.responses_count, "answered": answered, "results_visible": visible,
-                    "results": cd.questionnaire_results(section.questions, self._answer_sets(section.id))
+                    "results": cd.questionnaire_results(section.questions, self.answer_sets(section.id))
                     if visible else []}
             sections.append(view)
         synthesis = None
@@ -147,7 +205,7 @@ class ConsultationViews:
             QuestionnaireResponse.consultation_id == consultation_id,
             QuestionnaireResponse.account_id == account_id)).scalars()
         return {"supported": {f"{kind}:{item}" for kind, item in supported}, "voted": set(voted),
-                "answered": set(answered), "reported": self._reported_by(consultation_id, account_id)}
+                "answered": set(answered), "reported": self.reported_by(consultation_id, account_id)}
 
     def _proposal_summary(self, proposal: Proposal, reveal: bool = False) -> dict:
         masked = proposal.hidden and not reveal
@@ -167,10 +225,10 @@ class ConsultationViews:
     def _arguments(self, condition, reveal: bool) -> list:
         rows = self.session.execute(sa.select(Argument).where(condition).order_by(Argument.id.desc())
                                     .limit(ARGUMENTS_SHOWN)).scalars()
-        return [self._argument_view(argument, reveal) for argument in rows]
+        return [self.argument_view(argument, reveal) for argument in rows]
 
     @staticmethod
-    def _argument_view(argument: Argument, reveal: bool = False) -> dict:
+    def argument_view(argument: Argument, reveal: bool = False) -> dict:
         return {"id": argument.id, "section_id": argument.section_id, "proposal_id": argument.proposal_id,
                 "position": argument.position, "position_label": cd.POSITIONS[argument.position],
                 "body": domain.HIDDEN_TEXT if argument.hidden and not reveal else argument.body,
@@ -178,7 +236,7 @@ class ConsultationViews:
                 "created_at": aware(argument.created_at)}
 
     @staticmethod
-    def _comment_view(comment: ProposalComment, reveal: bool = False) -> dict:
+    def comment_view(comment: ProposalComment, reveal: bool = False) -> dict:
         return {"id": comment.id, "proposal_id": comment.proposal_id, "author_pseudonym": comment.author_pseudonym,
                 "body": domain.HIDDEN_TEXT if comment.hidden and not reveal else comment.body,
                 "hidden": bool(comment.hidden), "supports_count": comment.supports_count,
@@ -187,7 +245,7 @@ class ConsultationViews:
     # --- a proposal -------------------------------------------------------------------------------
 
     def get_proposal(self, proposal_id, viewer: dict | None = None) -> dict:
-        return self.proposal_view(self._proposal(proposal_id), viewer)
+        return self.proposal_view(self.proposal(proposal_id), viewer)
 
     def proposal_view(self, proposal: Proposal, viewer: dict | None = None) -> dict:
         consultation = self.session.get(Consultation, proposal.consultation_id)
@@ -200,7 +258,7 @@ class ConsultationViews:
         comments = self.session.execute(sa.select(ProposalComment).where(ProposalComment.proposal_id == proposal.id)
                                         .order_by(ProposalComment.id)).scalars()
         amended = self.session.get(Proposal, proposal.amends_id) if proposal.amends_id else None
-        current = self._state(consultation)
+        current = self.state(consultation)
         mine = self._viewer_marks(consultation.id, account_id) if account_id else None
         can_decide = viewer is not None and (cd.runs(viewer, consultation.direction) or (
             proposal.author_id == account_id and current == cd.OPEN))
@@ -218,7 +276,7 @@ class ConsultationViews:
                             "body": domain.HIDDEN_TEXT if a.hidden and not reveal else a.body,
                             "decision_note": a.decision_note} for a in amendments],
             "arguments": self._arguments(Argument.target == f"proposal:{proposal.id}", reveal),
-            "comments": [self._comment_view(comment, reveal) for comment in comments],
+            "comments": [self.comment_view(comment, reveal) for comment in comments],
             "viewer": None if viewer is None else {
                 "is_author": proposal.author_id == account_id, "can_decide": can_decide,
                 "can_moderate": reveal,
@@ -227,6 +285,16 @@ class ConsultationViews:
                 "supported": sorted(mine["supported"]),
                 "reported": sorted(f"{kind}:{item}" for kind, item in mine["reported"])},
         }
+
+    def answer_sets(self, section_id: int) -> list:
+        return list(self.session.execute(sa.select(QuestionnaireResponse.answers).where(
+            QuestionnaireResponse.section_id == section_id).order_by(QuestionnaireResponse.id)).scalars())
+
+    def reported_by(self, consultation_id: str, account_id: str) -> set:
+        return set(self.session.execute(sa.select(Report.content_kind, Report.content_id).where(
+            Report.consultation_id == consultation_id, Report.account_id == account_id)).all())
+
+
 
 
 def _proposal_order(sort: str, seed: str) -> tuple:

@@ -1,7 +1,7 @@
 """Reports and moderation of everything citizens write: ideas and their comments, and in
 consultations proposals (amendments included), their comments and arguments. Three reports not yet
-reviewed, from distinct accounts older than IDEAS_REPORT_MIN_ACCOUNT_AGE_DAYS, hide an item pending review;
-a citizen makes at most IDEAS_REPORTS_PER_HOUR reports; moderators hide or restore with a reason; every action
+reviewed, from distinct accounts older than IDEAS_REPORT_MIN_ACCOUNT_AGE_DAYS (settings), hide an item pending
+review; a citizen makes at most IDEAS_REPORTS_PER_HOUR reports; moderators hide or restore with a reason; every action
 is logged (docs/security/abuse.md)."""
 import logging
 from datetime import UTC, datetime
@@ -10,21 +10,14 @@ import eventlet
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from hubkit.config import env_int, hub_env
-from hubkit.consumer import call_within
 from hubkit.errors import Conflict, NotFound, PermissionDenied
 
 from .. import domain, events
 from ..models import (Argument, Comment, Consultation, Idea, ModerationAction, Proposal, ProposalComment,
                       Report)
-from .common import ACCOUNTS_TIMEOUT, UseCases, aware, rules
+from .common import UseCases, aware, rules
 
 log = logging.getLogger(__name__)
-
-REPORTS_PER_HOUR = env_int("IDEAS_REPORTS_PER_HOUR", 20)
-# 0 in local and test: the demo and the end-to-end tests report with accounts made a minute before
-REPORT_MIN_ACCOUNT_AGE_DAYS = env_int("IDEAS_REPORT_MIN_ACCOUNT_AGE_DAYS",
-                                      0 if hub_env() in ("local", "test") else 7)
 
 # kind -> (model, whether its id is a number, what "not found" says)
 CONTENT_MODELS = {
@@ -37,8 +30,7 @@ CONTENT_MODELS = {
 
 
 class Moderation(UseCases):
-    reports_per_hour = REPORTS_PER_HOUR
-    report_min_account_age_days = REPORT_MIN_ACCOUNT_AGE_DAYS
+    use_cases = ("report_content", "moderate", "moderation_queue")
 
     def _content(self, kind: str, content_id: str, for_update=False):
         """The reported or moderated item, and where it lives: (item, idea id, consultation id)."""
@@ -58,7 +50,7 @@ class Moderation(UseCases):
         pending review. The limit is counted first (a refused report counts too: it is what a flood looks
         like); accounts is asked the reporter's age before the transaction starts."""
         kind, content_id = command["kind"], str(command["content_id"])
-        self._throttle_posting("report", actor, self.reports_per_hour, "signalements")
+        self._throttle_posting("report", actor, self.settings.reports_per_hour, "signalements")
         registered_at = self._reporter_registered_at(str(actor["account_id"]))
         content, idea_id, consultation_id = self._content(kind, content_id, for_update=True)
         with rules():
@@ -73,7 +65,7 @@ class Moderation(UseCases):
         except IntegrityError:
             raise already from None
         pending = self._pending_reports(kind, content_id, domain.established_since(
-            self.clock(), self.report_min_account_age_days))
+            self.clock(), self.settings.report_min_account_age_days))
         if domain.hidden_by_reports(pending, content.hidden):
             self._set_hidden(content, kind, content_id, (idea_id, consultation_id), True,
                              domain.HIDDEN_BY_REPORTS.format(count=pending), None, "system", mark_reviewed=False)
@@ -89,13 +81,13 @@ class Moderation(UseCases):
     def _reporter_registered_at(self, account_id: str) -> datetime | None:
         """When the reporter's account was created, asked of accounts (`public_profiles`); None when no minimum
         age is set (nothing to ask) or accounts cannot tell: the report is kept but hides nothing on its own."""
-        if self.report_min_account_age_days <= 0:
+        if self.settings.report_min_account_age_days <= 0:
             return None
         if self.accounts is None:
             log.warning("no accounts service to ask a reporter's age: the report will not hide anything")
             return None
         try:
-            profiles = call_within(ACCOUNTS_TIMEOUT, self.accounts.public_profiles, {"account_ids": [account_id]})
+            profiles = self.accounts.public_profiles([account_id])
         except (Exception, eventlet.Timeout) as error:  # noqa: BLE001 — the report is kept whatever happened
             log.warning("accounts did not give a reporter's age: the report will not hide anything",
                         extra={"error": type(error).__name__})

@@ -5,7 +5,6 @@ import logging
 import sqlalchemy as sa
 from marshmallow import EXCLUDE, Schema, fields
 
-from hubkit.consumer import call_within
 from hubkit.validation import load
 
 from .. import domain
@@ -19,7 +18,6 @@ log = logging.getLogger(__name__)
 FORGET_ACCOUNT = "ideas.forget_account"
 REFRESH_PSEUDONYM = "ideas.refresh_author_pseudonym"
 KNOWN_EVENT_VERSION = 1
-ACCOUNTS_TIMEOUT = 5  # seconds; past it the event is retried later (hubkit.consumer.event_handler)
 
 # what carries its author's pseudonym: pseudonymised on erasure, renamed on a new pseudonym
 AUTHORED = (Idea, Comment, Proposal, ProposalComment, Argument)
@@ -35,6 +33,8 @@ class _AccountEventSchema(Schema):
 
 
 class AccountEvents(UseCases):
+    use_cases = ("forget_account", "refresh_author_pseudonym", "export_personal_data")
+
     # --- events from accounts --------------------------------------------------------------------
 
     def _account_event(self, envelope: dict) -> dict | None:
@@ -76,8 +76,9 @@ class AccountEvents(UseCases):
         if payload is None or "pseudonym" not in payload["fields_"]:
             return False
         account_id = str(payload["account_id"])
-        # Asked before this unit of work writes anything: no transaction waits on another service.
-        profiles = call_within(ACCOUNTS_TIMEOUT, self.accounts.public_profiles, {"account_ids": [account_id]})
+        # Asked before this unit of work writes anything: no transaction waits on another service; past the
+        # peer's timeout the event is retried later (hubkit.consumer.event_handler).
+        profiles = self.accounts.public_profiles([account_id])
         if not self.uow.first_delivery(envelope, REFRESH_PSEUDONYM):
             return False
         pseudonym = next((p["pseudonym"] for p in profiles if p["account_id"] == account_id), None)

@@ -10,6 +10,7 @@ from hubkit.validation import load
 
 from .. import domain
 from ..models import Idea, StatusChange
+from .box import IdeaBox
 from .common import UseCases
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,12 @@ def decision_message(event_type: str, payload: dict) -> str:
 
 
 class RoutingEvents(UseCases):
+    use_cases = ("apply_routing_decision",)
+
+    def __init__(self, context):
+        super().__init__(context)
+        self.box = IdeaBox(context)
+
     def apply_routing_decision(self, envelope: dict) -> bool:
         """The idea takes the decided status; False when nothing was applied (a redelivery, the same
         decision again, an unknown idea, or a merged idea, which stays merged)."""
@@ -76,7 +83,7 @@ class RoutingEvents(UseCases):
                 StatusChange.idea_id == idea.id, StatusChange.decision_id == payload["decision_id"])).first():
             return False  # this decision is already in the history (sent again under a new event id)
         actor = envelope.get("actor") or {}
-        self._move(idea, status, decision_message(envelope["type"], payload),
-                   payload["scheme"] if status == domain.FORWARDED else None, None, actor.get("account_id"),
-                   actor.get("role") or "agent", decision_id=payload["decision_id"])
+        self.box.move(idea, status, decision_message(envelope["type"], payload),
+                      payload["scheme"] if status == domain.FORWARDED else None, None, actor.get("account_id"),
+                      actor.get("role") or "agent", decision_id=payload["decision_id"])
         return True

@@ -18,6 +18,8 @@ def cursor_of(submitted_at, idea_id: str) -> str:
 
 
 class Submissions(UseCases):
+    use_cases = ("submissions",)
+
     def submissions(self, query: dict) -> dict:
         """`query`: {"since": aware datetime or None, "after": (submitted_at, idea_id) or None, "limit"}."""
         conditions = []

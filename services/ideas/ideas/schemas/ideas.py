@@ -1,10 +1,10 @@
-"""What crosses the wire to and from the ideas service."""
+"""What crosses the wire to and from the idea box (ideas, comments, supports, follows, moderation, submissions)."""
 from datetime import datetime, timezone
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
-from .domain import (ADDRESS_MAX, COMMENT_MAX, CONTENT_KINDS, DESCRIPTION_MAX, MESSAGE_MAX, MODERATION_REASON_MAX,
-                     PSEUDONYM_MAX, REPORT_REASONS, STATUSES, THEMES, TITLE_MAX)
+from ..domain import (ADDRESS_MAX, COMMENT_MAX, CONTENT_KINDS, DESCRIPTION_MAX, MESSAGE_MAX, MODERATION_REASON_MAX,
+                      PSEUDONYM_MAX, REPORT_REASONS, STATUSES, THEMES, TITLE_MAX)
 
 SORTS = ("newest", "most_supported")
 PAGE_MAX = 100

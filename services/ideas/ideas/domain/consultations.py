@@ -9,9 +9,12 @@ import secrets
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from .domain import RuleBroken, clean_text, one_line
+from .questionnaires import (ANSWER_TEXT_MAX, CHOICE_MAX, CHOICES_MAX, FREE_TEXT, LABEL_MAX,  # noqa: F401 (cd.*)
+                             QUESTION_KINDS, QUESTIONNAIRE, QUESTIONS_MAX, AnswersBroken, check_answers,
+                             check_questions, questionnaire_results)
+from .text import RuleBroken, clean_text, one_line
 
-PROPOSALS, ARGUED_VOTE, QUESTIONNAIRE, AMENDABLE_TEXT = "proposals", "argued_vote", "questionnaire", "amendable_text"
+PROPOSALS, ARGUED_VOTE, AMENDABLE_TEXT = "proposals", "argued_vote", "amendable_text"
 MODES = {
     PROPOSALS: "Propositions",
     ARGUED_VOTE: "Vote argumenté",
@@ -19,9 +22,6 @@ MODES = {
     AMENDABLE_TEXT: "Texte amendable",
 }
 PROPOSING_MODES = (PROPOSALS, AMENDABLE_TEXT)  # where citizens post proposals (and argue on them)
-
-SINGLE, MULTIPLE, FREE_TEXT = "single", "multiple", "text"
-QUESTION_KINDS = {SINGLE: "Choix unique", MULTIPLE: "Choix multiples", FREE_TEXT: "Texte libre"}
 
 UPCOMING, OPEN, CLOSED = "upcoming", "open", "closed"
 STATES = {UPCOMING: "À venir", OPEN: "En cours", CLOSED: "Terminée"}
@@ -43,9 +43,8 @@ CONTEXT_MAX = 20_000
 SECTION_TEXT_MAX = 20_000
 PROPOSAL_MIN, PROPOSAL_MAX = 10, 5000
 ARGUMENT_MIN, ARGUMENT_MAX = 5, 2000
-LABEL_MAX, URL_MAX, PLACE_MAX = 200, 500, 200
+URL_MAX, PLACE_MAX = 500, 200
 RESOURCES_MAX, AGENDA_MAX, SECTIONS_MAX = 30, 30, 20
-QUESTIONS_MAX, CHOICES_MAX, CHOICE_MAX, ANSWER_TEXT_MAX = 30, 20, 200, 2000
 SYNTHESIS_MAX, DECISION_MAX, BODY_NAME_MAX = 20_000, 10_000, 200
 
 
@@ -56,25 +55,9 @@ def is_agent(roles) -> bool:
 # --- who runs a consultation: the direction that owns it ----------------------------------------------------
 
 OUTSIDE_DIRECTION = "OUTSIDE_DIRECTION"
-# The City's directions (the same codes as the accounts service's); a consultation is owned by the direction of
-# the agent who created it (or the one an administrator names).
-DIRECTIONS = {
-    "DDCT": "Direction de la démocratie, des citoyen·ne·s et des territoires",
-    "DEVE": "Direction des espaces verts et de l'environnement",
-    "DVD": "Direction de la voirie et des déplacements",
-    "DU": "Direction de l'urbanisme",
-    "DPE": "Direction de la propreté et de l'eau",
-    "DAC": "Direction des affaires culturelles",
-    "DASCO": "Direction des affaires scolaires",
-    "DJS": "Direction de la jeunesse et des sports",
-    "DFPE": "Direction des familles et de la petite enfance",
-    "DLH": "Direction du logement et de l'habitat",
-    "DAE": "Direction de l'attractivité et de l'emploi",
-    "DCPA": "Direction des constructions publiques et de l'architecture",
-    "DSOL": "Direction des solidarités",
-    "DICOM": "Direction de l'information et de la communication",
-    "DSIN": "Direction des systèmes d'information et du numérique",
-}
+DIRECTION_CODE = r"^[A-Z]{2,8}\Z"  # the form of a direction's code (accounts': "DVD", "DEVE"…)
+# A consultation is owned by the direction of the agent who created it (or the one an administrator names). The
+# City's directions are the accounts service's: the use cases pass them in, {code: name}, as accounts answers.
 
 
 class OutsideDirection(RuleBroken):
@@ -85,8 +68,8 @@ class OutsideDirection(RuleBroken):
         self.direction = direction
 
 
-def direction_label(direction: str | None) -> str:
-    return f"{direction} ({DIRECTIONS[direction]})" if direction in DIRECTIONS else "(aucune)"
+def direction_label(direction: str | None, directions: dict) -> str:
+    return f"{direction} ({directions[direction]})" if direction in directions else "(aucune)"
 
 
 def runs(actor: dict | None, owner_direction: str | None) -> bool:
@@ -96,31 +79,44 @@ def runs(actor: dict | None, owner_direction: str | None) -> bool:
                                 and (actor or {}).get("direction") == owner_direction)
 
 
-def check_runs(actor: dict, owner_direction: str | None) -> None:
-    """Editing, closing, the synthesis and the agents' word on amendments: admins, and the agents of the owning
-    direction; moderators never (they moderate contributions). An agent of another direction: OUTSIDE_DIRECTION."""
-    if runs(actor, owner_direction):
-        return
-    owner = direction_label(owner_direction)
+def outside_direction(actor: dict, owner_direction: str | None, directions: dict) -> OutsideDirection:
+    """Why someone who does not `run` a consultation is refused, naming the directions (their labels)."""
+    owner = direction_label(owner_direction, directions)
     if "agent" not in set(actor.get("roles") or ()):
-        raise OutsideDirection(f"Réservé aux agents de la direction {owner} et aux administrateurs.",
-                               owner_direction, code="FORBIDDEN")
+        return OutsideDirection(f"Réservé aux agents de la direction {owner} et aux administrateurs.",
+                                owner_direction, code="FORBIDDEN")
     mine = actor.get("direction")
-    yours = (f"vous êtes agent de la direction {direction_label(mine)}" if mine
+    yours = (f"vous êtes agent de la direction {direction_label(mine, directions)}" if mine
              else "votre compte d'agent n'est rattaché à aucune direction")
     if not owner_direction:
-        raise OutsideDirection(f"Aucune direction ne pilote cette consultation : réservé aux administrateurs "
-                               f"({yours}).", owner_direction)
-    raise OutsideDirection(f"Cette consultation relève de la direction {owner} : {yours}.", owner_direction)
+        return OutsideDirection(f"Aucune direction ne pilote cette consultation : réservé aux administrateurs "
+                                f"({yours}).", owner_direction)
+    return OutsideDirection(f"Cette consultation relève de la direction {owner} : {yours}.", owner_direction)
 
 
-def owner_at_creation(actor: dict, named: str | None) -> str | None:
+def check_runs(actor: dict, owner_direction: str | None, directions: dict) -> None:
+    """Editing, closing, the synthesis and the agents' word on amendments: admins, and the agents of the owning
+    direction; moderators never (they moderate contributions). An agent of another direction: OUTSIDE_DIRECTION."""
+    if not runs(actor, owner_direction):
+        raise outside_direction(actor, owner_direction, directions)
+
+
+def may_name_direction(actor: dict) -> bool:
+    """Only an administrator names (or changes) the direction that owns a consultation."""
+    return "admin" in set(actor.get("roles") or ())
+
+
+def check_direction(code: str, directions: dict) -> str:
+    if code not in directions:
+        raise RuleBroken("Choisissez une direction de la Ville.", "direction")
+    return code
+
+
+def owner_at_creation(actor: dict, named: str | None, directions: dict) -> str | None:
     """The owning direction of a new consultation: the creating agent's own; an administrator may name one (else
     only administrators run it)."""
-    if "admin" in set(actor.get("roles") or ()):
-        if named is not None and named not in DIRECTIONS:
-            raise RuleBroken("Choisissez une direction de la Ville.", "direction")
-        return named
+    if may_name_direction(actor):
+        return None if named is None else check_direction(named, directions)
     return actor.get("direction")
 
 
@@ -206,37 +202,6 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-def check_questions(mode: str, questions: list) -> list:
-    """A questionnaire's questions, each with a stable id (`q1`, `q2`…) its answers refer to."""
-    if mode != QUESTIONNAIRE:
-        if questions:
-            raise RuleBroken("Seul un questionnaire a des questions.", "questions")
-        return []
-    if not questions:
-        raise RuleBroken("Un questionnaire a au moins une question.", "questions")
-    if len(questions) > QUESTIONS_MAX:
-        raise RuleBroken(f"Au plus {QUESTIONS_MAX} questions.", "questions")
-    checked = []
-    for number, question in enumerate(questions, start=1):
-        label = one_line(question.get("label"))
-        kind = question.get("kind")
-        if not label or len(label) > LABEL_MAX:
-            raise RuleBroken(f"Question {number} : un libellé de 1 à {LABEL_MAX} caractères.", "questions")
-        if kind not in QUESTION_KINDS:
-            raise RuleBroken(f"Question {number} : type inconnu.", "questions")
-        choices = [one_line(choice) for choice in question.get("choices") or () if one_line(choice)]
-        if kind == FREE_TEXT and choices:
-            raise RuleBroken(f"Question {number} : une question à texte libre n'a pas de choix.", "questions")
-        if kind != FREE_TEXT and not 2 <= len(choices) <= CHOICES_MAX:
-            raise RuleBroken(f"Question {number} : de 2 à {CHOICES_MAX} choix.", "questions")
-        if len(set(choices)) != len(choices) or any(len(choice) > CHOICE_MAX for choice in choices):
-            raise RuleBroken(f"Question {number} : des choix distincts de {CHOICE_MAX} caractères au plus.",
-                             "questions")
-        checked.append({"id": f"q{number}", "kind": kind, "label": label, "choices": choices,
-                        "required": bool(question.get("required", kind != FREE_TEXT))})
-    return checked
-
-
 def check_section_text(mode: str, text: str | None) -> str | None:
     """The question of an argued vote and the text of an amendable text are required."""
     required = mode in (ARGUED_VOTE, AMENDABLE_TEXT)
@@ -270,67 +235,6 @@ def check_argument(position: str, body: str) -> str:
         raise RuleBroken("Choisissez « D'accord » ou « Pas d'accord ».", "position")
     return check_text(body, "body", ARGUMENT_MAX, minimum=ARGUMENT_MIN)
 
-
-def check_answers(questions: list, answers: dict) -> dict:
-    """The answers to a questionnaire, keyed by question id; every broken answer is named."""
-    checked, broken = {}, {}
-    known = {question["id"] for question in questions}
-    for key in answers:
-        if key not in known:
-            broken[key] = "Question inconnue."
-    for question in questions:
-        value = answers.get(question["id"])
-        if question["kind"] == FREE_TEXT:
-            text = clean_text(value if isinstance(value, str) else "")
-            if len(text) > ANSWER_TEXT_MAX:
-                broken[question["id"]] = f"Au plus {ANSWER_TEXT_MAX} caractères."
-            elif text:
-                checked[question["id"]] = text
-            elif question["required"]:
-                broken[question["id"]] = "Répondez à cette question."
-            continue
-        chosen = [value] if isinstance(value, str) else list(value or ())
-        chosen = [choice for choice in chosen if choice]
-        if any(choice not in question["choices"] for choice in chosen):
-            broken[question["id"]] = "Choisissez parmi les réponses proposées."
-        elif question["kind"] == SINGLE and len(chosen) > 1:
-            broken[question["id"]] = "Une seule réponse."
-        elif not chosen and question["required"]:
-            broken[question["id"]] = "Répondez à cette question."
-        elif chosen:
-            checked[question["id"]] = chosen[0] if question["kind"] == SINGLE else sorted(
-                set(chosen), key=question["choices"].index)
-    if broken:
-        raise AnswersBroken(broken)
-    if not checked:
-        raise AnswersBroken({"_schema": "Le questionnaire est vide."})
-    return checked
-
-
-class AnswersBroken(Exception):
-    def __init__(self, details: dict):
-        super().__init__("answers")
-        self.details = details
-
-
-def questionnaire_results(questions: list, answer_sets: list, free_text_shown: int = 20) -> list:
-    """Counts and shares per choice (a multiple choice's shares are of respondents, so they may add up
-    past 100 %), and the latest free-text answers."""
-    respondents = len(answer_sets)
-    results = []
-    for question in questions:
-        answered = [answers[question["id"]] for answers in answer_sets if question["id"] in answers]
-        result = {"id": question["id"], "kind": question["kind"], "label": question["label"],
-                  "respondents": len(answered), "choices": [], "texts": []}
-        if question["kind"] == FREE_TEXT:
-            result["texts"] = answered[-free_text_shown:][::-1]
-        else:
-            for choice in question["choices"]:
-                count = sum(1 for value in answered if (value == choice if isinstance(value, str) else choice in value))
-                result["choices"].append({"label": choice, "count": count,
-                                          "percent": round(100 * count / respondents) if respondents else 0})
-        results.append(result)
-    return results
 
 
 def check_decision(decision: str, note: str | None) -> tuple:

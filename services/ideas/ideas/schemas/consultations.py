@@ -1,8 +1,8 @@
 """What crosses the wire to and from the ideas service about consultations."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from . import consultation_domain as cd
-from .domain import COMMENT_MAX, PSEUDONYM_MAX
+from ..domain import COMMENT_MAX, PSEUDONYM_MAX
+from ..domain import consultations as cd
 
 PAGE_MAX = 100
 CONTENT_ID = validate.Regexp(r"^([0-9a-fA-F-]{36}|[0-9]{1,18})\Z", error="Identifiant de contenu invalide.")
@@ -55,8 +55,10 @@ class MeetingSchema(Schema):
 
 class SaveConsultationSchema(Schema):
     consultation_id = fields.UUID(load_default=None, allow_none=True)
-    # at creation by an administrator: the owning direction (an agent's consultation is their direction's)
-    direction = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(cd.DIRECTIONS)))
+    # by an administrator: the owning direction (an agent's consultation is their direction's); its format here, its
+    # existence among the City's directions (accounts') in the use case
+    direction = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        cd.DIRECTION_CODE, error="Choisissez une direction de la Ville."))
     title = _text(cd.TITLE_MAX)
     context = _text(cd.CONTEXT_MAX)
     resources = fields.List(fields.Nested(ResourceSchema), load_default=list,
