@@ -321,9 +321,9 @@ class BudgetService(Infrastructure):
     def draft_forwarded_idea(self, data):
         """An idea forwarded to the budget scheme becomes a draft project of its author."""
         envelope = receive(data, self.correlation, self.name)
+        ideas = BoundedRpc(self.ideas, peers.PEER_TIMEOUT, PeerUnavailable)  # a passing outage: retried later
         with self.db as uow:
-            return Drafts(self._context(uow)).draft_forwarded_idea(envelope, BoundedRpc(self.ideas, peers.PEER_TIMEOUT,
-                                                                                PeerUnavailable))
+            return Drafts(self._context(uow)).draft_forwarded_idea(envelope, ideas)
 
     # E-mails from the service's own events (accounts sends them; see handlers/notifications.py).
 
@@ -341,6 +341,6 @@ class BudgetService(Infrastructure):
 
     def _notify(self, data):
         envelope = receive(data, self.correlation, self.name)
+        notify = BoundedRpc(self.accounts, peers.NOTIFY_TIMEOUT, PeerUnavailable).notify
         with self.db as uow:
-            return Notifications(self._context(uow)).notification(envelope, BoundedRpc(self.accounts, peers.NOTIFY_TIMEOUT,
-                                                                        PeerUnavailable).notify)
+            return Notifications(self._context(uow)).notification(envelope, notify)
