@@ -1,15 +1,17 @@
 """The public HTTP contract of /api/v1/budget (validated at the edge, documented in OpenAPI).
 
-The budget service validates again on its side (and checks the real lengths of the texts after trimming);
-these schemas keep garbage away from the broker and describe the API.
+Requests are loaded and responses dumped through these schemas (gateway.openapi.endpoint): the document cannot
+say other than what is sent. tests/contract/test_wire_schemas.py keeps them equal to the budget service's.
 """
 from marshmallow import Schema, fields, validate
 
-from .schemas import offset_field
+from .schemas import WireDate, WireDateTime, offset_field
 
 STAGES = ("submission", "study", "co_construction", "selection", "campaign", "vote", "results", "implementation")
 SCALES = ("paris", "arrondissement")
 SECTORS = ("paris-centre",) + tuple(f"paris-{n}" for n in range(5, 21))
+THEMES = ("Attractivité et emploi", "Cadre de vie", "Culture et patrimoine", "Education et jeunesse", "Environnement",
+          "Mobilités", "Prévention et sécurité", "Propreté", "Santé", "Solidarités", "Sport")
 CERTIFICATION = ("declared", "verified")
 IMPLEMENTATION_STATUSES = ("etudes_conception", "lancement_procedures", "realisation_travaux", "en_cours_livraison",
                            "realise", "non_realisable")
@@ -18,6 +20,13 @@ ID_DOCUMENT_KINDS = ("cni", "passeport", "titre_sejour", "permis", "carte_electo
 DIRECTION = validate.Regexp(r"^[A-Z]{2,8}$", error="Code de direction attendu (p. ex. DEVE).")
 SORTS = ("position", "random", "title", "-title", "cost", "-cost", "votes", "-votes")
 MONEY = validate.Range(min=0, max=100_000_000_000)
+# The budget service's limits (budget.domain), on the texts as sent; it checks them again once trimmed
+TITLE, CYCLE_TITLE = validate.Length(min=5, max=150), validate.Length(min=5, max=150)
+REASON, OPTIONAL_REASON = validate.Length(min=5, max=2000), validate.Length(max=2000)
+THEME, SECTOR = validate.OneOf(THEMES), validate.OneOf(SECTORS)
+DESCRIPTION, BALLOT_LIST = validate.Length(min=20, max=5000), validate.Length(max=50)
+PATH = {"kind": fields.String(validate=validate.OneOf(FOLLOW_KINDS)),  # in URLs, as budget.schemas takes them
+        "receipt": fields.String(validate=validate.Regexp(r"^\s*[0-9a-fA-F]{24}\s*$"))}
 
 
 class EligibilitySchema(Schema):
@@ -30,10 +39,10 @@ class EligibilitySchema(Schema):
 
 
 class CycleCreateSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=350),
-                          metadata={"description": "5 à 150 caractères, p. ex. « Budget participatif 2026 »"})
+    title = fields.String(required=True, validate=CYCLE_TITLE,
+                          metadata={"description": "P. ex. « Budget participatif 2026 »"})
     paris_envelope = fields.Integer(required=True, validate=MONEY, metadata={"description": "Euros, tout Paris"})
-    sector_envelopes = fields.Dict(keys=fields.String(validate=validate.OneOf(SECTORS)),
+    sector_envelopes = fields.Dict(keys=fields.String(validate=SECTOR),
                                    values=fields.Integer(validate=MONEY), load_default=dict,
                                    metadata={"description": "Euros par secteur (paris-centre, paris-5 … paris-20)"})
     max_choices = fields.Integer(load_default=4, validate=validate.Range(min=1, max=20),
@@ -48,12 +57,11 @@ class AdvanceSchema(Schema):
 
 
 class ProjectSubmitSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=350))
-    description = fields.String(required=True, validate=validate.Length(min=1, max=5200))
-    theme = fields.String(required=True, validate=validate.Length(min=1, max=120),
-                          metadata={"description": "Une thématique de /budget/reference"})
+    title = fields.String(required=True, validate=TITLE)
+    description = fields.String(required=True, validate=DESCRIPTION)
+    theme = fields.String(required=True, validate=THEME, metadata={"description": "Une thématique de /budget/reference"})
     scale = fields.String(required=True, validate=validate.OneOf(SCALES))
-    sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS),
+    sector = fields.String(load_default=None, allow_none=True, validate=SECTOR,
                            metadata={"description": "Pour un projet d'arrondissement"})
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=250))
     origin_idea_id = fields.UUID(load_default=None, allow_none=True)
@@ -64,7 +72,7 @@ class ProjectListQuerySchema(Schema):
     edition = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100),
                              metadata={"description": "Année de l'édition (toutes les éditions sans cycle)"})
     scale = fields.String(load_default=None, validate=validate.OneOf(SCALES))
-    sector = fields.String(load_default=None, validate=validate.OneOf(SECTORS))
+    sector = fields.String(load_default=None, validate=SECTOR)
     arrondissement = fields.Integer(load_default=None, validate=validate.Range(min=1, max=20))
     theme = fields.String(load_default=None, validate=validate.Length(max=120))
     status = fields.String(load_default=None, validate=validate.Length(max=32),
@@ -81,10 +89,10 @@ class ProjectListQuerySchema(Schema):
 
 class StudySchema(Schema):
     admissible = fields.Boolean(required=True)
-    admissibility_reason = fields.String(required=True, validate=validate.Length(min=1, max=2200),
+    admissibility_reason = fields.String(required=True, validate=REASON,
                                          metadata={"description": "Raison publique"})
     feasible = fields.Boolean(load_default=None, allow_none=True)
-    feasibility_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2200))
+    feasibility_reason = fields.String(load_default=None, allow_none=True, validate=OPTIONAL_REASON)
     cost = fields.Integer(load_default=None, allow_none=True, validate=MONEY,
                           metadata={"description": "Coût estimé par la Ville, en euros (projet réalisable)"})
 
@@ -92,11 +100,11 @@ class StudySchema(Schema):
 class MergeSchema(Schema):
     project_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=2, max=20),
                               metadata={"description": "Les projets sources (recevables), dans l'ordre de la filiation"})
-    title = fields.String(required=True, validate=validate.Length(min=1, max=350))
-    description = fields.String(required=True, validate=validate.Length(min=1, max=5200))
-    theme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+    title = fields.String(required=True, validate=TITLE)
+    description = fields.String(required=True, validate=DESCRIPTION)
+    theme = fields.String(load_default=None, allow_none=True, validate=THEME)
     scale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SCALES))
-    sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS))
+    sector = fields.String(load_default=None, allow_none=True, validate=SECTOR)
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=250))
     cost = fields.Integer(load_default=None, allow_none=True, validate=MONEY,
                           metadata={"description": "Coût Ville, euros (par défaut la somme des coûts des sources)"})
@@ -109,18 +117,18 @@ class MergeAnswerSchema(Schema):
 
 class StatusChangeSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(IMPLEMENTATION_STATUSES))
-    justification = fields.String(required=True, validate=validate.Length(min=1, max=2200),
+    justification = fields.String(required=True, validate=REASON,
                                   metadata={"description": "Publique ; la raison pour « non réalisable »"})
     effective_date = fields.Date(required=True, metadata={"description": "Date d'effet (pas dans le futur)"})
 
 
 class DraftConfirmSchema(Schema):
     """Le brouillon (idée orientée vers le budget participatif), complété par son porteur."""
-    title = fields.String(required=True, validate=validate.Length(min=1, max=350))
-    description = fields.String(required=True, validate=validate.Length(min=1, max=5200))
-    theme = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    title = fields.String(required=True, validate=TITLE)
+    description = fields.String(required=True, validate=DESCRIPTION)
+    theme = fields.String(required=True, validate=THEME)
     scale = fields.String(required=True, validate=validate.OneOf(SCALES))
-    sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS))
+    sector = fields.String(load_default=None, allow_none=True, validate=SECTOR)
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=250))
     estimated_cost = fields.Integer(load_default=None, allow_none=True, validate=MONEY)
 
@@ -133,14 +141,14 @@ class PaperBallotSchema(Schema):
     id_document_kind = fields.String(required=True, validate=validate.OneOf(ID_DOCUMENT_KINDS))
     id_document_last4 = fields.String(required=True, validate=validate.Regexp(r"^\s*[0-9A-Za-z]{4}\s*$"),
                                       metadata={"description": "Contrôlés, jamais conservés"})
-    account_email = fields.Email(load_default=None, allow_none=True,
+    account_email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254),
                                  metadata={"description": "Le compte de la personne, si elle en a un (le vote en "
                                                           "ligne l'emporte)"})
     ballot_box = fields.String(required=True, validate=validate.Length(min=1, max=120),
                                metadata={"description": "L'urne mobile (lieu, jour)"})
-    paris_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=20))
-    sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS))
-    sector_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=20))
+    paris_projects = fields.List(fields.UUID(), load_default=list, validate=BALLOT_LIST)
+    sector = fields.String(load_default=None, allow_none=True, validate=SECTOR)
+    sector_projects = fields.List(fields.UUID(), load_default=list, validate=BALLOT_LIST)
 
 
 class ExportQuerySchema(Schema):
@@ -152,11 +160,11 @@ class SelectSchema(Schema):
 
 
 class BallotSchema(Schema):
-    paris_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=20),
+    paris_projects = fields.List(fields.UUID(), load_default=list, validate=BALLOT_LIST,
                                  metadata={"description": "Projets à l'échelle de tout Paris (N au plus)"})
-    sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS),
+    sector = fields.String(load_default=None, allow_none=True, validate=SECTOR,
                            metadata={"description": "Le secteur choisi pour les projets locaux"})
-    sector_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=20),
+    sector_projects = fields.List(fields.UUID(), load_default=list, validate=BALLOT_LIST,
                                   metadata={"description": "Projets du secteur choisi (N au plus)"})
 
 
@@ -180,12 +188,14 @@ class CycleSchema(Schema):
     sector_envelopes = fields.Dict(keys=fields.String(), values=fields.Integer())
     total_envelope = fields.Integer()
     max_choices = fields.Integer()
-    eligibility = fields.Nested(EligibilitySchema)
-    vote_day = fields.Date(allow_none=True)
+    eligibility = fields.Dict()
+    vote_day = WireDate(allow_none=True)
     source = fields.String(allow_none=True)
     ballots_count = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
-    vote_closed_at = fields.DateTime(allow_none=True)
+    created_at = WireDateTime()
+    vote_closed_at = WireDateTime(allow_none=True)
+    projects_count = fields.Integer(metadata={"description": "Projets listés du cycle (ni brouillons ni sources "
+                                                             "fusionnées)"})
 
 
 class LineageSchema(Schema):
@@ -198,8 +208,8 @@ class TimelineEntrySchema(Schema):
     status = fields.String()
     status_label = fields.String()
     justification = fields.String()
-    effective_date = fields.Date(allow_none=True)
-    recorded_at = fields.DateTime()
+    effective_date = WireDate(allow_none=True)
+    recorded_at = WireDateTime()
     source = fields.String(metadata={"description": "agent ou import (données ouvertes)"})
 
 
@@ -254,7 +264,7 @@ class ProjectSchema(Schema):
     associates_count = fields.Integer()
     timeline = fields.List(fields.Nested(TimelineEntrySchema), metadata={"description": "Calendrier du projet"})
     viewer = fields.Nested(ViewerStateSchema, allow_none=True)
-    submitted_at = fields.DateTime()
+    submitted_at = WireDateTime()
 
 
 class ProjectPageSchema(Schema):
@@ -288,7 +298,7 @@ class PaperBallotReceiptSchema(Schema):
     sector = fields.String(allow_none=True)
     sector_projects = fields.List(fields.String())
     ballot_box = fields.String()
-    cast_at = fields.DateTime()
+    cast_at = WireDateTime()
 
 
 class BallotReceiptSchema(Schema):
@@ -298,7 +308,7 @@ class BallotReceiptSchema(Schema):
     paris_projects = fields.List(fields.String())
     sector = fields.String(allow_none=True)
     sector_projects = fields.List(fields.String())
-    cast_at = fields.DateTime()
+    cast_at = WireDateTime()
 
 
 class MyBallotSchema(Schema):
@@ -306,7 +316,7 @@ class MyBallotSchema(Schema):
     paris_projects = fields.List(fields.String())
     sector = fields.String(allow_none=True)
     sector_projects = fields.List(fields.String())
-    cast_at = fields.DateTime()
+    cast_at = WireDateTime()
     changes = fields.Integer()
 
 
@@ -366,3 +376,25 @@ class ResultsSchema(Schema):
     envelope_used = fields.Integer()
     tie_break = fields.String()
     scopes = fields.List(fields.Nested(ScopeResultSchema))
+
+
+class CodeLabelSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+
+
+class SectorSchema(CodeLabelSchema):
+    insee = fields.String(metadata={"description": "Code INSEE de l'arrondissement (75123 : Paris Centre)"})
+
+
+class ImplementationStatusSchema(CodeLabelSchema):
+    settable = fields.Boolean(metadata={"description": "Un agent peut le donner (les autres viennent de l'import)"})
+
+
+class ReferenceSchema(Schema):
+    stages, scales, project_statuses, eligibility_rules, follow_kinds, directions, id_document_kinds, channels = (
+        fields.List(fields.Nested(CodeLabelSchema)) for _ in range(8))
+    themes = fields.List(fields.String())
+    sectors = fields.List(fields.Nested(SectorSchema))
+    implementation_statuses = fields.List(fields.Nested(ImplementationStatusSchema))
+    default_max_choices = fields.Integer()

@@ -1,34 +1,37 @@
 """The public HTTP contract of /api/v1/petitions (validated at the edge, documented in OpenAPI).
 
-The petitions service validates again on its side (and checks the real lengths of the texts after
-trimming); these schemas keep garbage away from the broker and describe the API.
+Requests are loaded and responses dumped through these schemas (gateway.openapi.endpoint): the document cannot
+say other than what is sent. tests/contract/test_wire_schemas.py keeps them equal to the petitions service's.
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .schemas import BIG_ROW_ID, offset_field
+from .schemas import BIG_ROW_ID, WireDate, WireDateTime, offset_field
 
 STATUS_GROUPS = ("open", "threshold_reached", "answered", "closed", "rejected")
 REJECTION_CODES = ("duplicate", "not_city_competence", "offensive", "advertising", "personal_data", "other")
 DECISIONS = ("accepted", "partially_accepted", "refused", "under_study")
 ELIGIBILITY = ("paris_residents", "live_work_study")
 ARRONDISSEMENT = validate.Range(min=1, max=20)
+# The petitions service's limits (petitions.domain), counted on the text as sent: the service trims it too
+TITLE, ASKS, BACKGROUND = (validate.Length(min=10, max=150), validate.Length(min=20, max=3000),
+                           validate.Length(min=20, max=5000))
+PATH = {"token": fields.String(validate=validate.Length(min=16, max=64))}  # a sponsorship link's (petitions.schemas)
 
 
 class DraftSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                          metadata={"description": "10 à 150 caractères"})
-    asks = fields.String(required=True, validate=validate.Length(min=1, max=3200),
+    title = fields.String(required=True, validate=TITLE, metadata={"description": "10 à 150 caractères"})
+    asks = fields.String(required=True, validate=ASKS,
                          metadata={"description": "Ce que demande la pétition : 20 à 3 000 caractères"})
-    background = fields.String(required=True, validate=validate.Length(min=1, max=5200),
+    background = fields.String(required=True, validate=BACKGROUND,
                                metadata={"description": "Contexte : 20 à 5 000 caractères"})
     arrondissement = fields.Integer(load_default=None, allow_none=True, validate=ARRONDISSEMENT,
                                     metadata={"description": "1 à 20, ou null pour tout Paris"})
 
 
 class DraftUpdateSchema(Schema):
-    title = fields.String(validate=validate.Length(min=1, max=200))
-    asks = fields.String(validate=validate.Length(min=1, max=3200))
-    background = fields.String(validate=validate.Length(min=1, max=5200))
+    title = fields.String(validate=TITLE)
+    asks = fields.String(validate=ASKS)
+    background = fields.String(validate=BACKGROUND)
     arrondissement = fields.Integer(allow_none=True, validate=ARRONDISSEMENT)
 
 
@@ -55,7 +58,7 @@ class PublishSchema(Schema):
 
 class RejectSchema(Schema):
     code = fields.String(required=True, validate=validate.OneOf(REJECTION_CODES))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2200),
+    reason = fields.String(required=True, validate=validate.Length(min=10, max=2000),
                            metadata={"description": "Motif public, 10 à 2 000 caractères"})
     hidden = fields.Boolean(load_default=False, metadata={"description": "Masquer le texte pour raisons légales"})
 
@@ -68,7 +71,7 @@ class CouncilPlacementSchema(Schema):
 
 class ResponseSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
-    response = fields.String(required=True, validate=validate.Length(min=1, max=10200))
+    response = fields.String(required=True, validate=validate.Length(min=20, max=10_000))
 
 
 class TrendsQuerySchema(Schema):
@@ -88,7 +91,7 @@ class InvalidationSchema(Schema):
     signature_ids = fields.List(fields.Integer(validate=BIG_ROW_ID), load_default=None, allow_none=True,
                                 validate=validate.Length(min=1, max=1000),
                                 metadata={"description": "Ou : les identifiants des signatures à invalider"})
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+    reason = fields.String(required=True, validate=validate.Length(min=10, max=300),
                            metadata={"description": "Motif public, 10 à 300 caractères, sans e-mail ni adresse IP"})
 
     @validates_schema
@@ -110,16 +113,16 @@ class ListQuerySchema(Schema):
 # --- responses (documentation) ---------------------------------------------------------------------
 
 class CouncilSchema(Schema):
-    session_date = fields.Date()
+    session_date = WireDate()
     agenda_url = fields.String()
-    scheduled_at = fields.DateTime()
+    scheduled_at = WireDateTime()
 
 
 class AnswerSchema(Schema):
     decision = fields.String()
     decision_label = fields.String()
     response = fields.String()
-    answered_at = fields.DateTime()
+    answered_at = WireDateTime()
 
 
 class RejectionSchema(Schema):
@@ -140,11 +143,11 @@ class PetitionSummarySchema(Schema):
     signatures_count = fields.Integer()
     threshold = fields.Integer(allow_none=True)
     progress_percent = fields.Integer()
-    created_at = fields.DateTime()
-    submitted_at = fields.DateTime(allow_none=True)
-    opened_at = fields.DateTime(allow_none=True)
-    closes_at = fields.DateTime(allow_none=True)
-    moderation_due_at = fields.DateTime(allow_none=True)
+    created_at = WireDateTime()
+    submitted_at = WireDateTime(allow_none=True)
+    opened_at = WireDateTime(allow_none=True)
+    closes_at = WireDateTime(allow_none=True)
+    moderation_due_at = WireDateTime(allow_none=True)
     overdue = fields.Boolean()
     sponsors_count = fields.Integer()
     sponsors_required = fields.Integer()
@@ -172,9 +175,9 @@ class PetitionSchema(PetitionSummarySchema):
     background = fields.String()
     eligibility = fields.String(allow_none=True)
     eligibility_label = fields.String(allow_none=True)
-    threshold_reached_at = fields.DateTime(allow_none=True)
-    updated_at = fields.DateTime()
-    closed_at = fields.DateTime(allow_none=True)
+    threshold_reached_at = WireDateTime(allow_none=True)
+    updated_at = WireDateTime()
+    closed_at = WireDateTime(allow_none=True)
     closed_reason = fields.String(allow_none=True)
     signable = fields.Boolean()
     by_arrondissement = fields.List(fields.Nested(ArrondissementCountSchema))
@@ -183,6 +186,7 @@ class PetitionSchema(PetitionSummarySchema):
     sponsor_token = fields.String(allow_none=True, metadata={"description": "Pour l'auteur d'un brouillon : le "
                                                                             "jeton du lien de parrainage"})
     viewer = fields.Nested(ViewerSchema, allow_none=True)
+    origin_idea_id = fields.String(allow_none=True, metadata={"description": "L'idée dont la pétition est née"})
 
 
 class PetitionPageSchema(Schema):
@@ -228,15 +232,15 @@ class SponsorshipSchema(Schema):
 class InvalidationPublicSchema(Schema):
     count = fields.Integer()
     reason = fields.String()
-    at = fields.DateTime()
+    at = WireDateTime()
 
 
 class IpTrendSchema(Schema):
     ip = fields.String()
     signatures = fields.Integer()
     invalidated = fields.Integer()
-    first_at = fields.DateTime()
-    last_at = fields.DateTime()
+    first_at = WireDateTime()
+    last_at = WireDateTime()
 
 
 class DomainTrendSchema(Schema):
@@ -244,8 +248,8 @@ class DomainTrendSchema(Schema):
     signatures = fields.Integer()
     share_percent = fields.Float(metadata={"description": "Part des signatures examinées de la fenêtre"})
     invalidated = fields.Integer()
-    first_at = fields.DateTime()
-    last_at = fields.DateTime()
+    first_at = WireDateTime()
+    last_at = WireDateTime()
     new_accounts = fields.Integer(metadata={"description": "Signatures de comptes créés moins de 2 jours avant"})
     disposable = fields.Boolean(metadata={"description": "Service d'adresses jetables connu"})
 
@@ -257,7 +261,7 @@ class RecentSignatureSchema(Schema):
     lives_in_paris = fields.Boolean()
     works_in_paris = fields.Boolean()
     studies_in_paris = fields.Boolean()
-    created_at = fields.DateTime()
+    created_at = WireDateTime()
     invalidated = fields.Boolean()
 
 
@@ -271,7 +275,7 @@ class SignatureTrendsSchema(Schema):
     petition_id = fields.String()
     title = fields.String()
     hours = fields.Integer()
-    since = fields.DateTime()
+    since = WireDateTime()
     signatures_count = fields.Integer()
     window_signatures = fields.Integer()
     ips = fields.List(fields.Nested(IpTrendSchema), metadata={"description": "Les 50 adresses qui signent le plus"})
@@ -294,3 +298,21 @@ class InvalidationResultSchema(Schema):
     signatures_count = fields.Integer()
     threshold = fields.Integer(allow_none=True)
     status = fields.String()
+
+
+class CodeLabelSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+
+
+class CitySettingsSchema(Schema):
+    sponsors_required = fields.Integer(metadata={"description": "Co-parrains nécessaires pour soumettre"})
+    threshold = fields.Integer(metadata={"description": "Signatures pour être inscrite au Conseil de Paris"})
+    eligibility = fields.String(metadata={"description": "Qui peut signer, par défaut"})
+    open_months = fields.Integer(metadata={"description": "Durée de la collecte, en mois"})
+    moderation_days = fields.Integer(metadata={"description": "Délai de modération, en jours"})
+
+
+class ReferenceSchema(Schema):
+    statuses, rejection_codes, decisions, eligibility = (fields.List(fields.Nested(CodeLabelSchema)) for _ in range(4))
+    settings = fields.Nested(CitySettingsSchema)

@@ -1,19 +1,26 @@
 """The public HTTP contract of /api/v1/routing and Open311 (validated at the edge, documented in OpenAPI).
 
-The routing service validates again on its side (and checks the real lengths of the texts after trimming);
-these schemas keep garbage away from the broker and describe the API.
+Requests are loaded and responses dumped through these schemas (gateway.openapi.endpoint): the document cannot
+say other than what is sent. tests/contract/test_wire_schemas.py keeps them equal to the routing service's.
 """
 from marshmallow import EXCLUDE, Schema, fields, validate
+
+from .schemas import WireDateTime
 
 STATUSES = ("waiting", "pending", "forwarded", "answered", "not_retained", "merged")
 ACTIONS = ("forward", "answer", "not_retain", "duplicate")
 REASONS = ("not_city_competence", "already_done", "not_feasible", "private_land", "running_cost", "contrary_to_law",
            "other")
+DEADLINE_DAYS = validate.Range(min=1, max=365)  # days to answer (routing.domain)
 CHECK_VALUES = ("yes", "no", "unknown")
 KINDS = ("internal", "external")
 DELIVERIES = ("event", "webhook", "email")
 DIRECTION = validate.Regexp(r"^[A-Z]{2,8}\Z", error="Code de direction attendu (p. ex. DEVE).")
 TOKEN = validate.Regexp(r"^[A-Za-z0-9._:-]{8,80}\Z", error="Jeton de 8 à 80 caractères (lettres, chiffres, . _ : -).")
+# What routing takes in a URL: a scheme's code, a dossier's reference, a correlation id (routing.schemas)
+PATH = {"code": fields.String(validate=validate.Length(min=1, max=40)),
+        "reference": fields.String(validate=validate.Length(min=1, max=40)),
+        "correlation_id": fields.String(validate=validate.Regexp(r"^[A-Za-z0-9._:-]{1,128}\Z"))}
 
 
 # --- the catalogue --------------------------------------------------------------------------------------
@@ -27,7 +34,7 @@ class SchemeFieldsSchema(Schema):
                              metadata={"description": "event (interne), webhook ou email (externe)"})
     webhook_url = fields.String(allow_none=True, validate=validate.Length(max=500))
     email = fields.String(allow_none=True, validate=validate.Length(max=320))
-    deadline_days = fields.Integer(validate=validate.Range(min=-1000, max=100_000),
+    deadline_days = fields.Integer(validate=DEADLINE_DAYS,
                                    metadata={"description": "Délai de réponse, 1 à 365 jours"})
     keywords = fields.List(fields.String(validate=validate.Length(max=260)), validate=validate.Length(max=120))
     active = fields.Boolean()
@@ -40,7 +47,7 @@ class SchemeCreateSchema(SchemeFieldsSchema):
     direction = fields.String(required=True, validate=DIRECTION)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     delivery = fields.String(required=True, validate=validate.OneOf(DELIVERIES))
-    deadline_days = fields.Integer(required=True, validate=validate.Range(min=-1000, max=100_000))
+    deadline_days = fields.Integer(required=True, validate=DEADLINE_DAYS)
 
 
 class SchemeUpdateSchema(SchemeFieldsSchema):
@@ -65,7 +72,7 @@ class SchemeSchema(Schema):
     deadline_days = fields.Integer()
     keywords = fields.List(fields.String())
     active = fields.Boolean()
-    updated_at = fields.DateTime()
+    updated_at = WireDateTime()
 
 
 class SchemeListQuerySchema(Schema):
@@ -113,9 +120,9 @@ class InboxItemSchema(Schema):
     direction = fields.String()
     assigned_agent_id = fields.String(allow_none=True)
     correlation_id = fields.String()
-    submitted_at = fields.DateTime()
-    received_at = fields.DateTime()
-    deadline_at = fields.DateTime()
+    submitted_at = WireDateTime()
+    received_at = WireDateTime()
+    deadline_at = WireDateTime()
     countdown = fields.Nested(CountdownSchema)
     overdue = fields.Boolean()
     age_days = fields.Integer()
@@ -138,9 +145,9 @@ class DossierSchema(Schema):
     status_label = fields.String()
     answer = fields.String(allow_none=True)
     answer_status = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    delivered_at = fields.DateTime(allow_none=True)
-    answered_at = fields.DateTime(allow_none=True)
+    created_at = WireDateTime()
+    delivered_at = WireDateTime(allow_none=True)
+    answered_at = WireDateTime(allow_none=True)
     attempts = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)
 
@@ -161,10 +168,10 @@ class DecisionSchema(Schema):
     replaces = fields.String(allow_none=True)
     actor_id = fields.String(allow_none=True)
     actor_role = fields.String()
-    created_at = fields.DateTime()
-    effective_at = fields.DateTime()
-    applied_at = fields.DateTime(allow_none=True)
-    cancelled_at = fields.DateTime(allow_none=True)
+    created_at = WireDateTime()
+    effective_at = WireDateTime()
+    applied_at = WireDateTime(allow_none=True)
+    cancelled_at = WireDateTime(allow_none=True)
     undo_seconds_left = fields.Integer()
     dossier = fields.Nested(DossierSchema, allow_none=True)
 
@@ -178,7 +185,7 @@ class PublicTraceEntrySchema(Schema):
     actor_role = fields.String()
     correlation_id = fields.String()
     causation_id = fields.String()
-    occurred_at = fields.DateTime()
+    occurred_at = WireDateTime()
     summary = fields.String()
 
 
@@ -247,3 +254,14 @@ class TimelineSchema(Schema):
 class TraceSchema(Schema):
     correlation_id = fields.String()
     entries = fields.List(fields.Nested(TraceEntrySchema))
+
+
+class CodeLabelSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+
+
+class ReferenceSchema(Schema):
+    statuses, actions, not_retained_reasons, checks, check_values, directions, kinds, deliveries = (
+        fields.List(fields.Nested(CodeLabelSchema)) for _ in range(8))
+    undo_seconds = fields.Integer(metadata={"description": "Délai pendant lequel une décision peut être annulée"})

@@ -211,7 +211,7 @@ def test_an_admin_runs_a_cycle(client, budget, bearer):
 
 
 def test_a_citizen_submits_a_project(client, budget, bearer):
-    body = {"title": "Des fontaines", "description": "Quatre fontaines.", "theme": "Environnement",
+    body = {"title": "Des fontaines", "description": "Quatre fontaines le long du canal.", "theme": "Environnement",
             "scale": "arrondissement", "sector": "paris-19"}
     assert client.post(f"/api/v1/budget/cycles/{CYCLE_ID}/projects", json=body,
                        headers=bearer()).status_code == 201
@@ -303,7 +303,7 @@ def test_citizens_follow_projects(client, budget, bearer):
 
 
 def test_a_carrier_confirms_a_draft(client, budget, bearer):
-    body = {"title": "Des bancs", "description": "Six bancs.", "theme": "Cadre de vie", "scale": "paris"}
+    body = {"title": "Des bancs", "description": "Six bancs à l'ombre des platanes.", "theme": "Cadre de vie", "scale": "paris"}
     confirmed = client.post(f"/api/v1/budget/projects/{PROJECT_ID}/confirmation", json=body, headers=bearer())
     assert confirmed.status_code == 200 and confirmed.json["status"] == "submitted"
     assert client.post(f"/api/v1/budget/projects/{PROJECT_ID}/confirmation", json={**body, "origin_idea_id": "x"},

@@ -512,7 +512,8 @@ def test_the_api_drafts_and_signs_with_a_bearer_token(client, petitions, bearer)
     refused = client.post("/api/v1/petitions", headers=headers, json={"title": "", "asks": "x" * 4000})
     assert refused.status_code == 400 and set(refused.json["details"]) == {"title", "asks", "background"}
     created = client.post("/api/v1/petitions", headers=headers, json={
-        "title": "Des bancs rue Manin", "asks": "Nous demandons des bancs.", "background": "Pour s'asseoir."})
+        "title": "Des bancs rue Manin", "asks": "Nous demandons des bancs.",
+        "background": "Pour s'asseoir en attendant le bus."})
     assert created.status_code == 201
     assert petitions.args_of("draft_petition")[0][0] == {"account_id": ACCOUNT_ID, "roles": ["citizen"]}
     signed = client.post(f"/api/v1/petitions/{PETITION_ID}/signatures", headers=headers,

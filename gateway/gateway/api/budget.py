@@ -3,7 +3,7 @@ vote (online ballot with receipt, paper ballots of the mobile boxes), live count
 implementation statuses and follows, open-data CSV, pabulib import and export."""
 import uuid
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response
 
 from .. import budget_schemas as schemas
 from .. import remote
@@ -20,29 +20,30 @@ STAFF = ("agent", "admin")
 # --- reading ----------------------------------------------------------------------------------------
 
 @bp.get("/budget/reference")
-@endpoint("Étapes, thématiques, échelles, secteurs, statuts des projets, règles d'éligibilité", errors=(), tag=TAG)
+@endpoint("Étapes, thématiques, échelles, secteurs, statuts des projets, règles d'éligibilité",
+          response=schemas.ReferenceSchema, errors=(), tag=TAG)
 def reference():
-    return jsonify(remote.reference_data("budget"))
+    return remote.reference_data("budget")
 
 
 @bp.get("/budget/cycles")
 @endpoint("Les cycles du budget participatif", response=schemas.CycleSchema(many=True), errors=(), tag=TAG)
 def list_cycles():
-    return jsonify(remote.call("budget", "list_cycles"))
+    return remote.call("budget", "list_cycles")
 
 
 @bp.get("/budget/cycles/<cycle_id>")
 @endpoint("Lire un cycle (étape, enveloppes, règles du vote)", response=schemas.CycleSchema, errors=(400, 404),
           tag=TAG)
 def get_cycle(cycle_id):
-    return jsonify(remote.call("budget", "get_cycle", {"cycle_id": cycle_id}))
+    return remote.call("budget", "get_cycle", {"cycle_id": cycle_id})
 
 
 @bp.get("/budget/cycles/<cycle_id>/projects")
 @endpoint("Les projets d'un cycle (filtres : échelle, secteur, thématique, soumis au vote)",
           query=schemas.ProjectListQuerySchema, response=schemas.ProjectPageSchema, errors=(400, 404), tag=TAG)
 def list_projects(cycle_id, data):
-    return jsonify(remote.call("budget", "list_projects", {**data, "cycle_id": cycle_id}, actor()))
+    return remote.call("budget", "list_projects", {**data, "cycle_id": cycle_id}, actor())
 
 
 @bp.get("/budget/projects")
@@ -50,7 +51,7 @@ def list_projects(cycle_id, data):
           "décomptes par arrondissement pour la carte)", query=schemas.ProjectListQuerySchema,
           response=schemas.ProjectPageSchema, errors=(400,), tag=TAG)
 def list_all_projects(data):
-    return jsonify(remote.call("budget", "list_projects", data, actor()))
+    return remote.call("budget", "list_projects", data, actor())
 
 
 @bp.get("/budget/projects.csv")
@@ -70,7 +71,7 @@ def export_results_csv(cycle_id):
 @endpoint("Lire un projet (étude, coût, voix après les résultats)", response=schemas.ProjectSchema,
           errors=(400, 404), tag=TAG)
 def get_project(project_id):
-    return jsonify(remote.call("budget", "get_project", {"project_id": project_id}, actor()))
+    return remote.call("budget", "get_project", {"project_id": project_id}, actor())
 
 
 @bp.get("/budget/cycles/<cycle_id>/results")
@@ -78,14 +79,14 @@ def get_project(project_id):
           response=schemas.ResultsSchema, errors=(400, 403, 404), tag=TAG)
 def results(cycle_id):
     """403 RESULTS_NOT_PUBLISHED tant que le vote n'est pas clos (les agents suivent les décomptes à part)."""
-    return jsonify(remote.call("budget", "results", {"cycle_id": cycle_id}))
+    return remote.call("budget", "results", {"cycle_id": cycle_id})
 
 
 @bp.get("/budget/cycles/<cycle_id>/receipts/<receipt>")
 @endpoint("Vérifier qu'un bulletin est pris en compte, avec son reçu (sans rien dévoiler des choix)",
-          response=schemas.ReceiptCheckSchema, errors=(400, 404), tag=TAG)
+          response=schemas.ReceiptCheckSchema, errors=(400, 404), tag=TAG, path=schemas.PATH)
 def check_receipt(cycle_id, receipt):
-    return jsonify(remote.call("budget", "check_receipt", {"cycle_id": cycle_id, "receipt": receipt}))
+    return remote.call("budget", "check_receipt", {"cycle_id": cycle_id, "receipt": receipt})
 
 
 @bp.get("/budget/cycles/<cycle_id>/pabulib")
@@ -105,7 +106,7 @@ def export_pabulib(cycle_id):
           response=schemas.ProjectSchema, status=201, auth=True, errors=(400, 404, 409), tag=TAG)
 def submit_project(cycle_id, data):
     """409 WRONG_STAGE hors de l'étape de dépôt (le message nomme l'étape en cours)."""
-    return jsonify(remote.call("budget", "submit_project", actor(), {**_wire(data), "cycle_id": cycle_id})), 201
+    return remote.call("budget", "submit_project", actor(), {**_wire(data), "cycle_id": cycle_id})
 
 
 @bp.put("/budget/cycles/<cycle_id>/ballot")
@@ -117,8 +118,8 @@ def cast_ballot(cycle_id, data):
     """403 NOT_ELIGIBLE avec `details.rule` (email_verified, lives_in_paris, min_age, certification) ;
     409 WRONG_STAGE hors de l'étape de vote."""
     # The hot path: coalesced with the ballots of concurrent requests into one batch RPC and one transaction.
-    return jsonify(remote.batched_call("budget", "cast_ballots", {
-        "actor": actor(), "ballot": {**_wire(data), "cycle_id": cycle_id}}))
+    return remote.batched_call("budget", "cast_ballots", {
+        "actor": actor(), "ballot": {**_wire(data), "cycle_id": cycle_id}})
 
 
 @bp.get("/budget/me/projects")
@@ -126,7 +127,7 @@ def cast_ballot(cycle_id, data):
 @endpoint("Mes projets : portés (brouillons compris), favoris, soutenus, invitations à porter un projet co-construit",
           response=schemas.MyProjectsSchema, auth=True, errors=(), tag=TAG)
 def my_projects():
-    return jsonify(remote.call("budget", "my_projects", actor()))
+    return remote.call("budget", "my_projects", actor())
 
 
 @bp.post("/budget/projects/<project_id>/confirmation")
@@ -135,7 +136,7 @@ def my_projects():
           body=schemas.DraftConfirmSchema, response=schemas.ProjectSchema, auth=True, errors=(400, 403, 404, 409),
           tag=TAG)
 def confirm_draft_project(project_id, data):
-    return jsonify(remote.call("budget", "confirm_draft_project", actor(), {**_wire(data), "project_id": project_id}))
+    return remote.call("budget", "confirm_draft_project", actor(), {**_wire(data), "project_id": project_id})
 
 
 @bp.post("/budget/projects/<project_id>/invitation")
@@ -144,30 +145,30 @@ def confirm_draft_project(project_id, data):
           body=schemas.MergeAnswerSchema, response=schemas.ProjectSchema, auth=True, errors=(400, 403, 404, 409),
           tag=TAG)
 def answer_merge_invitation(project_id, data):
-    return jsonify(remote.call("budget", "answer_merge_invitation", actor(), {**data, "project_id": project_id}))
+    return remote.call("budget", "answer_merge_invitation", actor(), {**data, "project_id": project_id})
 
 
 @bp.put("/budget/projects/<project_id>/follows/<kind>")
 @login_required
 @endpoint("Ajouter à mes favoris (favorite) ou m'associer au projet (associate)", response=schemas.FollowStateSchema,
-          auth=True, errors=(400, 404), tag=TAG)
+          auth=True, errors=(400, 404), tag=TAG, path=schemas.PATH)
 def follow_project(project_id, kind):
-    return jsonify(remote.call("budget", "follow_project", actor(), {"project_id": project_id, "kind": kind}))
+    return remote.call("budget", "follow_project", actor(), {"project_id": project_id, "kind": kind})
 
 
 @bp.delete("/budget/projects/<project_id>/follows/<kind>")
 @login_required
 @endpoint("Retirer de mes favoris, ne plus m'associer au projet", response=schemas.FollowStateSchema, auth=True,
-          errors=(400, 404), tag=TAG)
+          errors=(400, 404), tag=TAG, path=schemas.PATH)
 def unfollow_project(project_id, kind):
-    return jsonify(remote.call("budget", "unfollow_project", actor(), {"project_id": project_id, "kind": kind}))
+    return remote.call("budget", "unfollow_project", actor(), {"project_id": project_id, "kind": kind})
 
 
 @bp.get("/budget/cycles/<cycle_id>/ballot")
 @login_required
 @endpoint("Mon bulletin", response=schemas.MyBallotSchema, auth=True, errors=(400, 404), tag=TAG)
 def my_ballot(cycle_id):
-    return jsonify(remote.call("budget", "my_ballot", actor(), {"cycle_id": cycle_id}))
+    return remote.call("budget", "my_ballot", actor(), {"cycle_id": cycle_id})
 
 
 # --- back-office -------------------------------------------------------------------------------------
@@ -177,7 +178,7 @@ def my_ballot(cycle_id):
 @endpoint("Créer un cycle (enveloppes tout Paris et par secteur, N, règles du vote)", body=schemas.CycleCreateSchema,
           response=schemas.CycleSchema, status=201, auth=True, errors=(400, 403), tag="back-office")
 def create_cycle(data):
-    return jsonify(remote.call("budget", "create_cycle", actor(), _wire(data))), 201
+    return remote.call("budget", "create_cycle", actor(), _wire(data))
 
 
 @bp.post("/budget/cycles/<cycle_id>/stage")
@@ -186,7 +187,7 @@ def create_cycle(data):
           body=schemas.AdvanceSchema, response=schemas.CycleSchema, auth=True, errors=(400, 403, 404, 409),
           tag="back-office")
 def advance_stage(cycle_id, data):
-    return jsonify(remote.call("budget", "advance_stage", actor(), {**data, "cycle_id": cycle_id}))
+    return remote.call("budget", "advance_stage", actor(), {**data, "cycle_id": cycle_id})
 
 
 @bp.post("/budget/projects/<project_id>/study")
@@ -194,7 +195,7 @@ def advance_stage(cycle_id, data):
 @endpoint("Avis d'étude : recevabilité (raison publique), faisabilité et coût", body=schemas.StudySchema,
           response=schemas.ProjectSchema, auth=True, errors=(400, 403, 404, 409), tag="back-office")
 def decide_study(project_id, data):
-    return jsonify(remote.call("budget", "decide_study", _agent(), {**data, "project_id": project_id}))
+    return remote.call("budget", "decide_study", _agent(), {**data, "project_id": project_id})
 
 
 @bp.post("/budget/projects/<project_id>/selection")
@@ -202,7 +203,7 @@ def decide_study(project_id, data):
 @endpoint("Soumettre un projet au vote (ou l'en retirer) pendant la sélection", body=schemas.SelectSchema,
           response=schemas.ProjectSchema, auth=True, errors=(400, 403, 404, 409), tag="back-office")
 def select_project(project_id, data):
-    return jsonify(remote.call("budget", "select_project", _agent(), {**data, "project_id": project_id}))
+    return remote.call("budget", "select_project", _agent(), {**data, "project_id": project_id})
 
 
 @bp.post("/budget/cycles/<cycle_id>/merges")
@@ -211,7 +212,7 @@ def select_project(project_id, data):
           body=schemas.MergeSchema, response=schemas.ProjectSchema, status=201, auth=True,
           errors=(400, 403, 404, 409), tag="back-office")
 def merge_projects(cycle_id, data):
-    return jsonify(remote.call("budget", "merge_projects", _agent(), {**_wire(data), "cycle_id": cycle_id})), 201
+    return remote.call("budget", "merge_projects", _agent(), {**_wire(data), "cycle_id": cycle_id})
 
 
 @bp.post("/budget/cycles/<cycle_id>/paper-ballots")
@@ -222,8 +223,8 @@ def merge_projects(cycle_id, data):
 def record_paper_ballot(cycle_id, data):
     """409 ALREADY_VOTED_ON_PAPER : la même personne a déjà voté sur papier (seul le premier bulletin papier compte) ;
     un bulletin papier dont le compte a voté en ligne est enregistré sans compter (`superseded_by_online`)."""
-    return jsonify(remote.call("budget", "record_paper_ballot", _agent(),
-                               {**_wire(data), "cycle_id": cycle_id})), 201
+    return remote.call("budget", "record_paper_ballot", _agent(),
+                               {**_wire(data), "cycle_id": cycle_id})
 
 
 @bp.post("/budget/projects/<project_id>/status")
@@ -232,8 +233,8 @@ def record_paper_ballot(cycle_id, data):
           body=schemas.StatusChangeSchema, response=schemas.ProjectSchema, auth=True, errors=(400, 403, 404, 409),
           tag="back-office")
 def change_project_status(project_id, data):
-    return jsonify(remote.call("budget", "change_project_status", _agent(),
-                               {**_wire(data), "project_id": project_id}))
+    return remote.call("budget", "change_project_status", _agent(),
+                               {**_wire(data), "project_id": project_id})
 
 
 @bp.get("/budget/cycles/<cycle_id>/counts")
@@ -241,7 +242,7 @@ def change_project_status(project_id, data):
 @endpoint("Décomptes en direct pendant le vote (agents et administrateurs)", response=schemas.LiveCountsSchema,
           auth=True, errors=(400, 403, 404, 409), tag="back-office")
 def live_counts(cycle_id):
-    return jsonify(remote.call("budget", "live_counts", actor(), {"cycle_id": cycle_id}))
+    return remote.call("budget", "live_counts", actor(), {"cycle_id": cycle_id})
 
 
 @bp.post("/budget/cycles/pabulib")
@@ -249,7 +250,7 @@ def live_counts(cycle_id):
 @endpoint("Importer un fichier pabulib (.pb) comme cycle à l'étape du vote", body=schemas.PabulibImportSchema,
           response=schemas.CycleSchema, status=201, auth=True, errors=(400, 403), tag="back-office")
 def import_pabulib(data):
-    return jsonify(remote.call("budget", "import_pabulib", actor(), data)), 201
+    return remote.call("budget", "import_pabulib", actor(), data)
 
 
 _agent = staff_actor  # agents act on what their direction owns (study, selection, merges, paper, statuses)

@@ -1,7 +1,8 @@
 """Petitions: list and read, draft and co-sponsor, sign; moderation and the Council of Paris (back-office)."""
 import time
 
-from flask import Blueprint, current_app, jsonify
+from cachetools import TTLCache
+from flask import Blueprint, current_app
 
 from hubkit.config import env_float
 
@@ -15,6 +16,7 @@ bp = Blueprint("api_petitions", __name__)
 
 TAG = "petitions"
 MODERATORS = ("moderator", "admin")
+PUBLIC_PETITION = schemas.PetitionSchema()  # what visitors read, dumped once per view kept (_visitor_answer)
 
 
 def client() -> dict:
@@ -27,28 +29,26 @@ class PublicViews:
     Under a signing rush thousands of visitors read the same petition: one RPC per petition and per
     `seconds` answers all of them, so readers neither slow the signers down nor the other way round. The
     count a visitor sees is at most that old (the count itself comes from the petition's counter rows);
-    signed-in readers, who see what they did, always get a fresh view."""
+    signed-in readers, who see what they did, always get a fresh view. At most `max_entries` views are kept
+    (the least recently used go first)."""
 
     def __init__(self, seconds: float, clock=time.monotonic, max_entries: int = 1000):
-        self.seconds, self.clock, self.max_entries = seconds, clock, max_entries
-        self._views = {}
+        self.seconds = seconds
+        self._views = TTLCache(maxsize=max_entries, ttl=seconds, timer=clock)
 
     def get(self, petition_id: str, load, keep=None):
         """The view of `petition_id` kept less than `seconds` ago, or `load()` (kept unless `keep(view)` is
         false)."""
-        now = self.clock()
-        cached = self._views.get(petition_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        view = load()
-        if keep is not None and not keep(view):
+        view = self._views.get(petition_id, _MISSING)
+        if view is not _MISSING:
             return view
-        if len(self._views) >= self.max_entries:
-            self._views = {key: entry for key, entry in self._views.items() if entry[0] > now}
-            if len(self._views) >= self.max_entries:
-                self._views.clear()
-        self._views[petition_id] = (now + self.seconds, view)
+        view = load()
+        if keep is None or keep(view):
+            self._views[petition_id] = view
         return view
+
+
+_MISSING = object()  # a view may be anything a view function returns, None included
 
 
 def read_petition(petition_id: str, viewer: dict | None) -> dict:
@@ -81,13 +81,14 @@ def _wire(data: dict) -> dict:
           response=schemas.PetitionPageSchema, tag=TAG)
 def list_petitions(data):
     """`status` : open, threshold_reached (seuil atteint ou inscrite au Conseil), answered, closed, rejected."""
-    return jsonify(remote.call("petitions", "list_petitions", data))
+    return remote.call("petitions", "list_petitions", data)
 
 
 @bp.get("/petitions/reference")
-@endpoint("Statuts, motifs de refus, décisions, règles d'éligibilité et réglages de la Ville", errors=(), tag=TAG)
+@endpoint("Statuts, motifs de refus, décisions, règles d'éligibilité et réglages de la Ville",
+          response=schemas.ReferenceSchema, errors=(), tag=TAG)
 def reference():
-    return jsonify(remote.reference_data("petitions"))
+    return remote.reference_data("petitions")
 
 
 @bp.get("/petitions/<petition_id>")
@@ -96,7 +97,22 @@ def reference():
 def get_petition(petition_id):
     """Avec un jeton : un brouillon est visible de son auteur, et `viewer` dit si vous l'avez signée. Sans jeton,
     la vue publique peut dater d'une seconde (elle est gardée un instant pour tenir les pics de lecture)."""
-    return jsonify(read_petition(petition_id, actor()))
+    viewer = actor()
+    if viewer is not None:
+        return read_petition(petition_id, viewer)
+    return _visitor_answer(petition_id, read_petition(petition_id, None))
+
+
+def _visitor_answer(petition_id: str, view: dict):
+    """The visitors' view, dumped once for as long as it is kept: under a reading rush the dump cost more than the
+    rest of the request (the view itself comes from the short cache)."""
+    dumps = current_app.extensions.get("petition_public_dumps")
+    if dumps is None:
+        dumps = current_app.extensions.setdefault("petition_public_dumps", TTLCache(maxsize=1000, ttl=60))
+    kept = dumps.get(petition_id)
+    if kept is None or kept[0] is not view:
+        kept = dumps[petition_id] = (view, PUBLIC_PETITION.dump(view))
+    return current_app.json.response(kept[1])
 
 
 @bp.get("/me/petitions")
@@ -104,7 +120,7 @@ def get_petition(petition_id):
 @endpoint("Mes pétitions : rédigées, parrainées, signées", response=schemas.MyPetitionsSchema, auth=True,
           errors=(), tag=TAG)
 def my_petitions():
-    return jsonify(remote.call("petitions", "my_petitions", actor()))
+    return remote.call("petitions", "my_petitions", actor())
 
 
 # --- drafting and co-sponsors -------------------------------------------------------------------
@@ -115,7 +131,7 @@ def my_petitions():
           status=201, auth=True, errors=(400, 429), tag=TAG)
 def draft_petition(data):
     """Le brouillon porte un lien privé de parrainage (`sponsor_token`) à partager avec ses co-parrains."""
-    return jsonify(remote.call("petitions", "draft_petition", actor(), data)), 201
+    return remote.call("petitions", "draft_petition", actor(), data)
 
 
 @bp.patch("/petitions/<petition_id>")
@@ -123,24 +139,24 @@ def draft_petition(data):
 @endpoint("Modifier mon brouillon (avant le premier co-parrain)", body=schemas.DraftUpdateSchema,
           response=schemas.PetitionSchema, auth=True, errors=(400, 403, 404, 409), tag=TAG)
 def update_draft(petition_id, data):
-    return jsonify(remote.call("petitions", "update_draft", actor(), {**data, "petition_id": petition_id}))
+    return remote.call("petitions", "update_draft", actor(), {**data, "petition_id": petition_id})
 
 
 @bp.get("/petitions/sponsorships/<token>")
 @login_required
 @endpoint("Voir le brouillon derrière un lien de parrainage", response=schemas.PetitionSchema, auth=True,
-          errors=(400, 404), tag=TAG)
+          errors=(400, 404), tag=TAG, path=schemas.PATH)
 def sponsor_view(token):
-    return jsonify(remote.call("petitions", "sponsor_view", actor(), {"token": token}))
+    return remote.call("petitions", "sponsor_view", actor(), {"token": token})
 
 
 @bp.post("/petitions/sponsorships/<token>")
 @login_required
 @endpoint("Parrainer un brouillon (lien privé)", response=schemas.SponsorshipSchema, status=201, auth=True,
-          errors=(400, 404, 409), tag=TAG)
+          errors=(400, 404, 409), tag=TAG, path=schemas.PATH)
 def sponsor(token):
     """409 OWN_PETITION pour l'auteur, ALREADY_SPONSORED la seconde fois, NOT_A_DRAFT après la soumission."""
-    return jsonify(remote.call("petitions", "sponsor_petition", actor(), {"token": token})), 201
+    return remote.call("petitions", "sponsor_petition", actor(), {"token": token})
 
 
 @bp.post("/petitions/<petition_id>/submission")
@@ -148,7 +164,7 @@ def sponsor(token):
 @endpoint("Soumettre mon brouillon à la modération (assez de co-parrains)", response=schemas.PetitionSchema,
           auth=True, errors=(403, 404, 409), tag=TAG)
 def submit(petition_id):
-    return jsonify(remote.call("petitions", "submit_petition", actor(), {"petition_id": petition_id}))
+    return remote.call("petitions", "submit_petition", actor(), {"petition_id": petition_id})
 
 
 # --- signing ------------------------------------------------------------------------------------
@@ -160,7 +176,7 @@ def submit(petition_id):
 def sign(petition_id, data):
     """Une signature par compte (409 ALREADY_SIGNED) ; 409 PETITION_NOT_PUBLISHED, PETITION_REJECTED ou
     PETITION_CLOSED ; 403 NOT_ELIGIBLE ; 429 avec Retry-After au-delà des limites par adresse et par compte."""
-    return jsonify(sign_command(petition_id, data)), 201
+    return sign_command(petition_id, data)
 
 
 # --- moderation (moderators, administrators) ----------------------------------------------------------
@@ -170,7 +186,7 @@ def sign(petition_id, data):
 @endpoint("File de modération (échéances, retards)", response=schemas.ModerationQueueSchema, auth=True,
           errors=(403,), tag="back-office")
 def moderation_queue():
-    return jsonify(remote.call("petitions", "moderation_queue", actor()))
+    return remote.call("petitions", "moderation_queue", actor())
 
 
 @bp.post("/petitions/<petition_id>/publication")
@@ -178,7 +194,7 @@ def moderation_queue():
 @endpoint("Publier une pétition", body=schemas.PublishSchema, response=schemas.PetitionSchema, auth=True,
           errors=(400, 403, 404, 409), tag="back-office")
 def publish(petition_id, data):
-    return jsonify(remote.call("petitions", "publish_petition", actor(), {**data, "petition_id": petition_id}))
+    return remote.call("petitions", "publish_petition", actor(), {**data, "petition_id": petition_id})
 
 
 @bp.post("/petitions/<petition_id>/rejection")
@@ -186,7 +202,7 @@ def publish(petition_id, data):
 @endpoint("Refuser une pétition (motif codé et raison publique)", body=schemas.RejectSchema,
           response=schemas.PetitionSchema, auth=True, errors=(400, 403, 404, 409), tag="back-office")
 def reject(petition_id, data):
-    return jsonify(remote.call("petitions", "reject_petition", actor(), {**data, "petition_id": petition_id}))
+    return remote.call("petitions", "reject_petition", actor(), {**data, "petition_id": petition_id})
 
 
 # --- anti-fraud (moderators, administrators) ------------------------------------------------------------
@@ -197,7 +213,7 @@ def reject(petition_id, data):
           query=schemas.TrendsQuerySchema, response=schemas.SignatureTrendsSchema, auth=True,
           errors=(400, 403, 404), tag="back-office")
 def signature_trends(petition_id, data):
-    return jsonify(remote.call("petitions", "signature_trends", actor(), {**data, "petition_id": petition_id}))
+    return remote.call("petitions", "signature_trends", actor(), {**data, "petition_id": petition_id})
 
 
 @bp.post("/petitions/<petition_id>/invalidations")
@@ -208,7 +224,7 @@ def signature_trends(petition_id, data):
 def invalidate(petition_id, data):
     """Les signatures restent enregistrées mais ne comptent plus ; le compte est recalculé exactement.
     409 NOTHING_TO_INVALIDATE si aucune signature valide ne correspond."""
-    return jsonify(remote.call("petitions", "invalidate_signatures", actor(), {**data, "petition_id": petition_id}))
+    return remote.call("petitions", "invalidate_signatures", actor(), {**data, "petition_id": petition_id})
 
 
 # --- the Council of Paris (administrators) ---------------------------------------------------------
@@ -218,7 +234,7 @@ def invalidate(petition_id, data):
 @endpoint("Pétitions pour le Conseil de Paris : à inscrire, inscrites, répondues", response=schemas.CouncilAgendaSchema,
           auth=True, errors=(403,), tag="back-office")
 def council_agenda():
-    return jsonify(remote.call("petitions", "council_agenda", actor()))
+    return remote.call("petitions", "council_agenda", actor())
 
 
 @bp.post("/petitions/<petition_id>/council-placement")
@@ -226,8 +242,8 @@ def council_agenda():
 @endpoint("Inscrire une pétition à une séance du Conseil de Paris", body=schemas.CouncilPlacementSchema,
           response=schemas.PetitionSchema, auth=True, errors=(400, 403, 404, 409), tag="back-office")
 def schedule(petition_id, data):
-    return jsonify(remote.call("petitions", "schedule_for_council", actor(),
-                               _wire({**data, "petition_id": petition_id})))
+    return remote.call("petitions", "schedule_for_council", actor(),
+                               _wire({**data, "petition_id": petition_id}))
 
 
 @bp.post("/petitions/<petition_id>/response")
@@ -235,7 +251,7 @@ def schedule(petition_id, data):
 @endpoint("Publier la réponse officielle et la décision", body=schemas.ResponseSchema,
           response=schemas.PetitionSchema, auth=True, errors=(400, 403, 404, 409), tag="back-office")
 def respond(petition_id, data):
-    return jsonify(remote.call("petitions", "record_response", actor(), {**data, "petition_id": petition_id}))
+    return remote.call("petitions", "record_response", actor(), {**data, "petition_id": petition_id})
 
 
 @bp.post("/petitions/<petition_id>/closure")
@@ -243,4 +259,4 @@ def respond(petition_id, data):
 @endpoint("Clore une pétition qui a reçu sa réponse", response=schemas.PetitionSchema, auth=True,
           errors=(403, 404, 409), tag="back-office")
 def close(petition_id):
-    return jsonify(remote.call("petitions", "close_petition", actor(), {"petition_id": petition_id}))
+    return remote.call("petitions", "close_petition", actor(), {"petition_id": petition_id})

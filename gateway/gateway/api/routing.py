@@ -2,7 +2,7 @@
 schemes' signed answers, and the one history of an idea (public timeline, agents' trace)."""
 from xml.etree import ElementTree
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, request
 
 from hubkit.errors import NotFound
 
@@ -30,10 +30,10 @@ def reader() -> dict | None:
 # --- the catalogue --------------------------------------------------------------------------------------
 
 @bp.get("/routing/reference")
-@endpoint("Statuts, actions, motifs, critères de recevabilité, directions (formulaires et filtres)", errors=(),
-          tag=TAG)
+@endpoint("Statuts, actions, motifs, critères de recevabilité, directions (formulaires et filtres)",
+          response=schemas.ReferenceSchema, errors=(), tag=TAG)
 def reference():
-    return jsonify(remote.reference_data("routing"))
+    return remote.reference_data("routing")
 
 
 @bp.get("/routing/schemes")
@@ -41,13 +41,13 @@ def reference():
           response=schemas.SchemeSchema(many=True), tag=TAG)
 def list_schemes(data):
     """`include_inactive` : aussi les dispositifs désactivés. Adresses de webhook et de courriel : agents seulement."""
-    return jsonify(remote.call("routing", "list_schemes", data, reader()))
+    return remote.call("routing", "list_schemes", data, reader())
 
 
 @bp.get("/routing/schemes/<code>")
-@endpoint("Lire un dispositif", response=schemas.SchemeSchema, errors=(404,), tag=TAG)
+@endpoint("Lire un dispositif", response=schemas.SchemeSchema, errors=(404,), tag=TAG, path=schemas.PATH)
 def get_scheme(code):
-    return jsonify(remote.call("routing", "get_scheme", {"code": code}, reader()))
+    return remote.call("routing", "get_scheme", {"code": code}, reader())
 
 
 @bp.post("/routing/schemes")
@@ -56,15 +56,15 @@ def get_scheme(code):
           status=201, auth=True, errors=(400, 403, 409), tag=BACKOFFICE)
 def create_scheme(data):
     """Un dispositif à webhook reçoit un secret HMAC, renvoyé une seule fois dans `webhook_secret`."""
-    return jsonify(remote.call("routing", "create_scheme", agent(), data)), 201
+    return remote.call("routing", "create_scheme", agent(), data)
 
 
 @bp.patch("/routing/schemes/<code>")
 @roles_required("admin")
 @endpoint("Modifier ou désactiver un dispositif (administrateurs)", body=schemas.SchemeUpdateSchema,
-          response=schemas.SchemeSchema, auth=True, errors=(400, 403, 404, 409), tag=BACKOFFICE)
+          response=schemas.SchemeSchema, auth=True, errors=(400, 403, 404, 409), tag=BACKOFFICE, path=schemas.PATH)
 def update_scheme(code, data):
-    return jsonify(remote.call("routing", "update_scheme", agent(), {**data, "code": code}))
+    return remote.call("routing", "update_scheme", agent(), {**data, "code": code})
 
 
 # --- the inbox ------------------------------------------------------------------------------------------
@@ -76,7 +76,7 @@ def update_scheme(code, data):
 def inbox(data):
     """`status` : open (à traiter ou décision annulable, par défaut), all, ou un statut ; `assigned` : me ou
     nobody ; `min_age_days` / `max_age_days` : ancienneté ; `overdue` : seulement les idées en retard."""
-    return jsonify(remote.call("routing", "inbox", agent(), data))
+    return remote.call("routing", "inbox", agent(), data)
 
 
 @bp.get("/routing/inbox/<idea_id>")
@@ -84,7 +84,7 @@ def inbox(data):
 @endpoint("Une idée de la boîte : suggestion et pourquoi, recevabilité, décisions, dossiers, trace",
           response=schemas.InboxDetailSchema, auth=True, errors=(400, 403, 404), tag=BACKOFFICE)
 def get_item(idea_id):
-    return jsonify(remote.call("routing", "get_item", agent(), {"idea_id": idea_id}))
+    return remote.call("routing", "get_item", agent(), {"idea_id": idea_id})
 
 
 @bp.put("/routing/inbox/<idea_id>/checklist")
@@ -92,7 +92,7 @@ def get_item(idea_id):
 @endpoint("Cocher la grille de pré-recevabilité", body=schemas.ChecklistSchema, response=schemas.InboxDetailSchema,
           auth=True, errors=(400, 403, 404), tag=BACKOFFICE)
 def update_checklist(idea_id, data):
-    return jsonify(remote.call("routing", "update_checklist", agent(), {**data, "idea_id": idea_id}))
+    return remote.call("routing", "update_checklist", agent(), {**data, "idea_id": idea_id})
 
 
 @bp.post("/routing/inbox/<idea_id>/assignment")
@@ -101,7 +101,7 @@ def update_checklist(idea_id, data):
           response=schemas.InboxDetailSchema, auth=True, errors=(400, 403, 404), tag=BACKOFFICE)
 def assign(idea_id, data):
     command = {**data, "idea_id": idea_id}
-    return jsonify(remote.call("routing", "assign", agent(), _wire(command)))
+    return remote.call("routing", "assign", agent(), _wire(command))
 
 
 @bp.post("/routing/inbox/<idea_id>/decisions")
@@ -115,7 +115,7 @@ def decide(idea_id, data):
     ni deux dossiers ni deux projets. 409 DECISION_PENDING, ALREADY_DECIDED, IDEMPOTENCY_KEY_REUSED."""
     key = data.get("idempotency_key") or request.headers.get("Idempotency-Key")
     command = _wire({**data, "idea_id": idea_id, "idempotency_key": key})
-    return jsonify(remote.call("routing", "decide", agent(), command)), 201
+    return remote.call("routing", "decide", agent(), command)
 
 
 @bp.post("/routing/decisions/<decision_id>/undo")
@@ -124,21 +124,22 @@ def decide(idea_id, data):
           errors=(400, 403, 404, 409), tag=BACKOFFICE)
 def undo(decision_id):
     """409 UNDO_TOO_LATE une fois la décision appliquée (réorientez alors l'idée), ALREADY_UNDONE."""
-    return jsonify(remote.call("routing", "undo_decision", agent(), {"decision_id": decision_id}))
+    return remote.call("routing", "undo_decision", agent(), {"decision_id": decision_id})
 
 
 @bp.post("/routing/dossiers/<reference>/answer")
 @endpoint("Réponse signée d'un dispositif externe à un dossier (HMAC, pas de jeton)",
-          body=schemas.SchemeAnswerSchema, response=schemas.DossierSchema, errors=(400, 401, 404, 409), tag=TAG)
+          body=schemas.SchemeAnswerSchema, response=schemas.DossierSchema, errors=(400, 401, 404, 409), tag=TAG,
+          path=schemas.PATH)
 def scheme_answer(reference, data):
     """En-têtes `X-Hub-Timestamp` (secondes Unix) et `X-Hub-Signature-256: sha256=<hex>` = HMAC-SHA256 du
     secret du dispositif sur « POST\\n/api/v1/routing/dossiers/<reference>/answer\\n<timestamp>\\n<corps brut> ».
     Refusée (401) si plus vieille de 5 minutes ou datée de plus d'une minute dans le futur ; la même requête
     rejouée est refusée (409 ANSWER_REPLAYED). La même réponse signée à nouveau ne change rien."""
-    return jsonify(remote.call("routing", "receive_dossier_answer", {
+    return remote.call("routing", "receive_dossier_answer", {
         "reference": reference, "body": request.get_data(as_text=True),
         "timestamp": request.headers.get("X-Hub-Timestamp", "")[:20],
-        "signature": request.headers.get("X-Hub-Signature-256", "")[:100]}))
+        "signature": request.headers.get("X-Hub-Signature-256", "")[:100]})
 
 
 # --- the one history ------------------------------------------------------------------------------------
@@ -147,15 +148,15 @@ def scheme_answer(reference, data):
 @endpoint("Parcours d'une idée à travers les dispositifs (public : ni noms d'agents ni notes)",
           response=schemas.TimelineSchema, errors=(400,), tag=TAG)
 def timeline(idea_id):
-    return jsonify(remote.call("routing", "idea_timeline", {"idea_id": idea_id}))
+    return remote.call("routing", "idea_timeline", {"idea_id": idea_id})
 
 
 @bp.get("/routing/traces/<correlation_id>")
 @roles_required(*STAFF)
 @endpoint("Retrouver une trace par identifiant de corrélation (agents)", response=schemas.TraceSchema, auth=True,
-          errors=(400, 403, 404), tag=BACKOFFICE)
+          errors=(400, 403, 404), tag=BACKOFFICE, path=schemas.PATH)
 def trace(correlation_id):
-    return jsonify(remote.call("routing", "trace", agent(), {"correlation_id": correlation_id}))
+    return remote.call("routing", "trace", agent(), {"correlation_id": correlation_id})
 
 
 def _wire(data: dict) -> dict:
@@ -176,14 +177,14 @@ def open311_definition(code, fmt):
         definition = remote.call("routing", "open311_definition", {"code": code})
     except NotFound as missing:
         if fmt == "json":  # the hub's one error body (gateway.errors), which the request metrics read
-            return jsonify(missing.to_dict()), 404
+            return current_app.json.response(missing.to_dict()), 404
         return _open311(fmt, [{"code": 404, "description": missing.message}], "errors", "error"), 404
     return _open311(fmt, definition, "service_definition", None)
 
 
 def _open311(fmt: str, data, root: str, item: str | None):
     if fmt == "json":
-        return jsonify(data)
+        return current_app.json.response(data)  # Open311's own shape: no schema of the hub's API
     if fmt != "xml":
         raise NotFound("Format json ou xml.")
     element = ElementTree.Element(root)

@@ -25,12 +25,13 @@ ODD_ACTORS = [None, [], "x", {}, {"account_id": ID, "extra": 1}, {"account_id": 
 WELL_FORMED_BALLOTS = [
     {"cycle_id": ID, "paris_projects": [OTHER, ID], "sector": "paris-19", "sector_projects": [OTHER]},
     {"cycle_id": ID, "paris_projects": [OTHER]}, {"cycle_id": ID}, {"cycle_id": ID, "sector": None},
-    {"cycle_id": ID, "paris_projects": [ID] * 50, "sector_projects": [], "sector": "x" * 16},
+    {"cycle_id": ID, "paris_projects": [ID] * 50, "sector_projects": [], "sector": "paris-centre"},
     {"cycle_id": ID, "paris_projects": [OTHER, OTHER]},  # a rule, not the schema, refuses a project chosen twice
 ]
 ODD_BALLOTS = [None, {}, {"cycle_id": ID, "extra": []}, {"cycle_id": ID, "paris_projects": None},
                {"cycle_id": ID, "paris_projects": [ID] * 51}, {"cycle_id": ID, "sector_projects": (ID,)},
                {"cycle_id": ID, "sector_projects": ID}, {"cycle_id": ID, "sector": "x" * 17},
+               {"cycle_id": ID, "sector": "paris-4"},  # not a sector: Paris Centre took in the 1st to the 4th
                {"cycle_id": ID, "sector": 19}, *({"cycle_id": value} for value in ODD_IDS),
                *({"cycle_id": ID, "paris_projects": [OTHER, value]} for value in ODD_IDS)]
 

@@ -4,13 +4,16 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from hubkit.validation import load, loaded_uuid
 
-from .domain import (ASKS_MAX, BACKGROUND_MAX, DECISIONS, ELIGIBILITY, INVALIDATION_IDS_MAX, INVALIDATION_REASON_MAX,
-                     LIST_GROUPS, REASON_MAX, REJECTION_CODES, RESPONSE_MAX, THRESHOLD_MAX, TITLE_MAX,
+from .domain import (ASKS_MAX, ASKS_MIN, BACKGROUND_MAX, BACKGROUND_MIN, DECISIONS, ELIGIBILITY, INVALIDATION_IDS_MAX,
+                     INVALIDATION_REASON_MAX, INVALIDATION_REASON_MIN, LIST_GROUPS, REASON_MAX, REJECTION_CODES,
+                     RESPONSE_MAX, THRESHOLD_MAX, TITLE_MAX, TITLE_MIN,
                      TRENDS_HOURS_DEFAULT, TRENDS_HOURS_MAX)
 
-# Texts are checked for their real length by the domain (after trimming); the schema stops a huge
-# payload early, with room for spaces and line ends the domain removes.
-SLACK = 200
+# The domain's limits on the text as sent (the OpenAPI of the gateway shows the same): the domain checks them
+# again once the text is trimmed.
+TITLE = validate.Length(min=TITLE_MIN, max=TITLE_MAX)
+ASKS, BACKGROUND = validate.Length(min=ASKS_MIN, max=ASKS_MAX), validate.Length(min=BACKGROUND_MIN, max=BACKGROUND_MAX)
+REASON_MIN, RESPONSE_MIN = 10, 20  # domain.check_reason, domain.check_response
 ROLE_MAX, ROLES_MAX = 32, 10  # characters of a role, roles of an actor
 IP_MAX, USER_AGENT_MAX = 45, 300
 
@@ -36,17 +39,17 @@ class ClientSchema(Schema):
 
 
 class DraftSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(max=TITLE_MAX + SLACK))
-    asks = fields.String(required=True, validate=validate.Length(max=ASKS_MAX + SLACK))
-    background = fields.String(required=True, validate=validate.Length(max=BACKGROUND_MAX + SLACK))
+    title = fields.String(required=True, validate=TITLE)
+    asks = fields.String(required=True, validate=ASKS)
+    background = fields.String(required=True, validate=BACKGROUND)
     arrondissement = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=20))
 
 
 class DraftUpdateSchema(Schema):
     petition_id = fields.UUID(required=True)
-    title = fields.String(validate=validate.Length(max=TITLE_MAX + SLACK))
-    asks = fields.String(validate=validate.Length(max=ASKS_MAX + SLACK))
-    background = fields.String(validate=validate.Length(max=BACKGROUND_MAX + SLACK))
+    title = fields.String(validate=TITLE)
+    asks = fields.String(validate=ASKS)
+    background = fields.String(validate=BACKGROUND)
     arrondissement = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=20))
 
 
@@ -134,7 +137,7 @@ class PublishSchema(Schema):
 class RejectSchema(Schema):
     petition_id = fields.UUID(required=True)
     code = fields.String(required=True, validate=validate.OneOf(list(REJECTION_CODES)))
-    reason = fields.String(required=True, validate=validate.Length(max=REASON_MAX + SLACK))
+    reason = fields.String(required=True, validate=validate.Length(min=REASON_MIN, max=REASON_MAX))
     hidden = fields.Boolean(load_default=False)
 
 
@@ -148,7 +151,7 @@ class CouncilPlacementSchema(Schema):
 class ResponseSchema(Schema):
     petition_id = fields.UUID(required=True)
     decision = fields.String(required=True, validate=validate.OneOf(list(DECISIONS)))
-    response = fields.String(required=True, validate=validate.Length(max=RESPONSE_MAX + SLACK))
+    response = fields.String(required=True, validate=validate.Length(min=RESPONSE_MIN, max=RESPONSE_MAX))
 
 
 class TrendsQuerySchema(Schema):
@@ -165,7 +168,8 @@ class InvalidationSchema(Schema):
     hours = fields.Integer(load_default=TRENDS_HOURS_DEFAULT, validate=validate.Range(min=1, max=TRENDS_HOURS_MAX))
     signature_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=None, allow_none=True,
                                 validate=validate.Length(min=1, max=INVALIDATION_IDS_MAX))
-    reason = fields.String(required=True, validate=validate.Length(max=INVALIDATION_REASON_MAX + SLACK))
+    reason = fields.String(required=True, validate=validate.Length(min=INVALIDATION_REASON_MIN,
+                                                                                 max=INVALIDATION_REASON_MAX))
 
     @validates_schema
     def one_criterion(self, data, **kwargs):

@@ -7,10 +7,11 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from hubkit.clock import aware
 
-from .domain import (ACTIONS, ANSWER_MAX, CHECK_VALUES, DELIVERIES, DESCRIPTION_MAX, KEYWORD_MAX, KEYWORDS_MAX, KINDS,
-                     MESSAGE_MAX, NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
+from .domain import (ACTIONS, ANSWER_MAX, CHECK_VALUES, DEADLINE_DAYS_MAX, DELIVERIES, DESCRIPTION_MAX, KEYWORD_MAX,
+                     KEYWORDS_MAX, KINDS, MESSAGE_MAX, NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
 
 SLACK = 200  # the domain checks the real length after trimming
+DEADLINE_DAYS = validate.Range(min=1, max=DEADLINE_DAYS_MAX)  # days to answer, as the domain checks them
 DIRECTION_CODE = validate.Regexp(r"^[A-Z]{2,8}\Z")  # the shape of a direction's code (DEVE, DASCO...)
 
 
@@ -55,7 +56,7 @@ class SchemeFieldsSchema(Schema):
     delivery = fields.String(validate=validate.OneOf(list(DELIVERIES)))
     webhook_url = fields.String(allow_none=True, validate=validate.Length(max=500))
     email = fields.String(allow_none=True, validate=validate.Length(max=320))
-    deadline_days = fields.Integer(strict=False)
+    deadline_days = fields.Integer(validate=DEADLINE_DAYS)
     keywords = fields.List(fields.String(validate=validate.Length(max=KEYWORD_MAX + SLACK)),
                            validate=validate.Length(max=KEYWORDS_MAX * 2))
     active = fields.Boolean()
@@ -68,7 +69,7 @@ class CreateSchemeSchema(SchemeFieldsSchema):
     direction = fields.String(required=True, validate=DIRECTION_CODE)
     kind = fields.String(required=True, validate=validate.OneOf(list(KINDS)))
     delivery = fields.String(required=True, validate=validate.OneOf(list(DELIVERIES)))
-    deadline_days = fields.Integer(required=True)
+    deadline_days = fields.Integer(required=True, validate=DEADLINE_DAYS)
 
 
 class UpdateSchemeSchema(SchemeFieldsSchema):

@@ -31,7 +31,7 @@ PermissionDenied 403, NotFound 404, Conflict 409 with a `code`).
 By area: commands (what callers send), views (what the service answers), ballots (the ballot hot path).
 """
 # ruff: noqa: F401  (re-exported: callers write schemas.X)
-from .commands import (SLACK, COST, PABULIB_MAX, DIRECTION, ActorSchema, AccountIdSchema, CycleIdSchema,
+from .commands import (COST, PABULIB_MAX, DIRECTION, ActorSchema, AccountIdSchema, CycleIdSchema,
                        ProjectIdSchema, EligibilitySchema, CycleCreateSchema, AdvanceSchema, ProjectSubmitSchema,
                        ProjectListQuerySchema, StudySchema, SelectSchema, BallotSchema, ReceiptSchema,
                        PabulibImportSchema, MergeSchema, MergeAnswerSchema, PaperBallotSchema, StatusChangeSchema,

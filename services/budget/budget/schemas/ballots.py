@@ -7,10 +7,12 @@ tests/test_schemas.py checks the results are marshmallow's.
 from hubkit.clock import aware
 from hubkit.validation import loaded_uuid
 
+from ..domain import SECTOR_CODES
 from .commands import ActorSchema, BallotSchema
 
 _ACTOR_KEYS = frozenset(ActorSchema._declared_fields)
 _BALLOT_KEYS = frozenset(BallotSchema._declared_fields)
+_SECTORS = frozenset(SECTOR_CODES)
 _MISSING = object()
 
 
@@ -38,7 +40,7 @@ def quick_ballot(data) -> dict | None:
     cycle_id, sector = loaded_uuid(data.get("cycle_id")), data.get("sector")
     paris, local = _uuids(data.get("paris_projects", _MISSING)), _uuids(data.get("sector_projects", _MISSING))
     if cycle_id is None or paris is None or local is None or not (
-            sector is None or (type(sector) is str and len(sector) <= 16)):
+            sector is None or (type(sector) is str and sector in _SECTORS)):
         return None
     return {"cycle_id": cycle_id, "paris_projects": paris, "sector": sector, "sector_projects": local}
 

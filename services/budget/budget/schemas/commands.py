@@ -7,23 +7,32 @@ from ..domain import (
     CYCLE_TITLE_MAX,
     DEFAULT_MAX_CHOICES,
     DESCRIPTION_MAX,
+    DESCRIPTION_MIN,
     DIRECTION_CODE,
     FOLLOW_KINDS,
     ID_DOCUMENT_KINDS,
     MAX_COST,
     NAME_MAX,
     REASON_MAX,
+    REASON_MIN,
     SCALES,
     SECTOR_CODES,
     SETTABLE_STATUSES,
     STAGE_ORDER,
+    THEMES,
     TITLE_MAX,
+    TITLE_MIN,
 )
 
-# Texts are checked for their real length by the domain (after trimming); the schema stops a huge payload early.
-SLACK = 200
+# The domain's limits on the texts as sent (the gateway's OpenAPI shows the same); the domain checks them again
+# once a text is trimmed.
+TITLE, CYCLE_TITLE = validate.Length(min=TITLE_MIN, max=TITLE_MAX), validate.Length(min=TITLE_MIN, max=CYCLE_TITLE_MAX)
+DESCRIPTION = validate.Length(min=DESCRIPTION_MIN, max=DESCRIPTION_MAX)
+REASON, OPTIONAL_REASON = validate.Length(min=REASON_MIN, max=REASON_MAX), validate.Length(max=REASON_MAX)
+THEME, SECTOR = validate.OneOf(THEMES), validate.OneOf(SECTOR_CODES)
+OFFSET_MAX = 1_000_000  # far past any list, far below the databases' integers
 COST = validate.Range(min=0, max=MAX_COST)
-PABULIB_MAX = 20_000_000  # characters of a .pb file
+PABULIB_MAX = 250_000  # characters of a .pb file: what fits in the gateway's 256 KiB bodies
 # The format of a direction's code; whether the City has that direction is accounts' to say (the use cases ask).
 DIRECTION = validate.Regexp(DIRECTION_CODE, error="Code de direction attendu (p. ex. DEVE).")
 
@@ -59,9 +68,9 @@ class EligibilitySchema(Schema):
 
 
 class CycleCreateSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(max=CYCLE_TITLE_MAX + SLACK))
+    title = fields.String(required=True, validate=CYCLE_TITLE)
     paris_envelope = fields.Integer(required=True, validate=COST)
-    sector_envelopes = fields.Dict(keys=fields.String(validate=validate.Length(max=16)),
+    sector_envelopes = fields.Dict(keys=fields.String(validate=SECTOR),
                                    values=fields.Integer(validate=COST), load_default=dict)
     max_choices = fields.Integer(load_default=DEFAULT_MAX_CHOICES, validate=validate.Range(min=1, max=20))
     eligibility = fields.Nested(EligibilitySchema, load_default=dict)
@@ -75,11 +84,11 @@ class AdvanceSchema(Schema):
 
 class ProjectSubmitSchema(Schema):
     cycle_id = fields.UUID(required=True)
-    title = fields.String(required=True, validate=validate.Length(max=TITLE_MAX + SLACK))
-    description = fields.String(required=True, validate=validate.Length(max=DESCRIPTION_MAX + SLACK))
-    theme = fields.String(required=True, validate=validate.Length(max=120))
+    title = fields.String(required=True, validate=TITLE)
+    description = fields.String(required=True, validate=DESCRIPTION)
+    theme = fields.String(required=True, validate=THEME)
     scale = fields.String(required=True, validate=validate.OneOf(tuple(SCALES)))
-    sector = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
+    sector = fields.String(load_default=None, allow_none=True, validate=SECTOR)
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=ADDRESS_MAX))
     origin_idea_id = fields.UUID(load_default=None, allow_none=True)
     estimated_cost = fields.Integer(load_default=None, allow_none=True, validate=COST)
@@ -110,16 +119,16 @@ class ProjectListQuerySchema(Schema):
         ("position", "random", "title", "-title", "cost", "-cost", "votes", "-votes")))
     seed = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=OFFSET_MAX))
 
 
 class StudySchema(Schema):
     project_id = fields.UUID(required=True)
     admissible = fields.Boolean(required=True)
-    admissibility_reason = fields.String(required=True, validate=validate.Length(max=REASON_MAX + SLACK))
+    admissibility_reason = fields.String(required=True, validate=REASON)
     feasible = fields.Boolean(load_default=None, allow_none=True)
     feasibility_reason = fields.String(load_default=None, allow_none=True,
-                                       validate=validate.Length(max=REASON_MAX + SLACK))
+                                       validate=OPTIONAL_REASON)
     cost = fields.Integer(load_default=None, allow_none=True, validate=COST)
     direction = fields.String(load_default=None, allow_none=True, validate=DIRECTION,
                               metadata={"description": "The owning direction (who will implement it), optional"})
@@ -133,7 +142,7 @@ class SelectSchema(Schema):
 class BallotSchema(Schema):
     cycle_id = fields.UUID(required=True)
     paris_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50))
-    sector = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
+    sector = fields.String(load_default=None, allow_none=True, validate=SECTOR)
     sector_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50))
 
 
@@ -153,11 +162,11 @@ class MergeSchema(Schema):
     default to the first source's; `cost` (the City's estimate) defaults to the sum of the sources' costs."""
     cycle_id = fields.UUID(required=True)
     project_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=2, max=20))
-    title = fields.String(required=True, validate=validate.Length(max=TITLE_MAX + SLACK))
-    description = fields.String(required=True, validate=validate.Length(max=DESCRIPTION_MAX + SLACK))
-    theme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+    title = fields.String(required=True, validate=TITLE)
+    description = fields.String(required=True, validate=DESCRIPTION)
+    theme = fields.String(load_default=None, allow_none=True, validate=THEME)
     scale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(SCALES)))
-    sector = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
+    sector = fields.String(load_default=None, allow_none=True, validate=SECTOR)
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=ADDRESS_MAX))
     cost = fields.Integer(load_default=None, allow_none=True, validate=COST)
     direction = fields.String(load_default=None, allow_none=True, validate=DIRECTION)
@@ -186,7 +195,7 @@ class PaperBallotSchema(Schema):
     ballot_box = fields.String(required=True, validate=validate.Length(min=1, max=BALLOT_BOX_MAX),
                                metadata={"description": "The mobile ballot box (place, day)"})
     paris_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50))
-    sector = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
+    sector = fields.String(load_default=None, allow_none=True, validate=SECTOR)
     sector_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50))
 
 
@@ -195,7 +204,7 @@ class StatusChangeSchema(Schema):
     reason as its justification. `effective_date`: when it happened (not in the future)."""
     project_id = fields.UUID(required=True)
     status = fields.String(required=True, validate=validate.OneOf(SETTABLE_STATUSES))
-    justification = fields.String(required=True, validate=validate.Length(max=REASON_MAX + SLACK))
+    justification = fields.String(required=True, validate=REASON)
     effective_date = fields.Date(required=True)
 
 
@@ -207,11 +216,11 @@ class FollowSchema(Schema):
 class DraftConfirmSchema(Schema):
     """The carrier of a draft (an idea forwarded to the budget) completes and submits it (submission stage)."""
     project_id = fields.UUID(required=True)
-    title = fields.String(required=True, validate=validate.Length(max=TITLE_MAX + SLACK))
-    description = fields.String(required=True, validate=validate.Length(max=DESCRIPTION_MAX + SLACK))
-    theme = fields.String(required=True, validate=validate.Length(max=120))
+    title = fields.String(required=True, validate=TITLE)
+    description = fields.String(required=True, validate=DESCRIPTION)
+    theme = fields.String(required=True, validate=THEME)
     scale = fields.String(required=True, validate=validate.OneOf(tuple(SCALES)))
-    sector = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=16))
+    sector = fields.String(load_default=None, allow_none=True, validate=SECTOR)
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=ADDRESS_MAX))
     estimated_cost = fields.Integer(load_default=None, allow_none=True, validate=COST)
 

@@ -1,0 +1,50 @@
+"""What /api/v1/petitions sends is what its OpenAPI documents: dumped through the declared schema (undeclared
+fields dropped, date-times with their offset), visitors' views dumped once while they are kept."""
+import pytest
+
+from gateway.api import petitions as petitions_api
+from gateway.tests.fakes import RecordingFake, route_to
+
+from .test_petition_pages import PETITION_ID, petition
+
+
+class FakePetitions(RecordingFake):
+    def __init__(self):
+        super().__init__()
+        self.current = petition(created_at="2026-01-05T10:00:00", internal_note="pour la modération")
+
+    def get_petition(self, data, viewer):
+        return self.current
+
+
+@pytest.fixture
+def petitions(monkeypatch, accounts):
+    fake = FakePetitions()
+    route_to(monkeypatch, accounts, petitions=fake)
+    return fake
+
+
+def test_a_visitor_reads_only_declared_fields_with_aware_date_times(client, petitions):
+    body = client.get(f"/api/v1/petitions/{PETITION_ID}").json
+    assert "internal_note" not in body and body["created_at"] == "2026-01-05T10:00:00+00:00"
+    assert body["title"] == "Des bancs rue Manin" and len(body["by_arrondissement"]) == 21
+
+
+def test_a_view_kept_for_visitors_is_dumped_once(client, petitions, monkeypatch):
+    now = [100.0]
+    client.application.extensions["petition_public_views"] = petitions_api.PublicViews(1.0, clock=lambda: now[0])
+    dumps = []
+    real_dump = petitions_api.PUBLIC_PETITION.dump
+    monkeypatch.setattr(petitions_api.PUBLIC_PETITION, "dump", lambda view: dumps.append(view) or real_dump(view))
+    for _ in range(3):
+        assert client.get(f"/api/v1/petitions/{PETITION_ID}").json["signatures_count"] == 1234
+    assert len(dumps) == 1
+    petitions.current = petition(signatures_count=1300)
+    now[0] += 1.01
+    assert client.get(f"/api/v1/petitions/{PETITION_ID}").json["signatures_count"] == 1300
+    assert len(dumps) == 2
+
+
+def test_a_signed_in_reader_gets_the_same_dump(client, petitions, bearer):
+    body = client.get(f"/api/v1/petitions/{PETITION_ID}", headers=bearer()).json
+    assert "internal_note" not in body and body["created_at"] == "2026-01-05T10:00:00+00:00"
