@@ -19,7 +19,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "accounts"))
-from accounts import passwords  # noqa: E402  (the service's own parameters: what "new" means)
+from accounts.handlers import passwords  # noqa: E402  (the service's own parameters: what "new" means)
 
 PASSWORD = "Des-Arbres-Partout-2026"
 # argon2-cffi's default until this change (RFC 9106's low-memory profile): t=3, m=64 MiB, p=4.

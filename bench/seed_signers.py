@@ -19,10 +19,10 @@ from datetime import datetime, timezone
 from argon2 import PasswordHasher
 from sqlalchemy.orm import sessionmaker
 
-from accounts import SERVICE_NAME, domain, passwords
-from accounts.handlers import Accounts
-from accounts.handlers.sessions import CITIZEN_SESSIONS
+from accounts import SERVICE_NAME, domain
+from accounts.handlers import Accounts, passwords
 from accounts.models import Base, Session
+from accounts.settings import settings
 from hubkit.config import database_url
 from hubkit.db import UnitOfWork, make_engine
 from hubkit.sessions import SessionCache
@@ -41,7 +41,7 @@ def main(count: int, prefix: str, password: str, sessions: str = "warm"):
             secret = domain.new_secret()
             uow.session.add(Session(account_id=account.id, token_digest=domain.digest(secret), kind="api",
                                     label="bench", created_at=now, last_seen_at=now,
-                                    expires_at=now + CITIZEN_SESSIONS.absolute))
+                                    expires_at=now + settings().citizen_sessions.absolute))
             tokens.append(secret)
     if sessions == "warm":
         factory = sessionmaker(engine, expire_on_commit=False)

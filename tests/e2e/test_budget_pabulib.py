@@ -30,8 +30,8 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 from accounts import SERVICE_NAME, domain
-from accounts.handlers.sessions import CITIZEN_SESSIONS
 from accounts.models import Account, Session
+from accounts.settings import settings as accounts_settings
 from hubkit.config import database_url
 from hubkit.db import make_engine
 
@@ -47,7 +47,7 @@ for n in range(count):
                          address_line="Place de l'Hôtel de Ville", postcode="75004", arrondissement=4,
                          certification="declared", created_at=now, updated_at=now))
     sessions.append(dict(id=str(uuid.uuid4()), account_id=account_id, token_digest=domain.digest(token), kind="api",
-                         label="pabulib", created_at=now, last_seen_at=now, expires_at=now + CITIZEN_SESSIONS.absolute))
+                         label="pabulib", created_at=now, last_seen_at=now, expires_at=now + accounts_settings().citizen_sessions.absolute))
     tokens.append(token)
 with sessionmaker(engine)() as session, session.begin():
     session.execute(sa.insert(Account), accounts)

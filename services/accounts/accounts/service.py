@@ -14,7 +14,10 @@ from . import SERVICE_NAME, domain, schemas
 from .business_metrics import count_login, count_registration
 from .handlers import Accounts
 from .models import Base
+from .settings import settings
 
+# Read once, when the service is loaded: a bad value stops the process with a message naming the variable.
+SETTINGS = settings()
 # Built once (building a schema deep-copies its fields; an instance holds no per-call state): the schemas of the
 # hot paths, the internal calls other services make for every batch.
 ACTOR = schemas.ActorSchema()
@@ -38,7 +41,7 @@ class AccountsService(Infrastructure):
     session_cache = SessionCacheProvider()
 
     def _accounts(self, uow) -> Accounts:
-        return Accounts(uow, self.throttle, session_cache=self.session_cache)
+        return Accounts(uow, self.throttle, session_cache=self.session_cache, settings=SETTINGS)
 
     @rpc
     def reference_data(self):

@@ -9,6 +9,7 @@ import pytest
 from accounts.handlers import Accounts, utcnow
 from accounts.models import Account, Base
 from accounts.schemas import EligibilityAttributesSchema, PrincipalSchema, dump_eligibility_attributes_many
+from accounts.settings import AccountsSettings
 from hubkit.sessions import SessionCache, token_digest
 from hubkit.throttle import connect
 from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
@@ -20,11 +21,17 @@ CLIENT = {"ip": "203.0.113.7", "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Fi
 
 
 @pytest.fixture
-def run(store, throttle):
+def settings() -> dict:
+    """Settings these tests change (as the environment would), over the environment's."""
+    return {}
+
+
+@pytest.fixture
+def run(store, throttle, settings):
     """Run one use case in its own unit of work, as a service worker does."""
     def run(method, *args, clock=utcnow):
         with store.uow() as uow:
-            return getattr(Accounts(uow, throttle, clock), method)(*args)
+            return getattr(Accounts(uow, throttle, clock, settings=AccountsSettings(**settings)), method)(*args)
     return run
 
 
@@ -142,8 +149,8 @@ def test_repeated_failures_on_an_account_are_throttled_with_a_retry_time(run, st
     assert sessions_before == 1  # only the one from `verified`
 
 
-def test_repeated_failures_from_one_address_are_throttled_across_accounts(run, store, monkeypatch):
-    monkeypatch.setattr("accounts.handlers.common.IP_LIMIT", 3)
+def test_repeated_failures_from_one_address_are_throttled_across_accounts(run, store, settings):
+    settings["login_failures_per_ip"] = 3
     for number in range(3):
         with pytest.raises(AuthenticationFailed):
             run("login", {"email": f"inconnu{number}@exemple.fr", "password": "x", "session_kind": "api",
@@ -153,8 +160,8 @@ def test_repeated_failures_from_one_address_are_throttled_across_accounts(run, s
                       "client": {"ip": "192.0.2.9"}})
 
 
-def test_registrations_from_one_address_are_limited(run, store, monkeypatch):
-    monkeypatch.setattr("accounts.handlers.registration.REGISTER_IP_LIMIT", 2)
+def test_registrations_from_one_address_are_limited(run, store, settings):
+    settings["registrations_per_ip"] = 2
     for number in range(2):
         run("register", {"email": f"n{number}@exemple.fr", "password": PASSWORD, "pseudonym": f"Nouveau {number}",
                          "client": {"ip": "192.0.2.50"}})

@@ -11,10 +11,10 @@ import pytest
 from argon2 import PasswordHasher
 from prometheus_client import REGISTRY
 
-from accounts import passwords
-from accounts.handlers import Accounts, utcnow
-from accounts.handlers import common as guess_limits
-from accounts.handlers import registration as registration_limits
+from accounts.handlers import Accounts, passwords, utcnow
+from accounts.handlers.common import GUESS_WINDOW
+from accounts.models import Account
+from accounts.settings import AccountsSettings
 from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, RateLimited
 from hubkit.sessions import SessionCache
 from hubkit.throttle import Throttle, connect
@@ -41,11 +41,22 @@ def clock():
     return Clock()
 
 
+# failed guesses allowed per account and client address, as the service reads it (ACCOUNTS_LOGIN_FAILURES_...)
+GUESSES = AccountsSettings().login_failures_per_account_and_ip
+
+
 @pytest.fixture
-def run(store, throttle, clock):
+def settings() -> dict:
+    """Settings these tests change (as the environment would), over the environment's."""
+    return {}
+
+
+@pytest.fixture
+def run(store, throttle, clock, settings):
     def run(method, *args, throttle=throttle, session_cache=None):
         with store.uow() as uow:
-            return getattr(Accounts(uow, throttle, clock, session_cache=session_cache), method)(*args)
+            return getattr(Accounts(uow, throttle, clock, session_cache=session_cache,
+                                    settings=AccountsSettings(**settings)), method)(*args)
     return run
 
 
@@ -121,18 +132,18 @@ def test_registering_a_known_address_takes_as_long_as_a_new_one(run, store):
 
 def test_an_attacker_guessing_backs_off_their_own_client_not_the_owner(run, store):
     signed_up(run, store)
-    for _ in range(guess_limits.ACCOUNT_CLIENT_LIMIT):
+    for _ in range(GUESSES):
         with pytest.raises(AuthenticationFailed):
             run("login", login(password="mauvais-mot-de-passe", client=ATTACKER))
     with pytest.raises(RateLimited) as limited:
         run("login", login(client=ATTACKER))  # even the right password: the guess is not even checked
-    assert 0 < limited.value.retry_after <= guess_limits.GUESS_WINDOW
+    assert 0 < limited.value.retry_after <= GUESS_WINDOW
     assert run("login", login(client=OWNER))["token"]  # the owner, from their own client, is not locked out
 
 
 def test_a_refused_guess_never_reaches_the_password_check(run, store, monkeypatch):
     signed_up(run, store)
-    for _ in range(guess_limits.ACCOUNT_CLIENT_LIMIT):
+    for _ in range(GUESSES):
         with pytest.raises(AuthenticationFailed):
             run("login", login(password="mauvais-mot-de-passe", client=ATTACKER))
     monkeypatch.setattr(passwords, "matches", lambda *args: pytest.fail("checked past the limit"))
@@ -142,20 +153,20 @@ def test_a_refused_guess_never_reaches_the_password_check(run, store, monkeypatc
 
 def test_a_right_password_clears_this_clients_failures_and_gives_its_guess_back(run, store, throttle):
     signed_up(run, store)
-    for _ in range(guess_limits.ACCOUNT_CLIENT_LIMIT - 1):
+    for _ in range(GUESSES - 1):
         with pytest.raises(AuthenticationFailed):
             run("login", login(password="faute-de-frappe"))
     run("login", login())
-    for _ in range(guess_limits.ACCOUNT_CLIENT_LIMIT):  # a fresh allowance
+    for _ in range(GUESSES):  # a fresh allowance
         with pytest.raises(AuthenticationFailed):
             run("login", login(password="faute-de-frappe"))
     # 1 success (given back) and 4 + 5 failures from this address, +1 for the login in signed_up, given back too
-    assert throttle.client.get(throttle._key("login-ip", OWNER["ip"])) == str(2 * guess_limits.ACCOUNT_CLIENT_LIMIT - 1)
+    assert throttle.client.get(throttle._key("login-ip", OWNER["ip"])) == str(2 * GUESSES - 1)
 
 
 @pytest.mark.parametrize("recheck", ["change_password", "request_email_change", "delete_account"])
-def test_password_rechecks_are_limited_too(run, store, recheck, monkeypatch):
-    monkeypatch.setattr(registration_limits, "EMAIL_CHANGE_ACCOUNT_LIMIT", 100)  # the guesses' limit, not this one
+def test_password_rechecks_are_limited_too(run, store, recheck, settings):
+    settings["email_changes_per_account"] = 100  # the guesses' limit, not this one
     account_id = signed_up(run, store)["principal"]["account_id"]
 
     def attempt(password):
@@ -166,7 +177,7 @@ def test_password_rechecks_are_limited_too(run, store, recheck, monkeypatch):
             return run("request_email_change", account_id, {"new_email": "autre@exemple.fr", "password": password,
                                                             "client": OWNER})
         return run("delete_account", account_id, {"password": password, "client": OWNER})
-    for _ in range(guess_limits.ACCOUNT_CLIENT_LIMIT):
+    for _ in range(GUESSES):
         with pytest.raises(InvalidInput) as refused:
             attempt("mauvais-mot-de-passe")
         assert refused.value.code == "WRONG_PASSWORD"
@@ -176,9 +187,8 @@ def test_password_rechecks_are_limited_too(run, store, recheck, monkeypatch):
     assert store.snapshot() == before
 
 
-def test_email_change_requests_are_limited_per_account_and_per_client(run, store, monkeypatch):
-    monkeypatch.setattr(registration_limits, "EMAIL_CHANGE_ACCOUNT_LIMIT", 2)
-    monkeypatch.setattr(registration_limits, "EMAIL_CHANGE_IP_LIMIT", 3)
+def test_email_change_requests_are_limited_per_account_and_per_client(run, store, settings):
+    settings.update(email_changes_per_account=2, email_changes_per_ip=3)
     first = signed_up(run, store)["principal"]["account_id"]
     second = signed_up(run, store, "dominique@exemple.fr", "Dominique")["principal"]["account_id"]
     for number in range(2):
@@ -199,7 +209,7 @@ def test_with_redis_down_logins_work_and_guessing_is_still_limited(run, store):
     down = Throttle(connect("redis://127.0.0.1:1/0"), prefix=f"test:{uuid.uuid4().hex}")
     assert run("login", login(), throttle=down)["token"]  # not refused because Redis is down
     assert REGISTRY.get_sample_value("hub_rate_limit_fallback") == 1
-    for _ in range(guess_limits.ACCOUNT_CLIENT_LIMIT):
+    for _ in range(GUESSES):
         with pytest.raises(AuthenticationFailed):
             run("login", login(password="mauvais-mot-de-passe", client=ATTACKER), throttle=down)
     with pytest.raises(RateLimited):
@@ -228,8 +238,7 @@ def test_a_staff_session_ends_after_thirty_minutes_idle_and_eight_hours_whatever
     signed_up(run, store, "admin@exemple.fr", "Alix Martin")
     admin_id = store.one("accounts", store.metadata.tables["accounts"].c.email == "admin@exemple.fr").id
     with store.uow() as uow:
-        accounts = Accounts(uow, None, clock)
-        accounts.ensure_role(accounts._account(admin_id), "admin")
+        Accounts(uow, None, clock).ensure_role(uow.session.get(Account, admin_id), "admin")
     token = run("login", login("admin@exemple.fr"))["token"]
     clock.advance(minutes=29)
     assert "admin" in run("resolve_session", token)["roles"]
@@ -260,8 +269,7 @@ def test_a_role_change_applies_from_the_next_request(run, store):
     cache = SessionCache(connect(), prefix=f"test:{uuid.uuid4().hex}:session")
     admin = signed_up(run, store, "admin@exemple.fr", "Alix Martin")
     with store.uow() as uow:
-        accounts = Accounts(uow, None)
-        accounts.ensure_role(accounts._account(admin["principal"]["account_id"]), "admin")
+        Accounts(uow, None).ensure_role(uow.session.get(Account, admin["principal"]["account_id"]), "admin")
     signed_up(run, store)
     citizen = run("login", login(), session_cache=cache)
     assert cache.get(citizen["token"])["roles"] == ["citizen"]

@@ -1,28 +1,30 @@
-"""What every use case of the accounts service shares: the unit of work, lookups, one-time tokens, mails, and the
-limits on guessing a password."""
+"""What every use case of the accounts service shares: its context (unit of work, throttle, session cache, settings,
+clock), lookups, pseudonyms taken, one-time tokens, mails, cached sessions to drop, and the limits on guessing a
+password."""
 import logging
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Callable
 
 import sqlalchemy as sa
 
 from hubkit import rules as hub_rules
 from hubkit.clock import aware, utcnow  # noqa: F401  (re-exported for the use-case modules)
-from hubkit.config import env_int
-from hubkit.errors import InvalidInput, NotFound, PermissionDenied
+from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
-from .. import domain, passwords
-from ..models import Account, OneTimeToken, RoleAssignment
+from .. import domain
+from ..models import Account, OneTimeToken, PseudonymReservation, RoleAssignment, Session
+from ..settings import AccountsSettings, settings
+from . import passwords
 
 log = logging.getLogger("accounts.handlers")
 
 # Password guesses: at login, per client address and per (account, client address), so an attacker backs off their
 # own client and never locks the owner out; at a re-check (password, e-mail, deletion), per (account, client) and
 # per account (only someone already holding one of its sessions can spend that). Counted when tried, atomically,
-# and given back when the password was right. Per-address limits are settable: a library or town-hall kiosk puts
-# many citizens behind one address.
+# and given back when the password was right. Per-address limits are settable (settings.py): a library or town-hall
+# kiosk puts many citizens behind one address.
 GUESS_WINDOW = 15 * 60
-ACCOUNT_CLIENT_LIMIT = env_int("ACCOUNTS_LOGIN_FAILURES_PER_ACCOUNT_AND_IP", 5)
-IP_LIMIT = env_int("ACCOUNTS_LOGIN_FAILURES_PER_IP", 50)
 RECHECK_ACCOUNT_LIMIT = 20
 TOO_MANY_GUESSES = "Trop d'essais de mot de passe : réessayez dans quelques minutes."
 
@@ -32,11 +34,24 @@ def rules():
     return hub_rules.rules_as_errors(domain.RuleBroken)
 
 
-class UseCases:
-    """The base of the use-case groups: each runs in one unit of work (one transaction)."""
+@dataclass(frozen=True)
+class Context:
+    """What the use-case groups of one unit of work share. `session_cache`: the gateway's cache of resolved sessions
+    (hubkit.sessions; None from the command line and tests that do not read it)."""
+    uow: object
+    throttle: object
+    session_cache: object = None
+    settings: AccountsSettings = field(default_factory=settings)
+    clock: Callable[[], datetime] = utcnow
 
-    def __init__(self, uow, throttle, clock=utcnow, session_cache=None):
-        self.uow, self.throttle, self.clock, self.session_cache = uow, throttle, clock, session_cache
+
+class UseCases:
+    """The base of the use-case groups: each runs in one unit of work (one transaction), on one context."""
+
+    def __init__(self, context: Context):
+        self.context = context
+        self.uow, self.throttle, self.clock = context.uow, context.throttle, context.clock
+        self.session_cache, self.settings = context.session_cache, context.settings
 
     @property
     def session(self):
@@ -67,6 +82,25 @@ class UseCases:
 
     def _top_role(self, account_id: str) -> str:
         return self.roles_of(account_id)[-1]
+
+    def _check_pseudonym_free(self, pseudonym: str, except_id: str = None):
+        key = domain.pseudonym_key(pseudonym)
+        holders = {self.session.execute(sa.select(Account.id).where(Account.pseudonym_key == key)).scalar_one_or_none(),
+                   self.session.execute(sa.select(PseudonymReservation.account_id).where(
+                       PseudonymReservation.pseudonym_key == key)).scalar_one_or_none()} - {None, except_id}
+        if holders:
+            raise Conflict("Ce pseudonyme est déjà pris.", details={"pseudonym": ["Ce pseudonyme est déjà pris."]},
+                           code="PSEUDONYM_TAKEN")
+
+    def _forget_sessions(self, account_id: str = None, digests=()):
+        """After commit, drop cached principals: of the given sessions, or of every session of an account."""
+        if self.session_cache is None:
+            return
+        digests = list(digests)
+        if account_id is not None:
+            digests += self.session.execute(sa.select(Session.token_digest).where(
+                Session.account_id == account_id)).scalars().all()
+        self.uow.on_commit(lambda: self.session_cache.drop(digests))
 
     # --- one-time tokens and mails ----------------------------------------------------------------
 
@@ -104,8 +138,9 @@ class UseCases:
 
     def _guess_limits(self, account_key: str, client: dict, per_account: bool) -> list:
         ip = client.get("ip") or "unknown"
-        limits = [("login-ip", ip, IP_LIMIT, GUESS_WINDOW, TOO_MANY_GUESSES),
-                  ("guess-account-ip", f"{account_key}:{ip}", ACCOUNT_CLIENT_LIMIT, GUESS_WINDOW, TOO_MANY_GUESSES)]
+        limits = [("login-ip", ip, self.settings.login_failures_per_ip, GUESS_WINDOW, TOO_MANY_GUESSES),
+                  ("guess-account-ip", f"{account_key}:{ip}", self.settings.login_failures_per_account_and_ip,
+                   GUESS_WINDOW, TOO_MANY_GUESSES)]
         if per_account:
             limits.append(("recheck-account", account_key, RECHECK_ACCOUNT_LIMIT, GUESS_WINDOW, TOO_MANY_GUESSES))
         return limits

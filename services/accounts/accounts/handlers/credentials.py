@@ -1,14 +1,22 @@
 """Password resets and changes: each ends the other sessions and every reset link still pending."""
 from hubkit.errors import InvalidInput
 
-from .. import domain, events, mails, passwords
+from .. import domain, events, mails
 from ..models import Account
+from . import passwords
+from .common import UseCases
 from .sessions import Sessions
 
 RESET_LIMIT, RESET_WINDOW = 3, 60 * 60
 
 
-class Credentials(Sessions):
+class Credentials(UseCases):
+    use_cases = ("request_password_reset", "reset_password", "change_password")
+
+    def __init__(self, context):
+        super().__init__(context)
+        self.sessions = Sessions(context)
+
     def request_password_reset(self, command: dict):
         email = domain.normalise_email(command["email"])
         self.throttle.consume("reset", domain.digest(email), RESET_LIMIT, RESET_WINDOW)
@@ -23,14 +31,14 @@ class Credentials(Sessions):
         self._set_password(account, command["password"])
         # whoever holds the mailbox proved it: the address counts as verified
         account.email_verified_at = account.email_verified_at or self.clock()
-        self._revoke_all(account.id)
+        self.sessions.revoke_all(account.id)
 
     def change_password(self, actor_id, session_id, command: dict):
         account = self._account(actor_id, for_update=True)
         self._check_password(account, command["current_password"], command["client"], field="current_password",
                              message="Mot de passe actuel incorrect.")
         self._set_password(account, command["new_password"], field="new_password")
-        self._revoke_all(account.id, keep_session_id=session_id)
+        self.sessions.revoke_all(account.id, keep_session_id=session_id)
 
     def _set_password(self, account: Account, password: str, field: str = "password"):
         try:

@@ -6,9 +6,16 @@ from hubkit.errors import Conflict
 from .. import domain, events
 from ..models import EmailLookup, OneTimeToken, PseudonymReservation, RoleAssignment, RoleChange, Session
 from .common import UseCases, _iso, aware
+from .profile import Profile
 
 
 class Gdpr(UseCases):
+    use_cases = ("export_personal_data", "delete_account")
+
+    def __init__(self, context):
+        super().__init__(context)
+        self.profile = Profile(context)
+
     def export_personal_data(self, actor_id) -> dict:
         account = self._account(actor_id)
         sessions = self.session.execute(sa.select(Session).where(Session.account_id == account.id)).scalars()
@@ -16,7 +23,7 @@ class Gdpr(UseCases):
             RoleChange.account_id == account.id).order_by(RoleChange.id)).scalars()
         lookups = self.session.execute(sa.select(EmailLookup).where(
             EmailLookup.looked_up_by == account.id).order_by(EmailLookup.id)).scalars()
-        view = self.account_view(account)
+        view = self.profile.account_view(account)
         return {
             "account": {**view, "birth_date": _iso(view["birth_date"]), "created_at": _iso(view["created_at"]),
                         "certification": {**view["certification"],

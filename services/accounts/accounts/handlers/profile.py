@@ -10,6 +10,9 @@ from .common import UseCases, aware, rules
 
 
 class Profile(UseCases):
+    use_cases = ("account_view", "get_account", "update_profile", "certify_attributes", "notify", "public_profiles",
+                 "eligibility_attributes", "eligibility_attributes_many", "email_domains")
+
     def account_view(self, account: Account) -> dict:
         pending = self.session.execute(sa.select(OneTimeToken.email).where(
             OneTimeToken.account_id == account.id, OneTimeToken.purpose == "change_email",

@@ -3,27 +3,25 @@
 Nothing here tells whether an address has an account: a registration with a known address answers the same, costs
 the same (a password hash), and holds the pseudonym the same way (a reservation for the address's owner, as a new
 account would hold it); only the owner of the address is told, by e-mail."""
-import sqlalchemy as sa
-
-from hubkit.config import env_int
 from hubkit.errors import Conflict, InvalidInput
 
-from .. import domain, events, mails, passwords
+from .. import domain, events, mails
 from ..models import Account, PseudonymReservation
+from . import passwords
 from .common import UseCases, rules
 
-REGISTER_IP_LIMIT, REGISTER_WINDOW = env_int("ACCOUNTS_REGISTRATIONS_PER_IP", 30), 60 * 60
+REGISTER_WINDOW = 60 * 60  # the limit per client address: settings.registrations_per_ip
 RESEND_LIMIT, RESEND_WINDOW = 3, 60 * 60
-EMAIL_CHANGE_WINDOW = 60 * 60
-EMAIL_CHANGE_ACCOUNT_LIMIT = env_int("ACCOUNTS_EMAIL_CHANGES_PER_ACCOUNT", 5)
-EMAIL_CHANGE_IP_LIMIT = env_int("ACCOUNTS_EMAIL_CHANGES_PER_IP", 20)
+EMAIL_CHANGE_WINDOW = 60 * 60  # the limits: settings.email_changes_per_account, settings.email_changes_per_ip
 TOO_MANY_EMAIL_CHANGES = "Trop de demandes de changement d'adresse : réessayez dans une heure."
 
 
 class Registration(UseCases):
+    use_cases = ("register", "verify_email", "resend_verification", "request_email_change", "confirm_email_change")
+
     def register(self, command: dict) -> dict:
         client_ip = command["client"].get("ip") or "unknown"
-        self.throttle.consume("register-ip", client_ip, REGISTER_IP_LIMIT, REGISTER_WINDOW)
+        self.throttle.consume("register-ip", client_ip, self.settings.registrations_per_ip, REGISTER_WINDOW)
         email = domain.normalise_email(command["email"])
         with rules():
             pseudonym = domain.check_pseudonym(command["pseudonym"])
@@ -56,15 +54,6 @@ class Registration(UseCases):
             self.session.add(PseudonymReservation(pseudonym_key=key, account_id=owner.id,
                                                   reserved_at=self.clock()))
 
-    def _check_pseudonym_free(self, pseudonym: str, except_id: str = None):
-        key = domain.pseudonym_key(pseudonym)
-        holders = {self.session.execute(sa.select(Account.id).where(Account.pseudonym_key == key)).scalar_one_or_none(),
-                   self.session.execute(sa.select(PseudonymReservation.account_id).where(
-                       PseudonymReservation.pseudonym_key == key)).scalar_one_or_none()} - {None, except_id}
-        if holders:
-            raise Conflict("Ce pseudonyme est déjà pris.", details={"pseudonym": ["Ce pseudonyme est déjà pris."]},
-                           code="PSEUDONYM_TAKEN")
-
     def verify_email(self, secret: str) -> Account:
         token = self._redeem_token(secret, "verify_email")
         account = self._account(token.account_id)
@@ -89,9 +78,10 @@ class Registration(UseCases):
         account = self._account(actor_id)
         client_ip = command["client"].get("ip") or "unknown"
         self.throttle.consume_all([
-            ("email-change-account", account.id, EMAIL_CHANGE_ACCOUNT_LIMIT, EMAIL_CHANGE_WINDOW,
+            ("email-change-account", account.id, self.settings.email_changes_per_account, EMAIL_CHANGE_WINDOW,
              TOO_MANY_EMAIL_CHANGES),
-            ("email-change-ip", client_ip, EMAIL_CHANGE_IP_LIMIT, EMAIL_CHANGE_WINDOW, TOO_MANY_EMAIL_CHANGES)])
+            ("email-change-ip", client_ip, self.settings.email_changes_per_ip, EMAIL_CHANGE_WINDOW,
+             TOO_MANY_EMAIL_CHANGES)])
         self._check_password(account, command["password"], command["client"])
         new_email = domain.normalise_email(command["new_email"])
         if new_email == account.email:

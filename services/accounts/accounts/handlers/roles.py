@@ -8,19 +8,28 @@ import sqlalchemy as sa
 
 from hubkit.errors import NotFound
 
-from .. import domain, events, passwords
+from .. import domain, events
 from ..models import Account, EmailLookup, RoleAssignment, RoleChange
+from . import passwords
 from .common import UseCases, rules
+from .profile import Profile
 
 
 class Roles(UseCases):
+    use_cases = ("grant_role", "revoke_role", "search_accounts", "create_verified_account", "ensure_role",
+                 "create_admin")
+
+    def __init__(self, context):
+        super().__init__(context)
+        self.profile = Profile(context)
+
     def grant_role(self, actor_id, command: dict) -> dict:
         admin = self._require_role(actor_id, "admin")
         account = self._account(command["account_id"], for_update=True)
         with rules():
             domain.check_grant(command["role"], command["direction"])
         self._grant(account, command["role"], command["direction"], by=admin.id)
-        return self.account_view(account)
+        return self.profile.account_view(account)
 
     def _grant(self, account: Account, role: str, direction: str | None, by: str | None):
         now = self.clock()
@@ -55,7 +64,7 @@ class Roles(UseCases):
         self.session.flush()
         self.uow.emit(events.ROLE_REVOKED, events.subject(account.id),
                       {"account_id": account.id, "role": command["role"]}, actor=events.actor(admin.id, "admin"))
-        return self.account_view(account)
+        return self.profile.account_view(account)
 
     def search_accounts(self, actor_id, query: dict) -> list:
         searcher = self._require_role(actor_id, "admin", "agent")
@@ -70,7 +79,7 @@ class Roles(UseCases):
         if query["role"] and query["role"] != "citizen":
             statement = statement.join(RoleAssignment).where(RoleAssignment.role == query["role"])
         statement = statement.order_by(Account.created_at.desc()).limit(query["limit"]).offset(query["offset"])
-        found = [self.account_view(account) for account in self.session.execute(statement).scalars()]
+        found = [self.profile.account_view(account) for account in self.session.execute(statement).scalars()]
         if exact:
             self.session.add(EmailLookup(looked_up_by=searcher.id, looked_up_at=self.clock(),
                                          email=domain.normalise_email(text), results=len(found)))

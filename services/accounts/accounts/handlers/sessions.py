@@ -7,26 +7,25 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from hubkit.config import env_int
 from hubkit.errors import AuthenticationFailed, NotFound, PermissionDenied
 
-from .. import domain, passwords
+from .. import domain
 from ..models import Account, Session
 from ..schemas import PrincipalSchema
+from . import passwords
 from .common import UseCases, aware
 
 LOGIN_FAILED = "Adresse e-mail ou mot de passe incorrect."
-# OWASP Session Management Cheat Sheet (idle and absolute timeouts): see docs/security/accounts.md.
-CITIZEN_SESSIONS = domain.SessionTimeouts(idle=timedelta(hours=env_int("ACCOUNTS_SESSION_IDLE_HOURS", 7 * 24)),
-                                          absolute=timedelta(days=env_int("ACCOUNTS_SESSION_DAYS", 30)))
-STAFF_SESSIONS = domain.SessionTimeouts(
-    idle=timedelta(minutes=env_int("ACCOUNTS_STAFF_SESSION_IDLE_MINUTES", 30)),
-    absolute=timedelta(hours=env_int("ACCOUNTS_STAFF_SESSION_HOURS", 8)))
+# Built once: the principal is dumped for the gateway's cache at every login and resolution.
+PRINCIPAL = PrincipalSchema()
 # last_seen_at is written at most this often per session (the gateway's cache spares most resolutions anyway).
 LAST_SEEN_EVERY = timedelta(minutes=1)
 
 
 class Sessions(UseCases):
+    """Timeouts: settings.citizen_sessions and settings.staff_sessions (docs/security/accounts.md)."""
+    use_cases = ("login", "resolve_session", "logout", "list_sessions", "revoke_session")
+
     def login(self, command: dict) -> dict:
         email = domain.normalise_email(command["email"])
         account = self._by_email(email)
@@ -50,9 +49,8 @@ class Sessions(UseCases):
         self._cache_principal(session, principal, now)  # the first signed-in request needs no RPC
         return {"token": secret, "principal": principal}
 
-    @staticmethod
-    def _timeouts(roles) -> domain.SessionTimeouts:
-        return domain.session_timeouts(roles, CITIZEN_SESSIONS, STAFF_SESSIONS)
+    def _timeouts(self, roles) -> domain.SessionTimeouts:
+        return domain.session_timeouts(roles, self.settings.citizen_sessions, self.settings.staff_sessions)
 
     def _ends_at(self, session: Session, roles, last_seen=None):
         return min(aware(session.expires_at), domain.session_ends_at(
@@ -86,18 +84,8 @@ class Sessions(UseCases):
         the session would end if idle from now at the latest."""
         if self.session_cache is not None:
             ttl = int((principal["expires_at"] - now).total_seconds())
-            cached = PrincipalSchema().dump(principal)
+            cached = PRINCIPAL.dump(principal)
             self.uow.on_commit(lambda: self.session_cache.put(session.token_digest, cached, ttl))
-
-    def _forget_sessions(self, account_id: str = None, digests=()):
-        """After commit, drop cached principals: of the given sessions, or of every session of an account."""
-        if self.session_cache is None:
-            return
-        digests = list(digests)
-        if account_id is not None:
-            digests += self.session.execute(sa.select(Session.token_digest).where(
-                Session.account_id == account_id)).scalars().all()
-        self.uow.on_commit(lambda: self.session_cache.drop(digests))
 
     def logout(self, secret: str):
         try:
@@ -123,7 +111,7 @@ class Sessions(UseCases):
         session.revoked_at = session.revoked_at or self.clock()
         self._forget_sessions(digests=[session.token_digest])
 
-    def _revoke_all(self, account_id: str, keep_session_id: str = None):
+    def revoke_all(self, account_id: str, keep_session_id: str = None):
         self._forget_sessions(account_id)
         self.session.execute(sa.update(Session).where(
             Session.account_id == account_id, Session.revoked_at.is_(None),
