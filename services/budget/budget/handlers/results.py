@@ -111,7 +111,8 @@ class Results(UseCases):
     def results(self, cycle_id) -> dict:
         cycle = self._cycle(cycle_id)
         if cycle.stage not in (domain.RESULTS, domain.IMPLEMENTATION):
-            raise PermissionDenied(f"Les résultats ne sont pas encore publiés (étape « {domain.STAGES[cycle.stage]} »).",
+            stage = domain.STAGES[cycle.stage]
+            raise PermissionDenied(f"Les résultats ne sont pas encore publiés (étape « {stage} »).",
                                    code="RESULTS_NOT_PUBLISHED", details={"stage": cycle.stage})
         projects = {p.id: p for p in self.session.execute(sa.select(Project).where(
             Project.cycle_id == cycle.id, Project.selected.is_(True), Project.merged_into.is_(None))).scalars()}
