@@ -3,7 +3,7 @@
 OpenAPI shows. The service checks the rules (non-empty texts, dates, modes) and gives the messages."""
 from marshmallow import Schema, ValidationError, fields, validate
 
-from .schemas import ROW_ID, WireDate, WireDateTime, offset_field
+from .schemas import ROW_ID, WireDate, WireDateTime, offset_field, stripped_text
 
 STATES = ("upcoming", "open", "closed")
 MODES = ("proposals", "argued_vote", "questionnaire", "amendable_text")
@@ -15,6 +15,10 @@ TITLE_MAX, CONTEXT_MAX, SECTION_TEXT_MAX, PROPOSAL_MAX, ARGUMENT_MAX, COMMENT_MA
 LABEL_MAX, URL_MAX, PLACE_MAX, RESOURCES_MAX, AGENDA_MAX = 200, 500, 200, 30, 30
 SYNTHESIS_MAX, DECISION_MAX, BODY_NAME_MAX = 20_000, 10_000, 200
 QUESTIONS_MAX, CHOICES_MAX, CHOICE_MAX, ANSWER_TEXT_MAX = 30, 20, 200, 2000
+TITLE_MIN, PROPOSAL_MIN, ARGUMENT_MIN = 5, 10, 5
+# A web link (the service refuses any other scheme: a javascript: or data: link would run in the reader's page)
+WEB_LINK = validate.Regexp(r"^\s*[hH][tT][tT][pP][sS]?://[^\s/?#]+\S*\s*$", error="Une adresse web complète est "
+                                                                               "attendue (https://…).")
 
 
 def _text(maximum: int, required=True, description: str = None):
@@ -60,19 +64,20 @@ class ConsultationReadSchema(Schema):
 
 
 class ResourceSchema(Schema):
-    label = _text(LABEL_MAX)
-    url = _text(URL_MAX, description="Adresse http(s)")
+    label = stripped_text(LABEL_MAX)
+    url = fields.String(required=True, validate=[validate.Length(max=URL_MAX), WEB_LINK],
+                        metadata={"description": "Adresse http(s)"})
 
 
 class MeetingSchema(Schema):
-    title = _text(LABEL_MAX)
+    title = stripped_text(LABEL_MAX)
     place = _text(PLACE_MAX, required=False)
     starts_at = fields.AwareDateTime(required=True)
 
 
 class SaveConsultationSchema(Schema):
-    title = _text(TITLE_MAX, description="5 caractères au moins")
-    context = _text(CONTEXT_MAX, description="Le contexte, en texte brut")
+    title = stripped_text(TITLE_MAX, minimum=TITLE_MIN)
+    context = stripped_text(CONTEXT_MAX, description="Le contexte, en texte brut")
     resources = fields.List(fields.Nested(ResourceSchema), load_default=list,
                             validate=validate.Length(max=RESOURCES_MAX))
     agenda = fields.List(fields.Nested(MeetingSchema), load_default=list, validate=validate.Length(max=AGENDA_MAX))
@@ -81,7 +86,7 @@ class SaveConsultationSchema(Schema):
 
 
 class QuestionSchema(Schema):
-    label = _text(LABEL_MAX)
+    label = stripped_text(LABEL_MAX)
     kind = fields.String(required=True, validate=validate.OneOf(QUESTION_KINDS))
     choices = fields.List(fields.String(validate=validate.Length(max=CHOICE_MAX)), load_default=list,
                           validate=validate.Length(max=CHOICES_MAX))
@@ -90,7 +95,7 @@ class QuestionSchema(Schema):
 
 
 class SaveSectionSchema(Schema):
-    title = _text(TITLE_MAX)
+    title = stripped_text(TITLE_MAX, minimum=TITLE_MIN)
     mode = fields.String(required=True, validate=validate.OneOf(MODES))
     body = _text(SECTION_TEXT_MAX, required=False,
                  description="Introduction, question du vote argumenté ou texte amendable")
@@ -100,23 +105,24 @@ class SaveSectionSchema(Schema):
 
 
 class SynthesisSchema(Schema):
-    synthesis = _text(SYNTHESIS_MAX)
-    decision = _text(DECISION_MAX, description="La décision finale")
-    decision_body = _text(BODY_NAME_MAX, description="L'instance qui a décidé (ex. Conseil de Paris)")
+    synthesis = stripped_text(SYNTHESIS_MAX)
+    decision = stripped_text(DECISION_MAX, description="La décision finale")
+    decision_body = stripped_text(BODY_NAME_MAX, description="L'instance qui a décidé (ex. Conseil de Paris)")
     decision_date = fields.Date(required=True)
-    deliberation_url = _text(URL_MAX, required=False, description="Lien vers la délibération")
+    deliberation_url = fields.String(load_default=None, allow_none=True,
+                                     validate=[validate.Length(max=URL_MAX), WEB_LINK],
+                                     metadata={"description": "Lien vers la délibération"})
 
 
 class ProposalBodySchema(Schema):
-    section_id = fields.Integer(load_default=None, allow_none=True, validate=ROW_ID,
-                                metadata={"description": "La section (obligatoire)"})
-    title = _text(TITLE_MAX, description="5 caractères au moins")
-    body = _text(PROPOSAL_MAX, description="10 caractères au moins")
+    section_id = fields.Integer(required=True, validate=ROW_ID)
+    title = stripped_text(TITLE_MAX, minimum=TITLE_MIN)
+    body = stripped_text(PROPOSAL_MAX, minimum=PROPOSAL_MIN)
 
 
 class AmendmentBodySchema(Schema):
-    title = _text(TITLE_MAX, description="5 caractères au moins")
-    body = _text(PROPOSAL_MAX, description="10 caractères au moins")
+    title = stripped_text(TITLE_MAX, minimum=TITLE_MIN)
+    body = stripped_text(PROPOSAL_MAX, minimum=PROPOSAL_MIN)
 
 
 class DecideAmendmentSchema(Schema):
@@ -125,12 +131,12 @@ class DecideAmendmentSchema(Schema):
 
 
 class PostProposalCommentSchema(Schema):
-    body = _text(COMMENT_MAX)
+    body = stripped_text(COMMENT_MAX)
 
 
 class PostArgumentSchema(Schema):
     position = fields.String(required=True, validate=validate.OneOf(POSITIONS))
-    body = _text(ARGUMENT_MAX, description="L'argument, 5 caractères au moins")
+    body = stripped_text(ARGUMENT_MAX, minimum=ARGUMENT_MIN, description="L'argument")
 
 
 class AnswerQuestionnaireSchema(Schema):

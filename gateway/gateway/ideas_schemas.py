@@ -3,7 +3,7 @@ tests/contract/test_wire_schemas.py compares them), with the descriptions the Op
 the rules (themes of a submission, transitions, non-empty texts) and gives the messages."""
 from marshmallow import Schema, fields, validate
 
-from .schemas import WireDateTime, offset_field
+from .schemas import WireDateTime, offset_field, stripped_text
 
 THEMES = ("cadre_de_vie", "culture_patrimoine", "attractivite_emploi", "education_jeunesse", "environnement",
           "mobilites", "prevention_securite", "proprete", "sante", "solidarites", "sport")
@@ -28,26 +28,22 @@ class IdeaQuerySchema(Schema):
 
 
 class SubmitIdeaSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(max=TITLE_MAX),
-                          metadata={"description": "5 caractères au moins"})
-    description = fields.String(required=True, validate=validate.Length(max=DESCRIPTION_MAX),
-                                metadata={"description": "10 caractères au moins ; texte brut (aucun HTML n'est "
-                                                         "interprété)"})
-    theme = fields.String(required=True, validate=validate.Length(max=32),
+    title = stripped_text(TITLE_MAX, minimum=5)
+    description = stripped_text(DESCRIPTION_MAX, minimum=10,
+                                description="Texte brut (aucun HTML n'est interprété)")
+    theme = fields.String(required=True, validate=validate.OneOf(THEMES),
                           metadata={"description": "Code d'une thématique de GET /api/v1/ideas/themes"})
     arrondissement = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=20))
     address_line = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=ADDRESS_MAX))
 
 
 class PostCommentSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(max=COMMENT_MAX))
+    body = stripped_text(COMMENT_MAX)
 
 
 class ChangeStatusSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    message = fields.String(load_default="", validate=validate.Length(max=MESSAGE_MAX),
-                            metadata={"description": "Message public (obligatoire) : la réponse, le motif, la "
-                                                     "suite donnée"})
+    message = stripped_text(MESSAGE_MAX, description="Message public : la réponse, le motif, la suite donnée")
     scheme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
                            metadata={"description": "Dispositif, pour une idée transmise (forwarded)"})
     merged_into = fields.UUID(load_default=None, allow_none=True,
@@ -67,16 +63,13 @@ class ReportSchema(Schema):
 
 
 class ModerateSchema(Schema):
-    reason = fields.String(load_default="", validate=validate.Length(max=MODERATION_REASON_MAX),
-                           metadata={"description": "Motif de la décision (obligatoire), consigné dans le journal "
-                                                    "de modération"})
+    reason = stripped_text(MODERATION_REASON_MAX,
+                           description="Motif de la décision, consigné dans le journal de modération")
 
 
 class MergeIdeasSchema(Schema):
     into = fields.UUID(required=True, metadata={"description": "L'idée qui regroupe celle-ci"})
-    message = fields.String(load_default="", validate=validate.Length(max=MESSAGE_MAX),
-                            metadata={"description": "Message public (obligatoire), dans l'historique de l'idée "
-                                                     "fusionnée"})
+    message = stripped_text(MESSAGE_MAX, description="Message public, dans l'historique de l'idée fusionnée")
 
 
 # --- responses -----------------------------------------------------------------------------------

@@ -10,13 +10,16 @@ from marshmallow import Schema, fields, validate
 # Mail servers do not all accept non-ASCII addresses (SMTPUTF8): refuse them up front, clearly.
 EMAIL = [validate.Length(max=254), validate.Email(),
          validate.Regexp(r"^[\x21-\x7e]+\Z", error="Adresse e-mail sans accents ni espaces attendue.")]
-PASSWORD = validate.Length(max=128)  # the accounts service gives the rule's message (10 characters at least)
+PASSWORD = validate.Length(min=10, max=128)  # accounts also refuses common ones and one made of the e-mail
 TOKEN = validate.Length(min=16, max=200)
 ROLES = ("citizen", "agent", "moderator", "admin")
 # The City's directions an agent can belong to (accounts.domain.DIRECTIONS: GET /api/v1/reference names them)
 DIRECTIONS = ("DDCT", "DEVE", "DVD", "DU", "DPE", "DAC", "DASCO", "DJS", "DFPE", "DLH", "DAE", "DCPA", "DSOL",
               "DICOM", "DSIN")
-PSEUDONYM = validate.Length(max=40)
+# Letters, digits, spaces, dots, dashes and apostrophes, 3 to 40 (accounts collapses runs of spaces, and refuses
+# the reserved ones: « admin », « Ville de Paris »…)
+PSEUDONYM = [validate.Length(min=3, max=40),
+             validate.Regexp(r"^[\w\s.'’-]+$", error="Lettres, chiffres, espaces, points, tirets et apostrophes seulement.")]
 # Far past any list of the hub, and far below the 64-bit integers of the databases (2**63 was a 500 there).
 MAX_OFFSET = 1_000_000
 # Numeric row ids within the databases' integers (32 or 64 bits): a larger one was a 500 there, not a 400
@@ -46,6 +49,21 @@ class WireDate(fields.Date):
         if isinstance(value, str):
             value = date.fromisoformat(value)
         return super()._serialize(value, attr, obj, **kwargs)
+
+
+def stripped_text(maximum: int, minimum: int = 1, required: bool = True, description: str = None) -> fields.String:
+    """A text the service strips of its blank margins before checking it is at least `minimum` long (and, if
+    required, not blank): the same rule here, so the OpenAPI states it (minLength, and a pattern for the
+    characters that are not margins). An optional text is null, or up to `maximum` characters."""
+    metadata = {"description": description} if description else {}
+    if not required:
+        return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=maximum),
+                             metadata=metadata)
+    inner = r"\S" if minimum <= 1 else rf"\S[\s\S]{{{minimum - 2},}}\S"
+    message = ("Ce champ ne peut pas être vide." if minimum <= 1
+               else f"Au moins {minimum} caractères (hors espaces au début et à la fin).")
+    return fields.String(required=True, metadata=metadata, validate=[
+        validate.Length(min=minimum, max=maximum), validate.Regexp(rf"^\s*{inner}", error=message)])
 
 
 def offset_field():

@@ -435,7 +435,7 @@ def test_the_api_passes_the_actor_and_the_pseudonym(client, ideas, sign_in):
     token = sign_in()
     auth = {"Authorization": f"Bearer {token}"}
     assert client.post("/api/v1/ideas", json={"title": "T", "description": "D", "theme": "x"}).status_code == 401
-    response = client.post("/api/v1/ideas", headers=auth, json={"title": "Une idée", "description": "Détails.",
+    response = client.post("/api/v1/ideas", headers=auth, json={"title": "Une idée", "description": "Des détails précis.",
                                                                 "theme": "mobilites"})
     assert response.status_code == 201 and response.get_json()["id"] == IDEA_ID
     (actor, data), = ideas.args_of("submit_idea")

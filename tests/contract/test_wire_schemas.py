@@ -7,14 +7,19 @@ retyped, made nullable or bounded differently on one side fails here, with its p
 sections[].proposals[].hidden`).
 
 - Responses: the same fields, types, allow_none, formats and validators, nested schemas compared the same way.
-- Requests: each field the gateway takes is the service's field (type, required, allow_none, validators); the
-  service's other fields are set by the gateway itself (the route's path parameters, compared with their
-  declared format, the actor, the client…), listed in SET_BY_GATEWAY.
+- Requests: each field the gateway takes is the service's field, of the same type, and takes what the service's
+  takes or less: required and never null where the service's is, each of the service's validators implied by the
+  gateway's (a Length within the service's, a OneOf within its choices…). Less, because the OpenAPI states the
+  rules the service's domain checks after its schema (an idea's description of 10 characters or more, a theme
+  among the themes), so that a request the document allows is not refused. The service's other fields are set by
+  the gateway itself (the route's path parameters, compared with their declared format, the actor, the client…),
+  listed in SET_BY_GATEWAY.
 - GATEWAY_ONLY lists the few schemas no service has ("module.Class", or "Class" in any module), with the reason.
 """
 import importlib
 import inspect
 import pkgutil
+import re
 from functools import lru_cache
 
 import pytest
@@ -150,18 +155,6 @@ def validators_of(field) -> list:
     return sorted(described, key=repr)
 
 
-# The gateway may bound an integer the service leaves open, to what the databases hold (gateway.schemas.ROW_ID):
-# a larger one was a 500 there, it is a 400 at the edge.
-DATABASE_INTEGER_MAXIMUMS = (2**31 - 1, 2**63 - 1)
-
-
-def _without_database_bound(described: list, theirs: list) -> list:
-    open_ranges = {(entry[1], entry[3]) for entry in theirs if entry[0] == "Range" and entry[2] is None}
-    return [("Range", entry[1], None, entry[3], entry[4])
-            if entry[0] == "Range" and entry[2] in DATABASE_INTEGER_MAXIMUMS and (entry[1], entry[3]) in open_ranges
-            else entry for entry in described]
-
-
 def describe(field, request: bool) -> dict:
     described = {"type": kind_of(field), "allow_none": field.allow_none, "validators": validators_of(field)}
     if request:
@@ -200,11 +193,13 @@ def compare_schemas(gateway, service, request: bool, path: str, path_fields=None
 
 def compare_fields(ours, theirs, request: bool, path: str, seen, ignore_required=False) -> list:
     mine, others = describe(ours, request), describe(theirs, request)
-    mine["validators"] = _without_database_bound(mine["validators"], others["validators"])
     if ignore_required:
         mine.pop("required", None), others.pop("required", None)
-    problems = [f"{path}: {aspect} {mine[aspect]!r} on the gateway, {others[aspect]!r} in the service"
-                for aspect in mine if mine[aspect] != others.get(aspect)]
+    if request:
+        problems = _narrowing_problems(mine, others, path)
+    else:
+        problems = [f"{path}: {aspect} {mine[aspect]!r} on the gateway, {others[aspect]!r} in the service"
+                    for aspect in mine if mine[aspect] != others.get(aspect)]
     if problems:
         return problems
     if isinstance(ours, fields.Nested):
@@ -219,6 +214,58 @@ def compare_fields(ours, theirs, request: bool, path: str, seen, ignore_required
                 + compare_fields(ours.value_field or fields.Raw(), theirs.value_field or fields.Raw(), request,
                                  f"{path}{{value}}", seen, ignore_required=True))
     return []
+
+
+def _narrowing_problems(mine: dict, others: dict, path: str) -> list:
+    """A request field of the gateway takes what the service's takes, or less (the domain's rules stated at the
+    edge, so that the OpenAPI shows them): the same type; required and never null where the service says so;
+    every validator of the service's implied by the gateway's."""
+    problems = []
+    if mine["type"] != others["type"]:
+        problems.append(f"{path}: type {mine['type']!r} on the gateway, {others['type']!r} in the service")
+    if others.get("required") and not mine.get("required"):
+        problems.append(f"{path}: required in the service, optional on the gateway")
+    if mine["allow_none"] and not others["allow_none"]:
+        problems.append(f"{path}: null allowed on the gateway, refused by the service")
+    for validator in others["validators"]:
+        if not any(implies(own, validator) for own in mine["validators"]):
+            problems.append(f"{path}: the service checks {validator!r}, the gateway's {mine['validators']!r} "
+                            "does not imply it")
+    return problems
+
+
+INFINITY = float("inf")
+
+
+def implies(own: tuple, theirs: tuple) -> bool:
+    """Whether every value the gateway's validator `own` accepts passes the service's `theirs`."""
+    if own == theirs:
+        return True
+    if own[0] == "OneOf":
+        return theirs[0] == "OneOf" and set(own[1]) <= set(theirs[1]) or all(
+            _passes(choice, theirs) for choice in own[1])
+    if own[0] == theirs[0] == "Length" and theirs[3] is None and own[3] is None:
+        return (own[1] or 0) >= (theirs[1] or 0) and _upper(own[2]) <= _upper(theirs[2])
+    if own[0] == theirs[0] == "Range":
+        return (_lower(own[1]) >= _lower(theirs[1]) and _upper(own[2]) <= _upper(theirs[2])
+                and (own[1] != theirs[1] or theirs[3] or not own[3]) and (own[2] != theirs[2] or theirs[4] or not own[4]))
+    return False
+
+
+def _passes(choice: str, validator: tuple) -> bool:
+    if validator[0] == "Length":
+        return (validator[1] or 0) <= len(choice) <= _upper(validator[2])
+    if validator[0] == "Regexp":
+        return re.match(validator[1], choice) is not None
+    return False
+
+
+def _lower(bound):
+    return -INFINITY if bound is None else bound
+
+
+def _upper(bound):
+    return INFINITY if bound is None else bound
 
 
 def _fields(schema) -> dict:
@@ -267,17 +314,35 @@ def test_the_comparison_sees_a_renamed_field():
         "Idea.name: the service sends it, the gateway's schema does not declare it"]
 
 
-def test_the_comparison_sees_other_bounds_types_and_nullability():
+def test_the_comparison_sees_a_request_field_looser_than_the_service():
     class Gateway(Schema):
         body = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-        count = fields.Integer()
+        count = fields.Integer(allow_none=True)
+        theme = fields.String(validate=validate.Length(max=32))
 
     class Service(Schema):
         body = fields.String(required=True, validate=validate.Length(min=20, max=2000))
-        count = fields.String(allow_none=True)
+        count = fields.String(required=True)
+        theme = fields.String(validate=validate.OneOf(["sport", "sante"]))
 
     problems = compare_schemas(Gateway, Service, True, "Comment")
-    assert [problem.split(":")[0] for problem in problems] == ["Comment.body", "Comment.count", "Comment.count"]
+    assert [problem.split(":")[0] for problem in problems] == [
+        "Comment.body", "Comment.count", "Comment.count", "Comment.count", "Comment.theme"]
+
+
+def test_a_request_field_may_state_the_domain_rules_the_service_checks_later():
+    class Gateway(Schema):
+        title = fields.String(required=True, validate=validate.Length(min=5, max=140))
+        theme = fields.String(required=True, validate=validate.OneOf(["sport", "sante"]))
+        limit = fields.Integer(validate=validate.Range(min=1, max=100))
+
+    class Service(Schema):
+        title = fields.String(required=True, validate=validate.Length(max=140))
+        theme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+        limit = fields.Integer(validate=validate.Range(min=1))
+
+    assert compare_schemas(Gateway, Service, True, "Idea") == []
+    assert compare_schemas(Service, Gateway, True, "Idea") != []  # the other way round, the gateway is looser
 
 
 def test_no_api_view_writes_json_itself():
