@@ -83,7 +83,7 @@ PROBES = {
     "GET /api/v1/petitions/<petition_id>": Probe(hidden_is_refused=True),
     "GET /petitions/<uuid:petition_id>": Probe(hidden_is_refused=True),
     "GET /petitions/<uuid:petition_id>/modifier": Probe(hidden_is_refused=True),
-    "PATCH /api/v1/petitions/<petition_id>": Probe(json=lambda ids: {"title": ids["petition_title"]},
+    "PATCH /api/v1/petitions/<id:petition_id>": Probe(json=lambda ids: {"title": ids["petition_title"]},
                                                    hidden_is_refused=True),
     "POST /petitions/<uuid:petition_id>/modifier": Probe(form=lambda ids: ids["petition_form"], hidden_is_refused=True),
     "POST /api/v1/petitions/<petition_id>/submission": Probe(hidden_is_refused=True),

@@ -67,7 +67,7 @@ TABLE = {
            "GET /consultations/<consultation_id>", "GET /consultations/<consultation_id>/synthese",
            "GET /consultations/propositions/<proposal_id>",
            "GET /api/v1/petitions", "GET /api/v1/petitions/reference", "GET /petitions",
-           "GET /api/v1/budget/reference", "GET /api/v1/budget/cycles", "GET /api/v1/budget/cycles/<cycle_id>",
+           "GET /api/v1/budget/reference", "GET /api/v1/budget/cycles", "GET /api/v1/budget/cycles/<id:cycle_id>",
            "GET /api/v1/budget/cycles/<cycle_id>/projects", "GET /api/v1/budget/projects",
            "GET /api/v1/budget/projects.csv", "GET /api/v1/budget/projects/<project_id>",
            "GET /api/v1/budget/cycles/<cycle_id>/results", "GET /api/v1/budget/cycles/<cycle_id>/results.csv",
@@ -86,7 +86,7 @@ TABLE = {
     # a petition draft is its author's until it is submitted: others are told it does not exist (see PROBES)
     **rows(OWNER,
            "GET /api/v1/petitions/<petition_id>", "GET /petitions/<uuid:petition_id>",
-           "PATCH /api/v1/petitions/<petition_id>", "POST /api/v1/petitions/<petition_id>/submission",
+           "PATCH /api/v1/petitions/<id:petition_id>", "POST /api/v1/petitions/<petition_id>/submission",
            "GET /petitions/<uuid:petition_id>/modifier", "POST /petitions/<uuid:petition_id>/modifier",
            "POST /petitions/<uuid:petition_id>/soumettre",
            # a budget project's carrier: completing a draft, answering a merge invitation

@@ -32,7 +32,7 @@ def list_cycles():
     return remote.call("budget", "list_cycles")
 
 
-@bp.get("/budget/cycles/<cycle_id>")
+@bp.get("/budget/cycles/<id:cycle_id>")  # not /budget/cycles/pabulib (POST)
 @endpoint("Lire un cycle (étape, enveloppes, règles du vote)", response=schemas.CycleSchema, errors=(400, 404),
           tag=TAG)
 def get_cycle(cycle_id):

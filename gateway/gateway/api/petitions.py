@@ -134,7 +134,7 @@ def draft_petition(data):
     return remote.call("petitions", "draft_petition", actor(), data)
 
 
-@bp.patch("/petitions/<petition_id>")
+@bp.patch("/petitions/<id:petition_id>")  # not /petitions/council nor /moderation nor /reference
 @login_required
 @endpoint("Modifier mon brouillon (avant le premier co-parrain)", body=schemas.DraftUpdateSchema,
           response=schemas.PetitionSchema, auth=True, errors=(400, 403, 404, 409), tag=TAG)
