@@ -136,14 +136,10 @@ class ConsultationSetup(UseCases):
         self.views.require_agent(actor, "publient la synthèse d'une consultation")
         consultation = self.views.consultation(command["consultation_id"], for_update=True)
         self.views.require_runs(actor, consultation.direction)
-        try:
+        with rules():  # not closed yet: a conflict (409); a field at fault: bad input (400)
             published = cd.check_synthesis(self.views.state(consultation), command.get("synthesis"),
                                            command.get("decision"), command.get("decision_body"),
                                            command.get("decision_date"), command.get("deliberation_url"))
-        except domain.RuleBroken as broken:
-            if broken.field is None:
-                raise Conflict(broken.message, code=broken.code) from None
-            raise InvalidInput(details={broken.field: [broken.message]}) from None
         first = consultation.synthesis_published_at is None
         for name, value in published.items():
             setattr(consultation, name, value)

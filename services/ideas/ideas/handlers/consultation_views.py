@@ -1,6 +1,8 @@
-"""Reading consultations, and the lookups and checks every consultation use case shares: the list (upcoming, open, closed), a consultation with its plan of sections,
-proposals (sorted), argued votes and questionnaires, and a proposal with its amendments, arguments and
-comments. What moderation hid reads « Masqué par la modération », except for moderators."""
+"""Reading consultations, and the lookups and checks every consultation use case shares (who runs it: the agents
+of its direction and administrators, docs/security/directions.md). Reading: the list (upcoming, open, closed), a
+consultation with its plan of sections, proposals (sorted), argued votes and questionnaires, and a proposal with
+its amendments, arguments and comments. What moderation hid reads « Masqué par la modération », except for
+moderators."""
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
