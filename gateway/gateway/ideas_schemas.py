@@ -12,6 +12,7 @@ SORTS = ("newest", "most_supported")
 REPORT_REASONS = ("spam", "offensive", "off_topic")
 TITLE_MAX, DESCRIPTION_MAX, ADDRESS_MAX, COMMENT_MAX, MESSAGE_MAX = 140, 5000, 200, 2000, 2000
 MODERATION_REASON_MAX = 500
+SIMILAR_DESCRIPTION_MAX = 400  # with a title of 140, at 12 characters per encoded character: 6.6 KiB of address
 
 
 # --- requests ------------------------------------------------------------------------------------
@@ -53,7 +54,8 @@ class ChangeStatusSchema(Schema):
 class SimilarQuerySchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=3, max=TITLE_MAX),
                           metadata={"description": "Le titre en cours de saisie"})
-    description = fields.String(load_default="", validate=validate.Length(max=DESCRIPTION_MAX))
+    # the start of the description is enough to compare, and keeps the address within the URL's 8 KiB (414)
+    description = fields.String(load_default="", validate=validate.Length(max=SIMILAR_DESCRIPTION_MAX))
     exclude = fields.UUID(load_default=None, allow_none=True,
                           metadata={"description": "Une idée à ne pas proposer (celle que l'on modifie)"})
 

@@ -21,7 +21,7 @@ from marshmallow import Schema, fields, validate
 
 from hubkit.validation import load
 
-from .schemas import BIG_ROW_ID, ROLES, ROW_ID, ErrorSchema
+from .schemas import CONTENT_ROW_ID, ROLES, ROW_ID, ErrorSchema
 
 ERROR_STATUSES = {400: "Données invalides (messages par champ dans details)", 401: "Authentification requise",
                   403: "Droits insuffisants", 404: "Introuvable", 409: "Conflit",
@@ -33,7 +33,7 @@ ERROR_STATUSES = {400: "Données invalides (messages par champ dans details)", 4
 PATH_PARAMETERS = {name: fields.UUID() for name in (
     "account_id", "session_id", "idea_id", "consultation_id", "proposal_id", "amendment_id", "petition_id",
     "cycle_id", "project_id", "decision_id")}
-PATH_PARAMETERS.update(section_id=fields.Integer(validate=ROW_ID), comment_id=fields.Integer(validate=BIG_ROW_ID),
+PATH_PARAMETERS.update(section_id=fields.Integer(validate=ROW_ID), comment_id=fields.Integer(validate=CONTENT_ROW_ID),
                        role=fields.String(validate=validate.OneOf(ROLES[1:])))
 
 

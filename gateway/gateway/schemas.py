@@ -7,8 +7,12 @@ from datetime import date, datetime, timezone
 
 from marshmallow import Schema, fields, validate
 
-# Mail servers do not all accept non-ASCII addresses (SMTPUTF8): refuse them up front, clearly.
-EMAIL = [validate.Length(max=254), validate.Email(),
+# Mail servers do not all accept non-ASCII addresses (SMTPUTF8): refuse them up front, clearly. The first
+# pattern is the one the OpenAPI shows: the addresses marshmallow's Email (the service's rule) accepts, in ASCII.
+EMAIL = [validate.Length(max=254),
+         validate.Regexp(r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+                         r"[A-Za-z]{2,6}\Z", error="Adresse e-mail invalide."),
+         validate.Email(),
          validate.Regexp(r"^[\x21-\x7e]+\Z", error="Adresse e-mail sans accents ni espaces attendue.")]
 PASSWORD = validate.Length(min=10, max=128)  # accounts also refuses common ones and one made of the e-mail
 TOKEN = validate.Length(min=16, max=200)
@@ -18,8 +22,14 @@ DIRECTIONS = ("DDCT", "DEVE", "DVD", "DU", "DPE", "DAC", "DASCO", "DJS", "DFPE",
               "DICOM", "DSIN")
 # Letters, digits, spaces, dots, dashes and apostrophes, 3 to 40 (accounts collapses runs of spaces, and refuses
 # the reserved ones: « admin », « Ville de Paris »…)
-PSEUDONYM = [validate.Length(min=3, max=40),
-             validate.Regexp(r"^[\w\s.'’-]+$", error="Lettres, chiffres, espaces, points, tirets et apostrophes seulement.")]
+_NAME_CHARACTER = r"[\w.'’-]"
+PSEUDONYM = [validate.Length(min=3, max=40), validate.Regexp(
+    rf"^\s*(?:{_NAME_CHARACTER}\s*){{3,}}$|^\s*{_NAME_CHARACTER}\s+{_NAME_CHARACTER}\s*$",
+    error="De 3 à 40 lettres, chiffres, espaces, points, tirets et apostrophes.")]
+PARIS_POSTCODE = validate.Regexp(r"^\s*(750(0[1-9]|1[0-9]|20)|75116)\s*$",
+                                 error="Code postal parisien attendu (75001 à 75020, ou 75116).")
+# Comments and arguments are numbered rows; the ideas service reads their ids as 18 digits at most
+CONTENT_ROW_ID = validate.Range(min=1, max=10**18 - 1)
 # Far past any list of the hub, and far below the 64-bit integers of the databases (2**63 was a 500 there).
 MAX_OFFSET = 1_000_000
 # Numeric row ids within the databases' integers (32 or 64 bits): a larger one was a 500 there, not a 400
@@ -125,7 +135,7 @@ class ProfileUpdateSchema(Schema):
     birth_date = fields.Date(allow_none=True, metadata={"example": "1990-05-14"})
     lives_in_paris = fields.Boolean()
     address_line = fields.String(allow_none=True, validate=validate.Length(max=200))
-    postcode = fields.String(allow_none=True, validate=validate.Length(max=5),
+    postcode = fields.String(allow_none=True, validate=[validate.Length(max=5), PARIS_POSTCODE],
                              metadata={"description": "75001 à 75020, ou 75116 (16e)"})
 
 

@@ -8,7 +8,7 @@ from marshmallow import fields
 
 from .. import consultations_schemas as schemas
 from .. import ideas_schemas, remote
-from ..schemas import BIG_ROW_ID
+from ..schemas import CONTENT_ROW_ID
 from ..actors import actor, pseudonym, staff_actor, viewer
 from ..auth import login_required, roles_required
 from ..openapi import endpoint
@@ -226,8 +226,8 @@ KINDS = {"proposals": ("proposal", "une proposition ou un amendement"),
          "comments": ("proposal_comment", "un commentaire de consultation"),
          "arguments": ("argument", "un argument")}
 # a proposal is known by its uuid, a comment or an argument by its row number
-CONTENT_IDS = {"proposal": fields.UUID(), "proposal_comment": fields.Integer(validate=BIG_ROW_ID),
-               "argument": fields.Integer(validate=BIG_ROW_ID)}
+CONTENT_IDS = {"proposal": fields.UUID(), "proposal_comment": fields.Integer(validate=CONTENT_ROW_ID),
+               "argument": fields.Integer(validate=CONTENT_ROW_ID)}
 
 
 def _register_moderation(path: str, kind: str, what: str):
