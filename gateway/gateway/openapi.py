@@ -29,6 +29,12 @@ ERROR_STATUSES = {400: "Données invalides (messages par champ dans details)", 4
                   429: "Trop de tentatives", 431: "En-têtes de la requête trop volumineux",
                   503: "Service indisponible"}
 
+# Headers of the error answers (gateway.errors): the challenge of a 401, the wait of a 429 or 503 when known
+_RETRY_AFTER = {"Retry-After": {"description": "Secondes avant de réessayer", "schema": {"type": "integer"}}}
+ERROR_HEADERS = {401: {"WWW-Authenticate": {"description": "Bearer realm=\"hub\" (RFC 6750)", "required": True,
+                                            "schema": {"type": "string"}}},
+                 429: _RETRY_AFTER, 503: _RETRY_AFTER}
+
 # The identifiers of the services (each service's schema loads them with these fields: 400 on anything else)
 PATH_PARAMETERS = {name: fields.UUID() for name in (
     "account_id", "session_id", "idea_id", "consultation_id", "proposal_id", "amendment_id", "petition_id",
@@ -89,8 +95,8 @@ class Dumped:
 
 
 def _answer(result, response_schema, status: int, view_name: str):
-    if isinstance(result, (Response, tuple)):  # a file, CSV, XML: not JSON, sent as the view made it
-        return result
+    if isinstance(result, Response) or isinstance(result, tuple) and isinstance(result[0], Response):
+        return result  # a file, CSV, XML (with its status): not JSON, sent as the view made it
     if response_schema is not None:
         body = result.body if isinstance(result, Dumped) else response_schema.dump(result)
         answer = current_app.json.response(body)
@@ -167,6 +173,8 @@ def _operation(rule, meta, plugin, method: str) -> dict:
     for status in sorted(_error_statuses(rule, meta, method)):
         operation["responses"][str(status)] = {"description": ERROR_STATUSES[status],
                                                "content": {"application/json": {"schema": "Error"}}}
+        if status in ERROR_HEADERS:
+            operation["responses"][str(status)]["headers"] = ERROR_HEADERS[status]
     if meta["auth"]:
         operation["security"] = [{"bearer": []}]
     return operation

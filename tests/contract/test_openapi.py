@@ -52,7 +52,7 @@ def test_errors_share_one_shape(document):
 
 def test_validation_errors_use_that_shape_with_field_messages(platform):
     response = requests.post(f"{platform.url}/api/v1/accounts",
-                             json={"email": "x" * 300, "password": 12, "pseudonym": "Ok", "role": "admin"})
+                             json={"email": "x" * 300, "password": 12, "pseudonym": "Camille", "role": "admin"})
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "VALIDATION_ERROR" and set(body) == {"error", "message", "details"}
