@@ -184,7 +184,8 @@ class AccountSummarySchema(Schema):
     """An account in the back office's search results."""
     id = fields.String()
     pseudonym = fields.String()
-    email = fields.String()
+    email = fields.String(metadata={"description": "Seulement pour une recherche par adresse complète (consultation "
+                                                   "journalisée) ; absent d'une recherche par pseudonyme"})
     email_verified = fields.Boolean()
     roles = fields.List(fields.String())
     direction = fields.String(allow_none=True)

@@ -33,8 +33,9 @@ def update_me(data):
 @bp.post("/me/password")
 @login_required
 @endpoint("Changer mon mot de passe (les autres sessions sont fermées)", body=schemas.ChangePasswordSchema,
-          response=schemas.StatusSchema, auth=True)
+          response=schemas.StatusSchema, auth=True, errors=(400, 429))
 def change_password(data):
+    """Le mot de passe actuel est vérifié comme à la connexion : trop d'essais, 429 avec `Retry-After`."""
     return remote.call("accounts", "change_password", actor_id(), current_principal()["session_id"],
                                {**data, "client": client_info()})
 
@@ -42,7 +43,8 @@ def change_password(data):
 @bp.post("/me/email")
 @login_required
 @endpoint("Changer mon adresse e-mail (confirmation envoyée à la nouvelle adresse)",
-          body=schemas.ChangeEmailSchema, response=schemas.StatusSchema, status=202, auth=True)
+          body=schemas.ChangeEmailSchema, response=schemas.StatusSchema, status=202, auth=True,
+          errors=(400, 409, 429))
 def change_email(data):
     return remote.call("accounts", "request_email_change", actor_id(), {**data, "client": client_info()})
 
@@ -75,7 +77,7 @@ def export():
 @bp.post("/me/deletion")
 @login_required
 @endpoint("Supprimer mon compte (mot de passe requis)", body=schemas.PasswordConfirmationSchema, status=204,
-          auth=True, errors=(400, 409))
+          auth=True, errors=(400, 409, 429))
 def delete_me(data):
     """Efface les données personnelles ; les contributions restent, anonymisées."""
     remote.call("accounts", "delete_account", actor_id(), {**data, "client": client_info()})
