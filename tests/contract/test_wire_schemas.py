@@ -1,8 +1,8 @@
 """One contract on the wire: the schemas the OpenAPI documents agree with the services' schemas, field by field.
 
 Every schema an /api/v1 view declares (body, query, response) is paired with the schema of the service the view
-calls: by default the service's class of the same name (in the area's module when two share it), otherwise the
-one named in PAIRED (a class the gateway names differently) or ENDPOINTS (one view, one RPC). A field renamed,
+calls: the service's class of the same name (in the area's module when two share it), or the one PAIRED names
+(a class the gateway names differently, or one gateway class for two RPCs). A field renamed,
 retyped, made nullable or bounded differently on one side fails here, with its path (`ConsultationSchema.
 sections[].proposals[].hidden`).
 
@@ -45,8 +45,6 @@ PAIRED = {
     "routing_schemas.ChecklistSchema": "ChecklistUpdateSchema",
     "routing_schemas.SchemeAnswerSchema": "SchemeAnswerBodySchema",
 }
-# (view, body|query|response) -> the service's class, where one gateway class serves several RPCs
-ENDPOINTS = {}
 GATEWAY_ONLY = {
     "schemas.StatusSchema": "the gateway's own answer to a request sent on by mail (202), and the accounts "
                             "service's plain {status, message} acknowledgements",
@@ -119,7 +117,7 @@ def declared_pairs():
             if schema is None or gateway_name(schema) in GATEWAY_ONLY or _class(schema).__name__ in GATEWAY_ONLY:
                 continue
             cls = _class(schema)
-            wanted = ENDPOINTS.get((rule.endpoint, kind)) or PAIRED.get(gateway_name(cls)) or cls.__name__
+            wanted = PAIRED.get(gateway_name(cls)) or cls.__name__
             yield rule.endpoint, kind, cls, service_schema(service, wanted, area), set(rule.arguments), service
 
 
@@ -281,7 +279,7 @@ PAIRS = sorted(declared_pairs(), key=lambda pair: (pair[0], pair[1]))
 def test_every_declared_schema_is_paired_with_a_service_schema():
     unpaired = sorted({f"{endpoint} {kind}: {gateway_name(cls)}" for endpoint, kind, cls, theirs, _, _ in PAIRS
                        if theirs is None})
-    assert not unpaired, "no service schema found (name it in PAIRED or ENDPOINTS):\n" + "\n".join(unpaired)
+    assert not unpaired, "no service schema found (name it in PAIRED):\n" + "\n".join(unpaired)
 
 
 @pytest.mark.parametrize("endpoint, kind, ours, theirs, arguments, service",
