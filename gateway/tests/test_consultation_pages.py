@@ -6,8 +6,8 @@ from markupsafe import escape
 
 from gateway.auth import CSRF_FIELD
 from gateway.tests.fakes import route_to
-from gateway.tests.test_idea_pages import FakeIdeas
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from tests.fakes import FakeIdeas
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"
 CONSULTATION_ID = "4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d"
@@ -167,12 +167,6 @@ class FakeConsultations(FakeIdeas):
 
     def answer_questionnaire(self, actor, data):
         return {"section_id": data["section_id"], "answered": True, "responses_count": 3, "results": []}
-
-    def report_content(self, actor, data):
-        return {"kind": data["kind"], "content_id": data["content_id"], "reported": True, "hidden": False}
-
-    def moderate(self, actor, data):
-        return {"kind": data["kind"], "content_id": data["content_id"], "hidden": data["action"] == "hide"}
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.safe_json import MAX_JSON_DEPTH, check_depth, json_depth
+from gateway.tests.conftest import ACCOUNT_ID, SESSION_ID
 from gateway.tests.fakes import RecordingFake, route_to
 from hubkit.errors import InvalidInput
 
@@ -196,7 +197,7 @@ def test_the_signing_path_reads_the_same_address(monkeypatch, accounts):
     petitions = AnyService()
     route_to(monkeypatch, accounts, batched=True, petitions=petitions)
     client = app_behind(1).test_client()
-    accounts.tokens["t" * 43] = accounts.principal()
+    accounts.sign_in(ACCOUNT_ID, "t" * 43, session_id=SESSION_ID)
     client.post(f"/api/v1/petitions/{SOME_ID}/signatures", json={}, headers={
         "Authorization": "Bearer " + "t" * 43, "X-Forwarded-For": "6.6.6.6, 203.0.113.9"})
     sent = json.dumps(petitions.calls)

@@ -5,19 +5,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from gateway.auth import CSRF_FIELD
-from gateway.tests.fakes import RecordingFake, route_to
+from gateway.tests.fakes import route_to
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited, ServiceUnavailable
+from tests.fakes import FakeIdeas
+from tests.fakes.ideas import THEMES
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of conftest's FakeAccounts
 IDEA_ID = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"
 OTHER_IDEA_ID = "9e8d7c6b-5a49-4837-a625-14f3e2d1c0b9"
 XSS = '<script>alert("idée")</script>'
-THEMES = [{"code": "environnement", "label": "Environnement"}, {"code": "mobilites", "label": "Mobilités"}]
-STATUSES = [{"code": "submitted", "label": "Déposée"}, {"code": "under_review", "label": "À l'étude"},
-            {"code": "forwarded", "label": "Transmise"}, {"code": "answered", "label": "Réponse apportée"},
-            {"code": "not_retained", "label": "Non retenue"}, {"code": "merged", "label": "Fusionnée"}]
-SCHEMES = [{"code": "budget", "label": "Budget participatif"},
-           {"code": "greening_permit", "label": "Permis de végétaliser"}]
 
 
 def html(response) -> str:
@@ -54,92 +50,33 @@ def a_similar(idea_id=OTHER_IDEA_ID, title="Fontaines quai de Valmy", similarity
             "created_at": "2026-03-01T09:30:00+00:00", "similarity": similarity}
 
 
-class FakeIdeas(RecordingFake):
-    """Stands in for the ideas service: answers like it does, records each call, fails when told to."""
-
-    def __init__(self):
-        super().__init__()
-        self.idea = an_idea()
-        self.viewer = {"is_author": False, "supports": False, "follows": False, "can_change_status": False,
-                       "can_merge": False, "can_moderate": False, "reported_idea": False, "reported_comments": []}
-        self.similar = [a_similar()]
-        self.routing = FakeRouting()
-
-    def reference_data(self):
-        return {"themes": THEMES, "statuses": STATUSES, "schemes": SCHEMES, "transitions": {}}
-
-    def list_ideas(self, query):
-        summary = {key: self.idea[key] for key in (
-            "id", "title", "excerpt", "theme", "theme_label", "arrondissement", "status", "status_label",
-            "author_pseudonym", "supports_count", "comments_count", "created_at")}
-        return {"items": [summary], "total": 30, "limit": query["limit"], "offset": query["offset"]}
-
-    def get_idea(self, data, actor=None):
-        if data["idea_id"] not in (IDEA_ID, OTHER_IDEA_ID):
-            raise NotFound("Idée introuvable.")
-        viewer = dict(self.viewer, can_change_status="admin" in actor["roles"],
-                      can_merge=bool(set(actor["roles"]) & {"agent", "moderator", "admin"}),
-                      can_moderate=bool(set(actor["roles"]) & {"moderator", "admin"})) if actor else None
-        return {**self.idea, "id": data["idea_id"], "viewer": viewer}
-
-    def submit_idea(self, actor, data):
-        return self.idea
-
-    def support_idea(self, actor, data):
-        return {"idea_id": data["idea_id"], "supported": True, "supports_count": 4}
-
-    def withdraw_support(self, actor, data):
-        return {"idea_id": data["idea_id"], "supported": False, "supports_count": 2}
-
-    def follow_idea(self, actor, data):
-        return {"idea_id": data["idea_id"], "following": True, "followers_count": 3}
-
-    def unfollow_idea(self, actor, data):
-        return {"idea_id": data["idea_id"], "following": False, "followers_count": 1}
-
-    def post_comment(self, actor, data):
-        return {"id": 8, "idea_id": data["idea_id"], "author_pseudonym": data["author_pseudonym"],
-                "body": data["body"], "created_at": "2026-03-04T10:00:00+00:00"}
-
-    def change_status(self, actor, data):
-        return self.idea
-
-    def similar_ideas(self, data):
-        return {"items": self.similar}
-
-    def merge_ideas(self, actor, data):
-        return {**self.idea, "status": "merged", "merged_into": data["into"]}
-
-    def report_content(self, actor, data):
-        return {"kind": data["kind"], "content_id": data["content_id"], "reported": True, "hidden": False}
-
-    def moderate(self, actor, data):
-        return {"kind": data["kind"], "content_id": data["content_id"], "hidden": data["action"] == "hide"}
-
-    def moderation_queue(self, actor):
-        return {"items": [
-            {"kind": "comment", "content_id": "7", "idea_id": IDEA_ID, "idea_title": "Des fontaines le long du canal",
-             "text": XSS, "author_pseudonym": "Dominique", "hidden": False, "pending_reports": 2,
-             "reasons": {"offensive": 2}},
-            {"kind": "idea", "content_id": IDEA_ID, "idea_id": IDEA_ID, "idea_title": "Des fontaines le long du canal",
-             "text": "Il manque des points d'eau.", "author_pseudonym": "Camille", "hidden": True,
-             "pending_reports": 0, "reasons": {}}],
-            "log": [{"kind": "idea", "content_id": IDEA_ID, "idea_id": IDEA_ID, "action": "hidden",
-                     "reason": f"Publicité {XSS}", "role": "moderator", "created_at": "2026-03-05T10:00:00+00:00"},
-                    {"kind": "comment", "content_id": "7", "idea_id": IDEA_ID, "action": "hidden",
-                     "reason": "Masqué automatiquement après 3 signalements.", "role": "system",
-                     "created_at": "2026-03-04T10:00:00+00:00"}]}
+def ideas_of_the_pages() -> FakeIdeas:
+    """ideas as the pages meet it: the idea of these tests and one like it among thirty (the list has pages), a
+    similar idea, and a moderation queue with a script in its texts."""
+    ideas = FakeIdeas()
+    ideas.put(an_idea())
+    ideas.put(an_idea(id=OTHER_IDEA_ID))
+    for number in range(28):
+        ideas.put(an_idea(id=f"10000000-0000-4000-8000-{number:012d}", title=f"Une idée numéro {number}",
+                          created_at="2026-02-01T09:30:00+00:00"))
+    ideas.similar = [a_similar()]
+    ideas.queue = {"items": [
+        {"kind": "comment", "content_id": "7", "idea_id": IDEA_ID, "idea_title": "Des fontaines le long du canal",
+         "text": XSS, "author_pseudonym": "Dominique", "hidden": False, "pending_reports": 2,
+         "reasons": {"offensive": 2}},
+        {"kind": "idea", "content_id": IDEA_ID, "idea_id": IDEA_ID, "idea_title": "Des fontaines le long du canal",
+         "text": "Il manque des points d'eau.", "author_pseudonym": "Camille", "hidden": True,
+         "pending_reports": 0, "reasons": {}}],
+        "log": [{"kind": "idea", "content_id": IDEA_ID, "idea_id": IDEA_ID, "action": "hidden",
+                 "reason": f"Publicité {XSS}", "role": "moderator", "created_at": "2026-03-05T10:00:00+00:00"},
+                {"kind": "comment", "content_id": "7", "idea_id": IDEA_ID, "action": "hidden",
+                 "reason": "Masqué automatiquement après 3 signalements.", "role": "system",
+                 "created_at": "2026-03-04T10:00:00+00:00"}]}
+    return ideas
 
 
-@pytest.fixture
-def ideas(accounts, monkeypatch):
-    fake = FakeIdeas()
-    route_to(monkeypatch, accounts, ideas=fake, routing=fake.routing)
-    return fake
-
-
-class FakeRouting:
-    """The idea's journey as the routing service tells it; `down` makes it unavailable."""
+class Journey:
+    """The idea's journey as the routing service tells it (`idea_timeline`); `down` makes it unavailable."""
     down = False
     timeline = {"idea_id": IDEA_ID, "dossiers": [], "entries": []}
 
@@ -148,6 +85,18 @@ class FakeRouting:
         if self.down:
             raise ServiceUnavailable()
         return self.timeline
+
+
+@pytest.fixture
+def journey():
+    return Journey()
+
+
+@pytest.fixture
+def ideas(accounts, journey, monkeypatch):
+    fake = ideas_of_the_pages()
+    route_to(monkeypatch, accounts, ideas=fake, routing=journey)
+    return fake
 
 
 CITIZEN = {"account_id": ACCOUNT_ID, "roles": ["citizen"]}
@@ -215,7 +164,8 @@ def test_the_form_sends_the_idea_with_the_author_and_leads_to_its_page(client, i
     assert '<option value="environnement">Environnement</option>' in page
     response = post("/idees/proposer", {"title": " Des fontaines ", "description": "Il manque des points d'eau.",
                                         "theme": "environnement", "arrondissement": "10", "address_line": ""})
-    assert response.status_code == 302 and response.headers["Location"] == f"/idees/{IDEA_ID}"
+    [submitted] = [idea for idea in ideas.ideas.values() if idea["author_id"] == ACCOUNT_ID]
+    assert response.status_code == 302 and response.headers["Location"] == f"/idees/{submitted['id']}"
     (actor, data), = ideas.args_of("submit_idea")
     assert actor == CITIZEN
     assert data == {"title": "Des fontaines", "description": "Il manque des points d'eau.", "theme": "environnement",
@@ -268,9 +218,9 @@ def test_too_many_ideas_give_a_429_with_the_wait(client, ideas, sign_in, post):
 # --- the page of an idea --------------------------------------------------------------------------
 
 def test_the_page_escapes_what_citizens_typed_and_keeps_their_line_breaks(client, ideas):
-    ideas.idea = an_idea(title=f"Des bancs {XSS}", description=f"Ligne 1\nLigne 2 {XSS}",
-                         comments=[{"id": 7, "idea_id": IDEA_ID, "author_pseudonym": "<b>Dom</b>", "body": XSS,
-                                    "created_at": "2026-03-02T10:00:00+00:00"}])
+    ideas.put(an_idea(title=f"Des bancs {XSS}", description=f"Ligne 1\nLigne 2 {XSS}",
+                      comments=[{"id": 7, "idea_id": IDEA_ID, "author_pseudonym": "<b>Dom</b>", "body": XSS,
+                                 "created_at": "2026-03-02T10:00:00+00:00"}]))
     page = html(client.get(f"/idees/{IDEA_ID}"))
     assert "<script" not in page and "<b>Dom</b>" not in page
     assert "Des bancs &lt;script&gt;alert(&#34;idée&#34;)&lt;/script&gt;" in page
@@ -323,7 +273,7 @@ def test_a_second_support_is_a_409_that_says_so(client, ideas, sign_in, post):
 
 
 def test_a_closed_idea_has_no_support_button(client, ideas, sign_in):
-    ideas.idea = an_idea(status="answered", status_label="Réponse apportée", accepts_supports=False, next_statuses=[])
+    ideas.put(an_idea(status="answered", status_label="Réponse apportée", accepts_supports=False, next_statuses=[]))
     page = html(client.get(f"/idees/{IDEA_ID}"))
     assert "Cette idée ne recueille plus de soutiens." in page and "Me connecter pour soutenir" not in page
     sign_in()
@@ -437,7 +387,8 @@ def test_the_api_passes_the_actor_and_the_pseudonym(client, ideas, sign_in):
     assert client.post("/api/v1/ideas", json={"title": "T", "description": "D", "theme": "x"}).status_code == 401
     response = client.post("/api/v1/ideas", headers=auth, json={"title": "Une idée", "description": "Des détails précis.",
                                                                 "theme": "mobilites"})
-    assert response.status_code == 201 and response.get_json()["id"] == IDEA_ID
+    [submitted] = [idea for idea in ideas.ideas.values() if idea["author_id"] == ACCOUNT_ID]
+    assert response.status_code == 201 and response.get_json()["id"] == submitted["id"]
     (actor, data), = ideas.args_of("submit_idea")
     assert actor == CITIZEN and data["author_pseudonym"] == "Camille du 3e" and data["arrondissement"] is None
     assert client.get(f"/api/v1/ideas/{IDEA_ID}").get_json()["viewer"] is None
@@ -517,7 +468,7 @@ def test_the_similar_ideas_api_validates_and_answers(client, ideas):
 
 def test_staff_see_similar_ideas_and_merge_from_the_idea_page(client, ideas, sign_in, post):
     sign_in("agent")
-    ideas.idea = an_idea(similar=[a_similar(title=f"Fontaines {XSS}")])
+    ideas.put(an_idea(similar=[a_similar(title=f"Fontaines {XSS}")]))
     page = html(client.get(f"/idees/{IDEA_ID}"))
     assert "Idées similaires et fusion" in page and f'<option value="{OTHER_IDEA_ID}">' in page
     assert "<script>" not in page and "similarité 0.61" in page
@@ -556,9 +507,9 @@ def test_the_merge_api_is_for_staff(client, ideas, sign_in):
 # --- reports and moderation ---------------------------------------------------------------------------------
 
 def test_hidden_content_reads_masked_by_moderation(client, ideas, sign_in):
-    ideas.idea = an_idea(hidden=True, title="Masqué par la modération", description="Masqué par la modération",
-                         comments=[{"id": 7, "idea_id": IDEA_ID, "author_pseudonym": "Dominique", "hidden": True,
-                                    "body": "Masqué par la modération", "created_at": "2026-03-02T10:00:00+00:00"}])
+    ideas.put(an_idea(hidden=True, title="Masqué par la modération", description="Masqué par la modération",
+                      comments=[{"id": 7, "idea_id": IDEA_ID, "author_pseudonym": "Dominique", "hidden": True,
+                                 "body": "Masqué par la modération", "created_at": "2026-03-02T10:00:00+00:00"}]))
     page = html(client.get(f"/idees/{IDEA_ID}"))
     assert "<strong>Masqué par la modération.</strong>" in page and "<em>Masqué par la modération</em>" in page
     assert "Bonne idée" not in page
@@ -628,8 +579,8 @@ def test_the_moderation_api(client, ideas, sign_in):
 
 # --- the journey across the schemes (routing) ------------------------------------------------------
 
-def test_the_page_shows_the_ideas_journey_across_the_schemes(client, ideas):
-    ideas.routing.timeline = {"idea_id": IDEA_ID, "dossiers": [
+def test_the_page_shows_the_ideas_journey_across_the_schemes(client, ideas, journey):
+    journey.timeline = {"idea_id": IDEA_ID, "dossiers": [
         {"reference": "DEVE-2026-000123", "scheme_name": "Permis de végétaliser", "status_label": "transmis",
          "answer": None, "answered_at": None}],
         "entries": [{"occurred_at": "2026-03-03T10:00:00+00:00", "summary": f"Transmise au permis de végétaliser {XSS}"}]}
@@ -638,7 +589,7 @@ def test_the_page_shows_the_ideas_journey_across_the_schemes(client, ideas):
     assert XSS not in page and "&lt;script&gt;" in page
 
 
-def test_the_page_still_shows_when_routing_cannot_answer(client, ideas):
-    ideas.routing.down = True
+def test_the_page_still_shows_when_routing_cannot_answer(client, ideas, journey):
+    journey.down = True
     response = client.get(f"/idees/{IDEA_ID}")
     assert response.status_code == 200 and "Parcours de l'idée" not in response.get_data(as_text=True)

@@ -14,6 +14,7 @@ import gateway.remote
 from gateway.pages.routing import idea_timeline
 from gateway.tests.fakes import RecordingFake, route_to
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceUnavailable
+from tests.fakes import FakeIdeas
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of conftest's FakeAccounts
 IDEA_ID = "3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"
@@ -163,21 +164,20 @@ class FakeRouting(RecordingFake):
         return {"correlation_id": "req-click-42", "entries": [an_entry(agent_note="Décision de l'agent")]}
 
 
-class FakeIdeasForRouting(RecordingFake):
-    def get_idea(self, data, actor=None):
-        return {"id": IDEA_ID, "title": f"Végétaliser la rue {XSS}", "description": f"Des jardinières.\n{XSS}",
-                "theme_label": "Environnement", "arrondissement": 19, "address_line": None,
-                "author_pseudonym": "Camille", "supports_count": 3}
-
-    def similar_ideas(self, data):
-        return {"items": [{"id": OTHER_IDEA_ID, "title": "Des fleurs rue Manin", "status_label": "Déposée",
-                           "supports_count": 2, "similarity": 0.61}]}
+def ideas_for_routing() -> FakeIdeas:
+    """ideas as the decision page reads it: the idea to route (a script in its texts) and one similar idea."""
+    ideas = FakeIdeas()
+    ideas.add(IDEA_ID, f"Végétaliser la rue {XSS}", f"Des jardinières.\n{XSS}", arrondissement=19,
+              author_pseudonym="Camille", supports_count=3)
+    ideas.similar = [{"id": OTHER_IDEA_ID, "title": "Des fleurs rue Manin", "status_label": "Déposée",
+                      "supports_count": 2, "similarity": 0.61}]
+    return ideas
 
 
 @pytest.fixture
 def routing(app, accounts, monkeypatch):
     fake = FakeRouting()
-    route_to(monkeypatch, accounts, routing=fake, ideas=FakeIdeasForRouting())
+    route_to(monkeypatch, accounts, routing=fake, ideas=ideas_for_routing())
     return fake
 
 
@@ -361,7 +361,7 @@ def test_one_failing_call_of_the_decision_page_gives_the_error_it_gave_alone(cli
 
 def test_the_decision_page_shows_without_similar_ideas_or_agents_when_those_are_refused(
         client, routing, sign_in, accounts, monkeypatch):
-    ideas = FakeIdeasForRouting()
+    ideas = ideas_for_routing()
     ideas.fail("similar_ideas", ServiceUnavailable())
     route_to(monkeypatch, accounts, routing=routing, ideas=ideas)
     accounts.fail("search_accounts", PermissionDenied("Réservé aux administrateurs."))

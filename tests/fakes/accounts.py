@@ -45,6 +45,7 @@ class FakeAccounts(RecordingFake):
     def __init__(self):
         super().__init__()
         self.accounts, self.sessions, self.tokens, self.notices = {}, {}, {}, []
+        self.directions = dict(DIRECTIONS)  # what `reference_data` answers: accounts' table
 
     # --- for the tests ---
 
@@ -71,14 +72,19 @@ class FakeAccounts(RecordingFake):
             raise NotFound("Compte introuvable.")
         return {key: value for key, value in self.accounts[account_id].items() if key != "email_domain"}
 
-    def sign_in(self, account_id: str, token: str, roles=None, direction=None, session_id: str = None,
-                kind="browser", label="Firefox Linux") -> dict:
-        """A session of the account behind `token` (`roles`, `direction`: as the session says, by default the
-        account's); the principal `resolve_session` answers for it."""
+    def open_session(self, account_id: str, session_id: str = None, kind="browser", label="Firefox Linux") -> str:
+        """A session of the account (as `list_sessions` lists it); its id."""
         session_id = session_id or str(uuid.uuid4())
         self.sessions[session_id] = {"id": session_id, "account_id": account_id, "kind": kind, "label": label,
                                      "created_at": NOW.isoformat(), "last_seen_at": NOW.isoformat(),
                                      "expires_at": (NOW + timedelta(days=SESSION_DAYS)).isoformat()}
+        return session_id
+
+    def sign_in(self, account_id: str, token: str, roles=None, direction=None, session_id: str = None) -> dict:
+        """`token` opens the session `session_id` (a new one by default) of the account, with `roles` and
+        `direction` (by default the account's); the principal `resolve_session` answers for it."""
+        if session_id not in self.sessions:
+            session_id = self.open_session(account_id, session_id)
         self.tokens[token] = self.principal(account_id, session_id, roles, direction)
         return self.tokens[token]
 
@@ -122,7 +128,7 @@ class FakeAccounts(RecordingFake):
     @answers
     def reference_data(self):
         return {"roles": list(ROLES), "grantable_roles": list(GRANTABLE_ROLES),
-                "directions": [{"code": code, "name": name} for code, name in DIRECTIONS.items()]}
+                "directions": [{"code": code, "name": name} for code, name in self.directions.items()]}
 
     @answers
     def search_accounts(self, actor, data):

@@ -3,6 +3,8 @@
 import copy
 import functools
 
+import eventlet
+
 
 def answers(method):
     """An RPC method of a fake service: each call to it, direct or through `RecordingFake.__call__`, is recorded,
@@ -21,7 +23,7 @@ class RecordingFake:
     """Stands in for a service: answers with its own method of the called name, records each call, and raises the
     error a test asks for (`fail`); `down`, when it holds an error, is raised by every call (a peer that does not
     answer, as the caller's `BoundedRpc` reports it: `ServiceUnavailable` for a use case, `PeerUnavailable` for an
-    event handler)."""
+    event handler); `delay`: the seconds each call waits before answering (a peer too slow)."""
 
     copies_arguments = False  # True: record a deep copy, for pages that change a payload after sending it
 
@@ -29,6 +31,7 @@ class RecordingFake:
         self.calls = []  # (method, arguments), in order
         self.failures = {}
         self.down = None
+        self.delay = 0.0
 
     def __call__(self, method, *args):
         answer = getattr(self, method)
@@ -39,6 +42,8 @@ class RecordingFake:
 
     def _record(self, method: str, args: tuple):
         self.calls.append((method, copy.deepcopy(args) if self.copies_arguments else args))
+        if self.delay:
+            eventlet.sleep(self.delay)
         if self.down is not None:
             raise self.down
         if method in self.failures:

@@ -12,6 +12,8 @@ from hubkit.validation import load
 from ideas import cli
 from ideas.schemas.consultations import ConsultationReadSchema
 from ideas.handlers import Consultations, Ideas
+from tests.fakes import FakeAccounts
+from tests.fakes.actors import citizen_actor, numbered_account
 
 CAMILLE = {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citizen"]}
 DOMINIQUE = {"account_id": "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99", "roles": ["citizen"]}
@@ -36,26 +38,6 @@ class Clock:
 @pytest.fixture
 def clock():
     return Clock()
-
-
-class FakeAccounts:
-    """The accounts service's `notify` and `reference_data`, as another service sees them over RPC."""
-
-    def __init__(self):
-        self.notices = []
-
-    def notify(self, notice):
-        self.notices.append(notice)
-        return {"queued": len(notice["account_ids"])}
-
-    def reference_data(self):
-        return {"roles": ["citizen", "agent", "moderator", "admin"], "grantable_roles": ["agent", "moderator", "admin"],
-                "directions": [{"code": code, "name": name} for code, name in DIRECTIONS.items()]}
-
-
-DIRECTIONS = {"DDCT": "Direction de la démocratie, des citoyen·ne·s et des territoires",
-              "DEVE": "Direction des espaces verts et de l'environnement",
-              "DVD": "Direction de la voirie et des déplacements"}
 
 
 @pytest.fixture
@@ -330,17 +312,13 @@ def test_sorting_random_is_stable_per_seed(run, consultation, store):
     assert order("most_supported")[0] == ids[2]
 
 
-def citizen(number: int) -> dict:
-    return {"account_id": f"00000000-0000-4000-9000-{number:012d}", "roles": ["citizen"]}
-
-
 def post_proposals(run, clock, section: dict, count: int) -> list:
     """`count` proposals a minute apart, two per citizen (posting limits are per account); their ids, oldest
     first."""
     ids = []
     for number in range(count):
         clock.now += timedelta(minutes=1)
-        ids.append(run("submit_proposal", citizen(number // 2),
+        ids.append(run("submit_proposal", citizen_actor(numbered_account(number // 2)),
                        proposal_command(section, title=f"Proposition numéro {number}"))["id"])
     return ids
 

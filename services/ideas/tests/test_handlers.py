@@ -9,6 +9,7 @@ from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Ra
 from ideas import cli
 from ideas.handlers import Ideas
 from ideas.handlers.idea_views import IdeaViews
+from tests.fakes import FakeAccounts
 
 CAMILLE = {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citizen"]}
 DOMINIQUE = {"account_id": "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99", "roles": ["citizen"]}
@@ -23,18 +24,6 @@ def idea_command(**changes) -> dict:
     return {"title": "Des fontaines le long du canal", "theme": "environnement", "arrondissement": 10,
             "address_line": "Quai de Valmy", "author_pseudonym": "Camille du 11e",
             "description": "Il manque des points d'eau potable entre République et Jaurès.", **changes}
-
-
-class FakeAccounts:
-    """The accounts service's `public_profiles`, as another service sees it over RPC."""
-
-    def __init__(self, pseudonyms: dict = None):
-        self.pseudonyms, self.calls = dict(pseudonyms or {}), []
-
-    def public_profiles(self, data):
-        self.calls.append(data)
-        return [{"account_id": account_id, "pseudonym": self.pseudonyms[account_id]}
-                for account_id in data["account_ids"] if account_id in self.pseudonyms]
 
 
 @pytest.fixture
@@ -362,7 +351,7 @@ def test_a_deleted_account_is_pseudonymised_once_and_its_contributions_stay(run,
 def test_a_new_pseudonym_reaches_the_snapshots_once(run, store, idea, accounts):
     run("post_comment", CAMILLE, {"idea_id": idea["id"], "body": "Précision.", "author_pseudonym": "Camille du 11e"})
     run("post_comment", DOMINIQUE, {"idea_id": idea["id"], "body": "D'accord.", "author_pseudonym": "Dominique"})
-    accounts.pseudonyms[CAMILLE["account_id"]] = "Camille Oberkampf"
+    accounts.add(CAMILLE["account_id"], "Camille Oberkampf")
     renamed = account_event("account_profile_updated", CAMILLE["account_id"], fields=["pseudonym"],
                             certification="declared")
 
@@ -371,7 +360,7 @@ def test_a_new_pseudonym_reaches_the_snapshots_once(run, store, idea, accounts):
     view = run("get_idea", idea["id"])
     assert view["author_pseudonym"] == "Camille Oberkampf"
     assert [c["author_pseudonym"] for c in view["comments"]] == ["Camille Oberkampf", "Dominique"]
-    assert accounts.calls[0] == {"account_ids": [CAMILLE["account_id"]]}
+    assert accounts.data_of("public_profiles")[0] == {"account_ids": [CAMILLE["account_id"]]}
     assert len(store.rows("processed_events")) == 1
 
 

@@ -11,33 +11,22 @@ from hubkit.errors import Conflict, RateLimited
 from ideas.handlers import Ideas, utcnow
 from ideas.settings import IdeasSettings
 
+from tests.fakes import FakeAccounts
+
 from .test_moderation import CAMILLE, XSS
 
 MIN_AGE_DAYS = 7
 
 
-class AccountsWithAges:
-    """accounts.public_profiles as ideas sees it over RPC, with each account's registration date."""
-
-    def __init__(self):
-        self.registered, self.calls, self.down = {}, [], False
-
-    def citizen(self, age_days: float) -> dict:
-        account_id = str(uuid.uuid4())
-        self.registered[account_id] = (utcnow() - timedelta(days=age_days)).isoformat()
-        return {"account_id": account_id, "roles": ["citizen"]}
-
-    def public_profiles(self, data):
-        self.calls.append(data)
-        if self.down:
-            raise eventlet.Timeout()
-        return [{"account_id": account_id, "pseudonym": "Voisin·e", "registered_at": self.registered[account_id]}
-                for account_id in data["account_ids"] if account_id in self.registered]
+def citizen_aged(accounts: FakeAccounts, age_days: float) -> dict:
+    """A citizen whose account accounts registered `age_days` ago (ideas asks it through public_profiles)."""
+    registered_at = (utcnow() - timedelta(days=age_days)).isoformat()
+    return {"account_id": accounts.add(pseudonym="Voisin·e", registered_at=registered_at), "roles": ["citizen"]}
 
 
 @pytest.fixture
 def accounts():
-    return AccountsWithAges()
+    return FakeAccounts()
 
 
 @pytest.fixture
@@ -66,7 +55,7 @@ def report(run, actor, idea_id, reason="spam") -> dict:
 
 
 def test_three_reports_from_one_account_hide_nothing(run, store, accounts, idea):
-    reporter = accounts.citizen(age_days=400)
+    reporter = citizen_aged(accounts, 400)
     assert report(run, reporter, idea["id"])["hidden"] is False
     for reason in ("offensive", "off_topic"):
         with pytest.raises(Conflict):
@@ -76,28 +65,28 @@ def test_three_reports_from_one_account_hide_nothing(run, store, accounts, idea)
 
 def test_three_reports_from_new_accounts_hide_nothing(run, store, accounts, idea):
     for age in (0, 1, MIN_AGE_DAYS - 0.5):
-        assert report(run, accounts.citizen(age_days=age), idea["id"])["hidden"] is False
+        assert report(run, citizen_aged(accounts, age), idea["id"])["hidden"] is False
     assert len(store.rows("content_reports")) == 3 and store.events("content_hidden") == []
     assert run("moderation_queue", {"account_id": str(uuid.uuid4()), "roles": ["moderator"]})["items"][0][
         "pending_reports"] == 3  # moderators still see every report
 
 
 def test_three_reports_from_distinct_old_accounts_hide_the_item(run, store, accounts, idea):
-    old = [accounts.citizen(age_days=age) for age in (MIN_AGE_DAYS + 1, 30, 900)]
+    old = [citizen_aged(accounts, age) for age in (MIN_AGE_DAYS + 1, 30, 900)]
     assert report(run, old[0], idea["id"])["hidden"] is False
-    assert report(run, accounts.citizen(age_days=2), idea["id"])["hidden"] is False  # a new account: not counted
+    assert report(run, citizen_aged(accounts, 2), idea["id"])["hidden"] is False  # a new account: not counted
     assert report(run, old[1], idea["id"])["hidden"] is False
     assert report(run, old[2], idea["id"])["hidden"] is True
     [event] = store.events("content_hidden")
     assert event["payload"]["by"] == "reports"
-    assert [call["account_ids"] for call in accounts.calls][-1] == [old[2]["account_id"]]
+    assert accounts.data_of("public_profiles")[-1]["account_ids"] == [old[2]["account_id"]]
 
 
 def test_a_report_made_while_accounts_is_down_is_kept_but_hides_nothing(run, store, accounts, idea):
-    old = [accounts.citizen(age_days=100) for _ in range(3)]
+    old = [citizen_aged(accounts, 100) for _ in range(3)]
     report(run, old[0], idea["id"])
     report(run, old[1], idea["id"])
-    accounts.down = True
+    accounts.down = eventlet.Timeout()  # as a call that does not answer in time ends
     assert report(run, old[2], idea["id"])["hidden"] is False
     assert len(store.rows("content_reports")) == 3 and store.events("content_hidden") == []
 
@@ -105,14 +94,14 @@ def test_a_report_made_while_accounts_is_down_is_kept_but_hides_nothing(run, sto
 def test_without_a_minimum_age_accounts_is_not_asked(run, accounts, idea, settings):
     settings["report_min_account_age_days"] = 0
     for _ in range(3):
-        hidden = report(run, accounts.citizen(age_days=0), idea["id"])["hidden"]
+        hidden = report(run, citizen_aged(accounts, 0), idea["id"])["hidden"]
     assert hidden is True and accounts.calls == []
 
 
 def test_the_report_past_the_hourly_limit_is_refused_with_429_and_nothing_written(run, store, accounts, idea,
                                                                                    settings):
     settings["reports_per_hour"] = 3
-    reporter = accounts.citizen(age_days=100)
+    reporter = citizen_aged(accounts, 100)
     ideas = [idea["id"]] + [run("submit_idea", CAMILLE, {
         "title": f"Des bancs rue Manin, numéro {n}", "theme": "cadre_de_vie", "arrondissement": 19,
         "address_line": None, "author_pseudonym": "Camille", "description": "Il manque des bancs pour s'asseoir."})[
@@ -125,4 +114,4 @@ def test_the_report_past_the_hourly_limit_is_refused_with_429_and_nothing_writte
     assert limited.value.message.startswith("Vous avez atteint la limite de 3 signalements par heure.")
     assert 0 < limited.value.retry_after <= 3600
     assert (store.snapshot(), store.rows("content_reports")) == before
-    report(run, accounts.citizen(age_days=100), ideas[3])  # the limit is per account
+    report(run, citizen_aged(accounts, 100), ideas[3])  # the limit is per account

@@ -14,6 +14,7 @@ from ideas.handlers import Consultations, Ideas
 from ideas.schemas import IdeaSchema, ModerationQueueSchema, SubmissionsPageSchema
 from ideas.schemas.consultations import ConsultationSchema, ProposalSchema, SaveConsultationSchema
 from ideas.settings import IdeasSettings
+from tests.fakes import FakeAccounts
 
 from .test_consultations import AGENT, CAMILLE, MODERATOR, START, Clock, consultation_command, section_of
 
@@ -24,25 +25,16 @@ DIRECTIONS = [{"code": "DDCT", "name": "Démocratie et territoires (libellé d'a
               {"code": "DVD", "name": "Voirie et déplacements (libellé d'accounts)"}]
 
 
-class AccountsPeer:
-    """accounts.reference_data as ideas sees it over RPC; `down`: the call fails as a timeout would."""
-
-    def __init__(self):
-        self.calls, self.down, self.answer = 0, False, {"roles": ["citizen"], "directions": DIRECTIONS}
-
-    def reference_data(self):
-        self.calls += 1
-        if self.down:
-            raise eventlet.Timeout()
-        return self.answer
-
-    def notify(self, notice):
-        return {"queued": len(notice["account_ids"])}
-
-
 @pytest.fixture
 def accounts():
-    return AccountsPeer()
+    """accounts, answering its directions with labels of its own."""
+    fake = FakeAccounts()
+    fake.directions = {direction["code"]: direction["name"] for direction in DIRECTIONS}
+    return fake
+
+
+def asked(accounts) -> int:
+    return len(accounts.args_of("reference_data"))
 
 
 @pytest.fixture
@@ -58,17 +50,21 @@ def run(store, throttle, accounts):
 def test_the_directions_are_asked_of_accounts_once_then_read_from_the_cache(accounts):
     assert peers.Accounts(accounts).directions() == {d["code"]: d["name"] for d in DIRECTIONS}
     assert peers.Accounts(accounts).directions()["DVD"] == "Voirie et déplacements (libellé d'accounts)"
-    assert accounts.calls == 1
+    assert asked(accounts) == 1
     peers.directions_cache.clear()  # five minutes later
     peers.Accounts(accounts).directions()
-    assert accounts.calls == 2
+    assert asked(accounts) == 2
 
 
 @pytest.mark.parametrize("failure", ["down", "no directions", "a bad code", "not a dict"])
-def test_without_an_answer_from_accounts_the_directions_are_unavailable_never_guessed(accounts, failure):
-    accounts.down = failure == "down"
-    accounts.answer = {"no directions": {"roles": []}, "a bad code": {"directions": [{"code": "dvd'--", "name": "x"}]},
-                       "not a dict": ["DVD"]}.get(failure, accounts.answer)
+def test_without_an_answer_from_accounts_the_directions_are_unavailable_never_guessed(accounts, failure,
+                                                                                   monkeypatch):
+    if failure == "down":
+        accounts.down = eventlet.Timeout()  # as a call that does not answer in time ends
+    else:
+        answer = {"no directions": {"roles": []}, "a bad code": {"directions": [{"code": "dvd'--", "name": "x"}]},
+                  "not a dict": ["DVD"]}[failure]
+        monkeypatch.setattr(accounts, "reference_data", lambda: answer)
     with pytest.raises(ServiceUnavailable) as unavailable:
         peers.Accounts(accounts).directions()
     assert "momentanément indisponible" in unavailable.value.message
@@ -97,18 +93,18 @@ def test_a_direction_code_of_the_wrong_form_is_refused_by_the_schema():
 
 
 def test_with_accounts_down_naming_a_direction_is_a_503_and_nothing_is_written(run, store, accounts):
-    accounts.down = True
+    accounts.down = eventlet.Timeout()
     with pytest.raises(ServiceUnavailable):
         run("save_consultation", ADMIN, consultation_command(direction="DVD"))
     assert store.rows("consultations") == []
     # an agent's consultation is their direction's: nothing to ask
-    assert run("save_consultation", AGENT, consultation_command())["direction"] == "DDCT" and accounts.calls == 1
+    assert run("save_consultation", AGENT, consultation_command())["direction"] == "DDCT" and asked(accounts) == 1
 
 
 def test_a_refusal_names_the_directions_with_accounts_labels_and_asks_nothing_otherwise(run, accounts):
     consultation = run("save_consultation", AGENT, consultation_command())
     editing = {"consultation_id": consultation["id"], "editing": True}
-    assert run("get_consultation", editing, AGENT)["viewer"]["can_edit"] and accounts.calls == 0
+    assert run("get_consultation", editing, AGENT)["viewer"]["can_edit"] and asked(accounts) == 0
     with pytest.raises(PermissionDenied) as refused:
         run("get_consultation", editing, DVD_AGENT)
     assert refused.value.code == "OUTSIDE_DIRECTION" and refused.value.details == {"direction": "DDCT"}

@@ -5,7 +5,6 @@ import uuid
 import pytest
 from nameko.amqp.publish import Publisher
 from nameko.events import event_handler
-from nameko.rpc import rpc
 from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_waiter
 
@@ -192,17 +191,6 @@ def test_a_batch_of_signatures_over_rpc_one_outcome_each_one_event_with_the_firs
         assert petitions.sign_petitions([]) == []
 
 
-class SlowAccountsService:
-    """An accounts service that has stopped answering in time."""
-    name = "accounts"
-
-    @rpc
-    def eligibility_attributes_many(self, data):
-        import eventlet
-        eventlet.sleep(5)
-        return residents().eligibility_attributes_many(data)
-
-
 def test_a_signature_waits_for_accounts_a_bounded_time_and_writes_nothing(config, store, throttle,
                                                                           container_factory, monkeypatch):
     import time
@@ -218,7 +206,9 @@ def test_a_signature_waits_for_accounts_a_bounded_time_and_writes_nothing(config
         batch = [signature(FIRST, petition_id, "req-1")]
         with pytest.raises(ServiceUnavailable):  # accounts is not running at all: the whole batch is refused
             petitions.sign_petitions(batch)
-        container_factory(SlowAccountsService, config).start()
+        slow = residents()
+        slow.delay = 5
+        container_factory(FakeAccountsService.serving(slow), config).start()
         with pytest.raises(ServiceUnavailable):  # accounts is too slow
             petitions.sign_petitions(batch)
         assert time.monotonic() - started < 3
