@@ -80,7 +80,7 @@ PROBES = {
     "GET /budget-participatif/<uuid:cycle_id>/resultats.csv": Probe(ids=PUBLISHED_CYCLE),
     "POST /deconnexion": Probe(fresh_sign_in=True),
     # a petition draft: only its author sees or changes it
-    "GET /api/v1/petitions/<petition_id>": Probe(hidden_is_refused=True),
+    "GET /api/v1/petitions/<id:petition_id>": Probe(hidden_is_refused=True),
     "GET /petitions/<uuid:petition_id>": Probe(hidden_is_refused=True),
     "GET /petitions/<uuid:petition_id>/modifier": Probe(hidden_is_refused=True),
     "PATCH /api/v1/petitions/<id:petition_id>": Probe(json=lambda ids: {"title": ids["petition_title"]},

@@ -85,7 +85,7 @@ TABLE = {
            "GET /open311/v2/services/<code>.<fmt>"),
     # a petition draft is its author's until it is submitted: others are told it does not exist (see PROBES)
     **rows(OWNER,
-           "GET /api/v1/petitions/<petition_id>", "GET /petitions/<uuid:petition_id>",
+           "GET /api/v1/petitions/<id:petition_id>", "GET /petitions/<uuid:petition_id>",
            "PATCH /api/v1/petitions/<id:petition_id>", "POST /api/v1/petitions/<petition_id>/submission",
            "GET /petitions/<uuid:petition_id>/modifier", "POST /petitions/<uuid:petition_id>/modifier",
            "POST /petitions/<uuid:petition_id>/soumettre",

@@ -91,7 +91,7 @@ def reference():
     return remote.reference_data("petitions")
 
 
-@bp.get("/petitions/<petition_id>")
+@bp.get("/petitions/<id:petition_id>")  # as PATCH: a malformed id is no petition (404), whatever the method
 @endpoint("Lire une pétition (texte, compteur, répartition par arrondissement, Conseil, réponse)",
           response=schemas.PetitionSchema, errors=(404,), tag=TAG)
 def get_petition(petition_id):
