@@ -14,7 +14,11 @@ EMAIL = [validate.Length(max=254),
                          r"[A-Za-z]{2,6}\Z", error="Adresse e-mail invalide."),
          validate.Email(),
          validate.Regexp(r"^[\x21-\x7e]+\Z", error="Adresse e-mail sans accents ni espaces attendue.")]
-PASSWORD = validate.Length(min=10, max=128)  # accounts also refuses common ones and one made of the e-mail
+# 10 to 128 characters, 4 different ones at least (accounts also refuses a few common ones, and the e-mail or the
+# pseudonym as a password)
+PASSWORD = [validate.Length(min=10, max=128), validate.Regexp(
+    r"^(?=[\s\S]*?([\s\S])[\s\S]*?(?!\1)([\s\S])[\s\S]*?(?!\1|\2)([\s\S])[\s\S]*?(?!\1|\2|\3)[\s\S])",
+    error="Ce mot de passe est trop simple : au moins 4 caractères différents.")]
 TOKEN = validate.Length(min=16, max=200)
 ROLES = ("citizen", "agent", "moderator", "admin")
 # The City's directions an agent can belong to (accounts.domain.DIRECTIONS: GET /api/v1/reference names them)
@@ -94,7 +98,8 @@ class StatusSchema(Schema):
 
 class RegisterSchema(Schema):
     email = fields.String(required=True, validate=EMAIL)
-    password = fields.String(required=True, validate=PASSWORD, metadata={"description": "10 à 128 caractères"})
+    password = fields.String(required=True, validate=PASSWORD,
+                              metadata={"description": "10 à 128 caractères, dont 4 différents au moins"})
     pseudonym = fields.String(required=True, validate=PSEUDONYM)
 
 
