@@ -19,7 +19,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Response, current_app, request
 from marshmallow import Schema, fields, validate
 
-from hubkit.validation import load
+from hubkit.validation import load, loaded_uuid
 
 from .schemas import CONTENT_ROW_ID, ROLES, ROW_ID, ErrorSchema
 
@@ -70,7 +70,7 @@ def endpoint(summary: str, body=None, response=None, status: int = 200, query=No
                 if path_schema is False:
                     path_schema = path_schemas[request.url_rule.rule] = _path_parameters_schema(
                         view.__name__, request.url_rule.arguments, path_fields)
-                if path_schema is not None:
+                if path_schema is not None and not _plainly_valid(path_schema, path_arguments):
                     load(path_schema, {name: path_arguments[name] for name in path_schema.fields})
             return _answer(view(*args, **kwargs), response_schema, status, view.__name__)
         wrapper.openapi = {"summary": summary, "body": body, "response": response, "status": status,
@@ -83,7 +83,19 @@ def endpoint(summary: str, body=None, response=None, status: int = 200, query=No
 
 def _path_parameters_schema(view_name: str, arguments, path_fields: dict):
     declared = {name: path_fields[name] for name in sorted(arguments) if name in path_fields}
-    return Schema.from_dict(declared, name=f"{view_name}_path")() if declared else None
+    if not declared:
+        return None
+    schema = Schema.from_dict(declared, name=f"{view_name}_path")()
+    schema.uuid_fields = [(name, type(field) is fields.UUID and not field.validators)
+                          for name, field in declared.items()]
+    return schema
+
+
+def _plainly_valid(path_schema, arguments: dict) -> bool:
+    """Whether every parameter is a UUID its field takes (as `fields.UUID` would): the hot paths (a signature, a
+    ballot) skip the schema's load; anything else goes through it, for its messages."""
+    return all(uuid_field and loaded_uuid(arguments[name]) is not None
+               for name, uuid_field in path_schema.uuid_fields)
 
 
 class Dumped:
