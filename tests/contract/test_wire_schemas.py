@@ -245,8 +245,10 @@ def implies(own: tuple, theirs: tuple) -> bool:
     if own[0] == theirs[0] == "Length" and theirs[3] is None and own[3] is None:
         return (own[1] or 0) >= (theirs[1] or 0) and _upper(own[2]) <= _upper(theirs[2])
     if own[0] == theirs[0] == "Range":
-        return (_lower(own[1]) >= _lower(theirs[1]) and _upper(own[2]) <= _upper(theirs[2])
-                and (own[1] != theirs[1] or theirs[3] or not own[3]) and (own[2] != theirs[2] or theirs[4] or not own[4]))
+        within = _lower(own[1]) >= _lower(theirs[1]) and _upper(own[2]) <= _upper(theirs[2])
+        # on a shared bound, the gateway includes it only where the service does
+        return (within and (own[1] != theirs[1] or theirs[3] or not own[3])
+                and (own[2] != theirs[2] or theirs[4] or not own[4]))
     return False
 
 

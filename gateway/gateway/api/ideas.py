@@ -31,8 +31,8 @@ def list_ideas(data):
 
 @bp.post("/ideas")
 @login_required
-@endpoint("Proposer une idée", body=ideas_schemas.SubmitIdeaSchema, response=ideas_schemas.IdeaSchema, status=201, auth=True,
-          errors=(400, 429), tag="ideas")
+@endpoint("Proposer une idée", body=ideas_schemas.SubmitIdeaSchema, response=ideas_schemas.IdeaSchema, status=201,
+          auth=True, errors=(400, 429), tag="ideas")
 def submit_idea(data):
     """5 idées par heure et par compte au plus (429 avec `Retry-After` au-delà)."""
     idea = remote.call("ideas", "submit_idea", actor(), {**data, "author_pseudonym": pseudonym()})
@@ -111,8 +111,8 @@ def unfollow(idea_id):
 @roles_required("admin")  # agents decide from routing's inbox (/routing/inbox/<idea_id>/decisions), by direction
 @endpoint("Changer directement le statut d'une idée (administrateurs ; les agents décident depuis la boîte "
           "d'orientation)",
-          body=ideas_schemas.ChangeStatusSchema, response=ideas_schemas.IdeaSchema, auth=True, errors=(400, 403, 404, 409),
-          tag="ideas")
+          body=ideas_schemas.ChangeStatusSchema, response=ideas_schemas.IdeaSchema, auth=True,
+          errors=(400, 403, 404, 409), tag="ideas")
 def change_status(idea_id, data):
     """submitted → under_review → forwarded (avec `scheme`) | answered | not_retained | merged (avec
     `merged_into`). Le message est public : il apparaît dans l'historique de l'idée."""
@@ -122,8 +122,8 @@ def change_status(idea_id, data):
 @bp.post("/ideas/<idea_id>/merge")
 @roles_required(*STAFF)
 @endpoint("Fusionner une idée dans une autre (agents, modérateurs, administrateurs)",
-          body=ideas_schemas.MergeIdeasSchema, response=ideas_schemas.IdeaSchema, auth=True, errors=(400, 403, 404, 409),
-          tag="ideas")
+          body=ideas_schemas.MergeIdeasSchema, response=ideas_schemas.IdeaSchema, auth=True,
+          errors=(400, 403, 404, 409), tag="ideas")
 def merge(idea_id, data):
     """Les soutiens (un par compte) et les abonnés passent à l'idée `into` ; l'idée devient `merged` ; son
     auteur et ses abonnés sont prévenus par e-mail."""
