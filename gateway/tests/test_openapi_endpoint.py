@@ -87,3 +87,19 @@ def test_the_document_says_the_same(client):
     download = document["paths"]["/api/v1/items/{idea_id}/file"]["get"]["responses"]["200"]
     assert download["content"] == {"text/csv": {"schema": {"type": "string"}}}
     assert set(document["paths"]["/api/v1/items"]["post"]["responses"]) >= {"201", "400", "413"}
+
+
+def test_every_component_of_the_api_keeps_its_own_name():
+    """Two areas' classes of one name get their area's prefix (IdeasSupportState, ConsultationsSupportState), not
+    apispec's numbered renaming, which would change with the order of the routes."""
+    import warnings
+
+    from gateway.api import api
+    app = Flask(__name__)
+    app.register_blueprint(api)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Multiple schemas resolved")
+        document = build_spec(app)
+    names = document["components"]["schemas"]
+    assert {"IdeasSupportState", "ConsultationsSupportState", "Account", "Error"} <= set(names)
+    assert not [name for name in names if name[-1].isdigit()]
