@@ -223,6 +223,40 @@ class QuestionnaireStateSchema(Schema):
     results = fields.Raw(metadata={"description": "Par question : les choix et leurs comptes (une fois visibles)"})
 
 
+# The shapes of what the service keeps as JSON (and declares as Raw): stated here, so that only these fields go out
+class ResourceViewSchema(Schema):
+    label = fields.String()
+    url = fields.String()
+
+
+class MeetingViewSchema(Schema):
+    title = fields.String()
+    place = fields.String(allow_none=True)
+    starts_at = WireDateTime()
+
+
+class QuestionViewSchema(Schema):
+    id = fields.String(metadata={"description": "q1, q2… : la clé de sa réponse dans `answers`"})
+    kind = fields.String(metadata={"description": "single, multiple ou text"})
+    label = fields.String()
+    choices = fields.List(fields.String())
+    required = fields.Boolean()
+
+
+class ConsultationRefSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    state = fields.String()
+    state_label = fields.String()
+
+
+class SectionRefSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    mode = fields.String()
+    mode_label = fields.String()
+
+
 class ProposalsPageSchema(Schema):
     page = fields.Integer()
     pages = fields.Integer()
@@ -236,7 +270,7 @@ class SectionSchema(Schema):
     mode = fields.String()
     mode_label = fields.String()
     body = fields.String(allow_none=True)
-    questions = fields.Raw(metadata={"description": "[{id, kind, label, choices, required}]"})
+    questions = fields.List(fields.Nested(QuestionViewSchema))
     proposals = fields.List(fields.Nested(ProposalSummarySchema),
                             metadata={"description": "Une page des propositions (voir `proposals_page`)"})
     proposals_count = fields.Integer(metadata={"description": "Toutes les propositions de la section"})
@@ -275,8 +309,8 @@ class ConsultationSchema(ConsultationSummarySchema):
     pending_amendments = fields.List(fields.Nested(PendingAmendmentSchema),
                                      metadata={"description": "Pour les agents : les amendements en attente de "
                                                               "décision ; vide sinon"})
-    resources = fields.Raw(metadata={"description": "[{label, url}]"})
-    agenda = fields.Raw(metadata={"description": "[{title, place, starts_at}]"})
+    resources = fields.List(fields.Nested(ResourceViewSchema))
+    agenda = fields.List(fields.Nested(MeetingViewSchema))
     accepts_input = fields.Boolean()
     sort = fields.String()
     sections = fields.List(fields.Nested(SectionSchema))
@@ -304,8 +338,8 @@ class ProposalSchema(ProposalSummarySchema):
     body = fields.String()
     decision_note = fields.String(allow_none=True)
     decided_at = WireDateTime(allow_none=True)
-    consultation = fields.Raw(metadata={"description": "{id, title, state, state_label}"})
-    section = fields.Raw(metadata={"description": "{id, title, mode, mode_label}"})
+    consultation = fields.Nested(ConsultationRefSchema)
+    section = fields.Nested(SectionRefSchema)
     amendable = fields.Boolean()
     accepts_input = fields.Boolean()
     amended = fields.Nested(ProposalSummarySchema, allow_none=True)

@@ -6,7 +6,8 @@ calls: the service's class of the same name (in the area's module when two share
 retyped, made nullable or bounded differently on one side fails here, with its path (`ConsultationSchema.
 sections[].proposals[].hidden`).
 
-- Responses: the same fields, types, allow_none, formats and validators, nested schemas compared the same way.
+- Responses: the same fields, types, allow_none, formats and validators, nested schemas compared the same way;
+  where the service sends a JSON blob it declares as Raw, the gateway may state its shape (and sends only that).
 - Requests: each field the gateway takes is the service's field, of the same type, and takes what the service's
   takes or less: required and never null where the service's is, each of the service's validators implied by the
   gateway's (a Length within the service's, a OneOf within its choices…). Less, because the OpenAPI states the
@@ -195,6 +196,8 @@ def compare_fields(ours, theirs, request: bool, path: str, seen, ignore_required
         mine.pop("required", None), others.pop("required", None)
     if request:
         problems = _narrowing_problems(mine, others, path)
+    elif others["type"] == "Raw" and mine["type"] in ("object", "list"):
+        return []  # the service keeps a JSON blob (Raw): the gateway states its shape, and sends only that
     else:
         problems = [f"{path}: {aspect} {mine[aspect]!r} on the gateway, {others[aspect]!r} in the service"
                     for aspect in mine if mine[aspect] != others.get(aspect)]
