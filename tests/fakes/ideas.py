@@ -27,6 +27,7 @@ SCHEMES = [{"code": code, "label": label} for code, label in (
 REPORT_REASONS = [{"code": "spam", "label": "Spam ou publicité"},
                   {"code": "offensive", "label": "Propos injurieux ou haineux"},
                   {"code": "off_topic", "label": "Hors sujet"}]
+OPEN_STATUSES = ("submitted", "under_review")
 TRANSITIONS = {"submitted": ["under_review"], "under_review": ["forwarded", "answered", "not_retained", "merged"],
                "forwarded": [], "answered": [], "not_retained": [], "merged": []}
 
@@ -65,7 +66,9 @@ class FakeIdeas(RecordingFake):
             "address_line": address_line, "created_at": (created_at or datetime.now(timezone.utc)).isoformat(),
             "author_pseudonym": "Camille du 11e", "supports_count": 0, "comments_count": 0, "hidden": False,
             "imported_supports": 0, "followers_count": 0, "comments": [], "history": [], "similar": [],
-            "author_id": author_id, "correlation_id": correlation_id, **fields}
+            "scheme": None, "scheme_label": None, "merged_into": None, "next_statuses": TRANSITIONS.get(status, []),
+            "accepts_supports": status in OPEN_STATUSES, "accepts_comments": status in OPEN_STATUSES,
+            "updated_at": None, "author_id": author_id, "correlation_id": correlation_id, **fields}
         return self.ideas[idea_id]
 
     def put(self, idea: dict) -> dict:
@@ -76,8 +79,7 @@ class FakeIdeas(RecordingFake):
     @answers
     def get_idea(self, data, actor=None):
         """`actor`: the reader, if any (budget asks whether they wrote it: `viewer.is_author`)."""
-        idea = self._idea(data)
-        return {**self._public(idea), "viewer": None if actor is None else self._viewer(idea, actor)}
+        return self._read(self._idea(data), actor)
 
     @answers
     def submissions(self, data):
@@ -107,9 +109,9 @@ class FakeIdeas(RecordingFake):
 
     @answers
     def submit_idea(self, actor, data):
-        return self.add(title=data["title"], description=data["description"], theme=data["theme"],
-                        arrondissement=data.get("arrondissement"), address_line=data.get("address_line"),
-                        author_id=actor["account_id"], author_pseudonym=data["author_pseudonym"])
+        return self._read(self.add(title=data["title"], description=data["description"], theme=data["theme"],
+                                   arrondissement=data.get("arrondissement"), address_line=data.get("address_line"),
+                                   author_id=actor["account_id"], author_pseudonym=data["author_pseudonym"]), actor)
 
     @answers
     def support_idea(self, actor, data):
@@ -139,7 +141,7 @@ class FakeIdeas(RecordingFake):
 
     @answers
     def change_status(self, actor, data):
-        return self._public(self._idea(data))
+        return self._read(self._idea(data), actor)
 
     @answers
     def similar_ideas(self, data):
@@ -147,7 +149,7 @@ class FakeIdeas(RecordingFake):
 
     @answers
     def merge_ideas(self, actor, data):
-        return {**self._public(self._idea(data)), "status": "merged", "merged_into": data["into"]}
+        return {**self._read(self._idea(data), actor), "status": "merged", "merged_into": data["into"]}
 
     @answers
     def report_content(self, actor, data):
@@ -166,9 +168,10 @@ class FakeIdeas(RecordingFake):
             raise NotFound("Idée introuvable.")
         return self.ideas[data["idea_id"]]
 
-    @staticmethod
-    def _public(idea: dict) -> dict:
-        return {key: value for key, value in idea.items() if key not in PRIVATE_FIELDS}
+    def _read(self, idea: dict, actor=None) -> dict:
+        """The idea as `get_idea` answers it to `actor` (None: a visitor)."""
+        return {**{key: value for key, value in idea.items() if key not in PRIVATE_FIELDS},
+                "viewer": None if actor is None else self._viewer(idea, actor)}
 
     def _viewer(self, idea: dict, actor: dict) -> dict:
         roles = set(actor.get("roles", ()))
