@@ -4,104 +4,13 @@ import pytest
 
 from gateway.app import create_app
 from gateway.config import Settings
-from gateway.tests.fakes import RecordingFake, route_to
+from gateway.tests.fakes import route_to
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
+from .test_budget_pages import CYCLE_ID, P_LOCAL as PROJECT_ID, FakeBudget
+
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of gateway/tests/conftest.py
-CYCLE_ID = "3f1e2d4c-5b6a-4789-8a0b-1c2d3e4f5a6b"
-PROJECT_ID = "9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4"
 RECEIPT = "0123456789abcdef01234567"
-
-
-class FakeBudget(RecordingFake):
-    """Answers like the budget service, records each call, raises the error a test asks for."""
-
-    def cycle(self, **changes):
-        return {"id": CYCLE_ID, "title": "Budget participatif 2026", "stage": "vote", **changes}
-
-    def reference_data(self):
-        return {"themes": ["Cadre de vie"]}
-
-    def list_cycles(self):
-        return [self.cycle()]
-
-    def get_cycle(self, data):
-        return self.cycle()
-
-    def create_cycle(self, actor, data):
-        return self.cycle(stage="submission")
-
-    def advance_stage(self, actor, data):
-        return self.cycle(stage=data["stage"])
-
-    def list_projects(self, data, actor=None):
-        return {"items": [], "total": 0}
-
-    def get_project(self, data, actor=None):
-        return {"id": PROJECT_ID}
-
-    def submit_project(self, actor, data):
-        return {"id": PROJECT_ID, "status": "submitted"}
-
-    def decide_study(self, actor, data):
-        return {"id": PROJECT_ID, "status": "feasible"}
-
-    def select_project(self, actor, data):
-        return {"id": PROJECT_ID, "status": "selected"}
-
-    def cast_ballots(self, payload):
-        """What `remote.batched_call` answers for this one item of a batch."""
-        return {"cycle_id": CYCLE_ID, "receipt": RECEIPT, "replaced": False}
-
-    def my_ballot(self, actor, data):
-        return {"cycle_id": CYCLE_ID, "paris_projects": [PROJECT_ID]}
-
-    def check_receipt(self, data):
-        return {"cycle_id": CYCLE_ID, "counted": True, "status": "recorded"}
-
-    def live_counts(self, actor, data):
-        return {"cycle_id": CYCLE_ID, "ballots_count": 3, "projects": []}
-
-    def results(self, data):
-        return {"cycle_id": CYCLE_ID, "scopes": []}
-
-    def import_pabulib(self, actor, data):
-        return self.cycle(projects_count=10)
-
-    def export_pabulib(self, data):
-        return {"cycle_id": CYCLE_ID, "filename": f"budget-{CYCLE_ID}.pb", "content": "META\nkey;value\n"}
-
-    def my_projects(self, actor):
-        return {"carried": [], "favorites": [], "associated": [], "invitations": [{"id": PROJECT_ID}]}
-
-    def confirm_draft_project(self, actor, data):
-        return {"id": PROJECT_ID, "status": "submitted"}
-
-    def merge_projects(self, actor, data):
-        return {"id": PROJECT_ID, "lineage": [{"project_id": p} for p in data["project_ids"]]}
-
-    def answer_merge_invitation(self, actor, data):
-        return {"id": PROJECT_ID, "carried_by_me": data["accept"]}
-
-    def change_project_status(self, actor, data):
-        return {"id": PROJECT_ID, "status": data["status"]}
-
-    def follow_project(self, actor, data):
-        return {"project_id": PROJECT_ID, "kind": data["kind"], "following": True}
-
-    def unfollow_project(self, actor, data):
-        return {"project_id": PROJECT_ID, "kind": data["kind"], "following": False}
-
-    def record_paper_ballot(self, actor, data):
-        return {"cycle_id": CYCLE_ID, "receipt": RECEIPT, "counted": True, "status": "counted"}
-
-    def export_projects_csv(self, data):
-        return {"cycle_id": data.get("cycle_id"), "filename": "budget-participatif-projets-tous.csv",
-                "content": "\ufeffid;titre\r\n"}
-
-    def export_results_csv(self, data):
-        return {"cycle_id": CYCLE_ID, "filename": f"budget-participatif-resultats-{CYCLE_ID}.csv",
-                "content": "\ufeffechelle;rang\r\n"}
 
 
 @pytest.fixture
@@ -186,7 +95,7 @@ def test_back_office_routes_check_roles_at_the_edge(client, budget, bearer):
         assert getattr(client, method)(url, json=body, headers=citizen).status_code == 403, url
     assert budget.calls == []
     agent = bearer("agent")
-    assert client.get(f"/api/v1/budget/cycles/{CYCLE_ID}/counts", headers=agent).json["ballots_count"] == 3
+    assert client.get(f"/api/v1/budget/cycles/{CYCLE_ID}/counts", headers=agent).json["ballots_count"] == 42
     assert client.post(f"/api/v1/budget/projects/{PROJECT_ID}/selection", json={}, headers=agent).status_code == 200
     assert client.post("/api/v1/budget/cycles", json={}, headers=agent).status_code == 403
 
@@ -260,14 +169,15 @@ def test_agents_merge_projects_and_carriers_answer(client, budget, bearer):
     budget.fail("answer_merge_invitation", Conflict("Déjà répondu.", code="ALREADY_ANSWERED"))
     again = client.post(f"/api/v1/budget/projects/{PROJECT_ID}/invitation", json={"accept": True}, headers=bearer())
     assert again.status_code == 409 and again.json["error"] == "ALREADY_ANSWERED"
-    assert client.get("/api/v1/budget/me/projects", headers=bearer()).json["invitations"] == [{"id": PROJECT_ID}]
+    mine = client.get("/api/v1/budget/me/projects", headers=bearer()).json
+    assert [carried["id"] for carried in mine["carried"]] == [PROJECT_ID]
 
 
 def test_paper_ballots_are_for_agents_and_checked_at_the_edge(client, budget, bearer):
     url = f"/api/v1/budget/cycles/{CYCLE_ID}/paper-ballots"
     assert client.post(url, json=PAPER, headers=bearer()).status_code == 403
     recorded = client.post(url, json=PAPER, headers=bearer("agent"))
-    assert recorded.status_code == 201 and recorded.json["counted"] is True
+    assert recorded.status_code == 201 and recorded.json["status"] == "superseded_by_online"
     [(_actor, command)] = budget.args_of("record_paper_ballot")
     assert command["birth_date"] == "1990-05-14" and command["paris_projects"] == [PROJECT_ID]
     bad = client.post(url, json={**PAPER, "postcode": "750", "id_document_kind": "carte-vitale"},

@@ -140,13 +140,14 @@ class FakeBudget(RecordingFake):
         return project(data["project_id"])
 
     def confirm_draft_project(self, actor, data):
-        return project(data["project_id"], draft=False)
+        return project(data["project_id"], draft=False, status="submitted", status_label="Déposé")
 
     def change_project_status(self, actor, data):
         return project(data["project_id"], status=data["status"], status_label="Études et conception")
 
     def merge_projects(self, actor, data):
-        return project(P_LOCAL, title=data["title"])
+        return project(P_LOCAL, title=data["title"], lineage=[{"project_id": merged, "title": "Un projet fusionné",
+                                                               "position": 1} for merged in data["project_ids"]])
 
     def record_paper_ballot(self, actor, data):
         return {"cycle_id": CYCLE_ID, "receipt": "0123456789abcdef01234567", "counted": False,
@@ -158,7 +159,15 @@ class FakeBudget(RecordingFake):
         return {"cycle_id": data["cycle_id"], "filename": "projets.csv", "content": "\ufeffid;titre\n1;Bancs\n"}
 
     def export_results_csv(self, data):
-        return {"cycle_id": data["cycle_id"], "filename": "resultats.csv", "content": "\ufeffid;voix\n1;3\n"}
+        return {"cycle_id": data["cycle_id"], "filename": "resultats.csv",
+                "content": "\ufeffechelle;rang;projet_id;titre;voix\r\nparis;1;1;Bancs;3\r\n"}
+
+    def import_pabulib(self, actor, data):
+        return cycle("results", source="pabulib", projects_count=10)
+
+    def export_pabulib(self, data):
+        return {"cycle_id": data["cycle_id"], "filename": f"budget-{data['cycle_id']}.pb",
+                "content": "META\nkey;value\n"}
 
     def get_project(self, data, actor=None):
         found = next((p for p in self.projects if p["id"] == data["project_id"]), None)

@@ -3,23 +3,16 @@ fields dropped, date-times with their offset), visitors' views dumped once while
 import pytest
 
 from gateway.api import petitions as petitions_api
-from gateway.tests.fakes import RecordingFake, route_to
+from gateway.tests.fakes import route_to
 
-from .test_petition_pages import PETITION_ID, petition
-
-
-class FakePetitions(RecordingFake):
-    def __init__(self):
-        super().__init__()
-        self.current = petition(created_at="2026-01-05T10:00:00", internal_note="pour la modération")
-
-    def get_petition(self, data, viewer):
-        return self.current
+from .test_petition_pages import PETITION_ID, FakePetitions, petition
 
 
 @pytest.fixture
 def petitions(monkeypatch, accounts):
+    """The pages' fake petitions service, its petition with a naive date-time and a field no schema declares."""
     fake = FakePetitions()
+    fake.current = petition(created_at="2026-01-05T10:00:00", internal_note="pour la modération")
     route_to(monkeypatch, accounts, petitions=fake)
     return fake
 

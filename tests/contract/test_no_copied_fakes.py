@@ -17,9 +17,6 @@ PEOPLE_HELPERS = {"admin_headers", "citizen"}
 SERVICE_OF_FAKE = {"accounts": FakeAccounts, "ideas": FakeIdeas}
 # services named like the real ones on the broker, to test the broker's users and permissions, not what they answer
 NOT_FAKES = {("tests/integration/test_broker_users.py", "Accounts")}
-# fakes still defined twice, each pair to become one (then its entry goes: the test fails while it stays)
-KNOWN_TWICE = {"FakeBudget": ["gateway/tests/test_budget_api.py", "gateway/tests/test_budget_pages.py"],
-               "FakePetitions": ["gateway/tests/test_petition_pages.py", "gateway/tests/test_petitions_api_wire.py"]}
 
 
 def modules_of_tests() -> list:
@@ -105,7 +102,7 @@ def test_a_fake_of_a_service_is_defined_in_one_module():
         for node in classes_of(path):
             if node.name.startswith("Fake"):
                 defined.setdefault(node.name, []).append(shown(path))
-    assert {name: paths for name, paths in defined.items() if len(paths) > 1} == KNOWN_TWICE
+    assert {name: paths for name, paths in defined.items() if len(paths) > 1} == {}
 
 
 def test_the_people_helpers_are_defined_once():
