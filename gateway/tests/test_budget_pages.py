@@ -7,6 +7,7 @@ import pytest
 from gateway.paris_map import paris_map
 from gateway.tests.fakes import RecordingFake, route_to
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from tests.fakes import FakeIdeas
 
 ACCOUNT_ID = "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the signed-in account of gateway/tests/conftest.py
 CYCLE_ID = "11111111-2222-4333-8444-555555555555"
@@ -226,9 +227,10 @@ class FakeBudget(RecordingFake):
 
 @pytest.fixture
 def budget(app, accounts, monkeypatch):
-    fake = FakeBudget()
-    route_to(monkeypatch, accounts, batched=True, budget=fake,
-             ideas=lambda method, *args: {"id": IDEA_ID, "title": "Des arbres partout"})
+    """The fake budget service; the ideas service holds the idea a project may come from."""
+    fake, ideas = FakeBudget(), FakeIdeas()
+    ideas.add(IDEA_ID, "Des arbres partout", author_id=ACCOUNT_ID)
+    route_to(monkeypatch, accounts, batched=True, budget=fake, ideas=ideas)
     return fake
 
 
