@@ -140,10 +140,18 @@ class PostArgumentSchema(Schema):
     body = stripped_text(ARGUMENT_MAX, minimum=ARGUMENT_MIN, description="L'argument")
 
 
+QUESTION_IDS = tuple(f"q{number}" for number in range(1, QUESTIONS_MAX + 1))  # as the service numbers them
+_ANSWER = {"oneOf": [{"type": "string", "maxLength": ANSWER_TEXT_MAX},
+                     {"type": "array", "maxItems": CHOICES_MAX, "items": {"type": "string", "maxLength": CHOICE_MAX}}]}
+
+
 class AnswerQuestionnaireSchema(Schema):
-    answers = fields.Dict(keys=fields.String(validate=validate.Length(max=8)), values=AnswerValue(), required=True,
-                          validate=validate.Length(max=QUESTIONS_MAX),
-                          metadata={"description": "Par question (q1, q2…) : un choix, une liste de choix ou un texte"})
+    answers = fields.Dict(keys=fields.String(validate=validate.OneOf(QUESTION_IDS)), values=AnswerValue(),
+                          required=True, validate=validate.Length(max=QUESTIONS_MAX), metadata={
+                              "description": "Par question (q1, q2… de la section) : un choix, une liste de choix ou "
+                                             "un texte",
+                              "properties": {question: _ANSWER for question in QUESTION_IDS},
+                              "additionalProperties": False})
 
 
 # --- responses -------------------------------------------------------------------------------------

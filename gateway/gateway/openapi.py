@@ -142,12 +142,25 @@ def _shared_names() -> frozenset:
     return frozenset(shared)
 
 
+def _mapping_bounds(self, field, ret, **kwargs) -> dict:
+    """An object's Length counts its keys (apispec writes minLength/maxLength); an object whose keys are named in
+    `properties` (questionnaire answers: q1…q30) takes no other key."""
+    if not isinstance(field, fields.Dict):
+        return {}
+    update = {bound.replace("Length", "Properties"): ret.pop(bound) for bound in ("minLength", "maxLength")
+              if bound in ret}
+    if "properties" in field.metadata:
+        update["additionalProperties"] = False
+    return update
+
+
 def build_spec(app) -> dict:
     plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
     spec = APISpec(title="Hub de la participation — API", version="1.0.0", openapi_version="3.0.3",
                    plugins=[plugin],
                    info={"description": "API JSON du hub de la participation citoyenne (Ville de Paris)."},
                    servers=[{"url": "/"}])
+    plugin.converter.add_attribute_function(_mapping_bounds)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     paths = {}

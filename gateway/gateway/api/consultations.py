@@ -235,7 +235,7 @@ def _register_moderation(path: str, kind: str, what: str):
 
     @login_required
     @endpoint(f"Signaler {what}", body=ideas_schemas.ReportSchema, response=ideas_schemas.ReportStateSchema,
-              status=201, auth=True, errors=(400, 404, 409), tag=TAG, path=content_id_field)
+              status=201, auth=True, errors=(400, 404, 409, 429), tag=TAG, path=content_id_field)
     def report(content_id, data):
         """Un signalement par compte ; au troisième, le contenu est masqué en attendant la modération."""
         state = call("report_content", actor(), {"kind": kind, "content_id": content_id, **data})

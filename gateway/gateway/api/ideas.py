@@ -138,17 +138,18 @@ def _report(kind: str, content_id: str, data: dict):
 @bp.post("/ideas/<idea_id>/reports")
 @login_required
 @endpoint("Signaler une idée (spam, offensive, off_topic)", body=ideas_schemas.ReportSchema,
-          response=ideas_schemas.ReportStateSchema, status=201, auth=True, errors=(400, 404, 409), tag="ideas")
+          response=ideas_schemas.ReportStateSchema, status=201, auth=True, errors=(400, 404, 409, 429),
+          tag="ideas")
 def report_idea(idea_id, data):
     """Un signalement par compte (409 `ALREADY_REPORTED` ensuite) ; au troisième, l'idée est masquée en
-    attendant la modération."""
+    attendant la modération. Les signalements d'un compte sont limités par heure (429)."""
     return _report("idea", idea_id, data)
 
 
 @bp.post("/ideas/comments/<comment_id>/reports")
 @login_required
 @endpoint("Signaler un commentaire", body=ideas_schemas.ReportSchema, response=ideas_schemas.ReportStateSchema,
-          status=201, auth=True, errors=(400, 404, 409), tag="ideas")
+          status=201, auth=True, errors=(400, 404, 409, 429), tag="ideas")
 def report_comment(comment_id, data):
     return _report("comment", comment_id, data)
 
