@@ -34,10 +34,12 @@ class RecordingFake:
         self.delay = 0.0
 
     def __call__(self, method, *args):
-        answer = getattr(self, method)
+        answer = getattr(self, method, None)
         if getattr(answer, "records_itself", False):
             return answer(*args)
-        self._record(method, args)
+        self._record(method, args)  # a method the fake does not answer may still be told to fail (`fail`)
+        if answer is None:
+            raise AttributeError(f"{type(self).__name__} does not answer {method!r}")
         return answer(*args)
 
     def _record(self, method: str, args: tuple):
