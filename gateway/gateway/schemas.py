@@ -1,7 +1,9 @@
-"""The public HTTP contract of /api/v1 (validated at the edge, documented in OpenAPI).
+"""The public HTTP contract of /api/v1 (validated at the edge, documented in OpenAPI): the accounts schemas and
+what every area shares (the wire's date-times, texts, e-mail addresses, bounds).
 
-Services validate again on their side: these schemas keep garbage away from
-the broker and describe the API; the services' schemas are the authority.
+Services validate again on their side. tests/contract/test_wire_schemas.py keeps these schemas in step with the
+services': a response the same field by field, a request the same or narrower, where the API states a rule the
+service's domain checks after its schema (a password's length, a title's, a theme among the themes).
 """
 import re
 from datetime import date, datetime, timezone
