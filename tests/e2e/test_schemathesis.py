@@ -8,8 +8,7 @@ operation, check, what was answered. The lines of the last run of each pass are 
 /tmp/schemathesis-failures.txt. The number of examples per operation is bounded so that both passes together
 stay within a few minutes on a small machine.
 
-Deliberate exclusions (each with its reason):
-- EXCLUDED_CHECKS, for both passes;
+Every check of Schemathesis runs; deliberate exclusions (each with its reason):
 - EXCLUDED_OPERATION_CHECKS (tests/e2e/schemathesis_hooks.py), a check on one operation;
 - EXCLUDED_OPERATIONS, for the signed-in pass only.
 """
@@ -35,18 +34,6 @@ SEED = int(os.environ.get("HUB_SCHEMATHESIS_SEED", "20261207"))  # the same case
 # A generated path parameter takes a seeded resource's id this often (else Schemathesis's own value): the
 # operations behind an existing resource are reached, and unknown or malformed ids still get tried.
 SEEDED_ID_PROBABILITY = 0.8
-
-# Checks left out of both passes, and why.
-EXCLUDED_CHECKS = {
-    # Stateful checks that need links between operations (POST creating what a GET reads back): the document
-    # declares none, so Schemathesis would only infer them.
-    "use_after_free": "needs OpenAPI links between operations, which the document does not declare",
-    "ensure_resource_availability": "needs OpenAPI links between operations, which the document does not declare",
-    # Sends the citizen's token to operations that only staff may call and expects it to be refused as if it
-    # belonged to someone else: the hub's roles are checked per route (tests/contract/test_authorization_matrix.py
-    # judges every route for seven personas).
-    "object_level_authorization": "per-persona authorization is judged by tests/contract/test_authorization_matrix",
-}
 
 # Checks left out of one operation, and why: EXCLUDED_OPERATION_CHECKS in tests/e2e/schemathesis_hooks.py.
 
@@ -174,7 +161,7 @@ def run_schemathesis(platform, workdir: Path, label: str, values: dict, headers:
     (workdir / "schemathesis.toml").write_text(configuration(values), encoding="utf-8")
     junit = workdir / f"junit-{label}.xml"
     command = [sys.executable, "-m", "schemathesis.cli", "run", f"{platform.url}/api/v1/openapi.json",
-               "--checks", "all", "--exclude-checks", ",".join(EXCLUDED_CHECKS),
+               "--checks", "all",
                "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--workers", "1", "--no-shrink",
                "--report", "junit", "--report-junit-path", str(junit), "--request-timeout", "30",
                "--warnings", "off", "--no-color"]

@@ -56,13 +56,14 @@ def list_all_projects(data):
 
 @bp.get("/budget/projects.csv")
 @endpoint("Données ouvertes : les projets (d'un cycle ou de tous), en CSV", query=schemas.ExportQuerySchema,
-          errors=(400, 404), tag=TAG)
+          errors=(400, 404), tag=TAG, produces="text/csv")
 def export_projects_csv(data):
     return _csv(remote.call("budget", "export_projects_csv", _wire(data)))
 
 
 @bp.get("/budget/cycles/<cycle_id>/results.csv")
-@endpoint("Données ouvertes : les résultats publiés d'un cycle, en CSV", errors=(400, 403, 404), tag=TAG)
+@endpoint("Données ouvertes : les résultats publiés d'un cycle, en CSV", errors=(400, 403, 404), tag=TAG,
+          produces="text/csv")
 def export_results_csv(cycle_id):
     return _csv(remote.call("budget", "export_results_csv", {"cycle_id": cycle_id}))
 
@@ -91,7 +92,7 @@ def check_receipt(cycle_id, receipt):
 
 @bp.get("/budget/cycles/<cycle_id>/pabulib")
 @endpoint("Exporter les bulletins anonymisés et les résultats au format pabulib (.pb)", errors=(400, 404, 409),
-          tag=TAG)
+          tag=TAG, produces="text/plain")
 def export_pabulib(cycle_id):
     exported = remote.call("budget", "export_pabulib", {"cycle_id": cycle_id})
     return Response(exported["content"], mimetype="text/plain; charset=utf-8", headers={
