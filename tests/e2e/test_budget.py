@@ -50,7 +50,11 @@ def test_a_cycle_from_submission_to_results(platform, people):
         "theme": "Cadre de vie", "scale": "arrondissement", "sector": "paris-19"}).json()["id"]
     bad = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=carrier.headers, json={
         "title": "Jardin", "description": "court", "theme": "Jardinage", "scale": "arrondissement"})
-    assert bad.status_code == 400 and {"description", "theme", "sector"} <= set(bad.json()["details"])
+    assert bad.status_code == 400 and {"description", "theme"} <= set(bad.json()["details"])
+    no_sector = requests.post(f"{api}/cycles/{cycle['id']}/projects", headers=carrier.headers, json={
+        "title": "Un jardin partagé", "description": "Un jardin partagé au square, ouvert à tous.",
+        "theme": "Environnement", "scale": "arrondissement"})
+    assert no_sector.status_code == 400 and "sector" in no_sector.json()["details"]
 
     def advance(stage):
         response = requests.post(f"{api}/cycles/{cycle['id']}/stage", headers=admin, json={"stage": stage})

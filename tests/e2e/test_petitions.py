@@ -43,7 +43,7 @@ def test_a_petition_from_draft_to_the_council_of_paris(platform, people):
     empty = requests.post(f"{api}/petitions", headers=author.headers, json={**DRAFT, "title": "   "})
     assert empty.status_code == 400 and "title" in empty.json()["details"]
     too_long = requests.post(f"{api}/petitions", headers=author.headers, json={**DRAFT, "asks": "x" * 3001})
-    assert too_long.status_code == 400 and too_long.json()["details"]["asks"] == ["Au plus 3000 caractères."]
+    assert too_long.status_code == 400 and too_long.json()["details"]["asks"] == ["Entre 20 et 3000 caractères."]
     assert requests.get(f"{api}/me/petitions", headers=author.headers).json()["authored"] == []
 
     drafted = requests.post(f"{api}/petitions", headers=author.headers, json=DRAFT)
