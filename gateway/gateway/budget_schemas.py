@@ -59,7 +59,7 @@ class AdvanceSchema(Schema):
 class ProjectSubmitSchema(Schema):
     title = fields.String(required=True, validate=TITLE)
     description = fields.String(required=True, validate=DESCRIPTION)
-    theme = fields.String(required=True, validate=THEME, metadata={"description": "Une thématique de /budget/reference"})
+    theme = fields.String(required=True, validate=THEME, metadata={"description": "Thématique de /budget/reference"})
     scale = fields.String(required=True, validate=validate.OneOf(SCALES))
     sector = fields.String(load_default=None, allow_none=True, validate=SECTOR,
                            metadata={"description": "Pour un projet d'arrondissement"})
