@@ -144,9 +144,8 @@ def decide_amendment(amendment_id, data):
           response=schemas.ProposalSchema, status=201, auth=True, errors=(400, 404, 409, 429), tag=TAG)
 def submit_proposal(consultation_id, data):
     """10 propositions par heure et par compte au plus. Consultation close : 409 `CONSULTATION_CLOSED`."""
-    proposal = call("submit_proposal", actor(), {**data, "consultation_id": consultation_id,
-                                                 "author_pseudonym": pseudonym()})
-    return proposal
+    return call("submit_proposal", actor(), {**data, "consultation_id": consultation_id,
+                                             "author_pseudonym": pseudonym()})
 
 
 @bp.post("/consultations/proposals/<proposal_id>/amendments")
@@ -156,8 +155,7 @@ def submit_proposal(consultation_id, data):
 def amend(proposal_id, data):
     """L'amendement est une proposition à part entière (avec ses « d'accord »). Section non amendable : 409
     `NOT_AMENDABLE`."""
-    amendment = call("submit_proposal", actor(), {**data, "amends": proposal_id, "author_pseudonym": pseudonym()})
-    return amendment
+    return call("submit_proposal", actor(), {**data, "amends": proposal_id, "author_pseudonym": pseudonym()})
 
 
 def _support(kind: str, target_id: str):
@@ -186,9 +184,8 @@ def support_comment(comment_id):
 @endpoint("Commenter une proposition", body=schemas.PostProposalCommentSchema,
           response=schemas.ProposalCommentSchema, status=201, auth=True, errors=(400, 404, 409, 429), tag=TAG)
 def comment(proposal_id, data):
-    posted = call("post_proposal_comment", actor(), {**data, "proposal_id": proposal_id,
-                                                     "author_pseudonym": pseudonym()})
-    return posted
+    return call("post_proposal_comment", actor(), {**data, "proposal_id": proposal_id,
+                                                   "author_pseudonym": pseudonym()})
 
 
 @bp.post("/consultations/proposals/<proposal_id>/arguments")
@@ -238,8 +235,7 @@ def _register_moderation(path: str, kind: str, what: str):
               status=201, auth=True, errors=(400, 404, 409, 429), tag=TAG, path=content_id_field)
     def report(content_id, data):
         """Un signalement par compte ; au troisième, le contenu est masqué en attendant la modération."""
-        state = call("report_content", actor(), {"kind": kind, "content_id": content_id, **data})
-        return state
+        return call("report_content", actor(), {"kind": kind, "content_id": content_id, **data})
 
     def decide(action: str):
         @roles_required(*MODERATORS)

@@ -35,8 +35,7 @@ def list_ideas(data):
           auth=True, errors=(400, 429), tag="ideas")
 def submit_idea(data):
     """5 idées par heure et par compte au plus (429 avec `Retry-After` au-delà)."""
-    idea = remote.call("ideas", "submit_idea", actor(), {**data, "author_pseudonym": pseudonym()})
-    return idea
+    return remote.call("ideas", "submit_idea", actor(), {**data, "author_pseudonym": pseudonym()})
 
 
 @bp.get("/ideas/similar")
@@ -87,9 +86,8 @@ def withdraw_support(idea_id):
           auth=True, errors=(400, 404, 409, 429), tag="ideas")
 def post_comment(idea_id, data):
     """30 commentaires par heure et par compte au plus."""
-    comment = remote.call("ideas", "post_comment", actor(),
-                          {**data, "idea_id": idea_id, "author_pseudonym": pseudonym()})
-    return comment
+    return remote.call("ideas", "post_comment", actor(),
+                       {**data, "idea_id": idea_id, "author_pseudonym": pseudonym()})
 
 
 @bp.post("/ideas/<idea_id>/follow")
@@ -131,8 +129,7 @@ def merge(idea_id, data):
 
 
 def _report(kind: str, content_id: str, data: dict):
-    state = remote.call("ideas", "report_content", actor(), {"kind": kind, "content_id": content_id, **data})
-    return state
+    return remote.call("ideas", "report_content", actor(), {"kind": kind, "content_id": content_id, **data})
 
 
 @bp.post("/ideas/<idea_id>/reports")
