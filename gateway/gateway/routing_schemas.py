@@ -26,8 +26,8 @@ PATH = {"code": fields.String(validate=validate.Length(min=1, max=40)),
 # --- the catalogue --------------------------------------------------------------------------------------
 
 class SchemeFieldsSchema(Schema):
-    name = fields.String(validate=validate.Length(max=320))
-    description = fields.String(validate=validate.Length(max=2200))
+    name = fields.String(validate=validate.Length(max=120))
+    description = fields.String(validate=validate.Length(max=2000))
     direction = fields.String(validate=DIRECTION, metadata={"description": "Direction de la Ville qui le porte"})
     kind = fields.String(validate=validate.OneOf(KINDS))
     delivery = fields.String(validate=validate.OneOf(DELIVERIES),
@@ -36,14 +36,14 @@ class SchemeFieldsSchema(Schema):
     email = fields.String(allow_none=True, validate=validate.Length(max=320))
     deadline_days = fields.Integer(validate=DEADLINE_DAYS,
                                    metadata={"description": "Délai de réponse, 1 à 365 jours"})
-    keywords = fields.List(fields.String(validate=validate.Length(max=260)), validate=validate.Length(max=120))
+    keywords = fields.List(fields.String(validate=validate.Length(max=60)), validate=validate.Length(max=120))
     active = fields.Boolean()
 
 
 class SchemeCreateSchema(SchemeFieldsSchema):
     code = fields.String(required=True, validate=validate.Length(max=40),
                          metadata={"description": "Minuscules, chiffres et _ (p. ex. compost)"})
-    name = fields.String(required=True, validate=validate.Length(max=320))
+    name = fields.String(required=True, validate=validate.Length(max=120))
     direction = fields.String(required=True, validate=DIRECTION)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     delivery = fields.String(required=True, validate=validate.OneOf(DELIVERIES))
@@ -225,7 +225,7 @@ class DecideSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
     scheme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40),
                            metadata={"description": "Pour forward (transmettre ou réorienter)"})
-    message = fields.String(load_default="", validate=validate.Length(max=4200),
+    message = fields.String(load_default="", validate=validate.Length(max=4000),
                             metadata={"description": "Message à l'auteur ; la réponse pour answer"})
     reason_code = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(REASONS))
     duplicate_of = fields.UUID(load_default=None, allow_none=True)
@@ -237,7 +237,7 @@ class SchemeAnswerSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    answer = fields.String(required=True, validate=validate.Length(max=4200))
+    answer = fields.String(required=True, validate=validate.Length(max=4000))
     status = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
 
 

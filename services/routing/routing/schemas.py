@@ -10,7 +10,7 @@ from hubkit.clock import aware
 from .domain import (ACTIONS, ANSWER_MAX, CHECK_VALUES, DEADLINE_DAYS_MAX, DELIVERIES, DESCRIPTION_MAX, KEYWORD_MAX,
                      KEYWORDS_MAX, KINDS, MESSAGE_MAX, NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
 
-SLACK = 200  # the domain checks the real length after trimming
+# The domain's limits on the texts as sent (the gateway's OpenAPI shows the same); it checks them again trimmed
 DEADLINE_DAYS = validate.Range(min=1, max=DEADLINE_DAYS_MAX)  # days to answer, as the domain checks them
 DIRECTION_CODE = validate.Regexp(r"^[A-Z]{2,8}\Z")  # the shape of a direction's code (DEVE, DASCO...)
 
@@ -49,15 +49,15 @@ class CorrelationSchema(Schema):
 # --- the catalogue -------------------------------------------------------------------------------------
 
 class SchemeFieldsSchema(Schema):
-    name = fields.String(validate=validate.Length(max=NAME_MAX + SLACK))
-    description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX + SLACK))
+    name = fields.String(validate=validate.Length(max=NAME_MAX))
+    description = fields.String(validate=validate.Length(max=DESCRIPTION_MAX))
     direction = fields.String(validate=DIRECTION_CODE)
     kind = fields.String(validate=validate.OneOf(list(KINDS)))
     delivery = fields.String(validate=validate.OneOf(list(DELIVERIES)))
     webhook_url = fields.String(allow_none=True, validate=validate.Length(max=500))
     email = fields.String(allow_none=True, validate=validate.Length(max=320))
     deadline_days = fields.Integer(validate=DEADLINE_DAYS)
-    keywords = fields.List(fields.String(validate=validate.Length(max=KEYWORD_MAX + SLACK)),
+    keywords = fields.List(fields.String(validate=validate.Length(max=KEYWORD_MAX)),
                            validate=validate.Length(max=KEYWORDS_MAX * 2))
     active = fields.Boolean()
     rotate_secret = fields.Boolean(load_default=False)
@@ -65,7 +65,7 @@ class SchemeFieldsSchema(Schema):
 
 class CreateSchemeSchema(SchemeFieldsSchema):
     code = fields.String(required=True, validate=validate.Length(max=40))
-    name = fields.String(required=True, validate=validate.Length(max=NAME_MAX + SLACK))
+    name = fields.String(required=True, validate=validate.Length(max=NAME_MAX))
     direction = fields.String(required=True, validate=DIRECTION_CODE)
     kind = fields.String(required=True, validate=validate.OneOf(list(KINDS)))
     delivery = fields.String(required=True, validate=validate.OneOf(list(DELIVERIES)))
@@ -271,7 +271,7 @@ class DecideSchema(Schema):
     idea_id = fields.UUID(required=True)
     action = fields.String(required=True, validate=validate.OneOf(list(ACTIONS)))
     scheme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
-    message = fields.String(load_default="", validate=validate.Length(max=MESSAGE_MAX + SLACK))
+    message = fields.String(load_default="", validate=validate.Length(max=MESSAGE_MAX))
     reason_code = fields.String(load_default=None, allow_none=True,
                                 validate=validate.OneOf(list(NOT_RETAINED_REASONS)))
     duplicate_of = fields.UUID(load_default=None, allow_none=True)
@@ -296,7 +296,7 @@ class SchemeAnswerBodySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    answer = fields.String(required=True, validate=validate.Length(max=ANSWER_MAX + SLACK))
+    answer = fields.String(required=True, validate=validate.Length(max=ANSWER_MAX))
     status = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
 
 
