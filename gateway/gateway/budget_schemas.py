@@ -1,18 +1,17 @@
-"""The public HTTP contract of /api/v1/budget (validated at the edge, documented in OpenAPI).
+"""The public HTTP contract of /api/v1/budget. Requests are loaded and responses dumped through these schemas
+(gateway.openapi.endpoint): the document cannot say other than what is sent. tests/contract/test_wire_schemas.py
+keeps them equal to the budget service's."""
+from functools import partial
 
-Requests are loaded and responses dumped through these schemas (gateway.openapi.endpoint): the document cannot
-say other than what is sent. tests/contract/test_wire_schemas.py keeps them equal to the budget service's.
-"""
 from marshmallow import Schema, fields, validate
 
 from .schemas import WireDate, WireDateTime, offset_field
 
 STAGES = ("submission", "study", "co_construction", "selection", "campaign", "vote", "results", "implementation")
-SCALES = ("paris", "arrondissement")
 SECTORS = ("paris-centre",) + tuple(f"paris-{n}" for n in range(5, 21))
 THEMES = ("Attractivité et emploi", "Cadre de vie", "Culture et patrimoine", "Education et jeunesse", "Environnement",
           "Mobilités", "Prévention et sécurité", "Propreté", "Santé", "Solidarités", "Sport")
-CERTIFICATION = ("declared", "verified")
+SCALES, CERTIFICATION = ("paris", "arrondissement"), ("declared", "verified")
 IMPLEMENTATION_STATUSES = ("etudes_conception", "lancement_procedures", "realisation_travaux", "en_cours_livraison",
                            "realise", "non_realisable")
 FOLLOW_KINDS = ("favorite", "associate")
@@ -20,6 +19,7 @@ ID_DOCUMENT_KINDS = ("cni", "passeport", "titre_sejour", "permis", "carte_electo
 DIRECTION = validate.Regexp(r"^[A-Z]{2,8}$", error="Code de direction attendu (p. ex. DEVE).")
 SORTS = ("position", "random", "title", "-title", "cost", "-cost", "votes", "-votes")
 MONEY = validate.Range(min=0, max=100_000_000_000)
+BodyInteger = partial(fields.Integer, strict=True)  # a JSON number in a body, never "12" nor true
 # The budget service's limits (budget.domain), on the texts as sent; it checks them again once trimmed
 TITLE, CYCLE_TITLE = validate.Length(min=5, max=150), validate.Length(min=5, max=150)
 REASON, OPTIONAL_REASON = validate.Length(min=5, max=2000), validate.Length(max=2000)
@@ -32,7 +32,7 @@ PATH = {"kind": fields.String(validate=validate.OneOf(FOLLOW_KINDS)),  # in URLs
 class EligibilitySchema(Schema):
     email_verified = fields.Boolean(load_default=True, metadata={"description": "Adresse e-mail vérifiée exigée"})
     lives_in_paris = fields.Boolean(load_default=True, metadata={"description": "Habiter à Paris"})
-    min_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=120),
+    min_age = BodyInteger(load_default=None, allow_none=True, validate=validate.Range(min=1, max=120),
                              metadata={"description": "Âge minimal à la date du vote (`vote_day`)"})
     certification = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CERTIFICATION),
                                   metadata={"description": "Niveau de certification du compte exigé"})
@@ -41,11 +41,11 @@ class EligibilitySchema(Schema):
 class CycleCreateSchema(Schema):
     title = fields.String(required=True, validate=CYCLE_TITLE,
                           metadata={"description": "P. ex. « Budget participatif 2026 »"})
-    paris_envelope = fields.Integer(required=True, validate=MONEY, metadata={"description": "Euros, tout Paris"})
+    paris_envelope = BodyInteger(required=True, validate=MONEY, metadata={"description": "Euros, tout Paris"})
     sector_envelopes = fields.Dict(keys=fields.String(validate=SECTOR),
-                                   values=fields.Integer(validate=MONEY), load_default=dict,
+                                   values=BodyInteger(validate=MONEY), load_default=dict,
                                    metadata={"description": "Euros par secteur (paris-centre, paris-5 … paris-20)"})
-    max_choices = fields.Integer(load_default=4, validate=validate.Range(min=1, max=20),
+    max_choices = BodyInteger(load_default=4, validate=validate.Range(min=1, max=20),
                                  metadata={"description": "N : projets au plus par échelle sur un bulletin"})
     eligibility = fields.Nested(EligibilitySchema, load_default=dict)
     vote_day = fields.Date(load_default=None, allow_none=True)
@@ -65,7 +65,7 @@ class ProjectSubmitSchema(Schema):
                            metadata={"description": "Pour un projet d'arrondissement"})
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=250))
     origin_idea_id = fields.UUID(load_default=None, allow_none=True)
-    estimated_cost = fields.Integer(load_default=None, allow_none=True, validate=MONEY)
+    estimated_cost = BodyInteger(load_default=None, allow_none=True, validate=MONEY)
 
 
 class ProjectListQuerySchema(Schema):
@@ -93,7 +93,7 @@ class StudySchema(Schema):
                                          metadata={"description": "Raison publique"})
     feasible = fields.Boolean(load_default=None, allow_none=True)
     feasibility_reason = fields.String(load_default=None, allow_none=True, validate=OPTIONAL_REASON)
-    cost = fields.Integer(load_default=None, allow_none=True, validate=MONEY,
+    cost = BodyInteger(load_default=None, allow_none=True, validate=MONEY,
                           metadata={"description": "Coût estimé par la Ville, en euros (projet réalisable)"})
 
 
@@ -106,7 +106,7 @@ class MergeSchema(Schema):
     scale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SCALES))
     sector = fields.String(load_default=None, allow_none=True, validate=SECTOR)
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=250))
-    cost = fields.Integer(load_default=None, allow_none=True, validate=MONEY,
+    cost = BodyInteger(load_default=None, allow_none=True, validate=MONEY,
                           metadata={"description": "Coût Ville, euros (par défaut la somme des coûts des sources)"})
     direction = fields.String(load_default=None, allow_none=True, validate=DIRECTION)
 
@@ -130,7 +130,7 @@ class DraftConfirmSchema(Schema):
     scale = fields.String(required=True, validate=validate.OneOf(SCALES))
     sector = fields.String(load_default=None, allow_none=True, validate=SECTOR)
     address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=250))
-    estimated_cost = fields.Integer(load_default=None, allow_none=True, validate=MONEY)
+    estimated_cost = BodyInteger(load_default=None, allow_none=True, validate=MONEY)
 
 
 class PaperBallotSchema(Schema):
@@ -324,8 +324,7 @@ class ReceiptCheckSchema(Schema):
     cycle_id = fields.String()
     counted = fields.Boolean()
     status = fields.String(metadata={"description": "recorded (vote en cours), counted (dépouillé), replaced, "
-                                                    "superseded_by_online (bulletin papier, le vote en ligne "
-                                                    "l'emporte)"})
+                                                    "superseded_by_online (papier, le vote en ligne l'emporte)"})
 
 
 class CountSchema(Schema):

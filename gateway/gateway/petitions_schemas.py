@@ -3,6 +3,8 @@
 Requests are loaded and responses dumped through these schemas (gateway.openapi.endpoint): the document cannot
 say other than what is sent. tests/contract/test_wire_schemas.py keeps them equal to the petitions service's.
 """
+from functools import partial
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .schemas import BIG_ROW_ID, WireDate, WireDateTime, offset_field
@@ -12,6 +14,7 @@ REJECTION_CODES = ("duplicate", "not_city_competence", "offensive", "advertising
 DECISIONS = ("accepted", "partially_accepted", "refused", "under_study")
 ELIGIBILITY = ("paris_residents", "live_work_study")
 ARRONDISSEMENT = validate.Range(min=1, max=20)
+BodyInteger = partial(fields.Integer, strict=True)  # a JSON number in a body, never "12" nor true
 # The petitions service's limits (petitions.domain), counted on the text as sent: the service trims it too
 TITLE, ASKS, BACKGROUND = (validate.Length(min=10, max=150), validate.Length(min=20, max=3000),
                            validate.Length(min=20, max=5000))
@@ -24,7 +27,7 @@ class DraftSchema(Schema):
                          metadata={"description": "Ce que demande la pétition : 20 à 3 000 caractères"})
     background = fields.String(required=True, validate=BACKGROUND,
                                metadata={"description": "Contexte : 20 à 5 000 caractères"})
-    arrondissement = fields.Integer(load_default=None, allow_none=True, validate=ARRONDISSEMENT,
+    arrondissement = BodyInteger(load_default=None, allow_none=True, validate=ARRONDISSEMENT,
                                     metadata={"description": "1 à 20, ou null pour tout Paris"})
 
 
@@ -32,7 +35,7 @@ class DraftUpdateSchema(Schema):
     title = fields.String(validate=TITLE)
     asks = fields.String(validate=ASKS)
     background = fields.String(validate=BACKGROUND)
-    arrondissement = fields.Integer(allow_none=True, validate=ARRONDISSEMENT)
+    arrondissement = BodyInteger(allow_none=True, validate=ARRONDISSEMENT)
 
 
 class ConnectionSchema(Schema):
@@ -50,7 +53,7 @@ class SignSchema(Schema):
 
 
 class PublishSchema(Schema):
-    threshold = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=10_000_000),
+    threshold = BodyInteger(load_default=None, allow_none=True, validate=validate.Range(min=1, max=10_000_000),
                                metadata={"description": "Administrateurs seulement : un autre seuil que celui de "
                                                         "la Ville"})
     eligibility = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ELIGIBILITY))
@@ -86,9 +89,9 @@ class InvalidationSchema(Schema):
                                  metadata={"description": "Ou : toutes les signatures valides des comptes dont "
                                                           "l'e-mail est à ce domaine (ex. « yopmail.com »), "
                                                           "signées dans la fenêtre `hours`"})
-    hours = fields.Integer(load_default=24, validate=validate.Range(min=1, max=720),
+    hours = BodyInteger(load_default=24, validate=validate.Range(min=1, max=720),
                            metadata={"description": "Fenêtre de l'invalidation par domaine, en heures (1 à 720)"})
-    signature_ids = fields.List(fields.Integer(validate=BIG_ROW_ID), load_default=None, allow_none=True,
+    signature_ids = fields.List(BodyInteger(validate=BIG_ROW_ID), load_default=None, allow_none=True,
                                 validate=validate.Length(min=1, max=1000),
                                 metadata={"description": "Ou : les identifiants des signatures à invalider"})
     reason = fields.String(required=True, validate=validate.Length(min=10, max=300),

@@ -3,6 +3,8 @@
 Requests are loaded and responses dumped through these schemas (gateway.openapi.endpoint): the document cannot
 say other than what is sent. tests/contract/test_wire_schemas.py keeps them equal to the routing service's.
 """
+from functools import partial
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from .schemas import WireDateTime
@@ -12,6 +14,7 @@ ACTIONS = ("forward", "answer", "not_retain", "duplicate")
 REASONS = ("not_city_competence", "already_done", "not_feasible", "private_land", "running_cost", "contrary_to_law",
            "other")
 DEADLINE_DAYS = validate.Range(min=1, max=365)  # days to answer (routing.domain)
+BodyInteger = partial(fields.Integer, strict=True)  # a JSON number in a body, never "12" nor true
 CHECK_VALUES = ("yes", "no", "unknown")
 KINDS = ("internal", "external")
 DELIVERIES = ("event", "webhook", "email")
@@ -34,7 +37,7 @@ class SchemeFieldsSchema(Schema):
                              metadata={"description": "event (interne), webhook ou email (externe)"})
     webhook_url = fields.String(allow_none=True, validate=validate.Length(max=500))
     email = fields.String(allow_none=True, validate=validate.Length(max=320))
-    deadline_days = fields.Integer(validate=DEADLINE_DAYS,
+    deadline_days = BodyInteger(validate=DEADLINE_DAYS,
                                    metadata={"description": "Délai de réponse, 1 à 365 jours"})
     keywords = fields.List(fields.String(validate=validate.Length(max=60)), validate=validate.Length(max=120))
     active = fields.Boolean()
@@ -47,7 +50,7 @@ class SchemeCreateSchema(SchemeFieldsSchema):
     direction = fields.String(required=True, validate=DIRECTION)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     delivery = fields.String(required=True, validate=validate.OneOf(DELIVERIES))
-    deadline_days = fields.Integer(required=True, validate=DEADLINE_DAYS)
+    deadline_days = BodyInteger(required=True, validate=DEADLINE_DAYS)
 
 
 class SchemeUpdateSchema(SchemeFieldsSchema):

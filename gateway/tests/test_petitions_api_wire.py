@@ -41,3 +41,12 @@ def test_a_view_kept_for_visitors_is_dumped_once(client, petitions, monkeypatch)
 def test_a_signed_in_reader_gets_the_same_dump(client, petitions, bearer):
     body = client.get(f"/api/v1/petitions/{PETITION_ID}", headers=bearer()).json
     assert "internal_note" not in body and body["created_at"] == "2026-01-05T10:00:00+00:00"
+
+
+@pytest.mark.parametrize("arrondissement", ["10", True, 10.5])
+def test_an_integer_of_a_body_is_a_json_number_as_the_document_says(client, petitions, bearer, arrondissement):
+    response = client.post("/api/v1/petitions", headers=bearer(), json={
+        "title": "Des bancs rue Manin", "asks": "Nous demandons des bancs rue Manin.",
+        "background": "Les personnes âgées montent au parc.", "arrondissement": arrondissement})
+    assert response.status_code == 400 and set(response.json["details"]) == {"arrondissement"}
+    assert petitions.args_of("draft_petition") == []
