@@ -44,7 +44,7 @@ class SchemeFieldsSchema(Schema):
 
 
 class SchemeCreateSchema(SchemeFieldsSchema):
-    code = fields.String(required=True, validate=validate.Length(max=40),
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,39}\Z"),
                          metadata={"description": "Minuscules, chiffres et _ (p. ex. compost)"})
     name = fields.String(required=True, validate=validate.Length(max=120))
     direction = fields.String(required=True, validate=DIRECTION)

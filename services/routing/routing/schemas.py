@@ -7,11 +7,12 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from hubkit.clock import aware
 
-from .domain import (ACTIONS, ANSWER_MAX, CHECK_VALUES, DEADLINE_DAYS_MAX, DELIVERIES, DESCRIPTION_MAX, KEYWORD_MAX,
-                     KEYWORDS_MAX, KINDS, MESSAGE_MAX, NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
+from .domain import (ACTIONS, ANSWER_MAX, CHECK_VALUES, CODE_PATTERN, DEADLINE_DAYS_MAX, DELIVERIES, DESCRIPTION_MAX,
+                     KEYWORD_MAX, KEYWORDS_MAX, KINDS, MESSAGE_MAX, NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
 
 # The domain's limits on the texts as sent (the gateway's OpenAPI shows the same); it checks them again trimmed
 DEADLINE_DAYS = validate.Range(min=1, max=DEADLINE_DAYS_MAX)  # days to answer, as the domain checks them
+SCHEME_CODE = validate.Regexp(CODE_PATTERN.pattern)  # a new scheme's code, as the domain takes it
 DIRECTION_CODE = validate.Regexp(r"^[A-Z]{2,8}\Z")  # the shape of a direction's code (DEVE, DASCO...)
 
 
@@ -64,7 +65,7 @@ class SchemeFieldsSchema(Schema):
 
 
 class CreateSchemeSchema(SchemeFieldsSchema):
-    code = fields.String(required=True, validate=validate.Length(max=40))
+    code = fields.String(required=True, validate=SCHEME_CODE)
     name = fields.String(required=True, validate=validate.Length(max=NAME_MAX))
     direction = fields.String(required=True, validate=DIRECTION_CODE)
     kind = fields.String(required=True, validate=validate.OneOf(list(KINDS)))
