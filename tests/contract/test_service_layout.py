@@ -1,6 +1,6 @@
 """Every service reads alike: the same top-level layout, small modules, composed use cases, one settings object.
 
-The shape (docs/architecture.md, "One service"): `service.py` holds the nameko entrypoints, `handlers/` the use
+The shape (docs/architecture.md, "Adding a service"): `service.py` holds the nameko entrypoints, `handlers/` the use
 cases by area with one `common.py` built on `hubkit.rules`, `domain` the plain rules, `settings.py` the one
 settings object the service reads once. A new module goes into one of these places, or into `adapters/` when it
 speaks to the outside world (a file format, another service, a remote host).
