@@ -1,8 +1,8 @@
 """Calling the services: pooled RPC proxies carrying the request's correlation id and, signed with it (hubkit.trust),
 who is calling: the gateway, for the signed-in person it resolved from the session."""
 import copy
-import time
 
+from cachetools import TTLCache
 from flask import current_app, g
 
 from hubkit import keys, trust
@@ -24,7 +24,7 @@ def init_app(app, settings):
     app.extensions["rpc_pool"] = RpcPool(settings.amqp_uri, size=settings.rpc_pool_size,
                                          timeout=settings.rpc_timeout)
     app.extensions["rpc_batchers"] = {}
-    app.extensions["reference_data"] = {}
+    app.extensions["reference_data"] = TTLCache(maxsize=16, ttl=REFERENCE_SECONDS)
 
 
 def _context() -> dict:
@@ -46,11 +46,10 @@ def call(service: str, method: str, *args):
 def reference_data(service: str) -> dict:
     """`service.reference_data()`, kept REFERENCE_SECONDS in this process (a copy: callers may add to it)."""
     kept = current_app.extensions["reference_data"]
-    now = time.monotonic()
-    entry = kept.get(service)
-    if entry is None or entry[0] <= now:
-        entry = kept[service] = (now + REFERENCE_SECONDS, call(service, "reference_data"))
-    return copy.deepcopy(entry[1])
+    answer = kept.get(service)
+    if answer is None:
+        answer = kept[service] = call(service, "reference_data")
+    return copy.deepcopy(answer)
 
 
 def batched_call(service: str, method: str, payload: dict):

@@ -1,6 +1,7 @@
 """The shared fakes (tests/fakes) answer in the shapes the real services answer: each answer has exactly the
 fields of the schema the service dumps it with (services/accounts/accounts/schemas.py,
 services/ideas/ideas/schemas/ideas.py), nested answers included, so a test passing on a fake passes on the wire."""
+from accounts import domain as accounts_domain
 from accounts import schemas as accounts_schemas
 from ideas import schemas as ideas_schemas
 from marshmallow import fields
@@ -56,6 +57,16 @@ def test_the_fake_accounts_answer_like_accounts():
     by_fragment = accounts.search_accounts(agent, {"query": "dom"})
     assert by_fragment and shape_errors(accounts_schemas.AccountSummarySchema(), by_fragment,
                                         hidden=WITHOUT_ADDRESS) == []
+
+
+def test_the_fake_accounts_reference_data_is_accounts_own():
+    """The fake copies accounts' reference tables (a test of another service reads what accounts answers): the
+    copy is checked against accounts' domain, the one source of the directions, arrondissements and postcodes."""
+    answer = FakeAccounts().reference_data()
+    assert answer["roles"] == list(accounts_domain.ROLES)
+    assert answer["grantable_roles"] == list(accounts_domain.GRANTABLE_ROLES)
+    assert {row["code"]: row["name"] for row in answer["directions"]} == accounts_domain.DIRECTIONS
+    assert answer["arrondissements"] == accounts_domain.arrondissements()
 
 
 def test_the_fake_ideas_answer_like_ideas():

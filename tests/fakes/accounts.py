@@ -29,6 +29,10 @@ DIRECTIONS = {
     "DICOM": "Direction de l'information et de la communication",
     "DSIN": "Direction des systèmes d'information et du numérique",
 }
+PARIS_POSTCODES = {**{f"750{number:02d}": number for number in range(1, 21)}, "75116": 16}
+ARRONDISSEMENTS = [{"number": number, "name": "1er arrondissement" if number == 1 else f"{number}e arrondissement",
+                    "postcodes": sorted(code for code, of in PARIS_POSTCODES.items() if of == number)}
+                   for number in range(1, 21)]
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)  # the fake's clock: sessions start and end from it
 SESSION_DAYS = 30
 LOGIN_TOKEN = "session-token-from-login-0123456789"  # what `login` answers
@@ -128,7 +132,8 @@ class FakeAccounts(RecordingFake):
     @answers
     def reference_data(self):
         return {"roles": list(ROLES), "grantable_roles": list(GRANTABLE_ROLES),
-                "directions": [{"code": code, "name": name} for code, name in self.directions.items()]}
+                "directions": [{"code": code, "name": name} for code, name in self.directions.items()],
+                "arrondissements": [dict(row, postcodes=list(row["postcodes"])) for row in ARRONDISSEMENTS]}
 
     @answers
     def search_accounts(self, actor, data):

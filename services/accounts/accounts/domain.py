@@ -105,14 +105,28 @@ def check_password(password: str, email: str = "", pseudonym: str = ""):
 PARIS_CENTRE = (1, 2, 3, 4)
 
 
+# The residential postcodes of Paris and their arrondissement: 75001..75020, and 75116 for the north of the 16e.
+# The hub's one copy: other services read it from `reference_data` (budget's paper ballots check a postcode).
+PARIS_POSTCODES = {**{f"750{number:02d}": number for number in range(1, 21)}, "75116": 16}
+
+
 def arrondissement_for_postcode(postcode: str) -> int:
     """75001..75020 -> 1..20; 75116 is the 16e. Anything else is not a Paris residential postcode."""
-    postcode = (postcode or "").strip()
-    if postcode == "75116":
-        return 16
-    if re.fullmatch(r"750(0[1-9]|1[0-9]|20)", postcode):
-        return int(postcode[3:])
-    raise RuleBroken("Code postal parisien attendu (75001 à 75020, ou 75116).", "postcode")
+    arrondissement = PARIS_POSTCODES.get((postcode or "").strip())
+    if arrondissement is None:
+        raise RuleBroken("Code postal parisien attendu (75001 à 75020, ou 75116).", "postcode")
+    return arrondissement
+
+
+def arrondissement_name(number: int) -> str:
+    return "1er arrondissement" if number == 1 else f"{number}e arrondissement"
+
+
+def arrondissements() -> list:
+    """Each arrondissement with its name and postcodes, as `reference_data` serves them."""
+    return [{"number": number, "name": arrondissement_name(number),
+             "postcodes": sorted(code for code, of in PARIS_POSTCODES.items() if of == number)}
+            for number in sorted(set(PARIS_POSTCODES.values()))]
 
 
 @dataclass(frozen=True)

@@ -45,9 +45,11 @@ class AccountsService(Infrastructure):
 
     @rpc
     def reference_data(self):
-        """Roles and city directions, for the forms that grant them."""
+        """Roles and the City's directions (for the forms that grant them), its arrondissements and their postcodes:
+        the hub's one copy of this reference data, which other services read from here."""
         return {"roles": list(domain.ROLES), "grantable_roles": list(domain.GRANTABLE_ROLES),
-                "directions": [{"code": code, "name": name} for code, name in domain.DIRECTIONS.items()]}
+                "directions": [{"code": code, "name": name} for code, name in domain.DIRECTIONS.items()],
+                "arrondissements": domain.arrondissements()}
 
     @rpc
     def register(self, data):

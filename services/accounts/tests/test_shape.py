@@ -79,7 +79,16 @@ def test_reference_data_serves_the_directions_with_codes_and_names():
     answer = AccountsService.reference_data(None)
     assert answer["directions"] == [{"code": code, "name": name} for code, name in domain.DIRECTIONS.items()]
     assert all(re.fullmatch(r"[A-Z]{2,8}", direction["code"]) for direction in answer["directions"])
-    assert {"roles", "grantable_roles", "directions"} <= set(answer)
+    assert {"roles", "grantable_roles", "directions", "arrondissements"} <= set(answer)
+
+
+def test_reference_data_serves_the_arrondissements_and_their_postcodes():
+    arrondissements = AccountsService.reference_data(None)["arrondissements"]
+    assert [row["number"] for row in arrondissements] == list(range(1, 21))
+    assert arrondissements[0] == {"number": 1, "name": "1er arrondissement", "postcodes": ["75001"]}
+    assert arrondissements[15]["postcodes"] == ["75016", "75116"]
+    for row in arrondissements:  # what accounts serves is what it checks a postcode against
+        assert all(domain.arrondissement_for_postcode(code) == row["number"] for code in row["postcodes"])
 
 
 # --- datetimes carry their timezone on the wire ---------------------------------------------------------------

@@ -1,9 +1,9 @@
 """The services budget calls, as its use cases see them.
 
 Each call waits less than the gateway waits for budget (5 s), so a citizen gets a clear 503 rather than a hang
-(hubkit.rpc.BoundedRpc). The City's directions are accounts' table (accounts.reference_data): budget keeps
-accounts' answer a few minutes (`Directions`) and, while it has none and accounts does not answer, says so (503)
-rather than guess.
+(hubkit.rpc.BoundedRpc). The City's directions and the postcodes of Paris are accounts' reference data
+(accounts.reference_data): budget keeps accounts' answer a few minutes (`CityReference`) and, while it has none and
+accounts does not answer, says so (503) rather than guess.
 """
 import logging
 import time
@@ -22,21 +22,31 @@ DIRECTIONS_UNAVAILABLE = ("Le service des comptes ne répond pas : la liste des 
                           "momentanément indisponible. Réessayez dans quelques instants.")
 
 
-class Directions:
-    """The City's directions, code → label, as accounts serves them; one instance per process (its cache)."""
+class CityReference:
+    """The City's reference data as accounts serves it: its directions (code → label) and the residential
+    postcodes of Paris; one instance per process (its cache)."""
 
     def __init__(self, ttl: float = DIRECTIONS_TTL, timer=time.monotonic):
         self._cache = TTLCache(maxsize=1, ttl=ttl, timer=timer)
 
-    def of(self, accounts) -> dict:
+    def directions(self, accounts) -> dict:
         """`accounts`: something with `reference_data()` (the accounts RPC, bounded, or a fake)."""
+        return self._reference(accounts)["directions"]
+
+    def paris_postcodes(self, accounts) -> frozenset:
+        postcodes = self._reference(accounts)["postcodes"]
+        if not postcodes:  # an accounts without them (an older version, mid-upgrade): never "no postcode is Paris"
+            raise ServiceUnavailable(DIRECTIONS_UNAVAILABLE, details={"peer": "accounts"})
+        return postcodes
+
+    def _reference(self, accounts) -> dict:
         try:
-            return self._cache["directions"]
+            return self._cache["reference"]
         except KeyError:
             pass
-        directions = self._ask(accounts)
-        self._cache["directions"] = directions
-        return directions
+        reference = self._ask(accounts)
+        self._cache["reference"] = reference
+        return reference
 
     @staticmethod
     def _ask(accounts) -> dict:
@@ -45,6 +55,7 @@ class Directions:
         try:
             answer = accounts.reference_data()
             directions = {row["code"]: row["name"] for row in answer["directions"]}
+            postcodes = frozenset(code for row in answer.get("arrondissements") or () for code in row["postcodes"])
         except (HubError, PeerUnavailable, RemoteError) as error:
             log.warning("accounts' directions unavailable", extra={"reason": str(error)})
             raise ServiceUnavailable(DIRECTIONS_UNAVAILABLE, details={"peer": "accounts"}) from None
@@ -53,4 +64,4 @@ class Directions:
             raise ServiceUnavailable(DIRECTIONS_UNAVAILABLE, details={"peer": "accounts"}) from None
         if not directions:
             raise ServiceUnavailable(DIRECTIONS_UNAVAILABLE, details={"peer": "accounts"})
-        return directions
+        return {"directions": directions, "postcodes": postcodes}

@@ -21,11 +21,11 @@ from .handlers import (CoConstruction, Context, Cycles, Drafts, Gdpr, Notificati
                        ParisData, Projects, ProjectViews, Results, Tracking, Voting)
 from .handlers.voting import MAX_BATCH
 from .models import Base
-from .peers import BoundedRpc, Directions, PeerUnavailable
+from .peers import BoundedRpc, CityReference, PeerUnavailable
 from .settings import Settings
 
 SETTINGS = Settings()
-DIRECTIONS = Directions()  # accounts' table of the City's directions, kept a few minutes for every worker
+REFERENCE = CityReference()  # accounts' directions and Paris postcodes, kept a few minutes for every worker
 
 ACTOR, BALLOT = schemas.ActorSchema(), schemas.BallotSchema()
 CYCLE_ID, PROJECT_ID, ACCOUNT_ID = schemas.CycleIdSchema(), schemas.ProjectIdSchema(), schemas.AccountIdSchema()
@@ -90,7 +90,7 @@ class BudgetService(Infrastructure):
 
     def _context(self, uow) -> Context:
         return Context(uow, SETTINGS, accounts=BoundedRpc(self.accounts, peers.PEER_TIMEOUT),
-                       ideas=BoundedRpc(self.ideas, peers.PEER_TIMEOUT), throttle=self.throttle, directions=DIRECTIONS)
+                       ideas=BoundedRpc(self.ideas, peers.PEER_TIMEOUT), throttle=self.throttle, reference=REFERENCE)
 
     @rpc
     def reference_data(self):

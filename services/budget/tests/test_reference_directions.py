@@ -4,7 +4,7 @@ is checked by the schemas, its existence by the use cases (the same 400 on the f
 import pytest
 from budget import schemas
 from budget.handlers import use_case
-from budget.peers import DIRECTIONS_UNAVAILABLE, Directions
+from budget.peers import DIRECTIONS_UNAVAILABLE, CityReference
 from budget.settings import Settings
 from hubkit.errors import InvalidInput, PermissionDenied, ServiceUnavailable
 from hubkit.validation import load
@@ -52,40 +52,54 @@ def _use(uow, accounts, name, **more):
 
 def test_accounts_is_asked_once_per_period_and_again_after_it():
     accounts, clock = AccountsReference(), Clock()
-    directions = Directions(ttl=300, timer=clock)
-    assert directions.of(accounts) == DIRECTIONS
+    directions = CityReference(ttl=300, timer=clock)
+    assert directions.directions(accounts) == DIRECTIONS
     clock.now = 299
-    directions.of(accounts)
+    directions.directions(accounts)
     assert accounts.asked == 1
     clock.now = 301
-    directions.of(accounts)
+    directions.directions(accounts)
     assert accounts.asked == 2
 
 
 def test_an_accounts_outage_is_a_503_until_accounts_answers_and_the_kept_answer_serves_meanwhile():
     clock = Clock()
-    directions = Directions(ttl=300, timer=clock)
+    directions = CityReference(ttl=300, timer=clock)
     with pytest.raises(ServiceUnavailable) as unavailable:
-        directions.of(AccountsDown())
+        directions.directions(AccountsDown())
     assert unavailable.value.message == DIRECTIONS_UNAVAILABLE
-    assert directions.of(AccountsReference()) == DIRECTIONS
+    assert directions.directions(AccountsReference()) == DIRECTIONS
     clock.now = 100
-    assert directions.of(AccountsDown()) == DIRECTIONS  # kept: accounts' outage is not seen within the period
+    assert directions.directions(AccountsDown()) == DIRECTIONS  # kept: accounts' outage is not seen within the period
     clock.now = 400
     with pytest.raises(ServiceUnavailable):
-        directions.of(AccountsDown())
+        directions.directions(AccountsDown())
 
 
 @pytest.mark.parametrize("answer", [{}, {"directions": []}, {"directions": [{"code": "DVD"}]}, [], "DVD"],
                          ids=["no directions", "empty", "no label", "a list", "a text"])
 def test_an_answer_without_directions_is_never_read_as_no_direction(answer):
     with pytest.raises(ServiceUnavailable):
-        Directions().of(AccountsReference(answer))
+        CityReference().directions(AccountsReference(answer))
+
+
+def test_the_paris_postcodes_of_paper_ballots_are_accounts_own():
+    postcodes = CityReference().paris_postcodes(FakeAccounts())
+    assert {"75001", "75020", "75116"} <= postcodes and "75021" not in postcodes and "93100" not in postcodes
+
+
+def test_an_accounts_answer_without_arrondissements_is_never_read_as_no_postcode_in_paris():
+    """An accounts not yet serving them (mid-upgrade): the directions still answer, a paper ballot waits (503)."""
+    reference = CityReference()
+    accounts = AccountsReference()
+    assert reference.directions(accounts) == DIRECTIONS
+    with pytest.raises(ServiceUnavailable):
+        reference.paris_postcodes(accounts)
 
 
 def test_without_accounts_there_is_no_answer():
     with pytest.raises(ServiceUnavailable):
-        Directions().of(None)
+        CityReference().directions(None)
 
 
 # --- schemas: the format only -------------------------------------------------------------------------------

@@ -35,5 +35,5 @@ from .projects import (OUTSIDE_DIRECTION, DEFAULT_ORGANISING_DIRECTION, directio
                        owning_direction, check_owning_direction, next_stage, check_advance, require_stage, edition_of,
                        clean_text, check_envelopes, check_location, check_theme, project_status, check_study,
                        check_selectable, check_status_change)  
-from .ballots import (age_on, check_eligible, PARIS_POSTCODES, check_paper_eligible, check_same_person, Candidate,
+from .ballots import (age_on, check_eligible, check_paper_eligible, check_same_person, Candidate,
                       check_ballot, new_receipt, receipt_digest, ranking_key, greedy_winners, scope_of, tally)  

@@ -41,13 +41,10 @@ def check_eligible(rules: dict, attributes: dict, vote_day: date):
                 required=level)
 
 
-PARIS_POSTCODES = frozenset([f"750{n:02d}" for n in range(1, 21)] + ["75116"])
-
-
-def check_paper_eligible(rules: dict, birth_date: date, postcode: str, vote_day: date):
-    """The cycle's rules a paper voter can meet in person: living in Paris and the minimum age (e-mail and
-    certification are met by the identity document the agent checked)."""
-    if rules.get("lives_in_paris", True) and postcode not in PARIS_POSTCODES:
+def check_paper_eligible(rules: dict, birth_date: date, postcode: str, vote_day: date, paris_postcodes):
+    """The cycle's rules a paper voter can meet in person: living in Paris (`paris_postcodes`: accounts' reference
+    data) and the minimum age (e-mail and certification are met by the identity document the agent checked)."""
+    if rules.get("lives_in_paris", True) and postcode not in paris_postcodes:
         _refuse("lives_in_paris", "Ce vote est réservé aux personnes qui habitent à Paris (code postal parisien).")
     minimum = rules.get("min_age")
     if minimum and age_on(birth_date, vote_day) < minimum:

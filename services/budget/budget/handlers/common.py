@@ -20,7 +20,7 @@ from hubkit.sqllists import one_of
 
 from .. import domain
 from ..models import Cycle, Project
-from ..peers import Directions
+from ..peers import CityReference
 from ..settings import Settings
 from . import presenting
 
@@ -31,13 +31,14 @@ DEFAULT_ELIGIBILITY = {"email_verified": True, "lives_in_paris": True, "min_age"
 class Context:
     """What a use-case group works with: the unit of work (one transaction), the settings read at start, accounts
     (eligibility, accounts, the directions' table; bounded RPC or a fake) and ideas (`get_idea`), the throttle
-    (None: nothing is limited, as on the command line), the directions' cache, the clock and the shuffle."""
+    (None: nothing is limited, as on the command line), accounts' reference data (cached), the clock and the
+    shuffle."""
     uow: object
     settings: Settings
     accounts: object = None
     ideas: object = None
     throttle: object = None
-    directions: Directions = field(default_factory=Directions)
+    reference: CityReference = field(default_factory=CityReference)
     clock: Callable = utcnow
     shuffle: Callable = random.shuffle
 
@@ -83,7 +84,7 @@ class UseCases:
 
     def directions(self) -> dict:
         """The City's directions, code → label (accounts' table, cached; 503 while accounts cannot say)."""
-        return self.context.directions.of(self.accounts)
+        return self.context.reference.directions(self.accounts)
 
     # --- lookups -------------------------------------------------------------------------------------
 

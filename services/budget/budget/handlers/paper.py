@@ -67,7 +67,8 @@ class PaperBallots(UseCases):
         with rules():
             domain.require_stage(cycle.stage, domain.VOTE, action="enregistrer un bulletin papier")
             domain.check_paper_eligible(cycle.eligibility, command["birth_date"], command["postcode"].strip(),
-                                        cycle.vote_day or now.date())
+                                        cycle.vote_day or now.date(),
+                                        self.context.reference.paris_postcodes(self.accounts))
             domain.check_ballot(self._candidates(cycle.id, only=set(paris_choices + sector_choices)),
                                 cycle.max_choices, paris_choices, sector, sector_choices)
             if account is not None:
