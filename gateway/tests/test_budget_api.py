@@ -1,6 +1,7 @@
 """/api/v1/budget with a fake budget service (and the fake accounts service) behind `remote.call`: validation at
 the edge, roles at the edge, the service's errors as HTTP statuses, the pabulib download, the OpenAPI document."""
 import pytest
+from cachetools import TTLCache
 
 from gateway.app import create_app
 from gateway.config import Settings
@@ -261,7 +262,12 @@ def test_reference_data_is_asked_once_per_process_and_each_caller_gets_its_own_c
         assert remote.reference_data("budget") == {"themes": ["Environnement"]}
         remote.reference_data("ideas")
         assert asked == [("budget", "reference_data"), ("ideas", "reference_data")]
-        monkeypatch.setattr(remote, "REFERENCE_SECONDS", 0.0)
-        app.extensions["reference_data"].clear()
-        remote.reference_data("budget"), remote.reference_data("budget")
-        assert asked.count(("budget", "reference_data")) == 3  # kept 0 s: asked every time
+        now = [0.0]
+        app.extensions["reference_data"] = TTLCache(maxsize=16, ttl=remote.REFERENCE_SECONDS, timer=lambda: now[0])
+        remote.reference_data("budget")
+        now[0] += remote.REFERENCE_SECONDS - 1
+        remote.reference_data("budget")
+        assert asked.count(("budget", "reference_data")) == 2  # kept for REFERENCE_SECONDS
+        now[0] += 1
+        remote.reference_data("budget")
+        assert asked.count(("budget", "reference_data")) == 3  # then asked again
