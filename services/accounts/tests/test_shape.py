@@ -12,6 +12,7 @@ from accounts.schemas import (AccountSchema, EmailDomainSchema, LoginResultSchem
                               PublicProfileSchema, SessionSchema)
 from accounts.service import AccountsService
 from accounts.settings import AccountsSettings
+from tests.wire_times import moments, without_offset
 from hubkit.clock import aware
 
 PASSWORD = "Des-Arbres-Partout-2026"
@@ -93,18 +94,6 @@ def test_reference_data_serves_the_arrondissements_and_their_postcodes():
 
 # --- datetimes carry their timezone on the wire ---------------------------------------------------------------
 
-MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T[0-9:.]+(?P<zone>[+-]\d{2}:\d{2}|Z)?")
-
-
-def moments(value) -> list:
-    """Every datetime string in a dumped answer."""
-    if isinstance(value, dict):
-        return [moment for item in value.values() for moment in moments(item)]
-    if isinstance(value, list):
-        return [moment for item in value for moment in moments(item)]
-    return [value] if isinstance(value, str) and MOMENT.fullmatch(value) else []
-
-
 def test_every_datetime_the_schemas_dump_carries_its_timezone(run, store):
     login = signed_in(run, store)
     account_id = login["principal"]["account_id"]
@@ -118,4 +107,4 @@ def test_every_datetime_the_schemas_dump_carries_its_timezone(run, store):
     ]
     found = moments(dumped)
     assert len(found) >= 8
-    assert [moment for moment in found if not MOMENT.fullmatch(moment)["zone"]] == []
+    assert without_offset(found) == []

@@ -15,6 +15,7 @@ from ideas.schemas import IdeaSchema, ModerationQueueSchema, SubmissionsPageSche
 from ideas.schemas.consultations import ConsultationSchema, ProposalSchema, SaveConsultationSchema
 from ideas.settings import IdeasSettings
 from tests.fakes import FakeAccounts
+from tests.wire_times import moments, without_offset
 
 from .test_consultations import AGENT, CAMILLE, MODERATOR, START, Clock, consultation_command, section_of
 
@@ -136,18 +137,6 @@ def test_the_minimum_account_age_defaults_by_environment(monkeypatch):
 
 # --- datetimes carry their timezone on the wire ---------------------------------------------------------------
 
-MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T[0-9:.]+(?P<zone>[+-]\d{2}:\d{2}|Z)?")
-
-
-def moments(value) -> list:
-    """Every datetime string in a dumped answer."""
-    if isinstance(value, dict):
-        return [moment for item in value.values() for moment in moments(item)]
-    if isinstance(value, list):
-        return [moment for item in value for moment in moments(item)]
-    return [value] if isinstance(value, str) and MOMENT.fullmatch(value) else []
-
-
 def test_every_datetime_the_schemas_dump_carries_its_timezone(run, store):
     consultation = run("save_consultation", AGENT, consultation_command(opens_at=START - timedelta(days=1)))
     consultation = run("save_section", AGENT, {"consultation_id": consultation["id"], "title": "Vos propositions",
@@ -169,4 +158,4 @@ def test_every_datetime_the_schemas_dump_carries_its_timezone(run, store):
     ]
     found = moments(dumped)
     assert len(found) >= 10
-    assert [moment for moment in found if not MOMENT.fullmatch(moment)["zone"]] == []
+    assert without_offset(found) == []
