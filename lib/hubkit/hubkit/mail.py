@@ -4,7 +4,7 @@
 `file:///path/to/folder` (default: `var/mail`; with HUB_ENV=local each link is also logged so `make run` works
 without a mail server: nowhere else, a link signs someone in or resets a password). TLS verifies the server's
 certificate and name (`ssl.create_default_context()`). Mails are queued in the sender's transaction
-(`UnitOfWork.queue_mail`) and sent by `MailRelay` with retries.
+(`UnitOfWork.queue_mail`) and sent by `MailRelay` with retries, once each however many replicas run it.
 """
 import logging
 import re
@@ -21,7 +21,7 @@ from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
 from . import metrics
-from .config import env_str, hub_env, var_dir
+from .config import env_str, hub_env, mail_url
 from .db import utcnow
 from .tables import infrastructure_tables
 
@@ -85,7 +85,7 @@ class FolderTransport:
 
 
 def transport_from_url(url: str = None):
-    url = url or env_str("HUB_MAIL_URL", f"file://{var_dir() / 'mail'}")
+    url = url or mail_url()  # production refuses the folder and a missing setting (hubkit.config)
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return FolderTransport(Path(unquote(parsed.path)))
@@ -100,41 +100,75 @@ def transport_from_url(url: str = None):
 
 
 class MailRelay:
-    """Sends queued mails; a failed one is retried with a growing delay, the others still go."""
+    """Sends queued mails; a failed one is retried with a growing delay, the others still go.
+
+    Safe with several replicas on one PostgreSQL database: a short transaction claims a few due mails
+    (`FOR UPDATE SKIP LOCKED`, so replicas take different rows and never wait for each other), leases them
+    (`next_attempt_at` pushed `lease_seconds` ahead, the attempt counted) and commits; the mails are sent after,
+    holding no lock, and each is marked sent (or rescheduled) in a transaction of its own. A process that dies
+    between claim and send leaves its mails leased: another relay sends them once the lease ran out, never two
+    relays at once. The lease outlasts a claim's sends (`claim_size` mails, each at most a few SMTP timeouts);
+    a mail whose sending outlived it could go twice, which is the price of never losing one. SQLite (one
+    process per database) takes the same path without the row locks."""
 
     max_attempts = 8
+    claim_size = 20
+    lease_seconds = 300
 
-    def __init__(self, session_factory, metadata, service_name: str, transport=None):
+    def __init__(self, session_factory, metadata, service_name: str, transport=None, clock=utcnow,
+                 lease_seconds: float = None):
         self.session_factory = session_factory
         self.mails = infrastructure_tables(metadata)["mails"]
         self.service_name = service_name
         self.transport = transport or transport_from_url()
+        self.clock = clock
+        self.lease = timedelta(seconds=lease_seconds or self.lease_seconds)
         self._lock = Semaphore()
 
     def send_pending(self) -> int:
-        mails, sent = self.mails, 0
-        with self._lock, self.session_factory() as session:
-            rows = session.execute(
-                sa.select(mails).where(mails.c.sent_at.is_(None), mails.c.next_attempt_at <= utcnow(),
-                                       mails.c.attempts < self.max_attempts)
-                .order_by(mails.c.id).limit(100)).all()
-            for row in rows:
-                try:
-                    self.transport.send(build_message(row.recipient, row.subject, row.body))
-                except Exception as error:
-                    delay = timedelta(seconds=min(3600, 5 * 2 ** row.attempts))
-                    session.execute(mails.update().where(mails.c.id == row.id).values(
-                        attempts=row.attempts + 1, next_attempt_at=utcnow() + delay, last_error=str(error)[:2000]))
-                    metrics.MAIL_FAILURES.labels(self.service_name).inc()
-                    log.warning("mail delivery failed, will retry", extra={"mail_id": row.id, "error": str(error)})
-                else:
-                    # the body may hold a one-time link: once delivered it is not kept
-                    session.execute(mails.update().where(mails.c.id == row.id).values(
-                        sent_at=utcnow(), attempts=row.attempts + 1, body="", recipient="(envoyé)"))
-                    metrics.MAILS_SENT.labels(self.service_name).inc()
-                    sent += 1
+        """Send every due mail this relay can claim; returns how many were delivered."""
+        sent = 0
+        with self._lock:
+            while True:
+                claimed = self._claim()
+                sent += sum(self._send(row) for row in claimed)
+                if len(claimed) < self.claim_size:
+                    return sent
+
+    def _claim(self) -> list:
+        """Due mails, leased to this relay in a transaction of their own (committed before any is sent)."""
+        mails, now = self.mails, self.clock()
+        with self.session_factory() as session:
+            query = (sa.select(mails.c.id, mails.c.recipient, mails.c.subject, mails.c.body, mails.c.attempts)
+                     .where(mails.c.sent_at.is_(None), mails.c.next_attempt_at <= now,
+                            mails.c.attempts < self.max_attempts)
+                     .order_by(mails.c.id).limit(self.claim_size))
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = session.execute(query).all()
+            if rows:
+                session.execute(mails.update().where(mails.c.id.in_([row.id for row in rows])).values(
+                    attempts=mails.c.attempts + 1, next_attempt_at=now + self.lease))
                 session.commit()
-        return sent
+            return rows
+
+    def _send(self, row) -> bool:
+        mails = self.mails
+        try:
+            self.transport.send(build_message(row.recipient, row.subject, row.body))
+        except Exception as error:
+            delay = timedelta(seconds=min(3600, 5 * 2 ** row.attempts))
+            values = {"next_attempt_at": self.clock() + delay, "last_error": str(error)[:2000]}
+            metrics.MAIL_FAILURES.labels(self.service_name).inc()
+            log.warning("mail delivery failed, will retry", extra={"mail_id": row.id, "error": str(error)})
+        else:
+            # the body may hold a one-time link: once delivered it is not kept
+            values = {"sent_at": self.clock(), "body": "", "recipient": "(envoyé)"}
+            metrics.MAILS_SENT.labels(self.service_name).inc()
+        with self.session_factory() as session:
+            session.execute(mails.update().where(mails.c.id == row.id, mails.c.sent_at.is_(None)).values(**values))
+            session.commit()
+        return "sent_at" in values
 
 
 class MailRelayProvider(DependencyProvider):
