@@ -82,8 +82,26 @@ def redis_prefix() -> str:
 
 
 def database_url(service: str) -> str:
-    """`<SERVICE>_DATABASE_URL`, or one SQLite file per service under var/."""
-    return env_str(f"{service.upper()}_DATABASE_URL", f"sqlite:///{var_dir() / (service + '.db')}")
+    """`<SERVICE>_DATABASE_URL`, or one SQLite file per service under var/ outside production: production
+    refuses SQLite (one file on one machine cannot be shared by replicas), and so a forgotten variable."""
+    name = f"{service.upper()}_DATABASE_URL"
+    url = env_str(name, "")
+    if hub_env() == "production" and urlparse(url).scheme.split("+")[0] not in ("postgresql", "postgres"):
+        problem = "absent" if not url else "pas une base PostgreSQL"
+        raise ValueError(f"{name} refusé en production (HUB_ENV=production) : {problem}. Donnez l'URL de la base "
+                         f"PostgreSQL du service (postgresql://utilisateur:mot-de-passe@hôte:5432/{service}).")
+    return url or f"sqlite:///{var_dir() / (service + '.db')}"
+
+
+def mail_url() -> str:
+    """HUB_MAIL_URL, or the folder var/mail outside production: production refuses the folder (`file://`), where
+    mails would pile up unseen on one machine instead of reaching citizens."""
+    url = env_str("HUB_MAIL_URL", "")
+    if hub_env() == "production" and urlparse(url).scheme not in ("smtp", "smtps"):
+        problem = "absent" if not url else f"{urlparse(url).scheme or url}:// n'envoie rien"
+        raise ValueError(f"HUB_MAIL_URL refusé en production (HUB_ENV=production) : {problem}. Donnez le serveur "
+                         "SMTP (smtp://utilisateur:mot-de-passe@hôte:587?starttls=1 ou smtps://…).")
+    return url or f"file://{var_dir() / 'mail'}"
 
 
 def public_url() -> str:
