@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from .runner import migrate
+from .testing_replicas import GATEWAY, command_of, process_env, replica_counts, replica_names
 
 ADMIN_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 _templates = {}
@@ -263,11 +264,14 @@ class Platform:
 
     Each platform gets its own RabbitMQ virtual host, fresh databases, a real
     SMTP server and free ports, so it never meets a `make run` on the same machine.
+    `replicas` (one count, or {service: count}) and `gateway_processes` run several processes of a part, as a
+    deployment does (hubkit.testing_replicas: "petitions#2", one `url` per gateway process in `urls`).
     """
 
-    def __init__(self, services: dict, database_kind: str = "sqlite"):
+    def __init__(self, services: dict, database_kind: str = "sqlite", replicas=1, gateway_processes: int = 1):
         """`services`: name -> package directory (where its alembic.ini lives)."""
         import requests
+        self.replicas = replica_counts(services, replicas, gateway_processes)
         self.workdir = Path(tempfile.mkdtemp(prefix="hub-platform-"))
         self.vhost = f"hub_e2e_{uuid.uuid4().hex[:8]}"
         self._management = requests.Session()
@@ -285,8 +289,10 @@ class Platform:
 
     def _set_up(self, services: dict, database_kind: str):
         self.smtp = SmtpServer(free_port())
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.gateway_ports = {name: free_port() for name in replica_names(GATEWAY, self.replicas[GATEWAY])}
+        self.port = self.gateway_ports[GATEWAY]
+        self.urls = [f"http://127.0.0.1:{port}" for port in self.gateway_ports.values()]
+        self.url = self.urls[0]
         for name, path in services.items():
             self.databases[name] = FreshDatabase(database_kind, name, path)
         self.env = {**os.environ, "HUB_ENV": "test", "HUB_AMQP_URI": self.amqp_uri, "HUB_PORT": str(self.port),
@@ -299,16 +305,17 @@ class Platform:
         self.http_ports = {}
         for name, database in self.databases.items():
             self.env[f"{name.upper()}_DATABASE_URL"] = database.url
-            self.http_ports[name] = free_port()
+            self.http_ports.update({replica: free_port() for replica in replica_names(name, self.replicas[name])})
             self.env[f"{name.upper()}_HTTP_PORT"] = str(self.http_ports[name])
-        for name in services:
-            self._start(name, [sys.executable, "-m", name, "run"])
-        self._start("gateway", [sys.executable, "-m", "gateway"])
+        for base, count in self.replicas.items():  # the gateway last
+            for name in replica_names(base, count):
+                self._start(name, command_of(name))
         self.wait_ready()
 
     def _start(self, name: str, command: list):
         log = open(self.workdir / f"{name}.log", "wb")
-        self.processes[name] = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        env = process_env(self.env, name, self.http_ports, self.gateway_ports)
+        self.processes[name] = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60.0):
         import requests
@@ -318,7 +325,7 @@ class Platform:
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited:\n{self.log(name)[-3000:]}")
             try:
-                if requests.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                if all(requests.get(f"{url}/readyz", timeout=2).status_code == 200 for url in self.urls):
                     return
             except requests.RequestException:
                 pass
@@ -351,8 +358,7 @@ class Platform:
 
     def restart_process(self, name: str):
         self.stop_process(name)
-        command = [sys.executable, "-m", name] + (["run"] if name != "gateway" else [])
-        self._start(name, command)
+        self._start(name, command_of(name))
 
     def stop(self):
         # All at once: each nameko service waits for its running workers before it exits, and one by one those
