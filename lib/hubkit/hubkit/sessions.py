@@ -161,7 +161,7 @@ class SessionCache:
 
 class SessionCacheProvider(DependencyProvider):
     def setup(self):
-        from .throttle import connect
+        from .redis_client import connect
         self.cache = SessionCache(connect())
 
     def get_dependency(self, worker_ctx):

@@ -14,7 +14,8 @@ import redis as redis_lib
 from nameko.extensions import DependencyProvider
 from prometheus_client import Counter, Gauge
 
-from .config import redis_prefix, redis_url
+from . import redis_client
+from .config import redis_prefix
 from .errors import RateLimited
 
 log = logging.getLogger(__name__)
@@ -289,8 +290,8 @@ class Throttle:
 
 
 def connect(url: str = None) -> redis_lib.Redis:
-    return redis_lib.Redis.from_url(url or redis_url(), socket_timeout=2, socket_connect_timeout=2,
-                                    decode_responses=True)
+    """HUB_REDIS_URL's client (a single Redis or a master through Sentinel: hubkit.redis_client)."""
+    return redis_client.connect(url)
 
 
 class RedisThrottle(DependencyProvider):
