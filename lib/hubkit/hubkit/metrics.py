@@ -27,8 +27,16 @@ EVENTS_PUBLISHED = Counter("hub_events_published_total", "Events published from 
 EVENTS_RECEIVED = Counter("hub_events_received_total", "Events received by handlers.", ["service", "type"])
 OUTBOX_PENDING = Gauge("hub_outbox_pending_events", "Events committed but not yet published.", ["service"])
 OUTBOX_FAILURES = Counter("hub_outbox_publish_failures_total", "Failed publish attempts (retried later).", ["service"])
+# hubkit.queues and hubkit.dead_letters: a failed event's retries, what ends in a service's dead-letter queue (by
+# reason) and that queue's depth (every replica reports the same queue: read it with max)
+EVENTS_RETRIED = Counter("hub_events_retried_total", "Failed events parked for a delayed retry.", ["service"])
+EVENTS_DEAD_LETTERED = Counter("hub_events_dead_lettered_total", "Messages sent to the service's dead-letter queue.",
+                               ["service", "reason"])
+DEAD_LETTERS = Gauge("hub_dead_letters", "Messages in the service's dead-letter queue.", ["service"])
 MAILS_SENT = Counter("hub_mails_sent_total", "E-mails handed to the mail transport.", ["service"])
 MAIL_FAILURES = Counter("hub_mail_failures_total", "Failed e-mail deliveries (retried later).", ["service"])
+ROWS_PRUNED = Counter("hub_rows_pruned_total", "Old infrastructure rows deleted (hubkit.pruning).",
+                      ["service", "table"])
 
 
 def entrypoint_kind(entrypoint) -> str:

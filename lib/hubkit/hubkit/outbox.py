@@ -36,6 +36,7 @@ from nameko.standalone.events import get_event_exchange
 from . import metrics, trust
 from .config import amqp_ssl, amqp_uri
 from .db import utcnow
+from .pruning import PruneSettings, Pruner
 from .sqllists import one_of
 from .tables import infrastructure_tables
 
@@ -333,6 +334,8 @@ class OutboxRelayProvider(DependencyProvider):
         # every provider's setup has run by now, so the database's session factory exists
         self.relay = OutboxRelay(self._database.session_factory, self._database.metadata,
                                  self.container.service_name, amqp=self.container.config.get("AMQP_URI"))
+        self.pruner = Pruner(self._database.session_factory, self._database.metadata, self.container.service_name,
+                             PruneSettings.from_env())
 
     def _wake(self, unit):
         """At most one run waits for its turn: the commits of the next `gather_seconds` share it, so a rush of
@@ -371,6 +374,12 @@ class OutboxRelayProvider(DependencyProvider):
             relay.close()
 
     def poll(self) -> int:
+        """The timer's run: what is left pending goes out; then old infrastructure rows are pruned if no replica did
+        within HUB_PRUNE_INTERVAL_SECONDS (hubkit.pruning)."""
         count = self.relay.publish_pending()
         metrics.OUTBOX_PENDING.labels(self.container.service_name).set(self.relay.pending_count())
+        try:
+            self.pruner.run_if_due()
+        except Exception:  # the database away: the next poll tries again, relaying is not held up by it
+            log.exception("pruning old infrastructure rows failed; the next poll retries")
         return count
