@@ -1,8 +1,15 @@
 """Alembic helpers shared by every service's migrations."""
+import hashlib
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
 import sqlalchemy as sa
 from alembic import context
 
 from .db import normalise_url
+
+log = logging.getLogger(__name__)
 
 
 def create_infrastructure_tables(op):
@@ -40,18 +47,61 @@ def create_infrastructure_tables(op):
     op.create_index("ix_outgoing_mails_sent_at", "outgoing_mails", ["sent_at"])
 
 
-def run_migrations(target_metadata, default_url: str):
-    """Body of a service's alembic env.py: online migrations on SQLite or PostgreSQL."""
+def run_migrations(target_metadata, default_url: str, lock_name: str = None):
+    """Body of a service's alembic env.py: online migrations on SQLite or PostgreSQL.
+
+    On PostgreSQL the run holds a session advisory lock named after the service (`lock_name`, by default the
+    package holding the migrations): two `migrate` runs at once (two replicas' init containers, a Job retried
+    while the first still runs) take turns, and the second finds the database at head and does nothing."""
     config = context.config
     url = normalise_url(config.attributes.get("url") or config.get_main_option("sqlalchemy.url") or default_url)
+    lock_name = lock_name or Path(context.script.dir).resolve().parent.name
     connectable = config.attributes.get("connection")
     if connectable is not None:
-        _run(connectable, target_metadata, url)
+        with migration_lock(connectable, lock_name):
+            _run(connectable, target_metadata, url)
         return
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    with engine.connect() as connection:
+    with engine.connect() as connection, migration_lock(connection, lock_name):
         _run(connection, target_metadata, url)
     engine.dispose()
+
+
+def migration_lock_key(lock_name: str) -> int:
+    """The advisory lock's 64-bit key: the same in every process and release (Python's hash() is salted)."""
+    digest = hashlib.blake2b(f"hub-migrations:{lock_name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@contextmanager
+def migration_lock(connection: sa.Connection, lock_name: str):
+    """Hold PostgreSQL's session advisory lock for `lock_name` meanwhile (SQLite: nothing, one file, one writer).
+
+    A session lock, not a transaction one, because a migration may commit on its way (alembic's
+    `autocommit_block` for CREATE INDEX CONCURRENTLY) and must stay alone after that commit. Hence a migration
+    needs a connection of its own to PostgreSQL, never one through a pooler in transaction mode (docs/operations.md)."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    key = migration_lock_key(lock_name)
+    outer = connection.in_transaction()  # a caller's connection: its transaction stays the caller's
+    connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": key})
+    if not outer:
+        connection.commit()  # alembic begins its own transaction on a connection left idle
+    try:
+        yield
+    finally:
+        if connection.closed or connection.invalidated:
+            return  # the server ends a session lock with its session
+        if connection.in_transaction() and not outer:
+            connection.rollback()  # a failed migration's transaction, which alembic may leave open
+        try:
+            connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+        except sa.exc.DBAPIError:  # the caller's transaction failed: its session, when it ends, frees the lock
+            log.warning("migration lock left to the end of the session", extra={"lock": lock_name})
+        else:
+            if not outer:
+                connection.commit()
 
 
 def _run(connection, target_metadata, url):
