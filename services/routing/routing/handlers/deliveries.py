@@ -27,12 +27,24 @@ from .common import UseCases, acting_on, request_id, rules
 from .views import dossier_view
 
 LEASE = timedelta(minutes=2)  # a claimed delivery is not claimed again while its call may still run
+# One call may wait up to this many times the webhook timeout (resolving, connecting, sending, reading): a replica
+# claims no more calls than it surely makes within the lease, else another replica could claim the last ones again.
+TIMEOUTS_PER_CALL = 4
+
+
+def claim_plan(timeout_seconds: float, wanted: int) -> tuple:
+    """(how many calls one claim takes, the lease it sets): every claimed call ends before its lease does."""
+    per_call = TIMEOUTS_PER_CALL * timeout_seconds
+    lease = max(LEASE, timedelta(seconds=per_call))
+    return max(1, min(wanted, int(lease.total_seconds() // per_call))), lease
 
 
 class Deliveries(UseCases):
     def claim_due(self, limit: int = 20) -> list:
-        """Due webhook calls, each claimed (its next attempt pushed back) so no other worker sends it too."""
+        """Due webhook calls, each claimed (its next attempt pushed back by a lease) so no other worker or replica
+        sends it too: a conditional update, which a concurrent claim of the same row finds already moved."""
         now = self.clock()
+        limit, lease = claim_plan(self.settings.webhook_timeout_seconds, limit)
         rows = self.session.execute(
             sa.select(WebhookDelivery, Dossier.reference, Scheme.webhook_secret)
             .join(Dossier, Dossier.id == WebhookDelivery.dossier_id).join(Scheme, Scheme.code == Dossier.scheme)
@@ -45,7 +57,7 @@ class Deliveries(UseCases):
                 sa.update(WebhookDelivery).where(WebhookDelivery.id == delivery.id,
                                                  WebhookDelivery.next_attempt_at == delivery.next_attempt_at,
                                                  WebhookDelivery.delivered_at.is_(None))
-                .values(next_attempt_at=now + LEASE)).rowcount
+                .values(next_attempt_at=now + lease)).rowcount
             if taken:
                 claimed.append({"id": delivery.id, "url": delivery.url, "body": delivery.body,
                                 "reference": reference, "secret": secret or ""})
