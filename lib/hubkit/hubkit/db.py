@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 
 from . import correlation, pg
 from .clock import utcnow
-from .config import database_url
+from .config import database_url, env_float, env_int, env_str
 from .envelope import make_event
 from .tables import infrastructure_tables
 
@@ -30,15 +30,41 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs) -> sa.Engine:
+    """A pooled engine: on PostgreSQL, sized by `pool_settings()` (the arguments given here win)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
     pg.use_green_wait_if_patched()  # under eventlet, psycopg's C build would block the whole process
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    for name, value in pool_settings().items():
+        kwargs.setdefault(name, value)
+    kwargs["connect_args"] = {**postgres_connect_args(), **kwargs.get("connect_args", {})}
     engine = sa.create_engine(url, **kwargs)
     _ping_after_idle(engine, PING_AFTER_IDLE_SECONDS)
     return engine
+
+
+def pool_settings() -> dict:
+    """One process's PostgreSQL pool (docs/operations.md, "PostgreSQL connections"): at most HUB_DB_POOL_SIZE
+    (10) connections kept open plus HUB_DB_MAX_OVERFLOW (20) opened under a rush and closed after it; a worker
+    waits HUB_DB_POOL_TIMEOUT seconds (30) for one, then fails. A bad value raises ValueError naming it."""
+    size, overflow = env_int("HUB_DB_POOL_SIZE", 10), env_int("HUB_DB_MAX_OVERFLOW", 20)
+    timeout = env_float("HUB_DB_POOL_TIMEOUT", 30.0)
+    if size < 1:
+        raise ValueError(f"HUB_DB_POOL_SIZE doit être au moins 1 (reçu : {size}).")
+    if overflow < 0:
+        raise ValueError(f"HUB_DB_MAX_OVERFLOW doit être positif ou nul (reçu : {overflow}).")
+    if not 0 < timeout < float("inf"):  # also refuses "nan", which float() takes
+        raise ValueError(f"HUB_DB_POOL_TIMEOUT doit être un nombre de secondes positif (reçu : {timeout}).")
+    return {"pool_size": size, "max_overflow": overflow, "pool_timeout": timeout}
+
+
+def postgres_connect_args() -> dict:
+    """psycopg's arguments: with HUB_DB_PREPARED_STATEMENTS=0 no server-side prepared statement (psycopg prepares
+    a query it ran 5 times), which PgBouncer in transaction mode would send to another server connection."""
+    value = env_str("HUB_DB_PREPARED_STATEMENTS", "1").strip().lower()
+    if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ValueError(f"HUB_DB_PREPARED_STATEMENTS doit valoir 1 ou 0 (reçu : {value[:40]!r}).")
+    return {} if value in ("1", "true", "yes", "on") else {"prepare_threshold": None}
 
 
 PING_AFTER_IDLE_SECONDS = 1.0

@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import context
 
-from .db import normalise_url
+from .db import normalise_url, postgres_connect_args
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,8 @@ def run_migrations(target_metadata, default_url: str, lock_name: str = None):
         with migration_lock(connectable, lock_name):
             _run(connectable, target_metadata, url)
         return
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool,
+                              connect_args=postgres_connect_args() if url.startswith("postgresql") else {})
     with engine.connect() as connection, migration_lock(connection, lock_name):
         _run(connection, target_metadata, url)
     engine.dispose()

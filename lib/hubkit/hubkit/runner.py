@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 
 from . import gc_tuning, keys, logs
 from .config import database_url, env_str, nameko_config
-from .db import normalise_url
+from .db import normalise_url, pool_settings, postgres_connect_args
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,8 @@ def run_service(service_cls, http_port: int, package_dir: Path = None):
     logs.configure(service_cls.name, env_str("HUB_LOG_LEVEL", "INFO"))
     keys.check_configuration(service_cls.name)  # no key, no start: better than refusing every call later
     package_dir = package_dir or Path(inspect.getfile(service_cls)).parent
-    problem = database_revision_problem(service_cls.name, package_dir, database_url(service_cls.name))
+    problem = (database_settings_problem(service_cls.name)
+               or database_revision_problem(service_cls.name, package_dir, database_url(service_cls.name)))
     if problem:
         raise SystemExit(problem)  # its message alone on stderr, exit status 1: no traceback to read through
     config = nameko_config(service_cls.name, http_port)
@@ -48,6 +49,15 @@ def migrate(service: str, package_dir: Path, url: str = None, revision: str = "h
     return url
 
 
+def database_settings_problem(service: str) -> str | None:
+    """A bad pool or prepared-statement setting, said at start rather than at the first unit of work."""
+    try:
+        pool_settings(), postgres_connect_args()
+    except ValueError as error:
+        return f"{service} : {error}"
+    return None
+
+
 def database_revision_problem(service: str, package_dir: Path, url: str) -> str | None:
     """Why `service` must not start on the database at `url` (a French sentence), or None if it may.
 
@@ -56,10 +66,12 @@ def database_revision_problem(service: str, package_dir: Path, url: str) -> str 
     and they keep working on the added columns and tables. A revision this code does not know is taken for
     such a step and logged. It may not when the database misses a revision the code needs (behind), was never
     migrated, or cannot be reached."""
+    url = normalise_url(url)
     script = ScriptDirectory.from_config(alembic_config(package_dir, url))
     expected = set(script.get_heads())
-    shown_url = sa.engine.make_url(normalise_url(url)).render_as_string(hide_password=True)
-    engine = sa.create_engine(normalise_url(url), poolclass=sa.pool.NullPool)
+    shown_url = sa.engine.make_url(url).render_as_string(hide_password=True)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool,
+                              connect_args=postgres_connect_args() if url.startswith("postgresql") else {})
     try:
         with engine.connect() as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())
