@@ -33,6 +33,7 @@ from prometheus_client import Counter
 from . import calls, keys
 from .config import env_float
 from .errors import HubError, PermissionDenied
+from .queues import HubRpcConsumer
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,8 @@ class TrustedRpc(Rpc):
     """nameko's RPC entrypoint, which first verifies the caller's assertion (the module's docstring).
 
     A refusal is answered like any HubError (the caller gets CallerNotTrusted back) and no worker runs."""
+
+    rpc_consumer = HubRpcConsumer()  # `rpc-<service>` declared with the service's queue arguments (hubkit.queues)
 
     def setup(self):
         super().setup()

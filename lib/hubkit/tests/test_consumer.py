@@ -81,8 +81,7 @@ def test_an_invalid_envelope_changes_nothing(infra_db, rabbit_config, container_
 
 def test_a_passing_failure_is_retried_and_the_event_applied_once(infra_db, rabbit_config, container_factory,
                                                                  monkeypatch):
-    from hubkit.consumer import RetryingEventHandler
-    monkeypatch.setattr(RetryingEventHandler, "retry_delay", 0.1)
+    monkeypatch.setenv("HUB_EVENT_RETRY_SECONDS", "0.05")
     container_factory(CounterService, rabbit_config).start()
     CounterService.seen_correlations.clear()
     CounterService.passing_failures = 2
