@@ -97,7 +97,7 @@ def setup(platform_: Platform, args, tag: str) -> dict:
         gateways[name] = platform_.start(name, [PYTHON, "-m", "gateway"], env={**env, "HUB_PORT": port})
         urls.append(f"http://127.0.0.1:{port}")
     for url in urls:
-        wait_until(f"{url}/readyz", lambda url=url: requests.get(f"{url}/readyz", timeout=2).status_code == 200,
+        wait_until(f"{url}/statusz", lambda url=url: requests.get(f"{url}/statusz", timeout=2).status_code == 200,
                    [p for p in (noop, accounts, petitions, *gateways.values()) if p])
     log(f"platform ready ({len(urls)} gateway process{'es' if len(urls) > 1 else ''})")
     # The seeding wrote thousands of events (accounts registered, sessions...): their relays publish them in the

@@ -45,7 +45,7 @@ def rows(policy: frozenset, *routes: str) -> dict:
 TABLE = {
     # --- the public site, the API's reference data, health and metrics ---------------------------------------
     **rows(PUBLIC,
-           "GET /", "GET /healthz", "GET /readyz",
+           "GET /", "GET /healthz", "GET /readyz", "GET /statusz",
            # signing out: of the session or token the request carries, if any (nothing to refuse)
            "POST /deconnexion", "DELETE /api/v1/auth/tokens/current",
            "GET /metrics",  # Prometheus scrapes it; production keeps it off the public proxy (docs/operations.md)

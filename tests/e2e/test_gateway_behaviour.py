@@ -89,8 +89,9 @@ def test_a_service_that_is_down_gives_a_clear_503_not_a_hang(platform):
                                  json={"email": email, "password": PASSWORD, "pseudonym": "Pendant la panne"})
         assert response.status_code == 503 and response.json()["error"] == "SERVICE_UNAVAILABLE"
         assert time.monotonic() - started < 10
-        ready = requests.get(f"{platform.url}/readyz", timeout=30)
-        assert ready.status_code == 503 and ready.json()["checks"]["accounts"]["ok"] is False
+        status = requests.get(f"{platform.url}/statusz", timeout=30)
+        assert status.status_code == 503 and status.json()["checks"]["accounts"]["ok"] is False
+        assert requests.get(f"{platform.url}/readyz", timeout=30).status_code == 200  # still in rotation
         page = requests.get(f"{platform.url}/connexion", timeout=30)
         assert requests.get(f"{platform.url}/healthz").status_code == 200
     finally:

@@ -324,8 +324,8 @@ class Platform:
             for name, process in self.processes.items():
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited:\n{self.log(name)[-3000:]}")
-            try:
-                if all(requests.get(f"{url}/readyz", timeout=2).status_code == 200 for url in self.urls):
+            try:  # /statusz: every service answers (/readyz only says that a gateway process could serve)
+                if all(requests.get(f"{url}/statusz", timeout=2).status_code == 200 for url in self.urls):
                     return
             except requests.RequestException:
                 pass
