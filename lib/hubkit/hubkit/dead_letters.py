@@ -25,7 +25,9 @@ import sys
 from datetime import datetime, timezone
 
 import eventlet
+from amqp.exceptions import NotFound
 from kombu import Connection, Queue
+from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher, UndeliverableMessage, get_connection
 
 from . import metrics, queues
@@ -195,6 +197,7 @@ class DeadLetterQueue:
         self.service, self.name = service, queues.dead_letters_name(service)
         self.config = {"AMQP_URI": uri or amqp_uri(), "AMQP_SSL": ssl if uri else amqp_ssl()}
         self.connection = Connection(self.config["AMQP_URI"], ssl=self.config["AMQP_SSL"])
+        self.connection.ensure_connection(max_retries=1)
         self.channel = self.connection.channel()
 
     def count(self) -> int:
@@ -252,7 +255,18 @@ def run(service: str, args, out=sys.stdout, dead_letter_queue: DeadLetterQueue =
     if getattr(args, "limit", 1) < 1:
         print("--limit doit être au moins 1.", file=sys.stderr)
         return 2
-    dlq = dead_letter_queue or DeadLetterQueue(service)
+    dlq = dead_letter_queue
+    try:
+        dlq = dlq or DeadLetterQueue(service)
+        dlq.count()
+    except NotFound:
+        dlq.close()
+        print(f"{queues.dead_letters_name(service)} n'existe pas encore ({service} n'a jamais démarré sur ce vhost) :"
+              " aucune lettre morte.", file=out)
+        return 0
+    except (OSError, OperationalError) as error:  # the URI is not printed: it holds the password
+        print(f"RabbitMQ injoignable ({error_name(error)}) : vérifiez HUB_AMQP_URI.", file=sys.stderr)
+        return 1
     try:
         if args.dead_letters_action == "list":
             return _list(dlq, args, out)

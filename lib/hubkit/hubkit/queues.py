@@ -80,6 +80,15 @@ def check_settings():
     queue_type(), delivery_limit(), event_retries(), retry_seconds()
 
 
+def settings_problem() -> str | None:
+    """What is wrong with the queue settings, in one sentence naming the variable (None if nothing)."""
+    try:
+        check_settings()
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 # --- names -------------------------------------------------------------------------------------------------
 
 def dead_letters_name(service: str) -> str:

@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from . import gc_tuning, keys, logs
+from . import gc_tuning, keys, logs, queues
 from .config import database_url, env_str, nameko_config
 from .db import normalise_url, pool_settings, postgres_connect_args
 
@@ -30,9 +30,14 @@ def run_service(service_cls, http_port: int, package_dir: Path = None):
     if problem:
         raise SystemExit(problem)  # its message alone on stderr, exit status 1: no traceback to read through
     config = nameko_config(service_cls.name, http_port)
+    if queues.settings_problem():
+        raise SystemExit(queues.settings_problem())
     log.info("starting service", extra={"http": config["WEB_SERVER_ADDRESS"]})
     gc_tuning.settle()  # the service's modules, schemas and tables are loaded; its container starts next
-    run([service_cls], config)
+    try:
+        run([service_cls], config)
+    except queues.QueueMismatch as mismatch:  # a queue of the other type: what to do, not a traceback
+        raise SystemExit(str(mismatch)) from None
 
 
 def alembic_config(package_dir: Path, url: str) -> Config:

@@ -8,6 +8,7 @@ from pathlib import Path
 from hubkit.config import database_url, hub_env
 from hubkit.db import make_engine
 from hubkit.errors import HubError
+from hubkit import dead_letters
 from hubkit.runner import migrate, run_service
 
 from . import SERVICE_NAME
@@ -75,7 +76,10 @@ def main(argv=None):
     admin.add_argument("--pseudonym", required=True)
     admin.add_argument("--password", help="read from HUB_ADMIN_PASSWORD or prompted if omitted")
     sub.add_parser("seed-demo", help="create the demo accounts (local mode only)")
+    dead_letters.add_parser(sub)  # list, replay, purge: the same for every service (hubkit.dead_letters)
     args = parser.parse_args(argv)
+    if args.command == "dead-letters":
+        sys.exit(dead_letters.run(SERVICE_NAME, args))
 
     if args.command == "run":
         from .service import AccountsService

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hubkit.config import database_url, hub_env
 from hubkit.db import make_engine
+from hubkit import dead_letters
 from hubkit.runner import migrate, run_service
 
 from . import SERVICE_NAME
@@ -82,7 +83,10 @@ def main(argv=None):
     importing = sub.add_parser("import-pabulib", help="import a pabulib .pb file as a cycle at the vote stage")
     importing.add_argument("path", type=Path)
     importing.add_argument("--title")
+    dead_letters.add_parser(sub)  # list, replay, purge: the same for every service (hubkit.dead_letters)
     args = parser.parse_args(argv)
+    if args.command == "dead-letters":
+        sys.exit(dead_letters.run(SERVICE_NAME, args))
 
     if args.command == "run":
         from .service import BudgetService

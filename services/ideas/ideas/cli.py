@@ -6,6 +6,7 @@ from pathlib import Path
 
 from hubkit.config import database_url, hub_env
 from hubkit.db import make_engine
+from hubkit import dead_letters
 from hubkit.runner import migrate, run_service
 
 from . import SERVICE_NAME
@@ -168,7 +169,10 @@ def main(argv=None):
     sub.add_parser("seed-demo", help="create the demo ideas (local mode only)")
     madrid = sub.add_parser("import-madrid", help="import the Decide Madrid proposals CSV as a realistic seed")
     madrid.add_argument("csv", type=Path)
+    dead_letters.add_parser(sub)  # list, replay, purge: the same for every service (hubkit.dead_letters)
     args = parser.parse_args(argv)
+    if args.command == "dead-letters":
+        sys.exit(dead_letters.run(SERVICE_NAME, args))
 
     if args.command == "run":
         from .service import IdeasService

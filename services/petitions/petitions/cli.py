@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hubkit.config import database_url, hub_env
 from hubkit.db import make_engine
+from hubkit import dead_letters
 from hubkit.runner import migrate, run_service
 
 from . import SERVICE_NAME
@@ -81,7 +82,10 @@ def main(argv=None):
     sub.add_parser("run", help="run the petitions service (RPC, events, timers, /metrics)")
     sub.add_parser("migrate", help="create or upgrade the petitions database")
     sub.add_parser("seed-demo", help="create the demo petitions (local mode only)")
+    dead_letters.add_parser(sub)  # list, replay, purge: the same for every service (hubkit.dead_letters)
     args = parser.parse_args(argv)
+    if args.command == "dead-letters":
+        sys.exit(dead_letters.run(SERVICE_NAME, args))
 
     if args.command == "run":
         from .service import PetitionsService

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from hubkit.config import amqp_uri, database_url, hub_env
 from hubkit.db import make_engine
+from hubkit import dead_letters
 from hubkit.runner import migrate, run_service
 
 from . import SERVICE_NAME
@@ -76,7 +77,10 @@ def main(argv=None):
                                  help="add to the inbox the open ideas whose idea_submitted routing never received")
     reconciling.add_argument("--from-start", action="store_true",
                              help="read every idea of the idea box again, not only those since the last run")
+    dead_letters.add_parser(sub)  # list, replay, purge: the same for every service (hubkit.dead_letters)
     args = parser.parse_args(argv)
+    if args.command == "dead-letters":
+        sys.exit(dead_letters.run(SERVICE_NAME, args))
 
     if args.command == "run":
         from .service import RoutingService
