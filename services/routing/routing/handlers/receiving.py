@@ -8,6 +8,7 @@ from hubkit.validation import load
 from .. import domain, events, schemas
 from ..models import InboxItem, Scheme, TraceEntry
 from .common import UseCases, acting_on, occurred
+from .history import CLOSED_BY_IDEAS
 from .views import excerpt
 
 RECEIVE_IDEA = "routing.receive_idea"
@@ -35,7 +36,17 @@ class Receiving(UseCases):
             return False
         self._admit(idea_id, idea, payload.get("theme"), payload.get("arrondissement"),
                     envelope["actor"]["account_id"], envelope)
+        self._closed_meanwhile(idea_id, idea.get("status"))
         return True
+
+    def _closed_meanwhile(self, idea_id: str, status: str | None):
+        """The idea box closed the idea (a moderator merged it...) before this `idea_submitted` was applied: its
+        `idea_status_changed`, on another queue, overtook it and found no inbox item to close. What `ideas.get_idea`
+        answered says so; the idea joins the inbox closed, as that event would have left it."""
+        closed = CLOSED_BY_IDEAS.get(status or "")
+        if closed:
+            item, now = self.session.get(InboxItem, idea_id), self.clock()
+            item.status, item.updated_at, item.first_response_at = closed, now, now
 
     def recover_idea(self, idea: dict, submission: dict, run_id: str) -> bool:
         """An open idea of the idea box whose `idea_submitted` never reached routing (routing stopped, or its
