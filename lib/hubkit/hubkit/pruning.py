@@ -69,14 +69,15 @@ class PruneSettings:
     @classmethod
     def from_env(cls) -> "PruneSettings":
         """Read once when the service starts: a bad value stops it there, naming the variable."""
-        return cls(after_days=_bounded_whole_number("HUB_PRUNE_AFTER_DAYS", cls.after_days, 1, 3650),
-                   interval_seconds=_bounded_whole_number("HUB_PRUNE_INTERVAL_SECONDS", cls.interval_seconds,
-                                                          60, 7 * 86400))
+        return cls(after_days=_bounded_whole_number("HUB_PRUNE_AFTER_DAYS", env_str("HUB_PRUNE_AFTER_DAYS", "30"),
+                                                    1, 3650),
+                   interval_seconds=_bounded_whole_number(
+                       "HUB_PRUNE_INTERVAL_SECONDS", env_str("HUB_PRUNE_INTERVAL_SECONDS", "3600"), 60, 7 * 86400))
 
 
-def _bounded_whole_number(name: str, default: int, lowest: int, highest: int) -> int:
-    value = env_str(name, str(default)).strip()
-    if not value.isdigit() or not lowest <= int(value) <= highest:
+def _bounded_whole_number(name: str, text: str, lowest: int, highest: int) -> int:
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()) or not lowest <= int(value) <= highest:
         raise ValueError(f"{name} doit être un nombre entier entre {lowest} et {highest} (reçu : {value!r}).")
     return int(value)
 

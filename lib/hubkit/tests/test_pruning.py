@@ -169,7 +169,7 @@ def test_the_defaults_are_a_month_and_an_hour(monkeypatch):
 
 @pytest.mark.parametrize("name, value", [
     ("HUB_PRUNE_AFTER_DAYS", "trente"), ("HUB_PRUNE_AFTER_DAYS", "0"), ("HUB_PRUNE_AFTER_DAYS", "-5"),
-    ("HUB_PRUNE_AFTER_DAYS", "1.5"), ("HUB_PRUNE_AFTER_DAYS", "99999999"),
+    ("HUB_PRUNE_AFTER_DAYS", "1.5"), ("HUB_PRUNE_AFTER_DAYS", "99999999"), ("HUB_PRUNE_AFTER_DAYS", "³"),
     ("HUB_PRUNE_INTERVAL_SECONDS", "5"), ("HUB_PRUNE_INTERVAL_SECONDS", "1h"),
     ("HUB_PRUNE_INTERVAL_SECONDS", "100000000"),
 ])
@@ -177,7 +177,8 @@ def test_a_bad_setting_is_refused_naming_its_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError) as refused:
         PruneSettings.from_env()
-    assert str(refused.value).startswith(f"{name} doit être un nombre entier entre") and repr(value) in str(refused.value)
+    message = str(refused.value)
+    assert message.startswith(f"{name} doit être un nombre entier entre") and repr(value) in message
 
 
 def test_a_failed_pruning_is_logged_and_the_relay_poll_still_answers(caplog):
