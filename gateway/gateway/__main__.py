@@ -11,9 +11,10 @@ import ctypes  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
+import sys  # noqa: E402
 
 from hubkit import gc_tuning, logs  # noqa: E402
-from hubkit.config import env_int, env_str  # noqa: E402
+from hubkit.config import env_float, env_int, env_str, hub_env  # noqa: E402
 
 PR_SET_PDEATHSIG = 1
 
@@ -24,7 +25,8 @@ def start_processes(count: int) -> list:
     One eventlet process uses one core and handles a batch's answers one after the other; on a machine
     with idle cores, several processes share the port (SO_REUSEPORT: the kernel spreads the connections).
     Each builds its own app after the fork (RPC pool, batchers, Redis connections of its own). A child ends
-    when the first process ends, however it ends."""
+    when the first process ends, however it ends; on SIGTERM the first process passes it on and each stops
+    gracefully (`stop_on_signals`)."""
     children, parent = [], os.getpid()
     for _ in range(count - 1):
         pid = os.fork()
@@ -32,17 +34,38 @@ def start_processes(count: int) -> list:
             _end_with_parent(parent)
             return []
         children.append(pid)
-    if children:
-        def stop_children(signum, _frame):
-            for child in children:
-                try:
-                    os.kill(child, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-            raise SystemExit(128 + signum)
-        signal.signal(signal.SIGTERM, stop_children)
-        signal.signal(signal.SIGINT, stop_children)
     return children
+
+
+def stop_on_signals(stop, children: list):
+    """SIGTERM or SIGINT: pass it on to the children, and stop this process gracefully (server.GracefulStop)."""
+    wake = stop.waker()
+
+    def stop_gracefully(signum, frame):
+        for child in children:
+            try:
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        wake()
+    signal.signal(signal.SIGTERM, stop_gracefully)
+    signal.signal(signal.SIGINT, stop_gracefully)
+
+
+def wait_for_children(children: list) -> int:
+    """The first process leaves last (its end would stop the children still finishing their requests); returns
+    0 if every child stopped cleanly, else 1, so the exit status speaks for the whole gateway."""
+    failed = 0
+    for child in children:
+        try:
+            _, status = os.waitpid(child, 0)
+        except ChildProcessError:
+            continue
+        if os.waitstatus_to_exitcode(status) != 0:
+            failed = 1
+            logging.getLogger("gateway").warning("a gateway process did not stop cleanly", extra={
+                "pid": child, "exit_code": os.waitstatus_to_exitcode(status)})
+    return failed
 
 
 def _end_with_parent(parent: int):
@@ -63,19 +86,37 @@ def process_count() -> int:
     return count
 
 
+def shutdown_seconds() -> tuple:
+    """(grace, timeout) of a graceful stop: how long /readyz says 503 before the listener closes (5 s in production,
+    for the load balancer to notice; 0 elsewhere, where none is in front), then how long in-flight requests may
+    take to finish."""
+    grace = env_float("HUB_SHUTDOWN_GRACE_SECONDS", 5.0 if hub_env() == "production" else 0.0)
+    timeout = env_float("HUB_SHUTDOWN_TIMEOUT_SECONDS", 20.0)
+    for name, value in (("HUB_SHUTDOWN_GRACE_SECONDS", grace), ("HUB_SHUTDOWN_TIMEOUT_SECONDS", timeout)):
+        if not 0 <= value <= 3600:
+            raise ValueError(f"{name} doit être un nombre de secondes entre 0 et 3600 (reçu : {value}).")
+    return grace, timeout
+
+
 def main():
     from .app import create_app
-    from .server import serve
+    from .health import stop_being_ready
+    from .server import GracefulStop, serve
     logs.configure("gateway", env_str("HUB_LOG_LEVEL", "INFO"))
     host, port = env_str("HUB_HOST", "127.0.0.1"), env_int("HUB_PORT", 8000)
-    processes = process_count()
-    start_processes(processes)
+    processes, (grace, timeout) = process_count(), shutdown_seconds()
+    max_connections = env_int("HUB_MAX_CONNECTIONS", 1000)
+    children = start_processes(processes)
     app = create_app()
     gc_tuning.settle()
     listener = eventlet.listen((host, port), backlog=1024, reuse_port=processes > 1 or None)
+    stop = GracefulStop(listener, grace, timeout, on_stopping=lambda: stop_being_ready(app),
+                        max_connections=max_connections)
+    stop_on_signals(stop, children)
     logging.getLogger("gateway").info("hub gateway listening", extra={"url": f"http://{host}:{port}",
                                                                       "processes": processes, "pid": os.getpid()})
-    serve(listener, app, max_connections=env_int("HUB_MAX_CONNECTIONS", 1000))
+    serve(listener, app, max_connections, stop)
+    sys.exit(wait_for_children(children))
 
 
 if __name__ == "__main__":
