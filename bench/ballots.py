@@ -90,7 +90,8 @@ def measure(platform_, args, target: dict) -> dict:
     from infrastructure import log
     cycle = json.loads(Path(target["cycle"]).read_text())
     log(f"measuring vote: {args.vote_clients} clients, {args.warmup:g}s warm-up + {args.duration:g}s")
-    watch = [*target["watch"], f"budget={target['budget_pid']}"]
+    from infrastructure import postgres_backends
+    watch = [*target["watch"], f"budget={target['budget_pid']}", *postgres_backends(platform_.env)]
     command = [PYTHON, str(Path(__file__)), "loadgen", "--url", ",".join(target["urls"]), "--voters",
                target["voters"], "--cycle", target["cycle"], "--clients", str(args.vote_clients),
                "--duration", str(args.duration), "--warmup", str(args.warmup), *(f"--watch={w}" for w in watch)]
@@ -101,6 +102,7 @@ def measure(platform_, args, target: dict) -> dict:
     if result["throughput_per_s"]:
         result["cpu_ms_per_ballot"] = {name: round(10 * percent / result["throughput_per_s"], 2)
                                        for name, percent in cpu.items() if name != "machine"}
+        result["cpu_ms_per_ballot"]["all_watched"] = round(sum(result["cpu_ms_per_ballot"].values()), 2)
     succeeded = result.pop("succeeded_total")
     exhausted = result.pop("exhausted_clients")
     exact = count_after_burst(platform_.env, cycle["cycle_id"], succeeded)
@@ -316,7 +318,7 @@ def loadgen(args):
     cycle = json.loads(Path(args.cycle).read_text())
     tokens = iter(json.loads(Path(args.voters).read_text()))
     urls = args.url.split(",")
-    watch = {"loadgen": os.getpid(), **{name: int(pid) for name, _, pid in (w.partition("=") for w in args.watch)}}
+    watch = {"loadgen": (os.getpid(),), **generator.parse_watch(args.watch)}
     counter = itertools.count()
     path = f"/api/v1/budget/cycles/{cycle['cycle_id']}/ballot"
 

@@ -146,8 +146,45 @@ def pending_events(database_url: str) -> int:
         engine.dispose()
 
 
-def rabbitmq_pid() -> int | None:
-    """The broker's Erlang VM, to report its CPU use (it is shared with whatever else uses it)."""
+def postgres_backends(env: dict) -> list:
+    """`--watch=postgresql=PID+PID...`: the server processes of the bench's connections to its own databases (the
+    PostgreSQL server is shared; its other backends are not ours). Empty on SQLite. Pools keep their connections,
+    so the backends at the start of a window serve it; one opened during the window is not counted."""
+    import psycopg
+    names = {url.rsplit("/", 1)[1] for key, url in env.items() if key.endswith("_DATABASE_URL")
+             and url.startswith("postgresql")}
+    if not names:
+        return []
+    admin = next(url for key, url in env.items() if key.endswith("_DATABASE_URL") and url.startswith("postgresql"))
+    with psycopg.connect(admin.replace("+psycopg", "").rsplit("/", 1)[0] + "/postgres") as connection:
+        pids = [pid for (pid,) in connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = ANY(%s) AND pid <> pg_backend_pid()", [list(names)])]
+    return [f"postgresql={'+'.join(map(str, pids))}"] if pids else []
+
+
+def listening_pid(port: int) -> int | None:
+    """The process that listens on TCP `port` (its socket's inode, found among the processes' descriptors)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # 0A: LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
+    for descriptors in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            if any(str(link.readlink()) in inodes for link in descriptors.iterdir()):
+                return int(descriptors.parent.name)
+        except OSError:
+            continue
+    return None
+
+
+def rabbitmq_pid(port: int = 5672) -> int | None:
+    """The broker's Erlang VM, to report its CPU use (it is shared with whatever else uses it): the one that
+    listens on the AMQP port (other RabbitMQ nodes may run on this machine), else the first one found."""
+    pid = listening_pid(port)
+    if pid is not None:
+        return pid
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             arguments = cmdline.read_bytes()

@@ -197,6 +197,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+def parse_watch(values: list) -> dict:
+    """{name: (pid, ...)} from `NAME=PID` or `NAME=PID+PID+...` (a group: PostgreSQL's backends of the bench)."""
+    return {name: tuple(int(pid) for pid in pids.split("+")) for name, _, pids in (v.partition("=") for v in values)}
+
+
+def group_cpu_seconds(pids) -> dict:
+    """{pid: CPU seconds} of the processes of a group that still run (a backend may end during the window)."""
+    seconds = {}
+    for pid in (pids if isinstance(pids, tuple) else (pids,)):
+        try:
+            seconds[pid] = cpu_seconds(pid)
+        except (OSError, IndexError):
+            pass
+    return seconds
+
+
 def machine_ticks() -> tuple:
     """(busy, total) jiffies over all cores."""
     values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -206,12 +222,14 @@ def machine_ticks() -> tuple:
 def cpu_usage(watch: dict, window_start: float, window_end: float, into: dict):
     """Fill `into` with the CPU used during [window_start, window_end] (a green thread)."""
     eventlet.sleep(max(0.0, window_start - time.perf_counter()))
-    before = {name: cpu_seconds(pid) for name, pid in watch.items()}
+    before = {name: group_cpu_seconds(pids) for name, pids in watch.items()}
     machine_before, began = machine_ticks(), time.perf_counter()
     eventlet.sleep(max(0.0, window_end - time.perf_counter()))
     elapsed = time.perf_counter() - began
-    for name, pid in watch.items():
-        into[name] = round(100 * (cpu_seconds(pid) - before[name]) / elapsed, 1)
+    for name, pids in watch.items():
+        after = group_cpu_seconds(pids)  # a process gone before the end is left out of its group
+        into[name] = round(100 * sum(after[pid] - before[name][pid] for pid in after if pid in before[name])
+                           / elapsed, 1)
     busy, total = (after - before for after, before in zip(machine_ticks(), machine_before))
     into["machine"] = round(100 * busy / total, 1) if total else None
 
@@ -297,10 +315,10 @@ def main():
     parser.add_argument("--petition", help="id of the petition to sign (sign)")
     parser.add_argument("--readers", type=int, default=4, help="clients reading the petition page (sign)")
     parser.add_argument("--read-rate", type=float, default=0.0, help="page reads per second, all readers (0: unpaced)")
-    parser.add_argument("--watch", action="append", default=[], metavar="NAME=PID",
-                        help="report the CPU used by this process during the window")
+    parser.add_argument("--watch", action="append", default=[], metavar="NAME=PID[+PID...]",
+                        help="report the CPU used by this process (or these processes) during the window")
     args = parser.parse_args()
-    watch = {"loadgen": os.getpid(), **{name: int(pid) for name, _, pid in (w.partition("=") for w in args.watch)}}
+    watch = {"loadgen": (os.getpid(),), **parse_watch(args.watch)}
 
     if args.mode == "sign":
         print(json.dumps(measure_groups(signing_groups(args), args.warmup, args.duration, watch)))

@@ -6,7 +6,7 @@ import time
 import requests
 
 import ballots
-from infrastructure import BENCH_DIR, PASSWORD, PYTHON, Platform, log
+from infrastructure import BENCH_DIR, PASSWORD, PYTHON, Platform, log, postgres_backends
 
 PUBLIC_VIEW_SECONDS = 1.0  # the gateway's HUB_PETITION_VIEW_CACHE_SECONDS (its default)
 
@@ -22,7 +22,7 @@ def measure(platform_: Platform, args, mode: str, target: dict, clients: int) ->
                  "--readers", str(args.readers), "--read-rate", str(args.read_rate)]
     command = [PYTHON, str(BENCH_DIR / "loadgen.py"), mode, "--clients", str(clients),
                "--duration", str(args.duration), "--warmup", str(args.warmup), *extra,
-               *(f"--watch={watch}" for watch in target["watch"])]
+               *(f"--watch={watch}" for watch in [*target["watch"], *postgres_backends(platform_.env)])]
     platform_.check_alive()
     result = json.loads(platform_.run(f"loadgen {mode}", command, timeout=args.warmup + args.duration + 180))
     platform_.check_alive()
@@ -46,6 +46,8 @@ def signing_result(result: dict, target: dict, args) -> dict:
                                            for name, percent in cpu.items() if name != "machine"}
         gateways = [value for name, value in signing["cpu_ms_per_signature"].items() if name.startswith("gateway")]
         signing["cpu_ms_per_signature"]["all_gateways"] = round(sum(gateways), 2)
+        signing["cpu_ms_per_signature"]["all_watched"] = round(sum(
+            value for name, value in signing["cpu_ms_per_signature"].items() if name != "all_gateways"), 2)
     time.sleep(PUBLIC_VIEW_SECONDS + 0.5)  # visitors see a petition view at most that old (gateway cache)
     shown = requests.get(f"{target['url']}/api/v1/petitions/{target['petition']}", timeout=10).json()
     import sqlalchemy as sa

@@ -107,5 +107,6 @@ def setup(platform_: Platform, args, tag: str) -> dict:
             wait_until(f"{name.lower()}'s outbox drained", lambda url=env[f"{name}_DATABASE_URL"]: pending_events(url) == 0,
                        [p for p in (noop, accounts, petitions, *gateways.values()) if p], timeout=300)
     watch = {**{name: process.pid for name, process in gateways.items()}, "accounts": accounts.pid,
-             "noop_service": noop.pid, "petitions": petitions.pid if petitions else None, "rabbitmq": rabbitmq_pid()}
+             "noop_service": noop.pid, "petitions": petitions.pid if petitions else None, "rabbitmq": rabbitmq_pid(),
+             "redis": platform_.processes["redis"].pid if "redis" in platform_.processes else None}
     return {**target, "url": urls[0], "urls": urls, "watch": [f"{name}={pid}" for name, pid in watch.items() if pid]}
