@@ -28,10 +28,10 @@ from functools import partial
 
 from amqp.exceptions import PreconditionFailed
 from kombu import Exchange, Queue, binding
-from nameko.messaging import QueueConsumer
 from nameko.rpc import RpcConsumer
 
 from .config import env_float, env_int, env_str, hub_env
+from .reconnect import ReconnectingQueueConsumer
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ class QueueMismatch(Exception):
 
 # --- the consumers ----------------------------------------------------------------------------------------
 
-class HubQueueConsumer(QueueConsumer):
+class HubQueueConsumer(ReconnectingQueueConsumer):
     """nameko's QueueConsumer, which declares the service's dead-letter topology before its consumers, stops the
     service with one clear message when a queue exists with other arguments (nameko would retry forever), sends
     a message it cannot decode to the dead letters (kombu would raise in the consumer thread and kill the

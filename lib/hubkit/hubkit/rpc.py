@@ -8,27 +8,59 @@ too slow for each HTTP request; the gateway's pool keeps them open and lends one
 request with that request's context data (correlation ids, the signed-in person) attached.
 """
 import logging
+import select
+import socket
 from contextlib import contextmanager
 
+from amqp.exceptions import ConnectionError as AmqpConnectionError
 from eventlet.queue import Empty, LightQueue
 from eventlet.semaphore import Semaphore
 import eventlet
+from kombu import Queue
+from kombu.exceptions import OperationalError
+from nameko.amqp.publish import Publisher
 from nameko.exceptions import RpcTimeout, UnknownService
-from nameko.rpc import MethodProxy, RpcProxy, ServiceProxy
+from nameko.rpc import MethodProxy, ReplyListener, RpcProxy, ServiceProxy
 from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy
 
 from . import trust
+from .reconnect import ReconnectingQueueConsumer
 from .config import amqp_ssl
 from .errors import HubError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
+
+# What a lost or unreachable broker raises: kombu once its retries are spent (OperationalError), py-amqp for a
+# connection the broker closed (ConnectionForced, RecoverableConnectionError...) and the socket itself (OSError).
+BROKER_ERRORS = (OperationalError, AmqpConnectionError, OSError)
+# nameko's standalone proxy, used again after its reply connection dropped ("This consumer has been
+# disconnected, and can no longer be used")
+DEAD_CONSUMER = "can no longer be used"
+
+
+def broker_failure(error: BaseException) -> bool:
+    """Whether `error` says the broker (or the connection to it) failed, rather than the call or the code."""
+    return isinstance(error, BROKER_ERRORS) or (isinstance(error, RuntimeError) and DEAD_CONSUMER in str(error))
+
+
+class FailFastPublisher(Publisher):
+    """Publishes the gateway's requests: with the broker gone, the person gets a 503 within a second instead of
+    waiting out nameko's reconnection attempts (about 10 s: 3 connection retries 2 s, 3 s and 4 s apart, and 3
+    publish retries). One quick retry per broker address still crosses a failover (kombu moves to the next
+    address of `amqp://a;amqp://b` on each retry) or a connection the pool kept across a broker restart."""
+
+    transport_options = {"max_retries": 3, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.4}
+    retry_policy = dict(transport_options)
 
 
 class SignedMethodProxy(MethodProxy):
     """A method proxy whose call carries the caller's assertion (hubkit.trust) instead of the one its worker
     received: context data is passed on from call to call, an assertion never is."""
 
-    def __init__(self, worker_ctx, service_name, method_name, reply_listener, issuer: str, **options):
+    def __init__(self, worker_ctx, service_name, method_name, reply_listener, issuer: str, publisher_cls=None,
+                 **options):
+        if publisher_cls is not None:
+            self.publisher_cls = publisher_cls
         super().__init__(worker_ctx, service_name, method_name, reply_listener, **options)
         self.issuer = issuer
         self._arguments = ((), {})
@@ -58,9 +90,26 @@ class SignedServiceProxy(ServiceProxy):
                                  **self.options)
 
 
+class TransientReplyListener(ReplyListener):
+    """nameko's reply listener with a transient, auto-deleted reply queue. nameko declares it durable: on a
+    cluster, when the node holding it stops, the service's consumer cannot declare it again elsewhere (NOT_FOUND,
+    "home node is down") and, all its consumers sharing one connection, stops consuming until that node is back.
+    A transient queue goes with its node or its consumer and is declared afresh on reconnection; the replies it
+    held were awaited by calls that time out anyway."""
+
+    queue_consumer = ReconnectingQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        self.queue = Queue(self.queue.name, exchange=self.queue.exchange, routing_key=self.routing_key,
+                           durable=False, auto_delete=True, queue_arguments=self.queue.queue_arguments)
+
+
 class SignedRpcProxy(RpcProxy):
     """A service's proxy to another service (`accounts = SignedRpcProxy("accounts", expiration=...)`); its calls
     are signed as this service."""
+
+    rpc_reply_listener = TransientReplyListener()
 
     def get_dependency(self, worker_ctx):
         return SignedServiceProxy(worker_ctx, self.target_service, self.rpc_reply_listener,
@@ -85,6 +134,8 @@ class SignedCluster(ClusterProxy):
         super().__init__(worker_ctx, reply_listener)
         self._identity = identity
         self._options = {"expiration": expiration} if expiration else {}
+        if identity:
+            self._options["publisher_cls"] = FailFastPublisher
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -97,6 +148,11 @@ class SignedCluster(ClusterProxy):
 
 
 class RpcPool:
+    """Started cluster proxies, lent one per call. A proxy that failed (timeout, broker lost) is stopped and
+    replaced, never lent again; one whose reply connection the broker closed while it sat idle (a broker restart,
+    a failover) is found out before it is lent: a request sent through it would be done by the service but its
+    answer lost, the person told 503 for an action that happened."""
+
     def __init__(self, amqp_uri: str, size: int = 16, timeout: float = 5.0, acquire_timeout: float = 5.0,
                  identity: str | None = "gateway"):
         self.config = {"AMQP_URI": amqp_uri, "serializer": "json", "AMQP_SSL": amqp_ssl(amqp_uri)}
@@ -105,6 +161,7 @@ class RpcPool:
         self._idle = LightQueue()
         self._created = 0
         self._lock = Semaphore()
+        self.discarded = 0  # proxies stopped because they failed or their connection was gone
 
     def _create(self):
         runner = SignedClusterRpcProxy(self.config, identity=self.identity, expiration=self.timeout,
@@ -112,10 +169,14 @@ class RpcPool:
         return runner, runner.start()
 
     def _take(self):
-        try:
-            return self._idle.get_nowait()
-        except Empty:
-            pass
+        while True:
+            try:
+                item = self._idle.get_nowait()
+            except Empty:
+                break
+            if still_connected(item[0]):
+                return item
+            self._discard(item)
         with self._lock:
             if self._created < self.size:
                 self._created += 1
@@ -125,28 +186,35 @@ class RpcPool:
                     self._created -= 1
                     raise
         try:
-            return self._idle.get(timeout=self.acquire_timeout)
+            item = self._idle.get(timeout=self.acquire_timeout)
         except Empty:
             raise ServiceUnavailable(details={"reason": "rpc pool exhausted"}) from None
+        if still_connected(item[0]):
+            return item
+        self._discard(item)
+        return self._take()
 
     def _discard(self, item):
         runner, _ = item
+        self.discarded += 1
         with self._lock:
             self._created -= 1
-        try:
-            runner.stop()
-        except Exception:
-            pass
+        with eventlet.Timeout(2, False):  # closing a connection the broker no longer answers must not hang
+            try:
+                runner.stop()
+            except Exception:
+                pass
 
     @contextmanager
     def cluster(self, context_data: dict):
-        """Lend a started cluster proxy whose calls carry `context_data` in their headers."""
+        """Lend a started cluster proxy whose calls carry `context_data` in their headers. A broker that cannot be
+        reached, or is lost during the call, is ServiceUnavailable (503), never an error of the caller's."""
         try:
             item = self._take()
         except HubError:
             raise
         except Exception as error:
-            log.warning("cannot reach the broker", extra={"error": str(error)})
+            log.warning("cannot reach the broker", extra={"error": f"{type(error).__name__}: {error}"})
             raise ServiceUnavailable(details={"reason": "broker unreachable"}) from None
         runner, proxy = item
         runner._worker_ctx.data = dict(context_data)
@@ -156,10 +224,15 @@ class RpcPool:
         except (RpcTimeout, UnknownService) as error:
             healthy = not isinstance(error, RpcTimeout)
             raise ServiceUnavailable(details={"reason": type(error).__name__}) from None
-        except (IOError, ConnectionError) as error:
+        except Exception as error:  # a remote error (HubError...) came back over a working proxy: it stays
+            if not broker_failure(error):
+                raise
             healthy = False
-            log.warning("broker connection lost", extra={"error": str(error)})
+            log.warning("broker connection lost", extra={"error": f"{type(error).__name__}: {error}"})
             raise ServiceUnavailable(details={"reason": "broker connection lost"}) from None
+        except BaseException:  # a caller's own timeout cut a read short: the connection's state is unknown
+            healthy = False
+            raise
         finally:
             if healthy:
                 runner._worker_ctx.data = {}
@@ -173,6 +246,24 @@ class RpcPool:
                 self._discard(self._idle.get_nowait())
             except Empty:
                 return
+
+
+def still_connected(runner) -> bool:
+    """Whether an idle proxy's reply connection is still open. The broker closing it (a restart, a node stopped)
+    leaves a close frame or an end of file to read: reading it makes py-amqp raise. Nothing to read: open as far as
+    anyone can tell without a round trip (a broker that vanished silently makes the next call time out)."""
+    consumer = runner._reply_listener.queue_consumer
+    try:
+        if consumer.stopped or not consumer.connection.connected:
+            return False
+        readable, _, _ = select.select([consumer.connection.connection.sock], [], [], 0)
+        if readable:
+            consumer.connection.drain_events(timeout=0.05)  # a stray late reply is read and kept, harmlessly
+    except socket.timeout:
+        return True  # what was readable was not a whole frame yet
+    except Exception:
+        return False
+    return consumer.connection.connected
 
 
 # --- calls from one service to another ---------------------------------------------------------
@@ -203,6 +294,8 @@ class BoundedRpc:
                 raise self._unavailable(f"{method} timed out") from None
             except UnknownService:
                 raise self._unavailable(f"{method}: service unknown") from None
+            except BROKER_ERRORS as error:  # the request could not be sent: a 500 would blame the caller
+                raise self._unavailable(f"{method}: broker unreachable ({type(error).__name__})") from None
         return call
 
     def _unavailable(self, reason: str) -> Exception:

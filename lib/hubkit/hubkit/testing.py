@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from .runner import migrate
 from .testing_replicas import GATEWAY, command_of, process_env, replica_counts, replica_names
+from .testing_ports import free_port, wait_for_port  # noqa: F401 (the tests import them from here)
 
 ADMIN_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 _templates = {}
@@ -233,25 +234,6 @@ class SmtpServer:
         shutil.rmtree(self.maildir.parent, ignore_errors=True)
 
 
-def free_port() -> int:
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 15.0):
-    import socket
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on port {port}")
-
-
 def body_of(message) -> str:
     if message.is_multipart():
         return "".join(part.get_payload(decode=True).decode() for part in message.walk()
@@ -262,24 +244,25 @@ def body_of(message) -> str:
 class Platform:
     """The running platform for end-to-end tests: every service and the gateway as real processes.
 
-    Each platform gets its own RabbitMQ virtual host, fresh databases, a real
-    SMTP server and free ports, so it never meets a `make run` on the same machine.
+    Each platform gets its own RabbitMQ virtual host, fresh databases, a real SMTP server and free ports.
     `replicas` (one count, or {service: count}) and `gateway_processes` run several processes of a part, as a
     deployment does (hubkit.testing_replicas: "petitions#2", one `url` per gateway process in `urls`).
     """
 
-    def __init__(self, services: dict, database_kind: str = "sqlite", replicas=1, gateway_processes: int = 1):
-        """`services`: name -> package directory (where its alembic.ini lives)."""
+    def __init__(self, services: dict, database_kind: str = "sqlite", replicas=1, gateway_processes: int = 1,
+                 broker=None):
+        """`services`: name -> package directory (where its alembic.ini lives); `broker`: tests/brokers.py's."""
         import requests
         self.replicas = replica_counts(services, replicas, gateway_processes)
         self.workdir = Path(tempfile.mkdtemp(prefix="hub-platform-"))
         self.vhost = f"hub_e2e_{uuid.uuid4().hex[:8]}"
+        self.management_url = broker.management_url if broker else "http://127.0.0.1:15672"
         self._management = requests.Session()
         self._management.auth = ("guest", "guest")
-        self._management.put(f"http://127.0.0.1:15672/api/vhosts/{self.vhost}").raise_for_status()
-        self._management.put(f"http://127.0.0.1:15672/api/permissions/{self.vhost}/guest",
+        self._management.put(f"{self.management_url}/api/vhosts/{self.vhost}").raise_for_status()
+        self._management.put(f"{self.management_url}/api/permissions/{self.vhost}/guest",
                              json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-        self.amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
+        self.amqp_uri = broker.amqp_uri(self.vhost) if broker else f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
         self.smtp, self.databases, self.processes = None, {}, {}
         try:
             self._set_up(services, database_kind)
@@ -381,7 +364,7 @@ class Platform:
         client = connect()
         for key in client.scan_iter(f"{self.vhost}:*"):
             client.delete(key)
-        self._management.delete(f"http://127.0.0.1:15672/api/vhosts/{self.vhost}")
+        self._management.delete(f"{self.management_url}/api/vhosts/{self.vhost}")
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

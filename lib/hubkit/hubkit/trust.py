@@ -22,6 +22,7 @@ import hashlib
 import inspect
 import json
 import logging
+import sys
 import time
 from functools import partial
 
@@ -48,6 +49,8 @@ CLOCK_SKEW_SECONDS = 5.0
 
 REFUSALS = Counter("hub_trust_refusals_total", "Calls and events refused because the caller could not be verified "
                    "or may not call this.", ["service", "entrypoint", "reason"])
+REPLIES_LOST = Counter("hub_rpc_replies_lost_total", "RPC answers the broker could not take (it was down or the "
+                       "connection dropped): the call was done, its caller got a 503.", ["service", "entrypoint"])
 
 
 @deserialize_to_instance
@@ -149,7 +152,15 @@ def _same_person(actor, subject) -> bool:
 class TrustedRpc(Rpc):
     """nameko's RPC entrypoint, which first verifies the caller's assertion (the module's docstring).
 
-    A refusal is answered like any HubError (the caller gets CallerNotTrusted back) and no worker runs."""
+    A refusal is answered like any HubError (the caller gets CallerNotTrusted back) and no worker runs.
+
+    An answer the broker cannot take (it is down, the connection dropped) is logged and counted, and the service
+    goes on: nameko lets that error end the worker's thread, which kills the whole service (every call in flight
+    lost, and nothing restarts it). The request is acknowledged if its channel still works, as the call was done;
+    if not, the broker delivers it again once back, and then (hubkit.rpc, docs/operations/broker.md) either its
+    expiry (the caller's timeout) or its assertion's (LIFETIME_SECONDS) has passed and it is dropped or refused,
+    or it runs again: the hot paths' idempotency keys (hubkit.idempotency, attached by the gateway to every
+    ballot, signature, idea and decision) answer it as the first time, without a second action."""
 
     rpc_consumer = HubRpcConsumer()  # `rpc-<service>` declared with the service's queue arguments (hubkit.queues)
 
@@ -160,17 +171,40 @@ class TrustedRpc(Rpc):
 
     def handle_message(self, body, message):
         try:
-            args, kwargs = body["args"], body["kwargs"]
-        except (KeyError, TypeError):
-            raise MalformedRequest("Message missing `args` or `kwargs`") from None
-        self.check_signature(args, kwargs)
-        context_data = self.unpack_message_headers(message)
-        self._check(context_data, args, kwargs)
+            try:
+                args, kwargs = body["args"], body["kwargs"]
+            except (KeyError, TypeError):
+                raise MalformedRequest("Message missing `args` or `kwargs`") from None
+            self.check_signature(args, kwargs)
+            context_data = self.unpack_message_headers(message)
+            self._check(context_data, args, kwargs)
+        except Exception:  # refused before any worker: answered as nameko answers, through the same safe path
+            self.handle_result(message, None, None, sys.exc_info())
+            return
         handle_result = partial(self.handle_result, message)
         try:
             self.container.spawn_worker(self, args, kwargs, context_data=context_data, handle_result=handle_result)
         except ContainerBeingKilled:
             self.rpc_consumer.requeue_message(message)
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        try:
+            return self.rpc_consumer.handle_result(message, result, exc_info)
+        except Exception as error:
+            from .rpc import broker_failure  # hubkit.rpc imports this module
+            if not broker_failure(error):
+                raise
+            failure = type(error).__name__
+        service, method = self.container.service_name, self.method_name
+        REPLIES_LOST.labels(service, method).inc()
+        log.warning("rpc answer not sent: broker unreachable", extra={
+            "entrypoint": f"{service}.{method}", "error": failure,
+            "correlation_id": (worker_ctx.context_data.get("correlation_id") if worker_ctx is not None else None)})
+        try:
+            self.rpc_consumer.queue_consumer.ack_message(message)
+        except Exception:  # the channel went with the connection: the broker gives the request back (docstring)
+            pass
+        return result, exc_info
 
     def _check(self, context_data: dict, args, kwargs):
         service, method = self.container.service_name, self.method_name
