@@ -380,6 +380,6 @@ class OutboxRelayProvider(DependencyProvider):
         metrics.OUTBOX_PENDING.labels(self.container.service_name).set(self.relay.pending_count())
         try:
             self.pruner.run_if_due()
-        except Exception:  # the database away: the next poll tries again, relaying is not held up by it
-            log.exception("pruning old infrastructure rows failed; the next poll retries")
+        except Exception:  # the database away: relaying is not held up by it (operations.md, "Retention and pruning")
+            log.exception("pruning old infrastructure rows failed; a later run takes what is left")
         return count
