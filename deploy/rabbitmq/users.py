@@ -19,6 +19,12 @@ The names are nameko 2.14's (rpc.py, events.py, standalone/rpc.py):
 - `<service>.events`, a topic exchange the service's outbox relay declares and publishes to.
 - `evt-<source>-<event>--<service>.<method>`: an event handler's queue, bound to `<source>.events`.
 
+and hubkit's (lib/hubkit/hubkit/queues.py), which each service declares for itself at start:
+- `<service>.dead-letters`: a fanout exchange and its queue, where the service's queues dead-letter;
+- `<service>.retry`, a headers exchange, and its `<service>.retry-<n>` queues, where a failed event waits;
+- `<service>.requeue`, a direct exchange its event queues are bound to by name: expired retries and replayed
+  dead letters come back through it (never through the default exchange).
+
 RabbitMQ checks configure (declare, delete), write (publish to an exchange, bind a queue) and read (consume
 a queue, bind to an exchange) against one regex each; topic permissions further check the routing key of
 a publish (write) and of a binding (read) on a topic exchange. So each identity may:
@@ -30,7 +36,11 @@ a publish (write) and of a binding (read) on a topic exchange. So each identity 
   replies (uuid routing keys) if it serves RPCs;
 - read (consume) only its own queues, and bind only to `nameko-rpc` (with its own `<service>.*` or a reply
   uuid: it cannot bind a queue of its own to another service's requests to read them) and to the events
-  exchanges of the services it listens to.
+  exchanges of the services it listens to;
+- configure, write and read its own dead-letter, retry and requeue exchanges and queues. RabbitMQ checks a
+  queue's dead-letter exchange when the queue is declared (write on it), so a service cannot make a queue of
+  its own expire into another service's `requeue` exchange; it can publish only into its own queues there,
+  where its consumers still check every event's signature.
 """
 import argparse
 import base64
@@ -97,9 +107,16 @@ def own_queues(identity: Identity) -> list:
     return queues
 
 
+def dead_letter_resources(identity: Identity) -> list:
+    """Regexes of its dead-letter, retry and requeue exchanges and queues (hubkit.queues' names)."""
+    if not identity.serves:
+        return []
+    return [rf"{re.escape(identity.name)}\.(dead-letters|retry|retry-[0-9]+|requeue)"]
+
+
 def permissions(identity: Identity) -> dict:
     """The identity's configure / write / read regexes on the hub's vhost."""
-    queues = own_queues(identity)
+    queues = own_queues(identity) + dead_letter_resources(identity)
     own_exchanges = [re.escape(RPC_EXCHANGE)]
     if identity.serves:
         own_exchanges.append(re.escape(f"{identity.name}.events"))

@@ -95,3 +95,26 @@ def test_handler_queues_of_one_service_are_not_another_services():
     assert re.fullmatch(budget["read"], "evt-accounts-account_deleted--budget.on_account_deleted")
     assert not re.fullmatch(budget["read"], "evt-accounts-account_deleted--ideas.on_account_deleted")
     assert not re.fullmatch(budget["read"], "evt-accounts-account_deleted--budget.x--ideas.y")
+
+
+def dead_letter_names(service: str) -> list:
+    """hubkit.queues' names for a service: what its queues dead-letter, wait and come back through."""
+    from hubkit import queues
+    return [queues.dead_letters_name(service), queues.retry_exchange_name(service),
+            queues.retry_queue_name(service, 1), queues.retry_queue_name(service, 12),
+            queues.requeue_exchange_name(service)]
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_each_service_may_use_its_own_dead_letters_and_retries_only(package):
+    rights = users.permissions(TABLE[package])
+    for name in dead_letter_names(package):
+        for kind in ("configure", "write", "read"):
+            assert re.fullmatch(rights[kind], name), (kind, name)
+    for other in [*PACKAGES, "gateway"]:
+        if other != package:
+            for name in dead_letter_names(other):
+                assert not any(re.fullmatch(rights[kind], name) for kind in ("configure", "write", "read")), name
+    gateway = users.permissions(TABLE["gateway"])
+    assert not any(re.fullmatch(gateway[kind], name) for kind in ("configure", "write", "read")
+                   for name in dead_letter_names(package))

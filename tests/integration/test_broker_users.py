@@ -6,7 +6,9 @@ Small nameko services named `accounts` and `budget` stand in for the real ones: 
 publish exactly what nameko does for any service (RPC queue, reply queue, event handler queue, events exchange).
 Then each identity can work, and cannot read, publish or bind where it has no business.
 """
+import argparse
 import importlib.util
+import io
 import secrets
 import uuid
 from pathlib import Path
@@ -15,11 +17,19 @@ import amqp
 import eventlet
 import pytest
 from nameko.containers import ServiceContainer
+from nameko.amqp.publish import Publisher
 from nameko.events import EventDispatcher, event_handler
 from nameko.rpc import RpcProxy, rpc
+from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from hubkit.config import nameko_config
+from hubkit.consumer import event_handler as hubkit_event_handler, receive
+from hubkit.correlation import Correlation
+from hubkit.dead_letters import DeadLetterQueue, run as run_dead_letters
+from hubkit.envelope import make_event
+from hubkit.outbox import signed_headers
+from hubkit.service_base import rpc as hubkit_rpc
 
 pytestmark = pytest.mark.integration
 
@@ -226,3 +236,68 @@ def test_applying_again_rotates_a_password(running):
             amqp.Message("{}"), "nameko-rpc", "budget.ask_accounts"))
     finally:
         users.apply(running.management, running.vhost, running.passwords, user_prefix=running.prefix)
+
+
+QUORUM_HEARD = eventlet.queue.LightQueue()
+
+
+class QuorumBudget:
+    """budget as hubkit declares it in production: quorum queues, retries and dead letters (hubkit.queues)."""
+    name = "budget"
+    correlation = Correlation()
+    fixed = False
+
+    @hubkit_rpc
+    def ping(self):
+        return "pong"
+
+    @hubkit_event_handler("accounts", "account_deleted")
+    def on_account_deleted(self, data):
+        envelope = receive(data, self.correlation, self.name)
+        if not QuorumBudget.fixed:
+            raise ConnectionError("peer down")
+        QUORUM_HEARD.put(envelope["payload"]["account_id"])
+
+
+@pytest.fixture
+def fresh_broker():
+    """A vhost of its own: the module's classic `rpc-budget` would be of the other type (hubkit.queues)."""
+    broker = Broker()
+    try:
+        users.apply(broker.management, broker.vhost, broker.passwords, user_prefix=broker.prefix)
+        yield broker
+    finally:
+        users.remove(broker.management, broker.vhost, user_prefix=broker.prefix)
+
+
+def test_a_service_runs_its_quorum_queues_retries_and_dead_letters_under_its_own_user(fresh_broker, monkeypatch):
+    """Declaring the queues with their dead-letter exchanges, parking a failed event, dead-lettering it, reading,
+    replaying and purging its dead letters: all within the service's own permissions."""
+    broker = fresh_broker
+    for variable, value in (("HUB_AMQP_DECLARE_EVENT_EXCHANGES", "0"), ("HUB_AMQP_QUEUE_TYPE", "quorum"),
+                            ("HUB_EVENT_RETRIES", "1"), ("HUB_EVENT_RETRY_SECONDS", "0.1"),
+                            ("HUB_AMQP_URI", broker.uri("budget"))):
+        monkeypatch.setenv(variable, value)
+    container = ServiceContainer(QuorumBudget, nameko_config("budget", 0))
+    container.start()
+    try:
+        envelope = make_event(type="account_deleted", version=1, producer="accounts",
+                              subject={"kind": "account", "id": "a-7"}, payload={"account_id": "a-7"},
+                              correlation_id="req-q", causation_id="req-q")
+        exchange = get_event_exchange("accounts", {"DECLARE_EXCHANGES": False})
+        Publisher(broker.uri("accounts")).publish(envelope, exchange=exchange, routing_key="account_deleted",
+                                                  extra_headers=signed_headers(envelope, "accounts"))
+        dead_letter_queue = DeadLetterQueue("budget", broker.uri("budget"))
+        with eventlet.timeout.Timeout(15):  # after its one retry
+            while dead_letter_queue.count() == 0:
+                eventlet.sleep(0.05)
+        QuorumBudget.fixed = True
+        replay = argparse.Namespace(dead_letters_action="replay", ids=None, all=True, limit=10)
+        out = io.StringIO()
+        assert run_dead_letters("budget", replay, out, dead_letter_queue) == 0, out.getvalue()
+        assert "1 lettre(s) morte(s) remise(s)" in out.getvalue()
+        assert QUORUM_HEARD.get(timeout=10) == "a-7"
+        purge = argparse.Namespace(dead_letters_action="purge", yes=True)
+        assert run_dead_letters("budget", purge, io.StringIO(), DeadLetterQueue("budget", broker.uri("budget"))) == 0
+    finally:
+        container.stop()
