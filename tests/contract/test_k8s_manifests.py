@@ -1,0 +1,316 @@
+"""deploy/k8s/ against the Kubernetes API, the operators' CRDs and the code, offline (no cluster).
+
+Every overlay is rendered with `kubectl kustomize` and each object validated against the API schemas of
+KUBERNETES_VERSION and the vendored CRDs (tests/contract/k8s_schemas.py); the rendered objects are then held to
+the contract with the code (k8s_checks.py, k8s_wiring.py): each service package deployed after its migrations,
+every variable set is read by the code and every variable read is set or safely defaulted, every Secret
+referenced declared or documented, the broker's and Redis's users as deploy/*/users.py define them, and the same
+variables as docker-compose.yml. The `test_broken_*` tests feed broken copies to show each check can fail.
+"""
+import copy
+import importlib.util
+
+import pytest
+
+from tests.contract import k8s_checks as checks
+from tests.contract import k8s_wiring as wiring
+from tests.contract.k8s_schemas import K8S, OVERLAYS, ROOT, render, schema_problems
+from tests.contract.test_compose import deploy_module, env_reads, environment as compose_environment, load_yaml, \
+    service_packages
+
+# Variables the code reads that no manifest sets, and why their default is right in a cluster. A service's own
+# settings (`<SERVICE>_...`, its pydantic settings class) are the City's rules, validated, with documented defaults.
+# A name ending in `*` stands for every name it begins.
+SAFE_DEFAULTS = {
+    "HUB_ADMIN_PASSWORD": "read by `create-admin`, which an operator runs by hand (kubectl exec), never a pod",
+    "HUB_AMQP_CA_FILE": "TLS to the broker, only with amqps:// (docs/operations/broker.md)",
+    "HUB_AMQP_CERT_FILE": "TLS client certificate, only with amqps://",
+    "HUB_AMQP_KEY_FILE": "TLS client key, only with amqps://",
+    "HUB_AMQP_DELIVERY_LIMIT": "10 deliveries of a message before it is dead-lettered (hubkit.queues)",
+    "HUB_AMQP_QUEUE_TYPE": "quorum under HUB_ENV=production (three broker nodes), classic in the dev overlay (one)",
+    "HUB_ASSERTION_SECONDS": "lifetime of a signed call (hubkit.trust), not a site setting",
+    "HUB_BATCHES_IN_FLIGHT": "2 for a lone gateway process, which each gateway pod is",
+    "HUB_DB_MAX_OVERFLOW": "with HUB_DB_POOL_SIZE, 30 client connections per process at most, which PgBouncer "
+                           "multiplexes (max_client_conn 1,000 per pooler pod; deploy/k8s/README.md, Sizing)",
+    "HUB_DB_POOL_SIZE": "10 pooled connections per process (see HUB_DB_MAX_OVERFLOW)",
+    "HUB_DB_POOL_TIMEOUT": "30 s waiting for a pooled connection before a request fails",
+    "HUB_EVENT_RETRIES": "5 retries of a failing event, with growing delays, before its dead-letter queue",
+    "HUB_EVENT_RETRY_SECONDS": "2 s before the first retry, doubling",
+    "HUB_GC_THRESHOLDS": "the collector tuning measured in bench/README.md",
+    "HUB_HSTS_SECONDS": "a year under HUB_ENV=production",
+    "HUB_MAX_CONNECTIONS": "a gateway process's open connections (1,000): the HPA adds pods long before",
+    "HUB_MAX_WORKERS": "nameko's 20 workers per service process",
+    "HUB_PETITION_VIEW_CACHE_SECONDS": "one second of visitor pages cached per gateway process",
+    "HUB_REDIS_PREFIX": "`hub`, the prefix deploy/redis/users.py's ACL keys are written for",
+    "HUB_PRUNE_AFTER_DAYS": "30 days of relayed events, processed-event marks and sent mails kept (hubkit.pruning)",
+    "HUB_PRUNE_INTERVAL_SECONDS": "an hour between prunes, whichever replica takes it",
+    "HUB_RPC_POOL_SIZE": "32 proxies per gateway process",
+    "HUB_RPC_TIMEOUT": "5 s, the broker's TTL of a request too (hubkit/rpc.py)",
+    "HUB_SESSION_CACHE_SECONDS": "60 s, the longest a revoked session may be served from Redis",
+    "HUB_SHUTDOWN_GRACE_SECONDS": "5 s in production: the gateway's pod has 40 s to stop (terminationGracePeriodSeconds)",
+    "HUB_SHUTDOWN_TIMEOUT_SECONDS": "20 s for in-flight requests, within the same 40 s",
+    "HUB_TEST_*": "the test harness's servers (hubkit.testing), never read by a running process",
+    "HUB_TRUST_DEV_SEED": "keys derived from one seed: the dev overlay only, production refuses it",
+    "HUB_VAR_DIR": "the image's ENV (/var/lib/hub), an emptyDir in every pod",
+}
+TRUST = ("HUB_TRUST_KEY_FILE|HUB_TRUST_KEY|HUB_TRUST_DEV_SEED",
+         "HUB_TRUST_PUBLIC_KEYS_FILE|HUB_TRUST_PUBLIC_KEYS|HUB_TRUST_DEV_SEED")
+SESSION_CACHE = "HUB_SESSION_CACHE_KEYS_FILE|HUB_SESSION_CACHE_KEYS|HUB_TRUST_DEV_SEED"
+# What docker-compose.yml and the manifests may set differently, and why.
+COMPOSE_DIFFERENCES = {
+    "gateway": {"HUB_TRUSTED_PROXIES": "in the cluster the ingress controller is a proxy in front of the gateway"},
+    **{package: {"HUB_DB_PREPARED_STATEMENTS": "in the cluster the services reach PostgreSQL through PgBouncer in "
+                                               "transaction mode; in compose, directly"}
+       for package in service_packages()},
+}
+
+
+def required_variables(packages: list, redis_users: set, names: set) -> dict:
+    """{process: variables without which it would not run right in a cluster (defaults meant for one machine)}."""
+    shared = ("HUB_AMQP_URI", "HUB_PUBLIC_URL", "HUB_ENV") + TRUST
+    required = {}
+    for package in packages:
+        variables = shared + ("HUB_BIND_HOST", "HUB_MAIL_URL", "HUB_AMQP_DECLARE_EVENT_EXCHANGES",
+                              f"{package.upper()}_DATABASE_URL", f"{package.upper()}_HTTP_PORT")
+        variables += ("HUB_REDIS_URL",) if package in redis_users else ()
+        variables += (SESSION_CACHE,) if package == "accounts" else ()
+        # the services reach PostgreSQL through PgBouncer in transaction mode: no server-side prepared statements
+        variables += ("HUB_DB_PREPARED_STATEMENTS",) if "HUB_DB_PREPARED_STATEMENTS" in names else ()
+        required[package] = variables
+    required["gateway"] = shared + ("HUB_REDIS_URL", "HUB_HOST", "HUB_PORT", "HUB_SECRET_KEY", "HUB_SERVICES",
+                                    "HUB_COOKIE_SECURE", SESSION_CACHE)
+    return required
+
+
+def documented_secrets(readme: str) -> set:
+    """The names in the first column of the table under deploy/k8s/README.md's `## Secrets`."""
+    section = readme.split("\n## Secrets", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("|") and line.count("|") > 2]
+    return {name.strip("`") for cell in rows for name in cell.split() if name.startswith("`hub-")}
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("hub_k8s_generate", K8S / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- fixtures ------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def rendered():
+    return {overlay: render(K8S / "overlays" / overlay) for overlay in OVERLAYS}
+
+
+@pytest.fixture(scope="module")
+def production(rendered):
+    return rendered["production"]
+
+
+@pytest.fixture(scope="module")
+def packages():
+    return service_packages()
+
+
+@pytest.fixture(scope="module")
+def reads():
+    return env_reads()
+
+
+@pytest.fixture(scope="module")
+def rabbitmq_users():
+    return deploy_module("rabbitmq")
+
+
+@pytest.fixture(scope="module")
+def redis_users():
+    return {user.name for user in deploy_module("redis").USERS}
+
+
+@pytest.fixture(scope="module")
+def readme():
+    return (K8S / "README.md").read_text(encoding="utf-8")
+
+
+# --- the real manifests --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_object_matches_its_schema(rendered, overlay):
+    assert schema_problems(rendered[overlay]) == []
+
+
+def test_generated_manifests_are_up_to_date():
+    assert [str(path.relative_to(ROOT)) for path in _generator().stale()] == [], \
+        "run python deploy/k8s/generate.py"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_process_is_deployed_migrated_and_monitored(rendered, packages, overlay):
+    assert checks.check_processes(rendered[overlay], packages, dev=overlay == "dev") == []
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_variables_are_read_and_what_is_read_is_set(rendered, reads, packages, redis_users, overlay):
+    names, suffixes = reads
+    assert checks.check_environment(rendered[overlay], names, suffixes, packages, SAFE_DEFAULTS) == []
+    assert checks.check_required(rendered[overlay], required_variables(packages, redis_users, names)) == []
+
+
+def test_prepared_statements_are_off_behind_pgbouncer(production, reads, packages):
+    if "HUB_DB_PREPARED_STATEMENTS" not in reads[0]:
+        pytest.skip("the code has no HUB_DB_PREPARED_STATEMENTS yet")
+    deployments = checks.hub_deployments(production)
+    values = {p: checks.environment(checks.hub_container(deployments[p]), production).get("HUB_DB_PREPARED_STATEMENTS")
+              for p in packages}
+    assert set(values.values()) == {"0"}, values
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_pods_are_restricted_and_sized(rendered, overlay):
+    assert checks.check_pod_security(rendered[overlay]) == []
+    assert checks.check_probes_and_resources(rendered[overlay]) == []
+
+
+def test_production_runs_two_replicas_or_more_of_everything(production):
+    assert checks.check_replicas(production, minimum=2) == []
+    assert [c["spec"].get("replicas") for c in checks.by_kind(production, "RabbitmqCluster").values()] == [3]
+    assert [c["spec"].get("instances") for c in checks.by_kind(production, "Cluster").values()] == [3]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_infrastructure_users_are_the_tables(rendered, packages, rabbitmq_users, overlay):
+    assert wiring.check_broker(rendered[overlay], rabbitmq_users) == []
+    assert wiring.check_redis(rendered[overlay], deploy_module("redis")) == []
+    assert wiring.check_databases(rendered[overlay], packages) == []
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_let_through_only_what_is_needed(rendered, packages, redis_users, overlay):
+    assert wiring.check_network(rendered[overlay], packages, redis_users) == []
+
+
+def test_every_secret_referenced_is_declared_or_documented(rendered, readme):
+    assert wiring.check_references(rendered["production"], documented_secrets(readme)) == []
+    assert not [kind for kind, name in wiring.references(rendered["dev"])
+                if (kind, name) not in {(o["kind"], o["metadata"]["name"]) for o in rendered["dev"]}
+                and name not in documented_secrets(readme)]
+    assert not [o for o in rendered["production"] if o["kind"] == "Secret"], "production generates no Secret"
+
+
+def test_docker_compose_sets_the_same_variables(production):
+    services = load_yaml("docker-compose.yml")["services"]
+    assert wiring.check_compose_agreement(production, services, compose_environment, COMPOSE_DIFFERENCES) == []
+
+
+# --- the checks can fail -------------------------------------------------------------------------------------
+
+def _deployment(objects: list, name: str) -> dict:
+    return checks.by_kind(objects, "Deployment")[name]
+
+
+def _mention(problems: list, *words) -> bool:
+    return any(all(word in problem for word in words) for problem in problems)
+
+
+def test_broken_schemas_are_reported(production):
+    broken = copy.deepcopy(production)
+    checks.hub_container(_deployment(broken, "accounts"))["livenesProbe"] = {"httpGet": {"path": "/healthz"}}
+    checks.by_kind(broken, "RabbitmqCluster")["hub-rabbitmq"]["spec"]["replica"] = 3
+    checks.by_kind(broken, "Cluster")["hub-postgres"]["spec"]["instances"] = "three"
+    problems = schema_problems(broken)
+    assert _mention(problems, "Deployment/accounts", "livenesProbe")
+    assert _mention(problems, "RabbitmqCluster/hub-rabbitmq", "replica")
+    assert _mention(problems, "Cluster/hub-postgres", "instances")
+    assert _mention(schema_problems([{"apiVersion": "example.org/v1", "kind": "Gadget", "metadata": {"name": "x"}}]),
+                    "no schema")
+
+
+def test_broken_environment_is_reported(production, reads, packages, redis_users):
+    names, suffixes = reads
+    broken = copy.deepcopy(production)
+    env = checks.hub_container(_deployment(broken, "accounts"))["env"]
+    for variable in env:
+        if variable["name"] == "ACCOUNTS_DATABASE_URL":
+            variable["name"] = "ACCOUNT_DATABASE_URL"  # a typo: the code would use SQLite
+    env.insert(0, {"name": "HUB_AMQP_URI", "value": "amqp://accounts:$(BROKER_PASSWORD)@hub-rabbitmq:5672/hub"})
+    problems = checks.check_environment(broken, names, suffixes, packages, SAFE_DEFAULTS)
+    assert _mention(problems, "accounts", "ACCOUNT_DATABASE_URL", "no code")
+    assert _mention(problems, "accounts", "$(BROKER_PASSWORD)", "not defined before")
+    assert _mention(checks.check_required(broken, required_variables(packages, redis_users, names)),
+                    "accounts", "ACCOUNTS_DATABASE_URL")
+    unsafe = {key: why for key, why in SAFE_DEFAULTS.items() if key != "HUB_RPC_TIMEOUT"}
+    assert _mention(checks.check_environment(production, names, suffixes, packages, unsafe), "HUB_RPC_TIMEOUT")
+
+
+def test_missing_pieces_of_a_process_are_reported(production, packages):
+    broken = copy.deepcopy(production)
+    accounts = _deployment(broken, "accounts")
+    del accounts["spec"]["template"]["spec"]["initContainers"]
+    checks.hub_container(accounts)["ports"][0]["containerPort"] = 9101
+    broken = [o for o in broken if not (o["kind"] == "PodDisruptionBudget" and o["metadata"]["name"] == "ideas")]
+    problems = checks.check_processes(broken, packages, dev=False)
+    assert _mention(problems, "accounts", "migrate") and _mention(problems, "accounts", "9101")
+    assert _mention(problems, "ideas", "PodDisruptionBudget")
+    assert _mention(checks.check_processes(production, packages + ["libraries"], dev=False), "services/libraries")
+
+
+def test_unrestricted_or_unsized_pods_are_reported(production):
+    broken = copy.deepcopy(production)
+    gateway = checks.hub_container(_deployment(broken, "gateway"))
+    gateway["securityContext"]["readOnlyRootFilesystem"] = False
+    del gateway["resources"]["limits"]
+    del gateway["readinessProbe"]
+    assert _mention(checks.check_pod_security(broken), "gateway", "not restricted")
+    problems = checks.check_probes_and_resources(broken)
+    assert _mention(problems, "gateway", "limits") and _mention(problems, "gateway", "readinessProbe")
+
+
+def test_too_few_replicas_are_reported(production):
+    broken = copy.deepcopy(production)
+    _deployment(broken, "ideas")["spec"]["replicas"] = 1
+    _deployment(broken, "budget")["spec"]["replicas"] = 2
+    problems = checks.check_replicas(broken, minimum=2)
+    assert _mention(problems, "ideas", "fewer than 2") and _mention(problems, "budget", "autoscaler owns")
+
+
+def test_wrong_infrastructure_users_are_reported(production, packages, rabbitmq_users):
+    broken = copy.deepcopy(production)
+    checks.by_kind(broken, "Permission")["permission-budget"]["spec"]["permissions"]["read"] = ".*"
+    checks.by_kind(broken, "Permission")["permission-keda"]["spec"]["permissions"]["write"] = ".*"
+    env = checks.hub_container(_deployment(broken, "ideas"))["env"]
+    for variable in env:
+        if variable["name"] == "HUB_REDIS_URL":
+            variable["value"] = variable["value"].replace("//ideas:", "//accounts:")
+    checks.by_kind(broken, "Database")["hub-postgres-routing"]["spec"]["owner"] = "accounts"
+    assert _mention(wiring.check_broker(broken, rabbitmq_users), "'budget'", "Permission")
+    assert _mention(wiring.check_broker(broken, rabbitmq_users), "'keda'", "rights")
+    assert _mention(wiring.check_redis(broken, deploy_module("redis")), "ideas", "own user")
+    assert _mention(wiring.check_databases(broken, packages), "'routing'")
+
+
+def test_open_network_paths_are_reported(production, packages, redis_users):
+    broken = copy.deepcopy(production)
+    broker = checks.by_kind(broken, "NetworkPolicy")["hub-rabbitmq"]
+    broker["spec"]["ingress"][0]["from"] = [{"podSelector": {}}]
+    checks.by_kind(broken, "NetworkPolicy")["accounts"]["spec"]["ingress"].append(
+        {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}]})
+    broken = [o for o in broken if o["metadata"]["name"] != "default-deny"]
+    problems = wiring.check_network(broken, packages, redis_users)
+    assert _mention(problems, "default-deny") and _mention(problems, "hub-rabbitmq admits", "somebody-else")
+    assert _mention(problems, "accounts", "ingress controller")
+
+
+def test_undeclared_secrets_are_reported(production, readme):
+    documented = documented_secrets(readme) - {"hub-redis-admin"}
+    problems = wiring.check_references(production, documented | {"hub-unused"})
+    assert _mention(problems, "hub-redis-admin", "neither") and _mention(problems, "hub-unused", "nothing references")
+
+
+def test_compose_disagreement_is_reported(production):
+    services = copy.deepcopy(load_yaml("docker-compose.yml")["services"])
+    services["routing"]["environment"]["ROUTING_SWEEP_SECONDS"] = "60"
+    del services["gateway"]["environment"]["HUB_COOKIE_SECURE"]
+    problems = wiring.check_compose_agreement(production, services, compose_environment, COMPOSE_DIFFERENCES)
+    assert _mention(problems, "routing", "docker-compose.yml", "ROUTING_SWEEP_SECONDS")
+    assert _mention(problems, "gateway", "the manifests", "HUB_COOKIE_SECURE")
