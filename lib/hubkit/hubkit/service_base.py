@@ -1,14 +1,18 @@
 """The entrypoints every hub service exposes for operations, as a mixin: nameko finds entrypoints on base classes.
 
 `class IdeasService(Infrastructure): ...` gets the `health` RPC, the timer relaying what is left pending, and
-the HTTP `GET /metrics` and `GET /healthz`. It needs the service's `name` and an `outbox`
+the HTTP `GET /metrics`, `GET /healthz` (alive) and `GET /readyz` (its database and broker consumer answer:
+hubkit.readiness; 503 with the failed checks in JSON otherwise). It needs the service's `name` and an `outbox`
 (OutboxRelayProvider); a `mails` attribute (MailRelayProvider), where the service sends e-mails itself, is
 relayed by the same timer. Service-specific timers stay in the service.
 """
+import json
+
 from nameko.timer import timer
 from nameko.web.handlers import http
 
 from .metrics import metrics_response
+from .readiness import ReadinessProbe
 from .trust import rpc_decorator
 
 RELAY_SECONDS = 2  # a commit wakes the relays at once; this catches what a broker or mail outage left behind
@@ -17,6 +21,8 @@ rpc = rpc_decorator()  # verifies the caller before any worker runs (hubkit.trus
 
 
 class Infrastructure:
+    readiness = ReadinessProbe()
+
     @rpc
     def health(self):
         return {"service": self.name, "status": "ok"}
@@ -36,3 +42,10 @@ class Infrastructure:
     @http("GET", "/healthz")
     def healthz(self, request):
         return 200, "ok"
+
+    @http("GET", "/readyz")
+    def readyz(self, request):
+        checks = self.readiness.checks()
+        ready = all(check["ok"] for check in checks.values())
+        body = {"service": self.name, "status": "ready" if ready else "unavailable", "checks": checks}
+        return 200 if ready else 503, {"Content-Type": "application/json"}, json.dumps(body)

@@ -1,4 +1,4 @@
-"""A service inheriting `Infrastructure` exposes the operations entrypoints: health RPC, relay timer, /metrics, /healthz."""
+"""A service inheriting `Infrastructure` exposes the operations entrypoints: health RPC, relay timer, /metrics, /healthz, /readyz."""
 import time
 import urllib.request
 
@@ -56,12 +56,13 @@ def entrypoints(service_cls) -> dict:
 
 def test_the_mixin_entrypoints_are_found_on_the_inheriting_service():
     found = entrypoints(RelayingService)
-    assert set(found) == {"echo", "health", "relay_pending", "prometheus", "healthz"}
+    assert set(found) == {"echo", "health", "relay_pending", "prometheus", "healthz", "readyz"}
     assert isinstance(found["health"], Rpc)
     assert isinstance(found["relay_pending"], Timer) and found["relay_pending"].interval == RELAY_SECONDS
     assert isinstance(found["prometheus"], HttpRequestHandler)
     assert (found["prometheus"].method, found["prometheus"].url) == ("GET", "/metrics")
     assert (found["healthz"].method, found["healthz"].url) == ("GET", "/healthz")
+    assert (found["readyz"].method, found["readyz"].url) == ("GET", "/readyz")
 
 
 def test_health_names_the_service_and_the_probes_answer():
