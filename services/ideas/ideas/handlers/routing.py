@@ -1,7 +1,12 @@
 """Decisions of the routing service on ideas (docs/events.md, "Consumed"): an idea forwarded to a
 scheme, answered, or not retained. Each decision is applied once: a redelivered event is skipped
-(processed_events), and so is a second event carrying a decision already in the idea's history."""
+(processed_events), and so is a second event carrying a decision already in the idea's history.
+
+Decisions arrive in any order (several replicas, retries: docs/architecture.md, "Replica safety"): each is
+recorded at the moment routing made it, and one older than a decision already applied changes nothing, so
+the idea ends on routing's latest decision whichever event came last."""
 import logging
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from marshmallow import EXCLUDE, Schema, fields, validate
@@ -11,7 +16,7 @@ from hubkit.validation import load
 from .. import domain
 from ..models import Idea, StatusChange
 from .box import IdeaBox
-from .common import UseCases
+from .common import UseCases, aware
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +87,22 @@ class RoutingEvents(UseCases):
         if self.session.execute(sa.select(StatusChange.id).where(
                 StatusChange.idea_id == idea.id, StatusChange.decision_id == payload["decision_id"])).first():
             return False  # this decision is already in the history (sent again under a new event id)
+        decided_at = decision_moment(envelope["occurred_at"])
+        if self.session.execute(sa.select(StatusChange.id).where(
+                StatusChange.idea_id == idea.id, StatusChange.decision_id.is_not(None),
+                StatusChange.changed_at > decided_at)).first():
+            log.info("routing decision older than one already applied, skipped",
+                     extra={"idea_id": idea.id, "decision_id": payload["decision_id"]})
+            return False  # it arrived after the decision that replaced it
         actor = envelope.get("actor") or {}
         self.box.move(idea, status, decision_message(envelope["type"], payload),
                       payload["scheme"] if status == domain.FORWARDED else None, None, actor.get("account_id"),
-                      actor.get("role") or "agent", decision_id=payload["decision_id"])
+                      actor.get("role") or "agent", at=decided_at, decision_id=payload["decision_id"])
+        idea.updated_at = self.clock()  # the idea changed now; its history step keeps the decision's moment
         return True
+
+
+def decision_moment(occurred_at) -> datetime:
+    """When routing made the decision (the event's `occurred_at`: parsed by `receive`, or ISO text), in UTC."""
+    moment = occurred_at if isinstance(occurred_at, datetime) else datetime.fromisoformat(occurred_at)
+    return aware(moment).astimezone(timezone.utc)
