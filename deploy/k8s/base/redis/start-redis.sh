@@ -3,7 +3,7 @@
 # the SHA-256 of that user's password from its mounted Secret), replicates from the current master (the sentinels
 # know it; on the very first start, pod 0), and authenticates to it as `admin`.
 set -eu
-me="$(hostname).hub-redis"
+me="${HOSTNAME}.hub-redis"  # the pod's name, set by Kubernetes
 mkdir -p /data/conf
 acl=/data/conf/users.acl
 cp /etc/hub-redis/users.acl "$acl"

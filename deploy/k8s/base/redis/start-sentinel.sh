@@ -3,7 +3,7 @@
 # as `admin`, and elects a new master when a quorum of sentinels (SENTINEL_QUORUM) sees it down. Its config file
 # is writable: a sentinel records what it learns there.
 set -eu
-me="$(hostname).hub-redis"
+me="${HOSTNAME}.hub-redis"  # the pod's name, set by Kubernetes
 master=""
 for i in 0 1 2; do
   master=$(redis-cli -h "hub-redis-$i.hub-redis" -p 26379 --raw sentinel get-master-addr-by-name hub 2>/dev/null \
