@@ -71,6 +71,8 @@ class RetryingEventHandler(EventHandler):
         headers = super().unpack_message_headers(message)
         for key in trust.LOCAL_KEYS + (queues.ATTEMPTS_HEADER, queues.RETRY_HEADER, queues.ROUTING_KEY_HEADER):
             headers.pop(key, None)  # never passed on to the calls and events this worker makes
+        for key in [key for key in headers if key.startswith("x-")]:
+            del headers[key]  # nor the broker's bookkeeping of a retried message (x-death, x-delivery-count)
         return headers
 
     def handle_message_processed(self, message, result=None, exc_info=None):

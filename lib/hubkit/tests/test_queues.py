@@ -111,3 +111,16 @@ def test_replay_needs_ids_or_all():
         parse("replay")
     with pytest.raises(SystemExit):
         parse("replay", "--all", "--id", "x")
+
+
+def test_a_retried_events_bookkeeping_is_not_passed_on_by_its_worker():
+    """nameko forwards a message's headers to the calls its worker makes: not the retry count, nor the broker's."""
+    from types import SimpleNamespace
+
+    from hubkit.consumer import RetryingEventHandler
+    message = SimpleNamespace(headers={
+        "nameko.correlation_id": "req-1", "hub_signature": "sig", queues.ATTEMPTS_HEADER: 2,
+        queues.RETRY_HEADER: "2", queues.ROUTING_KEY_HEADER: "note_written", "x-death": [{"count": 1}],
+        "x-delivery-count": 3})
+    assert RetryingEventHandler("hubkit_notes", "note_written").unpack_message_headers(message) == {
+        "correlation_id": "req-1"}
