@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, errors, observability, remote
+from . import auth, errors, idempotency, observability, remote
 from .api import api
 from .api.routing import open311
 from .config import Settings
@@ -40,6 +40,7 @@ def create_app(settings: Settings = None) -> Flask:
     remote.init_app(app, settings)
     auth.init_app(app, settings)
     errors.init_app(app)
+    idempotency.init_app(app)
     app.register_blueprint(health_bp)
     app.register_blueprint(api)
     app.register_blueprint(open311)

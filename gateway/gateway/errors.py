@@ -4,8 +4,8 @@ import logging
 from flask import jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from hubkit.errors import (AuthenticationFailed, Conflict, HubError, InvalidInput, NotFound, PermissionDenied,
-                           RateLimited, ServiceUnavailable)
+from hubkit.errors import (AuthenticationFailed, Conflict, HubError, IdempotencyKeyReused, InvalidInput,
+                           NotFound, PermissionDenied, RateLimited, ServiceUnavailable)
 
 log = logging.getLogger(__name__)
 
@@ -15,20 +15,21 @@ STATUS_BY_ERROR = {
     PermissionDenied: 403,
     NotFound: 404,
     Conflict: 409,
+    IdempotencyKeyReused: 422,
     RateLimited: 429,
     ServiceUnavailable: 503,
 }
 
 HTTP_CODES = {400: "BAD_REQUEST", 401: "AUTHENTICATION_REQUIRED", 403: "FORBIDDEN", 404: "NOT_FOUND",
               405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 414: "URI_TOO_LONG",
-              415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED", 431: "HEADERS_TOO_LARGE", 500: "INTERNAL",
-              503: "SERVICE_UNAVAILABLE"}
+              415: "UNSUPPORTED_MEDIA_TYPE", 422: "UNPROCESSABLE", 429: "RATE_LIMITED", 431: "HEADERS_TOO_LARGE",
+              500: "INTERNAL", 503: "SERVICE_UNAVAILABLE"}
 HTTP_MESSAGES = {400: "Requête invalide.", 401: "Connexion requise.", 403: "Accès refusé.",
                  404: "Page ou ressource introuvable.", 405: "Méthode non autorisée.", 409: "Conflit.",
                  413: "Contenu trop volumineux.", 414: "Adresse (URL) trop longue.",
-                 415: "Type de contenu non pris en charge.", 429: "Trop de requêtes.",
-                 431: "En-têtes de la requête trop volumineux.", 500: "Erreur interne : l'équipe a été prévenue.",
-                 503: "Service momentanément indisponible."}
+                 415: "Type de contenu non pris en charge.", 422: "Demande impossible à traiter.",
+                 429: "Trop de requêtes.", 431: "En-têtes de la requête trop volumineux.",
+                 500: "Erreur interne : l'équipe a été prévenue.", 503: "Service momentanément indisponible."}
 # Kept from werkzeug's own answer (405's Allow, 429/503's Retry-After); its Content-Type is the HTML page's.
 KEPT_HEADERS = ("Allow", "Retry-After")
 

@@ -22,11 +22,13 @@ from marshmallow import Schema, fields, validate
 
 from hubkit.validation import load, loaded_uuid
 
+from . import idempotency
 from .schemas import CONTENT_ROW_ID, ROLES, ROW_ID, ErrorSchema
 
 ERROR_STATUSES = {400: "Données invalides (messages par champ dans details)", 401: "Authentification requise",
                   403: "Droits insuffisants", 404: "Introuvable", 409: "Conflit",
                   413: "Contenu trop volumineux (256 Kio au plus)", 414: "Adresse (URL) trop longue",
+                  422: "Clé d'idempotence déjà utilisée pour une autre demande (IDEMPOTENCY_KEY_REUSED)",
                   429: "Trop de tentatives", 431: "En-têtes de la requête trop volumineux",
                   503: "Service indisponible"}
 
@@ -45,10 +47,11 @@ PATH_PARAMETERS.update(section_id=fields.Integer(validate=ROW_ID), comment_id=fi
 
 
 def endpoint(summary: str, body=None, response=None, status: int = 200, query=None, auth: bool = False,
-             errors=(400,), tag: str = None, path: dict = None, produces: str = None):
+             errors=(400,), tag: str = None, path: dict = None, produces: str = None, idempotent: bool = False):
     """Declare what an API view takes and returns; the body/query is validated and passed as `data`, the
     view's result dumped through `response` (see the module's docstring). `produces`: the media type of a view
-    answering a file of its own (a `Response`: CSV, plain text, XML) instead of JSON."""
+    answering a file of its own (a `Response`: CSV, plain text, XML) instead of JSON. `idempotent`: the operation
+    takes an `Idempotency-Key` header (gateway.idempotency; the view reads it), documented with its 422."""
     # One instance per view, built once: marshmallow schemas keep no state between loads, and building one
     # (it deep-copies its fields) cost more than the load itself on the hot paths.
     body_schema = body() if body is not None else None
@@ -76,7 +79,7 @@ def endpoint(summary: str, body=None, response=None, status: int = 200, query=No
             return _answer(view(*args, **kwargs), response_schema, status, view.__name__)
         wrapper.openapi = {"summary": summary, "body": body, "response": response, "status": status,
                            "query": query, "auth": auth, "errors": errors, "tag": tag, "path": path_fields,
-                           "produces": produces,
+                           "produces": produces, "idempotent": idempotent,
                            "description": (view.__doc__ or "").strip()}
         return wrapper
     return decorator
@@ -189,6 +192,8 @@ def _operation(rule, meta, plugin, method: str) -> dict:
                   for name in sorted(rule.arguments)]
     if meta["query"] is not None:
         parameters.append({"in": "query", "schema": meta["query"]})
+    if meta.get("idempotent"):
+        parameters.append(idempotency.HEADER_PARAMETER)
     if parameters:
         operation["parameters"] = parameters
     if meta["body"] is not None:
@@ -218,6 +223,8 @@ def _error_statuses(rule, meta, method: str) -> set:
         statuses |= {413}  # MAX_CONTENT_LENGTH (app.py)
     if meta["auth"]:
         statuses |= {401}
+    if meta.get("idempotent"):
+        statuses |= {400, 422}  # a malformed key; a key sent again with another request
     return statuses
 
 

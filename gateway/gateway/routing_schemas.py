@@ -5,6 +5,7 @@ say other than what is sent. tests/contract/test_wire_schemas.py keeps them equa
 """
 from functools import partial
 
+from hubkit.idempotency import key_field
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from .schemas import WireDateTime
@@ -19,7 +20,6 @@ CHECK_VALUES = ("yes", "no", "unknown")
 KINDS = ("internal", "external")
 DELIVERIES = ("event", "webhook", "email")
 DIRECTION = validate.Regexp(r"^[A-Z]{2,8}\Z", error="Code de direction attendu (p. ex. DEVE).")
-TOKEN = validate.Regexp(r"^[A-Za-z0-9._:-]{8,80}\Z", error="Jeton de 8 à 80 caractères (lettres, chiffres, . _ : -).")
 # What routing takes in a URL: a scheme's code, a dossier's reference, a correlation id (routing.schemas)
 PATH = {"code": fields.String(validate=validate.Length(min=1, max=40)),
         "reference": fields.String(validate=validate.Length(min=1, max=40)),
@@ -232,8 +232,7 @@ class DecideSchema(Schema):
                             metadata={"description": "Message à l'auteur ; la réponse pour answer"})
     reason_code = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(REASONS))
     duplicate_of = fields.UUID(load_default=None, allow_none=True)
-    idempotency_key = fields.String(load_default=None, allow_none=True, validate=TOKEN,
-                                    metadata={"description": "Ou l'en-tête Idempotency-Key"})
+    idempotency_key = key_field()  # or the Idempotency-Key header (gateway.idempotency)
 
 
 class SchemeAnswerSchema(Schema):

@@ -434,13 +434,14 @@ def test_the_check_step_shows_choices_and_what_is_left_then_the_vote_gives_a_rec
     assert "Confirmer mon vote" in page and "Il vous reste 1 choix sur 2." in page
     assert f'<input type="hidden" name="local" value="{P_LOCAL}">' in page
     assert budget.args_of("cast_ballots") == []
+    [token] = re.findall(r'name="idempotency_key" value="([A-Za-z0-9_-]{32})"', page)  # the form token
     response = post(f"/budget-participatif/{CYCLE_ID}/vote", {"secteur": "paris-5", "paris": P_PARIS,
-                                                               "local": P_LOCAL})
+                                                               "local": P_LOCAL, "idempotency_key": token})
     assert response.status_code == 302
     [(payload,)] = budget.args_of("cast_ballots")
     command = payload["ballot"]
     assert command == {"cycle_id": CYCLE_ID, "paris_projects": [P_PARIS], "sector": "paris-5",
-                       "sector_projects": [P_LOCAL]}
+                       "sector_projects": [P_LOCAL], "idempotency_key": token}
     page = html(client.get(response.headers["Location"]))
     assert "0123 4567 89ab cdef 0123 4567" in page
     again = client.get(f"/budget-participatif/{CYCLE_ID}/vote/recu")  # shown once

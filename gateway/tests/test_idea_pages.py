@@ -162,14 +162,18 @@ def test_the_form_sends_the_idea_with_the_author_and_leads_to_its_page(client, i
     page = html(client.get("/idees/proposer"))
     assert '<textarea id="idee-description" name="description"' in page and "Camille du 3e" in page
     assert '<option value="environnement">Environnement</option>' in page
+    [token] = re.findall(r'name="idempotency_key" value="([A-Za-z0-9_-]{32})"', page)  # the form token
+    assert token not in html(client.get("/idees/proposer"))  # a fresh one at each rendering
     response = post("/idees/proposer", {"title": " Des fontaines ", "description": "Il manque des points d'eau.",
-                                        "theme": "environnement", "arrondissement": "10", "address_line": ""})
+                                        "theme": "environnement", "arrondissement": "10", "address_line": "",
+                                        "idempotency_key": token})
     [submitted] = [idea for idea in ideas.ideas.values() if idea["author_id"] == ACCOUNT_ID]
     assert response.status_code == 302 and response.headers["Location"] == f"/idees/{submitted['id']}"
     (actor, data), = ideas.args_of("submit_idea")
     assert actor == CITIZEN
     assert data == {"title": "Des fontaines", "description": "Il manque des points d'eau.", "theme": "environnement",
-                    "arrondissement": 10, "address_line": None, "author_pseudonym": "Camille du 3e"}
+                    "arrondissement": 10, "address_line": None, "author_pseudonym": "Camille du 3e",
+                    "idempotency_key": token}
 
 
 def test_every_field_at_fault_is_shown_at_once(client, ideas, sign_in, post):

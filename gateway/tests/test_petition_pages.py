@@ -295,12 +295,13 @@ def test_signing_sends_the_declaration_the_choice_and_the_address(client, petiti
     sign_in()
     form = html(client.get(f"/petitions/{PETITION_ID}"))
     assert 'name="works"' in form and 'name="notify"' in form
-    response = post(f"/petitions/{PETITION_ID}/signer", {"works": "on", "notify": "on"})
+    [token] = re.findall(r'name="idempotency_key" value="([A-Za-z0-9_-]{32})"', form)  # the form token
+    response = post(f"/petitions/{PETITION_ID}/signer", {"works": "on", "notify": "on", "idempotency_key": token})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/petitions/{PETITION_ID}#signer")
     [(command,)] = petitions.args_of("sign_petitions")  # coalesced with other requests' signatures
     assert command == {"actor": {"account_id": ACCOUNT_ID, "roles": ["citizen"]}, "petition_id": PETITION_ID,
                        "notify": True, "client": {"ip": "127.0.0.1"},
-                       "connection": {"lives": False, "works": True, "studies": False}}
+                       "connection": {"lives": False, "works": True, "studies": False}, "idempotency_key": token}
     assert "1\u202f235 signatures" in html(client.get(f"/petitions/{PETITION_ID}"))
 
 
@@ -516,12 +517,13 @@ def test_the_api_drafts_and_signs_with_a_bearer_token(client, petitions, bearer)
         "background": "Pour s'asseoir en attendant le bus."})
     assert created.status_code == 201
     assert petitions.args_of("draft_petition")[0][0] == {"account_id": ACCOUNT_ID, "roles": ["citizen"]}
-    signed = client.post(f"/api/v1/petitions/{PETITION_ID}/signatures", headers=headers,
+    signed = client.post(f"/api/v1/petitions/{PETITION_ID}/signatures", headers={**headers, "Idempotency-Key": "k-1"},
                          json={"connection": {"works": True}})
     assert signed.status_code == 201 and signed.json["signatures_count"] == 1235
     assert petitions.args_of("sign_petitions")[0][0] == {
         "actor": {"account_id": ACCOUNT_ID, "roles": ["citizen"]}, "petition_id": PETITION_ID, "notify": False,
-        "connection": {"lives": False, "works": True, "studies": False}, "client": {"ip": "127.0.0.1"}}
+        "connection": {"lives": False, "works": True, "studies": False}, "client": {"ip": "127.0.0.1"},
+        "idempotency_key": "k-1"}
     petitions.fail("sign_petitions", Conflict("Vous avez déjà signé cette pétition.", code="ALREADY_SIGNED"))
     again = client.post(f"/api/v1/petitions/{PETITION_ID}/signatures", headers=headers, json={})
     assert again.status_code == 409 and again.json["error"] == "ALREADY_SIGNED"

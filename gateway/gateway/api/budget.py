@@ -9,6 +9,7 @@ from .. import budget_schemas as schemas
 from .. import remote
 from ..actors import actor, staff_actor
 from ..auth import login_required, roles_required
+from ..idempotency import request_key
 from ..openapi import endpoint
 
 bp = Blueprint("api_budget", __name__)
@@ -114,13 +115,14 @@ def submit_project(cycle_id, data):
 @login_required
 @endpoint("Voter, ou changer mon vote (le dernier bulletin compte) ; le reçu n'est montré qu'une fois",
           body=schemas.BallotSchema, response=schemas.BallotReceiptSchema, auth=True,
-          errors=(400, 403, 404, 409), tag=TAG)
+          errors=(400, 403, 404, 409), tag=TAG, idempotent=True)
 def cast_ballot(cycle_id, data):
     """403 NOT_ELIGIBLE avec `details.rule` (email_verified, lives_in_paris, min_age, certification) ;
-    409 WRONG_STAGE hors de l'étape de vote."""
+    409 WRONG_STAGE hors de l'étape de vote. Le même bulletin renvoyé avec la même `Idempotency-Key` (une réponse
+    perdue) reçoit le même reçu, sans nouveau vote."""
     # The hot path: coalesced with the ballots of concurrent requests into one batch RPC and one transaction.
     return remote.batched_call("budget", "cast_ballots", {
-        "actor": actor(), "ballot": {**_wire(data), "cycle_id": cycle_id}})
+        "actor": actor(), "ballot": {**_wire(data), "cycle_id": cycle_id, "idempotency_key": request_key()}})
 
 
 @bp.get("/budget/me/projects")

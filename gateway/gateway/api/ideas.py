@@ -7,6 +7,7 @@ from flask import Blueprint
 from .. import ideas_schemas, remote
 from ..actors import actor, pseudonym
 from ..auth import login_required, roles_required
+from ..idempotency import request_key
 from ..openapi import endpoint
 
 bp = Blueprint("api_ideas", __name__)
@@ -32,10 +33,12 @@ def list_ideas(data):
 @bp.post("/ideas")
 @login_required
 @endpoint("Proposer une idée", body=ideas_schemas.SubmitIdeaSchema, response=ideas_schemas.IdeaSchema, status=201,
-          auth=True, errors=(400, 429), tag="ideas")
+          auth=True, errors=(400, 429), tag="ideas", idempotent=True)
 def submit_idea(data):
-    """5 idées par heure et par compte au plus (429 avec `Retry-After` au-delà)."""
-    return remote.call("ideas", "submit_idea", actor(), {**data, "author_pseudonym": pseudonym()})
+    """5 idées par heure et par compte au plus (429 avec `Retry-After` au-delà). La même demande renvoyée avec la
+    même `Idempotency-Key` renvoie l'idée déjà publiée."""
+    return remote.call("ideas", "submit_idea", actor(), {**data, "author_pseudonym": pseudonym(),
+                                                         "idempotency_key": request_key()})
 
 
 @bp.get("/ideas/similar")

@@ -10,6 +10,7 @@ from .. import petitions_schemas as schemas
 from .. import remote
 from ..actors import actor
 from ..auth import client_ip, login_required, roles_required
+from ..idempotency import request_key
 from ..openapi import endpoint
 
 bp = Blueprint("api_petitions", __name__)
@@ -172,11 +173,12 @@ def submit(petition_id):
 @bp.post("/petitions/<petition_id>/signatures")
 @login_required
 @endpoint("Signer une pétition", body=schemas.SignSchema, response=schemas.SignatureResultSchema, status=201,
-          auth=True, errors=(400, 403, 404, 409, 429), tag=TAG)
+          auth=True, errors=(400, 403, 404, 409, 429), tag=TAG, idempotent=True)
 def sign(petition_id, data):
     """Une signature par compte (409 ALREADY_SIGNED) ; 409 PETITION_NOT_PUBLISHED, PETITION_REJECTED ou
-    PETITION_CLOSED ; 403 NOT_ELIGIBLE ; 429 avec Retry-After au-delà des limites par adresse et par compte."""
-    return sign_command(petition_id, data)
+    PETITION_CLOSED ; 403 NOT_ELIGIBLE ; 429 avec Retry-After au-delà des limites par adresse et par compte. La même
+    signature renvoyée avec la même `Idempotency-Key` reçoit la première réponse (et non 409)."""
+    return sign_command(petition_id, {**data, "idempotency_key": request_key()})
 
 
 # --- moderation (moderators, administrators) ----------------------------------------------------------

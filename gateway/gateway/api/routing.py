@@ -10,6 +10,7 @@ from .. import remote
 from .. import routing_schemas as schemas
 from ..actors import staff_actor
 from ..auth import current_principal, roles_required
+from ..idempotency import request_key
 from ..openapi import endpoint
 
 bp = Blueprint("api_routing", __name__)
@@ -108,12 +109,12 @@ def assign(idea_id, data):
 @roles_required(*STAFF)
 @endpoint("Décider : transmettre (ou réorienter), répondre, ne pas retenir, marquer comme doublon",
           body=schemas.DecideSchema, response=schemas.DecisionSchema, status=201, auth=True,
-          errors=(400, 403, 404, 409), tag=BACKOFFICE)
+          errors=(400, 403, 404, 409), tag=BACKOFFICE, idempotent=True)
 def decide(idea_id, data):
     """La décision prend effet après le délai d'annulation (`undo_seconds` de /routing/reference). La même
     clé (`Idempotency-Key` ou `idempotency_key`) renvoie la décision déjà enregistrée : un double envoi ne crée
-    ni deux dossiers ni deux projets. 409 DECISION_PENDING, ALREADY_DECIDED, IDEMPOTENCY_KEY_REUSED."""
-    key = data.get("idempotency_key") or request.headers.get("Idempotency-Key")
+    ni deux dossiers ni deux projets. 409 DECISION_PENDING, ALREADY_DECIDED ; 422 IDEMPOTENCY_KEY_REUSED."""
+    key = data.get("idempotency_key") or request_key()
     command = _wire({**data, "idea_id": idea_id, "idempotency_key": key})
     return remote.call("routing", "decide", agent(), command)
 

@@ -11,6 +11,7 @@ from hubkit.errors import HubError, InvalidInput, NotFound, PermissionDenied
 from .. import remote
 from ..actors import actor
 from ..auth import login_required
+from ..idempotency import form_key
 from .budget_common import PARIS_WIDE, VOTE_STAGE, all_projects, amount, bp, project_page, reference
 from .forms import Form, none_if_blank, render_form, require_filled, submitted
 
@@ -263,7 +264,8 @@ def cast(cycle_id):
         # the hot path: coalesced with concurrent ballots into one batch RPC and one transaction (as the API)
         receipt = remote.batched_call("budget", "cast_ballots", {"actor": actor(), "ballot": {
             "cycle_id": str(cycle_id), "paris_projects": ticked["paris"],
-            "sector": sector if ticked["local"] else None, "sector_projects": ticked["local"]}})
+            "sector": sector if ticked["local"] else None, "sector_projects": ticked["local"],
+            "idempotency_key": form_key()}})
     except HubError as error:
         return _failed_ballot(error, cycle_id, sector, ticked)
     session[RECEIPT_KEY] = {"cycle_id": str(cycle_id), "receipt": receipt["receipt"], "replaced": receipt["replaced"],

@@ -14,6 +14,7 @@ from hubkit.errors import HubError, InvalidInput, NotFound, RateLimited
 from .. import remote
 from ..actors import actor, pseudonym
 from ..auth import login_required, roles_required
+from ..idempotency import form_key
 from .forms import (Form, flash_failure, none_if_blank, page_number, render_form, render_forms, require_filled,
                     submitted)
 from .routing import idea_timeline
@@ -111,7 +112,8 @@ def submit():
         idea = remote.call("ideas", "submit_idea", actor(), {
             "title": values["title"], "description": values["description"], "theme": values["theme"],
             "arrondissement": _arrondissement(values["arrondissement"], "arrondissement"),
-            "address_line": none_if_blank(values["address_line"]), "author_pseudonym": pseudonym()})
+            "address_line": none_if_blank(values["address_line"]), "author_pseudonym": pseudonym(),
+            "idempotency_key": form_key()})
     except HubError as error:
         return render_form(template, _failed(error, values, "idee", IDEA_FIELDS), **context)
     flash("Votre idée est publiée. Merci ! Vous pouvez suivre ici son avancement.", "success")

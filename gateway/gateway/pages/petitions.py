@@ -10,6 +10,7 @@ from hubkit.errors import HubError
 from .. import remote
 from ..api.petitions import PublicViews, actor, read_petition, sign_command
 from ..auth import current_principal, login_required
+from ..idempotency import form_key
 from . import petitions_backoffice  # noqa: F401  (its routes join the blueprint)
 from .forms import Form, checkbox, none_if_blank, page_number, render_form, render_forms, require_filled, submitted
 from .petitions_common import bp, reference, thousands
@@ -122,7 +123,7 @@ def sign(petition_id):
               "notify": checkbox("notify")}
     try:
         result = sign_command(str(petition_id), {
-            "notify": values["notify"],
+            "notify": values["notify"], "idempotency_key": form_key(),
             "connection": {"lives": values["lives"], "works": values["works"], "studies": values["studies"]}})
     except HubError as error:
         form = Form.failed(error, values, name="signer", fields=("connection",))

@@ -12,6 +12,7 @@ from hubkit.errors import HubError, InvalidInput
 from .. import remote
 from ..api.routing import STAFF, agent
 from ..auth import roles_required
+from ..idempotency import form_key
 from .forms import Form, checkbox, flash_failure, render_forms, submitted
 
 bp = Blueprint("routing_pages", __name__, url_prefix="/back-office")
@@ -142,7 +143,7 @@ def decide(idea_id):
     action = values["action"] if values["action"] in ACTION_FORMS else "forward"
     command = {"idea_id": idea_id, "action": values["action"], "scheme": values["scheme"] or None,
                "message": values["message"], "reason_code": values["reason_code"] or None,
-               "duplicate_of": values["duplicate_of"] or None, "idempotency_key": values["idempotency_key"] or None}
+               "duplicate_of": values["duplicate_of"] or None, "idempotency_key": form_key()}
     try:
         decision = remote.call("routing", "decide", agent(), command)
     except HubError as error:

@@ -57,6 +57,14 @@ class Conflict(HubError):
 
 
 @deserialize_to_instance
+class IdempotencyKeyReused(HubError):
+    """An idempotency key sent again with a different request (hubkit.idempotency): 422, nothing written."""
+    code = "IDEMPOTENCY_KEY_REUSED"
+    default_message = ("Cette clé d'idempotence a déjà servi pour une autre demande : utilisez une nouvelle clé "
+                       "pour une nouvelle demande.")
+
+
+@deserialize_to_instance
 class RateLimited(HubError):
     """Too many attempts; `details["retry_after"]` is the wait in seconds."""
     code = "RATE_LIMITED"

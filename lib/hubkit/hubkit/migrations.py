@@ -47,6 +47,19 @@ def create_infrastructure_tables(op):
     op.create_index("ix_outgoing_mails_sent_at", "outgoing_mails", ["sent_at"])
 
 
+def create_idempotency_table(op):
+    """Version 1 of `idempotency_keys` (hubkit.tables.add_idempotency_table), for a service taking keyed requests."""
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("scope", sa.String(120), primary_key=True),
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("request_digest", sa.String(64), nullable=False),
+        sa.Column("response", sa.Text, nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+
+
 def run_migrations(target_metadata, default_url: str, lock_name: str = None):
     """Body of a service's alembic env.py: online migrations on SQLite or PostgreSQL.
 

@@ -39,6 +39,24 @@ def add_infrastructure_tables(metadata: sa.MetaData) -> dict:
     return {"outbox": outbox, "processed": processed, "mails": mails}
 
 
+def add_idempotency_table(metadata: sa.MetaData) -> sa.Table:
+    """The idempotency keys of a service taking keyed requests (hubkit.idempotency; created by
+    `hubkit.migrations.create_idempotency_table`). `scope` is the operation and the account ("cast_ballot:<id>"),
+    `response` the first answer's JSON text (NULL only inside the transaction that claimed the key)."""
+    return sa.Table(
+        "idempotency_keys", metadata,
+        sa.Column("scope", sa.String(120), primary_key=True),
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("request_digest", sa.String(64), nullable=False),
+        sa.Column("response", sa.Text, nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    )
+
+
 def infrastructure_tables(metadata: sa.MetaData) -> dict:
-    return {"outbox": metadata.tables["outbox_events"], "processed": metadata.tables["processed_events"],
-            "mails": metadata.tables["outgoing_mails"]}
+    """The infrastructure tables by key; "idempotency" only in the services that take keyed requests."""
+    tables = {"outbox": metadata.tables["outbox_events"], "processed": metadata.tables["processed_events"],
+              "mails": metadata.tables["outgoing_mails"]}
+    if "idempotency_keys" in metadata.tables:
+        tables["idempotency"] = metadata.tables["idempotency_keys"]
+    return tables

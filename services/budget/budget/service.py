@@ -220,7 +220,7 @@ class BudgetService(Infrastructure):
     def cast_ballot(self, actor, data):
         actor, command = actor_of(actor), load(BALLOT, data)
         with count_ballot(), self.db as uow:
-            return schemas.dump_ballot_receipt(Voting(self._context(uow)).cast_ballot(actor, command))
+            return Voting(self._context(uow)).cast_ballot(actor, command, dump=schemas.dump_ballot_receipt)
 
     @rpc
     def cast_ballots(self, batch):
@@ -237,10 +237,9 @@ class BudgetService(Infrastructure):
                 {"account_ids": account_ids})
             attributes = {str(row["account_id"]): row for row in found}
         with self.db as uow:
-            outcomes = Voting(self._context(uow)).cast_ballots(entries, attributes)
+            outcomes = Voting(self._context(uow)).cast_ballots_once(entries, attributes, schemas.dump_ballot_receipt)
         count_ballot_outcomes(outcomes)
-        return batching.answer([outcome if isinstance(outcome, HubError) else schemas.dump_ballot_receipt(outcome)
-                                for outcome in outcomes])
+        return batching.answer(outcomes)
 
     @rpc
     def record_paper_ballot(self, actor, data):

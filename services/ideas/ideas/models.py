@@ -8,7 +8,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from hubkit.tables import add_infrastructure_tables
+from hubkit.tables import add_idempotency_table, add_infrastructure_tables
 
 from .domain.consultations import new_shuffle_key
 
@@ -18,6 +18,7 @@ class Base(DeclarativeBase):
 
 
 add_infrastructure_tables(Base.metadata)
+add_idempotency_table(Base.metadata)
 
 
 def new_id() -> str:

@@ -61,7 +61,7 @@ class IdeasService(Infrastructure):
     def submit_idea(self, actor, data):
         actor, command = actor_of(actor), load(schemas.SubmitIdeaSchema(), data)
         with self.db as uow:
-            idea = schemas.IdeaSchema().dump(self._ideas(uow).submit_idea(actor, command))
+            idea = self._ideas(uow).submit_idea_once(actor, command, schemas.IdeaSchema().dump)
         count_idea_submitted()
         return idea
 

@@ -4,7 +4,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from hubkit.tables import add_infrastructure_tables
+from hubkit.tables import add_idempotency_table, add_infrastructure_tables
 
 
 class Base(DeclarativeBase):
@@ -12,6 +12,7 @@ class Base(DeclarativeBase):
 
 
 add_infrastructure_tables(Base.metadata)
+add_idempotency_table(Base.metadata)
 
 BIG_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
 

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from hubkit.idempotency import key_field, valid_key
 from hubkit.validation import load, loaded_uuid
 
 from .domain import (ASKS_MAX, ASKS_MIN, BACKGROUND_MAX, BACKGROUND_MIN, DECISIONS, ELIGIBILITY, INVALIDATION_IDS_MAX,
@@ -69,6 +70,7 @@ class SignSchema(Schema):
     connection = fields.Nested(ConnectionSchema, load_default=dict)
     notify = fields.Boolean(load_default=False)
     client = fields.Nested(ClientSchema, load_default=dict)
+    idempotency_key = key_field()  # the same key again: the first answer, nothing signed twice (hubkit.idempotency)
 
 
 class SignItemSchema(SignSchema):
@@ -123,8 +125,11 @@ def _plain_sign_item(payload) -> dict | None:
         client = {"ip": ip, "user_agent": user_agent}
     else:
         return None
+    key = payload.get("idempotency_key")
+    if not (key is None or valid_key(key)):
+        return None
     return {"petition_id": petition_id, "connection": connection, "notify": notify, "client": client,
-            "actor": {"account_id": account_id, "roles": list(roles)}}
+            "actor": {"account_id": account_id, "roles": list(roles)}, "idempotency_key": key}
 
 
 class PublishSchema(Schema):

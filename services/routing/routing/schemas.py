@@ -6,6 +6,7 @@ use cases. Every datetime goes out with its offset (`UtcDateTime`: SQLite hands 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from hubkit.clock import aware
+from hubkit.idempotency import key_field
 
 from .domain import (ACTIONS, ANSWER_MAX, CHECK_VALUES, CODE_PATTERN, DEADLINE_DAYS_MAX, DELIVERIES, DESCRIPTION_MAX,
                      KEYWORD_MAX, KEYWORDS_MAX, KINDS, MESSAGE_MAX, NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
@@ -276,8 +277,7 @@ class DecideSchema(Schema):
     reason_code = fields.String(load_default=None, allow_none=True,
                                 validate=validate.OneOf(list(NOT_RETAINED_REASONS)))
     duplicate_of = fields.UUID(load_default=None, allow_none=True)
-    idempotency_key = fields.String(load_default=None, allow_none=True,
-                                    validate=validate.Regexp(r"^[A-Za-z0-9._:-]{8,80}\Z"))
+    idempotency_key = key_field()  # the form token or Idempotency-Key (hubkit.idempotency's format)
 
 
 class DecisionIdSchema(Schema):

@@ -9,7 +9,8 @@ import pytest
 
 from hubkit import correlation
 from hubkit.envelope import make_event
-from hubkit.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
+from hubkit.errors import (AuthenticationFailed, Conflict, IdempotencyKeyReused, InvalidInput, NotFound,
+                           PermissionDenied)
 from routing import domain
 from routing.domain import webhooks as webhook_rules
 from routing.handlers import (Catalogue, Context, DecisionEffects, Decisions, Deliveries, History, Inbox,
@@ -201,9 +202,15 @@ def test_the_same_decision_twice_is_one_decision_and_one_dossier(run, ideas, sto
     [dossier] = store.rows("dossiers")
     assert dossier.reference == f"DEVE-{NOW.year}-{dossier.id:06d}"
     assert store.events("idea_forwarded")[0]["payload"]["dossier_reference"] == dossier.reference
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(IdempotencyKeyReused) as refused:
         decide(run, idea_id, action="answer", key="form-token-123456", message="Non.")
     assert refused.value.code == "IDEMPOTENCY_KEY_REUSED"
+    other_agent = {**AGENT, "account_id": str(uuid.uuid4())}  # another agent's key is theirs alone
+    with pytest.raises(Conflict) as decided:
+        run(Decisions, "decide", other_agent, {"idea_id": idea_id, "action": "answer", "scheme": None,
+                                               "message": "Non.", "reason_code": None, "duplicate_of": None,
+                                               "idempotency_key": "form-token-123456"}, settings=WITH_UNDO)
+    assert decided.value.code == "ALREADY_DECIDED"  # judged as its own decision, not as the first agent's
 
 
 def test_a_double_click_at_the_same_moment_gets_the_one_decision_back(run, ideas, store):

@@ -4,10 +4,11 @@ import logging
 
 import sqlalchemy as sa
 from hubkit.errors import InvalidInput
+from hubkit.idempotency import IdempotencyKeys
 from hubkit.validation import load
 from marshmallow import EXCLUDE, Schema, fields
 
-from ..models import (Ballot, Carrier, Follow, MergeInvitation, PaperBallot, PendingIdea, Project, StageChange,
+from ..models import (Ballot, Base, Carrier, Follow, MergeInvitation, PaperBallot, PendingIdea, Project, StageChange,
                       StatusChange)
 from .common import UseCases, iso
 
@@ -50,6 +51,7 @@ class Gdpr(UseCases):
         self.session.execute(sa.update(StatusChange).where(StatusChange.actor_id == account_id).values(actor_id=None))
         self.session.execute(sa.update(PendingIdea).where(PendingIdea.author_id == account_id).values(author_id=None))
         self.session.execute(sa.delete(Follow).where(Follow.account_id == account_id))
+        IdempotencyKeys(self.uow, Base.metadata).forget_account(account_id)  # the receipts kept for retries
         return True
 
     def export_personal_data(self, account_id) -> dict:

@@ -20,14 +20,16 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from hubkit import batching
 from hubkit.errors import Conflict, HubError, NotFound
+from hubkit.idempotency import IdempotencyKeys, keyed
 from hubkit.sqllists import array_literal
 from sqlalchemy.dialects import sqlite
 
 from .. import domain, events
-from ..models import Ballot, BallotChoice, Cycle, PaperBallot, ReplacedReceipt
+from ..models import Ballot, BallotChoice, Base, Cycle, PaperBallot, ReplacedReceipt
 from .common import UseCases, as_error
 
 MAX_BATCH = 500
+CAST_BALLOT = "cast_ballot"  # the operation in an idempotency key's scope
 # PostgreSQL: a whole batch in one statement each (arrays unnested), whatever its size. Each array is sent as ONE
 # text parameter, an array literal (hubkit.sqllists): a list of hundreds of separate parameters (IN (...)) would
 # be a new query to parse every time.
@@ -85,14 +87,26 @@ class Voter:
 class Voting(UseCases):
     """Casting online ballots."""
 
-    def cast_ballot(self, actor: dict, command: dict) -> dict:
+    def cast_ballot(self, actor: dict, command: dict, dump=None) -> dict:
+        """One ballot; with `dump` (the receipt's wire form), a keyed one is cast once (`cast_ballots_once`)."""
         account_id = str(actor["account_id"])
         # Asked before the database is touched: no transaction (nor SQLite's one connection) waits on accounts.
         attributes = self.accounts.eligibility_attributes({"account_id": account_id})
-        [outcome] = self.cast_ballots([(None, actor, command)], {account_id: attributes})
+        entries = [(None, actor, command)]
+        [outcome] = (self.cast_ballots_once(entries, attributes={account_id: attributes}, dump=dump)
+                     if dump is not None else self.cast_ballots(entries, {account_id: attributes}))
         if isinstance(outcome, HubError):
             raise outcome
         return outcome
+
+    def cast_ballots_once(self, entries: list, attributes: dict, dump) -> list:
+        """`cast_ballots`, each ballot with an idempotency key cast once: the same key and ballot again answers the
+        first receipt (stored with the key, as `dump` gives it) and casts and emits nothing (hubkit.idempotency).
+        Answers are in their wire form (`dump`) or HubErrors."""
+        requests = [None if isinstance(entry, HubError) else keyed(CAST_BALLOT, entry[1]["account_id"], entry[2])
+                    for entry in entries]
+        return IdempotencyKeys(self.uow, Base.metadata).once(
+            requests, lambda picked: self.cast_ballots([entries[index] for index in picked], attributes), dump)
 
     def cast_ballots(self, entries: list, attributes: dict) -> list:
         """`entries`: (BatchItem or None, actor, command) or a HubError (an item refused before, e.g. malformed);

@@ -5,6 +5,7 @@ unknown key, a wrong type, a value too long...) returns None and marshmallow loa
 tests/test_schemas.py checks the results are marshmallow's.
 """
 from hubkit.clock import aware
+from hubkit.idempotency import valid_key
 from hubkit.validation import loaded_uuid
 
 from ..domain import SECTOR_CODES
@@ -39,10 +40,12 @@ def quick_ballot(data) -> dict | None:
         return None
     cycle_id, sector = loaded_uuid(data.get("cycle_id")), data.get("sector")
     paris, local = _uuids(data.get("paris_projects", _MISSING)), _uuids(data.get("sector_projects", _MISSING))
+    key = data.get("idempotency_key")
     if cycle_id is None or paris is None or local is None or not (
-            sector is None or (type(sector) is str and sector in _SECTORS)):
+            sector is None or (type(sector) is str and sector in _SECTORS)) or not (key is None or valid_key(key)):
         return None
-    return {"cycle_id": cycle_id, "paris_projects": paris, "sector": sector, "sector_projects": local}
+    return {"cycle_id": cycle_id, "paris_projects": paris, "sector": sector, "sector_projects": local,
+            "idempotency_key": key}
 
 
 def _uuids(values) -> list | None:

@@ -1,4 +1,5 @@
 """What callers send the budget service: the actor, and the command or query of each RPC."""
+from hubkit.idempotency import key_field
 from marshmallow import Schema, fields, validate
 
 from ..domain import (
@@ -144,6 +145,7 @@ class BallotSchema(Schema):
     paris_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50))
     sector = fields.String(load_default=None, allow_none=True, validate=SECTOR)
     sector_projects = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=50))
+    idempotency_key = key_field()  # the same key again: the first answer, nothing cast twice (hubkit.idempotency)
 
 
 class ReceiptSchema(Schema):

@@ -3,7 +3,8 @@ merging duplicates: duplicates; the command line's imports and demo ideas: seedi
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hubkit.errors import Conflict, HubError, InvalidInput, NotFound, PermissionDenied
+from hubkit.idempotency import IdempotencyKeys, keyed
 
 from .. import domain, events
 from ..models import Comment, Follow, Idea, StatusChange, Support
@@ -12,6 +13,7 @@ from .idea_views import IdeaViews
 
 # Postings per account in an hour: enough for a citizen, too few for a script flooding the box.
 IDEAS_PER_HOUR, COMMENTS_PER_HOUR = 5, 30
+SUBMIT_IDEA = "submit_idea"  # the operation in an idempotency key's scope
 # Why a direct status change is refused to anyone but an administrator (domain.may_change_status), and where to go.
 STATUS_CHANGE_REFUSED = ("Seuls les administrateurs changent directement le statut d'une idée. Agents : décidez de "
                          "sa suite (transmettre, répondre, ne pas retenir, doublon) dans « Orientation des idées » "
@@ -19,7 +21,7 @@ STATUS_CHANGE_REFUSED = ("Seuls les administrateurs changent directement le stat
 
 
 class IdeaBox(UseCases):
-    use_cases = ("submit_idea", "support_idea", "withdraw_support", "post_comment", "follow_idea", "unfollow_idea",
+    use_cases = ("submit_idea", "submit_idea_once", "support_idea", "withdraw_support", "post_comment", "follow_idea", "unfollow_idea",
                  "change_status")
 
     def __init__(self, context):
@@ -45,6 +47,16 @@ class IdeaBox(UseCases):
                                   actor=events.actor(author_id, "citizen"))
         idea.submission_correlation_id = submitted["correlation_id"]
         return self.views.idea_view(idea, actor)
+
+    def submit_idea_once(self, actor: dict, command: dict, dump) -> dict:
+        """`submit_idea`, once per idempotency key: the same key and idea again answers the first idea (stored as
+        `dump` gives it) and creates and emits nothing; the key with another idea is refused (422)."""
+        [answer] = IdempotencyKeys(self.uow, Idea.metadata).once(
+            [keyed(SUBMIT_IDEA, actor["account_id"], command)], lambda _picked: [self.submit_idea(actor, command)],
+            dump)
+        if isinstance(answer, HubError):
+            raise answer
+        return answer
 
     def new_idea(self, title, description, theme, arrondissement, address_line, author_id, pseudonym, now,
                   idea_id=None) -> Idea:

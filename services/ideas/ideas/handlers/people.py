@@ -5,6 +5,7 @@ import logging
 import sqlalchemy as sa
 from marshmallow import EXCLUDE, Schema, fields
 
+from hubkit.idempotency import IdempotencyKeys
 from hubkit.validation import load
 
 from .. import domain
@@ -63,6 +64,7 @@ class AccountEvents(UseCases):
                               (QuestionnaireResponse, QuestionnaireResponse.account_id),
                               (Consultation, Consultation.created_by)):
             self.session.execute(sa.update(model).where(column == account_id).values({column: None}))
+        IdempotencyKeys(self.uow, Idea.metadata).forget_account(account_id)  # answers kept for retries
         return True
 
     def refresh_author_pseudonym(self, envelope: dict) -> bool:

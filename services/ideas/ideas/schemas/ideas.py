@@ -1,6 +1,7 @@
 """What crosses the wire to and from the idea box (ideas, comments, supports, follows, moderation, submissions)."""
 from datetime import datetime, timezone
 
+from hubkit.idempotency import key_field
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
 from ..domain import (ADDRESS_MAX, COMMENT_MAX, CONTENT_KINDS, DESCRIPTION_MAX, MESSAGE_MAX, MODERATION_REASON_MAX,
@@ -36,6 +37,7 @@ class SubmitIdeaSchema(Schema):
     arrondissement = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=20))
     address_line = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=ADDRESS_MAX))
     author_pseudonym = fields.String(required=True, validate=validate.Length(min=1, max=PSEUDONYM_MAX))
+    idempotency_key = key_field()  # the same key again: the first answer, no second idea (hubkit.idempotency)
 
 
 class PostCommentSchema(Schema):

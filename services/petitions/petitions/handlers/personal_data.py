@@ -7,6 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from marshmallow import EXCLUDE, Schema, fields
 
+from hubkit.idempotency import IdempotencyKeys
 from hubkit.validation import load
 
 from .. import domain
@@ -57,6 +58,7 @@ class PersonalData:
         session.execute(sa.update(Signature).where(Signature.account_id == account_id).values(
             account_id=None, client_ip=None))
         session.execute(sa.update(HistoryEntry).where(HistoryEntry.actor_id == account_id).values(actor_id=None))
+        IdempotencyKeys(self.context.uow, Petition.metadata).forget_account(account_id)  # answers kept for retries
         return True
 
     def refresh_author_pseudonym(self, envelope: dict) -> bool:

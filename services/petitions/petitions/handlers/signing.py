@@ -24,12 +24,13 @@ uncommitted is caught by the periodic sweep (`Sweep.reach_missed_thresholds`); `
 counters from the signatures themselves. The statements themselves are built once, in `signing_statements`.
 """
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 
 from hubkit import batching
 from hubkit.errors import Conflict, HubError, InvalidInput, NotFound
+from hubkit.idempotency import IdempotencyKeys, keyed
 
 from .. import domain, events, schemas
 from ..models import Petition, Signature, SignatureCounter
@@ -39,6 +40,7 @@ from .signing_statements import (ADD_TO_COUNTER, INSERT_AND_COUNT, PETITIONS, SI
                                  insert_unless_signed)
 
 ACCOUNTS_PER_CALL = 500  # accounts.eligibility_attributes_many takes at most 500 account ids
+SIGN_PETITION = "sign_petition"  # the operation in an idempotency key's scope
 
 
 @dataclass
@@ -72,8 +74,11 @@ class Signing:
 
     def sign_batch(self, items: list) -> list:
         """`items`: hubkit.batching.BatchItem, each with a payload {"actor", "petition_id", "connection",
-        "notify", "client"}. Returns one outcome per item, in order: the signature's result, or the HubError
-        that refused it (InvalidInput, RateLimited, NotFound, PermissionDenied, Conflict…)."""
+        "notify", "client", "idempotency_key"}. Returns one outcome per item, in order: the signature's result, or
+        the HubError that refused it (InvalidInput, RateLimited, NotFound, PermissionDenied, Conflict,
+        IdempotencyKeyReused…). A signature sent again with its idempotency key answers the first result and
+        writes and emits nothing (hubkit.idempotency); its key is claimed once the limits and eligibility are
+        known, so no transaction waits on accounts."""
         outcomes, pending = [None] * len(items), []
         for index, item in enumerate(items):
             try:
@@ -82,14 +87,32 @@ class Signing:
                 outcomes[index] = error
                 continue
             pending.append(_Pending(index, item, str(command["actor"]["account_id"]), command))
-        self._sign_all(pending, outcomes)
-        return outcomes
+        pending = self._checked_before_the_database(pending, outcomes)
+        by_index = {signature.index: signature for signature in pending}
+        requests = [keyed(SIGN_PETITION, by_index[index].account_id, _what_is_signed(by_index[index].command))
+                    if index in by_index else None for index in range(len(items))]
+
+        def apply(picked: list) -> list:
+            applied, signatures = [None] * len(picked), []
+            for position, index in enumerate(picked):
+                if index in by_index:
+                    signatures.append(replace(by_index[index], index=position))
+                else:
+                    applied[position] = outcomes[index]
+            self._write_all(signatures, applied)
+            return applied
+        return IdempotencyKeys(self.uow, Petition.metadata).once(requests, apply)
 
     # --- the steps ----------------------------------------------------------------------------------
 
     def _sign_all(self, pending: list, outcomes: list):
-        pending = self._within_limits(pending, outcomes)
-        pending = self._with_attributes(pending, outcomes)
+        self._write_all(self._checked_before_the_database(pending, outcomes), outcomes)
+
+    def _checked_before_the_database(self, pending: list, outcomes: list) -> list:
+        """The signatures within the limits whose signer accounts knows (asked before any transaction starts)."""
+        return self._with_attributes(self._within_limits(pending, outcomes), outcomes)
+
+    def _write_all(self, pending: list, outcomes: list):
         if not pending:
             return
         petitions = self._signable_petitions(pending, outcomes)
@@ -273,6 +296,13 @@ class Signing:
         if not updated:  # a counter row that was never created: the count must not lose the signatures
             self.session.add(SignatureCounter(petition_id=petition_id, shard=shard, signatures=signatures))
             self.session.flush()
+
+
+def _what_is_signed(command: dict) -> dict:
+    """What a retry must repeat to be the same signature (its key's digest): not the client's address, which a
+    retry may change."""
+    return {"petition_id": command["petition_id"], "connection": command["connection"], "notify": command["notify"],
+            "idempotency_key": command.get("idempotency_key")}
 
 
 def _already_signed() -> Conflict:

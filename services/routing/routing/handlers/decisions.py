@@ -4,15 +4,18 @@ Only admins and the agents of the direction that owns an idea (its `direction`) 
 (docs/security/directions.md). A decision takes effect only after the undo window (`Settings.undo_seconds`): it
 is recorded `pending` here, and the service's sweep applies it once due (effects.py). One decision per
 idempotency key (the form token or the API's Idempotency-Key): a double click returns the decision already
-recorded; one pending decision per idea.
+recorded; one pending decision per idea. The decision row itself keeps the key (scoped to the agent): its answer
+is the decision as it is now (pending, effective or undone), not a stored copy, so routing needs no
+`idempotency_keys` table.
 """
+import hashlib
 from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from hubkit.correlation import new_id
-from hubkit.errors import Conflict, NotFound
+from hubkit.errors import Conflict, IdempotencyKeyReused, NotFound
 
 from .. import domain, events
 from ..models import Decision, InboxItem, Scheme, TraceEntry
@@ -72,7 +75,7 @@ class Decisions(UseCases):
         """Forward, answer, not retain, or mark as duplicate; recorded now, in effect after the undo window."""
         with rules():
             domain.check_staff(actor["roles"])
-        key = command.get("idempotency_key") or new_id()
+        key = _scoped(actor, command.get("idempotency_key") or new_id())
         # The idea's row first: a double click's second request waits here for the first to commit, then finds
         # its decision by the key instead of refusing the idea's new state.
         item = self._item(command["idea_id"], for_update=True)
@@ -121,8 +124,7 @@ class Decisions(UseCases):
         if earlier is None:
             return None
         if earlier.idea_id != str(command["idea_id"]) or earlier.action != command["action"]:
-            raise Conflict("Cette clé d'idempotence a déjà servi pour une autre décision.",
-                           code="IDEMPOTENCY_KEY_REUSED")
+            raise IdempotencyKeyReused("Cette clé d'idempotence a déjà servi pour une autre décision.")
         return decision_view(earlier, self._scheme_names(), self.clock())
 
     def undo(self, actor: dict, decision_id: str) -> dict:
@@ -149,6 +151,12 @@ class Decisions(UseCases):
             summary=f"Décision « {domain.ACTIONS[decision.action]} » annulée avant de prendre effet.",
             agent_note=f"Annulée par {actor['account_id']}."))
         return decision_view(decision, self._scheme_names(), self.clock())
+
+
+def _scoped(actor: dict, key: str) -> str:
+    """The key as the decision keeps it: scoped to the agent who sent it (hubkit.idempotency's rule: one person's
+    key never reaches another's action), as a SHA-256 digest that fits the column whatever the key."""
+    return hashlib.sha256(f"decide:{actor['account_id']}:{key}".encode()).hexdigest()
 
 
 def _as_dict(scheme: Scheme | None) -> dict | None:
