@@ -7,10 +7,13 @@ every variable set is read by the code and every variable read is set or safely 
 referenced declared or documented, the broker's and Redis's users as deploy/*/users.py define them, and the same
 variables as docker-compose.yml. The `test_broken_*` tests feed broken copies to show each check can fail.
 """
+import base64
 import copy
 import importlib.util
 
 import pytest
+from hubkit import keys
+from hubkit.config import require_strong_secret
 
 from tests.contract import k8s_checks as checks
 from tests.contract import k8s_wiring as wiring
@@ -201,6 +204,26 @@ def test_every_secret_referenced_is_declared_or_documented(rendered, readme):
 def test_docker_compose_sets_the_same_variables(production):
     services = load_yaml("docker-compose.yml")["services"]
     assert wiring.check_compose_agreement(production, services, compose_environment, COMPOSE_DIFFERENCES) == []
+
+
+def test_the_dev_overlays_placeholders_are_refused_in_production(rendered, monkeypatch):
+    """The dev overlay's secret key and trust seed are placeholders the code refuses under HUB_ENV=production."""
+    secrets = checks.by_kind(rendered["dev"], "Secret")
+
+    def value(name: str, key: str) -> str:
+        return base64.b64decode(secrets[name]["data"][key]).decode()
+    with pytest.raises(ValueError, match="HUB_SECRET_KEY"):
+        require_strong_secret("HUB_SECRET_KEY", value("hub-gateway-secret-key", "secret-key"))
+    monkeypatch.setenv("HUB_ENV", "production")
+    monkeypatch.setenv("HUB_TRUST_DEV_SEED", value("hub-trust-dev-seed", "seed"))
+    monkeypatch.delenv("HUB_TRUST_KEY", raising=False)
+    monkeypatch.delenv("HUB_TRUST_KEY_FILE", raising=False)
+    keys.signing_key.cache_clear()
+    try:
+        with pytest.raises(keys.KeyConfigurationError, match="HUB_TRUST_DEV_SEED"):
+            keys.signing_key("gateway")
+    finally:
+        keys.signing_key.cache_clear()
 
 
 # --- the checks can fail -------------------------------------------------------------------------------------
