@@ -148,6 +148,15 @@ def test_generated_manifests_are_up_to_date():
         "run python deploy/k8s/generate.py"
 
 
+
+def test_the_generator_says_when_a_file_is_stale(tmp_path, monkeypatch, capsys):
+    generator = _generator()
+    assert generator.main(["--check"]) == 0
+    monkeypatch.setattr(generator, "DEPLOY", tmp_path)
+    monkeypatch.setattr(generator, "outputs", lambda: {tmp_path / "k8s" / "rules.yaml": "groups: []\n"})
+    assert generator.main(["--check"]) == 1
+    assert "k8s/rules.yaml is out of date" in capsys.readouterr().err
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_process_is_deployed_migrated_and_monitored(rendered, packages, overlay):
     assert checks.check_processes(rendered[overlay], packages, dev=overlay == "dev") == []
