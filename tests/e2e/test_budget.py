@@ -111,9 +111,15 @@ def test_a_cycle_from_submission_to_results(platform, people):
     second = requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0].headers,
                           json={"paris_projects": [p2, p1]}).json()
     assert second["replaced"] is True and first["receipt"] != second["receipt"]
-    for voter in voters[1:]:
-        assert requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voter.headers,
-                            json={"paris_projects": [p2], "sector": "paris-19", "sector_projects": [s1]}).ok
+    same = {"paris_projects": [p2], "sector": "paris-19", "sector_projects": [s1]}
+    assert requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[1].headers, json=same).ok
+    # voters[2]'s client lost the answer and sends the ballot again with its Idempotency-Key: the same receipt,
+    # nothing cast again (the ballot_cast count below stays 4 online); the key with another ballot: 422
+    keyed = {**voters[2].headers, "Idempotency-Key": f"bulletin-{voters[2].id}"}
+    sent, resent = [requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=keyed, json=same) for _ in "12"]
+    assert sent.ok and resent.json() == sent.json() and sent.json()["replaced"] is False, resent.text
+    reused = requests.put(f"{api}/cycles/{cycle['id']}/ballot", headers=keyed, json={"paris_projects": [p1]})
+    assert reused.status_code == 422 and reused.json()["error"] == "IDEMPOTENCY_KEY_REUSED"
     assert requests.get(f"{api}/cycles/{cycle['id']}/receipts/{first['receipt']}").json()["status"] == "replaced"
     assert requests.get(f"{api}/cycles/{cycle['id']}/receipts/{second['receipt']}").json()["counted"] is True
     mine = requests.get(f"{api}/cycles/{cycle['id']}/ballot", headers=voters[0].headers).json()

@@ -3,6 +3,7 @@ moderation → signatures (one per account, eligibility, rate limits) → thresh
 response → closed; a rejected petition stays visible; GDPR export and account deletion; events on the bus."""
 import html
 import json
+import re
 
 import pytest
 import requests
@@ -11,6 +12,11 @@ from .people import PASSWORD, administrator, citizen, csrf_token, pages_session,
 from .platform_db import rows
 
 pytestmark = pytest.mark.e2e
+
+
+def form_token(page_text: str) -> str:
+    """The idempotency token of the (first) form of a page that has one: fresh at each rendering."""
+    return re.search(r'name="idempotency_key" value="([^"]+)"', page_text).group(1)
 DRAFT = {"title": "Des fontaines à boire le long du canal",
          "asks": "Nous demandons quatre fontaines d'eau potable entre République et Jaurès.",
          "background": "L'été, les quais sont pleins de promeneurs et il n'y a presque aucun point d'eau.",
@@ -172,9 +178,17 @@ def test_signing_through_the_pages_then_export_and_deletion(platform, mail_link,
     csrf = csrf_token(page.text)
     refused = browser.post(f"{platform.url}/petitions/{petition['id']}/signer", data={"csrf_token": csrf})
     assert refused.status_code == 400 and "Cochez au moins une case" in html.unescape(refused.text)
-    signed = browser.post(f"{platform.url}/petitions/{petition['id']}/signer",
-                          data={"csrf_token": csrf, "studies": "on", "notify": "on"})
+    form = {"csrf_token": csrf, "studies": "on", "notify": "on", "idempotency_key": form_token(page.text)}
+    signed = browser.post(f"{platform.url}/petitions/{petition['id']}/signer", data=form)
     assert signed.status_code == 200 and "Vous avez signé cette pétition." in signed.text
+    # The same form sent again (the answer was lost): the first answer again, not « already signed », and
+    # nothing signed or emitted twice
+    again = browser.post(f"{platform.url}/petitions/{petition['id']}/signer", data=form)
+    assert again.status_code == 200 and "Merci, votre signature est enregistrée." in html.unescape(again.text)
+    assert requests.get(f"{api}/petitions/{petition['id']}").json()["signatures_count"] == 1
+    signed_events = [r.envelope for r in rows(platform, "petitions", "outbox_events")
+                     if r.type == "petition_signed" and r.envelope["subject"]["id"] == petition["id"]]
+    assert sum(event["payload"]["count"] for event in signed_events) == 1
 
     export = requests.get(f"{api}/me/export", headers=signer.headers).json()
     [signature] = export["services"]["petitions"]["signatures"]
@@ -185,4 +199,5 @@ def test_signing_through_the_pages_then_export_and_deletion(platform, mail_link,
     assert wait_for(lambda: not [r for r in rows(platform, "petitions", "petition_signatures")
                                  if r.account_id == signer.id])
     assert requests.get(f"{api}/petitions/{petition['id']}").json()["signatures_count"] == 1  # still counted
+    assert not [r for r in rows(platform, "petitions", "idempotency_keys") if r.scope.endswith(signer.id)]
     assert [r for r in rows(platform, "petitions", "processed_events") if r.handler == "petitions.forget_account"]
