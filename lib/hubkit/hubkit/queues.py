@@ -26,6 +26,7 @@ Reply queues (exclusive, auto-deleted) and non-durable handler queues stay as na
 import logging
 from functools import partial
 
+import eventlet
 from amqp.exceptions import PreconditionFailed
 from kombu import Exchange, Queue, binding
 from nameko.rpc import RpcConsumer
@@ -191,12 +192,28 @@ class HubQueueConsumer(ReconnectingQueueConsumer):
     a message it cannot decode to the dead letters (kombu would raise in the consumer thread and kill the
     service, again at each redelivery), and keeps the dead-letter depth gauge current."""
 
+    _depth_watch = None
+
     def start(self):
         from . import dead_letters
         check_settings()
-        self.container.spawn_managed_thread(partial(dead_letters.watch_depth, self.container),
-                                            identifier="hubkit.dead_letters.watch_depth")
+        if self._depth_watch is None:
+            # not a managed thread: nameko would warn at every stop that it had to kill it
+            self._depth_watch = eventlet.spawn(dead_letters.watch_depth, self.container)
         super().start()
+
+    def stop(self):
+        self._stop_depth_watch()
+        super().stop()
+
+    def kill(self):
+        self._stop_depth_watch()
+        super().kill()
+
+    def _stop_depth_watch(self):
+        if self._depth_watch is not None:
+            self._depth_watch.kill()
+            self._depth_watch = None
 
     def get_consumers(self, consumer_cls, channel):
         service = self.container.service_name
