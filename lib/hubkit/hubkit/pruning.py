@@ -38,10 +38,12 @@ LAST_RUN = ("hubkit.pruning", "hubkit.pruning.last_run")
 @dataclass(frozen=True)
 class Pruned:
     """Rows of the infrastructure table `table` (a key of `hubkit.tables.infrastructure_tables`) whose `timestamp`
-    is older than the retention (a NULL timestamp never is), and that meet `condition(table)` if given."""
+    is older than the retention (a NULL timestamp never is), and that meet `condition(table)` if given;
+    `retention(settings)`: the table's own retention, instead of `after_days`."""
     table: str
     timestamp: str
     condition: Callable[[sa.Table], sa.ColumnElement] | None = None
+    retention: Callable[["PruneSettings"], timedelta] | None = None
 
 
 def _mail_given_up(mails: sa.Table) -> sa.ColumnElement:
@@ -57,7 +59,8 @@ PRUNED = (
     Pruned("processed", "processed_at", _not_bookkeeping),
     Pruned("mails", "sent_at"),
     Pruned("mails", "created_at", _mail_given_up),
-    Pruned("idempotency", "created_at"),  # only in the services that take keyed requests
+    # only in the services that take keyed requests; kept a day, not a month: a ballot's answer holds its receipt
+    Pruned("idempotency", "created_at", retention=lambda settings: timedelta(hours=settings.idempotency_hours)),
 )
 
 
@@ -65,6 +68,7 @@ PRUNED = (
 class PruneSettings:
     after_days: int = 30
     interval_seconds: int = 3600
+    idempotency_hours: int = 24  # how long a retried request still gets its first answer (hubkit.idempotency)
 
     @classmethod
     def from_env(cls) -> "PruneSettings":
@@ -72,7 +76,9 @@ class PruneSettings:
         return cls(after_days=_bounded_whole_number("HUB_PRUNE_AFTER_DAYS", env_str("HUB_PRUNE_AFTER_DAYS", "30"),
                                                     1, 3650),
                    interval_seconds=_bounded_whole_number(
-                       "HUB_PRUNE_INTERVAL_SECONDS", env_str("HUB_PRUNE_INTERVAL_SECONDS", "3600"), 60, 7 * 86400))
+                       "HUB_PRUNE_INTERVAL_SECONDS", env_str("HUB_PRUNE_INTERVAL_SECONDS", "3600"), 60, 7 * 86400),
+                   idempotency_hours=_bounded_whole_number(
+                       "HUB_IDEMPOTENCY_HOURS", env_str("HUB_IDEMPOTENCY_HOURS", "24"), 1, 24 * 366))
 
 
 def _bounded_whole_number(name: str, text: str, lowest: int, highest: int) -> int:
@@ -97,12 +103,13 @@ class Pruner:
 
     def prune(self) -> dict:
         """Deletes every row past the retention now, batch after batch: {table name: rows deleted}."""
-        cutoff = self.clock() - timedelta(days=self.settings.after_days)
+        now, usual_retention = self.clock(), timedelta(days=self.settings.after_days)
         tables, pruned = infrastructure_tables(self.metadata), {}
         for rule in PRUNED:
             table = tables.get(rule.table)
             if table is None:
                 continue
+            cutoff = now - (rule.retention(self.settings) if rule.retention is not None else usual_retention)
             while True:
                 deleted = self._delete_batch(table, rule, cutoff)
                 pruned[table.name] = pruned.get(table.name, 0) + deleted
