@@ -41,6 +41,8 @@ SAFE_DEFAULTS = {
     "HUB_EVENT_RETRY_SECONDS": "2 s before the first retry, doubling",
     "HUB_GC_THRESHOLDS": "the collector tuning measured in bench/README.md",
     "HUB_HSTS_SECONDS": "a year under HUB_ENV=production",
+    "HUB_IDEMPOTENCY_HOURS": "a day during which a retried ballot, signature or idea gets its first answer "
+                             "(hubkit.idempotency, pruned by hubkit.pruning)",
     "HUB_MAX_CONNECTIONS": "a gateway process's open connections (1,000): the HPA adds pods long before",
     "HUB_MAX_WORKERS": "nameko's 20 workers per service process",
     "HUB_PETITION_VIEW_CACHE_SECONDS": "one second of visitor pages cached per gateway process",
