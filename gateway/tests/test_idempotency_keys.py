@@ -10,6 +10,7 @@ from gateway.api import api
 from gateway.openapi import build_spec
 from gateway.tests.fakes import route_to
 from hubkit.errors import IdempotencyKeyReused
+from tests.fakes import FakeIdeas
 from tests.fakes.recording import RecordingFake
 
 ID = str(uuid.uuid4())
@@ -29,15 +30,13 @@ OPERATIONS = {
 
 
 class AnyService(RecordingFake):
-    """Answers each of the four commands with an empty result (the view's schema dumps what there is)."""
+    """Answers the ballot, signature and decision with an empty result (the view's schema dumps what there is);
+    ideas is the shared fake."""
 
     def cast_ballots(self, payload):
         return {}
 
     def sign_petitions(self, payload):
-        return {}
-
-    def submit_idea(self, actor, data):
         return {}
 
     def decide(self, actor, data):
@@ -46,7 +45,8 @@ class AnyService(RecordingFake):
 
 @pytest.fixture
 def services(accounts, monkeypatch):
-    fakes = {service: AnyService() for service in ("budget", "petitions", "ideas", "routing")}
+    fakes = {service: AnyService() for service in ("budget", "petitions", "routing")}
+    fakes["ideas"] = FakeIdeas()
     route_to(monkeypatch, accounts, batched=True, **fakes)
     return fakes
 
