@@ -3,7 +3,7 @@
 - base/rabbitmq/identities.yaml: the Messaging Topology Operator's exchanges, users, permissions and topic
   permissions, from deploy/rabbitmq/users.py (IDENTITIES, permissions(), rpc_topic_permissions(), exchanges());
 - base/redis/users.acl: Redis's ACL file from deploy/redis/users.py (acl_file()), each password hash left as
-  `#@<user>@`, which the Redis pods' init container replaces with the SHA-256 of the user's Secret (kustomize
+  `#@<user>@`, which the Redis pods' base/redis/render-acl.sh replaces with the SHA-256 of the user's Secret (kustomize
   reads files only under its own folder, so the script itself cannot be mounted from deploy/redis/);
 - base/monitoring/prometheus-rules.yaml: one PrometheusRule holding the groups of every deploy/prometheus/rules/*.yml
   (except the `*_test.yml` promtool tests). kustomize cannot turn a file into a structured field (its generators
@@ -100,7 +100,8 @@ def outputs() -> dict:
     return {
         K8S / "base" / "rabbitmq" / "identities.yaml": _dump(rabbitmq_objects(), "deploy/rabbitmq/users.py"),
         K8S / "base" / "redis" / "users.acl": redis_acl_template(),
-        K8S / "base" / "monitoring" / "prometheus-rules.yaml": _dump([prometheus_rule()], "deploy/prometheus/rules/*.yml"),
+        K8S / "base" / "monitoring" / "prometheus-rules.yaml":
+            _dump([prometheus_rule()], "deploy/prometheus/rules/*.yml"),
     }
 
 
@@ -116,7 +117,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.check:
         for path in stale():
-            print(f"{path.relative_to(DEPLOY.parent)} is out of date: run python deploy/k8s/generate.py", file=sys.stderr)
+            print(f"{path.relative_to(DEPLOY.parent)} is out of date: run python deploy/k8s/generate.py",
+                  file=sys.stderr)
         return 1 if stale() else 0
     for path, text in outputs().items():
         path.write_text(text, encoding="utf-8")

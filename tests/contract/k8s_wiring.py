@@ -59,7 +59,8 @@ def check_broker(objects: list, users) -> list:
         env = environment(hub_container(item), objects)
         user, vhost = _credentials(env.get("HUB_AMQP_URI"))
         if user != name or vhost != VHOST:
-            problems.append(f"Deployment/{name} reaches the broker as {user!r} on {vhost!r}, not as {name!r} on {VHOST!r}")
+            problems.append(f"Deployment/{name} reaches the broker as {user!r} on {vhost!r}, "
+                            f"not as {name!r} on {VHOST!r}")
         if _secret_of(env, env.get("HUB_AMQP_URI")) != f"hub-rabbitmq-{name}":
             problems.append(f"Deployment/{name}: the password in HUB_AMQP_URI is not hub-rabbitmq-{name}'s")
         if name != GATEWAY and env.get("HUB_AMQP_DECLARE_EVENT_EXCHANGES") != "0":
@@ -110,9 +111,11 @@ def check_databases(objects: list, packages: list) -> list:
             env = environment(hub_container(deployments[package]), objects)
             url = env.get(f"{package.upper()}_DATABASE_URL") or ""
             if urlparse(url).username != package or urlparse(url).path != f"/{package}":
-                problems.append(f"Deployment/{package}: {package.upper()}_DATABASE_URL is not its own role and database")
+                problems.append(f"Deployment/{package}: {package.upper()}_DATABASE_URL is not its own role "
+                                f"and database")
             if _secret_of(env, url) != f"hub-postgres-{package}":
-                problems.append(f"Deployment/{package}: the password in its database URL is not hub-postgres-{package}'s")
+                problems.append(f"Deployment/{package}: the password in its database URL is not "
+                                f"hub-postgres-{package}'s")
     return problems
 
 
@@ -149,7 +152,8 @@ def check_network(objects: list, packages: list, redis_users: set) -> list:
     for server, allowed in clients.items():
         labels = ({"cnpg.io/cluster": server} if server == "hub-postgres" else {"app.kubernetes.io/name": server})
         admitted = {name for name in candidates for p in _policies_for(objects, labels)
-                    for rule in p["spec"].get("ingress") or [] if _admits(rule.get("from"), {"app.kubernetes.io/name": name})}
+                    for rule in p["spec"].get("ingress") or []
+                    if _admits(rule.get("from"), {"app.kubernetes.io/name": name})}
         if admitted != allowed:
             problems.append(f"{server} admits {sorted(admitted)}, expected exactly {sorted(allowed)}")
     return problems

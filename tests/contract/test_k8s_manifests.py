@@ -9,6 +9,7 @@ variables as docker-compose.yml. tests/contract/test_k8s_checks_fail.py shows th
 """
 import base64
 import importlib.util
+import subprocess
 
 import pytest
 from hubkit import keys
@@ -51,7 +52,7 @@ SAFE_DEFAULTS = {
     "HUB_RPC_POOL_SIZE": "32 proxies per gateway process",
     "HUB_RPC_TIMEOUT": "5 s, the broker's TTL of a request too (hubkit/rpc.py)",
     "HUB_SESSION_CACHE_SECONDS": "60 s, the longest a revoked session may be served from Redis",
-    "HUB_SHUTDOWN_GRACE_SECONDS": "5 s in production: the gateway's pod has 40 s to stop (terminationGracePeriodSeconds)",
+    "HUB_SHUTDOWN_GRACE_SECONDS": "5 s in production; the gateway's pod has 40 s to stop (its grace period)",
     "HUB_SHUTDOWN_TIMEOUT_SECONDS": "20 s for in-flight requests, within the same 40 s",
     "HUB_TEST_*": "the test harness's servers (hubkit.testing), never read by a running process",
     "HUB_TRUST_DEV_SEED": "keys derived from one seed: the dev overlay only, production refuses it",
@@ -222,6 +223,30 @@ def test_dev_runs_one_of_everything_without_autoscalers(rendered):
     assert [c["spec"]["replicas"] for c in checks.by_kind(dev, "RabbitmqCluster").values()] == [1]
     assert [c["spec"]["instances"] for c in checks.by_kind(dev, "Cluster").values()] == [1]
 
+
+def _render_acl(tmp_path, passwords: dict):
+    secrets = tmp_path / "secrets"
+    for user, password in passwords.items():
+        (secrets / user).mkdir(parents=True)
+        (secrets / user / "password").write_text(password + "\n", encoding="utf-8")  # as `kubectl create secret`
+    output = tmp_path / "users.acl"
+    redis = K8S / "base" / "redis"
+    result = subprocess.run(["sh", str(redis / "render-acl.sh"), str(redis / "users.acl"), str(secrets), str(output)],
+                            capture_output=True, text=True, timeout=30)
+    return result, output
+
+
+def test_the_redis_pods_write_the_acl_file_users_py_writes(tmp_path):
+    users = deploy_module("redis")
+    passwords = {user.name: f"{user.name}-{index}-Zq8" for index, user in enumerate(users.USERS)}
+    result, output = _render_acl(tmp_path, {**passwords, "admin": "admin-Kp3"})
+    assert result.returncode == 0, result.stderr
+    assert output.read_text(encoding="utf-8") == users.acl_file(passwords, "admin-Kp3", "hub")
+
+
+def test_the_redis_pods_refuse_a_user_without_password(tmp_path):
+    result, _ = _render_acl(tmp_path, {user.name: "x" for user in deploy_module("redis").USERS})  # no admin
+    assert result.returncode == 1 and "no password for the Redis user admin" in result.stderr
 
 def test_docker_compose_sets_the_same_variables(production):
     services = load_yaml("docker-compose.yml")["services"]

@@ -6,11 +6,7 @@ set -eu
 me="${HOSTNAME}.hub-redis"  # the pod's name, set by Kubernetes
 mkdir -p /data/conf
 acl=/data/conf/users.acl
-cp /etc/hub-redis/users.acl "$acl"
-for user in accounts ideas petitions gateway admin; do
-  hash=$(tr -d '\n' < "/run/secrets/redis/$user/password" | sha256sum | cut -c1-64)
-  sed -i "s/#@$user@/#$hash/" "$acl"
-done
+sh /etc/hub-redis/render-acl.sh /etc/hub-redis/users.acl /run/secrets/redis "$acl"
 master=""
 for i in 0 1 2; do
   master=$(redis-cli -h "hub-redis-$i.hub-redis" -p 26379 --raw sentinel get-master-addr-by-name hub 2>/dev/null \
