@@ -226,6 +226,11 @@ class DeadLetterQueue:
         return self.channel.queue_purge(queue=self.name) or 0
 
     def close(self):
+        """What was taken and not acknowledged goes back to the queue (RabbitMQ returns it with the channel)."""
+        try:
+            self.channel.close()
+        except Exception:  # a refused passive declare closed it already
+            pass
         self.connection.release()
 
 
