@@ -6,10 +6,13 @@ list of problems (see tests/contract/k8s_checks.py).
 """
 from urllib.parse import urlparse
 
-from tests.contract.k8s_checks import (GATEWAY, by_kind, environment, hub_container, hub_deployments, pod_labels,
+from hubkit.redis_client import parse_sentinel_url
+
+from tests.contract.k8s_checks import (GATEWAY, HELPER, by_kind, environment, hub_container, hub_deployments,
                                        selects)
 
 VHOST = "hub"
+SENTINEL_MASTER = "hub"  # `sentinel monitor hub ...` in base/redis/start-sentinel.sh
 REFERENCE_KEYS = {"secretKeyRef": "Secret", "secretRef": "Secret", "passwordSecret": "Secret",
                   "importCredentialsSecret": "Secret", "configMapKeyRef": "ConfigMap", "configMapRef": "ConfigMap"}
 
@@ -74,6 +77,8 @@ def check_redis(objects: list, users) -> list:
     """The processes with a Redis user in deploy/redis/users.py use it (password from `hub-redis-<name>`) through the
     sentinels; the others have no HUB_REDIS_URL; the Redis pods mount every user's Secret."""
     problems, names = [], {user.name for user in users.USERS}
+    # the pods of the StatefulSet as base/redis/ names them, whatever the overlay's replica count
+    sentinels = {(f"hub-redis-{index}.hub-redis", 26379) for index in range(3)}
     for name, item in hub_deployments(objects).items():
         env = environment(hub_container(item), objects)
         url = env.get("HUB_REDIS_URL")
@@ -81,9 +86,14 @@ def check_redis(objects: list, users) -> list:
             if url:
                 problems.append(f"Deployment/{name} sets HUB_REDIS_URL but has no user in deploy/redis/users.py")
             continue
-        parsed = urlparse(url or "")
-        if parsed.scheme != "redis+sentinel" or parsed.username != name:
-            problems.append(f"Deployment/{name}: HUB_REDIS_URL is not redis+sentinel:// as its own user {name!r}")
+        try:
+            target = parse_sentinel_url(HELPER.sub("password", url or ""))  # as hubkit reads it
+        except ValueError as error:
+            problems.append(f"Deployment/{name}: {error}")
+            continue
+        if target.username != name or target.master != SENTINEL_MASTER or set(target.sentinels) != sentinels:
+            problems.append(f"Deployment/{name}: HUB_REDIS_URL does not reach master {SENTINEL_MASTER!r} through the "
+                            f"sentinels of hub-redis as its own user {name!r}")
         if _secret_of(env, url) != f"hub-redis-{name}":
             problems.append(f"Deployment/{name}: the password in HUB_REDIS_URL is not hub-redis-{name}'s")
     mounted = {volume["secret"]["secretName"] for item in by_kind(objects, "StatefulSet").values()

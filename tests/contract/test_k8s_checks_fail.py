@@ -88,10 +88,14 @@ def test_wrong_infrastructure_users_are_reported(production, packages, rabbitmq_
     for variable in env:
         if variable["name"] == "HUB_REDIS_URL":
             variable["value"] = variable["value"].replace("//ideas:", "//accounts:")
+    for variable in checks.hub_container(_deployment(broken, "gateway"))["env"]:
+        if variable["name"] == "HUB_REDIS_URL":
+            variable["value"] = variable["value"].replace("/hub/0", "/mymaster/0")
     checks.by_kind(broken, "Database")["hub-postgres-routing"]["spec"]["owner"] = "accounts"
     assert _mention(wiring.check_broker(broken, rabbitmq_users), "'budget'", "Permission")
     assert _mention(wiring.check_broker(broken, rabbitmq_users), "'keda'", "rights")
     assert _mention(wiring.check_redis(broken, deploy_module("redis")), "ideas", "own user")
+    assert _mention(wiring.check_redis(broken, deploy_module("redis")), "gateway", "master 'hub'")
     assert _mention(wiring.check_databases(broken, packages), "'routing'")
 
 
