@@ -248,6 +248,11 @@ def test_the_redis_pods_refuse_a_user_without_password(tmp_path):
     result, _ = _render_acl(tmp_path, {user.name: "x" for user in deploy_module("redis").USERS})  # no admin
     assert result.returncode == 1 and "no password for the Redis user admin" in result.stderr
 
+@pytest.mark.parametrize("script", sorted(path.name for path in (K8S / "base" / "redis").glob("*.sh")))
+def test_the_redis_scripts_are_valid_sh(script):
+    result = subprocess.run(["sh", "-n", str(K8S / "base" / "redis" / script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
 def test_docker_compose_sets_the_same_variables(production):
     services = load_yaml("docker-compose.yml")["services"]
     assert wiring.check_compose_agreement(production, services, compose_environment, COMPOSE_DIFFERENCES) == []
