@@ -56,16 +56,20 @@ class RetryingEventHandler(EventHandler):
 
     def handle_message(self, body, message):
         """Only an event its producer signed is handled (hubkit.trust); a forged one is dropped and counted."""
-        raw = message.body if isinstance(message.body, bytes) else str(message.body).encode()
-        if not trust.event_is_authentic(self.source_service, raw, (message.headers or {}).get(
+        if not self.refuse_if_forged(message):
+            super().handle_message(body, message)
+
+    def refuse_if_forged(self, message) -> bool:
+        """Drop (acknowledge, log, count) a message its producer did not sign, body as sent; True if it was."""
+        if trust.event_is_authentic(self.source_service, dead_letters.raw_body(message), (message.headers or {}).get(
                 trust.EVENT_SIGNATURE_HEADER)):
-            trust.REFUSALS.labels(self.container.service_name, self.method_name, "event_signature").inc()
-            log.warning("event refused: not signed by its producer", extra={
-                "handler": self.method_name, "source": self.source_service,
-                "routing_key": message.delivery_info.get("routing_key")})
-            self.queue_consumer.ack_message(message)
-            return
-        super().handle_message(body, message)
+            return False
+        trust.REFUSALS.labels(self.container.service_name, self.method_name, "event_signature").inc()
+        log.warning("event refused: not signed by its producer", extra={
+            "handler": self.method_name, "source": self.source_service,
+            "routing_key": message.delivery_info.get("routing_key")})
+        self.queue_consumer.ack_message(message)
+        return True
 
     def unpack_message_headers(self, message):
         headers = super().unpack_message_headers(message)

@@ -5,7 +5,8 @@ A message goes to `<service>.dead-letters` (hubkit.queues declares it) with head
 - `handler_failed`: its event handler failed for a passing reason (not a HubError) on every try: once, then
   after each of HUB_EVENT_RETRIES growing delays (hubkit.consumer);
 - `invalid_envelope`: the event's envelope fails validation (hubkit.consumer.receive): no retry would help;
-- `undecodable`: its body cannot be decoded (not JSON, a content type the service does not accept);
+- `undecodable`: its body cannot be decoded (not JSON, a content type the service does not accept); for an
+  event, only if its producer signed that body;
 - `delivery_limit` (set by RabbitMQ, quorum queues only): delivered HUB_AMQP_DELIVERY_LIMIT times without an
   answer, e.g. a message that kills its consumer each time.
 

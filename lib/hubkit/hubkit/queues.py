@@ -229,6 +229,9 @@ class HubQueueConsumer(ReconnectingQueueConsumer):
 
     def _undecodable(self, provider, message, exc):
         from . import dead_letters
+        refuse = getattr(provider, "refuse_if_forged", None)
+        if refuse is not None and refuse(message):  # an event handler's: unsigned garbage is not a dead letter
+            return
         self.container.spawn_managed_thread(partial(
             dead_letters.send_and_ack, self.container.config, self.container.service_name, provider.queue.name,
             message, "undecodable", exc, self.ack_message, self.requeue_message))

@@ -19,7 +19,7 @@ from kombu import Connection
 from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
 
-from hubkit import dead_letters, metrics, queues
+from hubkit import dead_letters, metrics, queues, trust
 from hubkit.consumer import event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database, make_engine
@@ -76,8 +76,9 @@ class Notes:
         self.publisher.publish(envelope, exchange=self.exchange, routing_key="note_written",
                                extra_headers=signed_headers(envelope, "hubkit_notes"))
 
-    def send_raw(self, body: bytes):
-        self.publisher.publish(body, exchange=self.exchange, routing_key="note_written",
+    def send_raw(self, body: bytes, signed: bool = True):
+        headers = {trust.EVENT_SIGNATURE_HEADER: trust.event_signature("hubkit_notes", body)} if signed else {}
+        self.publisher.publish(body, exchange=self.exchange, routing_key="note_written", headers=headers,
                                content_type="application/json", content_encoding="utf-8")
 
 
@@ -134,16 +135,22 @@ def dead_lettered(reason: str) -> float:
     return metrics.EVENTS_DEAD_LETTERED.labels(SERVICE, reason)._value.get()
 
 
+def refused_unsigned() -> float:
+    return trust.REFUSALS.labels(SERVICE, "on_note", "event_signature")._value.get()
+
+
 def test_poison_and_failing_events_end_in_the_dead_letters_while_others_flow(picky_db, quorum, rabbit_config,
                                                                               container_factory):
     container_factory(PickyService, {**rabbit_config, "max_workers": 1}).start()
     notes = Notes(rabbit_config["AMQP_URI"])
     before = {reason: dead_lettered(reason) for reason in ("undecodable", "invalid_envelope", "handler_failed")}
+    refused_before = refused_unsigned()
     PickyService.failing.add("en panne")
     failing = note("en panne")
 
     notes.send(failing)
     notes.send_raw(b'{"not": json')
+    notes.send_raw(b'{"unsigned": garbage', signed=False)  # a security refusal: dropped and counted, not kept
     notes.send({**note("cassée"), "type": "Not Snake Case"})
     flowing = [f"note {number}" for number in range(20)]
     for text in flowing:
@@ -159,6 +166,7 @@ def test_poison_and_failing_events_end_in_the_dead_letters_while_others_flow(pic
     assert sorted(applied(picky_db)) == sorted(flowing)
     for reason in before:
         assert dead_lettered(reason) - before[reason] == 1
+    assert refused_unsigned() - refused_before == 1
     wait_for(lambda: metrics.DEAD_LETTERS.labels(SERVICE)._value.get() == 3)
 
     code, listing = cli(rabbit_config, "list", "--json")
