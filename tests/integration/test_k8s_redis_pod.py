@@ -1,0 +1,68 @@
+"""A Redis pod of deploy/k8s/base/redis/, run on this machine: its start script (start-redis.sh, with the pod's
+paths moved into a temporary folder and its port made free) renders the ACL file from the mounted passwords and
+starts redis-server, which must then serve the hub's users exactly as deploy/redis/users.py cuts them.
+"""
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from hubkit.testing import free_port, wait_for_port
+from tests.contract.test_compose import deploy_module
+
+REDIS = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "base" / "redis"
+PASSWORDS = {"accounts": "accounts-Zq8-pass", "ideas": "ideas-Zq8-pass", "petitions": "petitions-Zq8-pass",
+             "gateway": "gateway-Zq8-pass", "admin": "admin-Kp3-pass"}
+
+
+@pytest.fixture
+def redis_pod(tmp_path):
+    """(port, process) of start-redis.sh running as the StatefulSet's first pod, hub-redis-0."""
+    etc, secrets, data = tmp_path / "etc", tmp_path / "secrets", tmp_path / "data"
+    etc.mkdir()
+    for name in ("users.acl", "render-acl.sh"):
+        (etc / name).write_text((REDIS / name).read_text(encoding="utf-8"), encoding="utf-8")
+    assert set(PASSWORDS) == {user.name for user in deploy_module("redis").USERS} | {"admin"}
+    for user, password in PASSWORDS.items():
+        (secrets / user).mkdir(parents=True)
+        (secrets / user / "password").write_text(password + "\n", encoding="utf-8")
+    port = free_port()
+    script = (REDIS / "start-redis.sh").read_text(encoding="utf-8")
+    for old, new in (("/etc/hub-redis", str(etc)), ("/run/secrets/redis", str(secrets)), ("/data", str(data)),
+                     ('echo "port 6379"', f'echo "port {port}"; echo "bind 127.0.0.1"')):
+        assert old in script, old
+        script = script.replace(old, new)
+    (tmp_path / "start-redis.sh").write_text(script, encoding="utf-8")
+    process = subprocess.Popen(["sh", str(tmp_path / "start-redis.sh")], env={**os.environ, "HOSTNAME": "hub-redis-0"},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for_port(port, timeout=10)
+        yield port, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _client(port: int, user: str, password: str = None) -> redis.Redis:
+    # no retries: redis-py would retry a refused login for seconds
+    return redis.Redis(host="127.0.0.1", port=port, username=user, password=password or PASSWORDS[user],
+                       socket_timeout=2, decode_responses=True, retry=Retry(NoBackoff(), 0))
+
+
+@pytest.mark.integration
+def test_a_redis_pod_serves_the_hub_users(redis_pod):
+    port, _ = redis_pod
+    accounts, gateway, admin = _client(port, "accounts"), _client(port, "gateway"), _client(port, "admin")
+    assert accounts.set("hub:session:abc", "principal") and gateway.get("hub:session:abc") == "principal"
+    assert _client(port, "ideas").incr("hub:throttle:ideas:1") == 1
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        gateway.set("hub:session:abc", "forged")  # the gateway only reads sessions
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        _client(port, "petitions").get("hub:session:abc")  # petitions has only the rate limits
+    with pytest.raises(redis.exceptions.AuthenticationError):
+        _client(port, "accounts", "guessed").ping()
+    assert admin.info("replication")["role"] == "master"  # pod 0 with no sentinel to ask: the first master
