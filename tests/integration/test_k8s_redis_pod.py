@@ -1,9 +1,11 @@
-"""A Redis pod of deploy/k8s/base/redis/, run on this machine: its start script (start-redis.sh, with the pod's
-paths moved into a temporary folder and its port made free) renders the ACL file from the mounted passwords and
-starts redis-server, which must then serve the hub's users exactly as deploy/redis/users.py cuts them.
+"""A Redis pod of deploy/k8s/base/redis/, run on this machine: its start scripts, with the pod's paths moved into a
+temporary folder and free ports. start-redis.sh renders the ACL file from the mounted passwords and starts
+redis-server, which must then serve the hub's users exactly as deploy/redis/users.py cuts them; start-sentinel.sh
+starts a sentinel that watches that server as `admin` (the master `hub` that HUB_REDIS_URL names).
 """
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -31,17 +33,40 @@ def redis_pod(tmp_path):
         (secrets / user).mkdir(parents=True)
         (secrets / user / "password").write_text(password + "\n", encoding="utf-8")
     port = free_port()
-    script = (REDIS / "start-redis.sh").read_text(encoding="utf-8")
-    for old, new in (("/etc/hub-redis", str(etc)), ("/run/secrets/redis", str(secrets)), ("/data", str(data)),
-                     ('echo "port 6379"', f'echo "port {port}"; echo "bind 127.0.0.1"')):
-        assert old in script, old
-        script = script.replace(old, new)
-    (tmp_path / "start-redis.sh").write_text(script, encoding="utf-8")
-    process = subprocess.Popen(["sh", str(tmp_path / "start-redis.sh")], env={**os.environ, "HOSTNAME": "hub-redis-0"},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = _start("start-redis.sh", (
+        ("/etc/hub-redis", str(etc)), ("/run/secrets/redis", str(secrets)), ("/data", str(data)),
+        ('echo "port 6379"', f'echo "port {port}"; echo "bind 127.0.0.1"')), tmp_path)
     try:
         wait_for_port(port, timeout=10)
         yield port, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _start(script: str, replacements: tuple, folder: Path, **env) -> subprocess.Popen:
+    text = (REDIS / script).read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    (folder / script).write_text(text, encoding="utf-8")
+    return subprocess.Popen(["sh", str(folder / script)], env={**os.environ, "HOSTNAME": "hub-redis-0", **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def sentinel(redis_pod, tmp_path):
+    """The port of start-sentinel.sh's sentinel, alone (quorum 1), watching the redis_pod's server."""
+    redis_port, _ = redis_pod
+    port = free_port()
+    process = _start("start-sentinel.sh", (
+        ("/run/secrets/redis", str(tmp_path / "secrets")), ("/data", str(tmp_path / "data")),
+        ('echo "port 26379"', f'echo "port {port}"; echo "bind 127.0.0.1"'),
+        ('master="hub-redis-0.hub-redis"', 'master="localhost"'), ("$master 6379", f"$master {redis_port}")),
+        tmp_path, SENTINEL_QUORUM="1")
+    try:
+        wait_for_port(port, timeout=10)
+        yield port
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -66,3 +91,15 @@ def test_a_redis_pod_serves_the_hub_users(redis_pod):
     with pytest.raises(redis.exceptions.AuthenticationError):
         _client(port, "accounts", "guessed").ping()
     assert admin.info("replication")["role"] == "master"  # pod 0 with no sentinel to ask: the first master
+
+
+@pytest.mark.integration
+def test_the_sentinel_watches_the_master_as_admin(sentinel, redis_pod):
+    watcher = redis.Redis(host="127.0.0.1", port=sentinel, socket_timeout=2, decode_responses=True)
+    assert watcher.sentinel_get_master_addr_by_name("hub") == ("localhost", redis_pod[0])
+    deadline = time.monotonic() + 15
+    master = watcher.sentinel_master("hub")
+    while not (master["flags"] == "master" and master["info-refresh"] > 0) and time.monotonic() < deadline:
+        time.sleep(0.1)  # until its first INFO, which needs the admin login (a wrong password leaves it disconnected)
+        master = watcher.sentinel_master("hub")
+    assert master["flags"] == "master" and master["info-refresh"] > 0, master

@@ -25,4 +25,4 @@ umask 077
   echo "sentinel failover-timeout hub 60000"
   echo "sentinel parallel-syncs hub 1"
 } > /data/sentinel/sentinel.conf
-exec redis-sentinel /data/sentinel/sentinel.conf
+exec redis-server /data/sentinel/sentinel.conf --sentinel
