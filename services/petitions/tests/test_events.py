@@ -257,7 +257,7 @@ def test_a_notification_accounts_does_not_take_is_retried_until_it_does(config, 
                                                                         monkeypatch):
     import petitions.service as service_module
     monkeypatch.setattr(service_module, "NOTIFY_TIMEOUT", 0.5)
-    monkeypatch.setattr("hubkit.consumer.RetryingEventHandler.retry_delay", 0.2)
+    monkeypatch.setenv("HUB_EVENT_RETRY_SECONDS", "0.2")  # retried after 0.2, 0.4, 0.8… s (hubkit.queues)
     container = container_factory(PetitionsService, config)
     container.start()
     petition_id = open_petition(store, throttle)
