@@ -5,14 +5,14 @@ import urllib.request
 import pytest
 from nameko.containers import ServiceContainer
 from nameko.extensions import DependencyProvider
-from nameko.rpc import Rpc, rpc
+from nameko.rpc import Rpc
 from nameko.testing.services import worker_factory
 from nameko.timer import Timer
 from nameko.web.handlers import HttpRequestHandler
 
 from hubkit.metrics import EntrypointMetrics
 from hubkit.rpc import SignedClusterRpcProxy
-from hubkit.service_base import RELAY_SECONDS, Infrastructure
+from hubkit.service_base import RELAY_SECONDS, Infrastructure, rpc  # nameko's own @rpc beside it would share the queue with another consumer
 from hubkit.testing import free_port
 
 
