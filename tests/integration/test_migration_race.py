@@ -31,7 +31,7 @@ PACKAGE_DIR = ROOT / "services/ideas/ideas"
 def empty_database():
     name = f"hub_test_race_{uuid.uuid4().hex[:10]}"
     _admin_execute(f'CREATE DATABASE "{name}"')
-    yield _postgres_url(name)
+    yield _postgres_url(name, direct=True)  # as a migration Job reaches PostgreSQL: not through a pooler
     _admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -94,7 +94,8 @@ def test_a_service_refuses_a_database_behind_its_code_in_one_french_sentence(emp
     assert service.returncode == 1
     assert "Traceback" not in stderr
     last_line = stderr.strip().splitlines()[-1]
-    assert last_line.startswith("ideas : la base de données (postgresql+psycopg://postgres@127.0.0.1:5432/hub_test_race")
+    shown = sa.engine.make_url(empty_database).render_as_string(hide_password=True)
+    assert last_line.startswith(f"ideas : la base de données ({shown}) n'est pas à jour"), last_line
     [head] = ScriptDirectory.from_config(alembic_config(PACKAGE_DIR, empty_database)).get_heads()
     assert f"révision 0003, le code attend {head}. Lancez d'abord « python -m ideas migrate »." in last_line
 
@@ -112,7 +113,8 @@ def test_a_service_starts_on_a_database_one_release_ahead(empty_database):
     finally:
         service.terminate()
         service.communicate(timeout=30)
-    assert any("database ahead of this release's migrations" in line and '"database_revisions": "next_release"' in line for line in started), started
+    warned = [line for line in started if "database ahead of this release's migrations" in line]
+    assert warned and '"database_revisions": "next_release"' in warned[0], started
 
 
 def _read_until(process: subprocess.Popen, marker: str) -> list:

@@ -1,9 +1,9 @@
 """Test helpers shared by every service's tests: fresh migrated databases, SMTP and broker helpers.
 
 A database is migrated once per test session into a template (a PostgreSQL
-template database, or a SQLite file) and each test gets a cheap copy.
+template database, or a SQLite file) and each test gets a cheap copy (hubkit.testing_databases).
 """
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 import os
 import shutil
 import subprocess
@@ -15,90 +15,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .runner import migrate
+from .testing_databases import (ADMIN_URL, FreshDatabase, InMemoryDatabase, _admin_execute,  # noqa: F401
+                                _postgres_url, _templates, drop_templates)  # (the tests import them from here)
 from .testing_replicas import GATEWAY, command_of, process_env, replica_counts, replica_names
 from .testing_ports import free_port, wait_for_port  # noqa: F401 (the tests import them from here)
-
-ADMIN_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-_templates = {}
-
-
-def _admin_execute(statement: str):
-    engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with engine.connect() as connection:
-        connection.execute(sa.text(statement))
-    engine.dispose()
-
-
-def _postgres_url(name: str) -> str:
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-
-def _template(kind: str, service: str, package_dir: Path) -> str:
-    key = (kind, service)
-    if key not in _templates:
-        if kind == "sqlite":
-            path = Path(tempfile.mkdtemp(prefix=f"hub-{service}-")) / "template.db"
-            migrate(service, package_dir, f"sqlite:///{path}")
-            _templates[key] = str(path)
-        else:
-            name = f"hub_test_tpl_{service}_{uuid.uuid4().hex[:8]}"
-            _admin_execute(f'CREATE DATABASE "{name}"')
-            migrate(service, package_dir, _postgres_url(name))
-            _templates[key] = name
-    return _templates[key]
-
-
-class FreshDatabase:
-    """A migrated, empty database of `service`, removed by `drop()`."""
-
-    def __init__(self, kind: str, service: str, package_dir: Path):
-        self.kind, template = kind, _template(kind, service, package_dir)
-        if kind == "sqlite":
-            self.path = Path(tempfile.mkdtemp(prefix=f"hub-{service}-")) / f"{service}.db"
-            shutil.copyfile(template, self.path)
-            self.url = f"sqlite:///{self.path}"
-        else:
-            self.name = f"hub_test_{service}_{uuid.uuid4().hex[:10]}"
-            _admin_execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{template}"')
-            self.url = _postgres_url(self.name)
-
-    def drop(self):
-        if self.kind == "sqlite":
-            shutil.rmtree(self.path.parent, ignore_errors=True)
-        else:
-            _admin_execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
-class InMemoryDatabase:
-    """A private in-memory SQLite copy of the migrated template of `service`: the use-case tests' database.
-
-    The copy is made with SQLite's backup API, so it holds exactly the migrated schema (and Alembic's version).
-    One connection, as the embedded database of a run has (hubkit.db): green threads queue for it. It lives as long
-    as its engine: `engine.dispose()` closes it. No URL reaches it from another engine or process: a test that also
-    hands its database to a nameko container, a migration or a subprocess gets a `FreshDatabase` file instead.
-    """
-
-    url = "sqlite://"
-
-    def __init__(self, service: str, package_dir: Path):
-        import sqlite3
-
-        from .db import make_engine
-        memory = sqlite3.connect(":memory:", check_same_thread=False)
-        with closing(sqlite3.connect(_template("sqlite", service, package_dir))) as template:
-            template.backup(memory)
-        # QueuePool of one: SQLAlchemy would otherwise give `sqlite://` one connection per (green) thread
-        self.engine = make_engine(self.url, creator=lambda: memory, poolclass=sa.pool.QueuePool)
-
-
-def drop_templates():
-    for (kind, _service), template in list(_templates.items()):
-        if kind == "sqlite":
-            shutil.rmtree(Path(template).parent, ignore_errors=True)
-        else:
-            _admin_execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
-    _templates.clear()
 
 
 class ServiceStore:

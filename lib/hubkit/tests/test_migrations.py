@@ -77,7 +77,8 @@ def test_a_database_ahead_of_the_code_is_accepted_and_logged(empty_url, caplog):
 def test_an_unreachable_database_is_refused_with_its_address_and_no_password():
     url = "postgresql://hub:s3cr3t-pass@127.0.0.1:1/hub"  # port 1: nothing listens
     problem = database_revision_problem(SERVICE, SAMPLE, url)
-    assert problem.startswith("hubkit_sample : base de données injoignable (postgresql+psycopg://hub:***@127.0.0.1:1/hub)")
+    assert problem.startswith(
+        "hubkit_sample : base de données injoignable (postgresql+psycopg://hub:***@127.0.0.1:1/hub) : ")
     assert "s3cr3t" not in problem
 
 
