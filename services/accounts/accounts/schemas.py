@@ -1,5 +1,5 @@
 """What crosses the wire to and from the accounts service."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .domain import DIRECTIONS, GRANTABLE_ROLES, PASSWORD_MAX, PSEUDONYM_MAX
 
@@ -79,10 +79,22 @@ class AccountIdsSchema(Schema):
 
 
 class NotificationSchema(Schema):
-    """A message another service sends to accounts it knows only by id (accounts holds the addresses)."""
+    """A message another service sends to accounts it knows only by id (accounts holds the addresses).
+
+    `event_id` and `purpose` (together) make it once only: the caller's event and what this message is for it
+    (its handler, and which part of the recipients). A caller whose wait ran out retries the event, while its first
+    call may have queued the e-mails already: the same `event_id` and `purpose` queue nothing the second time."""
     account_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=10_000))
     subject = fields.String(required=True, validate=validate.Length(min=1, max=150))
     body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    event_id = fields.UUID()
+    purpose = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_.#-]{0,99}\Z",
+                                                     error="Un objet de 1 à 100 caractères : a-z, 0-9, « _ . # - »."))
+
+    @validates_schema
+    def _once_needs_both(self, data, **_kwargs):
+        if ("event_id" in data) != ("purpose" in data):
+            raise ValidationError("event_id et purpose vont ensemble.", field_name="purpose")
 
 
 class EmailDomainSchema(Schema):

@@ -367,6 +367,35 @@ def test_other_services_notify_verified_accounts_by_id(run, store):
     assert "Conseil de Paris" in mail.body and "Camille du 11e" in mail.body
 
 
+def test_a_notification_sent_again_for_the_same_event_and_purpose_is_queued_once(run, store):
+    reader = verified(run, store)["principal"]["account_id"]
+    event_id = str(uuid.uuid4())
+    message = {"account_ids": [reader], "subject": "Votre pétition a atteint son seuil", "body": "Bravo.",
+               "event_id": event_id, "purpose": "petitions.notify_followers#0"}
+    # the caller's wait ran out after the first call queued it: it retries the event, with the same names
+    assert [run("notify", dict(message)) for _ in range(2)] == [1, 0]
+    assert run("notify", {**message, "purpose": "petitions.notify_followers#5000"}) == 1  # another part
+    assert run("notify", {k: v for k, v in message.items() if k not in ("event_id", "purpose")}) == 1  # unnamed
+    assert len([m for m in store.mails_to("camille@exemple.fr") if m.subject.startswith("Votre pétition")]) == 3
+
+
+@pytest.mark.parametrize("names", [{"event_id": "00000000-0000-4000-8000-000000000001"},
+                                   {"purpose": "petitions.notify_followers#0"},
+                                   {"event_id": "pas-un-uuid", "purpose": "petitions.notify_followers#0"},
+                                   {"event_id": "00000000-0000-4000-8000-000000000001", "purpose": "Avec Espaces"},
+                                   {"event_id": "00000000-0000-4000-8000-000000000001", "purpose": "x" * 101}])
+def test_a_notification_names_its_event_and_purpose_together_and_well_formed(names):
+    from accounts.schemas import NotificationSchema
+    from hubkit.validation import load
+    message = {"account_ids": [str(uuid.uuid4())], "subject": "Objet", "body": "Corps"}
+    named = load(NotificationSchema(), {**message, "event_id": "00000000-0000-4000-8000-000000000001",
+                                        "purpose": "budget.notify_carriers#0"})
+    assert (str(named["event_id"]), named["purpose"]) == ("00000000-0000-4000-8000-000000000001",
+                                                           "budget.notify_carriers#0")
+    with pytest.raises(InvalidInput):
+        load(NotificationSchema(), {**message, **names})
+
+
 def test_other_services_read_e_mail_domains_never_addresses(run, store):
     first = verified(run, store)["principal"]["account_id"]
     second = verified(run, store, "sam@yopmail.com", "Sam du 20e")["principal"]["account_id"]

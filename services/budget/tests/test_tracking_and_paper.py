@@ -199,6 +199,8 @@ def test_followers_and_carriers_are_emailed_on_a_status_change(run, store, winne
     [message] = sent
     assert fan["account_id"] in message["account_ids"] and ally["account_id"] in message["account_ids"]
     assert len(message["account_ids"]) == 3  # the carrier too
+    # named by the event and its part: accounts queues it once even when a late answer made this event retried
+    assert (message["event_id"], message["purpose"]) == (event["event_id"], "budget.notify_status_change#0")
     assert "Études et conception" in message["subject"] and f"/budget-participatif/projets/{winners['P1']}" in \
         message["body"]
     unfollowed = run("unfollow_project", fan, {"project_id": winners["P1"], "kind": "favorite"})

@@ -233,7 +233,10 @@ class RoutingService(Infrastructure):
         with self.db as uow:
             message = self._use(Notifications, uow).notification(envelope)
             if message is not None:
-                self._send_notification(message)  # inside: if accounts does not answer, nothing is recorded
+                # if accounts does not answer, nothing is recorded and the event is retried; named by the event,
+                # the e-mail is queued once by accounts even if its first call did answer, too late
+                self._send_notification({**message, "event_id": envelope["event_id"],
+                                         "purpose": "routing.notify_author"})
         return message is not None
 
     def _send_notification(self, message: dict):

@@ -82,7 +82,14 @@ class Profile(UseCases):
 
         For services that hold no addresses (ideas, petitions...): they decide who wants the
         message (opt-ins, follows) and what it says; accounts only knows where to send it.
+
+        With `event_id` and `purpose`, once only: recorded in `processed_events` in the transaction that queues the
+        e-mails, so a caller retrying after its wait ran out (the first call may have queued them) queues nothing
+        again, and two concurrent calls queue them once (the second waits for the first's row, then skips).
         """
+        if "event_id" in command and not self.uow.first_delivery({"event_id": command["event_id"]},
+                                                                 f"notify:{command['purpose']}"):
+            return 0
         rows = self.session.execute(sa.select(Account.email, Account.pseudonym).where(
             Account.id.in_([str(account_id) for account_id in command["account_ids"]]),
             Account.status == "active", Account.email_verified_at.is_not(None))).all()

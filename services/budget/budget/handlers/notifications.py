@@ -87,5 +87,7 @@ class Notifications(UseCases):
                 recipients = followers(self.session, project)
         self.session.rollback()  # only read so far: the connection is free while accounts is called
         for start in range(0, len(recipients), NOTIFY_BATCH):
-            send({"account_ids": recipients[start:start + NOTIFY_BATCH], **message})
+            # named by the event and its part: a retry after a late answer is queued once by accounts
+            send({"account_ids": recipients[start:start + NOTIFY_BATCH], **message,
+                  "event_id": str(envelope["event_id"]), "purpose": f"{handler}#{start}"})
         return self.uow.first_delivery(envelope, handler)

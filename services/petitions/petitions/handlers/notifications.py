@@ -26,9 +26,9 @@ class Notifications:
 
         Nothing is written while accounts is called (no transaction waits on another service): the recipients are
         read, the read transaction ends, the e-mails are queued by accounts, then the event is recorded as applied.
-        If accounts does not answer, nothing is recorded and the event is retried later. A crash between the
-        two (accounts queued them, the record did not commit) would e-mail once more on the redelivery:
-        at least once, never silently lost."""
+        If accounts does not answer, nothing is recorded and the event is retried later. Accounts may have queued
+        them already (its answer came too late, or the record here did not commit): each call names the event and
+        its part of the recipients (`event_id`, `purpose`), and accounts queues a part once only."""
         if not known_version(envelope):
             return False
         session = self.context.session
@@ -45,7 +45,8 @@ class Notifications:
         recipients = self._followers(petition) if message is not None else []
         session.rollback()  # only read so far: the connection is free while accounts is called
         for start in range(0, len(recipients), NOTIFY_BATCH):
-            send({"account_ids": recipients[start:start + NOTIFY_BATCH], **message})
+            send({"account_ids": recipients[start:start + NOTIFY_BATCH], **message,
+                  "event_id": str(envelope["event_id"]), "purpose": f"{NOTIFY_FOLLOWERS}#{start}"})
         return self.context.uow.first_delivery(envelope, NOTIFY_FOLLOWERS)
 
     def _followers(self, petition: Petition) -> list:
