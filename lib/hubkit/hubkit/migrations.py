@@ -93,7 +93,8 @@ def migration_lock(connection: sa.Connection, lock_name: str):
 
     A session lock, not a transaction one, because a migration may commit on its way (alembic's
     `autocommit_block` for CREATE INDEX CONCURRENTLY) and must stay alone after that commit. Hence a migration
-    needs a connection of its own to PostgreSQL, never one through a pooler in transaction mode (docs/operations.md)."""
+    needs a connection of its own to PostgreSQL, never one through a pooler in transaction mode
+    (docs/operations.md, "Migrations")."""
     if connection.dialect.name != "postgresql":
         yield
         return
@@ -105,17 +106,22 @@ def migration_lock(connection: sa.Connection, lock_name: str):
     try:
         yield
     finally:
-        if connection.closed or connection.invalidated:
-            return  # the server ends a session lock with its session
-        if connection.in_transaction() and not outer:
-            connection.rollback()  # a failed migration's transaction, which alembic may leave open
-        try:
-            connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-        except sa.exc.DBAPIError:  # the caller's transaction failed: its session, when it ends, frees the lock
-            log.warning("migration lock left to the end of the session", extra={"lock": lock_name})
-        else:
-            if not outer:
-                connection.commit()
+        _release(connection, key, lock_name, outer)
+
+
+def _release(connection: sa.Connection, key: int, lock_name: str, outer: bool):
+    """Let go of the migration lock; a migration's own error, if any, goes on unchanged."""
+    if connection.closed or connection.invalidated:
+        return  # the server ends a session lock with its session
+    if connection.in_transaction() and not outer:
+        connection.rollback()  # a failed migration's transaction, which alembic may leave open
+    try:
+        connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+    except sa.exc.DBAPIError:  # the caller's transaction failed: its session, when it ends, frees the lock
+        log.warning("migration lock left to the end of the session", extra={"lock": lock_name})
+    else:
+        if not outer:
+            connection.commit()
 
 
 def _run(connection, target_metadata, url):

@@ -109,3 +109,18 @@ def test_the_lock_is_held_meanwhile_and_released_after_a_failure():
                 migrating.execute(sa.text("SELECT 1 / 0"))  # a failing migration leaves its transaction aborted
         assert other_gets_it()
     engine.dispose()
+
+
+def test_a_failed_migration_raises_its_error_and_leaves_the_lock_free(empty_url):
+    _execute(empty_url, "CREATE TABLE notes (id INTEGER PRIMARY KEY)")  # revision 0001 will fail on it
+    with pytest.raises(sa.exc.DBAPIError, match="notes"):
+        migrate(SERVICE, SAMPLE, empty_url)
+    if empty_url.startswith("postgresql"):
+        engine = sa.create_engine(empty_url, poolclass=sa.pool.NullPool)
+        with engine.connect() as other:
+            key = migration_lock_key("hubkit_sample_migrations")
+            assert other.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+        engine.dispose()
+    _execute(empty_url, "DROP TABLE notes")
+    migrate(SERVICE, SAMPLE, empty_url)
+    assert database_revision_problem(SERVICE, SAMPLE, empty_url) is None
