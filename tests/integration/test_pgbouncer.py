@@ -50,7 +50,8 @@ def pgbouncer():
     server = sa.engine.make_url(ADMIN_URL)
     directory = Path(tempfile.mkdtemp(prefix="hub-pgbouncer-"))
     port = free_port()
-    (directory / "userlist.txt").write_text(f'"{server.username}" ""\n')
+    # clients are trusted; the password, if the test server wants one, is what pgbouncer logs in with
+    (directory / "userlist.txt").write_text(f'"{server.username}" "{server.password or ""}"\n')
     (directory / "pgbouncer.ini").write_text(f"""[databases]
 probe = host={server.host} port={server.port or 5432} dbname={server.database} pool_size=1
 * = host={server.host} port={server.port or 5432}
