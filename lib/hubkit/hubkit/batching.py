@@ -14,10 +14,16 @@ Wire format of a batch call:
 
 Under light load a call waits at most `max_wait` before it is sent; under heavy
 load batches fill up and leave at once, and several can be in flight together.
+
+A batch that has not come back after `stall_seconds` no longer holds the next ones back: its service is down
+or restarting (a batch normally takes milliseconds). The next batch then waits in the service's queue for the
+restarted process, which answers it as soon as it is ready, instead of everyone waiting out the stalled batch's
+RPC timeout (5 s) behind it. At most 2 × `max_in_flight` batches ever travel at once.
 """
 import copy
 import functools
 import logging
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -65,21 +71,42 @@ class CallBatcher:
     """
 
     def __init__(self, pool, service: str, method: str, max_items: int = 500, max_wait: float = 0.002,
-                 max_in_flight: int = 2):
+                 max_in_flight: int = 2, stall_seconds: float = 1.0):
         self.pool, self.service, self.method = pool, service, method
         self.max_items, self.max_wait, self.max_in_flight = max_items, max_wait, max_in_flight
+        self.stall_seconds = stall_seconds
         self._waiting: list = []
         self._timer = None
-        self._in_flight = 0
+        self._sent_at: dict = {}  # batch in flight -> when it left (time.monotonic())
         self.batches_sent = 0
+
+    @property
+    def _in_flight(self) -> int:
+        return len(self._sent_at)
+
+    def _busy(self) -> bool:
+        """Whether the next batch must wait: max_in_flight batches travel that have not stalled, or twice as
+        many in all."""
+        now = time.monotonic()
+        moving = sum(1 for sent in self._sent_at.values() if now - sent < self.stall_seconds)
+        return moving >= self.max_in_flight or len(self._sent_at) >= 2 * self.max_in_flight
+
+    def _wait_before_sending(self) -> float:
+        """`max_wait` for a batch that may leave; while the batches in flight hold it back, until the oldest of
+        the moving ones would stall."""
+        if not self._busy():
+            return self.max_wait
+        now = time.monotonic()
+        moving = [sent for sent in self._sent_at.values() if now - sent < self.stall_seconds]
+        return max(self.max_wait, min(moving) + self.stall_seconds - now) if moving else self.stall_seconds
 
     def call(self, payload: dict, context: dict):
         pending = _Pending(payload, dict(context))
         self._waiting.append(pending)
         if len(self._waiting) >= self.max_items:
             self._flush(full=True)
-        elif self._timer is None and self._in_flight < self.max_in_flight:
-            self._timer = eventlet.spawn_after(self.max_wait, self._flush)
+        elif self._timer is None:
+            self._timer = eventlet.spawn_after(self._wait_before_sending(), self._flush)
         outcome = pending.done.wait()
         if isinstance(outcome, BaseException):
             raise outcome
@@ -91,18 +118,22 @@ class CallBatcher:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not self._waiting or (self._in_flight >= self.max_in_flight and not full):
-            return  # sent when a batch in flight comes back
+        if not self._waiting:
+            return
+        if self._busy() and not full:  # sent when a batch in flight comes back, or once the oldest stalls
+            self._timer = eventlet.spawn_after(self._wait_before_sending(), self._flush)
+            return
         batch, self._waiting = self._waiting, []
-        self._in_flight += 1
-        eventlet.spawn_n(self._send_and_continue, batch)
+        token = object()
+        self._sent_at[token] = time.monotonic()
+        eventlet.spawn_n(self._send_and_continue, batch, token)
 
-    def _send_and_continue(self, batch: list):
+    def _send_and_continue(self, batch: list, token):
         try:
             self._send(batch)
         finally:
-            self._in_flight -= 1
-            if self._waiting and self._timer is None:
+            del self._sent_at[token]
+            if self._waiting:
                 self._flush()
 
     def _send(self, batch: list):

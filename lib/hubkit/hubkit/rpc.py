@@ -12,14 +12,14 @@ import select
 import socket
 from contextlib import contextmanager
 
-from amqp.exceptions import ConnectionError as AmqpConnectionError
+from amqp.exceptions import AMQPError, ConnectionError as AmqpConnectionError
 from eventlet.queue import Empty, LightQueue
 from eventlet.semaphore import Semaphore
 import eventlet
 from kombu import Queue
 from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher
-from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.exceptions import RemoteError, RpcTimeout, UnknownService, registry as exception_registry
 from nameko.rpc import MethodProxy, ReplyListener, RpcProxy, ServiceProxy
 from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy
 
@@ -39,8 +39,16 @@ DEAD_CONSUMER = "can no longer be used"
 
 
 def broker_failure(error: BaseException) -> bool:
-    """Whether `error` says the broker (or the connection to it) failed, rather than the call or the code."""
-    return isinstance(error, BROKER_ERRORS) or (isinstance(error, RuntimeError) and DEAD_CONSUMER in str(error))
+    """Whether `error` says the broker (or the connection to it) failed, rather than the call or the code. A
+    channel error counts: a reply queue on a cluster node that stopped cannot be declared again (NOT_FOUND)."""
+    return isinstance(error, BROKER_ERRORS + (AMQPError,)) or (
+        isinstance(error, RuntimeError) and DEAD_CONSUMER in str(error))
+
+
+def came_back(error: BaseException) -> bool:
+    """Whether `error` is a service's answer (a HubError, or what nameko sends back for an error it knows or
+    not), rather than something that happened to the proxy on the way."""
+    return isinstance(error, (HubError, RemoteError)) or type(error) in exception_registry.values()
 
 
 class FailFastPublisher(Publisher):
@@ -224,10 +232,12 @@ class RpcPool:
         except (RpcTimeout, UnknownService) as error:
             healthy = not isinstance(error, RpcTimeout)
             raise ServiceUnavailable(details={"reason": type(error).__name__}) from None
-        except Exception as error:  # a remote error (HubError...) came back over a working proxy: it stays
+        except Exception as error:
+            if came_back(error):  # a remote error was answered over a working proxy, which stays
+                raise
+            healthy = False  # anything else leaves the proxy in a state nobody knows: it is never lent again
             if not broker_failure(error):
                 raise
-            healthy = False
             log.warning("broker connection lost", extra={"error": f"{type(error).__name__}: {error}"})
             raise ServiceUnavailable(details={"reason": "broker connection lost"}) from None
         except BaseException:  # a caller's own timeout cut a read short: the connection's state is unknown

@@ -132,3 +132,55 @@ def test_while_the_service_is_busy_commands_pile_up_and_leave_together():
     assert list(eventlet.GreenPool(200).imap(caller, range(200))) == list(range(200))
     assert pool.most_in_flight == 2
     assert sum(pool.batch_sizes) == 200 and len(pool.batch_sizes) <= 20  # not 200 calls of one
+
+
+class StalledNotes:
+    """A pool whose service took the first batches and never answers them (it is restarting); the ones sent after
+    are answered."""
+
+    def __init__(self, stalled: int):
+        self.stalled, self.sent, self.release = stalled, [], eventlet.event.Event()
+
+    @contextmanager
+    def cluster(self, context):
+        yield self
+
+    @property
+    def hubkit_notes(self):
+        return self
+
+    def write_notes(self, request):
+        self.sent.append(len(request))
+        if len(self.sent) <= self.stalled:
+            self.release.wait()  # as long as the test says: the RPC timeout of a batch nobody answers
+            raise ServiceUnavailable(details={"reason": "RpcTimeout"})
+        return [{"ok": item["payload"]["n"]} for item in request]
+
+
+def test_a_stalled_batch_does_not_hold_the_next_ones_back():
+    pool = StalledNotes(stalled=1)
+    batcher = batching.CallBatcher(pool, "hubkit_notes", "write_notes", max_wait=0.001, max_in_flight=1,
+                                   stall_seconds=0.05)
+    first = eventlet.spawn(batcher.call, {"n": 1}, {})
+    eventlet.sleep(0.01)  # the first batch is in flight, not answered
+    with eventlet.Timeout(2):  # without the stall rule it would wait for the first (here: forever)
+        assert batcher.call({"n": 2}, {}) == 2  # sent once the first stalled, answered while it still waits
+    assert pool.sent == [1, 1]
+    pool.release.send()
+    with pytest.raises(ServiceUnavailable):
+        first.wait()
+
+
+def test_stalled_batches_make_room_for_as_many_again_and_no_more():
+    pool = StalledNotes(stalled=10)
+    batcher = batching.CallBatcher(pool, "hubkit_notes", "write_notes", max_wait=0.001, max_in_flight=2,
+                                   stall_seconds=0.02)
+    callers = []
+    for n in range(8):
+        callers.append(eventlet.spawn(batcher.call, {"n": n}, {}))
+        eventlet.sleep(0.03)  # each command arrives after the batches before it stalled
+    assert len(pool.sent) == 4  # 2 moving, then 2 more once those stalled; the rest wait
+    pool.release.send()
+    for caller in callers:
+        with pytest.raises(ServiceUnavailable):
+            caller.wait()

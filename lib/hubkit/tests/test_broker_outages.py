@@ -7,15 +7,16 @@ import time
 import eventlet
 import pytest
 import sqlalchemy as sa
-from amqp.exceptions import ConnectionForced, RecoverableConnectionError
+from amqp.exceptions import ConnectionForced, NotFound, RecoverableConnectionError
 from kombu.exceptions import OperationalError
-from nameko.exceptions import RpcTimeout
+from nameko.exceptions import MethodNotFound, RemoteError, RpcTimeout
 from nameko.rpc import Responder
 
 from hubkit import trust
 from hubkit.db import make_engine
 from hubkit.errors import InvalidInput
-from hubkit.rpc import RpcPool, SignedClusterRpcProxy, broker_failure
+from hubkit.reconnect import masked
+from hubkit.rpc import RpcPool, SignedClusterRpcProxy, broker_failure, came_back
 from hubkit_sample_services import NotesService, notes
 
 CITIZEN = {"account_id": "0b9c1c1e-2d0f-4a55-9a39-1d1d1d1d1d1d", "roles": ["citizen"]}
@@ -28,6 +29,23 @@ def test_broker_failures_are_told_apart_from_the_calls_own_errors():
         assert broker_failure(error), error
     for error in (InvalidInput(), RpcTimeout(5), ValueError("bad"), RuntimeError("a bug"), KeyError("x")):
         assert not broker_failure(error), error
+    # a reply queue on a stopped cluster node: a channel error, the broker's doing too
+    assert broker_failure(NotFound("Queue.declare: (404) NOT_FOUND - home node is down"))
+
+
+def test_a_services_answer_is_told_apart_from_what_happened_to_the_proxy():
+    for error in (InvalidInput(), trust.CallerNotTrusted(), RemoteError("ValueError", "a bug in the service"),
+                  MethodNotFound("nope")):
+        assert came_back(error), error
+    for error in (OperationalError("refused"), AttributeError("'NoneType' object has no attribute 'drain_events'"),
+                  NotFound("gone"), ValueError("bad")):
+        assert not came_back(error), error
+
+
+def test_every_address_of_a_failover_uri_is_masked_in_logs():
+    assert masked("amqp://hub:s3cret@node1:5672/hub;amqp://hub:s3cret@node2:5672/hub") == \
+        "amqp://hub:********@node1:5672/hub;amqp://hub:********@node2:5672/hub"
+    assert "s3cret" not in masked("amqps://hub:s3cret@node1:5671/hub")
 
 
 class Budget:
