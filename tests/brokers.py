@@ -81,11 +81,17 @@ class RabbitNode:
 
     def start(self):
         """Run the node (a new one, or again after `stop()` with its data) and wait until it serves."""
-        log = open(self.directory / "server.out", "ab")
-        self.process = subprocess.Popen([str(RABBITMQ_BIN / "rabbitmq-server")], env=self.env, stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
+        self.launch()
         self.await_running()
+
+    def launch(self):
+        server = RABBITMQ_BIN / "rabbitmq-server"
+        if not server.exists():
+            raise RuntimeError(f"{server} not found: install rabbitmq-server (Debian package) or set "
+                               "HUB_TEST_RABBITMQ_BIN to the directory of its scripts")
+        with open(self.directory / "server.out", "ab") as log:
+            self.process = subprocess.Popen([str(server)], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
 
     def await_running(self, timeout: float = START_SECONDS):
         deadline = time.monotonic() + timeout
@@ -168,10 +174,7 @@ class RabbitCluster:
 
     def start(self):
         for node in self.nodes:  # booted side by side, then joined one by one
-            log = open(node.directory / "server.out", "ab")
-            node.process = subprocess.Popen([str(RABBITMQ_BIN / "rabbitmq-server")], env=node.env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
-            log.close()
+            node.launch()
         for node in self.nodes:
             node.await_running()
         first = self.nodes[0]

@@ -24,9 +24,9 @@ from nameko.rpc import MethodProxy, ReplyListener, RpcProxy, ServiceProxy
 from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy
 
 from . import trust
-from .reconnect import ReconnectingQueueConsumer
 from .config import amqp_ssl
 from .errors import HubError, ServiceUnavailable
+from .reconnect import ReconnectingQueueConsumer
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def came_back(error: BaseException) -> bool:
 
 
 class FailFastPublisher(Publisher):
-    """Publishes the gateway's requests: with the broker gone, the person gets a 503 within a second instead of
+    """Publishes the gateway's requests: with the broker gone, publishing gives up within a second instead of
     waiting out nameko's reconnection attempts (about 10 s: 3 connection retries 2 s, 3 s and 4 s apart, and 3
     publish retries). One quick retry per broker address still crosses a failover (kombu moves to the next
     address of `amqp://a;amqp://b` on each retry) or a connection the pool kept across a broker restart."""
