@@ -91,6 +91,18 @@ def test_a_refused_action_leaves_no_key_and_a_failing_batch_none_at_all(url):
     assert once(url, [request], {0: {"ok": True}}) == [{"ok": True}]
 
 
+def test_a_committed_claim_without_its_answer_is_refused_not_applied(url):
+    """Only a bug could commit a claim without its answer: the retry is refused (409), never applied again."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(KEYS.insert().values(scope=f"vote:{ALIX}", key="half-done", request_digest=request_digest(
+            {"choice": 1}), response=None, created_at=utcnow()))
+    engine.dispose()
+    applied = []
+    [refused] = once(url, [keyed("vote", ALIX, {"choice": 1, "idempotency_key": "half-done"})], {0: {}}, applied)
+    assert isinstance(refused, Conflict) and refused.code == "IDEMPOTENCY_KEY_IN_USE" and applied == []
+
+
 def test_a_concurrent_duplicate_waits_for_the_first_and_gets_its_answer(url, database_kind):
     if database_kind == "sqlite":
         pytest.skip("SQLite runs one transaction at a time per database file: nothing concurrent to wait for")
