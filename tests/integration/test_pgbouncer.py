@@ -5,7 +5,7 @@ transaction mode: each transaction may run on another server connection, so noth
 on the server side. psycopg prepares a statement on the server from its fifth run, which breaks there
 ("prepared statement ... does not exist"): HUB_DB_PREPARED_STATEMENTS=0 turns that off (hubkit.db). The test
 starts a pgbouncer of its own (Debian's package; dev/ensure-test-tools.sh installs it) on a free port in front
-of the test server, and runs the petitions suite's PostgreSQL tests in a subprocess with their connections
+of the test server, and runs the petitions suite's PostgreSQL tests (all of them) in a subprocess with their connections
 through it (hubkit.testing_databases: HUB_TEST_POSTGRES_POOLER_URL; CREATE DATABASE and migrations go straight to
 the server). Then pgbouncer's own statistics show that it carried the suite's databases. The suite alone would
 pass with prepared statements on (one test at a time seldom meets another client on a server connection): a
@@ -29,11 +29,10 @@ from hubkit.testing import ADMIN_URL, free_port, wait_for_port
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-# Petitions' PostgreSQL tests of its use cases, of its signature batches (multi-row VALUES, arrays, counters under
-# FOR UPDATE) and of its events (nameko containers with their pools, outbox relay with SKIP LOCKED, consumers):
-# about two thirds of its PostgreSQL tests (55 of 88 when written), a minute; the rest (fraud, idempotency keys,
-# retention) adds no other way of using a connection, and the whole suite took three minutes on a busy machine.
-SUITE = [f"services/petitions/tests/{name}.py" for name in ("test_handlers", "test_signing", "test_events")]
+# The whole of petitions' PostgreSQL suite (88 tests when written): its use cases, its signature batches (multi-row
+# VALUES, arrays, counters under FOR UPDATE), its events (nameko containers with their pools, the outbox relay with
+# SKIP LOCKED, consumers), fraud, idempotency keys and retention.
+SUITE = ["services/petitions/tests"]
 
 
 def _pgbouncer_program() -> str:
@@ -145,6 +144,7 @@ def test_the_petitions_suite_passes_through_pgbouncer_in_transaction_mode(pgboun
 
     carried = {name: row for name, row in _statistics(pgbouncer).items() if name.startswith("hub_test_petitions_")}
     passed = int(summary.split(" passed")[0].split()[-1])
-    # every PostgreSQL test of the suite works on a fresh database of its own: each was reached through pgbouncer
-    assert len(carried) >= passed, (summary, sorted(carried))
+    # the suite's PostgreSQL tests each work on a fresh database of their own (a few, settings checks, open none):
+    # nearly as many databases as passed tests were reached through pgbouncer
+    assert passed > 50 and len(carried) >= passed - 3, (summary, sorted(carried))
     assert all(row["total_xact_count"] > 0 for row in carried.values())
