@@ -37,6 +37,8 @@ MAILS_SENT = Counter("hub_mails_sent_total", "E-mails handed to the mail transpo
 MAIL_FAILURES = Counter("hub_mail_failures_total", "Failed e-mail deliveries (retried later).", ["service"])
 ROWS_PRUNED = Counter("hub_rows_pruned_total", "Old infrastructure rows deleted (hubkit.pruning).",
                       ["service", "table"])
+PRUNING_FAILURES = Counter("hub_pruning_failures_total", "Pruning runs that failed (retried at the next poll).",
+                           ["service"])
 
 
 def entrypoint_kind(entrypoint) -> str:

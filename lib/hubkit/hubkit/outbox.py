@@ -381,5 +381,6 @@ class OutboxRelayProvider(DependencyProvider):
         try:
             self.pruner.run_if_due()
         except Exception:  # the database away: relaying is not held up by it (operations.md, "Retention and pruning")
+            metrics.PRUNING_FAILURES.labels(self.container.service_name).inc()
             log.exception("pruning old infrastructure rows failed; a later run takes what is left")
         return count

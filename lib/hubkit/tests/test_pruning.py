@@ -199,3 +199,23 @@ def test_a_failed_pruning_is_logged_and_the_relay_poll_still_answers(caplog):
     with caplog.at_level(logging.ERROR, logger="hubkit.outbox"):
         assert provider.poll() == 3
     assert "pruning old infrastructure rows failed" in caplog.text
+
+
+def test_a_failing_prune_is_counted_and_does_not_hold_up_the_relay():
+    from types import SimpleNamespace
+
+    from hubkit import metrics
+    from hubkit.outbox import OutboxRelayProvider
+
+    class BrokenPruner:
+        def run_if_due(self):
+            raise RuntimeError("database away")
+
+    provider = OutboxRelayProvider()
+    provider.container = SimpleNamespace(service_name="pruning_sample")
+    provider.relay = SimpleNamespace(publish_pending=lambda: 3, pending_count=lambda: 0)
+    provider.pruner = BrokenPruner()
+    failures = metrics.PRUNING_FAILURES.labels("pruning_sample")
+    before = failures._value.get()
+    assert provider.poll() == 3
+    assert failures._value.get() == before + 1
