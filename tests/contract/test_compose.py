@@ -586,16 +586,6 @@ def prometheus():
 
 
 @pytest.fixture(scope="module")
-def packages():
-    return service_packages()
-
-
-@pytest.fixture(scope="module")
-def reads():
-    return env_reads()
-
-
-@pytest.fixture(scope="module")
 def dockerfile():
     return (ROOT / "Dockerfile").read_text(encoding="utf-8")
 

@@ -7,7 +7,7 @@ from tests.contract import k8s_wiring as wiring
 from tests.contract.k8s_schemas import schema_problems
 from tests.contract.test_compose import deploy_module, environment as compose_environment, load_yaml
 from tests.contract.test_k8s_manifests import (COMPOSE_DIFFERENCES, SAFE_DEFAULTS, documented_secrets,  # noqa: F401
-                                               packages, production, rabbitmq_users, readme, reads, redis_users,
+                                               production, rabbitmq_users, readme, redis_users,
                                                rendered, required_variables)
 
 

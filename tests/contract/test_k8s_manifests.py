@@ -18,8 +18,7 @@ from hubkit.config import require_strong_secret
 from tests.contract import k8s_checks as checks
 from tests.contract import k8s_wiring as wiring
 from tests.contract.k8s_schemas import K8S, OVERLAYS, ROOT, render, schema_problems
-from tests.contract.test_compose import deploy_module, env_reads, environment as compose_environment, load_yaml, \
-    service_packages
+from tests.contract.test_compose import deploy_module, environment as compose_environment, load_yaml, service_packages
 
 # Variables the code reads that no manifest sets, and why their default is right in a cluster. A service's own
 # settings (`<SERVICE>_...`, its pydantic settings class) are the City's rules, validated, with documented defaults.
@@ -114,16 +113,6 @@ def rendered():
 @pytest.fixture(scope="module")
 def production(rendered):
     return rendered["production"]
-
-
-@pytest.fixture(scope="module")
-def packages():
-    return service_packages()
-
-
-@pytest.fixture(scope="module")
-def reads():
-    return env_reads()
 
 
 @pytest.fixture(scope="module")
