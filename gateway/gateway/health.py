@@ -19,11 +19,12 @@ import time
 
 import eventlet
 from eventlet.semaphore import Semaphore
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from kombu import Connection
 
 from hubkit import redis_client
 from hubkit.config import amqp_ssl
+from hubkit.errors import NotFound
 
 from . import remote
 
@@ -49,8 +50,19 @@ def readyz():
     return jsonify({"status": "ready" if ready else "unavailable", "checks": checks}), 200 if ready else 503
 
 
+def refuse_from_the_public_proxy():
+    """`/metrics` and `/statusz` are for the operators' tools, which reach the process directly (Prometheus scrapes
+    the pod, `make run` and the test platform ask on this machine): a request that came through the proxies this
+    gateway trusts (HUB_TRUSTED_PROXIES, which always add X-Forwarded-For) is a visitor from outside, answered 404
+    as for a page that does not exist. Without trusted proxies (a local run, compose without a proxy in front) the
+    paths stay open."""
+    if current_app.config["HUB_SETTINGS"].trusted_proxies and "X-Forwarded-For" in request.headers:
+        raise NotFound()
+
+
 @bp.get("/statusz")
 def statusz():
+    refuse_from_the_public_proxy()
     probes, services = _probes(), current_app.config["HUB_SETTINGS"].services
     checks = {"broker": probes.check("broker"), "redis": probes.check("redis"),
               **{service: probes.check(service) for service in services}}

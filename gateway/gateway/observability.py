@@ -8,6 +8,8 @@ from prometheus_client import Counter, Histogram
 from hubkit import correlation
 from hubkit.metrics import LATENCY_BUCKETS, exposition
 
+from .health import refuse_from_the_public_proxy
+
 log = logging.getLogger("gateway.access")
 
 REQUESTS = Counter("hub_http_requests_total", "HTTP requests served by the gateway.", ["method", "route", "status"])
@@ -63,5 +65,6 @@ def init_app(app):
 
     @app.get("/metrics")
     def metrics():
+        refuse_from_the_public_proxy()  # gateway.health: for Prometheus, not for the public site
         body, content_type = exposition()
         return Response(body, content_type=content_type)

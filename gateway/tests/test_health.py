@@ -127,3 +127,22 @@ def test_the_broker_check_opens_a_real_connection_with_the_gateways_credentials(
     monkeypatch.setenv("HUB_AMQP_URI", f"amqp://guest:{password}@127.0.0.1:5672/")
     response = client_of(Settings(secret_key="test", environment="test")).get("/readyz")
     assert (response.status_code, response.json["checks"]["broker"]["ok"]) == ((200, True) if ready else (503, False))
+
+
+@pytest.mark.parametrize("path", ["/statusz", "/metrics"])
+def test_the_operators_paths_are_not_served_through_the_public_proxy(unreachable, reachable, monkeypatch, path):
+    services_answering(monkeypatch)
+    unreachable.trusted_proxies = 1  # an ingress in front, which adds X-Forwarded-For to every request it passes on
+    client = client_of(unreachable)
+    through_proxy = client.get(path, headers={"X-Forwarded-For": "203.0.113.9"})
+    unknown = client.get("/pas-de-telle-page", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert through_proxy.status_code == unknown.status_code == 404
+    assert through_proxy.content_type == unknown.content_type  # the same answer as a page that does not exist
+    assert b"hub_" not in through_proxy.data and b"accounts" not in through_proxy.data
+    assert client.get(path).status_code == 200  # Prometheus or an operator reaching the process directly
+
+
+def test_without_a_trusted_proxy_the_operators_paths_stay_open(unreachable, reachable, monkeypatch):
+    services_answering(monkeypatch)
+    client = client_of(unreachable)  # HUB_TRUSTED_PROXIES=0: a forwarded-for header is just a client's claim
+    assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 200

@@ -48,7 +48,7 @@ TABLE = {
            "GET /", "GET /healthz", "GET /readyz", "GET /statusz",
            # signing out: of the session or token the request carries, if any (nothing to refuse)
            "POST /deconnexion", "DELETE /api/v1/auth/tokens/current",
-           "GET /metrics",  # Prometheus scrapes it; production keeps it off the public proxy (docs/operations.md)
+           "GET /metrics",  # Prometheus scrapes the process; 404 through a trusted proxy (gateway.health)
            "GET /api/v1/openapi.json", "GET /api/v1/reference",
            # accounts: what a visitor does to get an account or back into one
            "POST /api/v1/accounts", "POST /api/v1/accounts/verification", "POST /api/v1/accounts/verification/resend",
