@@ -93,10 +93,15 @@ class Pruner:
                  clock=utcnow, batch_rows: int = BATCH_ROWS):
         self.session_factory, self.metadata, self.service_name = session_factory, metadata, service_name
         self.settings, self.clock, self.batch_rows = settings, clock, batch_rows
+        # before this time no run can be due (the last run this replica saw, its own or another's, plus the
+        # interval): the relay's timer asks every 2 s, and only then does the database need asking
+        self._not_due_before = None
 
     def run_if_due(self) -> dict | None:
         """Prunes if no replica of the service started a run within the interval: {table name: rows deleted};
         None if it was not due (or another replica was deciding at this very moment)."""
+        if self._not_due_before is not None and self.clock() < self._not_due_before:
+            return None
         if not self._claim_run():
             return None
         return self.prune()
@@ -145,7 +150,9 @@ class Pruner:
             if not run_once(session, f"hubkit.pruning:{self.service_name}"):
                 return False
             last = session.execute(sa.select(processed.c.processed_at).where(this_row)).scalar_one_or_none()
-            if last is not None and aware(last) > now - timedelta(seconds=self.settings.interval_seconds):
+            interval = timedelta(seconds=self.settings.interval_seconds)
+            if last is not None and aware(last) > now - interval:
+                self._not_due_before = aware(last) + interval
                 return False
             if last is None:
                 session.execute(processed.insert().values(event_id=LAST_RUN[0], handler=LAST_RUN[1],
@@ -153,4 +160,5 @@ class Pruner:
             else:
                 session.execute(processed.update().where(this_row).values(processed_at=now))
             session.commit()
+        self._not_due_before = now + interval
         return True

@@ -124,6 +124,23 @@ def test_one_run_per_interval_whichever_replica_asks(infra_db):
         assert uow.session.execute(sa.select(PROCESSED.c.event_id, PROCESSED.c.handler)).all() == [LAST_RUN]
 
 
+def test_between_runs_the_timer_does_not_ask_the_database(infra_db):
+    clock = Clock()
+    first, second = pruner(infra_db, clock), pruner(infra_db, clock)
+    sessions = []
+    for replica in (first, second):
+        opened = replica.session_factory
+        replica.session_factory = lambda opened=opened: sessions.append(1) or opened()
+    assert first.run_if_due() is not None and second.run_if_due() is None
+    asked = len(sessions)
+    for _ in range(100):  # the relay timer's polls of the next 200 s
+        clock.now += timedelta(seconds=2)
+        assert first.run_if_due() is None and second.run_if_due() is None
+    assert len(sessions) == asked  # each replica knows when the next run can be due
+    clock.now += timedelta(seconds=3400)
+    assert (first.run_if_due() is None) != (second.run_if_due() is None)  # one of them runs, once due
+
+
 @pytest.mark.parametrize("database_kind", ["postgresql"])
 @pytest.mark.parametrize("last_run_hours_ago", [None, 2], ids=["first-run", "next-run"])
 def test_replicas_asking_at_the_same_moment_run_it_once(infra_db, last_run_hours_ago):
