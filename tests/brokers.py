@@ -11,6 +11,7 @@ directory, also when the test failed.
         node.stop_app(); node.start_app()        # the broker gone and back, the Erlang node kept
     with RabbitCluster.started(3) as cluster:    # cluster.amqp_uri(vhost): every node, kombu's failover form
         cluster.stop_node(cluster.leader_of("rpc-petitions", vhost)); cluster.start_node(...)
+    with RabbitNode.started(plugins=("rabbitmq_prometheus",)) as node:  # node.prometheus_url: its /metrics
 """
 import os
 import secrets
@@ -35,9 +36,12 @@ START_SECONDS = 90.0  # a node boots in ~10 s on an idle machine; two busy cores
 class RabbitNode:
     """One RabbitMQ node in `directory`; `start()` runs it, `stop()` ends it (its data is kept for a restart)."""
 
-    def __init__(self, directory: Path, name: str, cookie: str):
+    def __init__(self, directory: Path, name: str, cookie: str, plugins: tuple = ()):
+        """`plugins`: enabled besides rabbitmq_management; rabbitmq_prometheus gets a free port (`prometheus_port`)."""
         self.directory, self.name = directory, name
         self.amqp_port, self.management_port, self.dist_port = free_port(), free_port(), free_port()
+        # the plugin's default port (15692) is the machine's own broker's
+        self.prometheus_port = free_port() if "rabbitmq_prometheus" in plugins else None
         self.process = None
         home = directory / "home"
         for path in (home, directory / "mnesia", directory / "log"):
@@ -45,10 +49,14 @@ class RabbitNode:
         cookie_file = home / ".erlang.cookie"
         cookie_file.write_text(cookie, encoding="ascii")
         cookie_file.chmod(0o400)  # Erlang refuses a cookie others may read
-        (directory / "enabled_plugins").write_text("[rabbitmq_management].\n", encoding="ascii")
+        (directory / "enabled_plugins").write_text(f"[{','.join(['rabbitmq_management', *plugins])}].\n",
+                                                    encoding="ascii")
+        prometheus = (f"prometheus.tcp.port = {self.prometheus_port}\nprometheus.tcp.ip = 127.0.0.1\n"
+                      if self.prometheus_port else "")
         (directory / "rabbitmq.conf").write_text(
             f"listeners.tcp.1 = 127.0.0.1:{self.amqp_port}\n"
-            f"management.tcp.port = {self.management_port}\nmanagement.tcp.ip = 127.0.0.1\n", encoding="ascii")
+            f"management.tcp.port = {self.management_port}\nmanagement.tcp.ip = 127.0.0.1\n{prometheus}",
+            encoding="ascii")
         self.env = {**os.environ, "HOME": str(home), "RABBITMQ_NODENAME": name,
                     "RABBITMQ_NODE_PORT": str(self.amqp_port), "RABBITMQ_DIST_PORT": str(self.dist_port),
                     "RABBITMQ_CONFIG_FILE": str(directory / "rabbitmq.conf"),
@@ -57,10 +65,10 @@ class RabbitNode:
 
     @classmethod
     @contextmanager
-    def started(cls):
+    def started(cls, plugins: tuple = ()):
         """A node of the test's own, running, removed with its directory when the block ends."""
         directory = Path(tempfile.mkdtemp(prefix="hub-rabbit-"))
-        node = cls(directory, f"hub-test-{secrets.token_hex(4)}@localhost", secrets.token_hex(16))
+        node = cls(directory, f"hub-test-{secrets.token_hex(4)}@localhost", secrets.token_hex(16), plugins)
         try:
             node.start()
             yield node
@@ -75,6 +83,13 @@ class RabbitNode:
     @property
     def management_url(self) -> str:
         return f"http://127.0.0.1:{self.management_port}"
+
+    @property
+    def prometheus_host_port(self) -> str:
+        """Where rabbitmq_prometheus serves /metrics (a node started with that plugin)."""
+        if self.prometheus_port is None:
+            raise RuntimeError(f"{self.name} runs without the rabbitmq_prometheus plugin")
+        return f"127.0.0.1:{self.prometheus_port}"
 
     def amqp_uri(self, vhost: str = "/", user: str = "guest", password: str = "guest") -> str:
         return f"amqp://{user}:{password}@{self.amqp_host_port}/{requests.utils.quote(vhost, safe='')}"
