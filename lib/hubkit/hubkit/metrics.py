@@ -26,6 +26,8 @@ ERRORS = Counter("hub_errors_total", "Errors raised by entrypoints, by error cod
 EVENTS_PUBLISHED = Counter("hub_events_published_total", "Events published from the outbox.", ["service", "type"])
 EVENTS_RECEIVED = Counter("hub_events_received_total", "Events received by handlers.", ["service", "type"])
 OUTBOX_PENDING = Gauge("hub_outbox_pending_events", "Events committed but not yet published.", ["service"])
+OUTBOX_OLDEST_AGE = Gauge("hub_outbox_oldest_pending_age_seconds", "Seconds since the oldest event still pending was "
+                          "committed (0 when none is pending).", ["service"], multiprocess_mode="livemax")
 OUTBOX_FAILURES = Counter("hub_outbox_publish_failures_total", "Failed publish attempts (retried later).", ["service"])
 # hubkit.queues and hubkit.dead_letters: a failed event's retries, what ends in a service's dead-letter queue (by
 # reason) and that queue's depth (every replica reports the same queue: read it with max)

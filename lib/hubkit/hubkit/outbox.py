@@ -33,9 +33,10 @@ from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 
-from . import metrics, trust
+from . import metrics, tracing, trust
 from .config import amqp_ssl, amqp_uri
 from .db import utcnow
+from .outbox_backlog import pending_backlog
 from .pruning import PruneSettings, Pruner
 from .sqllists import one_of
 from .tables import infrastructure_tables
@@ -66,14 +67,25 @@ def _headers(correlation_id: str, event_id: str) -> dict:
     return {"nameko.correlation_id": correlation_id, "nameko.causation_id": event_id}
 
 
-def message_for(body: str, event_id: str, correlation_id: str, producer: str) -> amqp.Message:
+def message_for(body: str, event_id: str, correlation_id: str, producer: str, traceparent: str = None) -> amqp.Message:
     """The message nameko's Publisher sends for an event (kombu's Producer.publish, pyamqp transport): `body`,
     the envelope's JSON text as kombu's json serializer writes it, priority 0, persistent, the context headers
-    (`context_headers`) and the producer's signature of `body` (`signed_headers`)."""
+    (`context_headers`) and the producer's signature of `body` (`signed_headers`); with tracing on, the
+    publishing span's `nameko.traceparent` (hubkit.tracing), which the consumer's span continues."""
     headers = _headers(correlation_id, event_id)
+    if traceparent is not None:
+        headers["nameko." + tracing.TRACEPARENT_KEY] = traceparent
     headers[trust.EVENT_SIGNATURE_HEADER] = trust.event_signature(producer, body.encode())
     return amqp.Message(body, priority=0, content_type="application/json", content_encoding="utf-8",
                         application_headers=headers, delivery_mode=PERSISTENT)
+
+
+def _end_producer_spans(spans: dict, failed):
+    """End each publishing span, as failed for the events the broker did not confirm (they are retried later)."""
+    errors = {row.id: error for row, error in failed}
+    for row_id, span in spans.items():
+        error = errors.get(row_id)
+        tracing.end(span, RuntimeError(error) if error is not None else None)
 
 
 @contextmanager
@@ -172,6 +184,9 @@ class OutboxRelay:
         # the envelope's text as stored (PostgreSQL's json keeps the text it was given) and its correlation id
         self._message_columns = (sa.cast(self.outbox.c.envelope, sa.Text).label("body"),
                                  self.outbox.c.envelope["correlation_id"].as_string().label("correlation_id"))
+        self._traced = tracing.enabled()  # read once: Correlation set the process's tracing up before any start
+        if self._traced:  # the span that wrote each event, for its publishing span's parent
+            self._message_columns += (self.outbox.c.envelope["traceparent"].as_string().label("traceparent"),)
 
     def publish_pending(self) -> int:
         """Publish every pending event; returns how many went out. Safe to call concurrently."""
@@ -209,7 +224,10 @@ class OutboxRelay:
             rows = session.execute(query).all()
             if not rows:
                 return 0, 0
-            confirmed, failed = self._publish_confirmed(rows)
+            spans = self._producer_spans(rows) if self._traced else None
+            confirmed, failed = self._publish_confirmed(rows, spans)
+            if spans:
+                _end_producer_spans(spans, failed)
             if confirmed:
                 published = one_of(outbox.c.id, [row.id for row in confirmed], postgresql)
                 session.execute(outbox.update().where(published).values(
@@ -227,13 +245,25 @@ class OutboxRelay:
             session.commit()
             return len(confirmed), len(failed)
 
-    def _publish_confirmed(self, rows) -> tuple:
+    def _producer_spans(self, rows) -> dict:
+        """A PRODUCER span per event that names the span which wrote it (its envelope's traceparent), by row id."""
+        spans = {}
+        for row in rows:
+            if row.traceparent is not None:
+                spans[row.id] = tracing.start(f"publish {row.type}", "producer", row.traceparent, {
+                    "messaging.system": "rabbitmq", "messaging.destination.name": self.exchange.name,
+                    "messaging.rabbitmq.destination.routing_key": row.type, "hub.event_id": str(row.event_id)})
+        return spans
+
+    def _publish_confirmed(self, rows, spans: dict = None) -> tuple:
         """Send `rows` in order, then wait for their confirms: returns ([confirmed rows], [(row, error)]).
 
         A connection kept from an earlier run may have died since (broker restart): the rows it did
         not confirm are then sent once more on a new connection before they count as failed.
         """
-        batch = [(row, message_for(row.body, row.event_id, row.correlation_id, self.service_name))
+        spans = spans or {}
+        batch = [(row, message_for(row.body, row.event_id, row.correlation_id, self.service_name,
+                                   tracing.traceparent_of(spans.get(row.id)) if spans else None))
                  for row in rows]
         confirmed, retried = [], False
         while batch:
@@ -309,10 +339,8 @@ class OutboxRelay:
             except Exception:
                 log.debug("outbox connection could not be collected", exc_info=True)
 
-    def pending_count(self) -> int:
-        with self.session_factory() as session:
-            return session.execute(sa.select(sa.func.count()).select_from(self.outbox)
-                                   .where(self.outbox.c.published_at.is_(None))).scalar_one()
+    def pending_backlog(self) -> tuple:
+        return pending_backlog(self.session_factory, self.outbox)
 
 
 class OutboxRelayProvider(DependencyProvider):
@@ -377,7 +405,9 @@ class OutboxRelayProvider(DependencyProvider):
         """The timer's run: what is left pending goes out; then old infrastructure rows are pruned if no replica did
         within HUB_PRUNE_INTERVAL_SECONDS (hubkit.pruning)."""
         count = self.relay.publish_pending()
-        metrics.OUTBOX_PENDING.labels(self.container.service_name).set(self.relay.pending_count())
+        pending, oldest_age = self.relay.pending_backlog()
+        metrics.OUTBOX_PENDING.labels(self.container.service_name).set(pending)
+        metrics.OUTBOX_OLDEST_AGE.labels(self.container.service_name).set(oldest_age)
         try:
             self.pruner.run_if_due()
         except Exception:  # the database away: relaying is not held up by it (operations.md, "Retention and pruning")

@@ -203,8 +203,8 @@ def test_a_failed_pruning_is_logged_and_the_relay_poll_still_answers(caplog):
         def publish_pending(self):
             return 3
 
-        def pending_count(self):
-            return 0
+        def pending_backlog(self):
+            return 0, 0.0
 
     class DatabaseAway:
         def run_if_due(self):
@@ -230,7 +230,7 @@ def test_a_failing_prune_is_counted_and_does_not_hold_up_the_relay():
 
     provider = OutboxRelayProvider()
     provider.container = SimpleNamespace(service_name="pruning_sample")
-    provider.relay = SimpleNamespace(publish_pending=lambda: 3, pending_count=lambda: 0)
+    provider.relay = SimpleNamespace(publish_pending=lambda: 3, pending_backlog=lambda: (0, 0.0))
     provider.pruner = BrokenPruner()
     failures = metrics.PRUNING_FAILURES.labels("pruning_sample")
     before = failures._value.get()
