@@ -16,7 +16,7 @@ from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
 
 from . import SERVICE_NAME, peers, schemas
-from .business_metrics import count_ballot, count_ballot_outcomes, count_project, count_tally
+from .business_metrics import count_project, count_refusals, count_tally, counting_refusal
 from .handlers import (CoConstruction, Context, Cycles, Drafts, Gdpr, Notifications, PabulibFiles, PaperBallots,
                        ParisData, Projects, ProjectViews, Results, Tracking, Voting)
 from .handlers.voting import MAX_BATCH
@@ -219,7 +219,7 @@ class BudgetService(Infrastructure):
     @rpc
     def cast_ballot(self, actor, data):
         actor, command = actor_of(actor), load(BALLOT, data)
-        with count_ballot(), self.db as uow:
+        with counting_refusal(), self.db as uow:
             return Voting(self._context(uow)).cast_ballot(actor, command, dump=schemas.dump_ballot_receipt)
 
     @rpc
@@ -238,13 +238,13 @@ class BudgetService(Infrastructure):
             attributes = {str(row["account_id"]): row for row in found}
         with self.db as uow:
             outcomes = Voting(self._context(uow)).cast_ballots_once(entries, attributes, schemas.dump_ballot_receipt)
-        count_ballot_outcomes(outcomes)
+        count_refusals(outcomes)
         return batching.answer(outcomes)
 
     @rpc
     def record_paper_ballot(self, actor, data):
         actor, command = actor_of(actor), load(PAPER_BALLOT, data)
-        with count_ballot(), self.db as uow:
+        with counting_refusal(), self.db as uow:
             return PAPER_BALLOT_RECEIPT.dump(PaperBallots(self._context(uow)).record_paper_ballot(actor, command))
 
     @rpc

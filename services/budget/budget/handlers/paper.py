@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from hubkit.errors import Conflict, InvalidInput
 from sqlalchemy.exc import IntegrityError
 
-from .. import domain, events
+from .. import business_metrics, domain, events
 from ..models import Ballot, BallotChoice, Cycle, PaperBallot
 from .common import UseCases, rules
 
@@ -99,6 +99,7 @@ class PaperBallots(UseCases):
                                                       for project_id in paris_choices + sector_choices])
         self.uow.emit(events.BALLOT_CAST, events.cycle_subject(cycle.id),
                       {"cycle_id": cycle.id, "channel": domain.PAPER, "count": 1}, actor=events.ANONYMOUS_VOTER)
+        self.uow.on_commit(lambda: business_metrics.count_ballots([sector]))
         return {"cycle_id": cycle.id, "receipt": receipt, "counted": not online,
                 "status": SUPERSEDED if online else COUNTED, "paris_projects": paris_choices, "sector": sector,
                 "sector_projects": sector_choices, "ballot_box": command["ballot_box"], "cast_at": now}

@@ -24,7 +24,7 @@ from hubkit.idempotency import IdempotencyKeys, keyed
 from hubkit.sqllists import array_literal
 from sqlalchemy.dialects import sqlite
 
-from .. import domain, events
+from .. import business_metrics, domain, events
 from ..models import Ballot, BallotChoice, Base, Cycle, PaperBallot, ReplacedReceipt
 from .common import UseCases, as_error
 
@@ -139,6 +139,9 @@ class Voting(UseCases):
                                         "paris_projects": vote.paris, "sector": vote.sector,
                                         "sector_projects": vote.local, "cast_at": now}
         self._emit_cast(entries, written)
+        # counted here, where they are written: a replay answered from its stored receipt never comes this far
+        self.uow.on_commit(lambda: business_metrics.count_ballots(
+            [vote.sector for voter in written.values() for vote in voter.votes]))
         return outcomes
 
     def _emit_cast(self, entries: list, written: dict):
