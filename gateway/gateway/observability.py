@@ -6,8 +6,9 @@ from flask import Response, g, request
 from prometheus_client import Counter, Histogram
 
 from hubkit import correlation
-from hubkit.metrics import LATENCY_BUCKETS, exposition
+from hubkit.metrics import LATENCY_BUCKETS, Children, exposition
 
+from .errors import HTTP_CODES
 from .health import refuse_from_the_public_proxy
 
 log = logging.getLogger("gateway.access")
@@ -15,23 +16,23 @@ log = logging.getLogger("gateway.access")
 REQUESTS = Counter("hub_http_requests_total", "HTTP requests served by the gateway.", ["method", "route", "status"])
 LATENCY = Histogram("hub_http_request_duration_seconds", "HTTP request latency at the gateway.",
                     ["method", "route"], buckets=LATENCY_BUCKETS)
-HTTP_ERRORS = Counter("hub_http_errors_total", "HTTP error responses by error code.", ["status", "code"])
+# `code`: always an error name (the JSON body's `error`, else the status's name in gateway.errors), never a status:
+# one label scheme to sum and alert on.
+HTTP_ERRORS = Counter("hub_http_errors_total", "HTTP error responses by error name.", ["code"])
 
 
-class _Children(dict):
-    """The labelled children of a metric, looked up once each (`labels()` takes a lock and builds a key on every
-    call: a visible cost when every request counts itself)."""
-
-    def __init__(self, metric):
-        super().__init__()
-        self.metric = metric
-
-    def __missing__(self, labels):
-        child = self[labels] = self.metric.labels(*labels)
-        return child
+_REQUESTS, _LATENCY, _ERRORS = Children(REQUESTS), Children(LATENCY), Children(HTTP_ERRORS)
 
 
-_REQUESTS, _LATENCY = _Children(REQUESTS), _Children(LATENCY)
+def error_name(response) -> str:
+    """The error a 4xx/5xx response tells: its JSON body's `error`, else (an HTML page, an Open311 error list) the
+    name gateway.errors gives its status. A body's name is the gateway's or a service's code (a bounded set); anything
+    else in its place is not trusted as a label."""
+    body = response.get_json(silent=True) if response.is_json else None
+    name = body.get("error") if isinstance(body, dict) else None
+    if isinstance(name, str) and len(name) <= 40 and name.isupper() and name.replace("_", "").isalnum():
+        return name
+    return HTTP_CODES.get(response.status_code, "ERROR")
 
 
 def init_app(app):
@@ -49,9 +50,7 @@ def init_app(app):
         _REQUESTS[request.method, route, response.status_code].inc()
         _LATENCY[request.method, route].observe(elapsed)
         if response.status_code >= 400:
-            body = response.get_json(silent=True) if response.is_json else None
-            code = body.get("error", "") if isinstance(body, dict) else ""  # Open311 errors are lists
-            HTTP_ERRORS.labels(response.status_code, code or str(response.status_code)).inc()
+            _ERRORS[error_name(response),].inc()
         if route != "/metrics":
             log.info("%s %s %s", request.method, route, response.status_code,
                      extra={"status": response.status_code, "duration_ms": round(elapsed * 1000, 1)})

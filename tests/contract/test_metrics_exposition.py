@@ -44,7 +44,13 @@ def test_gateway_metrics_pass_promtool(platform):
     text = response.text
     assert 'hub_http_requests_total{method="POST",route="/api/v1/accounts",status="400"}' in text
     assert "hub_http_request_duration_seconds_bucket" in text
-    assert 'hub_http_errors_total{code="VALIDATION_ERROR",status="400"}' in text
+    assert 'hub_http_errors_total{code="VALIDATION_ERROR"}' in text
+    # one label scheme: error names, never HTTP statuses
+    assert not [line for line in text.splitlines() if line.startswith('hub_http_errors_total{code="') and
+                line.split('"')[1][0].isdigit()]
+    # the gateway's calls to the services, by target, method and outcome
+    assert 'hub_rpc_client_calls_total{method="login",outcome="INVALID_CREDENTIALS",target="accounts"}' in text
+    assert 'hub_rpc_client_duration_seconds_bucket{le="0.002",method=' in text
 
 
 @pytest.mark.parametrize("service", ["accounts"])

@@ -10,6 +10,7 @@ request with that request's context data (correlation ids, the signed-in person)
 import logging
 import select
 import socket
+import time
 from contextlib import contextmanager
 
 from amqp.exceptions import AMQPError, ConnectionError as AmqpConnectionError
@@ -23,7 +24,7 @@ from nameko.exceptions import RemoteError, RpcTimeout, UnknownService, registry 
 from nameko.rpc import MethodProxy, ReplyListener, RpcProxy, ServiceProxy
 from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy, PollingQueueConsumer
 
-from . import trust
+from . import metrics, trust
 from .config import amqp_ssl
 from .errors import HubError, ServiceUnavailable
 from .reconnect import ReconnectingQueueConsumer
@@ -75,7 +76,13 @@ class SignedMethodProxy(MethodProxy):
 
     def _call(self, *args, **kwargs):
         self._arguments = (args, kwargs)  # read by get_message_headers, which _call runs before publishing
-        return super()._call(*args, **kwargs)
+        started = time.perf_counter()  # hub_rpc_client_*: counted when the reply is read, or here if never sent
+        try:
+            reply = super()._call(*args, **kwargs)
+        except BaseException as error:
+            metrics.count_rpc(self.service_name, self.method_name, started, metrics.rpc_outcome(error))
+            raise
+        return metrics.CountedReply(reply.reply_event, self.service_name, self.method_name, started)
 
     def get_message_headers(self, worker_ctx):
         data = worker_ctx.context_data

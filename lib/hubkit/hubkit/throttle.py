@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 # After a failure, how long the limits are decided in memory before Redis is asked again: a Redis that hangs
 # would otherwise cost each request the client's socket timeout.
 RETRY_REDIS_SECONDS = 5
+# A gateway of several processes shares one /metrics (hubkit.metrics.exposition): 1 while any live one is in fallback.
 FALLBACK_ACTIVE = Gauge("hub_rate_limit_fallback",
-                        "1 while this process decides rate limits in memory because Redis cannot answer.")
+                        "1 while this process decides rate limits in memory because Redis cannot answer.",
+                        multiprocess_mode="livemax")
 FALLBACK_DECISIONS = Counter("hub_rate_limit_fallback_decisions_total",
                              "Rate-limit requests decided in memory because Redis could not answer.")
 
