@@ -1,8 +1,8 @@
 """The entrypoints every hub service exposes for operations, as a mixin: nameko finds entrypoints on base classes.
 
-`class IdeasService(Infrastructure): ...` gets the `health` RPC, the timer relaying what is left pending, and
-the HTTP `GET /metrics`, `GET /healthz` (alive) and `GET /readyz` (its database and broker consumer answer:
-hubkit.readiness; 503 with the failed checks in JSON otherwise). It needs the service's `name` and an `outbox`
+`class IdeasService(Infrastructure): ...` gets the `health` RPC, the administrators' `status` RPC (hubkit.status),
+the timer relaying what is left pending, and the HTTP `GET /metrics`, `GET /healthz` (alive) and `GET /readyz` (its
+database and broker consumer answer: hubkit.readiness; 503 with the failed checks in JSON otherwise). It needs the service's `name` and an `outbox`
 (OutboxRelayProvider); a `mails` attribute (MailRelayProvider), where the service sends e-mails itself, is
 relayed by the same timer. Service-specific timers stay in the service.
 """
@@ -13,6 +13,7 @@ from nameko.web.handlers import http
 
 from .metrics import metrics_response
 from .readiness import ReadinessProbe
+from .status import HubStatus
 from .trust import rpc_decorator
 
 RELAY_SECONDS = 2  # a commit wakes the relays at once; this catches what a broker or mail outage left behind
@@ -22,10 +23,16 @@ rpc = rpc_decorator()  # verifies the caller before any worker runs (hubkit.trus
 
 class Infrastructure:
     readiness = ReadinessProbe()
+    hub_status = HubStatus()
 
     @rpc
     def health(self):
         return {"service": self.name, "status": "ok"}
+
+    @rpc
+    def status(self, actor):
+        """For the administrators' page "État du hub" (the gateway's, for an admin only): hubkit.status."""
+        return self.hub_status.report(self, actor)
 
     @timer(interval=RELAY_SECONDS)
     def relay_pending(self):

@@ -56,8 +56,8 @@ def entrypoints(service_cls) -> dict:
 
 def test_the_mixin_entrypoints_are_found_on_the_inheriting_service():
     found = entrypoints(RelayingService)
-    assert set(found) == {"echo", "health", "relay_pending", "prometheus", "healthz", "readyz"}
-    assert isinstance(found["health"], Rpc)
+    assert set(found) == {"echo", "health", "status", "relay_pending", "prometheus", "healthz", "readyz"}
+    assert isinstance(found["health"], Rpc) and isinstance(found["status"], Rpc)
     assert isinstance(found["relay_pending"], Timer) and found["relay_pending"].interval == RELAY_SECONDS
     assert isinstance(found["prometheus"], HttpRequestHandler)
     assert (found["prometheus"].method, found["prometheus"].url) == ("GET", "/metrics")
