@@ -243,6 +243,14 @@ class RoutingService(Infrastructure):
         # a passing failure: the event goes back to the queue and the e-mail is asked for again
         return self._peer(self.accounts, PeerUnavailable).notify(message)
 
+    def status_extras(self) -> dict:
+        """Routing's own figures in its `status` answer, for the administrators' page "État du hub" (hubkit.status)."""
+        with self.db as uow:
+            deliveries = self._use(Deliveries, uow)
+            return {"overdue_ideas": self._use(Inbox, uow).waiting_counts()[1],
+                    "webhooks_failing": deliveries.failing_count(),
+                    "webhooks_given_up": sum(deliveries.given_up_counts().values())}
+
     # --- timers ---------------------------------------------------------------------------------------
 
     @timer(interval=SETTINGS.sweep_seconds)

@@ -656,13 +656,15 @@ def test_admins_manage_schemes_with_every_error_at_once(run, store):
 def test_a_webhook_that_always_fails_is_given_up_after_the_last_attempt_and_counted(run, ideas, store, clock):
     greening_webhook(run)
     decide(run, received(run, ideas), scheme="greening_permit")
-    assert run(Deliveries, "given_up_counts") == {}
+    assert run(Deliveries, "given_up_counts") == {} and run(Deliveries, "failing_count") == 0
     for _attempt in range(IMMEDIATE.webhook_max_attempts):
         [claim] = run(Deliveries, "claim_due")
         assert run(Deliveries, "record_attempt", claim["id"], 503, None) is False
+        if _attempt == 0:  # failed once, retried later: failing, not given up (the admins' "État du hub")
+            assert run(Deliveries, "failing_count") == 1 and run(Deliveries, "given_up_counts") == {}
         clock.advance(hours=7)  # past the longest backoff
     assert run(Deliveries, "claim_due") == []  # no more calls
-    assert run(Deliveries, "given_up_counts") == {"greening_permit": 1}
+    assert run(Deliveries, "given_up_counts") == {"greening_permit": 1} and run(Deliveries, "failing_count") == 0
     assert store.one("webhook_deliveries").attempts == IMMEDIATE.webhook_max_attempts
     assert run(Deliveries, "record_attempt", claim["id"], 200, None) is True  # a delivery that succeeds after all leaves the count
     assert run(Deliveries, "given_up_counts") == {}

@@ -74,6 +74,13 @@ class Deliveries(UseCases):
             .group_by(Dossier.scheme)).all()
         return {scheme: count for scheme, count in rows}
 
+    def failing_count(self) -> int:
+        """Dossiers whose webhook failed at least once and is still being retried (the admins' "État du hub")."""
+        return self.session.execute(
+            sa.select(sa.func.count()).select_from(WebhookDelivery)
+            .where(WebhookDelivery.delivered_at.is_(None), WebhookDelivery.attempts > 0,
+                   WebhookDelivery.attempts < self.settings.webhook_max_attempts)).scalar_one()
+
     @staticmethod
     def signed_headers(claim: dict, now: float = None) -> dict:
         timestamp = int(now if now is not None else time.time())
