@@ -1,0 +1,66 @@
+"""The PromQL the dashboards share: which gateway routes are "the vote", "a signature", "an idea", and the few
+expressions several dashboards show (so the overview and a service's dashboard cannot disagree).
+
+Routes are Flask's URL rules as the gateway labels them (gateway/gateway/observability.py: `request.url_rule.rule`),
+the JSON API's and the HTML form's. Rates use `$__rate_interval` (Grafana picks at least four scrapes).
+"""
+RATE = "$__rate_interval"
+RANGE = "$__range"
+
+# What a citizen does, as the gateway sees it: (methods, routes) regex matchers.
+JOURNEYS = {
+    "ballot": ("PUT|POST", "/api/v1/budget/cycles/<cycle_id>/ballot|/budget-participatif/<uuid:cycle_id>/vote"),
+    "signature": ("POST", "/api/v1/petitions/<petition_id>/signatures|/petitions/<uuid:petition_id>/signer"),
+    "idea": ("POST", "/api/v1/ideas|/idees/proposer"),
+}
+
+SERVICES = ("accounts", "ideas", "budget", "petitions", "routing")
+SERVICE_TITLES = {"accounts": "Comptes", "ideas": "Boîte à idées", "budget": "Budget participatif",
+                  "petitions": "Pétitions", "routing": "Aiguillage des idées", "gateway": "Passerelle"}
+
+
+def journey_matcher(journey: str, extra: str = "") -> str:
+    methods, routes = JOURNEYS[journey]
+    return f'{{method=~"{methods}", route=~"{routes}"{extra}}}'
+
+
+def requests_rate(matcher: str = "", by: str = "") -> str:
+    grouping = f" by ({by})" if by else ""
+    return f"sum{grouping} (rate(hub_http_requests_total{matcher}[{RATE}]))"
+
+
+def server_error_share(journey: str = None) -> str:
+    """5xx answers as a share of all answers (4xx are the caller's doing); 0, not "no data", when none failed."""
+    failed = journey_matcher(journey, ', status=~"5.."') if journey else '{status=~"5.."}'
+    every = journey_matcher(journey) if journey else ""
+    errors = f"sum(rate(hub_http_requests_total{failed}[{RATE}]))"
+    total = f"sum(rate(hub_http_requests_total{every}[{RATE}]))"
+    return f"({errors} or vector(0)) / {total}"
+
+
+def latency_quantile(quantile: float, matcher: str = "", by: str = "", window: str = RATE) -> str:
+    grouping = ", ".join(["le", *([by] if by else [])])
+    return (f"histogram_quantile({quantile}, sum by ({grouping}) "
+            f"(rate(hub_http_request_duration_seconds_bucket{matcher}[{window}])))")
+
+
+def journey_latency(journey: str, quantile: float = 0.95) -> str:
+    return latency_quantile(quantile, journey_matcher(journey))
+
+
+def per_minute(metric: str, by: str = "") -> str:
+    grouping = f" by ({by})" if by else ""
+    return f"sum{grouping} (rate({metric}[{RATE}])) * 60"
+
+
+def in_range(metric: str, by: str = "") -> str:
+    """How many over the dashboard's time range (rounded: increase() extrapolates)."""
+    grouping = f" by ({by})" if by else ""
+    return f"round(sum{grouping} (increase({metric}[{RANGE}])))"
+
+
+# The outbox and dead-letter gauges: every replica of a service reads the same table or queue, hence max.
+OUTBOX_PENDING = "max by (service) (hub_outbox_pending_events)"
+OUTBOX_OLDEST = "max by (service) (hub_outbox_oldest_pending_age_seconds)"
+DEAD_LETTERS = "max by (service) (hub_dead_letters)"
+TARGETS_DOWN = "count(up == 0) or vector(0)"
