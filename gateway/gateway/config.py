@@ -1,11 +1,25 @@
 """Gateway settings, from the environment."""
 import secrets
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from hubkit.config import (amqp_uri, env_float, env_int, env_optional_bool, env_str, hub_env, public_url, redis_url,
                            require_strong_secret)
 
 HSTS_PRODUCTION_SECONDS = 365 * 24 * 3600
+
+
+def checked_dashboards_url(url: str) -> str:
+    """HUB_DASHBOARDS_URL without its trailing slash, or "" if unset. Its links are put in a page: only an http(s)
+    URL with a host is taken, without credentials (they would be shown to every admin), query or fragment."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc or parts.query \
+            or parts.fragment or any(character.isspace() or character in "<>\"'" for character in url):
+        raise ValueError("HUB_DASHBOARDS_URL doit être l'adresse http(s) de Grafana, sans identifiants ni paramètres "
+                         f"(reçu : {url[:80]!r}).")
+    return url.rstrip("/")
 
 
 @dataclass
@@ -30,6 +44,8 @@ class Settings:
     services: tuple = field(default_factory=lambda: tuple(
         s for s in env_str("HUB_SERVICES", "accounts").split(",") if s))
     environment: str = field(default_factory=hub_env)
+    # Grafana's base URL, for the links of the admin page "État du hub" (none without it)
+    dashboards_url: str = field(default_factory=lambda: env_str("HUB_DASHBOARDS_URL", "").strip())
 
     def __post_init__(self):
         if self.batches_in_flight < 1:  # 0 would never send a batch: every signature and ballot would wait
@@ -38,6 +54,7 @@ class Settings:
         for name, value in (("HUB_TRUSTED_PROXIES", self.trusted_proxies), ("HUB_HSTS_SECONDS", self.hsts_seconds)):
             if value is not None and value < 0:
                 raise ValueError(f"{name} doit être un nombre entier positif ou nul (reçu : {value}).")
+        self.dashboards_url = checked_dashboards_url(self.dashboards_url)
         production = self.environment == "production"
         if self.cookie_secure is None:
             self.cookie_secure = production

@@ -4,8 +4,8 @@ from flask import g
 from hubkit.errors import HubError
 
 from .. import auth
-from . import (account, backoffice, budget, consultation_editor, consultations, formatting, home, ideas, petitions,
-               profile, routing)
+from . import (account, backoffice, budget, consultation_editor, consultations, formatting, home, hub_status, ideas,
+               petitions, profile, routing)
 from .forms import Form
 
 
@@ -25,6 +25,7 @@ def register_pages(app):
     app.register_blueprint(account.bp)
     app.register_blueprint(profile.bp)
     app.register_blueprint(backoffice.bp)
+    app.register_blueprint(hub_status.bp)
     app.register_blueprint(ideas.bp)
     app.register_blueprint(consultations.bp)
     app.register_blueprint(consultation_editor.bp)
