@@ -16,7 +16,7 @@ from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
 
 from . import SERVICE_NAME, peers, schemas
-from .business_metrics import (count_closed, count_draft, count_moderation, count_signature_outcomes,
+from .business_metrics import (count_closed, count_draft, count_moderation, count_refusals,
                                count_sponsorship, count_thresholds_caught)
 from .handlers import Context, Petitions
 from .models import Base
@@ -164,7 +164,7 @@ class PetitionsService(Infrastructure):
             raise InvalidInput(details={"batch": [f"Au plus {MAX_BATCH} signatures par lot."]})
         with self.db as uow:
             outcomes = self._petitions(uow).signing.sign_batch(items)
-        count_signature_outcomes(outcomes)
+        count_refusals(outcomes)
         return batching.answer([outcome if isinstance(outcome, HubError) else SIGNATURE_RESULT.dump(outcome)
                                 for outcome in outcomes])
 

@@ -174,21 +174,21 @@ def test_with_accounts_down_the_whole_batch_is_unavailable_and_nothing_is_writte
     assert store.snapshot() == before  # no signature, no count, no event
 
 
-def test_a_batch_s_outcomes_are_counted_by_reason():
+def test_a_batch_s_refusals_are_counted_by_reason():
     from prometheus_client import REGISTRY
 
     from hubkit.errors import Conflict
-    from petitions.business_metrics import count_signature_outcomes
+    from petitions.business_metrics import count_refusals
 
     def value(name, **labels):
         return REGISTRY.get_sample_value(name, labels) or 0
-    before = (value("petitions_signatures_total"), value("petitions_signatures_refused_total", reason="already_signed"),
+    before = (value("petitions_signatures_refused_total", reason="already_signed"),
               value("petitions_signatures_refused_total", reason="rate_limited"))
-    count_signature_outcomes([{"signed": True}, Conflict("déjà", code="ALREADY_SIGNED"), RateLimited("vite"),
-                              {"signed": True}, Conflict("encore", code="ALREADY_SIGNED"), {"signed": True}])
-    after = (value("petitions_signatures_total"), value("petitions_signatures_refused_total", reason="already_signed"),
+    count_refusals([{"signed": True}, Conflict("déjà", code="ALREADY_SIGNED"), RateLimited("vite"),
+                    {"signed": True}, Conflict("encore", code="ALREADY_SIGNED"), {"signed": True}])
+    after = (value("petitions_signatures_refused_total", reason="already_signed"),
              value("petitions_signatures_refused_total", reason="rate_limited"))
-    assert [b - a for a, b in zip(before, after)] == [3, 2, 1]
+    assert [b - a for a, b in zip(before, after)] == [2, 1]  # the signatures are counted where they are written
 
 
 def test_on_postgresql_a_batch_is_written_and_counted_by_one_statement_whatever_its_size(run, store, accounts,

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from hubkit.errors import NotFound, PermissionDenied
 
-from .. import domain, events
+from .. import business_metrics, domain, events
 from ..models import HistoryEntry, Petition, SignatureCounter, Sponsor
 from .common import Context, is_author
 
@@ -98,6 +98,7 @@ def reach_threshold(context: Context, reached: Petition, signatures: int) -> boo
     history(context, reached, "threshold_reached", None)
     emit(context, events.PETITION_THRESHOLD_REACHED, reached,
          {"threshold": reached.threshold, "signatures_count": signatures}, None)
+    context.uow.on_commit(business_metrics.count_threshold_reached)
     return True
 
 

@@ -32,7 +32,7 @@ from hubkit import batching
 from hubkit.errors import Conflict, HubError, InvalidInput, NotFound
 from hubkit.idempotency import IdempotencyKeys, keyed
 
-from .. import domain, events, schemas
+from .. import business_metrics, domain, events, schemas
 from ..models import Petition, Signature, SignatureCounter
 from . import records
 from .common import HOUR, MINUTE, Context, aware, rules, with_wait
@@ -273,6 +273,10 @@ class Signing:
                 records.reach_threshold(self.context, whole, crossing[1])
                 status_after = whole.status
         petition_id, threshold = petition.id, petition.threshold
+        # counted here, where they are written: a replay answered from its stored result never comes this far
+        labels = [business_metrics.arrondissement_label(petition.arrondissement, signature.row["arrondissement"])
+                  for signature in signatures]
+        self.uow.on_commit(lambda: business_metrics.count_signatures(labels))
         for offset, signature in enumerate(signatures):
             seen = first + offset
             status = status_after if crossing is not None and seen >= crossing[1] else status_before

@@ -12,7 +12,8 @@ from ..models import Petition, Signature, SignatureCounter
 # What signing reads of a petition (a row, not an ORM object: no identity map, no change tracking).
 PETITIONS = Petition.__table__
 SIGNING_COLUMNS = (PETITIONS.c.id, PETITIONS.c.status, PETITIONS.c.closes_at, PETITIONS.c.eligibility,
-                    PETITIONS.c.threshold, PETITIONS.c.source_idea_id.label("origin_idea_id"))
+                    PETITIONS.c.threshold, PETITIONS.c.source_idea_id.label("origin_idea_id"),
+                    PETITIONS.c.arrondissement)  # the business metrics' label (business_metrics.py)
 
 COUNTERS = SignatureCounter.__table__
 ADD_TO_COUNTER = sa.update(COUNTERS).where(
