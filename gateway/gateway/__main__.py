@@ -10,11 +10,13 @@ eventlet.monkey_patch()
 import ctypes  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
+import shutil  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 from hubkit import gc_tuning, logs  # noqa: E402
-from hubkit.config import env_float, env_int, env_str, hub_env  # noqa: E402
+from hubkit.config import env_float, env_int, env_str, hub_env, var_dir  # noqa: E402
 
 PR_SET_PDEATHSIG = 1
 
@@ -37,6 +39,49 @@ def start_processes(count: int) -> list:
     return children
 
 
+def share_metrics(processes: int, port: int) -> Path | None:
+    """Several processes: each writes its metrics to files in one directory, and /metrics of any of them answers
+    the sum over all (hubkit.metrics.exposition), so one scrape sees the whole gateway. Returns that directory (None
+    for one process, which keeps its metrics in memory as before).
+
+    prometheus_client chooses where values live when it is imported: this must run before anything imports it.
+    The directory is the port's, under HUB_VAR_DIR, emptied at each start: a restarted container (an emptyDir
+    survives it) must not add the previous run's counts."""
+    if processes == 1:
+        return None
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client est déjà importé : les processus de la passerelle ne partageraient "
+                           "pas leurs métriques.")
+    directory = var_dir() / f"gateway-metrics-{port}"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    return directory
+
+
+def forget_process(pid: int):
+    """A gateway process ended: its gauges leave the sum (its counters stay: a counter never goes back)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(pid)
+
+
+def reap_children(children: list, ended: dict):
+    """On SIGCHLD: the children that ended are waited for (their exit status kept in `ended`) and forgotten."""
+    def reap(signum, frame):
+        for child in children:
+            if child in ended:
+                continue
+            try:
+                pid, status = os.waitpid(child, os.WNOHANG)
+            except ChildProcessError:
+                continue
+            if pid:
+                ended[child] = status
+                forget_process(child)
+    signal.signal(signal.SIGCHLD, reap)
+
+
 def stop_on_signals(stop, children: list):
     """SIGTERM or SIGINT: pass it on to the children, and stop this process gracefully (server.GracefulStop)."""
     wake = stop.waker()
@@ -52,15 +97,19 @@ def stop_on_signals(stop, children: list):
     signal.signal(signal.SIGINT, stop_gracefully)
 
 
-def wait_for_children(children: list) -> int:
+def wait_for_children(children: list, ended: dict = None) -> int:
     """The first process leaves last (its end would stop the children still finishing their requests); returns
-    0 if every child stopped cleanly, else 1, so the exit status speaks for the whole gateway."""
-    failed = 0
+    0 if every child stopped cleanly, else 1, so the exit status speaks for the whole gateway. `ended`: the exit
+    statuses of the children reap_children already waited for."""
+    failed, ended = 0, ended if ended is not None else {}
     for child in children:
         try:
             _, status = os.waitpid(child, 0)
-        except ChildProcessError:
-            continue
+        except ChildProcessError:  # reaped on SIGCHLD meanwhile, or never ours
+            if child not in ended:
+                continue
+            status = ended[child]
+        forget_process(child)
         if os.waitstatus_to_exitcode(status) != 0:
             failed = 1
             logging.getLogger("gateway").warning("a gateway process did not stop cleanly", extra={
@@ -99,14 +148,17 @@ def shutdown_seconds() -> tuple:
 
 
 def main():
+    host, port = env_str("HUB_HOST", "127.0.0.1"), env_int("HUB_PORT", 8000)
+    processes, (grace, timeout) = process_count(), shutdown_seconds()
+    metrics_dir = share_metrics(processes, port)  # before the app's modules import prometheus_client
     from .app import create_app
     from .health import stop_being_ready
     from .server import GracefulStop, serve
     logs.configure("gateway", env_str("HUB_LOG_LEVEL", "INFO"))
-    host, port = env_str("HUB_HOST", "127.0.0.1"), env_int("HUB_PORT", 8000)
-    processes, (grace, timeout) = process_count(), shutdown_seconds()
     max_connections = env_int("HUB_MAX_CONNECTIONS", 1000)
-    children = start_processes(processes)
+    children, ended = start_processes(processes), {}
+    if children:
+        reap_children(children, ended)
     app = create_app()
     gc_tuning.settle()
     listener = eventlet.listen((host, port), backlog=1024, reuse_port=processes > 1 or None)
@@ -116,7 +168,10 @@ def main():
     logging.getLogger("gateway").info("hub gateway listening", extra={"url": f"http://{host}:{port}",
                                                                       "processes": processes, "pid": os.getpid()})
     serve(listener, app, max_connections, stop)
-    sys.exit(wait_for_children(children))
+    status = wait_for_children(children, ended)
+    if metrics_dir is not None and children:  # the first process, last to leave: nobody writes there any more
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    sys.exit(status)
 
 
 if __name__ == "__main__":
