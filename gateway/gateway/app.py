@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, errors, idempotency, observability, remote
+from . import auth, errors, idempotency, observability, remote, tracing
 from .api import api
 from .api.routing import open311
 from .config import Settings
@@ -36,6 +36,7 @@ def create_app(settings: Settings = None) -> Flask:
     if settings.trusted_proxies:
         # the address and scheme the last `trusted_proxies` proxies saw; every other X-Forwarded-* is ignored
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
+    tracing.init_app(app)  # first: the request's span is current in every other hook (log lines carry it)
     observability.init_app(app)
     remote.init_app(app, settings)
     auth.init_app(app, settings)

@@ -5,7 +5,7 @@ import copy
 from cachetools import TTLCache
 from flask import current_app, g
 
-from hubkit import keys, trust
+from hubkit import keys, tracing, trust
 from hubkit.batching import CallBatcher
 from hubkit.rpc import RpcPool
 
@@ -28,7 +28,12 @@ def init_app(app, settings):
 
 
 def _context() -> dict:
-    return {"correlation_id": g.request_id, "causation_id": g.request_id}
+    """The request's ids, and with tracing on the request span's traceparent (for batched calls too: a batch
+    is sent from the batcher's green thread, where the request's span is not current)."""
+    traceparent = tracing.current_traceparent()
+    if traceparent is None:
+        return {"correlation_id": g.request_id, "causation_id": g.request_id}
+    return {"correlation_id": g.request_id, "causation_id": g.request_id, tracing.TRACEPARENT_KEY: traceparent}
 
 
 def _signed_in_context() -> dict:

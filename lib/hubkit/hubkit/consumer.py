@@ -11,7 +11,7 @@ import logging
 import eventlet
 from nameko.events import EventHandler
 
-from . import dead_letters, metrics, queues, trust
+from . import dead_letters, metrics, queues, tracing, trust
 from .envelope import load_envelope
 from .errors import HubError, InvalidInput
 
@@ -77,6 +77,12 @@ class RetryingEventHandler(EventHandler):
             headers.pop(key, None)  # never passed on to the calls and events this worker makes
         for key in [key for key in headers if key.startswith("x-")]:
             del headers[key]  # nor the broker's bookkeeping of a retried message (x-death, x-delivery-count)
+        if tracing.TRACEPARENT_KEY not in headers and tracing.enabled():
+            # published without a producer span (the relay's process not tracing): the worker's span (opened by
+            # hubkit.correlation) is then the child of the span that wrote the event, named in its envelope
+            envelope = message.payload
+            if isinstance(envelope, dict) and tracing.parse(envelope.get(tracing.TRACEPARENT_KEY)):
+                headers[tracing.TRACEPARENT_KEY] = envelope[tracing.TRACEPARENT_KEY]
         return headers
 
     def handle_message_processed(self, message, result=None, exc_info=None):

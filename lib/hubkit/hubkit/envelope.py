@@ -2,7 +2,9 @@
 
 An event names what happened (past tense), who did it (an account id and a
 role: never an e-mail, name or address), what it happened to, and how it is
-linked to the request or event that caused it.
+linked to the request or event that caused it. With tracing on (hubkit.tracing) it also carries the W3C
+`traceparent` of the span that made it, so its publishing and its consumers continue that trace; the field is
+optional (tracing off, or events written before it existed).
 
 Producers build envelopes on hot paths (one event per signature or ballot of a
 batch), so `make_event` checks the schema's rules in plain Python and builds the
@@ -15,9 +17,11 @@ from datetime import datetime, timezone
 
 from marshmallow import Schema, fields, validate
 
+from . import tracing
 from .validation import load
 
 EVENT_TYPE = validate.Regexp(r"^[a-z][a-z0-9_]*\Z", error="Type d'événement en snake_case attendu.")
+TRACEPARENT = validate.Regexp(tracing.TRACEPARENT_PATTERN + r"\Z", error="traceparent W3C attendu.")
 ROLES = ("citizen", "agent", "moderator", "admin", "system", "anonymous")
 
 
@@ -42,6 +46,7 @@ class EnvelopeSchema(Schema):
     actor = fields.Nested(ActorSchema, required=True)
     subject = fields.Nested(SubjectSchema, required=True)
     payload = fields.Dict(keys=fields.String(), required=True)
+    traceparent = fields.String(validate=TRACEPARENT)  # optional: hubkit.tracing
 
 
 _schema = EnvelopeSchema()
@@ -65,6 +70,9 @@ def make_event(*, type, version, producer, subject, payload, correlation_id, cau
         "subject": subject,
         "payload": payload,
     }
+    traceparent = tracing.current_traceparent()  # None when tracing is off: the key is left out
+    if traceparent is not None:
+        envelope["traceparent"] = traceparent
     # The schema parses occurred_at back (fromisoformat: the inverse of isoformat for an aware datetime) and
     # writes it again; a naive moment would come back with "+00:00", so it takes the schema's way.
     wire = _fast_wire_form(envelope) if _aware(moment) else None
@@ -85,6 +93,7 @@ def dump(envelope: dict) -> dict:
 
 
 _is_type = EVENT_TYPE.regex.match
+_is_traceparent = TRACEPARENT.regex.match
 
 
 def _text(value, low: int, high: int) -> bool:
@@ -114,7 +123,7 @@ def _fast_wire_form(envelope: dict):
     for key in payload:
         if type(key) is not str:
             return None
-    return {
+    wire = {
         "event_id": envelope["event_id"],
         "type": event_type,
         "version": version,
@@ -126,3 +135,9 @@ def _fast_wire_form(envelope: dict):
         "subject": {"kind": kind, "id": subject_id},
         "payload": dict(payload),
     }
+    if "traceparent" in envelope:  # the schema's last field, so last here too
+        traceparent = envelope["traceparent"]
+        if not (type(traceparent) is str and len(traceparent) == 55 and _is_traceparent(traceparent)):
+            return None
+        wire["traceparent"] = traceparent
+    return wire

@@ -1,10 +1,11 @@
-"""JSON-lines logging with the current correlation id on every line."""
+"""JSON-lines logging with the current correlation id on every line, and the current span's `trace_id` and
+`span_id` when tracing is on and the span is recorded (hubkit.tracing): the way from a log line to its trace."""
 import json
 import logging
 import sys
 from datetime import datetime, timezone
 
-from . import correlation
+from . import correlation, tracing
 
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
@@ -25,6 +26,9 @@ class JsonFormatter(logging.Formatter):
             "correlation_id": getattr(record, "correlation_id", None) or correlation_id,
             "causation_id": getattr(record, "causation_id", None) or causation_id,
         }
+        trace_id, span_id = tracing.log_ids()
+        if trace_id is not None:
+            line["trace_id"], line["span_id"] = trace_id, span_id
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and key not in line and not key.startswith("_"):
                 line[key] = value if isinstance(value, (str, int, float, bool, type(None))) else str(value)

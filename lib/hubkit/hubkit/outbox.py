@@ -33,7 +33,7 @@ from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 
-from . import metrics, trust
+from . import metrics, tracing, trust
 from .config import amqp_ssl, amqp_uri
 from .db import utcnow
 from .outbox_backlog import pending_backlog
@@ -67,11 +67,15 @@ def _headers(correlation_id: str, event_id: str) -> dict:
     return {"nameko.correlation_id": correlation_id, "nameko.causation_id": event_id}
 
 
-def message_for(body: str, event_id: str, correlation_id: str, producer: str) -> amqp.Message:
+def message_for(body: str, event_id: str, correlation_id: str, producer: str,
+                traceparent: str = None) -> amqp.Message:
     """The message nameko's Publisher sends for an event (kombu's Producer.publish, pyamqp transport): `body`,
     the envelope's JSON text as kombu's json serializer writes it, priority 0, persistent, the context headers
-    (`context_headers`) and the producer's signature of `body` (`signed_headers`)."""
+    (`context_headers`) and the producer's signature of `body` (`signed_headers`); with tracing on, the
+    publishing span's `nameko.traceparent` (hubkit.tracing), which the consumer's span continues."""
     headers = _headers(correlation_id, event_id)
+    if traceparent is not None:
+        headers["nameko." + tracing.TRACEPARENT_KEY] = traceparent
     headers[trust.EVENT_SIGNATURE_HEADER] = trust.event_signature(producer, body.encode())
     return amqp.Message(body, priority=0, content_type="application/json", content_encoding="utf-8",
                         application_headers=headers, delivery_mode=PERSISTENT)
@@ -173,6 +177,9 @@ class OutboxRelay:
         # the envelope's text as stored (PostgreSQL's json keeps the text it was given) and its correlation id
         self._message_columns = (sa.cast(self.outbox.c.envelope, sa.Text).label("body"),
                                  self.outbox.c.envelope["correlation_id"].as_string().label("correlation_id"))
+        self._traced = tracing.enabled()  # read once: Correlation set the process's tracing up before any start
+        if self._traced:  # the span that wrote each event, for its publishing span's parent
+            self._message_columns += (self.outbox.c.envelope["traceparent"].as_string().label("traceparent"),)
 
     def publish_pending(self) -> int:
         """Publish every pending event; returns how many went out. Safe to call concurrently."""
@@ -210,7 +217,10 @@ class OutboxRelay:
             rows = session.execute(query).all()
             if not rows:
                 return 0, 0
-            confirmed, failed = self._publish_confirmed(rows)
+            spans = tracing.publishing_spans(rows, self.exchange.name) if self._traced else None
+            confirmed, failed = self._publish_confirmed(rows, spans)
+            if spans:
+                tracing.end_publishing_spans(spans, failed)
             if confirmed:
                 published = one_of(outbox.c.id, [row.id for row in confirmed], postgresql)
                 session.execute(outbox.update().where(published).values(
@@ -228,13 +238,14 @@ class OutboxRelay:
             session.commit()
             return len(confirmed), len(failed)
 
-    def _publish_confirmed(self, rows) -> tuple:
+    def _publish_confirmed(self, rows, spans: dict = None) -> tuple:
         """Send `rows` in order, then wait for their confirms: returns ([confirmed rows], [(row, error)]).
 
         A connection kept from an earlier run may have died since (broker restart): the rows it did
         not confirm are then sent once more on a new connection before they count as failed.
         """
-        batch = [(row, message_for(row.body, row.event_id, row.correlation_id, self.service_name))
+        batch = [(row, message_for(row.body, row.event_id, row.correlation_id, self.service_name,
+                                   tracing.traceparent_of(spans.get(row.id)) if spans else None))
                  for row in rows]
         confirmed, retried = [], False
         while batch:

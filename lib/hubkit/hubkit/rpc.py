@@ -24,7 +24,7 @@ from nameko.exceptions import RemoteError, RpcTimeout, UnknownService, registry 
 from nameko.rpc import MethodProxy, ReplyListener, RpcProxy, ServiceProxy
 from nameko.standalone.rpc import ClusterProxy, ClusterRpcProxy, PollingQueueConsumer
 
-from . import metrics, trust
+from . import metrics, tracing, trust
 from .config import amqp_ssl
 from .errors import HubError, ServiceUnavailable
 from .reconnect import ReconnectingQueueConsumer
@@ -88,6 +88,9 @@ class SignedMethodProxy(MethodProxy):
         data = worker_ctx.context_data
         headers = {self._get_header_name(key): value for key, value in data.items()
                    if value is not None and key not in trust.LOCAL_KEYS}
+        traceparent = tracing.current_traceparent()  # None when off: the worker's own (context data) goes on
+        if traceparent is not None:  # the span current at the call (a step inside the worker) is the parent
+            headers[self._get_header_name(tracing.TRACEPARENT_KEY)] = traceparent
         args, kwargs = self._arguments
         headers[self._get_header_name(trust.ASSERTION_KEY)] = trust.issue(
             self.issuer, self.service_name, self.method_name, data.get("correlation_id"), args, kwargs,

@@ -172,6 +172,8 @@ SCHEMA_RULES = {
     ("EnvelopeSchema", "actor"): ("Nested", True, False, ()),
     ("EnvelopeSchema", "subject"): ("Nested", True, False, ()),
     ("EnvelopeSchema", "payload"): ("Dict", True, False, ()),
+    ("EnvelopeSchema", "traceparent"): ("String", False, False,
+                                        (r"Regexp(00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})\Z)",)),
     ("ActorSchema", "account_id"): ("String", True, True, ("Length(max=64)",)),
     ("ActorSchema", "role"): ("String", True, False, ("OneOf(citizen,agent,moderator,admin,system,anonymous)",)),
     ("SubjectSchema", "kind"): ("String", True, False, ("Length(1..64)",)),
