@@ -1,7 +1,11 @@
-"""Business counters of the ideas service."""
+"""Business counters of the ideas service (counters: sum them across replicas). An idea is counted where it is
+created, once its transaction committed: an idea sent again with its idempotency key is answered from the stored
+answer (hubkit.idempotency) and not counted again."""
 from prometheus_client import Counter
 
-IDEAS_SUBMITTED = Counter("ideas_submitted_total", "Ideas submitted to the idea box.")
+IDEAS_SUBMITTED = Counter("ideas_submitted_total",
+                          "Ideas submitted to the idea box, counted once when created (an idempotent replay is not). "
+                          "Sum across replicas.")
 SUPPORTS = Counter("idea_supports_total", "Supports given to ideas (withdrawals are not subtracted).")
 COMMENTS = Counter("comments_posted_total", "Comments posted on ideas.")
 

@@ -13,7 +13,7 @@ from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
 
 from . import SERVICE_NAME, domain, schemas
-from .business_metrics import count_comment, count_consultation_action, count_idea_submitted, count_support
+from .business_metrics import count_comment, count_consultation_action, count_support
 from .domain import consultations as cd
 from .handlers import Consultations, Ideas
 from .models import Base
@@ -61,9 +61,7 @@ class IdeasService(Infrastructure):
     def submit_idea(self, actor, data):
         actor, command = actor_of(actor), load(schemas.SubmitIdeaSchema(), data)
         with self.db as uow:
-            idea = self._ideas(uow).submit_idea_once(actor, command, schemas.IdeaSchema().dump)
-        count_idea_submitted()
-        return idea
+            return self._ideas(uow).submit_idea_once(actor, command, schemas.IdeaSchema().dump)
 
     @rpc
     def list_ideas(self, data):

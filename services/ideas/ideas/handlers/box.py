@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from hubkit.errors import Conflict, HubError, InvalidInput, NotFound, PermissionDenied
 from hubkit.idempotency import IdempotencyKeys, keyed
 
-from .. import domain, events
+from .. import business_metrics, domain, events
 from ..models import Comment, Follow, Idea, StatusChange, Support
 from .common import FieldChecks, UseCases, rules
 from .idea_views import IdeaViews
@@ -46,6 +46,8 @@ class IdeaBox(UseCases):
                                   {"idea_id": idea.id, "theme": idea.theme, "arrondissement": idea.arrondissement},
                                   actor=events.actor(author_id, "citizen"))
         idea.submission_correlation_id = submitted["correlation_id"]
+        # counted here, once committed: a replay answered from its stored answer (submit_idea_once) never comes here
+        self.uow.on_commit(business_metrics.count_idea_submitted)
         return self.views.idea_view(idea, actor)
 
     def submit_idea_once(self, actor: dict, command: dict, dump) -> dict:
