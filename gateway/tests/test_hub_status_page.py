@@ -113,7 +113,8 @@ def test_the_dashboards_are_linked_when_grafana_is_configured(monkeypatch, clien
         session.update(signed)
     statuses.answers = {name: answer(name) for name in SERVICES.split(",")}
     page = text_of(other.get("/back-office/etat"))
-    for uid in ("hub-overview", "hub-business", "hub-infrastructure", "hub-service-routing", "hub-service-accounts"):
+    for uid in ("hub-overview", "hub-business", "hub-infrastructure", "hub-service-gateway", "hub-service-routing",
+                "hub-service-accounts"):
         assert f'href="https://grafana.paris.example/d/{uid}"' in page
 
 

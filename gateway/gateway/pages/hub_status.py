@@ -20,7 +20,8 @@ bp = Blueprint("hub_status", __name__, url_prefix="/back-office")
 
 STATUS_TIMEOUT_SECONDS = 2.0  # a service that answers does so in milliseconds; the page must not hang on one
 DASHBOARDS = (("hub-overview", "Vue d'ensemble du hub"), ("hub-business", "Participation (métier)"),
-              ("hub-infrastructure", "Infrastructure (RabbitMQ, PostgreSQL, Redis)"))
+              ("hub-infrastructure", "Infrastructure (RabbitMQ, PostgreSQL, Redis)"),
+              ("hub-service-gateway", "Passerelle (pages et API)"))
 CHECK_LABELS = {"broker": "RabbitMQ", "database": "base de données"}
 EXTRA_LABELS = {"overdue_ideas": "Idées en retard d'orientation", "webhooks_failing": "Webhooks en échec (réessayés)",
                 "webhooks_given_up": "Webhooks abandonnés"}

@@ -2,9 +2,10 @@
 
 An RPC not named here is the gateway's alone: it acts for a citizen or an agent, whose roles the service
 checks on its own data. The internal RPCs below give out what no citizen may ask for directly (e-mail domains,
-eligibility attributes, an e-mail to any account…): only the listed services may call them. `health` and
-`reference_data` (codes and labels, public) answer any verified identity. A caller not allowed is refused and
-counted (`hub_trust_refusals_total{reason="not_allowed"}`).
+eligibility attributes, an e-mail to any account…): only the listed services may call them. `status` (hubkit.status,
+the admin page "État du hub") is not listed, so it is the gateway's alone, and it also requires an administrator.
+`health` and `reference_data` (codes and labels, public) answer any verified identity. A caller not allowed is
+refused and counted (`hub_trust_refusals_total{reason="not_allowed"}`).
 """
 ANY_IDENTITY = frozenset({"gateway", "accounts", "ideas", "budget", "petitions", "routing"})
 OPEN_TO_ANY_IDENTITY = frozenset({"health", "reference_data"})
