@@ -36,8 +36,8 @@ def create_app(settings: Settings = None) -> Flask:
     if settings.trusted_proxies:
         # the address and scheme the last `trusted_proxies` proxies saw; every other X-Forwarded-* is ignored
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
-    tracing.init_app(app)  # first: the request's span is current in every other hook (log lines carry it)
     observability.init_app(app)
+    tracing.init_app(app)  # after the request id is made; its span ends after the access log line (which names it)
     remote.init_app(app, settings)
     auth.init_app(app, settings)
     errors.init_app(app)

@@ -1,9 +1,11 @@
-"""A SERVER span for each request the gateway serves (hubkit.tracing), the root of the request's trace.
+"""A SERVER span for each request the gateway serves (hubkit.tracing), the root of the trace of the request's
+correlation chain (its ids derive from the request id, so work done later in the same chain joins this trace).
 
 The span is named after the route's rule (`POST /api/v1/ideas`, never the URL: ids and query strings stay out) and
 carries the method, the rule and the status: nothing a person typed or is. A `traceparent` sent by the client is
-ignored: the public must not choose which requests are sampled (a flood of forced traces) nor join their requests
-to someone else's trace. The services' RPC spans are its children (remote._context carries its traceparent).
+ignored: the public must not join their requests to someone else's trace. (A client choosing its X-Request-ID
+chooses its trace id, hence whether its own requests are sampled: they are rate-limited like any other, and
+cannot land in another person's trace without knowing that person's random request id.) The services' RPC spans are its children (remote._context carries its traceparent).
 """
 from flask import g, request
 
@@ -18,8 +20,8 @@ def init_app(app):
     @app.before_request
     def start_span():
         route = request.url_rule.rule if request.url_rule else "unmatched"
-        span = tracing.start(f"{request.method} {route}", "server", None,
-                             {"http.request.method": request.method, "http.route": route})
+        span = tracing.start_chain(f"{request.method} {route}", g.request_id,
+                                   {"http.request.method": request.method, "http.route": route})
         g.trace_span, g.trace_token = span, tracing.activate(span)
 
     @app.after_request

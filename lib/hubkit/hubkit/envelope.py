@@ -70,7 +70,7 @@ def make_event(*, type, version, producer, subject, payload, correlation_id, cau
         "subject": subject,
         "payload": payload,
     }
-    traceparent = tracing.current_traceparent()  # None when tracing is off: the key is left out
+    traceparent = tracing.event_traceparent(type, correlation_id, causation_id)  # None when off: no key
     if traceparent is not None:
         envelope["traceparent"] = traceparent
     # The schema parses occurred_at back (fromisoformat: the inverse of isoformat for an aware datetime) and

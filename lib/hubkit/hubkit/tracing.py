@@ -9,11 +9,20 @@ the process, and the provider's shutdown at exit exports what is still queued.
 Sampling: the gateway decides for a request (`HUB_TRACE_SAMPLE_RATIO`, default DEFAULT_SAMPLE_RATIO, of the trace
 ids); every other span follows its parent's decision (ParentBased), so a trace is whole or absent.
 
+One trace per correlation chain: a chain's trace id and the id of its root span (the gateway request that started
+it) are derived from its correlation id (`chain_ids`, SHA-256). So work done later for the same chain, in
+another request or a timer (routing forwards an idea after the agent's undo window, in the citizen's correlation
+chain: docs/events.md), continues the same trace: `event_traceparent` then records an "emit <type>" span, child
+of the chain's root and linked to what is current (the agent's worker) and to the request that caused it. The
+sampling decision is a function of the trace id (TraceIdRatioBased), hence the same for the whole chain.
+
 Propagation is W3C `traceparent` (`00-<trace id>-<parent span id>-<flags>`): in nameko context data (hence the
 headers of RPC calls and events, `nameko.traceparent`), and in the event envelope (`traceparent`, optional), so
 the outbox relay, which publishes later and from another green thread, continues the trace of the worker that
 wrote the event. Spans carry names and bounded attributes only: no query string, no personal data.
 """
+import contextvars
+import hashlib
 import logging
 import re
 
@@ -31,6 +40,10 @@ MODES = ("off", "otlp")
 _tracer = None  # an SDK tracer while tracing is on; None (the default) and every helper is a no-op
 _provider = None
 _configured = False
+_sample_bound = 0  # TraceIdRatioBased's: a trace is sampled when the low 64 bits of its id are below it
+_chosen_ids = contextvars.ContextVar("hub_trace_chosen_ids", default=None)  # (trace id, span id) of a chain's root
+# an event id (a UUID with its dashes) as causation: the chain itself goes on, no other request to link to
+_EVENT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
 def enabled() -> bool:
@@ -78,17 +91,31 @@ def configure(service: str) -> bool:
 
 def install(service: str, exporter, ratio: float = 1.0, batch: bool = True):
     """Trace with `exporter` from now on (tests pass an InMemorySpanExporter and batch=False); returns the provider."""
-    global _tracer, _provider, _configured
+    global _tracer, _provider, _configured, _sample_bound
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+    from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
     from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
-    provider = TracerProvider(resource=Resource.create({"service.name": service}),
-                              sampler=ParentBased(TraceIdRatioBased(ratio)))
+
+    class ChainRootIds(RandomIdGenerator):
+        """Random ids, except for a chain's root span (`start_chain`), whose ids its correlation id gives."""
+
+        def generate_trace_id(self) -> int:
+            chosen = _chosen_ids.get()
+            return chosen[0] if chosen else super().generate_trace_id()
+
+        def generate_span_id(self) -> int:
+            chosen = _chosen_ids.get()
+            return chosen[1] if chosen else super().generate_span_id()
+
+    root_sampler = TraceIdRatioBased(ratio)
+    provider = TracerProvider(resource=Resource.create({"service.name": service}), id_generator=ChainRootIds(),
+                              sampler=ParentBased(root_sampler))
     provider.add_span_processor(BatchSpanProcessor(exporter) if batch else SimpleSpanProcessor(exporter))
     if _provider is not None:
         _provider.shutdown()
-    _provider, _tracer, _configured = provider, provider.get_tracer("hubkit"), True
+    _provider, _tracer, _configured, _sample_bound = provider, provider.get_tracer("hubkit"), True, root_sampler.bound
     return provider
 
 
@@ -155,6 +182,54 @@ def start(name: str, kind: str, traceparent=None, attributes: dict = None, links
     parent_context = trace.set_span_in_context(trace.NonRecordingSpan(parent)) if parent else context.Context()
     return _tracer.start_span(name, context=parent_context, kind=_KINDS[kind], attributes=attributes,
                               links=[trace.Link(link) for link in map(parse, links) if link])
+
+
+def chain_ids(correlation_id: str) -> tuple:
+    """(trace id, root span id) of the chain `correlation_id` names: the same in every process, for any id."""
+    digest = hashlib.sha256(correlation_id.encode("utf-8", "replace")).digest()
+    return int.from_bytes(digest[:16], "big") or 1, int.from_bytes(digest[16:24], "big") or 1
+
+
+def start_chain(name: str, correlation_id: str, attributes: dict = None):
+    """The root span of the chain `correlation_id` (the gateway's request span), with the chain's ids."""
+    if _tracer is None:
+        return None
+    from opentelemetry import context
+    token = _chosen_ids.set(chain_ids(correlation_id))
+    try:
+        return _tracer.start_span(name, context=context.Context(), kind=_KINDS["server"], attributes=attributes)
+    finally:
+        _chosen_ids.reset(token)
+
+
+def _chain_root(correlation_id: str):
+    from opentelemetry.trace import SpanContext, TraceFlags
+    trace_id, span_id = chain_ids(correlation_id)
+    sampled = (trace_id & 0xFFFFFFFFFFFFFFFF) < _sample_bound  # the decision the root's sampler made on it
+    return SpanContext(trace_id, span_id, is_remote=True, trace_flags=TraceFlags(1 if sampled else 0))
+
+
+def event_traceparent(event_type: str, correlation_id: str, causation_id: str = None):
+    """The traceparent an event's envelope carries: the current span's if it belongs to the event's correlation
+    chain (the common case, the only one on hot paths but for the items of a batch after its first), else that of
+    an "emit <type>" span made now in the chain's trace, child of its root, linked to the current span and to the
+    root of the request that caused the event. None when tracing is off."""
+    if _tracer is None or type(correlation_id) is not str:
+        return None
+    from opentelemetry import trace
+    current = trace.get_current_span().get_span_context()
+    root = _chain_root(correlation_id)
+    if current.is_valid and current.trace_id == root.trace_id:
+        return format_context(current)
+    links = [trace.Link(current)] if current.is_valid else []
+    if (type(causation_id) is str and causation_id != correlation_id and not _EVENT_ID.match(causation_id)):
+        cause = _chain_root(causation_id)
+        if not (current.is_valid and current.trace_id == cause.trace_id and current.span_id == cause.span_id):
+            links.append(trace.Link(cause))
+    span = _tracer.start_span(f"emit {event_type}", context=trace.set_span_in_context(trace.NonRecordingSpan(root)),
+                              kind=_KINDS["internal"], links=links, attributes={"hub.event_type": event_type})
+    span.end()
+    return format_context(span.get_span_context())
 
 
 def start_child(name: str, kind: str = "internal", attributes: dict = None):

@@ -19,6 +19,12 @@ from hubkit_sample_services import CounterService, NotesService, tallies, unit_o
 CALLER = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 
+def chain_root(correlation_id: str) -> str:
+    """The traceparent of the root span of a correlation chain (the gateway's request span)."""
+    trace_id, span_id = tracing.chain_ids(correlation_id)
+    return f"00-{trace_id:032x}-{span_id:016x}-01"
+
+
 @pytest.fixture
 def spans():
     """Tracing on, every trace sampled, finished spans kept in memory; off again (the default) afterwards."""
@@ -141,7 +147,7 @@ def test_an_event_names_the_span_that_made_it_only_when_tracing_is_on(spans):
     tracing.uninstall()
     assert "traceparent" not in envelope.make_event(**EVENT)  # off: the envelope is as it always was
     tracing.install("hubkit-tests", InMemorySpanExporter(), ratio=1.0, batch=False)
-    span = tracing.start("notes.write_note", "server")
+    span = tracing.start("notes.write_note", "server", chain_root("req-1"))
     token = tracing.activate(span)
     try:
         made = envelope.make_event(**EVENT)
@@ -150,6 +156,46 @@ def test_an_event_names_the_span_that_made_it_only_when_tracing_is_on(spans):
         tracing.end(span)
     assert made["traceparent"] == traceparent(span) and list(made)[-1] == "traceparent"
     assert made == envelope.dump(envelope.load_envelope(made))  # the fast wire form is the schema's
+
+
+def test_a_chains_trace_and_root_span_ids_are_the_same_everywhere_for_any_correlation_id(spans):
+    root = tracing.start_chain("POST /api/v1/ideas", "req-1")
+    tracing.end(root)
+    assert traceparent(root) == chain_root("req-1") and root.parent is None
+    assert tracing.chain_ids("req-1") != tracing.chain_ids("req-2")
+
+
+def test_an_event_of_another_chain_continues_that_chains_trace_linked_to_what_caused_it(spans):
+    """A timer (no span) or an agent's worker emitting in a citizen's chain: an "emit" span in the citizen's trace,
+    child of its request's span, linked to the agent's worker and to the agent's request span."""
+    agent_worker = tracing.start("routing.decide", "server", chain_root("agent-request"))
+    token = tracing.activate(agent_worker)
+    try:
+        made = envelope.make_event(**{**EVENT, "correlation_id": "citizen-request", "causation_id": "agent-request"})
+    finally:
+        tracing.deactivate(token)
+        tracing.end(agent_worker)
+    from_a_timer = envelope.make_event(**{**EVENT, "correlation_id": "citizen-request",
+                                          "causation_id": "3f1c2a9e-8b7d-4c6e-9a5f-0e1d2c3b4a59"})
+    emitted, emitted_by_timer = [span for span in spans() if span.name == "emit note_written"]
+    assert made["traceparent"] == traceparent(emitted) and from_a_timer["traceparent"] == traceparent(emitted_by_timer)
+    citizen_trace, citizen_root_span = tracing.chain_ids("citizen-request")
+    for span in (emitted, emitted_by_timer):
+        assert span.context.trace_id == citizen_trace and span.parent.span_id == citizen_root_span
+    assert [link.context for link in emitted.links] == [agent_worker.context, tracing.parse(chain_root("agent-request"))]
+    assert emitted_by_timer.links == ()  # caused by an event of the chain itself: nothing else to link to
+
+
+def test_a_chain_is_sampled_or_not_as_a_whole():
+    tracing.install("hubkit-tests", InMemorySpanExporter(), ratio=0.5, batch=False)
+    try:
+        for number in range(40):
+            root = tracing.start_chain("GET /", f"request-{number}")
+            tracing.end(root)
+            later = tracing.event_traceparent("note_written", f"request-{number}", "another-request")
+            assert later.endswith("-01") == root.get_span_context().trace_flags.sampled
+    finally:
+        tracing.uninstall()
 
 
 @pytest.mark.parametrize("hostile", [CALLER.upper(), CALLER + "\n", "00-evil", 42, "x" * 55])
@@ -211,8 +257,9 @@ def test_a_call_its_event_and_the_consumer_form_one_trace(spans, infra_db, rabbi
         uow.session.execute(tallies.insert().values(name="notes", count=0))
     container_factory(NotesService, rabbit_config).start()
     container_factory(CounterService, rabbit_config).start()
+    caller = chain_root("req-7")  # what the gateway sends for its request "req-7"
     with ServiceRpcProxy("hubkit_notes", rabbit_config,
-                         context_data={"correlation_id": "req-7", "traceparent": CALLER}) as notes_rpc:
+                         context_data={"correlation_id": "req-7", "traceparent": caller}) as notes_rpc:
         notes_rpc.write_note("tracée")
         with ServiceRpcProxy("hubkit_notes", rabbit_config, context_data={"traceparent": "00-forged"}) as forged:
             forged.ping()
@@ -227,8 +274,8 @@ def test_a_call_its_event_and_the_consumer_form_one_trace(spans, infra_db, rabbi
                                  found["hubkit_counter.count_note"])
     assert server.kind == SpanKind.SERVER and publish.kind == SpanKind.PRODUCER and consumer.kind == SpanKind.CONSUMER
     assert {server.context.trace_id, publish.context.trace_id, consumer.context.trace_id} == {
-        tracing.parse(CALLER).trace_id}
-    assert server.parent.span_id == tracing.parse(CALLER).span_id
+        tracing.parse(caller).trace_id}
+    assert server.parent.span_id == tracing.parse(caller).span_id
     assert publish.parent.span_id == server.context.span_id  # the envelope named the worker's span
     assert consumer.parent.span_id == publish.context.span_id  # the message's header named the publishing span
     [stored] = [row.envelope for row in _outbox(infra_db)]
