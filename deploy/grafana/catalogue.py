@@ -123,7 +123,7 @@ def business() -> dict:
         Row("Pétitions"),
         *_per_arrondissement("Signatures", "petitions_signatures_total", "petitions_signatures_refused_total"),
         Row("Boîte à idées et aiguillage"),
-        stat("Idées en attente", "sum(max by (scheme, direction) (routing_ideas_waiting))",
+        stat("Idées en attente", "sum(max by (scheme, direction) (routing_ideas_waiting)) or vector(0)",
              "Idées dans la boîte de réception de l'aiguillage, en attente d'une décision.", width=4),
         stat("Idées en retard", "max(routing_ideas_overdue)", "En attente au-delà du délai de leur dispositif.",
              width=4, steps=[(None, GREEN), (1, AMBER), (20, RED)]),
@@ -133,7 +133,7 @@ def business() -> dict:
         stat("Première réponse : p90", f"histogram_quantile(0.9, sum by (le) (rate({first_answer}[{RANGE}])))",
              "Neuf idées sur dix ont eu leur première réponse en moins de ce temps.", unit="s", width=4),
         stat("Idées proposées sur la période", in_range("ideas_submitted_total"), "Idées déposées.", width=4),
-        stat("Webhooks abandonnés", "sum(max by (scheme) (routing_webhook_deliveries_given_up))",
+        stat("Webhooks abandonnés", "sum(max by (scheme) (routing_webhook_deliveries_given_up)) or vector(0)",
              "Dossiers dont aucun envoi par webhook n'a abouti : à renvoyer à la main (docs/operations/webhooks.md).",
              width=4, steps=COUNT_STEPS),
         bars("Boîte de réception par dispositif et sens", "max by (scheme, direction) (routing_ideas_waiting)",
@@ -222,10 +222,12 @@ def infrastructure() -> dict:
         Row("Processus du hub"),
         series("Mémoire par processus", [(f'max by (job) (process_resident_memory_bytes{{job=~"{HUB_JOBS}"}})',
                                           "{{job}}")],
-               "Mémoire résidente, la plus grosse réplique de chaque partie.", unit="bytes", width=12),
+               "Mémoire résidente, la plus grosse réplique de chaque partie (pas la passerelle à plusieurs "
+               "processus : prometheus_client n'y expose pas process_*).", unit="bytes", width=12),
         series("Processeur par partie", [(f'sum by (job) (rate(process_cpu_seconds_total{{job=~"{HUB_JOBS}"}}'
                                           f"[{RATE}]))", "{{job}}")],
-               "Cœurs occupés, toutes répliques ; un processus eventlet n'en occupe qu'un.", unit="short",
+               "Cœurs occupés, toutes répliques ; un processus eventlet n'en occupe qu'un (pas la "
+               "passerelle à plusieurs processus).", unit="short",
                width=12),
     ]
     return dashboard("hub-infrastructure", "Hub : infrastructure", "RabbitMQ, PostgreSQL, Redis et les processus "

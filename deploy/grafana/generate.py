@@ -74,7 +74,7 @@ def doc_section(boards: list) -> str:
         lines += [f"### {board['title']} (`{board['uid']}`)", "", question(board), ""]
         for panel in board["panels"]:
             if panel["type"] == "row":
-                lines += [f"*{panel['title']}*", ""]
+                lines += ([""] if lines[-1] else []) + [f"*{panel['title']}*", ""]
                 continue
             exprs = [target["expr"] for target in panel["targets"]]
             lines.append(f"- **{panel['title']}** ({panel['type']}): " + "; ".join(f"`{expr}`" for expr in exprs))

@@ -25,8 +25,8 @@ def journey_matcher(journey: str, extra: str = "") -> str:
 
 
 def requests_rate(matcher: str = "", by: str = "") -> str:
-    grouping = f" by ({by})" if by else ""
-    return f"sum{grouping} (rate(hub_http_requests_total{matcher}[{RATE}]))"
+    grouping = f" by ({by}) " if by else ""
+    return f"sum{grouping}(rate(hub_http_requests_total{matcher}[{RATE}]))"
 
 
 def server_error_share(journey: str = None) -> str:
@@ -49,14 +49,17 @@ def journey_latency(journey: str, quantile: float = 0.95) -> str:
 
 
 def per_minute(metric: str, by: str = "") -> str:
-    grouping = f" by ({by})" if by else ""
-    return f"sum{grouping} (rate({metric}[{RATE}])) * 60"
+    """Per minute; a total reads 0, not "no data", while a labelled counter has no series yet."""
+    if by:
+        return f"sum by ({by}) (rate({metric}[{RATE}])) * 60"
+    return f"sum(rate({metric}[{RATE}])) * 60 or vector(0)"
 
 
 def in_range(metric: str, by: str = "") -> str:
     """How many over the dashboard's time range (rounded: increase() extrapolates)."""
-    grouping = f" by ({by})" if by else ""
-    return f"round(sum{grouping} (increase({metric}[{RANGE}])))"
+    if by:
+        return f"round(sum by ({by}) (increase({metric}[{RANGE}])))"
+    return f"round(sum(increase({metric}[{RANGE}]))) or vector(0)"
 
 
 # The outbox and dead-letter gauges: every replica of a service reads the same table or queue, hence max.

@@ -315,6 +315,28 @@ def check_configmaps(objects: list, files=DASHBOARD_FILES) -> list:
     return problems
 
 
+def check_journey_routes(journeys: dict, url_rules: dict) -> list:
+    """Each route a dashboard calls "the vote", "a signature" or "an idea" is one the gateway serves with that
+    method: a renamed route would otherwise leave its panels silently empty."""
+    problems = []
+    for journey, (methods, routes) in journeys.items():
+        for route in routes.split("|"):
+            served = url_rules.get(route, set())
+            if not served & set(methods.split("|")):
+                problems.append(f"{journey}: the gateway serves no {methods} {route}")
+    return problems
+
+
+def gateway_url_rules() -> dict:
+    from gateway.app import create_app
+    from gateway.config import Settings
+    app = create_app(Settings(secret_key="test", environment="test"))
+    rules = {}
+    for rule in app.url_map.iter_rules():
+        rules.setdefault(rule.rule, set()).update(rule.methods)
+    return rules
+
+
 # --- the real files ----------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -368,6 +390,16 @@ def test_links_and_uids(boards):
 
 def test_every_query_parses(boards, tmp_path):
     assert check_promql_parses(boards, tmp_path) == []
+
+
+def test_journeys_are_routes_the_gateway_serves():
+    journeys = _generator(GRAFANA / "queries.py", "hub_grafana_queries").JOURNEYS
+    rules = gateway_url_rules()
+    assert check_journey_routes(journeys, rules) == []
+    renamed = {"ballot": ("PUT", "/api/v1/budget/cycles/<cycle_id>/bulletin"), "idea": ("PUT", "/api/v1/ideas")}
+    assert check_journey_routes(renamed, rules) == [
+        "ballot: the gateway serves no PUT /api/v1/budget/cycles/<cycle_id>/bulletin",
+        "idea: the gateway serves no PUT /api/v1/ideas"]
 
 
 def test_compose_provisions_grafana():
