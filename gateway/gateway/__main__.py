@@ -13,6 +13,7 @@ import os  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from hubkit import gc_tuning, logs  # noqa: E402
@@ -57,6 +58,15 @@ def share_metrics(processes: int, port: int) -> Path | None:
     directory.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
     return directory
+
+
+def export_start_time():
+    """`process_start_time_seconds`, which prometheus_client does not export for several processes, as one series
+    for the whole gateway (the latest start of its processes, moments apart): HubProcessRestarting still sees the
+    gateway restart. Each process sets its own after the fork."""
+    from prometheus_client import Gauge
+    Gauge("process_start_time_seconds", "Start time of the gateway's processes since unix epoch in seconds.",
+          registry=None, multiprocess_mode="max").set(time.time())
 
 
 def forget_process(pid: int):
@@ -157,6 +167,8 @@ def main():
     logs.configure("gateway", env_str("HUB_LOG_LEVEL", "INFO"))
     max_connections = env_int("HUB_MAX_CONNECTIONS", 1000)
     children, ended = start_processes(processes), {}
+    if metrics_dir is not None:
+        export_start_time()
     if children:
         reap_children(children, ended)
     app = create_app()

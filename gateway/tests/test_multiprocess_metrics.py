@@ -58,6 +58,12 @@ def healthz_count(exposition: str) -> float:
                if sample.name == "hub_http_requests_total" and sample.labels == HEALTHZ)
 
 
+def start_times(exposition: str) -> list:
+    """What HubProcessRestarting watches (deploy/prometheus/rules/processes.yml)."""
+    return [sample.value for family in text_string_to_metric_families(exposition) for sample in family.samples
+            if sample.name == "process_start_time_seconds"]
+
+
 def counts_by_process(directory) -> dict:
     """Each process's own /healthz count, read from its file alone."""
     counts = {}
@@ -88,6 +94,8 @@ def test_one_scrape_sums_every_process_and_keeps_the_counts_of_one_that_ended(ga
     scrapes = [healthz_count(requests.get(f"{url}/metrics", headers={"Connection": "close"}).text)
                for _ in range(6)]  # whichever process answers the scrape, it answers for both
     assert scrapes == [before + sent] * 6
+    started = [start_times(requests.get(f"{url}/metrics", headers={"Connection": "close"}).text) for _ in range(6)]
+    assert all(len(times) == 1 for times in started) and len(set(map(tuple, started))) == 1, started  # one, stable
 
     assert (directory / f"gauge_livemax_{child}.db").exists()
     os.kill(child, signal.SIGKILL)

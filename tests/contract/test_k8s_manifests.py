@@ -56,6 +56,8 @@ SAFE_DEFAULTS = {
     "HUB_TEST_*": "the test harness's servers (hubkit.testing), never read by a running process",
     "HUB_TRUST_DEV_SEED": "keys derived from one seed: the dev overlay only, production refuses it",
     "HUB_VAR_DIR": "the image's ENV (/var/lib/hub), an emptyDir in every pod",
+    "PROMETHEUS_MULTIPROC_DIR": "set by gateway.__main__ itself when HUB_GATEWAY_PROCESSES > 1 (under HUB_VAR_DIR), "
+                                "never by a manifest",
 }
 # The dev overlay gives no key files: every key derives from HUB_TRUST_DEV_SEED (hubkit.keys, HUB_ENV=local).
 DEV_DERIVED = {name: "derived from HUB_TRUST_DEV_SEED in the dev overlay"
