@@ -148,3 +148,41 @@ def test_a_dashboards_url_that_is_no_plain_http_address_is_refused(url):
 @pytest.mark.parametrize("seconds, label", [(0, "0 s"), (12.7, "12 s"), (200, "3 min 20 s"), (7500, "2 h 05 min")])
 def test_ages_are_worded(seconds, label):
     assert hub_status.age_label(seconds) == label
+
+
+# --- the same as JSON: GET /api/v1/admin/status --------------------------------------------------------------
+
+@pytest.fixture
+def admin_api(monkeypatch, bearer):
+    """An API client's headers (an administrator's bearer token) and an app of four services."""
+    return client_of(monkeypatch), bearer("admin")
+
+
+def test_the_api_answers_every_service_as_the_document_says(admin_api, statuses):
+    client, headers = admin_api
+    statuses.answers = {name: answer(name) for name in SERVICES.split(",")}
+    statuses.answers["routing"] = answer("routing", extras={"overdue_ideas": 4}, outbox=None, dead_letters=None)
+    statuses.answers["ideas"] = ServiceUnavailable()
+    response = client.get("/api/v1/admin/status", headers=headers)
+    assert response.status_code == 200, response.text
+    by_name = {service["service"]: service for service in response.get_json()["services"]}
+    assert list(by_name) == SERVICES.split(",")
+    assert by_name["ideas"] == {"service": "ideas", "reachable": False, "error": "SERVICE_UNAVAILABLE"}
+    assert by_name["routing"]["extras"] == {"overdue_ideas": 4} and by_name["routing"]["outbox"] is None
+    assert by_name["accounts"]["started_at"] == "2026-12-07T08:00:00+00:00"
+    assert by_name["accounts"]["outbox"] == {"pending": 0, "oldest_age_seconds": 0.0}
+    assert by_name["accounts"]["checks"]["database"] == {"ok": True, "ms": 1.2}
+
+
+@pytest.mark.parametrize("roles", [(), ("agent",), ("moderator",)])
+def test_the_api_refuses_anyone_but_an_admin(monkeypatch, bearer, statuses, roles):
+    client = client_of(monkeypatch)
+    assert client.get("/api/v1/admin/status").status_code == 401
+    assert client.get("/api/v1/admin/status", headers=bearer(*roles)).status_code == 403
+    assert statuses.asked == []
+
+
+def test_the_api_is_in_the_openapi_document(monkeypatch):
+    document = client_of(monkeypatch).get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/api/v1/admin/status"]["get"]
+    assert {"200", "401", "403"} <= set(operation["responses"]) and operation["security"]

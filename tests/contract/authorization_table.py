@@ -218,7 +218,7 @@ TABLE = {
     **rows(ADMIN_ONLY,
            "POST /api/v1/accounts/<account_id>/roles", "DELETE /api/v1/accounts/<account_id>/roles/<role>",
            "GET /back-office/roles", "POST /back-office/comptes/<account_id>/roles",
-           "GET /back-office/etat",  # "État du hub": every service's status (each service checks the role again)
+           "GET /back-office/etat", "GET /api/v1/admin/status",  # "État du hub": every service's status
            "POST /back-office/comptes/<account_id>/roles/<role>/retirer",
            "POST /api/v1/routing/schemes", "PATCH /api/v1/routing/schemes/<code>", "GET /back-office/dispositifs",
            "POST /back-office/dispositifs", "POST /back-office/dispositifs/<code>",

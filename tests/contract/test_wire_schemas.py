@@ -30,7 +30,8 @@ from marshmallow import Schema, fields, validate
 from gateway.api import api
 
 AREAS = {"accounts": "accounts", "me": "accounts", "admin": "accounts", "ideas": "ideas",
-         "consultations": "ideas", "budget": "budget", "petitions": "petitions", "routing": "routing"}
+         "consultations": "ideas", "budget": "budget", "petitions": "petitions", "routing": "routing",
+         "hub_status": None}  # every service's `status` (hubkit.status): a plain dict, its schemas GATEWAY_ONLY
 # The module of the service holding an area's schemas when two modules share a class name
 AREA_MODULES = {"consultations": "consultations", "ideas": "ideas"}
 
@@ -54,6 +55,8 @@ GATEWAY_ONLY = {
     "schemas.PersonalDataExportSchema": "the gateway's own union of each service's export (a dict per service)",
     "routing_schemas.SchemeListQuerySchema": "the routing service reads its one flag, include_inactive, without a "
                                              "schema",
+    "hub_status.HubStatusSchema": "every service's status (hubkit.status) is a plain dict of counts and times, "
+                                  "gathered by the gateway with the services that did not answer",
 }
 # Fields of a service's command the gateway fills itself, never from the client's body or query
 SET_BY_GATEWAY = {"client", "actor", "author_pseudonym", "session_kind", "kind", "content_id", "action",

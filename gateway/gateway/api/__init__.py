@@ -3,7 +3,7 @@ from flask import Blueprint, jsonify
 from werkzeug.routing import BaseConverter
 
 from ..openapi import build_spec
-from . import accounts, admin, budget, consultations, ideas, me, petitions, routing
+from . import accounts, admin, budget, consultations, hub_status, ideas, me, petitions, routing
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -20,6 +20,7 @@ api.record_once(lambda state: state.app.url_map.converters.setdefault("id", IdCo
 api.register_blueprint(accounts.bp)
 api.register_blueprint(me.bp)
 api.register_blueprint(admin.bp)
+api.register_blueprint(hub_status.bp)
 api.register_blueprint(ideas.bp)
 api.register_blueprint(consultations.bp)
 api.register_blueprint(petitions.bp)

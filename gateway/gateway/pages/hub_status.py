@@ -31,17 +31,20 @@ EXTRA_LABELS = {"overdue_ideas": "Idées en retard d'orientation", "webhooks_fai
 @roles_required("admin")
 def index():
     settings = current_app.config["HUB_SETTINGS"]
-    reader = actor()
-    threads = [eventlet.spawn(contextvars.copy_context().run, status_of, service, reader)
-               for service in settings.services]
-    services = [thread.wait() for thread in threads]
+    services = [view_of(status) for status in every_status(settings.services, actor())]
     return render_template("backoffice/hub_status.html", services=services,
                            dashboards=dashboard_links(settings.dashboards_url), dashboards_url=settings.dashboards_url,
                            reachable=sum(1 for service in services if service["reachable"]))
 
 
+def every_status(services, reader: dict) -> list:
+    """Each service's `status_of`, in the order of `services`, all asked at the same time (the page and the API)."""
+    threads = [eventlet.spawn(contextvars.copy_context().run, status_of, service, reader) for service in services]
+    return [thread.wait() for thread in threads]
+
+
 def status_of(service: str, reader: dict) -> dict:
-    """What the page shows of one service: its answer, worded, or "unreachable" with the error's code."""
+    """The service's answer with `reachable` and `error` (None), or only those, with the code of what went wrong."""
     try:
         with eventlet.Timeout(STATUS_TIMEOUT_SECONDS):
             answer = remote.call(service, "status", reader)
@@ -49,17 +52,20 @@ def status_of(service: str, reader: dict) -> dict:
     except (Exception, eventlet.Timeout) as error:
         code = getattr(error, "code", None) or ("TIMEOUT" if isinstance(error, eventlet.Timeout) else "UNAVAILABLE")
         log.warning("hub status: a service did not answer", extra={"target": service, "error_code": code})
-        return {"name": service, "reachable": False, "error": code}
-    return view_of(service, answer)
+        return {"service": service, "reachable": False, "error": code}
+    return {**answer, "service": service, "reachable": True, "error": None}
 
 
-def view_of(service: str, answer: dict) -> dict:
-    checks = answer.get("checks") or {}
-    failing = [CHECK_LABELS.get(name, name) for name, check in checks.items() if not check.get("ok")]
-    extras = answer.get("extras")
-    return {"name": service, "reachable": True, "healthy": not failing, "failing": failing,
-            "version": answer.get("version"), "started_at": answer.get("started_at"),
-            "outbox": answer.get("outbox"), "dead_letters": answer.get("dead_letters"),
+def view_of(status: dict) -> dict:
+    """What the page shows of one service, worded."""
+    if not status["reachable"]:
+        return {"name": status["service"], "reachable": False, "error": status["error"]}
+    failing = [CHECK_LABELS.get(name, name) for name, check in (status.get("checks") or {}).items()
+               if not check.get("ok")]
+    extras = status.get("extras")
+    return {"name": status["service"], "reachable": True, "healthy": not failing, "failing": failing,
+            "version": status.get("version"), "started_at": status.get("started_at"),
+            "outbox": status.get("outbox"), "dead_letters": status.get("dead_letters"),
             "extras": None if extras is None else [(EXTRA_LABELS.get(key, key), value) for key, value in extras.items()]}
 
 
