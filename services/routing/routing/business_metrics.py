@@ -1,25 +1,45 @@
-"""Business metrics of the routing service."""
+"""Business metrics of the routing service.
+
+With N replicas: the gauges are a fresh count from the database by every replica's sweep timer, so each replica
+reports the same value (read them with max, never sum); the counters and the histogram are counted by the one
+replica that did the thing (a decision takes effect once, under its row lock; a webhook call is leased to one
+replica), so sum them. A decision sent again with its idempotency key is the decision already recorded, and a
+scheme's answer sent again changes nothing: neither is counted twice."""
 from prometheus_client import Counter, Gauge, Histogram
 
-WAITING = Gauge("routing_ideas_waiting", "Ideas waiting for a decision, by scheme they are headed to and direction.",
-                ["scheme", "direction"])
-OVERDUE = Gauge("routing_ideas_overdue", "Ideas waiting past their scheme's response deadline.")
+from . import domain
+
+WAITING = Gauge("routing_ideas_waiting",
+                "Ideas waiting for a decision, by scheme they are headed to and direction. A count from the "
+                "database by every replica: read with max.", ["scheme", "direction"])
+OVERDUE = Gauge("routing_ideas_overdue",
+                "Ideas waiting past their scheme's response deadline. A count from the database by every replica: "
+                "read with max.")
 FIRST_RESPONSE = Histogram("routing_time_to_first_response_seconds",
-                           "From an idea's arrival in the inbox to the first decision taking effect.",
+                           "From an idea's arrival in the inbox to the first decision taking effect (observed once "
+                           "per idea; sum across replicas).",
                            buckets=(3600, 6 * 3600, 86400, 2 * 86400, 4 * 86400, 7 * 86400, 14 * 86400, 30 * 86400,
                                     60 * 86400))
-DECISIONS = Counter("routing_decisions_total", "Decisions that took effect, by action.", ["action"])
-FORWARDS = Counter("routing_forwards_total", "Ideas forwarded to a scheme (re-routings included), by scheme.",
-                   ["scheme"])
+DECISIONS = Counter("routing_decisions_total", "Decisions that took effect, by action. Sum across replicas.",
+                    ["action"])
+FORWARDS = Counter("routing_forwards_total",
+                   "Ideas forwarded to a scheme (re-routings included), by scheme. Sum across replicas.", ["scheme"])
 UNDONE = Counter("routing_decisions_undone_total", "Decisions undone within the undo window.")
 WEBHOOK_DELIVERIES = Counter("routing_webhook_deliveries_total", "Dossiers delivered by webhook (2xx received).")
 WEBHOOK_FAILURES = Counter("routing_webhook_failures_total", "Failed webhook calls (retried with backoff).")
 GIVEN_UP = Gauge("routing_webhook_deliveries_given_up",
-                 "Dossiers whose webhook calls all failed (ROUTING_WEBHOOK_MAX_ATTEMPTS): not retried any more.",
-                 ["scheme"])
+                 "Dossiers whose webhook calls all failed (ROUTING_WEBHOOK_MAX_ATTEMPTS): not retried any more. A "
+                 "count from the database by every replica: read with max.", ["scheme"])
 RECOVERED = Counter("routing_ideas_recovered_total",
                     "Ideas whose idea_submitted never reached routing, found in the idea box by reconciliation.")
 SCHEME_ANSWERS = Counter("routing_scheme_answers_total", "Signed answers received from external schemes.")
+
+# Every action, and the City's schemes an idea can be forwarded to, exist at 0 from the start: a rate is never
+# missing. A scheme an admin adds later appears with its first forward.
+for _action in domain.ACTIONS:
+    DECISIONS.labels(_action)
+for _scheme in (domain.BUDGET, domain.PETITION, domain.GREENING_PERMIT, domain.STREET_REPORT):
+    FORWARDS.labels(_scheme)
 
 
 def _refresh(gauge, seen: set, counts: dict):

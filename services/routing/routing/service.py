@@ -154,9 +154,7 @@ class RoutingService(Infrastructure):
         """A scheme's signed answer, as the gateway received it (body and headers untouched)."""
         command = load(schemas.SchemeAnswerSchema(), data)
         with self.db as uow:
-            dossier = schemas.DossierSchema().dump(self._use(Deliveries, uow).receive_answer(command))
-        business_metrics.count_scheme_answer()
-        return dossier
+            return schemas.DossierSchema().dump(self._use(Deliveries, uow).receive_answer(command))
 
     # --- the one history ------------------------------------------------------------------------------
 

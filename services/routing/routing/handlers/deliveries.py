@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from hubkit.errors import AuthenticationFailed, Conflict, NotFound
 from hubkit.validation import load
 
-from .. import domain, events, schemas
+from .. import business_metrics, domain, events, schemas
 from ..domain import webhooks as webhook_rules
 from ..models import Dossier, InboxItem, ReceivedAnswerSignature, Scheme, WebhookDelivery
 from .common import UseCases, acting_on, request_id, rules
@@ -141,6 +141,7 @@ class Deliveries(UseCases):
                              {"dossier_reference": dossier.reference, "idea_id": dossier.idea_id,
                               "scheme": scheme.code, "status": status}, events.SYSTEM,
                              f"Réponse de « {scheme.name} » au dossier {dossier.reference} : {text}")
+        self.uow.on_commit(business_metrics.count_scheme_answer)  # not the same answer sent again (above)
         return dossier_view(dossier, names)
 
     def _remember_once(self, signature: str, reference: str, timestamp: int, now) -> None:
