@@ -1,11 +1,13 @@
-"""Business counters of the accounts service."""
+"""Business counters of the accounts service (counters: sum them across replicas)."""
 from contextlib import contextmanager
 
 from prometheus_client import Counter
 
 from hubkit.errors import HubError
 
-REGISTRATIONS = Counter("accounts_registrations_total", "Registration requests accepted (verification mail queued).")
+REGISTRATIONS = Counter("accounts_registrations_total",
+                        "Accounts created (verification mail queued); a registration with an address that already "
+                        "has an account answers the same but is not counted. Sum across replicas.")
 LOGINS = Counter("accounts_logins_total", "Successful logins.")
 LOGINS_FAILED = Counter("accounts_logins_failed_total", "Refused logins, by reason.", ["reason"])
 

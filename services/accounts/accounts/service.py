@@ -11,7 +11,7 @@ from hubkit.throttle import RedisThrottle
 from hubkit.validation import load
 
 from . import SERVICE_NAME, domain, schemas
-from .business_metrics import count_login, count_registration
+from .business_metrics import count_login
 from .handlers import Accounts
 from .models import Base
 from .settings import settings
@@ -55,9 +55,7 @@ class AccountsService(Infrastructure):
     def register(self, data):
         command = load(schemas.RegisterSchema(), data)
         with self.db as uow:
-            result = self._accounts(uow).register(command)
-        count_registration()
-        return result
+            return self._accounts(uow).register(command)
 
     @rpc
     def verify_email(self, data):

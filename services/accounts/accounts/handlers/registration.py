@@ -5,7 +5,7 @@ the same (a password hash), and holds the pseudonym the same way (a reservation 
 account would hold it); only the owner of the address is told, by e-mail."""
 from hubkit.errors import Conflict, InvalidInput
 
-from .. import domain, events, mails
+from .. import business_metrics, domain, events, mails
 from ..models import Account, PseudonymReservation
 from . import passwords
 from .common import UseCases, rules
@@ -43,6 +43,8 @@ class Registration(UseCases):
             account, "verify_email", domain.VERIFY_EMAIL_TTL, email)))
         self.uow.emit(events.ACCOUNT_REGISTERED, events.subject(account.id), {"account_id": account.id},
                       actor=events.actor(account.id, "citizen"))
+        # a new account only (a known address answers the same but is not a registration), once committed
+        self.uow.on_commit(business_metrics.count_registration)
         return {"status": "verification_sent"}
 
     def _reserve_pseudonym(self, pseudonym: str, owner: Account):
