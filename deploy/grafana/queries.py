@@ -48,10 +48,17 @@ def journey_latency(journey: str, quantile: float = 0.95) -> str:
     return latency_quantile(quantile, journey_matcher(journey))
 
 
+def or_none(expr: str, by: str) -> str:
+    """`expr`, or while it has no series (nothing refused, no error yet) one line at 0 whose first `by` label reads
+    « aucun »: the panel says "none" rather than "no data", which would also be what a renamed metric shows."""
+    label = by.split(",")[0].strip()
+    return f'{expr} or label_replace(vector(0), "{label}", "aucun", "", "")'
+
+
 def per_minute(metric: str, by: str = "") -> str:
-    """Per minute; a total reads 0, not "no data", while a labelled counter has no series yet."""
+    """Per minute; 0 (or « aucun ») rather than "no data" while a labelled counter has no series yet."""
     if by:
-        return f"sum by ({by}) (rate({metric}[{RATE}])) * 60"
+        return or_none(f"sum by ({by}) (rate({metric}[{RATE}])) * 60", by)
     return f"sum(rate({metric}[{RATE}])) * 60 or vector(0)"
 
 

@@ -4,7 +4,7 @@ panels. A process is selected by its Prometheus job, which is its name (deploy/p
 PodMonitors' jobLabel)."""
 from builder import AMBER, GREEN, RED, Row, dashboard, series, stat, table, variable
 from catalogue import BACKLOG_AGE_STEPS, COUNT_STEPS, ERROR_SHARE_STEPS, LATENCY_STEPS
-from queries import RANGE, RATE, SERVICE_TITLES, SERVICES, latency_quantile, per_minute, requests_rate
+from queries import RANGE, RATE, SERVICE_TITLES, SERVICES, latency_quantile, or_none, per_minute, requests_rate
 
 MAILING = {"accounts", "routing"}  # the services that send e-mail (hubkit.mail)
 
@@ -77,7 +77,8 @@ def _entrypoints(name: str) -> list:
             (f"histogram_quantile(0.95, sum by (le, entrypoint) (rate(hub_entrypoint_duration_seconds_bucket"
              f"{selected}[{RATE}])))", "{{entrypoint}}")], "95 % des appels finissent en moins de ce temps.",
             unit="s", steps=LATENCY_STEPS),
-        series("Erreurs par nom", [(f"sum by (code) (rate(hub_errors_total{_job(name)}[{RATE}]))", "{{code}}")],
+        series("Erreurs par nom", [(or_none(f"sum by (code) (rate(hub_errors_total{_job(name)}[{RATE}]))", "code"),
+                                     "{{code}}")],
                "Erreurs levées par les points d'entrée, par nom (VALIDATION_ERROR, NOT_FOUND…).", unit="ops",
                width=8),
         table("Points d'entrée les plus lents (p95 sur la période)",
@@ -85,8 +86,8 @@ def _entrypoints(name: str) -> list:
               f"(rate(hub_entrypoint_duration_seconds_bucket{_job(name)}[{RANGE}]))))", "{{kind}} {{entrypoint}}",
               "Le 95e centile de chaque point d'entrée sur la période, les dix plus lents.", unit="s", width=8),
         series("Appels refusés (confiance)", [
-            (f"sum by (entrypoint, reason) (rate(hub_trust_refusals_total{_job(name)}[{RATE}]))",
-             "{{entrypoint}} {{reason}}")],
+            (or_none(f"sum by (reason, entrypoint) (rate(hub_trust_refusals_total{_job(name)}[{RATE}]))", "reason"),
+             "{{reason}} {{entrypoint}}")],
             "Appels et événements refusés faute d'un appelant vérifié ou autorisé (HubCallsRefusedUntrusted).",
             unit="ops", width=8),
     ]
@@ -95,8 +96,10 @@ def _entrypoints(name: str) -> list:
 def _events(name: str) -> list:
     panels = [
         series("Événements publiés et reçus", [
-            (f"sum by (type) (rate(hub_events_published_total{_job(name)}[{RATE}]))", "publié {{type}}"),
-            (f"sum by (type) (rate(hub_events_received_total{_job(name)}[{RATE}]))", "reçu {{type}}")],
+            (or_none(f"sum by (type) (rate(hub_events_published_total{_job(name)}[{RATE}]))", "type"),
+             "publié {{type}}"),
+            (or_none(f"sum by (type) (rate(hub_events_received_total{_job(name)}[{RATE}]))", "type"),
+             "reçu {{type}}")],
             "Événements par seconde, par type.", unit="ops", width=8),
         series("Outbox et lettres mortes", [
             (f"max(hub_outbox_pending_events{_job(name)})", "en attente"),
@@ -106,8 +109,8 @@ def _events(name: str) -> list:
              "lettres mortes / min : {{reason}}")],
             "Ce qui attend ou a échoué dans l'acheminement des événements.", width=8),
         series("Appels vers les autres services", [
-            (f"sum by (target, method, outcome) (rate(hub_rpc_client_calls_total{_job(name)}[{RATE}]))",
-             "{{target}}.{{method}} {{outcome}}")],
+            (or_none(f"sum by (target, method, outcome) (rate(hub_rpc_client_calls_total{_job(name)}[{RATE}]))",
+                     "target"), "{{target}}.{{method}} {{outcome}}")],
             "Appels RPC que ce service fait aux autres, par issue.", unit="ops", width=8),
     ]
     if name in MAILING:
@@ -133,7 +136,8 @@ def gateway() -> dict:
     selected = '{route=~"$route"}'
     items = [
         Row("Santé"),
-        stat("Processus lus", 'sum(up{job="gateway"})', "Processus de passerelle que Prometheus lit.",
+        stat("Répliques lues", 'sum(up{job="gateway"})', "Conteneurs ou pods de passerelle que Prometheus lit (un "
+             "par réplique : ses HUB_GATEWAY_PROCESSES processus répondent ensemble).",
              steps=[(None, RED), (1, GREEN)]),
         stat("Requêtes / s", requests_rate(), "Toutes routes.", unit="reqps", decimals=1),
         stat("Réponses 5xx / s", f'sum(rate(hub_http_requests_total{{status=~"5.."}}[{RATE}])) or vector(0)',

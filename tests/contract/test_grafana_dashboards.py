@@ -365,7 +365,8 @@ def _configmaps() -> list:
 def test_the_expected_dashboards_exist(boards):
     uids = {board["uid"] for board in boards.values()}
     assert {"hub-overview", "hub-business", "hub-infrastructure"} <= uids
-    assert {f"hub-service-{name}" for name in ("gateway", "accounts", "ideas", "budget", "petitions", "routing")} <= uids
+    processes = ("gateway", "accounts", "ideas", "budget", "petitions", "routing")
+    assert {f"hub-service-{name}" for name in processes} <= uids  # the admin page links to these uids
 
 
 def test_dashboards_are_generated_and_the_doc_lists_their_queries():
