@@ -75,8 +75,8 @@ class Children(dict):
 def initialise(service: str):
     """Every series of `service` whose labels are known at start, at 0: a dashboard or an alert on
     `rate(hub_mail_failures_total[5m])` then reads 0 rather than "no data" until the first failure."""
-    for metric in (OUTBOX_PENDING, OUTBOX_FAILURES, EVENTS_RETRIED, DEAD_LETTERS, MAILS_SENT, MAIL_FAILURES,
-                   PRUNING_FAILURES):
+    for metric in (OUTBOX_PENDING, OUTBOX_OLDEST_AGE, OUTBOX_FAILURES, EVENTS_RETRIED, DEAD_LETTERS, MAILS_SENT,
+                   MAIL_FAILURES, PRUNING_FAILURES):
         metric.labels(service)
     for reason in DEAD_LETTER_REASONS:
         EVENTS_DEAD_LETTERED.labels(service, reason)

@@ -6,7 +6,8 @@ from prometheus_client import REGISTRY
 
 from hubkit import metrics
 
-STARTED_AT_ZERO = ("hub_outbox_pending_events", "hub_outbox_publish_failures_total", "hub_events_retried_total",
+STARTED_AT_ZERO = ("hub_outbox_pending_events", "hub_outbox_oldest_pending_age_seconds",
+                   "hub_outbox_publish_failures_total", "hub_events_retried_total",
                    "hub_dead_letters", "hub_mails_sent_total", "hub_mail_failures_total",
                    "hub_pruning_failures_total")
 
