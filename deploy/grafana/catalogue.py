@@ -11,7 +11,13 @@ ERROR_SHARE_STEPS = [(None, GREEN), (0.01, AMBER), (0.05, RED)]
 LATENCY_STEPS = [(None, GREEN), (0.5, AMBER), (1, RED)]
 BACKLOG_AGE_STEPS = [(None, GREEN), (60, AMBER), (300, RED)]
 COUNT_STEPS = [(None, GREEN), (1, RED)]
+BURN_STEPS = [(None, GREEN), (1, AMBER), (6, RED)]
 HUB_JOBS = "gateway|" + "|".join(SERVICES)
+
+
+def _burn_rate(window: str) -> str:
+    """How fast each SLO spends its error budget (deploy/prometheus/rules/slo.yml's recording rules)."""
+    return f"slo:sli_error:ratio_rate{window} / on (slo, sli) (1 - slo:objective:ratio)"
 
 
 def _journey_stats(journey: str, noun: str, counter: str) -> list:
@@ -48,6 +54,17 @@ def overview() -> dict:
         stat("Idées en retard", "max(routing_ideas_overdue)", "Idées qui attendent une décision au-delà du délai de "
              "réponse de leur dispositif.", steps=[(None, GREEN), (1, AMBER), (20, RED)],
              links=[("Activité", "/d/hub-business")]),
+        Row("Objectifs de service (SLO)"),
+        bars("Consommation du budget d'erreur, 1 h", _burn_rate("1h"), "{{slo}} {{sli}}",
+             "Vitesse à laquelle chaque parcours (bulletin, signature, idée, pages) consomme son budget d'erreur sur "
+             "la dernière heure : 1 l'épuise en 30 jours, 14,4 déclenche l'alerte immédiate (avec 5 min).", width=8,
+             height=5, steps=BURN_STEPS),
+        bars("Consommation du budget d'erreur, 3 jours", _burn_rate("3d"), "{{slo}} {{sli}}",
+             "La même sur trois jours : au-dessus de 1, l'objectif du mois ne sera pas tenu à ce rythme.", width=8,
+             height=5, steps=BURN_STEPS),
+        table("Objectifs", "slo:objective:ratio", "{{slo}} {{sli}}", "Part des requêtes qui doivent réussir "
+              "(availability : pas de 5xx ; latency : réponse sous le seuil, 1 s, 0,5 s pour les pages), sur 30 jours "
+              "(docs/operations.md, Service level objectives).", unit="percentunit", width=8, height=5),
         Row("Pour qui ça échoue ?"),
         table("Échecs par route (sur la période)",
               f'topk(15, round(sum by (method, route, status) (increase(hub_http_requests_total{{status=~"[45].."}}'

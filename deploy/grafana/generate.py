@@ -31,7 +31,9 @@ import service_dashboards  # noqa: E402
 QUESTIONS = {
     "hub-overview": "Is the vote working, how fast, for whom is it failing, where is the backlog? One screen: "
                     "ballots and signatures per minute with their server-error share and p95, the gateway's totals, "
-                    "targets down, dead letters and overdue ideas; then the failing routes and error names, the "
+                    "targets down, dead letters and overdue ideas; how fast each SLO (ballot, signature, idea, "
+                    "pages; availability and latency) spends its error budget over 1 hour and 3 days (1 spends it "
+                    "in exactly 30 days), its objective; then the failing routes and error names, the "
                     "outbox and queue backlogs, the slowest routes and failed calls between services.",
     "hub-business": "What are people doing, and where? Ballots and signatures by arrondissement (and refusals by "
                     "reason), the routing inbox by scheme and direction, overdue ideas, time to first answer, "
