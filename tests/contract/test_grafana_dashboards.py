@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.contract.test_compose import load_yaml
+from tests.contract.test_compose import DEV_PROFILE, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 GRAFANA = ROOT / "deploy" / "grafana"
@@ -288,6 +288,13 @@ def check_provisioning(compose: dict) -> list:
             problems.append(f"datasource {uid} points at {source.get('url')!r}, not a compose service")
         elif host.group(1) not in (grafana.get("depends_on") or {}):
             problems.append(f"grafana does not wait for {host.group(1)}")
+    if grafana.get("ports"):
+        problems.append("grafana publishes a port itself: only dev-ports may, with the dev profile")
+    forwarders = [name for name, service in services.items() if "3000:3000" in (service.get("ports") or [])
+                  and "TCP:grafana:3000" in " ".join(map(str, service.get("command") or []))
+                  and DEV_PROFILE in (service.get("profiles") or [])]
+    if not forwarders:
+        problems.append("no dev-profile service forwards localhost:3000 to grafana:3000")
     env = grafana.get("environment") or {}
     if str(env.get("GF_AUTH_ANONYMOUS_ENABLED", "false")).lower() != "false":
         problems.append("grafana lets anonymous visitors in")
@@ -510,9 +517,12 @@ def test_broken_provisioning_is_reported():
     grafana["environment"]["GF_AUTH_ANONYMOUS_ENABLED"] = "true"
     grafana["environment"]["GF_SECURITY_ADMIN_PASSWORD"] = "admin"
     del grafana["depends_on"]
+    grafana["ports"] = ["3000:3000"]
+    broken["services"]["dev-ports"]["command"] = [" & ".join(
+        part for part in broken["services"]["dev-ports"]["command"][0].split(" & ") if "grafana" not in part)]
     problems = " | ".join(check_provisioning(broken))
     for words in ("provisioning/datasources", "no folder of dashboards", "anonymous", "admin password",
-                  "does not wait for prometheus"):
+                  "does not wait for prometheus", "publishes a port itself", "forwards localhost:3000"):
         assert words in problems
     del broken["services"]["grafana"]
     assert check_provisioning(broken) == ["docker-compose.yml has no grafana service"]
