@@ -36,6 +36,9 @@ def error_name(response) -> str:
 
 
 def init_app(app):
+    for name in set(HTTP_CODES.values()):  # at 0 from the start: an alert on a rate reads 0, not "no data"
+        HTTP_ERRORS.labels(name)
+
     @app.before_request
     def start_request():
         g.request_id = correlation.clean_request_id(request.headers.get("X-Request-ID"))

@@ -1,6 +1,6 @@
 """Request ids and metrics on every response, whatever the shape of its body."""
 import pytest
-from flask import jsonify, redirect
+from flask import Flask, jsonify, redirect
 from prometheus_client import REGISTRY
 
 
@@ -65,3 +65,14 @@ def test_a_redirect_is_not_an_error(shaped):
     after = sum(sample.value for metric in REGISTRY.collect() if metric.name == "hub_http_errors"
                 for sample in metric.samples if sample.name == "hub_http_errors_total")
     assert after == before
+
+
+def test_the_gateways_own_error_names_are_at_zero_from_the_start():
+    from gateway import observability
+    for name in ("INTERNAL", "PAYLOAD_TOO_LARGE"):  # as if no request had been refused yet in this process
+        observability.HTTP_ERRORS.remove(name)
+        observability._ERRORS.pop((name,), None)
+        assert REGISTRY.get_sample_value("hub_http_errors_total", {"code": name}) is None
+    observability.init_app(Flask(__name__))
+    assert REGISTRY.get_sample_value("hub_http_errors_total", {"code": "INTERNAL"}) == 0.0
+    assert REGISTRY.get_sample_value("hub_http_errors_total", {"code": "PAYLOAD_TOO_LARGE"}) == 0.0
