@@ -5,6 +5,7 @@ the same way in docker compose and in Kubernetes (no Grafana server needed).
 Each `check_*` function returns a list of problems (empty when the contract holds); the `test_broken_*` tests feed
 them deliberately broken copies to prove they can fail.
 """
+import ast
 import copy
 import importlib.util
 import json
@@ -50,7 +51,13 @@ EXPORTER_METRICS = {
     "rabbitmq_queue_messages_unacked", "rabbitmq_queue_messages", "rabbitmq_queue_consumers",
     "process_resident_memory_bytes", "process_cpu_seconds_total", "process_start_time_seconds",
 }
-_DEFINITION = re.compile(r"\b(Counter|Gauge|Histogram|Summary)\(\s*[\"']([a-zA-Z_:][a-zA-Z0-9_:]*)[\"']")
+METRIC_KINDS = {"Counter", "Gauge", "Histogram", "Summary"}
+# The labels of the exporters' series the dashboards group or select by (the rest have only the target's).
+EXPORTER_LABELS = {"rabbitmq_queue_": {"queue", "vhost"}, "pg_stat_activity_count": {"datname", "state", "usename"},
+                   "pg_stat_database_": {"datname", "datid"}, "pg_database_size_bytes": {"datname"},
+                   "cnpg_pg_settings_setting": {"name"}}
+# Labels Prometheus adds to every scraped series (static configs, and the prometheus-operator's PodMonitors).
+TARGET_LABELS = {"job", "instance", "namespace", "pod", "container", "__name__"}
 _PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless",
                  "offset", "inf", "nan"}
 
@@ -66,29 +73,73 @@ def provisioned_datasources() -> dict:
     return {source["uid"]: source for source in config["datasources"]}
 
 
-def code_metrics(root: Path = ROOT) -> set:
-    """Every series name the code's prometheus_client metrics expose."""
-    names = set()
+def _literal_strings(node) -> list:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [item.value for item in node.elts if isinstance(item, ast.Constant) and isinstance(item.value, str)]
+    return []
+
+
+def code_metric_labels(root: Path = ROOT) -> dict:
+    """{series name: its labels} of every prometheus_client metric the code defines (Counter("x_total", help,
+    ["a"]) exposes x_total; a Histogram y exposes y_bucket, with `le`, y_sum and y_count)."""
+    series = {}
     for directory in ("lib", "services", "gateway"):
         for path in (root / directory).rglob("*.py"):
             if "tests" in path.parts or path.name.startswith("test_"):
                 continue
-            for kind, name in _DEFINITION.findall(path.read_text(encoding="utf-8")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                kind = getattr(node, "func", None)
+                kind = getattr(kind, "id", None) or getattr(kind, "attr", None)
+                if kind not in METRIC_KINDS or not node.args or not isinstance(node.args[0], ast.Constant):
+                    continue
+                name = str(node.args[0].value)
+                labels = set(_literal_strings(node.args[2]) if len(node.args) > 2 else [])
+                labels.update(*(_literal_strings(keyword.value) for keyword in node.keywords
+                                if keyword.arg == "labelnames"))
                 if kind == "Counter":
-                    names.add(name if name.endswith("_total") else f"{name}_total")
+                    series[name if name.endswith("_total") else f"{name}_total"] = labels
                 elif kind in ("Histogram", "Summary"):
-                    names.update(f"{name}{suffix}" for suffix in ("_bucket", "_sum", "_count"))
+                    series.update({f"{name}_bucket": labels | {"le"}, f"{name}_sum": labels, f"{name}_count": labels})
                 else:
-                    names.add(name)
-    return names
+                    series[name] = labels
+    return series
 
 
-def recorded_metrics(root: Path = ROOT) -> set:
-    names = set()
+def code_metrics(root: Path = ROOT) -> set:
+    """Every series name the code's prometheus_client metrics expose."""
+    return set(code_metric_labels(root))
+
+
+def recorded_metric_labels(root: Path = ROOT) -> dict:
+    """{recording rule name: the labels it may carry}: its own `labels` and those its expression groups by."""
+    series = {}
     for path in (root / "deploy" / "prometheus" / "rules").glob("*.yml"):
         if not path.name.endswith("_test.yml"):
             for group in yaml.safe_load(path.read_text(encoding="utf-8")).get("groups") or []:
-                names.update(rule["record"] for rule in group.get("rules") or [] if "record" in rule)
+                for rule in group.get("rules") or []:
+                    if "record" in rule:
+                        grouped = {label.strip() for clause in re.findall(r"\bby\s*\(([^)]*)\)", rule["expr"])
+                                   for label in clause.split(",")}
+                        series.setdefault(rule["record"], set()).update(set(rule.get("labels") or {}) | grouped)
+    return series
+
+
+def recorded_metrics(root: Path = ROOT) -> set:
+    return set(recorded_metric_labels(root))
+
+
+def exporter_labels(name: str) -> set:
+    return set().union(*(labels for prefix, labels in EXPORTER_LABELS.items() if name.startswith(prefix)))
+
+
+def label_names(expr: str) -> set:
+    """The label names a PromQL expression selects or groups by (matchers, by / without / on / ignoring /
+    group_left / group_right lists); label_replace's are strings and so not counted."""
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    names = {match for selector in re.findall(r"\{([^}]*)\}", text)
+             for match in re.findall(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)", selector)}
+    for clause in re.findall(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)", text):
+        names.update(label.strip() for label in clause.split(",") if label.strip())
     return names
 
 
@@ -225,6 +276,18 @@ def check_metrics(board: dict, known: set) -> list:
             for where, expr in expressions(board) for name in sorted(metric_names(expr) - known)]
 
 
+def check_labels(board: dict, labels_of: dict) -> list:
+    """Every label a query selects or groups by is one of the labels of a metric it reads (or a target label): a
+    `by (arrondissement)` on a counter without that label would sum everything into one unnamed line."""
+    problems = []
+    for where, expr in expressions(board):
+        available = set(TARGET_LABELS).union(*(labels_of.get(name, set()) | exporter_labels(name)
+                                               for name in metric_names(expr)))
+        problems += [f"{where}: no metric it reads has the label {label!r}"
+                     for label in sorted(label_names(expr) - available)]
+    return problems
+
+
 def check_links(boards: dict) -> list:
     """uids unique; every link to /d/<uid> reaches a provisioned dashboard; the tag menu finds some."""
     problems, uids = [], {}
@@ -352,8 +415,13 @@ def boards():
 
 
 @pytest.fixture(scope="module")
-def known():
-    return code_metrics() | recorded_metrics() | EXPORTER_METRICS
+def labels_of():
+    return {**code_metric_labels(), **recorded_metric_labels()}
+
+
+@pytest.fixture(scope="module")
+def known(labels_of):
+    return set(labels_of) | EXPORTER_METRICS
 
 
 def _generator(path: Path, name: str):
@@ -383,8 +451,9 @@ def test_dashboards_are_generated_and_the_doc_lists_their_queries():
 
 
 @pytest.mark.parametrize("name", [path.name for path in DASHBOARD_FILES])
-def test_each_dashboard_is_valid(boards, known, name):
+def test_each_dashboard_is_valid(boards, known, labels_of, name):
     board = boards[name]
+    assert check_labels(board, labels_of) == []
     assert check_structure(board) == []
     assert check_grid(board) == []
     assert check_datasources(board, provisioned_datasources()) == []
@@ -487,10 +556,27 @@ def test_metric_names_are_parsed_out_of_promql():
 
 def test_code_metrics_are_found(tmp_path):
     (tmp_path / "lib").mkdir()
-    (tmp_path / "lib" / "m.py").write_text('A = Counter("x_total", "")\nB = Histogram(\n  "y_seconds", "")\n'
-                                          'C = Gauge("z", "")\nD = Counter("w", "")\n')
-    assert code_metrics(tmp_path) == {"x_total", "y_seconds_bucket", "y_seconds_sum", "y_seconds_count", "z",
-                                      "w_total"}
+    (tmp_path / "lib" / "m.py").write_text(
+        'A = Counter("x_total", "a (b) [c]", ["a", "b"])\nB = prometheus_client.Histogram(\n  "y_seconds", "",\n'
+        '  labelnames=("k",))\nC = Gauge("z", "")\nD = Counter("w", "")\nE = collections.Counter(names)\n')
+    assert code_metric_labels(tmp_path) == {
+        "x_total": {"a", "b"}, "y_seconds_bucket": {"k", "le"}, "y_seconds_sum": {"k"}, "y_seconds_count": {"k"},
+        "z": set(), "w_total": set()}
+
+
+def test_wrong_labels_are_reported(overview, labels_of):
+    _first_query_panel(overview)["targets"][0]["expr"] = (
+        'sum by (arrondisement) (rate(budget_ballots_total{job="budget", quartier!=""}[$__rate_interval])) '
+        '/ on (job) group_left () sum by (job) (up) or label_replace(vector(0), "reason", "aucun", "", "")')
+    assert check_labels(overview, labels_of) == [
+        "hub-overview / Bulletins / min / A: no metric it reads has the label 'arrondisement'",
+        "hub-overview / Bulletins / min / A: no metric it reads has the label 'quartier'"]
+
+
+def test_label_names_are_parsed_out_of_promql():
+    assert label_names('sum by (le, route) (rate(a{route=~"x|y", status!="5.."}[5m])) / on (job) '
+                       'group_left (instance) max without (pod) (b{c="{d=e}"})') == {
+        "le", "route", "status", "job", "instance", "pod", "c"}
 
 
 def test_broken_links_are_reported(boards):
