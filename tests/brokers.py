@@ -4,8 +4,8 @@ The machine's RabbitMQ (5672, 15672, node `rabbit`) is never touched: each node 
 (`hub-test-<random>[-n]@localhost`), its own AMQP, management and Erlang distribution ports, its own HOME (for
 the `.erlang.cookie` rabbitmqctl and the node share), data, log and enabled-plugins files, all in one temporary
 directory. Only the Erlang port mapper (epmd, port 4369) is shared, as every Erlang node on a machine shares it.
-Teardown stops the nodes this helper started (rabbitmqctl stop, then their process group) and deletes their
-directory, also when the test failed.
+Teardown kills the nodes this helper started (their process group: a clean stop took seconds per node to save
+data that is deleted next) and deletes their directory, also when the test failed.
 
     with RabbitNode.started() as node:           # node.amqp_uri("/"), node.management_url
         node.stop_app(); node.start_app()        # the broker gone and back, the Erlang node kept
@@ -73,7 +73,7 @@ class RabbitNode:
             node.start()
             yield node
         finally:
-            node.stop()
+            node.kill()
             shutil.rmtree(directory, ignore_errors=True)
 
     @property
@@ -144,6 +144,16 @@ class RabbitNode:
         self.terminate()
         self.wait_stopped()
 
+    def kill(self):
+        """End the node at once (SIGKILL to its process group): for a node whose data goes with it."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # its Erlang VM and helpers share the session we gave it
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
     def terminate(self):
         """Ask the node to stop (rabbitmq-server stops it cleanly on SIGTERM) without waiting."""
         if self.process is not None and self.process.poll() is None:
@@ -157,11 +167,7 @@ class RabbitNode:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)  # its Erlang VM and helpers share the session we gave it
-        except ProcessLookupError:
-            pass
-        self.process.wait()
+        self.kill()
 
 
 class RabbitCluster:
@@ -181,10 +187,8 @@ class RabbitCluster:
             cluster.start()
             yield cluster
         finally:
-            for node in cluster.nodes:  # all at once: each takes seconds to stop
-                node.terminate()
             for node in cluster.nodes:
-                node.wait_stopped()
+                node.kill()
             shutil.rmtree(directory, ignore_errors=True)
 
     def start(self):

@@ -17,14 +17,25 @@ def _drop_database_templates():
     drop_templates()
 
 
-def start_platform(kind: str):
-    platform = Platform(SERVICES, kind)
+# Routing's undo window on the shared platform: long enough for the browser test to undo a decision it has just
+# made (two page loads), short enough that waiting for a decision to take effect (the authorization matrix's world:
+# a forwarded idea's draft project) does not wait routing's production minute; its sweep runs every second
+# instead of five, so the decision applies right after the window.
+SHARED_PLATFORM_SETTINGS = {"ROUTING_UNDO_SECONDS": "15", "ROUTING_SWEEP_SECONDS": "1"}
+
+
+def start_platform(kind: str, settings: dict = None):
+    platform = Platform(SERVICES, kind, settings=settings)
     return platform
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def platform_both(request):
-    """The platform on each storage: embedded SQLite (the default) and PostgreSQL."""
+    """The platform on each storage: embedded SQLite (the default: the shared `platform`, as a platform start costs
+    seconds) and PostgreSQL (one of the module's own)."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("platform")
+        return
     platform = start_platform(request.param)
     yield platform
     platform.stop()
@@ -32,8 +43,9 @@ def platform_both(request):
 
 @pytest.fixture(scope="session")
 def platform():
-    """The platform as `make run` runs it (SQLite), shared by the form, browser and contract tests."""
-    platform = start_platform("sqlite")
+    """The platform as `make run` runs it (SQLite; routing's undo window shorter, above), shared by the form, browser
+    and contract tests."""
+    platform = start_platform("sqlite", SHARED_PLATFORM_SETTINGS)
     yield platform
     platform.stop()
 

@@ -90,7 +90,8 @@ def created(response, *statuses) -> dict:
 
 def seed_world(platform) -> World:
     """Personas, then one of each resource. An idea forwarded to the budget becomes a draft project only after
-    routing's undo window (60 s): it is decided first and awaited last, so the rest is seeded meanwhile."""
+    routing's undo window (15 s on the shared platform, tests/conftest.py): it is decided first and awaited last, so
+    the rest is seeded meanwhile."""
     url, api = platform.url, f"{platform.url}/api/v1"
     admin = administrator(platform)
     people = {name: verified_citizen(platform, name) for name in (CITIZEN, OTHER_CITIZEN, AGENT_OWNER, AGENT_OTHER,

@@ -170,8 +170,10 @@ class Platform:
     """
 
     def __init__(self, services: dict, database_kind: str = "sqlite", replicas=1, gateway_processes: int = 1,
-                 broker=None):
-        """`services`: name -> package directory (where its alembic.ini lives); `broker`: tests/brokers.py's."""
+                 broker=None, settings: dict = None):
+        """`services`: name -> package directory (where its alembic.ini lives); `broker`: tests/brokers.py's;
+        `settings`: environment variables every process of this platform gets (ROUTING_UNDO_SECONDS...)."""
+        self.settings = dict(settings or {})
         import requests
         self.replicas = replica_counts(services, replicas, gateway_processes)
         self.workdir = Path(tempfile.mkdtemp(prefix="hub-platform-"))
@@ -204,7 +206,7 @@ class Platform:
                     "HUB_REDIS_PREFIX": self.vhost, "ACCOUNTS_REGISTRATIONS_PER_IP": "1000",
                     # the back office's paging test has one carrier submit a few dozen projects
                     "BUDGET_SUBMISSIONS_PER_DAY": "1000",
-                    "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+                    "PYTHONWARNINGS": "ignore::DeprecationWarning", **self.settings}
         self.http_ports = {}
         for name, database in self.databases.items():
             self.env[f"{name.upper()}_DATABASE_URL"] = database.url
