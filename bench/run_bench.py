@@ -3,6 +3,7 @@ petition signing (distinct signers, while the petition page is read).
 
     .venv/bin/python bench/run_bench.py [--duration 10] [--clients 16] [--database sqlite|postgresql]
     .venv/bin/python bench/run_bench.py --scenarios noop,sign --database postgresql --signers 4000
+    .venv/bin/python bench/run_bench.py --tracing otlp --trace-sample-ratio 0.1   # traced, to bench/trace_sink.py
 
 Starts an isolated platform (temp dir, fresh databases, private RabbitMQ vhost and Redis, free
 ports), runs the measurements one after the other with bench/loadgen.py in its own process,
@@ -25,6 +26,7 @@ import ballots
 from infrastructure import BENCH_DIR, Platform, log
 from measurements import measure, ratio
 from platform_setup import setup
+from trace_sink import TraceSink
 
 SCENARIOS = ("noop", "login", "profile", "sign", "vote")  # vote: bench/ballots.py
 
@@ -55,6 +57,11 @@ def main():
                              "signer who opened the petition page before signing)")
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
                         help="where to create (and drop) the bench database")
+    parser.add_argument("--tracing", choices=("off", "otlp"), default="off",
+                        help="HUB_TRACING of every platform process; otlp exports to a sink in this process "
+                             "(bench/trace_sink.py) unless OTEL_EXPORTER_OTLP_ENDPOINT is set")
+    parser.add_argument("--trace-sample-ratio", type=float, default=None,
+                        help="HUB_TRACE_SAMPLE_RATIO with --tracing otlp (default: hubkit.tracing's)")
     ballots.add_arguments(parser)
     args = parser.parse_args()
     args.clients = max(1, args.clients)
@@ -69,6 +76,7 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix=f"hub-bench-{tag}-"))
     platform_ = Platform(tmp, dict(os.environ))
     platform_.stack.callback(shutil.rmtree, tmp, ignore_errors=True)
+    sink = trace_with(platform_, args)
     loadavg = os.getloadavg()
     try:
         target = setup(platform_, args, tag)
@@ -105,7 +113,9 @@ def main():
                    "duration_s": args.duration, "warmup_s": args.warmup, "scenarios": args.scenarios,
                    **({"signers": args.signers, "readers": args.readers, "sign_clients": args.sign_clients,
                        "gateways": args.gateways, "sessions": "cold" if args.cold_sessions else "warm"}
-                      if "sign" in args.scenarios else {})},
+                      if "sign" in args.scenarios else {}),
+                   "tracing": args.tracing, "trace_sample_ratio": platform_.env.get("HUB_TRACE_SAMPLE_RATIO")},
+        **({"traces_exported": sink.totals()} if sink else {}),
         "machine": {"cpu_count": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(), "loadavg_at_start": [round(x, 2) for x in loadavg]},
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -125,6 +135,22 @@ def main():
     if errors:
         log(f"FAILED: {errors} request(s) failed, see error_samples")
         sys.exit(1)
+
+
+def trace_with(platform_: Platform, args):
+    """Set the platform's tracing as asked; returns the sink receiving its spans (None: off, or an endpoint given)."""
+    platform_.env["HUB_TRACING"] = args.tracing
+    platform_.env.pop("HUB_TRACE_SAMPLE_RATIO", None)
+    if args.tracing == "off":
+        return None
+    if args.trace_sample_ratio is not None:
+        platform_.env["HUB_TRACE_SAMPLE_RATIO"] = str(args.trace_sample_ratio)
+    if platform_.env.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        return None
+    sink = TraceSink()
+    platform_.stack.callback(sink.close)
+    platform_.env["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink.url
+    return sink
 
 
 if __name__ == "__main__":
