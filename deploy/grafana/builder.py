@@ -44,9 +44,9 @@ class Row:
     title: str
 
 
-def stat(title, expr, description, unit="short", steps=None, width=4, links=(), decimals=None):
-    return Panel(title, "stat", [Query(expr, instant=False)], description, unit, steps or [(None, GREEN)], width, 4,
-                 list(links), decimals)
+def stat(title, expr, description, unit="short", steps=None, width=4, links=(), decimals=None, height=4):
+    return Panel(title, "stat", [Query(expr, instant=False)], description, unit, steps or [(None, GREEN)], width,
+                 height, list(links), decimals)
 
 
 def series(title, queries, description, unit="short", width=12, height=8, steps=None):

@@ -169,7 +169,12 @@ def business() -> dict:
             (per_minute("comments_posted_total"), "commentaires"),
             (per_minute("petitions_drafts_total"), "pétitions rédigées"),
             (per_minute("accounts_registrations_total"), "inscriptions"),
-        ], "Ce que font les habitants, par minute.", width=24, height=8),
+        ], "Ce que font les habitants, par minute.", width=16, height=8),
+        stat("Pétitions au seuil (sur la période)", in_range("petitions_thresholds_reached_total"),
+             "Pétitions qui ont atteint le seuil de signatures (5 000 par défaut) : le Conseil doit les examiner.",
+             width=4, height=8),
+        stat("Pétitions closes (sur la période)", in_range("petitions_closed_total"),
+             "Pétitions closes à leur échéance ou par un administrateur.", width=4, height=8),
     ]
     return dashboard("hub-business", "Hub : activité", "Vote et signatures par arrondissement, boîte de réception "
                      "de l'aiguillage, délai de première réponse.", items, tags=["business"], refresh="1m", hours=24)
