@@ -4,8 +4,9 @@ Titles and descriptions are what the operator reads, in French; each description
 how to read it. docs/operations.md (## Dashboards) is generated from them by generate.py.
 """
 from builder import AMBER, GREEN, RED, Row, bars, dashboard, series, stat, table
-from queries import (DEAD_LETTERS, OUTBOX_OLDEST, OUTBOX_PENDING, RANGE, RATE, SERVICE_TITLES, SERVICES, TARGETS_DOWN,
-                     in_range, journey_latency, latency_quantile, per_minute, requests_rate, server_error_share)
+from queries import (DEAD_LETTERS, FAILURES, OUTBOX_OLDEST, OUTBOX_PENDING, RANGE, RATE, SERVICE_TITLES, SERVICES,
+                     TARGETS_DOWN, in_range, journey_latency, latency_quantile, per_minute, requests_rate,
+                     server_error_share)
 
 ERROR_SHARE_STEPS = [(None, GREEN), (0.01, AMBER), (0.05, RED)]
 LATENCY_STEPS = [(None, GREEN), (0.5, AMBER), (1, RED)]
@@ -91,18 +92,19 @@ def overview() -> dict:
         table("Routes les plus lentes (p95 sur la période)",
               f"topk(10, {latency_quantile(0.95, by='method, route', window=RANGE)})", "{{method}} {{route}}",
               "Le 95e centile du temps de réponse de chaque route sur la période, les dix plus lentes.", unit="s"),
-        series("Erreurs des appels entre services",
-               [(f'sum by (target, outcome) (rate(hub_rpc_client_calls_total{{outcome!="ok"}}[{RATE}])) or '
+        series("Appels entre services en panne",
+               [(f'sum by (target, outcome) (rate(hub_rpc_client_calls_total{{outcome=~"{FAILURES}"}}[{RATE}])) or '
                  f"sum by (target) (rate(hub_rpc_client_calls_total[{RATE}])) * 0", "{{target}} {{outcome}}")],
-               "Appels RPC (passerelle et services) qui n'ont pas abouti, par service appelé et par erreur ; "
-               "une ligne à 0 par service quand tout va bien.", unit="reqps"),
+               "Appels RPC (passerelle et services) en panne (INTERNAL, SERVICE_UNAVAILABLE, TIMEOUT ; pas les refus "
+               "métier), par service appelé ; une ligne à 0 par service quand tout va bien.", unit="reqps"),
         Row("Services"),
-        series("Erreurs par service (part des appels)",
-               [(f'(sum by (service) (rate(hub_entrypoint_calls_total{{outcome!="ok"}}[{RATE}])) or sum by (service) '
-                 f"(rate(hub_entrypoint_calls_total[{RATE}])) * 0) / sum by (service) "
+        series("Pannes par service (part des appels)",
+               [(f'(sum by (service) (rate(hub_entrypoint_calls_total{{outcome=~"{FAILURES}"}}[{RATE}])) or sum by '
+                 f"(service) (rate(hub_entrypoint_calls_total[{RATE}])) * 0) / sum by (service) "
                  f"(rate(hub_entrypoint_calls_total[{RATE}]))", "{{service}}")],
-               "Part des appels (RPC, événements, minuteries) de chaque service qui finissent en erreur, refus "
-               "métier compris. Un tableau par service détaille.", unit="percentunit", steps=ERROR_SHARE_STEPS),
+               "Part des appels (RPC, événements, minuteries) de chaque service qui finissent en panne (INTERNAL, "
+               "SERVICE_UNAVAILABLE, TIMEOUT), sans les refus métier. Un tableau par service détaille.",
+               unit="percentunit", steps=ERROR_SHARE_STEPS),
         series("Processus en marche", [(f'sum by (job) (up{{job=~"{HUB_JOBS}"}})', "{{job}}")],
                "Nombre de processus de chaque partie que Prometheus lit (1 par réplique).", unit="short"),
     ]

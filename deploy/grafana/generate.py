@@ -45,10 +45,10 @@ QUESTIONS = {
                            "(variable `route`), its calls to each service and their latency, session-cache and "
                            "rate-limit anomalies.",
 }
-SERVICE_QUESTION = ("Is {name} up and keeping up? Replicas read, calls per second and their error share, outbox "
-                    "backlog and its oldest event, dead letters; calls, p95 and errors by entrypoint (variable "
-                    "`entrypoint`), trust refusals, events in and out, calls it makes to other services{mail}, and "
-                    "its business counters.")
+SERVICE_QUESTION = ("Is {name} up and keeping up? Replicas read, calls per second and the share that fail "
+                    "(INTERNAL, SERVICE_UNAVAILABLE, TIMEOUT: not the callers' refusals), outbox backlog and its "
+                    "oldest event, dead letters; calls, p95 and errors by entrypoint (variable `entrypoint`), trust "
+                    "refusals, events in and out, calls it makes to other services{mail}, and its business counters.")
 
 
 def dashboards() -> list:

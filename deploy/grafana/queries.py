@@ -14,6 +14,10 @@ JOURNEYS = {
     "idea": ("POST", "/api/v1/ideas|/idees/proposer"),
 }
 
+# Outcomes of a call that are the platform's failure, not the caller's refusal (hubkit.metrics.error_code and
+# rpc_outcome): an unexpected exception, a service or broker out of reach, no answer in time.
+FAILURES = "INTERNAL|SERVICE_UNAVAILABLE|TIMEOUT"
+
 SERVICES = ("accounts", "ideas", "budget", "petitions", "routing")
 SERVICE_TITLES = {"accounts": "Comptes", "ideas": "Boîte à idées", "budget": "Budget participatif",
                   "petitions": "Pétitions", "routing": "Aiguillage des idées", "gateway": "Passerelle"}

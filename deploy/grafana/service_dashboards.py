@@ -4,7 +4,8 @@ panels. A process is selected by its Prometheus job, which is its name (deploy/p
 PodMonitors' jobLabel)."""
 from builder import AMBER, GREEN, RED, Row, dashboard, series, stat, table, variable
 from catalogue import BACKLOG_AGE_STEPS, COUNT_STEPS, ERROR_SHARE_STEPS, LATENCY_STEPS
-from queries import RANGE, RATE, SERVICE_TITLES, SERVICES, latency_quantile, or_none, per_minute, requests_rate
+from queries import (FAILURES, RANGE, RATE, SERVICE_TITLES, SERVICES, latency_quantile, or_none, per_minute,
+                     requests_rate)
 
 MAILING = {"accounts", "routing"}  # the services that send e-mail (hubkit.mail)
 
@@ -48,14 +49,15 @@ def _job(name: str, extra: str = "") -> str:
 
 def _health(name: str) -> list:
     calls = f"hub_entrypoint_calls_total{_job(name)}"
-    failed = "hub_entrypoint_calls_total" + _job(name, ', outcome!="ok"')
+    failed = "hub_entrypoint_calls_total" + _job(name, f', outcome=~"{FAILURES}"')
     return [
         stat("Répliques lues", f"sum(up{_job(name)})", "Processus de ce service que Prometheus lit.",
              steps=[(None, RED), (1, GREEN)]),
         stat("Appels / s", f"sum(rate({calls}[{RATE}]))", "Appels RPC, événements et minuteries traités.",
              unit="ops", decimals=1),
-        stat("Appels en erreur", f"(sum(rate({failed}[{RATE}])) or vector(0)) / sum(rate({calls}[{RATE}]))",
-             "Part des appels qui finissent en erreur, refus métier compris.", unit="percentunit",
+        stat("Appels en panne", f"(sum(rate({failed}[{RATE}])) or vector(0)) / sum(rate({calls}[{RATE}]))",
+             "Part des appels qui finissent en panne (INTERNAL, SERVICE_UNAVAILABLE, TIMEOUT) ; les refus métier "
+             "sont dans « Erreurs par nom ».", unit="percentunit",
              steps=ERROR_SHARE_STEPS, decimals=2),
         stat("Événements en attente", f"max(hub_outbox_pending_events{_job(name)})",
              "Événements validés pas encore publiés (outbox).", steps=[(None, GREEN), (100, AMBER), (1000, RED)]),
