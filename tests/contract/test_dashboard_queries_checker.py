@@ -3,8 +3,11 @@ names it finds in PromQL, and that it reports a renamed metric, an empty panel a
 stand-in answers as the HTTP API does)."""
 import json
 
+import pytest
+
 from tests.dashboard_queries import (Query, QueryError, check, dashboard_queries, metric_names, rule_queries,
                                      stale_allowances, substitute, table)
+from tests.observability_stack import EXPORTER_JOBS, HUB_JOBS, deployed_jobs, prometheus_config
 
 
 def test_metric_names_are_the_selected_metrics_only():
@@ -117,3 +120,19 @@ def test_a_rule_prometheus_cannot_evaluate_is_reported():
     record = Query("r.yml", "job:up:sum", "record", "up")
     assert [f.why for f in check(prometheus, [record], {})] == [
         "Prometheus fails to evaluate the rule: many-to-many matching not allowed"]
+
+
+def test_the_test_prometheus_scrapes_every_deployed_job_as_production_does():
+    """The jobs of deploy/prometheus/prometheus.yml are the hub's fixed names (a job named otherwise would not be
+    scraped by the test, and dashboards select parts by `job`); each keeps its path, only its targets change."""
+    deployed = deployed_jobs()
+    assert set(deployed) <= set(HUB_JOBS) | set(EXPORTER_JOBS)
+    config = prometheus_config({job: [f"127.0.0.1:{9000 + n}"] for n, job in enumerate(HUB_JOBS + EXPORTER_JOBS)})
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert list(jobs) == [*HUB_JOBS, *EXPORTER_JOBS]
+    for name, job in deployed.items():
+        assert jobs[name].get("metrics_path") == job.get("metrics_path"), name
+    assert config["global"]["scrape_interval"] == "1s"
+    assert config["rule_files"] and not any(path.endswith("_test.yml") for path in config["rule_files"])
+    with pytest.raises(ValueError, match="rabbit"):
+        prometheus_config({"rabbit": ["127.0.0.1:9999"]})

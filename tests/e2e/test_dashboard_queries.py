@@ -68,14 +68,21 @@ ELSEWHERE = {"cnpg_": "CloudNativePG's exporter, in Kubernetes (deploy/k8s): the
 @pytest.fixture(scope="module")
 def observed():
     """The platform, its broker and Prometheus scraping both, after LOAD_SECONDS of load."""
+    started = time.monotonic()
     with ExitStack() as stack:
         node = stack.enter_context(RabbitNode.started(plugins=("rabbitmq_prometheus",)))
+        print(f"\nbroker node: {time.monotonic() - started:.1f} s")
         platform = start_platform(node)
         stack.callback(platform.stop)
-        prometheus_url = stack.enter_context(observability_stack(platform, node))
-        started = time.monotonic()
-        drive_load(platform, LOAD_SECONDS)
-        print(f"\nload: {time.monotonic() - started:.1f} s")
+        print(f"platform: {time.monotonic() - started:.1f} s")
+        with ThreadPoolExecutor(1) as pool:  # the seeding writes in the databases while Prometheus starts
+            preparing = pool.submit(prepare, platform)
+            prometheus_url = stack.enter_context(observability_stack(platform, node))
+            print(f"exporters and Prometheus: {time.monotonic() - started:.1f} s")
+            people = preparing.result()
+        print(f"seeded and signed in: {time.monotonic() - started:.1f} s")
+        drive_load(platform, people, LOAD_SECONDS)
+        print(f"load: {time.monotonic() - started:.1f} s")
         time.sleep(3)  # the last requests scraped and the rules evaluated on them
         yield SimpleNamespace(platform=platform, prometheus=PrometheusApi(prometheus_url))
 
@@ -84,7 +91,8 @@ def start_platform(node) -> Platform:
     saved = {name: os.environ.get(name) for name in ENVIRONMENT}
     os.environ.update(ENVIRONMENT)
     try:
-        return Platform(SERVICES, "postgresql", broker=node)
+        # two gateway processes, as two pods: the dashboards add up the gateway's targets
+        return Platform(SERVICES, "postgresql", broker=node, gateway_processes=2)
     finally:
         for name, value in saved.items():
             os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
@@ -101,10 +109,13 @@ def run_script(platform, *arguments) -> str:
 def seed(platform) -> dict:
     """An open petition, a budget cycle at the vote and SIGNERS residents of the 19e with an API session, written
     in the databases as the bench seeds them."""
-    petition = run_script(platform, ROOT / "bench" / "seed_petition.py", 1000).strip()
-    cycle = json.loads(run_script(platform, ROOT / "bench" / "ballots.py", "seed-cycle"))
     prefix = f"dashboards-{uuid.uuid4().hex[:6]}"
-    tokens = json.loads(run_script(platform, ROOT / "bench" / "seed_signers.py", SIGNERS, prefix, PASSWORD, "warm"))
+    with ThreadPoolExecutor(3) as pool:  # three databases, three processes that mostly import and wait
+        petition = pool.submit(run_script, platform, ROOT / "bench" / "seed_petition.py", 1000)
+        cycle = pool.submit(run_script, platform, ROOT / "bench" / "ballots.py", "seed-cycle")
+        tokens = pool.submit(run_script, platform, ROOT / "bench" / "seed_signers.py", SIGNERS, prefix, PASSWORD,
+                             "warm")
+        petition, cycle, tokens = petition.result().strip(), json.loads(cycle.result()), json.loads(tokens.result())
     engine = make_engine(platform.databases["accounts"].url)
     with engine.begin() as connection:
         connection.execute(sa.text(
@@ -120,21 +131,26 @@ def ballot_of(cycle: dict, number: int) -> dict:
             "sector_projects": [local[(number * 7) % len(local)], local[(number * 7 + 1) % len(local)]]}
 
 
-def drive_load(platform, seconds: float):
-    """A few minutes of a city's day in `seconds`: the journeys that feed the dashboards, and mistakes."""
-    url, api = platform.url, f"{platform.url}/api/v1"
+def prepare(platform) -> SimpleNamespace:
+    """The seeded data, an agent (an administrator) and a newcomer who registered and verified their e-mail."""
     with ThreadPoolExecutor(3) as pool:  # each mostly waits for a process of its own
         seeding = pool.submit(seed, platform)
         agent = pool.submit(administrator, platform, "agent", "Agent")
         newcomer = pool.submit(citizen, platform, read_mail_link, "Noe")  # registration, e-mail, verification
-        seeded, agent, newcomer = seeding.result(), agent.result().headers, newcomer.result()
+        return SimpleNamespace(seeded=seeding.result(), agent=agent.result().headers, newcomer=newcomer.result())
+
+
+def drive_load(platform, people: SimpleNamespace, seconds: float):
+    """A few minutes of a city's day in `seconds`: the journeys that feed the dashboards, and mistakes."""
+    seeded, newcomer = people.seeded, people.newcomer
     signers = [{"Authorization": f"Bearer {token}"} for token in seeded["tokens"]]
-    one_off_journeys(api, seeded, agent, newcomer, signers)
+    one_off_journeys(f"{platform.url}/api/v1", seeded, people.agent, newcomer, signers)
     petition, cycle = seeded["petition"], seeded["cycle"]
     deadline = time.monotonic() + seconds
 
     def citizen_turn(number: int):
-        token = seeded["tokens"][number % len(seeded["tokens"])]
+        url = platform.urls[number % len(platform.urls)]  # the gateway processes in turn
+        api, token = f"{url}/api/v1", seeded["tokens"][number % len(seeded["tokens"])]
         auth = {"Authorization": f"Bearer {token}"}
         key = {"Idempotency-Key": f"turn-{number % len(seeded['tokens'])}"}  # a second round: replays
         requests.post(f"{api}/petitions/{petition}/signatures", headers={**auth, **key},
