@@ -221,6 +221,8 @@ def event_traceparent(event_type: str, correlation_id: str, causation_id: str = 
     root = _chain_root(correlation_id)
     if current.is_valid and current.trace_id == root.trace_id:
         return format_context(current)
+    if not root.trace_flags.sampled:  # nothing of the chain is recorded: its decision is passed on, no span built
+        return format_context(root)
     links = [trace.Link(current)] if current.is_valid else []
     if (type(causation_id) is str and causation_id != correlation_id and not _EVENT_ID.match(causation_id)):
         cause = _chain_root(causation_id)

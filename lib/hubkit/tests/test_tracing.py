@@ -270,14 +270,17 @@ def test_a_call_its_event_and_the_consumer_form_one_trace(spans, infra_db, rabbi
     while "hubkit_counter.count_note" not in by_name() and time.monotonic() < deadline:
         time.sleep(0.05)
     found = by_name()
-    server, publish, consumer = (found["hubkit_notes.write_note"], found["publish note_written"],
-                                 found["hubkit_counter.count_note"])
-    assert server.kind == SpanKind.SERVER and publish.kind == SpanKind.PRODUCER and consumer.kind == SpanKind.CONSUMER
-    assert {server.context.trace_id, publish.context.trace_id, consumer.context.trace_id} == {
-        tracing.parse(caller).trace_id}
+    server, consumer = found["hubkit_notes.write_note"], found["hubkit_counter.count_note"]
+    # at least once: a relay run that failed after the broker's confirm (SQLite busy) publishes the event again
+    publishes = {span.context.span_id: span for span in spans() if span.name == "publish note_written"}
+    assert server.kind == SpanKind.SERVER and consumer.kind == SpanKind.CONSUMER
+    assert {span.kind for span in publishes.values()} == {SpanKind.PRODUCER}
+    assert {server.context.trace_id, consumer.context.trace_id} | {
+        span.context.trace_id for span in publishes.values()} == {tracing.parse(caller).trace_id}
     assert server.parent.span_id == tracing.parse(caller).span_id
-    assert publish.parent.span_id == server.context.span_id  # the envelope named the worker's span
-    assert consumer.parent.span_id == publish.context.span_id  # the message's header named the publishing span
+    # the envelope named the worker's span; the message's header, the publishing span
+    assert {span.parent.span_id for span in publishes.values()} == {server.context.span_id}
+    assert consumer.parent.span_id in publishes
     [stored] = [row.envelope for row in _outbox(infra_db)]
     assert stored["traceparent"] == traceparent(server)
     ping = found["hubkit_notes.ping"]
