@@ -54,6 +54,9 @@ SAFE_DEFAULTS = {
     "HUB_SHUTDOWN_GRACE_SECONDS": "5 s in production; the gateway's pod has 40 s to stop (its grace period)",
     "HUB_SHUTDOWN_TIMEOUT_SECONDS": "20 s for in-flight requests, within the same 40 s",
     "HUB_TEST_*": "the test harness's servers (hubkit.testing), never read by a running process",
+    "HUB_TRACE_SAMPLE_RATIO": "0.1 of the correlation chains traced, once tracing is on (hubkit.tracing)",
+    "HUB_TRACING": "off: traces are opt-in, an overlay turns them on with its collector (docs/operations.md, Traces)",
+    "OTEL_EXPORTER_OTLP_*": "read only with HUB_TRACING=otlp, which no manifest sets",
     "HUB_TRUST_DEV_SEED": "keys derived from one seed: the dev overlay only, production refuses it",
     "HUB_VAR_DIR": "the image's ENV (/var/lib/hub), an emptyDir in every pod",
     "PROMETHEUS_MULTIPROC_DIR": "set by gateway.__main__ itself when HUB_GATEWAY_PROCESSES > 1 (under HUB_VAR_DIR), "
@@ -66,10 +69,14 @@ TRUST = ("HUB_TRUST_KEY_FILE|HUB_TRUST_KEY|HUB_TRUST_DEV_SEED",
          "HUB_TRUST_PUBLIC_KEYS_FILE|HUB_TRUST_PUBLIC_KEYS|HUB_TRUST_DEV_SEED")
 SESSION_CACHE = "HUB_SESSION_CACHE_KEYS_FILE|HUB_SESSION_CACHE_KEYS|HUB_TRUST_DEV_SEED"
 # What docker-compose.yml and the manifests may set differently, and why.
+# compose passes tracing's settings through (off unless HUB_TRACING=otlp, for its `tracing` profile's Jaeger)
+TRACING_PASSED_THROUGH = {name: "compose's `tracing` profile (Jaeger); a cluster's overlay sets its own collector"
+                          for name in ("HUB_TRACING", "HUB_TRACE_SAMPLE_RATIO", "OTEL_EXPORTER_OTLP_ENDPOINT")}
 COMPOSE_DIFFERENCES = {
-    "gateway": {"HUB_TRUSTED_PROXIES": "in the cluster the ingress controller is a proxy in front of the gateway"},
+    "gateway": {"HUB_TRUSTED_PROXIES": "in the cluster the ingress controller is a proxy in front of the gateway",
+                **TRACING_PASSED_THROUGH},
     **{package: {"HUB_DB_PREPARED_STATEMENTS": "in the cluster the services reach PostgreSQL through PgBouncer in "
-                                               "transaction mode; in compose, directly"}
+                                               "transaction mode; in compose, directly", **TRACING_PASSED_THROUGH}
        for package in service_packages()},
 }
 
