@@ -260,14 +260,22 @@ def traceparent_of(span):
     return format_context(span.get_span_context()) if span is not None else None
 
 
+# hub errors that are an answer to the caller (a refusal, a 4xx at the gateway), not a failure of the span's work
+REFUSALS = ("VALIDATION_ERROR", "AUTHENTICATION_FAILED", "FORBIDDEN", "NOT_FOUND", "CONFLICT",
+            "IDEMPOTENCY_KEY_REUSED", "RATE_LIMITED")
+
+
 def fail(span, error: BaseException):
-    """Mark `span` failed by `error`: its class and hub error code, never its message (it may quote a person)."""
+    """Record `error` on `span`: its hub error code (else its class), never its message (it may quote a person).
+    A refusal (REFUSALS: the caller's mistake or a business rule) leaves the span's status unset, as OpenTelemetry
+    asks of a server answering 4xx; anything else makes the span failed."""
     if span is None or not span.is_recording():
         return
-    from opentelemetry.trace import Status, StatusCode
     code = getattr(error, "code", None)
-    span.set_attribute("error.type", code if isinstance(code, str) else type(error).__name__)
-    span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+    code = code if isinstance(code, str) else type(error).__name__
+    span.set_attribute("error.type", code)
+    if code not in REFUSALS:
+        span.set_status(error_status(type(error).__name__))
 
 
 def end(span, error: BaseException = None):

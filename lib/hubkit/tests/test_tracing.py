@@ -116,13 +116,15 @@ def test_a_span_never_inherits_another_green_threads_context_by_accident(spans):
         tracing.end(outer)
 
 
-def test_a_failed_span_names_the_error_code_not_its_message(spans):
-    span = tracing.start("ideas.submit", "server")
-    tracing.end(span, Conflict("Mme Dupont, 12 rue de Rivoli, a déjà voté"))
-    [finished] = spans()
-    assert finished.status.status_code == StatusCode.ERROR
-    assert finished.attributes["error.type"] == "CONFLICT"
-    assert "Dupont" not in json.dumps({**finished.attributes}) + (finished.status.description or "")
+def test_a_failed_span_names_the_error_code_not_its_message_and_a_refusal_is_no_failure(spans):
+    refused, failed = tracing.start("budget.cast_ballots", "server"), tracing.start("budget.cast_ballots", "server")
+    tracing.end(refused, Conflict("Mme Dupont, 12 rue de Rivoli, a déjà voté"))
+    tracing.end(failed, ConnectionError("Mme Dupont's row: database unreachable"))
+    refusal, failure = spans()
+    assert refusal.attributes["error.type"] == "CONFLICT" and refusal.status.status_code == StatusCode.UNSET
+    assert failure.attributes["error.type"] == "ConnectionError" and failure.status.status_code == StatusCode.ERROR
+    for span in (refusal, failure):
+        assert "Dupont" not in json.dumps({**span.attributes}) + (span.status.description or "")
 
 
 def test_the_batch_processor_exports_from_a_green_thread_and_flushes_at_shutdown():
