@@ -11,6 +11,9 @@ from flask import g, request
 
 from hubkit import tracing
 
+# Probes, scrapes and static files: frequent, uninteresting, and they would fill the sampled traces with roots
+UNTRACED_ROUTES = frozenset({"/healthz", "/readyz", "/statusz", "/metrics", "/static/<path:filename>"})
+
 
 def init_app(app):
     """Trace requests if this process's HUB_TRACING says so (read once per process: hubkit.tracing.configure)."""
@@ -20,6 +23,8 @@ def init_app(app):
     @app.before_request
     def start_span():
         route = request.url_rule.rule if request.url_rule else "unmatched"
+        if route in UNTRACED_ROUTES:
+            return
         span = tracing.start_chain(f"{request.method} {route}", g.request_id,
                                    {"http.request.method": request.method, "http.route": route})
         g.trace_span, g.trace_token = span, tracing.activate(span)

@@ -51,6 +51,12 @@ def test_a_request_is_one_server_span_named_by_its_route_and_its_calls_continue_
     assert answer.json["correlation_id"] == answer.headers["X-Request-ID"]
 
 
+def test_probes_and_scrapes_make_no_span(traced, spans):
+    for path in ("/healthz", "/metrics", "/static/app.css"):
+        traced.get(path)
+    assert spans() == ()
+
+
 def test_a_failed_request_is_a_failed_span_without_what_the_error_said(traced, spans):
     traced.get("/api/v1/broken")
     [span] = spans()
