@@ -27,6 +27,10 @@ RANGE_SUFFIXES = ("_bucket", "_sum", "_count", "_created")  # the series of a hi
 # PromQL words that look like metric names: aggregation modifiers, set operators, literals
 KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless",
             "offset", "inf", "nan", "atan2"}
+# `... or vector(0)` (or a labelled zero): a panel shows 0 rather than "No data". Its own part must have data: a
+# label value misspelt in it would otherwise stay hidden behind the zero.
+ZERO_FALLBACK = re.compile(r"\s+or\s+(?:on\s*\(\s*\)\s*)?(?:label_replace\(\s*vector\(0\)\s*(?:,\s*\"[^\"]*\"\s*){4}\)"
+                           r"|vector\(0\))\s*$")
 IDENTIFIER = re.compile(r"(?<![\w.:])([a-zA-Z_:][a-zA-Z0-9_:]*)")
 LABEL_VALUES = re.compile(r"^\s*label_values\(\s*(?:(.+),)?\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*$", re.S)
 
@@ -132,6 +136,11 @@ def all_queries(dashboards_dir: Path, rules_dir: Path) -> list:
     return queries + [query for path in rule_files(rules_dir) for query in rule_queries(path)]
 
 
+def without_zero_fallback(expr: str) -> str:
+    """`expr` without a final `or vector(0)` (or `or label_replace(vector(0), ...)`)."""
+    return ZERO_FALLBACK.sub("", expr.strip())
+
+
 def metric_names(expr: str) -> set:
     """The metric names a PromQL expression selects (not its functions, labels, keywords or durations)."""
     text = re.sub(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`[^`]*`', '""', expr)  # string literals
@@ -164,9 +173,12 @@ class PrometheusApi:
         return self.get("/api/v1/query", query=expr)
 
     def known_metric_names(self) -> set:
-        """Every name a series has, and every name a scraped target declares with `# TYPE` (a labelled counter
-        nothing incremented yet has no series but is declared), histogram and summary series included."""
+        """Every name a series has, every name a scraped target declares with `# TYPE` (a labelled counter nothing
+        incremented yet has no series but is declared), histogram and summary series included, and every recording
+        rule Prometheus evaluates (one may have no series: a 5xx rate without a 5xx)."""
         names = set(self.get("/api/v1/label/__name__/values"))
+        names.update(rule["name"] for group in self.get("/api/v1/rules")["groups"] for rule in group["rules"]
+                     if rule.get("type") == "recording")
         for name, entries in self.get("/api/v1/metadata").items():
             names.add(name)
             if any(entry.get("type") in ("histogram", "summary", "gaugehistogram") for entry in entries):
@@ -200,13 +212,17 @@ def check(api: PrometheusApi, queries: list, allowed_empty: dict, elsewhere: dic
         unknown = sorted(name for name in metric_names(query.expr) - known if not (foreign and name.startswith(foreign)))
         if unknown:
             findings.append(Finding(query, f"no scraped target has the metric(s) {', '.join(unknown)}"))
+        own = without_zero_fallback(query.expr)
         try:
             data = api.instant(query.expr)
+            if own != query.expr:
+                data = api.instant(own)
         except QueryError as error:
             findings.append(Finding(query, f"Prometheus refused it: {error}"))
             continue
         if query.must_have_data and not has_data(data) and not unknown and not query.keys & set(allowed_empty):
-            findings.append(Finding(query, "no data (an empty result)"))
+            findings.append(Finding(query, "no data (an empty result)" if own == query.expr else
+                                    "no data but its zero fallback (`or vector(0)`)"))
         if query.kind in ("record", "alert") and query.title in rule_errors:
             findings.append(Finding(query, f"Prometheus fails to evaluate the rule: {rule_errors[query.title]}"))
     return findings

@@ -91,6 +91,8 @@ class Program:
 
     def __init__(self, name: str, command: list, log: Path, env: dict = None):
         self.name, self.log = name, log
+        if shutil.which(command[0]) is None:
+            raise RuntimeError(f"{command[0]} not found: run dev/ensure-test-tools.sh (Debian package {name})")
         with open(log, "ab") as output:
             self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
                                             env={**os.environ, **(env or {})})

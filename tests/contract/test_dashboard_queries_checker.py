@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.dashboard_queries import (Query, QueryError, check, dashboard_queries, metric_names, rule_queries,
-                                     stale_allowances, substitute, table)
+                                     stale_allowances, substitute, table, without_zero_fallback)
 from tests.observability_stack import EXPORTER_JOBS, HUB_JOBS, deployed_jobs, prometheus_config
 
 
@@ -136,3 +136,16 @@ def test_the_test_prometheus_scrapes_every_deployed_job_as_production_does():
     assert config["rule_files"] and not any(path.endswith("_test.yml") for path in config["rule_files"])
     with pytest.raises(ValueError, match="rabbit"):
         prometheus_config({"rabbit": ["127.0.0.1:9999"]})
+
+
+def test_a_zero_fallback_does_not_hide_a_misspelt_label_value():
+    """`or vector(0)` shows 0 rather than "No data": the query's own part must still have data."""
+    assert without_zero_fallback('sum(a) or label_replace(vector(0), "type", "aucun", "", "")') == "sum(a)"
+    assert without_zero_fallback("sum(a) * 60 or on() vector(0)") == "sum(a) * 60"
+    assert without_zero_fallback("(a or vector(0)) * 2") == "(a or vector(0)) * 2"
+    misspelt = Query("d.json", "Appels", "panel", 'sum(rate(calls_total{job="acounts"}[1m])) or vector(0)')
+    right = Query("d.json", "Appels", "panel", 'sum(rate(calls_total{job="accounts"}[1m])) or vector(0)')
+    prometheus = Prometheus({"calls_total"}, {misspelt.expr: SAMPLE, right.expr: SAMPLE,
+                                              without_zero_fallback(right.expr): SAMPLE})
+    assert [(f.query, f.why) for f in check(prometheus, [misspelt, right], {})] == [
+        (misspelt, "no data but its zero fallback (`or vector(0)`)")]
