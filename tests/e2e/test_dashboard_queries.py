@@ -258,6 +258,9 @@ def test_every_dashboard_query_and_rule_has_data_under_load(observed):
                 and has_data(observed.prometheus.instant(without_zero_fallback(query.expr)))]
     for query in needless:  # not a failure: a refusal may happen in a run
         print(f"allowed to be empty but has data: {query.source} | {query.title} [{query.target}]")
+    server_errors = observed.prometheus.instant('sum by (method, route, status) (hub_http_requests_total{status=~"5.."})')
+    for series in server_errors["result"]:  # none expected: where to look if there are
+        print(f"5xx answers: {series['metric']} {series['value'][1]}")
     reported = [finding for finding in findings if finding.query.keys & set(REPORTED)]
     if reported:
         print(f"reported, not fixed yet:\n{table(reported)}")
