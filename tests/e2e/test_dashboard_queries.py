@@ -6,8 +6,12 @@ The platform runs on PostgreSQL against a RabbitMQ node of the test's own with t
 Prometheus scrapes it with the production job names and every rule file (tests/observability_stack.py), while
 citizens register, sign, vote, submit ideas, browse pages and make mistakes (404s, invalid forms, no session)
 and an agent routes an idea. Then tests/dashboard_queries.py runs each query: it must not fail, must name only
-metrics a target declares, and a panel or recording rule must return data, except the few in ALLOWED_EMPTY,
-each with the reason a healthy short run cannot have data.
+metrics a target declares (or a recording rule), and a panel or recording rule must return data (without its
+`or vector(0)`, which would hide a misspelt label value), except the few in ALLOWED_EMPTY, each with the reason a
+healthy short run cannot have data. Alerts need only run: a healthy hub fires none. REPORTED holds findings in
+files this test does not own until their owners fix them.
+
+Measured: 60 s on an idle 2-core machine, 90-135 s with the machine's other tests running (load average 13).
 """
 import json
 import os
@@ -16,8 +20,8 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
 from contextlib import ExitStack
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
