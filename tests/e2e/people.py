@@ -71,7 +71,8 @@ def administrator(platform, label: str = "admin", pseudonym: str = "Admin") -> P
 # `python -m accounts <command>` run by one process per platform that the tests keep: the same entry point
 # (accounts.cli.main, after eventlet's patching as in accounts/__main__.py) without a Python start and the service's
 # imports, two seconds, for each of the few dozen administrators the tests make. One JSON argument list a line in,
-# one marked JSON answer a line out (the command's own logs may go to stdout too).
+# one marked JSON answer a line out (the command's own logs may go to stdout too). The engines a command opened are
+# disposed after it, as its own process's exit would close them: no connection is left on the platform's databases.
 ACCOUNTS_COMMANDS = r"""
 import warnings
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
@@ -79,18 +80,29 @@ import eventlet
 eventlet.monkey_patch()
 import io, json, sys, traceback
 from contextlib import redirect_stderr
-from accounts.cli import main
+from accounts import cli
+engines, make_engine = [], cli.make_engine
+
+
+def recorded_engine(*args, **kwargs):
+    engines.append(make_engine(*args, **kwargs))
+    return engines[-1]
+
+
+cli.make_engine = recorded_engine
 answers = sys.stdout
 for line in sys.stdin:
     code, errors = 0, io.StringIO()
     with redirect_stderr(errors):
         try:
-            main(json.loads(line))
+            cli.main(json.loads(line))
         except SystemExit as exit_:
             code = exit_.code if isinstance(exit_.code, int) else 1
         except Exception:
             traceback.print_exc()
             code = 1
+    while engines:
+        engines.pop().dispose()
     answers.write(ANSWER + json.dumps({"code": code, "stderr": errors.getvalue()}) + "\n")
     answers.flush()
 """

@@ -118,14 +118,19 @@ def throttle_fixture():
 class SmtpServer:
     """A real SMTP server (aiosmtpd, in its own process) that stores what it receives in a Maildir."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, wait: bool = True):
+        """`wait=False`: return as soon as the process is started (then `wait_ready()` before sending to it)."""
         self.port = port
         self.maildir = Path(tempfile.mkdtemp(prefix="hub-smtp-")) / "Maildir"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c",
              "aiosmtpd.handlers.Mailbox", str(self.maildir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_port(port)
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self):
+        wait_for_port(self.port)
 
     @property
     def url(self) -> str:
@@ -193,13 +198,14 @@ class Platform:
             raise
 
     def _set_up(self, services: dict, database_kind: str):
-        self.smtp = SmtpServer(free_port())
+        self.smtp = SmtpServer(free_port(), wait=False)  # its Python starts while the databases are made
         self.gateway_ports = {name: free_port() for name in replica_names(GATEWAY, self.replicas[GATEWAY])}
         self.port = self.gateway_ports[GATEWAY]
         self.urls = [f"http://127.0.0.1:{port}" for port in self.gateway_ports.values()]
         self.url = self.urls[0]
         for name, path in services.items():
             self.databases[name] = FreshDatabase(database_kind, name, path)
+        self.smtp.wait_ready()
         self.env = {**os.environ, "HUB_ENV": "test", "HUB_AMQP_URI": self.amqp_uri, "HUB_PORT": str(self.port),
                     "HUB_PUBLIC_URL": self.url, "HUB_MAIL_URL": self.smtp.url, "HUB_VAR_DIR": str(self.workdir),
                     "HUB_SERVICES": ",".join(services), "HUB_SECRET_KEY": uuid.uuid4().hex,
