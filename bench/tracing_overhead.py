@@ -58,13 +58,18 @@ def main():
                          **({"traces_exported": document["traces_exported"]} if "traces_exported" in document
                             else {}),
                          "throughput": throughputs(document)})
-    ratios = {}
+    ratios, normalised = {}, {}
     for name in runs[0]["throughput"]:
         on = [run["throughput"][name]["per_s"] for run in runs if run["tracing"] == "on"]
         off = [run["throughput"][name]["per_s"] for run in runs if run["tracing"] == "off"]
         if all(on) and all(off):
             ratios[name] = round(statistics.mean(on) / statistics.mean(off), 3)
-    print(json.dumps({"runs": runs, "on_over_off": ratios,
+        if name != "noop_rpc" and "noop_rpc" in runs[0]["throughput"]:
+            # over the same run's no-op RPC (which tracing does not touch): what the machine's load left out
+            over = {mode: statistics.mean(run["throughput"][name]["per_s"] / run["throughput"]["noop_rpc"]["per_s"]
+                                          for run in runs if run["tracing"] == mode) for mode in ("on", "off")}
+            normalised[name] = round(over["on"] / over["off"], 3)
+    print(json.dumps({"runs": runs, "on_over_off": ratios, "on_over_off_of_the_ratio_to_noop": normalised,
                       "trace_sample_ratio": args.trace_sample_ratio, "bench_args": passed}, indent=2))
 
 
