@@ -6,8 +6,8 @@ paths pay one module-global check. `HUB_TRACING=otlp` exports spans over OTLP/HT
 apply) through a BatchSpanProcessor: its worker is a `threading.Thread`, a green thread once eventlet monkey-patched
 the process, and the provider's shutdown at exit exports what is still queued.
 
-Sampling: the gateway decides for a request (`HUB_TRACE_SAMPLE_RATIO`, default DEFAULT_SAMPLE_RATIO, of the trace
-ids); every other span follows its parent's decision (ParentBased), so a trace is whole or absent.
+Sampling: `HUB_TRACE_SAMPLE_RATIO` (default DEFAULT_SAMPLE_RATIO) of the trace ids, decided at a trace's root
+(TraceIdRatioBased); every other span follows its parent's decision (ParentBased), so a trace is whole or absent.
 
 One trace per correlation chain: a chain's trace id and the id of its root span (the gateway request that started
 it) are derived from its correlation id (`chain_ids`, SHA-256). So work done later for the same chain, in
@@ -171,17 +171,16 @@ def log_ids():
 
 # --- spans ----------------------------------------------------------------------------------------------------
 
-def start(name: str, kind: str, traceparent=None, attributes: dict = None, links=()):
+def start(name: str, kind: str, traceparent=None, attributes: dict = None):
     """A started span (`kind`: "server", "client", "producer", "consumer" or "internal"), child of `traceparent`
-    if it is valid, else a new root (linked to each valid traceparent of `links`). Never a child of the ambient
-    context by accident: a worker's or the relay's green thread may hold another request's. None when off."""
+    if it is valid, else a new root. Never a child of the ambient context by accident: a worker's or the relay's
+    green thread may hold another request's. None when off."""
     if _tracer is None:
         return None
     from opentelemetry import context, trace
     parent = parse(traceparent)
     parent_context = trace.set_span_in_context(trace.NonRecordingSpan(parent)) if parent else context.Context()
-    return _tracer.start_span(name, context=parent_context, kind=_KINDS[kind], attributes=attributes,
-                              links=[trace.Link(link) for link in map(parse, links) if link])
+    return _tracer.start_span(name, context=parent_context, kind=_KINDS[kind], attributes=attributes)
 
 
 def chain_ids(correlation_id: str) -> tuple:
@@ -232,13 +231,6 @@ def event_traceparent(event_type: str, correlation_id: str, causation_id: str = 
                               kind=_KINDS["internal"], links=links, attributes={"hub.event_type": event_type})
     span.end()
     return format_context(span.get_span_context())
-
-
-def start_child(name: str, kind: str = "internal", attributes: dict = None):
-    """A span child of the current one (a step inside a worker or request); None when off."""
-    if _tracer is None:
-        return None
-    return _tracer.start_span(name, kind=_KINDS[kind], attributes=attributes)
 
 
 def activate(span):
