@@ -20,6 +20,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -170,6 +171,13 @@ class RabbitNode:
         self.kill()
 
 
+def side_by_side(action, nodes: list):
+    """`action(node)` for every node at once; the first failure raises once all are done."""
+    with ThreadPoolExecutor(len(nodes)) as pool:
+        for done in [pool.submit(action, node) for node in nodes]:
+            done.result()
+
+
 class RabbitCluster:
     """`size` nodes clustered with `join_cluster`, sharing one cookie; `nodes[0]` is the first one."""
 
@@ -196,11 +204,13 @@ class RabbitCluster:
             node.launch()
         for node in self.nodes:
             node.await_running()
-        first = self.nodes[0]
-        for node in self.nodes[1:]:
-            node.stop_app()
+        first, others = self.nodes[0], self.nodes[1:]
+        # Each rabbitmqctl call boots an Erlang VM (seconds): the others stop and start side by side; they join one
+        # by one (a stopped node joins a running one, and stays a member while stopped).
+        side_by_side(RabbitNode.stop_app, others)
+        for node in others:
             node.ctl("join_cluster", first.name)
-            node.start_app()
+        side_by_side(RabbitNode.start_app, others)
         running = first.ctl("eval", "length(rabbit_nodes:all_running()).").stdout.strip()
         if running != str(len(self.nodes)):
             raise RuntimeError(f"the cluster runs {running} nodes, not {len(self.nodes)}")
