@@ -38,6 +38,8 @@ SAFE_DEFAULTS = {
     "HUB_DB_POOL_TIMEOUT": "30 s waiting for a pooled connection before a request fails",
     "HUB_EVENT_RETRIES": "5 retries of a failing event, with growing delays, before its dead-letter queue",
     "HUB_EVENT_RETRY_SECONDS": "2 s before the first retry, doubling",
+    "HUB_DASHBOARDS_URL": "unset: the admin page « État du hub » shows no dashboard links until an operator sets "
+                          "the cluster's Grafana address (it differs per cluster)",
     "HUB_GC_THRESHOLDS": "the collector tuning measured in bench/README.md",
     "HUB_HSTS_SECONDS": "a year under HUB_ENV=production",
     "HUB_IDEMPOTENCY_HOURS": "a day during which a retried ballot, signature or idea gets its first answer "
