@@ -1,9 +1,9 @@
-"""A RabbitMQ outage of 40 s in the middle of a signature burst (issue 13 §2): the hub rides it out.
+"""A RabbitMQ outage of 60 s in the middle of a signature burst (issue 13 §2): the hub rides it out.
 
 The platform (accounts, petitions, the gateway, on PostgreSQL) runs on a RabbitMQ node of the test's own
 (tests/brokers.py). A few clients sign a petition for many seeded signers, at a steady pace (tests/signing_burst.py);
 once part of them have signed, the broker's application is stopped (`rabbitmqctl stop_app`: every connection
-closed, its ports shut) for 40 s, then started again. The clients try a 503 again later with the same
+closed, its ports shut) for 60 s, then started again. The clients try a 503 again later with the same
 `Idempotency-Key`. What must hold:
 
 - no process exited, and nobody restarted them: the services and the gateway reconnected by themselves;
@@ -30,8 +30,8 @@ SIGNERS = 200
 # Longer than every wait the outage meets: a signed call's validity (HUB_ASSERTION_SECONDS, 30 s: a call queued
 # when the broker went is stale when it comes back), the clients' 30 s request timeout (a request the gateway held
 # for the whole outage would be seen), the outbox's 10 s publish confirm, the 5 s RPC timeout and the consumers'
-# 3 s reconnection steps. The issue asked for a minute: 40 s cross the same waits, 20 s sooner.
-OUTAGE_SECONDS = 40
+# 3 s reconnection steps; and the minute issue 13 requires every part to ride out.
+OUTAGE_SECONDS = 60
 SIGNED_BEFORE_THE_OUTAGE = 40
 
 
@@ -60,7 +60,7 @@ def readiness_during(url: str, stop: threading.Event, seen: Counter):
         stop.wait(1.0)
 
 
-def test_forty_seconds_without_the_broker_in_the_middle_of_a_signature_burst(hub, node):
+def test_a_minute_without_the_broker_in_the_middle_of_a_signature_burst(hub, node):
     petition, tokens = seed(hub, SIGNERS)
     burst = Burst(hub.url, petition, tokens)
     burst.start()
