@@ -52,8 +52,9 @@ class RabbitNode:
         cookie_file.chmod(0o400)  # Erlang refuses a cookie others may read
         (directory / "enabled_plugins").write_text(f"[{','.join(['rabbitmq_management', *plugins])}].\n",
                                                     encoding="ascii")
+        # /metrics with per-queue series and alarms, as deployed (deploy/rabbitmq/conf.d/20-prometheus.conf)
         prometheus = (f"prometheus.tcp.port = {self.prometheus_port}\nprometheus.tcp.ip = 127.0.0.1\n"
-                      if self.prometheus_port else "")
+                      "prometheus.return_per_object_metrics = true\n" if self.prometheus_port else "")
         (directory / "rabbitmq.conf").write_text(
             f"listeners.tcp.1 = 127.0.0.1:{self.amqp_port}\n"
             f"management.tcp.port = {self.management_port}\nmanagement.tcp.ip = 127.0.0.1\n{prometheus}",

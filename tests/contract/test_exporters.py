@@ -16,10 +16,12 @@ from tests.contract.test_compose import deploy_module, environment, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s" / "base"
-# job: (compose service scraped, port, path)
-EXPORTERS = {"rabbitmq": ("rabbitmq", 15692, "/metrics/per-object"),
+# job: (compose service scraped, port, path). RabbitMQ's /metrics has the alarms (rabbitmq_alarms_*) and, with
+# RABBITMQ_PER_OBJECT set, one series per queue; /metrics/per-object has no alarm.
+EXPORTERS = {"rabbitmq": ("rabbitmq", 15692, "/metrics"),
              "postgres": ("postgres-exporter", 9187, "/metrics"),
              "redis": ("redis-exporter", 9121, "/metrics")}
+RABBITMQ_PER_OBJECT = "prometheus.return_per_object_metrics = true"
 # Redis commands that read or change data or the server: the exporter's user must have none
 REDIS_FORBIDDEN = ("get", "set", "del", "keys", "scan", "eval", "evalsha", "flushall", "flushdb", "config|set",
                    "client|kill", "acl", "shutdown", "debug", "script|load", "@all", "@write", "@read", "@admin",
@@ -54,6 +56,26 @@ def check_rabbitmq_plugin(compose: dict, root: Path = ROOT) -> list:
     enabled = set(re.findall(r"\w+", text))
     return [f"{plugins[0]} does not enable {plugin}" for plugin in ("rabbitmq_management", "rabbitmq_prometheus")
             if plugin not in enabled]
+
+
+def check_rabbitmq_per_object(compose: dict, cluster: dict, monitors: list, root: Path = ROOT) -> list:
+    """RabbitMQ serves per-queue series on the /metrics the `rabbitmq` job scrapes, in docker compose (a conf.d file
+    mounted) and in Kubernetes (the cluster's additionalConfig, the PodMonitor's path)."""
+    problems = []
+    volumes = (compose.get("services") or {}).get("rabbitmq", {}).get("volumes") or []
+    mounts = [str(volume).split(":") for volume in volumes]
+    configs = [source for source, target, *_ in mounts if target.startswith("/etc/rabbitmq/conf.d/")]
+    if not any(RABBITMQ_PER_OBJECT in (root / source).read_text(encoding="utf-8").splitlines() for source in configs):
+        problems.append(f"compose's rabbitmq mounts no /etc/rabbitmq/conf.d/ file with {RABBITMQ_PER_OBJECT!r}")
+    additional = ((cluster.get("spec") or {}).get("rabbitmq") or {}).get("additionalConfig") or ""
+    if RABBITMQ_PER_OBJECT not in [line.strip() for line in additional.splitlines()]:
+        problems.append(f"RabbitmqCluster/{cluster['metadata']['name']}'s additionalConfig lacks "
+                        f"{RABBITMQ_PER_OBJECT!r}")
+    paths = {endpoint.get("path", "/metrics") for monitor in monitors
+             for endpoint in monitor["spec"]["podMetricsEndpoints"]}
+    if paths != {EXPORTERS["rabbitmq"][2]}:
+        problems.append(f"the rabbitmq PodMonitor scrapes {sorted(paths)}, not {EXPORTERS['rabbitmq'][2]}")
+    return problems
 
 
 def check_postgres_exporter(compose: dict, root: Path = ROOT) -> list:
@@ -136,6 +158,29 @@ def test_rabbitmq_exports_its_metrics(compose):
     assert check_rabbitmq_plugin(compose) == []
 
 
+@pytest.fixture(scope="module")
+def rabbitmq_cluster():
+    return yaml.safe_load((K8S / "rabbitmq" / "rabbitmqcluster.yaml").read_text(encoding="utf-8"))
+
+
+def test_rabbitmq_serves_queues_and_alarms_on_the_scraped_path(compose, rabbitmq_cluster, monitors):
+    assert check_rabbitmq_per_object(compose, rabbitmq_cluster, monitors["rabbitmq"]) == []
+
+
+def test_rabbitmq_without_per_object_metrics_is_reported(compose, rabbitmq_cluster, monitors, tmp_path):
+    (tmp_path / "20-prometheus.conf").write_text("# prometheus.return_per_object_metrics = true\n")
+    broken = copy.deepcopy(compose)
+    broken["services"]["rabbitmq"]["volumes"] = [
+        f"{tmp_path}/20-prometheus.conf:/etc/rabbitmq/conf.d/20-prometheus.conf"]
+    cluster = copy.deepcopy(rabbitmq_cluster)
+    cluster["spec"]["rabbitmq"]["additionalConfig"] = "queue_leader_locator = balanced\n"
+    monitors_copy = copy.deepcopy(monitors["rabbitmq"])
+    monitors_copy[0]["spec"]["podMetricsEndpoints"][0]["path"] = "/metrics/per-object"
+    problems = check_rabbitmq_per_object(broken, cluster, monitors_copy, Path("/"))
+    assert _mention(problems, "conf.d") and _mention(problems, "additionalConfig") and _mention(
+        problems, "PodMonitor", "/metrics/per-object")
+
+
 def test_postgres_exporter_reads_as_a_monitoring_role(compose):
     assert check_postgres_exporter(compose) == []
 
@@ -156,7 +201,7 @@ def test_broken_scrape_jobs_are_reported(compose, prometheus):
     broken = copy.deepcopy(prometheus)
     for job in broken["scrape_configs"]:
         if job["job_name"] == "rabbitmq":
-            job["metrics_path"] = "/metrics"
+            job["metrics_path"] = "/metrics/per-object"  # per-queue series but no alarm
     broken["scrape_configs"] = [job for job in broken["scrape_configs"] if job["job_name"] != "redis"]
     problems = check_scrape_jobs(compose, broken)
     assert _mention(problems, "'rabbitmq'", "/metrics/per-object") and _mention(problems, "no scrape job 'redis'")

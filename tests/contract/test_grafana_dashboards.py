@@ -33,7 +33,8 @@ UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 DASHBOARD_URL = re.compile(r"^/d/([A-Za-z0-9_-]+)")
 
 # Metrics the exporters define (seen on prometheus-postgres-exporter, prometheus-redis-exporter and RabbitMQ 3.10's
-# rabbitmq_prometheus /metrics/per-object, and the per-queue series that appear once queues exist), Prometheus's
+# rabbitmq_prometheus /metrics with return_per_object_metrics, and the per-queue series that appear once queues
+# exist), Prometheus's
 # own `up`, and prometheus_client's process collector (every hub process but a multiprocess gateway).
 EXPORTER_METRICS = {
     "up",

@@ -69,12 +69,7 @@ ALLOWED_EMPTY = {
 }
 # Findings in files this test does not own, reported to their owners and not fixed yet: printed, not failed. Once
 # one is fixed its entry must go (the test says so), so the list cannot hide a new finding or outlive its cause.
-REPORTED = {
-    ("infrastructure.yml", "HubBrokerResourceAlarm"):
-        "rabbitmq_prometheus serves rabbitmq_alarms_* on /metrics only, not on /metrics/per-object (the job's path): "
-        "the alert cannot fire. Fix: scrape /metrics with `prometheus.return_per_object_metrics = true` in "
-        "rabbitmq.conf (per-queue figures and alarms on one path)",
-}
+REPORTED = {}
 # Metrics of exporters that only other deployments run: a rule may name them beside the ones this test scrapes
 # (`pg_up ... or cnpg_collector_up ...`), and must still have data from the ones it scrapes.
 ELSEWHERE = {"cnpg_": "CloudNativePG's exporter, in Kubernetes (deploy/k8s): the compose stack has postgres_exporter",
