@@ -1,13 +1,20 @@
 """One dashboard per hub process (uid `hub-service-<name>`): the gateway's, and the nameko services' as a family
 with the same panels (RED by entrypoint, events and outbox, calls it makes), plus each service's own business
 panels. A process is selected by its Prometheus job, which is its name (deploy/prometheus/prometheus.yml and the
-PodMonitors' jobLabel)."""
+PodMonitors' jobLabel). A service that calls no other service, or handles no event, gets no panel for that (read
+from its code: a panel that cannot have data only hides a real gap)."""
+from functools import cache
+from pathlib import Path
+
 from builder import AMBER, GREEN, RED, Row, dashboard, series, stat, table, variable
 from catalogue import BACKLOG_AGE_STEPS, COUNT_STEPS, ERROR_SHARE_STEPS, LATENCY_STEPS
 from queries import (FAILURES, RANGE, RATE, SERVICE_TITLES, SERVICES, latency_quantile, or_none, per_minute,
                      requests_rate)
 
 MAILING = {"accounts", "routing"}  # the services that send e-mail (hubkit.mail)
+SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
+# How a service's code calls another service (hubkit.rpc) and handles an event (hubkit.consumer)
+CALLS_MARKER, HANDLES_MARKER = "SignedRpcProxy(", "@event_handler("
 
 # Each service's own counters: (title, [(expr, legend)], description, unit).
 BUSINESS = {
@@ -41,6 +48,23 @@ BUSINESS = {
         "Par minute. La boîte de réception et le délai de première réponse sont dans le tableau Activité.",
         "short")],
 }
+
+
+@cache
+def _source(name: str) -> str:
+    """The Python code of services/<name>/<name>/ (the service's package, tests left out)."""
+    package = SERVICES_DIR / name / name
+    if not package.is_dir():
+        raise FileNotFoundError(f"no service package {package}")
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(package.rglob("*.py")))
+
+
+def calls_services(name: str) -> bool:
+    return CALLS_MARKER in _source(name)
+
+
+def handles_events(name: str) -> bool:
+    return HANDLES_MARKER in _source(name)
 
 
 def _job(name: str, extra: str = "") -> str:
@@ -95,26 +119,29 @@ def _entrypoints(name: str) -> list:
     ]
 
 
-def _events(name: str) -> list:
+def _events(name: str, calls: bool, handles: bool) -> list:
+    width = 8 if calls else 12
+    events = [(or_none(f"sum by (type) (rate(hub_events_published_total{_job(name)}[{RATE}]))", "type"),
+               "publié {{type}}")]
+    if handles:
+        events.append((or_none(f"sum by (type) (rate(hub_events_received_total{_job(name)}[{RATE}]))", "type"),
+                       "reçu {{type}}"))
     panels = [
-        series("Événements publiés et reçus", [
-            (or_none(f"sum by (type) (rate(hub_events_published_total{_job(name)}[{RATE}]))", "type"),
-             "publié {{type}}"),
-            (or_none(f"sum by (type) (rate(hub_events_received_total{_job(name)}[{RATE}]))", "type"),
-             "reçu {{type}}")],
-            "Événements par seconde, par type.", unit="ops", width=8),
+        series("Événements publiés et reçus" if handles else "Événements publiés", events,
+               "Événements par seconde, par type.", unit="ops", width=width),
         series("Outbox et lettres mortes", [
             (f"max(hub_outbox_pending_events{_job(name)})", "en attente"),
             (f"sum(rate(hub_outbox_publish_failures_total{_job(name)}[{RATE}])) * 60", "échecs de publication / min"),
             (f"sum(rate(hub_events_retried_total{_job(name)}[{RATE}])) * 60", "événements réessayés / min"),
             (f"sum by (reason) (rate(hub_events_dead_lettered_total{_job(name)}[{RATE}])) * 60",
              "lettres mortes / min : {{reason}}")],
-            "Ce qui attend ou a échoué dans l'acheminement des événements.", width=8),
-        series("Appels vers les autres services", [
+            "Ce qui attend ou a échoué dans l'acheminement des événements.", width=width),
+    ]
+    if calls:
+        panels.append(series("Appels vers les autres services", [
             (or_none(f"sum by (target, method, outcome) (rate(hub_rpc_client_calls_total{_job(name)}[{RATE}]))",
                      "target"), "{{target}}.{{method}} {{outcome}}")],
-            "Appels RPC que ce service fait aux autres, par issue.", unit="ops", width=8),
-    ]
+            "Appels RPC que ce service fait aux autres, par issue.", unit="ops", width=8))
     if name in MAILING:
         panels.append(series("Courriels", [
             (f"sum(rate(hub_mails_sent_total{_job(name)}[{RATE}])) * 60", "envoyés / min"),
@@ -127,7 +154,8 @@ def service(name: str) -> dict:
     business = [series(title, queries, description, unit=unit, width=12 if name in MAILING else 24)
                 for title, queries, description, unit in BUSINESS[name]]
     items = [Row("Santé"), *_health(name), Row("Points d'entrée"), *_entrypoints(name),
-             Row("Événements et appels"), *_events(name), *business]
+             Row("Événements et appels" if calls_services(name) else "Événements"),
+             *_events(name, calls_services(name), handles_events(name)), *business]
     entrypoints = variable("entrypoint", "entrypoint", f"hub_entrypoint_calls_total{_job(name)}", "Point d'entrée")
     return dashboard(f"hub-service-{name}", f"Hub : service {SERVICE_TITLES[name]}",
                      f"Le service {name} : est-il là, que fait-il, à quelle vitesse, qu'est-ce qui échoue.", items,

@@ -58,10 +58,6 @@ ALLOWED_EMPTY = {
        for service in ("accounts", "budget", "ideas", "petitions", "routing")},
     ("hub-business.json", "Webhooks abandonnés"):
         "a dossier is given up after ROUTING_WEBHOOK_MAX_ATTEMPTS failed calls over hours (no series before)",
-    ("hub-service-accounts.json", "Appels vers les autres services"):
-        "accounts calls no other service: the panel every service dashboard has cannot have data for it",
-    ("hub-service-accounts.json", "Événements publiés et reçus", "B"):
-        "accounts handles no event: the panel every service dashboard has cannot have data for it",
     ("hub-overview.json", "Cibles arrêtées"): "every target is up in a healthy run",
     ("hub-service-gateway.json", "Réponses 5xx / s"): "no 5xx answer in a healthy run",
 }
