@@ -59,8 +59,17 @@ def or_none(expr: str, by: str) -> str:
     return f'{expr} or label_replace(vector(0), "{label}", "aucun", "", "")'
 
 
+# Counters whose every label value exists at 0 from the process's start (hubkit.trust, the services'
+# business_metrics.py; tests/contract/test_counters_start_at_zero.py): their queries need no "none yet" fallback,
+# which would only hide a misspelt label value or a service that is not scraped.
+STARTS_AT_ZERO = {"hub_trust_refusals_total", "accounts_logins_failed_total", "budget_ballots_refused_total",
+                  "petitions_signatures_refused_total", "petitions_moderations_total", "consultation_actions_total"}
+
+
 def per_minute(metric: str, by: str = "") -> str:
     """Per minute; 0 (or « aucun ») rather than "no data" while a labelled counter has no series yet."""
+    if metric in STARTS_AT_ZERO:
+        return f"sum{f' by ({by}) ' if by else ''}(rate({metric}[{RATE}])) * 60"
     if by:
         return or_none(f"sum by ({by}) (rate({metric}[{RATE}])) * 60", by)
     return f"sum(rate({metric}[{RATE}])) * 60 or vector(0)"

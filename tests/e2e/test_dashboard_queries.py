@@ -52,10 +52,7 @@ ENVIRONMENT = {"ROUTING_UNDO_SECONDS": "1", "ROUTING_SWEEP_SECONDS": "0.5", "ROU
                **{f"PETITIONS_SIGN_{limit}": str(10**6) for limit in ("IP_PER_MINUTE", "IP_PER_HOUR")}}
 # (file, panel title or rule name[, the panel query's refId]): why a healthy short run has no data for it. Its
 # metrics must still exist (declared by a target).
-TRUST_REFUSALS = "a refused call is a forged, unsigned or forbidden one: none in a healthy run (no series before)"
 ALLOWED_EMPTY = {
-    **{(f"hub-service-{service}.json", "Appels refusés (confiance)"): TRUST_REFUSALS
-       for service in ("accounts", "budget", "ideas", "petitions", "routing")},
     ("hub-business.json", "Webhooks abandonnés"):
         "a dossier is given up after ROUTING_WEBHOOK_MAX_ATTEMPTS failed calls over hours (no series before)",
     ("hub-overview.json", "Cibles arrêtées"): "every target is up in a healthy run",

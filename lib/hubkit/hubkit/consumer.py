@@ -53,6 +53,7 @@ class RetryingEventHandler(EventHandler):
     def setup(self):
         super().setup()
         self.queue = queues.event_queue(self.queue, self.container.service_name)
+        trust.initialise_refusals(self.container.service_name, self.method_name, (trust.EVENT_REFUSAL_REASON,))
 
     def handle_message(self, body, message):
         """Only an event its producer signed is handled (hubkit.trust); a forged one is dropped and counted."""
@@ -64,7 +65,7 @@ class RetryingEventHandler(EventHandler):
         if trust.event_is_authentic(self.source_service, dead_letters.raw_body(message), (message.headers or {}).get(
                 trust.EVENT_SIGNATURE_HEADER)):
             return False
-        trust.REFUSALS.labels(self.container.service_name, self.method_name, "event_signature").inc()
+        trust.REFUSALS.labels(self.container.service_name, self.method_name, trust.EVENT_REFUSAL_REASON).inc()
         log.warning("event refused: not signed by its producer", extra={
             "handler": self.method_name, "source": self.source_service,
             "routing_key": message.delivery_info.get("routing_key")})

@@ -49,6 +49,13 @@ CLOCK_SKEW_SECONDS = 5.0
 
 REFUSALS = Counter("hub_trust_refusals_total", "Calls and events refused because the caller could not be verified "
                    "or may not call this.", ["service", "entrypoint", "reason"])
+# Every reason a call or an event can be refused for (Refusal below, hubkit.consumer). Each entrypoint's series
+# exist at 0 from its start (`initialise_refusals`): the first forged call is an increase HubCallsRefusedUntrusted
+# sees, not a series born at 1 that increase() cannot tell from its start.
+CALL_REFUSAL_REASONS = ("missing", "malformed", "bad_signature", "wrong_audience", "wrong_correlation", "expired",
+                        "wrong_arguments", "not_allowed")
+ACTOR_MISMATCH = "actor_mismatch"  # only a method that takes an `actor` checks it
+EVENT_REFUSAL_REASON = "event_signature"
 REPLIES_LOST = Counter("hub_rpc_replies_lost_total", "RPC answers the broker could not take (it was down or the "
                        "connection dropped): the call was done, its caller got a 503.", ["service", "entrypoint"])
 
@@ -93,6 +100,12 @@ def issue(issuer: str, service: str, method: str, correlation_id, args, kwargs, 
               "arg": arguments_digest(args, kwargs)}
     payload = orjson.dumps(claims)
     return f"{_b64(payload)}.{_b64(keys.signing_key(issuer).sign(payload).signature)}"
+
+
+def initialise_refusals(service: str, entrypoint: str, reasons):
+    """The refusal series of one entrypoint, at 0."""
+    for reason in reasons:
+        REFUSALS.labels(service, entrypoint, reason)
 
 
 class Refusal(Exception):
@@ -168,6 +181,8 @@ class TrustedRpc(Rpc):
         super().setup()
         parameters = list(inspect.signature(getattr(self.container.service_cls, self.method_name)).parameters)[1:]
         self._actor_index = parameters.index("actor") if "actor" in parameters else None
+        initialise_refusals(self.container.service_name, self.method_name,
+                            CALL_REFUSAL_REASONS + ((ACTOR_MISMATCH,) if self._actor_index is not None else ()))
 
     def handle_message(self, body, message):
         try:
@@ -216,7 +231,7 @@ class TrustedRpc(Rpc):
             if claims["iss"] == "gateway" and self._actor_index is not None:
                 actor = args[self._actor_index] if len(args) > self._actor_index else kwargs.get("actor")
                 if not _same_person(actor, claims.get("sub")):
-                    raise Refusal("actor_mismatch")
+                    raise Refusal(ACTOR_MISMATCH)
         except Refusal as refusal:
             REFUSALS.labels(service, method, refusal.reason).inc()
             log.warning("rpc refused: caller not verified", extra={

@@ -26,6 +26,13 @@ BALLOTS = Counter("budget_ballots_total",
                   "is not), by arrondissement of the ballot's voting sector (Paris Centre as \"1\"; \"paris\": "
                   "Paris-wide projects only). Sum across replicas.", ["arrondissement"])
 BALLOTS_REFUSED = Counter("budget_ballots_refused_total", "Refused ballots, by reason.", ["reason"])
+# Why the vote refuses a ballot (`refusal_reason`), at 0 from the start: each eligibility rule, and the codes of
+# the voting handlers (handlers/voting.py, paper.py) and of a malformed ballot. Another code still appears when it
+# first happens.
+BALLOT_REFUSAL_REASONS = (*ELIGIBILITY_RULES, "validation_error", "not_found", "wrong_stage", "already_voted_on_paper",
+                          "ballot_in_progress")
+for _reason in BALLOT_REFUSAL_REASONS:
+    BALLOTS_REFUSED.labels(_reason)
 TALLIES = Counter("budget_tallies_total", "Votes closed and tallied.")
 _BALLOTS_BY_ARRONDISSEMENT = {label: BALLOTS.labels(label) for label in ARRONDISSEMENT_LABELS}
 

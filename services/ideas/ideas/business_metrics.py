@@ -24,9 +24,13 @@ def count_comment():
 
 # consultations: one counter, labelled by what citizens and agents did
 CONSULTATION_ACTIONS = Counter("consultation_actions_total", "Actions in consultations, by action.", ["action"])
+# every action the service counts (service.py), at 0 from the start: a rate is never missing
+CONSULTATION_ACTION_LABELS = ("proposal_submitted", "amendment_proposed", "amendment_decided", "support", "comment",
+                              "argument", "questionnaire_answered", "consultation_saved", "section_saved",
+                              "consultation_closed", "synthesis_published")
+_CONSULTATION_ACTIONS = {action: CONSULTATION_ACTIONS.labels(action) for action in CONSULTATION_ACTION_LABELS}
 
 
 def count_consultation_action(action: str):
-    """`action`: proposal_submitted, amendment_proposed, amendment_decided, support, comment, argument,
-    questionnaire_answered, consultation_saved, section_saved, consultation_closed, synthesis_published."""
-    CONSULTATION_ACTIONS.labels(action).inc()
+    """`action`: one of CONSULTATION_ACTION_LABELS."""
+    (_CONSULTATION_ACTIONS.get(action) or CONSULTATION_ACTIONS.labels(action)).inc()

@@ -33,6 +33,16 @@ THRESHOLDS_CAUGHT = Counter("petitions_thresholds_caught_by_sweep_total",
                             "Threshold crossings no signing transaction saw, caught by the periodic sweep.")
 
 _SIGNATURES_BY_ARRONDISSEMENT = {label: SIGNATURES.labels(label) for label in ARRONDISSEMENT_LABELS}
+# Moderation outcomes and why a signature is refused (handlers/signing.py, domain/petition.py's rules), at 0 from
+# the start; another refusal code still appears when it first happens.
+MODERATION_OUTCOMES = ("published", "rejected")
+SIGNATURE_REFUSAL_REASONS = ("validation_error", "not_found", "petition_not_published", "petition_rejected",
+                             "petition_closed", "email_not_verified", "not_eligible", "already_signed",
+                             "signature_invalidated")
+for _outcome in MODERATION_OUTCOMES:
+    MODERATIONS.labels(_outcome)
+for _reason in SIGNATURE_REFUSAL_REASONS:
+    SIGNATURES_REFUSED.labels(_reason)
 
 
 def arrondissement_label(petition_arrondissement, signer_arrondissement) -> str:
