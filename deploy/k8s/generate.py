@@ -2,7 +2,8 @@
 
 - base/rabbitmq/identities.yaml: the Messaging Topology Operator's exchanges, users, permissions and topic
   permissions, from deploy/rabbitmq/users.py (IDENTITIES, permissions(), rpc_topic_permissions(), exchanges());
-- base/redis/users.acl: Redis's ACL file from deploy/redis/users.py (acl_file()), each password hash left as
+- base/redis/users.acl: Redis's ACL file from deploy/redis/users.py (acl_file(), the exporter's `monitoring` user
+  included), each password hash left as
   `#@<user>@`, which the Redis pods' base/redis/render-acl.sh replaces with the SHA-256 of the user's Secret (kustomize
   reads files only under its own folder, so the script itself cannot be mounted from deploy/redis/);
 - base/monitoring/prometheus-rules.yaml: one PrometheusRule holding the groups of every deploy/prometheus/rules/*.yml
@@ -76,8 +77,8 @@ def rabbitmq_objects(users=None) -> list:
 def redis_acl_template(users=None, prefix: str = "hub") -> str:
     """users.py's ACL file for HUB_REDIS_PREFIX=`prefix`, with `#@<user>@` where each password's hash goes."""
     users = users or _users_module("redis")
-    names = [user.name for user in users.USERS] + ["admin"]
-    text = users.acl_file({name: name for name in names}, "admin", prefix)
+    names = [user.name for user in users.USERS] + [users.MONITORING_USER, "admin"]
+    text = users.acl_file({name: name for name in names}, "admin", prefix, monitoring_password=users.MONITORING_USER)
     for name in names:
         text = text.replace(users.password_hash(name), f"#@{name}@")
     return text

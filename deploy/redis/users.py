@@ -7,7 +7,7 @@ commands its code sends.
 Settings, from the environment: HUB_REDIS_PREFIX (hub, as the hub's processes use it), each user's password in
 REDIS_<NAME>_PASSWORD or a file named by REDIS_<NAME>_PASSWORD_FILE (a mounted secret), REDIS_ADMIN_PASSWORD
 likewise for the operators' user, and optionally REDIS_MONITORING_PASSWORD for redis_exporter's user (no key at
-all; without it the file has no such user and the exporter needs another: Kubernetes still gives it `admin`).
+all; without it the file has no such user: docker compose and Kubernetes, Secret `hub-redis-monitoring`, give it one).
 The file holds SHA-256 hashes of the passwords, never the passwords; Redis
 reads it at start, and again on `ACL LOAD` (a rotation, see docs/operations/redis.md). Stdlib only.
 

@@ -75,7 +75,8 @@ def check_broker(objects: list, users) -> list:
 
 def check_redis(objects: list, users) -> list:
     """The processes with a Redis user in deploy/redis/users.py use it (password from `hub-redis-<name>`) through the
-    sentinels; the others have no HUB_REDIS_URL; the Redis pods mount every user's Secret."""
+    sentinels; the others have no HUB_REDIS_URL; the Redis pods mount every user's Secret (the exporter's
+    `monitoring` and `admin` included), and their exporter reads as `monitoring`."""
     problems, names = [], {user.name for user in users.USERS}
     # the pods of the StatefulSet as base/redis/ names them, whatever the overlay's replica count
     sentinels = {(f"hub-redis-{index}.hub-redis", 26379) for index in range(3)}
@@ -98,9 +99,19 @@ def check_redis(objects: list, users) -> list:
             problems.append(f"Deployment/{name}: the password in HUB_REDIS_URL is not hub-redis-{name}'s")
     mounted = {volume["secret"]["secretName"] for item in by_kind(objects, "StatefulSet").values()
                for volume in item["spec"]["template"]["spec"].get("volumes") or [] if "secret" in volume}
-    for name in sorted(names | {"admin"}):
+    for name in sorted(names | {users.MONITORING_USER, "admin"}):
         if f"hub-redis-{name}" not in mounted:
             problems.append(f"the Redis pods do not mount hub-redis-{name} (its ACL user would have no password)")
+    for item in by_kind(objects, "StatefulSet").values():
+        for container in item["spec"]["template"]["spec"]["containers"]:
+            if "redis_exporter" not in container.get("image", ""):
+                continue
+            env = {variable["name"]: variable for variable in container.get("env") or []}
+            secret = ((env.get("REDIS_PASSWORD") or {}).get("valueFrom") or {}).get("secretKeyRef") or {}
+            if (env.get("REDIS_USER") or {}).get("value") != users.MONITORING_USER or \
+                    secret.get("name") != f"hub-redis-{users.MONITORING_USER}":
+                problems.append(f"StatefulSet/{item['metadata']['name']}: redis_exporter does not read as "
+                                f"{users.MONITORING_USER!r} with the password of hub-redis-{users.MONITORING_USER}")
     return problems
 
 

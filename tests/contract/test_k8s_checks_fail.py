@@ -96,6 +96,13 @@ def test_wrong_infrastructure_users_are_reported(production, packages, rabbitmq_
     assert _mention(wiring.check_broker(broken, rabbitmq_users), "'keda'", "rights")
     assert _mention(wiring.check_redis(broken, deploy_module("redis")), "ideas", "own user")
     assert _mention(wiring.check_redis(broken, deploy_module("redis")), "gateway", "master 'hub'")
+    redis = checks.by_kind(broken, "StatefulSet")["hub-redis"]["spec"]["template"]["spec"]
+    exporter = next(container for container in redis["containers"] if container["name"] == "exporter")
+    exporter["env"] = [{"name": "REDIS_USER", "value": "admin"} if variable["name"] == "REDIS_USER" else variable
+                       for variable in exporter["env"]]
+    redis["volumes"] = [volume for volume in redis["volumes"] if volume["name"] != "redis-monitoring"]
+    assert _mention(wiring.check_redis(broken, deploy_module("redis")), "redis_exporter", "'monitoring'")
+    assert _mention(wiring.check_redis(broken, deploy_module("redis")), "hub-redis-monitoring", "do not mount")
     assert _mention(wiring.check_databases(broken, packages), "'routing'")
 
 

@@ -239,13 +239,15 @@ def _render_acl(tmp_path, passwords: dict):
 def test_the_redis_pods_write_the_acl_file_users_py_writes(tmp_path):
     users = deploy_module("redis")
     passwords = {user.name: f"{user.name}-{index}-Zq8" for index, user in enumerate(users.USERS)}
-    result, output = _render_acl(tmp_path, {**passwords, "admin": "admin-Kp3"})
+    result, output = _render_acl(tmp_path, {**passwords, users.MONITORING_USER: "monitoring-Wd5", "admin": "admin-Kp3"})
     assert result.returncode == 0, result.stderr
-    assert output.read_text(encoding="utf-8") == users.acl_file(passwords, "admin-Kp3", "hub")
+    assert output.read_text(encoding="utf-8") == users.acl_file(passwords, "admin-Kp3", "hub",
+                                                                monitoring_password="monitoring-Wd5")
 
 
 def test_the_redis_pods_refuse_a_user_without_password(tmp_path):
-    result, _ = _render_acl(tmp_path, {user.name: "x" for user in deploy_module("redis").USERS})  # no admin
+    users = deploy_module("redis")
+    result, _ = _render_acl(tmp_path, {**{user.name: "x" for user in users.USERS}, users.MONITORING_USER: "x"})
     assert result.returncode == 1 and "no password for the Redis user admin" in result.stderr
 
 @pytest.mark.parametrize("script", sorted(path.name for path in (K8S / "base" / "redis").glob("*.sh")))
