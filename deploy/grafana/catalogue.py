@@ -43,7 +43,8 @@ def overview() -> dict:
         stat("Requêtes / s", requests_rate(), "Toutes les requêtes servies par la passerelle.", unit="reqps",
              decimals=1),
         stat("Erreurs serveur (toutes routes)", server_error_share(),
-             "Part des réponses 5xx de la passerelle, toutes routes confondues.", unit="percentunit",
+             "Part des réponses 5xx de la passerelle, toutes routes confondues sauf celles des opérateurs "
+             "(/statusz, sondes, /metrics).", unit="percentunit",
              steps=ERROR_SHARE_STEPS, decimals=2),
         stat("Latence p95 (toutes routes)", latency_quantile(0.95), "95 % des requêtes répondent en moins de ce "
              "temps.", unit="s", steps=LATENCY_STEPS, decimals=2),

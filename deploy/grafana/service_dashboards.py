@@ -8,8 +8,8 @@ from pathlib import Path
 
 from builder import AMBER, GREEN, RED, Row, dashboard, series, stat, table, variable
 from catalogue import BACKLOG_AGE_STEPS, COUNT_STEPS, ERROR_SHARE_STEPS, LATENCY_STEPS
-from queries import (FAILURES, RANGE, RATE, SERVICE_TITLES, SERVICES, latency_quantile, or_none, per_minute,
-                     requests_rate)
+from queries import (FAILURES, NOT_OPERATORS, RANGE, RATE, SERVICE_TITLES, SERVICES, latency_quantile, or_none,
+                     per_minute, requests_rate)
 
 MAILING = {"accounts", "routing"}  # the services that send e-mail (hubkit.mail)
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
@@ -171,8 +171,9 @@ def gateway() -> dict:
              "par réplique : ses HUB_GATEWAY_PROCESSES processus répondent ensemble).",
              steps=[(None, RED), (1, GREEN)]),
         stat("Requêtes / s", requests_rate(), "Toutes routes.", unit="reqps", decimals=1),
-        stat("Réponses 5xx / s", f'sum(rate(hub_http_requests_total{{status=~"5.."}}[{RATE}])) or vector(0)',
-             "Pannes vues par les habitants.", unit="reqps", steps=[(None, GREEN), (0.01, RED)], decimals=2),
+        stat("Réponses 5xx / s",
+             f'sum(rate(hub_http_requests_total{{status=~"5..",{NOT_OPERATORS}}}[{RATE}])) or vector(0)',
+             "Pannes vues par les habitants (les routes des opérateurs, /statusz, sondes et /metrics, exclues).", unit="reqps", steps=[(None, GREEN), (0.01, RED)], decimals=2),
         stat("Latence p50", latency_quantile(0.5), "La moitié des requêtes répond en moins de ce temps.", unit="s",
              steps=LATENCY_STEPS, decimals=3),
         stat("Latence p99", latency_quantile(0.99), "99 % des requêtes répondent en moins de ce temps.", unit="s",
