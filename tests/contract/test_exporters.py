@@ -106,7 +106,8 @@ def check_redis_exporter(compose: dict, users) -> list:
             users.env_key(users.MONITORING_USER)):
         problems.append("redis-exporter's REDIS_PASSWORD is not the one redis-users hashes for the monitoring user")
     rules = users.monitoring_rules()
-    if any(rule.startswith(("~", "%", "allkeys", "&", "allchannels")) for rule in rules) or "resetkeys" not in rules:
+    # a key pattern (~, %R~, allkeys) or a channel pattern (&, allchannels)
+    if any(re.match(r"[~%&]|allkeys|allchannels", rule) for rule in rules) or "resetkeys" not in rules:
         problems.append(f"the monitoring user may reach keys or channels: {rules}")
     allowed = {rule[1:] for rule in rules if rule.startswith("+")}
     if allowed & set(REDIS_FORBIDDEN):
