@@ -56,7 +56,7 @@ SAFE_DEFAULTS = {
     "HUB_SHUTDOWN_GRACE_SECONDS": "5 s in production; the gateway's pod has 40 s to stop (its grace period)",
     "HUB_SHUTDOWN_TIMEOUT_SECONDS": "20 s for in-flight requests, within the same 40 s",
     "HUB_TEST_*": "the test harness's servers (hubkit.testing), never read by a running process",
-    "HUB_TRACE_SAMPLE_RATIO": "0.1 of the correlation chains traced, once tracing is on (hubkit.tracing)",
+    "HUB_TRACE_SAMPLE_RATIO": "0.01 of the correlation chains traced, once tracing is on (hubkit.tracing)",
     "HUB_TRACING": "off: traces are opt-in, an overlay turns them on with its collector (docs/operations.md, Traces)",
     "OTEL_EXPORTER_OTLP_*": "read only with HUB_TRACING=otlp, which no manifest sets",
     "HUB_TRUST_DEV_SEED": "keys derived from one seed: the dev overlay only, production refuses it",
