@@ -1,6 +1,5 @@
 """The people end-to-end and browser tests act as, on the running platform: verified citizens, Paris residents,
 administrators, and a signed-in session of the pages. Every account has the same password, `PASSWORD`."""
-import json
 import re
 import subprocess
 import sys
@@ -61,70 +60,14 @@ def resident(platform, mail_link, name: str, postcode: str = "75019") -> Person:
 
 def administrator(platform, label: str = "admin", pseudonym: str = "Admin") -> Person:
     """A new administrator, made with `accounts create-admin` as an operator would (admins also act as agents and
-    moderators)."""
+    moderators). One process per command, as an operator runs it: a process kept between commands held its SQLite
+    lock after a failed command and every later one failed with it."""
     email = f"{label}.{time.monotonic_ns()}@paris.fr"
-    run_accounts_command(platform, ["create-admin", "--email", email, "--pseudonym",
-                                    f"{pseudonym} {time.monotonic_ns() % 10**6}", "--password", PASSWORD])
+    made = subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
+                           f"{pseudonym} {time.monotonic_ns() % 10**6}", "--password", PASSWORD], env=platform.env,
+                          capture_output=True, text=True)
+    assert made.returncode == 0, f"accounts create-admin failed: {made.stderr[-3000:]}"
     return signed_in(platform, email)
-
-
-# `python -m accounts <command>` run by one process per platform that the tests keep: the same entry point
-# (accounts.cli.main, after eventlet's patching as in accounts/__main__.py) without a Python start and the service's
-# imports, two seconds, for each of the few dozen administrators the tests make. One JSON argument list a line in,
-# one marked JSON answer a line out (the command's own logs may go to stdout too). The engines a command opened are
-# disposed after it, as its own process's exit would close them: no connection is left on the platform's databases.
-ACCOUNTS_COMMANDS = r"""
-import warnings
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-import eventlet
-eventlet.monkey_patch()
-import io, json, sys, traceback
-from contextlib import redirect_stderr
-from accounts import cli
-engines, make_engine = [], cli.make_engine
-
-
-def recorded_engine(*args, **kwargs):
-    engines.append(make_engine(*args, **kwargs))
-    return engines[-1]
-
-
-cli.make_engine = recorded_engine
-answers = sys.stdout
-for line in sys.stdin:
-    code, errors = 0, io.StringIO()
-    with redirect_stderr(errors):
-        try:
-            cli.main(json.loads(line))
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        except Exception:
-            traceback.print_exc()
-            code = 1
-    while engines:
-        engines.pop().dispose()
-    answers.write(ANSWER + json.dumps({"code": code, "stderr": errors.getvalue()}) + "\n")
-    answers.flush()
-"""
-ANSWER = "accounts-command-answer: "
-_accounts_commands = {}  # platform's virtual host -> its process
-
-
-def run_accounts_command(platform, arguments: list):
-    """`python -m accounts *arguments` on `platform`'s databases; fails the test if the command fails."""
-    process = _accounts_commands.get(platform.vhost)
-    if process is None or process.poll() is not None:
-        process = _accounts_commands[platform.vhost] = subprocess.Popen(
-            [sys.executable, "-c", f"ANSWER = {ANSWER!r}\n" + ACCOUNTS_COMMANDS], env=platform.env, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    process.stdin.write(json.dumps(arguments) + "\n")
-    process.stdin.flush()
-    for line in process.stdout:
-        if line.startswith(ANSWER):
-            answer = json.loads(line[len(ANSWER):])
-            assert answer["code"] == 0, f"accounts {arguments[0]} failed: {answer['stderr'][-3000:]}"
-            return
-    raise AssertionError(f"the accounts command process ended during `accounts {arguments[0]}`")
 
 
 def csrf_token(page_text: str) -> str:

@@ -18,7 +18,7 @@ from tests.contract.test_compose import deploy_module
 
 REDIS = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "base" / "redis"
 PASSWORDS = {"accounts": "accounts-Zq8-pass", "ideas": "ideas-Zq8-pass", "petitions": "petitions-Zq8-pass",
-             "gateway": "gateway-Zq8-pass", "admin": "admin-Kp3-pass"}
+             "gateway": "gateway-Zq8-pass", "monitoring": "monitoring-Zq8-pass", "admin": "admin-Kp3-pass"}
 
 
 @pytest.fixture
@@ -28,7 +28,8 @@ def redis_pod(tmp_path):
     etc.mkdir()
     for name in ("users.acl", "render-acl.sh"):
         (etc / name).write_text((REDIS / name).read_text(encoding="utf-8"), encoding="utf-8")
-    assert set(PASSWORDS) == {user.name for user in deploy_module("redis").USERS} | {"admin"}
+    users = deploy_module("redis")
+    assert set(PASSWORDS) == {user.name for user in users.USERS} | {users.MONITORING_USER, "admin"}
     for user, password in PASSWORDS.items():
         (secrets / user).mkdir(parents=True)
         (secrets / user / "password").write_text(password + "\n", encoding="utf-8")
@@ -91,6 +92,10 @@ def test_a_redis_pod_serves_the_hub_users(redis_pod):
     with pytest.raises(redis.exceptions.AuthenticationError):
         _client(port, "accounts", "guessed").ping()
     assert admin.info("replication")["role"] == "master"  # pod 0 with no sentinel to ask: the first master
+    monitoring = _client(port, "monitoring")  # the exporter's user: the server's figures, no key
+    assert monitoring.info("clients")["connected_clients"] >= 1
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        monitoring.get("hub:session:abc")
 
 
 @pytest.mark.integration
