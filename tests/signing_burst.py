@@ -65,6 +65,23 @@ def seed(hub, signers: int) -> tuple:
     return petition, tokens
 
 
+def make_residents_of_the_19th(hub, prefix: str):
+    """The seeded signers named `<prefix>-signer-…` live in Paris, in the 19th: eligible to vote there."""
+    engine = make_engine(hub.databases["accounts"].url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "UPDATE accounts SET lives_in_paris = true, postcode = '75019', arrondissement = 19, "
+            "address_line = '1 rue Manin' WHERE email LIKE :pattern"), {"pattern": f"{prefix}-signer-%"})
+    engine.dispose()
+
+
+def ballot_of(cycle: dict, number: int) -> dict:
+    """A valid ballot of the cycle bench/ballots.py seeds (two Paris projects, two of the 19th), varied by `number`."""
+    paris, local = cycle["paris"], cycle["local"]
+    return {"paris_projects": [paris[number % len(paris)], paris[(number + 3) % len(paris)]], "sector": "paris-19",
+            "sector_projects": [local[(number * 7) % len(local)], local[(number * 7 + 1) % len(local)]]}
+
+
 def scalar(hub, service: str, statement: str, **parameters):
     engine = make_engine(hub.databases[service].url)
     try:

@@ -27,14 +27,13 @@ from types import SimpleNamespace
 
 import pytest
 import requests
-import sqlalchemy as sa
 
-from hubkit.db import make_engine
 from hubkit.testing import Platform
 from tests.brokers import RabbitNode
 from tests.dashboard_queries import (PrometheusApi, all_queries, check, dashboard_queries, has_data, metric_names,
                                      rule_files, rule_queries, stale_allowances, table, without_zero_fallback)
 from tests.observability_stack import RULES_DIR, observability_stack
+from tests.signing_burst import ballot_of, make_residents_of_the_19th
 
 from .people import PASSWORD, administrator, citizen, read_mail_link, wait_for
 
@@ -118,19 +117,8 @@ def seed(platform) -> dict:
         tokens = pool.submit(run_script, platform, ROOT / "bench" / "seed_signers.py", SIGNERS, prefix, PASSWORD,
                              "warm")
         petition, cycle, tokens = petition.result().strip(), json.loads(cycle.result()), json.loads(tokens.result())
-    engine = make_engine(platform.databases["accounts"].url)
-    with engine.begin() as connection:
-        connection.execute(sa.text(
-            "UPDATE accounts SET lives_in_paris = true, postcode = '75019', arrondissement = 19, "
-            "address_line = '1 rue Manin' WHERE email LIKE :pattern"), {"pattern": f"{prefix}-signer-%"})
-    engine.dispose()
+    make_residents_of_the_19th(platform, prefix)
     return {"petition": petition, "cycle": cycle, "tokens": tokens}
-
-
-def ballot_of(cycle: dict, number: int) -> dict:
-    paris, local = cycle["paris"], cycle["local"]
-    return {"paris_projects": [paris[number % len(paris)], paris[(number + 3) % len(paris)]], "sector": "paris-19",
-            "sector_projects": [local[(number * 7) % len(local)], local[(number * 7 + 1) % len(local)]]}
 
 
 def prepare(platform) -> SimpleNamespace:

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from hubkit.db import make_engine
 from hubkit.testing import Platform, body_of
+from tests.signing_burst import ballot_of, make_residents_of_the_19th
 from tests.taps import EventTap
 
 from .people import administrator, read_mail_link, resident, wait_for
@@ -141,19 +142,8 @@ def seeded(hub):
     prefix = f"replicas-{uuid.uuid4().hex[:6]}"
     tokens = json.loads(run_script(hub, ROOT / "bench" / "seed_signers.py", BURST_PEOPLE, prefix,
                                    "Des-Arbres-Partout-2026", "warm"))
-    engine = make_engine(hub.databases["accounts"].url)
-    with engine.begin() as connection:
-        connection.execute(sa.text(
-            "UPDATE accounts SET lives_in_paris = true, postcode = '75019', arrondissement = 19, "
-            "address_line = '1 rue Manin' WHERE email LIKE :pattern"), {"pattern": f"{prefix}-signer-%"})
-    engine.dispose()
+    make_residents_of_the_19th(hub, prefix)
     return {"petition": petition, "cycle": cycle, "tokens": tokens}
-
-
-def ballot_of(cycle: dict, number: int) -> dict:
-    paris, local = cycle["paris"], cycle["local"]
-    return {"paris_projects": [paris[number % len(paris)], paris[(number + 3) % len(paris)]], "sector": "paris-19",
-            "sector_projects": [local[(number * 7) % len(local)], local[(number * 7 + 1) % len(local)]]}
 
 
 def send(url: str, method: str, path: str, token: str, body: dict, key: str) -> requests.Response:

@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import http.server
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -42,16 +41,7 @@ ROUTING_ENV = {"ROUTING_UNDO_SECONDS": "2", "ROUTING_SWEEP_SECONDS": "0.5", "ROU
 @pytest.fixture(scope="module")
 def hub():
     """A platform of its own: the routing settings above are read when its processes start."""
-    saved = {name: os.environ.get(name) for name in ROUTING_ENV}
-    os.environ.update(ROUTING_ENV)
-    try:
-        platform = Platform(SERVICES, "sqlite")
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    platform = Platform(SERVICES, "sqlite", settings=ROUTING_ENV)
     yield platform
     platform.stop()
 

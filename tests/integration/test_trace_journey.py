@@ -10,9 +10,7 @@ request, whose own trace holds the agent's call).
 import gzip
 import hashlib
 import http.server
-import os
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -82,17 +80,8 @@ TRACED_ENV = {"HUB_TRACING": "otlp", "HUB_TRACE_SAMPLE_RATIO": "1", "OTEL_BSP_SC
 
 @pytest.fixture(scope="module")
 def hub(collector):
-    settings = {**TRACED_ENV, "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.server_address[1]}"}
-    saved = {name: os.environ.get(name) for name in settings}
-    os.environ.update(settings)
-    try:
-        platform = Platform(SERVICES, "sqlite")
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    platform = Platform(SERVICES, "sqlite", settings={
+        **TRACED_ENV, "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.server_address[1]}"})
     yield platform
     platform.stop()
 
