@@ -92,8 +92,22 @@ def reap_children(children: list, ended: dict):
     signal.signal(signal.SIGCHLD, reap)
 
 
-def stop_on_signals(stop, children: list):
-    """SIGTERM or SIGINT: pass it on to the children, and stop this process gracefully (server.GracefulStop)."""
+def hold_signals() -> list:
+    """Until stop_on_signals, SIGTERM and SIGINT are kept, not fatal: a process still building its app (a child, forked
+    after this, may lag the first one that already answers /readyz) stops cleanly as soon as it can, instead of dying
+    of the signal and making the whole gateway exit 1. Returns the list the signals received go to."""
+    received = []
+
+    def keep(signum, frame):
+        received.append(signum)
+    signal.signal(signal.SIGTERM, keep)
+    signal.signal(signal.SIGINT, keep)
+    return received
+
+
+def stop_on_signals(stop, children: list, received: list = ()):
+    """SIGTERM or SIGINT: pass it on to the children, and stop this process gracefully (server.GracefulStop).
+    `received`: signals held since hold_signals, acted on now."""
     wake = stop.waker()
 
     def stop_gracefully(signum, frame):
@@ -105,6 +119,8 @@ def stop_on_signals(stop, children: list):
         wake()
     signal.signal(signal.SIGTERM, stop_gracefully)
     signal.signal(signal.SIGINT, stop_gracefully)
+    if received:
+        stop_gracefully(received[0], None)
 
 
 def wait_for_children(children: list, ended: dict = None) -> int:
@@ -166,6 +182,7 @@ def main():
     from .server import GracefulStop, serve
     logs.configure("gateway", env_str("HUB_LOG_LEVEL", "INFO"))
     max_connections = env_int("HUB_MAX_CONNECTIONS", 1000)
+    held = hold_signals()  # before the fork: the children inherit it
     children, ended = start_processes(processes), {}
     if metrics_dir is not None:
         export_start_time()
@@ -176,7 +193,7 @@ def main():
     listener = eventlet.listen((host, port), backlog=1024, reuse_port=processes > 1 or None)
     stop = GracefulStop(listener, grace, timeout, on_stopping=lambda: stop_being_ready(app),
                         max_connections=max_connections)
-    stop_on_signals(stop, children)
+    stop_on_signals(stop, children, held)
     logging.getLogger("gateway").info("hub gateway listening", extra={"url": f"http://{host}:{port}",
                                                                       "processes": processes, "pid": os.getpid()})
     serve(listener, app, max_connections, stop)

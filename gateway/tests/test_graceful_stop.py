@@ -96,3 +96,20 @@ def test_the_grace_is_five_seconds_in_production_and_none_elsewhere(monkeypatch,
     monkeypatch.delenv("HUB_SHUTDOWN_GRACE_SECONDS", raising=False)
     monkeypatch.delenv("HUB_SHUTDOWN_TIMEOUT_SECONDS", raising=False)
     assert shutdown_seconds() == (grace, 20.0)
+
+
+def test_sigterm_while_the_processes_are_still_starting_stops_them_all_cleanly(tmp_path):
+    """A SIGTERM as soon as the second process exists (it is still building its app: no handler of its own yet) is
+    held until each process can stop gracefully: the gateway exits 0, not 1 for a child killed by the signal."""
+    process, port = start_gateway(tmp_path, 2)
+    try:
+        assert wait_for(lambda: len(children_of(process.pid)) == 1, 20)
+        children = children_of(process.pid)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0, (tmp_path / "gateway.log").read_text()[-3000:]
+        assert wait_for(lambda: not any(alive(child) for child in children), 10)
+        assert refused(port)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
