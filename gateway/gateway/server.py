@@ -9,6 +9,12 @@ It also stops gracefully (GracefulStop): eventlet.wsgi has no drain of its own, 
 ESHUTDOWN from accept(), then closes the idle keep-alive connections, lets the busy ones finish their request and
 waits for its pool. GracefulStop shuts the listening socket (the kernel refuses new connections from then on and the
 waiting accept wakes), turns that into the ESHUTDOWN eventlet expects, and bounds the wait on the pool.
+
+Every accepted connection has TCP_NODELAY (issue 17): eventlet writes an answer through a 16 KiB buffer, so an
+answer over 16 KiB leaves in two writes; with Nagle's algorithm on, the second waits for the ACK of the first, which
+a keep-alive client delays by up to 40 ms (it is waiting for the rest of the answer). Fresh connections escaped it
+(quick ACKs at a connection's start), hence 80-88 ms against 33-37 ms for the same page
+(bench/keepalive_latency.py measures both).
 """
 import errno
 import json
@@ -80,16 +86,24 @@ class JsonErrorProtocol(wsgi.HttpProtocol):
 class StoppableListener:
     """The listening socket as wsgi.server sees it; once stopped, accept() ends the server's loop (ESHUTDOWN)."""
 
+    no_delay = True  # TCP_NODELAY on each accepted connection (the module's docstring); the bench turns it off
+
     def __init__(self, sock):
         self._sock, self.stopped = sock, False
 
     def accept(self):
         try:
-            return self._sock.accept()
+            connection, address = self._sock.accept()
         except OSError:
             if self.stopped:  # a shut listening socket fails its accept with EINVAL, which eventlet would raise
                 raise OSError(errno.ESHUTDOWN, "listener stopped") from None
             raise
+        if self.no_delay and connection.family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:  # the peer already left: eventlet finds out at its first read
+                pass
+        return connection, address
 
     def stop(self):
         self.stopped = True
