@@ -60,6 +60,22 @@ def create_idempotency_table(op):
     op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
 
 
+def create_text_index_tables(op):
+    """Version 1 of the shared text index's tables (hubkit.text_index), with their indexes."""
+    from .text_index import text_index_tables
+    for table in text_index_tables(sa.MetaData()):
+        op.create_table(table.name, *(sa.Column(column.name, column.type, primary_key=column.primary_key,
+                                                nullable=column.nullable) for column in table.columns))
+        for index in sorted(table.indexes, key=lambda index: index.name):
+            op.create_index(index.name, table.name, [column.name for column in index.columns])
+
+
+def drop_text_index_tables(op):
+    from .text_index import POSTINGS, DOCUMENTS, TERMS
+    for name in (POSTINGS, DOCUMENTS, TERMS):
+        op.drop_table(name)
+
+
 def run_migrations(target_metadata, default_url: str, lock_name: str = None):
     """Body of a service's alembic env.py: online migrations on SQLite or PostgreSQL.
 

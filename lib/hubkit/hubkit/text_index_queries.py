@@ -1,0 +1,208 @@
+"""Reading the text index (hubkit.text_index): similar documents, search, highlighting.
+
+similar(): TF-IDF cosine as the ideas service's first similarity index computed it (idf = ln((1+N)/(1+df)) + 1,
+weights (1 + ln count) * idf, the title counted twice), but over candidates only: the query's
+CANDIDATE_TERMS rarest terms each bring their PER_TERM best postings (one statement, at most 20 x 200 rows
+whatever the size of the corpus), the RERANK best by an approximate score are then scored exactly from their
+stored terms and today's frequencies.
+
+search(): every word must match (AND), "a phrase" in double quotes must appear as written (stop words apart),
+word* is a prefix (expanded to its PREFIX_TERMS most frequent terms). The score is TF-IDF: the sum, over the
+query's words, of the word's idf times the document's normalised weight for it (a long document weighs each
+word less). Anything else in the text (unbalanced quotes, %, _, \\, a lone *, SQL) is just not a word.
+"""
+import math
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from . import text_terms
+
+CANDIDATE_TERMS = 20
+PER_TERM = 200
+RERANK = 50
+PREFIX_TERMS = 50
+MAX_QUERY_WORDS = 16  # a 10 KB text in the search box: its first 16 words are the query
+MAX_PHRASES = 4
+_PHRASE = re.compile(r'"([^"]*)"')
+_QUERY_WORD = re.compile(r"[^\W_]+\*?")
+
+
+def _index():
+    from . import text_index  # the tables and the stored form; text_index imports this module
+    return text_index
+
+
+def idf(frequency: int, total: int) -> float:
+    return math.log((1 + total) / (1 + frequency)) + 1
+
+
+def _vector(counts, frequency: dict, total: int) -> dict:
+    weights = {term: (1 + math.log(count)) * idf(frequency.get(term, 0), total) for term, count in counts.items()}
+    norm = math.sqrt(sum(weight * weight for weight in weights.values()))
+    return {term: weight / norm for term, weight in weights.items()} if norm else {}
+
+
+def similar(index, title: str, body: str, kinds, limit: int, threshold: float, exclude) -> list:
+    module = _index()
+    counts = module.query_counts(title, body)
+    if not counts or limit <= 0:
+        return []
+    frequency, total = index.frequencies(counts)
+    query = _vector(counts, frequency, total)
+    known = sorted((term for term in counts if term in frequency), key=lambda term: (frequency[term], term))
+    if not known:
+        return []
+    exclude = {(kind, str(doc_id)) for kind, doc_id in exclude}
+    postings = module._POSTINGS
+    parts = []
+    for term in known[:CANDIDATE_TERMS]:
+        factor = query[term] * idf(frequency[term], total)
+        part = sa.select(postings.c.kind, postings.c.doc_id, (postings.c.weight * factor).label("score"))
+        part = part.where(postings.c.term == term)
+        if kinds is not None:
+            part = part.where(postings.c.kind.in_(list(kinds)))
+        part = part.order_by(postings.c.weight.desc(), postings.c.doc_id).limit(PER_TERM).subquery()
+        parts.append(sa.select(part.c.kind, part.c.doc_id, part.c.score))
+    united = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    approximate = sa.func.sum(united.c.score)
+    statement = (sa.select(united.c.kind, united.c.doc_id).group_by(united.c.kind, united.c.doc_id)
+                 .order_by(approximate.desc(), united.c.doc_id).limit(RERANK + len(exclude)))
+    candidates = [tuple(row) for row in index.session.execute(statement) if tuple(row) not in exclude]
+    sequences = index.sequences(candidates)
+    stored = {key: module.counts_of(sequence) for key, sequence in sequences.items()}
+    missing = {term for counts_ in stored.values() for term in counts_} - set(frequency)
+    if missing:
+        more, _ = index.frequencies(missing)
+        frequency.update(more)
+    scored = []
+    for (kind, doc_id), doc_counts in stored.items():
+        vector = _vector(doc_counts, frequency, total)
+        score = sum(weight * vector.get(term, 0.0) for term, weight in query.items())
+        if score > 0 and score >= threshold:
+            scored.append((kind, doc_id, score))
+    scored.sort(key=lambda found: (-found[2], found[1], found[0]))
+    return scored[:limit]
+
+
+@dataclass
+class TextQuery:
+    """`matches`: a subquery (kind, doc_id, score); `terms`: the normalised terms, a prefix ending in `*`."""
+    matches: sa.Subquery
+    terms: tuple
+
+
+def parse(text: str) -> tuple:
+    """(words, prefixes, phrases) of a search text: words and prefixes as typed (lower case), phrases as lists
+    of words. Bounded: MAX_QUERY_WORDS words in all, MAX_PHRASES phrases."""
+    text = (text or "")[:20_000]
+    phrases = [text_terms.words(found) for found in _PHRASE.findall(text)][:MAX_PHRASES]
+    rest = _PHRASE.sub(" ", text)
+    words, prefixes = [], []
+    for token in _QUERY_WORD.findall(rest.casefold()):
+        if token.endswith("*"):
+            prefixes.append(token[:-1])
+        else:
+            words.append(token)
+    return words[:MAX_QUERY_WORDS], prefixes[:MAX_QUERY_WORDS], phrases
+
+
+def search(index, text: str, kinds=None):
+    module = _index()
+    postings, documents = module._POSTINGS, module._DOCUMENTS
+    words, prefixes, phrases = parse(text)
+    groups, patterns, shown = [], [], set()
+    for phrase in phrases:
+        meaningful = [word for word in phrase if text_terms.is_meaningful(word)]
+        words.extend(meaningful)
+        if len(meaningful) > 1:
+            patterns.append([" " + " ".join(text_terms.stem(word, language) for word in meaningful) + " "
+                             for language in (text_terms.FRENCH, text_terms.SPANISH)])
+    for word in words:
+        alternatives = frozenset(text_terms.word_terms(word))
+        if alternatives:
+            groups.append(alternatives)
+            shown |= alternatives
+    for prefix in prefixes:
+        folded = text_terms.fold(prefix)
+        if len(folded) < 2:
+            continue  # "a*" or a lone "*": not a search
+        expanded = set(_expand(index, folded)) | text_terms.word_terms(prefix)
+        groups.append(frozenset(expanded))
+        shown |= {folded + "*"} | expanded
+    groups = list(dict.fromkeys(groups))[:MAX_QUERY_WORDS]
+    if not groups:
+        return None
+    frequency, total = index.frequencies(set().union(*groups))
+    parts = []
+    for alternatives in groups:
+        factor = idf(max((frequency.get(term, 0) for term in alternatives), default=0), total)
+        condition = postings.c.term.in_(sorted(alternatives)) if len(alternatives) > 1 else \
+            postings.c.term == next(iter(alternatives))
+        if len(alternatives) > 1:
+            part = sa.select(postings.c.kind, postings.c.doc_id,
+                             (sa.func.max(postings.c.weight) * factor).label("score"))
+            part = part.where(condition).group_by(postings.c.kind, postings.c.doc_id)
+        else:
+            part = sa.select(postings.c.kind, postings.c.doc_id, (postings.c.weight * factor).label("score"))
+            part = part.where(condition)
+        if kinds is not None:
+            part = part.where(postings.c.kind.in_(list(kinds)))
+        parts.append(part.subquery())
+    first = parts[0]
+    joined, score = first, first.c.score
+    for part in parts[1:]:
+        joined = joined.join(part, sa.and_(part.c.kind == first.c.kind, part.c.doc_id == first.c.doc_id))
+        score = score + part.c.score
+    statement = sa.select(first.c.kind.label("kind"), first.c.doc_id.label("doc_id"), score.label("score"))
+    if patterns:
+        joined = joined.join(documents, sa.and_(documents.c.kind == first.c.kind,
+                                                documents.c.doc_id == first.c.doc_id))
+        for alternatives in patterns:
+            statement = statement.where(sa.or_(*(documents.c.terms.contains(pattern, autoescape=True)
+                                                 for pattern in dict.fromkeys(alternatives))))
+    return TextQuery(matches=statement.select_from(joined).subquery("text_matches"), terms=tuple(sorted(shown)))
+
+
+def _expand(index, prefix: str) -> list:
+    """The PREFIX_TERMS most frequent terms starting with `prefix` (a range of the primary key), and the
+    stems that `prefix` extends by a few letters ("vegetalisati*" is on its way to the stem "vegetalis")."""
+    terms = _index()._TERMS
+    shorter = [prefix[:end] for end in range(max(4, len(prefix) - 5), len(prefix))]
+    starting = sa.and_(terms.c.term >= prefix, terms.c.term < prefix + "\U0010ffff")
+    condition = sa.or_(starting, terms.c.term.in_(shorter)) if shorter else starting
+    statement = (sa.select(terms.c.term).where(condition, terms.c.documents > 0)
+                 .order_by(terms.c.documents.desc(), terms.c.term).limit(PREFIX_TERMS))
+    return list(index.session.execute(statement).scalars())
+
+
+def highlight(text: str, terms) -> list:
+    """[(segment, matched)] covering `text` exactly: True for the words whose term (or folded start, for a
+    prefix `term*`) is among `terms`. The segments are the original text, accents kept: escape when rendering."""
+    text = text or ""
+    exact = {term for term in terms if not term.endswith("*")}
+    prefixes = tuple(term[:-1] for term in terms if term.endswith("*") and len(term) > 1)
+    segments, position = [], 0
+    for match in re.finditer(r"[^\W_]+", text):
+        word = match.group().casefold()
+        hit = (text_terms.is_meaningful(word) and bool(text_terms.word_terms(word) & exact)) or \
+            (bool(prefixes) and text_terms.fold(word).startswith(prefixes))
+        if hit:
+            if match.start() > position:
+                segments.append((text[position:match.start()], False))
+            segments.append((match.group(), True))
+            position = match.end()
+    if position < len(text):
+        segments.append((text[position:], False))
+    return _merged(segments)
+
+
+def _merged(segments: list) -> list:
+    merged = []
+    for segment, matched in segments:
+        if merged and merged[-1][1] == matched and not matched:
+            merged[-1] = (merged[-1][0] + segment, False)
+        else:
+            merged.append((segment, matched))
+    return merged
