@@ -19,6 +19,7 @@ BodyInteger = partial(fields.Integer, strict=True)  # a JSON number in a body, n
 CHECK_VALUES = ("yes", "no", "unknown")
 KINDS = ("internal", "external")
 DELIVERIES = ("event", "webhook", "email")
+BAD_CURSOR = "Curseur de pagination invalide : repartez de la première page."
 DIRECTION = validate.Regexp(r"^[A-Z]{2,8}\Z", error="Code de direction attendu (p. ex. DEVE).")
 # What routing takes in a URL: a scheme's code, a dossier's reference, a correlation id (routing.schemas)
 PATH = {"code": fields.String(validate=validate.Length(min=1, max=40)),
@@ -98,6 +99,10 @@ class InboxQuerySchema(Schema):
     overdue = fields.Boolean(load_default=False)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    after = fields.String(load_default=None, allow_none=True,
+                          validate=[validate.Length(max=300, error=BAD_CURSOR),
+                                    validate.Regexp(r"^[A-Za-z0-9_-]{1,300}\Z", error=BAD_CURSOR)],
+                          metadata={"description": "Le `next_cursor` d'une page : la page suivante (avec page=1)"})
 
 
 class CountdownSchema(Schema):
@@ -137,6 +142,8 @@ class InboxPageSchema(Schema):
     overdue = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
+    next_cursor = fields.String(allow_none=True,
+                                metadata={"description": "`after` de la page suivante ; null à la fin"})
 
 
 class DossierSchema(Schema):

@@ -21,6 +21,18 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+# The open inbox (domain.OPEN_STATUSES), as the partial indexes below and the queries that use them spell it: a
+# partial index serves a query only if its WHERE holds this very condition with the values written in the SQL
+# (handlers/inbox_queries.open_items), not sent as parameters.
+OPEN_ITEMS = "status IN ('waiting', 'pending')"
+PENDING_DECISIONS = "state = 'pending'"
+UNDELIVERED = "delivered_at IS NULL"
+
+
+def _partial(condition: str) -> dict:
+    return {"postgresql_where": sa.text(condition), "sqlite_where": sa.text(condition)}
+
+
 class Scheme(Base):
     """A scheme of the City an idea can be sent to (the catalogue, also published as Open311 services)."""
     __tablename__ = "schemes"
@@ -44,8 +56,19 @@ class Scheme(Base):
 
 class InboxItem(Base):
     """An idea of the idea box as the agents' inbox sees it: a snapshot of its text, the suggestion, the
-    checklist, who it is assigned to, its deadline and where it went."""
+    checklist, who it is assigned to, its deadline and where it went.
+
+    The inbox lists in the order (deadline_at, received_at, idea_id) (domain/paging.py): one index per way of
+    filtering it gives that order without a sort, so a page costs the page, not the inbox (migration 0004)."""
     __tablename__ = "inbox_items"
+    __table_args__ = (
+        sa.Index("ix_inbox_items_open_queue", "deadline_at", "received_at", "idea_id", **_partial(OPEN_ITEMS)),
+        sa.Index("ix_inbox_items_open_direction_queue", "direction", "deadline_at", "received_at", "idea_id",
+                 **_partial(OPEN_ITEMS)),
+        sa.Index("ix_inbox_items_open_by_scheme", "scheme", "direction", **_partial(OPEN_ITEMS)),  # the gauges
+        sa.Index("ix_inbox_items_status_queue", "status", "deadline_at", "received_at", "idea_id"),
+        sa.Index("ix_inbox_items_queue", "deadline_at", "received_at", "idea_id"),
+    )
 
     idea_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -55,7 +78,7 @@ class InboxItem(Base):
     author_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     # The correlation id of the citizen's submission: every later event about the idea carries it.
     correlation_id: Mapped[str] = mapped_column(sa.String(128), index=True)
-    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
     suggested_scheme: Mapped[str] = mapped_column(sa.String(40))
     suggestion_reason: Mapped[str] = mapped_column(sa.Text)
     suggestion_keywords: Mapped[list] = mapped_column(sa.JSON)
@@ -66,7 +89,7 @@ class InboxItem(Base):
     assigned_agent_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     submitted_at = mapped_column(AT)
     received_at = mapped_column(AT, index=True)
-    deadline_at = mapped_column(AT, index=True)
+    deadline_at = mapped_column(AT)
     first_response_at = mapped_column(AT, nullable=True)
     decided_at = mapped_column(AT, nullable=True)
     updated_at = mapped_column(AT)
@@ -76,6 +99,8 @@ class Decision(Base):
     """What an agent decided about an idea. It takes effect (events, dossier, webhook) once the undo window
     passed; an undone decision stays, cancelled, in the history, and so does a re-routed one."""
     __tablename__ = "decisions"
+    # the sweep's due decisions: the few pending ones, not every decision ever taken
+    __table_args__ = (sa.Index("ix_decisions_pending_due", "effective_at", **_partial(PENDING_DECISIONS)),)
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     idea_id: Mapped[str] = mapped_column(sa.String(36), sa.ForeignKey("inbox_items.idea_id"), index=True)
@@ -119,6 +144,8 @@ class Dossier(Base):
 class WebhookDelivery(Base):
     """A webhook call owed to a scheme, retried with backoff until it answers 2xx (like an outbox row)."""
     __tablename__ = "webhook_deliveries"
+    # the delivery timer's due calls: those not delivered yet, not every call ever made
+    __table_args__ = (sa.Index("ix_webhook_deliveries_due", "next_attempt_at", **_partial(UNDELIVERED)),)
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     dossier_id: Mapped[int] = mapped_column(BIG_ID, sa.ForeignKey("dossiers.id"), unique=True)

@@ -8,8 +8,9 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from hubkit.clock import aware
 from hubkit.idempotency import key_field
 
-from .domain import (ACTIONS, ANSWER_MAX, CHECK_VALUES, CODE_PATTERN, DEADLINE_DAYS_MAX, DELIVERIES, DESCRIPTION_MAX,
-                     KEYWORD_MAX, KEYWORDS_MAX, KINDS, MESSAGE_MAX, NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
+from .domain import (ACTIONS, ANSWER_MAX, BAD_CURSOR, CHECK_VALUES, CODE_PATTERN, CURSOR_MAX, CURSOR_PATTERN,
+                     DEADLINE_DAYS_MAX, DELIVERIES, DESCRIPTION_MAX, KEYWORD_MAX, KEYWORDS_MAX, KINDS, MESSAGE_MAX,
+                     NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
 
 # The domain's limits on the texts as sent (the gateway's OpenAPI shows the same); it checks them again trimmed
 DEADLINE_DAYS = validate.Range(min=1, max=DEADLINE_DAYS_MAX)  # days to answer, as the domain checks them
@@ -146,6 +147,10 @@ class InboxQuerySchema(Schema):
     overdue = fields.Boolean(load_default=False)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    # a page's next_cursor: the page after it, at the cost of one page however deep (page must then be 1)
+    after = fields.String(load_default=None, allow_none=True,
+                          validate=[validate.Length(max=CURSOR_MAX, error=BAD_CURSOR),
+                                    validate.Regexp(CURSOR_PATTERN, error=BAD_CURSOR)])
 
 
 class CountdownSchema(Schema):
@@ -193,6 +198,7 @@ class InboxPageSchema(Schema):
     overdue = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
+    next_cursor = fields.String(allow_none=True)  # the next page's `after`; None on the last page
 
 
 class DossierSchema(Schema):

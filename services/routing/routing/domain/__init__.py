@@ -24,3 +24,4 @@ from .webhooks import (ALLOWED_NETWORKS_SETTING, ANSWER_MAX, ANSWER_MAX_AGE_SECO
     check_webhook_addresses, check_webhook_host, forbidden_address_reason, is_success, parse_allowed_networks,
     replay_key, replay_memory_until, sign, sign_answer, verify_answer)  # noqa: F401
 from .history import (IDEA_STATUS_LABELS, TRACED_EVENTS, TRACE_SUMMARIES, trace_summary)  # noqa: F401
+from .paging import (BAD_CURSOR, CURSOR_MAX, CURSOR_PATTERN, decode_cursor, encode_cursor, filters_fingerprint)  # noqa: F401

@@ -8,7 +8,7 @@ from hubkit.clock import aware
 from hubkit.correlation import new_id
 
 from .. import domain, events
-from ..models import Decision, Dossier, InboxItem, Scheme, TraceEntry, WebhookDelivery
+from ..models import PENDING_DECISIONS, Decision, Dossier, InboxItem, Scheme, TraceEntry, WebhookDelivery
 from .common import UseCases, acting_on
 from .views import mail_body
 
@@ -17,7 +17,7 @@ class DecisionEffects(UseCases):
     def due_decisions(self, limit: int = 100) -> list:
         """Pending decisions whose undo window passed, oldest first: (id, action)."""
         return [tuple(row) for row in self.session.execute(
-            sa.select(Decision.id, Decision.action).where(Decision.state == "pending",
+            sa.select(Decision.id, Decision.action).where(sa.text(PENDING_DECISIONS),  # its partial index
                                                           Decision.effective_at <= self.clock())
             .order_by(Decision.effective_at).limit(limit))]
 

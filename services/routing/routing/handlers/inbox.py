@@ -3,51 +3,47 @@ trace, and the gauges of ideas waiting.
 
 `actor` is the caller as the gateway asserts it from the session: {"account_id", "roles", "direction"}. Staff read
 the inbox (docs/security/directions.md)."""
-from datetime import timedelta
-
 import sqlalchemy as sa
 
+from hubkit.clock import aware
+
 from .. import domain
-from ..models import Decision, Dossier, InboxItem, TraceEntry, WebhookDelivery
+from ..models import Decision, Dossier, TraceEntry, WebhookDelivery
+from . import inbox_queries as queries
 from .common import UseCases, rules
 from .views import decision_view, item_view, trace_view
 
 
 class Inbox(UseCases):
     def inbox(self, actor: dict, query: dict) -> dict:
+        """A page of the list `query` filters, in the order (deadline_at, received_at, idea_id): the `page`-th
+        (an offset: deep pages cost more), or the one after the cursor `after` (a page's `next_cursor`: every
+        page costs the same). `next_cursor` continues the list; None on its last page."""
         with rules():
             domain.check_staff(actor["roles"])
+            if query.get("after") is not None and query["page"] != 1:
+                raise domain.RuleBroken("Un curseur (after) ou un numéro de page, pas les deux.", "after")
         if query.get("direction") is not None:
             self._known_direction(query["direction"])
-        now = self.clock()
-        conditions = []
-        if query["status"] == "open":
-            conditions.append(InboxItem.status.in_(domain.OPEN_STATUSES))
-        elif query["status"] != "all":
-            conditions.append(InboxItem.status == query["status"])
-        for name in ("direction", "scheme", "arrondissement"):
-            if query.get(name) is not None:
-                conditions.append(getattr(InboxItem, name) == query[name])
-        if query.get("min_age_days") is not None:
-            conditions.append(InboxItem.received_at <= now - timedelta(days=query["min_age_days"]))
-        if query.get("max_age_days") is not None:
-            conditions.append(InboxItem.received_at >= now - timedelta(days=query["max_age_days"]))
-        if query.get("assigned") == "me":
-            conditions.append(InboxItem.assigned_agent_id == str(actor["account_id"]))
-        elif query.get("assigned") == "nobody":
-            conditions.append(InboxItem.assigned_agent_id.is_(None))
-        overdue_condition = sa.and_(InboxItem.status.in_(domain.OPEN_STATUSES), InboxItem.deadline_at < now)
-        if query.get("overdue"):
-            conditions.append(overdue_condition)
-        total = self.session.execute(sa.select(sa.func.count()).select_from(InboxItem).where(*conditions)).scalar_one()
-        overdue = self.session.execute(sa.select(sa.func.count()).select_from(InboxItem)
-                                       .where(*conditions, overdue_condition)).scalar_one()
-        rows = self.session.execute(
-            sa.select(InboxItem).where(*conditions).order_by(InboxItem.deadline_at, InboxItem.received_at)
-            .offset((query["page"] - 1) * query["per_page"]).limit(query["per_page"])).scalars()
+        now, account_id = self.clock(), str(actor["account_id"])
+        fingerprint = domain.filters_fingerprint(query, account_id)
+        position = None
+        if query.get("after") is not None:
+            with rules():
+                position = domain.decode_cursor(query["after"], fingerprint)
+        conditions = queries.list_conditions(query, account_id, now)
+        total, overdue = queries.counts(self.session, conditions, query, now)
+        offset = (query["page"] - 1) * query["per_page"]
+        if position is not None:
+            conditions, offset = [*conditions, queries.after(position)], 0
+        rows = self.session.execute(queries.page_statement(conditions, offset, query["per_page"] + 1)).scalars().all()
+        items, more = rows[:query["per_page"]], len(rows) > query["per_page"]
+        last = items[-1] if items and more else None
         names = self._scheme_names()
-        return {"items": [item_view(item, names, now) for item in rows], "total": total, "overdue": overdue,
-                "page": query["page"], "per_page": query["per_page"]}
+        return {"items": [item_view(item, names, now) for item in items], "total": total, "overdue": overdue,
+                "page": query["page"], "per_page": query["per_page"],
+                "next_cursor": None if last is None else domain.encode_cursor(
+                    aware(last.deadline_at), aware(last.received_at), last.idea_id, fingerprint)}
 
     def get_item(self, actor: dict, idea_id: str) -> dict:
         with rules():
@@ -83,10 +79,6 @@ class Inbox(UseCases):
     # --- gauges -----------------------------------------------------------------------------------------
 
     def waiting_counts(self) -> tuple:
-        """({(scheme, direction): ideas waiting}, overdue count), for the service's gauges."""
-        rows = self.session.execute(sa.select(InboxItem.scheme, InboxItem.direction, sa.func.count())
-                                    .where(InboxItem.status.in_(domain.OPEN_STATUSES))
-                                    .group_by(InboxItem.scheme, InboxItem.direction)).all()
-        overdue = self.session.execute(sa.select(sa.func.count()).select_from(InboxItem).where(
-            InboxItem.status.in_(domain.OPEN_STATUSES), InboxItem.deadline_at < self.clock())).scalar_one()
-        return {(scheme, direction): count for scheme, direction, count in rows}, overdue
+        """({(scheme, direction): ideas waiting}, overdue count), for the service's gauges and status: read from
+        the open inbox's indexes, they cost the open ideas, not every idea the inbox ever received."""
+        return queries.waiting_by_scheme(self.session), queries.overdue_count(self.session, self.clock())

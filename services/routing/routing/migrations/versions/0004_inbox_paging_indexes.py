@@ -1,0 +1,48 @@
+"""The inbox pages in its order without a sort, whatever its size: one index per way of filtering it, in the order
+(deadline_at, received_at, idea_id) (partial on the open inbox, the default list and an agent's direction), one for
+the gauges' count by scheme and direction; the sweep's pending decisions and the delivery timer's due webhook calls
+by partial indexes that hold only those. The single-column indexes on status and deadline_at are prefixes of the
+new ones: dropped.
+
+Revision ID: 0004
+Revises: 0003
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+# As routing.models spells them (a migration does not import the models: they move on, it stays)
+OPEN_ITEMS = "status IN ('waiting', 'pending')"
+PENDING_DECISIONS = "state = 'pending'"
+UNDELIVERED = "delivered_at IS NULL"
+QUEUE = ["deadline_at", "received_at", "idea_id"]
+INDEXES = (
+    ("ix_inbox_items_open_queue", "inbox_items", QUEUE, OPEN_ITEMS),
+    ("ix_inbox_items_open_direction_queue", "inbox_items", ["direction", *QUEUE], OPEN_ITEMS),
+    ("ix_inbox_items_open_by_scheme", "inbox_items", ["scheme", "direction"], OPEN_ITEMS),
+    ("ix_inbox_items_status_queue", "inbox_items", ["status", *QUEUE], None),
+    ("ix_inbox_items_queue", "inbox_items", QUEUE, None),
+    ("ix_decisions_pending_due", "decisions", ["effective_at"], PENDING_DECISIONS),
+    ("ix_webhook_deliveries_due", "webhook_deliveries", ["next_attempt_at"], UNDELIVERED),
+)
+REPLACED = (("ix_inbox_items_status", ["status"]), ("ix_inbox_items_deadline_at", ["deadline_at"]))
+
+
+def upgrade():
+    for name, table, columns, condition in INDEXES:
+        where = {} if condition is None else {"postgresql_where": sa.text(condition),
+                                              "sqlite_where": sa.text(condition)}
+        op.create_index(name, table, columns, **where)
+    for name, _ in REPLACED:
+        op.drop_index(name, "inbox_items")
+
+
+def downgrade():
+    for name, columns in REPLACED:
+        op.create_index(name, "inbox_items", columns)
+    for name, table, _, _ in reversed(INDEXES):
+        op.drop_index(name, table)
