@@ -21,8 +21,20 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+# The public list reads one tab (status) of visible petitions in one order, a page at a time: each order has an
+# index that gives it within a status, and the tab counts are read from the smaller of them (index only).
+_VISIBLE = {"postgresql_where": sa.text("hidden = false"), "sqlite_where": sa.text("hidden = 0")}
+PUBLISHED_AT = "coalesce(opened_at, moderated_at)"  # when a petition reached the public list
+
+
 class Petition(Base):
     __tablename__ = "petitions"
+    __table_args__ = (
+        sa.Index("ix_petitions_list_recent", "status", sa.text(f"{PUBLISHED_AT} DESC"), "id", **_VISIBLE),
+        sa.Index("ix_petitions_list_popular", "status", sa.text("signatures_count DESC"),
+                 sa.text(f"{PUBLISHED_AT} DESC"), "id", **_VISIBLE),
+        sa.Index("ix_petitions_list_arrondissement", "arrondissement", "status", **_VISIBLE),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     status: Mapped[str] = mapped_column(sa.String(24), index=True)
@@ -63,6 +75,11 @@ class Petition(Base):
     answered_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
     closed_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
     closed_reason: Mapped[str | None] = mapped_column(sa.String(16))
+    # The sum of its counter rows, for the popular order: kept by the signing write (on PostgreSQL only when no
+    # other transaction holds the row, never waiting for it: concurrent signers of one petition would queue on
+    # it) and set exactly whenever the counters are (publication, recount, closing); the sweep catches up what
+    # was skipped, so it is at most `sweep_seconds` behind (handlers/signature_totals.py).
+    signatures_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
 
 class Sponsor(Base):

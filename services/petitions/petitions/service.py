@@ -276,11 +276,14 @@ class PetitionsService(Infrastructure):
 
     @timer(interval=SETTINGS.sweep_seconds)
     def sweep(self):
-        """Closes petitions past their deadline and catches threshold crossings no signer saw (idempotent)."""
+        """Closes petitions past their deadline, catches threshold crossings no signer saw and the totals of the
+        popular order a signing write skipped (idempotent)."""
         with self.db as uow:
             closed = self._petitions(uow).sweep.close_expired()
         with self.db as uow:
             caught = self._petitions(uow).sweep.reach_missed_thresholds()
+        with self.db as uow:
+            self._petitions(uow).sweep.refresh_signature_totals()
         count_closed(closed)
         count_thresholds_caught(caught)
 

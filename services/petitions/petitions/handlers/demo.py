@@ -30,6 +30,7 @@ class Demo:
             petition.threshold = demo.get("threshold", settings.threshold)
             petition.opened_at, petition.closes_at = now, domain.add_months(now, settings.open_months)
             petition.moderated_at = now
+            petition.signatures_count = demo.get("signatures", 0)
             session.add_all(SignatureCounter(petition_id=petition.id, shard=shard,
                                              signatures=demo.get("signatures", 0) if shard == 0 else 0)
                             for shard in range(domain.COUNTER_SHARDS))

@@ -215,5 +215,6 @@ class AntiFraud:
                     .values(signatures=value).execution_options(synchronize_session=False))
             else:
                 session.add(SignatureCounter(petition_id=recounted.id, shard=shard, signatures=value))
+        recounted.signatures_count = exact
         session.flush()
         return exact

@@ -106,6 +106,7 @@ def close(context: Context, closed: Petition, reason: str, actor: dict | None):
     now = context.clock()
     closed.status, closed.closed_at, closed.closed_reason, closed.updated_at = domain.CLOSED, now, reason, now
     signatures = count(context, closed.id)
+    closed.signatures_count = signatures  # it no longer changes: the sweep's catch-up leaves closed petitions alone
     history(context, closed, "closed", actor, code=reason)
     emit(context, events.PETITION_CLOSED, closed,
          {"reason": reason, "signatures_count": signatures,

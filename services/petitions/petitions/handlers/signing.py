@@ -34,7 +34,7 @@ from hubkit.idempotency import IdempotencyKeys, keyed
 
 from .. import business_metrics, domain, events, schemas
 from ..models import Petition, Signature, SignatureCounter
-from . import records
+from . import records, signature_totals
 from .common import HOUR, MINUTE, Context, aware, rules, with_wait
 from .signing_statements import (ADD_TO_COUNTER, INSERT_AND_COUNT, PETITIONS, SIGNING_COLUMNS, as_arrays,
                                  insert_unless_signed)
@@ -130,6 +130,9 @@ class Signing:
         counts = records.counts(self.context, by_petition)
         for petition_id, signatures in by_petition.items():
             self._record(petitions[petition_id], signatures, counts[petition_id], outcomes)
+        # last: the petition's row is held from here to the commit (signature_totals.py)
+        signature_totals.add(self.context, {petition_id: len(signatures)
+                                            for petition_id, signatures in by_petition.items()})
 
     def _within_limits(self, pending: list, outcomes: list) -> list:
         """Every attempt counts against the limits, whatever happens to it next; the whole batch is checked and

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from .. import domain
 from ..models import Petition, Signature, SignatureCounter
-from . import records
+from . import records, signature_totals
 from .common import Context, aware
 
 log = logging.getLogger(__name__)
@@ -40,11 +40,16 @@ class Sweep:
         """Open petitions whose count reached the threshold while no signing transaction saw it (two signers
         committing at once, each without the other's signature): they move to threshold reached now."""
         totals = (sa.select(SignatureCounter.petition_id, sa.func.sum(SignatureCounter.signatures).label("total"))
-                  .group_by(SignatureCounter.petition_id).subquery())
+                  .join(Petition, Petition.id == SignatureCounter.petition_id).where(Petition.status == domain.OPEN)
+                  .group_by(SignatureCounter.petition_id).subquery())  # the open petitions' counters only
         rows = self.context.session.execute(sa.select(Petition, totals.c.total).join(
             totals, totals.c.petition_id == Petition.id).where(
             Petition.status == domain.OPEN, totals.c.total >= Petition.threshold).limit(SWEEP_BATCH)).all()
         return sum(records.reach_threshold(self.context, petition, int(total)) for petition, total in rows)
+
+    def refresh_signature_totals(self) -> int:
+        """The signable petitions' totals (popular order) a signing write skipped: see signature_totals.py."""
+        return signature_totals.refresh(self.context)
 
     def purge_signer_ips(self) -> int:
         """Erase the client address of the signatures older than the retention; returns how many were erased.
