@@ -16,3 +16,30 @@ def route_to(monkeypatch, accounts, batched=False, **fakes):
     monkeypatch.setattr(gateway.remote, "call", route)
     if batched:
         monkeypatch.setattr(gateway.remote, "batched_call", route)
+
+
+class FakeSimilarContent(RecordingFake):
+    """budget or petitions as `gateway.similar` asks them: `similar_content(data)` answers `items` (their shape:
+    budget's and petitions' SimilarContentSchema)."""
+
+    def __init__(self, items=()):
+        super().__init__()
+        self.items = list(items)
+
+    def similar_content(self, data):
+        return {"items": self.items}
+
+
+def a_project(project_id="5b1e0f6a-2c3d-4e5f-8a9b-0c1d2e3f4a01", title="Des fontaines quai de Valmy",
+              similarity=0.7, **changes) -> dict:
+    return {"kind": "project", "id": project_id, "title": title, "excerpt": "Trois fontaines à boire.",
+            "status": "won", "status_label": "Lauréat", "similarity": similarity, "actions": ["vote", "follow"],
+            "edition": "Budget participatif 2019", "arrondissement": 10, **changes}
+
+
+def a_petition(petition_id="6c2f1a7b-3d4e-4f60-9b0c-1d2e3f4a5b02", title="Pour des fontaines au canal",
+               similarity=0.5, **changes) -> dict:
+    return {"kind": "petition", "id": petition_id, "title": title, "excerpt": "Nous demandons des fontaines.",
+            "status": "open", "status_label": "Ouverte à la signature", "similarity": similarity,
+            "actions": ["sign", "follow"], "signatures_count": 1234, "threshold": 5000, "arrondissement": None,
+            **changes}

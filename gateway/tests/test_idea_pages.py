@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from gateway.auth import CSRF_FIELD
-from gateway.tests.fakes import route_to
+from gateway.tests.fakes import FakeSimilarContent, route_to
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited, ServiceUnavailable
 from tests.fakes import FakeIdeas
 from tests.fakes.ideas import THEMES
@@ -93,9 +93,19 @@ def journey():
 
 
 @pytest.fixture
-def ideas(accounts, journey, monkeypatch):
+def budget():
+    return FakeSimilarContent()
+
+
+@pytest.fixture
+def petitions():
+    return FakeSimilarContent()
+
+
+@pytest.fixture
+def ideas(accounts, journey, budget, petitions, monkeypatch):
     fake = ideas_of_the_pages()
-    route_to(monkeypatch, accounts, ideas=fake, routing=journey)
+    route_to(monkeypatch, accounts, ideas=fake, routing=journey, budget=budget, petitions=petitions)
     return fake
 
 
@@ -449,7 +459,7 @@ def test_checking_similar_ideas_re_renders_the_form_with_suggestions_and_publish
     assert 'value="Fontaines au canal"' in page and "De l&#39;eau potable.</textarea>" in page  # kept as typed
     ideas.similar = []
     page = html(post("/idees/proposer", {"title": "Autre chose", "description": "", "action": "similaires"}))
-    assert "Aucune idée similaire" in page
+    assert "Rien de semblable dans la boîte à idées, les consultations, le budget participatif ni les pétitions" in page
 
 
 def test_checking_similar_ideas_without_a_title_says_so(client, ideas, sign_in, post):

@@ -12,7 +12,7 @@ from flask import render_template
 import gateway.remote
 
 from gateway.pages.routing import idea_timeline
-from gateway.tests.fakes import RecordingFake, route_to
+from gateway.tests.fakes import FakeSimilarContent, RecordingFake, a_petition, a_project, route_to
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceUnavailable
 from tests.fakes import FakeIdeas
 
@@ -167,17 +167,28 @@ class FakeRouting(RecordingFake):
 def ideas_for_routing() -> FakeIdeas:
     """ideas as the decision page reads it: the idea to route (a script in its texts) and one similar idea."""
     ideas = FakeIdeas()
+    # ideas gives staff the similar ideas with the idea (`similar`): the page does not ask `similar_ideas` again
     ideas.add(IDEA_ID, f"Végétaliser la rue {XSS}", f"Des jardinières.\n{XSS}", arrondissement=19,
-              author_pseudonym="Camille", supports_count=3)
-    ideas.similar = [{"id": OTHER_IDEA_ID, "title": "Des fleurs rue Manin", "status_label": "Déposée",
-                      "supports_count": 2, "similarity": 0.61}]
+              author_pseudonym="Camille", supports_count=3,
+              similar=[{"id": OTHER_IDEA_ID, "title": "Des fleurs rue Manin", "status": "submitted",
+                        "status_label": "Déposée", "supports_count": 2, "similarity": 0.61}])
     return ideas
 
 
 @pytest.fixture
-def routing(app, accounts, monkeypatch):
+def budget():
+    return FakeSimilarContent([a_project(title="Végétaliser la rue Manin", similarity=0.55)])
+
+
+@pytest.fixture
+def petitions():
+    return FakeSimilarContent([a_petition(title=f"Des arbres rue Manin {XSS}", similarity=0.4)])
+
+
+@pytest.fixture
+def routing(app, accounts, budget, petitions, monkeypatch):
     fake = FakeRouting()
-    route_to(monkeypatch, accounts, routing=fake, ideas=ideas_for_routing())
+    route_to(monkeypatch, accounts, routing=fake, ideas=ideas_for_routing(), budget=budget, petitions=petitions)
     return fake
 
 
@@ -293,6 +304,9 @@ def test_the_decision_page_shows_the_idea_the_suggestion_the_checklist_and_the_a
     text = readable(page)
     assert "Suggestion : Permis de végétaliser" in text and "« jardinière »" in text
     assert "Des fleurs rue Manin" in text and "similarité 61 %" in text
+    assert "Projet du budget participatif (Budget participatif 2019)" in text and "Végétaliser la rue Manin" in text
+    assert "Pétition" in text and "Des arbres rue Manin" in text and "similarité 40 %" in text
+    assert f'<option value="{OTHER_IDEA_ID}">' in html(page)  # the similar idea is a duplicate to choose
     assert "Concerne l'espace public" in text and "Mentionne : rue." in text
     assert "Note privée de l'agent" in text and "req-click-42" in text
     ids = re.findall(r' id="([^"]+)"', html(page))
@@ -305,7 +319,7 @@ class SlowCalls:
     """Wraps `remote.call`: every call takes DELAY seconds (a green sleep, like waiting for a reply), and the
     calls under way at the same time are counted."""
 
-    DELAY = 0.2
+    DELAY = 0.3  # the page: its own work (rendering, compiling its templates) stays well under it
 
     def __init__(self, route):
         self.route, self.running, self.most_at_once, self.finished = route, 0, 0, []
@@ -338,10 +352,10 @@ def test_the_decision_page_makes_its_independent_calls_at_the_same_time(client, 
     assert "Des fleurs rue Manin" in text and "Dominique (DEVE)" in text and "Concerne l'espace public" in text
     page_calls = [method for method in slow.finished if method != "resolve_session"]
     assert sorted(page_calls) == ["get_idea", "get_item", "list_schemes", "reference_data", "search_accounts",
-                                  "similar_ideas"]
-    assert page_calls.index("similar_ideas") > page_calls.index("get_idea")  # it needs the idea's text
+                                  "similar_content", "similar_content"]  # not similar_ideas: get_idea gave them
+    assert page_calls.index("similar_content") > page_calls.index("get_idea")  # it needs the idea's text
     assert slow.most_at_once >= 5
-    # one after the other: 6 calls (and the session) × DELAY; at the same time: the session, then idea → similar
+    # one after the other: 7 calls (and the session) × DELAY; at the same time: the session, then idea → similar
     assert elapsed < 5 * SlowCalls.DELAY
 
 
@@ -362,14 +376,18 @@ def test_one_failing_call_of_the_decision_page_gives_the_error_it_gave_alone(cli
 def test_the_decision_page_shows_without_similar_ideas_or_agents_when_those_are_refused(
         client, routing, sign_in, accounts, monkeypatch):
     ideas = ideas_for_routing()
-    ideas.fail("similar_ideas", ServiceUnavailable())
-    route_to(monkeypatch, accounts, routing=routing, ideas=ideas)
+    ideas.ideas[IDEA_ID]["similar"] = []
+    budget, petitions = FakeSimilarContent(), FakeSimilarContent()
+    budget.down, petitions.down = ServiceUnavailable(), ServiceUnavailable()
+    route_to(monkeypatch, accounts, routing=routing, ideas=ideas, budget=budget, petitions=petitions)
     accounts.fail("search_accounts", PermissionDenied("Réservé aux administrateurs."))
     sign_in("moderator")
     page = client.get(f"/back-office/orientation/{IDEA_ID}")
     text = readable(page)
     assert page.status_code == 200 and "Suggestion : Permis de végétaliser" in text
-    assert "Idées semblables" not in text and "Dominique" not in text
+    assert "Les projets du budget participatif n'ont pas pu être consultés" in text
+    assert "Les pétitions n'ont pas pu être consultées" in text and "Dominique" not in text
+    assert ideas.args_of("similar_ideas") == []
     accounts.fail("search_accounts", ServiceUnavailable())
     assert client.get(f"/back-office/orientation/{IDEA_ID}").status_code == 503
 

@@ -31,7 +31,8 @@ from gateway.api import api
 
 AREAS = {"accounts": "accounts", "me": "accounts", "admin": "accounts", "ideas": "ideas",
          "consultations": "ideas", "budget": "budget", "petitions": "petitions", "routing": "routing",
-         "hub_status": None}  # every service's `status` (hubkit.status): a plain dict, its schemas GATEWAY_ONLY
+         "hub_status": None,  # every service's `status` (hubkit.status): a plain dict, its schemas GATEWAY_ONLY
+         "similar": None}  # the gateway's merge of three services' answers (gateway.similar): GATEWAY_ONLY
 # The module of the service holding an area's schemas when two modules share a class name
 AREA_MODULES = {"consultations": "consultations", "ideas": "ideas"}
 
@@ -55,6 +56,8 @@ GATEWAY_ONLY = {
     "schemas.PersonalDataExportSchema": "the gateway's own union of each service's export (a dict per service)",
     "routing_schemas.SchemeListQuerySchema": "the routing service reads its one flag, include_inactive, without a "
                                              "schema",
+    "similar_schemas.SimilarContentQuerySchema": "the gateway's own query: it asks ideas, budget and petitions",
+    "similar_schemas.SimilarContentSchema": "the gateway's own merge of the answers of ideas, budget and petitions",
     "hub_status.HubStatusSchema": "every service's status (hubkit.status) is a plain dict of counts and times, "
                                   "gathered by the gateway with the services that did not answer",
 }

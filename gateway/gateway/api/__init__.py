@@ -3,7 +3,7 @@ from flask import Blueprint, jsonify
 from werkzeug.routing import BaseConverter
 
 from ..openapi import build_spec
-from . import accounts, admin, budget, consultations, hub_status, ideas, me, petitions, routing
+from . import accounts, admin, budget, consultations, hub_status, ideas, me, petitions, routing, similar
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -26,6 +26,7 @@ api.register_blueprint(consultations.bp)
 api.register_blueprint(petitions.bp)
 api.register_blueprint(budget.bp)
 api.register_blueprint(routing.bp)
+api.register_blueprint(similar.bp)
 
 
 @api.get("/openapi.json")

@@ -17,6 +17,7 @@ from ..auth import login_required, roles_required
 from ..idempotency import form_key
 from .forms import (Form, flash_failure, none_if_blank, page_number, render_form, render_forms, require_filled,
                     submitted)
+from ..similar import across_schemes
 from .routing import idea_timeline
 
 bp = Blueprint("ideas", __name__, url_prefix="/idees")
@@ -37,6 +38,7 @@ FILTER_ALIASES = {"q": "recherche", "status": "statut", "sort": "tri"}
 ARRONDISSEMENTS = [(str(number), "1er arrondissement" if number == 1 else f"{number}e arrondissement")
                    for number in range(1, 21)]
 NOT_AN_ARRONDISSEMENT = "Choisissez un arrondissement de la liste."
+SIMILAR_PER_KIND = 3  # of each kind (ideas, proposals, projects, petitions) in the form's panel
 
 
 def _reference() -> dict:
@@ -121,14 +123,16 @@ def submit():
 
 
 def _with_similar(template: str, values: dict, context: dict):
-    """The form again, as typed, with up to 5 similar ideas the citizen may support instead."""
+    """The form again, as typed, with what already exists anywhere close to it (ideas, consultation proposals,
+    budget projects, open petitions) and what the citizen may do there instead: support, vote, follow, sign."""
     try:
         require_filled(values, "title")
-        similar = remote.call("ideas", "similar_ideas", {"title": values["title"][:140],
-                                                         "description": values["description"][:5000]})["items"]
+        if len(values["title"].strip()) < 3:
+            raise InvalidInput(details={"title": ["Au moins 3 caractères pour chercher ce qui existe déjà."]})
     except HubError as error:
         return render_form(template, _failed(error, values, "idee", IDEA_FIELDS), **context)
-    return render_form(template, Form("idee", values), similar=similar, checked=True, **context)
+    found = across_schemes(values["title"], values["description"], limit=SIMILAR_PER_KIND)
+    return render_form(template, Form("idee", values), similar=found, checked=True, **context)
 
 
 def _failed(error: HubError, values: dict, name: str, fields) -> Form:
@@ -171,7 +175,17 @@ def _idea_page(idea_id: str, **failed):
                  "schemes": reference["schemes"]}
     return render_forms("ideas/show.html", forms, idea=idea, merged_into=merged_into, staff=staff,
                         report_reasons=REPORT_REASONS, routing_timeline=idea_timeline(idea_id),
+                        elsewhere=_elsewhere(idea),
                         merge_choices=[(other["id"], other["title"]) for other in idea.get("similar") or ()])
+
+
+def _elsewhere(idea: dict) -> dict | None:
+    """For the City's staff: what resembles the idea across the schemes (ideas gave the similar ideas with the
+    idea: only budget and petitions are asked); None for everyone else."""
+    if not (idea.get("viewer") or {}).get("can_merge"):
+        return None
+    return across_schemes(idea["title"], idea.get("description") or "", exclude_idea=idea["id"],
+                          known_ideas=idea.get("similar") or [])
 
 
 @bp.get("/<idea_id>")

@@ -13,6 +13,7 @@ from .. import remote
 from ..api.routing import STAFF, agent
 from ..auth import roles_required
 from ..idempotency import form_key
+from ..similar import across_schemes
 from .forms import Form, checkbox, flash_failure, render_forms, submitted
 
 bp = Blueprint("routing_pages", __name__, url_prefix="/back-office")
@@ -77,7 +78,8 @@ def _decision_page(idea_id: str, forms: dict = None):
         reference=lambda: remote.reference_data("routing"),
         schemes=lambda: remote.call("routing", "list_schemes", {}, staff),
         agents=lambda: _agents(staff))
-    item, (idea, similar) = found["item"], found["idea"]
+    item, (idea, elsewhere) = found["item"], found["idea"]
+    similar = [other for other in elsewhere["items"] if other["kind"] == "idea"]  # the duplicates it may be
     forms = forms or {}
     defaults = {"forward": {"scheme": item["scheme"] if item["scheme"] != "direct_answer" else ""},
                 "answer": {}, "not_retain": {}, "duplicate": {}}
@@ -87,7 +89,7 @@ def _decision_page(idea_id: str, forms: dict = None):
     forms.setdefault("checklist", Form("grille", {check["code"]: check["value"] for check in item["checklist"]}))
     forms.setdefault("assign", Form("attribution", {"direction": item["direction"],
                                                     "agent_id": item["assigned_agent_id"] or ""}))
-    return render_forms("routing/show.html", forms, item=item, idea=idea, similar=similar,
+    return render_forms("routing/show.html", forms, item=item, idea=idea, similar=similar, elsewhere=elsewhere,
                         reference=found["reference"], agents=found["agents"],
                         schemes=[s for s in found["schemes"] if s["code"] != "direct_answer"])
 
@@ -113,14 +115,13 @@ def _outcome(call) -> tuple:
 
 
 def _idea_and_similar(idea_id: str, reader: dict) -> tuple:
+    """The idea, and what resembles it across the schemes. ideas gives staff the similar ideas with the idea
+    (`similar`): only budget and petitions are asked (each with its deadline: they help, the decision does not
+    need them)."""
     idea = remote.call("ideas", "get_idea", {"idea_id": idea_id}, reader)
-    try:
-        similar = remote.call("ideas", "similar_ideas", {"title": idea["title"][:140],
-                                                         "description": idea.get("description", "")[:5000],
-                                                         "exclude": idea_id})["items"]
-    except HubError:
-        similar = []  # similar ideas help; the decision does not need them
-    return idea, similar
+    found = across_schemes(idea["title"], idea.get("description") or "", exclude_idea=idea_id,
+                           known_ideas=idea.get("similar"))
+    return idea, found
 
 
 def _agents(staff: dict) -> list:

@@ -1,0 +1,153 @@
+"""What already exists anywhere, close to a text being typed (issue 17, "across schemes"): ideas and consultation
+proposals (ideas' `similar_ideas`), budget projects of every edition and open petitions (budget's and petitions'
+`similar_content`). Each service indexes its own content and answers for it; the gateway asks the three at the same
+time and merges their answers by similarity.
+
+Each source has its own short deadline (SOURCE_SECONDS): a service that is slow or down costs the
+page that second, never the others' answers; the answer says which sources answered (`sources`, `partial`). The
+similar panel helps, it never blocks: no source's failure is the caller's error.
+"""
+import contextvars
+import logging
+import time
+
+import eventlet
+from flask import url_for
+
+from hubkit.errors import HubError, ServiceUnavailable
+
+from . import remote
+
+log = logging.getLogger("gateway")
+
+SOURCES = ("ideas", "budget", "petitions")
+KINDS = ("idea", "proposal", "project", "petition")  # the order of equal similarities
+# what the person can do instead of filing: by kind, those the services may name (others are dropped)
+ACTIONS = {"idea": ("support", "follow"), "proposal": ("support",), "project": ("vote", "follow", "join"),
+           "petition": ("sign", "follow")}
+SOURCE_SECONDS = 1.0  # a similar panel worth showing answers in milliseconds (issue 17's target: 50 ms at p95)
+OPEN_IDEA_STATUSES = ("submitted", "under_review")  # an idea takes supports (when ideas does not say)
+IDEAS_TITLE_MAX, DESCRIPTION_MAX = 140, 5000
+OK, TIMEOUT, UNAVAILABLE, ERROR, KNOWN = "ok", "timeout", "unavailable", "error", "ok"
+# past a source's own deadline, how long more the merge waits for its thread to hand its outcome back
+_GRACE_SECONDS = 0.25
+
+
+def across_schemes(title: str, description: str = "", limit: int = 5, exclude_idea: str = None,
+                   known_ideas: list = None) -> dict:
+    """{"items": merged, best first, at most `limit` per kind; "sources": {source: "ok" | "timeout" |
+    "unavailable" | "error"}; "partial": whether a source did not answer}. `known_ideas`: the ideas already in
+    hand (get_idea gives staff the similar ideas): ideas is not asked a second time."""
+    description = description or ""
+    asks = {"budget": ("budget", "similar_content", {"title": title, "description": description, "limit": limit}),
+            "petitions": ("petitions", "similar_content",
+                          {"title": title, "description": description, "limit": limit})}
+    if known_ideas is None:
+        query = {"title": title[:IDEAS_TITLE_MAX], "description": description[:DESCRIPTION_MAX]}
+        if exclude_idea:
+            query["exclude"] = str(exclude_idea)
+        asks["ideas"] = ("ideas", "similar_ideas", query)
+    answers, sources = ask_all(asks, SOURCE_SECONDS)
+    if known_ideas is not None:
+        answers["ideas"], sources["ideas"] = {"items": known_ideas}, KNOWN
+    items = []
+    for source in SOURCES:
+        for item in (answers.get(source) or {}).get("items") or ():
+            shaped = shape(item)
+            if shaped is not None and not (shaped["kind"] == "idea" and shaped["id"] == str(exclude_idea)):
+                items.append(shaped)
+    return {"items": merged(items, limit), "sources": {source: sources[source] for source in SOURCES},
+            "partial": any(sources[source] != OK for source in SOURCES)}
+
+
+def ask_all(asks: dict, seconds: float) -> tuple:
+    """Each ask `(service, method, data)` by name, made at the same time in green threads, each cut at `seconds`.
+    Returns ({name: answer}, {name: outcome}); a source whose thread is still busy past the deadline (its call is
+    being cut) is a timeout, and left to end on its own."""
+    threads = {name: eventlet.spawn(contextvars.copy_context().run, _ask, service, method, data, seconds)
+               for name, (service, method, data) in asks.items()}
+    deadline = time.monotonic() + seconds + _GRACE_SECONDS
+    answers, outcomes = {}, {}
+    for name, thread in threads.items():
+        outcome = (None, TIMEOUT)
+        with eventlet.Timeout(max(0.0, deadline - time.monotonic()), False):
+            outcome = thread.wait()
+        answers[name], outcomes[name] = outcome
+    return answers, outcomes
+
+
+def _ask(service: str, method: str, data: dict, seconds: float) -> tuple:
+    """(answer, "ok") or (None, why not): never raises (a green thread's error would be logged as a crash)."""
+    timer = eventlet.Timeout(seconds)
+    try:
+        return remote.call(service, method, data), OK
+    except eventlet.Timeout as error:
+        if error is not timer:
+            raise
+        return None, TIMEOUT
+    except ServiceUnavailable as error:
+        return None, TIMEOUT if (error.details or {}).get("reason") == "RpcTimeout" else UNAVAILABLE
+    except HubError as error:  # a refusal of this text by one source: the others still answer
+        log.warning("a source of similar content refused", extra={"service": service, "error": error.code})
+        return None, ERROR
+    except Exception:
+        log.exception("a source of similar content failed", extra={"service": service})
+        return None, ERROR
+    finally:
+        timer.cancel()
+
+
+def merged(items: list, limit: int) -> list:
+    """Best first (ties: ideas, proposals, projects, petitions, then by id), at most `limit` of each kind."""
+    items = sorted(items, key=lambda item: (-item["similarity"], KINDS.index(item["kind"]), item["id"]))
+    kept, counts = [], dict.fromkeys(KINDS, 0)
+    for item in items:
+        if counts[item["kind"]] < limit:
+            counts[item["kind"]] += 1
+            kept.append(item)
+    return kept
+
+
+def shape(item: dict) -> dict | None:
+    """One source's item in the merged shape: what it is, its state, its page and what to do instead of filing."""
+    kind = item.get("kind") or "idea"
+    if kind not in KINDS or not item.get("id"):
+        return None
+    shaped = {"kind": kind, "id": str(item["id"]), "title": item.get("title") or "", "excerpt": item.get("excerpt") or "",
+              "status": item.get("status"), "status_label": item.get("status_label"),
+              "similarity": float(item.get("similarity") or 0.0)}
+    if kind == "idea":
+        accepts = item.get("accepts_supports", item.get("status") in OPEN_IDEA_STATUSES)
+        shaped.update(accepts_supports=bool(accepts), supports_count=item.get("supports_count") or 0,
+                      scheme=item.get("scheme"), scheme_label=item.get("scheme_label"),
+                      actions=["support", "follow"] if accepts else ["follow"],
+                      url=url_for("ideas.show", idea_id=shaped["id"]))
+    elif kind == "proposal":
+        accepts = bool(item.get("accepts_supports", True))
+        shaped.update(accepts_supports=accepts, supports_count=item.get("supports_count") or 0,
+                      consultation_id=item.get("consultation_id"), consultation_title=item.get("consultation_title"),
+                      actions=["support"] if accepts else [],
+                      url=url_for("consultations.proposal", proposal_id=shaped["id"]))
+    elif kind == "project":
+        edition = item.get("edition")
+        shaped.update(edition=edition.get("title") if isinstance(edition, dict) else edition,
+                      arrondissement=_arrondissement(item.get("arrondissement")),
+                      actions=_actions(item, kind), url=url_for("budget.project", project_id=shaped["id"]))
+    else:
+        shaped.update(signatures_count=item.get("signatures_count") or 0, threshold=item.get("threshold"),
+                      arrondissement=_arrondissement(item.get("arrondissement")),
+                      actions=_actions(item, kind), url=url_for("petitions.show", petition_id=shaped["id"]))
+    return shaped
+
+
+def _actions(item: dict, kind: str) -> list:
+    return [action for action in item.get("actions") or () if action in ACTIONS[kind]]
+
+
+def _arrondissement(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 20 else None
+
+
+def unavailable_sources(answer: dict) -> list:
+    """The sources that did not answer, for a page's note ("the petitions could not be searched")."""
+    return [source for source, outcome in answer["sources"].items() if outcome != OK]
