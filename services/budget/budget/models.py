@@ -56,6 +56,9 @@ class StageChange(Base):
 
 class Project(Base):
     __tablename__ = "budget_projects"
+    # The lists' orders within a cycle (submission, title) read an index, not a sort of the cycle's projects.
+    __table_args__ = (sa.Index("ix_budget_projects_cycle_position", "cycle_id", "position"),
+                      sa.Index("ix_budget_projects_cycle_title", "cycle_id", "title"))
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     cycle_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_cycles.id", ondelete="CASCADE"), index=True)
@@ -109,13 +112,27 @@ class Ballot(Base):
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     cycle_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_cycles.id", ondelete="CASCADE"), index=True)
-    account_id: Mapped[str | None] = mapped_column(sa.String(36))
+    # indexed alone too: the personal-data export and forgetting an account look ballots up by account only
+    account_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     sector: Mapped[str | None] = mapped_column(sa.String(16))
     receipt_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)  # sha256 of the receipt shown once
     cast_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
     changes: Mapped[int] = mapped_column(sa.Integer, default=0)
     channel: Mapped[str] = mapped_column(sa.String(8), default="online")  # online | paper
     counted: Mapped[bool] = mapped_column(sa.Boolean, default=True)  # False: a paper ballot the online one beats
+
+
+class VoteCount(Base):
+    """Live counts, kept by the writes of ballots in their own transaction (handlers/vote_counts.py): a cycle's
+    votes per project and channel, and its ballots per channel (`project_id` BALLOTS, ""). Each count is spread over
+    a few `shard` rows so that concurrent batches of ballots rarely wait on one row; a read sums them."""
+    __tablename__ = "budget_vote_counts"
+
+    cycle_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_cycles.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    shard: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    total: Mapped[int] = mapped_column(sa.Integer)
 
 
 class BallotChoice(Base):

@@ -14,7 +14,7 @@ PABULIB_DIR = Path(__file__).resolve().parents[3] / "tests" / "data" / "pabulib"
 BUSINESS_TABLES = ("budget_cycles", "budget_stage_changes", "budget_projects", "budget_project_carriers",
                    "budget_ballots", "budget_ballot_choices", "budget_replaced_receipts", "budget_paper_ballots",
                    "budget_merge_invitations", "budget_status_changes", "budget_project_follows",
-                   "budget_pending_ideas", "outbox_events")
+                   "budget_pending_ideas", "budget_vote_counts", "outbox_events")
 # the Paris winners as the product ships them (what `python -m budget import-paris` imports)
 PARIS_CSV = PACKAGE_DIR / "data" / "bp_projets_gagnants.csv"
 

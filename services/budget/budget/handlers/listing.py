@@ -38,13 +38,14 @@ class ProjectViews(UseCases):
             conditions.append(sa.or_(sa.func.lower(Project.title).like(pattern),
                                      sa.func.lower(Project.address).like(pattern)))
         joined = sa.select(Project).join(Cycle, Cycle.id == Project.cycle_id).where(*conditions)
-        total = self.session.execute(sa.select(sa.func.count()).select_from(joined.subquery())).scalar_one()
         projects = self.session.execute(joined.order_by(*self._order(query))
                                         .limit(query["limit"]).offset(query["offset"])).scalars().all()
-        by_arrondissement, by_sector = {}, {}
+        # One grouped count gives the map's counts and the total (their sum): the filter is evaluated once.
+        total, by_arrondissement, by_sector = 0, {}, {}
         counts = sa.select(Project.arrondissement, Project.sector, sa.func.count()).join(
             Cycle, Cycle.id == Project.cycle_id).where(*conditions).group_by(Project.arrondissement, Project.sector)
         for arrondissement, sector, count in self.session.execute(counts):
+            total += int(count)
             if arrondissement is not None:
                 by_arrondissement[str(arrondissement)] = by_arrondissement.get(str(arrondissement), 0) + int(count)
             key = sector or domain.PARIS

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import business_metrics, domain, events
 from ..models import Ballot, BallotChoice, Cycle, PaperBallot
+from . import vote_counts
 from .common import UseCases, rules
 
 COUNTED, SUPERSEDED = "counted", "superseded_by_online"
@@ -97,6 +98,10 @@ class PaperBallots(UseCases):
                            code="ALREADY_VOTED_ON_PAPER") from None
         self.session.execute(sa.insert(BallotChoice), [{"ballot_id": ballot.id, "project_id": project_id}
                                                       for project_id in paris_choices + sector_choices])
+        if not online:  # the live counts, in this transaction (vote_counts.py)
+            counted = vote_counts.Differences()
+            counted.ballot(cycle.id, domain.PAPER, paris_choices + sector_choices)
+            counted.write(self.session)
         self.uow.emit(events.BALLOT_CAST, events.cycle_subject(cycle.id),
                       {"cycle_id": cycle.id, "channel": domain.PAPER, "count": 1}, actor=events.ANONYMOUS_VOTER)
         self.uow.on_commit(lambda: business_metrics.count_ballots([sector]))

@@ -1,5 +1,8 @@
 """The vote's outcome: a voter's own ballot, receipts, the live counts for agents, the close of the vote with its
-tally (domain.tally: greedy winners per envelope) and the published results."""
+tally (domain.tally: greedy winners per envelope) and the published results.
+
+The live counts and the results' ballots per channel read the counts the ballots' writes keep (vote_counts.py),
+not every ballot; the tally alone recounts every counted ballot, once, and the published figures are its own."""
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -7,6 +10,7 @@ from hubkit.errors import NotFound, PermissionDenied
 
 from .. import domain, events
 from ..models import Ballot, BallotChoice, Cycle, Project, ReplacedReceipt
+from . import vote_counts
 from .common import UseCases, rules
 from .paper import forget_paper_identities
 
@@ -43,25 +47,6 @@ class Results(UseCases):
             return {"cycle_id": cycle.id, "counted": False, "status": "replaced"}
         raise NotFound("Aucun bulletin ne correspond à ce reçu.", code="UNKNOWN_RECEIPT")
 
-    def _vote_counts(self, cycle_id: str) -> dict:
-        """Votes per project and channel, from counted ballots, in one aggregate query: {project_id: (all, paper)}."""
-        rows = self.session.execute(sa.select(BallotChoice.project_id, Ballot.channel, sa.func.count()).join(
-            Ballot, Ballot.id == BallotChoice.ballot_id).where(Ballot.cycle_id == cycle_id, Ballot.counted.is_(True))
-            .group_by(BallotChoice.project_id, Ballot.channel))
-        counts = {}
-        for project_id, channel, count in rows:
-            total, paper = counts.get(project_id, (0, 0))
-            counts[project_id] = (total + int(count), paper + (int(count) if channel == domain.PAPER else 0))
-        return counts
-
-    def _ballots_count(self, cycle_id: str) -> dict:
-        """Counted ballots per channel: {"online": n, "paper": n}."""
-        rows = self.session.execute(sa.select(Ballot.channel, sa.func.count()).where(
-            Ballot.cycle_id == cycle_id, Ballot.counted.is_(True)).group_by(Ballot.channel)).all()
-        counts = {domain.ONLINE: 0, domain.PAPER: 0}
-        counts.update({channel: int(count) for channel, count in rows})
-        return counts
-
     def live_counts(self, actor: dict, cycle_id) -> dict:
         """During the vote (and after), agents and admins follow the counts; the public waits for the results."""
         self._require_staff(actor)
@@ -69,8 +54,7 @@ class Results(UseCases):
         with rules():
             domain.require_stage(cycle.stage, domain.VOTE, domain.RESULTS, domain.IMPLEMENTATION,
                                  action="consulter les décomptes")
-        votes = self._vote_counts(cycle.id)
-        ballots = self._ballots_count(cycle.id)
+        votes, ballots = vote_counts.live(self.session, cycle.id)  # kept by the ballots' writes: no recount
         projects = self.session.execute(sa.select(Project).where(Project.cycle_id == cycle.id,
                                                                  Project.selected.is_(True))
                                         .order_by(Project.position)).scalars().all()
@@ -83,7 +67,9 @@ class Results(UseCases):
 
     def close_and_tally(self, cycle: Cycle, actor: dict, now: datetime):
         candidates = list(self._candidates(cycle.id).values())
-        counts = self._vote_counts(cycle.id)
+        counted = vote_counts.recount(self.session, cycle.id)  # the tally counts every ballot, once
+        vote_counts.replace(self.session, cycle.id, counted)  # what the results show from now on
+        counts, ballots = counted
         votes = {project_id: total for project_id, (total, _paper) in counts.items()}
         outcome = domain.tally(candidates, votes, cycle.paris_envelope, cycle.sector_envelopes)
         winners = {project_id for scope in outcome.values() for project_id in scope["winners"]}
@@ -94,7 +80,7 @@ class Results(UseCases):
             self.session.connection().execute(sa.update(table).where(table.c.id == sa.bindparam("p_id")).values(
                 votes=sa.bindparam("p_votes"), votes_paper=sa.bindparam("p_paper"), won=sa.bindparam("p_won")), rows)
         cycle.results, cycle.vote_closed_at = outcome, now
-        cycle.ballots_count = sum(self._ballots_count(cycle.id).values())
+        cycle.ballots_count = sum(ballots.values())
         forget_paper_identities(self.session, cycle)
         admin = events.actor(str(actor["account_id"]), "admin")
         origins = dict(self.session.execute(sa.select(Project.id, Project.origin_idea_id).where(
@@ -132,7 +118,7 @@ class Results(UseCases):
                                          else None, "won": bool(p.won), "external_id": p.external_id,
                                          "implementation_status": (p.implementation_status or domain.NOT_STARTED)
                                          if p.won else None} for p in ranked]})
-        ballots = self._ballots_count(cycle.id) if cycle.ballots_count is not None else None
+        ballots = vote_counts.live_ballots(self.session, cycle.id) if cycle.ballots_count is not None else None
         return {"cycle_id": cycle.id, "title": cycle.title, "ballots_count": cycle.ballots_count,
                 "ballots_online": ballots[domain.ONLINE] if ballots else None,
                 "ballots_paper": ballots[domain.PAPER] if ballots else None,

@@ -10,8 +10,8 @@ exactly those of one ballot at a time, in the batch's order: a voter's last ball
 the whole batch: one SELECT ... FOR UPDATE of the existing ballots, one multi-row INSERT ... ON CONFLICT DO
 NOTHING RETURNING of the new ones (a voter whose first ballot another transaction is writing at the same moment
 gets 409 BALLOT_IN_PROGRESS, as before), one UPDATE of the replaced ones, the choices, the replaced receipts, the
-paper ballots the online ones supersede, and one anonymous `ballot_cast` per cycle of the batch (its `count`
-the ballots it stands for). On PostgreSQL each of these is ONE statement whatever the batch's size (unnest of
+paper ballots the online ones supersede, the live counts' differences (one upsert: vote_counts.py), and one
+anonymous `ballot_cast` per cycle of the batch (its `count` the ballots it stands for). On PostgreSQL each of these is ONE statement whatever the batch's size (unnest of
 arrays, or = ANY(array), each array ONE text parameter: a cached statement, no per-row work in the driver).
 """
 from contextlib import nullcontext
@@ -26,6 +26,7 @@ from sqlalchemy.dialects import sqlite
 
 from .. import business_metrics, domain, events
 from ..models import Ballot, BallotChoice, Base, Cycle, PaperBallot, ReplacedReceipt
+from . import vote_counts
 from .common import UseCases, as_error
 
 MAX_BATCH = 500
@@ -55,7 +56,7 @@ INSERT_REPLACED = sa.text(
     "SELECT * FROM unnest(CAST(:digests AS varchar[]), CAST(:cycle_ids AS varchar[]))")
 SUPERSEDE_PAPER = sa.text(  # the online ballot wins over paper (handlers/paper.py)
     "UPDATE budget_ballots SET counted = false WHERE counted AND id IN (SELECT ballot_id FROM budget_paper_ballots "
-    "WHERE cycle_id = :cycle_id AND account_id = ANY(CAST(:account_ids AS varchar[])))")
+    "WHERE cycle_id = :cycle_id AND account_id = ANY(CAST(:account_ids AS varchar[]))) RETURNING id")
 _cycles = Cycle.__table__.c
 CYCLES = (sa.select(_cycles.id, _cycles.stage, _cycles.eligibility, _cycles.vote_day, _cycles.max_choices)
           .where(_cycles.id.in_(sa.bindparam("ids", expanding=True))).order_by(_cycles.id).with_for_update(read=True))
@@ -242,18 +243,41 @@ class Voting(UseCases):
                                 "b_changes": voter.changes + len(voter.votes)})
         choices = [(voter.ballot_id, project_id)
                    for voter in written.values() for project_id in voter.votes[-1].paris + voter.votes[-1].local]
+        differences = self._count_differences(written, updates)
         if postgresql:
             self._write_postgresql(updates, replaced, choices, now)
         else:
             self._write_sqlite(updates, replaced, choices, now)
         for cycle_id, account_ids in _by_cycle(written).items():  # the online ballot wins over paper (paper.py)
             if postgresql:
-                self.session.execute(SUPERSEDE_PAPER, {"cycle_id": cycle_id, "account_ids": array_literal(account_ids)})
+                superseded = self.session.execute(SUPERSEDE_PAPER, {"cycle_id": cycle_id,
+                                                                    "account_ids": array_literal(account_ids)})
             else:
                 linked = sa.select(PaperBallot.ballot_id).where(PaperBallot.cycle_id == cycle_id,
                                                                 PaperBallot.account_id.in_(account_ids))
-                self.session.execute(sa.update(Ballot).where(Ballot.id.in_(linked), Ballot.counted.is_(True))
-                                     .values(counted=False).execution_options(synchronize_session=False))
+                superseded = self.session.execute(sa.update(Ballot).where(Ballot.id.in_(linked),
+                                                                          Ballot.counted.is_(True))
+                                                  .values(counted=False).returning(Ballot.id)
+                                                  .execution_options(synchronize_session=False))
+            superseded = superseded.scalars().all()
+            if superseded:
+                differences.add(cycle_id, vote_counts.BALLOTS, domain.PAPER, -len(superseded))
+                for _ballot_id, project_id in vote_counts.choices_of(self.session, superseded):
+                    differences.add(cycle_id, project_id, domain.PAPER, -1)
+        differences.write(self.session)
+
+    def _count_differences(self, written: dict, updates: list) -> vote_counts.Differences:
+        """What the batch changes in the live counts (vote_counts.py): a new ballot and its choices count; a
+        replaced one swaps its former choices (read before they are deleted) for its last ones."""
+        differences = vote_counts.Differences()
+        cycle_of = {}
+        for (cycle_id, _account_id), voter in written.items():
+            last = voter.votes[-1]
+            differences.ballot(cycle_id, domain.ONLINE, last.paris + last.local, ballot=voter.existing_digest is None)
+            cycle_of[voter.ballot_id] = cycle_id
+        for ballot_id, project_id in vote_counts.choices_of(self.session, [update["b_id"] for update in updates]):
+            differences.add(cycle_of[ballot_id], project_id, domain.ONLINE, -1)
+        return differences
 
     def _write_postgresql(self, updates: list, replaced: list, choices: list, now):
         """Each write one statement whatever the batch's size (arrays unnested)."""
