@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hubkit.tables import add_idempotency_table, add_infrastructure_tables
+from hubkit.text_index import add_text_index_tables
 
 from .domain.consultations import new_shuffle_key
 
@@ -19,6 +20,7 @@ class Base(DeclarativeBase):
 
 add_infrastructure_tables(Base.metadata)
 add_idempotency_table(Base.metadata)
+add_text_index_tables(Base.metadata)  # what similar ideas and search find (handlers/findable.py)
 
 
 def new_id() -> str:

@@ -150,25 +150,20 @@ def test_excerpts_cut_between_words():
 
 # --- similar ideas, merging, import rules, moderation -----------------------------------------------
 
-def test_terms_fold_accents_drop_stop_words_and_plurals():
-    assert domain.terms("Les Écoles et les ÁRBOLES de la ciudad") == ["ecol", "arbol"]
-    assert domain.terms("de la y el 2024 a") == []
+def test_what_may_be_found_by_its_words_or_suggested_as_similar():
+    assert domain.idea_findable("submitted", False) and domain.idea_findable("forwarded", False)
+    assert domain.idea_findable("not_retained", False)  # suggested, with what became of it
+    assert not domain.idea_findable("merged", False)  # the idea it joined is found instead
+    assert not domain.idea_findable("under_review", True)  # hidden by moderation
+    assert domain.proposal_findable(False, None)
+    assert not domain.proposal_findable(True, None) and not domain.proposal_findable(False, "an-amended-proposal")
 
 
-def test_the_similarity_index_ranks_by_cosine_and_respects_limit_threshold_and_exclusions():
-    index = domain.SimilarityIndex([
-        ("a", "Fontaines au canal", "Eau potable le long du canal Saint-Martin"),
-        ("b", "Bancs rue Manin", "S'asseoir en montant aux Buttes-Chaumont"),
-        ("c", "Fontaine quai de Valmy", "De l'eau pour les promeneurs")])
-    query = "Des fontaines d'eau potable au canal"
-    found = index.similar(query, threshold=0.05)
-    assert [doc_id for doc_id, _ in found] == ["a", "c"] and 1 >= found[0][1] > found[1][1] >= 0.05
-    assert index.similar(query) == found[:1]  # "c" shares only "fontaine" and "eau": below the 0.2 default
-    assert index.similar(query, threshold=0.05, limit=1) == found[:1]
-    assert [d for d, _ in index.similar(query, threshold=0.05, exclude=("a",))] == ["c"]
-    assert [d for d, _ in index.similar(query, threshold=0)] == ["a", "c"]  # nothing in common: never similar
-    assert index.similar("Piscine olympique") == [] and index.similar("de la") == []
-    assert domain.SimilarityIndex([]).similar("Fontaines") == []
+def test_the_list_is_ordered_by_relevance_only_when_words_are_searched():
+    assert domain.list_order(None, True) == domain.list_order("relevance", True) == "relevance"
+    assert domain.list_order(None, False) == domain.list_order("relevance", False) == "newest"
+    assert domain.list_order("recent", True) == domain.list_order("newest", True) == "newest"
+    assert domain.list_order("most_supported", True) == domain.list_order("most_supported", False) == "most_supported"
 
 
 def test_merging_needs_an_open_source_a_live_other_target_and_a_message():

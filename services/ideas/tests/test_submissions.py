@@ -100,9 +100,10 @@ def test_a_deleted_authors_idea_has_no_author_and_older_ideas_read_their_correla
 
 
 def test_an_imported_idea_has_neither_author_nor_correlation_id(run, feed):
-    assert run("import_proposal", {"id": "4242", "title": "Plus de bancs sur les places du quartier",
-                                   "description": "Des bancs pour se reposer en attendant le bus, à l'ombre.",
-                                   "created_at": "03/02/2016", "cached_votes_up": "12", "retired_at": ""}) == "created"
+    assert run("import_proposals", [{"id": "4242", "title": "Plus de bancs sur les places du quartier",
+                                     "description": "Des bancs pour se reposer en attendant le bus, à l'ombre.",
+                                     "created_at": "03/02/2016", "cached_votes_up": "12", "retired_at": ""}]) == [
+        "created"]
     [item] = feed()["items"]
     assert (item["author_id"], item["correlation_id"], item["status"]) == (None, None, "submitted")
 

@@ -2,7 +2,7 @@
 
 - text: the broken-rule exception and the text helpers every area shares
 - box: the permanent idea box (themes, statuses and their transitions, submitting, merging)
-- similarity: similar ideas (TF-IDF)
+- similarity: what similar ideas and search may find (the index: hubkit.text_index)
 - madrid: importing the Decide Madrid proposals
 - moderation: reports and moderators' decisions
 - consultations (+ questionnaires): consultations, their sections, who runs them

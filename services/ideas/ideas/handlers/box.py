@@ -7,7 +7,7 @@ from hubkit.errors import Conflict, HubError, InvalidInput, NotFound, Permission
 from hubkit.idempotency import IdempotencyKeys, keyed
 
 from .. import business_metrics, domain, events
-from ..models import Comment, Follow, Idea, StatusChange, Support
+from ..models import Comment, Follow, Idea, StatusChange, Support, new_id
 from .common import FieldChecks, UseCases, rules
 from .idea_views import IdeaViews
 
@@ -46,6 +46,7 @@ class IdeaBox(UseCases):
                                   {"idea_id": idea.id, "theme": idea.theme, "arrondissement": idea.arrondissement},
                                   actor=events.actor(author_id, "citizen"))
         idea.submission_correlation_id = submitted["correlation_id"]
+        self.findable.idea_changed(idea)
         # counted here, once committed: a replay answered from its stored answer (submit_idea_once) never comes here
         self.uow.on_commit(business_metrics.count_idea_submitted)
         return self.views.idea_view(idea, actor)
@@ -62,15 +63,24 @@ class IdeaBox(UseCases):
 
     def new_idea(self, title, description, theme, arrondissement, address_line, author_id, pseudonym, now,
                   idea_id=None) -> Idea:
-        idea = Idea(id=idea_id, title=title, description=description, theme=theme, arrondissement=arrondissement,
-                    address_line=address_line, status=domain.SUBMITTED, author_id=author_id,
-                    author_pseudonym=pseudonym, search_text=domain.searchable(title, description),
-                    supports_count=0, comments_count=0, created_at=now, updated_at=now)
+        idea, submitted = self.submitted_idea(title, description, theme, arrondissement, address_line, author_id,
+                                              pseudonym, now, idea_id)
         self.session.add(idea)
         self.session.flush()
-        self.session.add(StatusChange(idea_id=idea.id, status=domain.SUBMITTED, changed_by=author_id,
-                                      changed_by_role="citizen", changed_at=now))
+        self.session.add(submitted)
         return idea
+
+    @staticmethod
+    def submitted_idea(title, description, theme, arrondissement, address_line, author_id, pseudonym, now,
+                       idea_id=None) -> tuple:
+        """A new idea and the first step of its timeline, not yet added to the session (an import adds many)."""
+        idea = Idea(id=idea_id or new_id(), title=title, description=description, theme=theme,
+                    arrondissement=arrondissement, address_line=address_line, status=domain.SUBMITTED,
+                    author_id=author_id, author_pseudonym=pseudonym, search_text=domain.searchable(title, description),
+                    supports_count=0, comments_count=0, imported_supports=0, hidden=False, created_at=now,
+                    updated_at=now)
+        return idea, StatusChange(idea_id=idea.id, status=domain.SUBMITTED, changed_by=author_id,
+                                  changed_by_role="citizen", changed_at=now)
 
     # --- supports -----------------------------------------------------------------------------
     def support_idea(self, actor: dict, idea_id) -> dict:
@@ -184,6 +194,8 @@ class IdeaBox(UseCases):
                                       message=message, changed_by=actor_id, changed_by_role=role, changed_at=now,
                                       decision_id=decision_id))
         self.session.flush()
+        if status == domain.MERGED:  # it lives on in the idea it joined: no longer found nor suggested
+            self.findable.idea_changed(idea)
         if emit:
             self.uow.emit(events.IDEA_STATUS_CHANGED, events.idea(idea.id),
                           {"idea_id": idea.id, "from_status": previous, "status": status, "scheme": scheme,

@@ -17,6 +17,7 @@ from hubkit.errors import RateLimited
 
 from .. import domain
 from ..peers import Accounts
+from .findable import FindableContent
 from ..settings import IdeasSettings, settings
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,11 @@ class UseCases:
     def session(self):
         return self.uow.session
 
+    @property
+    def findable(self) -> FindableContent:
+        """The text index of this unit of work (what similar ideas and search find)."""
+        return FindableContent(self.session)
+
     def _throttle_posting(self, bucket: str, actor: dict, limit: int, what: str):
         try:
             self.throttle.consume(bucket, str(actor["account_id"]), limit, POSTING_WINDOW)
@@ -79,10 +85,6 @@ class UseCases:
                 # never the subject: it quotes titles citizens wrote, which may hold a name or an address
                 log.warning("notification failed", extra={"recipients": len(recipients)})
         self.uow.on_commit(send)
-
-
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def iso(value):

@@ -201,6 +201,7 @@ class ConsultationSetup(UseCases):
             closes_at=now + timedelta(days=demo["closes_in_days"]),
             created_by=None, created_at=now, updated_at=now)
         self.session.add(consultation)
+        proposals = []
         for position, section in enumerate(demo["sections"], start=1):
             row = ConsultationSection(consultation_id=consultation.id, position=position, title=section["title"],
                                       mode=section["mode"], body=section.get("body"), created_at=now,
@@ -209,11 +210,13 @@ class ConsultationSetup(UseCases):
             self.session.add(row)
             self.session.flush()
             for hours, (title, body) in enumerate(section.get("proposals", ()), start=1):
-                self.session.add(Proposal(consultation_id=consultation.id, section_id=row.id, title=title, body=body,
+                proposals.append(Proposal(consultation_id=consultation.id, section_id=row.id, title=title, body=body,
                                           author_id=None, author_pseudonym=pseudonym, supports_count=0,
                                           comments_count=0, amendments_count=0, arguments_count=0, agree_count=0,
                                           disagree_count=0, hidden=False,
                                           created_at=consultation.opens_at + timedelta(hours=hours)))
+                self.session.add(proposals[-1])
         self.session.flush()
+        self.findable.proposals_added(proposals)
         self.announce(consultation)
         return True

@@ -65,6 +65,7 @@ class Contributions(UseCases):
                                           cd.amendment_notice(amended.title, proposal.title,
                                                               self._proposal_url(amended.id, proposal.id)))
         else:
+            self.findable.proposal_changed(proposal)
             self.uow.emit(events.PROPOSAL_SUBMITTED, events.content(domain.PROPOSAL, proposal.id), payload,
                           actor=events.actor(author_id, "citizen"))
         return self.views.proposal_view(proposal, actor)

@@ -3,10 +3,12 @@
 import sqlalchemy as sa
 
 from hubkit.errors import NotFound
+from hubkit.text_index import TextIndex
 
 from .. import domain
+from ..domain import consultations as cd
 from ..models import Comment, Consultation, Follow, Idea, Proposal, Report, StatusChange, Support
-from .common import UseCases, aware, escape_like
+from .common import UseCases, aware
 
 
 class IdeaViews(UseCases):
@@ -23,25 +25,34 @@ class IdeaViews(UseCases):
     # --- reading ------------------------------------------------------------------------------
 
     def list_ideas(self, query: dict) -> dict:
-        conditions = []
-        if query.get("theme"):
-            conditions.append(Idea.theme == query["theme"])
-        if query.get("status"):
-            conditions.append(Idea.status == query["status"])
-        if query.get("arrondissement"):
-            conditions.append(Idea.arrondissement == query["arrondissement"])
-        words = domain.search_key(query.get("q") or "").split()
-        for word in words:  # every word must appear, in the title or the description
-            conditions.append(Idea.search_text.like(f"%{escape_like(word)}%", escape="\\"))
-        if words:  # a hidden idea's words must not find it
-            conditions.append(Idea.hidden.is_(False))
-        total = self.session.execute(sa.select(sa.func.count()).select_from(Idea).where(*conditions)).scalar_one()
-        order = ((Idea.supports_count.desc(), Idea.created_at.desc(), Idea.id) if query.get("sort") == "most_supported"
-                 else (Idea.created_at.desc(), Idea.id))
-        rows = self.session.execute(sa.select(Idea).where(*conditions).order_by(*order)
+        """A page of ideas, filtered; with `q`, only those with all its words (found in the text index: hidden and
+        merged ideas are not in it), by relevance unless another order is asked. One count, one page query."""
+        filters = [column == query[name] for name, column in (
+            ("theme", Idea.theme), ("status", Idea.status), ("arrondissement", Idea.arrondissement),
+            ("scheme", Idea.scheme)) if query.get(name)]
+        page = {"limit": query["limit"], "offset": query["offset"]}
+        found = None
+        if (query.get("q") or "").strip():
+            search = TextIndex(self.session).search(query["q"], kinds=(domain.IDEA_DOCUMENT,))
+            if search is None:  # only stop words or signs: no word to find an idea by
+                return {"items": [], "total": 0, **page}
+            found = search.matches
+            filters.append(Idea.hidden.is_(False))  # the index holds no hidden idea; said again where it matters
+
+        def scoped(statement):
+            if found is not None:
+                statement = statement.join(found, sa.and_(found.c.doc_id == Idea.id,
+                                                          found.c.kind == domain.IDEA_DOCUMENT))
+            return statement.where(*filters)
+
+        total = self.session.execute(scoped(sa.select(sa.func.count()).select_from(Idea))).scalar_one()
+        newest = (Idea.created_at.desc(), Idea.id)
+        order = {domain.RELEVANCE: (found.c.score.desc(), *newest) if found is not None else newest,
+                 domain.MOST_SUPPORTED: (Idea.supports_count.desc(), *newest),
+                 domain.NEWEST: newest}[domain.list_order(query.get("sort"), found is not None)]
+        rows = self.session.execute(scoped(sa.select(Idea)).order_by(*order)
                                     .limit(query["limit"]).offset(query["offset"])).scalars()
-        return {"items": [self.summary(idea) for idea in rows], "total": total, "limit": query["limit"],
-                "offset": query["offset"]}
+        return {"items": [self.summary(idea) for idea in rows], "total": total, **page}
 
     def get_idea(self, idea_id, viewer: dict | None = None) -> dict:
         return self.idea_view(self.idea(idea_id), viewer)
@@ -126,38 +137,41 @@ class IdeaViews(UseCases):
                                        with_proposals=True)}
 
     def similar(self, title: str, description: str, exclude=(), with_proposals=False) -> list:
-        """Ideas (and with `with_proposals`, proposals of consultations, amendments aside) by TF-IDF
-        similarity; documents are keyed (kind, id)."""
-        rows = [((domain.IDEA, idea_id), idea_title, text) for idea_id, idea_title, text in self.session.execute(
-            sa.select(Idea.id, Idea.title, Idea.description)
-            .where(Idea.status != domain.MERGED, Idea.hidden.is_(False))).all()]
-        if with_proposals:
-            rows += [((domain.PROPOSAL, proposal_id), proposal_title, body)
-                     for proposal_id, proposal_title, body in self.session.execute(
-                         sa.select(Proposal.id, Proposal.title, Proposal.body)
-                         .where(Proposal.hidden.is_(False), Proposal.amends_id.is_(None))).all()]
-        found = domain.SimilarityIndex(rows).similar(title, description,
-                                                     exclude={(domain.IDEA, item) for item in exclude})
+        """Ideas (and with `with_proposals`, proposals of consultations) by TF-IDF similarity, from the text index:
+        hidden and merged ideas, hidden proposals and amendments are not in it. Each says whether it still takes
+        supports, and a forwarded idea where it went, so the page offers what can still be done."""
+        kinds = (domain.IDEA_DOCUMENT, domain.PROPOSAL_DOCUMENT) if with_proposals else (domain.IDEA_DOCUMENT,)
+        found = TextIndex(self.session).similar(
+            title, description, kinds=kinds, limit=domain.SIMILAR_LIMIT, threshold=domain.SIMILAR_THRESHOLD,
+            exclude={(domain.IDEA_DOCUMENT, str(item)) for item in exclude})
         if not found:
             return []
-        wanted = {kind: [item for (k, item), _ in found if k == kind] for kind in (domain.IDEA, domain.PROPOSAL)}
+        wanted = {kind: [doc_id for k, doc_id, _ in found if k == kind] for kind in kinds}
         ideas = {idea.id: idea for idea in self.session.execute(
-            sa.select(Idea).where(Idea.id.in_(wanted[domain.IDEA]))).scalars()} if wanted[domain.IDEA] else {}
+            sa.select(Idea).where(Idea.id.in_(wanted[domain.IDEA_DOCUMENT]))).scalars()}
         proposals = {row[0].id: row for row in self.session.execute(
-            sa.select(Proposal, Consultation.title).join(Consultation, Consultation.id == Proposal.consultation_id)
-            .where(Proposal.id.in_(wanted[domain.PROPOSAL])))} if wanted[domain.PROPOSAL] else {}
+            sa.select(Proposal, Consultation).join(Consultation, Consultation.id == Proposal.consultation_id)
+            .where(Proposal.id.in_(wanted[domain.PROPOSAL_DOCUMENT])))} if with_proposals else {}
         items = []
-        for (kind, item_id), score in found:
-            if kind == domain.IDEA:
-                items.append({**self.summary(ideas[item_id]), "kind": kind, "similarity": round(score, 3)})
-            else:
-                proposal, consultation_title = proposals[item_id]
-                items.append({"kind": kind, "id": proposal.id, "title": proposal.title,
-                              "excerpt": domain.excerpt(proposal.body), "hidden": False,
-                              "consultation_id": proposal.consultation_id, "consultation_title": consultation_title,
-                              "author_pseudonym": proposal.author_pseudonym,
-                              "supports_count": proposal.supports_count, "comments_count": proposal.comments_count,
-                              "imported_supports": 0, "created_at": aware(proposal.created_at),
-                              "similarity": round(score, 3)})
+        for kind, item_id, score in found:
+            if kind == domain.IDEA_DOCUMENT and item_id in ideas:
+                items.append(self._similar_idea(ideas[item_id], round(score, 3)))
+            elif kind == domain.PROPOSAL_DOCUMENT and item_id in proposals:
+                items.append(self._similar_proposal(*proposals[item_id], round(score, 3)))
         return items
 
+    def _similar_idea(self, idea: Idea, similarity: float) -> dict:
+        forwarded = idea.status == domain.FORWARDED
+        return {**self.summary(idea), "kind": domain.IDEA_DOCUMENT, "similarity": similarity,
+                "accepts_supports": idea.status in domain.OPEN_STATUSES,
+                "scheme": idea.scheme if forwarded else None,
+                "scheme_label": domain.SCHEMES.get(idea.scheme) if forwarded else None}
+
+    def _similar_proposal(self, proposal: Proposal, consultation: Consultation, similarity: float) -> dict:
+        state = cd.state(aware(consultation.opens_at), aware(consultation.closes_at), self.clock())
+        return {"kind": domain.PROPOSAL_DOCUMENT, "id": proposal.id, "title": proposal.title,
+                "excerpt": domain.excerpt(proposal.body), "hidden": False, "consultation_id": proposal.consultation_id,
+                "consultation_title": consultation.title, "author_pseudonym": proposal.author_pseudonym,
+                "supports_count": proposal.supports_count, "comments_count": proposal.comments_count,
+                "imported_supports": 0, "created_at": aware(proposal.created_at), "similarity": similarity,
+                "accepts_supports": state == cd.OPEN and not proposal.hidden, "scheme": None, "scheme_label": None}

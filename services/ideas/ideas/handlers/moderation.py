@@ -114,6 +114,10 @@ class Moderation(UseCases):
                     mark_reviewed=True):
         idea_id, consultation_id = place
         content.hidden = hidden
+        if kind == domain.IDEA:  # hidden: no longer found by its words nor suggested; restored: again
+            self.findable.idea_changed(content)
+        elif kind == domain.PROPOSAL:
+            self.findable.proposal_changed(content)
         self.session.add(ModerationAction(content_kind=kind, content_id=content_id, idea_id=idea_id,
                                           consultation_id=consultation_id,
                                           action="hidden" if hidden else "restored", reason=reason,

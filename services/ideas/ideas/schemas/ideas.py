@@ -5,9 +5,8 @@ from hubkit.idempotency import key_field
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
 from ..domain import (ADDRESS_MAX, COMMENT_MAX, CONTENT_KINDS, DESCRIPTION_MAX, MESSAGE_MAX, MODERATION_REASON_MAX,
-                      PSEUDONYM_MAX, REPORT_REASONS, STATUSES, THEMES, TITLE_MAX)
+                      PSEUDONYM_MAX, REPORT_REASONS, SCHEMES, SORTS, STATUSES, THEMES, TITLE_MAX)
 
-SORTS = ("newest", "most_supported")
 PAGE_MAX = 100
 # a submissions cursor: "<submitted_at, ISO 8601>|<idea id>"
 CURSOR_PATTERN = r"^\d{4}-\d{2}-\d{2}T[0-9:.]+(\+00:00)?\|[^|]{1,36}$"
@@ -99,8 +98,11 @@ class IdeaQuerySchema(Schema):
     theme = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(THEMES)))
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(STATUSES)))
     arrondissement = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=20))
+    scheme = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(SCHEMES)))
+    # words, all to be found (accents, case and plurals ignored), "a phrase" in quotes, a prefix*
     q = fields.String(load_default="", validate=validate.Length(max=100))
-    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
+    # None: by relevance when `q` has words, newest first otherwise (domain.list_order)
+    sort = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SORTS))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=PAGE_MAX))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
@@ -130,6 +132,11 @@ class SimilarIdeaSchema(IdeaSummarySchema):
     kind = fields.String()  # "idea", or "proposal" (of a consultation: no theme, status nor place)
     consultation_id = fields.String()
     consultation_title = fields.String()
+    # whether it still takes supports (an idea: submitted or under review; a proposal: its consultation is open):
+    # if not, the page says where it stands instead of offering to support it
+    accepts_supports = fields.Boolean()
+    scheme = fields.String(allow_none=True)  # a forwarded idea: the scheme it went to
+    scheme_label = fields.String(allow_none=True)
 
 
 class SimilarIdeasSchema(Schema):
