@@ -92,7 +92,8 @@ class InboxItem(Base):
     deadline_at = mapped_column(AT)
     first_response_at = mapped_column(AT, nullable=True)
     decided_at = mapped_column(AT, nullable=True)
-    updated_at = mapped_column(AT)
+    # set by every write of the item: the inbox's latest is the version its remembered counts are kept under
+    updated_at = mapped_column(AT, index=True)
 
 
 class Decision(Base):

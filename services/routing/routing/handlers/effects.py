@@ -44,7 +44,7 @@ class DecisionEffects(UseCases):
         now = self.clock()
         with acting_on(item.correlation_id, decision.request_id):
             if merge_error:
-                decision.state, item.status = "failed", domain.WAITING
+                decision.state, item.status, item.updated_at = "failed", domain.WAITING, now
                 self.session.add(TraceEntry(
                     idea_id=item.idea_id, event_id=new_id(), type="decision_failed", service="routing",
                     actor_role="system", correlation_id=item.correlation_id, causation_id=decision.request_id,

@@ -10,6 +10,7 @@ from hubkit.clock import aware
 from .. import domain
 from ..models import Decision, Dossier, TraceEntry, WebhookDelivery
 from . import inbox_queries as queries
+from .inbox_counts import MEMORY
 from .common import UseCases, rules
 from .views import decision_view, item_view, trace_view
 
@@ -32,7 +33,8 @@ class Inbox(UseCases):
             with rules():
                 position = domain.decode_cursor(query["after"], fingerprint)
         conditions = queries.list_conditions(query, account_id, now)
-        total, overdue = queries.counts(self.session, conditions, query, now)
+        total, overdue = MEMORY.counts(self.session, fingerprint, now,
+                                       lambda: queries.counts(self.session, conditions, query, now))
         offset = (query["page"] - 1) * query["per_page"]
         if position is not None:
             conditions, offset = [*conditions, queries.after(position)], 0

@@ -1,6 +1,7 @@
 """The inbox pages in its order without a sort, whatever its size: one index per way of filtering it, in the order
 (deadline_at, received_at, idea_id) (partial on the open inbox, the default list and an agent's direction), one for
-the gauges' count by scheme and direction; the sweep's pending decisions and the delivery timer's due webhook calls
+the gauges' count by scheme and direction, the inbox's latest write (the version its counts are remembered
+under: handlers/inbox_counts.py); the sweep's pending decisions and the delivery timer's due webhook calls
 by partial indexes that hold only those. The single-column indexes on status and deadline_at are prefixes of the
 new ones: dropped.
 
@@ -26,6 +27,7 @@ INDEXES = (
     ("ix_inbox_items_open_by_scheme", "inbox_items", ["scheme", "direction"], OPEN_ITEMS),
     ("ix_inbox_items_status_queue", "inbox_items", ["status", *QUEUE], None),
     ("ix_inbox_items_queue", "inbox_items", QUEUE, None),
+    ("ix_inbox_items_updated_at", "inbox_items", ["updated_at"], None),  # the version of the counts remembered
     ("ix_decisions_pending_due", "decisions", ["effective_at"], PENDING_DECISIONS),
     ("ix_webhook_deliveries_due", "webhook_deliveries", ["next_attempt_at"], UNDELIVERED),
 )
