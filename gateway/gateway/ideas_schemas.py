@@ -8,7 +8,9 @@ from .schemas import WireDateTime, offset_field, stripped_text
 THEMES = ("cadre_de_vie", "culture_patrimoine", "attractivite_emploi", "education_jeunesse", "environnement",
           "mobilites", "prevention_securite", "proprete", "sante", "solidarites", "sport")
 STATUSES = ("submitted", "under_review", "forwarded", "answered", "not_retained", "merged")
-SORTS = ("newest", "most_supported")
+# relevance to `q` (the default when `q` has words), newest first (the default otherwise; "recent" is the same)
+SORTS = ("relevance", "newest", "recent", "most_supported")
+SCHEMES = ("budget", "greening_permit", "street_report", "petition", "direct_answer")
 REPORT_REASONS = ("spam", "offensive", "off_topic")
 TITLE_MAX, DESCRIPTION_MAX, ADDRESS_MAX, COMMENT_MAX, MESSAGE_MAX = 140, 5000, 200, 2000, 2000
 MODERATION_REASON_MAX = 500
@@ -21,9 +23,13 @@ class IdeaQuerySchema(Schema):
     theme = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(THEMES))
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATUSES))
     arrondissement = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=20))
-    q = fields.String(load_default="", validate=validate.Length(max=100),
-                      metadata={"description": "Mots du titre ou de la description"})
-    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
+    scheme = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SCHEMES),
+                           metadata={"description": "Les idées transmises à ce dispositif"})
+    q = fields.String(load_default="", validate=validate.Length(max=100), metadata={
+        "description": "Mots du titre ou de la description, tous présents (accents, majuscules et pluriels "
+                       "ignorés) ; « une expression » entre guillemets ; un préfixe* (végét*)"})
+    sort = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SORTS), metadata={
+        "description": "relevance (par défaut avec `q`), newest (par défaut sans `q`), recent, most_supported"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     offset = offset_field()
 
@@ -106,6 +112,10 @@ class SimilarIdeaSchema(IdeaSummarySchema):
                                                   "thématique, ni statut, ni lieu)"})
     consultation_id = fields.String(metadata={"description": "Pour une proposition : sa consultation"})
     consultation_title = fields.String()
+    accepts_supports = fields.Boolean(metadata={"description": "Prend encore des soutiens (sinon, la page dit où elle "
+                                                               "en est)"})
+    scheme = fields.String(allow_none=True, metadata={"description": "Une idée transmise : le dispositif"})
+    scheme_label = fields.String(allow_none=True)
 
 
 class SimilarIdeasSchema(Schema):

@@ -258,6 +258,11 @@ def test_the_list_counts_filters_and_escapes(client, budget):
     assert "15\u202f000\u00a0€" in page
 
 
+def test_the_words_searched_are_marked_in_the_project_titles(client, budget):
+    page = html(client.get("/budget-participatif/projets?recherche=v%C3%A9g%C3%A9talisation"))
+    assert "<mark>Végétaliser</mark> la rue Gay-Lussac</a>" in page
+
+
 def test_the_list_filters_by_arrondissement_and_status_and_sorts_by_cost(client, budget):
     page = html(client.get("/budget-participatif/projets?arrondissement=paris-16&statut=feasible&tri=cout-croissant"
                            "&page=2&recherche=+%C3%A9cole++Murat+"))

@@ -125,8 +125,8 @@ def test_the_list_shows_the_ideas_with_their_counters_to_anyone(client, ideas):
     assert 'aria-current="page">Boîte à idées' in page
     assert "<script" not in page
     (query,) = ideas.args_of("list_ideas")[0]
-    assert query == {"q": "", "theme": None, "status": None, "arrondissement": None, "sort": "newest",
-                     "limit": 12, "offset": 0}
+    assert query == {"q": "", "theme": None, "status": None, "arrondissement": None, "scheme": None,
+                     "sort": "newest", "limit": 12, "offset": 0}
 
 
 def test_the_filters_go_to_the_service_and_the_pages_keep_them(client, ideas):
@@ -134,7 +134,7 @@ def test_the_filters_go_to_the_service_and_the_pages_keep_them(client, ideas):
                            "&arrondissement=10&tri=most_supported&page=2"))
     (query,) = ideas.args_of("list_ideas")[0]
     assert query == {"q": "fontaine", "theme": "environnement", "status": "under_review", "arrondissement": 10,
-                     "sort": "most_supported", "limit": 12, "offset": 12}
+                     "scheme": None, "sort": "most_supported", "limit": 12, "offset": 12}
     assert 'value="fontaine"' in page and 'value="environnement" selected' in page
     assert "30 idées correspondent à votre recherche (page 2)." in page
     previous = re.search(r'href="([^"]+)" rel="prev"', page).group(1)
@@ -430,8 +430,8 @@ def test_the_api_lists_themes_and_ideas(client, ideas):
     listing = client.get("/api/v1/ideas?theme=mobilites&sort=most_supported&limit=5")
     assert listing.status_code == 200 and listing.get_json()["total"] == 30
     (query,) = ideas.args_of("list_ideas")[0]
-    assert query == {"theme": "mobilites", "status": None, "arrondissement": None, "q": "", "sort": "most_supported",
-                     "limit": 5, "offset": 0}
+    assert query == {"theme": "mobilites", "status": None, "arrondissement": None, "scheme": None, "q": "",
+                     "sort": "most_supported", "limit": 5, "offset": 0}
     assert client.get("/api/v1/ideas?sort=random").status_code == 400
     unknown = client.get("/api/v1/ideas?colour=blue")
     assert unknown.status_code == 400 and unknown.get_json()["details"] == {"colour": ["Champ inconnu."]}

@@ -191,6 +191,12 @@ def test_the_list_has_tabs_with_counts_a_search_and_progress(client, petitions, 
     assert accounts.calls == []  # an anonymous visit asks nothing of accounts
 
 
+def test_the_words_searched_are_marked_in_the_titles(client, petitions):
+    page = raw(client.get("/petitions?recherche=banc"))
+    assert "Des <mark>bancs</mark> rue Manin</a>" in page
+    assert "<mark>" not in raw(client.get("/petitions"))
+
+
 def test_a_long_list_links_its_previous_and_next_pages(client, petitions, monkeypatch):
     monkeypatch.setattr(type(petitions), "listed_total", 100)
     page = html(client.get("/petitions?page=2&recherche=bancs"))

@@ -4,8 +4,8 @@ from flask import g
 from hubkit.errors import HubError
 
 from .. import auth
-from . import (account, backoffice, budget, consultation_editor, consultations, formatting, home, hub_status, ideas,
-               petitions, profile, routing)
+from . import (account, backoffice, budget, consultation_editor, consultations, formatting, highlighting, home,
+               hub_status, ideas, petitions, profile, routing)
 from .forms import Form
 
 
@@ -33,5 +33,6 @@ def register_pages(app):
     app.register_blueprint(routing.bp)
     app.register_blueprint(budget.bp)
     app.jinja_env.filters.update(formatting.FILTERS)
+    app.jinja_env.filters["marked"] = highlighting.marked
     app.jinja_env.globals.update(principal_for_error=principal_for_error, BACKOFFICE_ROLES=backoffice.ROLES,
                                  empty_form=Form)

@@ -29,6 +29,7 @@ from .budget_common import (
     reference,
 )
 from .forms import Form, page_number, render_form
+from .highlighting import query_terms
 
 __all__ = ["bp"]
 
@@ -133,7 +134,8 @@ def projects():
     return render_form("budget/projects.html", filters, cycle=cycle, cycles=all_cycles, reference=ref,
                        params=params, total=page["total"], shown=page["items"], pages=pages, sorts=sorts,
                        views={view: list_url(params, vue=view, page=1) for view in VIEWS},
-                       clear_url=list_url({"edition": params["edition"], "vue": params["vue"]}), **context)
+                       clear_url=list_url({"edition": params["edition"], "vue": params["vue"]}),
+                       terms=query_terms(params["recherche"]), **context)
 
 
 # --- one project ---------------------------------------------------------------------------------------

@@ -15,9 +15,10 @@ from .. import remote
 from ..actors import actor, pseudonym
 from ..auth import login_required, roles_required
 from ..idempotency import form_key
+from ..similar import across_schemes
 from .forms import (Form, flash_failure, none_if_blank, page_number, render_form, render_forms, require_filled,
                     submitted)
-from ..similar import across_schemes
+from .highlighting import query_terms
 from .routing import idea_timeline
 
 bp = Blueprint("ideas", __name__, url_prefix="/idees")
@@ -30,11 +31,13 @@ REPORT_REASONS = (("spam", "Spam ou publicité"), ("offensive", "Propos injurieu
 MERGE_FIELDS = ("into", "message")
 CONTENT_KIND_LABELS = {"idea": "Idée", "comment": "Commentaire", "proposal": "Proposition (consultation)",
                        "proposal_comment": "Commentaire (consultation)", "argument": "Argument (consultation)"}
-SORTS = (("newest", "Les plus récentes"), ("most_supported", "Les plus soutenues"))
+SORTS = (("relevance", "Les plus pertinentes"), ("newest", "Les plus récentes"),
+         ("most_supported", "Les plus soutenues"))
 IDEA_FIELDS = ("title", "description", "theme", "arrondissement", "address_line")
 STATUS_FIELDS = ("status", "message", "scheme", "merged_into")
 # The listing's query string is in French; the service's names of the same filters are not.
-FILTER_ALIASES = {"q": "recherche", "status": "statut", "sort": "tri"}
+FILTER_ALIASES = {"q": "recherche", "status": "statut", "sort": "tri", "scheme": "dispositif"}
+FILTER_FIELDS = ("recherche", "theme", "statut", "arrondissement", "dispositif", "tri")
 ARRONDISSEMENTS = [(str(number), "1er arrondissement" if number == 1 else f"{number}e arrondissement")
                    for number in range(1, 21)]
 NOT_AN_ARRONDISSEMENT = "Choisissez un arrondissement de la liste."
@@ -51,17 +54,24 @@ def _reference() -> dict:
 # --- the list ------------------------------------------------------------------------------------
 
 def _filters(args) -> dict:
-    """The listing's filters, from its query string (French names, as bookmarked)."""
+    """The listing's filters, from its query string (French names, as bookmarked). A search is sorted by relevance
+    unless the person chose another order."""
     page = args.get("page", "1")
-    return {"recherche": (args.get("recherche") or "").strip()[:100], "theme": (args.get("theme") or "").strip(),
+    search = (args.get("recherche") or "").strip()[:100]
+    return {"recherche": search, "theme": (args.get("theme") or "").strip(),
             "statut": (args.get("statut") or "").strip(), "arrondissement": (args.get("arrondissement") or "").strip(),
-            "tri": (args.get("tri") or "newest").strip(), "page": page_number(page)}
+            "dispositif": (args.get("dispositif") or "").strip()[:40],
+            "tri": (args.get("tri") or "").strip()[:40] or _default_sort(search), "page": page_number(page)}
+
+
+def _default_sort(search: str) -> str:
+    return "relevance" if search else "newest"
 
 
 def _query_string(filters: dict, **changes) -> str:
     merged = {**filters, **changes}
-    kept = {key: value for key, value in merged.items()
-            if value and not (key == "page" and value == 1) and not (key == "tri" and value == "newest")}
+    kept = {key: value for key, value in merged.items() if value and not (key == "page" and value == 1)
+            and not (key == "tri" and value == _default_sort(merged["recherche"]))}
     return f"?{urlencode(kept)}" if kept else ""
 
 
@@ -73,19 +83,19 @@ def index():
     try:
         page = remote.call("ideas", "list_ideas", {
             "q": filters["recherche"], "theme": filters["theme"] or None, "status": filters["statut"] or None,
-            "arrondissement": _arrondissement(filters["arrondissement"], "arrondissement"), "sort": filters["tri"],
+            "arrondissement": _arrondissement(filters["arrondissement"], "arrondissement"),
+            "scheme": filters["dispositif"] or None, "sort": filters["tri"],
             "limit": PAGE_SIZE, "offset": (filters["page"] - 1) * PAGE_SIZE})
     except HubError as error:
-        form = Form.failed(error, filters, name="filtre", fields=("recherche", "theme", "statut", "arrondissement",
-                                                                  "tri"), aliases=FILTER_ALIASES)
+        form = Form.failed(error, filters, name="filtre", fields=FILTER_FIELDS, aliases=FILTER_ALIASES)
     listing = url_for(".index")
     pages = {"previous": listing + _query_string(filters, page=filters["page"] - 1) if filters["page"] > 1 else None,
              "next": listing + _query_string(filters, page=filters["page"] + 1)
              if filters["page"] * PAGE_SIZE < page["total"] else None}
-    filtered = any(filters[key] for key in ("recherche", "theme", "statut", "arrondissement"))
+    filtered = any(filters[key] for key in ("recherche", "theme", "statut", "arrondissement", "dispositif"))
     return render_form("ideas/index.html", form, ideas=page["items"], total=page["total"], filters=filters,
                        pages=pages, reference=_reference(), sorts=SORTS, arrondissements=ARRONDISSEMENTS,
-                       filtered=filtered)
+                       filtered=filtered, terms=query_terms(filters["recherche"]))
 
 
 def _arrondissement(value: str, field: str):

@@ -13,6 +13,7 @@ from ..auth import current_principal, login_required
 from ..idempotency import form_key
 from . import petitions_backoffice  # noqa: F401  (its routes join the blueprint)
 from .forms import Form, checkbox, none_if_blank, page_number, render_form, render_forms, require_filled, submitted
+from .highlighting import query_terms
 from .petitions_common import bp, reference, thousands
 
 PAGE_SIZE = 20
@@ -72,7 +73,7 @@ def index():
     search = Form("filtre", {"recherche": params["recherche"], "tri": params["tri"],
                              "arrondissement": str(params["arrondissement"] or "")})
     return render_form("petitions/index.html", search, page=page, params=params, tabs=tabs, pages=pages,
-                       sorts=SORTS)
+                       sorts=SORTS, terms=query_terms(params["recherche"]))
 
 
 # --- one petition ---------------------------------------------------------------------------------
