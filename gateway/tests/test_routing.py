@@ -297,6 +297,35 @@ def test_the_inbox_page_flags_overdue_ideas_and_escapes_text(client, routing, si
     assert refused.status_code == 400 and "Doit être inférieur ou égal à 20." in html(refused)
 
 
+def test_the_inbox_page_goes_on_by_the_cursor_routing_gives_and_back_by_page_number(client, routing, sign_in,
+                                                                                   monkeypatch):
+    sign_in("agent", direction="DEVE")
+    answers = iter([{"items": [routing.item], "total": 120, "overdue": 0, "page": 1, "per_page": 50,
+                     "next_cursor": "c2_XYZ-0"},
+                    {"items": [routing.item], "total": 120, "overdue": 0, "page": 1, "per_page": 50,
+                     "next_cursor": "c3_XYZ-0"},
+                    {"items": [routing.item], "total": 120, "overdue": 0, "page": 1, "per_page": 50,
+                     "next_cursor": None}])
+    monkeypatch.setattr(type(routing), "inbox", lambda self, actor, query: next(answers))
+    first = html(client.get("/back-office/orientation?direction=DEVE"))
+    following = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    assert "apres=c2_XYZ-0" in following and "page=2" in following and "direction=DEVE" in following
+    second = html(client.get(following))
+    assert routing.args_of("inbox")[1][1] == {"direction": "DEVE", "overdue": False, "page": 1, "after": "c2_XYZ-0"}
+    assert 'aria-current="page">Page 2 sur 3<' in second
+    previous = re.search(r'href="([^"]+)" rel="prev"', second).group(1).replace("&amp;", "&")
+    assert "apres" not in previous and "page=1" in previous
+    third = html(client.get(re.search(r'href="([^"]+)" rel="next"', second).group(1).replace("&amp;", "&")))
+    assert 'aria-current="page">Page 3 sur 3<' in third and 'rel="next"' not in third
+
+
+def test_a_forged_inbox_cursor_is_a_400_on_the_page(client, routing, sign_in):
+    sign_in("agent")
+    routing.fail("inbox", InvalidInput(details={"after": ["Curseur de pagination invalide."]}))
+    refused = client.get("/back-office/orientation?apres=forged&page=2")
+    assert refused.status_code == 400 and "Curseur de pagination invalide." in html(refused)
+
+
 def test_the_decision_page_shows_the_idea_the_suggestion_the_checklist_and_the_actions(client, routing, sign_in):
     sign_in("agent")
     page = client.get(f"/back-office/orientation/{IDEA_ID}")

@@ -36,15 +36,20 @@ def new_token() -> str:
 @roles_required(*STAFF)
 def inbox():
     params = {name: (request.args.get(name) or "").strip()[:40] for name in (*FILTERS, "retard", "page")}
+    params["apres"] = (request.args.get("apres") or "").strip()[:300]  # the cursor of the page before (keyset)
     query = {FILTERS[name]: value for name, value in params.items() if name in FILTERS and value}
     query["overdue"] = params["retard"] == "1"
-    query["page"] = params["page"] if params["page"].isdigit() else 1
+    number = int(params["page"]) if params["page"].isdigit() and 0 < int(params["page"]) <= 10_000 else 1
+    # "next" follows the cursor: every page costs the service the same, however deep (issue 17); the number
+    # shown is carried along. A page opened by its number (a bookmark, "previous") is read at its offset.
+    query.update({"page": 1, "after": params["apres"]} if params["apres"] else {"page": number})
     form, page = Form("filtre", params), {"items": [], "total": 0, "overdue": 0, "page": 1, "per_page": 50}
     try:
         page = remote.call("routing", "inbox", agent(), query)
     except InvalidInput as error:
         aliases = {service: form_name for form_name, service in FILTERS.items()}
         form = Form.failed(error, params, name="filtre", fields=tuple(FILTERS), aliases=aliases)
+    page["page"] = number if params["apres"] and page["items"] else page["page"]
     reference, schemes = remote.reference_data("routing"), remote.call("routing", "list_schemes", {}, agent())
     pages = _pages(params, page)
     return render_forms("routing/inbox.html", {"filter": form}, page=page, reference=reference, schemes=schemes,
@@ -52,11 +57,15 @@ def inbox():
 
 
 def _pages(params: dict, page: dict) -> dict:
-    kept = {key: value for key, value in params.items() if value and key != "page"}
+    kept = {key: value for key, value in params.items() if value and key not in ("page", "apres")}
     last = max(1, -(-page["total"] // page["per_page"]))
+    cursor, following = page.get("next_cursor", False), None  # None: the last page; False: not told
+    if cursor:
+        following = url_for(".inbox", **kept, apres=cursor, page=page["page"] + 1)
+    elif cursor is False and page["page"] < last:
+        following = url_for(".inbox", **kept, page=page["page"] + 1)
     return {"previous": url_for(".inbox", **kept, page=page["page"] - 1) if page["page"] > 1 else None,
-            "next": url_for(".inbox", **kept, page=page["page"] + 1) if page["page"] < last else None,
-            "last": last}
+            "next": following, "last": last}
 
 
 # --- one idea -------------------------------------------------------------------------------------------
