@@ -200,24 +200,24 @@ class TextIndex:
         postings = [{"term": term, "kind": kind, "doc_id": doc_id, "weight": weight}
                     for (kind, doc_id), sequence in changed.items() if sequence
                     for term, weight in sorted(posting_weights(counts_of(sequence)).items())]
-        for rows in _chunks(postings, _CHUNK_ROWS):
-            self.session.execute(sa.insert(_POSTINGS).values(rows))
+        if postings:  # executemany: one statement compiled once (psycopg pipelines it, SQLite loops in C)
+            self.session.execute(sa.insert(_POSTINGS), postings)
         kept = [{"kind": kind, "doc_id": doc_id, "terms": sequence}
                 for (kind, doc_id), sequence in changed.items() if sequence]
-        for rows in _chunks(kept, _CHUNK_ROWS // 4):
-            insert = self._dialect_insert(_DOCUMENTS).values(rows)
+        if kept:
+            insert = self._dialect_insert(_DOCUMENTS)
             self.session.execute(insert.on_conflict_do_update(
-                index_elements=["kind", "doc_id"], set_={"terms": insert.excluded.terms}))
+                index_elements=["kind", "doc_id"], set_={"terms": insert.excluded.terms}), kept)
         emptied = [key for key, sequence in changed.items() if not sequence and key in existing]
         if emptied:
             self._delete(_DOCUMENTS, emptied)
 
     def _upsert_frequencies(self, deltas: Counter):
         rows = [{"term": term, "documents": delta} for term, delta in sorted(deltas.items()) if delta]
-        for chunk in _chunks(rows, _CHUNK_ROWS):
-            insert = self._dialect_insert(_TERMS).values(chunk)
+        if rows:  # in term order, row after row: two writers lock shared terms in the same order
+            insert = self._dialect_insert(_TERMS)
             self.session.execute(insert.on_conflict_do_update(
-                index_elements=["term"], set_={"documents": _TERMS.c.documents + insert.excluded.documents}))
+                index_elements=["term"], set_={"documents": _TERMS.c.documents + insert.excluded.documents}), rows)
 
     def _delete(self, table, keys: list):
         for chunk in _chunks(keys, _CHUNK_ROWS // 2):

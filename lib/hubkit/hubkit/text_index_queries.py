@@ -14,14 +14,15 @@ word less). Anything else in the text (unbalanced quotes, %, _, \\, a lone *, SQ
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlalchemy as sa
 
 from . import text_terms
 
-CANDIDATE_TERMS = 20
-PER_TERM = 200
-RERANK = 50
+CANDIDATE_TERMS = 16
+PER_TERM = 100
+RERANK = 20
 PREFIX_TERMS = 50
 MAX_QUERY_WORDS = 16  # a 10 KB text in the search box: its first 16 words are the query
 MAX_PHRASES = 4
@@ -44,6 +45,37 @@ def _vector(counts, frequency: dict, total: int) -> dict:
     return {term: weight / norm for term, weight in weights.items()} if norm else {}
 
 
+def _cosine(query: dict, counts, idfs: dict, unseen: float) -> float:
+    """The cosine of the normalised `query` with a document of term `counts` (idf from `idfs`)."""
+    squares = dot = 0.0
+    for term, count in counts.items():
+        weight = (1 + math.log(count)) * idfs.get(term, unseen) if count > 1 else idfs.get(term, unseen)
+        squares += weight * weight
+        if term in query:
+            dot += weight * query[term]
+    return dot / math.sqrt(squares) if squares else 0.0
+
+
+@lru_cache(maxsize=64)
+def _candidates_statement(terms: int, with_kinds: bool):
+    """The best PER_TERM postings of each of `terms` terms (bound as term_i, factor_i), summed per document:
+    one statement, built once per shape (its parameters change, not its text)."""
+    postings = _index()._POSTINGS
+    parts = []
+    for number in range(terms):
+        factor = sa.bindparam(f"factor_{number}", type_=sa.Float)
+        part = sa.select(postings.c.kind, postings.c.doc_id, (postings.c.weight * factor).label("score"))
+        part = part.where(postings.c.term == sa.bindparam(f"term_{number}", type_=sa.String))
+        if with_kinds:
+            part = part.where(postings.c.kind.in_(sa.bindparam("kinds", expanding=True)))
+        part = part.order_by(postings.c.weight.desc(), postings.c.doc_id).limit(PER_TERM).subquery()
+        parts.append(sa.select(part.c.kind, part.c.doc_id, part.c.score))
+    united = sa.union_all(*parts).subquery() if terms > 1 else parts[0].subquery()
+    approximate = sa.func.sum(united.c.score)
+    return (sa.select(united.c.kind, united.c.doc_id).group_by(united.c.kind, united.c.doc_id)
+            .order_by(approximate.desc(), united.c.doc_id).limit(sa.bindparam("candidates", type_=sa.Integer)))
+
+
 def similar(index, title: str, body: str, kinds, limit: int, threshold: float, exclude) -> list:
     module = _index()
     counts = module.query_counts(title, body)
@@ -55,31 +87,24 @@ def similar(index, title: str, body: str, kinds, limit: int, threshold: float, e
     if not known:
         return []
     exclude = {(kind, str(doc_id)) for kind, doc_id in exclude}
-    postings = module._POSTINGS
-    parts = []
-    for term in known[:CANDIDATE_TERMS]:
-        factor = query[term] * idf(frequency[term], total)
-        part = sa.select(postings.c.kind, postings.c.doc_id, (postings.c.weight * factor).label("score"))
-        part = part.where(postings.c.term == term)
-        if kinds is not None:
-            part = part.where(postings.c.kind.in_(list(kinds)))
-        part = part.order_by(postings.c.weight.desc(), postings.c.doc_id).limit(PER_TERM).subquery()
-        parts.append(sa.select(part.c.kind, part.c.doc_id, part.c.score))
-    united = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    approximate = sa.func.sum(united.c.score)
-    statement = (sa.select(united.c.kind, united.c.doc_id).group_by(united.c.kind, united.c.doc_id)
-                 .order_by(approximate.desc(), united.c.doc_id).limit(RERANK + len(exclude)))
-    candidates = [tuple(row) for row in index.session.execute(statement) if tuple(row) not in exclude]
-    sequences = index.sequences(candidates)
-    stored = {key: module.counts_of(sequence) for key, sequence in sequences.items()}
+    chosen = known[:CANDIDATE_TERMS]
+    parameters = {"candidates": RERANK + len(exclude)}
+    for number, term in enumerate(chosen):
+        parameters[f"term_{number}"] = term
+        parameters[f"factor_{number}"] = query[term] * idf(frequency[term], total)
+    if kinds is not None:
+        parameters["kinds"] = sorted(kinds)
+    statement = _candidates_statement(len(chosen), kinds is not None)
+    candidates = [tuple(row) for row in index.session.execute(statement, parameters) if tuple(row) not in exclude]
+    stored = {key: module.counts_of(sequence) for key, sequence in index.sequences(candidates).items()}
     missing = {term for counts_ in stored.values() for term in counts_} - set(frequency)
     if missing:
         more, _ = index.frequencies(missing)
         frequency.update(more)
+    idfs = {term: idf(count, total) for term, count in frequency.items()}
     scored = []
     for (kind, doc_id), doc_counts in stored.items():
-        vector = _vector(doc_counts, frequency, total)
-        score = sum(weight * vector.get(term, 0.0) for term, weight in query.items())
+        score = _cosine(query, doc_counts, idfs, idf(0, total))
         if score > 0 and score >= threshold:
             scored.append((kind, doc_id, score))
     scored.sort(key=lambda found: (-found[2], found[1], found[0]))

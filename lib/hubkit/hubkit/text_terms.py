@@ -31,6 +31,9 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_LIGATURES)
 
 
+_fold_word = lru_cache(maxsize=200_000)(fold)  # the same few thousand words come again and again
+
+
 def _folded_set(words: str) -> frozenset:
     return frozenset(fold(words).split())
 
@@ -72,7 +75,7 @@ def language_of(lowered_words) -> str:
     a proposal has dozens of them)."""
     french = spanish = 0
     for word in lowered_words:
-        folded = fold(word)
+        folded = _fold_word(word)
         french += folded in _ONLY_FRENCH
         spanish += folded in _ONLY_SPANISH
     return SPANISH if spanish > french else FRENCH
@@ -98,7 +101,7 @@ def is_meaningful(word: str) -> bool:
     """A word worth indexing: three letters or more, not only digits, not a stop word (`word` lower case)."""
     if len(word) < 3 or word.isdigit():
         return False
-    return fold(word) not in STOP_WORDS
+    return _fold_word(word) not in STOP_WORDS
 
 
 def terms(text: str, language: str = None) -> list:
