@@ -27,7 +27,7 @@ ACTIONS = {"idea": ("support", "follow"), "proposal": ("support",), "project": (
            "petition": ("sign", "follow")}
 SOURCE_SECONDS = 1.0  # a similar panel worth showing answers in milliseconds (issue 17's target: 50 ms at p95)
 OPEN_IDEA_STATUSES = ("submitted", "under_review")  # an idea takes supports (when ideas does not say)
-IDEAS_TITLE_MAX, DESCRIPTION_MAX = 140, 5000
+IDEAS_TITLE_MAX, TITLE_MAX, DESCRIPTION_MAX = 140, 200, 5000  # what ideas, budget and petitions take
 OK, TIMEOUT, UNAVAILABLE, ERROR, KNOWN = "ok", "timeout", "unavailable", "error", "ok"
 # past a source's own deadline, how long more the merge waits for its thread to hand its outcome back
 _GRACE_SECONDS = 0.25
@@ -38,12 +38,11 @@ def across_schemes(title: str, description: str = "", limit: int = 5, exclude_id
     """{"items": merged, best first, at most `limit` per kind; "sources": {source: "ok" | "timeout" |
     "unavailable" | "error"}; "partial": whether a source did not answer}. `known_ideas`: the ideas already in
     hand (get_idea gives staff the similar ideas): ideas is not asked a second time."""
-    description = description or ""
-    asks = {"budget": ("budget", "similar_content", {"title": title, "description": description, "limit": limit}),
-            "petitions": ("petitions", "similar_content",
-                          {"title": title, "description": description, "limit": limit})}
+    description = (description or "")[:DESCRIPTION_MAX]  # the start of a long text is enough to compare
+    wanted = {"title": title[:TITLE_MAX], "description": description, "limit": limit}
+    asks = {"budget": ("budget", "similar_content", wanted), "petitions": ("petitions", "similar_content", wanted)}
     if known_ideas is None:
-        query = {"title": title[:IDEAS_TITLE_MAX], "description": description[:DESCRIPTION_MAX]}
+        query = {"title": title[:IDEAS_TITLE_MAX], "description": description}
         if exclude_idea:
             query["exclude"] = str(exclude_idea)
         asks["ideas"] = ("ideas", "similar_ideas", query)

@@ -34,7 +34,7 @@ def a_project(project_id="5b1e0f6a-2c3d-4e5f-8a9b-0c1d2e3f4a01", title="Des font
               similarity=0.7, **changes) -> dict:
     return {"kind": "project", "id": project_id, "title": title, "excerpt": "Trois fontaines à boire.",
             "status": "won", "status_label": "Lauréat", "similarity": similarity, "actions": ["vote", "follow"],
-            "edition": "Budget participatif 2019", "arrondissement": 10, **changes}
+            "edition": "2019", "cycle_id": "8d7c6b5a-4938-4726-a615-04f3e2d1c0b8", "arrondissement": 10, **changes}
 
 
 def a_petition(petition_id="6c2f1a7b-3d4e-4f60-9b0c-1d2e3f4a5b02", title="Pour des fontaines au canal",

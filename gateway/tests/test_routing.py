@@ -333,7 +333,7 @@ def test_the_decision_page_shows_the_idea_the_suggestion_the_checklist_and_the_a
     text = readable(page)
     assert "Suggestion : Permis de végétaliser" in text and "« jardinière »" in text
     assert "Des fleurs rue Manin" in text and "similarité 61 %" in text
-    assert "Projet du budget participatif (Budget participatif 2019)" in text and "Végétaliser la rue Manin" in text
+    assert "Projet du budget participatif 2019" in text and "Végétaliser la rue Manin" in text
     assert "Pétition" in text and "Des arbres rue Manin" in text and "similarité 40 %" in text
     assert f'<option value="{OTHER_IDEA_ID}">' in html(page)  # the similar idea is a duplicate to choose
     assert "Concerne l'espace public" in text and "Mentionne : rue." in text

@@ -50,7 +50,7 @@ def test_the_form_offers_every_kind_with_its_state_its_link_and_what_to_do_inste
         found.index(title) for title in ("Fontaines &lt;script&gt;", "Fontaines quai de Valmy",
                                          "Pour des fontaines au canal", "Fontaines rue Manin"))
     assert "<script>" not in page and "&lt;script&gt;alert(" in found
-    assert "Projet du budget participatif (Budget participatif 2019)" in found and "Lauréat, 10e arrondissement" in found
+    assert "Projet du budget participatif 2019" in found and "Lauréat, 10e arrondissement" in found
     assert f'href="/budget-participatif/projets/{PROJECT_ID}">Voter pour ce projet' in found
     assert f'href="/budget-participatif/projets/{PROJECT_ID}#suivre">Suivre ce projet' in found
     assert f'href="/idees/{OTHER_IDEA_ID}#soutenir">Soutenir cette idée' in found
