@@ -43,6 +43,9 @@ SETTINGS = {"HUB_TRUSTED_PROXIES": "1",  # each probe request comes from its own
             "HUB_SESSION_CACHE_SECONDS": "3600"}
 SEARCH_LIMITS = {"similar": 50, "search": 50}  # issue 17: p95 at 100,000 ideas, ms
 PATH_LIMIT_MS, GROWTH_LIMIT, MEMORY_LIMIT_MIB, CONCURRENT_RATIO_LIMIT = 150, 2.0, 50, 2.0
+# reported, not held to a target: the submission is compared with the code before; an inbox page asked by its
+# number is an offset (deep pages cost more by design: agents page with the cursor, routing_inbox_last_page)
+NOT_JUDGED = ("submit_idea", "routing_inbox_last_page_by_number")
 SEARCH_PATHS = ("similar_ideas", "similar_across_schemes", "ideas_search_common_word", "ideas_search_rare_word",
                 "ideas_search_no_match_word")
 
@@ -137,7 +140,7 @@ def grow(platform, size: int, seed: int) -> dict:
     petitions = json.loads(run(platform, "petitions", [seed_script, "petitions", "--total",
                                                        str(max(100, round(10_000 * share))), "--seed", str(seed)]))
     projects = json.loads(run(platform, "projects", [seed_script, "projects", "--total",
-                                                     str(max(1_214, round(10_000 * share)))]))
+                                                     str(max(1_214, round(10_000 * share))), "--seed", str(seed)]))
     ballots = json.loads(run(platform, "ballots", [seed_script, "ballots", "--total",
                                                    str(max(1_500, round(150_000 * share)))]))
     return {"ideas": ideas, "petitions": petitions, "projects": projects, "ballots": ballots}
@@ -250,7 +253,7 @@ def targets(by_size: dict, ratios: dict) -> dict:
     met["ideas_memory"] = {"growth_mib": memory["growth_mib"], "peak_over_idle_mib": memory["peak_over_idle_mib"],
                            "met": memory["peak_over_idle_mib"] <= MEMORY_LIMIT_MIB}
     for name, figures in paths.items():
-        if name in SEARCH_PATHS or name.startswith("idea_page") or name == "submit_idea":
+        if name in SEARCH_PATHS or name.startswith("idea_page") or name in NOT_JUDGED:
             continue
         met[name] = {"p95_ms": figures["p95_ms"], "growth": ratios.get(name),
                      "met": (figures["p95_ms"] or 1e9) <= PATH_LIMIT_MS and (ratios.get(name) or 1e9) <= GROWTH_LIMIT}

@@ -101,11 +101,7 @@ def run_probes(base: str, people: dict, world: dict, args) -> dict:
     results["agent_idea_page"] = probe(pages, "GET", [f"{base}/idees/{i}" for i in world["waiting_ids"]], n)
     results["routing_decision_page"] = probe(pages, "GET",
                                              [f"{base}/back-office/orientation/{i}" for i in world["waiting_ids"]], n)
-    first = requests.get(f"{base}/api/v1/routing/inbox?per_page=50", headers=agent, timeout=60).json()
-    last = max(1, min(10_000, -(-first["total"] // 50)))
-    results["routing_inbox_last_page"] = probe(visitor, "GET", f"{base}/api/v1/routing/inbox?per_page=50&page={last}",
-                                               n, headers=agent)
-    results["routing_inbox_last_page"]["page"] = last
+    results.update(inbox_last_page(base, visitor, agent, n))
     results["petitions_popular_search_page"] = probe(
         visitor, "GET", f"{base}/petitions?tri=populaires&recherche={quote(world['petition_word'])}", n)
     results["budget_live_counts"] = probe(visitor, "GET", f"{base}/api/v1/budget/cycles/{world['vote_cycle']}/counts",
@@ -115,6 +111,28 @@ def run_probes(base: str, people: dict, world: dict, args) -> dict:
     results["budget_project_list"] = probe(visitor, "GET", f"{base}/api/v1/budget/projects?limit=20", n)
     results["gdpr_export_no_ballot"] = probe(visitor, "GET", f"{base}/api/v1/me/export", max(5, n // 4),
                                              headers=citizen)
+    return results
+
+
+def inbox_last_page(base: str, session, agent: dict, samples: int) -> dict:
+    """The agents' inbox API, its last page of 50: reached by following `next_cursor` (issue 17's keyset pages:
+    what the pages' "next" link does) when the API gives one, and by its number (an offset) in any case."""
+    inbox = f"{base}/api/v1/routing/inbox?per_page=50"
+    first = requests.get(inbox, headers=agent, timeout=60).json()
+    last = max(1, min(10_000, -(-first["total"] // 50)))
+    results = {"routing_inbox_last_page_by_number": probe(session, "GET", f"{inbox}&page={last}", samples,
+                                                          headers=agent)}
+    results["routing_inbox_last_page_by_number"]["page"] = last
+    if "next_cursor" in first:
+        cursor, page, walked = None, first, 1
+        while page.get("next_cursor"):
+            cursor = page["next_cursor"]
+            page = requests.get(f"{inbox}&after={cursor}", headers=agent, timeout=60).json()
+            walked += 1
+        url = f"{inbox}&after={cursor}" if cursor else inbox
+        results["routing_inbox_last_page"] = {**probe(session, "GET", url, samples, headers=agent), "page": walked}
+    else:
+        results["routing_inbox_last_page"] = results["routing_inbox_last_page_by_number"]
     return results
 
 
