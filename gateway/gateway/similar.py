@@ -12,6 +12,7 @@ import logging
 import time
 
 import eventlet
+from eventlet.semaphore import Semaphore
 from flask import url_for
 
 from hubkit.errors import HubError, ServiceUnavailable
@@ -31,6 +32,11 @@ IDEAS_TITLE_MAX, TITLE_MAX, DESCRIPTION_MAX = 140, 200, 5000  # what ideas, budg
 OK, TIMEOUT, UNAVAILABLE, ERROR, KNOWN = "ok", "timeout", "unavailable", "error", "ok"
 # past a source's own deadline, how long more the merge waits for its thread to hand its outcome back
 _GRACE_SECONDS = 0.25
+# calls to the sources under way at once in one gateway process: a third of its RPC pool (HUB_RPC_POOL_SIZE, 32),
+# so that a burst of people typing never takes the proxies every other page needs; past it, a call waits for a
+# place within its own deadline
+CALLS_AT_ONCE = 12
+_places = Semaphore(CALLS_AT_ONCE)
 
 
 def across_schemes(title: str, description: str = "", limit: int = 5, exclude_idea: str = None,
@@ -77,8 +83,9 @@ def ask_all(asks: dict, seconds: float) -> tuple:
 
 def _ask(service: str, method: str, data: dict, seconds: float) -> tuple:
     """(answer, "ok") or (None, why not): never raises (a green thread's error would be logged as a crash)."""
-    timer = eventlet.Timeout(seconds)
+    timer, placed = eventlet.Timeout(seconds), False
     try:
+        placed = _places.acquire()
         return remote.call(service, method, data), OK
     except eventlet.Timeout as error:
         if error is not timer:
@@ -94,6 +101,8 @@ def _ask(service: str, method: str, data: dict, seconds: float) -> tuple:
         return None, ERROR
     finally:
         timer.cancel()
+        if placed:
+            _places.release()
 
 
 def merged(items: list, limit: int) -> list:

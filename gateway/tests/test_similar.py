@@ -81,6 +81,20 @@ def test_a_slow_source_is_cut_at_its_deadline_and_the_others_still_answer(client
     assert {item["kind"] for item in answer["items"]} == {"idea", "proposal", "petition"}
 
 
+def test_calls_past_the_process_s_share_of_the_rpc_pool_wait_within_their_deadline(client, sources, monkeypatch):
+    from eventlet.semaphore import Semaphore
+    monkeypatch.setattr(gateway.similar, "SOURCE_SECONDS", 0.2)
+    monkeypatch.setattr(gateway.similar, "_places", Semaphore(0))  # every place taken by other requests
+    answer = client.get("/api/v1/similar?title=Fontaines").json
+    assert answer["sources"] == {"ideas": "timeout", "budget": "timeout", "petitions": "timeout"}
+    assert answer["items"] == [] and answer["partial"] is True
+    assert not sources["budget"].calls and not sources["petitions"].calls
+    monkeypatch.setattr(gateway.similar, "_places", Semaphore(1))  # one at a time: each waits its turn
+    answer = client.get("/api/v1/similar?title=Fontaines").json
+    assert answer["sources"] == {"ideas": "ok", "budget": "ok", "petitions": "ok"}
+    assert gateway.similar._places.balance == 1  # every place given back
+
+
 def test_a_source_down_or_refusing_is_said_and_never_an_error_of_the_caller(client, sources):
     sources["petitions"].down = ServiceUnavailable()
     sources["ideas"].fail("similar_ideas", InvalidInput(details={"title": ["Trop court."]}))
