@@ -115,7 +115,7 @@ class Decision(Base):
     duplicate_of: Mapped[str | None] = mapped_column(sa.String(36))
     state: Mapped[str] = mapped_column(sa.String(16), index=True)  # pending, effective, cancelled, superseded
     replaces: Mapped[str | None] = mapped_column(sa.String(36))  # the forward a re-routing replaces
-    actor_id: Mapped[str | None] = mapped_column(sa.String(36))
+    actor_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)  # an agent's export and erasure
     actor_role: Mapped[str] = mapped_column(sa.String(16))
     request_id: Mapped[str] = mapped_column(sa.String(128))
     created_at = mapped_column(AT)
@@ -195,7 +195,7 @@ class Link(Base):
     __tablename__ = "links"
 
     kind: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
-    external_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    external_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, index=True)  # events name it alone
     idea_id: Mapped[str] = mapped_column(sa.String(36), index=True)
 
 

@@ -3,7 +3,8 @@
 
 - catalogue: the scheme catalogue (also as Open311), managed by admins
 - receiving: ideas arriving in the inbox (their event, or reconciliation)
-- inbox: the inbox read by staff, and its gauges
+- inbox: the inbox read by staff, and its gauges (inbox_queries: its statements, one index each; inbox_counts:
+  its counts, remembered under the inbox's version)
 - decisions: the agent's work on an idea (checklist, assignment, decisions, undo)
 - effects: decisions taking effect once their undo window passed
 - deliveries: dossiers sent to external schemes by webhook, and their signed answers

@@ -81,6 +81,10 @@ class Inbox(UseCases):
     # --- gauges -----------------------------------------------------------------------------------------
 
     def waiting_counts(self) -> tuple:
-        """({(scheme, direction): ideas waiting}, overdue count), for the service's gauges and status: read from
-        the open inbox's indexes, they cost the open ideas, not every idea the inbox ever received."""
-        return queries.waiting_by_scheme(self.session), queries.overdue_count(self.session, self.clock())
+        """({(scheme, direction): ideas waiting}, overdue count), for the service's gauges (every sweep) and status:
+        read from the open inbox's indexes (they cost the open ideas, not every idea the inbox ever received), and
+        counted again only once the inbox changed (the overdue count: or FRESH_SECONDS of the clock passed)."""
+        now = self.clock()
+        return (dict(MEMORY.counts(self.session, "waiting by scheme", None,
+                                   lambda: queries.waiting_by_scheme(self.session))),
+                MEMORY.counts(self.session, "overdue", now, lambda: queries.overdue_count(self.session, now)))

@@ -22,20 +22,22 @@ KEPT = 512  # lists remembered per database: filters × agents reading « assign
 
 
 class CountsMemory:
-    """{(list, version, clock slice): (total, overdue)} per database (engine), the oldest forgotten first."""
+    """{(what, version, clock slice): counts} per database (engine), the oldest forgotten first. The counts are
+    shared: callers never change them."""
 
     def __init__(self):
         self._by_database = weakref.WeakKeyDictionary()
 
-    def counts(self, session, fingerprint: str, now: datetime, count) -> tuple:
-        """The list's counts: remembered if its version and clock slice are the same, else `count()`."""
+    def counts(self, session, what: str, now: datetime | None, count):
+        """`count()`'s answer, remembered while the inbox's version (and, given `now`, the clock's slice: for
+        counts the clock changes) stays the same. `what`: which count (a list's filters fingerprint...)."""
         version = session.execute(sa.select(sa.func.max(InboxItem.updated_at))).scalar()
-        key = (fingerprint, version, int(now.timestamp() // FRESH_SECONDS))
+        key = (what, version, None if now is None else int(now.timestamp() // FRESH_SECONDS))
         memory = self._by_database.setdefault(session.get_bind(), OrderedDict())
         if key in memory:
             memory.move_to_end(key)
             return memory[key]
-        counted = memory[key] = tuple(count())
+        counted = memory[key] = count()
         while len(memory) > KEPT:
             memory.popitem(last=False)
         return counted

@@ -2,7 +2,8 @@
 (deadline_at, received_at, idea_id) (partial on the open inbox, the default list and an agent's direction), one for
 the gauges' count by scheme and direction, the inbox's latest write (the version its counts are remembered
 under: handlers/inbox_counts.py); the sweep's pending decisions and the delivery timer's due webhook calls
-by partial indexes that hold only those. The single-column indexes on status and deadline_at are prefixes of the
+by partial indexes that hold only those; the links by the other service's id alone (budget and petitions
+events), an agent's decisions (GDPR export and erasure). The single-column indexes on status and deadline_at are prefixes of the
 new ones: dropped.
 
 Revision ID: 0004
@@ -30,6 +31,8 @@ INDEXES = (
     ("ix_inbox_items_updated_at", "inbox_items", ["updated_at"], None),  # the version of the counts remembered
     ("ix_decisions_pending_due", "decisions", ["effective_at"], PENDING_DECISIONS),
     ("ix_webhook_deliveries_due", "webhook_deliveries", ["next_attempt_at"], UNDELIVERED),
+    ("ix_links_external_id", "links", ["external_id"], None),  # budget and petitions events name their subject only
+    ("ix_decisions_actor_id", "decisions", ["actor_id"], None),  # an agent's GDPR export and erasure
 )
 REPLACED = (("ix_inbox_items_status", ["status"]), ("ix_inbox_items_deadline_at", ["deadline_at"]))
 
