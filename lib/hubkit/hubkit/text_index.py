@@ -200,24 +200,42 @@ class TextIndex:
         postings = [{"term": term, "kind": kind, "doc_id": doc_id, "weight": weight}
                     for (kind, doc_id), sequence in changed.items() if sequence
                     for term, weight in sorted(posting_weights(counts_of(sequence)).items())]
-        if postings:  # executemany: one statement compiled once (psycopg pipelines it, SQLite loops in C)
-            self.session.execute(sa.insert(_POSTINGS), postings)
+        self._insert_rows(_POSTINGS, postings)
         kept = [{"kind": kind, "doc_id": doc_id, "terms": sequence}
                 for (kind, doc_id), sequence in changed.items() if sequence]
-        if kept:
-            insert = self._dialect_insert(_DOCUMENTS)
-            self.session.execute(insert.on_conflict_do_update(
-                index_elements=["kind", "doc_id"], set_={"terms": insert.excluded.terms}), kept)
+        self._insert_rows(_DOCUMENTS, kept, ["kind", "doc_id"], lambda excluded: {"terms": excluded.terms})
         emptied = [key for key, sequence in changed.items() if not sequence and key in existing]
         if emptied:
             self._delete(_DOCUMENTS, emptied)
 
     def _upsert_frequencies(self, deltas: Counter):
         rows = [{"term": term, "documents": delta} for term, delta in sorted(deltas.items()) if delta]
-        if rows:  # in term order, row after row: two writers lock shared terms in the same order
-            insert = self._dialect_insert(_TERMS)
-            self.session.execute(insert.on_conflict_do_update(
-                index_elements=["term"], set_={"documents": _TERMS.c.documents + insert.excluded.documents}), rows)
+        # in term order, row after row: two writers lock the terms they share in the same order
+        self._insert_rows(_TERMS, rows, ["term"],
+                          lambda excluded: {"documents": _TERMS.c.documents + excluded.documents})
+
+    def _insert_rows(self, table, rows: list, conflict: list = None, update=None):
+        """Insert `rows` (dicts with the same keys) in their order, as ONE statement of a fixed text: on
+        PostgreSQL `INSERT ... SELECT FROM unnest(arrays)` (one array parameter per column: a round trip, one
+        plan, whatever the number of rows), on SQLite an executemany (in process). `conflict`: the key
+        columns of an upsert, `update(excluded)`: its SET."""
+        if not rows:
+            return
+        if not self.postgresql:
+            insert = sqlite.insert(table)
+            if conflict:
+                insert = insert.on_conflict_do_update(index_elements=conflict, set_=update(insert.excluded))
+            self.session.execute(insert, rows)
+            return
+        from .sqllists import array_of
+        names = list(rows[0])
+        arrays = [array_of(f"{name}_values", sa.String() if isinstance(table.c[name].type, sa.String)
+                           else table.c[name].type, [row[name] for row in rows]) for name in names]
+        given = sa.func.unnest(*arrays).table_valued(*names).render_derived(name="given")
+        insert = postgresql.insert(table).from_select(names, sa.select(*(given.c[name] for name in names)))
+        if conflict:
+            insert = insert.on_conflict_do_update(index_elements=conflict, set_=update(insert.excluded))
+        self.session.execute(insert)
 
     def _delete(self, table, keys: list):
         for chunk in _chunks(keys, _CHUNK_ROWS // 2):
@@ -228,5 +246,3 @@ class TextIndex:
                 condition = sa.tuple_(table.c.kind, table.c.doc_id).in_(chunk)
             self.session.execute(sa.delete(table).where(condition))
 
-    def _dialect_insert(self, table):
-        return (postgresql.insert if self.postgresql else sqlite.insert)(table)
