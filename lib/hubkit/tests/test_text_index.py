@@ -1,8 +1,11 @@
 """The shared text index: writes kept exact (frequencies, replace, remove), similar(), search(), highlight().
 
 Each test runs on SQLite and on PostgreSQL (the same code; the PostgreSQL runs are integration tests)."""
-import sqlalchemy as sa
+import random
+
+import eventlet
 import pytest
+import sqlalchemy as sa
 
 from hubkit import text_terms
 from hubkit.text_index import TextIndex, highlight, text_index_tables
@@ -207,3 +210,33 @@ def test_terms_fold_stem_and_drop_stop_words():
     assert text_terms.terms("Plantar árboles en la calle") == ["plant", "arbol"]
     assert text_terms.terms("le 12 de la 2024 ab") == []
     assert text_terms.fold("Œuvre ÉCOLE") == "oeuvre ecole"
+
+
+@pytest.mark.integration
+def test_concurrent_writers_sharing_terms_neither_deadlock_nor_lose_a_count():
+    """Eight transactions at a time, each indexing ideas made of the same words in another order and holding its
+    locks a moment before committing: the sorted upserts queue them; a deadlock would fail a writer here."""
+    words = "arbres jardin fontaine bancs composteur trottoir piéton cycliste marché école".split()
+    errors = []
+
+    def writer(engine, number):
+        rng = random.Random(number)
+        try:
+            for round_ in range(4):
+                shuffled = rng.sample(words, len(words))
+                with session_on(engine) as session:
+                    TextIndex(session).put_many([("idea", f"{number}-{round_}-{n}", " ".join(shuffled[:5]),
+                                                  " ".join(reversed(shuffled))) for n in range(2)])
+                    eventlet.sleep(0.005)  # still holding the terms' row locks: the others must wait, not deadlock
+        except Exception as error:  # noqa: BLE001 - reported below with the writer's number
+            errors.append((number, error))
+
+    with text_index_database("postgresql") as engine:
+        pool = eventlet.GreenPool(8)
+        for number in range(8):
+            pool.spawn(writer, engine, number)
+        pool.waitall()
+        assert errors == []
+        counted = frequencies(engine)
+    assert counted["#documents"] == 8 * 4 * 2
+    assert counted["arbre"] == 8 * 4 * 2 and counted["fontain"] == 8 * 4 * 2

@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy.orm import Session
 
+from hubkit.db import make_engine
 from hubkit.migrations import create_text_index_tables
 from hubkit.testing_databases import _admin_execute, _postgres_url
 
@@ -24,7 +25,7 @@ def text_index_database(kind: str):
         name = f"hubkit_text_index_{uuid.uuid4().hex[:10]}"
         _admin_execute(f'CREATE DATABASE "{name}"')
         url = _postgres_url(name)
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(url) if kind == "sqlite" else make_engine(url)  # green waits under eventlet
     try:
         with engine.begin() as connection:
             create_text_index_tables(Operations(MigrationContext.configure(connection)))
