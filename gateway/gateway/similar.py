@@ -3,9 +3,9 @@ proposals (ideas' `similar_ideas`), budget projects of every edition and open pe
 `similar_content`). Each service indexes its own content and answers for it; the gateway asks the three at the same
 time and merges their answers by similarity.
 
-Each source has its own short deadline (SOURCE_SECONDS): a service that is slow or down costs the
-page that second, never the others' answers; the answer says which sources answered (`sources`, `partial`). The
-similar panel helps, it never blocks: no source's failure is the caller's error.
+Each source has its own short deadline (SOURCE_SECONDS): a service that is slow or down costs the page that second,
+never the others' answers; the answer says which sources answered (`sources`, `partial`). The similar panel helps,
+it never blocks: no source's failure is the caller's error.
 """
 import contextvars
 import logging
@@ -26,7 +26,9 @@ KINDS = ("idea", "proposal", "project", "petition")  # the order of equal simila
 # what the person can do instead of filing: by kind, those the services may name (others are dropped)
 ACTIONS = {"idea": ("support", "follow"), "proposal": ("support",), "project": ("vote", "follow", "join"),
            "petition": ("sign", "follow")}
-SOURCE_SECONDS = 1.0  # a similar panel worth showing answers in milliseconds (issue 17's target: 50 ms at p95)
+# each source's deadline: an answer takes milliseconds (issue 17's target: 50 ms at p95); past a second, the
+# service is slow or down and the page goes on without it
+SOURCE_SECONDS = 1.0
 OPEN_IDEA_STATUSES = ("submitted", "under_review")  # an idea takes supports (when ideas does not say)
 IDEAS_TITLE_MAX, TITLE_MAX, DESCRIPTION_MAX = 140, 200, 5000  # what ideas, budget and petitions take
 OK, TIMEOUT, UNAVAILABLE, ERROR, KNOWN = "ok", "timeout", "unavailable", "error", "ok"

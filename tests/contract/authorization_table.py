@@ -61,6 +61,7 @@ TABLE = {
            "POST /compte/email/confirmer",
            # ideas, consultations, petitions, budget, routing: what anyone may read
            "GET /api/v1/ideas", "GET /api/v1/ideas/similar", "GET /api/v1/ideas/themes", "GET /api/v1/ideas/<idea_id>",
+           "GET /api/v1/similar",  # what already exists anywhere: ideas, proposals, projects, petitions
            "GET /idees", "GET /idees/<idea_id>",
            "GET /api/v1/consultations", "GET /api/v1/consultations/<consultation_id>",
            "GET /api/v1/consultations/proposals/<proposal_id>", "GET /consultations",
