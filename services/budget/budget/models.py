@@ -3,6 +3,7 @@ import uuid
 
 import sqlalchemy as sa
 from hubkit.tables import add_idempotency_table, add_infrastructure_tables
+from hubkit.text_index import add_text_index_tables
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -12,6 +13,7 @@ class Base(DeclarativeBase):
 
 add_infrastructure_tables(Base.metadata)
 add_idempotency_table(Base.metadata)
+add_text_index_tables(Base.metadata)  # projects findable by their words (handlers/project_index.py)
 
 BIG_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
 

@@ -54,6 +54,7 @@ RECEIPT_CHECK = schemas.ReceiptCheckSchema()
 RECEIPT = schemas.ReceiptSchema()
 RESULTS = schemas.ResultsSchema()
 SELECT = schemas.SelectSchema()
+SIMILAR_CONTENT, SIMILAR_QUERY = schemas.SimilarContentSchema(), schemas.SimilarContentQuerySchema()
 STATUS_CHANGE = schemas.StatusChangeSchema()
 STUDY = schemas.StudySchema()
 
@@ -140,6 +141,13 @@ class BudgetService(Infrastructure):
         query, viewer = load(PROJECT_LIST_QUERY, data), actor_of(actor) if actor else None
         with self.db as uow:
             return PROJECT_PAGE.dump(ProjectViews(self._context(uow)).list_projects(query, viewer))
+
+    @rpc
+    def similar_content(self, data):
+        """Public, as the lists: the projects of every edition closest to a text being typed (the similar panel)."""
+        query = load(SIMILAR_QUERY, data)
+        with self.db as uow:
+            return SIMILAR_CONTENT.dump(ProjectViews(self._context(uow)).similar_content(query))
 
     @rpc
     def project_counts(self, data):

@@ -34,6 +34,7 @@ from .reference import (SUBMISSION, STUDY, CO_CONSTRUCTION, SELECTION, CAMPAIGN,
 from .projects import (OUTSIDE_DIRECTION, DEFAULT_ORGANISING_DIRECTION, direction_label, check_direction,
                        owning_direction, check_owning_direction, next_stage, check_advance, require_stage, edition_of,
                        clean_text, check_envelopes, check_location, check_theme, project_status, check_study,
-                       check_selectable, check_status_change)  
+                       check_selectable, check_status_change, VOTE_FOR, JOIN, FOLLOW, JOINABLE_STAGES,
+                       project_actions)  
 from .ballots import (age_on, check_eligible, check_paper_eligible, check_same_person, Candidate,
                       check_ballot, new_receipt, receipt_digest, ranking_key, greedy_winners, scope_of, tally)  

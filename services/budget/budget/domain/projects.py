@@ -1,11 +1,11 @@
 """Rules of cycles and projects: who acts on a project (its owning direction), stages, the texts and places of
-a project, its study, its selection and its implementation statuses."""
+a project, its study, its selection, what a citizen shown it can do with it, and its implementation statuses."""
 import re
 from datetime import date
 
-from .reference import (ARRONDISSEMENT, FINAL_STATUSES, IMPLEMENTATION_STATUSES, SECTOR_CODES, SETTABLE_STATUSES,
-                        STAGE_ORDER, STAGES, THEMES, ADMISSIBLE, FEASIBLE, INADMISSIBLE, NOT_WINNER, SELECTED,
-                        SUBMITTED, UNFEASIBLE, WINNER, NotAllowed, RuleBroken)
+from .reference import (ARRONDISSEMENT, CO_CONSTRUCTION, FINAL_STATUSES, IMPLEMENTATION_STATUSES, SECTOR_CODES,
+                        SETTABLE_STATUSES, STAGE_ORDER, STAGES, STUDY, SUBMISSION, THEMES, VOTE, ADMISSIBLE, FEASIBLE,
+                        INADMISSIBLE, NOT_WINNER, SELECTED, SUBMITTED, UNFEASIBLE, WINNER, NotAllowed, RuleBroken)
 
 # --- who acts on a project: the direction that owns it ------------------------------------------------------
 
@@ -138,6 +138,24 @@ def project_status(admissible, feasible, selected: bool, won) -> str:
     if admissible is True:
         return ADMISSIBLE
     return SUBMITTED
+
+
+# --- what a citizen can do with a project they are shown instead of filing an idea --------------------------
+
+VOTE_FOR, JOIN, FOLLOW = "vote", "join", "follow"
+JOINABLE_STAGES = (SUBMISSION, STUDY, CO_CONSTRUCTION)
+
+
+def project_actions(stage: str, selected: bool, admissible, feasible) -> list:
+    """Vote for it while its cycle's vote is open and it is on the ballot paper; join it (« je m'associe au
+    projet ») while the cycle's projects are still being built (submission, study, co-construction) and it was not
+    turned down; follow it always (every project shown is a visible one)."""
+    actions = []
+    if stage == VOTE and selected:
+        actions.append(VOTE_FOR)
+    if stage in JOINABLE_STAGES and admissible is not False and feasible is not False:
+        actions.append(JOIN)
+    return actions + [FOLLOW]
 
 
 def check_study(admissible: bool, feasible, cost) -> None:

@@ -12,6 +12,7 @@ from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 from .. import domain, events
 from ..models import Carrier, MergeInvitation, Project
+from . import project_index
 from .common import FieldChecks, UseCases, rules
 
 PENDING, ACCEPTED, REFUSED = "pending", "accepted", "refused"
@@ -75,6 +76,8 @@ class CoConstruction(UseCases):
         self.session.flush()
         for source in sources.values():
             source.merged_into, source.selected, source.updated_at = merged.id, False, now
+        project_index.put(self.session, merged)  # the merged project stands for its sources
+        project_index.remove(self.session, *ids)
         carriers = self.session.execute(sa.select(Carrier.account_id).where(
             Carrier.project_id.in_(ids), Carrier.account_id.is_not(None)).order_by(Carrier.id)).scalars().all()
         invited = list(dict.fromkeys(carriers))

@@ -16,6 +16,7 @@ from marshmallow import EXCLUDE, Schema, fields
 
 from .. import domain, events
 from ..models import Carrier, Cycle, PendingIdea, Project
+from . import project_index
 from .common import UseCases
 from .projects import emit_submitted, submission_fields
 
@@ -131,5 +132,6 @@ class Drafts(UseCases):
         project.estimated_cost, project.draft = command.get("estimated_cost"), False
         project.submitted_at = project.updated_at = now
         self.session.flush()
+        project_index.put(self.session, project)  # a draft was not findable; a submitted project is
         emit_submitted(self.uow, project, actor)
         return self.project_view(project, actor, cycle)

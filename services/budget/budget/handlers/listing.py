@@ -1,12 +1,15 @@
-"""Reading projects: one project, a filtered list (with counts per arrondissement for the map), a cycle's counts
-per status, a citizen's own projects (presenting.py shapes each project)."""
+"""Reading projects: one project, a filtered list (with counts per arrondissement for the map, and a text search
+through the service's text index), a cycle's counts per status, a citizen's own projects, the projects closest
+to a text being typed (presenting.py shapes each project; project_index.py says which projects are findable)."""
 import sqlalchemy as sa
 from hubkit.errors import NotFound
+from hubkit.text_index import TextIndex
 
 from .. import domain
 from ..models import Carrier, Cycle, Follow, MergeInvitation, Project
+from . import project_index
 from .common import UseCases
-from .presenting import PUBLISHED, status_condition
+from .presenting import PUBLISHED, status_condition, suggestion
 
 
 class ProjectViews(UseCases):
@@ -33,17 +36,19 @@ class ProjectViews(UseCases):
             conditions.append(feasible if query["feasible"] else sa.not_(feasible))
         if query.get("status"):
             conditions.append(status_condition(query["status"]))
+        matches = None
         if query.get("query"):
-            pattern = f"%{query['query'].strip().lower()}%"
-            conditions.append(sa.or_(sa.func.lower(Project.title).like(pattern),
-                                     sa.func.lower(Project.address).like(pattern)))
-        joined = sa.select(Project).join(Cycle, Cycle.id == Project.cycle_id).where(*conditions)
-        projects = self.session.execute(joined.order_by(*self._order(query))
+            found = TextIndex(self.session).search(query["query"], kinds=[project_index.KIND])
+            if found is None:  # only short or common words: nothing to look for
+                return {"items": [], "total": 0, "by_arrondissement": {}, "by_sector": {}}
+            matches = found.matches
+        joined = self._joined(sa.select(Project), matches).where(*conditions)
+        projects = self.session.execute(joined.order_by(*self._order(query, matches))
                                         .limit(query["limit"]).offset(query["offset"])).scalars().all()
         # One grouped count gives the map's counts and the total (their sum): the filter is evaluated once.
         total, by_arrondissement, by_sector = 0, {}, {}
-        counts = sa.select(Project.arrondissement, Project.sector, sa.func.count()).join(
-            Cycle, Cycle.id == Project.cycle_id).where(*conditions).group_by(Project.arrondissement, Project.sector)
+        counts = self._joined(sa.select(Project.arrondissement, Project.sector, sa.func.count()), matches).where(
+            *conditions).group_by(Project.arrondissement, Project.sector)
         for arrondissement, sector, count in self.session.execute(counts):
             total += int(count)
             if arrondissement is not None:
@@ -67,9 +72,32 @@ class ProjectViews(UseCases):
             by_status[status] = by_status.get(status, 0) + int(count)
         return {"total": sum(by_status.values()), "by_status": by_status}
 
+    def similar_content(self, query: dict) -> dict:
+        """The findable projects closest to a text being typed (the index's TF-IDF cosine, at least 0.2), best
+        first, each with its state and what a citizen can do with it now (presenting.suggestion)."""
+        found = TextIndex(self.session).similar(query["title"], query.get("description") or "",
+                                                kinds=[project_index.KIND], limit=query["limit"])
+        if not found:
+            return {"items": []}
+        rows = {project.id: (project, cycle) for project, cycle in self.session.execute(
+            sa.select(Project, Cycle).join(Cycle, Cycle.id == Project.cycle_id).where(
+                Project.id.in_([doc_id for _kind, doc_id, _score in found])))}
+        return {"items": [suggestion(*rows[doc_id], score) for _kind, doc_id, score in found
+                          if doc_id in rows and project_index.findable(rows[doc_id][0])]}
+
     @staticmethod
-    def _order(query: dict) -> list:
+    def _joined(statement, matches):
+        """`statement` over the projects with their cycle, and their text matches when a query is searched."""
+        statement = statement.select_from(Project).join(Cycle, Cycle.id == Project.cycle_id)
+        return statement if matches is None else statement.join(matches, matches.c.doc_id == Project.id)
+
+    @staticmethod
+    def _order(query: dict, matches=None) -> list:
         sort = query.get("sort") or "position"
+        if matches is not None and sort in ("position", "relevance"):
+            return [matches.c.score.desc(), Cycle.created_at.desc(), Project.cycle_id, Project.position, Project.id]
+        if sort == "relevance":  # nothing searched: nothing to rank by
+            sort = "position"
         if sort == "random":
             # A stable shuffle for one seed (pages stay consistent), in SQL on every database.
             mixed = (sa.cast(Project.position, sa.BigInteger) * 1103515245

@@ -17,6 +17,7 @@ from hubkit.exports import csv_text
 from .. import domain
 from ..adapters import paris_open_data
 from ..models import Cycle, Project, StageChange, StatusChange
+from . import project_index
 from .common import UseCases
 from .presenting import PUBLISHED, status_label, status_of
 from .results import Results
@@ -107,6 +108,7 @@ class ParisData(UseCases):
                        "actor_id": None, "source": "import", "recorded_at": now}
                       for status, when, note in project["timeline"]]
         self.session.execute(sa.insert(Project), rows)
+        project_index.put(self.session, *rows)
         self.session.execute(sa.insert(StatusChange), steps)
 
     # --- open-data exports -------------------------------------------------------------------------

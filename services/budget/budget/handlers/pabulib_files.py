@@ -6,6 +6,7 @@ from hubkit.errors import InvalidInput
 from .. import domain
 from ..adapters import pabulib
 from ..models import Ballot, BallotChoice, Project, new_id
+from . import project_index
 from .common import DEFAULT_ELIGIBILITY, UseCases, rules
 from .cycles import Cycles
 from .presenting import cycle_view
@@ -51,6 +52,7 @@ class PabulibFiles(UseCases):
                          "studied_at": now, "selected": True, "selected_at": now, "votes": None, "won": None,
                          "submitted_at": now, "updated_at": now})
         self.session.execute(sa.insert(Project), rows)
+        project_index.put(self.session, *rows)
         return {**cycle_view(cycle), "projects_count": len(rows)}
 
     def export_pabulib(self, cycle_id) -> dict:

@@ -157,6 +157,28 @@ def project_views(session, projects: list, viewer: dict | None = None, cycles: d
     return views
 
 
+EXCERPT_LENGTH = 200
+
+
+def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
+    """The start of a text on one line, cut at a word and marked « … » when there is more."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= length:
+        return flat
+    cut = flat[:length].rsplit(" ", 1)[0] or flat[:length]
+    return cut.rstrip(" ,;:.") + " …"
+
+
+def suggestion(project: Project, cycle: Cycle, similarity: float) -> dict:
+    """A project shown to someone typing a text close to it: what it is, its state, what they can do with it now."""
+    status = status_of(project, cycle.stage in PUBLISHED)
+    return {"kind": "project", "id": project.id, "cycle_id": cycle.id, "title": project.title,
+            "excerpt": excerpt(project.description), "status": status, "status_label": status_label(status),
+            "edition": str(cycle.edition) if cycle.edition else cycle.title,
+            "arrondissement": project.arrondissement, "similarity": round(float(similarity), 4),
+            "actions": domain.project_actions(cycle.stage, project.selected, project.admissible, project.feasible)}
+
+
 def timeline(session, project_id: str) -> list:
     """Oldest step first: by effective date (undated imported steps in the statuses' order), then recording."""
     order = {code: index for index, code in enumerate(domain.IMPLEMENTATION_STATUSES)}

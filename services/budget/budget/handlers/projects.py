@@ -13,6 +13,7 @@ from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Ra
 
 from .. import domain, events
 from ..models import Carrier, Cycle, PendingIdea, Project
+from . import project_index
 from .common import FieldChecks, UseCases, rules
 
 SUBMISSIONS_BUCKET = "budget:submissions"
@@ -66,6 +67,7 @@ class Projects(UseCases):
         self.session.flush()
         self.session.add(Carrier(project_id=project.id, account_id=str(actor["account_id"])))
         self.session.flush()
+        project_index.put(self.session, project)
         emit_submitted(self.uow, project, actor)
         return self.project_view(project, actor, cycle)
 

@@ -27,6 +27,8 @@ PermissionDenied 403, NotFound 404, Conflict 409 with a `code`).
   live_counts(actor, {cycle_id}) → LiveCountsSchema; results({cycle_id}) → ResultsSchema
   export_projects_csv(ExportQuerySchema) / export_results_csv({cycle_id}) → CsvExportSchema (text in `content`)
   import_pabulib(actor, ...) → CycleSchema; export_pabulib({cycle_id}) → PabulibExportSchema
+  similar_content(SimilarContentQuerySchema)         → SimilarContentSchema (public: the projects of every edition
+                                                        closest to a text being typed, best first)
 
 By area: commands (what callers send), views (what the service answers), ballots (the ballot hot path).
 """
@@ -35,10 +37,10 @@ from .commands import (COST, PABULIB_MAX, DIRECTION, ActorSchema, AccountIdSchem
                        ProjectIdSchema, EligibilitySchema, CycleCreateSchema, AdvanceSchema, ProjectSubmitSchema,
                        ProjectListQuerySchema, StudySchema, SelectSchema, BallotSchema, ReceiptSchema,
                        PabulibImportSchema, MergeSchema, MergeAnswerSchema, PaperBallotSchema, StatusChangeSchema,
-                       FollowSchema, DraftConfirmSchema, ExportQuerySchema)
+                       FollowSchema, DraftConfirmSchema, ExportQuerySchema, SimilarContentQuerySchema)
 from .views import (CycleSchema, LineageSchema, TimelineEntrySchema, ViewerStateSchema, ProjectSchema,
                     ProjectCountsSchema, ProjectPageSchema, MyProjectsSchema, FollowStateSchema,
                     PaperBallotReceiptSchema, CsvExportSchema, BallotReceiptSchema, MyBallotSchema,
                     ReceiptCheckSchema, CountSchema, LiveCountsSchema, ResultProjectSchema, ScopeResultSchema,
-                    ResultsSchema, PabulibExportSchema)
+                    ResultsSchema, PabulibExportSchema, SimilarProjectSchema, SimilarContentSchema)
 from .ballots import dump_ballot_receipt, quick_actor, quick_ballot

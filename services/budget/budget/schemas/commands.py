@@ -33,6 +33,7 @@ REASON, OPTIONAL_REASON = validate.Length(min=REASON_MIN, max=REASON_MAX), valid
 THEME, SECTOR = validate.OneOf(THEMES), validate.OneOf(SECTOR_CODES)
 OFFSET_MAX = 1_000_000  # far past any list, far below the databases' integers
 COST = validate.Range(min=0, max=MAX_COST)
+SIMILAR_TITLE_MAX, SIMILAR_DESCRIPTION_MAX = 200, 5000  # what the gateway's similar panel sends, at most
 PABULIB_MAX = 250_000  # characters of a .pb file: what fits in the gateway's 256 KiB bodies
 # The format of a direction's code; whether the City has that direction is accounts' to say (the use cases ask).
 DIRECTION = validate.Regexp(DIRECTION_CODE, error="Code de direction attendu (p. ex. DEVE).")
@@ -104,7 +105,11 @@ class ProjectListQuerySchema(Schema):
     `studied` (the back office's study queue): false, the projects awaiting an admissibility decision; true, the
     others. `feasible`: true, the projects found feasible (the commissions choose among them), false, the others.
     `sort`: position (order of submission, the default), random (stable for one `seed`), title / -title,
-    cost / -cost, votes / -votes (published votes only)."""
+    cost / -cost, votes / -votes (published votes only), relevance.
+    `query`: words a project must all hold (title, description, address; accents, case and plurals ignored),
+    "a phrase" in quotes, prefix* (the service's text index, handlers/project_index.py); with a query, the
+    default order (position) and `relevance` rank the best matches first (ties: the newer cycle, then the order of
+    submission). A query with no word to search for (only short or common words) finds nothing."""
     cycle_id = fields.UUID(load_default=None, allow_none=True)
     edition = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=2000, max=2100))
     scale = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(tuple(SCALES)))
@@ -117,7 +122,7 @@ class ProjectListQuerySchema(Schema):
     feasible = fields.Boolean(load_default=None, allow_none=True)
     query = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     sort = fields.String(load_default="position", validate=validate.OneOf(
-        ("position", "random", "title", "-title", "cost", "-cost", "votes", "-votes")))
+        ("position", "random", "title", "-title", "cost", "-cost", "votes", "-votes", "relevance")))
     seed = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=OFFSET_MAX))
@@ -229,3 +234,12 @@ class DraftConfirmSchema(Schema):
 
 class ExportQuerySchema(Schema):
     cycle_id = fields.UUID(load_default=None, allow_none=True)
+
+
+class SimilarContentQuerySchema(Schema):
+    """A text being typed (an idea, a petition...): the projects closest to it (`similar_content`)."""
+    title = fields.String(required=True, validate=[
+        validate.Length(min=1, max=SIMILAR_TITLE_MAX),
+        validate.Regexp(r"(?s).*\S", error="Indiquez au moins un mot du titre.")])
+    description = fields.String(load_default="", validate=validate.Length(max=SIMILAR_DESCRIPTION_MAX))
+    limit = fields.Integer(load_default=5, validate=validate.Range(min=1, max=10))

@@ -230,3 +230,22 @@ class PabulibExportSchema(Schema):
     cycle_id = fields.String()
     filename = fields.String()
     content = fields.String()
+
+
+class SimilarProjectSchema(Schema):
+    """A project close to a text being typed: its state, its edition and what a citizen can do with it now."""
+    kind = fields.String()  # "project"
+    id = fields.String()
+    cycle_id = fields.String()
+    title = fields.String()
+    excerpt = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    edition = fields.String()  # the year of its edition (« 2019 »), or its cycle's title when it names none
+    arrondissement = fields.Integer(allow_none=True)
+    similarity = fields.Float()
+    actions = fields.List(fields.String())  # among vote, join, follow (domain.project_actions)
+
+
+class SimilarContentSchema(Schema):
+    items = fields.List(fields.Nested(SimilarProjectSchema))
