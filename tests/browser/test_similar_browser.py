@@ -16,6 +16,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 PROJECT_TITLE = "Des fontaines à boire le long du canal de l'Ourcq"
 
 
+def accessibility_violations(browser, selector: str) -> list:
+    """axe-core's WCAG 2 A and AA rules over the part of the page `selector` names: (rule, the elements at fault)."""
+    from axe_selenium_python import Axe
+    axe = Axe(browser)
+    axe.inject()
+    results = axe.run(context={"include": [[selector]]},
+                      options='{"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}}')
+    return [(violation["id"], [node["html"][:120] for node in violation["nodes"]])
+            for violation in results["violations"]]
+
+
 def test_a_citizen_typing_an_existing_budget_project_is_offered_to_follow_it_instead(platform, chrome, mail_link):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -56,6 +67,7 @@ def test_a_citizen_typing_an_existing_budget_project_is_offered_to_follow_it_ins
     # every link of the panel has a name a screen reader can read, saying which item it is about
     for link in panel.find_elements(By.TAG_NAME, "a"):
         assert link.get_attribute("textContent").strip()
+    assert accessibility_violations(chrome, "#idees-similaires") == []
 
     navigate(chrome, item.find_element(By.PARTIAL_LINK_TEXT, "Suivre ce projet"))
     assert chrome.current_url.split("#")[0] == f"{platform.url}/budget-participatif/projets/{project_id}"
