@@ -75,3 +75,9 @@ def test_a_citizen_typing_an_existing_budget_project_is_offered_to_follow_it_ins
     press(chrome, "Ajouter à mes favoris")
     assert "Retirer de mes favoris" in main_text(chrome)
     assert requests.get(f"{api}/ideas", params={"q": "Ourcq"}).json()["total"] == 0  # nothing was published
+
+    # searching the projects marks the words found, accents and plurals aside
+    chrome.get(f"{platform.url}/budget-participatif/projets?edition={cycle.json()['id']}&recherche=fontaine+ourcq")
+    title = chrome.find_element(By.XPATH, f"//ul[contains(@class, 'bp-cards')]//a[contains(@href, '{project_id}')]")
+    assert [mark.text for mark in title.find_elements(By.TAG_NAME, "mark")] == ["fontaines", "Ourcq"]
+    assert accessibility_violations(chrome, "ul.bp-cards") == []
