@@ -118,7 +118,7 @@ def test_proposing_supporting_and_following_through_the_pages(platform, mail_lin
     checked = http.post(f"{platform.url}/idees/proposer", data={
         "csrf_token": form_csrf, "action": "similaires", "title": "Des cours d'école ouvertes le samedi",
         "theme": "education_jeunesse", "description": "Les cours oasis sont fermées le week-end."})
-    assert checked.status_code == 200 and "Idées similaires" in html.unescape(checked.text)
+    assert checked.status_code == 200 and "Ce qui existe déjà" in html.unescape(checked.text)
     assert "Des cours d'école ouvertes le samedi" in html.unescape(checked.text)  # the form, as typed
     assert checked.url.endswith("/idees/proposer") and "Votre idée est publiée. Merci" not in html.unescape(checked.text)
     created = http.post(f"{platform.url}/idees/proposer", data={
