@@ -76,6 +76,7 @@ def main():
         people = make_people(platform, (args.samples + 3) * len(sizes))
         for size in sizes:
             by_size[size] = measure_size(platform, people, size, args)
+            save(report(by_size, args, loadavg), f"{args.label}-partial" if args.label else "partial")
     except BaseException:
         for name in platform.processes:
             log(f"--- last lines of {name}.log\n" + "\n".join(platform.log(name).splitlines()[-12:]))
@@ -85,16 +86,21 @@ def main():
         platform.stop()
         drop_templates()
     document = report(by_size, args, loadavg)
-    text = json.dumps(document, indent=2, ensure_ascii=False)
-    print(text)
-    results = BENCH_DIR / "results"
-    results.mkdir(exist_ok=True)
-    label = f"-{args.label}" if args.label else ""
-    (results / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-scale{label}.json").write_text(text + "\n")
+    print(save(document, args.label))
     errors = sum(path.get("errors", 0) for size in by_size.values() for path in size["paths"].values())
     if errors:
         log(f"FAILED: {errors} request(s) answered with an error, see error_samples")
         sys.exit(1)
+
+
+def save(document: dict, label: str) -> str:
+    """The JSON under bench/results/ (each size's partial report too: a long run stopped keeps what it measured)."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    results = BENCH_DIR / "results"
+    results.mkdir(exist_ok=True)
+    name = f"scale-{label}" if label else "scale"
+    (results / f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{name}.json").write_text(text + "\n")
+    return text
 
 
 # --- the platform's people and data ----------------------------------------------------------------------------
