@@ -60,7 +60,8 @@ def text_index_tables(metadata: sa.MetaData) -> tuple:
         sa.Column("doc_id", sa.String(64), primary_key=True),
         sa.Column("weight", sa.Float, nullable=False),
         sa.Index("ix_text_index_postings_document", "kind", "doc_id"),
-        sa.Index("ix_text_index_postings_term_weight", "term", "weight"),
+        # a term's best documents in order, read from the index alone (kind and doc_id in it: no table access)
+        sa.Index("ix_text_index_postings_term_weight", "term", "weight", "kind", "doc_id"),
     )
     return terms, documents, postings
 

@@ -1,10 +1,12 @@
 """Reading the text index (hubkit.text_index): similar documents, search, highlighting.
 
 similar(): TF-IDF cosine as the ideas service's first similarity index computed it (idf = ln((1+N)/(1+df)) + 1,
-weights (1 + ln count) * idf, the title counted twice), but over candidates only: the query's
-CANDIDATE_TERMS rarest terms each bring their PER_TERM best postings (one statement, at most 20 x 200 rows
-whatever the size of the corpus), the RERANK best by an approximate score are then scored exactly from their
-stored terms and today's frequencies.
+weights (1 + ln count) * idf, the title counted twice), but over candidates only. One statement gathers them:
+the query's CANDIDATE_TERMS rarest terms each bring their postings, whole for the rarest while their lengths
+add up to POSTINGS_BUDGET (a long original is low in every list ordered by weight, so a rare word's list must
+be read to its end), the PER_TERM best by weight for the others: at most ~21,600 rows read from the covering
+(term, weight, kind, doc_id) index whatever the size of the corpus. The RERANK best by that partial score are
+then scored exactly from their stored terms and today's frequencies.
 
 search(): every word must match (AND), "a phrase" in double quotes must appear as written (stop words apart),
 word* is a prefix (expanded to its PREFIX_TERMS most frequent terms). The score is TF-IDF: the sum, over the
@@ -22,7 +24,8 @@ from . import text_terms
 
 CANDIDATE_TERMS = 16
 PER_TERM = 100
-RERANK = 20
+POSTINGS_BUDGET = 20_000  # the rarest terms' lists are read whole while their lengths add up to at most this
+RERANK = 40
 PREFIX_TERMS = 50
 MAX_QUERY_WORDS = 16  # a 10 KB text in the search box: its first 16 words are the query
 MAX_PHRASES = 4
@@ -68,7 +71,8 @@ def _candidates_statement(terms: int, with_kinds: bool):
         part = part.where(postings.c.term == sa.bindparam(f"term_{number}", type_=sa.String))
         if with_kinds:
             part = part.where(postings.c.kind.in_(sa.bindparam("kinds", expanding=True)))
-        part = part.order_by(postings.c.weight.desc(), postings.c.doc_id).limit(PER_TERM).subquery()
+        depth = sa.bindparam(f"depth_{number}", type_=sa.Integer)
+        part = part.order_by(postings.c.weight.desc(), postings.c.doc_id).limit(depth).subquery()
         parts.append(sa.select(part.c.kind, part.c.doc_id, part.c.score))
     united = sa.union_all(*parts).subquery() if terms > 1 else parts[0].subquery()
     approximate = sa.func.sum(united.c.score)
@@ -89,9 +93,13 @@ def similar(index, title: str, body: str, kinds, limit: int, threshold: float, e
     exclude = {(kind, str(doc_id)) for kind, doc_id in exclude}
     chosen = known[:CANDIDATE_TERMS]
     parameters = {"candidates": RERANK + len(exclude)}
+    budget = POSTINGS_BUDGET
     for number, term in enumerate(chosen):
         parameters[f"term_{number}"] = term
         parameters[f"factor_{number}"] = query[term] * idf(frequency[term], total)
+        whole = frequency[term] <= budget  # a long original is low in each list: read the rare ones whole
+        parameters[f"depth_{number}"] = frequency[term] if whole else PER_TERM
+        budget -= frequency[term] if whole else 0
     if kinds is not None:
         parameters["kinds"] = sorted(kinds)
     statement = _candidates_statement(len(chosen), kinds is not None)
@@ -160,18 +168,23 @@ def search(index, text: str, kinds=None):
     if not groups:
         return None
     frequency, total = index.frequencies(set().union(*groups))
+    present = [tuple(sorted(term for term in alternatives if term in frequency)) for alternatives in groups]
+    if not all(present):  # a word that no document holds: nothing matches, and no posting need be read
+        empty = sa.select(postings.c.kind, postings.c.doc_id, postings.c.weight.label("score")).where(sa.false())
+        return TextQuery(matches=empty.subquery("text_matches"), terms=tuple(sorted(shown)))
+    present = list(dict.fromkeys(present))
     parts = []
-    for alternatives in groups:
-        factor = idf(max((frequency.get(term, 0) for term in alternatives), default=0), total)
-        condition = postings.c.term.in_(sorted(alternatives)) if len(alternatives) > 1 else \
-            postings.c.term == next(iter(alternatives))
-        if len(alternatives) > 1:
-            part = sa.select(postings.c.kind, postings.c.doc_id,
-                             (sa.func.max(postings.c.weight) * factor).label("score"))
-            part = part.where(condition).group_by(postings.c.kind, postings.c.doc_id)
+    for alternatives in present:
+        if len(present) == 1 and len(alternatives) == 1:
+            score = postings.c.weight  # one term: its weight orders alike, and lets the (term, weight) index serve
         else:
-            part = sa.select(postings.c.kind, postings.c.doc_id, (postings.c.weight * factor).label("score"))
-            part = part.where(condition)
+            score = postings.c.weight * idf(max(frequency[term] for term in alternatives), total)
+        if len(alternatives) > 1:
+            part = sa.select(postings.c.kind, postings.c.doc_id, sa.func.max(score).label("score"))
+            part = part.where(postings.c.term.in_(alternatives)).group_by(postings.c.kind, postings.c.doc_id)
+        else:
+            part = sa.select(postings.c.kind, postings.c.doc_id, score.label("score"))
+            part = part.where(postings.c.term == alternatives[0])
         if kinds is not None:
             part = part.where(postings.c.kind.in_(list(kinds)))
         parts.append(part.subquery())
