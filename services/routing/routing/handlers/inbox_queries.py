@@ -59,7 +59,14 @@ def after(position: tuple):
 
 
 def page_statement(conditions: list, offset: int, limit: int):
-    return sa.select(InboxItem).where(*conditions).order_by(*ORDER).offset(offset or None).limit(limit)
+    """The page's items. Past the first page by number, the places skipped are read from the index alone (its
+    columns are the order's) and only the page's rows from the table: a deep page still walks the index up to
+    it, but no longer fetches every row it skips."""
+    if not offset:
+        return sa.select(InboxItem).where(*conditions).order_by(*ORDER).limit(limit)
+    places = sa.select(*ORDER).where(*conditions).order_by(*ORDER).offset(offset).limit(limit).subquery()
+    return (sa.select(InboxItem).join(places, InboxItem.idea_id == places.c.idea_id)
+            .order_by(places.c.deadline_at, places.c.received_at, places.c.idea_id))
 
 
 def counts(session, conditions: list, query: dict, now: datetime) -> tuple:

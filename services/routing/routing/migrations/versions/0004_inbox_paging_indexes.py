@@ -1,10 +1,10 @@
 """The inbox pages in its order without a sort, whatever its size: one index per way of filtering it, in the order
-(deadline_at, received_at, idea_id) (partial on the open inbox, the default list and an agent's direction), one for
-the gauges' count by scheme and direction, the inbox's latest write (the version its counts are remembered
-under: handlers/inbox_counts.py); the sweep's pending decisions and the delivery timer's due webhook calls
-by partial indexes that hold only those; the links by the other service's id alone (budget and petitions
-events), an agent's decisions (GDPR export and erasure). The single-column indexes on status and deadline_at are prefixes of the
-new ones: dropped.
+(deadline_at, received_at, idea_id) (partial on the open inbox, the default list, and on a direction's open inbox);
+one for the gauges by scheme and direction and the open inbox's counts (its deadline tells the overdue); the
+inbox's latest write (the version its counts are remembered under: handlers/inbox_counts.py); the sweep's pending
+decisions and the delivery timer's due webhook calls by partial indexes that hold only those; the links by the
+other service's id alone (budget and petitions events), an agent's decisions (GDPR export and erasure). The
+single-column indexes on status and deadline_at are prefixes of the new ones: dropped.
 
 Revision ID: 0004
 Revises: 0003
@@ -25,7 +25,7 @@ QUEUE = ["deadline_at", "received_at", "idea_id"]
 INDEXES = (
     ("ix_inbox_items_open_queue", "inbox_items", QUEUE, OPEN_ITEMS),
     ("ix_inbox_items_open_direction_queue", "inbox_items", ["direction", *QUEUE], OPEN_ITEMS),
-    ("ix_inbox_items_open_by_scheme", "inbox_items", ["scheme", "direction"], OPEN_ITEMS),
+    ("ix_inbox_items_open_by_scheme", "inbox_items", ["scheme", "direction", "deadline_at"], OPEN_ITEMS),
     ("ix_inbox_items_status_queue", "inbox_items", ["status", *QUEUE], None),
     ("ix_inbox_items_queue", "inbox_items", QUEUE, None),
     ("ix_inbox_items_updated_at", "inbox_items", ["updated_at"], None),  # the version of the counts remembered
