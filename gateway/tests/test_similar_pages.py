@@ -108,3 +108,13 @@ def test_citizens_reading_an_idea_cost_no_similar_search(client, world, sign_in)
     page = html(client.get(f"/idees/{IDEA_ID}"))
     assert 'id="ailleurs"' not in page
     assert not world["budget"].calls and not world["petitions"].calls
+
+
+def test_a_very_long_text_typed_is_sent_within_each_service_s_bounds(client, world, sign_in, post):
+    sign_in()
+    response = post("/idees/proposer", {**TYPED, "title": "Fontaines " * 100, "description": "é" * 9000})
+    assert response.status_code == 200
+    [asked] = world["budget"].data_of("similar_content")
+    assert len(asked["title"]) == 200 and len(asked["description"]) == 5000
+    [ideas_asked] = world["ideas"].data_of("similar_ideas")
+    assert len(ideas_asked["title"]) == 140 and len(ideas_asked["description"]) == 5000
