@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from hubkit.tables import add_idempotency_table, add_infrastructure_tables
+from hubkit.text_index import add_text_index_tables
 
 
 class Base(DeclarativeBase):
@@ -13,6 +14,7 @@ class Base(DeclarativeBase):
 
 add_infrastructure_tables(Base.metadata)
 add_idempotency_table(Base.metadata)
+add_text_index_tables(Base.metadata)  # the petitions citizens may find by words (domain/suggestions.py)
 
 BIG_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
 

@@ -41,6 +41,7 @@ INVALIDATION, INVALIDATION_RESULT = schemas.InvalidationSchema(), schemas.Invali
 COUNCIL_AGENDA, COUNCIL_PLACEMENT, RESPONSE = (schemas.CouncilAgendaSchema(), schemas.CouncilPlacementSchema(),
                                                schemas.ResponseSchema())
 ACCOUNT_ID = schemas.AccountIdSchema()
+SIMILAR_QUERY, SIMILAR_CONTENT = schemas.SimilarContentQuerySchema(), schemas.SimilarContentSchema()
 
 
 def actor_of(value) -> dict:
@@ -79,6 +80,13 @@ class PetitionsService(Infrastructure):
         query = load(LIST_QUERY, data)
         with self.db as uow:
             return PETITION_PAGE.dump(self._petitions(uow).reading.list_petitions(query))
+
+    @rpc
+    def similar_content(self, data):
+        """Public: the open and successful petitions closest to a text being typed (handlers/suggestions.py)."""
+        query = load(SIMILAR_QUERY, data)
+        with self.db as uow:
+            return SIMILAR_CONTENT.dump(self._petitions(uow).suggestions.similar_content(query))
 
     @rpc
     def get_petition(self, data, actor=None):

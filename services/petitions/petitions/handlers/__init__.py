@@ -16,6 +16,7 @@ from .notifications import Notifications
 from .personal_data import PersonalData
 from .reading import Reading
 from .signing import Signing
+from .suggestions import Suggestions
 from .sweep import Sweep
 from .views import Views
 
@@ -26,7 +27,7 @@ class Petitions:
     """The use-case groups of one unit of work, sharing its context (and the views, for those that show a
     petition). A group is built when first used: a signature builds the signing group alone."""
     GROUPS = ("reading", "drafting", "moderation", "council", "signing", "anti_fraud", "notifications",
-              "personal_data", "forwarded_ideas", "sweep", "demo")
+              "personal_data", "forwarded_ideas", "sweep", "demo", "suggestions")
 
     def __init__(self, context: Context):
         self.context = context
@@ -78,3 +79,7 @@ class Petitions:
     @cached_property
     def demo(self) -> Demo:
         return Demo(self.context)
+
+    @cached_property
+    def suggestions(self) -> Suggestions:
+        return Suggestions(self.context, self.views)

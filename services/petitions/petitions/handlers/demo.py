@@ -3,6 +3,7 @@ from .. import domain
 from ..models import Petition, SignatureCounter
 from .common import Context
 from .drafting import checked_texts
+from .indexing import index_petition
 
 
 class Demo:
@@ -39,4 +40,5 @@ class Demo:
         if demo["status"] == domain.SCHEDULED:
             petition.status, petition.council_session_date = domain.SCHEDULED, demo["session_date"]
             petition.council_agenda_url, petition.scheduled_at = demo["agenda_url"], now
+        index_petition(self.context, petition)
         return 1

@@ -5,6 +5,7 @@ from .. import domain, events
 from ..models import Petition, SignatureCounter
 from . import records
 from .common import Context, FieldChecks, require_moderator, rules
+from .indexing import index_petition
 from .views import Views
 
 
@@ -36,6 +37,7 @@ class Moderation:
         petition.sponsor_token = None  # the private link has served its purpose
         self.context.session.add_all(SignatureCounter(petition_id=petition.id, shard=shard, signatures=0)
                                      for shard in range(domain.COUNTER_SHARDS))
+        index_petition(self.context, petition)
         records.history(self.context, petition, "published", actor)
         records.emit(self.context, events.PETITION_PUBLISHED, petition,
                      {"threshold": threshold, "eligibility": petition.eligibility,
@@ -57,6 +59,7 @@ class Moderation:
         petition.moderated_at = petition.updated_at = now
         petition.moderated_by = str(actor["account_id"])
         petition.sponsor_token = None
+        index_petition(self.context, petition)
         records.history(self.context, petition, "rejected", actor, code=command["code"])
         records.emit(self.context, events.PETITION_REJECTED, petition,
                      {"code": command["code"], "hidden": command["hidden"]}, actor)

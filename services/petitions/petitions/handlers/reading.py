@@ -1,6 +1,8 @@
 """Reading petitions: the forms' reference data, the public list, a petition's page and a citizen's own list."""
 import sqlalchemy as sa
 
+from hubkit.text_index import TextIndex
+
 from .. import domain
 from ..models import Petition, Signature, Sponsor
 from .common import Context
@@ -25,24 +27,36 @@ class Reading:
         }
 
     def list_petitions(self, query: dict) -> dict:
-        """The public list: one tab (status group), optionally searched; hidden petitions are never listed."""
-        session = self.context.session
+        """The public list: one tab (status group), optionally searched; hidden petitions are never listed.
+
+        Each tab's page comes from its index (models.py) in its order, or, with words to search, from the text
+        index (hubkit.text_index: every word, "a phrase", prefix*, accents and plurals ignored), the most
+        relevant first, then in the chosen order. The tab counts are one grouped count, of the visible
+        petitions (index only) or of those found. Words with nothing searchable in them (only punctuation or
+        stop words) find nothing."""
+        session, words = self.context.session, query["query"].strip()
+        found = TextIndex(session).search(words, kinds=domain.INDEX_KINDS) if words else None
+        if words and found is None:
+            return {"items": [], "total": 0, "counts": {group: 0 for group in domain.LIST_GROUPS}}
         conditions = [Petition.hidden == sa.false()]  # as the list's indexes say it (models.py)
-        if query["query"].strip():
-            conditions.append(Petition.search_text.like(f"%{_escape_like(domain.fold(query['query'].strip()))}%",
-                                                        escape="\\"))
         if query.get("arrondissement"):
             conditions.append(Petition.arrondissement == query["arrondissement"])
-        counts = dict(session.execute(sa.select(Petition.status, sa.func.count()).where(
-            Petition.status.in_(domain.PUBLIC_STATUSES), *conditions).group_by(Petition.status)).all())
+        counted = sa.select(Petition.status, sa.func.count()).where(Petition.status.in_(domain.PUBLIC_STATUSES),
+                                                                    *conditions)
+        statement = sa.select(Petition).where(Petition.status.in_(domain.LIST_GROUPS[query["status"]]), *conditions)
+        order = []
+        if found is not None:
+            matches = found.matches
+            counted = counted.join(matches, matches.c.doc_id == Petition.id)
+            statement = statement.join(matches, matches.c.doc_id == Petition.id)
+            order.append(matches.c.score.desc())
+        counts = dict(session.execute(counted.group_by(Petition.status)).all())
         tabs = {group: sum(counts.get(status, 0) for status in statuses)
                 for group, statuses in domain.LIST_GROUPS.items()}
-        statement = sa.select(Petition).where(Petition.status.in_(domain.LIST_GROUPS[query["status"]]), *conditions)
         published = sa.func.coalesce(Petition.opened_at, Petition.moderated_at)
         if query["sort"] == "popular":  # the total kept on the row (handlers/signature_totals.py)
-            statement = statement.order_by(Petition.signatures_count.desc(), published.desc(), Petition.id)
-        else:
-            statement = statement.order_by(published.desc(), Petition.id)
+            order.append(Petition.signatures_count.desc())
+        statement = statement.order_by(*order, published.desc(), Petition.id)
         petitions = session.execute(statement.limit(query["limit"]).offset(query["offset"])).scalars().all()
         return {"items": self.views.summaries(petitions), "total": tabs[query["status"]], "counts": tabs}
 
@@ -63,7 +77,3 @@ class Reading:
             Signature.account_id == account_id).order_by(Signature.created_at.desc())).scalars().all()
         return {"authored": self.views.summaries(authored, actor), "sponsored": self.views.summaries(sponsored, actor),
                 "signed": self.views.summaries(signed, actor)}
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -7,6 +7,7 @@ from hubkit.errors import NotFound, PermissionDenied
 from .. import business_metrics, domain, events
 from ..models import HistoryEntry, Petition, SignatureCounter, Sponsor
 from .common import Context, is_author
+from .indexing import index_petition
 
 
 def petition(context: Context, petition_id, for_update=False) -> Petition:
@@ -107,6 +108,7 @@ def close(context: Context, closed: Petition, reason: str, actor: dict | None):
     closed.status, closed.closed_at, closed.closed_reason, closed.updated_at = domain.CLOSED, now, reason, now
     signatures = count(context, closed.id)
     closed.signatures_count = signatures  # it no longer changes: the sweep's catch-up leaves closed petitions alone
+    index_petition(context, closed)
     history(context, closed, "closed", actor, code=reason)
     emit(context, events.PETITION_CLOSED, closed,
          {"reason": reason, "signatures_count": signatures,

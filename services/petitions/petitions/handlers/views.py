@@ -95,7 +95,7 @@ class Views:
             "eligibility_label": domain.ELIGIBILITY.get(petition.eligibility) if petition.eligibility else None,
             "threshold_reached_at": aware(petition.threshold_reached_at), "updated_at": aware(petition.updated_at),
             "closed_at": aware(petition.closed_at), "closed_reason": petition.closed_reason,
-            "signable": self._signable(petition),
+            "signable": self.signable(petition),
             "by_arrondissement": self._by_arrondissement(petition.id) if petition.opened_at else [],
             "sponsor_token": petition.sponsor_token if is_author(petition, actor) and petition.status == domain.DRAFT
             else None,
@@ -131,7 +131,7 @@ class Views:
             .order_by(ModerationLogEntry.at, ModerationLogEntry.id)).scalars()
         return [{"count": e.affected, "reason": e.reason, "at": aware(e.at)} for e in entries]
 
-    def _signable(self, petition: Petition) -> bool:
+    def signable(self, petition: Petition) -> bool:
         try:
             domain.check_can_sign(petition.status, aware(petition.closes_at), self.context.clock())
         except domain.RuleBroken:

@@ -1,11 +1,13 @@
-"""What crosses the wire to and from the petitions service."""
+"""What crosses the wire to and from the petitions service (similar content: `suggestions`)."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from hubkit.idempotency import key_field, valid_key
 from hubkit.validation import load, loaded_uuid
 
-from .domain import (ASKS_MAX, ASKS_MIN, BACKGROUND_MAX, BACKGROUND_MIN, DECISIONS, ELIGIBILITY, INVALIDATION_IDS_MAX,
+from .suggestions import SimilarContentItemSchema, SimilarContentQuerySchema, SimilarContentSchema  # noqa: F401
+
+from ..domain import (ASKS_MAX, ASKS_MIN, BACKGROUND_MAX, BACKGROUND_MIN, DECISIONS, ELIGIBILITY, INVALIDATION_IDS_MAX,
                      INVALIDATION_REASON_MAX, INVALIDATION_REASON_MIN, LIST_GROUPS, REASON_MAX, REJECTION_CODES,
                      RESPONSE_MAX, THRESHOLD_MAX, TITLE_MAX, TITLE_MIN,
                      TRENDS_HOURS_DEFAULT, TRENDS_HOURS_MAX)
