@@ -70,3 +70,13 @@ def test_below_100000_ideas_the_search_targets_are_not_judged():
 def test_against_a_baseline():
     baseline = {"sizes": {"2000": size(40, 80)}}
     assert scale.against(baseline, {2_000: size(20, 40)})["2000"]["similar_ideas"] == 0.5
+
+
+def test_a_path_with_error_answers_is_not_met_whatever_its_figures():
+    timed_out = size(20, 40)
+    timed_out["paths"]["routing_inbox_last_page"]["errors"] = 2
+    timed_out["paths"]["idea_page_idle"]["errors"] = 1
+    document = scale.report({2_000: size(20, 40), 20_000: timed_out}, Namespace(samples=40, seed=17, baseline=None),
+                            (1.0, 1.0, 1.0))
+    assert document["targets"]["routing_inbox_last_page"]["met"] is False
+    assert document["targets"]["idea_page_while_8_similar"]["met"] is False
