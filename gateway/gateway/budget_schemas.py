@@ -17,7 +17,7 @@ IMPLEMENTATION_STATUSES = ("etudes_conception", "lancement_procedures", "realisa
 FOLLOW_KINDS = ("favorite", "associate")
 ID_DOCUMENT_KINDS = ("cni", "passeport", "titre_sejour", "permis", "carte_electorale")
 DIRECTION = validate.Regexp(r"^[A-Z]{2,8}$", error="Code de direction attendu (p. ex. DEVE).")
-SORTS = ("position", "random", "title", "-title", "cost", "-cost", "votes", "-votes")
+SORTS = ("position", "random", "title", "-title", "cost", "-cost", "votes", "-votes", "relevance")
 MONEY = validate.Range(min=0, max=100_000_000_000)
 BodyInteger = partial(fields.Integer, strict=True)  # a JSON number in a body, never "12" nor true
 # The budget service's limits (budget.domain), on the texts as sent; it checks them again once trimmed
@@ -78,10 +78,12 @@ class ProjectListQuerySchema(Schema):
     status = fields.String(load_default=None, validate=validate.Length(max=32),
                            metadata={"description": "Statut du projet ou de sa réalisation (etudes_conception ...)"})
     selected = fields.Boolean(load_default=None)
-    query = fields.String(load_default=None, validate=validate.Length(max=100),
-                          metadata={"description": "Mots du titre ou de l'adresse"})
-    sort = fields.String(load_default="position", validate=validate.OneOf(SORTS),
-                         metadata={"description": "position, random (avec seed), title, cost, votes (- : décroissant)"})
+    query = fields.String(load_default=None, validate=validate.Length(max=100), metadata={
+        "description": "Mots du titre, de la description ou de l'adresse, tous présents (accents, majuscules et "
+                       "pluriels ignorés) ; « une expression » entre guillemets ; un préfixe*"})
+    sort = fields.String(load_default="position", validate=validate.OneOf(SORTS), metadata={
+        "description": "position, random (avec seed), title, cost, votes (- : décroissant), relevance ; avec "
+                       "`query`, position et relevance donnent les plus pertinents d'abord"})
     seed = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = offset_field()

@@ -258,9 +258,16 @@ def test_the_list_counts_filters_and_escapes(client, budget):
     assert "15\u202f000\u00a0€" in page
 
 
-def test_the_words_searched_are_marked_in_the_project_titles(client, budget):
+def test_a_search_shows_the_best_matches_first_with_the_words_marked(client, budget):
     page = html(client.get("/budget-participatif/projets?recherche=v%C3%A9g%C3%A9talisation"))
     assert "<mark>Végétaliser</mark> la rue Gay-Lussac</a>" in page
+    query = budget.args_of("list_projects")[0][0]
+    assert query["query"] == "végétalisation" and query["sort"] == "relevance" and "seed" not in query
+    assert '<option value="pertinence" selected>Les plus pertinents</option>' in page
+    chosen = client.get("/budget-participatif/projets?recherche=arbres&tri=cout-croissant")
+    assert chosen.status_code == 200 and budget.args_of("list_projects")[1][0]["sort"] == "cost"
+    unsearched = html(client.get("/budget-participatif/projets?tri=pertinence"))  # nothing to rank: random
+    assert budget.args_of("list_projects")[2][0]["sort"] == "random" and 'value="pertinence"' not in unsearched
 
 
 def test_the_list_filters_by_arrondissement_and_status_and_sorts_by_cost(client, budget):

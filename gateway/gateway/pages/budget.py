@@ -38,7 +38,8 @@ SEED_KEY = "budget_seed"  # the visitor's random order stays the same during the
 # Like budgetparticipatif.paris.fr: a random order by default (stable during the visit), or by cost; by votes once
 # the results are out. Slug of the query string -> (the service's sort, label).
 SORTS = {"aleatoire": ("random", "Ordre aléatoire"), "cout-croissant": ("cost", "Coût croissant"),
-         "cout-decroissant": ("-cost", "Coût décroissant"), "votes": ("-votes", "Les plus votés")}
+         "cout-decroissant": ("-cost", "Coût décroissant"), "votes": ("-votes", "Les plus votés"),
+         "pertinence": ("relevance", "Les plus pertinents")}  # with a search only, and then by default
 ALL_EDITIONS = "toutes"
 VIEWS = ("liste", "carte")
 RECEIPT_ALIASES = {"receipt": "recu"}
@@ -59,22 +60,30 @@ def _list_params(args, cycle: dict | None, ref: dict) -> dict:
     page = args.get("page", "1")
     sectors = {code for code, _ in ref["sector_choices"]} | {ALL_PARIS}
     statuses = {status["code"] for status in ref["listed_statuses"]}
-    sort = args.get("tri") if args.get("tri") in SORTS else "aleatoire"
-    if sort == "votes" and cycle is not None and cycle["stage"] not in PUBLISHED_STAGES:
-        sort = "aleatoire"
+    search = " ".join((args.get("recherche") or "").split())[:100]
+    sort = args.get("tri") if args.get("tri") in SORTS else _default_sort(search)
+    if sort == "votes" and cycle is not None and cycle["stage"] not in PUBLISHED_STAGES or \
+            sort == "pertinence" and not search:
+        sort = _default_sort(search)
     return {"edition": cycle["id"] if cycle else ALL_EDITIONS,
             "theme": args.get("theme") if args.get("theme") in ref["themes"] else "",
             "arrondissement": args.get("arrondissement") if args.get("arrondissement") in sectors else "",
             "statut": args.get("statut") if args.get("statut") in statuses else "", "tri": sort,
-            "recherche": " ".join((args.get("recherche") or "").split())[:100],
+            "recherche": search,
             "vue": args.get("vue") if args.get("vue") in VIEWS else "liste",
             "page": page_number(page)}
+
+
+def _default_sort(search: str) -> str:
+    """A search shows the best matches first; otherwise the random order of budgetparticipatif.paris.fr."""
+    return "pertinence" if search else "aleatoire"
 
 
 def list_url(params: dict, **changes) -> str:
     merged = {**params, **changes}
     kept = {key: value for key, value in merged.items()
-            if value and not (key == "page" and value == 1) and not (key == "tri" and value == "aleatoire")
+            if value and not (key == "page" and value == 1)
+            and not (key == "tri" and value == _default_sort(merged.get("recherche") or ""))
             and not (key == "vue" and value == "liste")}
     return url_for("budget.projects") + (f"?{urlencode(kept)}" if kept else "")
 
@@ -128,7 +137,8 @@ def projects():
     pages = {"previous": list_url(params, page=params["page"] - 1) if params["page"] > 1 else None,
              "next": list_url(params, page=params["page"] + 1) if params["page"] * PAGE_SIZE < page["total"] else None}
     sorts = [(slug, label) for slug, (_, label) in SORTS.items()
-             if slug != "votes" or cycle is None or cycle["stage"] in PUBLISHED_STAGES]
+             if (slug != "votes" or cycle is None or cycle["stage"] in PUBLISHED_STAGES)
+             and (slug != "pertinence" or params["recherche"])]
     filters = Form("filtre", {key: params[key] for key in ("edition", "theme", "arrondissement", "statut", "tri",
                                                            "recherche")})
     return render_form("budget/projects.html", filters, cycle=cycle, cycles=all_cycles, reference=ref,
