@@ -194,49 +194,56 @@ class TextIndex:
             deltas.update({term: 1 for term in after - before})
             deltas.update({term: -1 for term in before - after})
             deltas[DOCUMENT_COUNT] += bool(sequence) - (key in existing)
-        self._upsert_frequencies(deltas)
         replaced = [key for key in changed if key in existing]
         if replaced:
             self._delete(_POSTINGS, replaced)
+        frequencies = [{"term": term, "documents": delta} for term, delta in sorted(deltas.items()) if delta]
         postings = [{"term": term, "kind": kind, "doc_id": doc_id, "weight": weight}
                     for (kind, doc_id), sequence in changed.items() if sequence
                     for term, weight in sorted(posting_weights(counts_of(sequence)).items())]
-        self._insert_rows(_POSTINGS, postings)
         kept = [{"kind": kind, "doc_id": doc_id, "terms": sequence}
                 for (kind, doc_id), sequence in changed.items() if sequence]
-        self._insert_rows(_DOCUMENTS, kept, ["kind", "doc_id"], lambda excluded: {"terms": excluded.terms})
+        # the frequencies in term order, row after row: two writers lock the terms they share in the same order
+        self._insert_all([
+            (_TERMS, frequencies, ["term"], lambda excluded: {"documents": _TERMS.c.documents + excluded.documents}),
+            (_POSTINGS, postings, None, None),
+            (_DOCUMENTS, kept, ["kind", "doc_id"], lambda excluded: {"terms": excluded.terms})])
         emptied = [key for key, sequence in changed.items() if not sequence and key in existing]
         if emptied:
             self._delete(_DOCUMENTS, emptied)
 
-    def _upsert_frequencies(self, deltas: Counter):
-        rows = [{"term": term, "documents": delta} for term, delta in sorted(deltas.items()) if delta]
-        # in term order, row after row: two writers lock the terms they share in the same order
-        self._insert_rows(_TERMS, rows, ["term"],
-                          lambda excluded: {"documents": _TERMS.c.documents + excluded.documents})
-
-    def _insert_rows(self, table, rows: list, conflict: list = None, update=None):
-        """Insert `rows` (dicts with the same keys) in their order, as ONE statement of a fixed text: on
-        PostgreSQL `INSERT ... SELECT FROM unnest(arrays)` (one array parameter per column: a round trip, one
-        plan, whatever the number of rows), on SQLite an executemany (in process). `conflict`: the key
-        columns of an upsert, `update(excluded)`: its SET."""
-        if not rows:
-            return
+    def _insert_all(self, inserts: list):
+        """Run (table, rows, conflict, update) inserts: `rows` dicts with the same keys, inserted in their order;
+        `conflict`: the key columns of an upsert, `update(excluded)` its SET. On PostgreSQL ONE statement of a
+        fixed text whatever the number of rows (each `INSERT ... SELECT FROM unnest(arrays)`, one array
+        parameter per column, the first ones as data-modifying CTEs of the last): one round trip for a whole
+        put. On SQLite an executemany per table (in process)."""
+        inserts = [(table, rows, conflict, update) for table, rows, conflict, update in inserts if rows]
         if not self.postgresql:
-            insert = sqlite.insert(table)
-            if conflict:
-                insert = insert.on_conflict_do_update(index_elements=conflict, set_=update(insert.excluded))
-            self.session.execute(insert, rows)
+            for table, rows, conflict, update in inserts:
+                insert = sqlite.insert(table)
+                if conflict:
+                    insert = insert.on_conflict_do_update(index_elements=conflict, set_=update(insert.excluded))
+                self.session.execute(insert, rows)
             return
+        statements = [self._unnest_insert(*insert) for insert in inserts]
+        if statements:
+            *first, last = statements
+            for number, statement in enumerate(first):
+                last = last.add_cte(statement.cte(f"written_{number}"))
+            self.session.execute(last)
+
+    @staticmethod
+    def _unnest_insert(table, rows: list, conflict: list, update):
         from .sqllists import array_of
         names = list(rows[0])
-        arrays = [array_of(f"{name}_values", sa.String() if isinstance(table.c[name].type, sa.String)
+        arrays = [array_of(f"{table.name}_{name}", sa.String() if isinstance(table.c[name].type, sa.String)
                            else table.c[name].type, [row[name] for row in rows]) for name in names]
-        given = sa.func.unnest(*arrays).table_valued(*names).render_derived(name="given")
+        given = sa.func.unnest(*arrays).table_valued(*names).render_derived(name=f"{table.name}_given")
         insert = postgresql.insert(table).from_select(names, sa.select(*(given.c[name] for name in names)))
         if conflict:
             insert = insert.on_conflict_do_update(index_elements=conflict, set_=update(insert.excluded))
-        self.session.execute(insert)
+        return insert
 
     def _delete(self, table, keys: list):
         for chunk in _chunks(keys, _CHUNK_ROWS // 2):
