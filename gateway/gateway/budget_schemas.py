@@ -78,12 +78,10 @@ class ProjectListQuerySchema(Schema):
     status = fields.String(load_default=None, validate=validate.Length(max=32),
                            metadata={"description": "Statut du projet ou de sa réalisation (etudes_conception ...)"})
     selected = fields.Boolean(load_default=None)
-    query = fields.String(load_default=None, validate=validate.Length(max=100), metadata={
-        "description": "Mots du titre, de la description ou de l'adresse, tous présents (accents, majuscules et "
-                       "pluriels ignorés) ; « une expression » entre guillemets ; un préfixe*"})
+    query = fields.String(load_default=None, validate=validate.Length(max=100),
+                          metadata={"description": "Mots du titre, de la description ou de l'adresse, « expression »"})
     sort = fields.String(load_default="position", validate=validate.OneOf(SORTS), metadata={
-        "description": "position, random (avec seed), title, cost, votes (- : décroissant), relevance ; avec "
-                       "`query`, position et relevance donnent les plus pertinents d'abord"})
+        "description": "position, random (seed), title, cost, votes (- : décroissant), relevance (défaut avec query)"})
     seed = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = offset_field()
