@@ -143,6 +143,8 @@ def shape(item: dict) -> dict | None:
         shaped.update(edition=edition.get("title") if isinstance(edition, dict) else edition,
                       arrondissement=_arrondissement(item.get("arrondissement")),
                       actions=_actions(item, kind), url=url_for("budget.project", project_id=shaped["id"]))
+        if "vote" in shaped["actions"] and item.get("cycle_id"):  # the pages only: the API's item has no such field
+            shaped["vote_url"] = url_for("budget.ballot", cycle_id=str(item["cycle_id"]))
     else:
         shaped.update(signatures_count=item.get("signatures_count") or 0, threshold=item.get("threshold"),
                       arrondissement=_arrondissement(item.get("arrondissement")),

@@ -51,7 +51,7 @@ def test_the_form_offers_every_kind_with_its_state_its_link_and_what_to_do_inste
                                          "Pour des fontaines au canal", "Fontaines rue Manin"))
     assert "<script>" not in page and "&lt;script&gt;alert(" in found
     assert "Projet du budget participatif 2019" in found and "Lauréat, 10e arrondissement" in found
-    assert f'href="/budget-participatif/projets/{PROJECT_ID}">Voter pour ce projet' in found
+    assert 'href="/budget-participatif/8d7c6b5a-4938-4726-a615-04f3e2d1c0b8/vote">Voter pour ce projet' in found
     assert f'href="/budget-participatif/projets/{PROJECT_ID}#suivre">Suivre ce projet' in found
     assert f'href="/idees/{OTHER_IDEA_ID}#soutenir">Soutenir cette idée' in found
     assert f'href="/petitions/{PETITION_ID}#signer">Signer la pétition' in found
