@@ -83,8 +83,8 @@ class Inbox(UseCases):
     def waiting_counts(self) -> tuple:
         """({(scheme, direction): ideas waiting}, overdue count), for the service's gauges (every sweep) and status:
         read from the open inbox's indexes (they cost the open ideas, not every idea the inbox ever received), and
-        counted again only once the inbox changed (the overdue count: or FRESH_SECONDS of the clock passed)."""
+        counted again once the inbox changed or a slice of FRESH_SECONDS of the clock passed (inbox_counts)."""
         now = self.clock()
-        return (dict(MEMORY.counts(self.session, "waiting by scheme", None,
+        return (dict(MEMORY.counts(self.session, "waiting by scheme", now,
                                    lambda: queries.waiting_by_scheme(self.session))),
                 MEMORY.counts(self.session, "overdue", now, lambda: queries.overdue_count(self.session, now)))

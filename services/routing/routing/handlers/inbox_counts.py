@@ -4,10 +4,12 @@ the same one, count it once.
 
 A count is kept under the list's version: the latest `updated_at` of the inbox (one step down an index; every
 write of an item sets it), so a count is exact again as soon as any item was received, decided, undone, assigned
-or closed, in this process or another replica. What no write changes, the clock, moves a list's overdue count
-(and an age filter) a little: a count is kept for one slice of `FRESH_SECONDS` of the use case's clock, so these
-may lag by that much. Not covered, within the same slice: a write on another replica whose clock is behind the
-latest `updated_at` (milliseconds apart, NTP) leaves the version unchanged until the slice ends.
+or closed, in this process or another replica. It is kept for one slice of `FRESH_SECONDS` of the use case's
+clock at most, which bounds what the version misses:
+- the clock itself, which no write moves: an idea passing its deadline (the overdue count), an age filter;
+- a write stamped earlier than the latest `updated_at` but committed after it (two transactions writing the inbox at
+  once, or replicas whose clocks differ by a few milliseconds): the version does not move.
+The stated staleness is thus FRESH_SECONDS (10 s), and none after a write that is the latest.
 """
 import weakref
 from collections import OrderedDict
@@ -28,11 +30,11 @@ class CountsMemory:
     def __init__(self):
         self._by_database = weakref.WeakKeyDictionary()
 
-    def counts(self, session, what: str, now: datetime | None, count):
-        """`count()`'s answer, remembered while the inbox's version (and, given `now`, the clock's slice: for
-        counts the clock changes) stays the same. `what`: which count (a list's filters fingerprint...)."""
+    def counts(self, session, what: str, now: datetime, count):
+        """`count()`'s answer, remembered while the inbox's version and the clock's slice stay the same. `what`:
+        which count (a list's filters fingerprint...)."""
         version = session.execute(sa.select(sa.func.max(InboxItem.updated_at))).scalar()
-        key = (what, version, None if now is None else int(now.timestamp() // FRESH_SECONDS))
+        key = (what, version, int(now.timestamp() // FRESH_SECONDS))
         memory = self._by_database.setdefault(session.get_bind(), OrderedDict())
         if key in memory:
             memory.move_to_end(key)
