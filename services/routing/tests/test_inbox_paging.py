@@ -167,6 +167,7 @@ FORGED = {
     "not JSON": _b64(b"deadline=tomorrow"),
     "JSON, not a list": _b64(b'{"deadline_at": "2026-11-01"}'),
     "another version": _document(2, *GOOD_PLACE, FINGERPRINT),
+    "a version that only equals 1": _document(True, *GOOD_PLACE, FINGERPRINT),
     "too few parts": _document(1, GOOD_PLACE[0], FINGERPRINT),
     "a number for a date": _document(1, 17, GOOD_PLACE[1], GOOD_PLACE[2], FINGERPRINT),
     "not a date": _document(1, "demain", *GOOD_PLACE[1:], FINGERPRINT),

@@ -55,8 +55,8 @@ def decode_cursor(cursor: str, fingerprint: str) -> tuple:
         document = json.loads(raw.decode("utf-8"))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise RuleBroken(BAD_CURSOR, "after") from None
-    if (not isinstance(document, list) or len(document) != 5 or document[0] != CURSOR_VERSION
-            or not all(isinstance(part, str) for part in document[1:])):
+    if (not isinstance(document, list) or len(document) != 5 or type(document[0]) is not int
+            or document[0] != CURSOR_VERSION or not all(isinstance(part, str) for part in document[1:])):
         raise RuleBroken(BAD_CURSOR, "after")
     _, deadline_text, received_text, idea_text, made_for = document
     try:
