@@ -58,9 +58,13 @@ class StageChange(Base):
 
 class Project(Base):
     __tablename__ = "budget_projects"
-    # The lists' orders within a cycle (submission, title) read an index, not a sort of the cycle's projects.
-    __table_args__ = (sa.Index("ix_budget_projects_cycle_position", "cycle_id", "position"),
-                      sa.Index("ix_budget_projects_cycle_title", "cycle_id", "title"))
+    # The lists' orders within a cycle (submission, title) read an index, not a sort of the cycle's projects; the
+    # listed projects' counts per cycle and place (the list's total and map) read the partial index alone.
+    __table_args__ = (sa.Index("ix_budget_projects_cycle_position", "cycle_id", "position", "id"),
+                      sa.Index("ix_budget_projects_cycle_title", "cycle_id", "title"),
+                      sa.Index("ix_budget_projects_listed", "cycle_id", "arrondissement", "sector",
+                               postgresql_where=sa.text("draft IS false AND merged_into IS NULL"),
+                               sqlite_where=sa.text("draft IS 0 AND merged_into IS NULL")))
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     cycle_id: Mapped[str] = mapped_column(sa.ForeignKey("budget_cycles.id", ondelete="CASCADE"), index=True)

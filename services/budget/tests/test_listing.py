@@ -80,3 +80,34 @@ def test_the_counts_need_a_cycle_id():
     with pytest.raises(InvalidInput) as refused:
         load(schemas.CycleIdSchema(), {"cycle_id": "pas-un-identifiant"})
     assert list(refused.value.details) == ["cycle_id"]
+
+
+def test_the_default_order_read_cycle_by_cycle_is_the_order_of_one_sort(run, store):
+    """Pages of the default order (newest cycle first, then submission) are read cycle by cycle through an index
+    (issue 17): every page is the slice of the one sort over every listed project the list used to do."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+    from budget.models import Cycle, Project
+
+    moments = [datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC)]
+    for number, moment in enumerate(moments):  # two cycles created at the same moment: their ids break the tie
+        cycle = run("create_cycle", ADMIN, {**CYCLE, "title": f"Budget participatif 202{number}"},
+                    clock=lambda moment=moment: moment)
+        for index in range(3 + 2 * number):
+            submit(run, cycle["id"], title=f"Projet {index} du cycle {number}",
+                   **({"sector": "paris-centre"} if index % 2 else {}))
+    with store.uow() as uow:
+        expected = uow.session.execute(sa.select(Project.id).join(Cycle, Cycle.id == Project.cycle_id).where(
+            Project.draft.is_(False), Project.merged_into.is_(None)).order_by(
+            Cycle.created_at.desc(), Project.cycle_id, Project.position, Project.id)).scalars().all()
+    assert len(expected) == 15
+    for limit in (1, 4, 7, 20):
+        for offset in range(0, 17):
+            listed = run("list_projects", {"limit": limit, "offset": offset})
+            assert [p["id"] for p in listed["items"]] == expected[offset:offset + limit]
+            assert listed["total"] == 15 and listed["by_sector"] == {"paris-19": 9, "paris-centre": 6}
+    in_sector = run("list_projects", {"sector": "paris-centre", "limit": 4, "offset": 2})
+    assert [p["id"] for p in in_sector["items"]] == [
+        project_id for project_id in expected if project_id in {p["id"] for p in run("list_projects", {
+            "sector": "paris-centre", "limit": 50, "offset": 0})["items"]}][2:6]

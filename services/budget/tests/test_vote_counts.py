@@ -176,8 +176,9 @@ def test_the_migration_counts_the_ballots_already_cast(budget_db, store, run, vo
 
 def test_the_lookups_that_grew_with_the_data_have_their_index(budget_db, store):
     """The personal-data export finds an account's ballots by account alone; the lists read a cycle's projects in
-    their order of submission or of title (issue 17)."""
+    their order of submission or of title, and count the listed ones per cycle and place (issue 17)."""
     indexes = {table: {tuple(index["column_names"]) for index in sa.inspect(store.engine).get_indexes(table)}
                for table in ("budget_ballots", "budget_projects")}
     assert ("account_id",) in indexes["budget_ballots"]
-    assert {("cycle_id", "position"), ("cycle_id", "title")} <= indexes["budget_projects"]
+    assert {("cycle_id", "position", "id"), ("cycle_id", "title"),
+            ("cycle_id", "arrondissement", "sector")} <= indexes["budget_projects"]

@@ -42,21 +42,44 @@ class ProjectViews(UseCases):
             if found is None:  # only short or common words: nothing to look for
                 return {"items": [], "total": 0, "by_arrondissement": {}, "by_sector": {}}
             matches = found.matches
-        joined = self._joined(sa.select(Project), matches).where(*conditions)
-        projects = self.session.execute(joined.order_by(*self._order(query, matches))
-                                        .limit(query["limit"]).offset(query["offset"])).scalars().all()
-        # One grouped count gives the map's counts and the total (their sum): the filter is evaluated once.
-        total, by_arrondissement, by_sector = 0, {}, {}
-        counts = self._joined(sa.select(Project.arrondissement, Project.sector, sa.func.count()), matches).where(
-            *conditions).group_by(Project.arrondissement, Project.sector)
-        for arrondissement, sector, count in self.session.execute(counts):
+        # One grouped count gives the map's counts, the total (their sum) and each cycle's share of the list.
+        total, per_cycle, by_arrondissement, by_sector = 0, {}, {}, {}
+        counts = self._joined(sa.select(Project.cycle_id, Project.arrondissement, Project.sector, sa.func.count()),
+                              matches, with_cycle=query.get("edition") or query.get("status")).where(
+            *conditions).group_by(Project.cycle_id, Project.arrondissement, Project.sector)
+        for cycle_id, arrondissement, sector, count in self.session.execute(counts):
             total += int(count)
+            per_cycle[cycle_id] = per_cycle.get(cycle_id, 0) + int(count)
             if arrondissement is not None:
                 by_arrondissement[str(arrondissement)] = by_arrondissement.get(str(arrondissement), 0) + int(count)
             key = sector or domain.PARIS
             by_sector[key] = by_sector.get(key, 0) + int(count)
+        joined = self._joined(sa.select(Project), matches).where(*conditions)
+        if matches is None and (query.get("sort") or "position") == "position":
+            projects = self._page_by_cycle(joined, per_cycle, query["offset"], query["limit"])
+        else:
+            projects = self.session.execute(joined.order_by(*self._order(query, matches))
+                                            .limit(query["limit"]).offset(query["offset"])).scalars().all()
         return {"items": self.project_views(projects, viewer), "total": total,
                 "by_arrondissement": by_arrondissement, "by_sector": by_sector}
+
+    def _page_by_cycle(self, joined, per_cycle: dict, offset: int, limit: int) -> list:
+        """The default order (the newest cycle first, then the order of submission) read cycle by cycle through
+        the (cycle_id, position) index: each cycle's count says which cycles the page falls in, so no listed
+        project outside the page is read or sorted, however many there are."""
+        cycles = self.session.execute(sa.select(Cycle.id).where(Cycle.id.in_(list(per_cycle))).order_by(
+            Cycle.created_at.desc(), Cycle.id)).scalars().all() if per_cycle else []
+        projects = []
+        for cycle_id in cycles:
+            if offset >= per_cycle[cycle_id]:
+                offset -= per_cycle[cycle_id]
+                continue
+            projects += self.session.execute(joined.where(Project.cycle_id == cycle_id).order_by(
+                Project.position, Project.id).limit(limit - len(projects)).offset(offset)).scalars().all()
+            offset = 0
+            if len(projects) >= limit:
+                break
+        return projects
 
     def project_counts(self, cycle_id) -> dict:
         """How many listed projects a cycle has in each project status (a winner counts as a winner, whatever
@@ -86,9 +109,12 @@ class ProjectViews(UseCases):
                           if doc_id in rows and project_index.findable(rows[doc_id][0])]}
 
     @staticmethod
-    def _joined(statement, matches):
-        """`statement` over the projects with their cycle, and their text matches when a query is searched."""
-        statement = statement.select_from(Project).join(Cycle, Cycle.id == Project.cycle_id)
+    def _joined(statement, matches, with_cycle=True):
+        """`statement` over the projects (with their cycle unless no condition reads it), and their text matches
+        when a query is searched."""
+        statement = statement.select_from(Project)
+        if with_cycle:
+            statement = statement.join(Cycle, Cycle.id == Project.cycle_id)
         return statement if matches is None else statement.join(matches, matches.c.doc_id == Project.id)
 
     @staticmethod

@@ -16,6 +16,8 @@ branch_labels = None
 depends_on = None
 
 BALLOTS = ""  # the rows that count a cycle's ballots themselves (handlers/vote_counts.py)
+# The listed projects (neither drafts nor merged sources), written as the lists' queries write it (models.py).
+LISTED_POSTGRESQL, LISTED_SQLITE = "draft IS false AND merged_into IS NULL", "draft IS 0 AND merged_into IS NULL"
 
 
 def upgrade():
@@ -28,8 +30,11 @@ def upgrade():
         sa.Column("total", sa.Integer, nullable=False),
     )
     op.create_index("ix_budget_ballots_account_id", "budget_ballots", ["account_id"])
-    op.create_index("ix_budget_projects_cycle_position", "budget_projects", ["cycle_id", "position"])
+    op.create_index("ix_budget_projects_cycle_position", "budget_projects", ["cycle_id", "position", "id"])
     op.create_index("ix_budget_projects_cycle_title", "budget_projects", ["cycle_id", "title"])
+    # The listed projects' counts per cycle and place (the list's total and map) read this index alone.
+    op.create_index("ix_budget_projects_listed", "budget_projects", ["cycle_id", "arrondissement", "sector"],
+                    postgresql_where=sa.text(LISTED_POSTGRESQL), sqlite_where=sa.text(LISTED_SQLITE))
     _count_the_ballots_cast()
 
 
@@ -51,6 +56,7 @@ def _count_the_ballots_cast():
 
 
 def downgrade():
+    op.drop_index("ix_budget_projects_listed", "budget_projects")
     op.drop_index("ix_budget_projects_cycle_title", "budget_projects")
     op.drop_index("ix_budget_projects_cycle_position", "budget_projects")
     op.drop_index("ix_budget_ballots_account_id", "budget_ballots")
