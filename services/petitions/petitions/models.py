@@ -36,6 +36,7 @@ class Petition(Base):
         sa.Index("ix_petitions_list_popular", "status", sa.text("signatures_count DESC"),
                  sa.text(f"{PUBLISHED_AT} DESC"), "id", **_VISIBLE),
         sa.Index("ix_petitions_list_arrondissement", "arrondissement", "status", **_VISIBLE),
+        sa.Index("ix_petitions_updated_at", "updated_at"),  # the list's version (handlers/tab_counts.py)
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)

@@ -16,6 +16,7 @@ from hubkit.runner import alembic_config, migrate
 from petitions import SERVICE_NAME, domain
 from petitions.handlers import Context
 from petitions.handlers.common import utcnow
+from petitions.handlers.tab_counts import TAB_COUNTS_SECONDS
 from petitions.settings import Settings
 
 from .conftest import PACKAGE_DIR
@@ -35,9 +36,9 @@ STATUSES = (domain.DRAFT, domain.SUBMITTED) + domain.PUBLIC_STATUSES
 
 @pytest.fixture
 def run(store, throttle, accounts, use_case):
-    def run(method, *args):
+    def run(method, *args, clock=utcnow):
         with store.uow() as uow:
-            return use_case(Context(uow, throttle, accounts, SETTINGS, utcnow), method)(*args)
+            return use_case(Context(uow, throttle, accounts, SETTINGS, clock), method)(*args)
     return run
 
 
@@ -214,7 +215,7 @@ def test_on_postgresql_each_order_of_a_tab_is_read_from_its_index(run, store, da
     statements = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().startswith("SELECT") and "FROM petitions" in statement:
+        if statement.lstrip().startswith("SELECT") and "FROM petitions" in statement and "LIMIT" in statement:
             statements.append((statement, parameters))
     sa.event.listen(store.engine, "before_cursor_execute", capture)
     try:
@@ -229,6 +230,55 @@ def test_on_postgresql_each_order_of_a_tab_is_read_from_its_index(run, store, da
         for statement, parameters in statements:
             plans.append("\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement,
                                                                                  parameters)))
-    recent, popular = plans[1], plans[3]  # each after its tab counts
+    recent, popular = plans  # the pages (the tab counts are read from ix_petitions_list_*, or remembered)
     assert "ix_petitions_list_recent" in recent and "Sort" not in recent, recent
     assert "ix_petitions_list_popular" in popular and "Sort" not in popular, popular
+
+
+# --- the tab counts, remembered under the list's version ----------------------------------------------------
+
+def counting(store):
+    """The grouped counts the list runs, as they run."""
+    counted = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "count(*)" in statement and "GROUP BY petitions.status" in statement:
+            counted.append(statement)
+    sa.event.listen(store.engine, "before_cursor_execute", capture)
+    return counted
+
+
+def test_the_tab_counts_are_counted_once_per_version_and_exact_after_any_step(run, store, accounts):
+    first = opened(run, accounts)
+    counted = counting(store)
+    query = {"status": "open", "query": "", "sort": "popular", "limit": 20, "offset": 0}
+    assert [run("list_petitions", query)["counts"]["open"] for _ in range(3)] == [1, 1, 1]
+    searched = {**query, "query": "bancs"}
+    assert [run("list_petitions", searched)["total"] for _ in range(2)] == [1, 1]
+    assert len(counted) == 2  # once for the list, once for the search
+    second = opened(run, accounts)  # a step: the version moves
+    assert run("list_petitions", query)["counts"]["open"] == 2 and run("list_petitions", searched)["total"] == 2
+    assert run("close_expired") == 0  # nothing due: no step, nothing recounted
+    assert run("list_petitions", query)["counts"]["open"] == 2 and len(counted) == 4
+    with store.uow() as uow:
+        uow.session.execute(sa.text("UPDATE petitions SET closes_at = :past WHERE id = :id"),
+                            {"id": second, "past": utcnow() - timedelta(seconds=1)})
+    assert run("close_expired") == 1
+    page = run("list_petitions", query)
+    assert page["counts"]["open"] == 1 and page["counts"]["closed"] == 1 and [i["id"] for i in page["items"]] == \
+        [first]
+
+
+def test_a_step_that_does_not_move_the_version_is_counted_at_the_next_slice_of_the_clock(run, store, accounts):
+    petition_id, latest = opened(run, accounts), opened(run, accounts)  # `latest`: the list's version
+    now = utcnow()
+    query = {"status": "open", "query": "", "sort": "recent", "limit": 20, "offset": 0}
+    assert run("list_petitions", query, clock=lambda: now)["counts"]["open"] == 2
+    with store.uow() as uow:  # a step committed with an earlier clock than the latest one
+        uow.session.execute(sa.text("UPDATE petitions SET status = 'closed', updated_at = :earlier WHERE id = :id"),
+                            {"id": petition_id, "earlier": now - timedelta(days=1)})
+    page = run("list_petitions", query, clock=lambda: now)
+    assert page["counts"]["open"] == 2 and [item["id"] for item in page["items"]] == [latest]  # the page is not
+    later = now + timedelta(seconds=TAB_COUNTS_SECONDS)
+    assert run("list_petitions", query, clock=lambda: later)["counts"] == {
+        "open": 1, "threshold_reached": 0, "answered": 0, "closed": 1, "rejected": 0}

@@ -1,6 +1,7 @@
 """Keeping the text index (hubkit.text_index) in step with the petitions, in the transaction that changes one:
 each step that changes what the index should hold of a petition (publication, rejection, closing, demo seeding)
-calls `index_petition`. What it holds, and why: domain/suggestions.py."""
+calls `index_petition`; the steps between suggested states (threshold reached, Council, answer) keep the kind and
+the text, and do not. What it holds, and why: domain/suggestions.py."""
 from hubkit.text_index import TextIndex
 
 from .. import domain
@@ -18,9 +19,3 @@ def index_petition(context: Context, petition: Petition):
     if kind is not None:
         index.put(kind, petition.id, petition.title, petition.asks)
 
-
-def documents_of(petitions) -> list:
-    """(kind, id, title, body) of the petitions to index, for `TextIndex.put_many` (backfill)."""
-    return [(kind, petition.id, petition.title, petition.asks) for petition in petitions
-            if (kind := domain.index_kind(petition.status, bool(petition.hidden),
-                                          petition.threshold_reached_at is not None)) is not None]

@@ -5,6 +5,7 @@ from hubkit.text_index import TextIndex
 
 from .. import domain
 from ..models import Petition, Signature, Sponsor
+from . import tab_counts
 from .common import Context
 from .views import Views
 
@@ -31,9 +32,9 @@ class Reading:
 
         Each tab's page comes from its index (models.py) in its order, or, with words to search, from the text
         index (hubkit.text_index: every word, "a phrase", prefix*, accents and plurals ignored), the most
-        relevant first, then in the chosen order. The tab counts are one grouped count, of the visible
-        petitions (index only) or of those found. Words with nothing searchable in them (only punctuation or
-        stop words) find nothing."""
+        relevant first, then in the chosen order, then by id. The tab counts are one grouped count, of the visible
+        petitions (index only) or of those found, remembered under the list's version (tab_counts.py). Words
+        with nothing searchable in them (only punctuation or stop words) find nothing."""
         session, words = self.context.session, query["query"].strip()
         found = TextIndex(session).search(words, kinds=domain.INDEX_KINDS) if words else None
         if words and found is None:
@@ -50,9 +51,8 @@ class Reading:
             counted = counted.join(matches, matches.c.doc_id == Petition.id)
             statement = statement.join(matches, matches.c.doc_id == Petition.id)
             order.append(matches.c.score.desc())
-        counts = dict(session.execute(counted.group_by(Petition.status)).all())
-        tabs = {group: sum(counts.get(status, 0) for status in statuses)
-                for group, statuses in domain.LIST_GROUPS.items()}
+        tabs = tab_counts.remembered(self.context, words, query.get("arrondissement"),
+                                     lambda: _by_tab(session.execute(counted.group_by(Petition.status)).all()))
         published = sa.func.coalesce(Petition.opened_at, Petition.moderated_at)
         if query["sort"] == "popular":  # the total kept on the row (handlers/signature_totals.py)
             order.append(Petition.signatures_count.desc())
@@ -77,3 +77,9 @@ class Reading:
             Signature.account_id == account_id).order_by(Signature.created_at.desc())).scalars().all()
         return {"authored": self.views.summaries(authored, actor), "sponsored": self.views.summaries(sponsored, actor),
                 "signed": self.views.summaries(signed, actor)}
+
+
+def _by_tab(counted: list) -> dict:
+    """(status, count) rows -> each tab's count."""
+    counts = dict(counted)
+    return {group: sum(counts.get(status, 0) for status in statuses) for group, statuses in domain.LIST_GROUPS.items()}
