@@ -60,7 +60,8 @@ def test_the_threshold_and_the_limit_are_respected(run, submitted):
     assert similar(run, UNRELATED) == []
     assert similar(run, "le la les des") == []  # no word that means anything
     for _ in range(4):
-        submit(run, submitted["id"], title="Des fontaines à boire dans le square", description="Des fontaines à boire pour l'été.")
+        submit(run, submitted["id"], title="Des fontaines à boire dans le square",
+               description="Des fontaines à boire pour l'été.")
     found = similar(run, "fontaines à boire", limit=3)
     assert len(found) == 3 and all(item["similarity"] >= 0.2 for item in found)
     assert [item["similarity"] for item in found] == sorted((item["similarity"] for item in found), reverse=True)
@@ -149,10 +150,12 @@ def test_search_every_word_a_phrase_a_prefix_accents_and_plurals(run, submitted)
 
 def test_search_ranks_by_relevance_then_by_submission(run, submitted):
     cycle_id = submitted["id"]
-    once = submit(run, cycle_id, title="Un parc pour les chiens", description="Un espace clos pour les chiens dans un parc.")["id"]
+    once = submit(run, cycle_id, title="Un parc pour les chiens",
+                  description="Un espace clos pour les chiens dans un parc.")["id"]
     twice = submit(run, cycle_id, title="Des fontaines dans le parc", description="Des fontaines, encore des "
                    "fontaines, toujours des fontaines dans le parc.")["id"]
-    same = [submit(run, cycle_id, title="Réparer le parc", description="Le parc est abîmé, ses allées aussi.")["id"] for _ in range(2)]
+    same = [submit(run, cycle_id, title="Réparer le parc", description="Le parc est abîmé, ses allées aussi.")["id"]
+            for _ in range(2)]
     listed = page(run, "parc", cycle_id=cycle_id)
     ids = [item["id"] for item in listed["items"]]
     assert listed["total"] == len(ids) == 5 and set(ids) == {submitted["fountains"], once, twice, *same}
@@ -160,6 +163,8 @@ def test_search_ranks_by_relevance_then_by_submission(run, submitted):
     assert page(run, "parc", cycle_id=cycle_id, sort="relevance")["items"] == listed["items"]
     by_title = [item["title"] for item in page(run, "parc", cycle_id=cycle_id, sort="title")["items"]]
     assert by_title == sorted(by_title)  # an explicit order still applies
+    fountains = [item["id"] for item in page(run, "fontaines", cycle_id=cycle_id)["items"]]
+    assert fountains == [twice, submitted["fountains"]]  # the word four times in a short text ranks first
     counted = page(run, "parc", cycle_id=cycle_id, limit=2)
     assert counted["total"] == 5 and counted["by_sector"] == {"paris-19": 5} and len(counted["items"]) == 2
 

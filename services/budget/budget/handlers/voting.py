@@ -11,8 +11,9 @@ the whole batch: one SELECT ... FOR UPDATE of the existing ballots, one multi-ro
 NOTHING RETURNING of the new ones (a voter whose first ballot another transaction is writing at the same moment
 gets 409 BALLOT_IN_PROGRESS, as before), one UPDATE of the replaced ones, the choices, the replaced receipts, the
 paper ballots the online ones supersede, the live counts' differences (one upsert: vote_counts.py), and one
-anonymous `ballot_cast` per cycle of the batch (its `count` the ballots it stands for). On PostgreSQL each of these is ONE statement whatever the batch's size (unnest of
-arrays, or = ANY(array), each array ONE text parameter: a cached statement, no per-row work in the driver).
+anonymous `ballot_cast` per cycle of the batch (its `count` the ballots it stands for). On PostgreSQL each of
+these is ONE statement whatever the batch's size (unnest of arrays, or = ANY(array), each array ONE text
+parameter: a cached statement, no per-row work in the driver).
 """
 from contextlib import nullcontext
 from dataclasses import dataclass, field
