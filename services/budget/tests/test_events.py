@@ -161,3 +161,17 @@ def test_a_batch_of_ballots_over_rpc_answers_each_item(config, budget_service, s
         assert UseCasesOf(context(uow)).live_counts(ADMIN, made["cycle_id"])["ballots_count"] == 4  # Camille's and three
     [cast] = [e for e in store.events("ballot_cast") if e["correlation_id"].startswith("req-")]
     assert cast["correlation_id"] == "req-0" and cast["payload"]["count"] == 3
+
+
+def test_similar_content_over_rpc_answers_any_caller_and_refuses_bad_input(config, budget_service, store):
+    """The similar panel's RPC is a public read: a call without an actor gets the project, with what it is and what
+    to do with it now; bad input is refused with its fields, before the database is read."""
+    made = cycle_at_the_vote(store)
+    with signed_proxy("budget", config) as budget:
+        [found] = budget.similar_content({"title": "Des bancs rue Manin, pour monter au parc"})["items"]
+        with pytest.raises(Exception) as refused:
+            budget.similar_content({"title": " ", "limit": 11})
+    assert found["id"] == made["project_id"] and found["kind"] == "project" and found["edition"] == "2026"
+    assert found["status"] == "selected" and found["actions"] == ["vote", "follow"]
+    assert getattr(refused.value, "code", None) == "VALIDATION_ERROR"
+    assert set(getattr(refused.value, "details", {})) == {"title", "limit"}
