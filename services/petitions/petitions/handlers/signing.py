@@ -19,6 +19,9 @@ arrive within a few milliseconds into one `sign_petitions` call (hubkit.batching
    ids those of the first) and the threshold transition at most once per petition (a conditional update: one
    transition, one event).
 
+After the events, the new signatures are added to each petition's total on its row, the popular order's
+(signature_totals.py: on PostgreSQL only when no other transaction holds that row, never waiting for it).
+
 The count is exact at every commit. A crossing missed by two concurrent transactions that each saw the other
 uncommitted is caught by the periodic sweep (`Sweep.reach_missed_thresholds`); `AntiFraud.recount` rebuilds the
 counters from the signatures themselves. The statements themselves are built once, in `signing_statements`.
