@@ -1,5 +1,6 @@
 """`python -m ideas` / `hub-ideas`: run, migrate, seed demo ideas."""
 import argparse
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -136,6 +137,7 @@ def seed_demo_ideas():
 
 
 IMPORT_BATCH = 500  # rows per unit of work: short transactions, and the index written once per batch
+IMPORT_NICENESS = 10
 
 
 def import_madrid(path: Path, new_unit_of_work=None, batch: int = IMPORT_BATCH) -> dict:
@@ -199,6 +201,7 @@ def main(argv=None):
         if not args.csv.is_file():
             print(f"{args.csv}: fichier introuvable.", file=sys.stderr)
             sys.exit(2)
+        os.nice(IMPORT_NICENESS)  # a batch job: the services beside it on the machine keep their share of the CPU
         outcomes = import_madrid(args.csv)
         skipped = {k: v for k, v in outcomes.items() if k not in ("created", "existing")}
         print(f"Decide Madrid : {outcomes.get('created', 0)} idée(s) importée(s), "

@@ -1,6 +1,11 @@
 """Reading the idea box: an idea with its timeline, comments and what the reader did, the listing, and the ideas
 (and consultation proposals) similar to a text being typed."""
+import time
+from contextlib import contextmanager
+
+import eventlet
 import sqlalchemy as sa
+from eventlet.semaphore import Semaphore
 
 from hubkit.errors import NotFound
 from hubkit.text_index import TextIndex
@@ -9,6 +14,31 @@ from .. import domain
 from ..domain import consultations as cd
 from ..models import Comment, Consultation, Follow, Idea, Proposal, Report, StatusChange, Support
 from .common import UseCases, aware
+
+
+class SimilarityGate:
+    """Similar ideas are computed `slots` at a time per process, and a slot rests `rest` times as long as its
+    computation took before it serves the next one: however many citizens type at once, similarity takes a bounded
+    share of the process's event loop (about slots / (1 + rest) of it), and idea pages, lists and submissions keep
+    the rest (issue 17, "never block the loop"). Measured on PostgreSQL: every RPC costs the loop a few
+    milliseconds (a `health` call hammered by 8 clients makes an idea page 11 times slower), so what protects the
+    other requests is bounding how much of the loop similarity may take, not moving one step of it to a thread.
+    Under a rush, similarity requests wait their turn (a citizen typing asks again a moment later)."""
+
+    def __init__(self, slots: int, rest: float):
+        self.slots, self.rest = Semaphore(slots), rest
+
+    @contextmanager
+    def turn(self):
+        self.slots.acquire()
+        started = time.monotonic()
+        try:
+            yield
+        finally:  # the answer leaves now; the slot comes back after its rest
+            eventlet.spawn_after(self.rest * (time.monotonic() - started), self.slots.release)
+
+
+SIMILARITY = SimilarityGate(slots=1, rest=2)
 
 
 class IdeaViews(UseCases):
@@ -141,9 +171,10 @@ class IdeaViews(UseCases):
         hidden and merged ideas, hidden proposals and amendments are not in it. Each says whether it still takes
         supports, and a forwarded idea where it went, so the page offers what can still be done."""
         kinds = (domain.IDEA_DOCUMENT, domain.PROPOSAL_DOCUMENT) if with_proposals else (domain.IDEA_DOCUMENT,)
-        found = TextIndex(self.session).similar(
-            title, description, kinds=kinds, limit=domain.SIMILAR_LIMIT, threshold=domain.SIMILAR_THRESHOLD,
-            exclude={(domain.IDEA_DOCUMENT, str(item)) for item in exclude})
+        with SIMILARITY.turn():
+            found = TextIndex(self.session).similar(
+                title, description, kinds=kinds, limit=domain.SIMILAR_LIMIT, threshold=domain.SIMILAR_THRESHOLD,
+                exclude={(domain.IDEA_DOCUMENT, str(item)) for item in exclude})
         if not found:
             return []
         wanted = {kind: [doc_id for k, doc_id, _ in found if k == kind] for kind in kinds}
