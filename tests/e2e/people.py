@@ -60,11 +60,17 @@ def resident(platform, mail_link, name: str, postcode: str = "75019") -> Person:
 
 def administrator(platform, label: str = "admin", pseudonym: str = "Admin") -> Person:
     """A new administrator, made with `accounts create-admin` as an operator would (admins also act as agents and
-    moderators), one process per command, beside the running accounts service (on SQLite, writers queue: hubkit.db)."""
+    moderators), one process per command. On a local SQLite file the command competes with the running service:
+    in WAL mode its transaction fails at once ("database is locked") if the service committed between its read and
+    its write, so a refusal for that reason alone is tried again (twice at most); any other failure fails the test."""
     email = f"{label}.{time.monotonic_ns()}@paris.fr"
-    made = subprocess.run([sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
-                           f"{pseudonym} {time.monotonic_ns() % 10**6}", "--password", PASSWORD],
-                          env=platform.env, capture_output=True, text=True)
+    command = [sys.executable, "-m", "accounts", "create-admin", "--email", email, "--pseudonym",
+               f"{pseudonym} {time.monotonic_ns() % 10**6}", "--password", PASSWORD]
+    for attempt in range(3):
+        made = subprocess.run(command, env=platform.env, capture_output=True, text=True)
+        if made.returncode == 0 or "database is locked" not in made.stderr:
+            break
+        time.sleep(0.5)
     assert made.returncode == 0, f"accounts create-admin failed: {made.stderr[-3000:]}"
     return signed_in(platform, email)
 

@@ -101,9 +101,6 @@ def _sqlite_engine(url: str, **kwargs) -> sa.Engine:
     instead (the pool's wait is green). Real transactions: pysqlite's legacy mode
     starts transactions late and lets a SAVEPOINT commit on its own, which would
     break `first_delivery`; the driver is put in autocommit and BEGIN is emitted here.
-    IMMEDIATE: another process on the same file (a command beside the service, a replica) waits at BEGIN
-    (busy_timeout) instead of failing at once with "database is locked" when a deferred transaction that read
-    tries to write after the other committed (WAL's busy snapshot, which no timeout waits out).
     """
     kwargs.setdefault("pool_size", 1)
     kwargs.setdefault("max_overflow", 0)
@@ -121,7 +118,7 @@ def _sqlite_engine(url: str, **kwargs) -> sa.Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN")
 
     return engine
 
