@@ -1,5 +1,6 @@
 """`python -m budget` / `hub-budget`: run, migrate, seed the demo (the Paris winners and a current cycle), import the
-Paris open data of winning projects or a pabulib .pb file."""
+Paris open data of winning projects or a pabulib .pb file, rebuild the projects' text index or the live counts
+(both are kept by the writes: these are for rows changed by hand)."""
 import argparse
 import json
 import sys
@@ -72,6 +73,18 @@ def import_pabulib(path: Path, title: str | None):
                       "stage": cycle["stage"]}))
 
 
+def reindex() -> dict:
+    from .handlers import project_index
+    with _unit_of_work() as uow:
+        return project_index.reindex(uow.session)
+
+
+def recount_votes() -> dict:
+    from .handlers import vote_counts
+    with _unit_of_work() as uow:
+        return vote_counts.recount_every_cycle(uow.session)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="hub-budget", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -83,6 +96,8 @@ def main(argv=None):
     importing = sub.add_parser("import-pabulib", help="import a pabulib .pb file as a cycle at the vote stage")
     importing.add_argument("path", type=Path)
     importing.add_argument("--title")
+    sub.add_parser("reindex", help="put every project back in the text index (similar content, search)")
+    sub.add_parser("recount-votes", help="rewrite every cycle's live counts from its ballots (no vote open)")
     dead_letters.add_parser(sub)  # list, replay, purge: the same for every service (hubkit.dead_letters)
     args = parser.parse_args(argv)
     if args.command == "dead-letters":
@@ -109,6 +124,10 @@ def main(argv=None):
         except (OSError, OpenDataError) as error:
             print(f"Import impossible : {error}", file=sys.stderr)
             sys.exit(1)
+    elif args.command == "reindex":
+        print(json.dumps(reindex()))
+    elif args.command == "recount-votes":
+        print(json.dumps(recount_votes()))
     elif args.command == "import-pabulib":
         from hubkit.errors import HubError
         try:

@@ -2,9 +2,11 @@
 idea, across every edition (the imported Paris winners included), and the project lists' text search (SQLite and
 PostgreSQL)."""
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from budget import schemas
 from budget.adapters import paris_open_data
+from budget.handlers import project_index
 from budget.handlers.drafts import Drafts
 from budget.models import Cycle
 from budget.service import SIMILAR_CONTENT
@@ -180,3 +182,17 @@ def test_the_migration_indexes_the_projects_already_there(budget_db, store, run,
         after = sorted(TextIndex(uow.session).similar("Un jardin partagé", limit=10))
     assert after == before and merged["id"] in {doc_id for _kind, doc_id, _score in after}
     assert not {co_cycle["A"], co_cycle["B"]} & {doc_id for _kind, doc_id, _score in after}
+
+
+def test_reindexing_puts_back_what_the_rule_says(run, store, co_cycle):
+    """`python -m budget reindex`: the index emptied by hand is rebuilt by the same rule as the writes keep it."""
+    merged = merge(run, co_cycle, "A", "B")
+    kept = {item["id"] for item in similar(run, "Un jardin partagé avec un composteur")}
+    with store.uow() as uow:
+        for table in ("text_index_postings", "text_index_documents", "text_index_terms"):
+            uow.session.execute(sa.delete(sa.table(table)))
+    assert similar(run, "Un jardin partagé avec un composteur") == []
+    with store.uow() as uow:
+        assert project_index.reindex(uow.session, batch=2) == {"indexed": 3, "removed": 2}  # C, D, merged; A, B
+    assert {item["id"] for item in similar(run, "Un jardin partagé avec un composteur")} == kept
+    assert merged["id"] in kept and not {co_cycle["A"], co_cycle["B"]} & kept

@@ -182,3 +182,16 @@ def test_the_lookups_that_grew_with_the_data_have_their_index(budget_db, store):
     assert ("account_id",) in indexes["budget_ballots"]
     assert {("cycle_id", "position", "id"), ("cycle_id", "title"),
             ("cycle_id", "arrondissement", "sector")} <= indexes["budget_projects"]
+
+
+def test_recounting_every_cycle_restores_counts_changed_by_hand(run, store, voter, vote_cycle):
+    """`python -m budget recount-votes`: after rows were changed by hand, every cycle's counts are its ballots'."""
+    for _ in range(3):
+        run("cast_ballot", voter(), ballot(vote_cycle, ["P1"]))
+    expected_counts = live(run, vote_cycle)
+    with store.uow() as uow:
+        uow.session.execute(sa.delete(VoteCount))
+    assert live(run, vote_cycle)["ballots_count"] == 0
+    with store.uow() as uow:
+        assert vote_counts.recount_every_cycle(uow.session) == {vote_cycle["id"]: 3}
+    assert live(run, vote_cycle) == expected_counts

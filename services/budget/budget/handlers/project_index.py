@@ -15,7 +15,10 @@ each one's own words: its title and address are indexed.
 """
 from collections.abc import Mapping
 
+import sqlalchemy as sa
 from hubkit.text_index import TextIndex
+
+from ..models import Project
 
 KIND = "project"
 IMPORTED_NOTE_START = "Projet lauréat du budget participatif"  # adapters/paris_open_data.description
@@ -43,3 +46,20 @@ def remove(session, *project_ids):
     index = TextIndex(session)
     for project_id in project_ids:
         index.remove(KIND, str(project_id))
+
+
+def reindex(session, batch: int = 1000) -> dict:
+    """Every project put back in the index by the rule above, `batch` at a time (after rows were changed by hand,
+    or a copy restored without its index): {"indexed": findable projects, "removed": the others}."""
+    indexed = removed = 0
+    after = ""
+    while True:
+        projects = session.execute(sa.select(Project).where(Project.id > after).order_by(Project.id)
+                                   .limit(batch)).scalars().all()
+        if not projects:
+            return {"indexed": indexed, "removed": removed}
+        findable_ones = [project for project in projects if findable(project)]
+        put(session, *findable_ones)
+        remove(session, *(project.id for project in projects if not findable(project)))
+        indexed, removed = indexed + len(findable_ones), removed + len(projects) - len(findable_ones)
+        after = projects[-1].id
