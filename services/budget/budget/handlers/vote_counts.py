@@ -17,14 +17,22 @@ rewrites the cycle's counts with that recount (`replace`): the published results
 import random
 
 import sqlalchemy as sa
-from hubkit.sqllists import one_of
-from sqlalchemy.dialects import postgresql, sqlite
+from hubkit.sqllists import array_literal, one_of
+from sqlalchemy.dialects import sqlite
 
 from .. import domain
 from ..models import Ballot, BallotChoice, Cycle, VoteCount
 
 SHARDS = 4
 BALLOTS = ""  # the `project_id` of the rows that count a cycle's ballots themselves, not their choices
+# PostgreSQL: one cached statement whatever the number of rows (arrays as one text parameter each, hubkit.sqllists),
+# rows upserted in the arrays' order (sorted by the caller).
+UPSERT_POSTGRESQL = sa.text(
+    "INSERT INTO budget_vote_counts (cycle_id, project_id, channel, shard, total) "
+    "SELECT c, p, ch, :shard, t FROM unnest(CAST(:cycle_ids AS varchar[]), CAST(:project_ids AS varchar[]), "
+    "CAST(:channels AS varchar[]), CAST(:totals AS integer[])) WITH ORDINALITY AS u(c, p, ch, t, n) ORDER BY n "
+    "ON CONFLICT (cycle_id, project_id, channel, shard) DO UPDATE SET total = budget_vote_counts.total + "
+    "EXCLUDED.total")
 
 
 class Differences:
@@ -53,9 +61,14 @@ class Differences:
         self.by_key = {}
         if not rows:
             return
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(UPSERT_POSTGRESQL, {"shard": shard, **{
+                name: array_literal([row[column] for row in rows]) for name, column in (
+                    ("cycle_ids", "cycle_id"), ("project_ids", "project_id"), ("channels", "channel"),
+                    ("totals", "total"))}})
+            return
         table = VoteCount.__table__
-        statement = dialect.insert(table).values(rows)
+        statement = sqlite.insert(table).values(rows)
         session.execute(statement.on_conflict_do_update(
             index_elements=["cycle_id", "project_id", "channel", "shard"],
             set_={"total": table.c.total + statement.excluded.total}))
