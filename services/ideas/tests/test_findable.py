@@ -226,3 +226,27 @@ def test_a_proposal_of_a_closed_consultation_is_suggested_saying_it_takes_no_mor
     run_consultations("close_consultation", AGENT, {"consultation_id": proposal["consultation_id"]})
     found = run("similar_ideas", {"title": "Des arbres place de la Nation"})["items"]
     assert [(item["id"], item["accepts_supports"]) for item in found] == [(proposal["id"], False)]
+
+
+# --- the gate of similarity computations (handlers/idea_views.py) ----------------------------------------------
+
+def test_a_lone_similarity_request_never_waits_and_a_queue_waits_for_the_slot_to_rest():
+    import eventlet
+
+    from ideas.handlers.idea_views import SimilarityGate
+    gate, served = SimilarityGate(slots=1, rest=3), []
+    with gate.turn():
+        pass
+    assert gate.slots.balance == 1  # nobody was waiting: the slot is free again at once
+
+    def next_citizen():
+        with gate.turn():
+            served.append("next")
+
+    with gate.turn():
+        waiting = eventlet.spawn(next_citizen)
+        eventlet.sleep(0.2)  # a computation of 0.2 s, while the next request queues
+    eventlet.sleep(0)
+    assert served == [] and gate.slots.balance < 0  # the slot rests (0.6 s) before serving it
+    waiting.wait()
+    assert served == ["next"] and gate.slots.balance == 1

@@ -25,7 +25,7 @@ TYPISTS = Path(__file__).with_name("similarity_typists.py")
 
 IMPORTED = 10_000
 CONCURRENT_SIMILAR = 8
-SAMPLES = 120  # get_idea calls per measure: p95 over 120 is the 6th slowest
+SAMPLES = 200  # get_idea calls per measure: p95 over 200 is the 10th slowest
 RATIO_LIMIT = 2.0
 
 

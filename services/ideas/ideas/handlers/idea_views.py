@@ -17,13 +17,13 @@ from .common import UseCases, aware
 
 
 class SimilarityGate:
-    """Similar ideas are computed `slots` at a time per process, and a slot rests `rest` times as long as its
-    computation took before it serves the next one: however many citizens type at once, similarity takes a bounded
-    share of the process's event loop (about slots / (1 + rest) of it), and idea pages, lists and submissions keep
-    the rest (issue 17, "never block the loop"). Measured on PostgreSQL: every RPC costs the loop a few
-    milliseconds (a `health` call hammered by 8 clients makes an idea page 11 times slower), so what protects the
-    other requests is bounding how much of the loop similarity may take, not moving one step of it to a thread.
-    Under a rush, similarity requests wait their turn (a citizen typing asks again a moment later)."""
+    """Similar ideas are computed `slots` at a time per process; when requests queue for a slot, it rests `rest`
+    times as long as its computation took before it serves the next one. However many citizens type at once,
+    similarity then takes a bounded share of the process's event loop (about slots / (1 + rest) of it) and idea
+    pages, lists and submissions keep the rest (issue 17, "never block the loop"); a request that finds a slot free
+    never waits. Measured on PostgreSQL: every RPC costs the loop a few milliseconds (8 clients hammering even the
+    trivial `health` RPC made an idea page 11 times slower), so what protects the other requests is bounding how
+    much of the loop similarity may take under a rush, not moving one step of it to a thread."""
 
     def __init__(self, slots: int, rest: float):
         self.slots, self.rest = Semaphore(slots), rest
@@ -34,11 +34,14 @@ class SimilarityGate:
         started = time.monotonic()
         try:
             yield
-        finally:  # the answer leaves now; the slot comes back after its rest
-            eventlet.spawn_after(self.rest * (time.monotonic() - started), self.slots.release)
+        finally:  # the answer leaves now; with others waiting, the slot comes back after its rest
+            if self.slots.balance < 0:
+                eventlet.spawn_after(self.rest * (time.monotonic() - started), self.slots.release)
+            else:
+                self.slots.release()
 
 
-SIMILARITY = SimilarityGate(slots=1, rest=2)
+SIMILARITY = SimilarityGate(slots=1, rest=3)
 
 
 class IdeaViews(UseCases):
