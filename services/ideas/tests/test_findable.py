@@ -204,6 +204,15 @@ def test_a_proposal_is_suggested_beside_ideas_until_hidden_and_again_once_restor
     assert similar(run, "Des arbres place de la Nation") == [("proposal", proposal["id"])]
 
 
+def test_agents_see_on_an_idea_s_page_the_ideas_and_proposals_it_may_duplicate(run, run_consultations, section):
+    proposal = propose(run_consultations, section)
+    idea = submit(run, DOMINIQUE, "Des arbres sur la place de la Nation", "Planter des arbres place de la Nation.")
+    twin = submit(run, LOU, "Planter des arbres place de la Nation", "Des arbres pour la place de la Nation.")
+    assert {(item["kind"], item["id"]) for item in run("get_idea", idea["id"], AGENT)["similar"]} == {
+        ("proposal", proposal["id"]), ("idea", twin["id"])}  # never the idea itself
+    assert run("get_idea", idea["id"], LOU)["similar"] == []
+
+
 def test_amendments_are_never_suggested(run, run_consultations, store):
     consultation = run_consultations("save_consultation", AGENT, {
         "title": "La charte de la participation", "context": "Un texte à amender.", "resources": [], "agenda": [],

@@ -126,8 +126,9 @@ class IdeaViews(UseCases):
                          "changed_at": aware(step.changed_at)} for step in history],
             "comments": [self.comment_view(comment, reveal) for comment in comments],
             "viewer": self._viewer(idea, viewer),
-            # agents see the ideas it may duplicate (to merge them); citizens do not need them here
-            "similar": (self.similar(idea.title, idea.description, exclude=(idea.id,))
+            # agents see what it may duplicate: ideas (to merge them; `kind` "idea") and consultation proposals;
+            # citizens do not need them here
+            "similar": (self.similar(idea.title, idea.description, exclude=(idea.id,), with_proposals=True)
                         if viewer is not None and domain.is_staff(viewer.get("roles")) else []),
         }
 
