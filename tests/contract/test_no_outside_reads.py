@@ -129,7 +129,7 @@ def test_the_skip_check_tells_a_skip_on_a_missing_file(sample, skips):
 def test_the_scan_reaches_the_tests_the_build_and_the_ci():
     scanned = {path.relative_to(ROOT).as_posix() for path in scanned_files(ROOT)}
     assert {"Makefile", ".ci/run", "pyproject.toml", "requirements-dev.txt", "dev/ensure-services.sh",
-            "services/budget/tests/conftest.py", "services/ideas/tests/test_similarity_madrid.py",
+            "services/budget/tests/conftest.py", "lib/hubkit/tests/test_text_index_precision.py",
             "tests/e2e/test_budget_pabulib.py", "lib/hubkit/hubkit/config.py", "gateway/gateway/app.py"} <= scanned
     assert not any(path.startswith((".venv/", "tests/data/", ".git/")) or ".egg-info/" in path for path in scanned)
 
