@@ -607,3 +607,12 @@ def test_the_page_still_shows_when_routing_cannot_answer(client, ideas, journey)
     journey.down = True
     response = client.get(f"/idees/{IDEA_ID}")
     assert response.status_code == 200 and "Parcours de l'idée" not in response.get_data(as_text=True)
+
+
+def test_a_similar_consultation_proposal_is_shown_to_staff_but_not_offered_as_a_merge_target(client, ideas, sign_in):
+    sign_in("agent")
+    proposal = {**a_similar(idea_id="prop-7", title="Fontaines de la consultation"), "kind": "proposal",
+                "consultation_id": "c-1", "consultation_title": "Eau à Paris"}
+    ideas.put(an_idea(similar=[a_similar(), proposal]))
+    page = html(client.get(f"/idees/{IDEA_ID}"))
+    assert f'<option value="{OTHER_IDEA_ID}">' in page and '<option value="prop-7">' not in page

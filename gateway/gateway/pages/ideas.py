@@ -186,7 +186,8 @@ def _idea_page(idea_id: str, **failed):
     return render_forms("ideas/show.html", forms, idea=idea, merged_into=merged_into, staff=staff,
                         report_reasons=REPORT_REASONS, routing_timeline=idea_timeline(idea_id),
                         elsewhere=_elsewhere(idea),
-                        merge_choices=[(other["id"], other["title"]) for other in idea.get("similar") or ()])
+                        merge_choices=[(other["id"], other["title"]) for other in idea.get("similar") or ()
+                                       if other.get("kind", "idea") == "idea"])  # a proposal is no merge target
 
 
 def _elsewhere(idea: dict) -> dict | None:
