@@ -259,3 +259,40 @@ def test_a_lone_similarity_request_never_waits_and_a_queue_waits_for_the_slot_to
     assert served == [] and gate.slots.balance < 0  # the slot rests (0.6 s) before serving it
     waiting.wait()
     assert served == ["next"] and gate.slots.balance == 1
+
+
+def test_beyond_its_queue_a_similarity_request_is_refused_at_once_and_holds_no_worker():
+    import eventlet
+    import pytest
+
+    from hubkit.errors import ServiceUnavailable
+    from ideas.handlers.idea_views import SimilarityGate
+    gate, served = SimilarityGate(slots=1, rest=0, queue=2), []
+
+    def citizen(name):
+        with gate.turn():
+            served.append(name)
+
+    with gate.turn():
+        waiting = [eventlet.spawn(citizen, name) for name in ("second", "third")]
+        eventlet.sleep(0)
+        assert gate.slots.balance == -2  # two wait: the queue is full
+        with pytest.raises(ServiceUnavailable, match="Réessayez"):
+            with gate.turn():
+                served.append("fourth")
+    for green in waiting:
+        green.wait()
+    assert served == ["second", "third"] and gate.slots.balance == 1
+
+
+def test_an_agent_s_idea_page_is_served_without_suggestions_when_the_similarity_queue_is_full(run, monkeypatch):
+    from ideas.handlers import idea_views
+    idea = submit(run, DOMINIQUE, "Des arbres sur la place de la Nation", "Planter des arbres place de la Nation.")
+    submit(run, LOU, "Planter des arbres place de la Nation", "Des arbres pour la place de la Nation.")
+    busy = idea_views.SimilarityGate(slots=1, rest=0, queue=0)
+    busy.slots.acquire()  # another computation holds the slot, and nobody may wait for it
+    monkeypatch.setattr(idea_views, "SIMILARITY", busy)
+    page = run("get_idea", idea["id"], AGENT)
+    assert page["id"] == idea["id"] and page["similar"] == []
+    with pytest.raises(Exception, match="Réessayez"):
+        run("similar_ideas", {"title": "Des arbres place de la Nation"})

@@ -7,7 +7,7 @@ import eventlet
 import sqlalchemy as sa
 from eventlet.semaphore import Semaphore
 
-from hubkit.errors import NotFound
+from hubkit.errors import NotFound, ServiceUnavailable
 from hubkit.text_index import TextIndex
 
 from .. import domain
@@ -23,13 +23,20 @@ class SimilarityGate:
     pages, lists and submissions keep the rest (issue 17, "never block the loop"); a request that finds a slot free
     never waits. Measured on PostgreSQL: every RPC costs the loop a few milliseconds (8 clients hammering even the
     trivial `health` RPC made an idea page 11 times slower), so what protects the other requests is bounding how
-    much of the loop similarity may take under a rush, not moving one step of it to a thread."""
+    much of the loop similarity may take under a rush, not moving one step of it to a thread.
 
-    def __init__(self, slots: int, rest: float):
-        self.slots, self.rest = Semaphore(slots), rest
+    At most `queue` requests wait (8: the concurrent typists the issue measures): each holds one of the service's
+    workers (HUB_MAX_WORKERS, 20 by default), so an unbounded queue would, beyond the gate's pace, hold them all and
+    starve idea pages of workers. A request beyond the queue is refused at once (503): the form shows what the other
+    services found, an agent's idea page shows no suggestion, and the citizen may try again."""
+
+    def __init__(self, slots: int, rest: float, queue: int = 8):
+        self.slots, self.rest, self.queue = Semaphore(slots), rest, queue
 
     @contextmanager
     def turn(self):
+        if -self.slots.balance >= self.queue:
+            raise ServiceUnavailable("Trop de recherches d'idées similaires en même temps. Réessayez dans un instant.")
         self.slots.acquire()
         started = time.monotonic()
         try:
@@ -128,9 +135,17 @@ class IdeaViews(UseCases):
             "viewer": self._viewer(idea, viewer),
             # agents see what it may duplicate: ideas (to merge them; `kind` "idea") and consultation proposals;
             # citizens do not need them here
-            "similar": (self.similar(idea.title, idea.description, exclude=(idea.id,), with_proposals=True)
+            "similar": (self._similar_for_staff(idea)
                         if viewer is not None and domain.is_staff(viewer.get("roles")) else []),
         }
+
+    def _similar_for_staff(self, idea: Idea) -> list:
+        """What may duplicate the idea, for an agent; none when the similarity gate's queue is full (the page matters
+        more than its suggestions)."""
+        try:
+            return self.similar(idea.title, idea.description, exclude=(idea.id,), with_proposals=True)
+        except ServiceUnavailable:
+            return []
 
     def _viewer(self, idea: Idea, viewer: dict | None) -> dict | None:
         if viewer is None:
