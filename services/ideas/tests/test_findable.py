@@ -269,12 +269,12 @@ def test_beyond_its_queue_a_similarity_request_is_refused_at_once_and_holds_no_w
     from ideas.handlers.idea_views import SimilarityGate
     gate, served = SimilarityGate(slots=1, rest=0, queue=2), []
 
-    def citizen(name):
+    def typist(name):
         with gate.turn():
             served.append(name)
 
     with gate.turn():
-        waiting = [eventlet.spawn(citizen, name) for name in ("second", "third")]
+        waiting = [eventlet.spawn(typist, name) for name in ("second", "third")]
         eventlet.sleep(0)
         assert gate.slots.balance == -2  # two wait: the queue is full
         with pytest.raises(ServiceUnavailable, match="Réessayez"):
