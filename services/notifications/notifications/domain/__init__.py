@@ -1,0 +1,7 @@
+"""Rules of notifications, in plain Python (no database, no nameko, no Flask), by area: categories, channels and
+their defaults (`preferences`), what each event tells whom (`wording`), the weekly digest (`digest`) and the
+signed unsubscribe tokens (`tokens`). The public names are re-exported here (`from notifications import domain`)."""
+from .digest import *  # noqa: F401,F403
+from .preferences import *  # noqa: F401,F403
+from .tokens import *  # noqa: F401,F403
+from .wording import *  # noqa: F401,F403

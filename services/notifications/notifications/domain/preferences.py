@@ -1,0 +1,61 @@
+"""Categories of notifications, the channels a person may choose for each, and the defaults."""
+
+__all__ = ["RuleBroken", "MY_IDEAS", "FOLLOWED", "MY_PROJECTS", "SIGNED_PETITIONS", "CONSULTATIONS", "CATEGORIES",
+           "HUB", "EMAIL", "DIGEST", "NEVER", "CHANNELS", "DEFAULT_CHANNELS", "STORED_CHANNELS", "channel_of",
+           "preferences_view", "check_preferences"]
+
+
+class RuleBroken(Exception):
+    """A rule refused the input; `field` names the input at fault. `code` RULE_BROKEN is bad input (400)."""
+
+    def __init__(self, message: str, field: str = None, code: str = "RULE_BROKEN"):
+        super().__init__(message)
+        self.message, self.field, self.code = message, field, code
+
+
+MY_IDEAS, FOLLOWED, MY_PROJECTS = "my_ideas", "followed", "my_projects"
+SIGNED_PETITIONS, CONSULTATIONS = "signed_petitions", "consultations"
+CATEGORIES = {  # code -> label, in the order the preferences page shows them
+    MY_IDEAS: "Mes idées",
+    FOLLOWED: "Ce que je suis",
+    MY_PROJECTS: "Mes projets du budget participatif",
+    SIGNED_PETITIONS: "Pétitions signées",
+    CONSULTATIONS: "Consultations",
+}
+
+HUB, EMAIL, DIGEST, NEVER = "hub", "email", "digest", "never"
+CHANNELS = {
+    HUB: "Dans le hub seulement",
+    EMAIL: "Par e-mail, tout de suite",
+    DIGEST: "Par e-mail, une fois par semaine",
+    NEVER: "Jamais",
+}
+STORED_CHANNELS = (HUB, EMAIL, DIGEST)  # `never` stores nothing
+
+# What someone wrote or carries is worth an e-mail at once; what they follow or signed, a weekly one.
+DEFAULT_CHANNELS = {MY_IDEAS: EMAIL, MY_PROJECTS: EMAIL, FOLLOWED: DIGEST, SIGNED_PETITIONS: DIGEST,
+                    CONSULTATIONS: DIGEST}
+
+
+def channel_of(category: str, chosen: dict) -> str:
+    """The channel for `category`: the person's choice (`chosen`: category -> channel), else the default."""
+    return chosen.get(category) or DEFAULT_CHANNELS[category]
+
+
+def preferences_view(chosen: dict) -> dict:
+    """Every category with its label and channel, and the channels with theirs (for the preferences form)."""
+    return {"preferences": [{"category": code, "label": label, "channel": channel_of(code, chosen)}
+                            for code, label in CATEGORIES.items()],
+            "channels": [{"code": code, "label": label} for code, label in CHANNELS.items()]}
+
+
+def check_preferences(wanted: dict) -> dict:
+    """`wanted` (category -> channel) if every category and channel is known; else RuleBroken naming the first
+    unknown one (nothing is changed then)."""
+    for category, channel in wanted.items():
+        if category not in CATEGORIES:
+            raise RuleBroken(f"Catégorie inconnue : {category!r}.", "preferences")
+        if channel not in CHANNELS:
+            raise RuleBroken(f"Canal inconnu pour « {CATEGORIES[category]} » : {channel!r}. Choisissez parmi : "
+                             f"{', '.join(CHANNELS)}.", "preferences")
+    return dict(wanted)

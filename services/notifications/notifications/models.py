@@ -1,0 +1,74 @@
+"""Tables of the notifications database: what each person was told, how they want to be told, whose ideas are
+whose (to find the author of an idea when an event does not name them), and which digests went out."""
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from hubkit.tables import add_infrastructure_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+add_infrastructure_tables(Base.metadata)  # outbox (it emits nothing yet), processed events, outgoing mails
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Notification(Base):
+    """One thing one person was told. `channel`: how they wanted it told when it was written (`hub`, `email` or
+    `digest`); `emailed_at`: when it went out by e-mail (at once, or in a digest), else NULL."""
+    __tablename__ = "notifications"
+    __table_args__ = (
+        sa.Index("ix_notifications_account_created", "account_id", "created_at"),
+        sa.Index("ix_notifications_account_unread", "account_id", "read_at"),
+        sa.Index("ix_notifications_digest_pending", "channel", "emailed_at"),
+        # one notification per person and event, whatever redelivers it
+        sa.UniqueConstraint("account_id", "source_event_id", name="uq_notifications_account_event"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(sa.String(36))
+    category: Mapped[str] = mapped_column(sa.String(24))
+    channel: Mapped[str] = mapped_column(sa.String(12))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    link: Mapped[str] = mapped_column(sa.String(500))
+    source_event_id: Mapped[str] = mapped_column(sa.String(36))
+    created_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+    read_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    emailed_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+
+
+class Preference(Base):
+    """A person's choice for one category; no row: the category's default (domain.DEFAULT_CHANNELS)."""
+    __tablename__ = "preferences"
+
+    account_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    category: Mapped[str] = mapped_column(sa.String(24), primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(12))
+    updated_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class IdeaAuthor(Base):
+    """Who wrote an idea, from the events that say it (`idea_submitted`'s actor, routing's `author_id`): the
+    `dossier_answered` and `idea_merged` events do not name the author, and ideas.get_idea does not either."""
+    __tablename__ = "idea_authors"
+
+    idea_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    author_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+
+
+class Digest(Base):
+    """One weekly digest sent to one person: the primary key makes a second one for the same week impossible,
+    whichever replica or run tries."""
+    __tablename__ = "digests"
+
+    account_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    period: Mapped[str] = mapped_column(sa.String(10), primary_key=True)  # ISO week, "2026-W49"
+    notifications_count: Mapped[int] = mapped_column(sa.Integer)
+    sent_at = mapped_column(sa.DateTime(timezone=True), nullable=False)

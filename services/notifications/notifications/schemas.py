@@ -1,0 +1,144 @@
+"""Schemas of everything the notifications service takes and gives (RPC arguments and answers, event payloads).
+
+Inputs refuse unknown fields (a misspelt option is an error, not a silent default), except the actor and the event
+payloads, which carry more than this service reads."""
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+
+from . import domain
+
+MAX_IDS = 200  # notifications marked read in one call (a page shows at most 50)
+TOKEN_MAX = 200
+
+
+class ActorSchema(Schema):
+    """Who acts, as the gateway asserts it; `account_id` null or missing: anonymous (refused where it matters)."""
+    class Meta:
+        unknown = EXCLUDE
+
+    account_id = fields.UUID(load_default=None, allow_none=True)
+    roles = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list,
+                        validate=validate.Length(max=20))
+    role = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
+class AccountIdSchema(Schema):
+    account_id = fields.UUID(required=True)
+
+
+class EmptySchema(Schema):
+    """Calls that take nothing refuse anything (e.g. `unread_count(actor, {})`)."""
+
+
+class ListQuerySchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
+
+
+class MarkReadSchema(Schema):
+    """Either some notifications by id, or all of the caller's."""
+    notification_ids = fields.List(fields.UUID(), validate=validate.Length(min=1, max=MAX_IDS))
+    all = fields.Boolean()
+
+    @validates_schema
+    def _one_of_them(self, data, **kwargs):
+        if ("notification_ids" in data) == bool(data.get("all")):
+            raise ValidationError("Donnez soit notification_ids, soit all: true.", "_schema")
+
+
+class SetPreferencesSchema(Schema):
+    preferences = fields.Dict(keys=fields.String(validate=validate.Length(max=40)),
+                              values=fields.String(validate=validate.Length(max=20)), required=True,
+                              validate=validate.Length(min=1, max=len(domain.CATEGORIES)))
+
+
+class UnsubscribeSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=TOKEN_MAX))
+
+
+# --- answers ---------------------------------------------------------------------------------------------------
+
+class NotificationSchema(Schema):
+    notification_id = fields.String()
+    category = fields.String()
+    title = fields.String()
+    body = fields.String()
+    link = fields.String()
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+
+
+class NotificationPageSchema(Schema):
+    items = fields.List(fields.Nested(NotificationSchema))
+    unread_count = fields.Integer()
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class UnreadCountSchema(Schema):
+    unread_count = fields.Integer()
+
+
+class CategoryPreferenceSchema(Schema):
+    category = fields.String()
+    label = fields.String()
+    channel = fields.String()
+
+
+class ChannelSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+
+
+class PreferencesSchema(Schema):
+    preferences = fields.List(fields.Nested(CategoryPreferenceSchema))
+    channels = fields.List(fields.Nested(ChannelSchema))
+
+
+class UnsubscribedSchema(Schema):
+    category = fields.String()
+    label = fields.String()
+
+
+class ReferenceDataSchema(Schema):
+    categories = fields.List(fields.Nested(ChannelSchema))  # {code, label} too
+    channels = fields.List(fields.Nested(ChannelSchema))
+    defaults = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+# --- event payloads (what this service reads of them) -------------------------------------------------------------
+
+class _Payload(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class AccountDeletedSchema(_Payload):
+    account_id = fields.UUID(required=True)
+
+
+class IdeaSubmittedSchema(_Payload):
+    idea_id = fields.UUID(required=True)
+
+
+class AuthorEventSchema(_Payload):
+    """routing's idea_forwarded, idea_answered, idea_not_retained (author_id: null for an anonymous idea)."""
+    idea_id = fields.UUID(required=True)
+    author_id = fields.UUID(load_default=None, allow_none=True)
+    scheme = fields.String(load_default=None, allow_none=True)
+    message = fields.String(load_default=None, allow_none=True)
+    dossier_reference = fields.String(load_default=None, allow_none=True)
+    answer = fields.String(load_default=None, allow_none=True)
+    reason_code = fields.String(load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
+class DossierAnsweredSchema(_Payload):
+    idea_id = fields.UUID(required=True)
+    dossier_reference = fields.String(load_default=None, allow_none=True)
+    status = fields.String(load_default=None, allow_none=True)
+
+
+class IdeaMergedSchema(_Payload):
+    idea_id = fields.UUID(required=True)
+    merged_into = fields.UUID(required=True)
