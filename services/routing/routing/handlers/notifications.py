@@ -1,5 +1,6 @@
 """The e-mails routing has accounts send: to an idea's author when it was forwarded, answered, not retained or its
-dossier answered; to an agent an idea was confided to."""
+dossier answered; to an agent an idea was confided to. accounts' mail opens with « Bonjour <pseudonyme>, »: the
+bodies below never greet again."""
 import sqlalchemy as sa
 
 from hubkit.clock import aware
@@ -27,7 +28,7 @@ class Notifications(UseCases):
                 return None  # nobody in particular, or taken by the agent themself
             deadline = aware(item.deadline_at).strftime("%d/%m/%Y")
             return {"account_ids": [payload["agent_id"]], "subject": "Une idée vous est confiée",
-                    "body": f"Bonjour,\n\nL'idée « {title} » vous est confiée (direction {payload['direction']}), "
+                    "body": f"L'idée « {title} » vous est confiée (direction {payload['direction']}), "
                             f"à traiter avant le {deadline}.\n\n"
                             f"La décider : {public_url()}/back-office/orientation/{item.idea_id}\n"}
         if not item.author_id:
@@ -55,4 +56,4 @@ class Notifications(UseCases):
         else:
             return None
         return {"account_ids": [item.author_id], "subject": subject,
-                "body": f"Bonjour,\n\n{body}\n\nSuivre votre idée : {link}\n"}
+                "body": f"{body}\n\nSuivre votre idée : {link}\n"}
