@@ -63,7 +63,7 @@ IDEAS = Dataset(
                 "n'y figurent pas.",
     columns=(
         ("idea_id", "uuid", "Identifiant de l'idée (celui de sa page sur le hub)"),
-        ("title", "string", "Titre de l'idée, tel que publié sur le hub"),
+        ("title", "string", "Titre de l'idée, tel que publié sur le hub ; vide si la modération l'a masquée", True),
         ("theme", "string", "Thème (code : cadre_de_vie, environnement, mobilites…)"),
         ("arrondissement", "integer", "Arrondissement concerné (1 à 20), vide pour tout Paris", True),
         ("status", "string", "Statut (submitted, under_review, forwarded, answered, not_retained, merged)"),
@@ -85,11 +85,12 @@ CONSULTATIONS = Dataset(
         ("title", "string", "Titre de la consultation"),
         ("opens_at", "date", "Date d'ouverture"),
         ("closes_at", "date", "Date de clôture"),
-        ("state", "string", "État (upcoming, open, closed, concluded)"),
-        ("proposals_count", "integer", "Nombre de propositions (amendements compris)"),
+        ("state", "string", "État à la date de l'export (upcoming : à venir, open : en cours, closed : terminée)"),
+        ("proposals_count", "integer", "Nombre de propositions (hors amendements)"),
         ("contributions_count", "integer", "Nombre de contributions : propositions, commentaires, arguments et "
                                            "réponses aux questionnaires"),
-        ("participants_count", "integer", "Nombre de personnes distinctes ayant contribué"),
+        ("participants_count", "integer", "Nombre de personnes distinctes ayant proposé, commenté, argumenté ou "
+                                          "répondu (comptes supprimés exclus)"),
         ("synthesis_published_at", "date", "Date de publication de la synthèse, vide avant", True),
         ("decision", "string", "Décision publiée avec la synthèse, vide avant", True),
     ),

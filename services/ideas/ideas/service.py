@@ -15,9 +15,11 @@ from hubkit.validation import load
 from . import SERVICE_NAME, domain, schemas
 from .business_metrics import count_comment, count_consultation_action, count_support
 from .domain import consultations as cd
-from .handlers import Consultations, Ideas
+from .handlers import Consultations, Context, Ideas
+from .handlers.open_data import OpenData
 from .models import Base
 from .schemas import consultations as cschemas
+from .schemas import open_data as open_data_schemas
 from .settings import settings
 
 # Read once, when the service is loaded: a bad value stops the process with a message naming the variable.
@@ -153,6 +155,14 @@ class IdeasService(Infrastructure):
         query = load(schemas.SubmissionsQuerySchema(), data)
         with self.db as uow:
             return schemas.SubmissionsPageSchema().dump(self._ideas(uow).submissions(query))
+
+    @rpc
+    def open_data_page(self, data):
+        """The gateway's (public, anonymised): a page of the open dataset `ideas` or `consultations`."""
+        query = load(open_data_schemas.OpenDataPageQuerySchema(), data)
+        with self.db as uow:
+            page = OpenData(Context(uow, self.throttle, settings=SETTINGS)).open_data_page(query)
+        return open_data_schemas.dump_page(query["dataset"], page)
 
     @rpc
     def export_personal_data(self, account_id):
