@@ -599,14 +599,15 @@ def test_the_page_shows_the_ideas_journey_across_the_schemes(client, ideas, jour
          "answer": None, "answered_at": None}],
         "entries": [{"occurred_at": "2026-03-03T10:00:00+00:00", "summary": f"Transmise au permis de végétaliser {XSS}"}]}
     page = client.get(f"/idees/{IDEA_ID}").get_data(as_text=True)
-    assert "Parcours de l'idée" in page and "DEVE-2026-000123" in page
+    assert "Dossiers de l'idée" in page and "DEVE-2026-000123" in page  # its entries join the Historique
+    assert "Transmise au permis de végétaliser" in page.split('id="historique"', 1)[1].split("</section>", 1)[0]
     assert XSS not in page and "&lt;script&gt;" in page
 
 
 def test_the_page_still_shows_when_routing_cannot_answer(client, ideas, journey):
     journey.down = True
     response = client.get(f"/idees/{IDEA_ID}")
-    assert response.status_code == 200 and "Parcours de l'idée" not in response.get_data(as_text=True)
+    assert response.status_code == 200 and "Dossiers de l" not in response.get_data(as_text=True)
 
 
 def test_a_similar_consultation_proposal_is_shown_to_staff_but_not_offered_as_a_merge_target(client, ideas, sign_in):

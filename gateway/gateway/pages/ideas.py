@@ -19,6 +19,7 @@ from ..similar import across_schemes
 from .forms import (Form, flash_failure, none_if_blank, page_number, render_form, render_forms, require_filled,
                     submitted)
 from .highlighting import query_terms
+from .idea_journey import dossiers_only, one_timeline
 from .routing import idea_timeline
 
 bp = Blueprint("ideas", __name__, url_prefix="/idees")
@@ -183,8 +184,10 @@ def _idea_page(idea_id: str, **failed):
         reference = _reference()
         staff = {"statuses": [(code, label) for code, label in reference["statuses"] if code in idea["next_statuses"]],
                  "schemes": reference["schemes"]}
+    journey = idea_timeline(idea_id)
     return render_forms("ideas/show.html", forms, idea=idea, merged_into=merged_into, staff=staff,
-                        report_reasons=REPORT_REASONS, routing_timeline=idea_timeline(idea_id),
+                        report_reasons=REPORT_REASONS, timeline=one_timeline(idea["history"], journey),
+                        routing_timeline=dossiers_only(journey),
                         elsewhere=_elsewhere(idea),
                         merge_choices=[(other["id"], other["title"]) for other in idea.get("similar") or ()
                                        if other.get("kind", "idea") == "idea"])  # a proposal is no merge target
