@@ -21,6 +21,7 @@ from .business_metrics import (count_closed, count_draft, count_moderation, coun
 from .handlers import Context, Petitions
 from .models import Base
 from .peers import PEER_TIMEOUT, BoundedRpc, PeerUnavailable
+from .schemas.open_data import OpenDataPageQuerySchema, dump_page
 from .settings import load_settings
 
 SETTINGS = load_settings()  # read once, when the service starts: a bad value stops it, naming the variable
@@ -42,6 +43,7 @@ COUNCIL_AGENDA, COUNCIL_PLACEMENT, RESPONSE = (schemas.CouncilAgendaSchema(), sc
                                                schemas.ResponseSchema())
 ACCOUNT_ID = schemas.AccountIdSchema()
 SIMILAR_QUERY, SIMILAR_CONTENT = schemas.SimilarContentQuerySchema(), schemas.SimilarContentSchema()
+OPEN_DATA_QUERY = OpenDataPageQuerySchema()
 
 
 def actor_of(value) -> dict:
@@ -87,6 +89,13 @@ class PetitionsService(Infrastructure):
         query = load(SIMILAR_QUERY, data)
         with self.db as uow:
             return SIMILAR_CONTENT.dump(self._petitions(uow).suggestions.similar_content(query))
+
+    @rpc
+    def open_data_page(self, data):
+        """Public, anonymised: a page of an open dataset (handlers/open_data.py); the gateway's alone (hubkit.calls)."""
+        query = load(OPEN_DATA_QUERY, data)
+        with self.db as uow:
+            return dump_page(query["dataset"], self._petitions(uow).open_data.dataset_page(query))
 
     @rpc
     def get_petition(self, data, actor=None):

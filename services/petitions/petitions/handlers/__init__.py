@@ -13,6 +13,7 @@ from .forwarded_ideas import ForwardedIdeas
 from .fraud import AntiFraud
 from .moderation import Moderation
 from .notifications import Notifications
+from .open_data import OpenData
 from .personal_data import PersonalData
 from .reading import Reading
 from .signing import Signing
@@ -27,7 +28,7 @@ class Petitions:
     """The use-case groups of one unit of work, sharing its context (and the views, for those that show a
     petition). A group is built when first used: a signature builds the signing group alone."""
     GROUPS = ("reading", "drafting", "moderation", "council", "signing", "anti_fraud", "notifications",
-              "personal_data", "forwarded_ideas", "sweep", "demo", "suggestions")
+              "personal_data", "forwarded_ideas", "sweep", "demo", "suggestions", "open_data")
 
     def __init__(self, context: Context):
         self.context = context
@@ -83,3 +84,7 @@ class Petitions:
     @cached_property
     def suggestions(self) -> Suggestions:
         return Suggestions(self.context, self.views)
+
+    @cached_property
+    def open_data(self) -> OpenData:
+        return OpenData(self.context)
