@@ -103,7 +103,6 @@ class UnsubscribedSchema(Schema):
 class ReferenceDataSchema(Schema):
     categories = fields.List(fields.Nested(ChannelSchema))  # {code, label} too
     channels = fields.List(fields.Nested(ChannelSchema))
-    defaults = fields.Dict(keys=fields.String(), values=fields.String())
 
 
 # --- event payloads (what this service reads of them) -------------------------------------------------------------

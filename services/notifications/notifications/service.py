@@ -1,15 +1,38 @@
 """nameko entrypoints of the notifications service: load the schema, run the use case, dump the result."""
+from nameko.timer import timer
+
+from hubkit.config import public_url
+from hubkit.consumer import event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
+from hubkit.errors import NotFound
 from hubkit.metrics import EntrypointMetrics
 from hubkit.outbox import OutboxRelayProvider
+from hubkit.rpc import BoundedRpc, PeerUnavailable, SignedRpcProxy
 from hubkit.service_base import Infrastructure, rpc
+from hubkit.validation import load
 
-from . import SERVICE_NAME, domain
+from . import SERVICE_NAME, domain, schemas
+from .business_metrics import count_emails
+from .handlers import Context, Notifications
 from .models import Base
 from .settings import load_settings
 
 SETTINGS = load_settings()  # read once, when the service starts: a bad value stops it, naming the variable
+PEER_TIMEOUT = 3.0  # accounts and ideas, from an event handler or the digest timer (no citizen waits on them)
+
+ACTOR, ACCOUNT_ID, EMPTY = schemas.ActorSchema(), schemas.AccountIdSchema(), schemas.EmptySchema()
+LIST_QUERY, PAGE, MARK_READ = schemas.ListQuerySchema(), schemas.NotificationPageSchema(), schemas.MarkReadSchema()
+UNREAD, PREFERENCES, SET_PREFERENCES = (schemas.UnreadCountSchema(), schemas.PreferencesSchema(),
+                                        schemas.SetPreferencesSchema())
+UNSUBSCRIBE, UNSUBSCRIBED = schemas.UnsubscribeSchema(), schemas.UnsubscribedSchema()
+PAYLOADS = {domain.IDEA_FORWARDED: schemas.AuthorEventSchema(), domain.IDEA_ANSWERED: schemas.AuthorEventSchema(),
+            domain.IDEA_NOT_RETAINED: schemas.AuthorEventSchema(),
+            domain.DOSSIER_ANSWERED: schemas.DossierAnsweredSchema(), domain.IDEA_MERGED: schemas.IdeaMergedSchema()}
+
+
+def actor_of(value) -> dict:
+    return load(ACTOR, value if value is not None else {})
 
 
 class NotificationsService(Infrastructure):
@@ -19,10 +42,131 @@ class NotificationsService(Infrastructure):
     metrics = EntrypointMetrics()
     db = Database(SERVICE_NAME, Base.metadata)
     outbox = OutboxRelayProvider()
+    accounts = SignedRpcProxy("accounts", expiration=PEER_TIMEOUT)
+    ideas = SignedRpcProxy("ideas", expiration=PEER_TIMEOUT)
+
+    def _use(self, uow) -> Notifications:
+        return Notifications(Context(uow, SETTINGS, hub_url=public_url()))
 
     @rpc
     def reference_data(self):
-        """Categories and channels with their French labels, and the defaults."""
-        return {"categories": [{"code": code, "label": label} for code, label in domain.CATEGORIES.items()],
-                "channels": [{"code": code, "label": label} for code, label in domain.CHANNELS.items()],
-                "defaults": dict(domain.DEFAULT_CHANNELS)}
+        """Categories and channels with their French labels."""
+        return schemas.ReferenceDataSchema().dump({
+            "categories": [{"code": code, "label": label} for code, label in domain.CATEGORIES.items()],
+            "channels": [{"code": code, "label": label} for code, label in domain.CHANNELS.items()]})
+
+    # --- the person's notifications and preferences (the gateway, for the signed-in person) ------------------------
+
+    @rpc
+    def list_notifications(self, actor, data):
+        actor, query = actor_of(actor), load(LIST_QUERY, data)
+        with self.db as uow:
+            return PAGE.dump(self._use(uow).inbox.list_notifications(actor, query))
+
+    @rpc
+    def mark_read(self, actor, data):
+        actor, command = actor_of(actor), load(MARK_READ, data)
+        with self.db as uow:
+            return UNREAD.dump(self._use(uow).inbox.mark_read(actor, command))
+
+    @rpc
+    def unread_count(self, actor, data=None):
+        actor, _ = actor_of(actor), load(EMPTY, data if data is not None else {})
+        with self.db as uow:
+            return UNREAD.dump(self._use(uow).inbox.unread_count(actor))
+
+    @rpc
+    def get_preferences(self, actor, data=None):
+        actor, _ = actor_of(actor), load(EMPTY, data if data is not None else {})
+        with self.db as uow:
+            return PREFERENCES.dump(self._use(uow).preferences.get_preferences(actor))
+
+    @rpc
+    def set_preferences(self, actor, data):
+        actor, command = actor_of(actor), load(SET_PREFERENCES, data)
+        with self.db as uow:
+            return PREFERENCES.dump(self._use(uow).preferences.set_preferences(actor, command))
+
+    @rpc
+    def unsubscribe(self, actor, data):
+        """Any caller, signed in or not: the signed token is the authority (the e-mail's one-click link)."""
+        token = load(UNSUBSCRIBE, data)["token"]
+        with self.db as uow:
+            return UNSUBSCRIBED.dump(self._use(uow).preferences.unsubscribe(token))
+
+    @rpc
+    def export_personal_data(self, account_id):
+        account_id = load(ACCOUNT_ID, {"account_id": account_id})["account_id"]
+        with self.db as uow:
+            return self._use(uow).personal_data.export_personal_data(account_id)
+
+    # Event handlers return whether they applied the event (False: a redelivery, or nothing to do); nameko ignores
+    # the value, tests read it. hubkit's event_handler puts an event back in the queue after a passing failure
+    # (database, or accounts/ideas not answering: PeerUnavailable); a HubError is final.
+
+    @event_handler("accounts", "account_deleted")
+    def forget_account(self, data):
+        envelope = receive(data, self.correlation, self.name)
+        account_id = load(schemas.AccountDeletedSchema(), envelope["payload"])["account_id"]
+        with self.db as uow:
+            return self._use(uow).personal_data.forget_account(envelope, account_id)
+
+    @event_handler("ideas", "idea_submitted")
+    def remember_idea_author(self, data):
+        envelope = receive(data, self.correlation, self.name)
+        idea_id = str(load(schemas.IdeaSubmittedSchema(), envelope["payload"])["idea_id"])
+        with self.db as uow:
+            return self._use(uow).receiving.idea_submitted(envelope, idea_id)
+
+    @event_handler("ideas", "idea_merged")
+    def notify_idea_merged(self, data):
+        return self._notify_author(data)
+
+    @event_handler("routing", "idea_forwarded")
+    def notify_idea_forwarded(self, data):
+        return self._notify_author(data)
+
+    @event_handler("routing", "idea_answered")
+    def notify_idea_answered(self, data):
+        return self._notify_author(data)
+
+    @event_handler("routing", "idea_not_retained")
+    def notify_idea_not_retained(self, data):
+        return self._notify_author(data)
+
+    @event_handler("routing", "dossier_answered")
+    def notify_dossier_answered(self, data):
+        return self._notify_author(data)
+
+    def _notify_author(self, data):
+        """The author is told in the hub, and by e-mail at once if they chose so: accounts is asked inside the
+        transaction, so that if it does not answer nothing is recorded and the event comes back."""
+        envelope = receive(data, self.correlation, self.name)
+        payload = load(PAYLOADS[envelope["type"]], envelope["payload"])
+        ideas = {} if payload.get("author_id", True) is None else self._ideas(payload)
+        with self.db as uow:
+            message = self._use(uow).receiving.author_event(envelope, payload, ideas)
+            if message is not None:
+                BoundedRpc(self.accounts, PEER_TIMEOUT, PeerUnavailable).notify(message)
+                uow.on_commit(lambda: count_emails("immediate"))
+        return message is not None
+
+    def _ideas(self, payload: dict) -> dict:
+        """The ideas an event names, as ideas.get_idea gives them (titles for the wording); None for one that is
+        gone. ideas not answering: PeerUnavailable (the event comes back)."""
+        ideas = BoundedRpc(self.ideas, PEER_TIMEOUT, PeerUnavailable)
+        found = {}
+        for idea_id in filter(None, (payload.get("idea_id"), payload.get("merged_into"))):
+            try:
+                found[str(idea_id)] = ideas.get_idea({"idea_id": str(idea_id)})
+            except NotFound:
+                found[str(idea_id)] = None
+        return found
+
+    @timer(interval=SETTINGS.digest_seconds)
+    def send_digests(self):
+        """The weekly digests due (once per person and week, never empty; one replica at a time)."""
+        accounts = BoundedRpc(self.accounts, PEER_TIMEOUT, PeerUnavailable)
+        with self.db as uow:
+            sent = self._use(uow).digests.send_due_digests(accounts.notify)
+        count_emails("digest", sent)

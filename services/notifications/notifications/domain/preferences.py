@@ -2,7 +2,7 @@
 
 __all__ = ["RuleBroken", "MY_IDEAS", "FOLLOWED", "MY_PROJECTS", "SIGNED_PETITIONS", "CONSULTATIONS", "CATEGORIES",
            "HUB", "EMAIL", "DIGEST", "NEVER", "CHANNELS", "DEFAULT_CHANNELS", "STORED_CHANNELS", "channel_of",
-           "preferences_view", "check_preferences"]
+           "preferences_view", "preference_problems", "WEEKLY_DIGEST", "UNSUBSCRIBABLE"]
 
 
 class RuleBroken(Exception):
@@ -32,6 +32,11 @@ CHANNELS = {
 }
 STORED_CHANNELS = (HUB, EMAIL, DIGEST)  # `never` stores nothing
 
+# A digest mixes categories: its unsubscribe link names this pseudo-category, which stops every category the person
+# receives by digest (each becomes `never`, like any unsubscribe).
+WEEKLY_DIGEST = "weekly_digest"
+UNSUBSCRIBABLE = {**CATEGORIES, WEEKLY_DIGEST: "Le récapitulatif hebdomadaire"}
+
 # What someone wrote or carries is worth an e-mail at once; what they follow or signed, a weekly one.
 DEFAULT_CHANNELS = {MY_IDEAS: EMAIL, MY_PROJECTS: EMAIL, FOLLOWED: DIGEST, SIGNED_PETITIONS: DIGEST,
                     CONSULTATIONS: DIGEST}
@@ -49,13 +54,13 @@ def preferences_view(chosen: dict) -> dict:
             "channels": [{"code": code, "label": label} for code, label in CHANNELS.items()]}
 
 
-def check_preferences(wanted: dict) -> dict:
-    """`wanted` (category -> channel) if every category and channel is known; else RuleBroken naming the first
-    unknown one (nothing is changed then)."""
+def preference_problems(wanted: dict) -> dict:
+    """What is wrong in `wanted` (category -> channel): {category: [message]} for each unknown category or
+    channel; empty when all are known (then, and only then, the preferences change)."""
+    problems = {}
     for category, channel in wanted.items():
         if category not in CATEGORIES:
-            raise RuleBroken(f"Catégorie inconnue : {category!r}.", "preferences")
-        if channel not in CHANNELS:
-            raise RuleBroken(f"Canal inconnu pour « {CATEGORIES[category]} » : {channel!r}. Choisissez parmi : "
-                             f"{', '.join(CHANNELS)}.", "preferences")
-    return dict(wanted)
+            problems[str(category)[:40]] = ["Catégorie inconnue."]
+        elif channel not in CHANNELS:
+            problems[category] = [f"Canal inconnu : {str(channel)[:40]}. Choisissez parmi : {', '.join(CHANNELS)}."]
+    return problems

@@ -5,10 +5,11 @@ import base64
 import hashlib
 import hmac
 
-__all__ = ["InvalidToken", "sign_unsubscribe", "verify_unsubscribe", "INVALID_TOKEN_MESSAGE"]
+__all__ = ["InvalidToken", "sign_unsubscribe", "verify_unsubscribe", "INVALID_TOKEN_MESSAGE", "INVALID_TOKEN_FIELD"]
 
-INVALID_TOKEN_MESSAGE = "Lien de désabonnement invalide : il a pu être coupé ou modifié. Utilisez le lien complet " \
-                        "reçu par e-mail, ou changez vos préférences une fois connecté·e."
+INVALID_TOKEN_MESSAGE = ("Lien de désabonnement invalide : il a peut-être été coupé ou modifié. Choisissez vos "
+                         "préférences de notification depuis votre compte.")
+INVALID_TOKEN_FIELD = "Lien de désabonnement invalide."
 _PURPOSE = b"notifications.unsubscribe.v1"
 _SIGNATURE_BYTES = 16  # 128 bits of HMAC-SHA256: more than enough against guessing, and a shorter link
 _MAX_TOKEN = 200

@@ -58,7 +58,7 @@ def signed_in(actor: dict) -> str:
     """The caller's account id; an anonymous caller is refused."""
     account_id = (actor or {}).get("account_id")
     if not account_id:
-        raise AuthenticationFailed("Connectez-vous pour voir vos notifications et vos préférences.")
+        raise AuthenticationFailed("Connexion requise.", code="AUTHENTICATION_REQUIRED")
     return str(account_id)
 
 
