@@ -190,11 +190,17 @@ class UnitOfWork:
         self.events.append(envelope)
         return envelope
 
-    def queue_mail(self, recipient: str, subject: str, body: str):
-        """Queue an e-mail in this transaction; the mail relay sends it after commit, with retries."""
+    def queue_mail(self, recipient: str, subject: str, body: str, headers: dict = None):
+        """Queue an e-mail in this transaction; the mail relay sends it after commit, with retries. `headers`
+        ({name: value}, e.g. List-Unsubscribe) need the service's `outgoing_mail_headers` table."""
         now = utcnow()
-        self.session.execute(self._tables["mails"].insert().values(
+        if headers and "mail_headers" not in self._tables:
+            raise ValueError("mail headers need the outgoing_mail_headers table (hubkit.tables)")
+        queued = self.session.execute(self._tables["mails"].insert().values(
             recipient=recipient, subject=subject, body=body, created_at=now, next_attempt_at=now, attempts=0))
+        if headers:
+            self.session.execute(self._tables["mail_headers"].insert().values(
+                mail_id=queued.inserted_primary_key[0], headers=dict(headers), created_at=now))
         self.mails += 1
 
     def first_delivery(self, envelope: dict, handler: str) -> bool:

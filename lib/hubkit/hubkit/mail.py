@@ -30,12 +30,21 @@ LINK = re.compile(r"https?://\S+")
 SENDER = "Hub de la participation <ne-pas-repondre@participation.paris.local>"
 
 
-def build_message(recipient: str, subject: str, body: str, sender: str = SENDER) -> EmailMessage:
+# headers a sender may add to its mails (hubkit.db.UnitOfWork.queue_mail): never those the hub sets itself
+EXTRA_HEADERS = frozenset({"List-Unsubscribe", "List-Unsubscribe-Post"})
+HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,2000}\Z")  # printable ASCII on one line: no header injection
+
+
+def build_message(recipient: str, subject: str, body: str, sender: str = SENDER, headers: dict = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = env_str("HUB_MAIL_FROM", sender)
     message["To"] = recipient
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="participation.paris.local")
+    for name, value in (headers or {}).items():
+        if name not in EXTRA_HEADERS or not HEADER_VALUE.match(str(value)):
+            raise ValueError(f"mail header refused: {name}")
+        message[name] = value
     message.set_content(body)
     return message
 
@@ -118,7 +127,8 @@ class MailRelay:
     def __init__(self, session_factory, metadata, service_name: str, transport=None, clock=utcnow,
                  lease_seconds: float = None):
         self.session_factory = session_factory
-        self.mails = infrastructure_tables(metadata)["mails"]
+        tables = infrastructure_tables(metadata)
+        self.mails, self.mail_headers = tables["mails"], tables.get("mail_headers")
         self.service_name = service_name
         self.transport = transport or transport_from_url()
         self.clock = clock
@@ -131,7 +141,7 @@ class MailRelay:
         with self._lock:
             while True:
                 claimed = self._claim()
-                sent += sum(self._send(row) for row in claimed)
+                sent += sum(self._send(row, headers) for row, headers in claimed)
                 if len(claimed) < self.claim_size:
                     return sent
 
@@ -150,12 +160,21 @@ class MailRelay:
                 session.execute(mails.update().where(mails.c.id.in_([row.id for row in rows])).values(
                     attempts=mails.c.attempts + 1, next_attempt_at=now + self.lease))
                 session.commit()
-            return rows
+            headers = self._headers_of(session, [row.id for row in rows])
+            return [(row, headers.get(row.id)) for row in rows]
 
-    def _send(self, row) -> bool:
+    def _headers_of(self, session, mail_ids: list) -> dict:
+        """{mail id: its extra headers} of the mails that have some."""
+        if self.mail_headers is None or not mail_ids:
+            return {}
+        table = self.mail_headers
+        return dict(session.execute(sa.select(table.c.mail_id, table.c.headers)
+                                    .where(table.c.mail_id.in_(mail_ids))).all())
+
+    def _send(self, row, headers: dict = None) -> bool:
         mails = self.mails
         try:
-            self.transport.send(build_message(row.recipient, row.subject, row.body))
+            self.transport.send(build_message(row.recipient, row.subject, row.body, headers=headers))
         except Exception as error:
             delay = timedelta(seconds=min(3600, 5 * 2 ** row.attempts))
             values = {"next_attempt_at": self.clock() + delay, "last_error": str(error)[:2000]}
@@ -167,6 +186,8 @@ class MailRelay:
             metrics.MAILS_SENT.labels(self.service_name).inc()
         with self.session_factory() as session:
             session.execute(mails.update().where(mails.c.id == row.id, mails.c.sent_at.is_(None)).values(**values))
+            if headers and "sent_at" in values:  # an unsubscribe link is the recipient's: not kept either
+                session.execute(self.mail_headers.delete().where(self.mail_headers.c.mail_id == row.id))
             session.commit()
         return "sent_at" in values
 

@@ -60,6 +60,18 @@ def create_idempotency_table(op):
     op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
 
 
+def create_mail_headers_table(op):
+    """Version 1 of `outgoing_mail_headers` (hubkit.tables.add_mail_headers_table), for a service sending mails
+    with headers of their own."""
+    op.create_table(
+        "outgoing_mail_headers",
+        sa.Column("mail_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("headers", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_outgoing_mail_headers_created_at", "outgoing_mail_headers", ["created_at"])
+
+
 def create_text_index_tables(op):
     """Version 1 of the shared text index's tables (hubkit.text_index), with their indexes."""
     from .text_index import text_index_tables

@@ -1,10 +1,10 @@
 """Pruning the infrastructure tables: old rows deleted in small batches, once per interval across replicas.
 
 What goes, once older than `HUB_PRUNE_AFTER_DAYS` (30 by default) by its timestamp (`PRUNED`): published outbox
-rows (pending ones have no `published_at` and always stay), `processed_events` rows, mails sent or given up, and
-the idempotency keys of the services that keep them. A row of `processed_events` is what recognises a redelivered
-event: it must outlive any redelivery, so the retention must be longer than a message can wait in a queue or a
-dead-letter queue before it is replayed (never replay dead letters older than the retention).
+rows (pending ones have no `published_at` and always stay), `processed_events` rows, mails sent or given up (and
+their extra headers), and the idempotency keys of the services that keep them. A row of `processed_events` is what
+recognises a redelivered event: it must outlive any redelivery, so the retention must be longer than a message can
+wait in a queue or a dead-letter queue before it is replayed (never replay dead letters older than the retention).
 
 Each batch is one short transaction deleting at most `BATCH_ROWS` rows (`FOR UPDATE SKIP LOCKED` on
 PostgreSQL: rows another pruner is deleting are skipped, never waited for), so no lock is held for long. The
@@ -50,6 +50,13 @@ def _mail_given_up(mails: sa.Table) -> sa.ColumnElement:
     return sa.and_(mails.c.sent_at.is_(None), mails.c.attempts >= MailRelay.max_attempts)
 
 
+def _mail_headers_unused(headers: sa.Table) -> sa.ColumnElement:
+    """Headers no mail still waiting to go needs (a sent mail's are deleted with its sending)."""
+    mails = headers.metadata.tables["outgoing_mails"]
+    waiting = sa.select(mails.c.id).where(mails.c.sent_at.is_(None), mails.c.attempts < MailRelay.max_attempts)
+    return headers.c.mail_id.not_in(waiting)
+
+
 def _not_bookkeeping(processed: sa.Table) -> sa.ColumnElement:
     return processed.c.handler != LAST_RUN[1]
 
@@ -59,6 +66,7 @@ PRUNED = (
     Pruned("processed", "processed_at", _not_bookkeeping),
     Pruned("mails", "sent_at"),
     Pruned("mails", "created_at", _mail_given_up),
+    Pruned("mail_headers", "created_at", _mail_headers_unused),  # only in the services sending mails with headers
     # only in the services that take keyed requests; kept a day, not a month: a ballot's answer holds its receipt
     Pruned("idempotency", "created_at", retention=lambda settings: timedelta(hours=settings.idempotency_hours)),
 )

@@ -53,10 +53,26 @@ def add_idempotency_table(metadata: sa.MetaData) -> sa.Table:
     )
 
 
+def add_mail_headers_table(metadata: sa.MetaData) -> sa.Table:
+    """Extra headers of queued mails (`UnitOfWork.queue_mail(headers=...)`; created by
+    `hubkit.migrations.create_mail_headers_table`), only in the services that send mails with headers (accounts:
+    List-Unsubscribe). One row per such mail, `headers` a JSON object {name: value}; deleted once the mail is sent,
+    so the relay sends the headers with the mail however long it waited."""
+    return sa.Table(
+        "outgoing_mail_headers", metadata,
+        sa.Column("mail_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("headers", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    )
+
+
 def infrastructure_tables(metadata: sa.MetaData) -> dict:
-    """The infrastructure tables by key; "idempotency" only in the services that take keyed requests."""
+    """The infrastructure tables by key; "idempotency" only in the services that take keyed requests,
+    "mail_headers" only in those that send mails with headers of their own."""
     tables = {"outbox": metadata.tables["outbox_events"], "processed": metadata.tables["processed_events"],
               "mails": metadata.tables["outgoing_mails"]}
     if "idempotency_keys" in metadata.tables:
         tables["idempotency"] = metadata.tables["idempotency_keys"]
+    if "outgoing_mail_headers" in metadata.tables:
+        tables["mail_headers"] = metadata.tables["outgoing_mail_headers"]
     return tables

@@ -40,9 +40,17 @@ def email_change_notice(pseudonym: str) -> tuple:
             f"pas de vous, changez votre mot de passe et déconnectez vos sessions depuis « Mon compte ».{SIGNATURE}")
 
 
-def notification(pseudonym: str, subject: str, body: str) -> tuple:
+def notification(pseudonym: str, subject: str, body: str, unsubscribe_url: str = None) -> tuple:
+    """With `unsubscribe_url` the mail ends with it (its List-Unsubscribe header carries it too: see `notify`)."""
+    unsubscribe = f"\n\nPour ne plus recevoir ces messages : {unsubscribe_url}" if unsubscribe_url else ""
     return (subject[:150], f"Bonjour {pseudonym},\n\n{body}\n\nVous recevez ce message parce que vous l'avez demandé "
-                           f"sur le hub. Gérez vos préférences depuis « Mon compte » : {public_url()}/mon-compte{SIGNATURE}")
+                           f"sur le hub. Gérez vos préférences depuis « Mon compte » : {public_url()}/mon-compte{SIGNATURE}"
+                           f"{unsubscribe}")
+
+
+def unsubscribe_headers(unsubscribe_url: str) -> dict:
+    """RFC 8058 one-click unsubscribing: the mail client POSTs `List-Unsubscribe=One-Click` to the link."""
+    return {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def password_changed(pseudonym: str) -> tuple:

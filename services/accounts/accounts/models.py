@@ -4,7 +4,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from hubkit.tables import add_infrastructure_tables
+from hubkit.tables import add_infrastructure_tables, add_mail_headers_table
 
 
 class Base(DeclarativeBase):
@@ -12,6 +12,7 @@ class Base(DeclarativeBase):
 
 
 add_infrastructure_tables(Base.metadata)
+add_mail_headers_table(Base.metadata)  # notifications' List-Unsubscribe
 
 
 def new_id() -> str:

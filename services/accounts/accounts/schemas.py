@@ -7,6 +7,13 @@ from .domain import DIRECTIONS, GRANTABLE_ROLES, PASSWORD_MAX, PSEUDONYM_MAX
 EMAIL = [validate.Length(max=254), validate.Email(),
          validate.Regexp(r"^[\x21-\x7e]+\Z", error="Adresse e-mail sans accents ni espaces attendue.")]
 
+# An absolute http(s) address written only with URI characters: it goes between < > in a mail header
+UNSUBSCRIBE_URL = [validate.Length(max=500),
+                   validate.URL(schemes={"http", "https"}, require_tld=False,
+                                error="Adresse web (https://…) attendue."),
+                   validate.Regexp(r"^[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]+\Z",
+                                   error="Adresse web sans espaces, accents ni « < > \" »." )]
+
 
 class ClientSchema(Schema):
     ip = fields.String(load_default="", validate=validate.Length(max=45))
@@ -90,6 +97,8 @@ class NotificationSchema(Schema):
     event_id = fields.UUID()
     purpose = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_.#-]{0,99}\Z",
                                                      error="Un objet de 1 à 100 caractères : a-z, 0-9, « _ . # - »."))
+    # the one-click unsubscribe link (RFC 8058) the mail's List-Unsubscribe header and last line carry
+    list_unsubscribe_url = fields.String(validate=UNSUBSCRIBE_URL)
 
     @validates_schema
     def _once_needs_both(self, data, **_kwargs):

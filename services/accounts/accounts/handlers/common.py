@@ -127,9 +127,9 @@ class UseCases:
             OneTimeToken.account_id == account_id, OneTimeToken.purpose.in_(purposes),
             OneTimeToken.used_at.is_(None)).values(used_at=self.clock()))
 
-    def _mail(self, recipient: str, message: tuple):
+    def _mail(self, recipient: str, message: tuple, headers: dict = None):
         subject, body = message
-        self.uow.queue_mail(recipient, subject, body)
+        self.uow.queue_mail(recipient, subject, body, headers=headers)
 
     # --- passwords --------------------------------------------------------------------------
 

@@ -86,6 +86,9 @@ class Profile(UseCases):
         With `event_id` and `purpose`, once only: recorded in `processed_events` in the transaction that queues the
         e-mails, so a caller retrying after its wait ran out (the first call may have queued them) queues nothing
         again, and two concurrent calls queue them once (the second waits for the first's row, then skips).
+
+        With `list_unsubscribe_url` (the caller's one-click link for this recipient) each mail ends with the link and
+        carries it in its List-Unsubscribe headers (RFC 8058).
         """
         if "event_id" in command and not self.uow.first_delivery({"event_id": command["event_id"]},
                                                                  f"notify:{command['purpose']}"):
@@ -93,8 +96,11 @@ class Profile(UseCases):
         rows = self.session.execute(sa.select(Account.email, Account.pseudonym).where(
             Account.id.in_([str(account_id) for account_id in command["account_ids"]]),
             Account.status == "active", Account.email_verified_at.is_not(None))).all()
+        unsubscribe_url = command.get("list_unsubscribe_url")
+        headers = mails.unsubscribe_headers(unsubscribe_url) if unsubscribe_url else None
         for row in rows:
-            self._mail(row.email, mails.notification(row.pseudonym, command["subject"], command["body"]))
+            self._mail(row.email, mails.notification(row.pseudonym, command["subject"], command["body"],
+                                                     unsubscribe_url), headers)
         return len(rows)
 
     def public_profiles(self, account_ids: list) -> list:
