@@ -107,3 +107,26 @@ def test_an_author_who_follows_may_still_stop_following(client, ideas, sign_in):
     sign_in()
     page = html(client.get(f"/idees/{IDEA_ID}"))
     assert f'action="/idees/{IDEA_ID}/ne-plus-suivre"' in page
+
+
+# --- after confirming the address ------------------------------------------------------------------------
+
+def test_after_confirming_the_address_the_login_form_is_filled_with_it_once(client, accounts, post):
+    response = post("/compte/verifier", {"token": "t" * 43})
+    assert response.status_code == 302 and response.headers["Location"] == "/connexion"
+    page = html(client.get("/connexion"))
+    email_input = re.search(r'<input id="[^"]*email"[^>]*>', page).group(0)
+    password_input = re.search(r'<input id="[^"]*password"[^>]*>', page).group(0)
+    assert 'value="camille@example.fr"' in email_input and "autofocus" in password_input
+    assert "Adresse confirmée" in page
+    # once: the address leaves the session with that page
+    again = html(client.get("/connexion"))
+    assert "camille@example.fr" not in again and "autofocus" not in again
+
+
+def test_a_refused_confirmation_fills_nothing(client, accounts, post):
+    from hubkit.errors import InvalidInput
+    accounts.fail("verify_email", InvalidInput("Ce lien n'est pas valide : il a expiré ou a déjà servi.",
+                                               details={"token": ["Lien invalide."]}, code="INVALID_TOKEN"))
+    assert post("/compte/verifier", {"token": "t" * 43}).status_code == 400
+    assert "camille@example.fr" not in html(client.get("/connexion"))

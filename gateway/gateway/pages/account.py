@@ -10,6 +10,10 @@ from .forms import Form, render_form, require_filled, require_same, safe_next, s
 bp = Blueprint("account_pages", __name__)
 
 SENT = "Si l'adresse peut recevoir ce message, un e-mail vient d'y être envoyé."
+# The address this browser has just confirmed, kept (in the signed, HttpOnly session cookie) until the next login
+# page fills its form with it: the citizen only types their password. Not a sign-in: the link lives 48 hours and
+# may be opened by someone else than who registered (a forwarded mail), so it never opens a session by itself.
+CONFIRMED_EMAIL = "confirmed_email"
 
 
 # --- registration and address confirmation --------------------------------------------------------
@@ -40,9 +44,11 @@ def verify_email():
         return _token_page(template, request.args.get("token", ""))
     values = submitted("token")
     try:
-        remote.call("accounts", "verify_email", {"token": values["token"]})
+        account = remote.call("accounts", "verify_email", {"token": values["token"]})
     except HubError as error:
         return render_form(template, Form.failed(error, values, fields=()), token=values["token"])
+    if auth.current_principal() is None:
+        session[CONFIRMED_EMAIL] = account["email"]
     flash("Adresse confirmée : vous pouvez maintenant vous connecter.", "success")
     return redirect(url_for(".login"))
 
@@ -68,9 +74,11 @@ def login():
     template = "account/login.html"
     if request.method == "GET":
         next_page = safe_next(request.args.get("suivant"))
+        confirmed = session.pop(CONFIRMED_EMAIL, "")
         if auth.current_principal() is not None:
             return redirect(next_page or url_for("profile.index"))
-        return render_form(template, Form(values={"suivant": next_page or ""}))
+        return render_form(template, Form(values={"suivant": next_page or "", "email": confirmed}),
+                           confirmed=bool(confirmed))
     values = submitted("email", "password", "suivant")
     values["suivant"] = safe_next(values["suivant"]) or ""
     try:
