@@ -35,7 +35,7 @@ def test_an_agent_forwards_an_idea_from_the_inbox_and_undoes_it(platform, chrome
     navigate(chrome, links[0])
     assert heading(chrome) == title
     main = main_text(chrome)
-    assert "Suggestion : Budget participatif" in main and "« aménager »" in main
+    assert "Suggestion : Budget participatif" in main and "« Aménager »" in main
     assert "Idée déposée dans la boîte à idées." in main  # the history, from the citizen's click
 
     Select(chrome.find_element(By.ID, "forward-scheme")).select_by_value("budget")

@@ -117,7 +117,7 @@ def test_an_idea_forwarded_to_the_budget_becomes_a_draft_project_with_one_tracea
     idea_id, click = submit(hub, author, "Aménager un terrain de pétanque square Léon",
                             "Installer deux pistes et des bancs à l'ombre des platanes du square.")
     item = in_inbox(hub, agent, idea_id)
-    assert item["suggested_scheme"] == "budget" and "« aménager »" in item["suggestion_reason"]
+    assert item["suggested_scheme"] == "budget" and "« Aménager »" in item["suggestion_reason"]
     assert item["correlation_id"] == click and item["status"] == "waiting"
     listed = requests.get(f"{hub.url}/api/v1/routing/inbox?scheme=budget", headers=agent).json()
     assert idea_id in [entry["idea_id"] for entry in listed["items"]]

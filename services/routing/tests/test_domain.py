@@ -24,26 +24,31 @@ def seeded_schemes() -> list:
 SCHEMES = seeded_schemes()
 
 
-@pytest.mark.parametrize("title, description, theme, expected, word", [
+@pytest.mark.parametrize("title, description, theme, expected, word, written", [
     ("Végétaliser la rue Manin", "Des jardinières et des fleurs devant l'école.", "environnement",
-     "greening_permit", "jardinière"),
-    ("Un arbre place de la Réunion", "Planter des arbres pour l'ombre.", "cadre_de_vie", "greening_permit", "arbre"),
+     "greening_permit", "jardinière", "jardinières"),
+    ("Un arbre place de la Réunion", "Planter des arbres pour l'ombre.", "cadre_de_vie", "greening_permit", "arbre",
+     "arbre"),
     ("Nid-de-poule rue de Belleville", "Un trou dangereux pour les vélos.", "mobilites", "street_report",
-     "nid-de-poule"),
-    ("Dépôt sauvage récurrent", "Des encombrants tous les lundis.", "proprete", "street_report", "dépôt sauvage"),
+     "nid-de-poule", "Nid-de-poule"),
+    ("Dépôt sauvage récurrent", "Des encombrants tous les lundis.", "proprete", "street_report", "dépôt sauvage",
+     "Dépôt sauvage"),
     ("Éclairage en panne passage Ramey", "Le soir c'est tout noir.", "prevention_securite", "street_report",
-     "éclairage en panne"),
-    ("Graffiti sur l'école", "Le mur est couvert de graffitis.", "proprete", "street_report", "graffiti"),
+     "éclairage en panne", "Éclairage en panne"),
+    ("Graffiti sur l'école", "Le mur est couvert de graffitis.", "proprete", "street_report", "graffiti",
+     "Graffiti"),
     ("Aménager un terrain de basket", "Installer des paniers et rénover le sol du square.", "sport", "budget",
-     "aménager"),
+     "aménager", "Aménager"),
     ("Interdire les terrasses chauffées", "Nous demandons au Conseil de Paris un vote.", "environnement",
-     "petition", "nous demandons"),
+     "petition", "nous demandons", "Nous demandons"),
 ])
-def test_the_suggestion_names_its_scheme_and_the_words_behind_it(title, description, theme, expected, word):
+def test_the_suggestion_names_its_scheme_and_the_words_behind_it(title, description, theme, expected, word,
+                                                                  written):
+    """The catalogue's keyword decides; the reason shows it as the idea writes it (issue 15)."""
     suggestion = domain.suggest(title, description, theme, SCHEMES)
     assert suggestion.scheme == expected
     assert word in suggestion.keywords
-    assert f"« {word} »" in suggestion.reason
+    assert f"« {written} »" in suggestion.reason
 
 
 def test_no_keyword_means_a_direct_answer_by_the_theme_direction():
@@ -86,7 +91,7 @@ def test_a_verb_form_not_listed_still_leads_to_its_scheme():
 
 def test_the_checklist_reads_the_words_and_leaves_the_rest_to_the_agent():
     checks = domain.checklist("Rénover le square Trousseau", "Installer des bancs dans le square.")
-    assert checks["investment"]["value"] == "yes" and "renover" in checks["investment"]["why"]
+    assert checks["investment"]["value"] == "yes" and "Rénover" in checks["investment"]["why"]
     assert checks["public_land"]["value"] == "yes" and checks["city_competence"]["value"] == "unknown"
     running = domain.checklist("Plus de personnel", "Recruter des gardiens pour l'entretien du parc.")
     assert running["investment"]["value"] == "no"

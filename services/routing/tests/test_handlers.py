@@ -112,7 +112,7 @@ def test_a_submitted_idea_lands_in_the_inbox_with_a_suggestion_a_checklist_and_a
     idea_id = received(run, ideas)
     item = run(Inbox, "get_item", AGENT, idea_id)
     assert item["status"] == "waiting" and item["suggested_scheme"] == "greening_permit"
-    assert "« jardinière »" in item["suggestion_reason"] and item["direction"] == "DEVE"
+    assert "« jardinières »" in item["suggestion_reason"] and item["direction"] == "DEVE"
     assert item["deadline_at"] == NOW + timedelta(days=30) and item["overdue"] is False
     assert {check["code"] for check in item["checklist"]} == set(domain.CHECKS)
     assert item["next_actions"] == ["forward", "answer", "not_retain", "duplicate"]
@@ -614,7 +614,7 @@ def test_a_deleted_account_is_unlinked(run, ideas, store):
 
 def test_the_catalogue_is_seeded_and_published_as_open311(run, directions):
     codes = {scheme["code"] for scheme in run(Catalogue, "list_schemes")}
-    assert codes == {"budget", "petition", "greening_permit", "street_report", "direct_answer"}
+    assert codes == {"budget", "petition", "greening_permit", "street_report", "direct_answer", "volunteering"}
     services = {service["service_code"]: service for service in run(Catalogue, "open311_services")}
     assert services["greening_permit"]["group"] == directions.table()["DEVE"]
     assert services["greening_permit"]["metadata"] is True and "arbre" in services["greening_permit"]["keywords"]

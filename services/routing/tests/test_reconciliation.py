@@ -55,7 +55,7 @@ def test_open_ideas_the_event_path_missed_join_the_inbox_once_with_their_author_
     item = run(Inbox, "get_item", AGENT, waiting)
     by_event = run(Inbox, "get_item", AGENT, delivered)
     assert item["status"] == "waiting" and item["suggested_scheme"] == "greening_permit"
-    assert "« jardinière »" in item["suggestion_reason"] and item["direction"] == "DEVE"
+    assert "« jardinières »" in item["suggestion_reason"] and item["direction"] == "DEVE"
     assert item["deadline_at"] == test_handlers.NOW + timedelta(days=30) and item["arrondissement"] == 19
     assert item["checklist"] == run(Inbox, "get_item", AGENT, received(run, ideas))["checklist"]
     assert item["correlation_id"] == "req-click-waiting"

@@ -3,6 +3,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .access import one_line
 from .catalogue import BUDGET, DIRECT_ANSWER, GREENING_PERMIT, PETITION, STREET_REPORT
 from .inbox import NO, UNKNOWN, YES
 
@@ -38,6 +39,47 @@ def stem(word: str) -> str:
 def stems(text: str) -> str:
     """The normalised text with each word reduced to its stem (what keywords are looked for in)."""
     return " ".join(stem(word) for word in normalise(text).split())
+
+
+def _words(text: str) -> list:
+    """The text's words as `normalise` reads them, each with where it is written: [(word, start, end)]. Read
+    character by character the way `normalise` reads the whole text, so both find the same words."""
+    words, current, start, end = [], "", 0, 0
+    for index, char in enumerate(text or ""):
+        folded = "".join(part for part in unicodedata.normalize("NFKD", char.lower())
+                         if not unicodedata.combining(part))
+        if not folded:  # a combining accent: part of the letter before it
+            end = index + 1 if current else end
+            continue
+        for part in folded:
+            if "a" <= part <= "z" or "0" <= part <= "9":
+                if not current:
+                    start = index
+                current, end = current + part, index + 1
+            elif current:
+                words.append((current, start, end))
+                current = ""
+    if current:
+        words.append((current, start, end))
+    return words
+
+
+def as_written(text: str, keywords) -> list:
+    """How each keyword found in `text` is written there (its first occurrence, with the text's accents,
+    apostrophes and endings), once each: what an agent is shown. The keyword itself, normalised, only matches."""
+    words = _words(text)
+    stemmed = [stem(word) for word, _, _ in words]
+    shown, seen = [], set()
+    for keyword in keywords:
+        needle = [stem(word) for word in normalise(keyword).split()]
+        for first in range(len(words) - len(needle) + 1) if needle else ():
+            if stemmed[first:first + len(needle)] == needle:
+                written = one_line(text[words[first][1]:words[first + len(needle) - 1][2]])
+                if written.lower() not in seen:
+                    seen.add(written.lower())
+                    shown.append(written)
+                break
+    return shown
 
 
 def _contains(stemmed: str, keyword: str) -> bool:
@@ -84,7 +126,7 @@ def suggest(title: str, description: str, theme: str | None, schemes: list) -> S
         rank = {code: index for index, code in enumerate(PRIORITY)}
         best = max(scores, key=lambda code: (scores[code], -rank.get(code, len(PRIORITY))))
         scheme = by_code[best]
-        words = ", ".join(f"« {keyword} »" for keyword in found[best])
+        words = ", ".join(f"« {word} »" for word in as_written(f"{title} {description}", found[best]))
         reason = f"Mots-clés repérés dans l'idée : {words} → {scheme['name']}."
         if hinted == best:
             reason += " La thématique de l'idée va dans le même sens."
@@ -116,10 +158,12 @@ def checklist(title: str, description: str) -> dict:
 
     Returns {code: {"value": yes/no/unknown, "why": text}}; `unknown` when the words say nothing.
     """
-    text = stems(f"{title} {description}")
+    written = f"{title} {description}"
+    text = stems(written)
 
     def found(words):
-        return [word for word in words if _contains(text, word)]
+        """The words of the list the idea holds, as the idea writes them (the lists are normalised)."""
+        return as_written(written, [word for word in words if _contains(text, word)])
 
     result = {}
     outside = found(_OUTSIDE_COMPETENCE)
