@@ -129,3 +129,16 @@ def test_an_anonymous_caller_may_not_read_notifications(config, service):
         with pytest.raises(Exception) as refused:
             notifications.export_personal_data("pas-un-id")
         assert getattr(refused.value, "code", None) == "VALIDATION_ERROR"
+
+
+def test_a_direct_request_dossier_answer_is_left_alone(config, peers, service, store):
+    """routing's dossier_answered for a request made through « Agir » names no idea: nothing to tell here."""
+    accounts, _ = peers
+    envelope = make_event(type="dossier_answered", version=1, producer="routing",
+                          subject={"kind": "direct_request", "id": str(uuid.uuid4())},
+                          payload={"dossier_reference": "DEVE-2026-000124", "idea_id": None,
+                                   "scheme": "greening_permit", "status": "granted", "subject_kind": "direct_request",
+                                   "requester_id": CAMILLE},
+                          actor={"account_id": None, "role": "system"}, correlation_id="req-d", causation_id="req-d")
+    assert deliver_and_wait(config, service, "notify_dossier_answered", envelope) is False
+    assert accounts.notices == [] and store.rows("notifications") == []
