@@ -13,7 +13,7 @@ OPEN_TO_ANY_IDENTITY = frozenset({"health", "reference_data"})
 CALLERS = {
     # accounts: the addresses and attributes behind the pseudonyms
     ("accounts", "notify"): {"ideas", "budget", "petitions", "routing"},
-    ("accounts", "eligibility_attributes"): {"budget"},
+    ("accounts", "eligibility_attributes"): {"budget", "routing"},
     ("accounts", "eligibility_attributes_many"): {"budget", "petitions"},
     ("accounts", "email_domains"): {"petitions"},
     ("accounts", "public_profiles"): {"ideas", "petitions"},

@@ -50,6 +50,11 @@ class Scheme(Base):
     deadline_days: Mapped[int] = mapped_column(sa.Integer)
     keywords: Mapped[list] = mapped_column(sa.JSON)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # The action door « Agir » (domain/actions.py): the fields of the form a citizen fills to ask the scheme
+    # directly (None: the scheme takes no direct request), who may ask (a rule, and its wording).
+    request_form: Mapped[list | None] = mapped_column(sa.JSON)
+    eligibility: Mapped[str | None] = mapped_column(sa.String(24))
+    who_may_ask: Mapped[str | None] = mapped_column(sa.Text)
     created_at = mapped_column(AT)
     updated_at = mapped_column(AT)
 
@@ -126,13 +131,22 @@ class Decision(Base):
 
 
 class Dossier(Base):
-    """What an external scheme received for a forwarded idea: one per decision, with its reference."""
+    """What an external scheme received for a forwarded idea (one per decision), or for a citizen's direct request
+    through « Agir » (no idea, no decision: `direct_request_id` names its story), with its reference."""
     __tablename__ = "dossiers"
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     reference: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
-    decision_id: Mapped[str] = mapped_column(sa.String(36), sa.ForeignKey("decisions.id"), unique=True)
-    idea_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    decision_id: Mapped[str | None] = mapped_column(sa.String(36), sa.ForeignKey("decisions.id"), unique=True)
+    idea_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    subject_kind: Mapped[str] = mapped_column(sa.String(16), default="idea", server_default="idea")
+    # A direct request: the id its events and trace entries are about, who asked (None once their account is
+    # deleted), what they wrote, the correlation id of their click, the form's token (sent twice: one dossier).
+    direct_request_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
+    requester_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    request: Mapped[dict | None] = mapped_column(sa.JSON)
+    correlation_id: Mapped[str | None] = mapped_column(sa.String(128))
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
     scheme: Mapped[str] = mapped_column(sa.String(40))
     delivery: Mapped[str] = mapped_column(sa.String(16))
     status: Mapped[str] = mapped_column(sa.String(16))  # sent, delivered, answered
@@ -171,7 +185,8 @@ class ReceivedAnswerSignature(Base):
 
 
 class TraceEntry(Base):
-    """One step of an idea's history across services: an event applied once (event id unique per idea)."""
+    """One step of an idea's history across services: an event applied once (event id unique per idea). A direct
+    request's steps are kept the same way, under its `direct_request_id` in `idea_id`."""
     __tablename__ = "trace_entries"
     __table_args__ = (sa.UniqueConstraint("event_id", "idea_id", name="uq_trace_event_idea"),)
 

@@ -11,6 +11,7 @@ from hubkit.idempotency import key_field
 from .domain import (ACTIONS, ANSWER_MAX, BAD_CURSOR, CHECK_VALUES, CODE_PATTERN, CURSOR_MAX, CURSOR_PATTERN,
                      DEADLINE_DAYS_MAX, DELIVERIES, DESCRIPTION_MAX, KEYWORD_MAX, KEYWORDS_MAX, KINDS, MESSAGE_MAX,
                      NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
+from .domain.actions import DESCRIPTION_MAX as REQUEST_DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX
 
 # The domain's limits on the texts as sent (the gateway's OpenAPI shows the same); it checks them again trimmed
 DEADLINE_DAYS = validate.Range(min=1, max=DEADLINE_DAYS_MAX)  # days to answer, as the domain checks them
@@ -307,12 +308,20 @@ class SchemeAnswerBodySchema(Schema):
     status = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
 
 
+class ContinuedAsSchema(Schema):
+    """What an idea became in another service: `budget_project` or `petition`, and its id there (drafts included:
+    that service's own page says whether a reader may see it)."""
+    kind = fields.String()
+    id = fields.String()
+
+
 class TimelineSchema(Schema):
     idea_id = fields.String()
     status = fields.String(allow_none=True)
     status_label = fields.String(allow_none=True)
     dossiers = fields.List(fields.Nested(DossierSchema))
     entries = fields.List(fields.Nested(TraceEntrySchema(exclude=("agent_note",))))
+    continued_as = fields.List(fields.Nested(ContinuedAsSchema))
 
 
 class TraceSchema(Schema):
@@ -329,3 +338,63 @@ class IdeaSubmittedSchema(Schema):
     idea_id = fields.UUID(required=True)
     theme = fields.String(load_default=None, allow_none=True)
     arrondissement = fields.Integer(load_default=None, allow_none=True)
+
+
+# --- the action door « Agir » (handlers/actions.py) ----------------------------------------------------
+
+class OpenDossierSchema(Schema):
+    """A citizen's direct request: the common fields (bounded here as sent; the domain checks them trimmed) and the
+    scheme's own fields ({code: text, choice code or consent}, checked against its form by the domain)."""
+    scheme = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    title = fields.String(required=True, validate=validate.Length(max=TITLE_MAX * 2))
+    description = fields.String(required=True, validate=validate.Length(max=REQUEST_DESCRIPTION_MAX * 2))
+    arrondissement = fields.Integer(load_default=None, allow_none=True, strict=True)
+    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=LOCATION_MAX * 2))
+    fields_ = fields.Dict(data_key="fields", attribute="fields", load_default=dict,
+                         keys=fields.String(validate=validate.Length(max=40)),
+                         values=fields.Raw(allow_none=True), validate=validate.Length(max=20))
+    idempotency_key = key_field()
+
+
+class DossierReferenceSchema(Schema):
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class ChoiceSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+
+
+class RequestFieldSchema(Schema):
+    code = fields.String()
+    key = fields.String()
+    label = fields.String()
+    kind = fields.String()
+    required = fields.Boolean()
+    choices = fields.List(fields.Nested(ChoiceSchema))
+
+
+class ActionSchemeSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    description = fields.String()
+    direction = fields.String()
+    deadline_days = fields.Integer()
+    eligibility = fields.String()
+    eligibility_label = fields.String()
+    who_may_ask = fields.String()
+    fields_ = fields.List(fields.Nested(RequestFieldSchema), data_key="fields", attribute="fields")
+
+
+class PersonDossierSchema(DossierSchema):
+    """A dossier as the person it was opened for reads it (no delivery error: that is the agents' business)."""
+    class Meta:
+        exclude = ("last_error",)
+
+    subject_kind = fields.String()
+    idea_id = fields.String(allow_none=True)
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    arrondissement = fields.Integer(allow_none=True)
+    location = fields.String(allow_none=True)
+    trace = fields.List(fields.Nested(TraceEntrySchema(exclude=("agent_note", "correlation_id", "causation_id"))))

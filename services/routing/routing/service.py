@@ -19,6 +19,7 @@ from . import SERVICE_NAME, business_metrics, domain, events, schemas
 from .adapters.webhooks import post
 from .handlers import (Catalogue, Context, DecisionEffects, Decisions, Deliveries, History, Inbox, Notifications,
                        PersonalData, Receiving, Reconciliation, Schedule)
+from .handlers.actions import DirectRequests
 from .models import Base
 from .peers import PEER_TIMEOUT, BoundedRpc, CallContext, Directions, PeerUnavailable
 from .settings import load_settings
@@ -105,6 +106,42 @@ class RoutingService(Infrastructure):
         with self.db as uow:
             return schemas.Open311DefinitionSchema().dump(self._use(Catalogue, uow).open311_definition(code))
 
+    # --- the action door « Agir »: a citizen's direct requests (handlers/actions.py) ----------------------
+
+    @rpc
+    def action_schemes(self):
+        with self.db as uow:
+            return schemas.ActionSchemeSchema(many=True).dump(self._use(DirectRequests, uow).action_schemes())
+
+    @rpc
+    def action_scheme(self, data):
+        code = load(schemas.SchemeCodeSchema(), data)["code"]
+        with self.db as uow:
+            return schemas.ActionSchemeSchema().dump(self._use(DirectRequests, uow).action_scheme(code))
+
+    @rpc
+    def open_dossier(self, actor, data):
+        """Who may ask is read from accounts first (not answering: a 503, nothing written)."""
+        actor, command = actor_of(actor), load(schemas.OpenDossierSchema(), data)
+        attributes = self._peer(self.accounts).eligibility_attributes({"account_id": str(actor["account_id"])})
+        with self.db as uow:
+            return schemas.PersonDossierSchema().dump(
+                self._use(DirectRequests, uow).open_dossier(actor, command, attributes))
+
+    @rpc
+    def my_dossiers(self, actor, data=None):
+        """The dossiers opened for the actor (their direct requests, their ideas'), newest first."""
+        actor = actor_of(actor)
+        with self.db as uow:
+            return schemas.PersonDossierSchema(many=True, exclude=("trace",)).dump(
+                self._use(DirectRequests, uow).my_dossiers(actor))
+
+    @rpc
+    def my_dossier(self, actor, data):
+        actor, reference = actor_of(actor), load(schemas.DossierReferenceSchema(), data)["reference"]
+        with self.db as uow:
+            return schemas.PersonDossierSchema().dump(self._use(DirectRequests, uow).dossier(actor, reference))
+
     # --- the inbox ------------------------------------------------------------------------------------
 
     @rpc
@@ -176,7 +213,8 @@ class RoutingService(Infrastructure):
     def export_personal_data(self, account_id):
         account_id = str(load(schemas.AccountIdSchema(), {"account_id": account_id})["account_id"])
         with self.db as uow:
-            return self._use(PersonalData, uow).export_personal_data(account_id)
+            return {**self._use(PersonalData, uow).export_personal_data(account_id),
+                    "direct_requests": self._use(DirectRequests, uow).export(account_id)}
 
     # Event handlers return whether they applied the event (False: a redelivery, or nothing to do). hubkit's
     # event_handler puts an event back in the queue after a passing failure (database, or a peer not answering:
@@ -200,7 +238,10 @@ class RoutingService(Infrastructure):
     def forget_account(self, data):
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
-            return self._use(PersonalData, uow).forget_account(envelope)
+            forgotten = self._use(PersonalData, uow).forget_account(envelope)
+            if forgotten:
+                self._use(DirectRequests, uow).forget(str(envelope["payload"].get("account_id")))
+            return forgotten
 
     # The author (and an agent an idea is confided to) is e-mailed from routing's own events (once per event;
     # retried while accounts is down).

@@ -23,6 +23,7 @@ from hubkit.validation import load
 from .. import business_metrics, domain, events, schemas
 from ..domain import webhooks as webhook_rules
 from ..models import Dossier, InboxItem, ReceivedAnswerSignature, Scheme, WebhookDelivery
+from .actions import DirectRequests
 from .common import UseCases, acting_on, request_id, rules
 from .views import dossier_view
 
@@ -135,6 +136,10 @@ class Deliveries(UseCases):
                 return dossier_view(dossier, names)  # the scheme sent its answer again, signed anew
             raise Conflict("Ce dossier a déjà reçu une réponse.", code="ALREADY_ANSWERED")
         dossier.status, dossier.answer, dossier.answer_status, dossier.answered_at = "answered", text, status, now
+        if dossier.idea_id is None:  # a citizen's direct request (« Agir »): on the request's own history
+            DirectRequests(self.context).record_answer(dossier, scheme, status, text)
+            self.uow.on_commit(business_metrics.count_scheme_answer)
+            return dossier_view(dossier, names)
         item = self.session.get(InboxItem, dossier.idea_id)
         with acting_on(item.correlation_id, request_id()):
             self.emit_traced(events.DOSSIER_ANSWERED, dossier.idea_id,

@@ -111,7 +111,7 @@ class DecisionEffects(UseCases):
             dossier.status, dossier.delivered_at = "delivered", now
         self.emit_traced(events.DOSSIER_CREATED, item.idea_id,
                          {"dossier_reference": dossier.reference, "decision_id": decision.id, "idea_id": item.idea_id,
-                          "scheme": scheme.code, "delivery": scheme.delivery},
+                          "scheme": scheme.code, "delivery": scheme.delivery, "subject_kind": "idea"},
                          events.actor(decision.actor_id, decision.actor_role),
                          f"Dossier {dossier.reference} ouvert auprès de « {scheme.name} ».")
         return dossier.reference
