@@ -16,7 +16,7 @@ CALLERS = {
     ("accounts", "eligibility_attributes"): {"budget", "routing"},
     ("accounts", "eligibility_attributes_many"): {"budget", "petitions"},
     ("accounts", "email_domains"): {"petitions"},
-    ("accounts", "public_profiles"): {"ideas", "petitions"},
+    ("accounts", "public_profiles"): {"ideas", "petitions", "routing"},  # routing: agents named in its history
     ("accounts", "get_account"): {"gateway", "budget"},
     ("accounts", "search_accounts"): {"gateway", "budget"},
     # ideas: what routing and the forwarded drafts read or change
