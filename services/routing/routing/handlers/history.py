@@ -97,10 +97,14 @@ class History(UseCases):
         names = self._scheme_names()
         dossiers = self.session.execute(sa.select(Dossier).where(Dossier.idea_id == idea_id)
                                         .order_by(Dossier.id)).scalars()
+        # what the idea became in another service (a budget project, a petition): its page may say where it went
+        continued = self.session.execute(sa.select(Link.kind, Link.external_id).where(Link.idea_id == idea_id)
+                                         .order_by(Link.kind, Link.external_id)).all()
         return {"idea_id": idea_id, "status": item.status if item else None,
                 "status_label": domain.STATUSES[item.status] if item else None,
                 "dossiers": [dossier_view(d, names) for d in dossiers],
-                "entries": [{**trace_view(entry), "agent_note": None} for entry in entries]}
+                "entries": [{**trace_view(entry), "agent_note": None} for entry in entries],
+                "continued_as": [{"kind": kind, "id": external_id} for kind, external_id in continued]}
 
     def lookup(self, actor: dict, correlation_id: str) -> dict:
         """Every step (agents' notes included) that carries a correlation id, across ideas and services."""
