@@ -315,20 +315,12 @@ class ContinuedAsSchema(Schema):
     id = fields.String()
 
 
-class ContinuedAsSchema(Schema):
-    """What an idea became in another service: `budget_project` or `petition`, and its id there (drafts included:
-    that service's own page says whether a reader may see it)."""
-    kind = fields.String()
-    id = fields.String()
-
-
 class TimelineSchema(Schema):
     idea_id = fields.String()
     status = fields.String(allow_none=True)
     status_label = fields.String(allow_none=True)
     dossiers = fields.List(fields.Nested(DossierSchema))
     entries = fields.List(fields.Nested(TraceEntrySchema(exclude=("agent_note",))))
-    continued_as = fields.List(fields.Nested(ContinuedAsSchema))
     continued_as = fields.List(fields.Nested(ContinuedAsSchema))
 
 
