@@ -4,13 +4,14 @@ dossier opened for an idea an agent forwarded (handlers/effects.py), without an 
 
 Who asks is the signed-in citizen (the actor); whether they may is their eligibility attributes, read from accounts
 by the service before the transaction (`attributes`), never what the caller says about them."""
+import hashlib
 import json
 import uuid
 
 import sqlalchemy as sa
 
 from hubkit.clock import aware
-from hubkit.errors import Conflict, NotFound
+from hubkit.errors import NotFound
 
 from .. import domain, events
 from ..domain import actions as rules_of
@@ -19,6 +20,11 @@ from .common import FieldChecks, UseCases, acting_on, request_id, rules
 from .views import dossier_view, iso, trace_view
 
 MY_DOSSIERS_MAX = 200
+
+
+def scoped_key(requester: str, key: str | None) -> str | None:
+    """The form's token scoped by the person (hubkit.idempotency: a key can never reach another's request)."""
+    return None if key is None else hashlib.sha256(f"open_dossier:{requester}:{key}".encode()).hexdigest()
 
 
 def direct_mail_body(document: dict) -> str:
@@ -73,14 +79,15 @@ class DirectRequests(UseCases):
         scheme = self._action_scheme(command["scheme"])
         with rules():
             rules_of.check_may_ask(scheme.eligibility or rules_of.ANYONE, attributes)
-        known = self._already_opened(command.get("idempotency_key"), requester)
+        key = scoped_key(requester, command.get("idempotency_key"))
+        known = self._already_opened(key)
         if known is not None:
             return known
         request = self._checked(scheme, command)
         now, subject_id = self.clock(), str(uuid.uuid4())
         dossier = Dossier(idea_id=None, decision_id=None, subject_kind=rules_of.DIRECT_REQUEST,
                           direct_request_id=subject_id, requester_id=requester, request=request,
-                          correlation_id=request_id(), idempotency_key=command.get("idempotency_key"),
+                          correlation_id=request_id(), idempotency_key=key,
                           scheme=scheme.code, delivery=scheme.delivery, status="sent", created_at=now)
         self.session.add(dossier)
         self.session.flush()
@@ -104,15 +111,11 @@ class DirectRequests(UseCases):
                               f"« {scheme.name} ».")
         return self.dossier_detail(dossier)
 
-    def _already_opened(self, key: str | None, requester: str) -> dict | None:
+    def _already_opened(self, key: str | None) -> dict | None:
         if key is None:
             return None
         dossier = self.session.execute(sa.select(Dossier).where(Dossier.idempotency_key == key)).scalar_one_or_none()
-        if dossier is None:
-            return None
-        if dossier.requester_id != requester:
-            raise Conflict("Ce formulaire a déjà servi : rechargez la page.", code="IDEMPOTENCY_KEY_REUSED")
-        return self.dossier_detail(dossier)
+        return None if dossier is None else self.dossier_detail(dossier)
 
     def _checked(self, scheme: Scheme, command: dict) -> dict:
         check = FieldChecks()
