@@ -25,6 +25,7 @@ SERVICES = sorted(path.parent.parent.name for path in ROOT.glob("services/*/*/ev
 EVENT_TYPE = re.compile(r"[a-z]+(_[a-z]+)*")
 EMIT = "emit"  # hubkit.db.UnitOfWork.emit(type, subject, payload, actor=None, version=1)
 DEFAULT_VERSION = 1
+EMITS_NOTHING_YET = {"notifications"}  # a consumer only, for now; its docs/events.md section says so
 
 
 # --- the code: producers ---------------------------------------------------------------------------------------
@@ -238,7 +239,7 @@ def test_every_service_with_events_is_found():
 def test_every_emit_names_a_declared_event_type(service):
     found, problems = emitted(service)
     assert not problems, "\n".join(problems)
-    assert found, f"no emit call found in {service}"
+    assert found or service in EMITS_NOTHING_YET, f"no emit call found in {service}"
 
 
 @pytest.mark.parametrize("service", SERVICES)
