@@ -1,7 +1,7 @@
 """How the gateway tests put fake services behind `gateway.remote`, next to the fake accounts service of
 conftest.py. The fakes build on tests/fakes (`RecordingFake`: recording the calls, failing on demand)."""
 import gateway.remote
-from tests.fakes import RecordingFake  # noqa: F401  (the gateway tests' own fakes of a service build on it)
+from tests.fakes import RecordingFake, answers  # noqa: F401  (the gateway tests' own fakes of a service build on it)
 
 
 def route_to(monkeypatch, accounts, batched=False, **fakes):
@@ -43,3 +43,44 @@ def a_petition(petition_id="6c2f1a7b-3d4e-4f60-9b0c-1d2e3f4a5b02", title="Pour d
             "status": "open", "status_label": "Ouverte à la signature", "similarity": similarity,
             "actions": ["sign", "follow"], "signatures_count": 1234, "threshold": 5000, "arrondissement": None,
             **changes}
+
+
+class FakeOpenData(RecordingFake):
+    """A service publishing open datasets, as the gateway's exports ask it: `open_data_page(data)` answers
+    {"rows", "next"} for any dataset of the registry, `sizes[dataset]` rows (10 unless set) made up on the fly from
+    its columns' types — nothing kept, so 100,000 rows cost no memory here. Text cells cycle through values a CSV
+    or a spreadsheet could misread (a formula, the separator, quotes, a line break, accents). `next` is the
+    offset as text; anything else is refused as the services refuse a forged cursor."""
+
+    TEXTS = ("Des fontaines le long du canal", "=HYPERLINK(\"http://exemple.invalid\")", "Bancs; arbres \"et\" eau",
+             "Deux lignes\nà la suite", "+33 1 23 45 67 89", "Été à l'Hôtel de Ville")
+
+    def __init__(self, sizes=None):
+        super().__init__()
+        self.sizes = dict(sizes or {})
+
+    @answers
+    def open_data_page(self, data):
+        from hubkit.errors import InvalidInput
+        from gateway.open_data_registry import dataset
+        found = dataset(data["dataset"])
+        after = data.get("after")
+        if after is not None and not (isinstance(after, str) and after.isdigit()):
+            raise InvalidInput(details={"after": ["Curseur invalide."]})
+        start, size = int(after or 0), self.sizes.get(data["dataset"], 10)
+        stop = min(size, start + data["limit"])
+        rows = [{column.name: self.value(column, number) for column in found.columns} for number in range(start, stop)]
+        return {"rows": rows, "next": str(stop) if stop < size else None}
+
+    def value(self, column, number: int):
+        if column.nullable and number % 7 == 6:
+            return None
+        if column.type == "uuid":
+            return f"00000000-0000-4000-8000-{number:012d}"
+        if column.type in ("integer", "number"):
+            return number if column.type == "integer" else number / 4
+        if column.type == "date":
+            return f"2026-{number % 12 + 1:02d}-{number % 28 + 1:02d}"
+        if column.type == "month":
+            return f"2026-{number % 12 + 1:02d}"
+        return self.TEXTS[number % len(self.TEXTS)]

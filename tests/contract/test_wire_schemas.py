@@ -32,6 +32,7 @@ from gateway.api import api
 AREAS = {"accounts": "accounts", "me": "accounts", "admin": "accounts", "ideas": "ideas",
          "consultations": "ideas", "budget": "budget", "petitions": "petitions", "routing": "routing",
          "hub_status": None,  # every service's `status` (hubkit.status): a plain dict, its schemas GATEWAY_ONLY
+         "open_data": None,  # each dataset's rows, from ideas, petitions or routing: its schemas GATEWAY_ONLY
          "similar": None}  # the gateway's merge of three services' answers (gateway.similar): GATEWAY_ONLY
 # The module of the service holding an area's schemas when two modules share a class name
 AREA_MODULES = {"consultations": "consultations", "ideas": "ideas"}
@@ -58,6 +59,10 @@ GATEWAY_ONLY = {
                                              "schema",
     "similar_schemas.SimilarContentQuerySchema": "the gateway's own query: it asks ideas, budget and petitions",
     "similar_schemas.SimilarContentSchema": "the gateway's own merge of the answers of ideas, budget and petitions",
+    "open_data_schemas.OpenDataPageQuerySchema": "the gateway's own query of any dataset (its service's RPC "
+                                                 "open_data_page takes the dataset's name besides)",
+    "open_data_schemas.OpenDataPageSchema": "each dataset's rows (ideas, petitions, routing), cut by the gateway "
+                                            "to the registry's columns; their JSON Schema is published per dataset",
     "hub_status.HubStatusSchema": "every service's status (hubkit.status) is a plain dict of counts and times, "
                                   "gathered by the gateway with the services that did not answer",
 }

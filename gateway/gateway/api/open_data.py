@@ -1,0 +1,111 @@
+"""The hub's open data (issue 15, section 5): each dataset of the registry (gateway.open_data_registry) as a CSV or
+JSON file streamed page after page, its JSON Schema, a paged JSON access, and the DCAT-AP catalogue a portal
+harvests. Public, anonymised, under the ODbL 1.0."""
+from flask import Blueprint, Response, current_app
+from werkzeug.routing import BaseConverter
+
+from hubkit import config
+from hubkit.errors import NotFound
+from hubkit.throttle import Throttle, connect
+
+from .. import open_data_dcat, open_data_exports, open_data_schemas
+from ..auth import client_ip
+from ..open_data_registry import Dataset, dataset
+from ..openapi import endpoint
+
+bp = Blueprint("api_open_data", __name__)
+TAG = "open-data"
+
+# per client address, the requests that ask a service (a file is up to 50 pages of 2,000 rows each)
+PER_MINUTE = 30
+LIMIT_MESSAGE = "Trop de téléchargements de données ouvertes depuis votre adresse : réessayez dans une minute."
+
+
+class DatasetNameConverter(BaseConverter):
+    """`<dataset:name>`: a dataset's name (lower case and underscores), so that `ideas.schema.json` is not read as
+    the JSON file of a dataset named `ideas.schema`."""
+    regex = r"[a-z][a-z0-9_]{0,63}"
+
+
+# before the routes below: the blueprint runs its deferred functions in order
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("dataset", DatasetNameConverter))
+
+
+@bp.get("/open-data/catalog.jsonld")
+@endpoint("Le catalogue DCAT-AP (JSON-LD) des données ouvertes du hub, moissonnable par un portail",
+          errors=(), tag=TAG, produces="application/ld+json")
+def catalog():
+    """Un `dcat:Catalog` : chaque jeu de données (`dcat:Dataset`) avec ses distributions CSV et JSON, la licence
+    ODbL 1.0 et l'éditeur ; adresses absolues."""
+    body = current_app.json.dumps(open_data_dcat.catalog(config.public_url()))
+    return Response(body, mimetype="application/ld+json")
+
+
+@bp.get("/open-data/<dataset:name>.schema.json")
+@endpoint("Le schéma JSON (2020-12) du fichier JSON d'un jeu de données", errors=(404,), tag=TAG,
+          produces="application/schema+json")
+def json_schema(name):
+    found = _dataset(name)
+    url = f"{config.public_url()}/api/v1/open-data/{found.name}.schema.json"
+    return Response(current_app.json.dumps(open_data_exports.json_schema(found, url)),
+                    mimetype="application/schema+json")
+
+
+@bp.get("/open-data/<dataset:name>.csv")
+@endpoint("Un jeu de données en CSV (séparateur « ; », UTF-8 avec BOM), transmis au fil de la lecture",
+          errors=(404, 429), tag=TAG, produces="text/csv")
+def export_csv(name):
+    """Toutes les lignes du jeu de données, une colonne par champ de son schéma. 30 téléchargements par minute
+    et par adresse (429 au-delà)."""
+    found = _dataset(name)
+    _limit()
+    rows = open_data_exports.Rows(found)
+    return Response(open_data_exports.streamed(open_data_exports.csv_chunks(found, rows)),
+                    mimetype="text/csv", headers=_attachment(f"{found.name}.csv"))
+
+
+@bp.get("/open-data/<dataset:name>.json")
+@endpoint("Un jeu de données en JSON (un tableau d'objets), transmis au fil de la lecture", errors=(404, 429),
+          tag=TAG, produces="application/json")
+def export_json(name):
+    """Valide selon `/api/v1/open-data/{name}.schema.json`. 30 téléchargements par minute et par adresse."""
+    found = _dataset(name)
+    _limit()
+    rows = open_data_exports.Rows(found)
+    return Response(open_data_exports.streamed(open_data_exports.json_chunks(rows)),
+                    mimetype="application/json", headers=_attachment(f"{found.name}.json"))
+
+
+@bp.get("/open-data/<dataset:name>")
+@endpoint("Une page d'un jeu de données (2 000 lignes au plus), pour le lire par morceaux",
+          query=open_data_schemas.OpenDataPageQuerySchema, response=open_data_schemas.OpenDataPageSchema,
+          errors=(400, 404, 429), tag=TAG)
+def page(data, name):
+    """Passez la valeur `next` d'une page en `after` pour la suivante ; une valeur altérée est refusée (400).
+    30 demandes par minute et par adresse."""
+    found = _dataset(name)
+    _limit()
+    return open_data_exports.page(found, data["after"], data["limit"])
+
+
+def _dataset(name: str) -> Dataset:
+    found = dataset(name)
+    if found is None:
+        raise NotFound("Jeu de données inconnu : voir le catalogue /donnees-ouvertes.", code="DATASET_NOT_FOUND")
+    return found
+
+
+def _attachment(filename: str) -> dict:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def _limit():
+    _throttle().consume("open_data", client_ip() or "unknown", PER_MINUTE, 60, LIMIT_MESSAGE)
+
+
+def _throttle() -> Throttle:
+    found = current_app.extensions.get("open_data_throttle")
+    if found is None:
+        found = current_app.extensions["open_data_throttle"] = Throttle(
+            connect(current_app.config["HUB_SETTINGS"].redis_url))
+    return found
