@@ -135,11 +135,11 @@ def schema_name(schema) -> str:
 @functools.cache
 def _shared_names() -> frozenset:
     """Class names defined in more than one of the gateway's schema modules."""
-    from . import (budget_schemas, consultations_schemas, ideas_schemas, notifications_schemas, petitions_schemas,
-                   routing_schemas, schemas, similar_schemas)
+    from . import (budget_schemas, consultations_schemas, ideas_schemas, petitions_schemas, routing_schemas, schemas,
+                   similar_schemas)
     seen, shared = set(), set()
     for module in (schemas, ideas_schemas, consultations_schemas, budget_schemas, petitions_schemas, routing_schemas,
-                   similar_schemas, notifications_schemas):
+                   similar_schemas):
         for name, value in vars(module).items():
             if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == module.__name__:
                 shared.update({name.removesuffix("Schema")} & seen)

@@ -62,8 +62,6 @@ TABLE = {
            # ideas, consultations, petitions, budget, routing: what anyone may read
            "GET /api/v1/ideas", "GET /api/v1/ideas/similar", "GET /api/v1/ideas/themes", "GET /api/v1/ideas/<idea_id>",
            "GET /api/v1/similar",  # what already exists anywhere: ideas, proposals, projects, petitions
-           # an e-mail's one-click unsubscribe (RFC 8058): the signed token is the authority, no session
-           "GET /notifications/desabonnement/<token>", "POST /notifications/desabonnement/<token>",
            "GET /idees", "GET /idees/<idea_id>",
            "GET /api/v1/consultations", "GET /api/v1/consultations/<consultation_id>",
            "GET /api/v1/consultations/proposals/<proposal_id>", "GET /consultations",
@@ -110,10 +108,6 @@ TABLE = {
            "GET /mon-compte", "POST /mon-compte/email", "GET /mon-compte/mes-donnees.json",
            "POST /mon-compte/mot-de-passe", "POST /mon-compte/profil", "POST /mon-compte/sessions/<session_id>/fermer",
            "GET /mon-compte/supprimer", "POST /mon-compte/supprimer",
-           # one's own notifications and preferences (the notifications service keeps each person's apart)
-           "GET /notifications", "POST /notifications/tout-lire", "GET /notifications/preferences",
-           "POST /notifications/preferences", "GET /api/v1/me/notifications", "POST /api/v1/me/notifications/read",
-           "GET /api/v1/me/notification-preferences", "PUT /api/v1/me/notification-preferences",
            "POST /api/v1/ideas", "POST /api/v1/ideas/<idea_id>/comments", "POST /api/v1/ideas/<idea_id>/follow",
            "DELETE /api/v1/ideas/<idea_id>/follow", "POST /api/v1/ideas/<idea_id>/reports",
            "POST /api/v1/ideas/<idea_id>/supports", "DELETE /api/v1/ideas/<idea_id>/supports",

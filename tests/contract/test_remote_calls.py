@@ -13,7 +13,7 @@ from hubkit import calls
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {"accounts": "AccountsService", "ideas": "IdeasService", "budget": "BudgetService",
-            "petitions": "PetitionsService", "routing": "RoutingService", "notifications": "NotificationsService"}
+            "petitions": "PetitionsService", "routing": "RoutingService"}
 EVERY_SERVICE = {"export_personal_data", "health", "status"}  # called with a service name held in a variable
 
 

@@ -13,7 +13,7 @@ from hubkit.trust import CallerNotTrusted
 from .people import administrator, citizen, pages_session, read_mail_link
 
 pytestmark = pytest.mark.e2e
-SERVICES = ("accounts", "ideas", "budget", "petitions", "routing", "notifications")
+SERVICES = ("accounts", "ideas", "budget", "petitions", "routing")
 
 
 def status_page(session, platform) -> tuple:
@@ -30,7 +30,7 @@ def test_an_admin_sees_every_service_and_others_are_refused(platform):
     admin = administrator(platform, "etat")
     status, page = status_page(pages_session(platform, admin.email), platform)
     assert status == 200, page[-2000:]
-    assert "Les 6 services répondent" in page
+    assert "Les 5 services répondent" in page
     for service in SERVICES:
         assert "Opérationnel" in row(page, service), row(page, service)
     assert "Idées en retard d'orientation" in page and "Webhooks abandonnés" in page  # routing's extras
