@@ -15,7 +15,7 @@ import eventlet
 from eventlet.semaphore import Semaphore
 from flask import url_for
 
-from hubkit.errors import HubError, ServiceUnavailable
+from hubkit.errors import HubError, NotFound, ServiceUnavailable
 
 from . import remote
 
@@ -39,6 +39,11 @@ _GRACE_SECONDS = 0.25
 # place within its own deadline
 CALLS_AT_ONCE = 12
 _places = Semaphore(CALLS_AT_ONCE)
+# where a forwarded idea went (routing's link, then that service's public page): by routing's kind of link
+DESTINATIONS = {"budget_project": ("budget", "get_project", "project_id"),
+                "petition": ("petitions", "get_petition", "petition_id")}
+DESTINATIONS_PER_IDEA = 2
+DESTINATION_SECONDS = 0.5  # each of the two rounds: a panel that helps must not wait long for a detail
 
 
 def across_schemes(title: str, description: str = "", limit: int = 5, exclude_idea: str = None,
@@ -95,6 +100,8 @@ def _ask(service: str, method: str, data: dict, seconds: float) -> tuple:
         return None, TIMEOUT
     except ServiceUnavailable as error:
         return None, TIMEOUT if (error.details or {}).get("reason") == "RpcTimeout" else UNAVAILABLE
+    except NotFound:  # not shown to anyone (a draft project or petition): nothing to say of it
+        return None, ERROR
     except HubError as error:  # a refusal of this text by one source: the others still answer
         log.warning("a source of similar content refused", extra={"service": service, "error": error.code})
         return None, ERROR
@@ -105,6 +112,42 @@ def _ask(service: str, method: str, data: dict, seconds: float) -> tuple:
         timer.cancel()
         if placed:
             _places.release()
+
+
+def with_destinations(items: list) -> list:
+    """`items`, each forwarded idea with `continued_as`: where it went, when routing knows what it became (the budget
+    project or the petition drafted from it) and that service shows it to anyone, with what a citizen may do there
+    instead of supporting the idea (it takes no supports any more). Two short rounds of calls at the same time (the
+    ideas' timelines, then their destinations' pages), each cut at DESTINATION_SECONDS: past it, the panel says
+    only that the idea was forwarded."""
+    forwarded = [item for item in items if item["kind"] == "idea" and item.get("status") == "forwarded"]
+    for item in forwarded:
+        item["continued_as"] = []
+    if not forwarded:
+        return items
+    timelines, _ = ask_all({item["id"]: ("routing", "idea_timeline", {"idea_id": item["id"]}) for item in forwarded},
+                           DESTINATION_SECONDS)
+    asks = {}
+    for item in forwarded:
+        for link in ((timelines.get(item["id"]) or {}).get("continued_as") or ())[:DESTINATIONS_PER_IDEA]:
+            if link.get("kind") in DESTINATIONS:
+                service, method, key = DESTINATIONS[link["kind"]]
+                asks[(item["id"], link["kind"], str(link["id"]))] = (service, method, {key: str(link["id"])})
+    pages, _ = ask_all(asks, DESTINATION_SECONDS)
+    for (idea_id, kind, _), page in pages.items():
+        if page:
+            next(item for item in forwarded if item["id"] == idea_id)["continued_as"].append(_destination(kind, page))
+    return items
+
+
+def _destination(kind: str, page: dict) -> dict:
+    if kind == "budget_project":
+        return {"kind": "project", "id": str(page["id"]), "title": page.get("title") or "",
+                "status_label": page.get("status_label"), "actions": ["follow"],
+                "url": url_for("budget.project", project_id=str(page["id"]))}
+    return {"kind": "petition", "id": str(page["id"]), "title": page.get("title") or "",
+            "status_label": page.get("status_label"), "actions": ["sign"] if page.get("signable") else [],
+            "url": url_for("petitions.show", petition_id=str(page["id"]))}
 
 
 def merged(items: list, limit: int) -> list:

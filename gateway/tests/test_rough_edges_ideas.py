@@ -3,9 +3,14 @@ report nor follow offered to the author of the idea, the similar panel's forward
 link that leaves the citizen ready to sign in."""
 import re
 
+import pytest
+
 from gateway.tests.conftest import ACCOUNT_ID
+from gateway.tests.fakes import FakeSimilarContent, RecordingFake, route_to
 # the idea pages' fakes, as their own tests set them up
-from gateway.tests.test_idea_pages import IDEA_ID, an_idea, budget, ideas, journey, petitions  # noqa: F401
+from gateway.tests.test_idea_pages import (IDEA_ID, XSS, a_similar, an_idea, budget, ideas, ideas_of_the_pages,  # noqa: F401
+                                           journey, petitions)
+from hubkit.errors import NotFound, ServiceUnavailable
 
 
 def html(response) -> str:
@@ -130,3 +135,110 @@ def test_a_refused_confirmation_fills_nothing(client, accounts, post):
                                                details={"token": ["Lien invalide."]}, code="INVALID_TOKEN"))
     assert post("/compte/verifier", {"token": "t" * 43}).status_code == 400
     assert "camille@example.fr" not in html(client.get("/connexion"))
+
+
+# --- the similar panel's forwarded ideas ------------------------------------------------------------------
+
+PROJECT_ID = "5b1e0f6a-2c3d-4e5f-8a9b-0c1d2e3f4a01"
+PETITION_ID = "6c2f1a7b-3d4e-4f60-9b0c-1d2e3f4a5b02"
+TO_BUDGET, TO_PETITION = "2b3c4d5e-6f70-4a8b-9c0d-1e2f3a4b5c6d", "2b3c4d5e-6f70-4a8b-9c0d-1e2f3a4b5c6e"
+ANSWERED = "2b3c4d5e-6f70-4a8b-9c0d-1e2f3a4b5c70"
+TYPED = {"title": "Fontaines au canal", "description": "De l'eau potable.", "theme": "environnement",
+         "action": "similaires"}
+
+
+class Destinations(FakeSimilarContent):
+    """budget or petitions as the panel asks them: their similar content (none here) and the public page of what a
+    forwarded idea became (`get_project`, `get_petition`: NotFound for what is not shown, a draft)."""
+
+    def __init__(self, pages=None):
+        super().__init__()
+        self.pages = pages or {}
+
+    def _page(self, item_id):
+        if item_id not in self.pages:
+            raise NotFound("Introuvable.")
+        return self.pages[item_id]
+
+    def get_project(self, data, actor=None):
+        return self._page(data["project_id"])
+
+    def get_petition(self, data, actor=None):
+        return self._page(data["petition_id"])
+
+
+class Links(RecordingFake):
+    """routing as the panel asks it: each idea's timeline, with what it became elsewhere (`continued_as`)."""
+
+    def __init__(self, continued):
+        super().__init__()
+        self.continued = continued
+
+    def idea_timeline(self, data):
+        return {"idea_id": data["idea_id"], "status": "forwarded", "status_label": "Transmise", "dossiers": [],
+                "entries": [], "continued_as": self.continued.get(data["idea_id"], [])}
+
+
+def a_closed_similar(idea_id, title, status, label, scheme=None, scheme_label=None) -> dict:
+    return {**a_similar(idea_id, title, 0.5), "kind": "idea", "status": status, "status_label": label,
+            "accepts_supports": False, "scheme": scheme, "scheme_label": scheme_label}
+
+
+@pytest.fixture
+def panel_world(accounts, monkeypatch):
+    ideas = ideas_of_the_pages()
+    ideas.similar = [
+        a_closed_similar(TO_BUDGET, "Fontaines rue Manin", "forwarded", "Transmise", "budget", "Budget participatif"),
+        a_closed_similar(TO_PETITION, "Fontaines place des Fêtes", "forwarded", "Transmise", "petition", "Pétitions"),
+        a_closed_similar(ANSWERED, "Fontaines square Villemin", "answered", "Réponse apportée")]
+    routing = Links({TO_BUDGET: [{"kind": "budget_project", "id": PROJECT_ID}],
+                     TO_PETITION: [{"kind": "petition", "id": PETITION_ID}]})
+    budget = Destinations({PROJECT_ID: {"id": PROJECT_ID, "title": f"Des fontaines rue Manin {XSS}",
+                                        "status_label": "Déposé", "draft": False}})
+    petitions = Destinations({PETITION_ID: {"id": PETITION_ID, "title": "Pour des fontaines place des Fêtes",
+                                            "status_label": "Ouverte à la signature", "signable": True}})
+    route_to(monkeypatch, accounts, ideas=ideas, routing=routing, budget=budget, petitions=petitions)
+    return {"ideas": ideas, "routing": routing, "budget": budget, "petitions": petitions}
+
+
+def item_of(panel: str, title: str) -> str:
+    return panel.split(title, 1)[1].split('<li class="similar__item', 1)[0]
+
+
+def panel_of(response) -> str:
+    return html(response).split('id="idees-similaires"', 1)[1].split("</section>", 1)[0]
+
+
+def test_a_forwarded_idea_sends_the_citizen_where_it_went_to_support_it_there(client, panel_world, sign_in, post):
+    sign_in()
+    response = post("/idees/proposer", TYPED)
+    assert response.status_code == 200
+    found = panel_of(response)
+    to_budget = item_of(found, "Fontaines rue Manin")
+    assert f'href="/budget-participatif/projets/{PROJECT_ID}"' in to_budget and "Déposé" in to_budget
+    assert f'href="/budget-participatif/projets/{PROJECT_ID}#suivre">Suivre ce projet' in to_budget
+    assert "&lt;script&gt;" in to_budget and XSS not in found
+    to_petition = item_of(found, "Fontaines place des Fêtes")
+    assert f'href="/petitions/{PETITION_ID}#signer">Signer la pétition' in to_petition
+    assert "elle continue en pétition" in to_petition
+    answered = item_of(found, "Fontaines square Villemin")
+    assert "ne prend plus de soutiens" in answered
+    assert "Soutenir" not in found and "#soutenir\">Soutenir" not in found
+    # routing is asked the forwarded ideas only; nothing is published
+    assert sorted(data["idea_id"] for data in panel_world["routing"].data_of("idea_timeline")) == sorted(
+        [TO_BUDGET, TO_PETITION])
+    assert panel_world["ideas"].args_of("submit_idea") == []
+
+
+def test_a_destination_not_shown_to_the_public_or_a_routing_down_leaves_only_the_state(client, panel_world, sign_in,
+                                                                                        post):
+    sign_in()
+    panel_world["budget"].pages.clear()  # the project is still a draft: budget does not show it
+    panel_world["petitions"].down = ServiceUnavailable()
+    found = panel_of(post("/idees/proposer", TYPED))
+    for title in ("Fontaines rue Manin", "Fontaines place des Fêtes"):  # nowhere to send the citizen: the state
+        assert "Ses soutiens sont clos" in item_of(found, title) and "elle continue" not in item_of(found, title)
+    assert f'href="/idees/{TO_BUDGET}#historique"' in found and "Soutenir" not in found
+    panel_world["routing"].down = ServiceUnavailable()
+    response = post("/idees/proposer", TYPED)
+    assert response.status_code == 200 and "Ses soutiens sont clos" in item_of(panel_of(response), "Fontaines rue Manin")

@@ -15,7 +15,7 @@ from .. import remote
 from ..actors import actor, pseudonym
 from ..auth import login_required, roles_required
 from ..idempotency import form_key
-from ..similar import across_schemes
+from ..similar import across_schemes, with_destinations
 from .forms import (Form, flash_failure, none_if_blank, page_number, render_form, render_forms, require_filled,
                     submitted)
 from .highlighting import query_terms
@@ -143,6 +143,7 @@ def _with_similar(template: str, values: dict, context: dict):
     except HubError as error:
         return render_form(template, _failed(error, values, "idee", IDEA_FIELDS), **context)
     found = across_schemes(values["title"], values["description"], limit=SIMILAR_PER_KIND)
+    with_destinations(found["items"])  # a forwarded idea: where to support it now
     return render_form(template, Form("idee", values), similar=found, checked=True, **context)
 
 
