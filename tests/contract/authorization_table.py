@@ -46,6 +46,7 @@ TABLE = {
     # --- the public site, the API's reference data, health and metrics ---------------------------------------
     **rows(PUBLIC,
            "GET /", "GET /healthz", "GET /readyz", "GET /statusz",
+           "GET /agir", "GET /agir/<code>",  # « Agir »: the action schemes, what each is, who may ask
            # signing out: of the session or token the request carries, if any (nothing to refuse)
            "POST /deconnexion", "DELETE /api/v1/auth/tokens/current",
            "GET /metrics",  # Prometheus scrapes the process; 404 through a trusted proxy (gateway.health)
@@ -108,6 +109,9 @@ TABLE = {
            "GET /mon-compte", "POST /mon-compte/email", "GET /mon-compte/mes-donnees.json",
            "POST /mon-compte/mot-de-passe", "POST /mon-compte/profil", "POST /mon-compte/sessions/<session_id>/fermer",
            "GET /mon-compte/supprimer", "POST /mon-compte/supprimer",
+           # « Agir »: asking a scheme directly (routing checks the form, then who may ask: a 400 to the probe's
+           # empty form), and one's own requests (routing finds only the asker's: a 404 to anyone else)
+           "POST /agir/<code>", "GET /agir/dossiers/<reference>",
            "POST /api/v1/ideas", "POST /api/v1/ideas/<idea_id>/comments", "POST /api/v1/ideas/<idea_id>/follow",
            "DELETE /api/v1/ideas/<idea_id>/follow", "POST /api/v1/ideas/<idea_id>/reports",
            "POST /api/v1/ideas/<idea_id>/supports", "DELETE /api/v1/ideas/<idea_id>/supports",

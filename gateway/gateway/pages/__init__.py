@@ -4,7 +4,7 @@ from flask import g
 from hubkit.errors import HubError
 
 from .. import auth
-from . import (account, backoffice, budget, consultation_editor, consultations, formatting, highlighting, home,
+from . import (account, act, backoffice, budget, consultation_editor, consultations, formatting, highlighting, home,
                hub_status, ideas, open_data, petitions, profile, routing)
 from .forms import Form
 
@@ -33,6 +33,7 @@ def register_pages(app):
     app.register_blueprint(routing.bp)
     app.register_blueprint(budget.bp)
     app.register_blueprint(open_data.bp)
+    app.register_blueprint(act.bp)
     app.jinja_env.filters.update(formatting.FILTERS)
     app.jinja_env.filters["marked"] = highlighting.marked
     app.jinja_env.globals.update(principal_for_error=principal_for_error, BACKOFFICE_ROLES=backoffice.ROLES,

@@ -1,4 +1,4 @@
-"""The home page: the hub's one offer of participation."""
+"""The home page: the hub's two doors, its one offer of participation and its one offer of action (« Agir »)."""
 from flask import Blueprint, render_template
 
 bp = Blueprint("home", __name__)
@@ -17,6 +17,17 @@ OFFERS = (
 )
 
 
+# The case study's two doors: participating (the offers above) and acting (« Agir », the City's action schemes).
+DOORS = (
+    {"slug": "participer", "title": "Participer", "endpoint": "home.index", "anchor": "#titre-offre",
+     "text": "Proposer, donner votre avis, voter, interpeller : boîte à idées, consultations, budget participatif "
+             "et pétitions."},
+    {"slug": "agir", "title": "Agir", "endpoint": "act.index", "anchor": "",
+     "text": "Demander directement à la Ville : permis de végétaliser, signalement d'une anomalie (DansMaRue), "
+             "bénévolat… Votre demande ouvre un dossier suivi."},
+)
+
+
 @bp.get("/")
 def index():
-    return render_template("home.html", offers=OFFERS)
+    return render_template("home.html", offers=OFFERS, doors=DOORS)

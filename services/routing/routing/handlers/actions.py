@@ -20,6 +20,8 @@ from .common import FieldChecks, UseCases, acting_on, request_id, rules
 from .views import dossier_view, iso, trace_view
 
 MY_DOSSIERS_MAX = 200
+# how the scheme's system fails is the agents' business, not the citizen's (the state says it is delayed)
+STAFF_ONLY = ("attempts", "last_error", "last_error_class")
 
 
 def scoped_key(requester: str, key: str | None) -> str | None:
@@ -77,13 +79,15 @@ class DirectRequests(UseCases):
         any broken field (400, every one named). The same form sent twice (its token) is the same dossier."""
         requester = str(actor["account_id"])
         scheme = self._action_scheme(command["scheme"])
-        with rules():
-            rules_of.check_may_ask(scheme.eligibility or rules_of.ANYONE, attributes)
         key = scoped_key(requester, command.get("idempotency_key"))
         known = self._already_opened(key)
         if known is not None:
             return known
+        # the form first, then who asks: everyone signed in learns what a valid request is (a 400), and a valid
+        # one from someone who may not ask is refused (403) with what to do first
         request = self._checked(scheme, command)
+        with rules():
+            rules_of.check_may_ask(scheme.eligibility or rules_of.ANYONE, attributes)
         now, subject_id = self.clock(), str(uuid.uuid4())
         dossier = Dossier(idea_id=None, decision_id=None, subject_kind=rules_of.DIRECT_REQUEST,
                           direct_request_id=subject_id, requester_id=requester, request=request,
@@ -192,7 +196,8 @@ class DirectRequests(UseCases):
     def _summary(dossier: Dossier, names: dict, delivery: WebhookDelivery | None, idea_title: str = None) -> dict:
         request = dossier.request or {}
         view = dossier_view(dossier, names, delivery)
-        view.pop("last_error", None)  # the scheme's system's failure is the agents' business, not the citizen's
+        for staff_only in STAFF_ONLY:
+            view.pop(staff_only, None)
         return {**view, "subject_kind": dossier.subject_kind or rules_of.IDEA, "idea_id": dossier.idea_id,
                 "title": request.get("title") or idea_title or "", "description": request.get("description"),
                 "arrondissement": request.get("arrondissement"), "location": request.get("location"),
