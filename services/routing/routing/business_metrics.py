@@ -30,6 +30,9 @@ WEBHOOK_FAILURES = Counter("routing_webhook_failures_total", "Failed webhook cal
 GIVEN_UP = Gauge("routing_webhook_deliveries_given_up",
                  "Dossiers whose webhook calls all failed (ROUTING_WEBHOOK_MAX_ATTEMPTS): not retried any more. A "
                  "count from the database by every replica: read with max.", ["scheme"])
+FAILING = Gauge("routing_webhook_deliveries_failing",
+                "Dossiers whose webhook calls failed and are still retried (the citizen reads « transmission "
+                "retardée »), by scheme. A count from the database by every replica: read with max.", ["scheme"])
 RECOVERED = Counter("routing_ideas_recovered_total",
                     "Ideas whose idea_submitted never reached routing, found in the idea box by reconciliation.")
 SCHEME_ANSWERS = Counter("routing_scheme_answers_total", "Signed answers received from external schemes.")
@@ -51,7 +54,7 @@ def _refresh(gauge, seen: set, counts: dict):
     seen.update(counts)
 
 
-_waiting_labels, _given_up_labels = set(), set()
+_waiting_labels, _given_up_labels, _failing_labels = set(), set(), set()
 
 
 def set_waiting(counts: dict, overdue: int):
@@ -63,6 +66,11 @@ def set_waiting(counts: dict, overdue: int):
 def set_given_up(counts: dict):
     """{scheme: dossiers whose webhook calls all failed}, from a fresh count."""
     _refresh(GIVEN_UP, _given_up_labels, {(scheme,): count for scheme, count in counts.items()})
+
+
+def set_failing(counts: dict):
+    """{scheme: dossiers whose webhook calls fail and are retried}, from a fresh count."""
+    _refresh(FAILING, _failing_labels, {(scheme,): count for scheme, count in counts.items()})
 
 
 def count_applied(action: str, scheme: str | None, first_response_seconds: float | None):

@@ -83,6 +83,25 @@ class Directions:
         return table
 
 
+class People:
+    """The agents the history names, by pseudonym: `accounts` is accounts' RPC (a BoundedRpc, or a fake). Only active
+    accounts are named (a deleted one is absent); when accounts does not answer, nobody is (the page still shows)."""
+
+    def __init__(self, accounts):
+        self._accounts = accounts
+
+    def pseudonyms(self, account_ids) -> dict:
+        """{account id: pseudonym} of the active accounts among `account_ids`."""
+        account_ids = sorted(set(account_ids))[:500]  # accounts answers 500 at most
+        if not account_ids:
+            return {}
+        try:
+            profiles = self._accounts.public_profiles({"account_ids": account_ids})
+        except HubError:
+            return {}
+        return {str(profile["account_id"]): profile["pseudonym"] for profile in profiles or []}
+
+
 class CallContext(DependencyProvider):
     """The worker's context data, which nameko copies into the headers of every RPC call the worker makes: a
     call made on an idea's behalf (from a timer) can carry the idea's correlation chain."""

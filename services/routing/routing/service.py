@@ -17,11 +17,11 @@ from hubkit.validation import load
 
 from . import SERVICE_NAME, business_metrics, domain, events, schemas
 from .adapters.webhooks import post
-from .handlers import (Catalogue, Context, DecisionEffects, Decisions, Deliveries, History, Inbox, Notifications,
+from .handlers import (Catalogue, Context, DecisionEffects, Decisions, Deliveries, DeliveryWatch, History, Inbox, Notifications,
                        PersonalData, Receiving, Reconciliation, Schedule)
 from .handlers.actions import DirectRequests
 from .models import Base
-from .peers import PEER_TIMEOUT, BoundedRpc, CallContext, Directions, PeerUnavailable
+from .peers import PEER_TIMEOUT, BoundedRpc, CallContext, Directions, PeerUnavailable, People
 from .settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,8 @@ class RoutingService(Infrastructure):
     def _use(self, group, uow=None):
         """The use-case group an entrypoint needs, on this worker's unit of work and peers (the settings are
         the process's; the directions are read from accounts only when a use case names or checks one)."""
-        return group(Context(uow, SETTINGS, Directions(self._peer(self.accounts)), utcnow))
+        return group(Context(uow, SETTINGS, Directions(self._peer(self.accounts)), utcnow,
+                             People(self._peer(self.accounts))))
 
     @rpc
     def reference_data(self):
@@ -187,6 +188,12 @@ class RoutingService(Infrastructure):
         return decision
 
     @rpc
+    def failing_deliveries(self, actor, data=None):
+        """Dossiers of the caller's schemes whose webhook calls fail (an admin: every scheme's)."""
+        with self.db as uow:
+            return schemas.FailingDeliverySchema(many=True).dump(self._use(DeliveryWatch, uow).failing(actor_of(actor)))
+
+    @rpc
     def receive_dossier_answer(self, data):
         """A scheme's signed answer, as the gateway received it (body and headers untouched)."""
         command = load(schemas.SchemeAnswerSchema(), data)
@@ -299,6 +306,7 @@ class RoutingService(Infrastructure):
         with self.db as uow:
             business_metrics.set_waiting(*self._use(Inbox, uow).waiting_counts())
             business_metrics.set_given_up(self._use(Deliveries, uow).given_up_counts())
+            business_metrics.set_failing(self._use(DeliveryWatch, uow).failing_counts())
 
     def _apply_due(self):
         with self.db as uow:

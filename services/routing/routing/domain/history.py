@@ -1,4 +1,6 @@
 """The one history of an idea: what each event of another service means on its timeline."""
+import re
+
 
 IDEA_STATUS_LABELS = {"submitted": "Déposée", "under_review": "À l'étude", "forwarded": "Transmise",
                       "answered": "Réponse apportée", "not_retained": "Non retenue", "merged": "Fusionnée"}
@@ -49,3 +51,33 @@ def trace_summary(event_type: str, payload: dict) -> str:
         study = "en cours"
     return template.format(status_label=IDEA_STATUS_LABELS.get(status, status), status=str(status)[:60],
                            study=study)
+
+
+# --- naming the people and directions of the history ----------------------------------------------------
+
+# Where a trace's agent note writes an account id (decisions.py, effects.py): the agents are named when it is
+# read, by their pseudonym now (never stored: a pseudonym changes, an account goes away).
+_ACCOUNT_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_PERSON = re.compile(rf"(?P<before>Assignée à |Décision de | par )(?P<who>{_ACCOUNT_ID}|\(compte supprimé\))")
+_DIRECTION = re.compile(r"\bdirection (?P<code>[A-Z][A-Z0-9]{1,15})\b")
+SOMEONE = "Agent·e"  # a deleted account, or one accounts cannot name: never its id
+
+
+def people_in(text: str | None) -> set:
+    """The account ids a note names (to ask their pseudonyms)."""
+    return {match["who"] for match in _PERSON.finditer(text or "") if match["who"][0] != "("}
+
+
+def named(text: str | None, pseudonyms: dict, directions: dict) -> str | None:
+    """The note or summary as people read it: each account id by its pseudonym (`pseudonyms`: id → pseudonym of
+    the active accounts), « Agent·e » for any other (deleted, unknown); each direction's code with its name."""
+    if not text:
+        return text
+
+    def person(match):
+        return match["before"] + pseudonyms.get(match["who"], SOMEONE)
+
+    def direction(match):
+        name = directions.get(match["code"])
+        return f"direction {match['code']} ({name})" if name else match[0]
+    return _DIRECTION.sub(direction, _PERSON.sub(person, text))

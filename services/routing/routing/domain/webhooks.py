@@ -9,7 +9,7 @@ import hmac
 import ipaddress
 from datetime import datetime, timedelta, timezone
 
-from .access import RuleBroken, clean_text, one_line
+from .access import NotAllowed, RuleBroken, clean_text, one_line
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 TIMESTAMP_HEADER = "X-Hub-Timestamp"
@@ -32,6 +32,40 @@ def backoff(attempts: int, base_seconds: float, cap_seconds: float = 6 * 3600) -
 
 def is_success(status_code: int) -> bool:
     return 200 <= status_code < 300
+
+
+# --- a delivery as people see it --------------------------------------------------------------------------
+
+PENDING_DELIVERY, DELAYED, GIVEN_UP, DELIVERED = "pending", "delayed", "given_up", "delivered"
+DELIVERY_STATE_LABELS = {
+    PENDING_DELIVERY: "En cours de transmission", DELIVERED: "Transmis",
+    DELAYED: "Transmission retardée : le dispositif ne répond pas, le hub réessaie automatiquement",
+    GIVEN_UP: "Transmission en échec : les agents de la Ville sont prévenus et relanceront le dossier"}
+# What a failed call's error says, by its class: the class only (its message may name hosts or addresses).
+ERROR_CLASS_LABELS = {
+    "ConnectionRefusedError": "connexion refusée", "ConnectionResetError": "connexion interrompue",
+    "TimeoutError": "délai dépassé", "timeout": "délai dépassé", "gaierror": "nom inconnu (DNS)",
+    "ForbiddenWebhookTarget": "adresse interdite au hub", "SSLCertVerificationError": "certificat TLS refusé",
+    "SSLError": "erreur TLS", "RemoteDisconnected": "connexion fermée sans réponse"}
+
+
+def delivery_state(delivered: bool, attempts: int, max_attempts: int) -> str:
+    """Where a webhook delivery stands: not tried yet, failing and retried, given up, or delivered."""
+    if delivered:
+        return DELIVERED
+    if attempts >= max_attempts:
+        return GIVEN_UP
+    return DELAYED if attempts > 0 else PENDING_DELIVERY
+
+
+def error_class(last_error: str | None) -> str | None:
+    """A failed call's error in a few French words, from its class or HTTP status alone (never its message)."""
+    if not last_error:
+        return None
+    head = last_error.split(":", 1)[0].strip()
+    if head.startswith("HTTP ") and head[5:].isdigit():
+        return f"réponse {head}"
+    return ERROR_CLASS_LABELS.get(head, f"erreur réseau ({head})" if head.isidentifier() else "erreur réseau")
 
 
 ANSWER_MAX = 4000
@@ -198,3 +232,14 @@ def replay_key(signature: str) -> str:
 def replay_memory_until(timestamp: int) -> datetime:
     """Until when an accepted answer is remembered: past that, its timestamp is refused as too old anyway."""
     return datetime.fromtimestamp(timestamp, timezone.utc) + timedelta(seconds=ANSWER_MAX_AGE_SECONDS)
+
+
+def watching_direction(actor: dict) -> str | None:
+    """Whose failing deliveries a caller watches: an admin every scheme's (None), an agent those of the schemes
+    of their direction; anyone else (a moderator, a citizen, an agent of no direction) is refused."""
+    roles = set(actor.get("roles") or ())
+    if "admin" in roles:
+        return None
+    if "agent" in roles and actor.get("direction"):
+        return actor["direction"]
+    raise NotAllowed("Réservé aux agents d'une direction de la Ville et aux administrateurs.")

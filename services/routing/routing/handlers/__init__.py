@@ -7,7 +7,8 @@
   its counts, remembered under the inbox's version)
 - decisions: the agent's work on an idea (checklist, assignment, decisions, undo)
 - effects: decisions taking effect once their undo window passed
-- deliveries: dossiers sent to external schemes by webhook, and their signed answers
+- deliveries: dossiers sent to external schemes by webhook, and their signed answers (delivery_watch: those whose
+  calls fail, for the agents of the scheme's direction and the gauges)
 - history: the one history of an idea across the hub's services
 - notifications, personal_data: the e-mails to authors and agents; GDPR
 - reconciliation: the open ideas of the idea box whose event never reached routing
@@ -19,6 +20,7 @@ from .catalogue import Catalogue
 from .common import Context
 from .decisions import Decisions
 from .deliveries import Deliveries
+from .delivery_watch import DeliveryWatch
 from .effects import DecisionEffects
 from .history import History
 from .inbox import Inbox
@@ -27,5 +29,5 @@ from .personal_data import PersonalData
 from .receiving import Receiving
 from .reconciliation import Reconciliation, Schedule
 
-__all__ = ["Catalogue", "Context", "DecisionEffects", "Decisions", "Deliveries", "History", "Inbox",
+__all__ = ["Catalogue", "Context", "DecisionEffects", "Decisions", "Deliveries", "DeliveryWatch", "History", "Inbox",
            "Notifications", "PersonalData", "Receiving", "Reconciliation", "Schedule"]

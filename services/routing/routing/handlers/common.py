@@ -10,12 +10,14 @@ from functools import partial
 from hubkit import correlation
 from hubkit import rules as hub_rules
 from hubkit.clock import aware, utcnow
-from hubkit.errors import NotFound, PermissionDenied
+from hubkit.errors import HubError, NotFound, PermissionDenied
 
 from ..domain.access import NotAllowed, OutsideDirection, RuleBroken
 from ..domain.catalogue import check_direction
+from ..domain.history import named, people_in
 from ..models import InboxItem, Scheme, TraceEntry
 from ..settings import Settings
+from .views import trace_view
 
 FieldChecks = partial(hub_rules.FieldChecks, RuleBroken)  # several field rules reported at once (a form)
 
@@ -43,6 +45,7 @@ class Context:
     settings: Settings
     directions: object = None
     clock: object = utcnow
+    people: object = None  # peers.People: the agents the history names (None: named « Agent·e »)
 
 
 def new_secret() -> str:
@@ -77,6 +80,7 @@ class UseCases:
         self.context = context
         self.uow, self.settings, self.directions, self.clock = (
             context.uow, context.settings, context.directions, context.clock)
+        self.people = context.people
 
     @property
     def session(self):
@@ -105,6 +109,20 @@ class UseCases:
 
     def _scheme_names(self) -> dict:
         return {code: name for code, name in self.session.query(Scheme.code, Scheme.name)}
+
+    def named_traces(self, entries, agent_view: bool = True) -> list:
+        """Trace entries as people read them: each agent by pseudonym (« Agent·e » once deleted), each direction
+        with its name (domain.history.named); `agent_view` False: the public timeline, no notes, no one named."""
+        views = [trace_view(entry) for entry in entries]
+        ids = set().union(*(people_in(view["agent_note"]) for view in views)) if agent_view else set()
+        pseudonyms = self.people.pseudonyms(ids) if ids and self.people is not None else {}
+        try:
+            directions = self.directions.table() if self.directions is not None else {}
+        except HubError:  # accounts not answering: the codes alone
+            directions = {}
+        return [{**view, "summary": named(view["summary"], pseudonyms, directions),
+                 "agent_note": named(view["agent_note"], pseudonyms, directions) if agent_view else None}
+                for view in views]
 
     def emit_traced(self, event_type: str, idea_id: str, payload: dict, actor: dict, summary: str,
                     agent_note: str = None, public: bool = True) -> dict:

@@ -8,9 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from hubkit.errors import NotFound
 
 from .. import domain
-from ..models import Dossier, InboxItem, Link, TraceEntry
+from ..models import Dossier, InboxItem, Link, TraceEntry, WebhookDelivery
 from .common import UseCases, rules
-from .views import dossier_view, trace_view
+from .views import dossier_view
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +96,18 @@ class History(UseCases):
                                        .order_by(TraceEntry.occurred_at, TraceEntry.id)).scalars()
         names = self._scheme_names()
         dossiers = self.session.execute(sa.select(Dossier).where(Dossier.idea_id == idea_id)
-                                        .order_by(Dossier.id)).scalars()
+                                        .order_by(Dossier.id)).scalars().all()
+        # a dossier's webhook call: one failing shows as delayed (with its next try), not « en cours » forever
+        deliveries = {delivery.dossier_id: delivery for delivery in self.session.execute(
+            sa.select(WebhookDelivery).where(WebhookDelivery.dossier_id.in_([d.id for d in dossiers]))).scalars()}
         # what the idea became in another service (a budget project, a petition): its page may say where it went
         continued = self.session.execute(sa.select(Link.kind, Link.external_id).where(Link.idea_id == idea_id)
                                          .order_by(Link.kind, Link.external_id)).all()
         return {"idea_id": idea_id, "status": item.status if item else None,
                 "status_label": domain.STATUSES[item.status] if item else None,
-                "dossiers": [dossier_view(d, names) for d in dossiers],
-                "entries": [{**trace_view(entry), "agent_note": None} for entry in entries],
+                "dossiers": [dossier_view(d, names, deliveries.get(d.id), self.settings.webhook_max_attempts,
+                                          public=True) for d in dossiers],
+                "entries": self.named_traces(entries, agent_view=False),
                 "continued_as": [{"kind": kind, "id": external_id} for kind, external_id in continued]}
 
     def lookup(self, actor: dict, correlation_id: str) -> dict:
@@ -114,4 +118,4 @@ class History(UseCases):
                                        .order_by(TraceEntry.occurred_at, TraceEntry.id).limit(1000)).scalars().all()
         if not entries:
             raise NotFound("Aucune trace ne porte cet identifiant de corrélation.", code="TRACE_NOT_FOUND")
-        return {"correlation_id": correlation_id, "entries": [trace_view(entry) for entry in entries]}
+        return {"correlation_id": correlation_id, "entries": self.named_traces(entries)}

@@ -12,7 +12,7 @@ from ..models import Decision, Dossier, TraceEntry, WebhookDelivery
 from . import inbox_queries as queries
 from .inbox_counts import MEMORY
 from .common import UseCases, rules
-from .views import decision_view, item_view, trace_view
+from .views import decision_view, item_view
 
 
 class Inbox(UseCases):
@@ -60,7 +60,8 @@ class Inbox(UseCases):
             sa.select(WebhookDelivery).where(WebhookDelivery.dossier_id.in_([d.id for d in dossiers.values()])))
             .scalars()}
         now = self.clock()
-        views = [decision_view(d, names, now, dossiers.get(d.id), deliveries) for d in decisions]
+        views = [decision_view(d, names, now, dossiers.get(d.id), deliveries, self.settings.webhook_max_attempts)
+                 for d in decisions]
         trace = self.session.execute(sa.select(TraceEntry).where(TraceEntry.idea_id == item.idea_id)
                                      .order_by(TraceEntry.occurred_at, TraceEntry.id)).scalars()
         checklist = [{"code": code, "label": label, "value": (item.checklist or {}).get(code, {}).get("value", "unknown"),
@@ -76,7 +77,7 @@ class Inbox(UseCases):
         return {**item_view(item, names, now), "checklist": checklist, "decisions": views,
                 "pending_decision": next((v for v in views if v["state"] == "pending"), None),
                 "dossiers": [v["dossier"] for v in views if v["dossier"]],
-                "trace": [trace_view(entry) for entry in trace], "next_actions": next_actions}
+                "trace": self.named_traces(trace), "next_actions": next_actions}
 
     # --- gauges -----------------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from hubkit.clock import aware
 
 from .. import domain
+from ..domain.webhooks import DELAYED, DELIVERY_STATE_LABELS, delivery_state, error_class
 from ..models import Decision, Dossier, InboxItem, TraceEntry, WebhookDelivery
 
 EXCERPT_LENGTH = 280
@@ -39,7 +40,7 @@ def item_view(item: InboxItem, names: dict, now: datetime) -> dict:
 
 
 def decision_view(decision: Decision, names: dict, now: datetime, dossier: Dossier = None,
-                  deliveries: dict = None) -> dict:
+                  deliveries: dict = None, max_attempts: int = None) -> dict:
     left = 0
     if decision.state == "pending":
         left = max(0, int((aware(decision.effective_at) - now).total_seconds()))
@@ -53,15 +54,31 @@ def decision_view(decision: Decision, names: dict, now: datetime, dossier: Dossi
             "created_at": aware(decision.created_at), "effective_at": aware(decision.effective_at),
             "applied_at": aware(decision.applied_at), "cancelled_at": aware(decision.cancelled_at),
             "undo_seconds_left": left,
-            "dossier": dossier_view(dossier, names, (deliveries or {}).get(dossier.id)) if dossier else None}
+            "dossier": dossier_view(dossier, names, (deliveries or {}).get(dossier.id), max_attempts)
+            if dossier else None}
 
 
-def dossier_view(dossier: Dossier, names: dict, delivery: WebhookDelivery = None) -> dict:
+def dossier_view(dossier: Dossier, names: dict, delivery: WebhookDelivery = None, max_attempts: int = None,
+                 public: bool = False) -> dict:
+    """`delivery`: its webhook call, if any (`max_attempts`: Settings.webhook_max_attempts, after which the hub
+    gives up). A dossier whose calls fail reads « retardée » with its next try, not « en cours » forever; `public`
+    (the citizen's timeline) leaves out the attempts and what failed."""
+    state, label, next_attempt_at = None, DOSSIER_STATUSES[dossier.status], None
+    if delivery is not None:
+        state = delivery_state(delivery.delivered_at is not None, delivery.attempts or 0,
+                                      max_attempts or float("inf"))
+        if dossier.status == "sent":
+            label = DELIVERY_STATE_LABELS[state]
+        if state == DELAYED:
+            next_attempt_at = aware(delivery.next_attempt_at)
+    staff = delivery is not None and not public
     return {"reference": dossier.reference, "scheme": dossier.scheme, "scheme_name": names.get(dossier.scheme, ""),
-            "delivery": dossier.delivery, "status": dossier.status, "status_label": DOSSIER_STATUSES[dossier.status],
+            "delivery": dossier.delivery, "status": dossier.status, "status_label": label,
             "answer": dossier.answer, "answer_status": dossier.answer_status, "created_at": aware(dossier.created_at),
             "delivered_at": aware(dossier.delivered_at), "answered_at": aware(dossier.answered_at),
-            "attempts": delivery.attempts if delivery else None, "last_error": delivery.last_error if delivery else None}
+            "delivery_state": state, "next_attempt_at": next_attempt_at,
+            "attempts": delivery.attempts if staff else None, "last_error": delivery.last_error if staff else None,
+            "last_error_class": error_class(delivery.last_error) if staff else None}
 
 
 def trace_view(entry: TraceEntry) -> dict:
