@@ -5,25 +5,19 @@ use cases. Every datetime goes out with its offset (`UtcDateTime`: SQLite hands 
 """
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from hubkit.clock import aware
 from hubkit.idempotency import key_field
 
-from .domain import (ACTIONS, ANSWER_MAX, BAD_CURSOR, CHECK_VALUES, CODE_PATTERN, CURSOR_MAX, CURSOR_PATTERN,
-                     DEADLINE_DAYS_MAX, DELIVERIES, DESCRIPTION_MAX, KEYWORD_MAX, KEYWORDS_MAX, KINDS, MESSAGE_MAX,
-                     NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
-from .domain.actions import DESCRIPTION_MAX as REQUEST_DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX
+from ..domain import (ACTIONS, ANSWER_MAX, BAD_CURSOR, CHECK_VALUES, CODE_PATTERN, CURSOR_MAX, CURSOR_PATTERN,
+                      DEADLINE_DAYS_MAX, DELIVERIES, DESCRIPTION_MAX, KEYWORD_MAX, KEYWORDS_MAX, KINDS, MESSAGE_MAX,
+                      NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
+from ..domain.actions import DESCRIPTION_MAX as REQUEST_DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX
+from .dossiers import DossierSchema, FailingDeliverySchema  # noqa: F401  (dossiers as they read)
+from .wire import UtcDateTime
 
 # The domain's limits on the texts as sent (the gateway's OpenAPI shows the same); it checks them again trimmed
 DEADLINE_DAYS = validate.Range(min=1, max=DEADLINE_DAYS_MAX)  # days to answer, as the domain checks them
 SCHEME_CODE = validate.Regexp(CODE_PATTERN.pattern)  # a new scheme's code, as the domain takes it
 DIRECTION_CODE = validate.Regexp(r"^[A-Z]{2,8}\Z")  # the shape of a direction's code (DEVE, DASCO...)
-
-
-class UtcDateTime(fields.DateTime):
-    """An ISO 8601 datetime with its offset on the wire: a naive one (SQLite's) is UTC, as everything stored."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(aware(value), attr, obj, **kwargs)
 
 
 class ActorSchema(Schema):
@@ -200,22 +194,6 @@ class InboxPageSchema(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     next_cursor = fields.String(allow_none=True)  # the next page's `after`; None on the last page
-
-
-class DossierSchema(Schema):
-    reference = fields.String(allow_none=True)
-    scheme = fields.String()
-    scheme_name = fields.String()
-    delivery = fields.String()
-    status = fields.String()
-    status_label = fields.String()
-    answer = fields.String(allow_none=True)
-    answer_status = fields.String(allow_none=True)
-    created_at = UtcDateTime()
-    delivered_at = UtcDateTime(allow_none=True)
-    answered_at = UtcDateTime(allow_none=True)
-    attempts = fields.Integer(allow_none=True)
-    last_error = fields.String(allow_none=True)
 
 
 class DecisionSchema(Schema):
