@@ -160,6 +160,12 @@ class DossierSchema(Schema):
     answered_at = WireDateTime(allow_none=True)
     attempts = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)
+    delivery_state = fields.String(allow_none=True, metadata={
+        "description": "appel webhook : pending, delayed (en échec, réessayé à next_attempt_at), given_up, delivered ; "
+                       "null pour un envoi par courriel"})
+    next_attempt_at = WireDateTime(allow_none=True)
+    last_error_class = fields.String(allow_none=True, metadata={
+        "description": "agents : ce qui a échoué, en quelques mots (jamais le message d'erreur)"})
 
 
 class DecisionSchema(Schema):
@@ -252,12 +258,19 @@ class SchemeAnswerSchema(Schema):
 
 # --- the one history -----------------------------------------------------------------------------------
 
+class ContinuedAsSchema(Schema):
+    kind = fields.String(metadata={"description": "budget_project ou petition"})
+    id = fields.String(metadata={"description": "Son identifiant dans ce service (sa page dit si elle est publique)"})
+
+
 class TimelineSchema(Schema):
     idea_id = fields.String()
     status = fields.String(allow_none=True)
     status_label = fields.String(allow_none=True)
     dossiers = fields.List(fields.Nested(DossierSchema))
     entries = fields.List(fields.Nested(PublicTraceEntrySchema))
+    continued_as = fields.List(fields.Nested(ContinuedAsSchema), metadata={
+        "description": "Ce que l'idée est devenue ailleurs : le projet du budget participatif, la pétition"})
 
 
 class TraceSchema(Schema):

@@ -90,6 +90,7 @@ class FakeRouting(RecordingFake):
         super().__init__()
         self.item = an_item()
         self.decision = a_decision()
+        self.failing = []  # what failing_deliveries answers: the dossiers whose webhook calls fail
 
     def reference_data(self):
         return REFERENCE
@@ -144,6 +145,9 @@ class FakeRouting(RecordingFake):
 
     def undo_decision(self, actor, data):
         return {**self.decision, "state": "cancelled"}
+
+    def failing_deliveries(self, actor, data):
+        return self.failing
 
     def receive_dossier_answer(self, data):
         return {"reference": "DEVE-2026-000001", "scheme": "greening_permit", "scheme_name": "Permis",

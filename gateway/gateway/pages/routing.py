@@ -21,6 +21,7 @@ bp = Blueprint("routing_pages", __name__, url_prefix="/back-office")
 FILTERS = {"direction": "direction", "dispositif": "scheme", "arrondissement": "arrondissement", "statut": "status",
            "anciennete_min": "min_age_days", "anciennete_max": "max_age_days", "attribution": "assigned"}
 ACTION_FORMS = ("forward", "answer", "not_retain", "duplicate")
+REFRESH_MARGIN = 2  # seconds: past the undo window, the service's sweep (every few seconds) applies the decision
 SCHEME_FIELDS = ("name", "description", "direction", "kind", "delivery", "webhook_url", "email", "deadline_days",
                  "keywords")
 
@@ -53,7 +54,19 @@ def inbox():
     reference, schemes = remote.reference_data("routing"), remote.call("routing", "list_schemes", {}, agent())
     pages = _pages(params, page)
     return render_forms("routing/inbox.html", {"filter": form}, page=page, reference=reference, schemes=schemes,
-                        params=params, pages=pages)
+                        params=params, pages=pages, failing=_failing_deliveries())
+
+
+def _failing_deliveries() -> list:
+    """The dossiers of the reader's schemes whose webhook calls fail (agents of a direction and admins watch
+    them); the inbox shows without them when routing cannot say."""
+    staff = agent()
+    if not ("admin" in staff["roles"] or ("agent" in staff["roles"] and staff.get("direction"))):
+        return []
+    try:
+        return remote.call("routing", "failing_deliveries", staff, {})
+    except HubError:
+        return []
 
 
 def _pages(params: dict, page: dict) -> dict:
@@ -99,8 +112,18 @@ def _decision_page(idea_id: str, forms: dict = None):
     forms.setdefault("assign", Form("attribution", {"direction": item["direction"],
                                                     "agent_id": item["assigned_agent_id"] or ""}))
     return render_forms("routing/show.html", forms, item=item, idea=idea, similar=similar, elsewhere=elsewhere,
-                        reference=found["reference"], agents=found["agents"],
+                        reference=found["reference"], agents=found["agents"], refresh=_refresh_after(item),
                         schemes=[s for s in found["schemes"] if s["code"] != "direct_answer"])
+
+
+def _refresh_after(item: dict) -> int | None:
+    """Seconds after which the page reloads itself without JavaScript while a decision waits for its undo window
+    (its end, plus the sweep's moment to apply it), so the agent sees when it took effect; None: no reload, and
+    never when the agent turned it off (`?actualiser=non`: the page offers it, WCAG 2.2.1)."""
+    pending = item.get("pending_decision")
+    if not pending or request.args.get("actualiser") == "non":
+        return None
+    return pending["undo_seconds_left"] + REFRESH_MARGIN if pending["undo_seconds_left"] else REFRESH_MARGIN
 
 
 def _concurrently(**calls) -> dict:
