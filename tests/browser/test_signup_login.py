@@ -23,9 +23,12 @@ def test_sign_up_confirm_and_log_in_in_chromium(platform, chrome, mail_link):
     chrome.get(mail_link(platform, email, "/compte/verifier"))
     press(chrome, "Confirmer mon adresse")
     assert "confirm" in chrome.page_source.lower()
+    # the login form is filled with the address just confirmed: only the password is left to type
+    assert chrome.current_url.endswith("/connexion")
+    assert chrome.find_element(By.NAME, "email").get_attribute("value") == email
+    assert chrome.switch_to.active_element.get_attribute("name") == "password"
 
-    chrome.get(platform.url + "/connexion")
-    fill(chrome, email=email, password="pas le bon mot de passe")
+    fill(chrome, password="pas le bon mot de passe")
     press(chrome, "Me connecter")
     assert "incorrect" in main_text(chrome)
     fill(chrome, email=email, password=PASSWORD)
