@@ -126,6 +126,8 @@ def test_the_list_is_paged(client, notifications, sign_in):
     second = html(client.get("/notifications?page=2"))
     assert listed(second) == 5 and "Nouvelle numéro 0" in second
     assert listed(html(client.get("/notifications?page=abc"))) == 20  # a bad page: the first
+    assert client.get("/notifications?page=999999").status_code == 200
+    assert notifications.args_of("list_notifications")[-1][1] == {"page": 100_000, "per_page": 20}  # its bound
 
 
 def test_nothing_yet(client, notifications, sign_in):

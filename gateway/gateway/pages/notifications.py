@@ -20,6 +20,7 @@ log = logging.getLogger("gateway")
 bp = Blueprint("notifications", __name__)
 
 PER_PAGE = 20
+PAGE_MAX = 100_000  # the service's bound: a page past it is that last page (empty), not an error
 # a token as the service signs them: URL-safe base64 parts, a dot between; anything else is refused here with the
 # same page as a token the service refuses (never a 404 telling a shape apart from a signature)
 TOKEN = re.compile(r"[A-Za-z0-9_\-.]{8,200}\Z")
@@ -37,7 +38,7 @@ def _actor() -> dict:
 @bp.get("/notifications")
 @login_required
 def index():
-    page = page_number(request.args.get("page"))
+    page = min(page_number(request.args.get("page")), PAGE_MAX)
     answer = remote.call("notifications", "list_notifications", _actor(), {"page": page, "per_page": PER_PAGE})
     # a link is a path of the hub (the service writes them); anything else ("//elsewhere", "/\\elsewhere",
     # "javascript:") leads to this list instead
