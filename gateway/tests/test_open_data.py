@@ -133,7 +133,8 @@ def test_only_the_registrys_columns_leave_whatever_a_service_adds(client, servic
 
     def leaky(data):
         found = answer(data)
-        return {**found, "rows": [{**row, "author_pseudonym": "Zéphyrine", "author_id": "a-1"} for row in found["rows"]]}
+        leaked = {"author_pseudonym": "Zéphyrine", "author_id": "a-1"}
+        return {**found, "rows": [{**row, **leaked} for row in found["rows"]]}
     monkeypatch.setattr(fake, "open_data_page", leaky)
     for suffix in (".csv", ".json", ""):
         assert "Zéphyrine" not in client.get(f"/api/v1/open-data/ideas{suffix}").get_data(as_text=True)
@@ -184,8 +185,8 @@ def test_downloads_are_limited_per_address(client, services, monkeypatch):
 
 def test_the_openapi_documents_the_open_data_paths(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
-    assert {"/api/v1/open-data/catalog.jsonld", "/api/v1/open-data/{name}.csv", "/api/v1/open-data/{name}.json",
-            "/api/v1/open-data/{name}.schema.json", "/api/v1/open-data/{name}"} <= set(paths)
-    assert set(paths["/api/v1/open-data/{name}.csv"]["get"]["responses"]) >= {"200", "404", "429", "503"}
-    assert "text/csv" in paths["/api/v1/open-data/{name}.csv"]["get"]["responses"]["200"]["content"]
-    assert set(paths["/api/v1/open-data/{name}"]["get"]["responses"]) >= {"200", "400", "404", "429"}
+    assert {"/api/v1/open-data/catalog.jsonld", "/api/v1/open-data/{dataset}.csv", "/api/v1/open-data/{dataset}.json",
+            "/api/v1/open-data/{dataset}.schema.json", "/api/v1/open-data/{dataset}"} <= set(paths)
+    assert set(paths["/api/v1/open-data/{dataset}.csv"]["get"]["responses"]) >= {"200", "404", "429", "503"}
+    assert "text/csv" in paths["/api/v1/open-data/{dataset}.csv"]["get"]["responses"]["200"]["content"]
+    assert set(paths["/api/v1/open-data/{dataset}"]["get"]["responses"]) >= {"200", "400", "404", "429"}

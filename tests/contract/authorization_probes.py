@@ -18,6 +18,7 @@ VARIABLES = {
     "account_id": "citizen_account_id", "role": "role", "receipt": "receipt", "kind": "follow_kind",
     "session_id": "unknown_id", "token": "sponsor_token", "decision_id": "forward_decision_id",
     "reference": "dossier_reference", "correlation_id": "correlation_id", "code": "scheme_code", "fmt": "fmt",
+    "dataset": "open_dataset",
 }
 CONSULTATION_COMMENT = {"comment_id": "consultation_comment_id", "content_id": "consultation_comment_id"}
 PUBLISHED_CYCLE = {"cycle_id": "published_cycle_id"}  # results are public once published, refused before (403)

@@ -63,6 +63,12 @@ TABLE = {
            # ideas, consultations, petitions, budget, routing: what anyone may read
            "GET /api/v1/ideas", "GET /api/v1/ideas/similar", "GET /api/v1/ideas/themes", "GET /api/v1/ideas/<idea_id>",
            "GET /api/v1/similar",  # what already exists anywhere: ideas, proposals, projects, petitions
+           # open data (anonymised, ODbL): the catalogue, each dataset's files, schema and pages, the DCAT-AP
+           "GET /donnees-ouvertes", "GET /api/v1/open-data/catalog.jsonld",
+           "GET /api/v1/open-data/<dataset:dataset>", "GET /api/v1/open-data/<dataset:dataset>.csv",
+           "GET /api/v1/open-data/<dataset:dataset>.json", "GET /api/v1/open-data/<dataset:dataset>.schema.json",
+           # an e-mail's one-click unsubscribe (RFC 8058): the signed token is the authority, no session
+           "GET /notifications/desabonnement/<token>", "POST /notifications/desabonnement/<token>",
            "GET /idees", "GET /idees/<idea_id>",
            "GET /api/v1/consultations", "GET /api/v1/consultations/<consultation_id>",
            "GET /api/v1/consultations/proposals/<proposal_id>", "GET /consultations",
@@ -112,6 +118,10 @@ TABLE = {
            # « Agir »: asking a scheme directly (routing checks the form, then who may ask: a 400 to the probe's
            # empty form), and one's own requests (routing finds only the asker's: a 404 to anyone else)
            "POST /agir/<code>", "GET /agir/dossiers/<reference>",
+           # one's own notifications and preferences (the notifications service keeps each person's apart)
+           "GET /notifications", "POST /notifications/tout-lire", "GET /notifications/preferences",
+           "POST /notifications/preferences", "GET /api/v1/me/notifications", "POST /api/v1/me/notifications/read",
+           "GET /api/v1/me/notification-preferences", "PUT /api/v1/me/notification-preferences",
            "POST /api/v1/ideas", "POST /api/v1/ideas/<idea_id>/comments", "POST /api/v1/ideas/<idea_id>/follow",
            "DELETE /api/v1/ideas/<idea_id>/follow", "POST /api/v1/ideas/<idea_id>/reports",
            "POST /api/v1/ideas/<idea_id>/supports", "DELETE /api/v1/ideas/<idea_id>/supports",

@@ -100,7 +100,8 @@ def seed_world(platform) -> World:
     page_sign_in(url, admin)
     # what the URL variables that name no seeded resource take (tests/contract/authorization_probes.py)
     ids = {"citizen_account_id": people[CITIZEN].account_id, "role": "agent", "receipt": "ABCD-EFGH-JKLM",
-           "follow_kind": "favorite", "unknown_id": UNKNOWN_ID, "dossier_reference": "DEVE-2026-000001", "fmt": "json"}
+           "follow_kind": "favorite", "unknown_id": UNKNOWN_ID, "dossier_reference": "DEVE-2026-000001", "fmt": "json",
+           "open_dataset": "ideas"}
     seed_routing(api, people, ids)
     for name, grant in ((AGENT_OWNER, {"role": "agent", "direction": ids["direction"]}),
                         (AGENT_OTHER, {"role": "agent", "direction": ids["other_direction"]}),

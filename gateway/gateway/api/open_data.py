@@ -10,7 +10,8 @@ from hubkit.throttle import Throttle, connect
 
 from .. import open_data_dcat, open_data_exports, open_data_schemas
 from ..auth import client_ip
-from ..open_data_registry import Dataset, dataset
+from ..open_data_registry import Dataset
+from ..open_data_registry import dataset as registered
 from ..openapi import endpoint
 
 bp = Blueprint("api_open_data", __name__)
@@ -22,7 +23,7 @@ LIMIT_MESSAGE = "Trop de téléchargements de données ouvertes depuis votre adr
 
 
 class DatasetNameConverter(BaseConverter):
-    """`<dataset:name>`: a dataset's name (lower case and underscores), so that `ideas.schema.json` is not read as
+    """`<dataset:dataset>`: a dataset's name (lower case and underscores), so that `ideas.schema.json` is not read as
     the JSON file of a dataset named `ideas.schema`."""
     regex = r"[a-z][a-z0-9_]{0,63}"
 
@@ -41,55 +42,55 @@ def catalog():
     return Response(body, mimetype="application/ld+json")
 
 
-@bp.get("/open-data/<dataset:name>.schema.json")
+@bp.get("/open-data/<dataset:dataset>.schema.json")
 @endpoint("Le schéma JSON (2020-12) du fichier JSON d'un jeu de données", errors=(404,), tag=TAG,
           produces="application/schema+json")
-def json_schema(name):
-    found = _dataset(name)
+def json_schema(dataset):
+    found = _dataset(dataset)
     url = f"{config.public_url()}/api/v1/open-data/{found.name}.schema.json"
     return Response(current_app.json.dumps(open_data_exports.json_schema(found, url)),
                     mimetype="application/schema+json")
 
 
-@bp.get("/open-data/<dataset:name>.csv")
+@bp.get("/open-data/<dataset:dataset>.csv")
 @endpoint("Un jeu de données en CSV (séparateur « ; », UTF-8 avec BOM), transmis au fil de la lecture",
           errors=(404, 429), tag=TAG, produces="text/csv")
-def export_csv(name):
+def export_csv(dataset):
     """Toutes les lignes du jeu de données, une colonne par champ de son schéma. 30 téléchargements par minute
     et par adresse (429 au-delà)."""
-    found = _dataset(name)
+    found = _dataset(dataset)
     _limit()
     rows = open_data_exports.Rows(found)
     return Response(open_data_exports.streamed(open_data_exports.csv_chunks(found, rows)),
                     mimetype="text/csv", headers=_attachment(f"{found.name}.csv"))
 
 
-@bp.get("/open-data/<dataset:name>.json")
+@bp.get("/open-data/<dataset:dataset>.json")
 @endpoint("Un jeu de données en JSON (un tableau d'objets), transmis au fil de la lecture", errors=(404, 429),
           tag=TAG, produces="application/json")
-def export_json(name):
-    """Valide selon `/api/v1/open-data/{name}.schema.json`. 30 téléchargements par minute et par adresse."""
-    found = _dataset(name)
+def export_json(dataset):
+    """Valide selon `/api/v1/open-data/{dataset}.schema.json`. 30 téléchargements par minute et par adresse."""
+    found = _dataset(dataset)
     _limit()
     rows = open_data_exports.Rows(found)
     return Response(open_data_exports.streamed(open_data_exports.json_chunks(rows)),
                     mimetype="application/json", headers=_attachment(f"{found.name}.json"))
 
 
-@bp.get("/open-data/<dataset:name>")
+@bp.get("/open-data/<dataset:dataset>")
 @endpoint("Une page d'un jeu de données (2 000 lignes au plus), pour le lire par morceaux",
           query=open_data_schemas.OpenDataPageQuerySchema, response=open_data_schemas.OpenDataPageSchema,
           errors=(400, 404, 429), tag=TAG)
-def page(data, name):
+def page(data, dataset):
     """Passez la valeur `next` d'une page en `after` pour la suivante ; une valeur altérée est refusée (400).
     30 demandes par minute et par adresse."""
-    found = _dataset(name)
+    found = _dataset(dataset)
     _limit()
     return open_data_exports.page(found, data["after"], data["limit"])
 
 
 def _dataset(name: str) -> Dataset:
-    found = dataset(name)
+    found = registered(name)
     if found is None:
         raise NotFound("Jeu de données inconnu : voir le catalogue /donnees-ouvertes.", code="DATASET_NOT_FOUND")
     return found
