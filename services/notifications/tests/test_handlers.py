@@ -177,3 +177,20 @@ def test_export_and_erasure(store, use):
     assert [row.account_id for row in store.rows("notifications")] == [SACHA]
     assert store.rows("preferences") == []
     assert [row.author_id for row in store.rows("idea_authors")] == [None]
+
+
+def test_accounts_not_answering_records_nothing_and_the_event_comes_back(store, use):
+    """The entrypoint asks accounts.notify inside the transaction (service.py): a failure rolls the notification
+    and the processed-event mark back, so the retried event writes it and asks again (accounts queues it once)."""
+    envelope = answered()
+
+    class AccountsDown(Exception):
+        pass
+
+    with pytest.raises(AccountsDown):
+        with store.uow() as uow:
+            assert use(uow).receiving.author_event(envelope, dict(envelope["payload"]), FOUNTAINS) is not None
+            raise AccountsDown()
+    assert store.rows("notifications") == [] and store.rows("processed_events") == []
+    assert apply(store, use, envelope)["event_id"] == envelope["event_id"]
+    assert len(store.rows("notifications")) == 1
