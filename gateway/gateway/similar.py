@@ -127,17 +127,29 @@ def with_destinations(items: list) -> list:
         return items
     timelines, _ = ask_all({item["id"]: ("routing", "idea_timeline", {"idea_id": item["id"]}) for item in forwarded},
                            DESTINATION_SECONDS)
-    asks = {}
+    found = destinations({item["id"]: (timelines.get(item["id"]) or {}).get("continued_as") or ()
+                          for item in forwarded})
     for item in forwarded:
-        for link in ((timelines.get(item["id"]) or {}).get("continued_as") or ())[:DESTINATIONS_PER_IDEA]:
+        item["continued_as"] = found[item["id"]]
+    return items
+
+
+def destinations(links: dict) -> dict:
+    """{idea id: routing's `continued_as` of the idea} -> {idea id: what it became that anyone may see, each with its
+    title, state, page and what a citizen may do there}; the pages asked at the same time, cut at
+    DESTINATION_SECONDS (what does not answer in time, or is not public, is left out)."""
+    asks = {}
+    for idea_id, continued in links.items():
+        for link in list(continued)[:DESTINATIONS_PER_IDEA]:
             if link.get("kind") in DESTINATIONS:
                 service, method, key = DESTINATIONS[link["kind"]]
-                asks[(item["id"], link["kind"], str(link["id"]))] = (service, method, {key: str(link["id"])})
-    pages, _ = ask_all(asks, DESTINATION_SECONDS)
+                asks[(idea_id, link["kind"], str(link["id"]))] = (service, method, {key: str(link["id"])})
+    pages, _ = ask_all(asks, DESTINATION_SECONDS) if asks else ({}, {})
+    found = {idea_id: [] for idea_id in links}
     for (idea_id, kind, _), page in pages.items():
         if page:
-            next(item for item in forwarded if item["id"] == idea_id)["continued_as"].append(_destination(kind, page))
-    return items
+            found[idea_id].append(_destination(kind, page))
+    return found
 
 
 def _destination(kind: str, page: dict) -> dict:

@@ -176,7 +176,9 @@ class Links(RecordingFake):
 
     def idea_timeline(self, data):
         return {"idea_id": data["idea_id"], "status": "forwarded", "status_label": "Transmise", "dossiers": [],
-                "entries": [], "continued_as": self.continued.get(data["idea_id"], [])}
+                "entries": [{"type": "idea_forwarded", "occurred_at": "2026-03-04T10:00:00+00:00",
+                             "summary": "Idée transmise."}],
+                "continued_as": self.continued.get(data["idea_id"], [])}
 
 
 def a_closed_similar(idea_id, title, status, label, scheme=None, scheme_label=None) -> dict:
@@ -242,3 +244,19 @@ def test_a_destination_not_shown_to_the_public_or_a_routing_down_leaves_only_the
     panel_world["routing"].down = ServiceUnavailable()
     response = post("/idees/proposer", TYPED)
     assert response.status_code == 200 and "Ses soutiens sont clos" in item_of(panel_of(response), "Fontaines rue Manin")
+
+
+def test_a_forwarded_ideas_page_sends_the_citizen_where_it_goes_on(client, accounts, monkeypatch):
+    ideas = ideas_of_the_pages()
+    ideas.put(an_idea(status="forwarded", status_label="Transmise", scheme="petition", scheme_label="Pétitions",
+                      accepts_supports=False, next_statuses=[]))
+    routing = Links({IDEA_ID: [{"kind": "petition", "id": PETITION_ID}]})
+    petitions = Destinations({PETITION_ID: {"id": PETITION_ID, "title": "Pour des fontaines le long du canal",
+                                            "status_label": "Ouverte à la signature", "signable": True}})
+    route_to(monkeypatch, accounts, ideas=ideas, routing=routing, budget=Destinations(), petitions=petitions)
+    aside = html(client.get(f"/idees/{IDEA_ID}")).split('id="soutenir"', 1)[1].split("</aside>", 1)[0]
+    assert "elle continue en pétition" in aside and f'href="/petitions/{PETITION_ID}#signer">Signer la pétition' in aside
+    assert "Cette idée ne recueille plus de soutiens." in aside and "Soutenir cette idée" not in aside
+    petitions.pages.clear()  # not public (a draft): the page says only that it takes no supports
+    aside = html(client.get(f"/idees/{IDEA_ID}")).split('id="soutenir"', 1)[1].split("</aside>", 1)[0]
+    assert "elle continue" not in aside and "Cette idée ne recueille plus de soutiens." in aside

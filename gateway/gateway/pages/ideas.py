@@ -15,7 +15,7 @@ from .. import remote
 from ..actors import actor, pseudonym
 from ..auth import login_required, roles_required
 from ..idempotency import form_key
-from ..similar import across_schemes, with_destinations
+from ..similar import across_schemes, destinations, with_destinations
 from .forms import (Form, flash_failure, none_if_blank, page_number, render_form, render_forms, require_filled,
                     submitted)
 from .highlighting import query_terms
@@ -186,7 +186,10 @@ def _idea_page(idea_id: str, **failed):
         staff = {"statuses": [(code, label) for code, label in reference["statuses"] if code in idea["next_statuses"]],
                  "schemes": reference["schemes"]}
     journey = idea_timeline(idea_id)
-    return render_forms("ideas/show.html", forms, idea=idea, merged_into=merged_into, staff=staff,
+    continued = []  # a forwarded idea: where it goes on, to support it there
+    if idea["status"] == "forwarded" and journey and journey.get("continued_as"):
+        continued = destinations({idea["id"]: journey["continued_as"]})[idea["id"]]
+    return render_forms("ideas/show.html", forms, idea=idea, merged_into=merged_into, staff=staff, continued=continued,
                         report_reasons=REPORT_REASONS, timeline=one_timeline(idea["history"], journey),
                         routing_timeline=dossiers_only(journey),
                         elsewhere=_elsewhere(idea),
