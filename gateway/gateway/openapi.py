@@ -50,7 +50,8 @@ def endpoint(summary: str, body=None, response=None, status: int = 200, query=No
              errors=(400,), tag: str = None, path: dict = None, produces: str = None, idempotent: bool = False):
     """Declare what an API view takes and returns; the body/query is validated and passed as `data`, the
     view's result dumped through `response` (see the module's docstring). `produces`: the media type of a view
-    answering a file of its own (a `Response`: CSV, plain text, XML) instead of JSON. `idempotent`: the operation
+    answering a file of its own (a `Response`: CSV, plain text, XML) instead of JSON, or (media type, JSON
+    Schema) for a JSON file of its own kind (JSON-LD, a streamed array). `idempotent`: the operation
     takes an `Idempotency-Key` header (gateway.idempotency; the view reads it), documented with its 422."""
     # One instance per view, built once: marshmallow schemas keep no state between loads, and building one
     # (it deep-copies its fields) cost more than the load itself on the hot paths.
@@ -135,11 +136,11 @@ def schema_name(schema) -> str:
 @functools.cache
 def _shared_names() -> frozenset:
     """Class names defined in more than one of the gateway's schema modules."""
-    from . import (budget_schemas, consultations_schemas, ideas_schemas, petitions_schemas, routing_schemas, schemas,
-                   similar_schemas)
+    from . import (budget_schemas, consultations_schemas, ideas_schemas, notifications_schemas, petitions_schemas,
+                   routing_schemas, schemas, similar_schemas)
     seen, shared = set(), set()
     for module in (schemas, ideas_schemas, consultations_schemas, budget_schemas, petitions_schemas, routing_schemas,
-                   similar_schemas):
+                   similar_schemas, notifications_schemas):
         for name, value in vars(module).items():
             if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == module.__name__:
                 shared.update({name.removesuffix("Schema")} & seen)
@@ -204,7 +205,10 @@ def _operation(rule, meta, plugin, method: str) -> dict:
     if meta["response"] is not None:
         success["content"] = {"application/json": {"schema": meta["response"]}}
     elif meta["produces"] is not None:
-        success["content"] = {meta["produces"]: {"schema": {"type": "string"}}}
+        # a file's media type, or (media type, JSON Schema of its body) for a JSON file of its own kind
+        media_type, body = meta["produces"] if isinstance(meta["produces"], tuple) else (meta["produces"],
+                                                                                         {"type": "string"})
+        success["content"] = {media_type: {"schema": body}}
     operation["responses"][str(meta["status"])] = success
     for status in sorted(_error_statuses(rule, meta, method)):
         operation["responses"][str(status)] = {"description": ERROR_STATUSES[status],

@@ -156,11 +156,15 @@ def test_a_forged_cursor_or_a_bad_limit_is_a_clear_400(client, services, query):
     assert answer.status_code == 400 and answer.json["error"] == "VALIDATION_ERROR", answer.json
 
 
-@pytest.mark.parametrize("path", ["/api/v1/open-data/accounts.csv", "/api/v1/open-data/accounts.json",
-                                  "/api/v1/open-data/accounts.schema.json", "/api/v1/open-data/accounts",
-                                  "/api/v1/open-data/ideas.xml", "/api/v1/open-data/IDEAS.csv"])
-def test_an_unknown_dataset_is_not_found_and_asks_no_service(client, services, path):
-    assert client.get(path).status_code == 404
+@pytest.mark.parametrize("path, status", [
+    ("/api/v1/open-data/accounts.csv", 400), ("/api/v1/open-data/accounts.json", 400),
+    ("/api/v1/open-data/accounts.schema.json", 400), ("/api/v1/open-data/accounts", 400),
+    ("/api/v1/open-data/ideas.xml", 404), ("/api/v1/open-data/IDEAS.csv", 404)])
+def test_an_unknown_dataset_is_refused_and_asks_no_service(client, services, path, status):
+    answer = client.get(path)
+    assert answer.status_code == status
+    if status == 400:
+        assert answer.json["error"] == "VALIDATION_ERROR" and "dataset" in answer.json["details"]
     assert all(fake.calls == [] for fake in services.values())
 
 
@@ -185,8 +189,14 @@ def test_downloads_are_limited_per_address(client, services, monkeypatch):
 
 def test_the_openapi_documents_the_open_data_paths(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
-    assert {"/api/v1/open-data/catalog.jsonld", "/api/v1/open-data/{dataset}.csv", "/api/v1/open-data/{dataset}.json",
-            "/api/v1/open-data/{dataset}.schema.json", "/api/v1/open-data/{dataset}"} <= set(paths)
-    assert set(paths["/api/v1/open-data/{dataset}.csv"]["get"]["responses"]) >= {"200", "404", "429", "503"}
-    assert "text/csv" in paths["/api/v1/open-data/{dataset}.csv"]["get"]["responses"]["200"]["content"]
-    assert set(paths["/api/v1/open-data/{dataset}"]["get"]["responses"]) >= {"200", "400", "404", "429"}
+    files = "/api/v1/open-data/{dataset}"
+    assert {"/api/v1/open-data/catalog.jsonld", f"{files}.csv", f"{files}.json", f"{files}.schema.json",
+            files} <= set(paths)
+    csv_file = paths[f"{files}.csv"]["get"]
+    assert set(csv_file["responses"]) >= {"200", "400", "429", "503"}
+    assert "text/csv" in csv_file["responses"]["200"]["content"]
+    assert csv_file["parameters"][0]["schema"]["enum"] == [dataset.name for dataset in DATASETS]
+    assert paths[f"{files}.json"]["get"]["responses"]["200"]["content"] == {
+        "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}
+    assert "application/ld+json" in paths["/api/v1/open-data/catalog.jsonld"]["get"]["responses"]["200"]["content"]
+    assert set(paths[files]["get"]["responses"]) >= {"200", "400", "429"}

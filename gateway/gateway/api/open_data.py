@@ -2,6 +2,7 @@
 JSON file streamed page after page, its JSON Schema, a paged JSON access, and the DCAT-AP catalogue a portal
 harvests. Public, anonymised, under the ODbL 1.0."""
 from flask import Blueprint, Response, current_app
+from marshmallow import fields, validate
 from werkzeug.routing import BaseConverter
 
 from hubkit import config
@@ -10,7 +11,7 @@ from hubkit.throttle import Throttle, connect
 
 from .. import open_data_dcat, open_data_exports, open_data_schemas
 from ..auth import client_ip
-from ..open_data_registry import Dataset
+from ..open_data_registry import DATASETS, Dataset
 from ..open_data_registry import dataset as registered
 from ..openapi import endpoint
 
@@ -28,13 +29,19 @@ class DatasetNameConverter(BaseConverter):
     regex = r"[a-z][a-z0-9_]{0,63}"
 
 
+# the path's dataset, checked at the edge (400 for a name the registry does not hold, as the OpenAPI's enum says)
+DATASET = {"dataset": fields.String(validate=validate.OneOf([found.name for found in DATASETS]))}
+JSON_LD = ("application/ld+json", {"type": "object", "required": ["@context", "@type", "dcat:dataset"]})
+JSON_SCHEMA = ("application/schema+json", {"type": "object", "required": ["$schema", "items"]})
+ROWS = ("application/json", {"type": "array", "items": {"type": "object"}})
+
 # before the routes below: the blueprint runs its deferred functions in order
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("dataset", DatasetNameConverter))
 
 
 @bp.get("/open-data/catalog.jsonld")
 @endpoint("Le catalogue DCAT-AP (JSON-LD) des données ouvertes du hub, moissonnable par un portail",
-          errors=(), tag=TAG, produces="application/ld+json")
+          errors=(), tag=TAG, produces=JSON_LD)
 def catalog():
     """Un `dcat:Catalog` : chaque jeu de données (`dcat:Dataset`) avec ses distributions CSV et JSON, la licence
     ODbL 1.0 et l'éditeur ; adresses absolues."""
@@ -43,8 +50,8 @@ def catalog():
 
 
 @bp.get("/open-data/<dataset:dataset>.schema.json")
-@endpoint("Le schéma JSON (2020-12) du fichier JSON d'un jeu de données", errors=(404,), tag=TAG,
-          produces="application/schema+json")
+@endpoint("Le schéma JSON (2020-12) du fichier JSON d'un jeu de données", errors=(400,), tag=TAG,
+          path=DATASET, produces=JSON_SCHEMA)
 def json_schema(dataset):
     found = _dataset(dataset)
     url = f"{config.public_url()}/api/v1/open-data/{found.name}.schema.json"
@@ -54,7 +61,7 @@ def json_schema(dataset):
 
 @bp.get("/open-data/<dataset:dataset>.csv")
 @endpoint("Un jeu de données en CSV (séparateur « ; », UTF-8 avec BOM), transmis au fil de la lecture",
-          errors=(404, 429), tag=TAG, produces="text/csv")
+          errors=(400, 429), tag=TAG, path=DATASET, produces="text/csv")
 def export_csv(dataset):
     """Toutes les lignes du jeu de données, une colonne par champ de son schéma. 30 téléchargements par minute
     et par adresse (429 au-delà)."""
@@ -66,8 +73,8 @@ def export_csv(dataset):
 
 
 @bp.get("/open-data/<dataset:dataset>.json")
-@endpoint("Un jeu de données en JSON (un tableau d'objets), transmis au fil de la lecture", errors=(404, 429),
-          tag=TAG, produces="application/json")
+@endpoint("Un jeu de données en JSON (un tableau d'objets), transmis au fil de la lecture", errors=(400, 429),
+          tag=TAG, path=DATASET, produces=ROWS)
 def export_json(dataset):
     """Valide selon `/api/v1/open-data/{dataset}.schema.json`. 30 téléchargements par minute et par adresse."""
     found = _dataset(dataset)
@@ -80,7 +87,7 @@ def export_json(dataset):
 @bp.get("/open-data/<dataset:dataset>")
 @endpoint("Une page d'un jeu de données (2 000 lignes au plus), pour le lire par morceaux",
           query=open_data_schemas.OpenDataPageQuerySchema, response=open_data_schemas.OpenDataPageSchema,
-          errors=(400, 404, 429), tag=TAG)
+          errors=(400, 429), tag=TAG, path=DATASET)
 def page(data, dataset):
     """Passez la valeur `next` d'une page en `after` pour la suivante ; une valeur altérée est refusée (400).
     30 demandes par minute et par adresse."""
