@@ -107,6 +107,14 @@ def roles_required(*roles):
     return decorator
 
 
+def csrf_exempt(view):
+    """A form endpoint that takes no CSRF token: only one whose request carries its own authority (a signed token
+    in its path, e.g. RFC 8058's one-click unsubscribe, posted by a mail client that has no session), and that
+    acts on nothing of the session's."""
+    view.csrf_exempt = True
+    return view
+
+
 def csrf_token() -> str:
     if CSRF_KEY not in session:
         session[CSRF_KEY] = secrets.token_urlsafe(32)
@@ -132,6 +140,8 @@ def init_app(app, settings):
         if request.method in ("GET", "HEAD", "OPTIONS") or request.path.startswith("/api/"):
             return
         if request.routing_exception is not None:  # no view will run: its 404 or 405 (with Allow), not a CSRF 400
+            return
+        if getattr(app.view_functions.get(request.endpoint), "csrf_exempt", False):
             return
         sent = request.form.get(CSRF_FIELD, "")
         expected = session.get(CSRF_KEY, "")

@@ -5,8 +5,10 @@ from accounts import domain as accounts_domain
 from accounts import schemas as accounts_schemas
 from ideas import schemas as ideas_schemas
 from marshmallow import fields
+from notifications import domain as notifications_domain
+from notifications import schemas as notifications_schemas
 
-from tests.fakes import FakeAccounts, FakeIdeas
+from tests.fakes import FakeAccounts, FakeIdeas, FakeNotifications
 
 WITHOUT_ADDRESS = ("email", "email_verified")  # accounts' search by a fragment hides them
 
@@ -92,6 +94,35 @@ def test_the_fake_ideas_answer_like_ideas():
                                                                         "action": "hide"})),
     ]
     assert [error for schema, answer in answers for error in shape_errors(schema, answer)] == []
+
+
+def test_the_fake_notifications_answer_like_notifications():
+    fake, reader = FakeNotifications(), {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11", "roles": ["citizen"]}
+    notification = fake.add(reader["account_id"])
+    token = fake.token_for(reader["account_id"], "followed")
+    answers = [
+        (notifications_schemas.NotificationPageSchema(), fake.list_notifications(reader, {"page": 1, "per_page": 20})),
+        (notifications_schemas.UnreadCountSchema(), fake.mark_read(reader, {"notification_ids": [
+            notification["notification_id"]]})),
+        (notifications_schemas.UnreadCountSchema(), fake.unread_count(reader, {})),
+        (notifications_schemas.PreferencesSchema(), fake.get_preferences(reader, {})),
+        (notifications_schemas.PreferencesSchema(), fake.set_preferences(reader, {"preferences": {"followed": "hub"}})),
+        (notifications_schemas.UnsubscribedSchema(), fake.unsubscribe(None, {"token": token})),
+        (notifications_schemas.ReferenceDataSchema(), fake.reference_data()),
+    ]
+    assert [error for schema, answer in answers for error in shape_errors(schema, answer)] == []
+
+
+def test_the_fake_notifications_tables_are_the_service_s():
+    """The fake copies the categories, channels, labels and defaults: checked against the service's reference data
+    and preferences of a person who chose nothing."""
+    reference = FakeNotifications().reference_data()
+    assert reference == {"categories": [{"code": code, "label": label}
+                                        for code, label in notifications_domain.CATEGORIES.items()],
+                         "channels": [{"code": code, "label": label}
+                                      for code, label in notifications_domain.CHANNELS.items()]}
+    assert {row["category"]: row["channel"] for row in FakeNotifications().get_preferences(
+        {"account_id": "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"}, {})["preferences"]} == notifications_domain.DEFAULT_CHANNELS
 
 
 def test_a_difference_of_shape_is_found():

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import SHARED_FAKES, FakeAccounts, FakeIdeas
+from tests.fakes import SHARED_FAKES, FakeAccounts, FakeIdeas, FakeNotifications
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_DIR = ROOT / "tests" / "fakes"
 PEOPLE = ROOT / "tests" / "e2e" / "people.py"
 PEOPLE_HELPERS = {"admin_headers", "citizen"}
-SERVICE_OF_FAKE = {"accounts": FakeAccounts, "ideas": FakeIdeas}
+SERVICE_OF_FAKE = {"accounts": FakeAccounts, "ideas": FakeIdeas, "notifications": FakeNotifications}
 # services named like the real ones on the broker, to test the broker's users and permissions, not what they answer
 NOT_FAKES = {("tests/integration/test_broker_users.py", "Accounts")}
 

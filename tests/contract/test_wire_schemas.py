@@ -33,7 +33,8 @@ AREAS = {"accounts": "accounts", "me": "accounts", "admin": "accounts", "ideas":
          "consultations": "ideas", "budget": "budget", "petitions": "petitions", "routing": "routing",
          "hub_status": None,  # every service's `status` (hubkit.status): a plain dict, its schemas GATEWAY_ONLY
          "open_data": None,  # each dataset's rows, from ideas, petitions or routing: its schemas GATEWAY_ONLY
-         "similar": None}  # the gateway's merge of three services' answers (gateway.similar): GATEWAY_ONLY
+         "similar": None,  # the gateway's merge of three services' answers (gateway.similar): GATEWAY_ONLY
+         "notifications": "notifications"}
 # The module of the service holding an area's schemas when two modules share a class name
 AREA_MODULES = {"consultations": "consultations", "ideas": "ideas"}
 
@@ -48,6 +49,8 @@ PAIRED = {
     "routing_schemas.SchemeUpdateSchema": "UpdateSchemeSchema",
     "routing_schemas.ChecklistSchema": "ChecklistUpdateSchema",
     "routing_schemas.SchemeAnswerSchema": "SchemeAnswerBodySchema",
+    "notifications_schemas.NotificationListQuerySchema": "ListQuerySchema",
+    "notifications_schemas.PreferencesUpdateSchema": "SetPreferencesSchema",
 }
 GATEWAY_ONLY = {
     "schemas.StatusSchema": "the gateway's own answer to a request sent on by mail (202), and the accounts "

@@ -3,8 +3,8 @@ from flask import Blueprint, jsonify
 from werkzeug.routing import BaseConverter
 
 from ..openapi import build_spec
-from . import (accounts, admin, budget, consultations, hub_status, ideas, me, open_data, petitions, routing,
-               similar)
+from . import (accounts, admin, budget, consultations, hub_status, ideas, me, notifications, open_data, petitions,
+               routing, similar)
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -28,6 +28,7 @@ api.register_blueprint(petitions.bp)
 api.register_blueprint(budget.bp)
 api.register_blueprint(routing.bp)
 api.register_blueprint(similar.bp)
+api.register_blueprint(notifications.bp)
 api.register_blueprint(open_data.bp)
 
 

@@ -3,9 +3,9 @@ from flask import g
 
 from hubkit.errors import HubError
 
-from .. import auth
+from .. import auth, unread_notifications
 from . import (account, act, backoffice, budget, consultation_editor, consultations, formatting, highlighting, home,
-               hub_status, ideas, open_data, petitions, profile, routing)
+               hub_status, ideas, notifications, open_data, petitions, profile, routing)
 from .forms import Form
 
 
@@ -32,9 +32,11 @@ def register_pages(app):
     app.register_blueprint(petitions.bp)
     app.register_blueprint(routing.bp)
     app.register_blueprint(budget.bp)
+    app.register_blueprint(notifications.bp)
     app.register_blueprint(open_data.bp)
     app.register_blueprint(act.bp)
     app.jinja_env.filters.update(formatting.FILTERS)
     app.jinja_env.filters["marked"] = highlighting.marked
     app.jinja_env.globals.update(principal_for_error=principal_for_error, BACKOFFICE_ROLES=backoffice.ROLES,
-                                 empty_form=Form)
+                                 empty_form=Form, notifications_enabled=unread_notifications.enabled,
+                                 unread_notifications=unread_notifications.unread_count)
