@@ -133,8 +133,10 @@ class AuthorEventSchema(_Payload):
 
 
 class DossierAnsweredSchema(_Payload):
-    """`idea_id` null: a citizen's direct request through « Agir » (no idea, no author to tell here)."""
+    """`idea_id` null: a citizen's direct request through « Agir »; `requester_id` is then who asked (null once
+    their account is deleted)."""
     idea_id = fields.UUID(load_default=None, allow_none=True)
+    requester_id = fields.UUID(load_default=None, allow_none=True)
     dossier_reference = fields.String(load_default=None, allow_none=True)
     status = fields.String(load_default=None, allow_none=True)
 

@@ -143,9 +143,9 @@ class NotificationsService(Infrastructure):
         transaction, so that if it does not answer nothing is recorded and the event comes back."""
         envelope = receive(data, self.correlation, self.name)
         payload = load(PAYLOADS[envelope["type"]], envelope["payload"])
-        if payload["idea_id"] is None:  # a dossier opened by a direct request: no idea behind it
-            return False
-        ideas = {} if payload.get("author_id", True) is None else self._ideas(payload)
+        # no idea to read for an anonymous idea, nor for a dossier a citizen asked for directly (« Agir »)
+        nobody_or_no_idea = payload.get("author_id", True) is None or payload["idea_id"] is None
+        ideas = {} if nobody_or_no_idea else self._ideas(payload)
         with self.db as uow:
             message = self._use(uow).receiving.author_event(envelope, payload, ideas)
             if message is not None:

@@ -17,7 +17,7 @@ DEVELOPMENT_SECRET = "dev-only-notifications-key-not-for-production-use"
 
 
 def _secret_from_environment() -> str:
-    return env_secret(SECRET_VARIABLE) or ""
+    return env_secret("HUB_NOTIFICATIONS_SECRET") or ""  # spelt out: tests/contract/test_compose.py reads it
 
 
 class Settings(BaseSettings):

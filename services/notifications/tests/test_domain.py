@@ -92,3 +92,12 @@ def test_periods_are_iso_weeks():
     assert domain.period_of(datetime(2026, 12, 7, tzinfo=timezone.utc)) == "2026-W50"
     assert domain.period_of(datetime(2026, 12, 13, 23, tzinfo=timezone.utc)) == "2026-W50"
     assert domain.period_of(datetime(2026, 12, 14, tzinfo=timezone.utc)) == "2026-W51"
+
+
+def test_a_direct_request_answer_tells_the_requester():
+    notice = domain.request_notice_for("dossier_answered", {"idea_id": None, "dossier_reference": "DEVE-2026-000124",
+                                                            "status": "granted"}, CAMILLE)
+    assert notice.link == "/agir/dossiers/DEVE-2026-000124" and "granted" in notice.body
+    assert notice.title == "Réponse à votre demande DEVE-2026-000124"
+    assert domain.request_notice_for("dossier_answered", {"dossier_reference": "X"}, None) is None
+    assert domain.request_notice_for("idea_answered", {"dossier_reference": "X"}, CAMILLE) is None

@@ -131,8 +131,9 @@ def test_an_anonymous_caller_may_not_read_notifications(config, service):
         assert getattr(refused.value, "code", None) == "VALIDATION_ERROR"
 
 
-def test_a_direct_request_dossier_answer_is_left_alone(config, peers, service, store):
-    """routing's dossier_answered for a request made through « Agir » names no idea: nothing to tell here."""
+def test_a_direct_request_dossier_answer_tells_the_requester(config, peers, service, store):
+    """routing's dossier_answered for a request made through « Agir » names no idea but its requester: they are
+    told, with a link to their request's page (ideas is not asked)."""
     accounts, _ = peers
     envelope = make_event(type="dossier_answered", version=1, producer="routing",
                           subject={"kind": "direct_request", "id": str(uuid.uuid4())},
@@ -140,5 +141,8 @@ def test_a_direct_request_dossier_answer_is_left_alone(config, peers, service, s
                                    "scheme": "greening_permit", "status": "granted", "subject_kind": "direct_request",
                                    "requester_id": CAMILLE},
                           actor={"account_id": None, "role": "system"}, correlation_id="req-d", causation_id="req-d")
-    assert deliver_and_wait(config, service, "notify_dossier_answered", envelope) is False
-    assert accounts.notices == [] and store.rows("notifications") == []
+    assert deliver_and_wait(config, service, "notify_dossier_answered", envelope) is True
+    [notice] = accounts.notices
+    assert notice["subject"] == "Réponse à votre demande DEVE-2026-000124" and "granted" in notice["body"]
+    [row] = store.rows("notifications")
+    assert (row.account_id, row.link) == (CAMILLE, "/agir/dossiers/DEVE-2026-000124")

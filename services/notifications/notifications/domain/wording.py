@@ -5,11 +5,12 @@ Short, plain, no greeting (accounts starts every e-mail with « Bonjour <pseudon
 service (events carry ids only); without it, the text says « votre idée ».
 """
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from .preferences import MY_IDEAS
 
 __all__ = ["Notice", "IDEA_SUBMITTED", "IDEA_MERGED", "IDEA_FORWARDED", "IDEA_ANSWERED", "IDEA_NOT_RETAINED",
-           "DOSSIER_ANSWERED", "ACCOUNT_DELETED", "AUTHOR_EVENTS", "NOT_RETAINED_REASONS", "idea_link", "notice_for"]
+           "DOSSIER_ANSWERED", "ACCOUNT_DELETED", "AUTHOR_EVENTS", "NOT_RETAINED_REASONS", "idea_link", "notice_for", "request_notice_for"]
 
 # Other services' event types this service reads (their producers' events.py name them too).
 IDEA_SUBMITTED, IDEA_MERGED = "idea_submitted", "idea_merged"
@@ -97,3 +98,16 @@ def notice_for(event_type: str, payload: dict, author_id: str | None, idea: dict
                 + " : elles sont maintenant regroupées, et ses soutiens l'ont suivie. La suite se passe sur la page "
                   "de l'idée regroupée.")
     return Notice(str(author_id), MY_IDEAS, heading[:TITLE_MAX], body, link)
+
+
+def request_notice_for(event_type: str, payload: dict, requester_id: str | None) -> Notice | None:
+    """The notification telling a citizen that the scheme answered the dossier they asked for through « Agir »
+    (no idea behind it), or None (not such an event, or nobody to tell)."""
+    reference = _text(payload.get("dossier_reference"))
+    if event_type != DOSSIER_ANSWERED or not requester_id or not reference:
+        return None
+    body = f"Votre demande (dossier {reference}) a reçu une réponse du dispositif"
+    body += f" : {_text(payload['status'])}." if _text(payload.get("status")) else "."
+    body += "\nLe détail est sur la page de votre demande."
+    return Notice(str(requester_id), MY_IDEAS, f"Réponse à votre demande {reference}"[:TITLE_MAX], body,
+                  f"/agir/dossiers/{quote(reference, safe='')}")

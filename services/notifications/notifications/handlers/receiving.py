@@ -45,6 +45,10 @@ class Receiving(UseCases):
         `payload`: loaded by the event's schema; `ideas`: {idea_id: the idea as ideas.get_idea gave it, or None}."""
         if not known_version(envelope) or not self.uow.first_delivery(envelope, RECEIVE):
             return None
+        if payload["idea_id"] is None:  # a dossier a citizen asked for through « Agir »: they are told
+            requester = str(payload["requester_id"]) if payload.get("requester_id") else None
+            notice = domain.request_notice_for(envelope["type"], payload, requester)
+            return self.write(notice, envelope["event_id"]) if notice is not None else None
         idea_id = str(payload["idea_id"])
         if "author_id" in payload:  # routing says who the author is (null: nobody to tell)
             author_id = str(payload["author_id"]) if payload["author_id"] else None
