@@ -187,6 +187,13 @@ def test_the_query_is_checked_before_anything_is_read():
     assert load(QUERY, {"dataset": "petitions"}) == {"dataset": "petitions", "after": None, "limit": 2000}
 
 
+def test_every_status_is_either_published_or_not_and_only_public_ones_are():
+    from petitions import domain
+    published, unpublished = set(rules_of.PUBLISHED_STATUSES), set(rules_of.UNPUBLISHED_STATUSES)
+    assert published | unpublished == set(domain.STATUSES) and not published & unpublished
+    assert published == set(domain.PUBLIC_STATUSES)
+
+
 def test_dates_are_the_days_paris_saw():
     assert rules_of.paris_date(datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc)) == date(2026, 3, 2)
     assert rules_of.paris_date(datetime(2026, 7, 1, 21, 59, tzinfo=timezone.utc)) == date(2026, 7, 1)
