@@ -13,7 +13,7 @@ from hubkit.trust import CallerNotTrusted
 from .people import administrator, citizen, pages_session, read_mail_link
 
 pytestmark = pytest.mark.e2e
-SERVICES = ("accounts", "ideas", "budget", "petitions", "routing")
+SERVICES = ("accounts", "ideas", "budget", "petitions", "routing", "notifications")
 
 
 def status_page(session, platform) -> tuple:
@@ -30,7 +30,7 @@ def test_an_admin_sees_every_service_and_others_are_refused(platform):
     admin = administrator(platform, "etat")
     status, page = status_page(pages_session(platform, admin.email), platform)
     assert status == 200, page[-2000:]
-    assert "Les 5 services répondent" in page
+    assert "Les 6 services répondent" in page
     for service in SERVICES:
         assert "Opérationnel" in row(page, service), row(page, service)
     assert "Idées en retard d'orientation" in page and "Webhooks abandonnés" in page  # routing's extras
@@ -65,5 +65,5 @@ def test_a_stopped_service_is_shown_unreachable_and_the_page_still_answers(platf
         platform.wait_ready()
     assert status == 200, page[-2000:]
     assert elapsed < 10
-    assert "Injoignable" in row(page, "budget") and "1 service sur 5 ne répond pas" in page
+    assert "Injoignable" in row(page, "budget") and "1 service sur 6 ne répond pas" in page
     assert "Opérationnel" in row(page, "routing")
