@@ -55,6 +55,16 @@ def test_one_digest_per_person_and_week_never_empty(store, use):
     assert "DEVE-2026-000123" in sent[-1]["body"] and "transmise" not in sent[-1]["body"]
 
 
+def test_what_comes_during_the_week_waits_for_the_next_digest(store, use):
+    digest_of(store, use, CAMILLE)
+    notify(store, use, CAMILLE, "Votre idée a été transmise", MONDAY + timedelta(hours=1))
+    sent = []
+    assert run(store, use, MONDAY + timedelta(hours=2), sent.append) == 0
+    assert run(store, use, MONDAY + timedelta(days=4), sent.append) == 0
+    assert store.rows("digests") == [] and sent == []
+    assert run(store, use, MONDAY + timedelta(days=7), sent.append) == 1
+
+
 def test_accounts_not_answering_leaves_the_digest_for_the_next_run(store, use):
     digest_of(store, use, CAMILLE)
     notify(store, use, CAMILLE, "Votre idée a été transmise", MONDAY - timedelta(days=1))
@@ -75,7 +85,7 @@ def test_the_digest_link_unsubscribes_from_every_digest_category(store, use, set
     digest_of(store, use, CAMILLE)
     notify(store, use, CAMILLE, "Votre idée a été transmise", MONDAY - timedelta(days=1))
     with store.uow() as uow:
-        use(uow, lambda: MONDAY).receiving.write(
+        use(uow, lambda: MONDAY - timedelta(days=2)).receiving.write(
             domain.Notice(CAMILLE, "followed", "Une idée suivie a avancé", "…", "/idees/1"), str(uuid.uuid4()))
     sent = []
     run(store, use, MONDAY, sent.append)

@@ -92,6 +92,8 @@ def test_periods_are_iso_weeks():
     assert domain.period_of(datetime(2026, 12, 7, tzinfo=timezone.utc)) == "2026-W50"
     assert domain.period_of(datetime(2026, 12, 13, 23, tzinfo=timezone.utc)) == "2026-W50"
     assert domain.period_of(datetime(2026, 12, 14, tzinfo=timezone.utc)) == "2026-W51"
+    assert domain.week_start(datetime(2026, 12, 10, 15, 30, tzinfo=timezone.utc)) == datetime(2026, 12, 7,
+                                                                                             tzinfo=timezone.utc)
 
 
 def test_a_direct_request_answer_tells_the_requester():

@@ -1,8 +1,9 @@
-"""The weekly digest: one e-mail per person and week listing what they were told in the hub during the week and
-has not gone out by e-mail yet, for the categories they want by digest. Never an empty one."""
+"""The weekly digest: one e-mail per person and week listing what they were told in the hub before the week began
+and has not gone out by e-mail yet, for the categories they want by digest (what comes during the week waits for
+the next one). Never an empty one."""
 from datetime import datetime, timedelta
 
-__all__ = ["period_of", "previous_period", "digest_due", "compose_digest", "DIGEST_SUBJECT", "DIGEST_MAX_ITEMS"]
+__all__ = ["period_of", "previous_period", "week_start", "digest_due", "compose_digest", "DIGEST_SUBJECT", "DIGEST_MAX_ITEMS"]
 
 DIGEST_SUBJECT = "Votre semaine dans le hub de la participation"
 DIGEST_MAX_ITEMS = 50  # beyond, the e-mail says how many more wait in the hub
@@ -12,6 +13,11 @@ def period_of(moment: datetime) -> str:
     """The ISO week of `moment`, e.g. "2026-W49" (Monday to Sunday)."""
     year, week, _ = moment.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def week_start(moment: datetime) -> datetime:
+    """Monday 00:00 of `moment`'s week (same time zone): a digest tells what happened before it."""
+    return (moment - timedelta(days=moment.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def previous_period(moment: datetime) -> str:

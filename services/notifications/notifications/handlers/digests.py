@@ -36,12 +36,12 @@ class Digests(UseCases):
         now = self.context.clock()
         if not domain.digest_due(now, self.context.settings.digest_weekday) or not run_once(self.session, LOCK):
             return 0
-        period = domain.period_of(now)
+        period, before = domain.period_of(now), domain.week_start(now)
         sent = 0
-        for account_id in self._waiting_accounts(period):
+        for account_id in self._waiting_accounts(period, before):
             try:
                 with self.session.begin_nested():  # one person's digest: recorded only with its e-mail asked for
-                    message = self._digest(account_id, period, now)
+                    message = self._digest(account_id, period, before, now)
                     if message is not None:
                         send(message)
                         sent += 1
@@ -50,21 +50,23 @@ class Digests(UseCases):
                 break
         return sent
 
-    def _waiting_accounts(self, period: str) -> list:
-        """People with digest notifications not e-mailed yet and no digest this week (a batch of them)."""
+    def _waiting_accounts(self, period: str, before) -> list:
+        """People with digest notifications from before this week not e-mailed yet, and no digest this week (a
+        batch of them)."""
         done = sa.select(Digest.account_id).where(Digest.period == period)
         return list(self.session.execute(
             sa.select(Notification.account_id).where(
                 Notification.channel == domain.DIGEST, Notification.emailed_at.is_(None),
+                Notification.created_at < before,
                 Notification.account_id.not_in(done))
             .group_by(Notification.account_id).order_by(Notification.account_id)
             .limit(self.context.settings.digest_batch)).scalars())
 
-    def _digest(self, account_id: str, period: str, now) -> dict | None:
+    def _digest(self, account_id: str, period: str, before, now) -> dict | None:
         rows = list(self.session.execute(
             sa.select(Notification).where(Notification.account_id == account_id,
                                           Notification.channel == domain.DIGEST,
-                                          Notification.emailed_at.is_(None), Notification.created_at <= now)
+                                          Notification.emailed_at.is_(None), Notification.created_at < before)
             .order_by(Notification.created_at, Notification.id)).scalars())
         mail = domain.compose_digest([{"title": row.title, "body": row.body, "link": row.link} for row in rows],
                                      self.context.hub_url)
