@@ -8,7 +8,7 @@ import pytest
 
 from gateway.tests.fakes import RecordingFake, answers, route_to
 from hubkit.errors import InvalidInput, NotFound, PermissionDenied
-from routing import schemas as routing_schemas
+from routing.schemas import actions as routing_schemas
 
 REFERENCE = "DEVE-2026-000042"
 WHEN = "2026-03-02T09:30:00+00:00"
@@ -33,7 +33,7 @@ def a_dossier(**changes) -> dict:
                "subject_kind": "direct_request", "idea_id": None, "title": f"Jardinière {XSS}",
                "description": "Une jardinière de fleurs devant l'école.", "arrondissement": 19,
                "location": "Devant l'école", "trace": [
-                   {"idea_id": "4b1f", "event_id": "e1", "type": "dossier_created", "service": "routing",
+                   {"event_id": "e1", "type": "dossier_created", "service": "routing",
                     "actor_role": "citizen", "occurred_at": WHEN,
                     "summary": f"Demande faite par « Agir » : dossier {REFERENCE} ouvert auprès de « Permis de "
                                "végétaliser »."}]}

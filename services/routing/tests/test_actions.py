@@ -89,6 +89,9 @@ def test_a_greening_request_opens_a_dossier_delivered_by_signed_webhook_with_its
     assert Deliveries.signed_headers(claim, now=1767225600)["X-Hub-Signature-256"] == webhook_rules.sign(
         secret, 1767225600, claim["body"].encode())
     assert run(Deliveries, "record_attempt", claim["id"], 503, None) is False  # retried later, with backoff
+    delayed = run(DirectRequests, "dossier", CITIZEN, dossier["reference"])
+    assert delayed["delivery_state"] == "delayed" and delayed["next_attempt_at"] > clock.now
+    assert "503" not in repr(delayed) and delayed.get("last_error") is None  # the failure is the agents' business
     clock.now += timedelta(seconds=11)
     [claim] = run(Deliveries, "claim_due")
     assert run(Deliveries, "record_attempt", claim["id"], 200, None) is True

@@ -20,8 +20,6 @@ from .common import FieldChecks, UseCases, acting_on, request_id, rules
 from .views import dossier_view, iso, trace_view
 
 MY_DOSSIERS_MAX = 200
-# how the scheme's system fails is the agents' business, not the citizen's (the state says it is delayed)
-STAFF_ONLY = ("attempts", "last_error", "last_error_class")
 
 
 def scoped_key(requester: str, key: str | None) -> str | None:
@@ -192,12 +190,11 @@ class DirectRequests(UseCases):
         return self.session.execute(sa.select(WebhookDelivery).where(WebhookDelivery.dossier_id == dossier.id)
                                     ).scalar_one_or_none()
 
-    @staticmethod
-    def _summary(dossier: Dossier, names: dict, delivery: WebhookDelivery | None, idea_title: str = None) -> dict:
+    def _summary(self, dossier: Dossier, names: dict, delivery: WebhookDelivery | None, idea_title: str = None) -> dict:
+        """The person's view (`public`: how the scheme's system fails is the agents' business, not theirs; a delayed
+        delivery says so, with its next try)."""
         request = dossier.request or {}
-        view = dossier_view(dossier, names, delivery)
-        for staff_only in STAFF_ONLY:
-            view.pop(staff_only, None)
+        view = dossier_view(dossier, names, delivery, self.settings.webhook_max_attempts, public=True)
         return {**view, "subject_kind": dossier.subject_kind or rules_of.IDEA, "idea_id": dossier.idea_id,
                 "title": request.get("title") or idea_title or "", "description": request.get("description"),
                 "arrondissement": request.get("arrondissement"), "location": request.get("location"),

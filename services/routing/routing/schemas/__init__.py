@@ -10,7 +10,8 @@ from hubkit.idempotency import key_field
 from ..domain import (ACTIONS, ANSWER_MAX, BAD_CURSOR, CHECK_VALUES, CODE_PATTERN, CURSOR_MAX, CURSOR_PATTERN,
                       DEADLINE_DAYS_MAX, DELIVERIES, DESCRIPTION_MAX, KEYWORD_MAX, KEYWORDS_MAX, KINDS, MESSAGE_MAX,
                       NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
-from ..domain.actions import DESCRIPTION_MAX as REQUEST_DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX
+from .actions import (ActionSchemeSchema, DossierReferenceSchema, OpenDossierSchema,  # noqa: F401  (« Agir »)
+                      PersonDossierSchema)
 from .dossiers import DossierSchema, FailingDeliverySchema  # noqa: F401  (dossiers as they read)
 from .wire import UtcDateTime
 
@@ -317,62 +318,3 @@ class IdeaSubmittedSchema(Schema):
     theme = fields.String(load_default=None, allow_none=True)
     arrondissement = fields.Integer(load_default=None, allow_none=True)
 
-
-# --- the action door « Agir » (handlers/actions.py) ----------------------------------------------------
-
-class OpenDossierSchema(Schema):
-    """A citizen's direct request: the common fields (bounded here as sent; the domain checks them trimmed) and the
-    scheme's own fields ({code: text, choice code or consent}, checked against its form by the domain)."""
-    scheme = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    title = fields.String(required=True, validate=validate.Length(max=TITLE_MAX * 2))
-    description = fields.String(required=True, validate=validate.Length(max=REQUEST_DESCRIPTION_MAX * 2))
-    arrondissement = fields.Integer(load_default=None, allow_none=True, strict=True)
-    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=LOCATION_MAX * 2))
-    fields_ = fields.Dict(data_key="fields", attribute="fields", load_default=dict,
-                         keys=fields.String(validate=validate.Length(max=40)),
-                         values=fields.Raw(allow_none=True), validate=validate.Length(max=20))
-    idempotency_key = key_field()
-
-
-class DossierReferenceSchema(Schema):
-    reference = fields.String(required=True, validate=validate.Length(min=1, max=40))
-
-
-class ChoiceSchema(Schema):
-    code = fields.String()
-    label = fields.String()
-
-
-class RequestFieldSchema(Schema):
-    code = fields.String()
-    key = fields.String()
-    label = fields.String()
-    kind = fields.String()
-    required = fields.Boolean()
-    choices = fields.List(fields.Nested(ChoiceSchema))
-
-
-class ActionSchemeSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    description = fields.String()
-    direction = fields.String()
-    deadline_days = fields.Integer()
-    eligibility = fields.String()
-    eligibility_label = fields.String()
-    who_may_ask = fields.String()
-    fields_ = fields.List(fields.Nested(RequestFieldSchema), data_key="fields", attribute="fields")
-
-
-class PersonDossierSchema(DossierSchema):
-    """A dossier as the person it was opened for reads it (no delivery error: that is the agents' business)."""
-    class Meta:
-        exclude = ("last_error",)
-
-    subject_kind = fields.String()
-    idea_id = fields.String(allow_none=True)
-    title = fields.String()
-    description = fields.String(allow_none=True)
-    arrondissement = fields.Integer(allow_none=True)
-    location = fields.String(allow_none=True)
-    trace = fields.List(fields.Nested(TraceEntrySchema(exclude=("agent_note", "correlation_id", "causation_id"))))
