@@ -1,6 +1,7 @@
 """What crosses the wire to and from the accounts service."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from hubkit.config import public_url
 from .domain import DIRECTIONS, GRANTABLE_ROLES, PASSWORD_MAX, PSEUDONYM_MAX
 
 # Mail servers do not all accept non-ASCII addresses (SMTPUTF8): refuse them up front, clearly.
@@ -99,6 +100,12 @@ class NotificationSchema(Schema):
                                                      error="Un objet de 1 à 100 caractères : a-z, 0-9, « _ . # - »."))
     # the one-click unsubscribe link (RFC 8058) the mail's List-Unsubscribe header and last line carry
     list_unsubscribe_url = fields.String(validate=UNSUBSCRIBE_URL)
+
+    @validates("list_unsubscribe_url")
+    def _unsubscribe_on_the_hub(self, url, **_kwargs):
+        # a mail client POSTs to it on one click: only ever the hub itself, whatever a caller sends
+        if not url.startswith(f"{public_url()}/"):
+            raise ValidationError("Le lien de désabonnement doit mener au hub.")
 
     @validates_schema
     def _once_needs_both(self, data, **_kwargs):

@@ -14,7 +14,13 @@ from hubkit.mail import FolderTransport, MailRelay
 
 PASSWORD = "Des-Arbres-Partout-2026"
 CLIENT = {"ip": "203.0.113.7", "user_agent": "pytest"}
-LINK = "https://participation.paris.fr/notifications/desabonnement/eyJhIjoiMSJ9.c2lnbmF0dXJl"
+HUB = "https://participation.paris.fr"
+LINK = f"{HUB}/notifications/desabonnement/eyJhIjoiMSJ9.c2lnbmF0dXJl"
+
+
+@pytest.fixture(autouse=True)
+def hub_address(monkeypatch):
+    monkeypatch.setenv("HUB_PUBLIC_URL", HUB)
 
 
 @pytest.fixture
@@ -64,7 +70,8 @@ def test_the_mail_carries_the_one_click_headers_and_ends_with_the_link(notify, r
     assert store.rows("outgoing_mail_headers") == []  # sent: the link is not kept
 
 
-def test_a_local_hub_address_is_a_valid_link(notify, reader, store, tmp_path):
+def test_a_local_hub_address_is_a_valid_link(notify, reader, store, tmp_path, monkeypatch):
+    monkeypatch.setenv("HUB_PUBLIC_URL", "http://127.0.0.1:8000")
     local = "http://127.0.0.1:8000/notifications/desabonnement/abc.def"
     assert notify(message(reader, list_unsubscribe_url=local)) == {"queued": 1}
     [mail] = [mail for mail in written_mails(store, tmp_path) if mail["Subject"] == "Votre idée a été transmise"]
@@ -89,6 +96,9 @@ def test_without_a_link_the_mail_is_unchanged(notify, reader, store, tmp_path):
     "https://participation.paris.fr/x>, <mailto:autre@exemple.fr",          # a second address in the header
     "https://participation.paris.fr/désabonnement",
     "https://participation.paris.fr/" + "a" * 500,
+    "https://hub-de-la-participation.example/notifications/desabonnement/abc",  # not the hub: a mail client
+    "https://participation.paris.fr.example/notifications/desabonnement/abc",   # would POST there on one click
+    "http://participation.paris.fr/notifications/desabonnement/abc",
     "",
     None,
     42,
