@@ -20,8 +20,10 @@ from .adapters.webhooks import post
 from .handlers import (Catalogue, Context, DecisionEffects, Decisions, Deliveries, DeliveryWatch, History, Inbox, Notifications,
                        PersonalData, Receiving, Reconciliation, Schedule)
 from .handlers.actions import DirectRequests
+from .handlers.open_data import OpenData
 from .models import Base
 from .peers import PEER_TIMEOUT, BoundedRpc, CallContext, Directions, PeerUnavailable, People
+from .schemas.open_data import OpenDataPageQuerySchema, OpenDataPageSchema
 from .settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,13 @@ class RoutingService(Infrastructure):
         code = load(schemas.SchemeCodeSchema(), data)["code"]
         with self.db as uow:
             return schemas.Open311DefinitionSchema().dump(self._use(Catalogue, uow).open311_definition(code))
+
+    @rpc
+    def open_data_page(self, data):
+        """Public, anonymised: a page of `routing_response_times` (handlers/open_data.py); the gateway's alone."""
+        query = load(OpenDataPageQuerySchema(), data)
+        with self.db as uow:
+            return OpenDataPageSchema().dump(self._use(OpenData, uow).dataset_page(query))
 
     # --- the action door « Agir »: a citizen's direct requests (handlers/actions.py) ----------------------
 
