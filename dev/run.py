@@ -22,6 +22,11 @@ def discover_services() -> list:
                   if path.parent.name == path.parent.parent.name)
 
 
+def seeds_demo_data(service: str) -> bool:
+    """Whether the service's command line has `seed-demo` (a service with no demo data of its own has none)."""
+    return '"seed-demo"' in (ROOT / "services" / service / service / "cli.py").read_text(encoding="utf-8")
+
+
 def step(args, env):
     result = subprocess.run([PYTHON, "-m", *args], env=env, cwd=ROOT)
     if result.returncode != 0:
@@ -137,7 +142,8 @@ def main():
     (ROOT / "var").mkdir(exist_ok=True)
     for service in services:
         step([service, "migrate"], env)
-        step([service, "seed-demo"], env)
+        if seeds_demo_data(service):
+            step([service, "seed-demo"], env)
 
     supervisor = Supervisor()
     logs = ROOT / "var" / "log"

@@ -32,7 +32,7 @@ from .dashboard_queries import rule_files
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOYED_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 RULES_DIR = ROOT / "deploy" / "prometheus" / "rules"
-HUB_JOBS = (GATEWAY, "accounts", "ideas", "budget", "petitions", "routing")
+HUB_JOBS = (GATEWAY, "accounts", "ideas", "budget", "petitions", "routing", "notifications")
 EXPORTER_JOBS = ("rabbitmq", "postgres", "redis")
 # what a job of the deployed configuration keeps here: how it asks and what it keeps of the answers; where it
 # finds its targets, how it logs in and how often it scrapes are the test's own

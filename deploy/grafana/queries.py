@@ -18,9 +18,10 @@ JOURNEYS = {
 # rpc_outcome): an unexpected exception, a service or broker out of reach, no answer in time.
 FAILURES = "INTERNAL|SERVICE_UNAVAILABLE|TIMEOUT"
 
-SERVICES = ("accounts", "ideas", "budget", "petitions", "routing")
+SERVICES = ("accounts", "ideas", "budget", "petitions", "routing", "notifications")
 SERVICE_TITLES = {"accounts": "Comptes", "ideas": "Boîte à idées", "budget": "Budget participatif",
-                  "petitions": "Pétitions", "routing": "Aiguillage des idées", "gateway": "Passerelle"}
+                  "petitions": "Pétitions", "routing": "Aiguillage des idées", "notifications": "Notifications",
+                  "gateway": "Passerelle"}
 
 
 def journey_matcher(journey: str, extra: str = "") -> str:
@@ -69,7 +70,8 @@ def or_none(expr: str, by: str) -> str:
 # business_metrics.py; tests/contract/test_counters_start_at_zero.py): their queries need no "none yet" fallback,
 # which would only hide a misspelt label value or a service that is not scraped.
 STARTS_AT_ZERO = {"hub_trust_refusals_total", "accounts_logins_failed_total", "budget_ballots_refused_total",
-                  "petitions_signatures_refused_total", "petitions_moderations_total", "consultation_actions_total"}
+                  "petitions_signatures_refused_total", "petitions_moderations_total", "consultation_actions_total",
+                  "notifications_written_total", "notifications_emails_total", "notifications_unsubscribes_total"}
 
 
 def per_minute(metric: str, by: str = "") -> str:

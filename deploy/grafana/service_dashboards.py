@@ -47,6 +47,11 @@ BUSINESS = {
         (per_minute("routing_scheme_answers_total"), "réponses des dispositifs")],
         "Par minute. La boîte de réception et le délai de première réponse sont dans le tableau Activité.",
         "short")],
+    "notifications": [("Notifications, e-mails et désabonnements", [
+        (per_minute("notifications_written_total", "category"), "écrites : {{category}}"),
+        (per_minute("notifications_emails_total", "kind"), "e-mails : {{kind}}"),
+        (per_minute("notifications_unsubscribes_total", "category"), "désabonnements : {{category}}")],
+        "Par minute. Les e-mails partent par le service des comptes (accounts.notify), qui les envoie.", "short")],
 }
 
 

@@ -6,3 +6,4 @@ CREATE DATABASE ideas OWNER hub;
 CREATE DATABASE petitions OWNER hub;
 CREATE DATABASE budget OWNER hub;
 CREATE DATABASE routing OWNER hub;
+CREATE DATABASE notifications OWNER hub;

@@ -72,7 +72,7 @@ class Identity:
     standalone_proxy: bool = False  # calls through nameko's ClusterRpcProxy (hubkit.rpc.RpcPool)
 
 
-SERVICES = ("accounts", "ideas", "budget", "petitions", "routing")
+SERVICES = ("accounts", "ideas", "budget", "petitions", "routing", "notifications")
 
 # Who calls and listens to whom, as the services' code declares it (RpcProxy, event_handler, RpcPool);
 # tests/integration/test_broker_users.py checks this table against the code.
@@ -84,6 +84,8 @@ IDENTITIES = (
     # `python -m routing reconcile` asks ideas through a ClusterRpcProxy
     Identity("routing", calls=("accounts", "ideas"), standalone_proxy=True,
              listens_to=("accounts", "ideas", "budget", "petitions", "routing")),
+    # tells people what happened to what they follow; sends its e-mails through accounts.notify
+    Identity("notifications", calls=("accounts", "ideas"), listens_to=("accounts", "ideas", "routing")),
     Identity("gateway", calls=SERVICES, serves=False, standalone_proxy=True),
 )
 

@@ -17,10 +17,10 @@ def test_an_admin_reads_the_state_of_every_service(platform, chrome):
     navigate(chrome, chrome.find_element(By.LINK_TEXT, "État du hub"))
     assert heading(chrome) == "État du hub"
     table = chrome.find_element(By.CSS_SELECTOR, "table.hub-status")
-    assert table.find_element(By.TAG_NAME, "caption").text.startswith("Services du hub (5 sur 5 répondent)")
+    assert table.find_element(By.TAG_NAME, "caption").text.startswith("Services du hub (6 sur 6 répondent)")
     rows = {row.find_element(By.CSS_SELECTOR, "th[scope=row]").text: row.text
             for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")}
-    assert set(rows) == {"accounts", "ideas", "budget", "petitions", "routing"}
+    assert set(rows) == {"accounts", "ideas", "budget", "petitions", "routing", "notifications"}
     assert all("Opérationnel" in text for text in rows.values()), rows
     headers = [cell.text for cell in table.find_elements(By.CSS_SELECTOR, "thead th[scope=col]")]
     assert headers[:2] == ["Service", "Santé"] and "Lettres mortes" in headers

@@ -441,7 +441,7 @@ def _configmaps() -> list:
 def test_the_expected_dashboards_exist(boards):
     uids = {board["uid"] for board in boards.values()}
     assert {"hub-overview", "hub-business", "hub-infrastructure"} <= uids
-    processes = ("gateway", "accounts", "ideas", "budget", "petitions", "routing")
+    processes = ("gateway", "accounts", "ideas", "budget", "petitions", "routing", "notifications")
     assert {f"hub-service-{name}" for name in processes} <= uids  # the admin page links to these uids
 
 

@@ -39,7 +39,7 @@ def test_accounts_calls_no_service_and_handles_no_event():
         assert service_dashboards.calls_services(name) and service_dashboards.handles_events(name), name
 
 
-@pytest.mark.parametrize("name", ["accounts", "ideas", "budget", "petitions", "routing"])
+@pytest.mark.parametrize("name", ["accounts", "ideas", "budget", "petitions", "routing", "notifications"])
 def test_each_service_dashboard_shows_what_its_service_does(name):
     board = service_dashboards.service(name)
     assert check_panels_follow_the_code(board, service_dashboards.calls_services(name),

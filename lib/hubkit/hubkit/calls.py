@@ -7,12 +7,12 @@ the admin page "État du hub") is not listed, so it is the gateway's alone, and 
 `health` and `reference_data` (codes and labels, public) answer any verified identity. A caller not allowed is
 refused and counted (`hub_trust_refusals_total{reason="not_allowed"}`).
 """
-ANY_IDENTITY = frozenset({"gateway", "accounts", "ideas", "budget", "petitions", "routing"})
+ANY_IDENTITY = frozenset({"gateway", "accounts", "ideas", "budget", "petitions", "routing", "notifications"})
 OPEN_TO_ANY_IDENTITY = frozenset({"health", "reference_data"})
 
 CALLERS = {
     # accounts: the addresses and attributes behind the pseudonyms
-    ("accounts", "notify"): {"ideas", "budget", "petitions", "routing"},
+    ("accounts", "notify"): {"ideas", "budget", "petitions", "routing", "notifications"},
     ("accounts", "eligibility_attributes"): {"budget", "routing"},
     ("accounts", "eligibility_attributes_many"): {"budget", "petitions"},
     ("accounts", "email_domains"): {"petitions"},
@@ -21,7 +21,7 @@ CALLERS = {
     ("accounts", "search_accounts"): {"gateway", "budget"},
     # ideas: what routing and the forwarded drafts read or change
     ("ideas", "submissions"): {"routing"},
-    ("ideas", "get_idea"): {"gateway", "budget", "petitions", "routing"},
+    ("ideas", "get_idea"): {"gateway", "budget", "petitions", "routing", "notifications"},
     ("ideas", "merge_ideas"): {"gateway", "routing"},
 }
 

@@ -28,7 +28,7 @@ from nacl.signing import SigningKey, VerifyKey
 from .config import env_secret, hub_env
 
 # Every identity that signs: the gateway and the services (the call table, hubkit.calls, says who may call what).
-IDENTITIES = ("gateway", "accounts", "ideas", "budget", "petitions", "routing")
+IDENTITIES = ("gateway", "accounts", "ideas", "budget", "petitions", "routing", "notifications")
 SESSION_KEY_MIN_BYTES = 32
 
 
