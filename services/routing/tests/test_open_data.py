@@ -111,7 +111,8 @@ def test_a_cursor_is_read_strictly():
 
 def test_the_query_is_checked_before_anything_is_read():
     for bad in ({}, {"dataset": "ideas"}, {"dataset": "routing_response_times", "limit": 0},
-                {"dataset": "routing_response_times", "limit": 2001}, {"dataset": "routing_response_times", "after": ""},
+                {"dataset": "routing_response_times", "limit": 2001},
+                {"dataset": "routing_response_times", "after": ""},
                 {"dataset": "routing_response_times", "scheme": "budget"}):
         with pytest.raises(InvalidInput):
             load(QUERY, bad)
@@ -148,7 +149,8 @@ def inbox(store) -> list:
 @pytest.fixture
 def page(store):
     def read(after=None, limit=None) -> dict:
-        query = load(QUERY, {"dataset": "routing_response_times", "after": after, **({"limit": limit} if limit else {})})
+        query = load(QUERY, {"dataset": "routing_response_times", "after": after,
+                             **({"limit": limit} if limit else {})})
         with store.uow() as uow:
             return PAGE.dump(OpenData(Context(uow, Settings(), clock=lambda: utc(2026, 9, 2, 8))).dataset_page(query))
     return read
@@ -159,7 +161,8 @@ def test_the_inbox_reads_as_rows_by_month_scheme_and_direction(page, inbox):
     assert answer["next"] is None
     assert answer["rows"] == [
         {"scheme": "budget", "direction": "DDCT", "month": "2026-03", "ideas_count": 1,
-         "median_hours_to_first_answer": 10.0, "p90_hours_to_first_answer": 10.0, "answered_within_deadline_share": 1.0},
+         "median_hours_to_first_answer": 10.0, "p90_hours_to_first_answer": 10.0,
+         "answered_within_deadline_share": 1.0},
         {"scheme": "street_report", "direction": "DPE", "month": "2026-03", "ideas_count": 3,
          "median_hours_to_first_answer": 30.0, "p90_hours_to_first_answer": 326.0,  # 30 + 0.8 × 370
          "answered_within_deadline_share": 0.6667},  # 400 h is past 15 days (360 h)
@@ -167,7 +170,8 @@ def test_the_inbox_reads_as_rows_by_month_scheme_and_direction(page, inbox):
          "median_hours_to_first_answer": None, "p90_hours_to_first_answer": None,
          "answered_within_deadline_share": 0.0},  # its 15 days passed long ago, unanswered
         {"scheme": "budget", "direction": "DDCT", "month": "2026-04", "ideas_count": 1,
-         "median_hours_to_first_answer": 5.0, "p90_hours_to_first_answer": 5.0, "answered_within_deadline_share": 1.0},
+         "median_hours_to_first_answer": 5.0, "p90_hours_to_first_answer": 5.0,
+         "answered_within_deadline_share": 1.0},
         {"scheme": "greening_permit", "direction": "DEVE", "month": "2026-09", "ideas_count": 1,
          "median_hours_to_first_answer": None, "p90_hours_to_first_answer": None,
          "answered_within_deadline_share": None}]  # arrived yesterday: nothing known yet

@@ -57,8 +57,9 @@ def arrondissement_key(arrondissement: int | None) -> int:
     return OUTSIDE_PARIS_KEY if arrondissement is None else arrondissement
 
 
-def arrondissement_label(key: int) -> int | str:
-    return OUTSIDE_PARIS if key == OUTSIDE_PARIS_KEY else key
+def arrondissement_label(key: int) -> str:
+    """"1" to "20", or "hors Paris": one type in every row (the JSON Schema's string)."""
+    return OUTSIDE_PARIS if key == OUTSIDE_PARIS_KEY else str(key)
 
 
 def cursor_after(dataset: str, petition_id: str, key: int | None = None) -> str:

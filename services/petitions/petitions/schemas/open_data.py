@@ -17,7 +17,7 @@ class PetitionRowSchema(Schema):
     petition_id = fields.String()
     title = fields.String()
     status = fields.String()
-    published_at = fields.Date(allow_none=True)
+    published_at = fields.Date()  # a published or rejected petition was moderated: never empty
     signatures_count = fields.Integer()
     threshold = fields.Integer(allow_none=True)
     threshold_reached_at = fields.Date(allow_none=True)
@@ -28,7 +28,7 @@ class PetitionRowSchema(Schema):
 class SignaturesByArrondissementRowSchema(Schema):
     """The valid signatures of a published petition from one arrondissement (1..20) or from outside Paris."""
     petition_id = fields.String()
-    arrondissement = fields.Raw()  # 1..20, or "hors Paris"
+    arrondissement = fields.String()  # "1" to "20", or "hors Paris"
     signatures_count = fields.Integer()
 
 
