@@ -3,6 +3,7 @@ anonymised rows, keyset pages that give every row exactly once, forged cursors r
 bounded memory."""
 import base64
 import json
+import re
 import tracemalloc
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from hubkit.errors import InvalidInput
 from hubkit.validation import load
 from ideas.handlers import Context
-from ideas.handlers.open_data import OpenData
+from ideas.handlers.open_data import OpenData, page_statement
 from ideas.models import (Argument, Consultation, ConsultationSection, Idea, Proposal, ProposalComment,
                           QuestionnaireResponse)
 from ideas.schemas import open_data as schemas
@@ -167,6 +168,22 @@ def test_100000_ideas_come_each_exactly_once_in_pages_of_2000_in_bounded_memory(
     assert count == 100_000 and previous == 99_999 and pages == 50
     # one page of 2,000 rows at a time: far below what 100,000 rows would take (~100 MiB as dicts)
     assert peak - start < 24 * 1024 * 1024, f"peak {(peak - start) / 2**20:.1f} MiB"
+
+
+def test_a_page_far_down_reads_from_its_place_in_the_index_not_from_the_first_row(store, database_kind):
+    """PostgreSQL bounds the index scan where the page starts (`Index Cond`): with the OR alone it read and
+    filtered every earlier row at each page (44 ms at row 90,000 against 0.8 ms; quadratic over a whole export)."""
+    if database_kind != "postgresql":
+        pytest.skip("the plan asked is PostgreSQL's")
+    with store.uow() as uow:
+        bulk_ideas(uow.session, 3000)
+        uow.session.execute(sa.text("ANALYZE ideas"))
+        moment = MORNING + timedelta(seconds=2500)
+        row_id = uow.session.execute(sa.select(Idea.id).where(Idea.created_at == moment)).scalar_one()
+        statement = page_statement(Idea, (Idea.title,), (moment, row_id), 100)
+        compiled = statement.compile(uow.session.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = "\n".join(uow.session.execute(sa.text(f"EXPLAIN ANALYZE {compiled}")).scalars())
+    assert re.search(r"Index Cond: \(created_at >= ", plan), plan
 
 
 @pytest.mark.parametrize("after", [

@@ -23,7 +23,16 @@ def _after(model, after):
     if after is None:
         return sa.true()
     moment, row_id = after
-    return sa.or_(model.created_at > moment, sa.and_(model.created_at == moment, model.id > row_id))
+    # `created_at >= moment` alone bounds the index scan (on created_at) where the page starts: the OR alone would
+    # make PostgreSQL read the table from its first row at every page
+    return sa.and_(model.created_at >= moment,
+                   sa.or_(model.created_at > moment, model.id > row_id))
+
+
+def page_statement(model, columns, after, limit):
+    """The rows after `after` in (created_at, id) order, one more than `limit` (to tell whether a page follows)."""
+    return (sa.select(model.id, model.created_at, *columns).where(_after(model, after))
+            .order_by(model.created_at, model.id).limit(limit + 1))
 
 
 def _day(moment):
@@ -39,8 +48,7 @@ class OpenData(UseCases):
         return page(query["after"], query["limit"])
 
     def _page(self, model, columns, after, limit):
-        rows = self.session.execute(sa.select(model.id, model.created_at, *columns).where(_after(model, after))
-                                    .order_by(model.created_at, model.id).limit(limit + 1)).all()
+        rows = self.session.execute(page_statement(model, columns, after, limit)).all()
         more = len(rows) > limit
         rows = rows[:limit]
         return rows, cursor_of(aware(rows[-1].created_at), rows[-1].id) if more else None
