@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from .people import administrator, citizen
+from .test_schemathesis import seed_consultations
 
 pytestmark = pytest.mark.e2e
 
@@ -18,6 +19,9 @@ pytestmark = pytest.mark.e2e
 def test_an_answered_idea_is_open_data_without_its_author(platform, mail_link):
     api = f"{platform.url}/api/v1"
     author, admin = citizen(platform, mail_link, "Zephyrine"), administrator(platform)
+    neighbour = citizen(platform, mail_link, "Voisine")
+    # a consultation where the author proposes and the neighbour amends, comments and argues
+    consultation_id = seed_consultations(api, admin.headers, author.headers, neighbour.headers)["consultation_id"]
     submitted = requests.post(f"{api}/ideas", headers=author.headers, json={
         "title": "Une boîte à livres square Villemin", "theme": "culture_patrimoine", "arrondissement": 10,
         "description": "Un échange de livres entre voisins, à côté des jeux.", "address_line": "Square Villemin"})
@@ -44,6 +48,11 @@ def test_an_answered_idea_is_open_data_without_its_author(platform, mail_link):
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(ideas)
     assert {idea["idea_id"]: idea["scheme"] for idea in ideas}[idea_id] == "budget"
 
+    consultations = {row["consultation_id"]: row for row in requests.get(f"{api}/open-data/consultations.json").json()}
+    assert {key: consultations[consultation_id][key] for key in (
+        "state", "proposals_count", "contributions_count", "participants_count", "decision")} == {
+        "state": "open", "proposals_count": 1, "contributions_count": 4, "participants_count": 2, "decision": None}
+
     catalog = requests.get(f"{api}/open-data/catalog.jsonld")
     assert catalog.status_code == 200 and catalog.json()["@type"] == "dcat:Catalog"
     published = catalog.json()["dcat:dataset"]
@@ -54,8 +63,9 @@ def test_an_answered_idea_is_open_data_without_its_author(platform, mail_link):
             answer = requests.get(f"{api}/open-data/{dataset}{suffix}")
             assert answer.status_code == 200, (dataset, suffix, answer.text[:300])
             body = answer.content.decode("utf-8")
-            for personal in (author.pseudonym, author.email, author.id, admin.id, "Square Villemin",
-                             "Un échange de livres"):
+            for personal in (author.pseudonym, author.email, author.id, admin.id, neighbour.pseudonym,
+                             neighbour.id, "Square Villemin", "Un échange de livres", "Un terrain de pétanque",
+                             "Je précise : côté métro", "Il fait trop chaud"):
                 assert personal not in body, (dataset, suffix, personal)
 
     page = requests.get(f"{platform.url}/donnees-ouvertes")
