@@ -12,6 +12,7 @@ from routing.schemas import actions as routing_schemas
 
 REFERENCE = "DEVE-2026-000042"
 WHEN = "2026-03-02T09:30:00+00:00"
+ACTOR_FORGED = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"  # another account's id, as a lying client sends it
 XSS = '<script>alert("agir")</script>'
 GREENING = {
     "code": "greening_permit", "name": "Permis de végétaliser", "direction": "DEVE", "deadline_days": 30,
@@ -202,3 +203,47 @@ def test_a_dossier_page_needs_a_signed_in_person(client, routing):
     response = client.get(f"/agir/dossiers/{REFERENCE}")
     assert response.status_code == 302 and "/connexion" in response.headers["Location"]
     assert routing.args_of("my_dossier") == []
+
+
+# --- the same on /api/v1 ---------------------------------------------------------------------------------
+
+API_REQUEST = {"scheme": "greening_permit", "title": "Jardinière devant l'école",
+               "description": "Une jardinière de fleurs devant l'école.", "arrondissement": 19,
+               "location": "Devant l'école", "fields": {"support": "planter", "upkeep": True}}
+
+
+def test_the_api_lists_the_action_schemes_to_anyone(client, routing):
+    answer = client.get("/api/v1/act/schemes")
+    assert answer.status_code == 200 and answer.json[0]["fields"][1]["kind"] == "consent"
+    assert client.get("/api/v1/act/schemes/budget").status_code == 404
+
+
+def test_the_api_opens_a_dossier_for_the_bearer_with_their_key(client, routing, bearer):
+    answer = client.post("/api/v1/act/dossiers", json=API_REQUEST,
+                         headers={**bearer(), "Idempotency-Key": "cle-de-la-demande-0001"})
+    assert answer.status_code == 201 and answer.json["reference"] == REFERENCE
+    assert answer.json["trace"][0]["type"] == "dossier_created" and "last_error" not in answer.json
+    [(actor, command)] = routing.args_of("open_dossier")
+    assert actor["account_id"] == "7d1f3a52-6c1e-4f7e-9a55-0c2b8f0e4a11"  # the bearer, whatever the body says
+    assert command == {**API_REQUEST, "idempotency_key": "cle-de-la-demande-0001"}
+    listed = client.get("/api/v1/act/dossiers", headers=bearer())
+    assert listed.status_code == 200 and [d["reference"] for d in listed.json] == [REFERENCE]
+    assert "trace" not in listed.json[0]
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"arrondissement": 21}, "arrondissement"), ({"arrondissement": "19"}, "arrondissement"),
+    ({"title": "    "}, "title"), ({"description": "x" * 4001}, "description"),
+    ({"fields": {f"champ{n}": "x" for n in range(21)}}, "fields"), ({"requester_id": ACTOR_FORGED}, "requester_id"),
+])
+def test_the_api_refuses_hostile_input_before_routing(client, routing, bearer, changes, field):
+    answer = client.post("/api/v1/act/dossiers", json={**API_REQUEST, **changes}, headers=bearer())
+    assert answer.status_code == 400 and field in answer.json["details"]
+    assert routing.args_of("open_dossier") == []
+
+
+def test_the_api_needs_a_bearer_and_hides_another_s_dossier(client, routing, bearer):
+    assert client.post("/api/v1/act/dossiers", json=API_REQUEST).status_code == 401
+    assert client.get("/api/v1/act/dossiers").status_code == 401
+    assert routing.calls == []
+    assert client.get("/api/v1/act/dossiers/DEVE-2026-999999", headers=bearer()).status_code == 404

@@ -47,6 +47,7 @@ TABLE = {
     **rows(PUBLIC,
            "GET /", "GET /healthz", "GET /readyz", "GET /statusz",
            "GET /agir", "GET /agir/<code>",  # « Agir »: the action schemes, what each is, who may ask
+           "GET /api/v1/act/schemes", "GET /api/v1/act/schemes/<code>",
            # signing out: of the session or token the request carries, if any (nothing to refuse)
            "POST /deconnexion", "DELETE /api/v1/auth/tokens/current",
            "GET /metrics",  # Prometheus scrapes the process; 404 through a trusted proxy (gateway.health)
@@ -118,6 +119,7 @@ TABLE = {
            # « Agir »: asking a scheme directly (routing checks the form, then who may ask: a 400 to the probe's
            # empty form), and one's own requests (routing finds only the asker's: a 404 to anyone else)
            "POST /agir/<code>", "GET /agir/dossiers/<reference>",
+           "POST /api/v1/act/dossiers", "GET /api/v1/act/dossiers", "GET /api/v1/act/dossiers/<reference>",
            # one's own notifications and preferences (the notifications service keeps each person's apart)
            "GET /notifications", "POST /notifications/tout-lire", "GET /notifications/preferences",
            "POST /notifications/preferences", "GET /api/v1/me/notifications", "POST /api/v1/me/notifications/read",

@@ -34,7 +34,7 @@ AREAS = {"accounts": "accounts", "me": "accounts", "admin": "accounts", "ideas":
          "hub_status": None,  # every service's `status` (hubkit.status): a plain dict, its schemas GATEWAY_ONLY
          "open_data": None,  # each dataset's rows, from ideas, petitions or routing: its schemas GATEWAY_ONLY
          "similar": None,  # the gateway's merge of three services' answers (gateway.similar): GATEWAY_ONLY
-         "notifications": "notifications"}
+         "notifications": "notifications", "act": "routing"}
 # The module of the service holding an area's schemas when two modules share a class name
 AREA_MODULES = {"consultations": "consultations", "ideas": "ideas"}
 

@@ -3,7 +3,7 @@ from flask import Blueprint, jsonify
 from werkzeug.routing import BaseConverter
 
 from ..openapi import build_spec
-from . import (accounts, admin, budget, consultations, hub_status, ideas, me, notifications, open_data, petitions,
+from . import (accounts, act, admin, budget, consultations, hub_status, ideas, me, notifications, open_data, petitions,
                routing, similar)
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -30,6 +30,7 @@ api.register_blueprint(routing.bp)
 api.register_blueprint(similar.bp)
 api.register_blueprint(notifications.bp)
 api.register_blueprint(open_data.bp)
+api.register_blueprint(act.bp)
 
 
 @api.get("/openapi.json")

@@ -143,7 +143,7 @@ class RoutingService(Infrastructure):
         """The dossiers opened for the actor (their direct requests, their ideas'), newest first."""
         actor = actor_of(actor)
         with self.db as uow:
-            return schemas.PersonDossierSchema(many=True, exclude=("trace",)).dump(
+            return schemas.PersonDossierSummarySchema(many=True).dump(
                 self._use(DirectRequests, uow).my_dossiers(actor))
 
     @rpc

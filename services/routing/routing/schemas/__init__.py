@@ -11,7 +11,7 @@ from ..domain import (ACTIONS, ANSWER_MAX, BAD_CURSOR, CHECK_VALUES, CODE_PATTER
                       DEADLINE_DAYS_MAX, DELIVERIES, DESCRIPTION_MAX, KEYWORD_MAX, KEYWORDS_MAX, KINDS, MESSAGE_MAX,
                       NAME_MAX, NOT_RETAINED_REASONS, STATUSES)
 from .actions import (ActionSchemeSchema, DossierReferenceSchema, OpenDossierSchema,  # noqa: F401  (« Agir »)
-                      PersonDossierSchema)
+                      PersonDossierSchema, PersonDossierSummarySchema)
 from .dossiers import DossierSchema, FailingDeliverySchema  # noqa: F401  (dossiers as they read)
 from .wire import UtcDateTime
 

@@ -62,7 +62,8 @@ class HistoryEntrySchema(Schema):
     summary = fields.String()
 
 
-class PersonDossierSchema(Schema):
+class PersonDossierSummarySchema(Schema):
+    """A dossier in the person's list (without its history)."""
     reference = fields.String(allow_none=True)
     scheme = fields.String()
     scheme_name = fields.String()
@@ -83,4 +84,8 @@ class PersonDossierSchema(Schema):
     description = fields.String(allow_none=True)
     arrondissement = fields.Integer(allow_none=True)
     location = fields.String(allow_none=True)
+
+
+class PersonDossierSchema(PersonDossierSummarySchema):
+    """A dossier as the person it was opened for reads it, with its history."""
     trace = fields.List(fields.Nested(HistoryEntrySchema))
