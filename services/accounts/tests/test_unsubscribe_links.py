@@ -109,3 +109,12 @@ def test_a_bad_link_is_refused_clearly_and_nothing_is_queued(notify, reader, sto
         notify(message(reader, list_unsubscribe_url=url))
     assert "list_unsubscribe_url" in refused.value.details
     assert store.rows("outgoing_mails") == before and store.rows("outgoing_mail_headers") == []
+
+
+def test_a_deleted_account_leaves_no_unsent_mail_nor_its_unsubscribe_link(notify, reader, store, throttle):
+    assert notify(message(reader, list_unsubscribe_url=LINK)) == {"queued": 1}
+    assert len(store.rows("outgoing_mail_headers")) == 1
+    with store.uow() as uow:
+        Accounts(uow, throttle).delete_account(reader, {"password": PASSWORD, "client": CLIENT})
+    assert store.rows("outgoing_mail_headers") == []
+    assert [mail for mail in store.rows("outgoing_mails") if mail.sent_at is None] == []

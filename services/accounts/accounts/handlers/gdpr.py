@@ -49,9 +49,12 @@ class Gdpr(UseCases):
             if admins <= 1:
                 raise Conflict("Le dernier administrateur ne peut pas supprimer son compte.", code="LAST_ADMIN")
         role = self._top_role(account.id)
-        mails_table = self.uow._tables["mails"]
-        self.session.execute(mails_table.delete().where(mails_table.c.recipient == account.email,
-                                                        mails_table.c.sent_at.is_(None)))
+        mails_table, headers_table = self.uow._tables["mails"], self.uow._tables.get("mail_headers")
+        unsent = sa.select(mails_table.c.id).where(mails_table.c.recipient == account.email,
+                                                   mails_table.c.sent_at.is_(None))
+        if headers_table is not None:  # their unsubscribe links name the account
+            self.session.execute(headers_table.delete().where(headers_table.c.mail_id.in_(unsent)))
+        self.session.execute(mails_table.delete().where(mails_table.c.id.in_(unsent)))
         self._forget_sessions(account.id)
         for model in (Session, OneTimeToken, RoleAssignment, PseudonymReservation):
             self.session.execute(sa.delete(model).where(model.account_id == account.id))
