@@ -200,3 +200,37 @@ def test_the_openapi_documents_the_open_data_paths(client):
         "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}
     assert "application/ld+json" in paths["/api/v1/open-data/catalog.jsonld"]["get"]["responses"]["200"]["content"]
     assert set(paths[files]["get"]["responses"]) >= {"200", "400", "429"}
+
+
+class FailsOnSecondPage:
+    """Wraps a fake's open_data_page: the first page answers, the next raises (a service gone mid-export)."""
+
+    def __init__(self, answer):
+        self.answer, self.pages = answer, 0
+
+    def __call__(self, data):
+        self.pages += 1
+        if self.pages > 1:
+            raise ServiceUnavailable()
+        return self.answer(data)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_a_service_lost_mid_export_cuts_the_file_short_never_passes_it_as_whole(client, services, monkeypatch,
+                                                                                suffix):
+    """The status is sent with the first page: a failure after it can only end the stream early, and the file
+    then cannot pass for complete (JSON without its closing bracket; CSV short of its rows)."""
+    services["ideas"].sizes["ideas"] = 5000
+    monkeypatch.setattr(services["ideas"], "open_data_page", FailsOnSecondPage(services["ideas"].open_data_page))
+    response = client.get(f"/api/v1/open-data/ideas{suffix}", buffered=False)
+    assert response.status_code == 200
+    received = []
+    with pytest.raises(ServiceUnavailable):
+        for chunk in response.response:
+            received.append(chunk)
+    body = b"".join(received).decode("utf-8")
+    if suffix == ".json":
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(body)
+    else:
+        assert body.count("\r\n") == 1 + 2000
