@@ -1,6 +1,7 @@
 """The hub's open datasets: what each one holds, which service pages it out (RPC `open_data_page`), under which
 licence. The catalogue page, the CSV / JSON exports, their JSON Schemas and the DCAT-AP description are all made
-from this one list (issue 15, section 5; the contract with the services: docs and /tmp briefs' open_data_api).
+from this one list (issue 15, section 5; the services' RPC `open_data_page` and how to add a dataset:
+docs/open_data.md).
 
 Column types: "string", "integer", "number", "date" (YYYY-MM-DD), "month" (YYYY-MM), "uuid". A column is
 `nullable` when its value may be missing (empty cell in CSV, null in JSON).
