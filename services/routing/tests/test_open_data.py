@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from hubkit.clock import aware
 from hubkit.errors import InvalidInput
 from hubkit.testing import free_port, signed_proxy
 from hubkit.validation import load
@@ -17,6 +18,8 @@ from routing.handlers.open_data import OpenData
 from routing.models import InboxItem
 from routing.schemas.open_data import OpenDataPageQuerySchema, OpenDataPageSchema
 from routing.settings import Settings
+
+from .test_handlers import clock, decide, received, run  # noqa: F401  (the use cases' fixtures and steps)
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=timezone.utc)
 QUERY, PAGE = OpenDataPageQuerySchema(), OpenDataPageSchema()
@@ -210,6 +213,26 @@ def test_a_forged_cursor_is_refused_as_bad_input_and_a_cursor_past_the_end_gives
 
 def test_an_empty_inbox_is_an_empty_dataset(page):
     assert page() == {"rows": [], "next": None}
+
+
+def test_the_figures_follow_ideas_received_and_answered_by_the_use_cases(run, ideas, clock, store, dns):
+    """From arrival (the idea_submitted event) to the first decision taking effect: the inbox's own moments."""
+    arrived = clock()
+    quick, slow, waiting = received(run, ideas), received(run, ideas), received(run, ideas)
+    clock.advance(hours=3)
+    decide(run, quick, action="answer", message="La DEVE passera la semaine prochaine.")
+    deadline = aware(store.one("inbox_items", sa.column("idea_id") == slow).deadline_at)
+    clock.now = deadline + timedelta(hours=1)  # one hour late
+    decide(run, slow, action="not_retain", reason_code="private_land", message="C'est une cour privée.")
+    with store.uow() as uow:
+        query = load(QUERY, {"dataset": "routing_response_times"})
+        rows = PAGE.dump(OpenData(Context(uow, Settings(), clock=clock)).dataset_page(query))["rows"]
+    assert [(row["month"], row["ideas_count"]) for row in rows] == [(statistics.month_of(arrived), 3)]
+    [row], late = rows, (deadline - arrived).total_seconds() / 3600 + 1
+    assert row["median_hours_to_first_answer"] == round((3 + late) / 2, 2)  # two answers: their mean
+    assert row["p90_hours_to_first_answer"] == round(3 + 0.9 * (late - 3), 2)
+    assert row["answered_within_deadline_share"] == 0.3333  # the quick one; the slow and the waiting one are late
+    assert waiting not in repr(rows)
 
 
 # --- through the RPC, as the gateway calls it ---------------------------------------------------------------------
