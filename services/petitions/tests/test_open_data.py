@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from hubkit.errors import InvalidInput
 from hubkit.testing import free_port, signed_proxy
@@ -137,6 +138,17 @@ def test_signatures_are_counted_by_arrondissement_never_listed(run, world):
         expected  # the invalidated signature of the 5e is not counted; the rejected petition has no row
 
 
+def test_a_signature_from_an_arrondissement_paris_does_not_have_joins_those_outside_paris(run, world, store):
+    with store.engine.begin() as connection:  # written by hand: accounts gives 1 to 20 or nothing
+        connection.execute(sa.insert(store.metadata.tables["petition_signatures"]), [{
+            "petition_id": world["answered"], "account_id": str(uuid.uuid4()), "lives_in_paris": True,
+            "works_in_paris": False, "studies_in_paris": False, "arrondissement": 0, "notify": False,
+            "created_at": NOW}])
+    rows = [(row["arrondissement"], row["signatures_count"]) for row in
+            page(run, "petition_signatures_by_arrondissement")["rows"] if row["petition_id"] == world["answered"]]
+    assert rows == [("11", 2), ("hors Paris", 2)]
+
+
 def test_nothing_names_a_person_and_unpublished_petitions_are_absent(run, world, accounts):
     published = repr([page(run, dataset) for dataset in rules_of.DATASETS])
     for person in world["people"]:
@@ -192,6 +204,11 @@ def test_every_status_is_either_published_or_not_and_only_public_ones_are():
     published, unpublished = set(rules_of.PUBLISHED_STATUSES), set(rules_of.UNPUBLISHED_STATUSES)
     assert published | unpublished == set(domain.STATUSES) and not published & unpublished
     assert published == set(domain.PUBLIC_STATUSES)
+
+
+def test_an_arrondissement_paris_does_not_have_counts_as_outside_paris():
+    assert [rules_of.arrondissement_key(value) for value in (1, 20, None, 0, 21, 75)] == [1, 20, 21, 21, 21, 21]
+    assert [rules_of.arrondissement_label(key) for key in (1, 20, 21)] == ["1", "20", "hors Paris"]
 
 
 def test_dates_are_the_days_paris_saw():

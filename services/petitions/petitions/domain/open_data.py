@@ -36,6 +36,7 @@ UNPUBLISHED_STATUSES = (DRAFT, SUBMITTED)
 PUBLISHED_STATUSES = PUBLIC_STATUSES
 OUTSIDE_PARIS = "hors Paris"  # a signer whose profile names no arrondissement of Paris
 OUTSIDE_PARIS_KEY = 21  # sorts after the 20 arrondissements
+ARRONDISSEMENTS = range(1, 21)
 BAD_CURSOR = "Curseur invalide : reprenez la valeur « next » donnée par la page précédente, ou repartez du début."
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -53,8 +54,9 @@ def paris_date(moment: datetime | None) -> date | None:
 
 
 def arrondissement_key(arrondissement: int | None) -> int:
-    """The place of an arrondissement in the dataset's order: 1..20, then outside Paris."""
-    return OUTSIDE_PARIS_KEY if arrondissement is None else arrondissement
+    """The place of an arrondissement in the dataset's order: 1..20, then outside Paris (no arrondissement, or
+    one Paris does not have)."""
+    return arrondissement if arrondissement in ARRONDISSEMENTS else OUTSIDE_PARIS_KEY
 
 
 def arrondissement_label(key: int) -> str:

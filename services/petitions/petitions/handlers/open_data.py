@@ -84,8 +84,11 @@ class OpenData:
             sa.select(Signature.petition_id, Signature.arrondissement, sa.func.count())
             .where(Signature.petition_id.in_(petition_ids), Signature.invalidated_at.is_(None))
             .group_by(Signature.petition_id, Signature.arrondissement))
-        return sorted((petition_id, rules_of.arrondissement_key(arrondissement), int(count))
-                      for petition_id, arrondissement, count in counted)
+        totals = {}  # by (petition, key): an arrondissement Paris does not have joins those outside Paris
+        for petition_id, arrondissement, count in counted:
+            key = (petition_id, rules_of.arrondissement_key(arrondissement))
+            totals[key] = totals.get(key, 0) + int(count)
+        return sorted((petition_id, key, count) for (petition_id, key), count in totals.items())
 
 
 def _petition_row(petition) -> dict:
