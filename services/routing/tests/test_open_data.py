@@ -1,6 +1,7 @@
 """Routing's open dataset `routing_response_times` (issue 15, section 5): the statistics by hand-computed figures
 (plain domain), then the pages read from the inbox (SQLite and PostgreSQL), then the RPC as the gateway calls it."""
 import base64
+import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -95,17 +96,29 @@ def encoded(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-FORGED = ["n'importe quoi", "%%%", "é" * 4, encoded("routing_response_times|2026-13|budget|DPE"),
-          encoded("routing_response_times|2026-3|budget|DPE"), encoded("routing_response_times|2026-03|Budget|DPE"),
-          encoded("routing_response_times|2026-03|budget|D PE"), encoded("routing_response_times|2026-03|budget"),
-          encoded("routing_response_times|0001-01|budget|DPE"), encoded("ideas|2026-03|budget|DPE"),
-          encoded("routing_response_times|2026-03|budget|DPE|x"),
-          encoded("routing_response_times|2026-03|budget|DPE") + "==", "A" * 201]
+def cursor_of(*parts) -> str:
+    return encoded(json.dumps(list(parts), separators=(",", ":")))
+
+
+FORGED = ["n'importe quoi", "%%%", "é" * 4, encoded("routing_response_times|2026-03|budget|DPE"), encoded("[]"),
+          encoded("{}"), encoded("null"), cursor_of("routing_response_times", "2026-13", "budget", "DPE"),
+          cursor_of("routing_response_times", "2026-3", "budget", "DPE"),
+          cursor_of("routing_response_times", "0001-01", "budget", "DPE"),
+          cursor_of("routing_response_times", "2026-03", "budget"), cursor_of("ideas", "2026-03", "budget", "DPE"),
+          cursor_of("routing_response_times", "2026-03", "budget", "DPE", "x"),
+          cursor_of("routing_response_times", "2026-03", "", "DPE"),
+          cursor_of("routing_response_times", "2026-03", "b" * 41, "DPE"),
+          cursor_of("routing_response_times", "2026-03", "budget", 7),
+          cursor_of("routing_response_times", "2026-03", "budget", "DPE") + "==",
+          encoded('["routing_response_times", "2026-03", "budget", "DPE"]'),  # another spelling of a place
+          "A" * 201]
 
 
 def test_a_cursor_is_read_strictly():
     row = {"month": "2026-03", "scheme": "street_report", "direction": "DPE"}
     assert statistics.position_of(statistics.cursor_after(row)) == ("2026-03", "street_report", "DPE")
+    odd = {"month": "2026-03", "scheme": "vélo|cargo", "direction": "dir-Est 2"}  # whatever the inbox holds
+    assert statistics.position_of(statistics.cursor_after(odd)) == ("2026-03", "vélo|cargo", "dir-Est 2")
     for cursor in FORGED:
         with pytest.raises(statistics.RuleBroken) as refused:
             statistics.position_of(cursor)

@@ -10,10 +10,12 @@ For each month (the month an idea reached the inbox, as Paris counts months), sc
   count its ideas still within their deadline as late).
 
 Rows come in the order (month, scheme, direction), unique: the dataset's keyset. A cursor is the place of the last
-row given: base64url of `routing_response_times|<YYYY-MM>|<scheme>|<direction>`; anything else is bad input.
+row given: base64url of the JSON `["routing_response_times", "<YYYY-MM>", "<scheme>", "<direction>"]`; anything else
+is bad input.
 """
 import base64
 import binascii
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,11 +31,12 @@ except ZoneInfoNotFoundError:  # pragma: no cover - no time zone database on thi
 DATASET = "routing_response_times"
 DATASETS = (DATASET,)
 PAGE_MAX = 2000
-CURSOR_MAX = 200
+CURSOR_MAX = 200  # characters: a cursor is ~100
 HOURS_DECIMALS, SHARE_DECIMALS = 2, 4
 FIRST_YEAR = 2000  # no idea arrived before; earlier months are no cursor of ours (and year 1 overflows in UTC)
 BAD_CURSOR = "Curseur invalide : reprenez la valeur « next » donnée par la page précédente, ou repartez du début."
-_POSITION = re.compile(rf"^{DATASET}\|(\d{{4}})-(0[1-9]|1[0-2])\|([a-z][a-z0-9_]{{1,39}})\|([A-Za-z0-9_-]{{1,16}})\Z")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\Z")
+SCHEME_MAX, DIRECTION_MAX = 40, 16  # the inbox's columns
 
 
 @dataclass(frozen=True)
@@ -100,23 +103,29 @@ def row_key(row: dict) -> tuple:
 
 
 def cursor_after(row: dict) -> str:
-    text = "|".join((DATASET, *row_key(row)))
+    text = json.dumps([DATASET, *row_key(row)], ensure_ascii=False, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 def position_of(cursor: str) -> tuple:
-    """(month, scheme, direction) of a cursor `cursor_after` made; anything else: RuleBroken on `after`."""
+    """(month, scheme, direction) of a cursor `cursor_after` made; anything else: RuleBroken on `after`. The scheme
+    and direction are taken as the inbox holds them (any text of their columns' lengths): a cursor never refuses
+    a place this dataset gave."""
     if not isinstance(cursor, str) or not 0 < len(cursor) <= CURSOR_MAX:
         raise RuleBroken(BAD_CURSOR, "after")
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        document = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8"))
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise RuleBroken(BAD_CURSOR, "after") from None
-    found = _POSITION.match(text)
-    if found is None:
+    if (not isinstance(document, list) or len(document) != 4 or not all(isinstance(part, str) for part in document)
+            or document[0] != DATASET):
         raise RuleBroken(BAD_CURSOR, "after")
-    year, number, scheme, direction = found.groups()
-    position = (f"{year}-{number}", scheme, direction)
-    if int(year) < FIRST_YEAR or cursor_after(dict(zip(("month", "scheme", "direction"), position))) != cursor:
+    _, month, scheme, direction = document
+    found = _MONTH.match(month)
+    if (found is None or int(found.group(1)) < FIRST_YEAR or not 0 < len(scheme) <= SCHEME_MAX
+            or not 0 < len(direction) <= DIRECTION_MAX):
+        raise RuleBroken(BAD_CURSOR, "after")
+    position = (month, scheme, direction)
+    if cursor_after(dict(zip(("month", "scheme", "direction"), position))) != cursor:
         raise RuleBroken(BAD_CURSOR, "after")  # one spelling per place
     return position
