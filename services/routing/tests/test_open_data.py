@@ -224,6 +224,28 @@ def test_a_forged_cursor_is_refused_as_bad_input_and_a_cursor_past_the_end_gives
     assert page(beyond) == {"rows": [], "next": None}
 
 
+def test_on_postgresql_a_page_reads_the_inbox_in_arrival_order_from_its_index(store, page, inbox, database_kind):
+    if database_kind != "postgresql":
+        pytest.skip("the plans are PostgreSQL's")
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "FROM inbox_items" in statement:
+            statements.append((statement, parameters))
+    sa.event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        page(statistics.cursor_after({"month": "2026-03", "scheme": "budget", "direction": "DDCT"}))
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", capture)
+    [(statement, parameters)] = statements
+    with store.engine.connect() as connection:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):  # whatever a small table costs
+            connection.exec_driver_sql(f"SET {setting} = off")
+        plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters))
+    assert "ix_inbox_items_received_at" in plan and "Sort" not in plan, plan
+    assert "Index Cond" in plan, plan  # from the cursor's month on, not the whole inbox filtered
+
+
 def test_an_empty_inbox_is_an_empty_dataset(page):
     assert page() == {"rows": [], "next": None}
 

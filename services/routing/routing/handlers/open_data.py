@@ -37,8 +37,7 @@ class OpenData(UseCases):
     def _months(self, first_month: str | None):
         """(month, [Arrival, ...]) for each month with arrivals, from `first_month` (None: the first), in order."""
         statement = sa.select(InboxItem.scheme, InboxItem.direction, InboxItem.received_at,
-                              InboxItem.first_response_at, InboxItem.deadline_at).where(
-            InboxItem.received_at.is_not(None)).order_by(InboxItem.received_at)
+                              InboxItem.first_response_at, InboxItem.deadline_at).order_by(InboxItem.received_at)
         if first_month is not None:
             statement = statement.where(InboxItem.received_at >= statistics.month_start(first_month))
         result = self.session.execute(statement.execution_options(yield_per=STREAMED))
