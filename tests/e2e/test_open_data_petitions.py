@@ -74,3 +74,30 @@ def test_a_signed_petition_is_open_data_counted_by_arrondissement_without_its_si
         assert forged.status_code == 400 and "after" in forged.json()["details"], forged.text
     first = requests.get(f"{api}/open-data/petition_signatures_by_arrondissement", params={"limit": 1}).json()
     assert len(first["rows"]) == 1 and first["next"]
+
+
+def test_an_idea_answered_by_the_city_counts_in_the_response_times(platform):
+    api = f"{platform.url}/api/v1"
+    author, admin = citizen(platform, read_mail_link, "Delai"), administrator(platform)  # admins act as agents
+    submitted = requests.post(f"{api}/ideas", headers=author.headers, json={
+        "title": "Un composteur rue de Meaux", "theme": "environnement", "arrondissement": 19,
+        "description": "Un composteur partagé devant le square, pour les voisins de la rue de Meaux."})
+    assert submitted.status_code == 201, submitted.text
+    idea_id = submitted.json()["id"]
+    item_url = f"{api}/routing/inbox/{idea_id}"
+    assert wait_for(lambda: requests.get(item_url, headers=admin.headers).status_code == 200, 30)
+    item = requests.get(item_url, headers=admin.headers).json()
+    decided = requests.post(f"{item_url}/decisions", headers=admin.headers, json={
+        "action": "answer", "message": "La DEVE installe des composteurs partagés au printemps."})
+    assert decided.status_code == 201, decided.text
+    assert wait_for(lambda: requests.get(item_url, headers=admin.headers).json()["status"] == "answered", 60)
+
+    def counted():
+        return [row for row in valid_json(api, "routing_response_times")
+                if (row["scheme"], row["direction"]) == (item["scheme"], item["direction"])
+                and row["median_hours_to_first_answer"] is not None]
+    [row] = wait_for(counted, 10)
+    assert row["ideas_count"] >= 1 and row["answered_within_deadline_share"] is not None
+    body = requests.get(f"{api}/open-data/routing_response_times.csv").content.decode("utf-8")
+    for personal in (idea_id, author.id, author.pseudonym, admin.id, "composteur"):
+        assert personal not in body
