@@ -48,6 +48,10 @@ def test_answer_reason_dossier_and_merge_wording():
     dossier = domain.notice_for("dossier_answered", {"idea_id": IDEA, "dossier_reference": "DEVE-2026-000123",
                                                      "status": "granted"}, CAMILLE, FOUNTAINS)
     assert dossier.title == "Réponse au dossier DEVE-2026-000123" and "granted" in dossier.body
+    with_text = domain.notice_for("dossier_answered", {"idea_id": IDEA, "dossier_reference": "DEVE-2026-000123",
+                                                       "status": "granted", "answer": "Trois jardinières."},
+                                  CAMILLE, FOUNTAINS)
+    assert "Réponse du dispositif :\nTrois jardinières." in with_text.body  # the scheme's text is the news
     merged = domain.notice_for("idea_merged", {"idea_id": IDEA, "merged_into": SACHA}, CAMILLE, FOUNTAINS,
                                {"title": "Des fontaines à Jaurès"})
     assert merged.link == f"/idees/{SACHA}" and "« Des fontaines à Jaurès »" in merged.body
@@ -101,5 +105,8 @@ def test_a_direct_request_answer_tells_the_requester():
                                                             "status": "granted"}, CAMILLE)
     assert notice.link == "/agir/dossiers/DEVE-2026-000124" and "granted" in notice.body
     assert notice.title == "Réponse à votre demande DEVE-2026-000124"
+    answered = domain.request_notice_for("dossier_answered", {"dossier_reference": "DEVE-2026-000124",
+                                                              "answer": "Permis accordé."}, CAMILLE)
+    assert "Réponse du dispositif :\nPermis accordé." in answered.body
     assert domain.request_notice_for("dossier_answered", {"dossier_reference": "X"}, None) is None
     assert domain.request_notice_for("idea_answered", {"dossier_reference": "X"}, CAMILLE) is None

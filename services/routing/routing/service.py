@@ -259,31 +259,13 @@ class RoutingService(Infrastructure):
                 self._use(DirectRequests, uow).forget(str(envelope["payload"].get("account_id")))
             return forgotten
 
-    # The author (and an agent an idea is confided to) is e-mailed from routing's own events (once per event;
-    # retried while accounts is down).
-
-    @event_handler(SERVICE_NAME, events.IDEA_FORWARDED)
-    def notify_forwarded(self, data):
-        return self._notify_author(data)
-
-    @event_handler(SERVICE_NAME, events.IDEA_ANSWERED)
-    def notify_answered(self, data):
-        return self._notify_author(data)
-
-    @event_handler(SERVICE_NAME, events.IDEA_NOT_RETAINED)
-    def notify_not_retained(self, data):
-        return self._notify_author(data)
-
-    @event_handler(SERVICE_NAME, events.DOSSIER_ANSWERED)
-    def notify_dossier_answered(self, data):
-        return self._notify_author(data)
+    # The agent an idea is confided to is e-mailed from routing's own event (once; retried while accounts is
+    # down). What the author is told (forwarded, answered, not retained, the scheme's answer) is the notifications
+    # service's: it owns the wording and the person's preferences.
 
     @event_handler(SERVICE_NAME, events.IDEA_ASSIGNED)
     def notify_assigned_agent(self, data):
         """The agent an idea was confided to (by someone else) is told by e-mail."""
-        return self._notify_author(data)
-
-    def _notify_author(self, data):
         envelope = receive(data, self.correlation, self.name)
         with self.db as uow:
             message = self._use(Notifications, uow).notification(envelope)
@@ -291,7 +273,7 @@ class RoutingService(Infrastructure):
                 # if accounts does not answer, nothing is recorded and the event is retried; named by the event,
                 # the e-mail is queued once by accounts even if its first call did answer, too late
                 self._send_notification({**message, "event_id": envelope["event_id"],
-                                         "purpose": "routing.notify_author"})
+                                         "purpose": "routing.notify_author"})  # the name accounts already keys it by
         return message is not None
 
     def _send_notification(self, message: dict):

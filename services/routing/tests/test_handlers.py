@@ -563,14 +563,15 @@ def test_an_idea_merged_in_the_ideas_service_leaves_the_open_inbox(run, ideas):
     assert run(Inbox, "get_item", AGENT, idea_id)["status"] == "merged"
 
 
-def test_the_author_is_told_by_email_once_per_event(run, ideas, store):
+def test_the_author_is_not_e_mailed_by_routing(run, ideas, store):
+    """What the author is told (forwarded, answered...) is the notifications service's, with their preferences:
+    routing asking accounts too would send every author two e-mails."""
     idea_id = received(run, ideas)
     decide(run, idea_id, scheme="greening_permit", message="Un agent vous contactera.")
-    [forwarded] = store.events("idea_forwarded")
-    message = run(Notifications, "notification", forwarded)
-    assert message["account_ids"] == [AUTHOR] and "Permis de végétaliser" in message["body"]
-    assert forwarded["payload"]["dossier_reference"] in message["body"] and "Un agent vous contactera." in message["body"]
-    assert run(Notifications, "notification", forwarded) is None
+    other = received(run, ideas)
+    decide(run, other, action="answer", message="C'est prévu.")
+    for envelope in store.events("idea_forwarded") + store.events("idea_answered"):
+        assert run(Notifications, "notification", envelope) is None
 
 
 def test_the_personal_data_export_tells_how_the_ideas_were_routed(run, ideas):

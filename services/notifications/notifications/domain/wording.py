@@ -88,6 +88,8 @@ def notice_for(event_type: str, payload: dict, author_id: str | None, idea: dict
         body = (f"Le dossier {reference} ouvert pour {_your_idea(title)[0].lower()}{_your_idea(title)[1:]} a reçu "
                 f"une réponse du dispositif")
         body += f" : {_text(payload['status'])}." if _text(payload.get("status")) else "."
+        if _text(payload.get("answer")):
+            body += f"\n\nRéponse du dispositif :\n{_text(payload['answer'])}"
         body += "\nLe détail est sur la page de l'idée."
     else:  # IDEA_MERGED
         surviving_id = str(payload["merged_into"])
@@ -108,6 +110,8 @@ def request_notice_for(event_type: str, payload: dict, requester_id: str | None)
         return None
     body = f"Votre demande (dossier {reference}) a reçu une réponse du dispositif"
     body += f" : {_text(payload['status'])}." if _text(payload.get("status")) else "."
+    if _text(payload.get("answer")):
+        body += f"\n\nRéponse du dispositif :\n{_text(payload['answer'])}"
     body += "\nLe détail est sur la page de votre demande."
     return Notice(str(requester_id), MY_IDEAS, f"Réponse à votre demande {reference}"[:TITLE_MAX], body,
                   f"/agir/dossiers/{quote(reference, safe='')}")

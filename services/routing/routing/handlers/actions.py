@@ -153,7 +153,7 @@ class DirectRequests(UseCases):
         with acting_on(dossier.correlation_id, request_id()):
             self._emit_traced(dossier, events.DOSSIER_ANSWERED,
                               {"dossier_reference": dossier.reference, "idea_id": None, "scheme": scheme.code,
-                               "status": status, "subject_kind": rules_of.DIRECT_REQUEST,
+                               "status": status, "answer": text, "subject_kind": rules_of.DIRECT_REQUEST,
                                "direct_request_id": dossier.direct_request_id, "requester_id": dossier.requester_id},
                               events.SYSTEM, f"Réponse de « {scheme.name} » au dossier {dossier.reference} : {text}")
 

@@ -144,7 +144,7 @@ class Deliveries(UseCases):
         with acting_on(item.correlation_id, request_id()):
             self.emit_traced(events.DOSSIER_ANSWERED, dossier.idea_id,
                              {"dossier_reference": dossier.reference, "idea_id": dossier.idea_id,
-                              "scheme": scheme.code, "status": status}, events.SYSTEM,
+                              "scheme": scheme.code, "status": status, "answer": text}, events.SYSTEM,
                              f"Réponse de « {scheme.name} » au dossier {dossier.reference} : {text}")
         self.uow.on_commit(business_metrics.count_scheme_answer)  # not the same answer sent again (above)
         return dossier_view(dossier, names)
