@@ -193,7 +193,7 @@ def test_the_openapi_documents_the_open_data_paths(client):
     assert {"/api/v1/open-data/catalog.jsonld", f"{files}.csv", f"{files}.json", f"{files}.schema.json",
             files} <= set(paths)
     csv_file = paths[f"{files}.csv"]["get"]
-    assert set(csv_file["responses"]) >= {"200", "400", "429", "503"}
+    assert set(csv_file["responses"]) >= {"200", "400", "404", "429", "503"}
     assert "text/csv" in csv_file["responses"]["200"]["content"]
     assert csv_file["parameters"][0]["schema"]["enum"] == [dataset.name for dataset in DATASETS]
     assert paths[f"{files}.json"]["get"]["responses"]["200"]["content"] == {

@@ -29,7 +29,8 @@ class DatasetNameConverter(BaseConverter):
     regex = r"[a-z][a-z0-9_]{0,63}"
 
 
-# the path's dataset, checked at the edge (400 for a name the registry does not hold, as the OpenAPI's enum says)
+# the path's dataset, checked at the edge (400 for a name the registry does not hold, as the OpenAPI's enum says;
+# 404 for one no dataset could have, upper case or dotted: no route takes it)
 DATASET = {"dataset": fields.String(validate=validate.OneOf([found.name for found in DATASETS]))}
 JSON_LD = ("application/ld+json", {"type": "object", "required": ["@context", "@type", "dcat:dataset"]})
 JSON_SCHEMA = ("application/schema+json", {"type": "object", "required": ["$schema", "items"]})
@@ -50,7 +51,7 @@ def catalog():
 
 
 @bp.get("/open-data/<dataset:dataset>.schema.json")
-@endpoint("Le schéma JSON (2020-12) du fichier JSON d'un jeu de données", errors=(400,), tag=TAG,
+@endpoint("Le schéma JSON (2020-12) du fichier JSON d'un jeu de données", errors=(400, 404), tag=TAG,
           path=DATASET, produces=JSON_SCHEMA)
 def json_schema(dataset):
     found = _dataset(dataset)
@@ -61,7 +62,7 @@ def json_schema(dataset):
 
 @bp.get("/open-data/<dataset:dataset>.csv")
 @endpoint("Un jeu de données en CSV (séparateur « ; », UTF-8 avec BOM), transmis au fil de la lecture",
-          errors=(400, 429), tag=TAG, path=DATASET, produces="text/csv")
+          errors=(400, 404, 429), tag=TAG, path=DATASET, produces="text/csv")
 def export_csv(dataset):
     """Toutes les lignes du jeu de données, une colonne par champ de son schéma. 30 téléchargements par minute
     et par adresse (429 au-delà)."""
@@ -73,7 +74,7 @@ def export_csv(dataset):
 
 
 @bp.get("/open-data/<dataset:dataset>.json")
-@endpoint("Un jeu de données en JSON (un tableau d'objets), transmis au fil de la lecture", errors=(400, 429),
+@endpoint("Un jeu de données en JSON (un tableau d'objets), transmis au fil de la lecture", errors=(400, 404, 429),
           tag=TAG, path=DATASET, produces=ROWS)
 def export_json(dataset):
     """Valide selon `/api/v1/open-data/{dataset}.schema.json`. 30 téléchargements par minute et par adresse."""
@@ -87,7 +88,7 @@ def export_json(dataset):
 @bp.get("/open-data/<dataset:dataset>")
 @endpoint("Une page d'un jeu de données (2 000 lignes au plus), pour le lire par morceaux",
           query=open_data_schemas.OpenDataPageQuerySchema, response=open_data_schemas.OpenDataPageSchema,
-          errors=(400, 429), tag=TAG, path=DATASET)
+          errors=(400, 404, 429), tag=TAG, path=DATASET)
 def page(data, dataset):
     """Passez la valeur `next` d'une page en `after` pour la suivante ; une valeur altérée est refusée (400).
     30 demandes par minute et par adresse."""
