@@ -9,6 +9,10 @@ PAGE_MAX = 100_000  # far past anyone's notifications; bounds the offset a clien
 IDS_MAX = 100  # a page shows at most PER_PAGE_MAX: marking two pages' worth at once is plenty
 CATEGORY_MAX, CHANNEL_MAX = 40, 20  # codes: the service's bounds
 CATEGORIES = 5  # the service's categories: a change of every one at most
+# The codes the notifications service knows (its reference_data), published so that a client sees them in the
+# OpenAPI; the service stays the judge (an unknown one: 400, nothing changed).
+CATEGORY_CODES = ("my_ideas", "followed", "my_projects", "signed_petitions", "consultations")
+CHANNEL_CODES = ("hub", "email", "digest", "never")
 
 
 class NotificationListQuerySchema(Schema):
@@ -42,9 +46,14 @@ class MarkReadSchema(Schema):
         "description": "Les notifications à marquer comme lues (celles d'un autre compte sont ignorées)"})
     all = fields.Boolean(metadata={"description": "true : toutes mes notifications"})
 
+    # exactly one of the two, and `all` only as true: published as such (gateway.openapi), checked below alike
+    OPENAPI_ONE_OF = [{"required": ["notification_ids"], "not": {"required": ["all"]}},
+                      {"required": ["all"], "properties": {"all": {"type": "boolean", "enum": [True]}},
+                       "not": {"required": ["notification_ids"]}}]
+
     @validates_schema
     def one_of_the_two(self, data, **kwargs):
-        if ("notification_ids" in data) == (data.get("all") is True):
+        if ("notification_ids" in data) == ("all" in data) or data.get("all", True) is not True:
             raise ValidationError("Envoyez soit notification_ids, soit \"all\": true.", "_schema")
 
 
@@ -75,4 +84,6 @@ class PreferencesUpdateSchema(Schema):
                               values=fields.String(validate=validate.Length(min=1, max=CHANNEL_MAX)), required=True,
                               validate=validate.Length(min=1, max=CATEGORIES), metadata={
                                   "description": "Catégorie → canal ; une catégorie absente garde son canal. Une "
-                                                 "catégorie ou un canal inconnu : 400, rien n'est changé"})
+                                                 "catégorie ou un canal inconnu : 400, rien n'est changé",
+                                  "properties": {category: {"type": "string", "enum": list(CHANNEL_CODES)}
+                                                 for category in CATEGORY_CODES}})

@@ -200,7 +200,10 @@ def _operation(rule, meta, plugin, method: str) -> dict:
     if parameters:
         operation["parameters"] = parameters
     if meta["body"] is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": meta["body"]}}}
+        body = meta["body"]
+        alternatives = getattr(body, "OPENAPI_ONE_OF", None)  # a body of exactly one of several shapes
+        schema = {"allOf": [body], "oneOf": alternatives} if alternatives else body
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
     success = {"description": "Succès"}
     if meta["response"] is not None:
         success["content"] = {"application/json": {"schema": meta["response"]}}

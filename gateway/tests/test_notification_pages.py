@@ -347,6 +347,7 @@ def test_the_api_marks_read_by_ids_or_all(client, notifications, bearer):
 
 
 @pytest.mark.parametrize("body", [{}, {"all": False}, {"all": True, "notification_ids": ["a"]},
+                                  {"all": 0, "notification_ids": [IDEA_LINK[7:]]},  # found by Schemathesis
                                   {"notification_ids": []}, {"notification_ids": ["pas-un-uuid"]},
                                   {"notification_ids": [IDEA_LINK[7:]] * 101}, {"notification_ids": IDEA_LINK[7:]},
                                   {"preferences": {"followed": "never"}}])
