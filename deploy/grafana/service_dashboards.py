@@ -46,7 +46,12 @@ BUSINESS = {
         (per_minute("routing_webhook_failures_total"), "webhooks en échec"),
         (per_minute("routing_scheme_answers_total"), "réponses des dispositifs")],
         "Par minute. La boîte de réception et le délai de première réponse sont dans le tableau Activité.",
-        "short")],
+        "short"), ("Dossiers en échec de transmission (webhook)", [
+        (or_none("max by (scheme) (routing_webhook_deliveries_failing)", "scheme"), "réessayés : {{scheme}}"),
+        (or_none("max by (scheme) (routing_webhook_deliveries_given_up)", "scheme"), "abandonnés : {{scheme}}")],
+        "Dossiers que le dispositif n'a pas acceptés : encore réessayés (le citoyen lit « Transmission retardée »), "
+        "ou abandonnés après ROUTING_WEBHOOK_MAX_ATTEMPTS. Alertes HubWebhookDeliveriesFailing (une heure) et "
+        "HubWebhooksGivenUp, docs/operations.md.", "short")],
     "notifications": [("Notifications, e-mails et désabonnements", [
         (per_minute("notifications_written_total", "category"), "écrites : {{category}}"),
         (per_minute("notifications_emails_total", "kind"), "e-mails : {{kind}}"),
