@@ -123,6 +123,11 @@ PROBES = {
     # agent_owner's forward of the second idea, applied long ago: too late to undo (409) for whoever may
     "POST /back-office/orientation/<idea_id>/decisions/<decision_id>/annuler": Probe(
         ids={"idea_id": "forwarded_idea_id"}),
+    # the citizen wrote the seeded ideas, and an author may not follow their own (403 OWN_IDEA, the ideas service's
+    # rule on its data: services/ideas/tests/test_author_rules.py): following is judged on an idea nobody wrote,
+    # which the service does not find (404) once the gateway has let a signed-in persona through
+    "POST /api/v1/ideas/<idea_id>/follow": Probe(ids={"idea_id": "unknown_id"}),
+    "POST /idees/<idea_id>/suivre": Probe(ids={"idea_id": "unknown_id"}),
     # an idea's status: back to « submitted » is never a transition (409 once the role is accepted)
     "POST /api/v1/ideas/<idea_id>/status": Probe(json=lambda ids: BACK_TO_SUBMITTED),
     "POST /idees/<idea_id>/statut": Probe(form=lambda ids: BACK_TO_SUBMITTED),

@@ -129,7 +129,9 @@ def test_proposing_supporting_and_following_through_the_pages(platform, mail_lin
 
     supported = http.post(created.url + "/soutien", data={"csrf_token": csrf_token(created.text)})
     assert "Vous soutenez cette idée." in supported.text and "Retirer mon soutien" in supported.text
+    # its author is told of its steps: the page offers no « Suivre », and the service refuses a follow sent anyway
+    assert "Suivre cette idée" not in supported.text
     followed = http.post(created.url + "/suivre", data={"csrf_token": csrf_token(supported.text)})
-    assert "Vous suivez cette idée." in followed.text
+    assert followed.status_code == 403 and "inutile de la suivre" in html.unescape(followed.text)
     listing = http.get(f"{platform.url}/idees", params={"theme": "education_jeunesse", "arrondissement": "14"})
     assert "Des cours d&#39;école ouvertes le samedi" in listing.text

@@ -95,8 +95,10 @@ def post_comment(idea_id, data):
 
 @bp.post("/ideas/<idea_id>/follow")
 @login_required
-@endpoint("Suivre une idée", response=ideas_schemas.FollowStateSchema, auth=True, errors=(400, 404), tag="ideas")
+@endpoint("Suivre une idée", response=ideas_schemas.FollowStateSchema, auth=True, errors=(400, 403, 404),
+          tag="ideas")
 def follow(idea_id):
+    """Son auteur·e ne suit pas son idée (403 `OWN_IDEA`) : il ou elle est déjà prévenu·e de ses suites."""
     return remote.call("ideas", "follow_idea", actor(), {"idea_id": idea_id})
 
 
@@ -138,11 +140,12 @@ def _report(kind: str, content_id: str, data: dict):
 @bp.post("/ideas/<idea_id>/reports")
 @login_required
 @endpoint("Signaler une idée (spam, offensive, off_topic)", body=ideas_schemas.ReportSchema,
-          response=ideas_schemas.ReportStateSchema, status=201, auth=True, errors=(400, 404, 409, 429),
+          response=ideas_schemas.ReportStateSchema, status=201, auth=True, errors=(400, 403, 404, 409, 429),
           tag="ideas")
 def report_idea(idea_id, data):
     """Un signalement par compte (409 `ALREADY_REPORTED` ensuite) ; au troisième, l'idée est masquée en
-    attendant la modération. Les signalements d'un compte sont limités par heure (429)."""
+    attendant la modération. Les signalements d'un compte sont limités par heure (429). Son auteur·e ne
+    signale pas son idée (403 `OWN_IDEA`)."""
     return _report("idea", idea_id, data)
 
 

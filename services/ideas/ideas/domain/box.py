@@ -130,6 +130,13 @@ def may_change_status(roles) -> bool:
     return "admin" in set(roles or ())
 
 
+def is_author(author_id: str | None, account_id: str) -> bool:
+    """Whether this account wrote the idea (a deleted author's ideas have none). Its author neither follows it
+    (they hear of its progress as its author) nor reports it (three reports hide an idea: the author's own
+    reports must not count among them)."""
+    return author_id is not None and str(author_id) == str(account_id)
+
+
 def acting_role(roles) -> str:
     """The role an actor acts under: the highest they hold (for the event's actor and the timeline)."""
     held = [role for role in ROLES if role in set(roles or ())]

@@ -18,6 +18,9 @@ SUBMIT_IDEA = "submit_idea"  # the operation in an idempotency key's scope
 STATUS_CHANGE_REFUSED = ("Seuls les administrateurs changent directement le statut d'une idée. Agents : décidez de "
                          "sa suite (transmettre, répondre, ne pas retenir, doublon) dans « Orientation des idées » "
                          "du back-office, où agit la direction qui en a la charge.")
+# Why an idea's author may not follow it: the page hides the button, the service refuses a forged request.
+OWN_IDEA_FOLLOW_REFUSED = ("Vous êtes l'auteur·e de cette idée : vous êtes déjà prévenu·e de ses suites, "
+                           "inutile de la suivre.")
 
 
 class IdeaBox(UseCases):
@@ -144,6 +147,8 @@ class IdeaBox(UseCases):
         """Following twice is following: no error, nothing written the second time."""
         idea = self.views.idea(idea_id)
         account_id = str(actor["account_id"])
+        if domain.is_author(idea.author_id, account_id):
+            raise PermissionDenied(OWN_IDEA_FOLLOW_REFUSED, code="OWN_IDEA")
         if self.views.follow_of(idea.id, account_id) is None:
             try:
                 with self.session.begin_nested():

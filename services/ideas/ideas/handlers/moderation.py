@@ -18,6 +18,8 @@ from ..models import (Argument, Comment, Consultation, Idea, ModerationAction, P
 from .common import UseCases, aware, rules
 
 log = logging.getLogger(__name__)
+# Why an idea's author may not report it: the page hides the button, the service refuses a forged request.
+OWN_IDEA_REPORT_REFUSED = "Vous êtes l'auteur·e de cette idée : vous ne pouvez pas la signaler."
 
 # kind -> (model, whether its id is a number, what "not found" says)
 CONTENT_MODELS = {
@@ -56,6 +58,8 @@ class Moderation(UseCases):
         with rules():
             reason = domain.check_report_reason(command["reason"])
         account_id = str(actor["account_id"])
+        if kind == domain.IDEA and domain.is_author(content.author_id, account_id):
+            raise PermissionDenied(OWN_IDEA_REPORT_REFUSED, code="OWN_IDEA")
         already = Conflict("Vous avez déjà signalé ce contenu.", code="ALREADY_REPORTED")
         try:
             with self.session.begin_nested():
