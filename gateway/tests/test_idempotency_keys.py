@@ -93,7 +93,7 @@ def test_a_key_reused_for_another_request_answers_422(client, bearer, services, 
     assert "clé d'idempotence" in refused.json["message"]
 
 
-def test_the_openapi_documents_the_header_and_422_on_the_four_operations(app):
+def test_the_openapi_documents_the_header_and_422_on_the_five_operations(app):
     if "api" not in app.blueprints:
         app.register_blueprint(api)
     paths = build_spec(app)["paths"]
@@ -101,7 +101,7 @@ def test_the_openapi_documents_the_header_and_422_on_the_four_operations(app):
              if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", []))}
     assert keyed == {("put", "/api/v1/budget/cycles/{cycle_id}/ballot"),
                      ("post", "/api/v1/petitions/{petition_id}/signatures"), ("post", "/api/v1/ideas"),
-                     ("post", "/api/v1/routing/inbox/{idea_id}/decisions")}
+                     ("post", "/api/v1/routing/inbox/{idea_id}/decisions"), ("post", "/api/v1/act/dossiers")}
     for method, path in keyed:
         operation = paths[path][method]
         [header] = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
