@@ -1,5 +1,5 @@
 """Headless Chromium on a phone's screen (issue 15, section 4: most citizens come by phone): at 375 × 812 CSS
-pixels, every main page of the hub — public, citizen's and agent's — fits the screen's width, so that nothing needs
+pixels, every main page of the hub — public, citizen's and agent's, « Agir », notifications and open data — fits the screen's width, so that nothing needs
 scrolling sideways (`document.documentElement.scrollWidth <= window.innerWidth`); a wide table scrolls inside its
 own labelled box instead. The world (an idea with a long word, a budget edition, a published petition, a
 consultation) is made through the API: it is not the point here."""
@@ -18,6 +18,10 @@ PHONE = {"width": 375, "height": 812, "deviceScaleFactor": 2, "mobile": True}
 # what a citizen may type that no line can break: a long word, a web address
 LONG_WORD = "Anticonstitutionnellementvégétalisationdesruesdeparis"
 LONG_ADDRESS = "https://www.paris.fr/pages/des-fontaines-a-boire-le-long-du-canal-saint-martin-et-de-l-ourcq-2026"
+# « Agir »: a scheme's form (routing's catalogue); the unsubscribe page of an e-mail's link shows its button for any
+# token of the right shape (the token is checked when the button is pressed)
+ACT_SCHEME = "greening_permit"
+UNSUBSCRIBE_TOKEN = "jeton-de-desabonnement.telephone"
 # the elements wider than the screen, for a failure's message
 OVERFLOWING = """
 const width = 375, found = [];
@@ -74,13 +78,15 @@ def test_every_main_page_fits_a_phone_without_scrolling_sideways(platform, phone
               "/budget-participatif", "/budget-participatif/projets", f"/budget-participatif/projets/{project}",
               f"/budget-participatif/{world['cycle_id']}/resultats", "/petitions",
               f"/petitions/{world['petition_ids'][1]}", "/consultations", f"/consultations/{world['consultation_id']}",
-              "/connexion", "/inscription", "/mot-de-passe-oublie"]
+              "/connexion", "/inscription", "/mot-de-passe-oublie", "/agir", f"/agir/{ACT_SCHEME}",
+              "/donnees-ouvertes", f"/notifications/desabonnement/{UNSUBSCRIBE_TOKEN}"]
     phone.delete_all_cookies()
     failures = [failure for path in public if (failure := too_wide(phone, url + path))]
 
     log_in(phone, platform, world["author"].email)
     citizen_pages = ["/idees/proposer", "/mon-compte", "/mes-petitions", "/petitions/nouvelle",
-                     "/budget-participatif/mes-projets", f"/petitions/{world['petition_ids'][0]}/modifier"]
+                     "/budget-participatif/mes-projets", f"/petitions/{world['petition_ids'][0]}/modifier",
+                     "/agir", f"/agir/{ACT_SCHEME}", "/notifications", "/notifications/preferences"]
     failures += [failure for path in citizen_pages if (failure := too_wide(phone, url + path))]
 
     log_in(phone, platform, world["admin"].email)
