@@ -62,8 +62,11 @@ def world(platform):
 
 
 def too_wide(browser, url: str) -> tuple | None:
-    """(url, page width, screen width, what overflows) when `url`'s page scrolls sideways on the phone, else None."""
+    """(url, page width, screen width, what overflows) when `url`'s page scrolls sideways on the phone (or is an
+    error page), else None."""
     browser.get(url)
+    if browser.title.startswith("Erreur"):  # an error page would fit and prove nothing about the page meant
+        return (url, "error page", browser.title)
     width, screen = browser.execute_script(
         "return [document.documentElement.scrollWidth, window.innerWidth]")
     # a phone zooms out a page wider than its screen: the window then grows past the screen's 375 pixels too
