@@ -139,6 +139,7 @@ class DossierAnsweredSchema(_Payload):
     requester_id = fields.UUID(load_default=None, allow_none=True)
     dossier_reference = fields.String(load_default=None, allow_none=True)
     status = fields.String(load_default=None, allow_none=True)
+    answer = fields.String(load_default=None, allow_none=True)  # the scheme's text (absent in older events)
 
 
 class IdeaMergedSchema(_Payload):

@@ -76,8 +76,10 @@ def test_a_dossier_answer_and_a_merge_find_the_author_kept_from_earlier_events(s
                       scheme_kind="external", author_id=CAMILLE, message="", dossier_reference="DEVE-2026-000123")
     assert apply(store, use, forwarded)["subject"] == "Votre idée a été transmise"
     dossier = event("dossier_answered", dossier_reference="DEVE-2026-000123", idea_id=IDEA, scheme="greening_permit",
-                    status="granted")
-    assert apply(store, use, dossier)["subject"] == "Réponse au dossier DEVE-2026-000123"
+                    status="granted", answer="Permis accordé : trois jardinières.")
+    told = apply(store, use, dossier)
+    assert told["subject"] == "Réponse au dossier DEVE-2026-000123"
+    assert "Permis accordé : trois jardinières." in told["body"]  # the scheme's answer, through the payload schema
     merged = event("idea_merged", producer="ideas", idea_id=IDEA, merged_into=SURVIVOR, supports_moved=3,
                    followers_moved=1, supports_count=12)
     message = apply(store, use, merged, {**FOUNTAINS, SURVIVOR: {"title": "Des fontaines à Jaurès"}})
