@@ -1,0 +1,29 @@
+"""The RPCs issue 15 added act for a citizen or give out what only the gateway publishes: no other service may call
+them (hubkit.calls; a caller not allowed is refused before the entrypoint runs, tested in lib/hubkit/tests/test_trust).
+A forged actor is refused alike (actor_mismatch: the actor must be the signed session's)."""
+import importlib
+
+import pytest
+
+from hubkit.calls import allowed_callers, may_call
+
+GATEWAY_ONLY = [("notifications", name) for name in (
+    "list_notifications", "mark_read", "unread_count", "get_preferences", "set_preferences", "unsubscribe",
+    "export_personal_data")] + [
+    ("ideas", "open_data_page"), ("petitions", "open_data_page"), ("routing", "open_data_page"),
+    ("routing", "open_dossier"), ("routing", "my_dossiers"), ("routing", "failing_deliveries")]
+
+
+@pytest.mark.parametrize("service, method", GATEWAY_ONLY)
+def test_only_the_gateway_may_call(service, method):
+    module = importlib.import_module(f"{service}.service")
+    assert any(hasattr(value, method) for value in vars(module).values() if getattr(value, "name", None) == service)
+    assert allowed_callers(service, method) == frozenset({"gateway"})
+    for other in ("accounts", "ideas", "budget", "petitions", "routing", "notifications"):
+        assert not may_call(other, service, method)
+
+
+def test_the_notifications_service_may_call_only_what_it_needs():
+    assert may_call("notifications", "accounts", "notify") and may_call("notifications", "ideas", "get_idea")
+    assert not may_call("notifications", "accounts", "eligibility_attributes")
+    assert not may_call("notifications", "accounts", "get_account")
