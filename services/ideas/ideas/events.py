@@ -9,6 +9,11 @@ COMMENT_POSTED = "comment_posted"
 IDEA_MERGED = "idea_merged"
 CONTENT_HIDDEN = "content_hidden"
 CONTENT_RESTORED = "content_restored"
+# personal events: they name the account next to what it follows, for its own « Mon espace » only; the broker lets
+# no identity but `notifications` bind a queue to them (deploy/rabbitmq/users.py PERSONAL_EVENTS)
+IDEA_FOLLOWED = "idea_followed"
+IDEA_UNFOLLOWED = "idea_unfollowed"
+PERSONAL_EVENTS = frozenset({IDEA_FOLLOWED, IDEA_UNFOLLOWED})
 # consultations
 CONSULTATION_OPENED = "consultation_opened"
 CONSULTATION_CLOSED = "consultation_closed"

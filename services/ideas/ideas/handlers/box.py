@@ -144,7 +144,7 @@ class IdeaBox(UseCases):
 
     # --- follows -------------------------------------------------------------------------------
     def follow_idea(self, actor: dict, idea_id) -> dict:
-        """Following twice is following: no error, nothing written the second time."""
+        """Following twice is following: no error, nothing written (nor emitted) the second time."""
         idea = self.views.idea(idea_id)
         account_id = str(actor["account_id"])
         if domain.is_author(idea.author_id, account_id):
@@ -154,14 +154,25 @@ class IdeaBox(UseCases):
                 with self.session.begin_nested():
                     self.session.add(Follow(idea_id=idea.id, account_id=account_id, created_at=self.clock()))
             except IntegrityError:
-                pass  # the same account followed it at the same moment
+                pass  # the same account followed it at the same moment: that request emits the event
+            else:
+                self._emit_follow(events.IDEA_FOLLOWED, idea, account_id)
         return self._follow_state(idea, True)
 
     def unfollow_idea(self, actor: dict, idea_id) -> dict:
+        """Unfollowing an idea one does not follow changes nothing and emits nothing."""
         idea = self.views.idea(idea_id)
-        self.session.execute(sa.delete(Follow).where(Follow.idea_id == idea.id,
-                                                     Follow.account_id == str(actor["account_id"])))
+        account_id = str(actor["account_id"])
+        deleted = self.session.execute(sa.delete(Follow).where(Follow.idea_id == idea.id,
+                                                               Follow.account_id == account_id))
+        if deleted.rowcount:  # of two unfollows at once, only the one whose delete found the row
+            self._emit_follow(events.IDEA_UNFOLLOWED, idea, account_id)
         return self._follow_state(idea, False)
+
+    def _emit_follow(self, event_type: str, idea: Idea, account_id: str):
+        """A personal event (events.PERSONAL_EVENTS): only the notifications service may read it on the broker."""
+        self.uow.emit(event_type, events.idea(idea.id), {"idea_id": idea.id},
+                      actor=events.actor(account_id, "citizen"))
 
     def _follow_state(self, idea: Idea, following: bool) -> dict:
         count = self.session.execute(sa.select(sa.func.count()).select_from(Follow)
