@@ -305,6 +305,7 @@ class ConsultationViewerSchema(Schema):
     voted = fields.List(fields.String())
     answered = fields.List(fields.Integer())
     reported = fields.List(fields.String())
+    own = fields.List(fields.String())  # "kind:id" the reader wrote: not for them to report
 
 
 class PendingAmendmentSchema(ProposalSummarySchema):
@@ -335,6 +336,7 @@ class ProposalViewerSchema(Schema):
     voted = fields.Boolean()
     supported = fields.List(fields.String())
     reported = fields.List(fields.String())
+    own = fields.List(fields.String())  # "kind:id" the reader wrote: not for them to report
 
 
 class AmendmentSchema(ProposalSummarySchema):

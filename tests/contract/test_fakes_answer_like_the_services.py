@@ -88,8 +88,9 @@ def test_the_fake_ideas_answer_like_ideas():
         (ideas_schemas.FollowStateSchema(), ideas.follow_idea(reader, asked)),
         (ideas_schemas.CommentSchema(), ideas.post_comment(reader, {**asked, "body": "Oui.",
                                                                     "author_pseudonym": "Camille"})),
-        (ideas_schemas.ReportStateSchema(), ideas.report_content(reader, {"kind": "idea", "content_id": idea_id,
-                                                                          "reason": "spam"})),
+        (ideas_schemas.ReportStateSchema(), ideas.report_content(  # by another: its author may not (OWN_IDEA)
+            {"account_id": "2f3e4d5c-6b7a-4899-8b1c-2d3e4f5a6b7c", "roles": ["citizen"]},
+            {"kind": "idea", "content_id": idea_id, "reason": "spam"})),
         (ideas_schemas.ModerationStateSchema(), ideas.moderate(reader, {"kind": "idea", "content_id": idea_id,
                                                                         "action": "hide"})),
     ]

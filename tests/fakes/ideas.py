@@ -5,7 +5,7 @@ the service's (its own tests); a page test checks what the gateway asks and show
 import uuid
 from datetime import datetime, timezone
 
-from hubkit.errors import NotFound
+from hubkit.errors import NotFound, PermissionDenied
 
 from .recording import RecordingFake, answers
 
@@ -49,7 +49,8 @@ class FakeIdeas(RecordingFake):
         super().__init__()
         self.ideas = {}
         # what the reader has done (the rest of `viewer` comes from the idea and the reader's roles)
-        self.viewer = {"supports": False, "follows": False, "reported_idea": False, "reported_comments": []}
+        self.viewer = {"supports": False, "follows": False, "reported_idea": False, "reported_comments": [],
+                       "own_comments": []}
         self.similar = []  # what `similar_ideas` answers
         self.queue = {"items": [], "log": []}  # what `moderation_queue` answers
 
@@ -153,6 +154,15 @@ class FakeIdeas(RecordingFake):
 
     @answers
     def report_content(self, actor, data):
+        """Its author does not report an idea (403 OWN_IDEA) nor a comment of theirs (`viewer.own_comments`, 403
+        OWN_CONTENT), as ideas refuses it (services/ideas/ideas/domain/moderation.py, OWN_CONTENT_REFUSALS)."""
+        idea = self.ideas.get(data["content_id"]) if data["kind"] == "idea" else None
+        if idea is not None and idea["author_id"] is not None and idea["author_id"] == actor["account_id"]:
+            raise PermissionDenied("Vous êtes l'auteur·e de cette idée : vous ne pouvez pas la signaler.",
+                                   code="OWN_IDEA")
+        if data["kind"] == "comment" and str(data["content_id"]) in map(str, self.viewer["own_comments"]):
+            raise PermissionDenied("Vous avez écrit ce commentaire : vous ne pouvez pas le signaler.",
+                                   code="OWN_CONTENT")
         return {"kind": data["kind"], "content_id": data["content_id"], "reported": True, "hidden": False}
 
     @answers

@@ -13,6 +13,22 @@ HIDDEN_TEXT = "Masqué par la modération"
 MODERATOR_ROLES = ("moderator", "admin")
 MODERATION_REASON_MAX = 500
 HIDDEN_BY_REPORTS = "Masqué automatiquement après {count} signalements, en attente de modération."
+# Why one does not report what one wrote (three reports hide an item: its author's own must not count among them;
+# they may delete nothing either, a moderator hides): the page offers it to nobody on their own items, the service
+# refuses a request sent anyway. An idea keeps its own code (OWN_IDEA, documented before the others).
+OWN_CONTENT_REFUSALS = {
+    IDEA: ("OWN_IDEA", "Vous êtes l'auteur·e de cette idée : vous ne pouvez pas la signaler."),
+    COMMENT: ("OWN_CONTENT", "Vous avez écrit ce commentaire : vous ne pouvez pas le signaler."),
+    PROPOSAL: ("OWN_CONTENT", "Vous avez déposé cette proposition : vous ne pouvez pas la signaler."),
+    PROPOSAL_COMMENT: ("OWN_CONTENT", "Vous avez écrit ce commentaire : vous ne pouvez pas le signaler."),
+    ARGUMENT: ("OWN_CONTENT", "Vous avez écrit cet argument : vous ne pouvez pas le signaler."),
+}
+OWN_AMENDMENT_REFUSAL = ("OWN_CONTENT", "Vous avez déposé cet amendement : vous ne pouvez pas le signaler.")
+
+
+def own_content_refusal(kind: str, is_amendment: bool = False) -> tuple:
+    """(code, message) refusing its author's report of an item of this kind (an amendment is a proposal)."""
+    return OWN_AMENDMENT_REFUSAL if kind == PROPOSAL and is_amendment else OWN_CONTENT_REFUSALS[kind]
 
 
 def is_moderator(roles) -> bool:

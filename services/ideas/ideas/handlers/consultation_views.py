@@ -166,7 +166,7 @@ class ConsultationViews(UseCases):
                     "can_edit": cd.runs(viewer, consultation.direction), "can_moderate": reveal,
                     "supported": sorted(mine["supported"]), "voted": sorted(mine["voted"]),
                     "answered": sorted(mine["answered"]),
-                    "reported": sorted(f"{kind}:{item}" for kind, item in mine["reported"])}}
+                    "reported": sorted(f"{kind}:{item}" for kind, item in mine["reported"]), "own": mine["own"]}}
 
     def _proposal_totals(self, consultation_id: str) -> dict:
         """{section id: number of proposals (amendments aside)}."""
@@ -207,7 +207,18 @@ class ConsultationViews(UseCases):
             QuestionnaireResponse.consultation_id == consultation_id,
             QuestionnaireResponse.account_id == account_id)).scalars()
         return {"supported": {f"{kind}:{item}" for kind, item in supported}, "voted": set(voted),
-                "answered": set(answered), "reported": self.reported_by(consultation_id, account_id)}
+                "answered": set(answered), "reported": self.reported_by(consultation_id, account_id),
+                "own": self._written_by(consultation_id, account_id)}
+
+    def _written_by(self, consultation_id: str, account_id: str) -> list:
+        """What this account wrote here, "kind:id" (proposals and amendments, comments, arguments): the pages offer
+        no « Signaler » on them (the service refuses it)."""
+        own = []
+        for kind, model in ((domain.PROPOSAL, Proposal), (domain.PROPOSAL_COMMENT, ProposalComment),
+                            (domain.ARGUMENT, Argument)):
+            own += [f"{kind}:{item}" for item in self.session.execute(sa.select(model.id).where(
+                model.consultation_id == consultation_id, model.author_id == account_id)).scalars()]
+        return sorted(own)
 
     def _proposal_summary(self, proposal: Proposal, reveal: bool = False) -> dict:
         masked = proposal.hidden and not reveal
@@ -285,7 +296,7 @@ class ConsultationViews(UseCases):
                 "supports": f"proposal:{proposal.id}" in mine["supported"],
                 "voted": f"proposal:{proposal.id}" in mine["voted"],
                 "supported": sorted(mine["supported"]),
-                "reported": sorted(f"{kind}:{item}" for kind, item in mine["reported"])},
+                "reported": sorted(f"{kind}:{item}" for kind, item in mine["reported"]), "own": mine["own"]},
         }
 
     def answer_sets(self, section_id: int) -> list:

@@ -160,7 +160,10 @@ class IdeaViews(UseCases):
                 "can_merge": domain.is_staff(viewer.get("roles")),
                 "can_moderate": domain.is_moderator(viewer.get("roles")),
                 "reported_idea": (domain.IDEA, idea.id) in reported,
-                "reported_comments": sorted(int(cid) for kind, cid in reported if kind == domain.COMMENT)}
+                "reported_comments": sorted(int(cid) for kind, cid in reported if kind == domain.COMMENT),
+                # the reader's own comments: the page offers no « Signaler » on them (the service refuses it)
+                "own_comments": list(self.session.execute(sa.select(Comment.id).where(
+                    Comment.idea_id == idea.id, Comment.author_id == account_id).order_by(Comment.id)).scalars())}
 
     @staticmethod
     def comment_view(comment: Comment, reveal: bool = False) -> dict:

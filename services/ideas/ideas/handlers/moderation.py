@@ -18,8 +18,6 @@ from ..models import (Argument, Comment, Consultation, Idea, ModerationAction, P
 from .common import UseCases, aware, rules
 
 log = logging.getLogger(__name__)
-# Why an idea's author may not report it: the page hides the button, the service refuses a forged request.
-OWN_IDEA_REPORT_REFUSED = "Vous êtes l'auteur·e de cette idée : vous ne pouvez pas la signaler."
 
 # kind -> (model, whether its id is a number, what "not found" says)
 CONTENT_MODELS = {
@@ -48,8 +46,8 @@ class Moderation(UseCases):
         return domain.excerpt(content.description if kind == domain.IDEA else content.body)
 
     def report_content(self, actor: dict, command: dict) -> dict:
-        """One report per account and item; the third one not yet reviewed, of established accounts, hides it
-        pending review. The limit is counted first (a refused report counts too: it is what a flood looks
+        """One report per account and item, never of one's own item (403 OWN_IDEA or OWN_CONTENT, nothing
+        written); the third one not yet reviewed, of established accounts, hides it pending review. The limit is counted first (a refused report counts too: it is what a flood looks
         like); accounts is asked the reporter's age before the transaction starts."""
         kind, content_id = command["kind"], str(command["content_id"])
         self._throttle_posting("report", actor, self.settings.reports_per_hour, "signalements")
@@ -58,8 +56,9 @@ class Moderation(UseCases):
         with rules():
             reason = domain.check_report_reason(command["reason"])
         account_id = str(actor["account_id"])
-        if kind == domain.IDEA and domain.is_author(content.author_id, account_id):
-            raise PermissionDenied(OWN_IDEA_REPORT_REFUSED, code="OWN_IDEA")
+        if domain.is_author(content.author_id, account_id):  # the page does not offer it: a forged request
+            code, message = domain.own_content_refusal(kind, getattr(content, "amends_id", None) is not None)
+            raise PermissionDenied(message, code=code)
         already = Conflict("Vous avez déjà signalé ce contenu.", code="ALREADY_REPORTED")
         try:
             with self.session.begin_nested():

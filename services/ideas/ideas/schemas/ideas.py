@@ -181,6 +181,7 @@ class ViewerSchema(Schema):
     can_moderate = fields.Boolean()
     reported_idea = fields.Boolean()
     reported_comments = fields.List(fields.Integer())
+    own_comments = fields.List(fields.Integer())  # the reader's own: not for them to report
 
 
 class IdeaSchema(IdeaSummarySchema):
