@@ -9,7 +9,7 @@ from hubkit.calls import allowed_callers, may_call
 
 GATEWAY_ONLY = [("notifications", name) for name in (
     "list_notifications", "mark_read", "unread_count", "get_preferences", "set_preferences", "unsubscribe",
-    "export_personal_data")] + [
+    "export_personal_data", "my_space")] + [
     ("ideas", "open_data_page"), ("petitions", "open_data_page"), ("routing", "open_data_page"),
     ("routing", "open_dossier"), ("routing", "my_dossiers"), ("routing", "failing_deliveries")]
 
@@ -27,3 +27,13 @@ def test_the_notifications_service_may_call_only_what_it_needs():
     assert may_call("notifications", "accounts", "notify") and may_call("notifications", "ideas", "get_idea")
     assert not may_call("notifications", "accounts", "eligibility_attributes")
     assert not may_call("notifications", "accounts", "get_account")
+
+
+def test_the_notifications_service_may_read_the_titles_of_my_space_and_nothing_more_of_the_owners():
+    for service, method in (("ideas", "get_idea"), ("ideas", "get_consultation"), ("budget", "get_project"),
+                            ("budget", "get_cycle"), ("petitions", "get_petition"), ("routing", "get_scheme")):
+        assert may_call("notifications", service, method), (service, method)
+        assert may_call("gateway", service, method), (service, method)
+    for service, method in (("ideas", "merge_ideas"), ("budget", "cast_ballot"), ("petitions", "sign_petition"),
+                            ("routing", "open_dossier"), ("ideas", "submissions")):
+        assert not may_call("notifications", service, method), (service, method)

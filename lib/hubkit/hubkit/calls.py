@@ -23,6 +23,14 @@ CALLERS = {
     ("ideas", "submissions"): {"routing"},
     ("ideas", "get_idea"): {"gateway", "budget", "petitions", "routing", "notifications"},
     ("ideas", "merge_ideas"): {"gateway", "routing"},
+    # the owners' public reads « Mon espace » (notifications) takes an item's title from, once
+    ("ideas", "get_consultation"): {"gateway", "notifications"},
+    ("budget", "get_project"): {"gateway", "notifications"},
+    ("budget", "get_cycle"): {"gateway", "notifications"},
+    ("petitions", "get_petition"): {"gateway", "notifications"},
+    ("routing", "get_scheme"): {"gateway", "notifications"},
+    # the signed-in person's own space: the gateway's alone
+    ("notifications", "my_space"): {"gateway"},
 }
 
 

@@ -72,3 +72,61 @@ class Digest(Base):
     period: Mapped[str] = mapped_column(sa.String(10), primary_key=True)  # ISO week, "2026-W49"
     notifications_count: Mapped[int] = mapped_column(sa.Integer)
     sent_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+# --- « Mon espace »: a read model of what each person took part in, fed by the owners' events ----------------------
+
+class SpaceItem(Base):
+    """One thing people take part in (an idea, a consultation, a project, a cycle's vote, a petition, a dossier), as
+    the events told it: its state and details here, its title read once from its owner. `state_at`: when the event
+    that set the state happened (an older event arriving late changes nothing)."""
+    __tablename__ = "space_items"
+    __table_args__ = (
+        sa.Index("ix_space_items_cycle", "cycle_id"),
+    )
+
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    item_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    state: Mapped[str] = mapped_column(sa.String(40), default="")
+    detail: Mapped[str] = mapped_column(sa.String(400), default="")
+    counts = mapped_column(sa.JSON, nullable=False, default=dict)
+    link: Mapped[str] = mapped_column(sa.String(500))
+    # keys to find the item from events that name something else: a project's cycle (results), a dossier's scheme
+    cycle_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    scheme: Mapped[str | None] = mapped_column(sa.String(40), nullable=True)
+    origin_idea_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    state_at = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    updated_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class SpaceRole(Base):
+    """One person's part in one item (author, follower, contributor…). `active` false: they unfollowed (kept, with
+    `changed_at`, so that a follow older than the unfollow, delivered late, does not bring it back)."""
+    __tablename__ = "space_roles"
+
+    account_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    item_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    contributions: Mapped[int] = mapped_column(sa.Integer, default=0)  # the person's own, for `contributor`
+    changed_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
+
+
+class SpaceEntry(Base):
+    """What the person's space lists: one row per (person, item) with their active roles (sorted, comma-separated)
+    and the last change of the item or of their part in it. The page reads it on its index, newest first: one
+    person's 1,000 items are one index range, never a sort of the table."""
+    __tablename__ = "space_entries"
+    __table_args__ = (
+        sa.Index("ix_space_entries_account_recent", "account_id", sa.text("updated_at DESC"), "kind", "item_id"),
+        sa.Index("ix_space_entries_item", "kind", "item_id"),
+    )
+
+    account_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    item_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    roles: Mapped[str] = mapped_column(sa.String(200))
+    contributions: Mapped[int] = mapped_column(sa.Integer, default=0)
+    updated_at = mapped_column(sa.DateTime(timezone=True), nullable=False)

@@ -2,7 +2,7 @@
 
 Inputs refuse unknown fields (a misspelt option is an error, not a silent default), except the actor and the event
 payloads, which carry more than this service reads."""
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from . import domain
 
@@ -43,6 +43,26 @@ class MarkReadSchema(Schema):
     def _one_of_them(self, data, **kwargs):
         if ("notification_ids" in data) == bool(data.get("all")):
             raise ValidationError("Donnez soit notification_ids, soit all: true.", "_schema")
+
+
+class MySpaceQuerySchema(Schema):
+    """« Mon espace »: a page of the caller's items, newest first, from an opaque cursor, of one kind or all."""
+    limit = fields.Integer(load_default=domain.SPACE_PAGE_DEFAULT,
+                           validate=validate.Range(min=1, max=domain.SPACE_PAGE_MAX))
+    cursor = fields.String(load_default=None, allow_none=True)
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(domain.KINDS))
+
+    @validates("cursor")
+    def _a_cursor_we_gave(self, value, **kwargs):
+        if value is not None:
+            try:
+                domain.decode_cursor(value)
+            except domain.InvalidCursor:
+                raise ValidationError("Curseur invalide : reprenez la liste depuis le début.") from None
+
+    @post_load
+    def _decoded(self, data, **kwargs):
+        return {**data, "cursor": domain.decode_cursor(data["cursor"]) if data["cursor"] else None}
 
 
 class SetPreferencesSchema(Schema):
@@ -100,6 +120,26 @@ class UnsubscribedSchema(Schema):
     label = fields.String()
 
 
+class SpaceItemSchema(Schema):
+    kind = fields.String()
+    id = fields.String()
+    title = fields.String()
+    roles = fields.List(fields.String())
+    state = fields.String()
+    state_label = fields.String()
+    detail = fields.String()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    link = fields.String()
+    updated_at = fields.DateTime()
+
+
+class MySpacePageSchema(Schema):
+    items = fields.List(fields.Nested(SpaceItemSchema))
+    next_cursor = fields.String(allow_none=True)
+    has_more = fields.Boolean()
+    kinds = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
 class ReferenceDataSchema(Schema):
     categories = fields.List(fields.Nested(ChannelSchema))  # {code, label} too
     channels = fields.List(fields.Nested(ChannelSchema))
@@ -145,3 +185,43 @@ class DossierAnsweredSchema(_Payload):
 class IdeaMergedSchema(_Payload):
     idea_id = fields.UUID(required=True)
     merged_into = fields.UUID(required=True)
+
+
+class _Id(fields.String):
+    """An owner's id as text (a uuid, or a dossier reference)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64), **kwargs)
+
+
+class SpaceEventSchema(_Payload):
+    """What « Mon espace » reads of the events it follows (ideas, budget, petitions, routing): ids, codes, counts,
+    each optional here (each event carries its own); `account_ids`: the personal batches (1..500)."""
+    idea_id = fields.UUID(load_default=None, allow_none=True)
+    merged_into = fields.UUID(load_default=None, allow_none=True)
+    origin_idea_id = fields.UUID(load_default=None, allow_none=True)
+    consultation_id = fields.UUID(load_default=None, allow_none=True)
+    proposal_id = _Id()
+    cycle_id = fields.UUID(load_default=None, allow_none=True)
+    project_id = fields.UUID(load_default=None, allow_none=True)
+    petition_id = fields.UUID(load_default=None, allow_none=True)
+    dossier_reference = _Id()
+    requester_id = fields.UUID(load_default=None, allow_none=True)
+    author_id = fields.UUID(load_default=None, allow_none=True)
+    subject_kind = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    account_ids = fields.List(fields.UUID(), load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
+    status = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    scheme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    reason_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    decision = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    reason = fields.String(load_default=None, allow_none=True)
+    answer = fields.String(load_default=None, allow_none=True)
+    session_date = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    admissible = fields.Boolean(load_default=None, allow_none=True)
+    feasible = fields.Boolean(load_default=None, allow_none=True)
+    threshold = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    signatures_count = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    winner_project_ids = fields.List(fields.UUID(), load_default=None, allow_none=True)
+    sources = fields.List(fields.Dict(), load_default=None, allow_none=True)
+    first_publication = fields.Boolean(load_default=None, allow_none=True)

@@ -5,3 +5,4 @@ from .digest import *  # noqa: F401,F403
 from .preferences import *  # noqa: F401,F403
 from .tokens import *  # noqa: F401,F403
 from .wording import *  # noqa: F401,F403
+from .my_space import *  # noqa: F401,F403

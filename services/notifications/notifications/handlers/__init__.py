@@ -6,16 +6,18 @@ from functools import cached_property
 from .common import Context
 from .digests import Digests
 from .inbox import Inbox
+from .my_space import MySpace
 from .personal_data import PersonalData
 from .preferences import Preferences
 from .receiving import Receiving
+from .space_feed import SpaceFeed
 
 __all__ = ["Context", "Notifications"]
 
 
 class Notifications:
     """The use-case groups of one unit of work, sharing its context."""
-    GROUPS = ("inbox", "preferences", "receiving", "digests", "personal_data")
+    GROUPS = ("inbox", "preferences", "receiving", "digests", "personal_data", "my_space", "space_feed")
 
     def __init__(self, context: Context):
         self.context = context
@@ -39,3 +41,11 @@ class Notifications:
     @cached_property
     def personal_data(self) -> PersonalData:
         return PersonalData(self.context)
+
+    @cached_property
+    def my_space(self) -> MySpace:
+        return MySpace(self.context)
+
+    @cached_property
+    def space_feed(self) -> SpaceFeed:
+        return SpaceFeed(self.context)

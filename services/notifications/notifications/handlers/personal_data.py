@@ -5,6 +5,7 @@ from .. import domain
 from ..models import IdeaAuthor, Notification, Preference
 from .common import UseCases, aware
 from .inbox import view
+from .my_space import MySpace
 
 FORGET = "notifications.forget_account"
 
@@ -20,14 +21,17 @@ class PersonalData(UseCases):
                 "notifications": [{**view(row), "created_at": aware(row.created_at).isoformat(),
                                    "read_at": aware(row.read_at).isoformat() if row.read_at else None,
                                    "emailed_at": aware(row.emailed_at).isoformat() if row.emailed_at else None}
-                                  for row in notifications]}
+                                  for row in notifications],
+                "my_space": MySpace(self.context).export(account_id)}
 
     def forget_account(self, envelope: dict, account_id: str) -> bool:
-        """The person's notifications and preferences go; the ideas they wrote keep no link to them."""
+        """The person's notifications, preferences and « Mon espace » roles go; the ideas they wrote keep no link to
+        them."""
         if not self.uow.first_delivery(envelope, FORGET):
             return False
         account_id = str(account_id)
         self.session.execute(sa.delete(Notification).where(Notification.account_id == account_id))
         self.session.execute(sa.delete(Preference).where(Preference.account_id == account_id))
+        MySpace(self.context).forget(account_id)
         self.session.execute(sa.update(IdeaAuthor).where(IdeaAuthor.author_id == account_id).values(author_id=None))
         return True
