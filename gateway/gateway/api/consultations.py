@@ -232,9 +232,10 @@ def _register_moderation(path: str, kind: str, what: str):
 
     @login_required
     @endpoint(f"Signaler {what}", body=ideas_schemas.ReportSchema, response=ideas_schemas.ReportStateSchema,
-              status=201, auth=True, errors=(400, 404, 409, 429), tag=TAG, path=content_id_field)
+              status=201, auth=True, errors=(400, 403, 404, 409, 429), tag=TAG, path=content_id_field)
     def report(content_id, data):
-        """Un signalement par compte ; au troisième, le contenu est masqué en attendant la modération."""
+        """Un signalement par compte ; au troisième, le contenu est masqué en attendant la modération. Son
+        auteur·e ne signale pas ce qu'il ou elle a écrit (403 `OWN_CONTENT`)."""
         return call("report_content", actor(), {"kind": kind, "content_id": content_id, **data})
 
     def decide(action: str):

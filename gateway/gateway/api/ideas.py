@@ -152,8 +152,10 @@ def report_idea(idea_id, data):
 @bp.post("/ideas/comments/<comment_id>/reports")
 @login_required
 @endpoint("Signaler un commentaire", body=ideas_schemas.ReportSchema, response=ideas_schemas.ReportStateSchema,
-          status=201, auth=True, errors=(400, 404, 409, 429), tag="ideas")
+          status=201, auth=True, errors=(400, 403, 404, 409, 429), tag="ideas")
 def report_comment(comment_id, data):
+    """Un signalement par compte (409 `ALREADY_REPORTED` ensuite). Son auteur·e ne signale pas son commentaire
+    (403 `OWN_CONTENT`)."""
     return _report("comment", comment_id, data)
 
 
