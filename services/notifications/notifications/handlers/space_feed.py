@@ -310,9 +310,16 @@ class SpaceFeed(UseCases):
         return sorted(self.session.execute(query).scalars())
 
     def _idea_author(self, idea_id) -> str | None:
-        """The idea's author as Receiving keeps them (idea_submitted's actor, routing's author_id)."""
-        row = self.session.get(IdeaAuthor, str(idea_id)) if idea_id else None
-        return row.author_id if row is not None else None
+        """The idea's author as Receiving keeps them (idea_submitted's actor, routing's author_id), else as this
+        space has them."""
+        if not idea_id:
+            return None
+        row = self.session.get(IdeaAuthor, str(idea_id))
+        if row is not None and row.author_id:
+            return row.author_id
+        return self.session.execute(sa.select(SpaceRole.account_id).where(
+            SpaceRole.kind == IDEA, SpaceRole.item_id == str(idea_id), SpaceRole.role == domain.AUTHOR,
+            SpaceRole.active.is_(True))).scalars().first()
 
     def _roles(self, accounts: list, item: SpaceItem, role: str) -> dict:
         return {row.account_id: row for row in self.session.execute(sa.select(SpaceRole).where(
