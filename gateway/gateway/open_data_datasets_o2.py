@@ -19,7 +19,8 @@ PETITIONS = Dataset(
         ("signatures_count", "integer", "Nombre de signatures valides (signatures invalidées pour fraude exclues ; "
                                         "mis à jour au plus quelques minutes après chaque signature)"),
         ("threshold", "integer", "Seuil de signatures fixé à la publication, vide pour une pétition refusée", True),
-        ("threshold_reached_at", "date", "Date à laquelle le seuil a été atteint, vide sinon", True),
+        ("threshold_reached_at", "date", "Date à laquelle le seuil a été atteint (heure de Paris), vide sinon",
+         True),
         ("council_session", "date", "Date de la séance du Conseil de Paris où elle est inscrite, vide sinon", True),
         ("council_outcome", "string", "Réponse de la Ville (accepted : demande acceptée, partially_accepted : "
                                       "acceptée en partie, refused : refusée, under_study : mise à l'étude), vide "

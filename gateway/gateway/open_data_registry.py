@@ -68,11 +68,11 @@ IDEAS = Dataset(
         ("theme", "string", "Thème (code : cadre_de_vie, environnement, mobilites…)"),
         ("arrondissement", "integer", "Arrondissement concerné (1 à 20), vide pour tout Paris", True),
         ("status", "string", "Statut (submitted, under_review, forwarded, answered, not_retained, merged)"),
-        ("submitted_at", "date", "Date de dépôt"),
+        ("submitted_at", "date", "Date de dépôt (heure de Paris)"),
         ("supports_count", "integer", "Nombre de soutiens"),
         ("scheme", "string", "Dispositif vers lequel l'idée a été transmise (budget, petition…), vide sinon", True),
-        ("decided_at", "date", "Date de la transmission, de la réponse ou de la décision de ne pas la retenir, "
-                               "vide tant qu'elle est à l'étude", True),
+        ("decided_at", "date", "Date de la transmission, de la réponse ou de la décision de ne pas la retenir "
+                               "(heure de Paris), vide tant qu'elle est à l'étude", True),
     ),
     keywords=("participation citoyenne", "boîte à idées", "idées", "Paris"),
 )
@@ -84,15 +84,16 @@ CONSULTATIONS = Dataset(
     columns=(
         ("consultation_id", "uuid", "Identifiant de la consultation"),
         ("title", "string", "Titre de la consultation"),
-        ("opens_at", "date", "Date d'ouverture"),
-        ("closes_at", "date", "Date de clôture"),
+        ("opens_at", "date", "Date d'ouverture (heure de Paris)"),
+        ("closes_at", "date", "Date de clôture (heure de Paris)"),
         ("state", "string", "État à la date de l'export (upcoming : à venir, open : en cours, closed : terminée)"),
         ("proposals_count", "integer", "Nombre de propositions (hors amendements)"),
         ("contributions_count", "integer", "Nombre de contributions : propositions, commentaires, arguments et "
                                            "réponses aux questionnaires"),
         ("participants_count", "integer", "Nombre de personnes distinctes ayant proposé, commenté, argumenté ou "
                                           "répondu (comptes supprimés exclus)"),
-        ("synthesis_published_at", "date", "Date de publication de la synthèse, vide avant", True),
+        ("synthesis_published_at", "date", "Date de publication de la synthèse (heure de Paris), vide avant",
+         True),
         ("decision", "string", "Décision publiée avec la synthèse, vide avant", True),
     ),
     keywords=("participation citoyenne", "consultation", "concertation", "Paris"),

@@ -5,12 +5,14 @@ Anonymised: no account id, no pseudonym, no description, address, comment or arg
 anyone (an idea's title, unless moderation masked it; a consultation's title and published decision) and counts.
 Keyset paging on (created_at, id), both indexed, unique together and never changed: a page costs the same at the
 end of 100,000 rows as at the start (never OFFSET), and holds at most `limit` rows in memory. The aggregates of a
-page (an idea's decision date, a consultation's counts) are asked for that page's ids only.
+page (an idea's decision date, a consultation's counts) are asked for that page's ids only. Dates are Paris's days
+(domain/open_data.py), like the petitions' datasets.
 """
 import sqlalchemy as sa
 
 from .. import domain
 from ..domain import consultations as cd
+from ..domain.open_data import paris_day
 from ..models import (Argument, Consultation, Idea, Proposal, ProposalComment, QuestionnaireResponse,
                       StatusChange)
 from ..schemas.open_data import cursor_of
@@ -33,10 +35,6 @@ def page_statement(model, columns, after, limit):
     """The rows after `after` in (created_at, id) order, one more than `limit` (to tell whether a page follows)."""
     return (sa.select(model.id, model.created_at, *columns).where(_after(model, after))
             .order_by(model.created_at, model.id).limit(limit + 1))
-
-
-def _day(moment):
-    return aware(moment).date() if moment is not None else None
 
 
 class OpenData(UseCases):
@@ -63,9 +61,9 @@ class OpenData(UseCases):
             .group_by(StatusChange.idea_id)).all()) if rows else {}
         return {"rows": [{"idea_id": row.id, "title": None if row.hidden else row.title, "theme": row.theme,
                           "arrondissement": row.arrondissement, "status": row.status,
-                          "submitted_at": _day(row.created_at), "supports_count": row.supports_count or 0,
+                          "submitted_at": paris_day(row.created_at), "supports_count": row.supports_count or 0,
                           "scheme": row.scheme if row.status == domain.FORWARDED else None,
-                          "decided_at": _day(decided.get(row.id))} for row in rows],
+                          "decided_at": paris_day(decided.get(row.id))} for row in rows],
                 "next": following}
 
     def _consultations(self, after, limit) -> dict:
@@ -78,13 +76,13 @@ class OpenData(UseCases):
                          (Proposal, ProposalComment, Argument, QuestionnaireResponse)]
         participants = self._participants(ids)
         now = self.clock()
-        return {"rows": [{"consultation_id": row.id, "title": row.title, "opens_at": _day(row.opens_at),
-                          "closes_at": _day(row.closes_at),
+        return {"rows": [{"consultation_id": row.id, "title": row.title, "opens_at": paris_day(row.opens_at),
+                          "closes_at": paris_day(row.closes_at),
                           "state": cd.state(aware(row.opens_at), aware(row.closes_at), now),
                           "proposals_count": proposals.get(row.id, 0),
                           "contributions_count": sum(counts.get(row.id, 0) for counts in contributions),
                           "participants_count": participants.get(row.id, 0),
-                          "synthesis_published_at": _day(row.synthesis_published_at),
+                          "synthesis_published_at": paris_day(row.synthesis_published_at),
                           "decision": row.decision if row.synthesis_published_at is not None else None}
                          for row in rows],
                 "next": following}
