@@ -146,3 +146,38 @@ def test_a_direct_request_dossier_answer_tells_the_requester(config, peers, serv
     assert notice["subject"] == "Réponse à votre demande DEVE-2026-000124" and "granted" in notice["body"]
     [row] = store.rows("notifications")
     assert (row.account_id, row.link) == (CAMILLE, "/agir/dossiers/DEVE-2026-000124")
+
+
+SACHA = "c3b2a190-8e7d-4c6b-9a5f-4e3d2c1b0a99"
+SACHA_ACTOR = {"account_id": SACHA, "roles": ["citizen"]}
+
+
+def ideas_event(type_: str, actor: dict, **payload) -> dict:
+    return make_event(type=type_, version=1, producer="ideas", subject={"kind": "idea", "id": IDEA},
+                      payload={"idea_id": IDEA, **payload}, actor=actor, correlation_id="req-s", causation_id="req-s")
+
+
+def test_a_follower_s_space_and_e_mail_through_the_broker(config, peers, service, store):
+    """« Mon espace » on the wire: ideas' idea_followed puts the idea in the follower's space (its title read from
+    ideas), idea_status_changed tells them (by e-mail, their choice: one accounts.notify named by the event and
+    them), once; my_space answers the gateway's signed call and refuses an anonymous one."""
+    accounts, _ = peers
+    with signed_proxy("notifications", config, SACHA_ACTOR) as notifications:
+        notifications.set_preferences(SACHA_ACTOR, {"preferences": {"followed": "email"}})
+    followed = ideas_event("idea_followed", {"account_id": SACHA, "role": "citizen"})
+    assert deliver_and_wait(config, service, "space_idea_followed", followed) is True
+    changed = ideas_event("idea_status_changed", {"account_id": None, "role": "system"}, from_status="submitted",
+                          status="under_review", scheme=None, merged_into=None)
+    assert deliver_and_wait(config, service, "space_idea_status_changed", changed) is True
+    assert deliver_and_wait(config, service, "space_idea_status_changed", changed) is False  # redelivery
+    [notice] = accounts.notices
+    assert notice["account_ids"] == [SACHA] and notice["purpose"] == f"notifications.email#{SACHA}"
+    assert notice["event_id"] == changed["event_id"] and "« Des fontaines le long du canal »" in notice["body"]
+    with signed_proxy("notifications", config, SACHA_ACTOR) as notifications:
+        [item] = notifications.my_space(SACHA_ACTOR, {"limit": 10})["items"]
+        assert (item["title"], item["roles"], item["state_label"]) == (
+            "Des fontaines le long du canal", ["follower"], "À l'étude")
+    with signed_proxy("notifications", config) as notifications:
+        with pytest.raises(Exception) as refused:
+            notifications.my_space(None, {})
+        assert getattr(refused.value, "code", None) == "AUTHENTICATION_REQUIRED"
