@@ -1,7 +1,7 @@
 """Writes the manifests that are translations of other files of the repository, so that there is one source:
 
 - base/rabbitmq/identities.yaml: the Messaging Topology Operator's exchanges, users, permissions and topic
-  permissions, from deploy/rabbitmq/users.py (IDENTITIES, permissions(), rpc_topic_permissions(), exchanges());
+  permissions, from deploy/rabbitmq/users.py (IDENTITIES, permissions(), topic_permissions(), exchanges());
 - base/redis/users.acl: Redis's ACL file from deploy/redis/users.py (acl_file(), the exporter's `monitoring` user
   included), each password hash left as
   `#@<user>@`, which the Redis pods' base/redis/render-acl.sh replaces with the SHA-256 of the user's Secret (kustomize
@@ -54,7 +54,8 @@ def _resource_name(name: str) -> str:
 
 def rabbitmq_objects(users=None) -> list:
     """Exchanges, then for each identity its User (credentials from the Secret `hub-rabbitmq-<name>`, keys
-    `username` and `password`), Permission and TopicPermission on `nameko-rpc`."""
+    `username` and `password`), Permission and one TopicPermission per exchange: `nameko-rpc`'s keeps its name
+    `topic-permission-<name>`, the events exchanges' are `topic-permission-<name>-<source>-events`."""
     users = users or _users_module()
     objects = []
     for exchange in users.exchanges():
@@ -67,10 +68,11 @@ def rabbitmq_objects(users=None) -> list:
             "tags": [], "importCredentialsSecret": {"name": f"hub-rabbitmq-{name}"}}))
         objects.append(_object("Permission", f"permission-{name}", {
             "vhost": VHOST, "user": identity.name, "permissions": users.permissions(identity)}))
-        topic = users.rpc_topic_permissions(identity)
-        objects.append(_object("TopicPermission", f"topic-permission-{name}", {
-            "vhost": VHOST, "user": identity.name,
-            "permissions": {"exchange": topic["exchange"], "write": topic["write"], "read": topic["read"]}}))
+        for topic in users.topic_permissions(identity):
+            suffix = "" if topic["exchange"] == users.RPC_EXCHANGE else f"-{_resource_name(topic['exchange'])}"
+            objects.append(_object("TopicPermission", f"topic-permission-{name}{suffix}", {
+                "vhost": VHOST, "user": identity.name,
+                "permissions": {"exchange": topic["exchange"], "write": topic["write"], "read": topic["read"]}}))
     return objects
 
 

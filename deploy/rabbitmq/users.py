@@ -36,7 +36,9 @@ a publish (write) and of a binding (read) on a topic exchange. So each identity 
   replies (uuid routing keys) if it serves RPCs;
 - read (consume) only its own queues, and bind only to `nameko-rpc` (with its own `<service>.*` or a reply
   uuid: it cannot bind a queue of its own to another service's requests to read them) and to the events
-  exchanges of the services it listens to;
+  exchanges of the services it listens to, with an event type as the key: never a wildcard, and never one of
+  the personal events (`PERSONAL_EVENTS`, which name who follows, votes or signs what) unless it is
+  `notifications`, whose « Mon espace » they feed;
 - configure, write and read its own dead-letter, retry and requeue exchanges and queues. RabbitMQ checks a
   queue's dead-letter exchange when the queue is declared (write on it), so a service cannot make a queue of
   its own expire into another service's `requeue` exchange; it can publish only into its own queues there,
@@ -74,6 +76,16 @@ class Identity:
 
 SERVICES = ("accounts", "ideas", "budget", "petitions", "routing", "notifications")
 
+# Events that name a person next to what they took part in (docs/events.md, "Personal events"), by producer. Only
+# PERSONAL_EVENTS_READER may bind a queue to them. This script runs alone (it cannot import the services):
+# tests/contract/test_broker_users.py checks this against each service's events.PERSONAL_EVENTS.
+PERSONAL_EVENTS = {
+    "ideas": ("idea_followed", "idea_unfollowed"),
+    "budget": ("project_followed", "project_unfollowed", "ballots_recorded"),
+    "petitions": ("petition_sponsored", "petition_signatures_recorded"),
+}
+PERSONAL_EVENTS_READER = "notifications"
+
 # Who calls and listens to whom, as the services' code declares it (RpcProxy, event_handler, RpcPool);
 # tests/integration/test_broker_users.py checks this table against the code.
 IDENTITIES = (
@@ -85,7 +97,9 @@ IDENTITIES = (
     Identity("routing", calls=("accounts", "ideas"), standalone_proxy=True,
              listens_to=("accounts", "ideas", "budget", "petitions", "routing")),
     # tells people what happened to what they follow; sends its e-mails through accounts.notify
-    Identity("notifications", calls=("accounts", "ideas"), listens_to=("accounts", "ideas", "routing")),
+    # and keeps each person's « Mon espace » (the read model of what they took part in: personal events included)
+    Identity("notifications", calls=("accounts", "ideas", "budget", "petitions", "routing"),
+             listens_to=("accounts", "ideas", "routing", "budget", "petitions")),
     Identity("gateway", calls=SERVICES, serves=False, standalone_proxy=True),
 )
 
@@ -141,6 +155,28 @@ def rpc_topic_permissions(identity: Identity) -> dict:
         bound.append(UUID)
     return {"exchange": RPC_EXCHANGE, "write": _alternatives(published or ["(?!)"]),
             "read": _alternatives(bound or ["(?!)"])}
+
+
+def event_topic_permissions(identity: Identity) -> list:
+    """Routing keys on each `<source>.events` it publishes to or listens to, one topic permission per exchange
+    (RabbitMQ keeps one per user, vhost and exchange; an exchange without one allows every key):
+    - write: every key on its own exchange (its outbox publishes each of its types), none on another's (which
+      `permissions` already refuses);
+    - read, i.e. the key of a binding: an event type, never a wildcard (`#` would take them all), and none of
+      the source's personal events unless it is PERSONAL_EVENTS_READER."""
+    sources = ([identity.name] if identity.serves else []) + list(identity.listens_to)
+    rules = []
+    for source in [service for service in SERVICES if service in sources]:
+        personal = [] if identity.name == PERSONAL_EVENTS_READER else PERSONAL_EVENTS.get(source, ())
+        excluded = rf"(?!({'|'.join(re.escape(event) for event in personal)})$)" if personal else ""
+        rules.append({"exchange": f"{source}.events", "write": ".*" if source == identity.name else "^((?!))$",
+                      "read": f"^{excluded}{NAME}$"})
+    return rules
+
+
+def topic_permissions(identity: Identity) -> list:
+    """Every topic permission of the identity: `nameko-rpc`'s, then its events exchanges'."""
+    return [rpc_topic_permissions(identity)] + event_topic_permissions(identity)
 
 
 def exchanges() -> list:
@@ -208,10 +244,12 @@ def apply(management: Management, vhost: str, passwords: dict, identities=IDENTI
     for identity in identities:
         user = quote(user_prefix + identity.name)
         management.put(f"users/{user}", {"password": passwords[identity.name], "tags": ""})
+        # each PUT replaces the topic permission on one exchange in one step (deleting first would leave a moment
+        # without any: no topic permission means every routing key). They come before the permissions, so that a
+        # new right to read an events exchange never exists without the limit on its keys.
+        for topic in topic_permissions(identity):
+            management.put(f"topic-permissions/{vh}/{user}", topic)
         management.put(f"permissions/{vh}/{user}", permissions(identity))
-        # replaces the user's topic permissions on nameko-rpc in one step (deleting first would leave a moment
-        # without any: no topic permission means every routing key)
-        management.put(f"topic-permissions/{vh}/{user}", rpc_topic_permissions(identity))
 
 
 def remove(management: Management, vhost: str, identities=IDENTITIES, user_prefix: str = ""):
@@ -228,7 +266,7 @@ def main(argv=None):
     if args.command == "show":
         for identity in IDENTITIES:
             print(json.dumps({"user": identity.name, **permissions(identity),
-                              "topic": rpc_topic_permissions(identity)}, indent=2))
+                              "topic": topic_permissions(identity)}, indent=2))
         return
     management = Management(os.environ.get("RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672"),
                             os.environ.get("RABBITMQ_ADMIN_USER", "guest"), secret("RABBITMQ_ADMIN_PASSWORD"))

@@ -38,7 +38,9 @@ def check_broker(objects: list, users) -> list:
     each process connects as its own user to the vhost."""
     problems = []
     permissions = {p["spec"]["user"]: p["spec"] for p in by_kind(objects, "Permission").values()}
-    topics = {p["spec"]["user"]: p["spec"] for p in by_kind(objects, "TopicPermission").values()}
+    topics = {}  # user -> exchange -> spec (RabbitMQ keeps one topic permission per user and exchange)
+    for item in by_kind(objects, "TopicPermission").values():
+        topics.setdefault(item["spec"]["user"], {})[item["spec"]["permissions"]["exchange"]] = item["spec"]
     secrets = {u["spec"].get("importCredentialsSecret", {}).get("name") for u in by_kind(objects, "User").values()}
     for identity in users.IDENTITIES:
         if f"hub-rabbitmq-{identity.name}" not in secrets:
@@ -46,10 +48,12 @@ def check_broker(objects: list, users) -> list:
         granted = permissions.pop(identity.name, None)
         if granted is None or granted["vhost"] != VHOST or granted["permissions"] != users.permissions(identity):
             problems.append(f"RabbitMQ user {identity.name!r}: its Permission differs from deploy/rabbitmq/users.py's")
-        topic = topics.pop(identity.name, None)
-        expected = users.rpc_topic_permissions(identity)
-        if topic is None or topic["vhost"] != VHOST or topic["permissions"] != expected:
-            problems.append(f"RabbitMQ user {identity.name!r}: its TopicPermission differs from users.py's")
+        granted_topics = topics.pop(identity.name, {})
+        expected = {topic["exchange"]: topic for topic in users.topic_permissions(identity)}
+        if set(granted_topics) != set(expected) or any(
+                spec["vhost"] != VHOST or spec["permissions"] != expected[exchange]
+                for exchange, spec in granted_topics.items()):
+            problems.append(f"RabbitMQ user {identity.name!r}: its TopicPermissions differ from users.py's")
     for user, granted in permissions.items():
         if any(regex != "^$" for regex in granted["permissions"].values()):
             problems.append(f"RabbitMQ user {user!r} is not in deploy/rabbitmq/users.py but has rights on the vhost")

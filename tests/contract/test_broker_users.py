@@ -39,6 +39,26 @@ def service_class(package: str):
                 and value.__module__ == module.__name__)
 
 
+def handlers_of(package: str) -> list:
+    container = ServiceContainer(service_class(package), {"AMQP_URI": "memory://"})
+    return [entrypoint for entrypoint in container.entrypoints if isinstance(entrypoint, EventHandler)]
+
+
+def emitted_types(service: str) -> set:
+    """The event types a service's events.py declares (its outbox publishes them as routing keys)."""
+    module = importlib.import_module(f"{service}.events")
+    return {value for name, value in vars(module).items()
+            if name.isupper() and isinstance(value, str) and re.fullmatch(r"[a-z]+(_[a-z]+)+", value)}
+
+
+def topic_rules(identity) -> dict:
+    """exchange -> the identity's topic permission on it."""
+    rules = users.topic_permissions(identity)
+    by_exchange = {rule["exchange"]: rule for rule in rules}
+    assert len(by_exchange) == len(rules), "RabbitMQ keeps one topic permission per exchange"
+    return by_exchange
+
+
 def broker_needs(package: str) -> tuple:
     """(services it calls over RpcProxy, services whose events it handles, its event handlers' queue names)."""
     container = ServiceContainer(service_class(package), {"AMQP_URI": "memory://"})
@@ -118,3 +138,53 @@ def test_each_service_may_use_its_own_dead_letters_and_retries_only(package):
     gateway = users.permissions(TABLE["gateway"])
     assert not any(re.fullmatch(gateway[kind], name) for kind in ("configure", "write", "read")
                    for name in dead_letter_names(package))
+
+
+# --- personal events ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("service", users.SERVICES)
+def test_the_personal_events_are_each_producers(service):
+    """users.py cannot import the services: its copy must be theirs (an event missing here would be readable)."""
+    declared = getattr(importlib.import_module(f"{service}.events"), "PERSONAL_EVENTS", frozenset())
+    assert set(users.PERSONAL_EVENTS.get(service, ())) == set(declared)
+    assert set(declared) <= emitted_types(service)
+    assert set(users.PERSONAL_EVENTS) <= set(users.SERVICES)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_only_notifications_may_bind_to_personal_events_and_nobody_to_a_wildcard(name):
+    identity, rules = TABLE[name], topic_rules(TABLE[name])
+    for source in identity.listens_to:
+        read = rules[f"{source}.events"]["read"]
+        for event_type in emitted_types(source):
+            personal = event_type in users.PERSONAL_EVENTS.get(source, ())
+            allowed = name == users.PERSONAL_EVENTS_READER or not personal
+            assert bool(re.fullmatch(read, event_type)) == allowed, (name, source, event_type)
+        for key in ("#", "*", "idea_followed.#", "*.idea_followed", "#.x", "", "idea_followed idea_submitted"):
+            assert not re.fullmatch(read, key), (name, source, key)
+    personal_sources = [source for source in users.PERSONAL_EVENTS if source in identity.listens_to]
+    if name == users.PERSONAL_EVENTS_READER:
+        assert personal_sources == list(users.PERSONAL_EVENTS)  # « Mon espace » reads them all
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_handler_of_the_code_may_bind_its_event(package):
+    """The topic permissions never refuse a subscription the code has (the service would fail at start)."""
+    rules = topic_rules(TABLE[package])
+    for handler in handlers_of(package):
+        assert re.fullmatch(rules[f"{handler.source_service}.events"]["read"], handler.event_type), (
+            package, handler.source_service, handler.event_type)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_an_identity_publishes_every_type_on_its_own_events_and_none_elsewhere(name):
+    identity, rules = TABLE[name], topic_rules(TABLE[name])
+    listened = {f"{source}.events" for source in identity.listens_to}
+    own = {f"{name}.events"} if identity.serves else set()
+    assert set(rules) == {users.RPC_EXCHANGE} | listened | own
+    for exchange, rule in rules.items():
+        if exchange == users.RPC_EXCHANGE:
+            continue
+        source = exchange.removesuffix(".events")
+        for event_type in emitted_types(source):
+            assert bool(re.fullmatch(rule["write"], event_type)) == (exchange in own), (name, exchange, event_type)

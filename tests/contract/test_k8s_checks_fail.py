@@ -84,6 +84,9 @@ def test_wrong_infrastructure_users_are_reported(production, packages, rabbitmq_
     broken = copy.deepcopy(production)
     checks.by_kind(broken, "Permission")["permission-budget"]["spec"]["permissions"]["read"] = ".*"
     checks.by_kind(broken, "Permission")["permission-keda"]["spec"]["permissions"]["write"] = ".*"
+    # routing could then bind a queue to the personal events (ideas' idea_followed)
+    checks.by_kind(broken, "TopicPermission")["topic-permission-routing-ideas-events"]["spec"]["permissions"][
+        "read"] = ".*"
     env = checks.hub_container(_deployment(broken, "ideas"))["env"]
     for variable in env:
         if variable["name"] == "HUB_REDIS_URL":
@@ -94,6 +97,7 @@ def test_wrong_infrastructure_users_are_reported(production, packages, rabbitmq_
     checks.by_kind(broken, "Database")["hub-postgres-routing"]["spec"]["owner"] = "accounts"
     assert _mention(wiring.check_broker(broken, rabbitmq_users), "'budget'", "Permission")
     assert _mention(wiring.check_broker(broken, rabbitmq_users), "'keda'", "rights")
+    assert _mention(wiring.check_broker(broken, rabbitmq_users), "'routing'", "TopicPermissions")
     assert _mention(wiring.check_redis(broken, deploy_module("redis")), "ideas", "own user")
     assert _mention(wiring.check_redis(broken, deploy_module("redis")), "gateway", "master 'hub'")
     redis = checks.by_kind(broken, "StatefulSet")["hub-redis"]["spec"]["template"]["spec"]

@@ -301,3 +301,48 @@ def test_a_service_runs_its_quorum_queues_retries_and_dead_letters_under_its_own
         assert run_dead_letters("budget", purge, io.StringIO(), DeadLetterQueue("budget", broker.uri("budget"))) == 0
     finally:
         container.stop()
+
+
+# --- personal events: only notifications binds them (topic permissions on `<source>.events`) -----------------
+
+def bind_handler_queue(source: str, event_type: str, service: str, key: str = None):
+    """What nameko does for `@event_handler(source, event_type)` of `service`: its own queue, bound with the type."""
+    def bind(channel):
+        queue = f"evt-{source}-{event_type}--{service}.on_{event_type}"
+        channel.queue_declare(queue, exclusive=True)
+        channel.queue_bind(queue, f"{source}.events", key if key is not None else event_type)
+    return bind
+
+
+def test_only_notifications_binds_a_queue_to_personal_events(broker):
+    for source, personal in users.PERSONAL_EVENTS.items():
+        for event_type in personal:
+            assert refused(broker, "notifications", bind_handler_queue(source, event_type, "notifications")) == ""
+            # routing listens to the three producers: their other events, yes; who follows or signs what, no
+            assert "ACCESS_REFUSED" in refused(broker, "routing", bind_handler_queue(source, event_type, "routing"))
+    assert refused(broker, "routing", bind_handler_queue("ideas", "idea_submitted", "routing")) == ""
+    assert refused(broker, "notifications", bind_handler_queue("ideas", "idea_submitted", "notifications")) == ""
+    # nor through a wildcard, which would take the personal events with the rest
+    for key in ("#", "*", "idea_#"):
+        assert "ACCESS_REFUSED" in refused(broker, "routing", bind_handler_queue("ideas", "any", "routing", key))
+    # a producer that listens to itself is no exception: budget reads its own ballots_recorded through no queue
+    assert "ACCESS_REFUSED" in refused(broker, "budget", bind_handler_queue("budget", "ballots_recorded", "budget"))
+    assert refused(broker, "budget", bind_handler_queue("budget", "project_submitted", "budget")) == ""
+
+
+def test_no_identity_routes_personal_events_through_an_exchange_of_its_own(broker):
+    """An exchange-to-exchange binding (into routing.events, which routing may write) is checked the same way."""
+    def bind_exchange(key):
+        return lambda channel: channel.exchange_bind("routing.events", "ideas.events", key)
+    assert "ACCESS_REFUSED" in refused(broker, "routing", bind_exchange("idea_followed"))
+    assert "ACCESS_REFUSED" in refused(broker, "routing", bind_exchange("#"))
+    assert refused(broker, "routing", bind_exchange("idea_submitted")) == ""
+
+
+def test_a_producer_still_publishes_its_personal_events_and_only_on_its_own_exchange(broker):
+    event = amqp.Message("{}", content_type="application/json")
+    assert refused(broker, "ideas", lambda channel: channel.basic_publish(event, "ideas.events", "idea_followed")) == ""
+    assert refused(broker, "budget", lambda channel: channel.basic_publish(
+        event, "budget.events", "ballots_recorded")) == ""
+    assert "ACCESS_REFUSED" in refused(
+        broker, "notifications", lambda channel: channel.basic_publish(event, "ideas.events", "idea_followed"))
