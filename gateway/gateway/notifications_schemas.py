@@ -87,3 +87,55 @@ class PreferencesUpdateSchema(Schema):
                                                  "catégorie ou un canal inconnu : 400, rien n'est changé",
                                   "properties": {category: {"type": "string", "enum": list(CHANNEL_CODES)}
                                                  for category in CATEGORY_CODES}})
+
+
+# --- « Mon espace » (issue 15 §2): GET /api/v1/me/space, the notifications service's my_space ---------------------
+
+SPACE_KINDS = ("idea", "contribution", "budget_project", "ballot", "petition", "dossier")
+SPACE_ROLES = ("author", "follower", "contributor", "carrier", "voter", "sponsor", "signer", "requester")
+SPACE_LIMIT_MAX, SPACE_LIMIT_DEFAULT = 100, 50
+SPACE_CURSOR_MAX = 300  # the service's cursors are far shorter; anything longer is none of its
+
+
+class MySpaceQuerySchema(Schema):
+    limit = fields.Integer(load_default=SPACE_LIMIT_DEFAULT, validate=validate.Range(min=1, max=SPACE_LIMIT_MAX),
+                           metadata={"description": "Éléments par page, de 1 à 100 (50 par défaut)"})
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=SPACE_CURSOR_MAX), metadata={
+                               "description": "Le `next_cursor` de la page précédente (opaque) ; absent pour la "
+                                              "première page. Un curseur qui n'est pas du service : 400"})
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SPACE_KINDS), metadata={
+        "description": "Un seul type d'élément (les onglets de la page) ; absent : tous"})
+
+
+class SpaceItemSchema(Schema):
+    kind = fields.String(metadata={"description": "idea, contribution (une consultation où vous avez contribué), "
+                                                  "budget_project, ballot (votre vote d'un budget participatif), "
+                                                  "petition ou dossier (une demande « Agir »)",
+                                   "enum": list(SPACE_KINDS)})
+    id = fields.String(metadata={"description": "L'identifiant de l'élément (la référence d'un dossier ; le cycle "
+                                                "d'un vote)"})
+    title = fields.String(metadata={"description": "Vide tant que le service ne le connaît pas encore"})
+    roles = fields.List(fields.String(metadata={"enum": list(SPACE_ROLES)}), metadata={
+        "description": "Vos rôles, triés : author, follower, contributor, carrier, voter, sponsor, signer, requester"})
+    state = fields.String(metadata={"description": "Le code de l'état de l'élément (statut de l'idée, du projet…)"})
+    state_label = fields.String(metadata={"description": "Cet état, en français"})
+    detail = fields.String(metadata={"description": "Une précision en français (début de la réponse, fusion…), "
+                                                    "ou vide"})
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "Des nombres utiles, ou vide : {signatures, threshold} d'une pétition, {contributions} (les "
+                       "vôtres) d'une consultation"})
+    link = fields.String(metadata={"description": "Le chemin de sa page dans le hub, commençant par /"})
+    updated_at = WireDateTime(metadata={"description": "Le dernier changement de l'élément ou de votre part"})
+
+
+class MySpaceSchema(Schema):
+    items = fields.List(fields.Nested(SpaceItemSchema), metadata={
+        "description": "Le dernier changement d'abord (puis par type et identifiant)"})
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "À passer en `cursor` pour la page suivante ; null à la dernière page"})
+    has_more = fields.Boolean()
+    kinds = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "Combien d'éléments de chaque type vous avez (tous les types, 0 compris)",
+        "properties": {kind: {"type": "integer", "minimum": 0} for kind in SPACE_KINDS},
+        "required": list(SPACE_KINDS)})

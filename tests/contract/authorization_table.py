@@ -124,6 +124,8 @@ TABLE = {
            "GET /notifications", "POST /notifications/tout-lire", "GET /notifications/preferences",
            "POST /notifications/preferences", "GET /api/v1/me/notifications", "POST /api/v1/me/notifications/read",
            "GET /api/v1/me/notification-preferences", "PUT /api/v1/me/notification-preferences",
+           # « Mon espace »: one's own space (the notifications service lists the session's person's only)
+           "GET /mon-espace", "GET /api/v1/me/space",
            "POST /api/v1/ideas", "POST /api/v1/ideas/<idea_id>/comments", "POST /api/v1/ideas/<idea_id>/follow",
            "DELETE /api/v1/ideas/<idea_id>/follow", "POST /api/v1/ideas/<idea_id>/reports",
            "POST /api/v1/ideas/<idea_id>/supports", "DELETE /api/v1/ideas/<idea_id>/supports",

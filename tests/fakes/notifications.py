@@ -1,7 +1,11 @@
 """The notifications service as the gateway calls it (issue 15's contract, the service's schemas in
 services/notifications/notifications/): each person's
-notifications newest first, their unread count, their preferences per category × channel, and one-click unsubscribe
-tokens. Answers have exactly the contract's fields; each call is recorded (`RecordingFake`)."""
+notifications newest first, their unread count, their preferences per category × channel, one-click unsubscribe
+tokens, and each person's « Mon espace » (contract §C: what they took part in, newest change first, a keyset cursor).
+Answers have exactly the contract's fields; each call is recorded (`RecordingFake`)."""
+import base64
+import binascii
+import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -20,6 +24,14 @@ DEFAULTS = {"my_ideas": "email", "followed": "digest", "my_projects": "email", "
 BAD_TOKEN = "Lien de désabonnement invalide : il a peut-être été coupé ou modifié. Choisissez vos préférences " \
             "de notification depuis votre compte."
 PER_PAGE_MAX = 50
+# « Mon espace » (contract §C): the kinds of item, in the order the tabs list them, and the page's bounds
+SPACE_KINDS = ("idea", "contribution", "budget_project", "ballot", "petition", "dossier")
+SPACE_ROLES = ("author", "follower", "contributor", "carrier", "voter", "sponsor", "signer", "requester")
+SPACE_LIMIT_MAX, SPACE_LIMIT_DEFAULT = 100, 50
+SPACE_LINKS = {"idea": "/idees/{id}", "contribution": "/consultations/{id}", "budget_project":
+               "/budget-participatif/projets/{id}", "ballot": "/budget-participatif/{id}/vote/recu",
+               "petition": "/petitions/{id}", "dossier": "/agir/dossiers/{id}"}
+BAD_CURSOR = "Curseur invalide : reprenez la liste depuis le début."
 
 
 def _signed_in(actor) -> str:
@@ -38,6 +50,7 @@ class FakeNotifications(RecordingFake):
         self.notifications = {}
         self.preferences = {}
         self.tokens = {}
+        self.spaces = {}  # account id -> its « Mon espace » items, each as the service lists it
 
     def add(self, account_id: str, title="Votre idée a été transmise", *, category="my_ideas",
             body="Votre idée « Des fontaines » a été transmise au budget participatif.", link=None,
@@ -51,6 +64,20 @@ class FakeNotifications(RecordingFake):
                         "read_at": created_at.isoformat() if read else None}
         kept.append(notification)
         return notification
+
+    def add_space_item(self, account_id: str, kind="idea", title="Des fontaines le long du canal", *,
+                       item_id=None, roles=("author",), state="published", state_label="Publiée", detail="",
+                       counts=None, link=None, updated_at: datetime = None) -> dict:
+        """Store one item of `account_id`'s space (newer than the others unless `updated_at` says)."""
+        kept = self.spaces.setdefault(account_id, [])
+        assert kind in SPACE_KINDS and set(roles) <= set(SPACE_ROLES), (kind, roles)
+        item_id = item_id or (f"DEVE-2026-{len(kept) + 1:06d}" if kind == "dossier" else str(uuid.uuid4()))
+        updated_at = updated_at or datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc) + timedelta(minutes=len(kept))
+        item = {"kind": kind, "id": item_id, "title": title, "roles": sorted(roles), "state": state,
+                "state_label": state_label, "detail": detail, "counts": dict(counts or {}),
+                "link": link or SPACE_LINKS[kind].format(id=item_id), "updated_at": updated_at.isoformat()}
+        kept.append(item)
+        return item
 
     def token_for(self, account_id: str, category: str) -> str:
         """A token as the service would sign it for this person and category."""
@@ -125,6 +152,33 @@ class FakeNotifications(RecordingFake):
         return {"category": category, "label": CATEGORIES[category]}
 
     @answers
+    def my_space(self, actor, data):
+        account_id = _signed_in(actor)
+        limit, kind, cursor = data.get("limit", SPACE_LIMIT_DEFAULT), data.get("kind"), data.get("cursor")
+        errors = {}
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= SPACE_LIMIT_MAX:
+            errors["limit"] = [f"Nombre entier de 1 à {SPACE_LIMIT_MAX} attendu."]
+        if kind is not None and kind not in SPACE_KINDS:
+            errors["kind"] = ["Type inconnu."]
+        after = None if cursor is None else _space_position(cursor)
+        if after is False:
+            errors["cursor"] = [BAD_CURSOR]
+        if errors:
+            raise InvalidInput(details=errors)
+        items = self.spaces.get(account_id, ())
+        # newest change first, then kind, then id: the keyset the cursor carries
+        ordered = sorted((item for item in items if kind is None or item["kind"] == kind),
+                         key=lambda item: (-datetime.fromisoformat(item["updated_at"]).timestamp(), item["kind"],
+                                           item["id"]))
+        if after is not None:
+            ordered = [item for item in ordered if _space_key(item) > after]
+        page = ordered[:limit]
+        has_more = len(ordered) > limit
+        return {"items": [json.loads(json.dumps(item)) for item in page],
+                "next_cursor": _space_cursor(page[-1]) if has_more else None, "has_more": has_more,
+                "kinds": {name: sum(1 for item in items if item["kind"] == name) for name in SPACE_KINDS}}
+
+    @answers
     def export_personal_data(self, account_id):
         return {"preferences": self._preferences_of(account_id)["preferences"],
                 "notifications": list(self.notifications.get(account_id, ()))}
@@ -133,3 +187,26 @@ class FakeNotifications(RecordingFake):
     def reference_data(self):
         return {"categories": [{"code": code, "label": label} for code, label in CATEGORIES.items()],
                 "channels": [{"code": code, "label": label} for code, label in CHANNELS.items()]}
+
+
+def _space_key(item: dict) -> tuple:
+    return -datetime.fromisoformat(item["updated_at"]).timestamp(), item["kind"], item["id"]
+
+
+def _space_cursor(item: dict) -> str:
+    """Opaque to the gateway, as the service's: the last item's place in the order."""
+    text = json.dumps([item["updated_at"], item["kind"], item["id"]])
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _space_position(cursor) -> tuple | bool:
+    """The place a cursor names, or False for anything this fake did not make."""
+    if not isinstance(cursor, str) or not 1 <= len(cursor) <= 300:
+        return False
+    try:
+        updated_at, kind, item_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not (isinstance(kind, str) and isinstance(item_id, str)):
+            return False
+        return _space_key({"updated_at": updated_at, "kind": kind, "id": item_id})
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        return False

@@ -1,7 +1,7 @@
 """The signed-in person's notifications and their preferences (the notifications service, issue 15)."""
 from flask import Blueprint
 
-from .. import actors, notifications_schemas as schemas, remote, unread_notifications
+from .. import actors, my_space as space, notifications_schemas as schemas, remote, unread_notifications
 from ..auth import login_required
 from ..openapi import endpoint
 
@@ -43,3 +43,13 @@ def get_preferences():
           response=schemas.PreferencesSchema, auth=True, tag="notifications")
 def set_preferences(data):
     return remote.call("notifications", "set_preferences", actors.actor(), data)
+
+
+@bp.get("/me/space")
+@login_required
+@endpoint("Mon espace : ce à quoi je participe (idées, consultations, projets, votes, pétitions, demandes)",
+          query=schemas.MySpaceQuerySchema, response=schemas.MySpaceSchema, auth=True, tag="notifications")
+def my_space(data):
+    """Le dernier changement d'abord ; `next_cursor` donne la page suivante. Ce sont toujours les éléments du
+    compte connecté : aucun paramètre ne désigne une autre personne."""
+    return space.fetch(data)

@@ -5,7 +5,7 @@ from hubkit.errors import HubError
 
 from .. import auth, unread_notifications
 from . import (account, act, backoffice, budget, consultation_editor, consultations, formatting, highlighting, home,
-               hub_status, ideas, notifications, open_data, petitions, profile, routing)
+               hub_status, ideas, my_space, notifications, open_data, petitions, profile, routing)
 from .forms import Form
 
 
@@ -33,6 +33,7 @@ def register_pages(app):
     app.register_blueprint(routing.bp)
     app.register_blueprint(budget.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(my_space.bp)
     app.register_blueprint(open_data.bp)
     app.register_blueprint(act.bp)
     app.jinja_env.filters.update(formatting.FILTERS)
