@@ -129,7 +129,7 @@ class SpaceItemSchema(Schema):
     updated_at = WireDateTime(metadata={"description": "Le dernier changement de l'élément ou de votre part"})
 
 
-class MySpaceSchema(Schema):
+class MySpacePageSchema(Schema):
     items = fields.List(fields.Nested(SpaceItemSchema), metadata={
         "description": "Le dernier changement d'abord (puis par type et identifiant)"})
     next_cursor = fields.String(allow_none=True, metadata={

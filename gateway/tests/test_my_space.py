@@ -298,10 +298,10 @@ def test_the_openapi_documents_the_space(client, space):
     document = client.get("/api/v1/openapi.json").json
     operation = document["paths"]["/api/v1/me/space"]["get"]
     assert operation["tags"] == ["notifications"] and operation["security"] == [{"bearer": []}]
-    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/MySpace")
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/MySpacePage")
     assert {"400", "401", "503"} <= set(operation["responses"])
     assert {parameter["name"] for parameter in operation["parameters"]} == {"limit", "cursor", "kind"}
     kind = next(parameter for parameter in operation["parameters"] if parameter["name"] == "kind")
     assert [value for value in kind["schema"]["enum"] if value is not None] == list(KINDS)
-    kinds = document["components"]["schemas"]["MySpace"]["properties"]["kinds"]
+    kinds = document["components"]["schemas"]["MySpacePage"]["properties"]["kinds"]
     assert kinds["required"] == list(KINDS) and kinds["additionalProperties"] is False

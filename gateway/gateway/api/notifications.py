@@ -48,7 +48,7 @@ def set_preferences(data):
 @bp.get("/me/space")
 @login_required
 @endpoint("Mon espace : ce à quoi je participe (idées, consultations, projets, votes, pétitions, demandes)",
-          query=schemas.MySpaceQuerySchema, response=schemas.MySpaceSchema, auth=True, tag="notifications")
+          query=schemas.MySpaceQuerySchema, response=schemas.MySpacePageSchema, auth=True, tag="notifications")
 def my_space(data):
     """Le dernier changement d'abord ; `next_cursor` donne la page suivante. Ce sont toujours les éléments du
     compte connecté : aucun paramètre ne désigne une autre personne."""
