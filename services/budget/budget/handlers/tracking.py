@@ -10,10 +10,14 @@ Each change emits `project_status_changed`; its handler e-mails the project's fo
 and carriers through accounts.notify.
 
 Following: « ajouter à mes favoris » (favorite) and « je m'associe au projet » (associate), each once per account;
-following again or unfollowing what one does not follow changes nothing (idempotent).
+following again or unfollowing what one does not follow changes nothing (idempotent). The personal events
+`project_followed` / `project_unfollowed` (events.PERSONAL_EVENTS) say when the account starts following the project
+(its first kind) and stops (its last kind goes): a person's space knows followers, not kinds, so a second kind, a
+second follow or an unfollow of what one does not follow emits nothing.
 """
 import sqlalchemy as sa
 from hubkit.errors import Conflict, NotFound
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import domain, events
 from ..models import Carrier, Follow, Project, StatusChange
@@ -54,19 +58,45 @@ class Tracking(UseCases):
 
     def follow_project(self, actor: dict, command: dict) -> dict:
         project = self._followable(command["project_id"])
-        account_id = str(actor["account_id"])
-        exists = self.session.get(Follow, (project.id, account_id, command["kind"]))
-        if exists is None:
-            self.session.add(Follow(project_id=project.id, account_id=account_id, kind=command["kind"],
-                                    created_at=self.clock()))
-            self.session.flush()
-        return self._follow_state(project.id, command["kind"], True)
+        account_id, kind = str(actor["account_id"]), command["kind"]
+        kinds = self._kinds_followed(project.id, account_id)
+        if kind not in kinds:
+            inserted = self._inserted(project.id, account_id, kind)
+            if inserted and not kinds:  # the account's first kind of follow: it now follows the project
+                self._emit_follow(events.PROJECT_FOLLOWED, project, account_id)
+        return self._follow_state(project.id, kind, True)
 
     def unfollow_project(self, actor: dict, command: dict) -> dict:
         project = self._followable(command["project_id"])
-        self.session.execute(sa.delete(Follow).where(Follow.project_id == project.id, Follow.kind == command["kind"],
-                                                     Follow.account_id == str(actor["account_id"])))
-        return self._follow_state(project.id, command["kind"], False)
+        account_id, kind = str(actor["account_id"]), command["kind"]
+        kinds = self._kinds_followed(project.id, account_id)
+        if kind in kinds:
+            deleted = self.session.execute(sa.delete(Follow).where(
+                Follow.project_id == project.id, Follow.kind == kind, Follow.account_id == account_id)).rowcount
+            if deleted and kinds == {kind}:  # the account's last kind of follow went: it no longer follows
+                self._emit_follow(events.PROJECT_UNFOLLOWED, project, account_id)
+        return self._follow_state(project.id, kind, False)
+
+    def _kinds_followed(self, project_id: str, account_id: str) -> set:
+        """The kinds of follow the account has on the project, its rows locked (PostgreSQL): of two changes of one
+        account's follows at once, the second sees what the first left, so « the last kind went » is said once."""
+        return set(self.session.execute(sa.select(Follow.kind).where(
+            Follow.project_id == project_id, Follow.account_id == account_id).with_for_update()).scalars())
+
+    def _inserted(self, project_id: str, account_id: str, kind: str) -> bool:
+        """The follow row, unless the same account's same follow is being written at the same moment (a double
+        click): that one is kept and its request emits the event; no error either way."""
+        dialect = postgresql if self._postgresql() else sqlite
+        table = Follow.__table__
+        return self.session.execute(dialect.insert(table).values(
+            project_id=project_id, account_id=account_id, kind=kind, created_at=self.clock()).on_conflict_do_nothing(
+            index_elements=["project_id", "account_id", "kind"]).returning(table.c.kind)).first() is not None
+
+    def _emit_follow(self, event_type: str, project: Project, account_id: str):
+        """A personal event (events.PERSONAL_EVENTS): only the notifications service may read it on the broker."""
+        self.uow.emit(event_type, events.project_subject(project.id),
+                      {"cycle_id": project.cycle_id, "project_id": project.id},
+                      actor=events.actor(account_id, "citizen"))
 
     def _followable(self, project_id) -> Project:
         project = self.session.get(Project, str(project_id))

@@ -10,10 +10,11 @@ exactly those of one ballot at a time, in the batch's order: a voter's last ball
 the whole batch: one SELECT ... FOR UPDATE of the existing ballots, one multi-row INSERT ... ON CONFLICT DO
 NOTHING RETURNING of the new ones (a voter whose first ballot another transaction is writing at the same moment
 gets 409 BALLOT_IN_PROGRESS, as before), one UPDATE of the replaced ones, the choices, the replaced receipts, the
-paper ballots the online ones supersede, the live counts' differences (one upsert: vote_counts.py), and one
-anonymous `ballot_cast` per cycle of the batch (its `count` the ballots it stands for). On PostgreSQL each of
-these is ONE statement whatever the batch's size (unnest of arrays, or = ANY(array), each array ONE text
-parameter: a cached statement, no per-row work in the driver).
+paper ballots the online ones supersede, the live counts' differences (one upsert: vote_counts.py), one
+anonymous `ballot_cast` per cycle of the batch (its `count` the ballots it stands for) and, next to it, one personal
+`ballots_recorded` naming the cycle's voters of the batch (events.PERSONAL_EVENTS: no choice, sector nor receipt).
+On PostgreSQL each of these is ONE statement whatever the batch's size (unnest of arrays, or = ANY(array), each
+array ONE text parameter: a cached statement, no per-row work in the driver).
 """
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -147,17 +148,24 @@ class Voting(UseCases):
         return outcomes
 
     def _emit_cast(self, entries: list, written: dict):
-        """One anonymous `ballot_cast` per cycle of the batch, `count` the ballots it stands for, with the ids of
-        its first ballot: the outbox, the envelopes and the broker see one event per batch, not one per ballot."""
+        """Per cycle of the batch, one anonymous `ballot_cast`, `count` the ballots it stands for, and one personal
+        `ballots_recorded` naming the accounts whose ballot was recorded or replaced (nothing of what they chose),
+        both with the ids of the cycle's first ballot: the outbox, the envelopes and the broker see two events per
+        batch, not one per ballot."""
         by_cycle = {}
-        for (cycle_id, _account_id), voter in written.items():
-            by_cycle.setdefault(cycle_id, []).extend(vote.index for vote in voter.votes)
-        for cycle_id, indexes in by_cycle.items():
+        for (cycle_id, account_id), voter in written.items():
+            indexes, account_ids = by_cycle.setdefault(cycle_id, ([], []))
+            indexes.extend(vote.index for vote in voter.votes)
+            account_ids.append(account_id)
+        for cycle_id, (indexes, account_ids) in by_cycle.items():
             item = entries[min(indexes)][0]
             with batching.bound(item) if item is not None else nullcontext():
                 self.uow.emit(events.BALLOT_CAST, events.cycle_subject(cycle_id),
                               {"cycle_id": cycle_id, "channel": domain.ONLINE, "count": len(indexes)},
                               actor=events.ANONYMOUS_VOTER)
+                for named in events.account_id_chunks(account_ids):  # one chunk: a batch holds 500 ballots at most
+                    self.uow.emit(events.BALLOTS_RECORDED, events.cycle_subject(cycle_id),
+                                  {"cycle_id": cycle_id, "account_ids": named}, actor=events.ANONYMOUS_VOTER)
 
     def _cycles_of(self, entries: list, choices: dict) -> tuple:
         """The batch's cycles (the columns the rules read, share-locked) and, of their candidates, the ones the batch
