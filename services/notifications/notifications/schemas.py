@@ -209,7 +209,8 @@ class SpaceEventSchema(_Payload):
     requester_id = fields.UUID(load_default=None, allow_none=True)
     author_id = fields.UUID(load_default=None, allow_none=True)
     subject_kind = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
-    account_ids = fields.List(fields.UUID(), load_default=None, allow_none=True, validate=validate.Length(min=1, max=500))
+    account_ids = fields.List(fields.UUID(), load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=500))
     status = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     scheme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     reason_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))

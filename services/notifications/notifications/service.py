@@ -20,7 +20,9 @@ from .models import Base
 from .settings import load_settings
 
 SETTINGS = load_settings()  # read once, when the service starts: a bad value stops it, naming the variable
-PEER_TIMEOUT = 3.0  # accounts and the owners read for « Mon espace », from an event handler or the digest timer (no citizen waits on them)
+# accounts, and the owners « Mon espace » reads titles from: from an event handler or the digest timer (no citizen
+# waits on them)
+PEER_TIMEOUT = 3.0
 
 ACTOR, ACCOUNT_ID, EMPTY = schemas.ActorSchema(), schemas.AccountIdSchema(), schemas.EmptySchema()
 LIST_QUERY, PAGE, MARK_READ = schemas.ListQuerySchema(), schemas.NotificationPageSchema(), schemas.MarkReadSchema()

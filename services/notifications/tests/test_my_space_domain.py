@@ -13,7 +13,8 @@ IDEA = "5a0c9e7d-1b2c-4d3e-8f9a-0b1c2d3e4f50"
     ("idea", "not_retained", "Non retenue"), ("contribution", "synthesis", "Synthèse publiée"),
     ("budget_project", "selected", "Soumis au vote"), ("budget_project", "realise", "Réalisé"),
     ("ballot", "recorded", "Vote enregistré"), ("petition", "scheduled_for_council", "Inscrite au Conseil de Paris"),
-    ("dossier", "received", "Demande transmise au dispositif"), ("dossier", "granted", "Réponse du dispositif : granted"),
+    ("dossier", "received", "Demande transmise au dispositif"),
+    ("dossier", "granted", "Réponse du dispositif : granted"),
     ("idea", "", ""), ("idea", "some_new_status", "En cours")])
 def test_state_labels(kind, state, label):
     assert domain.state_label(kind, state) == label

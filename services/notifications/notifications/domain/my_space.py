@@ -20,7 +20,7 @@ __all__ = ["IDEA", "CONTRIBUTION", "BUDGET_PROJECT", "BALLOT", "PETITION", "DOSS
            "SPACE_PAGE_MAX", "SPACE_PAGE_DEFAULT", "DETAIL_MAX", "state_label", "item_link", "forwarded_detail",
            "MERGED_IDEA_DETAIL", "answer_detail", "not_retained_detail", "study_state", "WINNER_DETAIL",
            "NOT_WINNER_DETAIL", "petition_detail", "dossier_detail", "SpaceCursor", "InvalidCursor",
-           "encode_cursor", "decode_cursor", "follower_notice", "synthesis_notice", "ballot_state_label"]
+           "encode_cursor", "decode_cursor", "follower_notice", "synthesis_notice"]
 
 IDEA, CONTRIBUTION, BUDGET_PROJECT, BALLOT, PETITION, DOSSIER = (
     "idea", "contribution", "budget_project", "ballot", "petition", "dossier")
@@ -67,10 +67,6 @@ def state_label(kind: str, state: str) -> str:
     if kind == DOSSIER:
         return f"{DOSSIER_ANSWERED_LABEL} : {state}"
     return UNKNOWN_STATE_LABEL
-
-
-def ballot_state_label(state: str) -> str:
-    return state_label(BALLOT, state)
 
 
 def item_link(kind: str, item_id: str, cycle_id: str | None = None) -> str:
