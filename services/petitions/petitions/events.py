@@ -2,7 +2,10 @@
 dates only: never an e-mail, a pseudonym, a name, an address, nor the text of a petition.
 
 `petition_signed` does not name the signer either (its actor is an anonymous citizen): which
-petitions someone signed is a political opinion, kept in the petitions database only.
+petitions someone signed is a political opinion. It leaves the petitions database only in the personal
+events (`PERSONAL_EVENTS`: ids only, never a text), for the person's own « Mon espace » (the notifications
+service's read model): the broker lets no identity but `notifications` bind a queue to them
+(deploy/rabbitmq/users.py PERSONAL_EVENTS).
 """
 
 PETITION_SUBMITTED = "petition_submitted"
@@ -17,6 +20,11 @@ PETITION_ANSWERED = "petition_answered"
 PETITION_CLOSED = "petition_closed"
 SIGNATURES_INVALIDATED = "signatures_invalidated"
 PETITION_DRAFTED = "petition_drafted"
+# personal events (see above): a co-sponsorship recorded; the accounts whose signature one transaction recorded
+PETITION_SPONSORED = "petition_sponsored"
+PETITION_SIGNATURES_RECORDED = "petition_signatures_recorded"
+PERSONAL_EVENTS = frozenset({PETITION_SPONSORED, PETITION_SIGNATURES_RECORDED})
+ACCOUNT_IDS_PER_EVENT = 500  # a personal event names at most this many accounts (more: several events)
 
 
 def subject(petition_id: str) -> dict:
@@ -33,6 +41,13 @@ def payload(petition_id: str, origin_idea_id: str | None, **fields) -> dict:
 
 def actor(account_id: str | None, role: str) -> dict:
     return {"account_id": account_id, "role": role}
+
+
+def account_id_chunks(account_ids) -> list:
+    """The accounts a personal event names, each once and sorted (the order of a batch says nothing), in chunks of
+    at most ACCOUNT_IDS_PER_EVENT; none for none."""
+    unique = sorted(set(account_ids))
+    return [unique[start:start + ACCOUNT_IDS_PER_EVENT] for start in range(0, len(unique), ACCOUNT_IDS_PER_EVENT)]
 
 
 SYSTEM = {"account_id": None, "role": "system"}

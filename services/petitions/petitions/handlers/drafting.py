@@ -91,6 +91,8 @@ class Drafting:
         except IntegrityError:  # the same account, at the same moment, in another transaction
             raise Conflict("Vous parrainez déjà cette pétition.", code="ALREADY_SPONSORED") from None
         records.history(self.context, petition, "sponsored", actor)
+        # a personal event (events.PERSONAL_EVENTS), for the co-sponsor's own space: emitted once, as the row is
+        records.emit(self.context, events.PETITION_SPONSORED, petition, {}, actor)
         sponsors = records.sponsor_counts(self.context, [petition.id]).get(petition.id, 0)
         return {"petition_id": petition.id, "sponsored": True, "sponsors_count": sponsors,
                 "sponsors_required": self.context.settings.sponsors_required}

@@ -16,8 +16,8 @@ arrive within a few milliseconds into one `sign_petitions` call (hubkit.batching
    rows, picked at random, so concurrent batches spread over several row locks (SQLite: a separate counter update
    per petition), one read of the
    counts, one `petition_signed` event per petition of the batch (its `count` the signatures it stands for, its
-   ids those of the first) and the threshold transition at most once per petition (a conditional update: one
-   transition, one event).
+   ids those of the first) with its personal twin `petition_signatures_recorded` (the signers' account ids),
+   and the threshold transition at most once per petition (a conditional update: one transition, one event).
 
 After the events, the new signatures are added to each petition's total on its row, the popular order's
 (signature_totals.py: on PostgreSQL only when no other transaction holds that row, never waiting for it).
@@ -273,6 +273,13 @@ class Signing:
                           events.payload(petition.id, petition.origin_idea_id, signatures_count=count,
                                          count=len(signatures)),
                           actor=events.ANONYMOUS_SIGNER, version=events.PETITION_SIGNED_VERSION)
+            # Its personal twin (events.PERSONAL_EVENTS): whose signatures these are, for their own space only. A
+            # batch holds up to 1,000 signatures: past 500 accounts, a second event.
+            for named in events.account_id_chunks(signature.account_id for signature in signatures):
+                self.uow.emit(events.PETITION_SIGNATURES_RECORDED, events.subject(petition.id),
+                              events.payload(petition.id, petition.origin_idea_id, account_ids=named,
+                                             signatures_count=count),
+                              actor=events.ANONYMOUS_SIGNER)
         if crossing is not None:
             with _bound(crossing[0].item):
                 whole = self.session.get(Petition, petition.id)  # the whole petition, for its history and event
