@@ -68,7 +68,7 @@ def test_a_submitted_idea_is_stored_with_its_history_and_an_event_without_person
     assert [step["status"] for step in idea["history"]] == ["submitted"]
     assert idea["viewer"] == {"is_author": True, "supports": False, "follows": False, "can_change_status": False,
                               "can_merge": False, "can_moderate": False, "reported_idea": False,
-                              "reported_comments": []}
+                              "reported_comments": [], "own_comments": []}
     row = store.one("ideas")
     assert row.author_id == CAMILLE["account_id"] and row.arrondissement == 10
     [event] = store.events("idea_submitted")
