@@ -1,5 +1,5 @@
 """Headless Chromium on a phone's screen (issue 15, section 4: most citizens come by phone): at 375 × 812 CSS
-pixels, every main page of the hub — public, citizen's and agent's, « Agir », notifications and open data — fits the screen's width, so that nothing needs
+pixels, every main page of the hub — public, citizen's and agent's, « Agir », notifications, « Mon espace » and open data — fits the screen's width, so that nothing needs
 scrolling sideways (`document.documentElement.scrollWidth <= window.innerWidth`); a wide table scrolls inside its
 own labelled box instead. The world (an idea with a long word, a budget edition, a published petition, a
 consultation) is made through the API: it is not the point here."""
@@ -89,7 +89,8 @@ def test_every_main_page_fits_a_phone_without_scrolling_sideways(platform, phone
     log_in(phone, platform, world["author"].email)
     citizen_pages = ["/idees/proposer", "/mon-compte", "/mes-petitions", "/petitions/nouvelle",
                      "/budget-participatif/mes-projets", f"/petitions/{world['petition_ids'][0]}/modifier",
-                     "/agir", f"/agir/{ACT_SCHEME}", "/notifications", "/notifications/preferences"]
+                     "/agir", f"/agir/{ACT_SCHEME}", "/notifications", "/notifications/preferences",
+                     "/mon-espace"]
     failures += [failure for path in citizen_pages if (failure := too_wide(phone, url + path))]
 
     log_in(phone, platform, world["admin"].email)

@@ -25,6 +25,7 @@ EXCLUDED_OPERATION_CHECKS = {
     ("PUT /api/v1/budget/cycles/{cycle_id}/ballot", "positive_data_acceptance"): A_RULE_ACROSS_FIELDS,
     ("POST /api/v1/budget/cycles/{cycle_id}/projects", "positive_data_acceptance"): AN_EXISTING_REFERENCE,
     ("GET /api/v1/open-data/{dataset}", "positive_data_acceptance"): A_SERVERS_CURSOR,
+    ("GET /api/v1/me/space", "positive_data_acceptance"): A_SERVERS_CURSOR,
     # the scheme named in the body decides which of its own `fields` are required and what they take
     ("POST /api/v1/act/dossiers", "positive_data_acceptance"): A_RULE_ACROSS_FIELDS,
 }
