@@ -49,6 +49,10 @@ class SimilarityGate:
 
 
 SIMILARITY = SimilarityGate(slots=1, rest=3)
+# a search's count stops past this many ideas ("plus de 1 000 idées"): an exact count of a common word's matches
+# reads them all, tens of thousands at city scale (issue 17)
+COUNTED = 1000
+NEWEST = (Idea.created_at.desc(), Idea.id)
 
 
 class IdeaViews(UseCases):
@@ -66,33 +70,52 @@ class IdeaViews(UseCases):
 
     def list_ideas(self, query: dict) -> dict:
         """A page of ideas, filtered; with `q`, only those with all its words (found in the text index: hidden and
-        merged ideas are not in it), by relevance unless another order is asked. One count, one page query."""
+        merged ideas are not in it), by relevance unless another order is asked. One count, and the page.
+
+        With `q` the count stops past COUNTED (or past the page asked, if deeper): `total` is then a lower bound
+        (`total_is_lower_bound`, "plus de 1 000 idées") and a common word's 30,000 matches are not all read; the
+        page by relevance comes from each word's best postings (hubkit's TextQuery.top: the same page as scoring
+        every match would give). Without `q` the count is exact."""
         filters = [column == query[name] for name, column in (
             ("theme", Idea.theme), ("status", Idea.status), ("arrondissement", Idea.arrondissement),
             ("scheme", Idea.scheme)) if query.get(name)]
         page = {"limit": query["limit"], "offset": query["offset"]}
-        found = None
-        if (query.get("q") or "").strip():
-            search = TextIndex(self.session).search(query["q"], kinds=(domain.IDEA_DOCUMENT,))
-            if search is None:  # only stop words or signs: no word to find an idea by
-                return {"items": [], "total": 0, **page}
-            found = search.matches
-            filters.append(Idea.hidden.is_(False))  # the index holds no hidden idea; said again where it matters
+        if not (query.get("q") or "").strip():
+            total = self.session.execute(sa.select(sa.func.count()).select_from(Idea).where(*filters)).scalar_one()
+            order = {domain.MOST_SUPPORTED: (Idea.supports_count.desc(), *NEWEST)}.get(
+                domain.list_order(query.get("sort"), False), NEWEST)
+            rows = self.session.execute(sa.select(Idea).where(*filters).order_by(*order)
+                                        .limit(query["limit"]).offset(query["offset"])).scalars()
+            return {"items": [self.summary(idea) for idea in rows], "total": total, "total_is_lower_bound": False,
+                    **page}
+        search = TextIndex(self.session).search(query["q"], kinds=(domain.IDEA_DOCUMENT,))
+        if search is None:  # only stop words or signs: no word to find an idea by
+            return {"items": [], "total": 0, "total_is_lower_bound": False, **page}
+        filtered = bool(filters)  # else every idea of the index is listed: count and rank in the index alone
+        filters.append(Idea.hidden.is_(False))  # the index holds no hidden idea; said again where it matters
 
-        def scoped(statement):
-            if found is not None:
-                statement = statement.join(found, sa.and_(found.c.doc_id == Idea.id,
-                                                          found.c.kind == domain.IDEA_DOCUMENT))
-            return statement.where(*filters)
+        def scoped(statement, found):
+            return statement.join(found, sa.and_(found.c.doc_id == Idea.id, found.c.kind == domain.IDEA_DOCUMENT)) \
+                .where(*filters)
 
-        total = self.session.execute(scoped(sa.select(sa.func.count()).select_from(Idea))).scalar_one()
-        newest = (Idea.created_at.desc(), Idea.id)
-        order = {domain.RELEVANCE: (found.c.score.desc(), *newest) if found is not None else newest,
-                 domain.MOST_SUPPORTED: (Idea.supports_count.desc(), *newest),
-                 domain.NEWEST: newest}[domain.list_order(query.get("sort"), found is not None)]
-        rows = self.session.execute(scoped(sa.select(Idea)).order_by(*order)
-                                    .limit(query["limit"]).offset(query["offset"])).scalars()
-        return {"items": [self.summary(idea) for idea in rows], "total": total, **page}
+        counted_up_to = max(COUNTED, query["offset"] + query["limit"])  # the page's "next" link stays right
+        matching = scoped(sa.select(Idea.id), search.unranked()) if filtered else sa.select(search.unranked())
+        counted = self.session.execute(sa.select(sa.func.count()).select_from(
+            matching.limit(counted_up_to + 1).subquery())).scalar_one()
+        order = domain.list_order(query.get("sort"), True)
+        if order == domain.RELEVANCE:
+            def read_page(found, skip):
+                return self.session.execute(
+                    scoped(sa.select(Idea, found.c.score), found).order_by(found.c.score.desc(), Idea.id)
+                    .limit(query["limit"]).offset(skip)).all()
+            ideas = [row[0] for row in search.top(self.session, read_page, query["limit"], query["offset"],
+                                                  filtered=filtered)]
+        else:
+            by = (Idea.supports_count.desc(), *NEWEST) if order == domain.MOST_SUPPORTED else NEWEST
+            ideas = self.session.execute(scoped(sa.select(Idea), search.unranked()).order_by(*by)
+                                         .limit(query["limit"]).offset(query["offset"])).scalars()
+        return {"items": [self.summary(idea) for idea in ideas], "total": counted,
+                "total_is_lower_bound": counted > counted_up_to, **page}
 
     def get_idea(self, idea_id, viewer: dict | None = None) -> dict:
         return self.idea_view(self.idea(idea_id), viewer)

@@ -145,7 +145,9 @@ class SimilarIdeasSchema(Schema):
 
 class IdeaPageSchema(Schema):
     items = fields.List(fields.Nested(IdeaSummarySchema))
+    # exact, unless `total_is_lower_bound`: a search's count stops past 1,000 (or past the page asked): "plus de"
     total = fields.Integer()
+    total_is_lower_bound = fields.Boolean()
     limit = fields.Integer()
     offset = fields.Integer()
 
