@@ -4,13 +4,16 @@ whose online ballot a transaction recorded or replaced, once per cycle and trans
 still names nobody (SQLite and PostgreSQL)."""
 import json
 
+import eventlet
 import pytest
 from budget import events
+from budget.handlers import use_case
 from budget.schemas import dump_ballot_receipt
 from hubkit.errors import HubError, NotFound
 
 from .test_batch_voting import cast, entry
 from .test_handlers import ADMIN, AGENT, CYCLE, advance_to, ballot, run, study, submit, vote_cycle, voter  # noqa: F401
+from .conftest import context
 from .test_tracking_and_paper import paper
 
 PERSONAL = ("project_followed", "project_unfollowed", "ballots_recorded")
@@ -83,6 +86,24 @@ def test_following_an_unknown_project_writes_and_emits_nothing(run, store, voter
             with pytest.raises(NotFound):
                 follow(run, fan, project_id, verb=verb)
     assert store.snapshot() == before
+
+
+def test_two_unfollows_at_once_say_once_that_the_account_stopped_following(run, store, accounts, voter, vote_cycle,
+                                                                           database_kind):
+    if database_kind != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time")
+    fan, project_id = voter(), vote_cycle["P1"]
+    follow(run, fan, project_id)
+    follow(run, fan, project_id, kind="associate")
+    with store.uow() as first:
+        use_case(context(first, accounts=accounts), "unfollow_project")(fan, {"project_id": project_id,
+                                                                              "kind": "favorite"})
+        second = eventlet.spawn(follow, run, fan, project_id, "associate", "unfollow_project")
+        eventlet.sleep(0.5)
+        assert not second.dead  # it waits for the follow rows the first one locked
+    assert second.wait()["following"] is False
+    [unfollowed] = store.events("project_unfollowed")  # without the lock each would see the other's row: none
+    assert unfollowed["actor"]["account_id"] == fan["account_id"] and store.rows("budget_project_follows") == []
 
 
 # --- ballots -----------------------------------------------------------------------------------------------------
