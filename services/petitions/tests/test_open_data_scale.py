@@ -1,6 +1,6 @@
 """The petitions' open datasets at 100,000 rows each (issue 15, section 5: exports stream in constant memory):
 paging through the whole of either gives every row exactly once, in order, while the memory Python holds stays
-that of a page. On SQLite and PostgreSQL, the rows written in bulk (one multi-row statement per thousand)."""
+that of a page. On SQLite and PostgreSQL, the rows written in bulk (COPY on PostgreSQL: tests/bulk_rows.py)."""
 import tracemalloc
 from datetime import datetime, timedelta, timezone
 
@@ -11,6 +11,7 @@ from petitions import domain
 from petitions.domain import open_data as rules_of
 from petitions.handlers import Context, Petitions
 from petitions.schemas.open_data import OpenDataPageQuerySchema, dump_page
+from tests.bulk_rows import insert_rows
 
 ROWS = 100_000
 KEYS = 21  # a signature's arrondissement key: 1..20, 21 for outside Paris
@@ -41,8 +42,7 @@ def seed(store):
                    "created_at": START} for number in range(ROWS)]
     with store.engine.begin() as connection:
         for table, rows in (("petitions", petitions), ("petition_signatures", signatures)):
-            for first in range(0, ROWS, 1000):
-                connection.execute(sa.insert(tables[table]), rows[first:first + 1000])
+            insert_rows(connection, tables[table], rows)
         connection.exec_driver_sql("ANALYZE")  # as autovacuum does after such a load
 
 def read_all(store, dataset: str, check_row) -> tuple:
