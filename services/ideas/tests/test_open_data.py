@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from hubkit.errors import InvalidInput
 from hubkit.validation import load
+from ideas.domain.open_data import paris_day
 from ideas.handlers import Context
 from ideas.handlers.open_data import OpenData, page_statement
 from ideas.models import (Argument, Consultation, ConsultationSection, Idea, Proposal, ProposalComment,
@@ -57,7 +58,7 @@ def test_ideas_give_status_routing_outcome_and_dates_without_their_author(run, p
     run("change_status", ADMIN, {"idea_id": forwarded["id"], "status": "forwarded", "scheme": "budget",
                                  "message": "Au prochain budget participatif."})
     rows = {row["idea_id"]: row for row in every_row(page, "ideas")}
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = paris_day(datetime.now(timezone.utc)).isoformat()  # the dataset's days are Paris's
     assert rows[forwarded["id"]] == {
         "idea_id": forwarded["id"], "title": "Un kiosque à livres square Villemin", "theme": "environnement",
         "arrondissement": 10, "status": "forwarded", "submitted_at": today, "supports_count": 0,
