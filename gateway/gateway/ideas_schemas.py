@@ -124,7 +124,10 @@ class SimilarIdeasSchema(Schema):
 
 class IdeaPageSchema(Schema):
     items = fields.List(fields.Nested(IdeaSummarySchema))
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "Nombre d'idées trouvées : exact, sauf si `total_is_lower_bound`"})
+    total_is_lower_bound = fields.Boolean(metadata={
+        "description": "true : une recherche (`q`) compte au plus 1 000 idées, ou jusqu'à la page demandée si elle "
+                       "va plus loin ; il y en a au moins `total` (« plus de 1 000 »). Toujours false sans `q`"})
     limit = fields.Integer()
     offset = fields.Integer()
 

@@ -102,10 +102,14 @@ class FakeIdeas(RecordingFake):
 
     @answers
     def list_ideas(self, query):
-        """Every stored idea, newest first, a page of them."""
+        """Every stored idea, newest first, a page of them; with words (`q`, not searched here) counted as the
+        service counts a search: up to 1,000, or to the page asked, then "at least" (`total_is_lower_bound`)."""
         found = sorted(self.ideas.values(), key=lambda idea: idea["created_at"], reverse=True)
         page = found[query["offset"]:query["offset"] + query["limit"]]
-        return {"items": [{key: idea.get(key) for key in SUMMARY_FIELDS} for idea in page], "total": len(found),
+        counted_up_to = max(1000, query["offset"] + query["limit"])
+        bounded = bool((query.get("q") or "").strip()) and len(found) > counted_up_to
+        return {"items": [{key: idea.get(key) for key in SUMMARY_FIELDS} for idea in page],
+                "total": counted_up_to + 1 if bounded else len(found), "total_is_lower_bound": bounded,
                 "limit": query["limit"], "offset": query["offset"]}
 
     @answers

@@ -27,6 +27,8 @@ def themes():
 @endpoint("Lister les idées (filtres, recherche, tri, pagination)", query=ideas_schemas.IdeaQuerySchema,
           response=ideas_schemas.IdeaPageSchema, tag="ideas")
 def list_ideas(data):
+    """Avec `q`, le décompte s'arrête après 1 000 idées (ou après la page demandée, si elle va plus loin) :
+    `total_is_lower_bound` vaut alors true et `total` est un minimum. Sans `q`, `total` est exact."""
     return remote.call("ideas", "list_ideas", data)
 
 

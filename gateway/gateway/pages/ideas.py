@@ -94,7 +94,8 @@ def index():
              "next": listing + _query_string(filters, page=filters["page"] + 1)
              if filters["page"] * PAGE_SIZE < page["total"] else None}
     filtered = any(filters[key] for key in ("recherche", "theme", "statut", "arrondissement", "dispositif"))
-    return render_form("ideas/index.html", form, ideas=page["items"], total=page["total"], filters=filters,
+    return render_form("ideas/index.html", form, ideas=page["items"], total=page["total"],
+                       total_is_lower_bound=page.get("total_is_lower_bound", False), filters=filters,
                        pages=pages, reference=_reference(), sorts=SORTS, arrondissements=ARRONDISSEMENTS,
                        filtered=filtered, terms=query_terms(filters["recherche"]))
 

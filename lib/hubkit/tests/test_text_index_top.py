@@ -9,7 +9,7 @@ import random
 import pytest
 import sqlalchemy as sa
 
-from hubkit import text_index_queries
+from hubkit import text_query
 from hubkit.text_index import TextIndex
 
 from text_index_support import session_on, text_index_database
@@ -55,8 +55,8 @@ def corpus(request):
 @pytest.fixture
 def shallow(monkeypatch):
     """Depths of a few postings: the deepening and the fallback to every match are taken at this size."""
-    monkeypatch.setattr(text_index_queries, "FIRST_DEPTH", 4)
-    monkeypatch.setattr(text_index_queries, "MAX_DEPTH", 64)
+    monkeypatch.setattr(text_query, "FIRST_DEPTH", 4)
+    monkeypatch.setattr(text_query, "MAX_DEPTH", 64)
 
 
 def page_reader(session, district):
@@ -104,8 +104,8 @@ def test_the_unranked_matches_are_every_match_once(corpus, text):
 
 def test_past_the_deepest_bound_every_match_is_scored(corpus, monkeypatch):
     """A filter that keeps few documents: the best postings never fill the page, so it comes from `matches`."""
-    monkeypatch.setattr(text_index_queries, "FIRST_DEPTH", 2)
-    monkeypatch.setattr(text_index_queries, "MAX_DEPTH", 2)
+    monkeypatch.setattr(text_query, "FIRST_DEPTH", 2)
+    monkeypatch.setattr(text_query, "MAX_DEPTH", 2)
     with session_on(corpus) as session:
         query = TextIndex(session).search("arbres quartier", kinds=("idea",))
         read = page_reader(session, 3)
