@@ -15,6 +15,7 @@ from email import message_from_bytes
 import pytest
 import requests
 
+from hubkit.testing import body_of
 from tests.e2e.people import administrator, resident, wait_for
 
 from .pages import fill, heading, log_in, log_out, main_text, navigate, press
@@ -86,11 +87,13 @@ def test_a_citizen_follows_an_answered_idea_and_a_dossier_from_their_space(platf
     unsubscribe = mail["List-Unsubscribe"].strip("<>")
     assert unsubscribe.startswith(f"{platform.url}/notifications/desabonnement/")
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert IDEA_TITLE in body_of(mail) and ANSWER in body_of(mail)  # the answer's mail, with the agent's words
 
     # --- in the hub: the header's unread count, then the notification itself --------------------------------------
-    assert reload_until(chrome, platform.url + "/mon-compte",
-                        lambda browser: header_notifications_link(browser) == "Mes notifications (1 non lue)", HEADER_COUNT_SECONDS), \
-        f"the header never counted the notification: {header_notifications_link(chrome)!r}"
+    counted = reload_until(chrome, platform.url + "/mon-compte",
+                           lambda browser: header_notifications_link(browser) == "Mes notifications (1 non lue)",
+                           HEADER_COUNT_SECONDS)
+    assert counted, f"the header never counted the notification: {header_notifications_link(chrome)!r}"
     navigate(chrome, chrome.find_element(By.XPATH, "//header//a[starts-with(normalize-space(), 'Mes notifications')]"))
     assert heading(chrome) == "Mes notifications"
     notification = chrome.find_element(By.CSS_SELECTOR, ".notification--new")

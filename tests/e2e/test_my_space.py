@@ -1,6 +1,7 @@
 """« Mon espace » on the running platform (issue 15 §2): GET /api/v1/me/space answers the notifications service's
 read model, fed by the events of the other services: a citizen's idea shows as theirs (author) and nobody else's;
-a forged cursor or kind is a 400 with the one error body; a visitor gets a 401 (the page: tests/browser/test_my_space_browser.py)."""
+a forged cursor or kind is a 400 with the one error body; a visitor gets a 401 (the page:
+tests/browser/test_my_space_browser.py)."""
 import pytest
 import requests
 
