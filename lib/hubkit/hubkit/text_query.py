@@ -96,6 +96,10 @@ class TextQuery:
         list being in the page's own order), or when a word's list was read whole; else deeper, up to MAX_DEPTH,
         then from `matches`. `filtered=False`: the caller keeps every document of the index (no condition of its
         own), so the page is found in the index alone and the caller reads only its rows."""
+        if len(self.words) == 1 and self.words[0][1] is None:
+            # one term: `matches` is its postings, scored by their weight, which the database walks in the page's
+            # order on the (term, weight) index, through the caller's filter, until the page is full
+            return read_page(self.matches, offset)
         depth = max(FIRST_DEPTH, 2 * (offset + limit))
         while self.words and depth <= MAX_DEPTH:
             best = self.best(depth)
