@@ -9,18 +9,15 @@ import pytest
 
 from hubkit.errors import Conflict, HubError
 from petitions import events
+from tests.fakes.actors import citizen_actor
 
 from .test_handlers import forwarded, ideas_holding
 from .test_signing import DRAFT, citizens, item, opened, run  # noqa: F401
 
 
-def citizen(account_id: str) -> dict:
-    return {"account_id": account_id, "roles": ["citizen"]}
-
-
 def a_draft(run, accounts) -> dict:
     [author] = citizens(accounts, 1)
-    return {**run("draft_petition", citizen(author), DRAFT), "author": author}
+    return {**run("draft_petition", citizen_actor(author), DRAFT), "author": author}
 
 
 def recorded(store, petition_id: str) -> list:
@@ -32,7 +29,7 @@ def recorded(store, petition_id: str) -> list:
 def test_a_co_sponsorship_is_one_event_naming_the_co_sponsor(run, store, accounts):
     draft = a_draft(run, accounts)
     sponsor, other = citizens(accounts, 2)
-    run("sponsor", citizen(sponsor), draft["sponsor_token"])
+    run("sponsor", citizen_actor(sponsor), draft["sponsor_token"])
     [sponsored] = store.events("petition_sponsored")
     assert (sponsored["version"], sponsored["subject"], sponsored["actor"], sponsored["payload"]) == (
         1, {"kind": "petition", "id": draft["id"]}, {"account_id": sponsor, "role": "citizen"},
@@ -40,10 +37,10 @@ def test_a_co_sponsorship_is_one_event_naming_the_co_sponsor(run, store, account
     before = store.snapshot()
     for refused_actor, code in ((sponsor, "ALREADY_SPONSORED"), (draft["author"], "OWN_PETITION")):
         with pytest.raises(Conflict) as refused:
-            run("sponsor", citizen(refused_actor), draft["sponsor_token"])
+            run("sponsor", citizen_actor(refused_actor), draft["sponsor_token"])
         assert refused.value.code == code
     assert store.snapshot() == before  # a refused co-sponsorship emits nothing
-    run("sponsor", citizen(other), draft["sponsor_token"])
+    run("sponsor", citizen_actor(other), draft["sponsor_token"])
     assert [e["actor"]["account_id"] for e in store.events("petition_sponsored")] == [sponsor, other]
 
 
@@ -53,12 +50,12 @@ def test_a_petition_from_an_idea_names_the_idea_in_its_personal_events(run, stor
     assert run("draft_from_forwarded_idea", forwarded(idea_id, author), ideas_holding(idea_id)) is True
     [drafted] = store.events("petition_drafted")
     petition_id = drafted["payload"]["petition_id"]
-    token = run("get_petition", petition_id, citizen(author))["sponsor_token"]
+    token = run("get_petition", petition_id, citizen_actor(author))["sponsor_token"]
     [sponsor, signer] = citizens(accounts, 2)
-    run("sponsor", citizen(sponsor), token)
+    run("sponsor", citizen_actor(sponsor), token)
     [sponsored] = store.events("petition_sponsored")
     assert sponsored["payload"] == {"petition_id": petition_id, "origin_idea_id": idea_id}
-    run("submit", citizen(author), petition_id)
+    run("submit", citizen_actor(author), petition_id)
     run("publish", {"account_id": str(uuid.uuid4()), "roles": ["citizen", "moderator"]},
         {"petition_id": petition_id, "threshold": None, "eligibility": None})
     run("sign_batch", [item(signer, petition_id)])
@@ -74,7 +71,7 @@ def test_a_batch_names_only_the_signatures_recorded_and_counted(run, store, acco
     good, again, outsider, unverified, other = citizens(accounts, 5)
     accounts.add(outsider, "Hors Paris", lives_in_paris=False)
     accounts.add(unverified, "Pas vérifié", email_verified=False)
-    run("sign", citizen(again), {"petition_id": petition_id, "connection": {"lives": True}, "notify": False,
+    run("sign", citizen_actor(again), {"petition_id": petition_id, "connection": {"lives": True}, "notify": False,
                                  "client": {"ip": "198.51.100.1"}})
     [earlier] = recorded(store, petition_id)
     assert earlier["payload"] == {"petition_id": petition_id, "account_ids": [again], "signatures_count": 1}
