@@ -91,8 +91,8 @@ PERSONAL_EVENTS_READER = "notifications"
 IDENTITIES = (
     Identity("accounts"),
     Identity("ideas", calls=("accounts",), listens_to=("accounts", "routing")),
-    Identity("budget", calls=("accounts", "ideas"), listens_to=("accounts", "routing", "budget")),
-    Identity("petitions", calls=("accounts", "ideas"), listens_to=("accounts", "routing", "petitions")),
+    Identity("budget", calls=("accounts", "ideas"), listens_to=("accounts", "routing")),
+    Identity("petitions", calls=("accounts", "ideas"), listens_to=("accounts", "routing")),
     # `python -m routing reconcile` asks ideas through a ClusterRpcProxy
     Identity("routing", calls=("accounts", "ideas"), standalone_proxy=True,
              listens_to=("accounts", "ideas", "budget", "petitions", "routing")),

@@ -159,9 +159,13 @@ def test_a_cycle_from_submission_to_results(platform, people):
     assert csv_results.ok and csv_results.headers["Content-Type"].startswith("text/csv")
     assert f"{p1};" in csv_results.text and "voix_papier" in csv_results.text
 
-    # Implementation: voters[2] follows the winner p2; an agent moves it along; the follower gets the e-mail.
+    # Implementation: voters[2] follows the winner p2 and wants « Ce que je suis » by e-mail at once (a weekly digest
+    # by default); an agent moves it along; the follower gets the e-mail (from the notifications service).
     followed = requests.put(f"{api}/projects/{p2}/follows/favorite", headers=voters[2].headers)
     assert followed.ok and followed.json()["favorites_count"] == 1
+    chosen = requests.put(f"{platform.url}/api/v1/me/notification-preferences", headers=voters[2].headers,
+                          json={"preferences": {"followed": "email"}})
+    assert chosen.ok, chosen.text
     advance("implementation")
     moved = requests.post(f"{api}/projects/{p2}/status", headers=admin, json={
         "status": "etudes_conception", "justification": "La direction a lancé les études des fontaines.",

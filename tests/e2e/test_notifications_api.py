@@ -23,7 +23,8 @@ def test_a_citizen_reads_their_notifications_and_sets_their_preferences(platform
     preferences = requests.get(f"{api}/me/notification-preferences", headers=person.headers)
     assert preferences.status_code == 200, preferences.text
     assert {row["category"]: row["channel"] for row in preferences.json()["preferences"]} == {
-        "my_ideas": "email", "followed": "digest", "my_projects": "email", "signed_petitions": "digest",
+        "my_ideas": "email", "followed": "digest", "my_projects": "email", "my_petitions": "email",
+        "signed_petitions": "digest",
         "consultations": "digest"}
     assert [row["label"] for row in preferences.json()["channels"]] == [
         "Dans le hub seulement", "Par e-mail, tout de suite", "Par e-mail, une fois par semaine", "Jamais"]

@@ -16,7 +16,6 @@ from nameko.exceptions import RemoteError
 log = logging.getLogger(__name__)
 
 PEER_TIMEOUT = 3.0
-NOTIFY_TIMEOUT = 10.0  # an event handler e-mailing many followers may wait longer (nobody waits on it)
 DIRECTIONS_TTL = 5 * 60  # seconds: a direction created or renamed in accounts shows here within five minutes
 DIRECTIONS_UNAVAILABLE = ("Le service des comptes ne répond pas : la liste des directions de la Ville est "
                           "momentanément indisponible. Réessayez dans quelques instants.")

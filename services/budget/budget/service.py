@@ -17,7 +17,7 @@ from hubkit.validation import load
 
 from . import SERVICE_NAME, peers, schemas
 from .business_metrics import count_project, count_refusals, count_tally, counting_refusal
-from .handlers import (CoConstruction, Context, Cycles, Drafts, Gdpr, Notifications, PabulibFiles, PaperBallots,
+from .handlers import (CoConstruction, Context, Cycles, Drafts, Gdpr, PabulibFiles, PaperBallots,
                        ParisData, Projects, ProjectViews, Results, Tracking, Voting)
 from .handlers.voting import MAX_BATCH
 from .models import Base
@@ -332,22 +332,3 @@ class BudgetService(Infrastructure):
         with self.db as uow:
             return Drafts(self._context(uow)).draft_forwarded_idea(envelope, ideas)
 
-    # E-mails from the service's own events (accounts sends them; see handlers/notifications.py).
-
-    @event_handler(SERVICE_NAME, "projects_merged")
-    def notify_merge_invitation(self, data):
-        return self._notify(data)
-
-    @event_handler(SERVICE_NAME, "project_status_changed")
-    def notify_status_change(self, data):
-        return self._notify(data)
-
-    @event_handler(SERVICE_NAME, "project_drafted")
-    def notify_draft(self, data):
-        return self._notify(data)
-
-    def _notify(self, data):
-        envelope = receive(data, self.correlation, self.name)
-        notify = BoundedRpc(self.accounts, peers.NOTIFY_TIMEOUT, PeerUnavailable).notify
-        with self.db as uow:
-            return Notifications(self._context(uow)).notification(envelope, notify)

@@ -1,11 +1,9 @@
 """Paper ballots (one person counted once, the online ballot wins), implementation statuses with their timeline,
-follows and the e-mails of the service's own events (SQLite and PostgreSQL)."""
+and follows (SQLite and PostgreSQL)."""
 import re
-import uuid
 from datetime import date, timedelta
 
 import pytest
-from hubkit.envelope import make_event
 from hubkit.errors import Conflict, InvalidInput, PermissionDenied
 from tests.fakes.actors import citizen_actor
 
@@ -183,7 +181,9 @@ def test_owning_direction(run, store, accounts, winners):
         "etudes_conception"
 
 
-def test_followers_and_carriers_are_emailed_on_a_status_change(run, store, winners):
+def test_followers_follow_once_and_a_status_change_is_one_event(run, store, winners):
+    """Who is told of the change is the notifications service's (services/notifications/tests/test_owner_notices.py):
+    here, following is idempotent and the change is the one event it reads."""
     fan, ally = citizen_actor(), citizen_actor()
     state = run("follow_project", fan, {"project_id": winners["P1"], "kind": "favorite"})
     assert state == {"project_id": winners["P1"], "kind": "favorite", "following": True, "favorites_count": 1,
@@ -196,25 +196,6 @@ def test_followers_and_carriers_are_emailed_on_a_status_change(run, store, winne
     assert [p["id"] for p in run("my_projects", ally)["associated"]] == [winners["P1"]]
     change(run, winners["P1"], "etudes_conception")
     [event] = store.events("project_status_changed")
-    sent = []
-    assert run("notification", event, sent.append) is True
-    assert run("notification", event, sent.append) is False  # applied once
-    [message] = sent
-    assert fan["account_id"] in message["account_ids"] and ally["account_id"] in message["account_ids"]
-    assert len(message["account_ids"]) == 3  # the carrier too
-    # named by the event and its part: accounts queues it once even when a late answer made this event retried
-    assert (message["event_id"], message["purpose"]) == (event["event_id"], "budget.notify_status_change#0")
-    assert "Études et conception" in message["subject"] and f"/budget-participatif/projets/{winners['P1']}" in \
-        message["body"]
+    assert (event["payload"]["project_id"], event["payload"]["status"]) == (winners["P1"], "etudes_conception")
     unfollowed = run("unfollow_project", fan, {"project_id": winners["P1"], "kind": "favorite"})
     assert unfollowed["following"] is False and unfollowed["favorites_count"] == 0
-
-
-def test_merge_invitations_are_emailed_to_the_carriers(run, store):
-    envelope = make_event(type="projects_merged", version=1, producer="budget",
-                          subject={"kind": "budget_project", "id": str(uuid.uuid4())},
-                          payload={"project_id": str(uuid.uuid4())}, correlation_id=str(uuid.uuid4()),
-                          causation_id=str(uuid.uuid4()))
-    sent = []
-    assert run("notification", envelope, sent.append) is True  # an unknown project: nobody to e-mail
-    assert sent == []

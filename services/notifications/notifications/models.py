@@ -111,6 +111,8 @@ class SpaceRole(Base):
     role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     contributions: Mapped[int] = mapped_column(sa.Integer, default=0)  # the person's own, for `contributor`
+    # a signer who ticked « être informé·e » when signing: told of the petition's steps (« Pétitions signées »)
+    notify: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     changed_at = mapped_column(sa.DateTime(timezone=True), nullable=False)
 
 

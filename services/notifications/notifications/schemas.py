@@ -211,7 +211,11 @@ class SpaceEventSchema(_Payload):
     subject_kind = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     account_ids = fields.List(fields.UUID(), load_default=None, allow_none=True,
                               validate=validate.Length(min=1, max=500))
+    # petition_signatures_recorded: those of `account_ids` who asked to be told of the petition's steps
+    notify_account_ids = fields.List(fields.UUID(), load_default=None, allow_none=True,
+                                     validate=validate.Length(max=500))
     status = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    effective_date = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     scheme = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     reason_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))

@@ -204,8 +204,9 @@ class NotificationsService(Infrastructure):
             return self._feed_space(uow, self._use(uow), envelope, space)
 
     def _feed_space(self, uow, use: Notifications, envelope: dict, payload: dict) -> bool:
-        """The event into « Mon espace » (once); the followers or contributors it tells are notified like the
-        author is (one e-mail each, named by the event and the person: each has their own unsubscribe link)."""
+        """The event into « Mon espace » (once); the people it tells (followers, contributors, carriers, a
+        petition's author and signers who opted in) are notified like the author is (one e-mail each, named by the
+        event and the person: each has their own unsubscribe link)."""
         notices = use.space_feed.receive(envelope, payload, self._owner_reader())
         if notices is None:
             return False

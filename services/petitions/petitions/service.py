@@ -1,10 +1,8 @@
 """nameko entrypoints of the petitions service: load the schema, run the use case, dump the result."""
-import eventlet
-from nameko.exceptions import UnknownService
 from nameko.timer import timer
 
 from hubkit import batching
-from hubkit.consumer import call_within, event_handler, receive
+from hubkit.consumer import event_handler, receive
 from hubkit.correlation import Correlation
 from hubkit.db import Database
 from hubkit.errors import HubError, InvalidInput, ServiceUnavailable
@@ -25,7 +23,6 @@ from .schemas.open_data import OpenDataPageQuerySchema, dump_page
 from .settings import load_settings
 
 SETTINGS = load_settings()  # read once, when the service starts: a bad value stops it, naming the variable
-NOTIFY_TIMEOUT = 5
 MAX_BATCH = 1000  # signatures per sign_petitions call (the gateway's CallBatcher sends at most 500)
 
 # Schemas are built once: building one deep-copies its fields (a PetitionSchema costs more than a read of the
@@ -258,38 +255,6 @@ class PetitionsService(Infrastructure):
         with self.db as uow:
             return self._petitions(uow, PeerUnavailable).forwarded_ideas.draft_from_forwarded_idea(
                 envelope, BoundedRpc(self.ideas, peers.PEER_TIMEOUT, PeerUnavailable))
-
-    # E-mails to the author and the signers who opted in, from the service's own events (accounts sends them).
-
-    @event_handler(SERVICE_NAME, "petition_drafted")
-    def notify_drafted(self, data):
-        return self._notify_followers(data)
-
-    @event_handler(SERVICE_NAME, "petition_threshold_reached")
-    def notify_threshold_reached(self, data):
-        return self._notify_followers(data)
-
-    @event_handler(SERVICE_NAME, "petition_scheduled_for_council")
-    def notify_scheduled_for_council(self, data):
-        return self._notify_followers(data)
-
-    @event_handler(SERVICE_NAME, "petition_answered")
-    def notify_answered(self, data):
-        return self._notify_followers(data)
-
-    def _notify_followers(self, data):
-        envelope = receive(data, self.correlation, self.name)
-        with self.db as uow:
-            return self._petitions(uow).notifications.notification(envelope, self._send_notification)
-
-    def _send_notification(self, message: dict):
-        """accounts.notify, waiting at most NOTIFY_TIMEOUT seconds; no answer: the event is retried later."""
-        try:
-            return call_within(NOTIFY_TIMEOUT, self.accounts.notify, message)
-        except eventlet.Timeout:
-            raise PeerUnavailable("accounts.notify timed out") from None
-        except UnknownService:
-            raise PeerUnavailable("accounts.notify: service unknown") from None
 
     @timer(interval=SETTINGS.sweep_seconds)
     def sweep(self):

@@ -235,31 +235,6 @@ def test_a_draft_has_nothing_to_invalidate(run, store, accounts):
     assert refused.value.code == "PETITION_NOT_PUBLISHED" and store.snapshot() == before
 
 
-def test_the_notification_goes_to_the_author_and_opted_in_valid_signers_once(run, store, petition, accounts):
-    run("invalidate_signatures", MODERATOR, invalidation(petition["id"], ip=FARM))
-    [reached] = store.events("petition_threshold_reached")
-    sent = []
-    assert run("notification", reached, sent.append) is True
-    [message] = sent
-    author_id = store.one("petitions").author_id
-    assert message["account_ids"] == [author_id, petition["signers"][4]["account_id"]]  # FARM's were invalidated
-    assert message["subject"] == "Votre pétition a atteint son seuil"
-    assert "Des bancs rue Manin" in message["body"] and f"/petitions/{petition['id']}" in message["body"]
-    assert run("notification", reached, sent.append) is False and len(sent) == 1  # redelivery: no second e-mail
-
-
-def test_a_failed_notification_is_not_recorded_so_it_is_retried(run, store, petition):
-    [reached] = store.events("petition_threshold_reached")
-
-    def accounts_down(message):
-        raise TimeoutError("accounts.notify")
-    with pytest.raises(TimeoutError):
-        run("notification", reached, accounts_down)
-    assert store.rows("processed_events") == []
-    sent = []
-    assert run("notification", reached, sent.append) is True and len(sent) == 1
-
-
 def test_without_accounts_the_view_shows_the_rest_and_says_domains_are_missing(run, petition, accounts):
     from hubkit.errors import ServiceUnavailable
 

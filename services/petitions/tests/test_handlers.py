@@ -656,18 +656,6 @@ def test_events_of_a_petition_without_an_origin_idea_do_not_name_one(run, store,
     assert all("origin_idea_id" not in event["payload"] for event in store.events())
 
 
-def test_the_author_of_a_forwarded_idea_is_e_mailed_about_the_draft(run, store, author):
-    idea_id = str(uuid.uuid4())
-    run("draft_from_forwarded_idea", forwarded(idea_id, author["account_id"]), ideas_holding(idea_id))
-    [drafted] = store.events("petition_drafted")
-    sent = []
-    assert run("notification", drafted, sent.append) is True
-    [message] = sent
-    assert message["account_ids"] == [author["account_id"]]
-    assert message["subject"] == "Votre idée devient un brouillon de pétition"
-    assert "/petitions/" in message["body"] and "Des fontaines le long du canal" in message["body"]
-
-
 # --- the petition page, read in one statement -------------------------------------------------------
 
 

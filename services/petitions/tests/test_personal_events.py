@@ -61,7 +61,7 @@ def test_a_petition_from_an_idea_names_the_idea_in_its_personal_events(run, stor
     run("sign_batch", [item(signer, petition_id)])
     [signed] = recorded(store, petition_id)
     assert signed["payload"] == {"petition_id": petition_id, "origin_idea_id": idea_id, "account_ids": [signer],
-                                 "signatures_count": 1}
+                                 "notify_account_ids": [], "signatures_count": 1}
 
 
 # --- signatures --------------------------------------------------------------------------------------------------
@@ -74,7 +74,8 @@ def test_a_batch_names_only_the_signatures_recorded_and_counted(run, store, acco
     run("sign", citizen_actor(again), {"petition_id": petition_id, "connection": {"lives": True}, "notify": False,
                                  "client": {"ip": "198.51.100.1"}})
     [earlier] = recorded(store, petition_id)
-    assert earlier["payload"] == {"petition_id": petition_id, "account_ids": [again], "signatures_count": 1}
+    assert earlier["payload"] == {"petition_id": petition_id, "account_ids": [again], "notify_account_ids": [],
+                                 "signatures_count": 1}
     assert earlier["actor"] == {"account_id": None, "role": "citizen"}
     outcomes = run("sign_batch", [
         item(good, petition_id, "req-0"),
@@ -88,7 +89,7 @@ def test_a_batch_names_only_the_signatures_recorded_and_counted(run, store, acco
     assert [isinstance(outcome, HubError) for outcome in outcomes] == [False, True, True, True, True, True, False]
     [_, batch] = recorded(store, petition_id)
     assert batch["payload"] == {"petition_id": petition_id, "account_ids": sorted([good, other]),
-                                "signatures_count": 3}
+                                "notify_account_ids": [], "signatures_count": 3}
     [signed] = [e for e in store.events("petition_signed") if e["correlation_id"] == "req-0"]
     assert signed["payload"] == {"petition_id": petition_id, "signatures_count": 3, "count": 2}
     assert batch["correlation_id"] == "req-0" and batch["causation_id"] == signed["causation_id"]
@@ -104,9 +105,22 @@ def test_each_petition_of_a_batch_has_its_own_event_with_its_signers(run, store,
     alix, bao, camille = citizens(accounts, 3)
     run("sign_batch", [item(alix, first), item(bao, second), item(camille, first), item(alix, second)])
     assert [e["payload"] for e in recorded(store, first)] == [
-        {"petition_id": first, "account_ids": sorted([alix, camille]), "signatures_count": 2}]
+        {"petition_id": first, "account_ids": sorted([alix, camille]), "notify_account_ids": [],
+         "signatures_count": 2}]
     assert [e["payload"] for e in recorded(store, second)] == [
-        {"petition_id": second, "account_ids": sorted([alix, bao]), "signatures_count": 2}]
+        {"petition_id": second, "account_ids": sorted([alix, bao]), "notify_account_ids": [],
+         "signatures_count": 2}]
+
+
+def test_the_signers_who_asked_to_be_told_are_named_among_the_signers(run, store, accounts):
+    """« Être informé·e » ticked: the signer is named in `notify_account_ids` too (notifications tells them of the
+    petition's steps); not ticked: in `account_ids` only."""
+    petition_id = opened(run, accounts)
+    told, quiet = citizens(accounts, 2)
+    run("sign_batch", [item(told, petition_id, notify=True), item(quiet, petition_id, notify=False)])
+    [batch] = recorded(store, petition_id)
+    assert batch["payload"]["account_ids"] == sorted([told, quiet])
+    assert batch["payload"]["notify_account_ids"] == [told]
 
 
 def test_a_retried_signature_is_not_named_again(run, store, accounts):

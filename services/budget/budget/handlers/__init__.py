@@ -6,8 +6,7 @@
 - drafts: ideas forwarded to the budget become drafts    - tracking: winners' implementation statuses, follows
 - voting: online ballots, one or a batch                 - paper: paper ballots from the mobile ballot boxes
 - results: receipts, live counts, the tally, results     - open_data: the Paris winners, open-data CSV exports
-- pabulib_files: .pb files in and out                    - notifications: e-mails from the service's own events
-- gdpr: forgetting an account, the personal-data export
+- pabulib_files: .pb files in and out                    - gdpr: forgetting an account, the personal-data export
 
 service.py builds the group an entrypoint needs; `use_case(context, name)` finds a use case by its name (the
 command line, tests and benchmarks).
@@ -18,7 +17,6 @@ from .cycles import Cycles
 from .drafts import Drafts
 from .gdpr import Gdpr
 from .listing import ProjectViews
-from .notifications import Notifications
 from .open_data import ParisData
 from .pabulib_files import PabulibFiles
 from .paper import PaperBallots
@@ -30,7 +28,7 @@ from .voting import Voting
 __all__ = ["GROUPS", "Context", "UseCases", "use_case"]
 
 GROUPS = (Cycles, Projects, ProjectViews, CoConstruction, Drafts, Tracking, Voting, PaperBallots, Results,
-          ParisData, PabulibFiles, Notifications, Gdpr)
+          ParisData, PabulibFiles, Gdpr)
 _GROUP_OF = {name: group for group in GROUPS for name in vars(group) if not name.startswith("_")}
 
 

@@ -2,8 +2,8 @@
 
 The merged project is new: it keeps its lineage (« élaboré à partir de ... », the sources, each marked merged and
 pointing to it), is admissible and feasible at the City's cost (by default the sum of the sources' costs), and
-has no carrier at first. Every carrier of a source is invited (e-mail through accounts.notify, from the
-`projects_merged` event) and answers once: accepting makes them a carrier of the merged project; refusing leaves
+has no carrier at first. Every carrier of a source is invited (the notifications service tells them, from
+the `projects_merged` event) and answers once: accepting makes them a carrier of the merged project; refusing leaves
 the merge standing — the merge is the City's decision after the study — they simply do not carry it (their
 source project stays visible in the lineage). Answers are taken until the vote opens.
 """
@@ -114,10 +114,3 @@ class CoConstruction(UseCases):
         project.updated_at = now
         self.session.flush()
         return self.project_view(project, actor, cycle)
-
-
-def merge_invitees(session, project: Project) -> list:
-    """Who is told of a merge: the carriers of the sources who have not answered yet."""
-    return session.execute(sa.select(MergeInvitation.account_id).where(
-        MergeInvitation.project_id == project.id, MergeInvitation.answer == PENDING,
-        MergeInvitation.account_id.is_not(None)).order_by(MergeInvitation.id)).scalars().all()

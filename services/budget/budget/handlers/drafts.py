@@ -4,7 +4,7 @@
 when no cycle takes submissions, the idea waits (budget_pending_ideas) and the next cycle created drafts it.
 Exactly one draft per decision and per idea (a redelivery, or a second decision on the same idea, changes
 nothing). The draft is carried by the idea's author, linked to the idea (`origin_idea_id`), invisible to the
-public; the author is invited by e-mail (accounts.notify, from `project_drafted`) to complete and confirm it,
+public; the notifications service invites the author (from `project_drafted`) to complete and confirm it,
 which submits it like any project (during the submission stage).
 """
 import logging

@@ -6,8 +6,8 @@ livraison, réalisé, non réalisable), each change dated (`effective_date`, not
 « non réalisable », the justification is the public reason). « Réalisé » and « non réalisable » are final: only
 an admin changes them afterwards (a correction). A project without an owning direction yet belongs to the
 organising direction (BUDGET_ORGANISING_DIRECTION); an agent of any other direction gets 403 OUTSIDE_DIRECTION.
-Each change emits `project_status_changed`; its handler e-mails the project's followers (favorites and associates)
-and carriers through accounts.notify.
+Each change emits `project_status_changed`; the notifications service tells the project's carriers and followers
+(favorites and associates).
 
 Following: « ajouter à mes favoris » (favorite) and « je m'associe au projet » (associate), each once per account;
 following again or unfollowing what one does not follow changes nothing (idempotent). The personal events
@@ -20,7 +20,7 @@ from hubkit.errors import Conflict, NotFound
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import domain, events
-from ..models import Carrier, Follow, Project, StatusChange
+from ..models import Follow, Project, StatusChange
 from .common import UseCases, rules
 from .presenting import PUBLISHED
 
@@ -110,12 +110,3 @@ class Tracking(UseCases):
         return {"project_id": project_id, "kind": kind, "following": following,
                 "favorites_count": int(counts.get(domain.FAVORITE, 0)),
                 "associates_count": int(counts.get(domain.ASSOCIATE, 0))}
-
-
-def followers(session, project: Project) -> list:
-    """Who hears of a status change: carriers, then followers of either kind, each once."""
-    carriers = session.execute(sa.select(Carrier.account_id).where(
-        Carrier.project_id == project.id, Carrier.account_id.is_not(None)).order_by(Carrier.id)).scalars().all()
-    following = session.execute(sa.select(Follow.account_id).where(Follow.project_id == project.id)
-                                .order_by(Follow.created_at, Follow.account_id)).scalars().all()
-    return list(dict.fromkeys([*carriers, *following]))

@@ -1,7 +1,7 @@
 """Categories of notifications, the channels a person may choose for each, and the defaults."""
 
-__all__ = ["RuleBroken", "MY_IDEAS", "FOLLOWED", "MY_PROJECTS", "SIGNED_PETITIONS", "CONSULTATIONS", "CATEGORIES",
-           "HUB", "EMAIL", "DIGEST", "NEVER", "CHANNELS", "DEFAULT_CHANNELS", "STORED_CHANNELS", "channel_of",
+__all__ = ["RuleBroken", "MY_IDEAS", "FOLLOWED", "MY_PROJECTS", "MY_PETITIONS", "SIGNED_PETITIONS", "CONSULTATIONS",
+           "CATEGORIES", "HUB", "EMAIL", "DIGEST", "NEVER", "CHANNELS", "DEFAULT_CHANNELS", "STORED_CHANNELS", "channel_of",
            "preferences_view", "preference_problems", "WEEKLY_DIGEST", "UNSUBSCRIBABLE"]
 
 
@@ -14,11 +14,12 @@ class RuleBroken(Exception):
 
 
 MY_IDEAS, FOLLOWED, MY_PROJECTS = "my_ideas", "followed", "my_projects"
-SIGNED_PETITIONS, CONSULTATIONS = "signed_petitions", "consultations"
+MY_PETITIONS, SIGNED_PETITIONS, CONSULTATIONS = "my_petitions", "signed_petitions", "consultations"
 CATEGORIES = {  # code -> label, in the order the preferences page shows them
     MY_IDEAS: "Mes idées",
     FOLLOWED: "Ce que je suis",
     MY_PROJECTS: "Mes projets du budget participatif",
+    MY_PETITIONS: "Mes pétitions",
     SIGNED_PETITIONS: "Pétitions signées",
     CONSULTATIONS: "Consultations",
 }
@@ -38,8 +39,8 @@ WEEKLY_DIGEST = "weekly_digest"
 UNSUBSCRIBABLE = {**CATEGORIES, WEEKLY_DIGEST: "Le récapitulatif hebdomadaire"}
 
 # What someone wrote or carries is worth an e-mail at once; what they follow or signed, a weekly one.
-DEFAULT_CHANNELS = {MY_IDEAS: EMAIL, MY_PROJECTS: EMAIL, FOLLOWED: DIGEST, SIGNED_PETITIONS: DIGEST,
-                    CONSULTATIONS: DIGEST}
+DEFAULT_CHANNELS = {MY_IDEAS: EMAIL, MY_PROJECTS: EMAIL, MY_PETITIONS: EMAIL, FOLLOWED: DIGEST,
+                    SIGNED_PETITIONS: DIGEST, CONSULTATIONS: DIGEST}
 
 
 def channel_of(category: str, chosen: dict) -> str:

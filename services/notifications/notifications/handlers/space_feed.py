@@ -16,7 +16,9 @@ import sqlalchemy as sa
 
 from .. import domain
 from ..models import IdeaAuthor, SpaceEntry, SpaceItem, SpaceRole
-from .common import UseCases, aware
+from . import owner_notices
+from .common import aware
+from .space_roles import SpaceRoles
 
 SPACE = "notifications.my_space"
 # event types of version 2 this service reads (counts only; the rest are version 1)
@@ -38,10 +40,11 @@ def _id(value) -> str | None:
     return str(value) if value else None
 
 
-class SpaceFeed(UseCases):
+class SpaceFeed(SpaceRoles):
     def receive(self, envelope: dict, payload: dict, reader: Reader | None = None) -> list | None:
-        """Applies one event; the notices it gives (followers', contributors'), or None for a redelivery or an
-        event version this code does not know. `payload`: loaded by schemas.SpaceEventSchema."""
+        """Applies one event; the notices it gives (followers', contributors', and budget's and petitions' people:
+        owner_notices), or None for a redelivery or an event version this code does not know. `payload`: loaded by
+        schemas.SpaceEventSchema."""
         versions = VERSIONS.get(envelope["type"], (1,))
         if envelope["version"] not in versions or not self.uow.first_delivery(envelope, SPACE):
             return None
@@ -165,10 +168,11 @@ class SpaceFeed(UseCases):
 
     def _on_project_drafted(self, payload, person):
         item = self._project(payload)
-        self._set_state(item, "draft")
+        drafted = self._set_state(item, "draft")  # not a draft its carrier confirmed already (a later event)
         carrier = self._idea_author(payload["origin_idea_id"])
         if carrier:
             self._grant([carrier], item, domain.CARRIER)
+            self.notices += owner_notices.drafted_project(self, item, carrier) if drafted else []
 
     def _on_project_study_decided(self, payload, person):
         self._set_state(self._project(payload), domain.study_state(payload["admissible"], payload["feasible"]))
@@ -177,14 +181,18 @@ class SpaceFeed(UseCases):
         self._set_state(self._project(payload), "selected")
 
     def _on_project_status_changed(self, payload, person):
-        self._set_state(self._project(payload), payload["status"] or "")
+        item = self._project(payload)
+        if self._set_state(item, payload["status"] or ""):  # an older step arriving late tells nobody
+            self.notices += owner_notices.project_status(self, item, payload)
 
     def _on_projects_merged(self, payload, person):
-        self._project(payload)
+        merged, sources = self._project(payload), []
         for source in payload["sources"] or []:
             if source.get("project_id"):
                 item = self._item(PROJECT, str(source["project_id"])[:64], cycle_id=_id(payload["cycle_id"]))
                 self._set_state(item, "merged")
+                sources.append(item)
+        self.notices += owner_notices.merge_invitations(self, merged, sources)
 
     def _on_results_published(self, payload, person):
         cycle_id = _id(payload["cycle_id"])
@@ -224,10 +232,11 @@ class SpaceFeed(UseCases):
 
     def _on_petition_drafted(self, payload, person):
         item = self._petition(payload)
-        self._set_state(item, "draft")
+        drafted = self._set_state(item, "draft")
         author = self._idea_author(payload["origin_idea_id"])
         if author:
             self._grant([author], item, domain.AUTHOR)
+            self.notices += owner_notices.petition_step(self, self._type, item, payload) if drafted else []
 
     def _on_petition_submitted(self, payload, person):
         item = self._petition(payload)
@@ -236,7 +245,10 @@ class SpaceFeed(UseCases):
             self._grant([person], item, domain.AUTHOR)
 
     def _petition_state(self, kind, payload):
-        self._set_state(self._petition(payload), PETITION_STATES[kind], domain.petition_detail(kind, payload))
+        item = self._petition(payload)
+        if self._set_state(item, PETITION_STATES[kind], domain.petition_detail(kind, payload)) and \
+                kind in domain.PETITION_NOTIFIED_EVENTS:
+            self.notices += owner_notices.petition_step(self, kind, item, payload)
 
     def _on_petition_signed(self, payload, person):
         item = self.session.get(SpaceItem, (PETITION, _id(payload["petition_id"])))
@@ -248,8 +260,10 @@ class SpaceFeed(UseCases):
             self._grant([person], self._petition(payload), domain.SPONSOR)
 
     def _on_petition_signatures_recorded(self, payload, person):
-        self._grant([str(account_id) for account_id in payload["account_ids"] or []], self._petition(payload),
-                    domain.SIGNER)
+        item, signers = self._petition(payload), [str(account_id) for account_id in payload["account_ids"] or []]
+        self._grant(signers, item, domain.SIGNER)
+        owner_notices.remember_opt_ins(self, item, signers, [str(account_id) for account_id in
+                                                             payload["notify_account_ids"] or []])
 
     # --- the model's primitives ----------------------------------------------------------------------------------
 
@@ -320,69 +334,6 @@ class SpaceFeed(UseCases):
         return self.session.execute(sa.select(SpaceRole.account_id).where(
             SpaceRole.kind == IDEA, SpaceRole.item_id == str(idea_id), SpaceRole.role == domain.AUTHOR,
             SpaceRole.active.is_(True))).scalars().first()
-
-    def _roles(self, accounts: list, item: SpaceItem, role: str) -> dict:
-        return {row.account_id: row for row in self.session.execute(sa.select(SpaceRole).where(
-            SpaceRole.account_id.in_(accounts), SpaceRole.kind == item.kind, SpaceRole.item_id == item.item_id,
-            SpaceRole.role == role)).scalars()}
-
-    def _grant(self, accounts: list, item: SpaceItem, role: str, contributions: int = 0):
-        """`accounts` take `role` in the item (a batch: one read of what they had)."""
-        accounts = sorted(set(accounts))
-        if not accounts:
-            return
-        known = self._roles(accounts, item, role)
-        for account_id in accounts:
-            row = known.get(account_id)
-            if row is None:
-                self.session.add(SpaceRole(account_id=account_id, kind=item.kind, item_id=item.item_id, role=role,
-                                           active=True, contributions=contributions, changed_at=self.at))
-                continue
-            row.contributions += contributions
-            if row.active or aware(row.changed_at) <= self.at:  # not a follow older than the unfollow kept
-                row.active, row.changed_at = True, max(aware(row.changed_at), self.at)
-        self._refresh_entries(accounts, item)
-        self._fill(item)
-
-    def _revoke(self, accounts: list, item: SpaceItem, role: str):
-        accounts = sorted(set(accounts))
-        known = self._roles(accounts, item, role)
-        for account_id in accounts:
-            row = known.get(account_id)
-            if row is None:  # kept inactive: the follow it undoes may come later
-                self.session.add(SpaceRole(account_id=account_id, kind=item.kind, item_id=item.item_id, role=role,
-                                           active=False, contributions=0, changed_at=self.at))
-            elif aware(row.changed_at) <= self.at:
-                row.active, row.changed_at = False, self.at
-        self._refresh_entries(accounts, item)
-
-    def _refresh_entries(self, accounts: list, item: SpaceItem):
-        """Each person's listing row from their active roles: gone when none is left."""
-        self.session.flush()
-        roles, contributions = {}, {}
-        for account_id, role, count in self.session.execute(sa.select(
-                SpaceRole.account_id, SpaceRole.role, SpaceRole.contributions).where(
-                SpaceRole.account_id.in_(accounts), SpaceRole.kind == item.kind, SpaceRole.item_id == item.item_id,
-                SpaceRole.active.is_(True))).all():
-            roles.setdefault(account_id, []).append(role)
-            contributions[account_id] = contributions.get(account_id, 0) + (count or 0)
-        entries = {row.account_id: row for row in self.session.execute(sa.select(SpaceEntry).where(
-            SpaceEntry.account_id.in_(accounts), SpaceEntry.kind == item.kind,
-            SpaceEntry.item_id == item.item_id)).scalars()}
-        latest = max(aware(item.updated_at), self.at)
-        for account_id in accounts:
-            entry = entries.get(account_id)
-            if account_id not in roles:
-                if entry is not None:
-                    self.session.delete(entry)
-                continue
-            codes = ",".join(sorted(roles[account_id]))
-            if entry is None:
-                self.session.add(SpaceEntry(account_id=account_id, kind=item.kind, item_id=item.item_id, roles=codes,
-                                            contributions=contributions[account_id], updated_at=latest))
-            else:
-                entry.roles, entry.contributions = codes, contributions[account_id]
-                entry.updated_at = max(aware(entry.updated_at), latest)
 
     def _fill(self, item: SpaceItem):
         """The title (and a first state, counts) from the owner, once, when the item has none yet."""

@@ -12,7 +12,6 @@ from .drafting import Drafting
 from .forwarded_ideas import ForwardedIdeas
 from .fraud import AntiFraud
 from .moderation import Moderation
-from .notifications import Notifications
 from .open_data import OpenData
 from .personal_data import PersonalData
 from .reading import Reading
@@ -27,8 +26,8 @@ __all__ = ["Context", "Petitions"]
 class Petitions:
     """The use-case groups of one unit of work, sharing its context (and the views, for those that show a
     petition). A group is built when first used: a signature builds the signing group alone."""
-    GROUPS = ("reading", "drafting", "moderation", "council", "signing", "anti_fraud", "notifications",
-              "personal_data", "forwarded_ideas", "sweep", "demo", "suggestions", "open_data")
+    GROUPS = ("reading", "drafting", "moderation", "council", "signing", "anti_fraud", "personal_data",
+              "forwarded_ideas", "sweep", "demo", "suggestions", "open_data")
 
     def __init__(self, context: Context):
         self.context = context
@@ -60,10 +59,6 @@ class Petitions:
     @cached_property
     def anti_fraud(self) -> AntiFraud:
         return AntiFraud(self.context, self.views)
-
-    @cached_property
-    def notifications(self) -> Notifications:
-        return Notifications(self.context)
 
     @cached_property
     def personal_data(self) -> PersonalData:

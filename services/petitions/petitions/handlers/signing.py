@@ -273,11 +273,14 @@ class Signing:
                           events.payload(petition.id, petition.origin_idea_id, signatures_count=count,
                                          count=len(signatures)),
                           actor=events.ANONYMOUS_SIGNER, version=events.PETITION_SIGNED_VERSION)
-            # Its personal twin (events.PERSONAL_EVENTS): whose signatures these are, for their own space only. A
-            # batch holds up to 1,000 signatures: past 500 accounts, a second event.
+            # Its personal twin (events.PERSONAL_EVENTS): whose signatures these are, for their own space only, and
+            # which of them asked to be told of the petition's steps (notifications tells them). A batch holds up
+            # to 1,000 signatures: past 500 accounts, a second event.
+            opted_in = {signature.account_id for signature in signatures if signature.row.get("notify")}
             for named in events.account_id_chunks(signature.account_id for signature in signatures):
                 self.uow.emit(events.PETITION_SIGNATURES_RECORDED, events.subject(petition.id),
                               events.payload(petition.id, petition.origin_idea_id, account_ids=named,
+                                             notify_account_ids=[account for account in named if account in opted_in],
                                              signatures_count=count),
                               actor=events.ANONYMOUS_SIGNER)
         if crossing is not None:

@@ -1,0 +1,67 @@
+"""Who budget's and petitions' events tell, from « Mon espace »'s roles (moved here from the owners, issue 15 §1):
+the author of a forwarded idea whose draft awaits them, the carriers of merged projects invited to carry the
+co-constructed one, a winner's carriers and followers when its works move on, a petition's author and the signers
+who ticked « être informé·e » when its steps come. The wording is domain.scheme_wording's; the notices go through
+Receiving.write like every other (the person's channel, the unsubscribe link), once per event (the feed's own
+processed_events record).
+
+`feed` is the SpaceFeed applying the event: its roles are the people; its reader fills a title still unknown."""
+import sqlalchemy as sa
+
+from .. import domain
+from ..models import SpaceItem, SpaceRole
+
+
+def drafted_project(feed, item: SpaceItem, carrier: str) -> list:
+    feed._fill(item)
+    return [domain.project_drafted_notice(carrier, item.item_id, item.title)]
+
+
+def merge_invitations(feed, merged: SpaceItem, sources: list) -> list:
+    """The carriers of the sources, each once, invited to carry the merged project (as budget invites them)."""
+    invitees = sorted({account_id for source in sources for account_id in feed._holders(source, domain.CARRIER)})
+    if invitees:
+        feed._fill(merged)
+    return [domain.merge_invitation_notice(account_id, merged.item_id, merged.title) for account_id in invitees]
+
+
+def project_status(feed, item: SpaceItem, payload: dict) -> list:
+    """Carriers (« Mes projets ») then followers who do not carry it (« Ce que je suis »), each once."""
+    carriers = feed._holders(item, domain.CARRIER)
+    followers = feed._holders(item, domain.FOLLOWER, but_not=domain.CARRIER)
+    if carriers or followers:
+        feed._fill(item)
+    status, effective = payload["status"] or "", payload.get("effective_date")
+    return [domain.project_status_notice(account_id, item.item_id, item.title, status, effective, carrier=True)
+            for account_id in carriers] + [
+        domain.project_status_notice(account_id, item.item_id, item.title, status, effective, carrier=False)
+        for account_id in followers]
+
+
+def petition_step(feed, event_type: str, item: SpaceItem, payload: dict) -> list:
+    """The author (« Mes pétitions ») and the signers who asked to be told and are not its author (« Pétitions
+    signées »); a draft tells its author only."""
+    authors = feed._holders(item, domain.AUTHOR)
+    signers = [] if event_type == "petition_drafted" else sorted(set(feed.session.execute(
+        sa.select(SpaceRole.account_id).where(
+            SpaceRole.kind == item.kind, SpaceRole.item_id == item.item_id, SpaceRole.role == domain.SIGNER,
+            SpaceRole.active.is_(True), SpaceRole.notify.is_(True))).scalars()) - set(authors))
+    if authors or signers:
+        feed._fill(item)
+    notices = [domain.petition_notice(event_type, account_id, item.item_id, item.title, payload, author=True)
+               for account_id in authors]
+    notices += [domain.petition_notice(event_type, account_id, item.item_id, item.title, payload, author=False)
+                for account_id in signers]
+    return [notice for notice in notices if notice is not None]
+
+
+def remember_opt_ins(feed, item: SpaceItem, account_ids: list, notify_ids: list):
+    """Which of the signers just recorded asked to be told (only those the event names as signers count)."""
+    if not account_ids:
+        return
+    opted = sorted(set(notify_ids or []) & set(account_ids))
+    feed.session.flush()
+    feed.session.execute(sa.update(SpaceRole).where(
+        SpaceRole.kind == item.kind, SpaceRole.item_id == item.item_id, SpaceRole.role == domain.SIGNER,
+        SpaceRole.account_id.in_(account_ids)).values(notify=SpaceRole.account_id.in_(opted))
+        .execution_options(synchronize_session=False))
