@@ -10,11 +10,12 @@ EDITABLES := $(foreach package,$(PACKAGES),$(if $(wildcard $(package)/pyproject.
 run: install services
 	HUB_PORT=$(PORT) $(VENV)/bin/python dev/run.py
 
-# The unit tier first, stopping at its first failure (seconds, no server), then the integration, end-to-end and
-# browser tiers; exit status 5 (PYTEST_ARGS selected no test of a tier) is not a failure.
+# The unit tier first, stopping at its first failure (no server; two processes at once: tests/unit_tier.sh), then
+# the integration, end-to-end and browser tiers; exit status 5 (PYTEST_ARGS selected no test of a tier) is not a
+# failure.
 test: install test-tools
 	bash dev/ensure-services.sh --for-tests
-	$(VENV)/bin/python -m pytest -m unit -x $(PYTEST_ARGS) || test $$? -eq 5
+	UNIT_TIER_PYTHON=$(VENV)/bin/python bash tests/unit_tier.sh $(PYTEST_ARGS)
 	$(VENV)/bin/python -m pytest -m "not unit" $(PYTEST_ARGS) || test $$? -eq 5
 
 install: $(VENV)/.installed
