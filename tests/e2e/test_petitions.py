@@ -7,6 +7,7 @@ import re
 
 import pytest
 import requests
+from petitions.events import PERSONAL_EVENTS
 
 from .people import PASSWORD, administrator, citizen, csrf_token, pages_session, read_mail_link, wait_for
 from .platform_db import rows
@@ -122,13 +123,24 @@ def test_a_petition_from_draft_to_the_council_of_paris(platform, people):
 
     # the events left the outbox, without a name, an e-mail, a pseudonym or a text in them
     assert wait_for(lambda: all(row.published_at is not None for row in rows(platform, "petitions", "outbox_events")))
-    envelopes = [row.envelope for row in rows(platform, "petitions", "outbox_events")
-                 if row.envelope["subject"]["id"] == petition["id"]]
+    everything = [row.envelope for row in rows(platform, "petitions", "outbox_events")
+                  if row.envelope["subject"]["id"] == petition["id"]]
+    envelopes = [e for e in everything if e["type"] not in PERSONAL_EVENTS]
     assert [e["type"] for e in envelopes] == [
         "petition_submitted", "petition_published", "petition_signed", "petition_signed",
         "petition_threshold_reached", "petition_scheduled_for_council", "petition_answered", "petition_closed"]
     serialized = json.dumps(envelopes, ensure_ascii=False)
     for secret in (author.email, author.pseudonym, sponsors[0].id, DRAFT["title"], "fontaines"):
+        assert secret not in serialized
+    # the personal events (which only the notifications service may read) name the sponsors and signers by their
+    # account id, and nothing more about them
+    personal = [e for e in everything if e["type"] in PERSONAL_EVENTS]
+    assert sorted(e["actor"]["account_id"] for e in personal if e["type"] == "petition_sponsored") == sorted(
+        sponsor.id for sponsor in sponsors)
+    assert [e["payload"]["account_ids"] for e in personal if e["type"] == "petition_signatures_recorded"] == [
+        [sponsors[0].id], [sponsors[1].id]]
+    serialized = json.dumps(personal, ensure_ascii=False)
+    for secret in (author.email, author.pseudonym, sponsors[0].email, sponsors[0].pseudonym, DRAFT["title"]):
         assert secret not in serialized
 
 
