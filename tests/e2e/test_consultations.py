@@ -57,18 +57,25 @@ def test_a_consultation_from_set_up_to_synthesis(platform, mail_link):
     again = requests.post(f"{proposal_url}/arguments", headers=dominique, json={"position": "disagree",
                                                                                 "body": "J'ai changé d'avis."})
     assert again.status_code == 409 and again.json()["error"] == "ALREADY_VOTED"
+    for person in (camille.headers, lou):  # « Consultations » is a weekly digest by default: e-mail at once here
+        chosen = requests.put(f"{api}/me/notification-preferences", headers=person,
+                              json={"preferences": {"consultations": "email"}})
+        assert chosen.ok, chosen.text
     amendment = requests.post(f"{proposal_url}/amendments", headers=lou, json={
         "title": "Des bancs et des fontaines", "body": "Des bancs, et une fontaine à chaque coin."})
     assert amendment.status_code == 201
     amendment_id = amendment.json()["id"]
     assert requests.post(f"{api}/consultations/proposals/{amendment_id}/supports", headers=sacha).status_code == 201
-    # the proposal's author is e-mailed (accounts.notify, after commit) with the link to decide
+    # the proposal's author is e-mailed (notifications, from amendment_proposed) with the link to decide
     link = mail_link(platform, camille.email, f"/consultations/propositions/{proposed.json()['id']}")
     assert link.endswith(f"#amendement-{amendment_id}")
     decision_url = f"{api}/consultations/amendments/{amendment_id}/decision"
     assert requests.post(decision_url, headers=lou, json={"decision": "accept"}).status_code == 403  # not its author
     decided = requests.post(decision_url, headers=camille.headers, json={"decision": "accept", "note": "Merci !"})
     assert decided.status_code == 200, decided.text
+    # and the amendment's author of the decision (notifications, from amendment_decided)
+    assert wait_for(lambda: [item for item in requests.get(f"{api}/me/notifications", headers=lou).json()["items"]
+                             if item["title"] == "Votre amendement : Des bancs et des fontaines"], 30)
     proposal = requests.get(proposal_url).json()
     assert proposal["counters"] == "1 vote - 1 amendement - 1 argument"
     assert [(a["id"], a["amendment_status"], a["supports_count"]) for a in proposal["amendments"]] == [

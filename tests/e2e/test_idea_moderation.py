@@ -87,7 +87,8 @@ def test_similar_ideas_then_a_merge_carries_supports_over_and_mails_the_author(p
     refused = requests.post(f"{api}/ideas/{duplicate['id']}/merge", headers=admin, json=body)
     assert refused.status_code == 409 and refused.json()["error"] == "INVALID_TRANSITION"
 
-    link = mail_link(platform, second_author.email, f"/idees/{kept['id']}")  # accounts.notify → SMTP
+    # the merged idea's author is told by the notifications service, from idea_merged (« Mes idées »: e-mail)
+    link = mail_link(platform, second_author.email, f"/idees/{kept['id']}")
     assert link.endswith(f"/idees/{kept['id']}")
     page = requests.get(f"{platform.url}/idees/{duplicate['id']}").text
     assert f'href="/idees/{kept["id"]}"' in page and "fusionnée" in page

@@ -12,7 +12,7 @@ OPEN_TO_ANY_IDENTITY = frozenset({"health", "reference_data"})
 
 CALLERS = {
     # accounts: the addresses and attributes behind the pseudonyms
-    ("accounts", "notify"): {"ideas", "routing", "notifications"},  # budget's, petitions': notifications' (issue 15)
+    ("accounts", "notify"): {"routing", "notifications"},  # budget's, petitions', ideas': notifications' (issue 15)
     ("accounts", "eligibility_attributes"): {"budget", "routing"},
     ("accounts", "eligibility_attributes_many"): {"budget", "petitions"},
     ("accounts", "email_domains"): {"petitions"},
@@ -25,6 +25,7 @@ CALLERS = {
     ("ideas", "merge_ideas"): {"gateway", "routing"},
     # the owners' public reads « Mon espace » (notifications) takes an item's title from, once
     ("ideas", "get_consultation"): {"gateway", "notifications"},
+    ("ideas", "get_proposal"): {"gateway", "notifications"},  # an amendment's titles and note, for its notices
     ("budget", "get_project"): {"gateway", "notifications"},
     ("budget", "get_cycle"): {"gateway", "notifications"},
     ("petitions", "get_petition"): {"gateway", "notifications"},

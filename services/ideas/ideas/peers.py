@@ -1,4 +1,4 @@
-"""The ideas service's client of the accounts service: public profiles, notifications and the City's directions.
+"""The ideas service's client of the accounts service: public profiles and the City's directions.
 
 The directions are accounts' (`accounts.reference_data`, open to any verified identity, hubkit.calls): ideas keeps
 no copy. Their answer is kept five minutes in one cache per process; when accounts does not answer and nothing
@@ -54,9 +54,6 @@ class Accounts:
 
     def public_profiles(self, account_ids: list) -> list:
         return call_within(ACCOUNTS_TIMEOUT, self.proxy.public_profiles, {"account_ids": account_ids})
-
-    def notify(self, notice: dict):
-        return call_within(ACCOUNTS_TIMEOUT, self.proxy.notify, notice)
 
     def directions(self) -> dict:
         """{code: name} of the City's directions, as accounts has them (cached five minutes)."""

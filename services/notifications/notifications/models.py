@@ -63,6 +63,16 @@ class IdeaAuthor(Base):
     author_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
 
 
+class ProposalAuthor(Base):
+    """Who wrote a consultation's proposal or amendment, from the events that say it (`proposal_submitted`'s and
+    `amendment_proposed`'s citizen actor): `amendment_proposed` and `amendment_decided` tell these authors, and
+    ideas.get_proposal shows a pseudonym only. An erased author stays NULL (nobody to tell)."""
+    __tablename__ = "proposal_authors"
+
+    proposal_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    author_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+
+
 class Digest(Base):
     """One weekly digest sent to one person: the primary key makes a second one for the same week impossible,
     whichever replica or run tries."""

@@ -202,6 +202,8 @@ class SpaceEventSchema(_Payload):
     origin_idea_id = fields.UUID(load_default=None, allow_none=True)
     consultation_id = fields.UUID(load_default=None, allow_none=True)
     proposal_id = _Id()
+    amends = _Id()  # amendment_proposed: the amended proposal
+    amendment_id = _Id()  # amendment_decided
     cycle_id = fields.UUID(load_default=None, allow_none=True)
     project_id = fields.UUID(load_default=None, allow_none=True)
     petition_id = fields.UUID(load_default=None, allow_none=True)

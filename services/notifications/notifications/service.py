@@ -37,7 +37,8 @@ SPACE_EVENT, MY_SPACE_QUERY, MY_SPACE_PAGE = (schemas.SpaceEventSchema(), schema
 # The events « Mon espace » reads that no other handler here does (contract §A, §B); one entrypoint each, declared
 # in the loop under the class. idea_submitted, idea_merged and routing's author events feed it from their handlers.
 SPACE_EVENTS = [("ideas", name) for name in (
-    "idea_status_changed", "idea_followed", "idea_unfollowed", "proposal_submitted", "argument_posted",
+    "idea_status_changed", "idea_followed", "idea_unfollowed", "proposal_submitted", "amendment_proposed",
+    "amendment_decided", "argument_posted",
     "comment_posted", "questionnaire_answered", "consultation_closed", "synthesis_published")] + [
     ("routing", "dossier_created")] + [("budget", name) for name in (
         "project_submitted", "project_drafted", "project_study_decided", "project_selected", "results_published",
@@ -229,6 +230,10 @@ class NotificationsService(Infrastructure):
                 if kind == domain.IDEA:
                     idea = ideas.get_idea({"idea_id": key})
                     return {"title": idea.get("title"), "state": idea.get("status")}
+                if kind == domain.PROPOSAL:  # an amendment's notice: its title, the amended one's, the note
+                    proposal = ideas.get_proposal({"proposal_id": key})
+                    return {"title": proposal.get("title"), "decision_note": proposal.get("decision_note"),
+                            "amended_title": (proposal.get("amended") or {}).get("title")}
                 if kind == domain.CONTRIBUTION:
                     found = ideas.get_consultation({"consultation_id": key, "page_size": 1})
                     return {"title": found.get("title"),
@@ -241,7 +246,8 @@ class NotificationsService(Infrastructure):
                 if kind == domain.PETITION:
                     petition = petitions.get_petition({"petition_id": key})
                     return {"title": petition.get("title"), "state": petition.get("status"), "counts": {
-                        "signatures": petition.get("signatures_count"), "threshold": petition.get("threshold")}}
+                        "signatures": petition.get("signatures_count"), "threshold": petition.get("threshold")},
+                        "rejection": petition.get("rejection")}
                 return {"title": routing.get_scheme({"code": key}).get("name")}
             except (NotFound, InvalidInput):
                 return None

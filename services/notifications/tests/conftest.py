@@ -9,8 +9,8 @@ from notifications.models import Base
 from notifications.settings import Settings
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "notifications"
-BUSINESS_TABLES = ("notifications", "preferences", "idea_authors", "digests", "outbox_events", "space_items",
-                   "space_roles", "space_entries")
+BUSINESS_TABLES = ("notifications", "preferences", "idea_authors", "proposal_authors", "digests", "outbox_events",
+                   "space_items", "space_roles", "space_entries")
 HUB_URL = "https://participation.paris.fr"
 SECRET = "k" * 8 + "tests-only-notifications-key-9f3a2b7c"
 

@@ -215,11 +215,3 @@ def check_merge(source_id: str, source_status: str, target_id: str, target_statu
     if len(message) > MESSAGE_MAX:
         raise RuleBroken(f"Au plus {MESSAGE_MAX} caractères.", "message")
     return message
-
-
-def merge_notice(source_title: str, target_title: str, target_url: str, message: str) -> str:
-    """The e-mail telling the author and followers of a merged idea where it lives on (plain text)."""
-    return (f"L'idée « {source_title} », que vous avez proposée ou suivez, a été fusionnée avec l'idée "
-            f"« {target_title} » : ses soutiens et ses abonnés y ont été reportés.\n\n"
-            f"Message de la Ville : {message}\n\nL'idée qui les regroupe : {target_url}\n")
-

@@ -236,7 +236,6 @@ def check_argument(position: str, body: str) -> str:
     return check_text(body, "body", ARGUMENT_MAX, minimum=ARGUMENT_MIN)
 
 
-
 def check_decision(decision: str, note: str | None) -> tuple:
     if decision not in DECISIONS:
         raise RuleBroken("Acceptez ou rejetez l'amendement.", "decision")
@@ -290,15 +289,3 @@ def shuffle_rank(key: int, seed: str) -> int:
 
 
 # --- e-mails (plain text) ------------------------------------------------------------------------
-
-def amendment_notice(proposal_title: str, amendment_title: str, url: str) -> str:
-    """To a proposal's author: someone amended it, and they decide."""
-    return (f"Votre proposition « {proposal_title} » a reçu un amendement : « {amendment_title} ».\n\n"
-            f"Vous pouvez l'accepter ou le rejeter tant que la consultation est ouverte : {url}\n")
-
-
-def decision_notice(amendment_title: str, status: str, note: str | None, url: str) -> str:
-    """To an amendment's author: what was decided."""
-    verdict = "accepté" if status == ACCEPTED else "rejeté"
-    reason = f"\nMotif : {note}\n" if note else ""
-    return f"Votre amendement « {amendment_title} » a été {verdict}.\n{reason}\nLa proposition : {url}\n"

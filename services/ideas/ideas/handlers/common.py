@@ -70,22 +70,6 @@ class UseCases:
                               f"Réessayez dans {minutes} minute{'s' if minutes > 1 else ''}.",
                               details=limited.details) from None
 
-    def _notify_after_commit(self, account_ids, subject: str, body: str):
-        """E-mails these accounts (None ones skipped) through accounts.notify once the unit of work has
-        committed; a failure is logged, what was done stays done (accounts queues the e-mails)."""
-        recipients = sorted({account_id for account_id in account_ids if account_id})
-        if not recipients or self.accounts is None:
-            return
-        notice = {"account_ids": recipients, "subject": subject[:150], "body": body}
-
-        def send():
-            try:
-                self.accounts.notify(notice)
-            except Exception:  # noqa: BLE001 — anything, a timeout included
-                # never the subject: it quotes titles citizens wrote, which may hold a name or an address
-                log.warning("notification failed", extra={"recipients": len(recipients)})
-        self.uow.on_commit(send)
-
 
 def iso(value):
     return value.isoformat() if isinstance(value, (date, datetime)) else value

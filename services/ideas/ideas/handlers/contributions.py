@@ -3,7 +3,6 @@ author or of the consultation's agents on them), « d'accord », comments, argue
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from hubkit.config import public_url
 from hubkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 from .. import domain, events
@@ -60,10 +59,6 @@ class Contributions(UseCases):
             self.views.bump(Proposal, amended.id, amendments_count=1)
             self.uow.emit(events.AMENDMENT_PROPOSED, events.content(domain.PROPOSAL, proposal.id),
                           {**payload, "amends": amended.id}, actor=events.actor(author_id, "citizen"))
-            if amended.author_id != author_id:
-                self._notify_after_commit([amended.author_id], f"Nouvel amendement : {amended.title}",
-                                          cd.amendment_notice(amended.title, proposal.title,
-                                                              self._proposal_url(amended.id, proposal.id)))
         else:
             self.findable.proposal_changed(proposal)
             self.uow.emit(events.PROPOSAL_SUBMITTED, events.content(domain.PROPOSAL, proposal.id), payload,
@@ -97,10 +92,6 @@ class Contributions(UseCases):
                       {"amendment_id": amendment.id, "proposal_id": amended.id, "consultation_id": consultation.id,
                        "decision": status, "decided_by": amendment.decided_by_role},
                       actor=events.actor(str(actor["account_id"]), role))
-        if amendment.author_id != str(actor["account_id"]):
-            self._notify_after_commit([amendment.author_id], f"Votre amendement : {amendment.title}",
-                                      cd.decision_notice(amendment.title, status, note,
-                                                         self._proposal_url(amended.id, amendment.id)))
         return self.views.proposal_view(amended, actor)
 
     # --- citizens: supports, comments, argued votes, questionnaires ---------------------------
@@ -224,7 +215,3 @@ class Contributions(UseCases):
         return self.session.execute(sa.select(QuestionnaireResponse.id).where(
             QuestionnaireResponse.section_id == section_id,
             QuestionnaireResponse.account_id == account_id)).first()
-
-    @staticmethod
-    def _proposal_url(proposal_id: str, amendment_id: str) -> str:
-        return f"{public_url()}/consultations/propositions/{proposal_id}#amendement-{amendment_id}"

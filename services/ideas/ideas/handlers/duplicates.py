@@ -1,7 +1,6 @@
 """Merging duplicate ideas: supports and follows carry over to the idea that lives on."""
 import sqlalchemy as sa
 
-from hubkit.config import public_url
 from hubkit.errors import InvalidInput, PermissionDenied
 
 from .. import domain, events
@@ -30,8 +29,6 @@ class Duplicates(UseCases):
             raise InvalidInput(details={"into": ["Aucune idée n'a cet identifiant."]})
         with rules():
             message = domain.check_merge(source.id, source.status, target.id, target.status, command.get("message"))
-        to_tell = {source.author_id} | set(self.session.execute(sa.select(Follow.account_id).where(
-            Follow.idea_id == source.id)).scalars())
         supports_moved = self.carry_over(Support, source, target)
         followers_moved = self.carry_over(Follow, source, target)
         supports = self.session.execute(sa.select(sa.func.count()).select_from(Support)
@@ -47,9 +44,6 @@ class Duplicates(UseCases):
                       {"idea_id": source.id, "merged_into": target.id, "supports_moved": supports_moved,
                        "followers_moved": followers_moved, "supports_count": supports},
                       actor=events.actor(actor_id, role))
-        self._notify_after_commit(to_tell, f"Idée fusionnée : {source.title}",
-                                  domain.merge_notice(source.title, target.title, f"{public_url()}/idees/{target.id}",
-                                                      message))
         return self.views.idea_view(source, actor)
 
     def carry_over(self, model, source: Idea, target: Idea) -> int:

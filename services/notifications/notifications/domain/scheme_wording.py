@@ -11,10 +11,11 @@ from .preferences import FOLLOWED, MY_PETITIONS, MY_PROJECTS, SIGNED_PETITIONS
 from .wording import TITLE_MAX, Notice
 
 __all__ = ["project_drafted_notice", "merge_invitation_notice", "project_status_notice", "petition_notice",
-           "PETITION_NOTIFIED_EVENTS", "date_fr"]
+           "PETITION_NOTIFIED_EVENTS", "AUTHOR_ONLY_EVENTS", "date_fr"]
 
-PETITION_NOTIFIED_EVENTS = ("petition_drafted", "petition_threshold_reached", "petition_scheduled_for_council",
-                            "petition_answered")
+PETITION_NOTIFIED_EVENTS = ("petition_drafted", "petition_rejected", "petition_threshold_reached",
+                            "petition_scheduled_for_council", "petition_answered")
+AUTHOR_ONLY_EVENTS = ("petition_drafted", "petition_rejected")  # nobody signed a draft, nor a petition refused
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
            "novembre", "décembre")
 
@@ -76,8 +77,11 @@ def project_status_notice(account_id: str, project_id: str, title: str | None, s
 def petition_notice(event_type: str, account_id: str, petition_id: str, title: str | None, payload: dict,
                     author: bool) -> Notice | None:
     """A step of a petition: its author (« Mes pétitions ») and the signers who asked to be told (« Pétitions
-    signées »); None for an event that tells nobody (or a draft, which tells its author only)."""
-    if event_type not in PETITION_NOTIFIED_EVENTS or (event_type == "petition_drafted" and not author):
+    signées »); None for an event that tells nobody (or a draft or a refusal, which tell the author only).
+
+    `payload`: the event's; for `petition_rejected`, `rejection` is the petition's as petitions.get_petition shows
+    it to anyone ({"label", "reason", "hidden"}), or None when it could not be read."""
+    if event_type not in PETITION_NOTIFIED_EVENTS or (event_type in AUTHOR_ONLY_EVENTS and not author):
         return None
     quoted = f"« {title} »" if title else ""
     the_petition = f"La pétition {quoted}" if title else "La pétition"
@@ -86,6 +90,16 @@ def petition_notice(event_type: str, account_id: str, petition_id: str, title: s
         text = (f"La Ville de Paris propose que votre idée devienne une pétition. Un brouillon{_quoted(title)} a été "
                 "préparé à partir de votre idée : relisez-le, complétez-le, puis partagez son lien de parrainage "
                 "avec vos co-parrains avant de le soumettre à la modération. Rien n'est publié sans vous.")
+    elif event_type == "petition_rejected":
+        heading = "Votre pétition n'a pas été publiée"
+        text = f"{the_petition} n'a pas été publiée par la modération."
+        rejection = payload.get("rejection") or {}
+        if rejection.get("label"):
+            text += f"\nMotif : {rejection['label']}."
+        if rejection.get("reason") and not rejection.get("hidden"):
+            text += f"\n\nExplication de la modération :\n{rejection['reason']}"
+        else:
+            text += "\n\nL'explication de la modération est sur la page de la pétition."
     elif event_type == "petition_threshold_reached":
         heading = ("Votre pétition a atteint son seuil" if author else
                    "Une pétition que vous avez signée a atteint son seuil")

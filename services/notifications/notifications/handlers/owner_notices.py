@@ -40,14 +40,17 @@ def project_status(feed, item: SpaceItem, payload: dict) -> list:
 
 def petition_step(feed, event_type: str, item: SpaceItem, payload: dict) -> list:
     """The author (« Mes pétitions ») and the signers who asked to be told and are not its author (« Pétitions
-    signées »); a draft tells its author only."""
+    signées »); a draft, or a petition refused, tells its author only."""
     authors = feed._holders(item, domain.AUTHOR)
-    signers = [] if event_type == "petition_drafted" else sorted(set(feed.session.execute(
+    signers = [] if event_type in domain.AUTHOR_ONLY_EVENTS else sorted(set(feed.session.execute(
         sa.select(SpaceRole.account_id).where(
             SpaceRole.kind == item.kind, SpaceRole.item_id == item.item_id, SpaceRole.role == domain.SIGNER,
             SpaceRole.active.is_(True), SpaceRole.notify.is_(True))).scalars()) - set(authors))
     if authors or signers:
         feed._fill(item)
+    if event_type == "petition_rejected" and authors:  # the public reason is not in the event: the petition's page
+        found = feed.reader(item.kind, item.item_id) if feed.reader is not None else None
+        payload = {**payload, "rejection": (found or {}).get("rejection")}
     notices = [domain.petition_notice(event_type, account_id, item.item_id, item.title, payload, author=True)
                for account_id in authors]
     notices += [domain.petition_notice(event_type, account_id, item.item_id, item.title, payload, author=False)

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 
 from .. import domain
-from ..models import IdeaAuthor, Notification, Preference
+from ..models import IdeaAuthor, Notification, Preference, ProposalAuthor
 from .common import UseCases, aware
 from .inbox import view
 from .my_space import MySpace
@@ -25,8 +25,8 @@ class PersonalData(UseCases):
                 "my_space": MySpace(self.context).export(account_id)}
 
     def forget_account(self, envelope: dict, account_id: str) -> bool:
-        """The person's notifications, preferences and « Mon espace » roles go; the ideas they wrote keep no link to
-        them."""
+        """The person's notifications, preferences and « Mon espace » roles go; the ideas, proposals and amendments they
+        wrote keep no link to them."""
         if not self.uow.first_delivery(envelope, FORGET):
             return False
         account_id = str(account_id)
@@ -34,4 +34,6 @@ class PersonalData(UseCases):
         self.session.execute(sa.delete(Preference).where(Preference.account_id == account_id))
         MySpace(self.context).forget(account_id)
         self.session.execute(sa.update(IdeaAuthor).where(IdeaAuthor.author_id == account_id).values(author_id=None))
+        self.session.execute(sa.update(ProposalAuthor).where(ProposalAuthor.author_id == account_id)
+                             .values(author_id=None))
         return True

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from .. import domain
 from ..models import IdeaAuthor, SpaceEntry, SpaceItem, SpaceRole
-from . import owner_notices
+from . import consultation_notices, owner_notices
 from .common import aware
 from .space_roles import SpaceRoles
 
@@ -33,7 +33,7 @@ PETITION_STATES = {"petition_published": "open", "petition_rejected": "rejected"
                    "petition_scheduled_for_council": "scheduled_for_council", "petition_answered": "answered",
                    "petition_closed": "closed"}
 ROUTING_IDEA_STATES = {"idea_forwarded": "forwarded", "idea_answered": "answered", "idea_not_retained": "not_retained"}
-NOTIFIED_FOLLOWER_STATUSES = ("under_review", "forwarded", "answered", "not_retained")  # merged: ideas e-mails them
+NOTIFIED_FOLLOWER_STATUSES = ("under_review", "forwarded", "answered", "not_retained")  # merged: idea_merged tells them
 
 
 def _id(value) -> str | None:
@@ -55,6 +55,7 @@ class SpaceFeed(SpaceRoles):
         kind = envelope["type"]
         actor = envelope.get("actor") or {}
         person = _id(actor.get("account_id")) if actor.get("role") == "citizen" else None
+        self.actor_id = _id(actor.get("account_id"))  # whoever acted, agent included: not told of their own act
         handler = getattr(self, f"_on_{kind}", None)
         if handler is not None:
             handler(payload, person)
@@ -92,8 +93,11 @@ class SpaceFeed(SpaceRoles):
         self._set_state(merged, "merged", domain.MERGED_IDEA_DETAIL)
         followers = self._holders(merged, domain.FOLLOWER)
         if followers:  # they follow the surviving idea now, as in ideas
+            surviving = self._item(IDEA, _id(payload["merged_into"]))
+            to_tell = self._holders(merged, domain.FOLLOWER, but_not=domain.AUTHOR)
             self._revoke(followers, merged, domain.FOLLOWER)
-            self._grant(followers, self._item(IDEA, _id(payload["merged_into"])), domain.FOLLOWER)
+            self._grant(followers, surviving, domain.FOLLOWER)
+            self.notices += consultation_notices.merged_followers(self, merged, surviving, to_tell)
 
     def _on_idea_followed(self, payload, person):
         if person:
@@ -102,6 +106,17 @@ class SpaceFeed(SpaceRoles):
     def _on_idea_unfollowed(self, payload, person):
         if person:
             self._revoke([person], self._item(IDEA, _id(payload["idea_id"])), domain.FOLLOWER)
+
+    def _on_proposal_submitted(self, payload, person):
+        self._contribution(payload, person)
+        consultation_notices.remember_author(self, payload["proposal_id"], person)
+
+    def _on_amendment_proposed(self, payload, person):
+        consultation_notices.remember_author(self, payload["proposal_id"], person)
+        self.notices += consultation_notices.amendment_proposed(self, payload, self.actor_id)
+
+    def _on_amendment_decided(self, payload, person):
+        self.notices += consultation_notices.amendment_decided(self, payload, self.actor_id)
 
     def _contribution(self, payload, person):
         if not person or not payload["consultation_id"]:
