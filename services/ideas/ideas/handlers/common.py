@@ -1,11 +1,10 @@
 """What every use case of the ideas service shares: its context (unit of work, clock, peers, settings), rules
-turned into errors, posting limits, notifications.
+turned into errors, posting limits.
 
 `actor` is the caller as the gateway asserts it from the session: {"account_id", "roles"}. The
 ideas service cannot read the accounts database; it trusts these roles, sent over the internal
 broker by the gateway, which got them from accounts (the authority on roles).
 """
-import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -20,7 +19,6 @@ from ..peers import Accounts
 from .findable import FindableContent
 from ..settings import IdeasSettings, settings
 
-log = logging.getLogger(__name__)
 
 POSTING_WINDOW = 60 * 60  # posting limits are per account and per hour
 
