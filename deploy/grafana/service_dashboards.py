@@ -55,8 +55,10 @@ BUSINESS = {
     "notifications": [("Notifications, e-mails et désabonnements", [
         (per_minute("notifications_written_total", "category"), "écrites : {{category}}"),
         (per_minute("notifications_emails_total", "kind"), "e-mails : {{kind}}"),
-        (per_minute("notifications_unsubscribes_total", "category"), "désabonnements : {{category}}")],
-        "Par minute. Les e-mails partent par le service des comptes (accounts.notify), qui les envoie.", "short")],
+        (per_minute("notifications_unsubscribes_total", "category"), "désabonnements : {{category}}"),
+        (per_minute("notifications_digests_deferred_total"), "résumés remis (comptes sans réponse)")],
+        "Par minute. Les e-mails partent par le service des comptes (accounts.notify), qui les envoie ; un envoi de "
+        "résumés remis attend le passage suivant (10 minutes par défaut).", "short")],
 }
 
 

@@ -9,6 +9,9 @@ NOTIFICATIONS = Counter("notifications_written_total", "Notifications written, b
                         ["category", "channel"])
 EMAILS = Counter("notifications_emails_total", "E-mails asked of accounts.notify, by kind (at once, digest).",
                  ["kind"])
+# a digest run that stopped because accounts.notify did not answer: the people left wait for the next run
+DIGESTS_DEFERRED = Counter("notifications_digests_deferred_total",
+                           "Digest runs stopped because accounts did not answer (the rest wait for the next run).")
 UNSUBSCRIBES = Counter("notifications_unsubscribes_total", "One-click unsubscribes applied, by category.",
                        ["category"])
 EMAIL_KINDS = ("immediate", "digest")
@@ -31,3 +34,7 @@ def count_emails(kind: str, number: int = 1):
 
 def count_unsubscribe(category: str):
     UNSUBSCRIBES.labels(category).inc()
+
+
+def count_deferred_digest_run():
+    DIGESTS_DEFERRED.inc()

@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from prometheus_client import REGISTRY
 
 from hubkit.leader import run_once
 from hubkit.rpc import PeerUnavailable
@@ -72,8 +73,11 @@ def test_accounts_not_answering_leaves_the_digest_for_the_next_run(store, use):
     def down(message):
         raise PeerUnavailable("notify timed out")
 
+    deferred = REGISTRY.get_sample_value("notifications_digests_deferred_total")
     assert run(store, use, MONDAY, down) == 0
     assert store.rows("digests") == [] and store.rows("notifications")[0].emailed_at is None
+    # ops see the run put off (the dashboard, not only the log)
+    assert REGISTRY.get_sample_value("notifications_digests_deferred_total") == deferred + 1
     sent = []
     assert run(store, use, MONDAY + timedelta(minutes=10), sent.append) == 1
     # named by account and week: accounts queues it once even if the first call had gone through

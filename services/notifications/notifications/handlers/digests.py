@@ -14,6 +14,7 @@ from hubkit.leader import run_once
 from hubkit.rpc import PeerUnavailable
 
 from .. import domain
+from ..business_metrics import count_deferred_digest_run
 from ..models import Digest, Notification
 from .common import UseCases
 from .receiving import unsubscribe_url
@@ -47,6 +48,7 @@ class Digests(UseCases):
                         sent += 1
             except PeerUnavailable as error:  # accounts is not answering: the others wait for the next run
                 log.warning("digest not sent, accounts unavailable", extra={"error": str(error)})
+                count_deferred_digest_run()
                 break
         return sent
 
