@@ -95,7 +95,7 @@ IDENTITIES = (
     Identity("petitions", calls=("accounts", "ideas"), listens_to=("accounts", "routing")),
     # `python -m routing reconcile` asks ideas through a ClusterRpcProxy
     Identity("routing", calls=("accounts", "ideas"), standalone_proxy=True,
-             listens_to=("accounts", "ideas", "budget", "petitions", "routing")),
+             listens_to=("accounts", "ideas", "budget", "petitions")),
     # tells people what happened to what they follow; sends its e-mails through accounts.notify
     # and keeps each person's « Mon espace » (the read model of what they took part in: personal events included)
     Identity("notifications", calls=("accounts", "ideas", "budget", "petitions", "routing"),

@@ -8,10 +8,11 @@ PER_PAGE_MAX = 50
 PAGE_MAX = 100_000  # far past anyone's notifications; bounds the offset a client can ask for
 IDS_MAX = 100  # a page shows at most PER_PAGE_MAX: marking two pages' worth at once is plenty
 CATEGORY_MAX, CHANNEL_MAX = 40, 20  # codes: the service's bounds
-CATEGORIES = 6  # the service's categories: a change of every one at most
+CATEGORIES = 7  # the service's categories: a change of every one at most
 # The codes the notifications service knows (its reference_data), published so that a client sees them in the
 # OpenAPI; the service stays the judge (an unknown one: 400, nothing changed).
-CATEGORY_CODES = ("my_ideas", "followed", "my_projects", "my_petitions", "signed_petitions", "consultations")
+CATEGORY_CODES = ("my_ideas", "followed", "my_projects", "my_petitions", "signed_petitions", "consultations",
+                  "assignments")
 CHANNEL_CODES = ("hub", "email", "digest", "never")
 
 
@@ -25,7 +26,8 @@ class NotificationListQuerySchema(Schema):
 class NotificationSchema(Schema):
     notification_id = fields.String()
     category = fields.String(metadata={"description": "my_ideas, followed, my_projects, my_petitions, "
-                                                      "signed_petitions ou consultations (voir les préférences)"})
+                                                      "signed_petitions, consultations ou assignments "
+                                                      "(voir les préférences)"})
     title = fields.String()
     body = fields.String()
     link = fields.String(metadata={"description": "Le chemin de la page du hub concernée, commençant par /"})

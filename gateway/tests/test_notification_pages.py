@@ -215,11 +215,12 @@ def test_the_preferences_are_a_fieldset_per_category_with_a_radio_per_channel(cl
     page = html(response)
     legends = re.findall(r"<legend>([^<]+)</legend>", page)
     assert legends == ["Mes idées", "Ce que je suis", "Mes projets du budget participatif", "Mes pétitions",
-                       "Pétitions signées", "Consultations"]
-    assert len(re.findall(r'type="radio"', page)) == 6 * 4
+                       "Pétitions signées", "Consultations", "Idées qui me sont confiées"]
+    assert len(re.findall(r'type="radio"', page)) == 7 * 4
     checked = dict(re.findall(r'name="([a-z_]+)" value="([a-z]+)" checked', page))
     assert checked == {"my_ideas": "email", "followed": "digest", "my_projects": "email",
-                       "my_petitions": "email", "signed_petitions": "digest", "consultations": "digest"}
+                       "my_petitions": "email", "signed_petitions": "digest", "consultations": "digest",
+                       "assignments": "email"}
     assert '<label for="preferences-followed-never">Jamais</label>' in page
 
 
@@ -360,7 +361,7 @@ def test_the_api_refuses_a_bad_read_command(client, notifications, bearer, body)
 def test_the_api_reads_and_changes_the_preferences(client, notifications, bearer):
     got = client.get("/api/v1/me/notification-preferences", headers=bearer())
     assert got.status_code == 200 and [row["channel"] for row in got.json["preferences"]] == [
-        "email", "digest", "email", "email", "digest", "digest"]
+        "email", "digest", "email", "email", "digest", "digest", "email"]
     assert [row["code"] for row in got.json["channels"]] == ["hub", "email", "digest", "never"]
     put = client.put("/api/v1/me/notification-preferences", json={"preferences": {"followed": "never"}},
                      headers=bearer())
@@ -381,7 +382,7 @@ def test_the_api_refuses_an_unknown_category_or_channel_and_changes_nothing(clie
 @pytest.mark.parametrize("body", [{}, {"preferences": {}}, {"preferences": ["followed"]},
                                   {"preferences": {"followed": 3}}, {"preferences": {"x" * 41: "never"}},
                                   {"preferences": {"followed": "x" * 21}},
-                                  {"preferences": {f"c{number}": "never" for number in range(7)}}])
+                                  {"preferences": {f"c{number}": "never" for number in range(8)}}])
 def test_the_api_refuses_a_malformed_preferences_body_at_the_edge(client, notifications, bearer, body):
     response = client.put("/api/v1/me/notification-preferences", json=body, headers=bearer())
     assert response.status_code == 400 and notifications.calls == []

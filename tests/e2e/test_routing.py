@@ -2,9 +2,10 @@
 forwards it to the participatory budget (a draft project linked to it appears in the budget service) and the
 idea's timeline tells every step under one correlation id; a forward to the greening permit calls a real local
 HTTP receiver that fails once then succeeds (one dossier, delivered on retry, answered by the scheme with a
-signed message); re-routing and undo keep the history; an idea past its deadline is flagged; ideas submitted while
-routing had no queue (stopped, deployed later) reach the inbox by reconciliation, by hand and on restart, in their
-citizen's correlation chain, and their author is told of the decision."""
+signed message); re-routing and undo keep the history; an idea past its deadline is flagged; the agent a colleague
+confides an idea to is e-mailed by the notifications service; ideas submitted while routing had no queue (stopped,
+deployed later) reach the inbox by reconciliation, by hand and on restart, in their citizen's correlation chain,
+and their author is told of the decision."""
 import hashlib
 import hmac
 import http.server
@@ -248,6 +249,22 @@ def test_an_idea_past_its_deadline_is_flagged(hub, people):
     assert idea_id in [entry["idea_id"] for entry in overdue["items"]] and overdue["overdue"] >= 1
     page = requests.get(f"{hub.url}/back-office/orientation", cookies={}, allow_redirects=False)
     assert page.status_code == 302  # the inbox page needs a signed-in agent
+
+
+def test_an_agent_given_an_idea_by_a_colleague_is_e_mailed_by_the_notifications_service(hub, people):
+    """routing publishes idea_assigned and e-mails nobody itself; notifications tells the colleague (issue 15 §1)."""
+    agent, colleague = people["agent"], administrator(hub, "collegue", "Collègue")
+    author = citizen(hub, read_mail_link, "Confiante")
+    idea_id, _ = submit(hub, author, "Bancs place de Clichy", "Des bancs à l'ombre des platanes de la place.")
+    in_inbox(hub, agent, idea_id)
+    assigned = requests.post(f"{hub.url}/api/v1/routing/inbox/{idea_id}/assignment", headers=agent,
+                             json={"agent_id": colleague.id})
+    assert assigned.status_code == 200, assigned.text
+    link = read_mail_link(hub, colleague.email, f"/back-office/orientation/{idea_id}")
+    [mail] = [m for m in hub.smtp.messages() if m["To"] == colleague.email and link in body_of(m)]
+    assert str(make_header(decode_header(mail["Subject"]))) == "Une idée vous est confiée"
+    assert "L'idée « Bancs place de Clichy » vous est confiée (direction" in body_of(mail)
+    assert "/notifications/desabonnement/" in str(make_header(decode_header(mail["List-Unsubscribe"])))
 
 
 def test_a_duplicate_is_merged_by_the_ideas_service(hub, people):

@@ -16,11 +16,12 @@ from .recording import RecordingFake, answers
 # the contract's tables (code -> French label), in the order the service lists them
 CATEGORIES = {"my_ideas": "Mes idées", "followed": "Ce que je suis",
               "my_projects": "Mes projets du budget participatif", "my_petitions": "Mes pétitions",
-              "signed_petitions": "Pétitions signées", "consultations": "Consultations"}
+              "signed_petitions": "Pétitions signées", "consultations": "Consultations",
+              "assignments": "Idées qui me sont confiées"}
 CHANNELS = {"hub": "Dans le hub seulement", "email": "Par e-mail, tout de suite",
             "digest": "Par e-mail, une fois par semaine", "never": "Jamais"}
 DEFAULTS = {"my_ideas": "email", "followed": "digest", "my_projects": "email", "my_petitions": "email",
-            "signed_petitions": "digest", "consultations": "digest"}
+            "signed_petitions": "digest", "consultations": "digest", "assignments": "email"}
 BAD_TOKEN = "Lien de désabonnement invalide : il a peut-être été coupé ou modifié. Choisissez vos préférences " \
             "de notification depuis votre compte."
 PER_PAGE_MAX = 50

@@ -12,7 +12,7 @@ OPEN_TO_ANY_IDENTITY = frozenset({"health", "reference_data"})
 
 CALLERS = {
     # accounts: the addresses and attributes behind the pseudonyms
-    ("accounts", "notify"): {"routing", "notifications"},  # budget's, petitions', ideas': notifications' (issue 15)
+    ("accounts", "notify"): {"notifications"},  # budget's, petitions', ideas', routing's: notifications' (issue 15)
     ("accounts", "eligibility_attributes"): {"budget", "routing"},
     ("accounts", "eligibility_attributes_many"): {"budget", "petitions"},
     ("accounts", "email_domains"): {"petitions"},

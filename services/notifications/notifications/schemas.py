@@ -160,6 +160,15 @@ class IdeaSubmittedSchema(_Payload):
     idea_id = fields.UUID(required=True)
 
 
+class IdeaAssignedSchema(_Payload):
+    """routing's idea_assigned: the agent (null: the direction, nobody in particular), the direction's code and the
+    idea's deadline (absent from the events before 2026-12)."""
+    idea_id = fields.UUID(required=True)
+    agent_id = fields.UUID(load_default=None, allow_none=True)
+    direction = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    deadline_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
 class AuthorEventSchema(_Payload):
     """routing's idea_forwarded, idea_answered, idea_not_retained (author_id: null for an anonymous idea)."""
     idea_id = fields.UUID(required=True)

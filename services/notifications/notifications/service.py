@@ -169,6 +169,18 @@ class NotificationsService(Infrastructure):
     def notify_dossier_answered(self, data):
         return self._notify_author(data)
 
+    @event_handler("routing", "idea_assigned")
+    def notify_assigned_agent(self, data):
+        """The agent a colleague confided an idea to (« Idées qui me sont confiées »), like the author is told."""
+        envelope = receive(data, self.correlation, self.name)
+        payload = load(schemas.IdeaAssignedSchema(), envelope["payload"])
+        with self.db as uow:
+            message = self._use(uow).assignments.idea_assigned(envelope, payload, self._owner_reader())
+            if message is not None:
+                BoundedRpc(self.accounts, PEER_TIMEOUT, PeerUnavailable).notify(message)
+                uow.on_commit(lambda: count_emails("immediate"))
+        return message is not None
+
     def _notify_author(self, data):
         """The author is told in the hub, and by e-mail at once if they chose so: accounts is asked inside the
         transaction, so that if it does not answer nothing is recorded and the event comes back."""

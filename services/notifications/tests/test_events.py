@@ -181,3 +181,26 @@ def test_a_follower_s_space_and_e_mail_through_the_broker(config, peers, service
         with pytest.raises(Exception) as refused:
             notifications.my_space(None, {})
         assert getattr(refused.value, "code", None) == "AUTHENTICATION_REQUIRED"
+
+
+def test_an_agent_given_an_idea_by_a_colleague_is_e_mailed_through_the_broker(config, peers, service, store):
+    """routing's idea_assigned (moved from routing, issue 15 §1): the agent a colleague confided the idea to is
+    e-mailed once through accounts.notify, with the idea's title read from ideas and the unsubscribe link."""
+    accounts, _ = peers
+    agent, colleague = str(uuid.uuid4()), str(uuid.uuid4())
+    assigned = make_event(type="idea_assigned", version=1, producer="routing", subject={"kind": "idea", "id": IDEA},
+                          payload={"idea_id": IDEA, "agent_id": agent, "direction": "DEVE",
+                                   "deadline_at": "2027-01-06T20:20:01+00:00"},
+                          actor={"account_id": colleague, "role": "agent"}, correlation_id="req-a",
+                          causation_id="req-a")
+    assert deliver_and_wait(config, service, "notify_assigned_agent", assigned) is True
+    assert deliver_and_wait(config, service, "notify_assigned_agent", assigned) is False  # redelivery: once
+    [notice] = accounts.notices
+    assert notice["account_ids"] == [agent] and notice["subject"] == "Une idée vous est confiée"
+    assert notice["body"].startswith("L'idée « Des fontaines le long du canal » vous est confiée (direction DEVE), "
+                                     "à traiter avant le 06/01/2027.")
+    assert f"https://participation.paris.fr/back-office/orientation/{IDEA}" in notice["body"]
+    assert notice["list_unsubscribe_url"].startswith("https://participation.paris.fr/notifications/desabonnement/")
+    assert (notice["event_id"], notice["purpose"]) == (assigned["event_id"], "notifications.email")
+    [row] = store.rows("notifications")
+    assert (row.account_id, row.category) == (agent, "assignments")

@@ -17,8 +17,8 @@ from hubkit.validation import load
 
 from . import SERVICE_NAME, business_metrics, domain, events, schemas
 from .adapters.webhooks import post
-from .handlers import (Catalogue, Context, DecisionEffects, Decisions, Deliveries, DeliveryWatch, History, Inbox, Notifications,
-                       PersonalData, Receiving, Reconciliation, Schedule)
+from .handlers import (Catalogue, Context, DecisionEffects, Decisions, Deliveries, DeliveryWatch, History, Inbox, PersonalData,
+                       Receiving, Reconciliation, Schedule)
 from .handlers.actions import DirectRequests
 from .handlers.open_data import OpenData
 from .models import Base
@@ -258,27 +258,6 @@ class RoutingService(Infrastructure):
             if forgotten:
                 self._use(DirectRequests, uow).forget(str(envelope["payload"].get("account_id")))
             return forgotten
-
-    # The agent an idea is confided to is e-mailed from routing's own event (once; retried while accounts is
-    # down). What the author is told (forwarded, answered, not retained, the scheme's answer) is the notifications
-    # service's: it owns the wording and the person's preferences.
-
-    @event_handler(SERVICE_NAME, events.IDEA_ASSIGNED)
-    def notify_assigned_agent(self, data):
-        """The agent an idea was confided to (by someone else) is told by e-mail."""
-        envelope = receive(data, self.correlation, self.name)
-        with self.db as uow:
-            message = self._use(Notifications, uow).notification(envelope)
-            if message is not None:
-                # if accounts does not answer, nothing is recorded and the event is retried; named by the event,
-                # the e-mail is queued once by accounts even if its first call did answer, too late
-                self._send_notification({**message, "event_id": envelope["event_id"],
-                                         "purpose": "routing.notify_author"})  # the name accounts already keys it by
-        return message is not None
-
-    def _send_notification(self, message: dict):
-        # a passing failure: the event goes back to the queue and the e-mail is asked for again
-        return self._peer(self.accounts, PeerUnavailable).notify(message)
 
     def status_extras(self) -> dict:
         """Routing's own figures in its `status` answer, for the administrators' page "État du hub" (hubkit.status)."""

@@ -14,7 +14,7 @@ from hubkit.errors import (AuthenticationFailed, Conflict, IdempotencyKeyReused,
 from routing import domain
 from routing.domain import webhooks as webhook_rules
 from routing.handlers import (Catalogue, Context, DecisionEffects, Decisions, Deliveries, History, Inbox,
-                              Notifications, PersonalData, Receiving)
+                              PersonalData, Receiving)
 from routing.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("dns")
@@ -159,7 +159,9 @@ def test_assignment_and_checklist(run, ideas, store):
     item = run(Decisions, "assign", AGENT, {"idea_id": idea_id, "agent_id": DVD_AGENT["account_id"], "direction": "DVD"})
     assert item["assigned_agent_id"] == DVD_AGENT["account_id"] and item["direction"] == "DVD"
     [assigned] = store.events("idea_assigned")
-    assert assigned["payload"] == {"idea_id": idea_id, "agent_id": DVD_AGENT["account_id"], "direction": "DVD"}
+    deadline = run(Inbox, "get_item", AGENT, idea_id)["deadline_at"].isoformat()
+    assert assigned["payload"] == {"idea_id": idea_id, "agent_id": DVD_AGENT["account_id"], "direction": "DVD",
+                                   "deadline_at": deadline}  # the agent's e-mail (notifications) gives it
     assert assigned["correlation_id"] == "req-citizen-click"
     page = run(Inbox, "inbox", DVD_AGENT, {"status": "open", "assigned": "me", "page": 1, "per_page": 50})
     assert page["total"] == 1
@@ -563,17 +565,6 @@ def test_an_idea_merged_in_the_ideas_service_leaves_the_open_inbox(run, ideas):
     assert run(Inbox, "get_item", AGENT, idea_id)["status"] == "merged"
 
 
-def test_the_author_is_not_e_mailed_by_routing(run, ideas, store):
-    """What the author is told (forwarded, answered...) is the notifications service's, with their preferences:
-    routing asking accounts too would send every author two e-mails."""
-    idea_id = received(run, ideas)
-    decide(run, idea_id, scheme="greening_permit", message="Un agent vous contactera.")
-    other = received(run, ideas)
-    decide(run, other, action="answer", message="C'est prévu.")
-    for envelope in store.events("idea_forwarded") + store.events("idea_answered"):
-        assert run(Notifications, "notification", envelope) is None
-
-
 def test_the_personal_data_export_tells_how_the_ideas_were_routed(run, ideas):
     idea_id = received(run, ideas)
     decide(run, idea_id, scheme="greening_permit", message="Transmise à la DEVE.")
@@ -583,17 +574,6 @@ def test_the_personal_data_export_tells_how_the_ideas_were_routed(run, ideas):
     agent = run(PersonalData, "export_personal_data", AGENT["account_id"])
     assert agent["ideas"] == [] and agent["decisions_taken"][0]["message"] == "Transmise à la DEVE."
     json.dumps(export)  # plain JSON, ready for the gateway's download
-
-
-def test_an_agent_given_an_idea_by_a_colleague_is_told(run, ideas, store):
-    idea_id = received(run, ideas)
-    colleague = "9f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19"
-    run(Decisions, "assign", AGENT, {"idea_id": idea_id, "agent_id": colleague, "direction": "DEVE"})
-    run(Decisions, "assign", AGENT, {"idea_id": idea_id, "agent_id": AGENT["account_id"], "direction": "DEVE"})
-    to_colleague, to_self = store.events("idea_assigned")
-    message = run(Notifications, "notification", to_colleague)
-    assert message["account_ids"] == [colleague] and f"/back-office/orientation/{idea_id}" in message["body"]
-    assert run(Notifications, "notification", to_self) is None
 
 
 def test_a_deleted_account_is_unlinked(run, ideas, store):

@@ -1,6 +1,6 @@
-"""Rough edges of routing found on the citizen's and the agent's journey (issue 15, section 4): the e-mails greet
-once, the hints show the idea's words as written, the history names people and directions, a failing delivery
-shows as delayed. SQLite and PostgreSQL, like test_handlers (whose helpers these tests use)."""
+"""Rough edges of routing found on the citizen's and the agent's journey (issue 15, section 4): the hints
+show the idea's words as written, the history names people and directions, a failing delivery shows as delayed.
+SQLite and PostgreSQL, like test_handlers (whose helpers these tests use)."""
 import re
 import uuid
 
@@ -8,8 +8,7 @@ import pytest
 
 from hubkit.errors import PermissionDenied, ServiceUnavailable
 from routing import business_metrics, domain
-from routing.handlers import (Context, Decisions, Deliveries, DeliveryWatch, History, Inbox, Notifications,
-                              PersonalData)
+from routing.handlers import (Context, Decisions, Deliveries, DeliveryWatch, History, Inbox, PersonalData)
 from routing.peers import People
 from routing.settings import Settings
 
@@ -19,20 +18,6 @@ from .test_handlers import (ADMIN, AGENT, DVD_AGENT, IMMEDIATE, MODERATOR, clock
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 pytestmark = pytest.mark.usefixtures("dns")
-
-
-# --- the e-mails greet once --------------------------------------------------------------------------------
-
-def test_the_mail_routing_asks_accounts_to_send_does_not_greet_again(run, ideas, store):
-    """accounts.notify's mail already opens with « Bonjour <pseudonyme>, »: routing's body (to an agent an idea is
-    confided to; the author's are the notifications service's) must not greet again."""
-    idea_id = received(run, ideas)
-    run(Decisions, "assign", AGENT, {"idea_id": idea_id, "agent_id": "9f8e7d6c-5b4a-4392-8170-6e5d4c3b2a19",
-                                     "direction": "DEVE"})
-    [assigned] = store.events("idea_assigned")
-    body = run(Notifications, "notification", assigned)["body"]
-    assert "Bonjour" not in body
-    assert f"Bonjour Léa,\n\n{body}".count("Bonjour") == 1  # as accounts' mail reads, greeted once
 
 
 # --- the inbox's hints show the idea's words as written ------------------------------------------------------

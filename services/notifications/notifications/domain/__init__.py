@@ -9,3 +9,4 @@ from .wording import *  # noqa: F401,F403
 from .my_space import *  # noqa: F401,F403
 from .scheme_wording import *  # noqa: F401,F403
 from .consultation_wording import *  # noqa: F401,F403
+from .assignment_wording import *  # noqa: F401,F403

@@ -1,7 +1,7 @@
 """Categories of notifications, the channels a person may choose for each, and the defaults."""
 
 __all__ = ["RuleBroken", "MY_IDEAS", "FOLLOWED", "MY_PROJECTS", "MY_PETITIONS", "SIGNED_PETITIONS", "CONSULTATIONS",
-           "CATEGORIES", "HUB", "EMAIL", "DIGEST", "NEVER", "CHANNELS", "DEFAULT_CHANNELS", "STORED_CHANNELS", "channel_of",
+           "ASSIGNMENTS", "CATEGORIES", "HUB", "EMAIL", "DIGEST", "NEVER", "CHANNELS", "DEFAULT_CHANNELS", "STORED_CHANNELS", "channel_of",
            "preferences_view", "preference_problems", "WEEKLY_DIGEST", "UNSUBSCRIBABLE"]
 
 
@@ -15,6 +15,7 @@ class RuleBroken(Exception):
 
 MY_IDEAS, FOLLOWED, MY_PROJECTS = "my_ideas", "followed", "my_projects"
 MY_PETITIONS, SIGNED_PETITIONS, CONSULTATIONS = "my_petitions", "signed_petitions", "consultations"
+ASSIGNMENTS = "assignments"  # staff: the ideas a colleague confided to them (routing's idea_assigned)
 CATEGORIES = {  # code -> label, in the order the preferences page shows them
     MY_IDEAS: "Mes idées",
     FOLLOWED: "Ce que je suis",
@@ -22,6 +23,7 @@ CATEGORIES = {  # code -> label, in the order the preferences page shows them
     MY_PETITIONS: "Mes pétitions",
     SIGNED_PETITIONS: "Pétitions signées",
     CONSULTATIONS: "Consultations",
+    ASSIGNMENTS: "Idées qui me sont confiées",
 }
 
 HUB, EMAIL, DIGEST, NEVER = "hub", "email", "digest", "never"
@@ -38,9 +40,9 @@ STORED_CHANNELS = (HUB, EMAIL, DIGEST)  # `never` stores nothing
 WEEKLY_DIGEST = "weekly_digest"
 UNSUBSCRIBABLE = {**CATEGORIES, WEEKLY_DIGEST: "Le récapitulatif hebdomadaire"}
 
-# What someone wrote or carries is worth an e-mail at once; what they follow or signed, a weekly one.
+# What someone wrote, carries or must handle is worth an e-mail at once; what they follow or signed, a weekly one.
 DEFAULT_CHANNELS = {MY_IDEAS: EMAIL, MY_PROJECTS: EMAIL, MY_PETITIONS: EMAIL, FOLLOWED: DIGEST,
-                    SIGNED_PETITIONS: DIGEST, CONSULTATIONS: DIGEST}
+                    SIGNED_PETITIONS: DIGEST, CONSULTATIONS: DIGEST, ASSIGNMENTS: EMAIL}
 
 
 def channel_of(category: str, chosen: dict) -> str:

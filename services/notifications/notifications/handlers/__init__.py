@@ -3,6 +3,7 @@
 `Notifications(context).inbox` builds the inbox group only, when an entrypoint first asks for it."""
 from functools import cached_property
 
+from .assignment_notices import Assignments
 from .common import Context
 from .digests import Digests
 from .inbox import Inbox
@@ -17,7 +18,8 @@ __all__ = ["Context", "Notifications"]
 
 class Notifications:
     """The use-case groups of one unit of work, sharing its context."""
-    GROUPS = ("inbox", "preferences", "receiving", "digests", "personal_data", "my_space", "space_feed")
+    GROUPS = ("inbox", "preferences", "receiving", "digests", "personal_data", "my_space", "space_feed",
+              "assignments")
 
     def __init__(self, context: Context):
         self.context = context
@@ -49,3 +51,7 @@ class Notifications:
     @cached_property
     def space_feed(self) -> SpaceFeed:
         return SpaceFeed(self.context)
+
+    @cached_property
+    def assignments(self) -> Assignments:
+        return Assignments(self.context)

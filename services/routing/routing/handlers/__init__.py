@@ -10,7 +10,7 @@
 - deliveries: dossiers sent to external schemes by webhook, and their signed answers (delivery_watch: those whose
   calls fail, for the agents of the scheme's direction and the gauges)
 - history: the one history of an idea across the hub's services
-- notifications, personal_data: the e-mails to authors and agents; GDPR
+- personal_data: GDPR (what a person is told, author or agent, is the notifications service's)
 - reconciliation: the open ideas of the idea box whose event never reached routing
 
 `common` holds what they share (one way of turning a broken rule into an error, on hubkit.rules); `views` how
@@ -24,10 +24,9 @@ from .delivery_watch import DeliveryWatch
 from .effects import DecisionEffects
 from .history import History
 from .inbox import Inbox
-from .notifications import Notifications
 from .personal_data import PersonalData
 from .receiving import Receiving
 from .reconciliation import Reconciliation, Schedule
 
 __all__ = ["Catalogue", "Context", "DecisionEffects", "Decisions", "Deliveries", "DeliveryWatch", "History", "Inbox",
-           "Notifications", "PersonalData", "Receiving", "Reconciliation", "Schedule"]
+           "PersonalData", "Receiving", "Reconciliation", "Schedule"]

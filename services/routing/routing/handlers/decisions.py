@@ -14,6 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from hubkit.clock import aware
 from hubkit.correlation import new_id
 from hubkit.errors import Conflict, IdempotencyKeyReused, NotFound
 
@@ -64,7 +65,8 @@ class Decisions(UseCases):
         who = "un agent" if agent_id else "personne en particulier"
         with acting_on(item.correlation_id, request_id()):
             self.emit_traced(events.IDEA_ASSIGNED, item.idea_id,
-                             {"idea_id": item.idea_id, "agent_id": agent_id, "direction": direction},
+                             {"idea_id": item.idea_id, "agent_id": agent_id, "direction": direction,
+                              "deadline_at": aware(item.deadline_at).isoformat() if item.deadline_at else None},
                              events.actor(str(actor["account_id"]), role),
                              f"Idée confiée à la direction {direction}.",
                              agent_note=f"Assignée à {agent_id or who} (direction {direction}) par "
