@@ -231,9 +231,40 @@ def quote(name: str) -> str:
     return urllib.parse.quote(name, safe="")
 
 
+# Event queues of handlers the hub no longer has (nameko's `evt-<source>-<event>--<service>.<method>`): nothing consumes
+# them any more, but they stay bound to their exchange and would fill forever. `apply` deletes them (absent: nothing).
+RETIRED_QUEUES = (
+    # 2026-12, issue 15: the services' own notification e-mails moved into the notifications service
+    "evt-budget-projects_merged--budget.notify_merge_invitation",
+    "evt-budget-project_status_changed--budget.notify_status_change",
+    "evt-budget-project_drafted--budget.notify_draft",
+    "evt-petitions-petition_drafted--petitions.notify_drafted",
+    "evt-petitions-petition_threshold_reached--petitions.notify_threshold_reached",
+    "evt-petitions-petition_scheduled_for_council--petitions.notify_scheduled_for_council",
+    "evt-petitions-petition_answered--petitions.notify_answered",
+    "evt-routing-idea_assigned--routing.notify_assigned_agent",
+)
+
+
+def retire_queues(management: Management, vhost: str, names=RETIRED_QUEUES) -> list:
+    """Deletes the retired queues that exist (their messages with them: nobody would read them); their names."""
+    vh, deleted = quote(vhost), []
+    for name in names:
+        try:
+            management.request("GET", f"queues/{vh}/{quote(name)}")
+        except RuntimeError as error:
+            if ": 404 " in str(error):
+                continue
+            raise
+        management.delete(f"queues/{vh}/{quote(name)}")
+        deleted.append(name)
+    return deleted
+
+
 def apply(management: Management, vhost: str, passwords: dict, identities=IDENTITIES, user_prefix: str = ""):
-    """Create or update the vhost, its exchanges and each identity (user, permissions, topic permissions).
-    A user that exists gets the password given (a rotation); its open connections keep theirs until closed."""
+    """Create or update the vhost, its exchanges and each identity (user, permissions, topic permissions), and
+    delete the retired queues. A user that exists gets the password given (a rotation); its open connections keep
+    theirs until closed. Returns the retired queues deleted."""
     vh = quote(vhost)
     management.put(f"vhosts/{vh}", {})
     admin = management.request("GET", "whoami")["name"]
@@ -250,6 +281,7 @@ def apply(management: Management, vhost: str, passwords: dict, identities=IDENTI
         for topic in topic_permissions(identity):
             management.put(f"topic-permissions/{vh}/{user}", topic)
         management.put(f"permissions/{vh}/{user}", permissions(identity))
+    return retire_queues(management, vhost)
 
 
 def remove(management: Management, vhost: str, identities=IDENTITIES, user_prefix: str = ""):
@@ -271,8 +303,10 @@ def main(argv=None):
     management = Management(os.environ.get("RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672"),
                             os.environ.get("RABBITMQ_ADMIN_USER", "guest"), secret("RABBITMQ_ADMIN_PASSWORD"))
     vhost = os.environ.get("RABBITMQ_VHOST", "hub")
-    apply(management, vhost, {identity.name: secret(env_key(identity.name)) for identity in IDENTITIES})
+    retired = apply(management, vhost, {identity.name: secret(env_key(identity.name)) for identity in IDENTITIES})
     print(f"rabbitmq: vhost {vhost!r}, exchanges and users {', '.join(i.name for i in IDENTITIES)} are up to date")
+    for name in retired:
+        print(f"rabbitmq: retired queue {name!r} deleted (no handler reads it any more)")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import argparse
 import importlib.util
 import io
 import secrets
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -348,3 +349,18 @@ def test_a_producer_still_publishes_its_personal_events_and_only_on_its_own_exch
         event, "budget.events", "ballots_recorded")) == ""
     assert "ACCESS_REFUSED" in refused(
         broker, "notifications", lambda channel: channel.basic_publish(event, "ideas.events", "idea_followed"))
+
+
+def test_applying_deletes_the_queues_of_retired_handlers_and_nothing_else(broker):
+    """A queue whose handler left the hub (issue 15 moved the services' e-mails into notifications) would fill
+    forever: `apply` deletes it; a live handler's queue stays."""
+    retired, live = users.RETIRED_QUEUES[0], "evt-ideas-idea_submitted--routing.receive_idea"
+    vh = urllib.parse.quote(broker.vhost, safe="")
+    for name in (retired, live):
+        broker.management.put(f"queues/{vh}/{urllib.parse.quote(name, safe='')}", {"durable": True})
+    assert users.apply(broker.management, broker.vhost, broker.passwords, user_prefix=broker.prefix) == [retired]
+    names = {queue["name"] for queue in broker.management.request("GET", f"queues/{vh}")}
+    assert retired not in names and live in names
+    # applying again finds nothing to delete
+    assert users.apply(broker.management, broker.vhost, broker.passwords, user_prefix=broker.prefix) == []
+    broker.management.delete(f"queues/{vh}/{urllib.parse.quote(live, safe='')}")
