@@ -165,6 +165,38 @@ def test_a_step_tells_the_author_and_the_signers_who_asked_once(store, use, type
     assert deliver(store, use, step) is None and len(store.rows("notifications")) == 2  # a redelivery
 
 
+def test_the_batch_that_crossed_the_threshold_is_told_once_whichever_event_comes_first(store, use):
+    """The threshold's event and the signatures of the batch that crossed it travel on two queues: the signers who
+    asked are told once, in either order; a later batch (the threshold already passed) is not told of it."""
+    choose(store, use, SACHA, signed_petitions="email")
+    choose(store, use, NOOR, signed_petitions="email")
+    reached = petition_event("petition_threshold_reached", at=T0 + timedelta(days=3), threshold=3,
+                             signatures_count=3)
+    assert deliver(store, use, reached) == []  # before the signatures: nobody known yet
+    crossing = petition_event("petition_signatures_recorded", at=T0 + timedelta(days=3), actor=NOBODY,
+                              account_ids=[SACHA, CAMILLE], notify_account_ids=[SACHA], signatures_count=3)
+    sent = deliver(store, use, crossing)
+    assert [(message["account_ids"], message["subject"]) for message in sent] == [
+        ([SACHA], "Une pétition que vous avez signée a atteint son seuil")]
+    assert "a atteint 3 signatures, son seuil de 3" in sent[0]["body"]
+    later = petition_event("petition_signatures_recorded", at=T0 + timedelta(days=4), actor=NOBODY,
+                           account_ids=[NOOR], notify_account_ids=[NOOR], signatures_count=4)
+    assert deliver(store, use, later) == []
+    assert deliver(store, use, crossing) is None  # a redelivery
+    assert told(store) == {SACHA: ("signed_petitions", "email", "Une pétition que vous avez signée a atteint son seuil")}
+
+
+def test_signatures_before_the_threshold_event_are_told_by_it_not_twice(store, use):
+    choose(store, use, SACHA, signed_petitions="email")
+    deliver(store, use, petition_event("petition_signatures_recorded", at=T0 + timedelta(days=3), actor=NOBODY,
+                                       account_ids=[SACHA], notify_account_ids=[SACHA], signatures_count=3,
+                                       threshold=3))
+    assert store.rows("notifications") == []  # the petition is not known to have reached it yet
+    sent = deliver(store, use, petition_event("petition_threshold_reached", at=T0 + timedelta(days=3), threshold=3,
+                                              signatures_count=3))
+    assert [message["account_ids"] for message in sent] == [[SACHA]] and len(store.rows("notifications")) == 1
+
+
 def test_a_signer_who_asked_is_told_by_their_weekly_digest_by_default(store, use):
     deliver(store, use, signed([SACHA], [SACHA]))
     assert deliver(store, use, petition_event("petition_answered", at=T0 + timedelta(days=10),

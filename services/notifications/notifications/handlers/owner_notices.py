@@ -68,3 +68,25 @@ def remember_opt_ins(feed, item: SpaceItem, account_ids: list, notify_ids: list)
         SpaceRole.kind == item.kind, SpaceRole.item_id == item.item_id, SpaceRole.role == domain.SIGNER,
         SpaceRole.account_id.in_(account_ids)).values(notify=SpaceRole.account_id.in_(opted))
         .execution_options(synchronize_session=False))
+
+
+def threshold_for_late_signers(feed, item: SpaceItem, signers: list, signatures_count) -> list:
+    """The signers who asked to be told, of the batch whose signatures crossed the threshold, when the threshold's
+    event was applied before theirs (two queues: either may come first). Applied after, the threshold's event finds
+    them among the signers (petition_step). Only the batch that crossed it: its count reached the threshold, and
+    without its signatures the count was below."""
+    threshold = (item.counts or {}).get("threshold")
+    if item.state != "threshold_reached" or not threshold or signatures_count is None or not signers or not (
+            signatures_count >= threshold > signatures_count - len(signers)):
+        return []
+    authors = set(feed._holders(item, domain.AUTHOR))
+    opted = sorted(set(feed.session.execute(sa.select(SpaceRole.account_id).where(
+        SpaceRole.kind == item.kind, SpaceRole.item_id == item.item_id, SpaceRole.role == domain.SIGNER,
+        SpaceRole.account_id.in_(signers), SpaceRole.active.is_(True), SpaceRole.notify.is_(True))).scalars())
+        - authors)
+    if opted:
+        feed._fill(item)
+    reached = {"threshold": threshold, "signatures_count": threshold}
+    notices = [domain.petition_notice("petition_threshold_reached", account_id, item.item_id, item.title, reached,
+                                      author=False) for account_id in opted]
+    return [notice for notice in notices if notice is not None]

@@ -240,7 +240,10 @@ class SpaceFeed(SpaceRoles):
     # --- petitions -----------------------------------------------------------------------------------------------
 
     def _petition(self, payload) -> SpaceItem:
-        item = self._item(PETITION, _id(payload["petition_id"]), origin_idea_id=_id(payload["origin_idea_id"]))
+        # the petition's row locked: its threshold and the signatures of the batch that crossed it are two events on
+        # two queues, applied maybe at once; one waits for the other, then sees what it did (owner_notices)
+        item = self._item(PETITION, _id(payload["petition_id"]), origin_idea_id=_id(payload["origin_idea_id"]),
+                          lock=True)
         counts = {"signatures": payload["signatures_count"], "threshold": payload["threshold"]}
         self._count(item, {key: value for key, value in counts.items() if value is not None})
         return item
@@ -279,6 +282,7 @@ class SpaceFeed(SpaceRoles):
         self._grant(signers, item, domain.SIGNER)
         owner_notices.remember_opt_ins(self, item, signers, [str(account_id) for account_id in
                                                              payload["notify_account_ids"] or []])
+        self.notices += owner_notices.threshold_for_late_signers(self, item, signers, payload["signatures_count"])
 
     # --- the model's primitives ----------------------------------------------------------------------------------
 
@@ -286,9 +290,9 @@ class SpaceFeed(SpaceRoles):
     def current_type(self) -> str:
         return self._type
 
-    def _item(self, kind: str, item_id: str, **keys) -> SpaceItem:
+    def _item(self, kind: str, item_id: str, lock: bool = False, **keys) -> SpaceItem:
         """The item, created if no event named it yet; keys an event gives (cycle, scheme, origin) are kept."""
-        item = self.session.get(SpaceItem, (kind, item_id))
+        item = self.session.get(SpaceItem, (kind, item_id), with_for_update=lock or None)
         if item is None:
             item = SpaceItem(kind=kind, item_id=item_id, title="", state="", detail="", counts={},
                              link=domain.item_link(kind, item_id), updated_at=self.at)
