@@ -82,7 +82,7 @@ SERVICES = ("accounts", "ideas", "budget", "petitions", "routing", "notification
 PERSONAL_EVENTS = {
     "ideas": ("idea_followed", "idea_unfollowed"),
     "budget": ("project_followed", "project_unfollowed", "ballots_recorded"),
-    "petitions": ("petition_sponsored", "petition_signatures_recorded"),
+    "petitions": ("petition_sponsored", "petition_signatures_recorded", "petition_signatures_invalidated"),
 }
 PERSONAL_EVENTS_READER = "notifications"
 

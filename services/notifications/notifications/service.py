@@ -46,7 +46,8 @@ SPACE_EVENTS = [("ideas", name) for name in (
         "vote_closed")] + [("petitions", name) for name in (
             "petition_drafted", "petition_submitted", "petition_published", "petition_rejected",
             "petition_threshold_reached", "petition_scheduled_for_council", "petition_answered", "petition_closed",
-            "petition_signed", "petition_sponsored", "petition_signatures_recorded")]
+            "petition_signed", "petition_sponsored", "petition_signatures_recorded",
+            "petition_signatures_invalidated")]
 
 
 def actor_of(value) -> dict:

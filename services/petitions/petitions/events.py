@@ -20,10 +20,12 @@ PETITION_ANSWERED = "petition_answered"
 PETITION_CLOSED = "petition_closed"
 SIGNATURES_INVALIDATED = "signatures_invalidated"
 PETITION_DRAFTED = "petition_drafted"
-# personal events (see above): a co-sponsorship recorded; the accounts whose signature one transaction recorded
+# personal events (see above): a co-sponsorship recorded; the accounts whose signature one transaction recorded;
+# the accounts whose signature a moderator's invalidation struck out (their signer role ends in « Mon espace »)
 PETITION_SPONSORED = "petition_sponsored"
 PETITION_SIGNATURES_RECORDED = "petition_signatures_recorded"
-PERSONAL_EVENTS = frozenset({PETITION_SPONSORED, PETITION_SIGNATURES_RECORDED})
+PETITION_SIGNATURES_INVALIDATED = "petition_signatures_invalidated"
+PERSONAL_EVENTS = frozenset({PETITION_SPONSORED, PETITION_SIGNATURES_RECORDED, PETITION_SIGNATURES_INVALIDATED})
 ACCOUNT_IDS_PER_EVENT = 500  # a personal event names at most this many accounts (more: several events)
 
 

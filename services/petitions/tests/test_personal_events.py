@@ -148,6 +148,7 @@ def test_more_than_500_signers_of_one_petition_in_a_batch_make_events_of_500_at_
 
 
 def test_the_personal_types_are_declared():
-    assert events.PERSONAL_EVENTS == {"petition_sponsored", "petition_signatures_recorded"}
+    assert events.PERSONAL_EVENTS == {"petition_sponsored", "petition_signatures_recorded",
+                                      "petition_signatures_invalidated"}
     assert [len(chunk) for chunk in events.account_id_chunks(str(n) for n in range(1001))] == [500, 500, 1]
     assert events.account_id_chunks(["b", "a", "b"]) == [["a", "b"]] and events.account_id_chunks([]) == []

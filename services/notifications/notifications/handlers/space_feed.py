@@ -284,6 +284,13 @@ class SpaceFeed(SpaceRoles):
                                                              payload["notify_account_ids"] or []])
         self.notices += owner_notices.threshold_for_late_signers(self, item, signers, payload["signatures_count"])
 
+    def _on_petition_signatures_invalidated(self, payload, person):
+        """A moderator struck these signatures out: their signer role ends, as an unfollow (kept inactive, so the
+        older `petition_signatures_recorded` delivered late does not bring it back), and the petition's steps are
+        no longer told to them."""
+        self._revoke([str(account_id) for account_id in payload["account_ids"] or []], self._petition(payload),
+                     domain.SIGNER)
+
     # --- the model's primitives ----------------------------------------------------------------------------------
 
     @property

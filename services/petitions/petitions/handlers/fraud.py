@@ -156,8 +156,9 @@ class AntiFraud:
                 raise InvalidInput(details={"signature_ids": [
                     "Signatures inconnues sur cette pétition : " + ", ".join(map(str, sorted(wanted - found)))]})
             targets.append(Signature.id.in_(wanted))
-        ids = self.session.execute(sa.select(Signature.id).where(*targets, Signature.invalidated_at.is_(None))
-                                   .with_for_update()).scalars().all()
+        struck = self.session.execute(sa.select(Signature.id, Signature.account_id).where(
+            *targets, Signature.invalidated_at.is_(None)).with_for_update()).all()
+        ids = [signature_id for signature_id, _ in struck]
         if not ids:
             raise Conflict("Aucune signature valide ne correspond : rien à invalider.", code="NOTHING_TO_INVALIDATE")
         now = self.clock()
@@ -178,6 +179,12 @@ class AntiFraud:
         records.history(self.context, petition, "signatures_invalidated", actor, code=criterion)
         records.emit(self.context, events.SIGNATURES_INVALIDATED, petition,
                      {"count": len(ids), "signatures_count": count}, actor)
+        # Its personal twin (events.PERSONAL_EVENTS): whose signatures these were, so that their « Mon espace »
+        # no longer shows them as signers and the petition's steps are no longer told to them. Accounts since
+        # erased (account_id null) are named by nobody.
+        for named in events.account_id_chunks(account_id for _, account_id in struck if account_id is not None):
+            records.emit(self.context, events.PETITION_SIGNATURES_INVALIDATED, petition,
+                         {"account_ids": [str(account_id) for account_id in named]}, actor)
         return {"petition_id": petition.id, "invalidated": len(ids), "signatures_count": count,
                 "threshold": petition.threshold, "status": petition.status}
 
