@@ -219,7 +219,7 @@ def test_the_preferences_are_a_fieldset_per_category_with_a_radio_per_channel(cl
     assert len(re.findall(r'type="radio"', page)) == 7 * 4
     checked = dict(re.findall(r'name="([a-z_]+)" value="([a-z]+)" checked', page))
     assert checked == {"my_ideas": "email", "followed": "digest", "my_projects": "email",
-                       "my_petitions": "email", "signed_petitions": "digest", "consultations": "digest",
+                       "my_petitions": "email", "signed_petitions": "email", "consultations": "digest",
                        "assignments": "email"}
     assert '<label for="preferences-followed-never">Jamais</label>' in page
 
@@ -361,7 +361,7 @@ def test_the_api_refuses_a_bad_read_command(client, notifications, bearer, body)
 def test_the_api_reads_and_changes_the_preferences(client, notifications, bearer):
     got = client.get("/api/v1/me/notification-preferences", headers=bearer())
     assert got.status_code == 200 and [row["channel"] for row in got.json["preferences"]] == [
-        "email", "digest", "email", "email", "digest", "digest", "email"]
+        "email", "digest", "email", "email", "email", "digest", "email"]
     assert [row["code"] for row in got.json["channels"]] == ["hub", "email", "digest", "never"]
     put = client.put("/api/v1/me/notification-preferences", json={"preferences": {"followed": "never"}},
                      headers=bearer())

@@ -24,7 +24,7 @@ def test_a_citizen_reads_their_notifications_and_sets_their_preferences(platform
     assert preferences.status_code == 200, preferences.text
     assert {row["category"]: row["channel"] for row in preferences.json()["preferences"]} == {
         "my_ideas": "email", "followed": "digest", "my_projects": "email", "my_petitions": "email",
-        "signed_petitions": "digest",
+        "signed_petitions": "email",
         "consultations": "digest", "assignments": "email"}
     assert [row["label"] for row in preferences.json()["channels"]] == [
         "Dans le hub seulement", "Par e-mail, tout de suite", "Par e-mail, une fois par semaine", "Jamais"]

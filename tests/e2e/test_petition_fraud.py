@@ -40,7 +40,7 @@ def test_fraud_view_invalidation_and_threshold_e_mails(platform):
                          json={"threshold": 3}).ok
     path = f"/petitions/{petition['id']}"
     chosen = requests.put(f"{api}/me/notification-preferences", headers=sponsors[0].headers,
-                          json={"preferences": {"signed_petitions": "email"}})  # a weekly digest by default
+                          json={"preferences": {"signed_petitions": "email"}})  # the default, said explicitly
     assert chosen.ok, chosen.text
 
     for number, sponsor in enumerate(sponsors[:4]):  # the first opts in to e-mails; the third reaches threshold

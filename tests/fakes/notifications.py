@@ -21,7 +21,7 @@ CATEGORIES = {"my_ideas": "Mes idées", "followed": "Ce que je suis",
 CHANNELS = {"hub": "Dans le hub seulement", "email": "Par e-mail, tout de suite",
             "digest": "Par e-mail, une fois par semaine", "never": "Jamais"}
 DEFAULTS = {"my_ideas": "email", "followed": "digest", "my_projects": "email", "my_petitions": "email",
-            "signed_petitions": "digest", "consultations": "digest", "assignments": "email"}
+            "signed_petitions": "email", "consultations": "digest", "assignments": "email"}
 BAD_TOKEN = "Lien de désabonnement invalide : il a peut-être été coupé ou modifié. Choisissez vos préférences " \
             "de notification depuis votre compte."
 PER_PAGE_MAX = 50

@@ -101,7 +101,7 @@ def test_the_digest_link_unsubscribes_from_every_digest_category(store, use, set
         chosen = {row["category"]: row["channel"] for row in use(uow).preferences.get_preferences(
             {"account_id": CAMILLE})["preferences"]}
     assert chosen == {"my_ideas": "never", "followed": "never", "my_projects": "email", "my_petitions": "email",
-                      "signed_petitions": "never", "consultations": "never", "assignments": "email"}
+                      "signed_petitions": "email", "consultations": "never", "assignments": "email"}
 
 
 def test_another_replica_running_the_digest_skips(store, use, database_kind):

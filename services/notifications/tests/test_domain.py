@@ -13,10 +13,10 @@ FOUNTAINS = {"title": "Des fontaines le long du canal", "scheme_label": "Budget 
 
 def test_defaults_follow_the_contract():
     assert domain.DEFAULT_CHANNELS == {"my_ideas": "email", "my_projects": "email", "followed": "digest",
-                                       "my_petitions": "email", "signed_petitions": "digest",
+                                       "my_petitions": "email", "signed_petitions": "email",
                                        "consultations": "digest", "assignments": "email"}
     view = domain.preferences_view({"followed": "never"})
-    assert [row["channel"] for row in view["preferences"]] == ["email", "never", "email", "email", "digest", "digest",
+    assert [row["channel"] for row in view["preferences"]] == ["email", "never", "email", "email", "email", "digest",
                                                                   "email"]
     assert [row["label"] for row in view["channels"]] == [
         "Dans le hub seulement", "Par e-mail, tout de suite", "Par e-mail, une fois par semaine", "Jamais"]

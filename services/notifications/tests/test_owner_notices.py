@@ -197,11 +197,14 @@ def test_signatures_before_the_threshold_event_are_told_by_it_not_twice(store, u
     assert [message["account_ids"] for message in sent] == [[SACHA]] and len(store.rows("notifications")) == 1
 
 
-def test_a_signer_who_asked_is_told_by_their_weekly_digest_by_default(store, use):
-    deliver(store, use, signed([SACHA], [SACHA]))
-    assert deliver(store, use, petition_event("petition_answered", at=T0 + timedelta(days=10),
-                                              decision="refused")) == []
-    assert told(store) == {SACHA: ("signed_petitions", "digest", "La Ville de Paris a répondu à la pétition")}
+def test_a_signer_who_asked_is_e_mailed_at_once_by_default_or_by_their_digest_if_they_chose_it(store, use):
+    """Only the signers who ticked « être informé·e » are told: they asked, so at once unless they chose otherwise."""
+    deliver(store, use, signed([SACHA, NOOR], [SACHA, NOOR]))
+    choose(store, use, NOOR, signed_petitions="digest")
+    sent = deliver(store, use, petition_event("petition_answered", at=T0 + timedelta(days=10), decision="refused"))
+    assert [message["account_ids"] for message in sent] == [[SACHA]]
+    assert told(store) == {SACHA: ("signed_petitions", "email", "La Ville de Paris a répondu à la pétition"),
+                           NOOR: ("signed_petitions", "digest", "La Ville de Paris a répondu à la pétition")}
 
 
 def test_signers_recorded_without_the_field_are_told_nothing(store, use):

@@ -40,9 +40,11 @@ STORED_CHANNELS = (HUB, EMAIL, DIGEST)  # `never` stores nothing
 WEEKLY_DIGEST = "weekly_digest"
 UNSUBSCRIBABLE = {**CATEGORIES, WEEKLY_DIGEST: "Le récapitulatif hebdomadaire"}
 
-# What someone wrote, carries or must handle is worth an e-mail at once; what they follow or signed, a weekly one.
+# What someone wrote, carries or must handle is worth an e-mail at once; what they follow, a weekly one. A signed
+# petition tells only the signers who ticked « être informé·e » when signing: they asked, so at once (as petitions
+# e-mailed them before the notifications service did).
 DEFAULT_CHANNELS = {MY_IDEAS: EMAIL, MY_PROJECTS: EMAIL, MY_PETITIONS: EMAIL, FOLLOWED: DIGEST,
-                    SIGNED_PETITIONS: DIGEST, CONSULTATIONS: DIGEST, ASSIGNMENTS: EMAIL}
+                    SIGNED_PETITIONS: EMAIL, CONSULTATIONS: DIGEST, ASSIGNMENTS: EMAIL}
 
 
 def channel_of(category: str, chosen: dict) -> str:
