@@ -166,6 +166,11 @@ def test_a_cycle_from_submission_to_results(platform, people):
     chosen = requests.put(f"{platform.url}/api/v1/me/notification-preferences", headers=voters[2].headers,
                           json={"preferences": {"followed": "email"}})
     assert chosen.ok, chosen.text
+    # the follow reaches the notifications service as an event of its own (another queue than the status change's):
+    # once « Mon espace » shows it, the service knows whom the status change tells
+    space = f"{platform.url}/api/v1/me/space?kind=budget_project"
+    assert wait_for(lambda: any(item["id"] == p2 and "follower" in item["roles"]
+                                for item in requests.get(space, headers=voters[2].headers).json()["items"]))
     advance("implementation")
     moved = requests.post(f"{api}/projects/{p2}/status", headers=admin, json={
         "status": "etudes_conception", "justification": "La direction a lancé les études des fontaines.",

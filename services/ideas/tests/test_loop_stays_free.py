@@ -117,6 +117,11 @@ def similarity_load_ratio(ideas, idea_id: str, config: dict, texts: Path) -> flo
             assert typists.poll() is None
             eventlet.sleep(0.01)
         busy = idea_page_latencies(ideas, idea_id)
+        # and on while fewer than two rounds of answers came (their lines arrive in the pipe's chunks): the reads
+        # measured must overlap the load, however fast this round's SAMPLES went
+        enough = time.monotonic() + 30
+        busy += idea_page_latencies(ideas, idea_id, until=lambda: len(answered) <= 2 * CONCURRENT_SIMILAR
+                                    and time.monotonic() < enough)
         during = len(answered)
     finally:
         typists.stdin.close()
