@@ -213,6 +213,11 @@ def gateway() -> dict:
             (f'histogram_quantile(0.95, sum by (le, target) (rate(hub_rpc_client_duration_seconds_bucket'
              f'{{job="gateway"}}[{RATE}])))', "{{target}}")], "Du message envoyé à la réponse reçue.", unit="s",
             steps=LATENCY_STEPS),
+        series("Contenus similaires : réponses des sources", [
+            (f'sum by (source, outcome) (rate(hub_similar_sources_total{{job="gateway"}}[{RATE}])) * 60',
+             "{{source}} {{outcome}}")],
+            "Le panneau « Cela existe peut-être déjà » par source et issue, par minute : hors « ok », la source "
+            "est omise sans erreur (voir HubSimilarSourceFailing).", width=24, height=6),
         series("Sessions et confiance", [
             (f"sum(rate(hub_session_cache_rejected_total[{RATE}])) * 60", "entrées de cache de session rejetées / min"),
             (f'sum(rate(hub_rate_limit_fallback_decisions_total{{job="gateway"}}[{RATE}])) * 60',

@@ -14,8 +14,10 @@ import time
 import eventlet
 from eventlet.semaphore import Semaphore
 from flask import url_for
+from prometheus_client import Counter
 
 from hubkit.errors import HubError, NotFound, ServiceUnavailable
+from hubkit.metrics import Children
 
 from . import remote
 
@@ -32,6 +34,14 @@ SOURCE_SECONDS = 1.0
 OPEN_IDEA_STATUSES = ("submitted", "under_review")  # an idea takes supports (when ideas does not say)
 IDEAS_TITLE_MAX, TITLE_MAX, DESCRIPTION_MAX = 140, 200, 5000  # what ideas, budget and petitions take
 OK, TIMEOUT, UNAVAILABLE, ERROR, KNOWN = "ok", "timeout", "unavailable", "error", "ok"
+# each source's answers to the panel by outcome (every series at 0 from the start: an alert's ratio reads 0, not "no
+# data"): a source that times out or fails is left out of the panel without an error, so only this tells ops
+SOURCE_ANSWERS = Counter("hub_similar_sources_total", "Similar-content sources asked by the gateway, by outcome.",
+                         ["source", "outcome"])
+for _source in SOURCES:
+    for _outcome in (OK, TIMEOUT, UNAVAILABLE, ERROR):
+        SOURCE_ANSWERS.labels(_source, _outcome)
+_SOURCE_ANSWERS = Children(SOURCE_ANSWERS)
 # past a source's own deadline, how long more the merge waits for its thread to hand its outcome back
 _GRACE_SECONDS = 0.25
 # calls to the sources under way at once in one gateway process: a third of its RPC pool (HUB_RPC_POOL_SIZE, 32),
@@ -60,6 +70,8 @@ def across_schemes(title: str, description: str = "", limit: int = 5, exclude_id
             query["exclude"] = str(exclude_idea)
         asks["ideas"] = ("ideas", "similar_ideas", query)
     answers, sources = ask_all(asks, SOURCE_SECONDS)
+    for source in asks:
+        _SOURCE_ANSWERS[source, sources[source]].inc()
     if known_ideas is not None:
         answers["ideas"], sources["ideas"] = {"items": known_ideas}, KNOWN
     items = []

@@ -104,6 +104,26 @@ def test_a_source_down_or_refusing_is_said_and_never_an_error_of_the_caller(clie
     assert [item["kind"] for item in response.json["items"]] == ["project"]
 
 
+def test_each_source_s_outcome_is_counted_for_ops(client, sources):
+    """A source left out of the panel is no error of the caller's: only hub_similar_sources_total tells ops (the
+    HubSimilarSourceFailing alert). Ideas already in hand (staff pages) are not asked, so not counted."""
+    from prometheus_client import REGISTRY
+
+    def counted(source, outcome):
+        return REGISTRY.get_sample_value("hub_similar_sources_total", {"source": source, "outcome": outcome})
+    before = {(source, outcome): counted(source, outcome) for source in gateway.similar.SOURCES
+              for outcome in ("ok", "timeout", "unavailable", "error")}
+    assert None not in before.values()  # every series exists at 0 from the start
+    sources["petitions"].down = ServiceUnavailable()
+    sources["budget"].fail("similar_content", RuntimeError("boom"))
+    assert client.get("/api/v1/similar?title=Fontaines").status_code == 200
+    changed = {key: counted(*key) - value for key, value in before.items() if counted(*key) != value}
+    assert changed == {("ideas", "ok"): 1, ("budget", "error"): 1, ("petitions", "unavailable"): 1}
+    with client.application.test_request_context():
+        gateway.similar.across_schemes("Fontaines", known_ideas=[])
+    assert counted("ideas", "ok") == before["ideas", "ok"] + 1
+
+
 def test_a_source_that_crashes_is_an_error_of_that_source_only(client, sources):
     sources["budget"].fail("similar_content", RuntimeError("boom"))
     response = client.get("/api/v1/similar?title=Fontaines")
