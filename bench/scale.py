@@ -61,6 +61,9 @@ def main():
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--baseline", type=Path, help="an earlier scale JSON: p95 of each path now / then")
     parser.add_argument("--label", default="", help="a word in the results file name (before, after...)")
+    parser.add_argument("--no-vacuum", action="store_true", help="probe right after the bulk load")
+    parser.add_argument("--hold", action="store_true",
+                        help="after the largest size, keep the platform up (to profile it) until Ctrl-C")
     args = parser.parse_args()
     sizes = sorted({int(size) for size in args.sizes.split(",")})
     # the platform's processes and its migrations, as bench/run_bench.py (and the tests' conftest.py) run them
@@ -77,6 +80,8 @@ def main():
         for size in sizes:
             by_size[size] = measure_size(platform, people, size, args)
             save(report(by_size, args, loadavg), f"{args.label}-partial" if args.label else "partial")
+        if args.hold:
+            hold(platform)
     except BaseException:
         for name in platform.processes:
             log(f"--- last lines of {name}.log\n" + "\n".join(platform.log(name).splitlines()[-12:]))
@@ -91,6 +96,21 @@ def main():
     if errors:
         log(f"FAILED: {errors} request(s) answered with an error, see error_samples")
         sys.exit(1)
+
+
+def hold(platform):
+    """Keep the city of the largest size up until Ctrl-C: its gateway's address, processes and settings written
+    to bench/results/held-platform.json (e.g. to run py-spy on the ideas service under a probe)."""
+    held = {"url": platform.url, "pids": {name: process.pid for name, process in platform.processes.items()},
+            "env": {key: value for key, value in platform.env.items() if key.endswith("_URL") or key.startswith("HUB")}}
+    path = BENCH_DIR / "results" / "held-platform.json"
+    path.write_text(json.dumps(held, indent=2))
+    log(f"holding the platform at {platform.url} ({path}); Ctrl-C to stop it")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
 
 
 def save(document: dict, label: str) -> str:
@@ -187,6 +207,20 @@ def outboxes_drained(platform, timeout: float = 600):
             time.sleep(0.5)
 
 
+def settled(platform, names=("ACCOUNTS", "IDEAS", "ROUTING", "BUDGET", "PETITIONS")):
+    """VACUUM ANALYZE each service database, the state autovacuum leaves a table in between bulk loads (a real box
+    grows by a few ideas a minute, never 80,000 rows at once): pages marked all-visible, so that an index-only scan
+    of the text index reads no table row (right after the bulk insert each posting read costs a visit to the table,
+    5-100 x the buffers), and the planner's statistics of the new size."""
+    import sqlalchemy as sa
+    for name in names:
+        engine = sa.create_engine(platform.env[f"{name}_DATABASE_URL"], isolation_level="AUTOCOMMIT",
+                                  poolclass=sa.pool.NullPool)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+        engine.dispose()
+
+
 def measure_size(platform, people: dict, size: int, args) -> dict:
     log(f"--- {size} ideas: seeding")
     started = time.perf_counter()
@@ -194,6 +228,8 @@ def measure_size(platform, people: dict, size: int, args) -> dict:
     seeding_s = time.perf_counter() - started
     world = world_at(platform, size, seeded, args.seed)
     outboxes_drained(platform)
+    if not args.no_vacuum:
+        settled(platform)
     platform.restart_process("ideas")
     platform.wait_ready(120)
     time.sleep(2)
@@ -230,7 +266,7 @@ def report(by_size: dict, args, loadavg) -> dict:
     document = {"sizes": {str(size): result for size, result in by_size.items()},
                 "p95_ratio_largest_over_smallest": ratios, "targets": targets(by_size, ratios),
                 "config": {"sizes": sorted(by_size), "samples": args.samples, "seed": args.seed,
-                           "database": "postgresql"},
+                           "database": "postgresql", "vacuumed": not args.no_vacuum},
                 "code": code_version(),
                 "machine": {"cpu_count": os.cpu_count(), "python": machine.python_version(),
                             "loadavg_at_start": [round(x, 2) for x in loadavg],

@@ -78,7 +78,7 @@ def measure(platform, size: int, args) -> dict:
     scale.log(f"  seeded in {time.perf_counter() - started:.0f} s")
     scale.outboxes_drained(platform)
     if not args.no_vacuum:
-        settled(platform)
+        scale.settled(platform, names=("IDEAS",))
     platform.restart_process("ideas")
     platform.wait_ready(120)
     time.sleep(2)
@@ -88,18 +88,6 @@ def measure(platform, size: int, args) -> dict:
         scale.log(f"  {name}: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, errors {figures['errors']}, "
                   f"total {figures['total']}{'+' if figures['total_is_lower_bound'] else ''}")
     return paths
-
-
-def settled(platform):
-    """VACUUM ANALYZE the ideas database, as autovacuum leaves a table between bulk loads: the pages of the index
-    marked all-visible, so that an index-only scan reads no table row (right after a bulk insert each of the 1,001
-    postings a count reads costs a visit to the table: ~1,100 buffers instead of ~10 here)."""
-    import sqlalchemy as sa
-    engine = sa.create_engine(platform.env["IDEAS_DATABASE_URL"], isolation_level="AUTOCOMMIT",
-                              poolclass=sa.pool.NullPool)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("VACUUM ANALYZE")
-    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ its top-5 is from the exhaustive one, for several POSTINGS_BUDGET values.
 
 Seeds hubkit's index alone (no service, no gateway) with bench/text_corpus.py's `city_documents` (the texts of
 bench/scale_seed.py's ideas), VACUUM ANALYZE, then for `typed_ideas` (the texts typed in the form, kinds idea and
-proposal as the ideas service asks): the statements' time (frequencies, candidates, stored sequences), EXPLAIN
+proposal as the ideas service asks): the statements' time (frequencies; candidates with their stored sequences), EXPLAIN
 (ANALYZE, BUFFERS) of the candidates statement, and per budget (alternated, `--rounds` times) p50/p95 and the number
 of queries whose top-5 (and top-1) is the exhaustive one: the exact cosine of every document holding a query term.
 """
@@ -120,7 +120,8 @@ def statements(engine, typed: list) -> dict:
                                                          compile_kwargs={"literal_binds": True}))
             plan = [row[0] for row in connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + sql)]
             depths = [value for key, value in params.items() if key.startswith("depth_")]
-            plans.append({"postings asked": sum(depths), "terms": len(depths),
+            terms = [key for key in params if key.startswith("term_")]
+            plans.append({"terms": len(terms), "read whole": len(terms) - len(depths), "best of the others": sum(depths),
                           "buffers": next((line.strip() for line in plan if "Buffers" in line), ""),
                           "execution": plan[-1]})
     return {"mean_ms": {name: round(1000 * sum(values) / len(values), 1) for name, values in timings.items()},

@@ -68,24 +68,35 @@ def _cosine(query: dict, counts, idfs: dict, unseen: float) -> float:
 
 
 @lru_cache(maxsize=64)
-def _candidates_statement(terms: int, with_kinds: bool):
-    """The best PER_TERM postings of each of `terms` terms (bound as term_i, factor_i), summed per document:
-    one statement, built once per shape (its parameters change, not its text)."""
+def _candidates_statement(whole: int, best: int, with_kinds: bool):
+    """All the postings of the `whole` first terms (bound as term_i, factor_i), each read unordered, and the best
+    `depth_i` (PER_TERM) by weight of the `best` next ones, each weight times its term's factor, summed per
+    document: one statement, built once per shape (its parameters change, not its text). A whole list needs no
+    order: reading it sorted (weight, then doc_id for ties) under a limit cost a third more at 100,000 documents
+    (one scan of them all with a CASE for the factor: a sixth more). Each of the `candidates` best by that partial
+    score comes with its stored sequence (one round trip less)."""
     postings = _index()._POSTINGS
+    kinds = sa.bindparam("kinds", expanding=True)
     parts = []
-    for number in range(terms):
+    for number in range(whole + best):
         factor = sa.bindparam(f"factor_{number}", type_=sa.Float)
         part = sa.select(postings.c.kind, postings.c.doc_id, (postings.c.weight * factor).label("score"))
         part = part.where(postings.c.term == sa.bindparam(f"term_{number}", type_=sa.String))
         if with_kinds:
-            part = part.where(postings.c.kind.in_(sa.bindparam("kinds", expanding=True)))
-        depth = sa.bindparam(f"depth_{number}", type_=sa.Integer)
-        part = part.order_by(postings.c.weight.desc(), postings.c.doc_id).limit(depth).subquery()
-        parts.append(sa.select(part.c.kind, part.c.doc_id, part.c.score))
-    united = sa.union_all(*parts).subquery() if terms > 1 else parts[0].subquery()
+            part = part.where(postings.c.kind.in_(kinds))
+        if number >= whole:
+            depth = sa.bindparam(f"depth_{number}", type_=sa.Integer)
+            part = part.order_by(postings.c.weight.desc(), postings.c.doc_id).limit(depth).subquery()
+            part = sa.select(part.c.kind, part.c.doc_id, part.c.score)
+        parts.append(part)
+    united = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     approximate = sa.func.sum(united.c.score)
-    return (sa.select(united.c.kind, united.c.doc_id).group_by(united.c.kind, united.c.doc_id)
-            .order_by(approximate.desc(), united.c.doc_id).limit(sa.bindparam("candidates", type_=sa.Integer)))
+    best = (sa.select(united.c.kind, united.c.doc_id).group_by(united.c.kind, united.c.doc_id)
+            .order_by(approximate.desc(), united.c.doc_id).limit(sa.bindparam("candidates", type_=sa.Integer))
+            .subquery("candidates"))
+    documents = _index()._DOCUMENTS  # their stored terms in the same round trip: (kind, doc_id, sequence)
+    return sa.select(best.c.kind, best.c.doc_id, documents.c.terms).join(
+        documents, sa.and_(documents.c.kind == best.c.kind, documents.c.doc_id == best.c.doc_id))
 
 
 def similar(index, title: str, body: str, kinds, limit: int, threshold: float, exclude) -> list:
@@ -101,18 +112,21 @@ def similar(index, title: str, body: str, kinds, limit: int, threshold: float, e
     exclude = {(kind, str(doc_id)) for kind, doc_id in exclude}
     chosen = known[:CANDIDATE_TERMS]
     parameters = {"candidates": RERANK + len(exclude)}
-    budget = POSTINGS_BUDGET
+    budget, whole = POSTINGS_BUDGET, 0
     for number, term in enumerate(chosen):
         parameters[f"term_{number}"] = term
         parameters[f"factor_{number}"] = query[term] * idf(frequency[term], total)
-        whole = frequency[term] <= budget  # a long original is low in each list: read the rare ones whole
-        parameters[f"depth_{number}"] = frequency[term] if whole else PER_TERM
-        budget -= frequency[term] if whole else 0
+        if frequency[term] <= budget and whole == number:  # a long original is low in each list: read the rare
+            budget -= frequency[term]                          # ones whole (the rarest first: a prefix of `chosen`)
+            whole += 1
+        else:
+            parameters[f"depth_{number}"] = PER_TERM
     if kinds is not None:
         parameters["kinds"] = sorted(kinds)
-    statement = _candidates_statement(len(chosen), kinds is not None)
-    candidates = [tuple(row) for row in index.session.execute(statement, parameters) if tuple(row) not in exclude]
-    stored = {key: module.counts_of(sequence) for key, sequence in index.sequences(candidates).items()}
+    statement = _candidates_statement(whole, len(chosen) - whole, kinds is not None)
+    stored = {(kind, doc_id): module.counts_of(sequence)
+              for kind, doc_id, sequence in index.session.execute(statement, parameters)
+              if (kind, doc_id) not in exclude}
     missing = {term for counts_ in stored.values() for term in counts_} - set(frequency)
     if missing:
         more, _ = index.frequencies(missing)

@@ -122,6 +122,23 @@ def test_similar_breaks_ties_by_doc_id(engine):
     assert found[0][2] == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("budget", [20_000, 1, 0], ids=["lists-whole", "rarest-whole", "best-postings"])
+def test_similar_weighs_each_term_s_postings_by_that_term_s_factor(engine, monkeypatch, budget):
+    """With one candidate reranked, the candidate is the best partial score: the document of the term the query
+    weighs more (the title counts twice), whether its list is read whole (in one scan with the other whole lists,
+    each row weighted by its own term) or by its best postings."""
+    from hubkit import text_index_queries
+    monkeypatch.setattr(text_index_queries, "RERANK", 1)
+    monkeypatch.setattr(text_index_queries, "POSTINGS_BUDGET", budget)
+    filled(engine, [("idea", "a", "Zébrules", ""), ("idea", "b", "Quokkas", ""), ("idea", "c", "Ornithorynques", "")])
+    with session_on(engine) as session:
+        index = TextIndex(session)
+        assert [doc_id for _, doc_id, _ in index.similar("Quokkas", "zébrules")] == ["b"]
+        assert [doc_id for _, doc_id, _ in index.similar("Zébrules", "quokkas")] == ["a"]
+        excluded = index.similar("Zébrules", "quokkas", exclude={("idea", "a")})  # room is made for the next one
+        assert [doc_id for _, doc_id, _ in excluded] == ["b"]
+
+
 def matching(engine, text, kinds=None, district=None) -> list:
     with session_on(engine) as session:
         query = TextIndex(session).search(text, kinds)
