@@ -224,10 +224,12 @@ class IdeaViews(UseCases):
             return []
         wanted = {kind: [doc_id for k, doc_id, _ in found if k == kind] for kind in kinds}
         ideas = {idea.id: idea for idea in self.session.execute(
-            sa.select(Idea).where(Idea.id.in_(wanted[domain.IDEA_DOCUMENT]))).scalars()}
+            sa.select(Idea).where(Idea.id.in_(wanted[domain.IDEA_DOCUMENT]))).scalars()} \
+            if wanted[domain.IDEA_DOCUMENT] else {}
         proposals = {row[0].id: row for row in self.session.execute(
             sa.select(Proposal, Consultation).join(Consultation, Consultation.id == Proposal.consultation_id)
-            .where(Proposal.id.in_(wanted[domain.PROPOSAL_DOCUMENT])))} if with_proposals else {}
+            .where(Proposal.id.in_(wanted[domain.PROPOSAL_DOCUMENT])))} \
+            if with_proposals and wanted[domain.PROPOSAL_DOCUMENT] else {}  # none found: no round trip
         items = []
         for kind, item_id, score in found:
             if kind == domain.IDEA_DOCUMENT and item_id in ideas:
