@@ -5,9 +5,8 @@ from argparse import Namespace
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
 ARGS = Namespace(samples=40, seed=17, baseline=None, no_vacuum=False)
+
 
 def load(name: str):
     sys.path.insert(0, str(BENCH))
