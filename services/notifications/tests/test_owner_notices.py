@@ -186,6 +186,20 @@ def test_the_batch_that_crossed_the_threshold_is_told_once_whichever_event_comes
     assert told(store) == {SACHA: ("signed_petitions", "email", "Une pétition que vous avez signée a atteint son seuil")}
 
 
+def test_an_earlier_batch_applied_after_the_threshold_s_event_is_told_too(store, use):
+    """Two notifications replicas take the signatures' queue in parallel: a batch signed well before the crossing
+    may be applied after the threshold's event. Its signers who asked are told once, like the crossing batch's."""
+    choose(store, use, SACHA, signed_petitions="email")
+    deliver(store, use, petition_event("petition_threshold_reached", at=T0 + timedelta(days=3), threshold=3,
+                                       signatures_count=3))
+    early = petition_event("petition_signatures_recorded", at=T0 + timedelta(days=2), actor=NOBODY,
+                           account_ids=[SACHA], notify_account_ids=[SACHA], signatures_count=1)
+    sent = deliver(store, use, early)
+    assert [(message["account_ids"], message["subject"]) for message in sent] == [
+        ([SACHA], "Une pétition que vous avez signée a atteint son seuil")]
+    assert deliver(store, use, early) is None and len(store.rows("notifications")) == 1  # a redelivery
+
+
 def test_signatures_before_the_threshold_event_are_told_by_it_not_twice(store, use):
     choose(store, use, SACHA, signed_petitions="email")
     deliver(store, use, petition_event("petition_signatures_recorded", at=T0 + timedelta(days=3), actor=NOBODY,

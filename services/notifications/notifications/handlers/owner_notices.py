@@ -71,13 +71,14 @@ def remember_opt_ins(feed, item: SpaceItem, account_ids: list, notify_ids: list)
 
 
 def threshold_for_late_signers(feed, item: SpaceItem, signers: list, signatures_count) -> list:
-    """The signers who asked to be told, of the batch whose signatures crossed the threshold, when the threshold's
-    event was applied before theirs (two queues: either may come first). Applied after, the threshold's event finds
-    them among the signers (petition_step). Only the batch that crossed it: its count reached the threshold, and
-    without its signatures the count was below."""
+    """The signers who asked to be told, of a batch that signed before the threshold was reached (the one that
+    crossed it, or an earlier one), when the threshold's event was applied before theirs: two queues, and two
+    replicas taking a queue's events in parallel, so either may come first. Applied after, the threshold's event
+    finds them among the signers (petition_step). Not a later batch: without its signatures the count had already
+    reached the threshold."""
     threshold = (item.counts or {}).get("threshold")
     if item.state != "threshold_reached" or not threshold or signatures_count is None or not signers or not (
-            signatures_count >= threshold > signatures_count - len(signers)):
+            threshold > signatures_count - len(signers)):
         return []
     authors = set(feed._holders(item, domain.AUTHOR))
     opted = sorted(set(feed.session.execute(sa.select(SpaceRole.account_id).where(
